@@ -1,0 +1,116 @@
+# lambdasim build. `make` builds build/lambdasim; `make run` runs the paper's
+# uniform scenario; `make test` runs every CUnit suite; `make asan` runs them
+# again under AddressSanitizer + UBSan. See README.md.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+PKGS    := gsl libcjson
+TESTPKG := cunit
+# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself.
+APT_PKGS := pkg-config libgsl-dev libcjson-dev libcunit1-dev
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
+        -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wcast-qual \
+        -Wpointer-arith -Wundef -Wwrite-strings -Wold-style-definition \
+        -Wvla -Wnull-dereference -Wdouble-promotion
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT      ?= -O2 -g
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
+CFLAGS   += -std=c11 $(OPT) $(WARN)
+
+# pkg-config is only asked once the dependency check has passed.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/main.o
+LIB      := $(BUILD)/liblambdasim.a
+BIN      := $(BUILD)/lambdasim
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TESTUTIL := $(BUILD)/obj/testutil.o
+DEPS_OK  := $(BUILD)/.deps-ok
+
+.PHONY: all run test asan clean install uninstall deps bench check
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+# Dependency check: installs missing Debian packages when run as root,
+# otherwise names the one command that installs them.
+deps: $(DEPS_OK)
+$(DEPS_OK):
+	@mkdir -p $(BUILD)
+	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing missing build dependencies: $(APT_PKGS)"; \
+	  (apt-get update -qq || true) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null || exit 1; \
+	else \
+	  echo "missing libraries; install them with:" >&2; \
+	  echo "  sudo apt-get install -y $(APT_PKGS)" >&2; exit 1; \
+	fi
+	@touch $@
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(TESTUTIL): tests/testutil.c tests/testutil.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB) $(wildcard include/*.h) tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
+
+# Runs every suite even when one fails, then fails if any did.
+test: $(BIN) $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; LAMBDASIM_BIN=$(BIN) $$t || fail=1; \
+	done; \
+	if [ $$fail = 0 ]; then echo "all test suites passed"; else echo "SOME TEST SUITES FAILED"; fi; \
+	exit $$fail
+
+# The same suites under AddressSanitizer + UBSan, no recovery, in their own tree.
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+# What CI runs: the unit/integration suites, then the same under sanitizers.
+check: test asan
+
+run: $(BIN)
+	$(BIN) run scenarios/paper-uniform.json
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lambdasim/models $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/lambdasim
+	install -m 644 models/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/models/
+	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/lambdasim
+	rm -rf $(DESTDIR)$(PREFIX)/share/lambdasim
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,47 @@
+/* config: reads scenario and model JSON files into validated structs.
+ * The only module that uses cJSON. Every problem is reported as one message
+ * naming the file, the field path and the fix, e.g.
+ *   scenarios/x.json: batching.timeout_s: must be >= 0 (got -1)
+ * and a non-zero status; nothing is printed here. */
+#ifndef LAMBDASIM_CONFIG_H
+#define LAMBDASIM_CONFIG_H
+
+#include <stddef.h>
+#include "scenario.h"
+#include "model.h"
+
+#define CONFIG_MSG_MAX 1024
+
+enum config_status {
+    CONFIG_OK = 0,
+    CONFIG_ERR_IO,        /* file not found / unreadable */
+    CONFIG_ERR_PARSE,     /* malformed JSON (message has line and column) */
+    CONFIG_ERR_INVALID    /* valid JSON, invalid content */
+};
+
+/* One --set override: a dotted field path and a value. The value is read as
+ * JSON when it parses as JSON (4, 0.5, true, null, {"dist":...}), else as a
+ * string. Applied to the JSON tree before validation, so an override is
+ * checked exactly like the file. */
+struct config_override {
+    const char *path;
+    const char *value;
+};
+
+/* Parses "key.path=value" (as given to --set) into *out (pointers into arg).
+ * Returns 0, or -1 with a message. */
+int config_parse_override(const char *arg, struct config_override *out, char *msg, size_t msg_len);
+
+/* Loads, overrides, validates and defaults a scenario. Relative model and
+ * trace paths are resolved against the scenario file's directory. On success
+ * *out is owned by the caller (scenario_fini). On failure *out is left
+ * zeroed and msg holds the one-line reason. */
+enum config_status config_load_scenario(const char *path, const struct config_override *overrides,
+                                        size_t n_overrides, struct scenario *out,
+                                        char *msg, size_t msg_len);
+
+/* Loads and validates a model profile file (durations converted to seconds). */
+enum config_status config_load_model(const char *path, struct model_profile *out,
+                                     char *msg, size_t msg_len);
+
+#endif

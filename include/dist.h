@@ -1,0 +1,59 @@
+/* dist: a duration or value distribution given in a scenario or model file.
+ * The only module that calls gsl_ran_*. Values come out in whatever unit the
+ * distribution was given in; callers convert once at load time (dist_scale). */
+#ifndef LAMBDASIM_DIST_H
+#define LAMBDASIM_DIST_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+
+enum dist_kind {
+    DIST_CONSTANT = 0, /* a = value */
+    DIST_EXPONENTIAL,  /* a = mean */
+    DIST_NORMAL,       /* a = mean, b = sd; truncated at 0 by rejection */
+    DIST_LOGNORMAL,    /* a = mu, b = sigma (of the underlying normal) */
+    DIST_GAMMA,        /* a = shape, b = scale */
+    DIST_WEIBULL,      /* a = shape, b = scale */
+    DIST_UNIFORM,      /* a = min, b = max */
+    DIST_EMPIRICAL     /* samples[0..n_samples), drawn uniformly (bootstrap) */
+};
+
+struct dist {
+    enum dist_kind kind;
+    double a;
+    double b;
+    double *samples;   /* owned; only for DIST_EMPIRICAL */
+    size_t n_samples;
+};
+
+/* Constant distribution with the given value (no allocation). */
+struct dist dist_constant(double value);
+
+/* Name as written in files ("constant", "exponential", ...); NULL if bad kind. */
+const char *dist_kind_name(enum dist_kind kind);
+
+/* Parse a kind name; returns 0 and sets *out, or -1 if unknown. */
+int dist_kind_parse(const char *name, enum dist_kind *out);
+
+/* Check parameters (finite, positive where needed, non-negative support).
+ * Returns 0 if valid, else -1 and writes a short reason such as
+ * "sd: must be >= 0 (got -1)" into msg (the caller prefixes the field path). */
+int dist_check(const struct dist *d, char *msg, size_t msg_len);
+
+/* One draw; never negative for a checked distribution. */
+double dist_sample(const struct dist *d, gsl_rng *r);
+
+/* Analytic mean (for a truncated normal, the truncated mean). */
+double dist_mean(const struct dist *d);
+
+/* Multiply every value the distribution can produce by factor > 0
+ * (unit conversion, CPU-share scaling). */
+void dist_scale(struct dist *d, double factor);
+
+/* Deep copy (allocates samples for empirical). Aborts on out of memory. */
+void dist_copy(struct dist *dst, const struct dist *src);
+
+/* Frees owned samples; safe on a zeroed or constant dist. */
+void dist_fini(struct dist *d);
+
+#endif

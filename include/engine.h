@@ -1,0 +1,95 @@
+/* engine: the discrete-event simulation of one scenario: workload ->
+ * batching queue -> client in-flight gate -> platform (instances, limits,
+ * throttling, warm-up pings) -> completion. All state lives in one struct
+ * engine, so replications and threads run side by side. */
+#ifndef LAMBDASIM_ENGINE_H
+#define LAMBDASIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "scenario.h"
+#include "metrics.h"
+
+enum request_status {
+    REQUEST_OK = 0,
+    REQUEST_THROTTLED,  /* dropped on throttle, or out of retries */
+    REQUEST_TIMED_OUT   /* the invocation ran past function.timeout_s */
+};
+
+enum batch_reason { BATCH_BY_THRESHOLD = 0, BATCH_BY_TIMEOUT, BATCH_BY_SIZE };
+
+/* What became of one request; handed to the on_request hook when it ends. */
+struct request_record {
+    uint64_t id;            /* arrival order, from 0 */
+    double arrival_s;
+    double dispatch_s;      /* left the batching queue */
+    double start_s;         /* accepted by the platform (instance assigned) */
+    double end_s;           /* response at the client (or failure) */
+    double latency_ms;      /* end - arrival */
+    double overhead_ms;
+    double cold_start_ms;   /* init time waited for (0 when warm) */
+    double inference_ms;
+    uint64_t batch_id;
+    int batch_size;
+    enum batch_reason batch_reason;
+    int retries;            /* throttled attempts before the last one */
+    bool cold;
+    bool provisioned;       /* ran on a provisioned instance */
+    int64_t instance_id;    /* -1 when never placed */
+    enum request_status status;
+    bool counted;           /* arrived after warmup_period_s */
+};
+
+struct engine_hooks {
+    /* Called once per request when it completes or fails (borrowed record). */
+    void (*on_request)(void *ctx, const struct request_record *rec);
+    void *ctx;
+};
+
+struct engine_result {
+    uint64_t seed;
+    struct {
+        uint64_t arrived, completed, failed, throttled, retries, timed_out;
+    } requests;                      /* counted requests only */
+    struct metrics_summary latency_ms;
+    double throughput_rps;
+    struct {
+        double batch_wait, dispatch_wait, overhead, cold_start, inference;
+    } breakdown_ms;                  /* means over completed counted requests */
+    struct {
+        uint64_t count, by_threshold, by_timeout, by_size;
+        double mean_size;
+    } batches;
+    struct {
+        uint64_t count;              /* cold starts that served a request batch */
+        double invocation_fraction;  /* of request invocations */
+        double request_fraction;     /* of completed requests */
+    } cold_starts;
+    struct {
+        uint64_t total, provisioned, warm, cold, throttled, retries, timed_out;
+    } invocations;                   /* request invocations (pings apart) */
+    struct {
+        uint64_t peak, created, expired;
+        double mean_alive, mean_busy, mean_idle;
+    } instances;
+    struct {
+        uint64_t pings, cold_pings, throttled, collisions;
+    } warmup;
+    struct {
+        double requests, duration, provisioned, total;
+    } cost_usd;
+    double window_start_s;           /* statistics window */
+    double end_s;                    /* last request completion */
+    uint64_t events;                 /* events processed */
+};
+
+/* Runs the scenario with the given seed. The scenario is borrowed and not
+ * modified. hooks may be NULL. Returns 0; the run itself cannot fail on a
+ * validated scenario (broken invariants assert). */
+int engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+               struct engine_result *out);
+
+const char *engine_batch_reason_name(enum batch_reason r);
+const char *engine_request_status_name(enum request_status s);
+
+#endif
