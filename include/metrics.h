@@ -49,5 +49,7 @@ void metrics_level_init(struct metrics_level *l, double start_s);
 void metrics_level_set(struct metrics_level *l, double t_s, double level);
 /* Time average over [start_s, end_s]; 0 for an empty window. */
 double metrics_level_mean(const struct metrics_level *l, double end_s);
+/* Highest level seen inside the window (including the one in force now). */
+double metrics_level_peak(const struct metrics_level *l);
 
 #endif
