@@ -1,0 +1,50 @@
+/* batcher: the dynamic batching queue in front of the function.
+ * FIFO; a batch leaves when `threshold` requests are queued, when the queue
+ * reaches `max_batch` (size cap), or when the oldest queued request has
+ * waited `timeout_s` (timer anchored at that request's arrival), whichever
+ * comes first. It holds arrival times only: request ids are consecutive, so
+ * the id of the oldest queued request is implied by the arrival count. */
+#ifndef LAMBDASIM_BATCHER_H
+#define LAMBDASIM_BATCHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum batcher_verdict {
+    BATCHER_WAIT = 0,     /* nothing to send now */
+    BATCHER_THRESHOLD,    /* queue reached threshold (< max_batch) */
+    BATCHER_SIZE,         /* queue reached max_batch */
+    BATCHER_TIMEOUT       /* oldest request waited timeout_s */
+};
+
+struct batcher {
+    int threshold;
+    int max_batch;
+    double timeout_s;
+    double *arrival_s;    /* capacity max_batch, owned */
+    int len;
+    uint64_t next_id;     /* id the next arriving request gets */
+};
+
+/* threshold <= max_batch, timeout_s >= 0 (validated by config). */
+void batcher_init(struct batcher *b, int threshold, int max_batch, double timeout_s);
+void batcher_fini(struct batcher *b);
+
+/* A request arrives at now_s; returns its id through *id and whether the
+ * queue must be dispatched now. The caller arms the timer when the queue was
+ * empty before (batcher_deadline). */
+enum batcher_verdict batcher_arrive(struct batcher *b, double now_s, uint64_t *id);
+
+/* Time at which the oldest queued request times out; only when len > 0. */
+double batcher_deadline(const struct batcher *b);
+
+/* Timer check at now_s: BATCHER_TIMEOUT when the oldest request's deadline
+ * has come, else BATCHER_WAIT. */
+enum batcher_verdict batcher_timer(const struct batcher *b, double now_s);
+
+/* Removes every queued request (at most max_batch by construction), oldest
+ * first, copying arrival times to out (capacity >= max_batch); returns how
+ * many and the id of the first through *first_id. */
+int batcher_take(struct batcher *b, double *out, uint64_t *first_id);
+
+#endif

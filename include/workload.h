@@ -1,0 +1,28 @@
+/* workload: arrival-time generators (uniform, poisson, bursty, trace).
+ * Times are computed from the request index where possible (uniform,
+ * bursty), so long runs do not accumulate rounding drift. */
+#ifndef LAMBDASIM_WORKLOAD_H
+#define LAMBDASIM_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+#include "scenario.h"
+
+struct workload {
+    const struct workload_spec *spec;   /* borrowed */
+    gsl_rng *rng;                       /* borrowed; poisson only */
+    uint64_t k;                         /* arrivals generated so far */
+    double last_s;
+};
+
+void workload_init(struct workload *w, const struct workload_spec *spec, gsl_rng *rng);
+
+/* Time of the next arrival (non-decreasing); false when a trace is
+ * exhausted. The caller applies duration_s / requests limits. */
+bool workload_next(struct workload *w, double *t_s);
+
+/* Long-run arrival rate in requests/s (trace: count over its span). */
+double workload_mean_rate(const struct workload_spec *spec);
+
+#endif

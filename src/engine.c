@@ -1,0 +1,604 @@
+/* engine: the event loop tying workload, batcher, client gate and platform
+ * together. Nothing is allocated per event: batch slots, instance slots and
+ * the event heap are pools that grow by doubling to their high-water mark. */
+#include "engine.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batcher.h"
+#include "dist.h"
+#include "evq.h"
+#include "model.h"
+#include "platform.h"
+#include "rng.h"
+#include "workload.h"
+#include "xalloc.h"
+
+enum ev_kind {
+    EV_ARRIVAL = 1,
+    EV_BATCH_TIMER,
+    EV_INSTANCE_DONE,   /* id = instance slot, gen = batch slot or JOB_PING */
+    EV_RESPONSE,        /* id = batch slot: the response reaches the client */
+    EV_EXPIRY,          /* id = instance slot, gen = instance generation */
+    EV_WARMUP,
+    EV_RETRY            /* id = batch slot */
+};
+
+#define JOB_PING UINT32_MAX
+#define NO_SLOT UINT32_MAX
+
+struct batch {
+    uint64_t id;
+    uint64_t first_req;
+    double dispatch_s;
+    double start_s;         /* accepted by the platform */
+    double cold_s, inference_s, overhead_s;
+    int64_t instance_uid;
+    uint32_t instance_slot;
+    uint32_t next;          /* free list, or the client's wait FIFO */
+    int size;
+    int retries;
+    enum batch_reason reason;
+    bool cold, provisioned, throttled, timed_out;
+};
+
+struct engine {
+    const struct scenario *sc;
+    const struct engine_hooks *hooks;
+    struct engine_result *res;
+    struct evq q;
+    gsl_rng *rng[RNG_STREAM_COUNT];
+    struct workload wl;
+    struct batcher bq;
+    bool timer_armed;
+    struct platform pf;
+    double gb;                      /* memory in GB, for billing */
+
+    struct batch *b;
+    double *barr;                   /* arrival times, max_batch per batch slot */
+    size_t bcap, bused;
+    uint32_t bfree;
+    uint64_t next_batch_id;
+
+    uint32_t inflight;
+    uint32_t wait_head, wait_tail;  /* dispatched batches waiting for a slot */
+    uint32_t pings_busy;
+    bool draining;                  /* client_slot_free is starting waiters */
+
+    bool arrivals_done;
+    uint64_t outstanding;           /* arrived, not yet completed or failed */
+
+    double window_s;
+    struct metrics_sample lat;
+    struct metrics_level alive, busy, idle;
+    double sum_batch_wait, sum_dispatch_wait, sum_overhead, sum_cold, sum_inference;
+    uint64_t sum_batch_sizes;
+    uint64_t cold_requests;
+    double first_arrival_s;         /* counted requests only */
+    double last_end_s;              /* counted requests only */
+    double end_s;                   /* any request */
+    bool any_counted;
+};
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void levels(struct engine *e, double now)
+{
+    metrics_level_set(&e->alive, now, (double)e->pf.n_alive);
+    metrics_level_set(&e->busy, now, (double)e->pf.n_busy);
+    metrics_level_set(&e->idle, now, (double)e->pf.n_idle);
+}
+
+static double billed_s(const struct pricing_spec *p, double busy_s)
+{
+    /* Round up to the billing granularity; the small epsilon keeps an exact
+     * 16.000 ms from being billed as 17 through floating-point noise. */
+    double g = p->duration_granularity_ms;
+    double units = ceil(busy_s * 1000.0 / g - 1e-9);
+    return units * g / 1000.0;
+}
+
+static void bill_invocation(struct engine *e, bool provisioned, double busy_s)
+{
+    const struct pricing_spec *p = &e->sc->pricing;
+    double price = provisioned ? p->provisioned_duration_usd_per_gb_s : p->duration_usd_per_gb_s;
+    e->res->cost_usd.requests += p->request_usd;
+    e->res->cost_usd.duration += billed_s(p, busy_s) * e->gb * price;
+}
+
+static uint32_t batch_alloc(struct engine *e)
+{
+    uint32_t slot;
+    if (e->bfree != NO_SLOT) {
+        slot = e->bfree;
+        e->bfree = e->b[slot].next;
+    } else {
+        if (e->bused == e->bcap) {
+            size_t cap = e->bcap;
+            e->b = xgrow(e->b, &e->bcap, e->bused + 1, sizeof *e->b);
+            e->barr = xrealloc(e->barr, e->bcap * (size_t)e->sc->batching.max_batch * sizeof *e->barr);
+            (void)cap;
+        }
+        assert(e->bused < NO_SLOT);
+        slot = (uint32_t)e->bused++;
+    }
+    return slot;
+}
+
+static void batch_free(struct engine *e, uint32_t slot)
+{
+    e->b[slot].next = e->bfree;
+    e->bfree = slot;
+}
+
+static double *batch_arrivals(struct engine *e, uint32_t slot)
+{
+    return &e->barr[(size_t)slot * (size_t)e->sc->batching.max_batch];
+}
+
+/* ---- request completion ------------------------------------------------ */
+
+static void invoke(struct engine *e, uint32_t slot, double now);
+
+static void client_slot_free(struct engine *e, double now)
+{
+    assert(e->inflight > 0);
+    e->inflight--;
+    /* An invocation started here may fail at once (throttled, no retry) and
+     * free its slot again; the guard turns that re-entry into iterations of
+     * the outer loop, so a long wait queue cannot grow the C stack. */
+    if (e->draining)
+        return;
+    e->draining = true;
+    uint32_t limit = (uint32_t)e->sc->client.max_inflight;
+    while (e->wait_head != NO_SLOT && (limit == 0 || e->inflight < limit)) {
+        uint32_t next = e->wait_head;
+        e->wait_head = e->b[next].next;
+        if (e->wait_head == NO_SLOT)
+            e->wait_tail = NO_SLOT;
+        e->inflight++;
+        invoke(e, next, now);
+    }
+    e->draining = false;
+}
+
+/* Every request of the batch ends at `end` with `status`. */
+static void finish_batch(struct engine *e, uint32_t slot, double end, enum request_status status)
+{
+    struct batch *b = &e->b[slot];
+    const double *arr = batch_arrivals(e, slot);
+    struct engine_result *r = e->res;
+    bool placed = status != REQUEST_THROTTLED;
+    for (int k = 0; k < b->size; k++) {
+        bool counted = arr[k] >= e->window_s;
+        if (counted) {
+            if (status == REQUEST_OK) {
+                double lat_ms = (end - arr[k]) * 1000.0;
+                metrics_sample_add(&e->lat, lat_ms);
+                r->requests.completed++;
+                e->sum_batch_wait += b->dispatch_s - arr[k];
+                e->sum_dispatch_wait += b->start_s - b->dispatch_s;
+                e->sum_overhead += b->overhead_s;
+                e->sum_cold += b->cold_s;
+                e->sum_inference += b->inference_s;
+                if (b->cold)
+                    e->cold_requests++;
+            } else {
+                r->requests.failed++;
+                if (status == REQUEST_TIMED_OUT)
+                    r->requests.timed_out++;
+            }
+            if (b->throttled)
+                r->requests.throttled++;
+            r->requests.retries += (uint64_t)b->retries;
+            e->last_end_s = end > e->last_end_s ? end : e->last_end_s;
+        }
+        if (e->hooks != NULL && e->hooks->on_request != NULL) {
+            struct request_record rec = {
+                .id = b->first_req + (uint64_t)k,
+                .arrival_s = arr[k],
+                .dispatch_s = b->dispatch_s,
+                .start_s = placed ? b->start_s : (double)NAN,
+                .end_s = end,
+                .latency_ms = (end - arr[k]) * 1000.0,
+                .overhead_ms = b->overhead_s * 1000.0,
+                .cold_start_ms = b->cold_s * 1000.0,
+                .inference_ms = b->inference_s * 1000.0,
+                .batch_id = b->id,
+                .batch_size = b->size,
+                .batch_reason = b->reason,
+                .retries = b->retries,
+                .cold = b->cold,
+                .provisioned = b->provisioned,
+                .instance_id = placed ? b->instance_uid : -1,
+                .status = status,
+                .counted = counted,
+            };
+            e->hooks->on_request(e->hooks->ctx, &rec);
+        }
+    }
+    assert(e->outstanding >= (uint64_t)b->size);
+    e->outstanding -= (uint64_t)b->size;
+    if (end > e->end_s)
+        e->end_s = end;
+    batch_free(e, slot);
+    client_slot_free(e, end);
+}
+
+/* ---- invocation ---------------------------------------------------------- */
+
+static double backoff_delay(struct engine *e, int attempt)
+{
+    /* "Full jitter" (as the AWS SDKs do): uniform in [0, min(max, base*2^k)). */
+    const struct platform_spec *p = &e->sc->platform;
+    double cap = p->backoff_s * ldexp(1.0, attempt < 60 ? attempt : 60);
+    if (cap > p->backoff_max_s)
+        cap = p->backoff_max_s;
+    return gsl_rng_uniform(e->rng[RNG_BACKOFF]) * cap;
+}
+
+static void invoke(struct engine *e, uint32_t slot, double now)
+{
+    struct batch *b = &e->b[slot];
+    struct engine_result *r = e->res;
+    bool counted = now >= e->window_s;
+    uint32_t inst;
+    enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
+    if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
+        if (e->pings_busy > 0)
+            r->warmup.collisions++;
+        if (counted)
+            r->invocations.throttled++;
+        b->throttled = true;
+        const struct platform_spec *p = &e->sc->platform;
+        if (p->on_throttle == THROTTLE_RETRY && b->retries < p->max_retries) {
+            double delay = backoff_delay(e, b->retries);
+            b->retries++;
+            if (counted)
+                r->invocations.retries++;
+            evq_push(&e->q, now + delay, EV_RETRY, slot, 0);
+        } else {
+            b->start_s = now;
+            finish_batch(e, slot, now, REQUEST_THROTTLED);
+        }
+        return;
+    }
+    const struct scenario *sc = e->sc;
+    b->start_s = now;
+    b->instance_slot = inst;
+    b->instance_uid = platform_instance(&e->pf, inst)->uid;
+    b->cold = out == PLATFORM_COLD;
+    b->provisioned = out == PLATFORM_PROVISIONED;
+    b->cold_s = b->cold ? dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_COLD_START]) : 0;
+    b->inference_s = model_sample_inference_s(&sc->function.model, b->size, e->rng[RNG_INFERENCE]);
+    double busy_s = b->cold_s + b->inference_s;
+    if (busy_s > sc->function.timeout_s) {
+        /* The function timeout covers init and handler alike. */
+        b->timed_out = true;
+        busy_s = sc->function.timeout_s;
+        if (b->cold_s > busy_s)
+            b->cold_s = busy_s;
+        b->inference_s = busy_s - b->cold_s;
+    }
+    if (b->cold && e->pings_busy > 0)
+        r->warmup.collisions++;
+    if (counted) {
+        r->invocations.total++;
+        if (b->cold)
+            r->invocations.cold++;
+        else if (b->provisioned)
+            r->invocations.provisioned++;
+        else
+            r->invocations.warm++;
+    }
+    bill_invocation(e, b->provisioned, busy_s);
+    evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
+    levels(e, now);
+}
+
+static void dispatch(struct engine *e, enum batch_reason reason, double now)
+{
+    uint32_t slot = batch_alloc(e);
+    struct batch *b = &e->b[slot];
+    uint64_t first;
+    int n = batcher_take(&e->bq, batch_arrivals(e, slot), &first);
+    assert(n > 0);
+    *b = (struct batch){
+        .id = e->next_batch_id++,
+        .first_req = first,
+        .dispatch_s = now,
+        .instance_uid = -1,
+        .instance_slot = PLATFORM_NONE,
+        .next = NO_SLOT,
+        .size = n,
+        .reason = reason,
+    };
+    if (now >= e->window_s) {
+        struct engine_result *r = e->res;
+        r->batches.count++;
+        e->sum_batch_sizes += (uint64_t)n;
+        if (reason == BATCH_BY_THRESHOLD)
+            r->batches.by_threshold++;
+        else if (reason == BATCH_BY_TIMEOUT)
+            r->batches.by_timeout++;
+        else
+            r->batches.by_size++;
+    }
+    uint32_t limit = (uint32_t)e->sc->client.max_inflight;
+    if (limit == 0 || e->inflight < limit) {
+        e->inflight++;
+        invoke(e, slot, now);
+    } else if (e->wait_tail == NO_SLOT) {
+        e->wait_head = e->wait_tail = slot;
+    } else {
+        e->b[e->wait_tail].next = slot;
+        e->wait_tail = slot;
+    }
+}
+
+static enum batch_reason reason_of(enum batcher_verdict v)
+{
+    switch (v) {
+    case BATCHER_SIZE: return BATCH_BY_SIZE;
+    case BATCHER_TIMEOUT: return BATCH_BY_TIMEOUT;
+    default: return BATCH_BY_THRESHOLD;
+    }
+}
+
+/* ---- event handlers ------------------------------------------------------ */
+
+static void schedule_next_arrival(struct engine *e)
+{
+    const struct scenario *sc = e->sc;
+    double t;
+    if (sc->max_requests != 0 && e->wl.k >= sc->max_requests) {
+        e->arrivals_done = true;
+        return;
+    }
+    if (!workload_next(&e->wl, &t) || !(t < sc->duration_s)) {
+        e->arrivals_done = true;
+        return;
+    }
+    evq_push(&e->q, t, EV_ARRIVAL, 0, 0);
+}
+
+static void on_arrival(struct engine *e, double now)
+{
+    e->outstanding++;
+    if (now >= e->window_s) {
+        if (!e->any_counted) {
+            e->any_counted = true;
+            e->first_arrival_s = now;
+        }
+        e->res->requests.arrived++;
+    }
+    uint64_t id;
+    enum batcher_verdict v = batcher_arrive(&e->bq, now, &id);
+    schedule_next_arrival(e);
+    if (v != BATCHER_WAIT) {
+        dispatch(e, reason_of(v), now);
+    } else if (!e->timer_armed) {
+        e->timer_armed = true;
+        evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
+    }
+}
+
+static void on_batch_timer(struct engine *e, double now)
+{
+    e->timer_armed = false;
+    if (batcher_timer(&e->bq, now) == BATCHER_TIMEOUT) {
+        dispatch(e, BATCH_BY_TIMEOUT, now);
+    } else if (e->bq.len > 0) {
+        /* The batch this timer was armed for left by threshold; re-arm for
+         * the oldest request queued since. */
+        e->timer_armed = true;
+        evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
+    }
+}
+
+static void release_instance(struct engine *e, uint32_t inst, double now, bool discard)
+{
+    if (discard) {
+        platform_discard(&e->pf, inst);
+    } else {
+        double check_at;
+        uint32_t gen;
+        if (platform_release(&e->pf, inst, now, &check_at, &gen))
+            evq_push(&e->q, check_at, EV_EXPIRY, inst, gen);
+    }
+    levels(e, now);
+}
+
+static void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
+{
+    if (job == JOB_PING) {
+        assert(e->pings_busy > 0);
+        e->pings_busy--;
+        release_instance(e, inst, now, false);
+        return;
+    }
+    struct batch *b = &e->b[job];
+    /* Lambda resets an environment whose invocation timed out; a provisioned
+     * one is re-initialised in place and stays provisioned. */
+    bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
+    release_instance(e, inst, now, discard);
+    b->overhead_s = dist_sample(&e->sc->function.model.overhead_s, e->rng[RNG_OVERHEAD]);
+    if (b->overhead_s > 0)
+        evq_push(&e->q, now + b->overhead_s, EV_RESPONSE, job, 0);
+    else
+        finish_batch(e, job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+}
+
+static void on_response(struct engine *e, uint32_t slot, double now)
+{
+    finish_batch(e, slot, now, e->b[slot].timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+}
+
+static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
+{
+    double check_at;
+    bool expired;
+    if (platform_expiry(&e->pf, inst, gen, now, &check_at, &expired))
+        evq_push(&e->q, check_at, EV_EXPIRY, inst, gen);
+    if (expired)
+        levels(e, now);
+}
+
+static void on_warmup(struct engine *e, double now)
+{
+    const struct scenario *sc = e->sc;
+    struct engine_result *r = e->res;
+    for (int i = 0; i < sc->warmup.concurrency; i++) {
+        uint32_t inst;
+        enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
+        if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
+            r->warmup.throttled++;
+            continue;
+        }
+        r->warmup.pings++;
+        double busy_s = sc->warmup.hold_s;
+        if (out == PLATFORM_COLD) {
+            r->warmup.cold_pings++;
+            busy_s += dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_WARMUP]);
+        }
+        if (busy_s > sc->function.timeout_s)
+            busy_s = sc->function.timeout_s;
+        bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
+        e->pings_busy++;
+        evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
+    }
+    levels(e, now);
+    evq_push(&e->q, now + sc->warmup.interval_s, EV_WARMUP, 0, 0);
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t seed,
+                         const struct engine_hooks *hooks, struct engine_result *out)
+{
+    memset(e, 0, sizeof *e);
+    memset(out, 0, sizeof *out);
+    e->sc = sc;
+    e->hooks = hooks;
+    e->res = out;
+    out->seed = seed;
+    for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
+        e->rng[i] = rng_stream_create(seed, i);
+    evq_init(&e->q, 1024);
+    workload_init(&e->wl, &sc->workload, e->rng[RNG_ARRIVALS]);
+    batcher_init(&e->bq, sc->batching.threshold, sc->batching.max_batch, sc->batching.timeout_s);
+    platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
+    e->gb = sc->function.memory_mb / 1024.0;
+    e->bfree = NO_SLOT;
+    e->wait_head = e->wait_tail = NO_SLOT;
+    e->window_s = sc->warmup_period_s;
+    out->window_start_s = e->window_s;
+    size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
+    metrics_sample_init(&e->lat, sc->stats == STATS_EXACT, hint);
+    metrics_level_init(&e->alive, e->window_s);
+    metrics_level_init(&e->busy, e->window_s);
+    metrics_level_init(&e->idle, e->window_s);
+    levels(e, 0);
+}
+
+static void engine_teardown(struct engine *e)
+{
+    for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
+        gsl_rng_free(e->rng[i]);
+    evq_fini(&e->q);
+    batcher_fini(&e->bq);
+    platform_fini(&e->pf);
+    metrics_sample_fini(&e->lat);
+    free(e->b);
+    free(e->barr);
+}
+
+static void engine_summarize(struct engine *e)
+{
+    const struct scenario *sc = e->sc;
+    struct engine_result *r = e->res;
+    metrics_sample_summarize(&e->lat, &r->latency_ms);
+    uint64_t done = r->requests.completed;
+    if (done > 0) {
+        double n = (double)done;
+        r->breakdown_ms.batch_wait = e->sum_batch_wait / n * 1000.0;
+        r->breakdown_ms.dispatch_wait = e->sum_dispatch_wait / n * 1000.0;
+        r->breakdown_ms.overhead = e->sum_overhead / n * 1000.0;
+        r->breakdown_ms.cold_start = e->sum_cold / n * 1000.0;
+        r->breakdown_ms.inference = e->sum_inference / n * 1000.0;
+        double span = e->last_end_s - e->first_arrival_s;
+        r->throughput_rps = span > 0 ? n / span : 0;
+        r->cold_starts.request_fraction = (double)e->cold_requests / n;
+    }
+    if (r->batches.count > 0)
+        r->batches.mean_size = (double)e->sum_batch_sizes / (double)r->batches.count;
+    r->cold_starts.count = r->invocations.cold;
+    if (r->invocations.total > 0)
+        r->cold_starts.invocation_fraction = (double)r->invocations.cold / (double)r->invocations.total;
+    r->end_s = e->end_s;
+    double end = e->end_s > e->window_s ? e->end_s : e->window_s;
+    r->instances.mean_alive = metrics_level_mean(&e->alive, end);
+    r->instances.mean_busy = metrics_level_mean(&e->busy, end);
+    r->instances.mean_idle = metrics_level_mean(&e->idle, end);
+    r->instances.peak = (uint64_t)metrics_level_peak(&e->alive);
+    r->instances.created = e->pf.created;
+    r->instances.expired = e->pf.expired;
+    /* Provisioned concurrency is billed while configured, in whole billing
+     * periods, from t = 0 to the end of the run. */
+    const struct pricing_spec *p = &sc->pricing;
+    double periods = ceil(e->end_s / p->provisioned_billing_period_s - 1e-9);
+    r->cost_usd.provisioned = (double)sc->platform.provisioned_concurrency * e->gb *
+                              periods * p->provisioned_billing_period_s * p->provisioned_usd_per_gb_s;
+    r->cost_usd.total = r->cost_usd.requests + r->cost_usd.duration + r->cost_usd.provisioned;
+}
+
+int engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+               struct engine_result *out)
+{
+    struct engine e;
+    engine_setup(&e, sc, seed, hooks, out);
+    schedule_next_arrival(&e);
+    if (sc->warmup.concurrency > 0)
+        evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
+    struct evq_event ev;
+    while (!(e.arrivals_done && e.outstanding == 0) && evq_pop(&e.q, &ev)) {
+        double now = ev.time_s;
+        out->events++;
+        switch ((enum ev_kind)ev.kind) {
+        case EV_ARRIVAL: on_arrival(&e, now); break;
+        case EV_BATCH_TIMER: on_batch_timer(&e, now); break;
+        case EV_INSTANCE_DONE: on_instance_done(&e, ev.id, ev.gen, now); break;
+        case EV_RESPONSE: on_response(&e, ev.id, now); break;
+        case EV_EXPIRY: on_expiry(&e, ev.id, ev.gen, now); break;
+        case EV_WARMUP: on_warmup(&e, now); break;
+        case EV_RETRY: invoke(&e, ev.id, now); break;
+        default: assert(!"unknown event kind");
+        }
+    }
+    assert(e.outstanding == 0);
+    engine_summarize(&e);
+    engine_teardown(&e);
+    return 0;
+}
+
+const char *engine_batch_reason_name(enum batch_reason r)
+{
+    switch (r) {
+    case BATCH_BY_THRESHOLD: return "threshold";
+    case BATCH_BY_TIMEOUT: return "timeout";
+    case BATCH_BY_SIZE: return "size";
+    }
+    return "?";
+}
+
+const char *engine_request_status_name(enum request_status s)
+{
+    switch (s) {
+    case REQUEST_OK: return "ok";
+    case REQUEST_THROTTLED: return "throttled";
+    case REQUEST_TIMED_OUT: return "timed_out";
+    }
+    return "?";
+}
