@@ -45,12 +45,21 @@ static int fail(char *msg, size_t len, const char *field, const char *rule, doub
     return -1;
 }
 
+/* Names of a and b per kind, as written in files; NULL where unused. */
+static const char *const a_names[] = { "value", "mean", "mean", "mu", "shape", "shape", "min", NULL };
+static const char *const b_names[] = { NULL, NULL, "sd", "sigma", "scale", "scale", "max", NULL };
+
 /* Keeps every parameter in a range where GSL neither overflows nor returns
  * infinities, so a GSL error at run time can only be a bug. */
 int dist_check(const struct dist *d, char *msg, size_t len)
 {
-    if (d->kind != DIST_EMPIRICAL && (!isfinite(d->a) || !isfinite(d->b)))
-        return fail(msg, len, "parameters", "must be finite numbers", isfinite(d->a) ? d->b : d->a);
+    /* Name the offending parameter, so the user knows which one to fix. */
+    if (d->kind != DIST_EMPIRICAL && (unsigned)d->kind < sizeof a_names / sizeof a_names[0]) {
+        if (!isfinite(d->a))
+            return fail(msg, len, a_names[d->kind], "must be a finite number", d->a);
+        if (b_names[d->kind] != NULL && !isfinite(d->b))
+            return fail(msg, len, b_names[d->kind], "must be a finite number", d->b);
+    }
     switch (d->kind) {
     case DIST_CONSTANT:
         if (d->a < 0)
@@ -76,6 +85,10 @@ int dist_check(const struct dist *d, char *msg, size_t len)
     case DIST_WEIBULL:
         if (!(d->a > 0))
             return fail(msg, len, "shape", "must be > 0", d->a);
+        /* The Weibull mean scale * Gamma(1 + 1/shape) overflows (a GSL error)
+         * for shape < 1/170.6. */
+        if (d->kind == DIST_WEIBULL && d->a < 0.01)
+            return fail(msg, len, "shape", "must be >= 0.01", d->a);
         if (!(d->b > 0))
             return fail(msg, len, "scale", "must be > 0", d->b);
         return 0;
