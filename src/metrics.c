@@ -86,14 +86,13 @@ void metrics_level_set(struct metrics_level *l, double t_s, double level)
         assert(t_s >= from);
         l->area += l->level * (t_s - from);
     }
-    if (t_s >= l->start_s) {
-        /* The previous level may have been set before the window opened
-         * and still be in force inside it. */
-        if (l->level > l->peak)
-            l->peak = l->level;
-        if (level > l->peak)
-            l->peak = level;
-    }
+    /* The previous level may have been set before the window opened and
+     * still be in force inside it; if it is replaced exactly at start_s it
+     * never was. */
+    if (t_s > l->start_s && l->level > l->peak)
+        l->peak = l->level;
+    if (t_s >= l->start_s && level > l->peak)
+        l->peak = level;
     l->level = level;
     l->since_s = t_s;
 }
