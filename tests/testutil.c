@@ -1,4 +1,5 @@
 /* testutil: shared helpers for the CUnit suites. */
+#define _DEFAULT_SOURCE /* mkstemps, mkdtemp */
 #include "testutil.h"
 
 #include <stdio.h>
