@@ -99,6 +99,14 @@ asan:
 # What CI runs: the unit/integration suites, then the same under sanitizers.
 check: test asan
 
+# Speed and memory on a long no-batching Poisson scenario (one million
+# simulated requests); figures go to stderr via --timing.
+bench: $(BIN)
+	@echo "bench: bench/poisson-1m.json (1e6 requests, Poisson 100 req/s, no batching)"
+	@$(BIN) run bench/poisson-1m.json --timing >/dev/null
+	@$(BIN) run bench/poisson-1m.json --timing >/dev/null
+	@$(BIN) run bench/poisson-1m.json --timing >/dev/null
+
 run: $(BIN)
 	$(BIN) run scenarios/paper-uniform.json
 

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <gsl/gsl_errno.h>
 #include "config.h"
 #include "engine.h"
@@ -49,6 +51,8 @@ static const char usage_run[] =
     "  --json                print one JSON object (fields in README.md) instead of a table\n"
     "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
     "  --force               replace output files that already exist\n"
+    "  --timing              print run time, simulated requests/s, events/s and peak\n"
+    "                        memory to stderr (stdout stays deterministic)\n"
     "  -h, --help            show this help\n"
     "\n"
     "Relative model and trace paths in the scenario are resolved against the\n"
@@ -91,6 +95,25 @@ static void csv_on_request(void *ctx, const struct request_record *rec)
     report_requests_csv_row(c->f, rec);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Wall time of the simulation proper (not loading or printing). */
+static void print_timing(const struct engine_result *r, double wall_s)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    uint64_t simulated = r->requests.arrived;
+    fprintf(stderr, "timing: %.3f s simulating, %llu requests (%.3g requests/s), %llu events (%.3g events/s, %.1f ns/event), peak memory %.1f MB\n",
+            wall_s, (unsigned long long)simulated, wall_s > 0 ? (double)simulated / wall_s : 0.0,
+            (unsigned long long)r->events, wall_s > 0 ? (double)r->events / wall_s : 0.0,
+            r->events > 0 ? wall_s * 1e9 / (double)r->events : 0.0, (double)ru.ru_maxrss / 1024.0);
+}
+
 static bool same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
@@ -100,7 +123,7 @@ static bool same_file(const char *a, const char *b)
 static int cmd_run(int argc, char **argv)
 {
     const char *scenario_path = NULL, *csv_path = NULL;
-    bool json = false, force = false, have_seed = false;
+    bool json = false, force = false, have_seed = false, timing = false;
     uint64_t seed = 0;
     struct config_override *sets = calloc((size_t)argc, sizeof *sets);
     size_t n_sets = 0;
@@ -125,6 +148,8 @@ static int cmd_run(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--force") == 0) {
             force = true;
+        } else if (strcmp(a, "--timing") == 0) {
+            timing = true;
         } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 ||
                    strcmp(a, "--requests-csv") == 0) {
             if (i + 1 >= argc) {
@@ -182,7 +207,11 @@ static int cmd_run(int argc, char **argv)
     struct csv_ctx ctx = { .f = csv.f };
     struct engine_hooks hooks = { .on_request = csv_on_request, .ctx = &ctx };
     struct engine_result res;
+    double t0 = now_s();
     engine_run(&sc, seed, csv_path != NULL ? &hooks : NULL, &res);
+    double wall = now_s() - t0;
+    if (timing)
+        print_timing(&res, wall);
     if (csv_path != NULL && outfile_commit(&csv, msg, sizeof msg) != 0) {
         fprintf(stderr, "lambdasim: %s\n", msg);
         rc = EXIT_RUN_FAILED;

@@ -1,0 +1,257 @@
+/* test_cli: the lambdasim command line as a user meets it: help, exit
+ * codes, JSON fields, determinism, overrides and output-file safety. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include "testutil.h"
+
+static char cmd[8192];
+
+static int run(char **out, char **err, const char *args)
+{
+    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
+    return testutil_run(cmd, out, err);
+}
+
+static void test_help_and_version(void)
+{
+    char *out, *err;
+    CU_ASSERT_EQUAL(run(&out, &err, "--help"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: lambdasim COMMAND"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "run --help"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--requests-csv FILE"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--set KEY.PATH=VALUE"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "--version"), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "lambdasim ", 10), 0);
+    free(out);
+    free(err);
+}
+
+static void expect_usage_error(const char *args, const char *fragment)
+{
+    char *out, *err;
+    int rc = run(&out, &err, args);
+    CU_ASSERT_EQUAL(rc, 2);
+    if (strstr(err, fragment) == NULL)
+        printf("\n    '%s': expected '%s' in: %s", args, fragment, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+    CU_ASSERT_EQUAL(out[0], '\0'); /* nothing on stdout on error */
+    free(out);
+    free(err);
+}
+
+static void test_usage_errors(void)
+{
+    expect_usage_error("", "Usage: lambdasim");
+    expect_usage_error("frobnicate", "unknown command 'frobnicate'");
+    expect_usage_error("run", "missing SCENARIO.json");
+    expect_usage_error("run scenarios/paper-uniform.json --bogus", "unknown option '--bogus'");
+    expect_usage_error("run scenarios/paper-uniform.json --seed", "needs a value");
+    expect_usage_error("run scenarios/paper-uniform.json --seed -3", "--seed: expected a whole number");
+    expect_usage_error("run scenarios/paper-uniform.json --seed 12x", "--seed: expected a whole number");
+    expect_usage_error("run scenarios/paper-uniform.json scenarios/paper-bursty.json", "unexpected argument");
+    expect_usage_error("run scenarios/paper-uniform.json --set nokey", "--set");
+    expect_usage_error("run /nonexistent/s.json", "/nonexistent/s.json");
+    expect_usage_error("run scenarios/paper-uniform.json --set batching.threshold=0", "batching.threshold");
+    expect_usage_error("run scenarios/paper-uniform.json --set batching.treshold=3", "treshold");
+}
+
+static cJSON *run_json(const char *args)
+{
+    char *out, *err;
+    int rc = run(&out, &err, args);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        printf("\n    stderr: %s", err);
+    cJSON *j = cJSON_Parse(out);
+    CU_ASSERT_PTR_NOT_NULL(j);
+    free(out);
+    free(err);
+    return j;
+}
+
+static double field(const cJSON *j, const char *obj, const char *key)
+{
+    const cJSON *o = obj ? cJSON_GetObjectItemCaseSensitive(j, obj) : j;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) {
+        printf("\n    missing numeric field %s.%s", obj ? obj : "", key);
+        CU_FAIL("missing field");
+        return -1;
+    }
+    return v->valuedouble;
+}
+
+/* Every field the README promises is there, with coherent values. */
+static void test_json_fields(void)
+{
+    cJSON *j = run_json("run scenarios/paper-uniform.json --json");
+    if (j == NULL)
+        return;
+    static const char *const req[] = { "arrived", "completed", "failed", "throttled", "retries" };
+    for (size_t i = 0; i < 5; i++)
+        field(j, "requests", req[i]);
+    static const char *const lat[] = { "mean", "stdev", "min", "p50", "p90", "p95", "p99", "p999", "max" };
+    for (size_t i = 0; i < 9; i++)
+        field(j, "latency_ms", lat[i]);
+    static const char *const br[] = { "batch_wait", "dispatch_wait", "overhead", "cold_start", "inference" };
+    for (size_t i = 0; i < 5; i++)
+        field(j, "breakdown_ms", br[i]);
+    static const char *const bt[] = { "count", "mean_size", "by_threshold", "by_timeout", "by_size" };
+    for (size_t i = 0; i < 5; i++)
+        field(j, "batches", bt[i]);
+    field(j, "cold_starts", "count");
+    field(j, "cold_starts", "invocation_fraction");
+    field(j, "cold_starts", "request_fraction");
+    static const char *const in[] = { "peak", "mean_alive", "mean_busy", "mean_idle" };
+    for (size_t i = 0; i < 4; i++)
+        field(j, "instances", in[i]);
+    field(j, "warmup", "pings");
+    field(j, "warmup", "cold_pings");
+    static const char *const co[] = { "requests", "duration", "provisioned", "total" };
+    for (size_t i = 0; i < 4; i++)
+        field(j, "cost_usd", co[i]);
+    CU_ASSERT_EQUAL(field(j, NULL, "seed"), 1);
+    double arrived = field(j, "requests", "arrived");
+    CU_ASSERT_EQUAL(arrived, 3666); /* 600 s x 6.11/s, first at t = 0 */
+    CU_ASSERT_EQUAL(field(j, "requests", "completed"), arrived);
+    CU_ASSERT(field(j, "latency_ms", "p50") <= field(j, "latency_ms", "p99"));
+    CU_ASSERT(field(j, "throughput_rps") > 6.0 && field(j, "throughput_rps") < 6.2);
+    CU_ASSERT_DOUBLE_EQUAL(field(j, "cost_usd", "total"),
+                           field(j, "cost_usd", "requests") + field(j, "cost_usd", "duration") +
+                               field(j, "cost_usd", "provisioned"),
+                           1e-12);
+    cJSON_Delete(j);
+}
+
+static void test_determinism(void)
+{
+    char *a, *b, *c, *e1, *e2, *e3;
+    CU_ASSERT_EQUAL(run(&a, &e1, "run scenarios/paper-bursty.json --json"), 0);
+    CU_ASSERT_EQUAL(run(&b, &e2, "run scenarios/paper-bursty.json --json"), 0);
+    CU_ASSERT_EQUAL(run(&c, &e3, "run scenarios/paper-bursty.json --json --seed 2"), 0);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    CU_ASSERT_STRING_NOT_EQUAL(a, c);
+    CU_ASSERT_PTR_NOT_NULL(strstr(c, "\"seed\": 2"));
+    free(a);
+    free(b);
+    free(c);
+    free(e1);
+    free(e2);
+    free(e3);
+}
+
+static void test_set_override(void)
+{
+    cJSON *j = run_json("run scenarios/paper-uniform.json --json --set batching.threshold=1 "
+                        "--set batching.max_batch=1");
+    if (j == NULL)
+        return;
+    CU_ASSERT_EQUAL(field(j, "batches", "mean_size"), 1.0);
+    CU_ASSERT_EQUAL(field(j, "breakdown_ms", "batch_wait"), 0.0);
+    cJSON_Delete(j);
+    j = run_json("run scenarios/paper-uniform.json --json --set platform.provisioned_concurrency=2");
+    if (j == NULL)
+        return;
+    CU_ASSERT_EQUAL(field(j, "cold_starts", "count"), 0);
+    CU_ASSERT(field(j, "cost_usd", "provisioned") > 0);
+    cJSON_Delete(j);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_requests_csv(void)
+{
+    char *dir = testutil_temp_dir();
+    char path[4096], args[8192];
+    snprintf(path, sizeof path, "%s/req.csv", dir);
+    snprintf(args, sizeof args, "run scenarios/paper-uniform.json --requests-csv %s", path);
+    char *out, *err;
+    CU_ASSERT_EQUAL(run(&out, &err, args), 0);
+    free(out);
+    free(err);
+    char *csv = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_EQUAL(strncmp(csv, "id,arrival_s,dispatch_s,start_s,end_s,latency_ms", 48), 0);
+    CU_ASSERT_EQUAL(count_lines(csv), 3666 + 1);
+    /* An existing file is not replaced without --force, and stays intact. */
+    CU_ASSERT_EQUAL(run(&out, &err, args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "already exists"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
+    free(out);
+    free(err);
+    char *again = testutil_read_file(path);
+    CU_ASSERT_STRING_EQUAL(csv, again);
+    free(again);
+    snprintf(args, sizeof args, "run scenarios/paper-uniform.json --seed 3 --force --requests-csv %s", path);
+    CU_ASSERT_EQUAL(run(&out, &err, args), 0);
+    free(out);
+    free(err);
+    again = testutil_read_file(path);
+    CU_ASSERT_STRING_NOT_EQUAL(csv, again);
+    free(again);
+    free(csv);
+    /* No temporary files are left behind. */
+    snprintf(args, sizeof args, "ls %s | wc -l", dir);
+    CU_ASSERT_EQUAL(testutil_run(args, &out, NULL), 0);
+    CU_ASSERT_EQUAL(atoi(out), 1);
+    free(out);
+    /* Never over the scenario itself, even with --force. */
+    snprintf(args, sizeof args, "cp scenarios/paper-uniform.json %s/s.json", dir);
+    CU_ASSERT_EQUAL(testutil_run(args, NULL, NULL), 0);
+    snprintf(args, sizeof args,
+             "run %s/s.json --force --requests-csv %s/s.json", dir, dir);
+    CU_ASSERT_EQUAL(run(&out, &err, args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "scenario file"));
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(testutil_run(args, NULL, NULL), 0);
+    free(dir);
+}
+
+/* Every shipped scenario runs and prints a table. */
+static void test_shipped_scenarios(void)
+{
+    static const char *const names[] = { "paper-uniform", "paper-bursty", "no-batching", "provisioned",
+                                         "warmup" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char args[256], *out, *err;
+        snprintf(args, sizeof args, "run scenarios/%s.json", names[i]);
+        int rc = run(&out, &err, args);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0)
+            printf("\n    %s: %s", names[i], err);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "Latency per request"));
+        free(out);
+        free(err);
+    }
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "help and version", test_help_and_version);
+    CU_add_test(s, "usage errors exit 2 with a message", test_usage_errors);
+    CU_add_test(s, "JSON output fields", test_json_fields);
+    CU_add_test(s, "byte-identical output per seed", test_determinism);
+    CU_add_test(s, "--set overrides", test_set_override);
+    CU_add_test(s, "--requests-csv and output safety", test_requests_csv);
+    CU_add_test(s, "shipped scenarios run", test_shipped_scenarios);
+}
+
+int main(void)
+{
+    return testutil_main("cli", add_tests);
+}
