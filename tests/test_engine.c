@@ -11,7 +11,10 @@
 static const struct request_record *rec(const struct fixture_log *log, uint64_t id)
 {
     const struct request_record *r = fixture_find(log, id);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    if (r == NULL) {
+        CU_FAIL_FATAL("request record missing");
+        abort(); /* not reached: CU_FAIL_FATAL ends the test */
+    }
     return r;
 }
 
