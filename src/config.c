@@ -1180,7 +1180,9 @@ static const char *const workload_keys[] = {
 };
 static const char *const workload_types[] = { "uniform", "poisson", "bursty", "trace" };
 static const char *const rate_keys[] = { "type", "rate_rps", "start_s" };
-static const char *const bursty_keys[] = { "type", "burst_size", "burst_pause_s", "gap_s", "start_s" };
+static const char *const bursty_keys[] = {
+    "type", "burst_size", "burst_pause_s", "gap_s", "start_s",
+};
 static const char *const trace_keys[] = { "type", "file" };
 
 static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w)
@@ -1355,7 +1357,9 @@ static const char *const platform_keys[] = {
     "provisioned_concurrency", "keep_alive_s", "routing", "reserved_concurrency",
     "account_concurrency", "scale_per_10s", "on_throttle",
 };
-static const char *const throttle_keys[] = { "action", "backoff_s", "backoff_max_s", "max_retries" };
+static const char *const throttle_keys[] = {
+    "action", "backoff_s", "backoff_max_s", "max_retries",
+};
 static const char *const routing_names[] = { "mru", "lru", "random" };
 static const char *const throttle_names[] = { "drop", "retry" };
 
@@ -1419,12 +1423,12 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
                     ps->reserved_concurrency, ps->account_concurrency);
     bool reserved = ps->reserved_concurrency > 0;
     ps->concurrency_limit = reserved ? ps->reserved_concurrency : ps->account_concurrency;
+    const char *limit_path = reserved ? "platform.reserved_concurrency"
+                                      : "platform.account_concurrency";
     if (ps->provisioned_concurrency > ps->concurrency_limit)
-        return fail(c, "platform.provisioned_concurrency",
-                    reserved ? "platform.reserved_concurrency" : "platform.account_concurrency",
-                    "must be <= the concurrency limit, %d from platform.%s (got %d)",
-                    ps->concurrency_limit, reserved ? "reserved_concurrency" : "account_concurrency",
-                    ps->provisioned_concurrency);
+        return fail(c, "platform.provisioned_concurrency", limit_path,
+                    "must be <= the concurrency limit, %d from %s (got %d)",
+                    ps->concurrency_limit, limit_path, ps->provisioned_concurrency);
     ps->scale_per_10s = 1000;
     if (get_num(c, p, pp, "scale_per_10s", false, above(0), &ps->scale_per_10s) < 0)
         return -1;
@@ -1433,7 +1437,9 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
     return parse_throttle(c, t, ps);
 }
 
-static const char *const warmup_keys[] = { "concurrency", "interval_s", "first_at_s", "hold_ms" };
+static const char *const warmup_keys[] = {
+    "concurrency", "interval_s", "first_at_s", "hold_ms",
+};
 
 static int parse_warmup(struct cfg *c, const cJSON *w, struct warmup_spec *ws)
 {
