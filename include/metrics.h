@@ -31,9 +31,10 @@ struct metrics_summary {
 void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_hint);
 void metrics_sample_fini(struct metrics_sample *s);
 void metrics_sample_add(struct metrics_sample *s, double x);
-/* Sorts the kept values in place (so call once, at the end) and fills *out.
- * Percentiles interpolate linearly between order statistics
- * (gsl_stats_quantile_from_sorted_data), so they are exact. */
+/* Reorders the kept values in place (so call once, at the end) and fills
+ * *out. Percentiles interpolate linearly between order statistics, exactly
+ * as gsl_stats_quantile_from_sorted_data does on sorted data; they are found
+ * by selection (expected O(n)), not by sorting. */
 void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *out);
 
 struct metrics_level {

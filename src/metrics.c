@@ -4,8 +4,6 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include "xalloc.h"
 
 void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_hint)
@@ -45,6 +43,63 @@ void metrics_sample_add(struct metrics_sample *s, double x)
     }
 }
 
+/* Moves the k-th smallest of v[lo..hi] (inclusive) to v[k], with smaller or
+ * equal values before it and greater or equal after it (Hoare partition,
+ * median-of-three pivot). */
+static void select_kth(double *v, size_t lo, size_t hi, size_t k)
+{
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* median of three to v[mid], guarding against sorted input */
+        if (v[mid] < v[lo]) { double t = v[mid]; v[mid] = v[lo]; v[lo] = t; }
+        if (v[hi] < v[lo]) { double t = v[hi]; v[hi] = v[lo]; v[lo] = t; }
+        if (v[hi] < v[mid]) { double t = v[hi]; v[hi] = v[mid]; v[mid] = t; }
+        double pivot = v[mid];
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (pivot < v[j])
+                j--;
+            if (i >= j)
+                break;
+            double t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+            i++;
+            j--;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi] */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+}
+
+/* Same value as gsl_stats_quantile_from_sorted_data(sorted v, p): linear
+ * interpolation between order statistics floor((n-1)p) and the next, found
+ * by selection in v[*from..n). Leaves *from just past the lower one, so
+ * callers must ask for non-decreasing p. */
+static double quantile_select(double *v, size_t n, size_t *from, double p)
+{
+    double index = (double)(n - 1) * p;
+    size_t lhs = (size_t)index;
+    double delta = index - (double)lhs;
+    assert(lhs >= *from || lhs + 1 == *from);
+    if (lhs >= *from)
+        select_kth(v, *from, n - 1, lhs);
+    *from = lhs + 1;
+    if (lhs == n - 1)
+        return v[lhs];
+    /* the next order statistic is the minimum of what lies right of lhs */
+    double next = v[lhs + 1];
+    for (size_t i = lhs + 2; i < n; i++)
+        if (v[i] < next)
+            next = v[i];
+    return (1 - delta) * v[lhs] + delta * next;
+}
+
 void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *out)
 {
     out->n = s->n;
@@ -61,13 +116,19 @@ void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *
         out->p50 = out->p90 = out->p95 = out->p99 = out->p999 = NAN;
         return;
     }
-    size_t n = (size_t)s->n;
-    gsl_sort(s->values, 1, n);
-    out->p50 = gsl_stats_quantile_from_sorted_data(s->values, 1, n, 0.50);
-    out->p90 = gsl_stats_quantile_from_sorted_data(s->values, 1, n, 0.90);
-    out->p95 = gsl_stats_quantile_from_sorted_data(s->values, 1, n, 0.95);
-    out->p99 = gsl_stats_quantile_from_sorted_data(s->values, 1, n, 0.99);
-    out->p999 = gsl_stats_quantile_from_sorted_data(s->values, 1, n, 0.999);
+    /* Quantiles in increasing order: each selection only partitions the part
+     * of the array right of the previous one, so all five cost about as
+     * much as two quickselects instead of a full sort. */
+    static const double probs[5] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
+    double q[5];
+    size_t from = 0;
+    for (int i = 0; i < 5; i++)
+        q[i] = quantile_select(s->values, (size_t)s->n, &from, probs[i]);
+    out->p50 = q[0];
+    out->p90 = q[1];
+    out->p95 = q[2];
+    out->p99 = q[3];
+    out->p999 = q[4];
 }
 
 void metrics_level_init(struct metrics_level *l, double start_s)

@@ -390,8 +390,62 @@ static void test_level_random_steps(void)
     gsl_rng_free(r);
 }
 
+/* Percentiles come from selection, not sorting: check them against GSL on a
+ * sorted copy for the inputs that break naive quickselects (sorted, reversed,
+ * all equal, few distinct values, organ pipe) and for every small n. */
+static void check_against_gsl(const double *x, size_t n)
+{
+    struct metrics_sample s;
+    metrics_sample_init(&s, true, n);
+    double *sorted = malloc(n * sizeof *sorted);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sorted);
+    for (size_t i = 0; i < n; i++) {
+        metrics_sample_add(&s, x[i]);
+        sorted[i] = x[i];
+    }
+    gsl_sort(sorted, 1, n);
+    struct metrics_summary m;
+    metrics_sample_summarize(&s, &m);
+    CU_ASSERT_EQUAL(m.p50, gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.50));
+    CU_ASSERT_EQUAL(m.p90, gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.90));
+    CU_ASSERT_EQUAL(m.p95, gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.95));
+    CU_ASSERT_EQUAL(m.p99, gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.99));
+    CU_ASSERT_EQUAL(m.p999, gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.999));
+    free(sorted);
+    metrics_sample_fini(&s);
+}
+
+static void test_percentiles_adversarial(void)
+{
+    enum { N = 20011 };
+    double *x = malloc(N * sizeof *x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    for (size_t i = 0; i < N; i++)
+        x[i] = (double)i;
+    check_against_gsl(x, N); /* sorted */
+    for (size_t i = 0; i < N; i++)
+        x[i] = (double)(N - i);
+    check_against_gsl(x, N); /* reversed */
+    for (size_t i = 0; i < N; i++)
+        x[i] = 42.0;
+    check_against_gsl(x, N); /* all equal */
+    for (size_t i = 0; i < N; i++)
+        x[i] = (double)(i % 3);
+    check_against_gsl(x, N); /* three values */
+    for (size_t i = 0; i < N; i++)
+        x[i] = (double)(i < N / 2 ? i : N - i);
+    check_against_gsl(x, N); /* organ pipe */
+    for (size_t n = 1; n <= 64; n++) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = (double)((i * 7919) % 13);
+        check_against_gsl(x, n);
+    }
+    free(x);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "percentiles vs GSL on adversarial inputs", test_percentiles_adversarial);
     CU_add_test(s, "Welford vs two-pass (1e5 values)", test_welford_vs_two_pass);
     CU_add_test(s, "moments of a small known set", test_moments_small);
     CU_add_test(s, "min/max of negative values", test_min_max_negative);
