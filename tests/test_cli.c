@@ -1,5 +1,6 @@
 /* test_cli: the lambdasim command line as a user meets it: help, exit
  * codes, JSON fields, determinism, overrides and output-file safety. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,8 +243,55 @@ static void test_shipped_scenarios(void)
     }
 }
 
+/* Every bad input of the catalogue (tests/bad/README.md) through the real
+ * command line: exit code 2, nothing on stdout, and one stderr line naming
+ * the file and carrying the documented message. Models and traces are
+ * plugged into a valid scenario with --set, as a user would. */
+static void test_bad_input_catalogue(void)
+{
+    char *table = testutil_read_file("tests/bad/README.md");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    int cases = 0;
+    for (char *line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char file[256], kind[32], frag[1024];
+        /* | `file` | kind | STATUS | `fragment` | */
+        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", file, kind, frag) != 3)
+            continue;
+        char args[4096];
+        if (strcmp(kind, "scenario") == 0)
+            snprintf(args, sizeof args, "run tests/bad/%s", file);
+        else if (strcmp(kind, "model") == 0)
+            snprintf(args, sizeof args, "run tests/data/scenario-minimal.json --set function.model=../bad/%s",
+                     file);
+        else if (strcmp(kind, "trace") == 0)
+            snprintf(args, sizeof args,
+                     "run tests/data/scenario-minimal.json --set 'workload={\"type\":\"trace\",\"file\":\"../bad/%s\"}'",
+                     file);
+        else
+            continue;
+        char *out, *err;
+        int rc = run(&out, &err, args);
+        /* The message may name the file through another directory
+         * (tests/data/../bad/x): compare from the base name on. */
+        const char *tail = strstr(frag, file);
+        tail = tail != NULL ? tail + strlen(file) : frag;
+        bool ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, tail) != NULL &&
+                  strchr(err, '\n') == err + strlen(err) - 1;
+        if (!ok)
+            printf("\n    %s: exit %d, stderr: %s", args, rc, err);
+        CU_ASSERT(ok);
+        cases++;
+        free(out);
+        free(err);
+    }
+    printf("\n    %d catalogued bad inputs checked", cases);
+    CU_ASSERT(cases >= 80);
+    free(table);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "bad-input catalogue through the CLI", test_bad_input_catalogue);
     CU_add_test(s, "help and version", test_help_and_version);
     CU_add_test(s, "usage errors exit 2 with a message", test_usage_errors);
     CU_add_test(s, "JSON output fields", test_json_fields);
