@@ -63,7 +63,7 @@ $(DEPS_OK):
 	fi
 	@touch $@
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(DEPS_OK)
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 

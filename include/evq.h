@@ -33,4 +33,22 @@ void evq_push(struct evq *q, double time_s, uint32_t kind, uint32_t id, uint32_t
 bool evq_pop(struct evq *q, struct evq_event *out);
 static inline size_t evq_len(const struct evq *q) { return q->len; }
 
+/* True when event x runs before event y: earlier time, or the same time and
+ * pushed earlier. */
+static inline bool evq_before(const struct evq_event *x, const struct evq_event *y)
+{
+    return x->time_s < y->time_s || (x->time_s == y->time_s && x->seq < y->seq);
+}
+
+/* The earliest event, without removing it; NULL when empty. */
+static inline const struct evq_event *evq_top(const struct evq *q)
+{
+    return q->len > 0 ? &q->heap[0] : NULL;
+}
+
+/* Takes the next sequence number without pushing: for an event the caller
+ * keeps outside the heap (the next arrival) but orders against the heap
+ * with evq_before, exactly as if it had been pushed now. */
+static inline uint64_t evq_take_seq(struct evq *q) { return q->next_seq++; }
+
 #endif

@@ -7,6 +7,7 @@
 #ifndef LAMBDASIM_METRICS_H
 #define LAMBDASIM_METRICS_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,8 +47,26 @@ struct metrics_level {
 };
 
 void metrics_level_init(struct metrics_level *l, double start_s);
-/* Level changes to `level` at time t_s (t_s never decreases). */
-void metrics_level_set(struct metrics_level *l, double t_s, double level);
+/* Level changes to `level` at time t_s (t_s never decreases). Inline: the
+ * engine calls it on every instance state change. */
+static inline void metrics_level_set(struct metrics_level *l, double t_s, double level)
+{
+    if (t_s > l->start_s) {
+        double from = l->since_s > l->start_s ? l->since_s : l->start_s;
+        assert(t_s >= from);
+        l->area += l->level * (t_s - from);
+    }
+    /* The previous level may have been set before the window opened and
+     * still be in force inside it; if it is replaced exactly at start_s it
+     * never was. */
+    if (t_s > l->start_s && l->level > l->peak)
+        l->peak = l->level;
+    if (t_s >= l->start_s && level > l->peak)
+        l->peak = level;
+    l->level = level;
+    l->since_s = t_s;
+}
+
 /* Time average over [start_s, end_s]; 0 for an empty window. */
 double metrics_level_mean(const struct metrics_level *l, double end_s);
 /* Highest level seen inside the window (including the one in force now). */

@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 #include "xalloc.h"
+#include "ziggurat_tables.h"
 
 static const char *const kind_names[] = {
     "constant", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform", "empirical",
@@ -116,13 +117,39 @@ int dist_check(const struct dist *d, char *msg, size_t len)
     return -1;
 }
 
+/* Standard exponential by the ziggurat method: one 32-bit draw and a table
+ * look-up in about 98% of calls, instead of GSL's -log1p(-u), which was the
+ * largest single cost of a simulated request. The low 8 bits pick the layer,
+ * the high 24 the position, so the two are independent. Exact: rejected
+ * points fall back to the wedge test, and the base layer's tail uses the
+ * exponential's memorylessness. */
+static double exp_ziggurat(gsl_rng *r)
+{
+    uint32_t u = (uint32_t)gsl_rng_get(r);
+    uint32_t iz = u & 255u, jz = u >> 8;
+    if (jz < ZIG_EXP_K[iz])
+        return jz * ZIG_EXP_W[iz];
+    for (;;) {
+        if (iz == 0)
+            return ZIG_EXP_R - log(gsl_rng_uniform_pos(r));
+        double x = jz * ZIG_EXP_W[iz];
+        if (ZIG_EXP_F[iz] + gsl_rng_uniform(r) * (ZIG_EXP_F[iz - 1] - ZIG_EXP_F[iz]) < exp(-x))
+            return x;
+        u = (uint32_t)gsl_rng_get(r);
+        iz = u & 255u;
+        jz = u >> 8;
+        if (jz < ZIG_EXP_K[iz])
+            return jz * ZIG_EXP_W[iz];
+    }
+}
+
 double dist_sample(const struct dist *d, gsl_rng *r)
 {
     switch (d->kind) {
     case DIST_CONSTANT:
         return d->a;
     case DIST_EXPONENTIAL:
-        return gsl_ran_exponential(r, d->a);
+        return d->a * exp_ziggurat(r);
     case DIST_NORMAL: {
         if (d->b == 0)
             return d->a;
@@ -135,7 +162,9 @@ double dist_sample(const struct dist *d, gsl_rng *r)
         return x;
     }
     case DIST_LOGNORMAL:
-        return gsl_ran_lognormal(r, d->a, d->b);
+        /* GSL's lognormal draws its normal by the polar method; the
+         * ziggurat normal is several times cheaper and equally exact. */
+        return exp(d->a + gsl_ran_gaussian_ziggurat(r, d->b));
     case DIST_GAMMA:
         return gsl_ran_gamma(r, d->a, d->b);
     case DIST_WEIBULL:

@@ -55,6 +55,9 @@ struct engine {
     bool timer_armed;
     struct platform pf;
     double gb;                      /* memory in GB, for billing */
+    double granules_per_s;          /* billing granules in one second */
+    double billed_granules[2];      /* [on-demand, provisioned] */
+    uint64_t billed_requests;
 
     struct batch *b;
     double *barr;                   /* arrival times, max_batch per batch slot */
@@ -68,11 +71,16 @@ struct engine {
     bool draining;                  /* client_slot_free is starting waiters */
 
     bool arrivals_done;
+    /* The next arrival is kept outside the heap (one fewer push and pop per
+     * request); its sequence number orders it against heap events exactly
+     * as if it had been pushed. */
+    struct evq_event next_arrival;
+    bool have_arrival;
     uint64_t outstanding;           /* arrived, not yet completed or failed */
 
     double window_s;
     struct metrics_sample lat;
-    struct metrics_level alive, busy, idle;
+    struct metrics_level alive, busy;   /* idle = alive - busy */
     double sum_batch_wait, sum_dispatch_wait, sum_overhead, sum_cold, sum_inference;
     uint64_t sum_batch_sizes;
     uint64_t cold_requests;
@@ -86,26 +94,21 @@ struct engine {
 
 static void levels(struct engine *e, double now)
 {
-    metrics_level_set(&e->alive, now, (double)e->pf.n_alive);
-    metrics_level_set(&e->busy, now, (double)e->pf.n_busy);
-    metrics_level_set(&e->idle, now, (double)e->pf.n_idle);
+    /* Most changes move only one of the two counts. */
+    if (e->alive.level != (double)e->pf.n_alive)
+        metrics_level_set(&e->alive, now, (double)e->pf.n_alive);
+    if (e->busy.level != (double)e->pf.n_busy)
+        metrics_level_set(&e->busy, now, (double)e->pf.n_busy);
 }
 
-static double billed_s(const struct pricing_spec *p, double busy_s)
-{
-    /* Round up to the billing granularity; the small epsilon keeps an exact
-     * 16.000 ms from being billed as 17 through floating-point noise. */
-    double g = p->duration_granularity_ms;
-    double units = ceil(busy_s * 1000.0 / g - 1e-9);
-    return units * g / 1000.0;
-}
-
+/* Billed time is rounded up to whole granules; the small epsilon keeps an
+ * exact 16.000 ms from being billed as 17 through floating-point noise.
+ * Granules are counted per kind of instance and priced once at the end. */
 static void bill_invocation(struct engine *e, bool provisioned, double busy_s)
 {
-    const struct pricing_spec *p = &e->sc->pricing;
-    double price = provisioned ? p->provisioned_duration_usd_per_gb_s : p->duration_usd_per_gb_s;
-    e->res->cost_usd.requests += p->request_usd;
-    e->res->cost_usd.duration += billed_s(p, busy_s) * e->gb * price;
+    double units = ceil(busy_s * e->granules_per_s - 1e-9);
+    e->billed_granules[provisioned] += units;
+    e->billed_requests++;
 }
 
 static uint32_t batch_alloc(struct engine *e)
@@ -165,60 +168,77 @@ static void client_slot_free(struct engine *e, double now)
 }
 
 /* Every request of the batch ends at `end` with `status`. */
+static void emit_records(struct engine *e, const struct batch *b, const double *arr, double end,
+                         enum request_status status)
+{
+    bool placed = status != REQUEST_THROTTLED;
+    for (int k = 0; k < b->size; k++) {
+        struct request_record rec = {
+            .id = b->first_req + (uint64_t)k,
+            .arrival_s = arr[k],
+            .dispatch_s = b->dispatch_s,
+            .start_s = placed ? b->start_s : (double)NAN,
+            .end_s = end,
+            .latency_ms = (end - arr[k]) * 1000.0,
+            .overhead_ms = b->overhead_s * 1000.0,
+            .cold_start_ms = b->cold_s * 1000.0,
+            .inference_ms = b->inference_s * 1000.0,
+            .batch_id = b->id,
+            .batch_size = b->size,
+            .batch_reason = b->reason,
+            .retries = b->retries,
+            .cold = b->cold,
+            .provisioned = b->provisioned,
+            .instance_id = placed ? b->instance_uid : -1,
+            .status = status,
+            .counted = arr[k] >= e->window_s,
+        };
+        e->hooks->on_request(e->hooks->ctx, &rec);
+    }
+}
+
+/* Every request of the batch ends at `end` with `status`. Per-request work
+ * is only what differs by request (arrival time, latency); what the batch
+ * shares is added once, times the number of counted requests. */
 static void finish_batch(struct engine *e, uint32_t slot, double end, enum request_status status)
 {
     struct batch *b = &e->b[slot];
     const double *arr = batch_arrivals(e, slot);
     struct engine_result *r = e->res;
-    bool placed = status != REQUEST_THROTTLED;
+    uint64_t counted = 0;
+    double sum_arrival = 0;
     for (int k = 0; k < b->size; k++) {
-        bool counted = arr[k] >= e->window_s;
-        if (counted) {
-            if (status == REQUEST_OK) {
-                double lat_ms = (end - arr[k]) * 1000.0;
-                metrics_sample_add(&e->lat, lat_ms);
-                r->requests.completed++;
-                e->sum_batch_wait += b->dispatch_s - arr[k];
-                e->sum_dispatch_wait += b->start_s - b->dispatch_s;
-                e->sum_overhead += b->overhead_s;
-                e->sum_cold += b->cold_s;
-                e->sum_inference += b->inference_s;
-                if (b->cold)
-                    e->cold_requests++;
-            } else {
-                r->requests.failed++;
-                if (status == REQUEST_TIMED_OUT)
-                    r->requests.timed_out++;
-            }
-            if (b->throttled)
-                r->requests.throttled++;
-            r->requests.retries += (uint64_t)b->retries;
-            e->last_end_s = end > e->last_end_s ? end : e->last_end_s;
-        }
-        if (e->hooks != NULL && e->hooks->on_request != NULL) {
-            struct request_record rec = {
-                .id = b->first_req + (uint64_t)k,
-                .arrival_s = arr[k],
-                .dispatch_s = b->dispatch_s,
-                .start_s = placed ? b->start_s : (double)NAN,
-                .end_s = end,
-                .latency_ms = (end - arr[k]) * 1000.0,
-                .overhead_ms = b->overhead_s * 1000.0,
-                .cold_start_ms = b->cold_s * 1000.0,
-                .inference_ms = b->inference_s * 1000.0,
-                .batch_id = b->id,
-                .batch_size = b->size,
-                .batch_reason = b->reason,
-                .retries = b->retries,
-                .cold = b->cold,
-                .provisioned = b->provisioned,
-                .instance_id = placed ? b->instance_uid : -1,
-                .status = status,
-                .counted = counted,
-            };
-            e->hooks->on_request(e->hooks->ctx, &rec);
+        if (arr[k] >= e->window_s) {
+            counted++;
+            sum_arrival += arr[k];
+            if (status == REQUEST_OK)
+                metrics_sample_add(&e->lat, (end - arr[k]) * 1000.0);
         }
     }
+    if (counted > 0) {
+        double n = (double)counted;
+        if (status == REQUEST_OK) {
+            r->requests.completed += counted;
+            e->sum_batch_wait += n * b->dispatch_s - sum_arrival;
+            e->sum_dispatch_wait += n * (b->start_s - b->dispatch_s);
+            e->sum_overhead += n * b->overhead_s;
+            e->sum_cold += n * b->cold_s;
+            e->sum_inference += n * b->inference_s;
+            if (b->cold)
+                e->cold_requests += counted;
+        } else {
+            r->requests.failed += counted;
+            if (status == REQUEST_TIMED_OUT)
+                r->requests.timed_out += counted;
+        }
+        if (b->throttled)
+            r->requests.throttled += counted;
+        r->requests.retries += counted * (uint64_t)b->retries;
+        if (end > e->last_end_s)
+            e->last_end_s = end;
+    }
+    if (e->hooks != NULL && e->hooks->on_request != NULL)
+        emit_records(e, b, arr, end, status);
     assert(e->outstanding >= (uint64_t)b->size);
     e->outstanding -= (uint64_t)b->size;
     if (end > e->end_s)
@@ -361,7 +381,8 @@ static void schedule_next_arrival(struct engine *e)
         e->arrivals_done = true;
         return;
     }
-    evq_push(&e->q, t, EV_ARRIVAL, 0, 0);
+    e->next_arrival = (struct evq_event){ .time_s = t, .seq = evq_take_seq(&e->q), .kind = EV_ARRIVAL };
+    e->have_arrival = true;
 }
 
 static void on_arrival(struct engine *e, double now)
@@ -491,6 +512,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     batcher_init(&e->bq, sc->batching.threshold, sc->batching.max_batch, sc->batching.timeout_s);
     platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
     e->gb = sc->function.memory_mb / 1024.0;
+    e->granules_per_s = 1000.0 / sc->pricing.duration_granularity_ms;
     e->bfree = NO_SLOT;
     e->wait_head = e->wait_tail = NO_SLOT;
     e->window_s = sc->warmup_period_s;
@@ -499,7 +521,6 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     metrics_sample_init(&e->lat, sc->stats == STATS_EXACT, hint);
     metrics_level_init(&e->alive, e->window_s);
     metrics_level_init(&e->busy, e->window_s);
-    metrics_level_init(&e->idle, e->window_s);
     levels(e, 0);
 }
 
@@ -541,13 +562,17 @@ static void engine_summarize(struct engine *e)
     double end = e->end_s > e->window_s ? e->end_s : e->window_s;
     r->instances.mean_alive = metrics_level_mean(&e->alive, end);
     r->instances.mean_busy = metrics_level_mean(&e->busy, end);
-    r->instances.mean_idle = metrics_level_mean(&e->idle, end);
+    r->instances.mean_idle = r->instances.mean_alive - r->instances.mean_busy;
     r->instances.peak = (uint64_t)metrics_level_peak(&e->alive);
     r->instances.created = e->pf.created;
     r->instances.expired = e->pf.expired;
     /* Provisioned concurrency is billed while configured, in whole billing
      * periods, from t = 0 to the end of the run. */
     const struct pricing_spec *p = &sc->pricing;
+    double granule_s = p->duration_granularity_ms / 1000.0;
+    r->cost_usd.requests = (double)e->billed_requests * p->request_usd;
+    r->cost_usd.duration = e->billed_granules[0] * granule_s * e->gb * p->duration_usd_per_gb_s +
+                           e->billed_granules[1] * granule_s * e->gb * p->provisioned_duration_usd_per_gb_s;
     double periods = ceil(e->end_s / p->provisioned_billing_period_s - 1e-9);
     r->cost_usd.provisioned = (double)sc->platform.provisioned_concurrency * e->gb *
                               periods * p->provisioned_billing_period_s * p->provisioned_usd_per_gb_s;
@@ -563,7 +588,14 @@ int engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hoo
     if (sc->warmup.concurrency > 0)
         evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
     struct evq_event ev;
-    while (!(e.arrivals_done && e.outstanding == 0) && evq_pop(&e.q, &ev)) {
+    while (!(e.arrivals_done && e.outstanding == 0)) {
+        const struct evq_event *top = evq_top(&e.q);
+        if (e.have_arrival && (top == NULL || evq_before(&e.next_arrival, top))) {
+            ev = e.next_arrival;
+            e.have_arrival = false;
+        } else if (!evq_pop(&e.q, &ev)) {
+            break;
+        }
         double now = ev.time_s;
         out->events++;
         switch ((enum ev_kind)ev.kind) {

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include "xalloc.h"
 
-static inline bool before(const struct evq_event *x, const struct evq_event *y)
-{
-    return x->time_s < y->time_s || (x->time_s == y->time_s && x->seq < y->seq);
-}
+#define before evq_before
 
 void evq_init(struct evq *q, size_t cap_hint)
 {

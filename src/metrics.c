@@ -140,24 +140,6 @@ void metrics_level_init(struct metrics_level *l, double start_s)
     l->peak = 0;
 }
 
-void metrics_level_set(struct metrics_level *l, double t_s, double level)
-{
-    if (t_s > l->start_s) {
-        double from = l->since_s > l->start_s ? l->since_s : l->start_s;
-        assert(t_s >= from);
-        l->area += l->level * (t_s - from);
-    }
-    /* The previous level may have been set before the window opened and
-     * still be in force inside it; if it is replaced exactly at start_s it
-     * never was. */
-    if (t_s > l->start_s && l->level > l->peak)
-        l->peak = l->level;
-    if (t_s >= l->start_s && level > l->peak)
-        l->peak = level;
-    l->level = level;
-    l->since_s = t_s;
-}
-
 double metrics_level_mean(const struct metrics_level *l, double end_s)
 {
     if (!(end_s > l->start_s))
