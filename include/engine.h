@@ -40,11 +40,62 @@ struct request_record {
     bool counted;           /* arrived after warmup_period_s */
 };
 
+/* What happened, for narration (explain), timelines and simulated logs. */
+enum engine_event_kind {
+    ENGINE_EV_ARRIVAL = 0,  /* request_id joined the queue (queue_len after) */
+    ENGINE_EV_DISPATCH,     /* batch_id left the queue: batch_size, reason */
+    ENGINE_EV_WAIT,         /* batch_id waits for a client in-flight slot */
+    ENGINE_EV_INVOKE,       /* batch_id (or a ping) started on instance_id:
+                               placement, init_s, run_s, timed_out */
+    ENGINE_EV_THROTTLE,     /* batch_id (or a ping) was throttled: placement
+                               says why; retry_at_s when it will retry */
+    ENGINE_EV_DONE,         /* the invocation on instance_id ended (busy ->
+                               idle, or discarded after a timeout) */
+    ENGINE_EV_COMPLETE,     /* batch_id's response reached the client: status */
+    ENGINE_EV_EXPIRE,       /* idle instance_id reclaimed after its keep-alive */
+    ENGINE_EV_WARMUP        /* a round of warm-up pings starts */
+};
+
+enum engine_placement {
+    ENGINE_PLACED_PROVISIONED = 0,
+    ENGINE_PLACED_WARM,
+    ENGINE_PLACED_COLD,
+    ENGINE_THROTTLED_CONCURRENCY,
+    ENGINE_THROTTLED_SCALING
+};
+
+struct engine_event {
+    enum engine_event_kind kind;
+    double time_s;
+    uint64_t request_id;        /* ARRIVAL; first request of the batch otherwise */
+    uint64_t batch_id;          /* DISPATCH..COMPLETE for requests */
+    int64_t instance_id;        /* INVOKE, DONE, EXPIRE; -1 otherwise */
+    int batch_size;
+    enum batch_reason reason;   /* DISPATCH */
+    enum engine_placement placement; /* INVOKE, THROTTLE */
+    enum request_status status; /* COMPLETE */
+    bool ping;                  /* INVOKE, THROTTLE, DONE: a warm-up ping */
+    bool provisioned;           /* the instance is provisioned */
+    bool timed_out;             /* INVOKE, DONE: ran into function.timeout_s */
+    bool dropped;               /* THROTTLE: the requests fail now */
+    int attempt;                /* INVOKE, THROTTLE: 0 first try, then retries */
+    double init_s, run_s;       /* INVOKE: init (cold) and handler time */
+    double retry_at_s;          /* THROTTLE: when the retry happens */
+    int queue_len;              /* requests in the batching queue after the event */
+    uint32_t inflight;          /* outstanding invocations after the event */
+    uint32_t instances_alive, instances_busy, pings_busy;
+};
+
 struct engine_hooks {
     /* Called once per request when it completes or fails (borrowed record). */
     void (*on_request)(void *ctx, const struct request_record *rec);
+    /* Called for every event above, in simulated-time order (borrowed). */
+    void (*on_event)(void *ctx, const struct engine_event *ev);
     void *ctx;
 };
+
+const char *engine_event_kind_name(enum engine_event_kind k);
+const char *engine_placement_name(enum engine_placement p);
 
 struct engine_result {
     uint64_t seed;

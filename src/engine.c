@@ -47,6 +47,7 @@ struct batch {
 struct engine {
     const struct scenario *sc;
     const struct engine_hooks *hooks;
+    bool narrate;                   /* hooks->on_event is set */
     struct engine_result *res;
     struct evq q;
     gsl_rng *rng[RNG_STREAM_COUNT];
@@ -99,6 +100,31 @@ static void levels(struct engine *e, double now)
         metrics_level_set(&e->alive, now, (double)e->pf.n_alive);
     if (e->busy.level != (double)e->pf.n_busy)
         metrics_level_set(&e->busy, now, (double)e->pf.n_busy);
+}
+
+/* Fills the state every event carries and hands it to the hook. Callers
+ * test e->narrate first, so a run without the hook pays one branch. */
+static void emit(struct engine *e, struct engine_event *ev, double now)
+{
+    ev->time_s = now;
+    ev->queue_len = e->bq.len;
+    ev->inflight = e->inflight;
+    ev->instances_alive = e->pf.n_alive;
+    ev->instances_busy = e->pf.n_busy;
+    ev->pings_busy = e->pings_busy;
+    e->hooks->on_event(e->hooks->ctx, ev);
+}
+
+static enum engine_placement placement_of(enum platform_outcome o)
+{
+    switch (o) {
+    case PLATFORM_PROVISIONED: return ENGINE_PLACED_PROVISIONED;
+    case PLATFORM_WARM: return ENGINE_PLACED_WARM;
+    case PLATFORM_COLD: return ENGINE_PLACED_COLD;
+    case PLATFORM_THROTTLED_CONCURRENCY: return ENGINE_THROTTLED_CONCURRENCY;
+    case PLATFORM_THROTTLED_SCALING: return ENGINE_THROTTLED_SCALING;
+    }
+    return ENGINE_THROTTLED_CONCURRENCY;
 }
 
 /* Billed time is rounded up to whole granules; the small epsilon keeps an
@@ -239,6 +265,13 @@ static void finish_batch(struct engine *e, uint32_t slot, double end, enum reque
     }
     if (e->hooks != NULL && e->hooks->on_request != NULL)
         emit_records(e, b, arr, end, status);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_COMPLETE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = status == REQUEST_THROTTLED ? -1 : b->instance_uid,
+                                   .batch_size = b->size, .status = status, .provisioned = b->provisioned,
+                                   .timed_out = b->timed_out, .attempt = b->retries };
+        emit(e, &ev, end);
+    }
     assert(e->outstanding >= (uint64_t)b->size);
     e->outstanding -= (uint64_t)b->size;
     if (end > e->end_s)
@@ -273,8 +306,15 @@ static void invoke(struct engine *e, uint32_t slot, double now)
             r->invocations.throttled++;
         b->throttled = true;
         const struct platform_spec *p = &e->sc->platform;
-        if (p->on_throttle == THROTTLE_RETRY && b->retries < p->max_retries) {
-            double delay = backoff_delay(e, b->retries);
+        bool retry = p->on_throttle == THROTTLE_RETRY && b->retries < p->max_retries;
+        double delay = retry ? backoff_delay(e, b->retries) : 0;
+        if (e->narrate) {
+            struct engine_event ev = { .kind = ENGINE_EV_THROTTLE, .request_id = b->first_req, .batch_id = b->id,
+                                       .instance_id = -1, .batch_size = b->size, .placement = placement_of(out),
+                                       .dropped = !retry, .attempt = b->retries, .retry_at_s = now + delay };
+            emit(e, &ev, now);
+        }
+        if (retry) {
             b->retries++;
             if (counted)
                 r->invocations.retries++;
@@ -316,6 +356,14 @@ static void invoke(struct engine *e, uint32_t slot, double now)
     bill_invocation(e, b->provisioned, busy_s);
     evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
     levels(e, now);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = b->instance_uid, .batch_size = b->size,
+                                   .placement = placement_of(out), .provisioned = b->provisioned,
+                                   .timed_out = b->timed_out, .attempt = b->retries, .init_s = b->cold_s,
+                                   .run_s = b->inference_s };
+        emit(e, &ev, now);
+    }
 }
 
 static void dispatch(struct engine *e, enum batch_reason reason, double now)
@@ -346,15 +394,27 @@ static void dispatch(struct engine *e, enum batch_reason reason, double now)
         else
             r->batches.by_size++;
     }
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_DISPATCH, .request_id = first, .batch_id = b->id,
+                                   .instance_id = -1, .batch_size = n, .reason = reason };
+        emit(e, &ev, now);
+    }
     uint32_t limit = (uint32_t)e->sc->client.max_inflight;
     if (limit == 0 || e->inflight < limit) {
         e->inflight++;
         invoke(e, slot, now);
-    } else if (e->wait_tail == NO_SLOT) {
+        return;
+    }
+    if (e->wait_tail == NO_SLOT) {
         e->wait_head = e->wait_tail = slot;
     } else {
         e->b[e->wait_tail].next = slot;
         e->wait_tail = slot;
+    }
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_WAIT, .request_id = first, .batch_id = e->b[slot].id,
+                                   .instance_id = -1, .batch_size = n };
+        emit(e, &ev, now);
     }
 }
 
@@ -398,6 +458,10 @@ static void on_arrival(struct engine *e, double now)
     uint64_t id;
     enum batcher_verdict v = batcher_arrive(&e->bq, now, &id);
     schedule_next_arrival(e);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_ARRIVAL, .request_id = id, .instance_id = -1 };
+        emit(e, &ev, now);
+    }
     if (v != BATCHER_WAIT) {
         dispatch(e, reason_of(v), now);
     } else if (!e->timer_armed) {
@@ -432,12 +496,28 @@ static void release_instance(struct engine *e, uint32_t inst, double now, bool d
     levels(e, now);
 }
 
+static void narrate_done(struct engine *e, uint32_t inst, const struct batch *b, double now)
+{
+    const struct instance *in = platform_instance(&e->pf, inst);
+    struct engine_event ev = { .kind = ENGINE_EV_DONE, .instance_id = in->uid, .ping = b == NULL,
+                               .provisioned = in->provisioned };
+    if (b != NULL) {
+        ev.request_id = b->first_req;
+        ev.batch_id = b->id;
+        ev.batch_size = b->size;
+        ev.timed_out = b->timed_out;
+    }
+    emit(e, &ev, now);
+}
+
 static void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
 {
     if (job == JOB_PING) {
         assert(e->pings_busy > 0);
         e->pings_busy--;
         release_instance(e, inst, now, false);
+        if (e->narrate)
+            narrate_done(e, inst, NULL, now);
         return;
     }
     struct batch *b = &e->b[job];
@@ -445,6 +525,9 @@ static void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, doub
      * one is re-initialised in place and stays provisioned. */
     bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
     release_instance(e, inst, now, discard);
+    /* A discarded slot keeps its uid until reused, so it can still be named. */
+    if (e->narrate)
+        narrate_done(e, inst, b, now);
     b->overhead_s = dist_sample(&e->sc->function.model.overhead_s, e->rng[RNG_OVERHEAD]);
     if (b->overhead_s > 0)
         evq_push(&e->q, now + b->overhead_s, EV_RESPONSE, job, 0);
@@ -463,19 +546,35 @@ static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
     bool expired;
     if (platform_expiry(&e->pf, inst, gen, now, &check_at, &expired))
         evq_push(&e->q, check_at, EV_EXPIRY, inst, gen);
-    if (expired)
+    if (expired) {
         levels(e, now);
+        if (e->narrate) {
+            struct engine_event ev = { .kind = ENGINE_EV_EXPIRE,
+                                       .instance_id = platform_instance(&e->pf, inst)->uid };
+            emit(e, &ev, now);
+        }
+    }
 }
 
 static void on_warmup(struct engine *e, double now)
 {
     const struct scenario *sc = e->sc;
     struct engine_result *r = e->res;
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_WARMUP, .instance_id = -1,
+                                   .batch_size = sc->warmup.concurrency };
+        emit(e, &ev, now);
+    }
     for (int i = 0; i < sc->warmup.concurrency; i++) {
         uint32_t inst;
         enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
         if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
             r->warmup.throttled++;
+            if (e->narrate) {
+                struct engine_event ev = { .kind = ENGINE_EV_THROTTLE, .instance_id = -1, .ping = true,
+                                           .placement = placement_of(out), .dropped = true };
+                emit(e, &ev, now);
+            }
             continue;
         }
         r->warmup.pings++;
@@ -489,6 +588,15 @@ static void on_warmup(struct engine *e, double now)
         bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
         e->pings_busy++;
         evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
+        if (e->narrate) {
+            const struct instance *in = platform_instance(&e->pf, inst);
+            double init_s = out == PLATFORM_COLD ? busy_s - sc->warmup.hold_s : 0;
+            struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .instance_id = in->uid, .ping = true,
+                                       .placement = placement_of(out), .provisioned = in->provisioned,
+                                       .init_s = init_s > 0 ? init_s : 0, .run_s = busy_s - (init_s > 0 ? init_s : 0) };
+            levels(e, now);
+            emit(e, &ev, now);
+        }
     }
     levels(e, now);
     evq_push(&e->q, now + sc->warmup.interval_s, EV_WARMUP, 0, 0);
@@ -503,6 +611,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     memset(out, 0, sizeof *out);
     e->sc = sc;
     e->hooks = hooks;
+    e->narrate = hooks != NULL && hooks->on_event != NULL;
     e->res = out;
     out->seed = seed;
     for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
@@ -631,6 +740,34 @@ const char *engine_request_status_name(enum request_status s)
     case REQUEST_OK: return "ok";
     case REQUEST_THROTTLED: return "throttled";
     case REQUEST_TIMED_OUT: return "timed_out";
+    }
+    return "?";
+}
+
+const char *engine_event_kind_name(enum engine_event_kind k)
+{
+    switch (k) {
+    case ENGINE_EV_ARRIVAL: return "arrival";
+    case ENGINE_EV_DISPATCH: return "dispatch";
+    case ENGINE_EV_WAIT: return "wait";
+    case ENGINE_EV_INVOKE: return "invoke";
+    case ENGINE_EV_THROTTLE: return "throttle";
+    case ENGINE_EV_DONE: return "done";
+    case ENGINE_EV_COMPLETE: return "complete";
+    case ENGINE_EV_EXPIRE: return "expire";
+    case ENGINE_EV_WARMUP: return "warmup";
+    }
+    return "?";
+}
+
+const char *engine_placement_name(enum engine_placement p)
+{
+    switch (p) {
+    case ENGINE_PLACED_PROVISIONED: return "provisioned";
+    case ENGINE_PLACED_WARM: return "warm";
+    case ENGINE_PLACED_COLD: return "cold";
+    case ENGINE_THROTTLED_CONCURRENCY: return "throttled_concurrency";
+    case ENGINE_THROTTLED_SCALING: return "throttled_scaling";
     }
     return "?";
 }

@@ -439,8 +439,96 @@ static void test_determinism(void)
     fixture_free(&sc, &log);
 }
 
+struct event_log {
+    struct engine_event ev[64];
+    int n;
+};
+
+static void on_event(void *ctx, const struct engine_event *ev)
+{
+    struct event_log *log = ctx;
+    if (log->n < 64)
+        log->ev[log->n] = *ev;
+    log->n++;
+}
+
+/* The narration hook reports every step in order, with the state after it,
+ * and observing a run does not change it. */
+static void test_event_hook(void)
+{
+    const double t[] = { 0.0, 0.1, 5.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.5, 0.05);
+    sc.batching = (struct batching_spec){ .threshold = 2, .max_batch = 4, .timeout_s = 1.0 };
+    sc.platform.keep_alive_s = dist_constant(2.0);
+    struct event_log log = { .n = 0 };
+    struct engine_hooks hooks = { .on_event = on_event, .ctx = &log };
+    struct engine_result with, without;
+    engine_run(&sc, 1, &hooks, &with);
+    engine_run(&sc, 1, NULL, &without);
+    CU_ASSERT_EQUAL(memcmp(&with, &without, sizeof with), 0);
+    static const enum engine_event_kind want[] = {
+        ENGINE_EV_ARRIVAL, ENGINE_EV_ARRIVAL, ENGINE_EV_DISPATCH, ENGINE_EV_INVOKE, ENGINE_EV_DONE,
+        ENGINE_EV_COMPLETE, ENGINE_EV_EXPIRE, ENGINE_EV_ARRIVAL, ENGINE_EV_DISPATCH, ENGINE_EV_INVOKE,
+        ENGINE_EV_DONE, ENGINE_EV_COMPLETE,
+    };
+    CU_ASSERT_EQUAL_FATAL(log.n, (int)N(want));
+    for (int i = 0; i < log.n; i++)
+        CU_ASSERT_EQUAL(log.ev[i].kind, want[i]);
+    CU_ASSERT_EQUAL(log.ev[1].queue_len, 2);
+    CU_ASSERT_EQUAL(log.ev[2].batch_size, 2);
+    CU_ASSERT_EQUAL(log.ev[2].reason, BATCH_BY_THRESHOLD);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[2].time_s, 0.1, EPS);
+    CU_ASSERT_EQUAL(log.ev[3].placement, ENGINE_PLACED_COLD);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[3].init_s, 0.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[3].run_s, 0.05, EPS);
+    CU_ASSERT_EQUAL(log.ev[3].instances_busy, 1);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[4].time_s, 0.65, EPS);
+    CU_ASSERT_EQUAL(log.ev[4].instances_busy, 0);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[6].time_s, 2.65, EPS); /* keep-alive 2 s after 0.65 */
+    CU_ASSERT_EQUAL(log.ev[6].instance_id, 0);
+    CU_ASSERT_EQUAL(log.ev[8].reason, BATCH_BY_TIMEOUT);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[8].time_s, 6.0, EPS);
+    CU_ASSERT_EQUAL(log.ev[9].instance_id, 1);
+    CU_ASSERT_EQUAL(log.ev[11].status, REQUEST_OK);
+    struct fixture_log flog = { 0 };
+    fixture_free(&sc, &flog);
+}
+
+/* Pings and throttles are narrated too. */
+static void test_event_hook_pings(void)
+{
+    const double t[] = { 0.5, 0.6 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 1.0, 0.1);
+    sc.warmup = (struct warmup_spec){ .concurrency = 1, .interval_s = 300, .first_at_s = 0, .hold_s = 0.05 };
+    sc.platform.reserved_concurrency = 2;
+    sc.platform.concurrency_limit = 2;
+    struct event_log log = { .n = 0 };
+    struct engine_hooks hooks = { .on_event = on_event, .ctx = &log };
+    struct engine_result res;
+    engine_run(&sc, 1, &hooks, &res);
+    CU_ASSERT_EQUAL(log.ev[0].kind, ENGINE_EV_WARMUP);
+    CU_ASSERT_EQUAL(log.ev[1].kind, ENGINE_EV_INVOKE);
+    CU_ASSERT_TRUE(log.ev[1].ping);
+    CU_ASSERT_DOUBLE_EQUAL(log.ev[1].init_s, 1.0, EPS);
+    int throttles = 0;
+    for (int i = 0; i < log.n && i < 64; i++)
+        if (log.ev[i].kind == ENGINE_EV_THROTTLE) {
+            throttles++;
+            CU_ASSERT_EQUAL(log.ev[i].placement, ENGINE_THROTTLED_CONCURRENCY);
+            CU_ASSERT_TRUE(log.ev[i].dropped);
+        }
+    CU_ASSERT_EQUAL(throttles, 1); /* the 2nd request: ping + 1st request hold the limit of 2 */
+    CU_ASSERT_EQUAL(res.warmup.collisions, 2);
+    struct fixture_log flog = { 0 };
+    fixture_free(&sc, &flog);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "event hook narrates in order", test_event_hook);
+    CU_add_test(s, "event hook: pings and throttles", test_event_hook_pings);
     CU_add_test(s, "threshold dispatch", test_threshold);
     CU_add_test(s, "timeout dispatch", test_timeout);
     CU_add_test(s, "timer re-armed after threshold dispatch", test_timer_rearm);
