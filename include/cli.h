@@ -1,0 +1,44 @@
+/* cli: the command-line front end: main.c dispatches to one function per
+ * command (src/cli_<command>.c); src/cli.c holds what they share. The only
+ * code that prints to stderr and chooses exit codes. */
+#ifndef LAMBDASIM_CLI_H
+#define LAMBDASIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+/* A command: `lambdasim NAME ARGS...` calls fn(argc, argv) with the words
+ * after NAME; `usage` is its --help text. */
+struct cli_command {
+    const char *name;
+    const char *summary;    /* one line for the main help */
+    const char *usage;
+    int (*fn)(int argc, char **argv);
+};
+
+/* Prints "lambdasim: <message>" and "Try 'lambdasim <cmd> --help'." to
+ * stderr; returns CLI_USAGE. cmd may be "" for the top level. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "lambdasim: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A whole decimal number 0..2^64-1 with nothing after it. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* True when both paths exist and name the same file. */
+bool cli_same_file(const char *a, const char *b);
+
+/* Monotonic clock in seconds (for --timing and progress lines). */
+double cli_now_s(void);
+
+/* Peak resident memory of this process so far, in MB. */
+double cli_peak_rss_mb(void);
+
+/* The commands (src/cli_<name>.c). */
+extern const char cli_run_usage[];
+int cli_run(int argc, char **argv);
+
+#endif

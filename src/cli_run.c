@@ -1,0 +1,170 @@
+/* cli_run: `lambdasim run`, simulate one scenario. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "outfile.h"
+#include "report.h"
+
+const char cli_run_usage[] =
+    "Usage: lambdasim run SCENARIO.json [OPTIONS]\n"
+    "\n"
+    "Simulates the scenario and prints a table of results (or JSON with --json).\n"
+    "\n"
+    "Options:\n"
+    "  --seed N              master random seed (default: the scenario's \"seed\", else 1)\n"
+    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable.\n"
+    "                        VALUE is read as JSON when it parses as JSON, else as a\n"
+    "                        string, e.g. --set batching.threshold=4\n"
+    "                        --set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":300,\"max\":900}'\n"
+    "  --json                print one JSON object (fields in README.md) instead of a table\n"
+    "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
+    "  --force               replace output files that already exist\n"
+    "  --timing              print run time, simulated requests/s, events/s and peak\n"
+    "                        memory to stderr (stdout stays deterministic)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Relative model and trace paths in the scenario are resolved against the\n"
+    "scenario file's directory. Output files are written whole or not at all.\n";
+
+struct csv_ctx {
+    FILE *f;
+};
+
+static void csv_on_request(void *ctx, const struct request_record *rec)
+{
+    struct csv_ctx *c = ctx;
+    report_requests_csv_row(c->f, rec);
+}
+
+/* Wall time of the simulation proper (not loading or printing). */
+static void print_timing(const struct engine_result *r, double wall_s)
+{
+    uint64_t simulated = r->requests.arrived;
+    fprintf(stderr,
+            "timing: %.3f s simulating, %llu requests (%.3g requests/s), %llu events (%.3g events/s, "
+            "%.1f ns/event), peak memory %.1f MB\n",
+            wall_s, (unsigned long long)simulated, wall_s > 0 ? (double)simulated / wall_s : 0.0,
+            (unsigned long long)r->events, wall_s > 0 ? (double)r->events / wall_s : 0.0,
+            r->events > 0 ? wall_s * 1e9 / (double)r->events : 0.0, cli_peak_rss_mb());
+}
+
+int cli_run(int argc, char **argv)
+{
+    const char *scenario_path = NULL, *csv_path = NULL;
+    bool json = false, force = false, have_seed = false, timing = false;
+    uint64_t seed = 0;
+    struct config_override *sets = calloc((size_t)argc, sizeof *sets);
+    size_t n_sets = 0;
+    char msg[CONFIG_MSG_MAX];
+    int rc = CLI_USAGE;
+    struct scenario sc;
+    memset(&sc, 0, sizeof sc);
+    struct outfile csv;
+    memset(&csv, 0, sizeof csv);
+    if (sets == NULL) {
+        fprintf(stderr, "lambdasim: out of memory\n");
+        return CLI_FAILED;
+    }
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cli_run_usage, stdout);
+            rc = 0;
+            goto out;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--force") == 0) {
+            force = true;
+        } else if (strcmp(a, "--timing") == 0) {
+            timing = true;
+        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 ||
+                   strcmp(a, "--requests-csv") == 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error("run", "option '%s' needs a value", a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--seed") == 0) {
+                if (!cli_parse_u64(v, &seed)) {
+                    rc = cli_usage_error("run", "--seed: expected a whole number from 0 to 18446744073709551615 (got '%s')", v);
+                    goto out;
+                }
+                have_seed = true;
+            } else if (strcmp(a, "--set") == 0) {
+                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
+                    fprintf(stderr, "lambdasim: %s\n", msg);
+                    goto out;
+                }
+                n_sets++;
+            } else {
+                csv_path = v;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            rc = cli_usage_error("run", "unknown option '%s'", a);
+            goto out;
+        } else if (scenario_path == NULL) {
+            scenario_path = a;
+        } else {
+            rc = cli_usage_error("run", "unexpected argument '%s' (one scenario per run)", a);
+            goto out;
+        }
+    }
+    if (scenario_path == NULL) {
+        rc = cli_usage_error("run", "missing SCENARIO.json");
+        goto out;
+    }
+    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
+        fprintf(stderr, "lambdasim: %s\n", msg);
+        goto out;
+    }
+    if (!have_seed)
+        seed = sc.seed;
+    if (csv_path != NULL) {
+        if (cli_same_file(csv_path, scenario_path)) {
+            fprintf(stderr, "lambdasim: --requests-csv %s: that is the scenario file; refusing to overwrite it\n",
+                    csv_path);
+            goto out;
+        }
+        if (outfile_open(&csv, csv_path, force, msg, sizeof msg) != 0) {
+            fprintf(stderr, "lambdasim: --requests-csv %s\n", msg);
+            goto out;
+        }
+        report_requests_csv_header(csv.f);
+    }
+    struct csv_ctx ctx = { .f = csv.f };
+    struct engine_hooks hooks = { .on_request = csv_on_request, .ctx = &ctx };
+    struct engine_result res;
+    double t0 = cli_now_s();
+    engine_run(&sc, seed, csv_path != NULL ? &hooks : NULL, &res);
+    double wall = cli_now_s() - t0;
+    if (timing)
+        print_timing(&res, wall);
+    if (csv_path != NULL && outfile_commit(&csv, msg, sizeof msg) != 0) {
+        fprintf(stderr, "lambdasim: %s\n", msg);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    if (json)
+        report_json(stdout, &sc, &res);
+    else
+        report_table(stdout, &sc, &res);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "lambdasim: writing results to standard output failed: %s\n", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
+    rc = 0;
+out:
+    outfile_abort(&csv);
+    scenario_fini(&sc);
+    free(sets);
+    return rc;
+}
+
