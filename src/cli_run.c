@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "outfile.h"
 #include "report.h"
+#include "sink.h"
 
 const char cli_run_usage[] =
     "Usage: lambdasim run SCENARIO.json [OPTIONS]\n"
@@ -32,14 +33,50 @@ const char cli_run_usage[] =
     "Relative model and trace paths in the scenario are resolved against the\n"
     "scenario file's directory. Output files are written whole or not at all.\n";
 
-struct csv_ctx {
-    FILE *f;
+/* Output files `run` can write besides its report. To add one: write a
+ * sink (sink.h) in its own module, add a row here and a line to the help. */
+struct run_output {
+    const char *option;
+    const struct sink_ops *ops;
 };
 
-static void csv_on_request(void *ctx, const struct request_record *rec)
+static const struct run_output outputs[] = {
+    { "--requests-csv", &report_requests_sink },
+};
+#define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
+
+struct open_output {
+    const char *path;       /* NULL when not requested */
+    struct outfile file;
+    void *state;
+};
+
+struct fanout {
+    struct open_output *open;
+};
+
+static void fan_request(void *ctx, const struct request_record *rec)
 {
-    struct csv_ctx *c = ctx;
-    report_requests_csv_row(c->f, rec);
+    struct fanout *fo = ctx;
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (fo->open[i].path != NULL && outputs[i].ops->on_request != NULL)
+            outputs[i].ops->on_request(fo->open[i].state, fo->open[i].file.f, rec);
+}
+
+static void fan_event(void *ctx, const struct engine_event *ev)
+{
+    struct fanout *fo = ctx;
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (fo->open[i].path != NULL && outputs[i].ops->on_event != NULL)
+            outputs[i].ops->on_event(fo->open[i].state, fo->open[i].file.f, ev);
+}
+
+static int output_index(const char *option)
+{
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (strcmp(outputs[i].option, option) == 0)
+            return (int)i;
+    return -1;
 }
 
 /* Wall time of the simulation proper (not loading or printing). */
@@ -56,7 +93,10 @@ static void print_timing(const struct engine_result *r, double wall_s)
 
 int cli_run(int argc, char **argv)
 {
-    const char *scenario_path = NULL, *csv_path = NULL;
+    const char *scenario_path = NULL;
+    struct open_output open[N_OUTPUTS];
+    memset(open, 0, sizeof open);
+    bool any_output = false, want_requests = false, want_events = false;
     bool json = false, force = false, have_seed = false, timing = false;
     uint64_t seed = 0;
     struct config_override *sets = calloc((size_t)argc, sizeof *sets);
@@ -65,8 +105,6 @@ int cli_run(int argc, char **argv)
     int rc = CLI_USAGE;
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
-    struct outfile csv;
-    memset(&csv, 0, sizeof csv);
     if (sets == NULL) {
         fprintf(stderr, "lambdasim: out of memory\n");
         return CLI_FAILED;
@@ -84,8 +122,7 @@ int cli_run(int argc, char **argv)
             force = true;
         } else if (strcmp(a, "--timing") == 0) {
             timing = true;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 ||
-                   strcmp(a, "--requests-csv") == 0) {
+        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || output_index(a) >= 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("run", "option '%s' needs a value", a);
                 goto out;
@@ -104,7 +141,8 @@ int cli_run(int argc, char **argv)
                 }
                 n_sets++;
             } else {
-                csv_path = v;
+                open[output_index(a)].path = v;
+                any_output = true;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
             rc = cli_usage_error("run", "unknown option '%s'", a);
@@ -126,30 +164,49 @@ int cli_run(int argc, char **argv)
     }
     if (!have_seed)
         seed = sc.seed;
-    if (csv_path != NULL) {
-        if (cli_same_file(csv_path, scenario_path)) {
-            fprintf(stderr, "lambdasim: --requests-csv %s: that is the scenario file; refusing to overwrite it\n",
-                    csv_path);
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        const char *path = open[i].path;
+        if (path == NULL)
+            continue;
+        if (cli_same_file(path, scenario_path)) {
+            cli_error("%s %s: that is the scenario file; refusing to overwrite it", outputs[i].option, path);
             goto out;
         }
-        if (outfile_open(&csv, csv_path, force, msg, sizeof msg) != 0) {
-            fprintf(stderr, "lambdasim: --requests-csv %s\n", msg);
+        for (size_t j = 0; j < i; j++) {
+            if (open[j].path != NULL && strcmp(open[j].path, path) == 0) {
+                cli_error("%s and %s both name %s", outputs[j].option, outputs[i].option, path);
+                goto out;
+            }
+        }
+        if (outfile_open(&open[i].file, path, force, msg, sizeof msg) != 0) {
+            cli_error("%s %s", outputs[i].option, msg);
             goto out;
         }
-        report_requests_csv_header(csv.f);
+        open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
+        want_requests |= outputs[i].ops->on_request != NULL;
+        want_events |= outputs[i].ops->on_event != NULL;
     }
-    struct csv_ctx ctx = { .f = csv.f };
-    struct engine_hooks hooks = { .on_request = csv_on_request, .ctx = &ctx };
+    struct fanout fo = { .open = open };
+    struct engine_hooks hooks = { .on_request = want_requests ? fan_request : NULL,
+                                  .on_event = want_events ? fan_event : NULL,
+                                  .ctx = &fo };
     struct engine_result res;
     double t0 = cli_now_s();
-    engine_run(&sc, seed, csv_path != NULL ? &hooks : NULL, &res);
+    engine_run(&sc, seed, any_output ? &hooks : NULL, &res);
     double wall = cli_now_s() - t0;
     if (timing)
         print_timing(&res, wall);
-    if (csv_path != NULL && outfile_commit(&csv, msg, sizeof msg) != 0) {
-        fprintf(stderr, "lambdasim: %s\n", msg);
-        rc = CLI_FAILED;
-        goto out;
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        if (open[i].path == NULL)
+            continue;
+        if (outputs[i].ops->finish != NULL)
+            outputs[i].ops->finish(open[i].state, open[i].file.f, &res);
+        open[i].state = NULL;
+        if (outfile_commit(&open[i].file, msg, sizeof msg) != 0) {
+            cli_error("%s", msg);
+            rc = CLI_FAILED;
+            goto out;
+        }
     }
     if (json)
         report_json(stdout, &sc, &res);
@@ -162,7 +219,11 @@ int cli_run(int argc, char **argv)
     }
     rc = 0;
 out:
-    outfile_abort(&csv);
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        if (open[i].state != NULL && outputs[i].ops->finish != NULL)
+            outputs[i].ops->finish(open[i].state, open[i].file.f, NULL);
+        outfile_abort(&open[i].file);
+    }
     scenario_fini(&sc);
     free(sets);
     return rc;

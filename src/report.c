@@ -1,6 +1,7 @@
 /* report: table, JSON and per-request CSV output of a run. Every number is
  * printed with a fixed format so that the same run prints the same bytes. */
 #include "report.h"
+#include "sink.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -323,3 +324,21 @@ void report_requests_csv_row(FILE *f, const struct request_record *r)
             r->retries, r->cold ? 1 : 0, r->provisioned ? 1 : 0, (long long)r->instance_id,
             engine_request_status_name(r->status), r->counted ? 1 : 0);
 }
+
+static void *requests_start(FILE *f, const struct scenario *sc)
+{
+    (void)sc;
+    report_requests_csv_header(f);
+    return NULL;
+}
+
+static void requests_on_request(void *state, FILE *f, const struct request_record *rec)
+{
+    (void)state;
+    report_requests_csv_row(f, rec);
+}
+
+const struct sink_ops report_requests_sink = {
+    .start = requests_start,
+    .on_request = requests_on_request,
+};
