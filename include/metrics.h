@@ -1,7 +1,9 @@
 /* metrics: streaming statistics used by the engine.
- *  - metrics_sample: count, mean, stdev (Welford), min, max, and the raw
- *    values for exact percentiles (8 bytes per value: the only memory that
- *    grows with the number of requests).
+ *  - metrics_sample: count, mean, stdev (Welford), min, max, and either the
+ *    raw values for exact percentiles (8 bytes per value: the only memory
+ *    that grows with the number of requests) or, in streaming mode, a
+ *    log-bucketed histogram of fixed size whose percentiles are within
+ *    METRICS_HIST_REL_ERR of the exact ones.
  *  - metrics_level: a time-weighted level (instances alive/busy/idle):
  *    integrates level x time between changes, tracks the peak. */
 #ifndef LAMBDASIM_METRICS_H
@@ -21,21 +23,40 @@ struct metrics_sample {
     bool keep_values;
     double *values; /* owned when keep_values */
     size_t cap;
+    uint64_t *hist; /* owned in streaming mode: counts per bucket */
+    size_t hist_n;  /* number of buckets */
+    double hist_inv_log_gamma;
 };
+
+/* Streaming percentiles: bucket i holds values in (g^(i-1), g^i] with
+ * g = (1 + e) / (1 - e), e = METRICS_HIST_REL_ERR, and reports 2 g^i / (g + 1),
+ * which is within e of every value in the bucket (the DDSketch bound).
+ * Interpolating two such estimates keeps the bound, so percentiles are
+ * within e relative of the exact interpolated ones. Values from
+ * METRICS_HIST_MIN to METRICS_HIST_MAX are bucketed (smaller ones count in
+ * the lowest bucket, larger in the highest); results are clamped to the
+ * exact min and max. About 330 KB whatever the number of values. */
+#define METRICS_HIST_REL_ERR 0.0005
+#define METRICS_HIST_MIN 1e-6
+#define METRICS_HIST_MAX 1e12
 
 struct metrics_summary {
     uint64_t n;
     double mean, stdev, min, max;
-    double p50, p90, p95, p99, p999;   /* NAN when n == 0 or values not kept */
+    double p50, p90, p95, p99, p999;   /* NAN when n == 0 or neither values
+                                          nor histogram are kept */
 };
 
 void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_hint);
+/* Streaming mode: moments plus the histogram; memory independent of n. */
+void metrics_sample_init_streaming(struct metrics_sample *s);
 void metrics_sample_fini(struct metrics_sample *s);
 void metrics_sample_add(struct metrics_sample *s, double x);
 /* Reorders the kept values in place (so call once, at the end) and fills
  * *out. Percentiles interpolate linearly between order statistics, exactly
  * as gsl_stats_quantile_from_sorted_data does on sorted data; they are found
- * by selection (expected O(n)), not by sorting. */
+ * by selection (expected O(n)), not by sorting. In streaming mode the same
+ * order statistics are read from the histogram. */
 void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *out);
 
 struct metrics_level {

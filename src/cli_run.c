@@ -26,6 +26,9 @@ const char cli_run_usage[] =
     "  --json                print one JSON object (fields in README.md) instead of a table\n"
     "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
     "  --force               replace output files that already exist\n"
+    "  --stats MODE          percentiles: exact (default; 8 bytes of memory per\n"
+    "                        request) or streaming (fixed memory, within 0.05%)\n"
+    "                        (the same as --set stats.mode=MODE)\n"
     "  --timing              print run time, simulated requests/s, events/s and peak\n"
     "                        memory to stderr (stdout stays deterministic)\n"
     "  -h, --help            show this help\n"
@@ -122,7 +125,8 @@ int cli_run(int argc, char **argv)
             force = true;
         } else if (strcmp(a, "--timing") == 0) {
             timing = true;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || output_index(a) >= 0) {
+        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--stats") == 0 ||
+                   output_index(a) >= 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("run", "option '%s' needs a value", a);
                 goto out;
@@ -134,6 +138,11 @@ int cli_run(int argc, char **argv)
                     goto out;
                 }
                 have_seed = true;
+            } else if (strcmp(a, "--stats") == 0) {
+                /* Sugar for --set stats.mode=MODE: validated with the file. */
+                sets[n_sets].path = "stats.mode";
+                sets[n_sets].value = v;
+                n_sets++;
             } else if (strcmp(a, "--set") == 0) {
                 if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
                     fprintf(stderr, "lambdasim: %s\n", msg);

@@ -1172,7 +1172,7 @@ out:
 
 static const char *const scenario_keys[] = {
     "name", "description", "seed", "duration_s", "requests", "warmup_period_s", "workload",
-    "batching", "client", "function", "platform", "warmup", "pricing",
+    "batching", "client", "function", "platform", "warmup", "pricing", "stats",
 };
 
 static const char *const workload_keys[] = {
@@ -1490,10 +1490,26 @@ static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
     return 0;
 }
 
+static const char *const stats_keys[] = { "mode" };
+static const char *const stats_mode_names[] = { "exact", "streaming" };
+
+/* stats.mode: exact percentiles (8 bytes per request) or streaming ones
+ * (fixed memory, within 0.05% relative). */
+static int parse_stats(struct cfg *c, const cJSON *st, enum stats_mode *mode)
+{
+    int m = 0;
+    if (check_keys(c, st, "stats", stats_keys, COUNT(stats_keys)) < 0
+        || get_choice(c, st, "stats", "mode", stats_mode_names, COUNT(stats_mode_names), &m) < 0)
+        return -1;
+    *mode = m == 0 ? STATS_EXACT : STATS_STREAMING;
+    return 0;
+}
+
 static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
 {
     const char *name = NULL, *desc = NULL;
-    const cJSON *w = NULL, *b = NULL, *cl = NULL, *f = NULL, *p = NULL, *wu = NULL, *pr = NULL;
+    const cJSON *w = NULL, *b = NULL, *cl = NULL, *f = NULL, *p = NULL, *wu = NULL, *pr = NULL,
+                *st = NULL;
     double seed = 1, requests = 0;
     char g1[40], g2[40];
     if (check_keys(c, root, "", scenario_keys, COUNT(scenario_keys)) < 0)
@@ -1549,6 +1565,8 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     if (get_obj(c, root, "", "pricing", false, &pr) < 0 || parse_pricing(c, pr, &sc->pricing) < 0)
         return -1;
     sc->stats = STATS_EXACT;
+    if (get_obj(c, root, "", "stats", false, &st) < 0 || parse_stats(c, st, &sc->stats) < 0)
+        return -1;
     return 0;
 }
 

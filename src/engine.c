@@ -627,7 +627,10 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->window_s = sc->warmup_period_s;
     out->window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
-    metrics_sample_init(&e->lat, sc->stats == STATS_EXACT, hint);
+    if (sc->stats == STATS_STREAMING)
+        metrics_sample_init_streaming(&e->lat);
+    else
+        metrics_sample_init(&e->lat, true, hint);
     metrics_level_init(&e->alive, e->window_s);
     metrics_level_init(&e->busy, e->window_s);
     levels(e, 0);

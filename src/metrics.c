@@ -15,15 +15,79 @@ void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_
     s->keep_values = keep_values;
     s->cap = 0;
     s->values = NULL;
+    s->hist = NULL;
     if (keep_values)
         s->values = xgrow(NULL, &s->cap, cap_hint, sizeof *s->values);
+}
+
+/* Bucket geometry, derived once from the constants in metrics.h. */
+static double hist_log_gamma(void)
+{
+    return log((1 + METRICS_HIST_REL_ERR) / (1 - METRICS_HIST_REL_ERR));
+}
+
+static size_t hist_buckets(void)
+{
+    return (size_t)ceil(log(METRICS_HIST_MAX / METRICS_HIST_MIN) / hist_log_gamma()) + 1;
+}
+
+void metrics_sample_init_streaming(struct metrics_sample *s)
+{
+    metrics_sample_init(s, false, 0);
+    s->hist_n = hist_buckets();
+    s->hist_inv_log_gamma = 1.0 / hist_log_gamma();
+    s->hist = xcalloc(s->hist_n, sizeof *s->hist);
 }
 
 void metrics_sample_fini(struct metrics_sample *s)
 {
     free(s->values);
+    free(s->hist);
     s->values = NULL;
+    s->hist = NULL;
     s->cap = 0;
+}
+
+static size_t hist_index(const struct metrics_sample *s, double x)
+{
+    if (!(x > METRICS_HIST_MIN))
+        return 0;
+    double i = ceil(log(x / METRICS_HIST_MIN) * s->hist_inv_log_gamma);
+    size_t last = s->hist_n - 1;
+    return i >= (double)last ? last : (size_t)i;
+}
+
+/* Representative value of bucket i: within the relative error of every
+ * value in (g^(i-1), g^i] (scaled by the minimum). */
+static double hist_value(size_t i)
+{
+    double g = exp(hist_log_gamma());
+    return METRICS_HIST_MIN * 2.0 * exp((double)i * hist_log_gamma()) / (g + 1.0);
+}
+
+/* The k-th smallest value (0-based) as the histogram knows it. */
+static double hist_order_stat(const struct metrics_sample *s, uint64_t k)
+{
+    uint64_t seen = 0;
+    for (size_t i = 0; i < s->hist_n; i++) {
+        seen += s->hist[i];
+        if (seen > k) {
+            double v = hist_value(i);
+            return v < s->min ? s->min : v > s->max ? s->max : v;
+        }
+    }
+    return s->max;
+}
+
+static double hist_quantile(const struct metrics_sample *s, double p)
+{
+    double index = (double)(s->n - 1) * p;
+    uint64_t lhs = (uint64_t)index;
+    double delta = index - (double)lhs;
+    double lo = hist_order_stat(s, lhs);
+    if (lhs + 1 >= s->n)
+        return lo;
+    return (1 - delta) * lo + delta * hist_order_stat(s, lhs + 1);
 }
 
 void metrics_sample_add(struct metrics_sample *s, double x)
@@ -36,6 +100,8 @@ void metrics_sample_add(struct metrics_sample *s, double x)
         s->min = x;
     if (x > s->max)
         s->max = x;
+    if (s->hist != NULL)
+        s->hist[hist_index(s, x)]++;
     if (s->keep_values) {
         if (s->n > s->cap)
             s->values = xgrow(s->values, &s->cap, (size_t)s->n, sizeof *s->values);
@@ -112,6 +178,14 @@ void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *
     out->stdev = s->n > 1 ? sqrt(s->m2 / (double)(s->n - 1)) : 0;
     out->min = s->min;
     out->max = s->max;
+    if (s->hist != NULL) {
+        out->p50 = hist_quantile(s, 0.50);
+        out->p90 = hist_quantile(s, 0.90);
+        out->p95 = hist_quantile(s, 0.95);
+        out->p99 = hist_quantile(s, 0.99);
+        out->p999 = hist_quantile(s, 0.999);
+        return;
+    }
     if (!s->keep_values) {
         out->p50 = out->p90 = out->p95 = out->p99 = out->p999 = NAN;
         return;

@@ -667,6 +667,8 @@ static const struct bad_case {
     { "tests/bad/scenario-function-not-covered.json", SCENARIO, CONFIG_ERR_INVALID,
       ": function.model: model 'model-table' has no inference time for batch size 4, but "
       "batching.max_batch is 4" },
+    { "tests/bad/scenario-stats-mode.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": stats.mode: must be exact or streaming (got 'stream'; did you mean 'streaming'?)" },
     { "tests/bad/scenario-platform-routing.json", SCENARIO, CONFIG_ERR_INVALID,
       ": platform.routing: must be mru, lru or random (got 'fifo')" },
     { "tests/bad/scenario-platform-reserved-over-account.json", SCENARIO, CONFIG_ERR_INVALID,

@@ -443,8 +443,51 @@ static void test_percentiles_adversarial(void)
     free(x);
 }
 
+/* Streaming mode: every percentile within METRICS_HIST_REL_ERR (relative) of
+ * the exact one, on a heavy-tailed sample spanning many decades, with the
+ * same moments as exact mode. */
+static void test_streaming_percentiles(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    struct metrics_sample exact, stream;
+    metrics_sample_init(&exact, true, 0);
+    metrics_sample_init_streaming(&stream);
+    for (int i = 0; i < 200000; i++) {
+        double x = gsl_ran_lognormal(r, 3.0, 2.0); /* ~ 0.01 .. 1e5 */
+        if (i % 1000 == 0)
+            x = 0.0; /* zero latencies land in the lowest bucket */
+        metrics_sample_add(&exact, x);
+        metrics_sample_add(&stream, x);
+    }
+    struct metrics_summary a, b;
+    metrics_sample_summarize(&exact, &a);
+    metrics_sample_summarize(&stream, &b);
+    const double pa[5] = { a.p50, a.p90, a.p95, a.p99, a.p999 };
+    const double pb[5] = { b.p50, b.p90, b.p95, b.p99, b.p999 };
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT(fabs(pb[i] - pa[i]) <= METRICS_HIST_REL_ERR * pa[i] * (1 + 1e-12));
+    CU_ASSERT_EQUAL(a.mean, b.mean);
+    CU_ASSERT_EQUAL(a.stdev, b.stdev);
+    CU_ASSERT_EQUAL(a.min, b.min);
+    CU_ASSERT_EQUAL(a.max, b.max);
+    /* one value, and values beyond the bucketed range, clamp to min/max */
+    struct metrics_sample one;
+    metrics_sample_init_streaming(&one);
+    metrics_sample_add(&one, 1e15);
+    struct metrics_summary c;
+    metrics_sample_summarize(&one, &c);
+    CU_ASSERT_EQUAL(c.p50, 1e15);
+    CU_ASSERT_EQUAL(c.p999, 1e15);
+    metrics_sample_fini(&one);
+    metrics_sample_fini(&exact);
+    metrics_sample_fini(&stream);
+    gsl_rng_free(r);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "streaming percentiles within the relative bound", test_streaming_percentiles);
     CU_add_test(s, "percentiles vs GSL on adversarial inputs", test_percentiles_adversarial);
     CU_add_test(s, "Welford vs two-pass (1e5 values)", test_welford_vs_two_pass);
     CU_add_test(s, "moments of a small known set", test_moments_small);
