@@ -40,5 +40,9 @@ double cli_peak_rss_mb(void);
 /* The commands (src/cli_<name>.c). */
 extern const char cli_run_usage[];
 int cli_run(int argc, char **argv);
+extern const char cli_sweep_usage[];
+int cli_sweep(int argc, char **argv);
+extern const char cli_merge_usage[];
+int cli_merge(int argc, char **argv);
 
 #endif

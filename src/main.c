@@ -3,12 +3,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
+#ifdef LAMBDASIM_MPI
+#include <mpi.h>
+#endif
 #include "cli.h"
 #include "version.h"
 
 /* Add a command here and in cli.h; its file is src/cli_<name>.c. */
 static const struct cli_command commands[] = {
     { "run", "simulate one scenario and report what a user measures", cli_run_usage, cli_run },
+    { "sweep", "grid search: many settings x seeds, ranked, with a Pareto front",
+      cli_sweep_usage, cli_sweep },
+    { "merge", "combine the shard files of a sweep into its result", cli_merge_usage, cli_merge },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -42,11 +48,8 @@ static const struct cli_command *find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    /* Every GSL parameter is validated at load time, so a GSL error at run
-     * time is a bug: let it abort loudly rather than print and go on. */
-    gsl_set_error_handler(NULL);
     if (argc < 2) {
         print_usage(stderr);
         return CLI_USAGE;
@@ -75,4 +78,22 @@ int main(int argc, char **argv)
     if (c == NULL)
         return cli_usage_error("", "unknown command '%s'", name);
     return c->fn(argc - 2, argv + 2);
+}
+
+int main(int argc, char **argv)
+{
+    /* Every GSL parameter is validated at load time, so a GSL error at run
+     * time is a bug: let it abort loudly rather than print and go on. Set
+     * here, before any command starts threads. */
+    gsl_set_error_handler(NULL);
+#ifdef LAMBDASIM_MPI
+    /* Only the main thread of each rank calls MPI (sweep workers do not). */
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    int rc = dispatch(argc, argv);
+    MPI_Finalize();
+    return rc;
+#else
+    return dispatch(argc, argv);
+#endif
 }
