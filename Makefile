@@ -25,7 +25,7 @@ endif
 
 OPT      ?= -O2 -g
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
-CFLAGS   += -std=c11 $(OPT) $(WARN)
+CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread
 
 # pkg-config is only asked once the dependency check has passed.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -42,7 +42,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL := $(BUILD)/obj/testutil.o
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all run test asan clean install uninstall deps bench check
+.PHONY: all run test asan clean install uninstall deps bench check mpi mpi-if-possible
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -82,10 +82,50 @@ $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB) $(wildcard include/*.h) tests/tes
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
 
+# MPI build (`make mpi`): the same sources compiled with mpicc and
+# -DLAMBDASIM_MPI into build/lambdasim-mpi. Open MPI is installed with
+# apt-get when run as root and missing; the regular build never needs it.
+MPICC    ?= mpicc
+MPI_APT  := libopenmpi-dev openmpi-bin
+MPI_OK   := $(BUILD)/.mpi-ok
+MPI_OBJ  := $(patsubst src/%.c,$(BUILD)/mpi/%.o,$(wildcard src/*.c))
+MPI_BIN  := $(BUILD)/lambdasim-mpi
+# Open MPI's headers are not ours to keep warning-free.
+MPI_INC   = $(patsubst %,-isystem %,$(shell $(MPICC) --showme:incdirs 2>/dev/null))
+
+mpi: $(MPI_BIN)
+
+$(MPI_OK): | $(DEPS_OK)
+	@if command -v $(MPICC) >/dev/null && command -v mpirun >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing MPI: $(MPI_APT)"; \
+	  (apt-get update -qq || true) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MPI_APT) >/dev/null || exit 1; \
+	else \
+	  echo "mpicc not found; install Open MPI with:" >&2; \
+	  echo "  sudo apt-get install -y $(MPI_APT)" >&2; exit 1; \
+	fi
+	@touch $@
+
+$(BUILD)/mpi/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(MPI_OK)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(MPI_OBJ)
+	$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# test_sweep checks build/lambdasim-mpi under mpirun when it can be built
+# (always the plain -O2 build, also from `make asan`: Open MPI is not
+# sanitizer-clean); otherwise it prints a note and skips that test.
+MPI_TEST_BIN := build/lambdasim-mpi
+mpi-if-possible:
+	@$(MAKE) --no-print-directory BUILD=build OPT="-O2 -g" LDFLAGS= mpi || \
+	  echo "note: the MPI build is not available; the MPI sweep test will be skipped"
+
 # Runs every suite even when one fails, then fails if any did.
-test: $(BIN) $(TEST_BIN)
+test: $(BIN) $(TEST_BIN) mpi-if-possible
 	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; LAMBDASIM_BIN=$(BIN) $$t || fail=1; \
+	  echo "== $$t"; LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) $$t || fail=1; \
 	done; \
 	if [ $$fail = 0 ]; then echo "all test suites passed"; else echo "SOME TEST SUITES FAILED"; fi; \
 	exit $$fail
@@ -99,13 +139,14 @@ asan:
 # What CI runs: the unit/integration suites, then the same under sanitizers.
 check: test asan
 
-# Speed and memory on a long no-batching Poisson scenario (one million
-# simulated requests); figures go to stderr via --timing.
+# The benchmark suite (bench/run.sh: steady, wide, batched, long; a table
+# and bench/results.json), then sweep throughput (points/s) on 1 and 2
+# threads; figures go to stderr via --timing.
 bench: $(BIN)
-	@echo "bench: bench/poisson-1m.json (1e6 requests, Poisson 100 req/s, no batching)"
-	@$(BIN) run bench/poisson-1m.json --timing >/dev/null
-	@$(BIN) run bench/poisson-1m.json --timing >/dev/null
-	@$(BIN) run bench/poisson-1m.json --timing >/dev/null
+	@BIN=$(BIN) bash bench/run.sh
+	@echo "bench: bench/sweep-grid.json (200 points x 5 replications), sweep throughput with --jobs 1, then --jobs 2"
+	@$(BIN) sweep bench/sweep-grid.json --jobs 1 --timing >/dev/null
+	@$(BIN) sweep bench/sweep-grid.json --jobs 2 --timing >/dev/null
 
 run: $(BIN)
 	$(BIN) run scenarios/paper-uniform.json
