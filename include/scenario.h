@@ -80,6 +80,11 @@ struct function_spec {
 
 enum stats_mode { STATS_EXACT = 0, STATS_STREAMING };
 
+/* Where a request's latency starts: at its arrival (what a client of the
+ * batcher sees; the default) or when its batch was dispatched (what the
+ * invocation of the batch costs; the batching wait excluded). */
+enum latency_origin { LATENCY_FROM_ARRIVAL = 0, LATENCY_FROM_DISPATCH };
+
 struct scenario {
     char path[SCENARIO_PATH_MAX];   /* file it came from, for messages */
     char name[SCENARIO_NAME_MAX];
@@ -95,6 +100,7 @@ struct scenario {
     struct warmup_spec warmup;
     struct pricing_spec pricing;
     enum stats_mode stats;
+    enum latency_origin latency_from;
 };
 
 /* Frees what the scenario owns (trace, model, distributions); idempotent. */

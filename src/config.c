@@ -1490,18 +1490,23 @@ static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
     return 0;
 }
 
-static const char *const stats_keys[] = { "mode" };
+static const char *const stats_keys[] = { "mode", "latency_from" };
 static const char *const stats_mode_names[] = { "exact", "streaming" };
+static const char *const latency_from_names[] = { "arrival", "dispatch" };
 
 /* stats.mode: exact percentiles (8 bytes per request) or streaming ones
- * (fixed memory, within 0.05% relative). */
-static int parse_stats(struct cfg *c, const cJSON *st, enum stats_mode *mode)
+ * (fixed memory, within 0.05% relative). stats.latency_from: where a
+ * request's latency starts. */
+static int parse_stats(struct cfg *c, const cJSON *st, struct scenario *sc)
 {
-    int m = 0;
+    int m = 0, from = 0;
     if (check_keys(c, st, "stats", stats_keys, COUNT(stats_keys)) < 0
-        || get_choice(c, st, "stats", "mode", stats_mode_names, COUNT(stats_mode_names), &m) < 0)
+        || get_choice(c, st, "stats", "mode", stats_mode_names, COUNT(stats_mode_names), &m) < 0
+        || get_choice(c, st, "stats", "latency_from", latency_from_names, COUNT(latency_from_names),
+                      &from) < 0)
         return -1;
-    *mode = m == 0 ? STATS_EXACT : STATS_STREAMING;
+    sc->stats = m == 0 ? STATS_EXACT : STATS_STREAMING;
+    sc->latency_from = from == 0 ? LATENCY_FROM_ARRIVAL : LATENCY_FROM_DISPATCH;
     return 0;
 }
 
@@ -1565,7 +1570,7 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     if (get_obj(c, root, "", "pricing", false, &pr) < 0 || parse_pricing(c, pr, &sc->pricing) < 0)
         return -1;
     sc->stats = STATS_EXACT;
-    if (get_obj(c, root, "", "stats", false, &st) < 0 || parse_stats(c, st, &sc->stats) < 0)
+    if (get_obj(c, root, "", "stats", false, &st) < 0 || parse_stats(c, st, sc) < 0)
         return -1;
     return 0;
 }

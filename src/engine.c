@@ -233,12 +233,13 @@ static void finish_batch(struct engine *e, uint32_t slot, double end, enum reque
     struct engine_result *r = e->res;
     uint64_t counted = 0;
     double sum_arrival = 0;
+    bool from_dispatch = e->sc->latency_from == LATENCY_FROM_DISPATCH;
     for (int k = 0; k < b->size; k++) {
         if (arr[k] >= e->window_s) {
             counted++;
             sum_arrival += arr[k];
             if (status == REQUEST_OK)
-                metrics_sample_add(&e->lat, (end - arr[k]) * 1000.0);
+                metrics_sample_add(&e->lat, (end - (from_dispatch ? b->dispatch_s : arr[k])) * 1000.0);
         }
     }
     if (counted > 0) {

@@ -525,8 +525,28 @@ static void test_event_hook_pings(void)
     fixture_free(&sc, &flog);
 }
 
+/* stats.latency_from = dispatch: the batching wait is left out of the
+ * latency statistics (not out of the per-request records). */
+static void test_latency_from_dispatch(void)
+{
+    const double t[] = { 0.0, 0.1 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.5, 0.05);
+    sc.batching = (struct batching_spec){ .threshold = 2, .max_batch = 2, .timeout_s = 1.0 };
+    sc.latency_from = LATENCY_FROM_DISPATCH;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(res.latency_ms.mean, 550.0, 1e-6); /* both: 0.1 -> 0.65 */
+    CU_ASSERT_DOUBLE_EQUAL(res.latency_ms.max, 550.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->latency_ms, 650.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(res.breakdown_ms.batch_wait, 50.0, 1e-6);
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "latency from dispatch", test_latency_from_dispatch);
     CU_add_test(s, "event hook narrates in order", test_event_hook);
     CU_add_test(s, "event hook: pings and throttles", test_event_hook_pings);
     CU_add_test(s, "threshold dispatch", test_threshold);
