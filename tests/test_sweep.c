@@ -1,0 +1,627 @@
+/* test_sweep: grid search. Confidence intervals (hand-computed data and a
+ * case of known variance), grid order and seeds, byte-identical output for
+ * any --jobs, shards + merge, resume after kill -9, MPI ranks, and one bad
+ * sweep file per validation rule. */
+#define _DEFAULT_SOURCE /* usleep, realpath */
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include "rng.h"
+#include "sweep.h"
+#include "testutil.h"
+
+static char cmd[16384];
+
+static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run(char **out, char **err, const char *fmt, ...)
+{
+    char args[12000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
+    return testutil_run(cmd, out, err);
+}
+
+/* Runs and expects exit 0; returns stdout (caller frees). */
+static char *run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *run_ok(const char *fmt, ...)
+{
+    char args[12000], *out, *err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
+    int rc = testutil_run(cmd, &out, &err);
+    if (rc != 0)
+        printf("\n    '%s' exited %d: %s", args, rc, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    free(err);
+    return out;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* ---- statistics ---------------------------------------------------------------- */
+
+static void test_stats_fixed_data(void)
+{
+    /* mean 3, sd sqrt(2.5); t(0.975, 4) = 2.7764451052 (tables), so the
+     * half-width is 2.7764451052 * sqrt(2.5) / sqrt(5) = 1.9632431615. */
+    const double x[] = { 1, 2, 3, 4, 5 };
+    double mean, ci;
+    sweep_stats(x, 5, &mean, &ci);
+    CU_ASSERT_DOUBLE_EQUAL(mean, 3.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(ci, 1.963243161477561, 1e-9);
+    /* Two values: t(0.975, 1) = 12.7062047362, sd = sqrt(2), so the
+     * half-width is 12.7062047362 exactly. */
+    const double y[] = { 0, 2 };
+    sweep_stats(y, 2, &mean, &ci);
+    CU_ASSERT_DOUBLE_EQUAL(mean, 1.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(ci, 12.706204736174707, 1e-8);
+    /* Constant data: zero width. One value: no width. */
+    const double z[] = { 4, 4, 4 };
+    sweep_stats(z, 3, &mean, &ci);
+    CU_ASSERT_DOUBLE_EQUAL(mean, 4.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(ci, 0.0, 0);
+    sweep_stats(z, 1, &mean, &ci);
+    CU_ASSERT_DOUBLE_EQUAL(mean, 4.0, 0);
+    CU_ASSERT(isnan(ci));
+    /* A value that could not be computed poisons the point's metric. */
+    const double w[] = { 1, NAN, 3 };
+    sweep_stats(w, 3, &mean, &ci);
+    CU_ASSERT(isnan(mean) && isnan(ci));
+}
+
+/* A sweep's intervals against a known truth: tests/data/sweep-normal.json
+ * has one request whose latency is 2 ms + normal(1000, 100). 200 points x
+ * 10 replications: about 95 % of the intervals must cover 1002, and their
+ * mean width must be t(0.975, 9) * 100 * c4(10) / sqrt(10) = 69.58. */
+static void test_ci_known_variance(void)
+{
+    struct sweep_spec sp;
+    struct sweep_results res;
+    char msg[SWEEP_MSG_MAX];
+    CU_ASSERT_EQUAL_FATAL(config_load_sweep("tests/data/sweep-coverage.json", &sp, msg, sizeof msg),
+                          CONFIG_OK);
+    CU_ASSERT_EQUAL_FATAL(sweep_prepare(&sp, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_EQUAL(sp.n_points, 200);
+    CU_ASSERT_EQUAL(sp.replications, 10);
+    size_t *pts = calloc(sp.n_points, sizeof *pts);
+    for (size_t i = 0; i < sp.n_points; i++)
+        pts[i] = i;
+    sweep_results_init(&res, sp.n_points);
+    struct sweep_run_opts o = { .points = pts, .n_points = sp.n_points, .jobs = 2 };
+    CU_ASSERT_EQUAL_FATAL(sweep_run(&sp, &o, &res, msg, sizeof msg), 0);
+    size_t m = (size_t)sweep_metric_find("latency_ms.mean"), covered = 0;
+    double width = 0, grand = 0;
+    for (size_t i = 0; i < sp.n_points; i++) {
+        double mean = res.mean[i * res.n_metrics + m], ci = res.ci95[i * res.n_metrics + m];
+        covered += fabs(mean - 1002.0) <= ci;
+        width += ci;
+        grand += mean;
+    }
+    double coverage = (double)covered / 200.0;
+    width /= 200.0;
+    grand /= 200.0;
+    /* Binomial sd of the coverage: sqrt(0.95 * 0.05 / 200) = 0.0154; sd
+     * of the mean width: 16.6 / sqrt(200) = 1.17; of the grand mean:
+     * 100 / sqrt(2000) = 2.24. Four sd each. */
+    printf("\n    coverage %.3f, mean half-width %.2f (expected 0.95, 69.58), grand mean %.2f ",
+           coverage, width, grand);
+    CU_ASSERT(fabs(coverage - 0.95) <= 4 * 0.0154);
+    CU_ASSERT(fabs(width - 69.58) <= 4 * 1.17);
+    CU_ASSERT(fabs(grand - 1002.0) <= 4 * 2.24);
+    sweep_results_fini(&res);
+    free(pts);
+    sweep_spec_fini(&sp);
+}
+
+/* ---- the grid ------------------------------------------------------------------- */
+
+static void test_grid_order_and_seeds(void)
+{
+    struct sweep_spec sp;
+    char msg[SWEEP_MSG_MAX];
+    CU_ASSERT_EQUAL_FATAL(config_load_sweep("tests/data/sweep-small.json", &sp, msg, sizeof msg),
+                          CONFIG_OK);
+    CU_ASSERT_EQUAL_FATAL(sweep_prepare(&sp, msg, sizeof msg), CONFIG_OK);
+    /* axes first (file order), then zip groups; the first varies slowest. */
+    CU_ASSERT_EQUAL(sp.n_points, 12);
+    CU_ASSERT_EQUAL(sp.n_dims, 3);
+    CU_ASSERT_EQUAL(sp.n_axes, 4);
+    CU_ASSERT_STRING_EQUAL(sp.axes[0].path, "batching.threshold");
+    CU_ASSERT_STRING_EQUAL(sp.axes[1].path, "platform.routing");
+    CU_ASSERT_STRING_EQUAL(sp.axes[2].path, "workload.rate_rps");
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].path, "batching.timeout_s");
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].field, "zip[0].batching.timeout_s");
+    const char *expect[][4] = {
+        { "1", "mru", "2", "0.5" }, { "1", "mru", "6", "0.3" }, { "1", "mru", "12", "0.1" },
+        { "1", "random", "2", "0.5" }, { "2", "mru", "2", "0.5" }, { "2", "random", "12", "0.1" },
+    };
+    const size_t at[] = { 0, 1, 2, 3, 6, 11 };
+    for (size_t k = 0; k < 6; k++)
+        for (size_t a = 0; a < 4; a++)
+            CU_ASSERT_STRING_EQUAL(sweep_value(&sp, at[k], a), expect[k][a]);
+    CU_ASSERT_EQUAL(sp.n_overrides, 1);
+    CU_ASSERT_STRING_EQUAL(sp.override_values[0], "{\"dist\":\"uniform\",\"min\":300,\"max\":900}");
+    /* The base seed is the scenario's (7); each replication its own. */
+    CU_ASSERT_EQUAL(sp.seed, 7);
+    CU_ASSERT_EQUAL(sweep_seed(&sp, 5, 2), rng_derive_seed(rng_derive_seed(7, 5), 2));
+    CU_ASSERT_NOT_EQUAL(sweep_seed(&sp, 5, 2), sweep_seed(&sp, 6, 2));
+    sp.common_random_numbers = true;
+    CU_ASSERT_EQUAL(sweep_seed(&sp, 5, 2), rng_derive_seed(7, 2));
+    CU_ASSERT_EQUAL(sweep_seed(&sp, 6, 2), sweep_seed(&sp, 5, 2));
+    sweep_spec_fini(&sp);
+}
+
+static void test_range_values(void)
+{
+    char *path = testutil_temp_file(
+        "{\"scenario\": \"x.json\", \"seed\": 5, \"common_random_numbers\": true,"
+        " \"axes\": {\"a.b\": {\"from\": 0.1, \"to\": 1.0, \"step\": 0.1},"
+        " \"c\": {\"from\": 0, \"to\": 8, \"step\": 1}, \"d\": {\"from\": 1, \"to\": 2.05, \"step\": 0.5},"
+        " \"e\": [\"lru\", \"4\", true, null, {\"dist\": \"constant\", \"value\": 3}]}}",
+        ".json");
+    struct sweep_spec sp;
+    char msg[SWEEP_MSG_MAX];
+    CU_ASSERT_EQUAL_FATAL(config_load_sweep(path, &sp, msg, sizeof msg), CONFIG_OK);
+    /* from + i*step, rounded: 0.1 + 2*0.1 reads 0.3; `to` included. */
+    CU_ASSERT_EQUAL(sp.axes[0].n_values, 10);
+    CU_ASSERT_STRING_EQUAL(sp.axes[0].values[2], "0.3");
+    CU_ASSERT_STRING_EQUAL(sp.axes[0].values[6], "0.7");
+    CU_ASSERT_STRING_EQUAL(sp.axes[0].values[9], "1");
+    CU_ASSERT_EQUAL(sp.axes[1].n_values, 9);
+    CU_ASSERT_STRING_EQUAL(sp.axes[1].values[8], "8");
+    CU_ASSERT_EQUAL(sp.axes[2].n_values, 3);
+    CU_ASSERT_STRING_EQUAL(sp.axes[2].values[2], "2");
+    /* Values as --set reads them: a string is itself unless it would read
+     * as JSON ("4" stays a string by being quoted). */
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].values[0], "lru");
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].values[1], "\"4\"");
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].values[2], "true");
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].values[3], "null");
+    CU_ASSERT_STRING_EQUAL(sp.axes[3].values[4], "{\"dist\":\"constant\",\"value\":3}");
+    CU_ASSERT_EQUAL(sp.n_points, 10 * 9 * 3 * 5);
+    CU_ASSERT(sp.have_seed && sp.seed == 5 && sp.common_random_numbers);
+    /* Relative to the sweep file's directory. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(sp.scenario, "/x.json"));
+    sweep_spec_fini(&sp);
+    unlink(path);
+    free(path);
+}
+
+static void test_constraints(void)
+{
+    struct sweep_constraint c;
+    char msg[256], buf[256];
+    CU_ASSERT_EQUAL(sweep_parse_constraint("cost_usd.total<=0.05", &c, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(c.op, SWEEP_OP_LE);
+    CU_ASSERT_DOUBLE_EQUAL(c.bound, 0.05, 0);
+    sweep_format_constraint(&c, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "cost_usd.total <= 0.05");
+    CU_ASSERT_EQUAL(sweep_parse_constraint("  throughput_rps > 5e0 ", &c, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(c.op, SWEEP_OP_GT);
+    CU_ASSERT_EQUAL(sweep_parse_constraint("latency_ms.p99 => 3", &c, msg, sizeof msg), -1);
+    CU_ASSERT_EQUAL(sweep_parse_constraint("latency_ms.p99 <= ", &c, msg, sizeof msg), -1);
+    CU_ASSERT_EQUAL(sweep_parse_constraint("latency_ms.p99 << 3", &c, msg, sizeof msg), -1);
+    CU_ASSERT_EQUAL(sweep_parse_constraint("<= 3", &c, msg, sizeof msg), -1);
+    struct sweep_constraint cs[2];
+    struct sweep_objective o = { .constraints = cs, .n_constraints = 2 };
+    sweep_parse_constraint("cost_usd.total <= 1", &cs[0], msg, sizeof msg);
+    sweep_parse_constraint("cost_usd.total >= 1", &cs[1], msg, sizeof msg);
+    CU_ASSERT_EQUAL(sweep_check_constraints(&o, msg, sizeof msg), 0);   /* exactly 1 is fine */
+    sweep_parse_constraint("cost_usd.total > 1", &cs[1], msg, sizeof msg);
+    CU_ASSERT_EQUAL(sweep_check_constraints(&o, msg, sizeof msg), -1);
+}
+
+/* ---- the command line: determinism, shards, resume, MPI ------------------------- */
+
+static void test_jobs_determinism(void)
+{
+    char *dir = testutil_temp_dir(), p1[600], p2[600], p3[600];
+    snprintf(p1, sizeof p1, "%s/j1.csv", dir);
+    snprintf(p2, sizeof p2, "%s/j2.csv", dir);
+    snprintf(p3, sizeof p3, "%s/j3.csv", dir);
+    char *o1 = run_ok("sweep tests/data/sweep-small.json --jobs 1 --out %s", p1);
+    char *o2 = run_ok("sweep tests/data/sweep-small.json --jobs 2 --out %s", p2);
+    char *o3 = run_ok("sweep tests/data/sweep-small.json --jobs 3 --out %s", p3);
+    char *c1 = testutil_read_file(p1), *c2 = testutil_read_file(p2), *c3 = testutil_read_file(p3);
+    CU_ASSERT(same_text(c1, c2) && same_text(c1, c3));
+    CU_ASSERT(same_text(o1, o2) && same_text(o1, o3));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o1, "best point: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o1, "Pareto front"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o1, "lambdasim run tests/data/sweep-base.json --seed "));
+    /* Header and one row per point, in point order. */
+    static const char head[] = "point,batching.threshold,platform.routing,workload.rate_rps,"
+                               "batching.timeout_s,replications,latency_ms.mean_mean,latency_ms.mean_ci95,";
+    CU_ASSERT_EQUAL(strncmp(c1, head, strlen(head)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(c1, ",feasible,pareto,rank\n0,1,mru,2,0.5,3,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(c1, "\n11,2,random,12,0.1,3,"));
+    /* No checkpoint is left behind after success. */
+    char ck[700];
+    snprintf(ck, sizeof ck, "%s.ckpt", p1);
+    CU_ASSERT(!exists(ck));
+    char *j1 = run_ok("sweep tests/data/sweep-small.json --jobs 1 --json");
+    char *j2 = run_ok("sweep tests/data/sweep-small.json --jobs 2 --json");
+    CU_ASSERT(same_text(j1, j2));
+    cJSON *j = cJSON_Parse(j1);
+    CU_ASSERT_PTR_NOT_NULL(j);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "points")), 12);
+    cJSON_Delete(j);
+    free(j1);
+    free(j2);
+    free(c1);
+    free(c2);
+    free(c3);
+    free(o1);
+    free(o2);
+    free(o3);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+}
+
+/* The printed command line reproduces the best point's first replication. */
+static void test_best_command(void)
+{
+    char cwd[PATH_MAX], text[PATH_MAX + 600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text,
+             "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"replications\": 1,"
+             " \"axes\": {\"platform.routing\": [\"mru\", \"random\"], \"batching.timeout_s\": [0.1, 0.4]},"
+             " \"overrides\": {\"platform.keep_alive_s\": {\"dist\": \"uniform\", \"min\": 60, \"max\": 90},"
+             " \"workload.rate_rps\": 1.5},"
+             " \"objective\": {\"minimize\": \"latency_ms.p99\"}}", cwd);
+    char *path = testutil_temp_file(text, ".json");
+    char *out = run_ok("sweep %s --json", path);
+    cJSON *j = cJSON_Parse(out), *best = cJSON_GetObjectItem(j, "best");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(best);
+    const char *line = cJSON_GetObjectItem(best, "command")->valuestring;
+    int point = cJSON_GetObjectItem(best, "point")->valueint;
+    CU_ASSERT_EQUAL(strncmp(line, "lambdasim run ", 14), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "--set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":60,\"max\":90}'"));
+    double p99 = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+                     cJSON_GetArrayItem(cJSON_GetObjectItem(j, "points"), point), "metrics"),
+                     "latency_ms.p99"), "mean")->valuedouble;
+    char *rout = NULL, *rerr = NULL;
+    snprintf(cmd, sizeof cmd, "%s %s --json", testutil_bin(), line + strlen("lambdasim "));
+    CU_ASSERT_EQUAL(testutil_run(cmd, &rout, &rerr), 0);
+    cJSON *r = cJSON_Parse(rout);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    double got = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "latency_ms"), "p99")->valuedouble;
+    CU_ASSERT(fabs(got - p99) <= 1e-8 * fabs(p99));
+    cJSON_Delete(r);
+    cJSON_Delete(j);
+    free(rout);
+    free(rerr);
+    free(out);
+    unlink(path);
+    free(path);
+}
+
+static void test_shards_merge(void)
+{
+    char *dir = testutil_temp_dir(), full[600], merged[600], s[3][600];
+    snprintf(full, sizeof full, "%s/full.csv", dir);
+    snprintf(merged, sizeof merged, "%s/merged.csv", dir);
+    char *summary = run_ok("sweep tests/data/sweep-small.json --out %s", full);
+    char *json = run_ok("sweep tests/data/sweep-small.json --json");
+    for (int k = 0; k < 3; k++) {
+        snprintf(s[k], sizeof s[k], "%s/shard-%d.csv", dir, k + 1);
+        free(run_ok("sweep tests/data/sweep-small.json --shard %d/3 --jobs 2 --out %s", k + 1, s[k]));
+    }
+    char *shard = testutil_read_file(s[1]);
+    CU_ASSERT_EQUAL(strncmp(shard, "# lambdasim sweep shard 2/3\n", 28), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(shard, "\n# objective: minimize latency_ms.p99\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(shard, "\n# subject_to: cost_usd.total <= 0.0005\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(shard, ",,\n"));              /* pareto and rank empty */
+    CU_ASSERT_PTR_NOT_NULL(strstr(shard, "\n1,1,mru,6,0.3,3,")); /* point 1 = 1 % 3 */
+    /* Any order of the shards gives the single run's file and summary. */
+    char *msum = run_ok("merge %s %s %s -o %s", s[2], s[0], s[1], merged);
+    char *a = testutil_read_file(full), *b = testutil_read_file(merged);
+    CU_ASSERT(same_text(a, b));
+    CU_ASSERT(same_text(summary, msum));
+    char *mjson = run_ok("merge %s %s %s --json", s[0], s[1], s[2]);
+    CU_ASSERT(same_text(json, mjson));
+
+    char *out, *err;
+    /* A missing shard, a shard given twice, a whole sweep's file, another sweep's shard. */
+    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s", s[0], s[1]), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "4 of 12 points are missing (2, 5, 8, 11); shards not given: 3/3"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s %s %s", s[0], s[1], s[2], s[1]), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "shard 2/3 is given twice"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s", s[0], full), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a shard file"));
+    free(out);
+    free(err);
+    char other[600];
+    snprintf(other, sizeof other, "%s/other.csv", dir);
+    free(run_ok("sweep tests/data/sweep-coverage.json --shard 3/3 --out %s", other));
+    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s %s", s[0], s[1], other), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "are not shards of the same sweep"));
+    free(out);
+    free(err);
+    /* The merged file is not overwritten without --force. */
+    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s %s -o %s", s[0], s[1], s[2], merged), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "already exists"));
+    free(out);
+    free(err);
+    free(a);
+    free(b);
+    free(shard);
+    free(summary);
+    free(msum);
+    free(json);
+    free(mjson);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+}
+
+static size_t count_lines(const char *path)
+{
+    char *t = testutil_read_file(path);
+    size_t n = 0;
+    for (const char *c = t; c != NULL && *c != '\0'; c++)
+        n += *c == '\n';
+    free(t);
+    return n;
+}
+
+/* Kill -9 mid-sweep, then --resume: the same file as an uninterrupted run. */
+static void test_resume_after_kill(void)
+{
+    char *dir = testutil_temp_dir(), ref[600], out_path[600], ck[700];
+    snprintf(ref, sizeof ref, "%s/ref.csv", dir);
+    snprintf(out_path, sizeof out_path, "%s/out.csv", dir);
+    snprintf(ck, sizeof ck, "%s.ckpt", out_path);
+    char *ref_sum = run_ok("sweep tests/data/sweep-long.json --jobs 2 --out %s", ref);
+
+    char *pid_text = NULL;
+    snprintf(cmd, sizeof cmd, "%s sweep tests/data/sweep-long.json --jobs 1 --out %s >/dev/null 2>&1 & echo $!",
+             testutil_bin(), out_path);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, &pid_text, NULL), 0);
+    pid_t pid = (pid_t)atol(pid_text);
+    free(pid_text);
+    CU_ASSERT_FATAL(pid > 0);
+    /* Header + a few finished points, then kill. */
+    size_t lines = 0;
+    for (int i = 0; i < 30000 && lines < 6; i++) {
+        usleep(1000);
+        lines = exists(ck) ? count_lines(ck) : 0;
+    }
+    kill(pid, SIGKILL);
+    usleep(100000);
+    lines = count_lines(ck);
+    printf("\n    killed with %zu checkpoint lines ", lines);
+    CU_ASSERT(lines >= 6 && lines < 801);
+    CU_ASSERT(!exists(out_path));
+    /* A torn last line (as a kill during a write leaves) is ignored. */
+    FILE *f = fopen(ck, "a");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("799 12.5 3", f);
+    fclose(f);
+
+    char *out, *err;
+    /* Without --resume the checkpoint is not silently discarded. */
+    CU_ASSERT_EQUAL(run(&out, &err, "sweep tests/data/sweep-long.json --out %s", out_path), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "pass --resume to continue it"));
+    free(out);
+    free(err);
+    /* Another sweep's checkpoint is refused. */
+    char other[600], other_ck[700];
+    snprintf(other, sizeof other, "%s/other.csv", dir);
+    snprintf(other_ck, sizeof other_ck, "%s.ckpt", other);
+    snprintf(cmd, sizeof cmd, "cp %s %s", ck, other_ck);
+    testutil_run(cmd, NULL, NULL);
+    CU_ASSERT_EQUAL(run(&out, &err, "sweep tests/data/sweep-small.json --out %s --resume", other), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "belongs to another sweep"));
+    free(out);
+    free(err);
+
+    char *sum = run_ok("sweep tests/data/sweep-long.json --jobs 2 --out %s --resume --timing", out_path);
+    char *a = testutil_read_file(ref), *b = testutil_read_file(out_path);
+    CU_ASSERT(same_text(a, b));
+    CU_ASSERT(same_text(ref_sum, sum));
+    CU_ASSERT(!exists(ck));
+    free(a);
+    free(b);
+    free(sum);
+    free(ref_sum);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+}
+
+static void test_mpi(void)
+{
+    const char *bin = getenv("LAMBDASIM_MPI_BIN");
+    if (bin == NULL || bin[0] == '\0' || access(bin, X_OK) != 0 ||
+        testutil_run("command -v mpirun", NULL, NULL) != 0) {
+        printf("\n    NOTE: MPI test skipped (no mpirun, or no MPI build: LAMBDASIM_MPI_BIN='%s'; "
+               "run 'make mpi') ", bin != NULL ? bin : "");
+        return;
+    }
+    char *dir = testutil_temp_dir(), ref[600], got[600];
+    snprintf(ref, sizeof ref, "%s/ref.csv", dir);
+    snprintf(got, sizeof got, "%s/mpi.csv", dir);
+    char *ref_sum = run_ok("sweep tests/data/sweep-small.json --out %s", ref);
+    char *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "mpirun %s--oversubscribe -np 2 %s sweep tests/data/sweep-small.json "
+             "--jobs 1 --out %s", getuid() == 0 ? "--allow-run-as-root " : "", bin, got);
+    int rc = testutil_run(cmd, &out, &err);
+    if (rc != 0)
+        printf("\n    mpirun exited %d: %s", rc, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    char *a = testutil_read_file(ref), *b = testutil_read_file(got);
+    CU_ASSERT(same_text(a, b));
+    CU_ASSERT(same_text(ref_sum, out));
+    free(a);
+    free(b);
+    free(out);
+    free(err);
+    free(ref_sum);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+}
+
+/* ---- bad input ------------------------------------------------------------------ */
+
+static void expect_exit2(const char *args, const char *fragment)
+{
+    char *out, *err;
+    int rc = run(&out, &err, "%s", args);
+    CU_ASSERT_EQUAL(rc, 2);
+    if (rc != 2 || strstr(err, fragment) == NULL)
+        printf("\n    '%s' (exit %d): expected '%s' in: %s", args, rc, fragment, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+    CU_ASSERT_EQUAL(out[0], '\0');
+    free(out);
+    free(err);
+}
+
+/* One file per rule: tests/data/sweep-bad-<name>.json and the message it
+ * must give, "FILE: FIELD: problem". */
+static const struct {
+    const char *name;
+    const char *fragment;
+} bad_files[] = {
+    { "malformed", "sweep-bad-malformed.json:1:70: malformed JSON near ']}}'" },
+    { "not-object", "sweep-bad-not-object.json: the top level must be a JSON object" },
+    { "unknown-key", "sweep-bad-unknown-key.json: replicatons: unknown field (did you mean 'replications'?)" },
+    { "duplicate-key", "sweep-bad-duplicate-key.json: field 'replications' appears twice" },
+    { "no-scenario", "sweep-bad-no-scenario.json: scenario: missing" },
+    { "scenario-type", "sweep-bad-scenario-type.json: scenario: must be a file name (got a number)" },
+    { "scenario-missing", "sweep-bad-scenario-missing.json: scenario: tests/data/no-such-scenario.json: cannot read" },
+    { "field-path", "sweep-bad-field-path.json: axes.batching.treshold: point 0 of 2 (batching.treshold=1): "
+                    "tests/data/sweep-base.json (with --set batching.treshold=1): batching.treshold: unknown field "
+                    "(did you mean 'threshold'?)" },
+    { "point-invalid", "sweep-bad-point-invalid.json: axes.batching.threshold: point 6 of 8 "
+                       "(batching.threshold=8, batching.timeout_s=0.1): " },
+    { "override-invalid", "sweep-bad-override-invalid.json: overrides.platform.routing: point 0 of 1" },
+    { "path-syntax", "sweep-bad-path-syntax.json: axes.batching..threshold: empty segment in the field path" },
+    { "seed-axis", "sweep-bad-seed-axis.json: axes.seed: the scenario's seed is not swept" },
+    { "empty-axis", "sweep-bad-empty-axis.json: axes.batching.threshold: empty list" },
+    { "axis-type", "sweep-bad-axis-type.json: axes.batching.threshold: must be a list of values or a range" },
+    { "axes-type", "sweep-bad-axes-type.json: axes: must be an object" },
+    { "range-step", "sweep-bad-range-step.json: axes.batching.timeout_s: step must be > 0 (got 0)" },
+    { "range-order", "sweep-bad-range-order.json: axes.batching.timeout_s: 'to' must be >= 'from' (got from 1, to 0.1)" },
+    { "range-key", "sweep-bad-range-key.json: axes.batching.timeout_s.stpe: unknown field (did you mean 'step'?)" },
+    { "range-missing", "sweep-bad-range-missing.json: axes.batching.timeout_s.step: missing" },
+    { "range-type", "sweep-bad-range-type.json: axes.batching.timeout_s.from: must be a number (got a string)" },
+    { "zip-lengths", "sweep-bad-zip-lengths.json: zip[0].batching.timeout_s: has 2 values but workload.rate_rps has 3" },
+    { "zip-type", "sweep-bad-zip-type.json: zip: must be a list of groups" },
+    { "zip-empty", "sweep-bad-zip-empty.json: zip[0]: empty group" },
+    { "duplicate-axis", "sweep-bad-duplicate-axis.json: zip[0].batching.threshold: this field is already varied" },
+    { "replications-zero", "sweep-bad-replications-zero.json: replications: must be a whole number from 1 to 10000 (got 0)" },
+    { "replications-huge", "sweep-bad-replications-huge.json: replications: must be a whole number from 1 to 10000 (got 10001)" },
+    { "replications-type", "sweep-bad-replications-type.json: replications: must be a whole number from 1 to 10000 (got a string)" },
+    { "seed", "sweep-bad-seed.json: seed: must be a whole number from 0 to 2^53 (got -1)" },
+    { "crn-type", "sweep-bad-crn-type.json: common_random_numbers: must be true or false" },
+    { "overrides-type", "sweep-bad-overrides-type.json: overrides: must be an object" },
+    { "objective-both", "sweep-bad-objective-both.json: objective: contradictory: both 'minimize' and 'maximize'" },
+    { "objective-none", "sweep-bad-objective-none.json: objective: needs 'minimize' or 'maximize'" },
+    { "objective-metric", "sweep-bad-objective-metric.json: objective.minimize: unknown metric 'latency_ms.p98' (did you mean" },
+    { "objective-key", "sweep-bad-objective-key.json: objective.minimise: unknown field (did you mean 'minimize'?)" },
+    { "constraint-syntax", "sweep-bad-constraint-syntax.json: objective.subject_to[0]: 'cost_usd.total = 0.05': expected an operator" },
+    { "constraint-number", "sweep-bad-constraint-number.json: objective.subject_to[0]: 'cost_usd.total <= cheap': expected a number" },
+    { "constraint-metric", "sweep-bad-constraint-metric.json: objective.subject_to[0]: 'cost.total <= 0.05': unknown metric 'cost.total'" },
+    { "constraint-type", "sweep-bad-constraint-type.json: objective.subject_to: must be a list of strings" },
+    { "constraints-contradict", "sweep-bad-constraints-contradict.json: objective.subject_to: contradictory constraints on cost_usd.total" },
+};
+
+static void test_bad_files(void)
+{
+    char args[600];
+    for (size_t i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
+        snprintf(args, sizeof args, "sweep tests/data/sweep-bad-%s.json", bad_files[i].name);
+        expect_exit2(args, bad_files[i].fragment);
+    }
+    expect_exit2("sweep tests/data/no-such-sweep.json", "tests/data/no-such-sweep.json: cannot read");
+}
+
+static void test_usage(void)
+{
+    char *out, *err;
+    CU_ASSERT_EQUAL(run(&out, &err, "sweep --help"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--shard K/N"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "help merge"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: lambdasim merge"));
+    free(out);
+    free(err);
+    expect_exit2("sweep", "missing SWEEP.json");
+    expect_exit2("sweep tests/data/sweep-small.json --resume", "--resume needs --out");
+    expect_exit2("sweep tests/data/sweep-small.json --shard 1/2", "--shard needs --out");
+    expect_exit2("sweep tests/data/sweep-small.json --shard 0/2 --out x.csv", "--shard: expected K/N");
+    expect_exit2("sweep tests/data/sweep-small.json --shard 3/2 --out x.csv", "--shard: expected K/N");
+    expect_exit2("sweep tests/data/sweep-small.json --shard 1 --out x.csv", "--shard: expected K/N");
+    expect_exit2("sweep tests/data/sweep-small.json --shard 1/2 --out x.csv --json", "do not mix");
+    expect_exit2("sweep tests/data/sweep-small.json --jobs 0", "--jobs: expected a whole number");
+    expect_exit2("sweep tests/data/sweep-small.json --jobs", "needs a value");
+    expect_exit2("sweep tests/data/sweep-small.json --bogus", "unknown option '--bogus'");
+    expect_exit2("sweep tests/data/sweep-small.json other.json", "unexpected argument");
+    expect_exit2("sweep tests/data/sweep-small.json --out tests/data/sweep-small.json",
+                 "that is an input file");
+    expect_exit2("merge", "missing shard files");
+    /* An existing output is left alone without --force. */
+    char *path = testutil_temp_file("keep me\n", ".csv");
+    char args[700];
+    snprintf(args, sizeof args, "sweep tests/data/sweep-small.json --out %s", path);
+    expect_exit2(args, "already exists; pass --force");
+    char *t = testutil_read_file(path);
+    CU_ASSERT_STRING_EQUAL(t, "keep me\n");
+    free(t);
+    free(run_ok("sweep tests/data/sweep-small.json --out %s --force", path));
+    t = testutil_read_file(path);
+    CU_ASSERT_EQUAL(strncmp(t, "point,", 6), 0);
+    free(t);
+    unlink(path);
+    free(path);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "CI half-width on hand-computed data", test_stats_fixed_data);
+    CU_add_test(s, "CI coverage and width on a known variance", test_ci_known_variance);
+    CU_add_test(s, "grid order, values and seeds", test_grid_order_and_seeds);
+    CU_add_test(s, "range and value texts", test_range_values);
+    CU_add_test(s, "objective constraints", test_constraints);
+    CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);
+    CU_add_test(s, "best point command line reproduces it", test_best_command);
+    CU_add_test(s, "shards + merge = one run", test_shards_merge);
+    CU_add_test(s, "resume after kill -9 = uninterrupted run", test_resume_after_kill);
+    CU_add_test(s, "MPI with mpirun -np 2 = one run", test_mpi);
+    CU_add_test(s, "bad sweep files: exit 2 and a message", test_bad_files);
+    CU_add_test(s, "usage errors and output safety", test_usage);
+}
+
+int main(void)
+{
+    return testutil_main("sweep", add_tests);
+}
