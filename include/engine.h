@@ -13,8 +13,16 @@
 enum request_status {
     REQUEST_OK = 0,
     REQUEST_THROTTLED,  /* dropped on throttle, or out of retries */
-    REQUEST_TIMED_OUT   /* the invocation ran past function.timeout_s */
+    REQUEST_TIMED_OUT,  /* the invocation ran past function.timeout_s */
+    REQUEST_REJECTED    /* the client queue was full (client.max_queue) */
 };
+
+/* The engine refuses to hold more requests than this at once: an input
+ * that would need more (a burst of a billion requests, say) ends the run
+ * with ENGINE_OVERLOAD instead of exhausting memory. */
+#define ENGINE_MAX_OUTSTANDING 2000000u
+
+enum engine_status { ENGINE_OK = 0, ENGINE_OVERLOAD };
 
 enum batch_reason { BATCH_BY_THRESHOLD = 0, BATCH_BY_TIMEOUT, BATCH_BY_SIZE };
 
@@ -100,8 +108,12 @@ const char *engine_placement_name(enum engine_placement p);
 struct engine_result {
     uint64_t seed;
     struct {
-        uint64_t arrived, completed, failed, throttled, retries, timed_out;
+        uint64_t arrived, completed, failed, throttled, retries, timed_out, rejected;
     } requests;                      /* counted requests only */
+    struct {
+        uint64_t peak_queue;         /* most batches waiting for an in-flight slot */
+        uint64_t rejected_batches;   /* turned away by client.max_queue */
+    } client;
     struct metrics_summary latency_ms;
     double throughput_rps;
     struct {
@@ -135,10 +147,11 @@ struct engine_result {
 };
 
 /* Runs the scenario with the given seed. The scenario is borrowed and not
- * modified. hooks may be NULL. Returns 0; the run itself cannot fail on a
- * validated scenario (broken invariants assert). */
-int engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
-               struct engine_result *out);
+ * modified. hooks may be NULL. Returns ENGINE_OK, or ENGINE_OVERLOAD when
+ * more than ENGINE_MAX_OUTSTANDING requests were in the system at once
+ * (then the run stopped there and *out describes only that part). */
+enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                              struct engine_result *out);
 
 const char *engine_batch_reason_name(enum batch_reason r);
 const char *engine_request_status_name(enum request_status s);

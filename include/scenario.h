@@ -35,6 +35,8 @@ struct batching_spec {
 
 struct client_spec {
     int max_inflight;       /* outstanding invocations; 0 = unlimited */
+    int max_queue;          /* dispatched batches that may wait for a slot;
+                               beyond it a batch is rejected */
 };
 
 enum routing_policy { ROUTING_MRU = 0, ROUTING_LRU, ROUTING_RANDOM };
@@ -101,6 +103,7 @@ struct scenario {
     struct pricing_spec pricing;
     enum stats_mode stats;
     enum latency_origin latency_from;
+    double expected_requests;       /* derived: about how many arrive (for limits) */
 };
 
 /* Frees what the scenario owns (trace, model, distributions); idempotent. */

@@ -201,10 +201,18 @@ int cli_run(int argc, char **argv)
                                   .ctx = &fo };
     struct engine_result res;
     double t0 = cli_now_s();
-    engine_run(&sc, seed, any_output ? &hooks : NULL, &res);
+    enum engine_status est = engine_run(&sc, seed, any_output ? &hooks : NULL, &res);
     double wall = cli_now_s() - t0;
     if (timing)
         print_timing(&res, wall);
+    if (est == ENGINE_OVERLOAD) {
+        cli_error("%s: more than %u requests were in the system at once (arrivals far outpace what "
+                  "the platform serves), so the run was stopped after %.3f simulated seconds; lower "
+                  "the load, or bound the client with client.max_inflight and client.max_queue",
+                  scenario_path, ENGINE_MAX_OUTSTANDING, res.end_s);
+        rc = CLI_FAILED;
+        goto out;
+    }
     for (size_t i = 0; i < N_OUTPUTS; i++) {
         if (open[i].path == NULL)
             continue;

@@ -1295,14 +1295,16 @@ static int parse_batching(struct cfg *c, const cJSON *b, struct batching_spec *b
     return 0;
 }
 
-static const char *const client_keys[] = { "max_inflight" };
+static const char *const client_keys[] = { "max_inflight", "max_queue" };
 
 static int parse_client(struct cfg *c, const cJSON *cl, struct client_spec *cs)
 {
     if (check_keys(c, cl, "client", client_keys, COUNT(client_keys)) < 0)
         return -1;
     cs->max_inflight = 0;
+    cs->max_queue = 100000;
     return get_int32(c, cl, "client", "max_inflight", false, 0, INT_MAX, &cs->max_inflight) < 0
+                   || get_int32(c, cl, "client", "max_queue", false, 1, 100000000, &cs->max_queue) < 0
                ? -1 : 0;
 }
 
@@ -1510,6 +1512,55 @@ static int parse_stats(struct cfg *c, const cJSON *st, struct scenario *sc)
     return 0;
 }
 
+/* About how many requests the scenario will simulate. */
+static double expected_requests(const struct scenario *sc)
+{
+    const struct workload_spec *w = &sc->workload;
+    double by_time = INFINITY;
+    if (isfinite(sc->duration_s)) {
+        double span = sc->duration_s - w->start_s;
+        switch (w->type) {
+        case WORKLOAD_UNIFORM:
+        case WORKLOAD_POISSON:
+            by_time = span > 0 ? span * w->rate_rps : 0;
+            break;
+        case WORKLOAD_BURSTY: {
+            double period = (w->burst_size - 1) * w->gap_s + w->burst_pause_s;
+            by_time = span > 0 ? (floor(span / period) + 1) * w->burst_size : 0;
+            break;
+        }
+        case WORKLOAD_TRACE:
+            break;
+        }
+    }
+    if (w->type == WORKLOAD_TRACE)
+        by_time = (double)w->trace_len;
+    double n = sc->max_requests != 0 ? (double)sc->max_requests : (double)INFINITY;
+    return by_time < n ? by_time : n;
+}
+
+/* Runs that cannot finish in reasonable time or memory are refused up
+ * front, with the way out, instead of running for days or dying of OOM. */
+#define MAX_REQUESTS 1e10           /* ~half an hour at ~6 million requests/s */
+#define MAX_EXACT_REQUESTS 2.5e8    /* 8 bytes each: 2 GB of latencies */
+
+static int check_size(struct cfg *c, struct scenario *sc, bool by_count)
+{
+    char g[40];
+    double n = expected_requests(sc);
+    sc->expected_requests = n;
+    const char *field = by_count ? "requests" : "duration_s";
+    if (n > MAX_REQUESTS)
+        return fail(c, field, NULL, "the run would simulate about %s requests; the limit is 1e10 "
+                    "(about half an hour of CPU): shorten it, or split it into replications",
+                    fmt_num(g, sizeof g, n));
+    if (sc->stats == STATS_EXACT && n > MAX_EXACT_REQUESTS)
+        return fail(c, field, "stats.mode", "the run would simulate about %s requests, and exact "
+                    "percentiles keep 8 bytes per request (%.1f GB): use --stats streaming "
+                    "(stats.mode), or a shorter run", fmt_num(g, sizeof g, n), n * 8 / 1e9);
+    return 0;
+}
+
 static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
 {
     const char *name = NULL, *desc = NULL;
@@ -1572,7 +1623,7 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     sc->stats = STATS_EXACT;
     if (get_obj(c, root, "", "stats", false, &st) < 0 || parse_stats(c, st, sc) < 0)
         return -1;
-    return 0;
+    return check_size(c, sc, got_r == 1);
 }
 
 enum config_status config_load_scenario(const char *path, const struct config_override *overrides,

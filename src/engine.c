@@ -68,6 +68,7 @@ struct engine {
 
     uint32_t inflight;
     uint32_t wait_head, wait_tail;  /* dispatched batches waiting for a slot */
+    uint64_t waiting;               /* how many */
     uint32_t pings_busy;
     bool draining;                  /* client_slot_free is starting waiters */
 
@@ -187,6 +188,7 @@ static void client_slot_free(struct engine *e, double now)
         e->wait_head = e->b[next].next;
         if (e->wait_head == NO_SLOT)
             e->wait_tail = NO_SLOT;
+        e->waiting--;
         e->inflight++;
         invoke(e, next, now);
     }
@@ -197,7 +199,7 @@ static void client_slot_free(struct engine *e, double now)
 static void emit_records(struct engine *e, const struct batch *b, const double *arr, double end,
                          enum request_status status)
 {
-    bool placed = status != REQUEST_THROTTLED;
+    bool placed = status != REQUEST_THROTTLED && status != REQUEST_REJECTED;
     for (int k = 0; k < b->size; k++) {
         struct request_record rec = {
             .id = b->first_req + (uint64_t)k,
@@ -223,10 +225,19 @@ static void emit_records(struct engine *e, const struct batch *b, const double *
     }
 }
 
+static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
+                              bool held_slot);
+
 /* Every request of the batch ends at `end` with `status`. Per-request work
  * is only what differs by request (arrival time, latency); what the batch
  * shares is added once, times the number of counted requests. */
 static void finish_batch(struct engine *e, uint32_t slot, double end, enum request_status status)
+{
+    finish_batch_slot(e, slot, end, status, true);
+}
+
+static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
+                              bool held_slot)
 {
     struct batch *b = &e->b[slot];
     const double *arr = batch_arrivals(e, slot);
@@ -257,6 +268,8 @@ static void finish_batch(struct engine *e, uint32_t slot, double end, enum reque
             r->requests.failed += counted;
             if (status == REQUEST_TIMED_OUT)
                 r->requests.timed_out += counted;
+            else if (status == REQUEST_REJECTED)
+                r->requests.rejected += counted;
         }
         if (b->throttled)
             r->requests.throttled += counted;
@@ -268,7 +281,7 @@ static void finish_batch(struct engine *e, uint32_t slot, double end, enum reque
         emit_records(e, b, arr, end, status);
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_COMPLETE, .request_id = b->first_req, .batch_id = b->id,
-                                   .instance_id = status == REQUEST_THROTTLED ? -1 : b->instance_uid,
+                                   .instance_id = b->instance_uid,
                                    .batch_size = b->size, .status = status, .provisioned = b->provisioned,
                                    .timed_out = b->timed_out, .attempt = b->retries };
         emit(e, &ev, end);
@@ -278,7 +291,8 @@ static void finish_batch(struct engine *e, uint32_t slot, double end, enum reque
     if (end > e->end_s)
         e->end_s = end;
     batch_free(e, slot);
-    client_slot_free(e, end);
+    if (held_slot)
+        client_slot_free(e, end);
 }
 
 /* ---- invocation ---------------------------------------------------------- */
@@ -406,12 +420,22 @@ static void dispatch(struct engine *e, enum batch_reason reason, double now)
         invoke(e, slot, now);
         return;
     }
+    if (e->waiting >= (uint64_t)e->sc->client.max_queue) {
+        /* A full client queue turns the batch away: memory stays bounded
+         * and the report says the configuration cannot keep up. */
+        e->res->client.rejected_batches++;
+        b->start_s = now;
+        finish_batch_slot(e, slot, now, REQUEST_REJECTED, false);
+        return;
+    }
     if (e->wait_tail == NO_SLOT) {
         e->wait_head = e->wait_tail = slot;
     } else {
         e->b[e->wait_tail].next = slot;
         e->wait_tail = slot;
     }
+    if (++e->waiting > e->res->client.peak_queue)
+        e->res->client.peak_queue = e->waiting;
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_WAIT, .request_id = first, .batch_id = e->b[slot].id,
                                    .instance_id = -1, .batch_size = n };
@@ -692,9 +716,10 @@ static void engine_summarize(struct engine *e)
     r->cost_usd.total = r->cost_usd.requests + r->cost_usd.duration + r->cost_usd.provisioned;
 }
 
-int engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
-               struct engine_result *out)
+enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                              struct engine_result *out)
 {
+    enum engine_status status = ENGINE_OK;
     struct engine e;
     engine_setup(&e, sc, seed, hooks, out);
     schedule_next_arrival(&e);
@@ -721,11 +746,15 @@ int engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hoo
         case EV_RETRY: invoke(&e, ev.id, now); break;
         default: assert(!"unknown event kind");
         }
+        if (e.outstanding > ENGINE_MAX_OUTSTANDING) {
+            status = ENGINE_OVERLOAD;
+            break;
+        }
     }
-    assert(e.outstanding == 0);
+    assert(status != ENGINE_OK || e.outstanding == 0);
     engine_summarize(&e);
     engine_teardown(&e);
-    return 0;
+    return status;
 }
 
 const char *engine_batch_reason_name(enum batch_reason r)
@@ -744,6 +773,7 @@ const char *engine_request_status_name(enum request_status s)
     case REQUEST_OK: return "ok";
     case REQUEST_THROTTLED: return "throttled";
     case REQUEST_TIMED_OUT: return "timed_out";
+    case REQUEST_REJECTED: return "rejected";
     }
     return "?";
 }

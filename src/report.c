@@ -92,6 +92,32 @@ static double per_million(const struct engine_result *r)
     return r->requests.completed > 0 ? r->cost_usd.total / (double)r->requests.completed * 1e6 : (double)NAN;
 }
 
+/* ---- warnings: what a user should not miss ---- */
+
+#define MAX_WARNINGS 4
+
+static int warnings(const struct scenario *sc, const struct engine_result *r, char out[][320])
+{
+    int n = 0;
+    if (r->client.rejected_batches > 0)
+        snprintf(out[n++], 320,
+                 "the client queue reached client.max_queue (%d batches) and turned away %llu batches: "
+                 "arrivals outpace what client.max_inflight = %d invocations can serve, so the queue "
+                 "would grow without bound (an unstable configuration)",
+                 sc->client.max_queue, (unsigned long long)r->client.rejected_batches, sc->client.max_inflight);
+    uint64_t thr_failed = r->requests.failed - r->requests.timed_out - r->requests.rejected;
+    if (thr_failed > 0)
+        snprintf(out[n++], 320,
+                 "%llu requests failed after throttling (concurrency limit %d, scaling %.0f per 10 s)",
+                 (unsigned long long)thr_failed, sc->platform.concurrency_limit, sc->platform.scale_per_10s);
+    if (r->requests.timed_out > 0)
+        snprintf(out[n++], 320, "%llu requests failed: their invocation ran past function.timeout_s (%g s)",
+                 (unsigned long long)r->requests.timed_out, sc->function.timeout_s);
+    if (r->requests.arrived > 0 && r->requests.completed == 0)
+        snprintf(out[n++], 320, "no request completed: latency and throughput are undefined");
+    return n;
+}
+
 void report_json(FILE *f, const struct scenario *sc, const struct engine_result *r)
 {
     struct jw w = { .f = f, .depth = 0, .first = true };
@@ -107,6 +133,12 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_u64(&w, "throttled", r->requests.throttled);
     jw_u64(&w, "retries", r->requests.retries);
     jw_u64(&w, "timed_out", r->requests.timed_out);
+    jw_u64(&w, "rejected", r->requests.rejected);
+    jw_close(&w);
+
+    jw_open(&w, "client");
+    jw_u64(&w, "peak_queue_batches", r->client.peak_queue);
+    jw_u64(&w, "rejected_batches", r->client.rejected_batches);
     jw_close(&w);
 
     const struct metrics_summary *l = &r->latency_ms;
@@ -180,6 +212,16 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_num(&w, "per_million_requests", per_million(r));
     jw_close(&w);
 
+    char warn[MAX_WARNINGS][320];
+    int n_warn = warnings(sc, r, warn);
+    jw_key(&w, "warnings");
+    fputc('[', f);
+    for (int i = 0; i < n_warn; i++) {
+        fputs(i ? ", " : "", f);
+        jw_string_value(f, warn[i]);
+    }
+    fputc(']', f);
+
     jw_open(&w, "simulation");
     jw_num(&w, "window_start_s", r->window_start_s);
     jw_num(&w, "end_s", r->end_s);
@@ -229,6 +271,7 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
     row_count(f, "completed", r->requests.completed);
     row_count(f, "failed", r->requests.failed);
     row_count(f, "  of which timed out", r->requests.timed_out);
+    row_count(f, "  of which rejected", r->requests.rejected);
     row_count(f, "throttled (at least once)", r->requests.throttled);
     row_count(f, "retries", r->requests.retries);
     row_num(f, "throughput", r->throughput_rps, "req/s");
@@ -286,6 +329,12 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
         row_count(f, "collisions with requests", r->warmup.collisions);
     }
 
+    if (sc->client.max_inflight > 0) {
+        fprintf(f, "\nClient\n");
+        row_count(f, "peak queue (batches)", r->client.peak_queue);
+        row_count(f, "rejected batches", r->client.rejected_batches);
+    }
+
     fprintf(f, "\nCost (USD, whole run)\n");
     fprintf(f, "  %-26s %14.8f\n", "requests", r->cost_usd.requests);
     fprintf(f, "  %-26s %14.8f\n", "duration", r->cost_usd.duration);
@@ -293,6 +342,14 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
     fprintf(f, "  %-26s %14.8f\n", "total", r->cost_usd.total);
     if (r->requests.completed > 0)
         fprintf(f, "  %-26s %14.4f\n", "per million requests", per_million(r));
+
+    char warn[MAX_WARNINGS][320];
+    int n_warn = warnings(sc, r, warn);
+    if (n_warn > 0) {
+        fprintf(f, "\nWarnings\n");
+        for (int i = 0; i < n_warn; i++)
+            fprintf(f, "  - %s\n", warn[i]);
+    }
 }
 
 /* ---- per-request CSV ---- */

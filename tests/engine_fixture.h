@@ -26,6 +26,7 @@ static inline void fixture_scenario(struct scenario *sc, const double *times, si
     sc->batching.threshold = 1;
     sc->batching.max_batch = 1;
     sc->batching.timeout_s = 0;
+    sc->client.max_queue = 100000;
     sc->function.memory_mb = 1024;
     sc->function.timeout_s = 60;
     sc->function.compute_factor = 1;

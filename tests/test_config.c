@@ -669,6 +669,12 @@ static const struct bad_case {
       "batching.max_batch is 4" },
     { "tests/bad/scenario-stats-mode.json", SCENARIO, CONFIG_ERR_INVALID,
       ": stats.mode: must be exact or streaming (got 'stream'; did you mean 'streaming'?)" },
+    { "tests/bad/scenario-requests-too-many.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": requests: the run would simulate about 100000000000 requests; the limit is 1e10" },
+    { "tests/bad/scenario-exact-too-big.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": duration_s: the run would simulate about 1000000000 requests, and exact percentiles keep 8 bytes per request (8.0 GB): use --stats streaming" },
+    { "tests/bad/scenario-client-max-queue.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": client.max_queue: must be >= 1 (got 0)" },
     { "tests/bad/scenario-platform-routing.json", SCENARIO, CONFIG_ERR_INVALID,
       ": platform.routing: must be mru, lru or random (got 'fifo')" },
     { "tests/bad/scenario-platform-reserved-over-account.json", SCENARIO, CONFIG_ERR_INVALID,
@@ -883,7 +889,7 @@ static void test_did_you_mean(void)
     const char *far[] = { "client.zzzzzz=1" };
     CU_ASSERT_EQUAL(load_with("tests/data/scenario-minimal.json", far, 1, &sc),
                     CONFIG_ERR_INVALID);
-    ASSERT_MSG("client.zzzzzz: unknown field (known fields: max_inflight, notes)");
+    ASSERT_MSG("client.zzzzzz: unknown field (known fields: max_inflight, max_queue, notes)");
 
     const char *dist[] = { "platform.keep_alive_s={\"dist\":\"exponental\",\"mean\":1}" };
     CU_ASSERT_EQUAL(load_with("tests/data/scenario-minimal.json", dist, 1, &sc),

@@ -544,8 +544,56 @@ static void test_latency_from_dispatch(void)
     fixture_free(&sc, &log);
 }
 
+/* client.max_queue: batches beyond it are rejected at once (bounded
+ * memory), counted, and never hold an in-flight slot. */
+static void test_client_max_queue(void)
+{
+    const double t[] = { 0.0, 0.1, 0.2, 0.3, 0.4 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.0, 1.0);
+    sc.client.max_inflight = 1;
+    sc.client.max_queue = 2;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_EQUAL(rec(&log, 0)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(rec(&log, 1)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(rec(&log, 2)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(rec(&log, 3)->status, REQUEST_REJECTED);
+    CU_ASSERT_EQUAL(rec(&log, 4)->status, REQUEST_REJECTED);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 3)->end_s, 0.3, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->end_s, 3.0, EPS); /* 0-1, 1-2, 2-3 */
+    CU_ASSERT_EQUAL(res.requests.rejected, 2);
+    CU_ASSERT_EQUAL(res.requests.failed, 2);
+    CU_ASSERT_EQUAL(res.client.rejected_batches, 2);
+    CU_ASSERT_EQUAL(res.client.peak_queue, 2);
+    fixture_free(&sc, &log);
+}
+
+/* More requests in the system than the engine will hold: the run stops
+ * with ENGINE_OVERLOAD instead of exhausting memory. */
+static void test_overload_guard(void)
+{
+    const double none[] = { 0 };
+    struct scenario sc;
+    fixture_scenario(&sc, none, 0, 0.0, 1.0);
+    sc.workload.type = WORKLOAD_BURSTY;
+    sc.workload.burst_size = (int)ENGINE_MAX_OUTSTANDING + 10;
+    sc.workload.burst_pause_s = 100;
+    sc.max_requests = ENGINE_MAX_OUTSTANDING + 10;
+    sc.stats = STATS_STREAMING;
+    sc.client.max_inflight = 1;
+    sc.client.max_queue = 100000000;
+    struct engine_result res;
+    CU_ASSERT_EQUAL(engine_run(&sc, 1, NULL, &res), ENGINE_OVERLOAD);
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "client max_queue rejects", test_client_max_queue);
+    CU_add_test(s, "overload guard", test_overload_guard);
     CU_add_test(s, "latency from dispatch", test_latency_from_dispatch);
     CU_add_test(s, "event hook narrates in order", test_event_hook);
     CU_add_test(s, "event hook: pings and throttles", test_event_hook_pings);
