@@ -653,8 +653,9 @@ static void *worker(void *arg)
             if (fflush(p->o->checkpoint) != 0 || ferror(p->o->checkpoint))
                 pool_fail(p, "checkpoint: write failed: %s", strerror(errno));
         }
-        p->done++;
-        pthread_cond_broadcast(&p->cond);
+        /* The caller only waits for the end (progress comes from its timer). */
+        if (++p->done == p->o->n_points)
+            pthread_cond_broadcast(&p->cond);
         pthread_mutex_unlock(&p->lock);
     }
     free(msg);
@@ -699,19 +700,19 @@ int sweep_run(const struct sweep_spec *sp, const struct sweep_run_opts *o,
         }
     }
     double interval = o->progress_interval_s > 0 ? o->progress_interval_s : 0.25;
+    struct timespec deadline;
+    deadline_after(&deadline, interval);
     pthread_mutex_lock(&p.lock);
     while (started > 0 && p.done < o->n_points && !p.failed) {
         if (o->progress == NULL) {
             pthread_cond_wait(&p.cond, &p.lock);
             continue;
         }
-        struct timespec ts;
-        deadline_after(&ts, interval);
-        int e = pthread_cond_timedwait(&p.cond, &p.lock, &ts);
-        if (e == ETIMEDOUT) {
+        if (pthread_cond_timedwait(&p.cond, &p.lock, &deadline) == ETIMEDOUT) {
             size_t done = p.done;
             pthread_mutex_unlock(&p.lock);
             o->progress(o->progress_ctx, done, o->n_points);
+            deadline_after(&deadline, interval);
             pthread_mutex_lock(&p.lock);
         }
     }
