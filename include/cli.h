@@ -44,5 +44,9 @@ extern const char cli_sweep_usage[];
 int cli_sweep(int argc, char **argv);
 extern const char cli_merge_usage[];
 int cli_merge(int argc, char **argv);
+extern const char cli_calibrate_usage[];
+int cli_calibrate(int argc, char **argv);
+extern const char cli_validate_usage[];
+int cli_validate(int argc, char **argv);
 
 #endif

@@ -15,6 +15,15 @@
 
 enum workload_type { WORKLOAD_UNIFORM = 0, WORKLOAD_POISSON, WORKLOAD_BURSTY, WORKLOAD_TRACE };
 
+/* How a trace file is read (trace.h). */
+enum trace_format { TRACE_FORMAT_TIMES = 0, TRACE_FORMAT_AZURE2019, TRACE_FORMAT_AZURE2021 };
+
+/* Where a per-minute count's arrivals fall inside the minute (azure2019). */
+enum minute_placement {
+    MINUTE_EVEN = 0,    /* c arrivals at (j + 0.5) / c of the minute, j = 0..c-1 */
+    MINUTE_RANDOM       /* c uniform random points, sorted (arrivals stream) */
+};
+
 struct workload_spec {
     enum workload_type type;
     double rate_rps;        /* uniform, poisson */
@@ -25,6 +34,13 @@ struct workload_spec {
     double *trace_s;        /* trace: sorted arrival times, owned */
     size_t trace_len;
     char trace_path[SCENARIO_PATH_MAX]; /* trace: resolved path, for messages */
+    enum trace_format trace_format;
+    double time_scale;      /* trace: simulated seconds per trace second (1 = as recorded) */
+    /* trace azure2019: invocations per minute (owned), trace_s is NULL and
+     * trace_len is the total; minute m starts at m * 60 * time_scale. */
+    uint64_t *minute_counts;
+    size_t n_minutes;
+    enum minute_placement within_minute;
 };
 
 struct batching_spec {
@@ -105,6 +121,10 @@ struct scenario {
     enum latency_origin latency_from;
     double expected_requests;       /* derived: about how many arrive (for limits) */
 };
+
+/* Frees what the workload owns (trace times, minute counts) and zeroes
+ * them; idempotent. */
+void scenario_workload_fini(struct workload_spec *w);
 
 /* Frees what the scenario owns (trace, model, distributions); idempotent. */
 void scenario_fini(struct scenario *sc);

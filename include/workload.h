@@ -11,9 +11,14 @@
 
 struct workload {
     const struct workload_spec *spec;   /* borrowed */
-    gsl_rng *rng;                       /* borrowed; poisson only */
+    gsl_rng *rng;                       /* borrowed; poisson and random minute placement */
     uint64_t k;                         /* arrivals generated so far */
     double last_s;
+    /* azure2019 minute counts: the minute, arrivals placed in it so far,
+     * and (random placement) the last position in it, in [0, 1). */
+    size_t minute;
+    uint64_t in_minute;
+    double u;
 };
 
 void workload_init(struct workload *w, const struct workload_spec *spec, gsl_rng *rng);

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "outfile.h"
 #include "report.h"
+#include "simlog.h"
 #include "sink.h"
 
 const char cli_run_usage[] =
@@ -25,6 +26,10 @@ const char cli_run_usage[] =
     "                        --set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":300,\"max\":900}'\n"
     "  --json                print one JSON object (fields in README.md) instead of a table\n"
     "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
+    "  --lambda-log FILE     write what the invocations would have logged in CloudWatch\n"
+    "                        (START/END/REPORT text, warm-up pings included)\n"
+    "  --client-log FILE     write the client-side log: one CSV row per request, in send\n"
+    "                        order (read by calibrate and validate)\n"
     "  --force               replace output files that already exist\n"
     "  --stats MODE          percentiles: exact (default; 8 bytes of memory per\n"
     "                        request) or streaming (fixed memory, within 0.05%)\n"
@@ -45,6 +50,8 @@ struct run_output {
 
 static const struct run_output outputs[] = {
     { "--requests-csv", &report_requests_sink },
+    { "--lambda-log", &simlog_lambda_sink },
+    { "--client-log", &simlog_client_sink },
 };
 #define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
 

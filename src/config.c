@@ -1176,16 +1176,56 @@ static const char *const scenario_keys[] = {
 };
 
 static const char *const workload_keys[] = {
-    "type", "rate_rps", "start_s", "burst_size", "burst_pause_s", "gap_s", "file",
+    "type", "rate_rps", "start_s", "burst_size", "burst_pause_s", "gap_s", "file", "format",
+    "function", "app", "time_scale", "within_minute",
 };
 static const char *const workload_types[] = { "uniform", "poisson", "bursty", "trace" };
 static const char *const rate_keys[] = { "type", "rate_rps", "start_s" };
 static const char *const bursty_keys[] = {
     "type", "burst_size", "burst_pause_s", "gap_s", "start_s",
 };
-static const char *const trace_keys[] = { "type", "file" };
+static const char *const trace_keys[] = {
+    "type", "file", "format", "function", "app", "time_scale", "within_minute",
+};
+static const char *const trace_formats[] = { "times", "azure2019", "azure2021" };
+static const char *const minute_placements[] = { "even", "random" };
 
-static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w)
+/* The trace fields beyond file: format (default times), function and app
+ * (Azure formats), within_minute (azure2019), time_scale (all). */
+static int parse_trace_fields(struct cfg *c, const cJSON *w, struct workload_spec *ws,
+                              const char **function, const char **app)
+{
+    int fmt = 0, place = 0;
+    if (get_choice(c, w, "workload", "format", trace_formats, COUNT(trace_formats), &fmt) < 0)
+        return -1;
+    ws->trace_format = fmt == 1 ? TRACE_FORMAT_AZURE2019
+                       : fmt == 2 ? TRACE_FORMAT_AZURE2021 : TRACE_FORMAT_TIMES;
+    /* Fields that only some formats read. */
+    static const struct { const char *key; unsigned formats; } only[] = {
+        { "function", 1u << TRACE_FORMAT_AZURE2019 | 1u << TRACE_FORMAT_AZURE2021 },
+        { "app", 1u << TRACE_FORMAT_AZURE2021 },
+        { "within_minute", 1u << TRACE_FORMAT_AZURE2019 },
+    };
+    for (size_t i = 0; i < COUNT(only); i++) {
+        char p[CFG_PATH_MAX];
+        if (get(w, only[i].key) != NULL && (only[i].formats & (1u << ws->trace_format)) == 0)
+            return fail(c, join(p, "workload", only[i].key), "workload.format",
+                        "not used by trace format '%s'", trace_formats[fmt]);
+    }
+    if (get_str(c, w, "workload", "function", false, function) < 0
+        || get_str(c, w, "workload", "app", false, app) < 0)
+        return -1;
+    if (get_choice(c, w, "workload", "within_minute", minute_placements,
+                   COUNT(minute_placements), &place) < 0)
+        return -1;
+    ws->within_minute = place == 1 ? MINUTE_RANDOM : MINUTE_EVEN;
+    ws->time_scale = 1;
+    return get_num(c, w, "workload", "time_scale", false, above_upto(0, 1e6), &ws->time_scale) < 0
+               ? -1 : 0;
+}
+
+static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w, const char *function,
+                      const char *app)
 {
     char err[128], inner[CONFIG_MSG_MAX];
     if (resolve_path(c, "workload.file", rel, w->trace_path, sizeof w->trace_path) < 0)
@@ -1200,8 +1240,28 @@ static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w)
         return fail_ref(c, CONFIG_ERR_IO, inner, "workload.file");
     }
     fclose(f);
-    if (trace_read_times(w->trace_path, &w->trace_s, &w->trace_len, inner, sizeof inner) != 0)
+    int rc = 0;
+    uint64_t total = 0;
+    switch (w->trace_format) {
+    case TRACE_FORMAT_TIMES:
+        rc = trace_read_times(w->trace_path, &w->trace_s, &w->trace_len, inner, sizeof inner);
+        break;
+    case TRACE_FORMAT_AZURE2019:
+        rc = trace_read_azure2019(w->trace_path, function, &w->minute_counts, &w->n_minutes, &total,
+                                  inner, sizeof inner);
+        w->trace_len = (size_t)total;
+        break;
+    case TRACE_FORMAT_AZURE2021:
+        rc = trace_read_azure2021(w->trace_path, app, function, &w->trace_s, &w->trace_len, inner,
+                                  sizeof inner);
+        break;
+    }
+    if (rc != 0)
         return fail_ref(c, CONFIG_ERR_INVALID, inner, "workload.file");
+    if (w->time_scale != 1 && w->trace_s != NULL) {
+        for (size_t i = 0; i < w->trace_len; i++)
+            w->trace_s[i] *= w->time_scale;
+    }
     return 0;
 }
 
@@ -1253,10 +1313,11 @@ static int parse_workload(struct cfg *c, const cJSON *w, struct workload_spec *w
         break;
     }
     case WORKLOAD_TRACE: {
-        const char *file = NULL;
-        if (get_str(c, w, "workload", "file", true, &file) < 0)
+        const char *file = NULL, *function = NULL, *app = NULL;
+        if (get_str(c, w, "workload", "file", true, &file) < 0
+            || parse_trace_fields(c, w, ws, &function, &app) < 0)
             return -1;
-        return read_trace(c, file, ws);
+        return read_trace(c, file, ws, function, app);
     }
     }
     return get_num(c, w, "workload", "start_s", false, at_least(0), &ws->start_s) < 0 ? -1 : 0;

@@ -15,6 +15,10 @@ static const struct cli_command commands[] = {
     { "sweep", "grid search: many settings x seeds, ranked, with a Pareto front",
       cli_sweep_usage, cli_sweep },
     { "merge", "combine the shard files of a sweep into its result", cli_merge_usage, cli_merge },
+    { "calibrate", "fit a model profile to real Lambda and client logs",
+      cli_calibrate_usage, cli_calibrate },
+    { "validate", "replay observed arrivals and compare predicted with measured latency",
+      cli_validate_usage, cli_validate },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -4,13 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+void scenario_workload_fini(struct workload_spec *w)
+{
+    free(w->trace_s);
+    w->trace_s = NULL;
+    free(w->minute_counts);
+    w->minute_counts = NULL;
+    w->n_minutes = 0;
+    w->trace_len = 0;
+}
+
 void scenario_fini(struct scenario *sc)
 {
     if (sc == NULL)
         return;
-    free(sc->workload.trace_s);
-    sc->workload.trace_s = NULL;
-    sc->workload.trace_len = 0;
+    scenario_workload_fini(&sc->workload);
     model_fini(&sc->function.model);
     dist_fini(&sc->platform.keep_alive_s);
     memset(&sc->platform.keep_alive_s, 0, sizeof sc->platform.keep_alive_s);

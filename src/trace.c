@@ -234,3 +234,395 @@ out:
     fclose(f);
     return rc;
 }
+
+/* ---- Azure Functions traces --------------------------------------------------- */
+
+/* Iterates the fields of a CSV row: *pos starts at 0; each call stores the
+ * next field (trimmed, unquoted) and returns false after the last one. */
+static bool csv_next(const char *s, size_t len, size_t *pos, bool *done, const char **fs, size_t *fl)
+{
+    if (*done)
+        return false;
+    size_t i = *pos;
+    bool quoted = false;
+    while (i < len && (quoted || s[i] != ',')) {
+        if (s[i] == '"')
+            quoted = !quoted;
+        i++;
+    }
+    *fs = s + *pos;
+    *fl = i - *pos;
+    trim(fs, fl, true);
+    if (i >= len)
+        *done = true;
+    *pos = i + 1;
+    return true;
+}
+
+static size_t csv_count(const char *s, size_t len)
+{
+    size_t pos = 0, n = 0, fl;
+    bool done = false;
+    const char *fs;
+    while (csv_next(s, len, &pos, &done, &fs, &fl))
+        n++;
+    return n;
+}
+
+static bool field_is(const char *fs, size_t fl, const char *name)
+{
+    return fl == strlen(name) && memcmp(fs, name, fl) == 0;
+}
+
+/* Reads the next content line (not blank, not '#'): trimmed, without the
+ * line end; false at the end of the file (or on an error, in msg). */
+struct lines {
+    FILE *f;
+    const char *path;
+    char *buf;
+    size_t cap, lineno;
+    bool error;
+};
+
+static bool next_line(struct lines *l, const char **s, size_t *sl, char *msg, size_t msg_len)
+{
+    ssize_t got;
+    while ((got = getline(&l->buf, &l->cap, l->f)) != -1) {
+        l->lineno++;
+        *s = l->buf;
+        *sl = (size_t)got;
+        if (memchr(*s, '\0', *sl) != NULL) {
+            fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", l->path, l->lineno);
+            l->error = true;
+            return false;
+        }
+        while (*sl > 0 && ((*s)[*sl - 1] == '\n' || (*s)[*sl - 1] == '\r'))
+            (*sl)--;
+        if (l->lineno == 1 && *sl >= 3 && memcmp(*s, "\xEF\xBB\xBF", 3) == 0) {
+            *s += 3;
+            *sl -= 3;
+        }
+        trim(s, sl, false);
+        if (*sl > 0 && (*s)[0] != '#')
+            return true;
+    }
+    if (ferror(l->f)) {
+        char err[128];
+        if (strerror_r(errno, err, sizeof err) != 0)
+            snprintf(err, sizeof err, "error %d", errno);
+        fail(msg, msg_len, "%s: cannot read: %s", l->path, err);
+        l->error = true;
+    }
+    return false;
+}
+
+static int open_lines(struct lines *l, const char *path, char *msg, size_t msg_len)
+{
+    memset(l, 0, sizeof *l);
+    l->path = path;
+    l->f = fopen(path, "r");
+    if (l->f == NULL) {
+        char err[128];
+        if (strerror_r(errno, err, sizeof err) != 0)
+            snprintf(err, sizeof err, "error %d", errno);
+        return fail(msg, msg_len, "%s: cannot read: %s", path, err);
+    }
+    return 0;
+}
+
+static void close_lines(struct lines *l)
+{
+    free(l->buf);
+    if (l->f != NULL)
+        fclose(l->f);
+}
+
+#define AZ19_FIXED 4            /* HashOwner, HashApp, HashFunction, Trigger */
+#define AZ19_MINUTES 1440
+
+int trace_read_azure2019(const char *path, const char *function, uint64_t **counts, size_t *n_minutes,
+                         uint64_t *total, char *msg, size_t msg_len)
+{
+    static const char *const fixed[AZ19_FIXED] = { "HashOwner", "HashApp", "HashFunction", "Trigger" };
+    struct lines l;
+    const char *s, *fs;
+    size_t sl, fl, pos;
+    bool done;
+    uint64_t *c = NULL;
+    size_t minutes = 0, match_line = 0, rows = 0, other_line = 0;
+    char first_fn[80] = "";
+    int rc = -1;
+    *counts = NULL;
+    *n_minutes = 0;
+    *total = 0;
+    bool any = function == NULL || function[0] == '\0';
+    if (open_lines(&l, path, msg, msg_len) != 0)
+        return -1;
+    if (!next_line(&l, &s, &sl, msg, msg_len)) {
+        if (!l.error)
+            fail(msg, msg_len, "%s: empty (expected the header HashOwner,HashApp,HashFunction,Trigger,"
+                 "1,...,1440)", path);
+        goto out;
+    }
+    /* Header: the four fixed columns, then minutes 1, 2, ... in order. */
+    pos = 0;
+    done = false;
+    for (size_t i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
+        if (i < AZ19_FIXED) {
+            if (!field_is(fs, fl, fixed[i])) {
+                fail(msg, msg_len, "%s:%zu: column %zu must be '%s' (got '%.*s%s'): not an Azure 2019 "
+                     "invocation-count file", path, l.lineno, i + 1, fixed[i],
+                     (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs, fl > TRACE_QUOTE_MAX ? "..." : "");
+                goto out;
+            }
+            continue;
+        }
+        char want[32];
+        snprintf(want, sizeof want, "%zu", i - AZ19_FIXED + 1);
+        if (!field_is(fs, fl, want) || i - AZ19_FIXED >= AZ19_MINUTES) {
+            fail(msg, msg_len, "%s:%zu: column %zu must be minute '%s' (got '%.*s%s')", path, l.lineno,
+                 i + 1, i - AZ19_FIXED >= AZ19_MINUTES ? "<= 1440" : want,
+                 (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs, fl > TRACE_QUOTE_MAX ? "..." : "");
+            goto out;
+        }
+        minutes = i - AZ19_FIXED + 1;
+    }
+    if (minutes == 0) {
+        fail(msg, msg_len, "%s:%zu: no minute columns after Trigger (expected 1,...,1440)", path, l.lineno);
+        goto out;
+    }
+    size_t header_cols = AZ19_FIXED + minutes;
+    while (next_line(&l, &s, &sl, msg, msg_len)) {
+        size_t n = csv_count(s, sl);
+        if (n != header_cols) {
+            fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
+                 l.lineno, n, header_cols);
+            goto out;
+        }
+        rows++;
+        pos = 0;
+        done = false;
+        const char *fn = NULL;
+        size_t fn_len = 0;
+        for (size_t i = 0; i < AZ19_FIXED && csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
+            if (i == 2) {
+                fn = fs;
+                fn_len = fl;
+            }
+        }
+        if (rows == 1)
+            snprintf(first_fn, sizeof first_fn, "%.*s", (int)fn_len, fn);
+        bool match = any || field_is(fn, fn_len, function);
+        if (!match)
+            continue;
+        if (match_line != 0) {
+            if (any)
+                other_line = l.lineno;
+            else
+                fail(msg, msg_len, "%s:%zu: function '%s' appears again (first at line %zu); keep one "
+                     "row per function", path, l.lineno, function, match_line);
+            if (!any)
+                goto out;
+            continue;
+        }
+        match_line = l.lineno;
+        c = xcalloc(minutes, sizeof *c);
+        for (size_t m = 0; m < minutes && csv_next(s, sl, &pos, &done, &fs, &fl); m++) {
+            double v = 0;
+            if (!parse_number(fs, fl, &v) || v < 0 || floor(v) != v || v > 1e12) {
+                fail(msg, msg_len, "%s:%zu: minute %zu: not a whole number >= 0 ('%.*s%s')", path, l.lineno,
+                     m + 1, (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs,
+                     fl > TRACE_QUOTE_MAX ? "..." : "");
+                goto out;
+            }
+            c[m] = (uint64_t)v;
+        }
+    }
+    if (l.error)
+        goto out;
+    if (rows == 0) {
+        fail(msg, msg_len, "%s: no functions (only a header)", path);
+        goto out;
+    }
+    if (match_line == 0) {
+        fail(msg, msg_len, "%s: no function '%s' (the file has %zu, e.g. '%s' at line 2)", path, function,
+             rows, first_fn);
+        goto out;
+    }
+    if (other_line != 0) {
+        fail(msg, msg_len, "%s: the file holds %zu functions; choose one with workload.function (e.g. "
+             "'%s')", path, rows, first_fn);
+        goto out;
+    }
+    size_t first = 0, last = 0;
+    uint64_t sum = 0;
+    bool seen = false;
+    for (size_t m = 0; m < minutes; m++) {
+        if (c[m] > 0) {
+            if (!seen)
+                first = m;
+            seen = true;
+            last = m;
+            sum += c[m];
+        }
+    }
+    if (!seen) {
+        fail(msg, msg_len, "%s:%zu: the function has no invocations in any minute", path, match_line);
+        goto out;
+    }
+    memmove(c, c + first, (last - first + 1) * sizeof *c);
+    *counts = c;
+    *n_minutes = last - first + 1;
+    *total = sum;
+    c = NULL;
+    if (msg != NULL && msg_len > 0)
+        msg[0] = '\0';
+    rc = 0;
+out:
+    free(c);
+    close_lines(&l);
+    return rc;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int trace_read_azure2021(const char *path, const char *app, const char *function, double **start_s,
+                         size_t *n, char *msg, size_t msg_len)
+{
+    enum { C_APP = 0, C_FUNC, C_END, C_DURATION, C_N };
+    static const char *const names[C_N] = { "app", "func", "end_timestamp", "duration" };
+    struct lines l;
+    const char *s, *fs;
+    size_t sl, fl, pos, len = 0, cap = 0, header_cols = 0;
+    bool done;
+    long col[C_N] = { -1, -1, -1, -1 };
+    double *t = NULL;
+    char first_app[128] = "", first_func[128] = "", other[300] = "";
+    size_t first_line = 0;
+    int rc = -1;
+    bool any_fn = function == NULL || function[0] == '\0', any_app = app == NULL || app[0] == '\0';
+    *start_s = NULL;
+    *n = 0;
+    if (open_lines(&l, path, msg, msg_len) != 0)
+        return -1;
+    if (!next_line(&l, &s, &sl, msg, msg_len)) {
+        if (!l.error)
+            fail(msg, msg_len, "%s: empty (expected the header app,func,end_timestamp,duration)", path);
+        goto out;
+    }
+    pos = 0;
+    done = false;
+    for (long i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
+        header_cols++;
+        for (int k = 0; k < C_N; k++) {
+            if (field_is(fs, fl, names[k]))
+                col[k] = i;
+        }
+    }
+    for (int k = 0; k < C_N; k++) {
+        if (col[k] < 0) {
+            fail(msg, msg_len, "%s:%zu: no column named '%s' in header (an Azure 2021 trace has "
+                 "app,func,end_timestamp,duration)", path, l.lineno, names[k]);
+            goto out;
+        }
+    }
+    while (next_line(&l, &s, &sl, msg, msg_len)) {
+        const char *f[C_N] = { NULL };
+        size_t flen[C_N] = { 0 };
+        size_t cols = 0;
+        pos = 0;
+        done = false;
+        while (csv_next(s, sl, &pos, &done, &fs, &fl)) {
+            for (int k = 0; k < C_N; k++) {
+                if ((long)cols == col[k]) {
+                    f[k] = fs;
+                    flen[k] = fl;
+                }
+            }
+            cols++;
+        }
+        if (cols != header_cols) {
+            fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
+                 l.lineno, cols, header_cols);
+            goto out;
+        }
+        if (first_line == 0) {
+            first_line = l.lineno;
+            snprintf(first_app, sizeof first_app, "%.*s", (int)flen[C_APP], f[C_APP]);
+            snprintf(first_func, sizeof first_func, "%.*s", (int)flen[C_FUNC], f[C_FUNC]);
+        }
+        bool fn_ok = any_fn ? field_is(f[C_FUNC], flen[C_FUNC], first_func)
+                            : field_is(f[C_FUNC], flen[C_FUNC], function);
+        if (!fn_ok) {
+            if (any_fn && other[0] == '\0')
+                snprintf(other, sizeof other, "'%.*s' at line %zu", (int)flen[C_FUNC], f[C_FUNC], l.lineno);
+            continue;
+        }
+        if (!any_app && !field_is(f[C_APP], flen[C_APP], app))
+            continue;
+        /* The first matching row fixes the app when none was given. */
+        if (len == 0 && any_app && !any_fn)
+            snprintf(first_app, sizeof first_app, "%.*s", (int)flen[C_APP], f[C_APP]);
+        if (any_app && !field_is(f[C_APP], flen[C_APP], first_app)) {
+            fail(msg, msg_len, "%s:%zu: function '%s' is in more than one app ('%s' and '%.*s'); choose "
+                 "one with workload.app", path, l.lineno, any_fn ? first_func : function, first_app,
+                 (int)flen[C_APP], f[C_APP]);
+            goto out;
+        }
+        double end = 0, dur = 0;
+        for (int k = C_END; k <= C_DURATION; k++) {
+            double *v = k == C_END ? &end : &dur;
+            if (!parse_number(f[k], flen[k], v) || !isfinite(*v)) {
+                fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, l.lineno, names[k],
+                     (int)(flen[k] > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : flen[k]), f[k],
+                     flen[k] > TRACE_QUOTE_MAX ? "..." : "");
+                goto out;
+            }
+            if (*v < 0) {
+                fail(msg, msg_len, "%s:%zu: %s: must be >= 0 (got %.*s)", path, l.lineno, names[k],
+                     (int)flen[k], f[k]);
+                goto out;
+            }
+        }
+        t = xgrow(t, &cap, len + 1, sizeof *t);
+        t[len++] = end - dur;
+    }
+    if (l.error)
+        goto out;
+    if (first_line == 0) {
+        fail(msg, msg_len, "%s: no invocations (only a header)", path);
+        goto out;
+    }
+    if (any_fn && other[0] != '\0') {
+        fail(msg, msg_len, "%s: the file holds more than one function ('%s' at line %zu, %s); choose one "
+             "with workload.function", path, first_func, first_line, other);
+        goto out;
+    }
+    if (len == 0) {
+        if (any_app)
+            fail(msg, msg_len, "%s: no function '%s' (e.g. '%s' at line %zu)", path, function, first_func,
+                 first_line);
+        else
+            fail(msg, msg_len, "%s: no function '%s' in app '%s'", path, any_fn ? first_func : function, app);
+        goto out;
+    }
+    /* The trace lists invocations by end time; arrivals are the starts. */
+    qsort(t, len, sizeof *t, cmp_time);
+    double t0 = t[0];
+    for (size_t i = 0; i < len; i++)
+        t[i] -= t0;
+    *start_s = t;
+    *n = len;
+    t = NULL;
+    if (msg != NULL && msg_len > 0)
+        msg[0] = '\0';
+    rc = 0;
+out:
+    free(t);
+    close_lines(&l);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* fit: the statistics behind `calibrate` and `validate`: maximum-likelihood
+ * fits of lognormal, gamma and Weibull distributions (chosen by AIC, with a
+ * Kolmogorov-Smirnov statistic), a linear regression with confidence
+ * intervals, confidence intervals for a mean and a median, and two-sample
+ * KS and Wasserstein-1 distances. Pure functions over caller-owned arrays;
+ * nothing is printed. */
+#ifndef LAMBDASIM_FIT_H
+#define LAMBDASIM_FIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum fit_family { FIT_LOGNORMAL = 0, FIT_GAMMA, FIT_WEIBULL, FIT_FAMILY_COUNT };
+
+struct fit_dist {
+    enum fit_family family;
+    double a, b;        /* lognormal: mu, sigma; gamma and weibull: shape, scale */
+    double loglik;      /* log-likelihood at the estimate */
+    double aic;         /* 2 * 2 parameters - 2 loglik */
+    double ks;          /* one-sample KS statistic D against the fitted CDF */
+    bool ok;            /* false when the fit failed (see fit_dist_ml) */
+};
+
+/* "lognormal", "gamma", "weibull". */
+const char *fit_family_name(enum fit_family f);
+
+/* Maximum-likelihood fit of family to x[0..n): lognormal in closed form;
+ * gamma and Weibull by solving the profile-likelihood equation for the shape
+ * (Brent's method, GSL). Needs n >= 2, every x > 0 and not all equal;
+ * returns 0, or -1 (out->ok false) otherwise. x is not modified. */
+int fit_dist_ml(const double *x, size_t n, enum fit_family family, struct fit_dist *out);
+
+/* Fits every family; *best is the index of the lowest AIC among those that
+ * succeeded. Returns 0, or -1 when none did. */
+int fit_best(const double *x, size_t n, struct fit_dist fits[FIT_FAMILY_COUNT], size_t *best);
+
+double fit_cdf(const struct fit_dist *d, double x);
+double fit_median(const struct fit_dist *d);
+double fit_mean(const struct fit_dist *d);
+
+/* Distribution-free confidence interval for the population median from the
+ * sorted sample s[0..n) (order statistics, exact binomial coverage >= level;
+ * n >= 1). With too few values for the level it is [s[0], s[n-1]]. */
+void fit_median_ci(const double *sorted, size_t n, double level, double *lo, double *hi);
+
+/* Mean and half-width of its Student-t confidence interval (half-width NAN
+ * when n < 2). */
+void fit_mean_ci(const double *x, size_t n, double level, double *mean, double *half);
+
+struct fit_line {
+    size_t n;
+    double c0, c1;          /* y = c0 + c1 x */
+    double c0_half, c1_half; /* half-widths of the confidence intervals */
+    double sd_resid;        /* residual standard deviation (n - 2 degrees of freedom) */
+    double r2;
+};
+
+/* Least squares y = c0 + c1 x (gsl_fit_linear) with Student-t intervals at
+ * level. Needs n >= 3 and at least two distinct x; returns 0 or -1. */
+int fit_linear(const double *x, const double *y, size_t n, double level, struct fit_line *out);
+
+/* Two-sample Kolmogorov-Smirnov statistic (largest CDF gap) and
+ * Wasserstein-1 distance (area between the CDFs, in the values' unit) of
+ * two sorted samples (na, nb >= 1). */
+double fit_ks2(const double *a, size_t na, const double *b, size_t nb);
+double fit_wasserstein1(const double *a, size_t na, const double *b, size_t nb);
+
+/* Sorts x[0..n) ascending. */
+void fit_sort(double *x, size_t n);
+
+#endif

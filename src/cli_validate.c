@@ -1,0 +1,544 @@
+/* cli_validate: `lambdasim validate`, replay a client log's arrival times
+ * through a scenario and compare predicted with observed metrics. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gsl/gsl_statistics_double.h>
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "fit.h"
+#include "lambdalog.h"
+#include "outfile.h"
+#include "rng.h"
+#include "version.h"
+#include "xalloc.h"
+
+#define LEVEL 0.95
+#define PLOT_POINTS 2000    /* CDF points per curve in --plot */
+
+const char cli_validate_usage[] =
+    "Usage: lambdasim validate SCENARIO.json --observed CLIENT_LOG.csv [OPTIONS]\n"
+    "\n"
+    "Replays the observed send times (the client log's send_s, shifted so the first\n"
+    "is at 0) through the scenario instead of its workload, R times with seeds\n"
+    "derived from the master seed, and compares, per metric, the observed value\n"
+    "with the predicted mean and its 95% confidence interval: latency mean, p50,\n"
+    "p90, p99, throughput and cold-start rate (when the log has a cold column).\n"
+    "Also prints the KS and Wasserstein-1 distances between the latency\n"
+    "distributions. The scenario's duration_s and requests limits are lifted:\n"
+    "every observed request is replayed.\n"
+    "\n"
+    "Options:\n"
+    "  --observed FILE       the client log (CSV, format in README.md; required)\n"
+    "  --replications R      simulated replications (default 10)\n"
+    "  --tolerance T         largest relative error |predicted - observed| / observed\n"
+    "                        a metric may have (default 0.1)\n"
+    "  --seed N              master seed (default: the scenario's \"seed\", else 1)\n"
+    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
+    "  --plot FILE.png       draw both latency CDFs with gnuplot\n"
+    "  --force               replace the --plot file if it exists\n"
+    "  --json                print one JSON object instead of the table\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit codes: 0 every metric within the tolerance, 1 some are not (they are\n"
+    "named on stderr) or the plot failed, 2 bad usage or input.\n";
+
+enum metric { M_MEAN = 0, M_P50, M_P90, M_P99, M_THROUGHPUT, M_COLD, M_COUNT };
+
+static const char *const metric_key[M_COUNT] = {
+    "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "throughput_rps",
+    "cold_start_rate",
+};
+static const char *const metric_label[M_COUNT] = {
+    "latency mean (ms)", "latency p50 (ms)", "latency p90 (ms)", "latency p99 (ms)", "throughput (rps)",
+    "cold-start rate",
+};
+
+struct row {
+    bool available;         /* observed (cold rate needs the cold column) */
+    double observed, predicted, half, rel;
+    bool within;
+};
+
+struct lat_buf {
+    double *v;
+    size_t n, cap;
+};
+
+static void collect(void *ctx, const struct request_record *rec)
+{
+    struct lat_buf *b = ctx;
+    if (!rec->counted || rec->status != REQUEST_OK)
+        return;
+    b->v = xgrow(b->v, &b->cap, b->n + 1, sizeof *b->v);
+    b->v[b->n++] = rec->latency_ms;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- --plot ------------------------------------------------------------------- */
+
+static void write_cdf(FILE *f, const double *s, size_t n)
+{
+    size_t step = n > PLOT_POINTS ? n / PLOT_POINTS : 1;
+    for (size_t i = 0; i < n; i += step)
+        fprintf(f, "%.6g %.6g\n", s[i], (double)(i + 1) / (double)n);
+    fprintf(f, "%.6g 1\n", s[n - 1]);
+}
+
+/* Runs gnuplot (no shell) on a script drawing both CDFs into the plot
+ * file, written whole or not at all. Returns 0, or -1 with a message. */
+static int plot(const char *path, bool force, const double *obs, size_t no, const double *pred,
+                size_t np, unsigned replications, char *msg, size_t len)
+{
+    char dir[] = "/tmp/lambdasim-validate-XXXXXX";
+    char obs_path[64], pred_path[64], script_path[64];
+    struct outfile of;
+    memset(&of, 0, sizeof of);
+    int rc = -1;
+    if (strchr(path, '\'') != NULL || strchr(path, '\n') != NULL) {
+        snprintf(msg, len, "--plot %s: the file name must not contain quotes or newlines", path);
+        return -1;
+    }
+    if (outfile_open(&of, path, force, msg, len) != 0)
+        return -1;
+    if (mkdtemp(dir) == NULL) {
+        snprintf(msg, len, "--plot: cannot make a temporary directory: %s", strerror(errno));
+        outfile_abort(&of);
+        return -1;
+    }
+    snprintf(obs_path, sizeof obs_path, "%s/observed.dat", dir);
+    snprintf(pred_path, sizeof pred_path, "%s/predicted.dat", dir);
+    snprintf(script_path, sizeof script_path, "%s/cdf.gp", dir);
+    FILE *fo = fopen(obs_path, "w"), *fp = fopen(pred_path, "w"), *fs = fopen(script_path, "w");
+    if (fo != NULL)
+        write_cdf(fo, obs, no);
+    if (fp != NULL)
+        write_cdf(fp, pred, np);
+    if (fs != NULL)
+        fprintf(fs,
+                "set terminal png size 900,600\n"
+                "set output '%s'\n"
+                "set title 'Latency CDF: observed vs predicted'\n"
+                "set xlabel 'latency (ms)'\n"
+                "set ylabel 'fraction of requests'\n"
+                "set key bottom right\n"
+                "set grid\n"
+                "plot '%s' using 1:2 with steps lw 2 title 'observed (%zu requests)', "
+                "'%s' using 1:2 with steps lw 2 title 'predicted (%u replications)'\n",
+                of.tmp_path, obs_path, no, pred_path, replications);
+    bool ok = fo != NULL && fp != NULL && fs != NULL;
+    ok &= (fo == NULL || fclose(fo) == 0) & (fp == NULL || fclose(fp) == 0) & (fs == NULL || fclose(fs) == 0);
+    if (!ok) {
+        snprintf(msg, len, "--plot: cannot write the plot data in %s", dir);
+        goto out;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(msg, len, "--plot: fork failed: %s", strerror(errno));
+        goto out;
+    }
+    if (pid == 0) {
+        char prog[] = "gnuplot";
+        char *args[] = { prog, script_path, NULL };
+        execvp("gnuplot", args);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            snprintf(msg, len, "--plot: gnuplot not found (install it: apt-get install gnuplot-nox)");
+        else
+            snprintf(msg, len, "--plot: gnuplot failed (exit status %d)",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        goto out;
+    }
+    if (outfile_commit(&of, msg, len) != 0)
+        goto out;
+    rc = 0;
+out:
+    outfile_abort(&of);
+    unlink(obs_path);
+    unlink(pred_path);
+    unlink(script_path);
+    rmdir(dir);
+    return rc;
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.6g", v);
+    else
+        fputs("null", f);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+struct summary {
+    const char *scenario, *observed;
+    size_t rows, counted, ok;
+    unsigned replications;
+    double tolerance;
+    uint64_t seed;
+    struct row m[M_COUNT];
+    double ks, w1;
+    bool pass;
+};
+
+static void print_table(const struct summary *s)
+{
+    printf("validate: %s against %s\n", s->scenario, s->observed);
+    printf("observed: %zu requests (%zu in the statistics window, %zu ok); predicted: %u replications, "
+           "seed %llu; tolerance %.4g%%\n\n", s->rows, s->counted, s->ok, s->replications,
+           (unsigned long long)s->seed, s->tolerance * 100);
+    printf("%-20s %12s %12s %27s %11s\n", "metric", "observed", "predicted", "95% CI of prediction",
+           "rel. error");
+    for (int i = 0; i < M_COUNT; i++) {
+        const struct row *r = &s->m[i];
+        if (!r->available) {
+            printf("%-20s %12s %12.6g %27s %11s  (no cold column in the log)\n", metric_label[i], "-",
+                   r->predicted, "", "");
+            continue;
+        }
+        char ci[64] = "-", rel[32] = "-";
+        if (isfinite(r->half))
+            snprintf(ci, sizeof ci, "[%.6g, %.6g]", r->predicted - r->half, r->predicted + r->half);
+        if (isfinite(r->rel))
+            snprintf(rel, sizeof rel, "%+.1f%%", r->rel * 100);
+        printf("%-20s %12.6g %12.6g %27s %11s  %s\n", metric_label[i], r->observed, r->predicted, ci, rel,
+               r->within ? "ok" : "OFF");
+    }
+    printf("\nlatency distributions: KS distance %.4f, Wasserstein-1 distance %.4g ms\n", s->ks, s->w1);
+    printf("result: %s\n", s->pass ? "PASS (every metric within the tolerance)" : "FAIL");
+}
+
+static void print_json(const struct summary *s)
+{
+    printf("{\n  \"lambdasim_version\": \"%s\",\n  \"scenario\": ", LAMBDASIM_VERSION);
+    json_str(stdout, s->scenario);
+    printf(",\n  \"observed\": ");
+    json_str(stdout, s->observed);
+    printf(",\n  \"requests\": {\"rows\": %zu, \"counted\": %zu, \"ok\": %zu},\n", s->rows, s->counted, s->ok);
+    printf("  \"replications\": %u,\n  \"seed\": %llu,\n  \"tolerance\": ", s->replications,
+           (unsigned long long)s->seed);
+    json_num(stdout, s->tolerance);
+    printf(",\n  \"metrics\": {\n");
+    for (int i = 0; i < M_COUNT; i++) {
+        const struct row *r = &s->m[i];
+        printf("    \"%s\": {\"observed\": ", metric_key[i]);
+        json_num(stdout, r->available ? r->observed : (double)NAN);
+        printf(", \"predicted\": ");
+        json_num(stdout, r->predicted);
+        printf(", \"ci95\": [");
+        json_num(stdout, r->predicted - r->half);
+        printf(", ");
+        json_num(stdout, r->predicted + r->half);
+        printf("], \"relative_error\": ");
+        json_num(stdout, r->available ? r->rel : (double)NAN);
+        printf(", \"within_tolerance\": %s}%s\n", !r->available ? "null" : r->within ? "true" : "false",
+               i + 1 < M_COUNT ? "," : "");
+    }
+    printf("  },\n  \"distances\": {\"ks\": ");
+    json_num(stdout, s->ks);
+    printf(", \"wasserstein1_ms\": ");
+    json_num(stdout, s->w1);
+    printf("},\n  \"pass\": %s\n}\n", s->pass ? "true" : "false");
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static bool parse_double(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+int cli_validate(int argc, char **argv)
+{
+    const char *scenario_path = NULL, *observed = NULL, *plot_path = NULL;
+    uint64_t seed = 0, reps = 10;
+    double tol = 0.1;
+    bool json = false, force = false, have_seed = false;
+    struct config_override *sets = xcalloc((size_t)argc + 1, sizeof *sets);
+    size_t n_sets = 0;
+    char msg[CONFIG_MSG_MAX];
+    int rc = CLI_USAGE;
+    struct scenario sc;
+    memset(&sc, 0, sizeof sc);
+    struct lambdalog_client cl;
+    lambdalog_client_init(&cl);
+    double *times = NULL, *obs = NULL;
+    struct lat_buf pred = { 0 };
+    double *vals[M_COUNT] = { NULL };
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cli_validate_usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--force") == 0) {
+            force = true;
+        } else if (strcmp(a, "--observed") == 0 || strcmp(a, "--replications") == 0
+                   || strcmp(a, "--tolerance") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0
+                   || strcmp(a, "--plot") == 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error("validate", "option '%s' needs a value", a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--observed") == 0) {
+                observed = v;
+            } else if (strcmp(a, "--plot") == 0) {
+                plot_path = v;
+            } else if (strcmp(a, "--replications") == 0) {
+                if (!cli_parse_u64(v, &reps) || reps < 1 || reps > 10000) {
+                    rc = cli_usage_error("validate", "--replications: expected a whole number from 1 to "
+                                         "10000 (got '%s')", v);
+                    goto out;
+                }
+            } else if (strcmp(a, "--tolerance") == 0) {
+                if (!parse_double(v, &tol) || !(tol > 0)) {
+                    rc = cli_usage_error("validate", "--tolerance: expected a number > 0, e.g. 0.1 for "
+                                         "10%% (got '%s')", v);
+                    goto out;
+                }
+            } else if (strcmp(a, "--seed") == 0) {
+                if (!cli_parse_u64(v, &seed)) {
+                    rc = cli_usage_error("validate", "--seed: expected a whole number from 0 to "
+                                         "18446744073709551615 (got '%s')", v);
+                    goto out;
+                }
+                have_seed = true;
+            } else {
+                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
+                    cli_error("%s", msg);
+                    goto out;
+                }
+                n_sets++;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            rc = cli_usage_error("validate", "unknown option '%s'", a);
+            goto out;
+        } else if (scenario_path == NULL) {
+            scenario_path = a;
+        } else {
+            rc = cli_usage_error("validate", "unexpected argument '%s' (one scenario)", a);
+            goto out;
+        }
+    }
+    if (scenario_path == NULL) {
+        rc = cli_usage_error("validate", "missing SCENARIO.json");
+        goto out;
+    }
+    if (observed == NULL) {
+        rc = cli_usage_error("validate", "missing --observed CLIENT_LOG.csv");
+        goto out;
+    }
+    if (plot_path != NULL && (cli_same_file(plot_path, scenario_path) || cli_same_file(plot_path, observed))) {
+        cli_error("--plot %s: that is an input file; refusing to overwrite it", plot_path);
+        goto out;
+    }
+    if (lambdalog_client_read(&cl, observed, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        goto out;
+    }
+    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
+        cli_error("%s", msg);
+        goto out;
+    }
+    if (!have_seed)
+        seed = sc.seed;
+
+    /* Observed arrivals, shifted so the first is at 0, replace the workload. */
+    times = xmalloc(cl.n * sizeof *times);
+    double t0 = INFINITY;
+    for (size_t i = 0; i < cl.n; i++)
+        t0 = cl.req[i].send_s < t0 ? cl.req[i].send_s : t0;
+    for (size_t i = 0; i < cl.n; i++)
+        times[i] = cl.req[i].send_s - t0;
+    qsort(times, cl.n, sizeof *times, cmp_double);
+    struct summary s;
+    memset(&s, 0, sizeof s);
+    s.scenario = scenario_path;
+    s.observed = observed;
+    s.rows = cl.n;
+    s.replications = (unsigned)reps;
+    s.tolerance = tol;
+    s.seed = seed;
+    double window = sc.warmup_period_s;
+    if (times[cl.n - 1] < window) {
+        cli_error("%s: every observed request was sent before the scenario's warmup_period_s (%g s after "
+                  "the first): nothing to compare", observed, window);
+        goto out;
+    }
+    scenario_workload_fini(&sc.workload);
+    sc.workload.type = WORKLOAD_TRACE;
+    sc.workload.trace_s = times;
+    sc.workload.trace_len = cl.n;
+    snprintf(sc.workload.trace_path, sizeof sc.workload.trace_path, "%s", observed);
+    times = NULL;
+    sc.duration_s = INFINITY;
+    sc.max_requests = 0;
+
+    /* Observed metrics over the statistics window, defined as the engine does. */
+    obs = xmalloc(cl.n * sizeof *obs);
+    size_t n_ok = 0, n_cold = 0;
+    double first_arrival = INFINITY, last_end = -INFINITY;
+    for (size_t i = 0; i < cl.n; i++) {
+        const struct lambdalog_request *q = &cl.req[i];
+        double t = q->send_s - t0;
+        if (t < window)
+            continue;
+        s.counted++;
+        first_arrival = t < first_arrival ? t : first_arrival;
+        if (!q->ok)
+            continue;
+        obs[n_ok++] = q->latency_ms;
+        n_cold += q->cold == 1;
+        double end = t + q->latency_ms / 1000.0;
+        last_end = end > last_end ? end : last_end;
+    }
+    s.ok = n_ok;
+    if (n_ok == 0) {
+        cli_error("%s: no request with status ok in the statistics window: no latencies to compare", observed);
+        goto out;
+    }
+    qsort(obs, n_ok, sizeof *obs, cmp_double);
+    double ssum = 0;
+    for (size_t i = 0; i < n_ok; i++)
+        ssum += obs[i];
+    s.m[M_MEAN].observed = ssum / (double)n_ok;
+    s.m[M_P50].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.50);
+    s.m[M_P90].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.90);
+    s.m[M_P99].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.99);
+    s.m[M_THROUGHPUT].observed = last_end > first_arrival ? (double)n_ok / (last_end - first_arrival) : (double)NAN;
+    s.m[M_COLD].observed = (double)n_cold / (double)n_ok;
+    for (int i = 0; i < M_COUNT; i++)
+        s.m[i].available = i != M_COLD || cl.has_cold;
+
+    /* Predictions. */
+    for (int i = 0; i < M_COUNT; i++)
+        vals[i] = xmalloc(reps * sizeof *vals[i]);
+    struct engine_hooks hooks = { .on_request = collect, .ctx = &pred };
+    for (uint64_t r = 0; r < reps; r++) {
+        struct engine_result res;
+        engine_run(&sc, rng_derive_seed(seed, r), &hooks, &res);
+        vals[M_MEAN][r] = res.latency_ms.mean;
+        vals[M_P50][r] = res.latency_ms.p50;
+        vals[M_P90][r] = res.latency_ms.p90;
+        vals[M_P99][r] = res.latency_ms.p99;
+        vals[M_THROUGHPUT][r] = res.throughput_rps;
+        vals[M_COLD][r] = res.cold_starts.request_fraction;
+    }
+    s.pass = true;
+    for (int i = 0; i < M_COUNT; i++) {
+        struct row *m = &s.m[i];
+        fit_mean_ci(vals[i], (size_t)reps, LEVEL, &m->predicted, &m->half);
+        if (!m->available)
+            continue;
+        if (m->observed != 0 && isfinite(m->observed)) {
+            m->rel = (m->predicted - m->observed) / m->observed;
+            m->within = fabs(m->rel) <= tol;
+        } else {
+            /* No relative error against 0: only an exact match passes. */
+            m->rel = NAN;
+            m->within = m->predicted == m->observed;
+        }
+        s.pass &= m->within;
+    }
+    if (pred.n == 0) {
+        cli_error("%s: no simulated request completed in the statistics window", scenario_path);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    qsort(pred.v, pred.n, sizeof *pred.v, cmp_double);
+    s.ks = fit_ks2(obs, n_ok, pred.v, pred.n);
+    s.w1 = fit_wasserstein1(obs, n_ok, pred.v, pred.n);
+
+    if (json)
+        print_json(&s);
+    else
+        print_table(&s);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("writing results to standard output failed: %s", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
+    if (plot_path != NULL && plot(plot_path, force, obs, n_ok, pred.v, pred.n, (unsigned)reps, msg,
+                                  sizeof msg) != 0) {
+        cli_error("%s", msg);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    if (!s.pass) {
+        char off[1024] = "";
+        size_t k = 0;
+        for (int i = 0; i < M_COUNT && k < sizeof off; i++) {
+            if (!s.m[i].available || s.m[i].within)
+                continue;
+            int w;
+            if (isfinite(s.m[i].rel))
+                w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%%", k > 0 ? ", " : "", metric_key[i],
+                             s.m[i].rel * 100);
+            else
+                w = snprintf(off + k, sizeof off - k, "%s%s (observed 0, predicted %.4g)", k > 0 ? ", " : "",
+                             metric_key[i], s.m[i].predicted);
+            if (w > 0)
+                k += (size_t)w;
+        }
+        cli_error("validate: predictions off by more than %.4g%%: %s", tol * 100, off);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    for (int i = 0; i < M_COUNT; i++)
+        free(vals[i]);
+    free(pred.v);
+    free(obs);
+    free(times);
+    lambdalog_client_fini(&cl);
+    scenario_fini(&sc);
+    free(sets);
+    return rc;
+}
