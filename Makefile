@@ -144,9 +144,7 @@ check: test asan
 # threads; figures go to stderr via --timing.
 bench: $(BIN)
 	@BIN=$(BIN) bash bench/run.sh
-	@echo "bench: bench/sweep-grid.json (200 points x 5 replications), sweep throughput with --jobs 1, then --jobs 2"
-	@$(BIN) sweep bench/sweep-grid.json --jobs 1 --timing >/dev/null
-	@$(BIN) sweep bench/sweep-grid.json --jobs 2 --timing >/dev/null
+	@BIN=$(BIN) bash bench/sweep.sh
 
 run: $(BIN)
 	$(BIN) run scenarios/paper-uniform.json

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make bench, sweep part: throughput of `lambdasim sweep` (points/s) on
+# bench/sweep-grid.json (200 points x 5 replications) with --jobs 1 and 2.
+# Each is run a few times and the fastest kept (the least disturbed by other
+# work on the machine); the speed-up is the ratio of the two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/lambdasim}
+REPS=${BENCH_REPS:-3}
+
+best_rate() { # jobs -> the highest points/s of REPS runs
+  local best=0
+  for _ in $(seq "$REPS"); do
+    local r
+    r=$("$BIN" sweep bench/sweep-grid.json --jobs "$1" --timing 2>&1 >/dev/null |
+        sed -nE 's/.*: ([0-9.]+) points\/s.*/\1/p')
+    best=$(awk -v a="$r" -v b="$best" 'BEGIN{print (a > b) ? a : b}')
+  done
+  echo "$best"
+}
+
+echo "sweep: bench/sweep-grid.json, 200 points x 5 replications (best of $REPS runs)"
+p1=$(best_rate 1)
+p2=$(best_rate 2)
+printf '  --jobs 1: %8.1f points/s\n  --jobs 2: %8.1f points/s  (speed-up %.2f on %s online cores)\n' \
+    "$p1" "$p2" "$(awk -v a="$p2" -v b="$p1" 'BEGIN{print a / b}')" "$(getconf _NPROCESSORS_ONLN)"
