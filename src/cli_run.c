@@ -12,6 +12,7 @@
 #include "report.h"
 #include "simlog.h"
 #include "sink.h"
+#include "timeline.h"
 
 const char cli_run_usage[] =
     "Usage: lambdasim run SCENARIO.json [OPTIONS]\n"
@@ -26,6 +27,7 @@ const char cli_run_usage[] =
     "                        --set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":300,\"max\":900}'\n"
     "  --json                print one JSON object (fields in README.md) instead of a table\n"
     "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
+    "  --timeline-csv FILE   write instance state intervals and queue length over time\n"
     "  --lambda-log FILE     write what the invocations would have logged in CloudWatch\n"
     "                        (START/END/REPORT text, warm-up pings included)\n"
     "  --client-log FILE     write the client-side log: one CSV row per request, in send\n"
@@ -50,6 +52,7 @@ struct run_output {
 
 static const struct run_output outputs[] = {
     { "--requests-csv", &report_requests_sink },
+    { "--timeline-csv", &timeline_sink },
     { "--lambda-log", &simlog_lambda_sink },
     { "--client-log", &simlog_client_sink },
 };

@@ -1,0 +1,72 @@
+/* plot: figures from lambdasim's own CSV outputs, drawn by gnuplot. Reads
+ * and checks the inputs (--requests-csv, --timeline-csv, the sweep CSV, the
+ * paper's baseline), writes one gnuplot command file with the data inline
+ * and the variables the scripts in plots/ expect, runs gnuplot on it
+ * without a shell, and installs the PNG whole or not at all. */
+#ifndef LAMBDASIM_PLOT_H
+#define LAMBDASIM_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define PLOT_MSG_MAX 2048
+
+enum plot_kind {
+    PLOT_CDF = 0,       /* latency CDF, one curve per requests CSV */
+    PLOT_HISTOGRAM,     /* latency histogram, requests CSVs overlaid */
+    PLOT_TIMELINE,      /* one row per instance, coloured by state (one timeline CSV) */
+    PLOT_QUEUE,         /* queue length over time (timeline CSVs) */
+    PLOT_HEATMAP,       /* a sweep metric over two axes (one sweep CSV) */
+    PLOT_PARETO,        /* p99 vs cost of every sweep point, the front joined */
+    PLOT_PAPER,         /* the paper's baseline vs the simulator (paper CSV + requests CSVs) */
+    PLOT_N_KINDS
+};
+
+enum plot_status {
+    PLOT_OK = 0,
+    PLOT_ERR_INPUT,     /* bad options or input files (exit 2) */
+    PLOT_ERR_NO_GNUPLOT,/* gnuplot could not be started (exit 1) */
+    PLOT_ERR_FAILED     /* gnuplot failed, or the PNG could not be written (exit 1) */
+};
+
+struct plot_opts {
+    enum plot_kind kind;
+    const char *const *inputs;  /* borrowed */
+    size_t n_inputs;
+    const char *output;         /* the PNG */
+    bool replace;               /* replace an existing output (--force) */
+    const char *title;          /* NULL: the kind's default title */
+    const char *metric;         /* heatmap: NULL = "latency_ms.p99" */
+    const char *x_axis;         /* heatmap: NULL = the sweep's first axis */
+    const char *y_axis;         /* heatmap: NULL = the sweep's second axis */
+    bool have_window;           /* timeline, queue: show only [t0_s, t1_s] */
+    double t0_s, t1_s;
+    bool from_dispatch;         /* cdf, histogram, paper: latency from batch dispatch */
+    const char *script_dir;     /* directory holding common.gp and <kind>.gp */
+    const char *gnuplot;        /* program to run; NULL = "gnuplot" (found on PATH) */
+    const char *commands_out;   /* non-NULL: write the command file here (drawing
+                                   into `output`) instead of running gnuplot */
+};
+
+/* Kind names as given on the command line ("cdf", "histogram", ...). */
+const char *plot_kind_name(enum plot_kind k);
+/* One line describing the kind and its inputs, for help text. */
+const char *plot_kind_help(enum plot_kind k);
+/* Returns 0 and sets *out, or -1 for an unknown name. */
+int plot_kind_parse(const char *name, enum plot_kind *out);
+
+/* Reads the inputs and writes the complete gnuplot command file for them to
+ * f (variables, inline data, then `load` of the kind's script), drawing into
+ * png_path. PLOT_ERR_INPUT with a message naming the file and the problem. */
+enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const char *png_path,
+                                     char *msg, size_t msg_len);
+
+/* The whole job: checks the output path, writes the commands to a temporary
+ * file, runs gnuplot (fork/execvp, no shell) on it, checks that a PNG came
+ * out and renames it over o->output. On any failure the output is left as
+ * it was and nothing temporary remains. With o->commands_out, only writes
+ * the command file there (whole or not at all; gnuplot is not run). */
+enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t msg_len);
+
+#endif

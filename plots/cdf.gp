@@ -1,0 +1,18 @@
+# cdf.gp: latency CDF, one curve per run.
+# Input (set by lambdasim plot cdf): n_series, series_title[1..n_series],
+# log_x (1: the latencies span a long tail), x_label, and $cdf with one
+# block per series (blocks separated by two blank lines) of
+#   latency_ms  fraction_of_requests_at_or_below
+set xlabel x_label
+set ylabel "fraction of requests with latency <= x"
+set yrange [0:1.02]
+set ytics 0.1
+if (log_x) { set logscale x 10; set autoscale xfix; set offsets graph 0.02, graph 0.02, 0, 0; \
+             set xtics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000); \
+             set mxtics 10 }
+set key bottom right
+set arrow 1 from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 2 lw 1 lc rgb "#777777" back
+set label 1 "p99" at graph 0.005, first 0.975 left tc rgb "#555555" font ",10"
+set arrow 2 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 3 lw 1 lc rgb "#aaaaaa" back
+set label 2 "p50" at graph 0.005, first 0.485 left tc rgb "#777777" font ",10"
+plot for [i=1:n_series] $cdf index (i-1) using 1:2 with steps lt i title series_title[i]

@@ -1,0 +1,197 @@
+/* cli_explain: `lambdasim explain`, a narrated event log of one run and a
+ * diagnosis of its latency tail (explain.h), with the fixes re-run. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "explain.h"
+
+const char cli_explain_usage[] =
+    "Usage: lambdasim explain SCENARIO.json [OPTIONS]\n"
+    "\n"
+    "Simulates the scenario and tells what happened in plain words, one line per\n"
+    "event (simulated time first): arrivals and the queue, each batch and why it\n"
+    "left (threshold, timeout or size cap), which instance ran it (provisioned,\n"
+    "warm on-demand, or a cold start and its init time), throttles and retries,\n"
+    "warm-up pings and their collisions with requests, expiries. Then a diagnosis\n"
+    "of the latency tail: how many requests met a cold start, waited for a batch,\n"
+    "waited for a client slot or were throttled; the p99 without each cause\n"
+    "(recomputed from the per-request records), and the --set change that removes\n"
+    "it, re-run to show its p99 and cost.\n"
+    "\n"
+    "Options:\n"
+    "  --first N             narrate at most N events (0: only the diagnosis)\n"
+    "  --window T0:T1        narrate only events with T0 <= time <= T1 (seconds;\n"
+    "                        either side may be empty: 600: or :10)\n"
+    "  --seed N              master random seed (default: the scenario's \"seed\", else 1)\n"
+    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "The diagnosis always covers the whole run (the statistics window), whatever\n"
+    "part of it is narrated.\n";
+
+/* "T0:T1" with either side optional; times >= 0, T0 <= T1. */
+static bool parse_window(const char *s, double *from, double *to)
+{
+    const char *colon = strchr(s, ':');
+    if (colon == NULL)
+        return false;
+    *from = 0;
+    *to = INFINITY;
+    char *end;
+    if (colon != s) {
+        errno = 0;
+        *from = strtod(s, &end);
+        if (errno != 0 || end != colon || !isfinite(*from) || *from < 0)
+            return false;
+    }
+    if (colon[1] != '\0') {
+        errno = 0;
+        *to = strtod(colon + 1, &end);
+        if (errno != 0 || *end != '\0' || !isfinite(*to) || *to < 0)
+            return false;
+    }
+    return *from <= *to;
+}
+
+/* Re-runs the scenario with the user's overrides plus each cause's fix. */
+static void rerun_fixes(const char *path, const struct config_override *sets, size_t n_sets, uint64_t seed,
+                        struct explain_diagnosis *d)
+{
+    struct config_override *all = calloc(n_sets + EXPLAIN_FIX_MAX, sizeof *all);
+    char msg[CONFIG_MSG_MAX];
+    if (all == NULL)
+        return;
+    for (int k = 0; k < EXPLAIN_N_CAUSES; k++) {
+        struct explain_cause *c = &d->cause[k];
+        if (c->requests == 0 || c->n_fix == 0)
+            continue;
+        memcpy(all, sets, n_sets * sizeof *all);
+        size_t n = n_sets;
+        bool ok = true;
+        for (int i = 0; i < c->n_fix && ok; i++)
+            ok = config_parse_override(c->fix[i], &all[n++], msg, sizeof msg) == 0;
+        struct scenario sc;
+        memset(&sc, 0, sizeof sc);
+        if (ok)
+            ok = config_load_scenario(path, all, n, &sc, msg, sizeof msg) == CONFIG_OK;
+        if (!ok) {
+            explain_set_rerun_error(d, (enum explain_cause_kind)k, msg);
+            continue;
+        }
+        struct engine_result res;
+        engine_run(&sc, seed, NULL, &res);
+        explain_set_rerun(d, (enum explain_cause_kind)k, &res);
+        scenario_fini(&sc);
+    }
+    free(all);
+}
+
+int cli_explain(int argc, char **argv)
+{
+    const char *scenario_path = NULL;
+    bool have_seed = false;
+    uint64_t seed = 0;
+    struct explain_opts opts = { .first = UINT64_MAX, .from_s = 0, .to_s = INFINITY };
+    struct config_override *sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t n_sets = 0;
+    char msg[CONFIG_MSG_MAX];
+    int rc = CLI_USAGE;
+    struct scenario sc;
+    memset(&sc, 0, sizeof sc);
+    struct explain *x = NULL;
+    if (sets == NULL) {
+        fprintf(stderr, "lambdasim: out of memory\n");
+        return CLI_FAILED;
+    }
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cli_explain_usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--first") == 0 ||
+                   strcmp(a, "--window") == 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error("explain", "option '%s' needs a value", a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--seed") == 0) {
+                if (!cli_parse_u64(v, &seed)) {
+                    rc = cli_usage_error("explain", "--seed: expected a whole number from 0 to "
+                                         "18446744073709551615 (got '%s')", v);
+                    goto out;
+                }
+                have_seed = true;
+            } else if (strcmp(a, "--first") == 0) {
+                if (!cli_parse_u64(v, &opts.first)) {
+                    rc = cli_usage_error("explain", "--first: expected a whole number >= 0 (got '%s')", v);
+                    goto out;
+                }
+            } else if (strcmp(a, "--window") == 0) {
+                if (!parse_window(v, &opts.from_s, &opts.to_s)) {
+                    rc = cli_usage_error("explain", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 "
+                                         "(got '%s')", v);
+                    goto out;
+                }
+            } else {
+                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
+                    fprintf(stderr, "lambdasim: %s\n", msg);
+                    goto out;
+                }
+                n_sets++;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            rc = cli_usage_error("explain", "unknown option '%s'", a);
+            goto out;
+        } else if (scenario_path == NULL) {
+            scenario_path = a;
+        } else {
+            rc = cli_usage_error("explain", "unexpected argument '%s' (one scenario at a time)", a);
+            goto out;
+        }
+    }
+    if (scenario_path == NULL) {
+        rc = cli_usage_error("explain", "missing SCENARIO.json");
+        goto out;
+    }
+    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
+        fprintf(stderr, "lambdasim: %s\n", msg);
+        goto out;
+    }
+    if (!have_seed)
+        seed = sc.seed;
+
+    x = explain_create(stdout, &sc, &opts);
+    struct engine_hooks hooks;
+    explain_hooks(x, &hooks);
+    struct engine_result res;
+    engine_run(&sc, seed, &hooks, &res);
+    if (opts.first > 0)
+        explain_write_footer(x, &res);
+    struct explain_diagnosis d;
+    explain_diagnose(x, &res, &d);
+    rerun_fixes(scenario_path, sets, n_sets, seed, &d);
+    if (opts.first > 0)
+        fputc('\n', stdout);
+    explain_write_diagnosis(stdout, &d);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "lambdasim: writing to standard output failed: %s\n", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    explain_destroy(x);
+    scenario_fini(&sc);
+    free(sets);
+    return rc;
+}

@@ -1,0 +1,364 @@
+/* test_explain: `lambdasim explain` names the right reason in hand-made
+ * cases with exact times (tests/data/explain-*.json): threshold vs timeout
+ * vs size cap; cold vs warm vs provisioned; a ping collision; throttling and
+ * the client gate; and the diagnosis (p99 without each cause, the fix). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine_fixture.h"
+#include "explain.h"
+#include "testutil.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static char cmd[8192];
+
+static int explain(char **out, const char *args)
+{
+    snprintf(cmd, sizeof cmd, "%s explain %s", testutil_bin(), args);
+    char *err = NULL;
+    int rc = testutil_run(cmd, out, &err);
+    if (rc != 0)
+        printf("\n    '%s' exited %d: %s", cmd, rc, err);
+    free(err);
+    return rc;
+}
+
+/* The output holds `text` (a line or a fragment of one). */
+static void expect_in(const char *out, const char *text)
+{
+    if (strstr(out, text) == NULL)
+        printf("\n    expected: '%s'", text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, text));
+}
+
+static void expect_not_in(const char *out, const char *text)
+{
+    if (strstr(out, text) != NULL)
+        printf("\n    not expected: '%s'", text);
+    CU_ASSERT_PTR_NULL(strstr(out, text));
+}
+
+/* The whole line starting with `prefix` (for checks on one line). */
+static char *line_of(const char *out, const char *prefix)
+{
+    const char *p = strstr(out, prefix);
+    if (p == NULL)
+        return strdup("");
+    const char *e = strchr(p, '\n');
+    size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+    char *s = malloc(n + 1);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s != '\0'; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_threshold_and_cold(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json"), 0);
+    expect_in(out, "    0.0000 s  request 0 arrives; 1 queued\n");
+    expect_in(out, "    0.1000 s  request 1 arrives; 2 queued\n");
+    expect_in(out, "    0.1000 s  batch 0 dispatched with requests 0-1: threshold reached "
+                   "(2 queued = batching.threshold)\n");
+    expect_in(out, "    0.1000 s  batch 0 cold start: new on-demand instance 0, init 500.0 ms, handler 50.0 ms\n");
+    expect_in(out, "    0.3000 s  batch 1 dispatched with requests 2-3: threshold reached");
+    /* instance 0 is busy until 0.65 s: a second cold start */
+    expect_in(out, "    0.3000 s  batch 1 cold start: new on-demand instance 1, init 500.0 ms");
+    expect_in(out, "    0.6500 s  instance 0 finished batch 0; idle (1 of 2 instances busy)\n");
+    expect_in(out, "    0.6500 s  batch 0 response: requests 0-1 done, latency 550.0-650.0 ms\n");
+    expect_in(out, "(12 of 12 events narrated)\n");
+    expect_not_in(out, "timeout (");
+    expect_not_in(out, "size cap");
+    /* diagnosis: every request met a cold start, half waited for a partner */
+    expect_in(out, "  4 requests: 4 completed, 0 failed. p99 latency 650.0 ms");
+    expect_in(out, "  cold start: 4 requests (100.0%) waited for an instance's init, 500.0 ms on average.\n"
+                   "      In the tail: 1 of 1. p99 without it: 150.0 ms.\n"
+                   "      Fix: --set platform.provisioned_concurrency=2");
+    expect_in(out, "      After the fix (re-run): p99 150.0 ms, 0 failed, 0 cold starts");
+    expect_in(out, "  batch wait: 2 requests (50.0%) waited in the batching queue, 100.0 ms on average.\n"
+                   "      In the tail: 1 of 1. p99 without it: 550.0 ms.\n"
+                   "      Fix: --set batching.threshold=1");
+    expect_in(out, "  client slot wait: no request waited for a client slot.\n");
+    expect_in(out, "  throttling: no request was throttled.\n");
+    expect_in(out, "  Biggest lever on p99: cold start (p99 650.0 ms -> 150.0 ms without it).\n");
+    free(out);
+}
+
+static void test_timeout_and_warm(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-timeout.json"), 0);
+    expect_in(out, "    0.5000 s  batch 0 dispatched with requests 0-1: timeout (the oldest, request 0, "
+                   "waited batching.timeout_s = 0.5 s; 2 queued)\n");
+    expect_in(out, "    5.5000 s  batch 1 dispatched with request 2: timeout (the oldest, request 2,");
+    expect_in(out, "    5.5000 s  batch 1 runs on warm on-demand instance 0 (idle for 4.450 s), handler 50.0 ms\n");
+    expect_not_in(out, "threshold reached");
+    expect_not_in(out, "size cap");
+    expect_in(out, "  batch wait: 3 requests (100.0%) waited in the batching queue, 466.7 ms on average.\n");
+    expect_in(out, "      Or shorten batching.timeout_s (now 0.5 s) to cap the wait.\n");
+    free(out);
+}
+
+static void test_size_and_provisioned(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-size.json"), 0);
+    expect_in(out, "    1.0000 s  batch 0 dispatched with requests 0-2: size cap (the batch is full at "
+                   "batching.max_batch = 3)\n");
+    expect_in(out, "    1.0000 s  batch 1 dispatched with requests 3-5: size cap");
+    expect_in(out, "    1.2000 s  batch 2 dispatched with request 6: timeout (the oldest, request 6,");
+    expect_in(out, "    1.0000 s  batch 0 runs on provisioned instance 0 (warm, no init), handler 50.0 ms\n");
+    expect_in(out, "    1.0000 s  batch 1 cold start: new on-demand instance 1, init 500.0 ms, handler 50.0 ms\n");
+    expect_in(out, "    1.2000 s  batch 2 runs on provisioned instance 0 (warm, no init)");
+    expect_not_in(out, "COLLISION");
+    expect_not_in(out, "threshold reached");
+    /* 3 of 7 requests met the cold start; two instances were busy at once */
+    expect_in(out, "  cold start: 3 requests (42.9%) waited for an instance's init, 500.0 ms on average.\n"
+                   "      In the tail: 3 of 3.");
+    expect_in(out, "      Fix: --set platform.provisioned_concurrency=2 ");
+    free(out);
+}
+
+static void test_ping_collision(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-ping.json"), 0);
+    expect_in(out, "    0.0000 s  warm-up round: 1 ping\n");
+    expect_in(out, "    0.0000 s  warm-up ping cold start: new on-demand instance 0, init 500.0 ms, holds it 1000.0 ms\n");
+    expect_in(out, "    0.5000 s  batch 0 cold start: new on-demand instance 1, init 500.0 ms, handler 50.0 ms; "
+                   "COLLISION: 1 warm-up ping was holding an instance\n");
+    expect_in(out, "    1.5000 s  instance 0 finished its warm-up ping; idle (0 of 2 instances busy)\n");
+    char *warm = line_of(out, "    3.0000 s  batch 1 runs");
+    expect_in(warm, "batch 1 runs on warm on-demand instance 0 (idle for 1.500 s)");
+    expect_not_in(warm, "COLLISION");
+    free(warm);
+    expect_in(out, "  warm-up collisions: 1 request invocation cold-started or was throttled while a warm-up "
+                   "ping held an instance.\n");
+    free(out);
+}
+
+static void test_throttle(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-throttle.json"), 0);
+    expect_in(out, "    0.1000 s  batch 1 throttled: concurrency limit 1 reached (1 busy); request 1 fails "
+                   "(platform.on_throttle.action = drop)\n");
+    expect_in(out, "    0.1000 s  batch 1 response: request 1 failed (throttled)\n");
+    expect_in(out, "  3 requests: 1 completed, 2 failed.");
+    expect_in(out, "  throttling: 2 requests (66.7%) were throttled (2 failed).\n");
+    expect_in(out, "      Fix: --set platform.reserved_concurrency=2\n");
+    expect_in(out, "      Or retry instead of failing (--set platform.on_throttle.action=retry).\n");
+    free(out);
+    /* With retries, the narration says when the retry happens, and the
+     * invocation that finally runs says which retry it is. */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-throttle.json --set platform.on_throttle.action=retry "
+                                        "--set platform.on_throttle.max_retries=100"), 0);
+    expect_in(out, "    0.1000 s  batch 1 throttled: concurrency limit 1 reached (1 busy); retry 1 at ");
+    expect_in(out, "handler 50.0 ms (retry ");
+    expect_in(out, "  throttling: 2 requests (66.7%) were throttled (0 failed); the completed ones waited ");
+    free(out);
+}
+
+static void test_client_gate(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-gate.json"), 0);
+    expect_in(out, "    0.0100 s  batch 1 waits for a client slot (1 in flight = client.max_inflight)\n");
+    expect_in(out, "    0.5500 s  batch 1, after 540.0 ms waiting for a client slot, runs on warm on-demand "
+                   "instance 0 (idle for 0.000 s), handler 50.0 ms\n");
+    expect_in(out, "  client slot wait: 1 request (50.0%) waited for a client in-flight slot, 540.0 ms on average.\n"
+                   "      In the tail: 1 of 1. p99 without it: 545.0 ms.\n"
+                   "      Fix: --set client.max_inflight=0");
+    /* Without the gate both requests cold-start at once: 550 ms each. */
+    expect_in(out, "      After the fix (re-run): p99 550.0 ms, 0 failed, 2 cold starts");
+    expect_in(out, "  Biggest lever on p99: client slot wait");
+    free(out);
+}
+
+static void test_filters(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json --first 3"), 0);
+    char *d = strstr(out, "(3 of 12 events narrated)\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    *d = '\0';
+    CU_ASSERT_EQUAL(count_lines(out), 3);
+    free(out);
+
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json --window 0.2:0.3"), 0);
+    d = strstr(out, "(4 of 12 events narrated)\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    *d = '\0';
+    CU_ASSERT_EQUAL(count_lines(out), 4);
+    expect_in(out, "    0.2000 s  request 2 arrives; 1 queued\n");
+    expect_not_in(out, "    0.1000 s");
+    expect_not_in(out, "    0.6500 s");
+    free(out);
+
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json --window 0.6: --first 1"), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "    0.6500 s  instance 0 finished batch 0", 41), 0);
+    free(out);
+
+    /* --first 0: the diagnosis alone */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json --first 0"), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "Diagnosis", 9), 0);
+    free(out);
+}
+
+static void test_deterministic(void)
+{
+    char *a, *b;
+    CU_ASSERT_EQUAL_FATAL(explain(&a, "tests/data/explain-throttle.json --set platform.on_throttle.action=retry"), 0);
+    CU_ASSERT_EQUAL_FATAL(explain(&b, "tests/data/explain-throttle.json --set platform.on_throttle.action=retry"), 0);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    free(a);
+    free(b);
+}
+
+static void expect_usage(const char *args, const char *fragment)
+{
+    char *out, *err;
+    snprintf(cmd, sizeof cmd, "%s explain %s", testutil_bin(), args);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, &err), 2);
+    if (strstr(err, fragment) == NULL)
+        printf("\n    '%s': expected '%s' in: %s", args, fragment, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+    CU_ASSERT_EQUAL(out[0], '\0');
+    free(out);
+    free(err);
+}
+
+static void test_usage_errors(void)
+{
+    expect_usage("", "missing SCENARIO.json");
+    expect_usage("tests/data/explain-size.json --first", "needs a value");
+    expect_usage("tests/data/explain-size.json --first -1", "--first: expected a whole number");
+    expect_usage("tests/data/explain-size.json --window 5:1", "--window: expected T0:T1");
+    expect_usage("tests/data/explain-size.json --window 5", "--window: expected T0:T1");
+    expect_usage("tests/data/explain-size.json --window a:b", "--window: expected T0:T1");
+    expect_usage("tests/data/explain-size.json --bogus", "unknown option '--bogus'");
+    expect_usage("tests/data/explain-size.json --set batching.threshold=0", "batching.threshold");
+    expect_usage("tests/data/no-such-file.json", "no-such-file.json");
+    char *out;
+    snprintf(cmd, sizeof cmd, "%s explain --help", testutil_bin());
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    expect_in(out, "--window T0:T1");
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s --help", testutil_bin());
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    expect_in(out, "  explain ");
+    free(out);
+}
+
+/* The library on a fixture: the diagnosis agrees with the run's own p99 and
+ * removes exactly each cause's part. */
+static void diagnose(const struct scenario *sc, struct engine_result *res, struct explain_diagnosis *d)
+{
+    FILE *f = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    struct explain_opts o = { .first = UINT64_MAX, .from_s = 0, .to_s = INFINITY };
+    struct explain *x = explain_create(f, sc, &o);
+    struct engine_hooks hooks;
+    explain_hooks(x, &hooks);
+    engine_run(sc, sc->seed, &hooks, res);
+    explain_diagnose(x, res, d);
+    explain_destroy(x);
+    fclose(f);
+}
+
+static void test_library_diagnosis(void)
+{
+    const double t[] = { 0.0, 0.1, 0.2, 0.3 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.5, 0.05);
+    sc.batching = (struct batching_spec){ .threshold = 2, .max_batch = 4, .timeout_s = 1.0 };
+    struct engine_result res;
+    struct explain_diagnosis d;
+    diagnose(&sc, &res, &d);
+    CU_ASSERT_EQUAL(d.counted, 4);
+    CU_ASSERT_EQUAL(d.completed, 4);
+    CU_ASSERT_DOUBLE_EQUAL(d.p99_ms, res.latency_ms.p99, 1e-9);
+    const struct explain_cause *cold = &d.cause[EXPLAIN_COLD_START], *bw = &d.cause[EXPLAIN_BATCH_WAIT];
+    CU_ASSERT_EQUAL(cold->requests, 4);
+    CU_ASSERT_DOUBLE_EQUAL(cold->mean_ms, 500.0, 1e-6);
+    /* latencies 650 550 650 550 -> without init 150 50 150 50 */
+    CU_ASSERT_DOUBLE_EQUAL(cold->p99_without_ms, 150.0, 1e-6);
+    CU_ASSERT_EQUAL(cold->n_fix, 1);
+    CU_ASSERT_STRING_EQUAL(cold->fix[0], "platform.provisioned_concurrency=2");
+    CU_ASSERT_EQUAL(bw->requests, 2);
+    CU_ASSERT_DOUBLE_EQUAL(bw->mean_ms, 100.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(bw->p99_without_ms, 550.0, 1e-6);
+    CU_ASSERT_STRING_EQUAL(bw->fix[0], "batching.threshold=1");
+    CU_ASSERT_EQUAL(d.cause[EXPLAIN_CLIENT_WAIT].requests, 0);
+    CU_ASSERT_EQUAL(d.cause[EXPLAIN_THROTTLE].requests, 0);
+
+    /* Latency from dispatch: the queue wait is not part of it, so removing
+     * it changes nothing, and p99 still agrees with the run. */
+    sc.latency_from = LATENCY_FROM_DISPATCH;
+    diagnose(&sc, &res, &d);
+    CU_ASSERT_DOUBLE_EQUAL(d.p99_ms, res.latency_ms.p99, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(d.p99_ms, 550.0, 1e-6);
+    CU_ASSERT_EQUAL(d.cause[EXPLAIN_BATCH_WAIT].requests, 2);
+    CU_ASSERT_DOUBLE_EQUAL(d.cause[EXPLAIN_BATCH_WAIT].p99_without_ms, d.p99_ms, 1e-9);
+    CU_ASSERT_TRUE(d.latency_from_dispatch);
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
+/* A request retried after a throttle: its wait is split into the client
+ * gate (none here) and the retry backoff. */
+static void test_library_retry_split(void)
+{
+    const double t[] = { 0.0, 0.1 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.0, 1.0);
+    sc.platform.reserved_concurrency = 1;
+    sc.platform.concurrency_limit = 1;
+    sc.platform.on_throttle = THROTTLE_RETRY;
+    sc.platform.backoff_s = 5.0;
+    sc.platform.backoff_max_s = 5.0;
+    sc.platform.max_retries = 10;
+    struct engine_result res;
+    struct explain_diagnosis d;
+    diagnose(&sc, &res, &d);
+    const struct explain_cause *th = &d.cause[EXPLAIN_THROTTLE];
+    CU_ASSERT_EQUAL(th->requests, 1);
+    CU_ASSERT_EQUAL(th->failed, 0);
+    CU_ASSERT_EQUAL(d.cause[EXPLAIN_CLIENT_WAIT].requests, 0);
+    /* request 1 waited (start - 0.1 s) for retries; without it, 1000 ms */
+    CU_ASSERT_TRUE(th->mean_ms > 0);
+    CU_ASSERT_DOUBLE_EQUAL(th->p99_without_ms, 1000.0, 1e-6);
+    CU_ASSERT_STRING_EQUAL(th->fix[0], "platform.reserved_concurrency=2");
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "threshold dispatch, cold starts", test_threshold_and_cold);
+    CU_add_test(s, "timeout dispatch, warm instance", test_timeout_and_warm);
+    CU_add_test(s, "size cap, provisioned instance", test_size_and_provisioned);
+    CU_add_test(s, "warm-up ping collision", test_ping_collision);
+    CU_add_test(s, "throttle: drop and retry", test_throttle);
+    CU_add_test(s, "client in-flight gate", test_client_gate);
+    CU_add_test(s, "--first and --window", test_filters);
+    CU_add_test(s, "deterministic", test_deterministic);
+    CU_add_test(s, "usage errors", test_usage_errors);
+    CU_add_test(s, "library: diagnosis numbers", test_library_diagnosis);
+    CU_add_test(s, "library: retry wait split", test_library_retry_split);
+}
+
+int main(void)
+{
+    return testutil_main("explain", add_tests);
+}

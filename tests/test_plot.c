@@ -1,0 +1,344 @@
+/* test_plot: every plot kind draws a real PNG from a small run; the data
+ * handed to gnuplot is right; errors (missing gnuplot, a failing script, bad
+ * inputs, an existing output) leave the output as it was. */
+#define _DEFAULT_SOURCE /* realpath */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <CUnit/Basic.h>
+#include "testutil.h"
+
+static char *dir;           /* one temporary directory for the suite */
+static char root[4096];     /* the source tree (the working directory) */
+static char bin[4096];      /* the binary under test, absolute */
+static char cmd[16384];
+
+/* `[ENV] lambdasim ARGS` run in the suite's directory; returns the exit
+ * code and, when err is not NULL, stderr. */
+static int lsim_env(const char *env, const char *args, char **err)
+{
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s %s", dir, env, bin, args);
+    return testutil_run(cmd, NULL, err);
+}
+
+static int lsim(const char *args)
+{
+    char *err = NULL;
+    int rc = lsim_env("", args, &err);
+    if (rc != 0)
+        printf("\n    lambdasim %s: exit %d: %s", args, rc, err);
+    free(err);
+    return rc;
+}
+
+static char *path_in(const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static unsigned be32(const unsigned char *p)
+{
+    return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | (unsigned)p[3];
+}
+
+/* A PNG: the signature, an IHDR of the size common.gp sets, and more than
+ * a trivial amount of drawing. */
+static void expect_png(const char *name)
+{
+    char *p = path_in(name);
+    FILE *f = fopen(p, "rb");
+    if (f == NULL)
+        printf("\n    %s: missing", p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    unsigned char head[24];
+    CU_ASSERT_EQUAL(fread(head, 1, sizeof head, f), sizeof head);
+    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+    CU_ASSERT_EQUAL(memcmp(head, sig, 8), 0);
+    CU_ASSERT_EQUAL(memcmp(head + 12, "IHDR", 4), 0);
+    CU_ASSERT_EQUAL(be32(head + 16), 1200);
+    CU_ASSERT_EQUAL(be32(head + 20), 700);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    if (size < 15000)
+        printf("\n    %s: only %ld bytes", name, size);
+    CU_ASSERT(size >= 15000);
+    free(p);
+}
+
+static bool exists(const char *name)
+{
+    char *p = path_in(name);
+    struct stat st;
+    bool e = stat(p, &st) == 0;
+    free(p);
+    return e;
+}
+
+/* No temporary file of ours is left in the directory. */
+static void expect_no_temp(void)
+{
+    DIR *d = opendir(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strstr(e->d_name, ".tmp") != NULL)
+            printf("\n    left behind: %s", e->d_name);
+        CU_ASSERT_PTR_NULL(strstr(e->d_name, ".tmp"));
+    }
+    closedir(d);
+}
+
+/* Usable in the suite's setup too, so it reports instead of asserting. */
+static bool write_file(const char *name, const char *content)
+{
+    char *p = path_in(name);
+    FILE *f = fopen(p, "w");
+    free(p);
+    if (f == NULL)
+        return false;
+    bool ok = fputs(content, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+/* Small runs shared by the tests: tiny trace scenarios with exact times. */
+static int setup(void)
+{
+    dir = testutil_temp_dir();
+    if (getcwd(root, sizeof root) == NULL || realpath(testutil_bin(), bin) == NULL)
+        return 1;
+    snprintf(cmd, sizeof cmd,
+             "cp %s/tests/data/explain-*.json %s/tests/data/explain-*.txt %s/ && cp %s/plots/paper-baseline.csv %s/",
+             root, root, dir, root, dir);
+    if (testutil_run(cmd, NULL, NULL) != 0)
+        return 1;
+    if (lsim("run explain-threshold.json --requests-csv threshold.csv --timeline-csv threshold-tl.csv") != 0 ||
+        lsim("run explain-size.json --requests-csv size.csv --timeline-csv size-tl.csv") != 0 ||
+        lsim("run explain-ping.json --requests-csv ping.csv --timeline-csv ping-tl.csv") != 0)
+        return 1;
+    /* A 2 x 2 sweep of the threshold scenario, from the sweep command. */
+    if (!write_file("sweep.json",
+               "{\"scenario\": \"explain-timeout.json\",\n"
+               " \"axes\": {\"batching.threshold\": [1, 3], \"batching.timeout_s\": [0.1, 0.5]},\n"
+               " \"replications\": 2,\n"
+               " \"objective\": {\"minimize\": \"latency_ms.p99\", \"subject_to\": [\"cost_usd.total <= 0.00002\"]}}\n"))
+        return 1;
+    return lsim("sweep sweep.json --out sweep.csv") != 0;
+}
+
+static int teardown(void)
+{
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+    return 0;
+}
+
+static void test_every_kind_draws_a_png(void)
+{
+    CU_ASSERT_EQUAL(lsim("plot cdf threshold.csv size.csv ping.csv -o cdf.png"), 0);
+    expect_png("cdf.png");
+    CU_ASSERT_EQUAL(lsim("plot histogram threshold.csv size.csv -o histogram.png"), 0);
+    expect_png("histogram.png");
+    CU_ASSERT_EQUAL(lsim("plot timeline ping-tl.csv -o timeline.png"), 0);
+    expect_png("timeline.png");
+    CU_ASSERT_EQUAL(lsim("plot queue size-tl.csv -o queue.png --window 0:2"), 0);
+    expect_png("queue.png");
+    CU_ASSERT_EQUAL(lsim("plot queue size-tl.csv threshold-tl.csv -o queue2.png"), 0);
+    expect_png("queue2.png");
+    CU_ASSERT_EQUAL(lsim("plot heatmap sweep.csv -o heatmap.png --metric cost_usd.total"), 0);
+    expect_png("heatmap.png");
+    CU_ASSERT_EQUAL(lsim("plot pareto sweep.csv -o pareto.png --title 'p99 vs cost'"), 0);
+    expect_png("pareto.png");
+    CU_ASSERT_EQUAL(lsim("plot paper paper-baseline.csv threshold.csv size.csv -o paper.png "
+                         "--latency-from dispatch"), 0);
+    expect_png("paper.png");
+    expect_no_temp();
+}
+
+/* The data gnuplot gets: exact ECDF points, bins, intervals, cells. */
+static void test_commands(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(lsim("plot cdf threshold.csv -o x.png --gnuplot-commands cdf.gp"), 0);
+    char *p = path_in("cdf.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    /* latencies 550, 550, 650, 650 ms */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n650 0.75\n650 1\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "threshold (n = 4, p50 600.0 ms, p99 650.0 ms)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "outfile = 'x.png'\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/plots/cdf.gp'\n"));
+    CU_ASSERT_FALSE(exists("x.png"));   /* commands only: nothing drawn */
+    free(out);
+
+    /* From dispatch: the batch wait (100 ms for requests 0 and 2) is gone. */
+    CU_ASSERT_EQUAL_FATAL(lsim("plot cdf threshold.csv -o x.png --latency-from dispatch --gnuplot-commands d.gp"), 0);
+    p = path_in("d.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n550 0.75\n550 1\nEOD\n"));
+    free(out);
+
+    /* Timeline: provisioned instance 0 runs batches 0 and 2; instance 1 cold-starts. */
+    CU_ASSERT_EQUAL_FATAL(lsim("plot timeline size-tl.csv -o x.png --gnuplot-commands tl.gp"), 0);
+    p = path_in("tl.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$init << EOD\n1 1 1.5\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"0 (prov.)\" 0, \"1\" 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$ping << EOD\nNaN NaN NaN\nEOD\n"));
+    free(out);
+
+    /* Paper bars: the paper's numbers and ours, side by side. */
+    CU_ASSERT_EQUAL_FATAL(lsim("plot paper paper-baseline.csv threshold.csv size.csv -o x.png "
+                               "--gnuplot-commands paper.gp"), 0);
+    p = path_in("paper.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$lat << EOD\n-0.2 126.9\n0.8 122.5\n1.8 185.2\n"));
+    /* threshold.csv: latencies 550, 550, 650, 650 ms: mean 600, p50 600, p99 650 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n\n0.2 600\n1.2 600\n2.2 650\n"));
+    free(out);
+}
+
+static void test_missing_gnuplot(void)
+{
+    char *err;
+    CU_ASSERT_EQUAL(lsim_env("LAMBDASIM_GNUPLOT=/nonexistent/gnuplot", "plot cdf threshold.csv -o nogp.png", &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/gnuplot: not found"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "gnuplot-nox"));
+    CU_ASSERT_FALSE(exists("nogp.png"));
+    expect_no_temp();
+    free(err);
+}
+
+/* A failing script: exit 1, gnuplot's message, the old PNG untouched. */
+static void test_gnuplot_fails(void)
+{
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/badplots && cp %s/plots/*.gp %s/badplots/ && "
+             "echo 'plot $nosuchblock using 1:2' > %s/badplots/cdf.gp", dir, root, dir, dir);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+    CU_ASSERT_FATAL(write_file("old.png", "old contents"));
+    char *err, env[4200];
+    snprintf(env, sizeof env, "LAMBDASIM_PLOTS_DIR=%s/badplots", dir);
+    CU_ASSERT_EQUAL(lsim_env(env, "plot cdf threshold.csv -o old.png --force", &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "gnuplot failed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "nosuchblock"));
+    free(err);
+    char *p = path_in("old.png");
+    char *old = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_STRING_EQUAL(old, "old contents");
+    free(old);
+    expect_no_temp();
+}
+
+static void expect_input_error(const char *args, const char *fragment)
+{
+    char *err, full[4096];
+    snprintf(full, sizeof full, "plot %s", args);
+    CU_ASSERT_EQUAL(lsim_env("", full, &err), 2);
+    if (strstr(err, fragment) == NULL)
+        printf("\n    plot %s: expected '%s' in: %s", args, fragment, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+    free(err);
+}
+
+static void test_bad_inputs(void)
+{
+    expect_input_error("", "missing KIND");
+    expect_input_error("pie threshold.csv -o a.png", "unknown plot kind 'pie'");
+    expect_input_error("cdf -o a.png", "missing INPUT files");
+    expect_input_error("cdf threshold.csv", "missing -o FILE.png");
+    expect_input_error("cdf nosuch.csv -o a.png", "nosuch.csv: cannot open");
+    expect_input_error("cdf threshold-tl.csv -o a.png", "threshold-tl.csv: no column 'latency_ms' "
+                                                         "(expected a --requests-csv file)");
+    expect_input_error("timeline threshold.csv -o a.png", "threshold.csv: no column 'kind'");
+    expect_input_error("timeline threshold-tl.csv size-tl.csv -o a.png", "plot timeline takes 1 input file (got 2)");
+    expect_input_error("heatmap sweep.csv -o a.png --x batching.treshold", "--x and --y must name two different "
+                                                                           "axes of the sweep");
+    expect_input_error("heatmap sweep.csv -o a.png --metric latency_ms.p42", "no column 'latency_ms.p42_mean'");
+    expect_input_error("pareto threshold.csv -o a.png", "expected a sweep CSV");
+    expect_input_error("paper paper-baseline.csv threshold.csv -o a.png", "has 2 rows: give one --requests-csv "
+                                                                          "file per row");
+    expect_input_error("queue size-tl.csv -o a.png --window 3:1", "--window: expected T0:T1");
+    expect_input_error("cdf threshold.csv -o a.png --latency-from queue", "--latency-from: expected");
+    expect_input_error("cdf threshold.csv -o threshold.csv", "threshold.csv: that is an input file");
+    CU_ASSERT_FALSE(exists("a.png"));
+    /* An existing output needs --force, and is left alone without it. */
+    CU_ASSERT_FATAL(write_file("keep.png", "keep"));
+    expect_input_error("cdf threshold.csv -o keep.png", "keep.png: already exists; pass --force");
+    char *p = path_in("keep.png");
+    char *kept = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_STRING_EQUAL(kept, "keep");
+    free(kept);
+    expect_no_temp();
+}
+
+/* A shard of a sweep has no Pareto column: the front is computed here. */
+static void test_shard_front(void)
+{
+    CU_ASSERT_FATAL(write_file("shard.csv",
+               "# lambdasim sweep shard 1/2\n"
+               "point,batching.threshold,platform.routing,replications,latency_ms.p99_mean,latency_ms.p99_ci95,"
+               "cost_usd.total_mean,cost_usd.total_ci95,feasible,pareto,rank\n"
+               "0,1,\"\"\"mru\"\"\",2,100,1,0.3,0.01,1,,\n"
+               "1,2,\"\"\"mru\"\"\",2,150,1,0.2,0.01,1,,\n"
+               "2,1,\"\"\"lru\"\"\",2,160,1,0.3,0.01,1,,\n"
+               "3,2,\"\"\"lru\"\"\",2,90,1,0.5,0.01,0,,\n"));
+    CU_ASSERT_EQUAL_FATAL(lsim("plot pareto shard.csv -o x.png --gnuplot-commands shard.gp"), 0);
+    char *p = path_in("shard.gp");
+    char *out = testutil_read_file(p);
+    free(p);
+    /* points 0 and 1 are the front (by cost); 2 is beaten by 0; 3 is infeasible */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$front << EOD\n0.2 150 0.01 1 \"2 / mru\"\n0.3 100 0.01 1 \"1 / mru\"\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$other << EOD\n0.3 160\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$infeasible << EOD\n0.5 90\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "label_axes = 'threshold / routing'\n"));
+    free(out);
+    CU_ASSERT_EQUAL(lsim("plot heatmap shard.csv -o shard-heat.png"), 0);
+    expect_png("shard-heat.png");
+    CU_ASSERT_EQUAL(lsim("plot pareto shard.csv -o shard-pareto.png"), 0);
+    expect_png("shard-pareto.png");
+}
+
+static void test_help(void)
+{
+    char *out;
+    snprintf(cmd, sizeof cmd, "%s plot --help", testutil_bin());
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: lambdasim plot KIND INPUT... -o FILE.png"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "gnuplot-nox"));
+    free(out);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("plot", setup, teardown);
+    CU_add_test(s, "every kind draws a PNG", test_every_kind_draws_a_png);
+    CU_add_test(s, "data handed to gnuplot", test_commands);
+    CU_add_test(s, "gnuplot missing", test_missing_gnuplot);
+    CU_add_test(s, "gnuplot fails: output untouched", test_gnuplot_fails);
+    CU_add_test(s, "bad inputs", test_bad_inputs);
+    CU_add_test(s, "sweep shard: front computed", test_shard_front);
+    CU_add_test(s, "help", test_help);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
+                      CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    return failed == 0 ? 0 : 1;
+}
