@@ -121,7 +121,7 @@ void lambdalog_client_init(struct lambdalog_client *c);
 void lambdalog_client_fini(struct lambdalog_client *c);
 
 /* True when path looks like a client log: its first line that is not blank
- * or a '#' comment is a CSV header with columns send_s and latency_ms. */
+ * or a '#' comment is a CSV header with a column send_s. */
 bool lambdalog_is_client_log(const char *path);
 
 /* Reads a client log (CSV with a header; columns in any order; blank lines

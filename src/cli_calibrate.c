@@ -30,8 +30,8 @@ const char cli_calibrate_usage[] =
     "  overhead_ms    client round trip minus Duration (+ Init Duration), from\n"
     "                 client logs joined to the REPORT lines by request_id\n"
     "LOG files are Lambda logs (CloudWatch text START/END/REPORT lines or JSON\n"
-    "platform.* records) and client logs (CSV whose header has send_s and\n"
-    "latency_ms); formats in README.md. Batch sizes come from a batch_size=N line\n"
+    "platform.* records) and client logs (CSV whose header has a send_s column);\n"
+    "formats in README.md. Batch sizes come from a batch_size=N line\n"
     "the function logs, from the client log's batch_size column, or --batch-size.\n"
     "\n"
     "Options:\n"
@@ -640,9 +640,9 @@ int cli_calibrate(int argc, char **argv)
     if (have_overhead) {
         print_fitted(&over);
         if (n_cold_rt > 0)
-            printf("  cold invocations: %zu, mean excess %.6g ms over their Init Duration + Duration "
-                   "(placement time not in Init Duration; not in the profile)\n", n_cold_rt,
-                   cold_excess / (double)n_cold_rt);
+            printf("  cold invocations: %zu, mean round trip - Init Duration - Duration %.6g ms (more "
+                   "than the warm mean is platform time outside Init Duration; not in the profile)\n",
+                   n_cold_rt, cold_excess / (double)n_cold_rt);
     } else {
         printf("  not measured (no client log): written as 0\n");
     }

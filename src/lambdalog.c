@@ -392,6 +392,7 @@ static void add_invocation(struct reader *r, struct lambdalog_invocation *inv, s
         pending_remove(r, p);
     }
     inv->line = lineno;
+    inv->file = r->path;
     struct lambdalog *log = r->log;
     log->inv = xgrow(log->inv, &log->cap, log->n + 1, sizeof *log->inv);
     log->inv[log->n++] = *inv;
@@ -986,12 +987,8 @@ bool lambdalog_is_client_log(const char *path)
         const char *fs[CLIENT_MAX_COLS];
         size_t fl[CLIENT_MAX_COLS];
         size_t n = csv_split(s, sl, fs, fl, CLIENT_MAX_COLS);
-        bool send = false, lat = false;
-        for (size_t i = 0; i < n && i < CLIENT_MAX_COLS; i++) {
-            send |= fl[i] == 6 && memcmp(fs[i], "send_s", 6) == 0;
-            lat |= fl[i] == 10 && memcmp(fs[i], "latency_ms", 10) == 0;
-        }
-        yes = send && lat;
+        for (size_t i = 0; i < n && i < CLIENT_MAX_COLS; i++)
+            yes |= fl[i] == 6 && memcmp(fs[i], "send_s", 6) == 0;
     }
     free(line);
     fclose(f);

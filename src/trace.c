@@ -555,11 +555,14 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
             snprintf(first_app, sizeof first_app, "%.*s", (int)flen[C_APP], f[C_APP]);
             snprintf(first_func, sizeof first_func, "%.*s", (int)flen[C_FUNC], f[C_FUNC]);
         }
+        /* With no function named, the first row's app/func is the one. */
         bool fn_ok = any_fn ? field_is(f[C_FUNC], flen[C_FUNC], first_func)
+                                  && (!any_app || field_is(f[C_APP], flen[C_APP], first_app))
                             : field_is(f[C_FUNC], flen[C_FUNC], function);
         if (!fn_ok) {
             if (any_fn && other[0] == '\0')
-                snprintf(other, sizeof other, "'%.*s' at line %zu", (int)flen[C_FUNC], f[C_FUNC], l.lineno);
+                snprintf(other, sizeof other, "'%.*s/%.*s' at line %zu", (int)flen[C_APP], f[C_APP],
+                         (int)flen[C_FUNC], f[C_FUNC], l.lineno);
             continue;
         }
         if (!any_app && !field_is(f[C_APP], flen[C_APP], app))
@@ -598,8 +601,8 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
         goto out;
     }
     if (any_fn && other[0] != '\0') {
-        fail(msg, msg_len, "%s: the file holds more than one function ('%s' at line %zu, %s); choose one "
-             "with workload.function", path, first_func, first_line, other);
+        fail(msg, msg_len, "%s: the file holds more than one function ('%s/%s' at line %zu, %s); choose "
+             "one with workload.function (and workload.app)", path, first_app, first_func, first_line, other);
         goto out;
     }
     if (len == 0) {

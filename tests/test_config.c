@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "lambdalog.h"
 #include "scenario.h"
 #include "testutil.h"
 #include "trace.h"
@@ -560,7 +561,7 @@ static void test_override_errors(void)
 /* ---------------------------------------------------------------------- */
 /* Bad files: one per rule                                                  */
 
-enum bad_kind { SCENARIO, MODEL, TRACE };
+enum bad_kind { SCENARIO, MODEL, TRACE, AZURE2019, AZURE2021, LAMBDA_LOG, CLIENT_LOG };
 
 static const struct bad_case {
     const char *file;
@@ -767,6 +768,61 @@ static const struct bad_case {
       "trace-no-column.csv:1: no column named 'time_s' in header" },
     { "tests/bad/trace-missing-field.csv", TRACE, CONFIG_ERR_INVALID,
       "trace-missing-field.csv:3: time_s: missing (the row has 2 columns" },
+
+    { "tests/bad/scenario-workload-trace-format.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.format: must be times, azure2019 or azure2021 (got 'azure2020'; did you mean 'azure2021'?)" },
+    { "tests/bad/scenario-workload-trace-app.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.app: not used by trace format 'azure2019'" },
+    { "tests/bad/scenario-workload-trace-scale.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.time_scale: must be > 0 (got 0)" },
+    { "tests/bad/scenario-workload-trace-within-minute.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.within_minute: must be even or random (got 'poisson')" },
+    { "tests/bad/scenario-workload-azure2019-function.json", SCENARIO, CONFIG_ERR_INVALID,
+      "azure2019-sample.csv: no function 'fn-nope' (the file has 3, e.g. 'fn-http-diurnal' at line 2) (referenced from tests/bad/scenario-workload-azure2019-function.json: workload.file)" },
+    { "tests/bad/scenario-workload-azure2019-bad.json", SCENARIO, CONFIG_ERR_INVALID,
+      "tests/bad/trace-azure2019-count.csv:2: minute 3: not a whole number >= 0 ('x') (referenced from tests/bad/scenario-workload-azure2019-bad.json: workload.file)" },
+    { "tests/bad/trace-azure2019-header.csv", AZURE2019, CONFIG_ERR_INVALID,
+      "trace-azure2019-header.csv:1: column 3 must be 'HashFunction' (got 'Function')" },
+    { "tests/bad/trace-azure2019-count.csv", AZURE2019, CONFIG_ERR_INVALID,
+      "trace-azure2019-count.csv:2: minute 3: not a whole number >= 0 ('x')" },
+    { "tests/bad/trace-azure2019-truncated.csv", AZURE2019, CONFIG_ERR_INVALID,
+      "trace-azure2019-truncated.csv:2: the row has 704 columns, the header 1444 (truncated line?)" },
+    { "tests/bad/trace-azure2021-negative.csv", AZURE2021, CONFIG_ERR_INVALID,
+      "trace-azure2021-negative.csv:3: duration: must be >= 0 (got -0.2)" },
+    { "tests/bad/trace-azure2021-no-column.csv", AZURE2021, CONFIG_ERR_INVALID,
+      "trace-azure2021-no-column.csv:1: no column named 'func' in header" },
+    { "tests/bad/log-report-not-number.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-report-not-number.log:3: Duration: not a number ('12.3x ms')" },
+    { "tests/bad/log-report-unit.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-report-unit.log:2: Duration: unit must be 'ms' (got 's')" },
+    { "tests/bad/log-report-memory-unit.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-report-memory-unit.log:1: Memory Size: unit must be 'MB' (got 'GB')" },
+    { "tests/bad/log-report-truncated.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-report-truncated.log:2: truncated line: ends in 'Billed Dura' (expected 'Billed Duration: ...')" },
+    { "tests/bad/log-report-missing-field.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-report-missing-field.log:1: no 'Max Memory Used' field (truncated line?)" },
+    { "tests/bad/log-json-truncated.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-json-truncated.log:2: truncated JSON record (no closing '}' before the end of the file)" },
+    { "tests/bad/log-json-bad-metric.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-json-bad-metric.log:1: platform.report: record.metrics.durationMs: must be a number (got string)" },
+    { "tests/bad/log-mixed-memory.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "mixed memory sizes: 2 invocations at 1024 MB (first at tests/bad/log-mixed-memory.log:1) and 1 at 2048 MB (first at tests/bad/log-mixed-memory.log:3)" },
+    { "tests/bad/log-mixed-functions.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "mixed functions: 2 invocations of version '$LATEST' (first at tests/bad/log-mixed-functions.log:3) and 1 of version '3' (first at tests/bad/log-mixed-functions.log:6)" },
+    { "tests/bad/log-duplicate-request.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "log-duplicate-request.log:3: RequestId a1 was already reported at tests/bad/log-duplicate-request.log:1" },
+    { "tests/bad/log-no-report.log", LAMBDA_LOG, CONFIG_ERR_INVALID,
+      "tests/bad/log-no-report.log: no REPORT lines or platform.report records" },
+    { "tests/bad/log-client-no-latency.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
+      "log-client-no-latency.csv:1: unknown column 'latency' (did you mean 'latency_ms'?)" },
+    { "tests/bad/log-client-typo.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
+      "log-client-typo.csv:1: unknown column 'batchsize' (did you mean 'batch_size'?)" },
+    { "tests/bad/log-client-not-number.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
+      "log-client-not-number.csv:3: send_s: not a number ('1.0s')" },
+    { "tests/bad/log-client-truncated.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
+      "log-client-truncated.csv:3: the row has 2 columns, the header 4 (truncated line?)" },
+    { "tests/bad/log-client-cold.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
+      "log-client-cold.csv:3: cold: must be 0 or 1 (got 'yes')" },
 };
 
 static void test_bad_files(void)
@@ -786,7 +842,7 @@ static void test_bad_files(void)
             struct model_profile m;
             st = config_load_model(b->file, &m, msg, sizeof msg);
             CU_ASSERT(all_zero(&m, sizeof m));
-        } else {
+        } else if (b->kind == TRACE) {
             static double dummy;
             double *t = &dummy; /* must come back NULL */
             size_t len = 7;
@@ -794,6 +850,34 @@ static void test_bad_files(void)
                                                                            : CONFIG_ERR_INVALID;
             CU_ASSERT_PTR_NULL(t);
             CU_ASSERT_EQUAL(len, 0);
+        } else if (b->kind == AZURE2019) {
+            uint64_t *counts = NULL, total = 7;
+            size_t minutes = 7;
+            st = trace_read_azure2019(b->file, NULL, &counts, &minutes, &total, msg, sizeof msg) == 0
+                     ? CONFIG_OK : CONFIG_ERR_INVALID;
+            CU_ASSERT_PTR_NULL(counts);
+            CU_ASSERT_EQUAL(minutes + total, 0);
+        } else if (b->kind == AZURE2021) {
+            double *t = NULL;
+            size_t len = 7;
+            st = trace_read_azure2021(b->file, NULL, NULL, &t, &len, msg, sizeof msg) == 0
+                     ? CONFIG_OK : CONFIG_ERR_INVALID;
+            CU_ASSERT_PTR_NULL(t);
+            CU_ASSERT_EQUAL(len, 0);
+        } else if (b->kind == LAMBDA_LOG) {
+            struct lambdalog log;
+            lambdalog_init(&log);
+            st = lambdalog_read(&log, b->file, msg, sizeof msg) == 0
+                         && lambdalog_check(&log, msg, sizeof msg) == 0
+                     ? CONFIG_OK : CONFIG_ERR_INVALID;
+            lambdalog_fini(&log);
+        } else {
+            struct lambdalog_client cl;
+            lambdalog_client_init(&cl);
+            st = lambdalog_client_read(&cl, b->file, msg, sizeof msg) == 0 ? CONFIG_OK
+                                                                            : CONFIG_ERR_INVALID;
+            CU_ASSERT_EQUAL(cl.n, 0);
+            lambdalog_client_fini(&cl);
         }
         if (st != b->status || !contains(msg, b->frag))
             fprintf(stderr, "\n  %s: status %d (want %d), message: %s\n  want fragment: %s\n",
@@ -869,6 +953,67 @@ static void test_parse_position(void)
     /* A directory is not readable as a file. */
     CU_ASSERT_EQUAL(config_load_scenario("tests", NULL, 0, &sc, msg, sizeof msg), CONFIG_ERR_IO);
     ASSERT_MSG("tests: cannot read: Is a directory");
+}
+
+/* Trace formats: times (default, with time_scale), azure2019 (minute
+ * counts; placement even by default) and azure2021 (per invocation). */
+static void test_trace_formats(void)
+{
+    struct scenario sc;
+    const char *plain[] = { "workload={\"type\":\"trace\",\"file\":\"trace-plain.txt\",\"time_scale\":2}" };
+    CU_ASSERT_EQUAL_FATAL(load_with("tests/data/scenario-minimal.json", plain, 1, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.workload.trace_format, TRACE_FORMAT_TIMES);
+    CU_ASSERT_DOUBLE_EQUAL(sc.workload.time_scale, 2, 0);
+    CU_ASSERT_EQUAL_FATAL(sc.workload.trace_len, 5);
+    CU_ASSERT_DOUBLE_EQUAL(sc.workload.trace_s[3], 4.5, 1e-12);   /* 2.25 s recorded */
+    CU_ASSERT_PTR_NULL(sc.workload.minute_counts);
+    scenario_fini(&sc);
+
+    const char *a19[] = { "workload={\"type\":\"trace\",\"file\":\"../../traces/azure2019-sample.csv\","
+                          "\"format\":\"azure2019\",\"function\":\"fn-timer-5min\",\"time_scale\":0.1}" };
+    CU_ASSERT_EQUAL_FATAL(load_with("tests/data/scenario-minimal.json", a19, 1, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.workload.trace_format, TRACE_FORMAT_AZURE2019);
+    CU_ASSERT_EQUAL(sc.workload.within_minute, MINUTE_EVEN);
+    CU_ASSERT_EQUAL(sc.workload.n_minutes, 1436);
+    CU_ASSERT_EQUAL(sc.workload.trace_len, 288);
+    CU_ASSERT_PTR_NULL(sc.workload.trace_s);
+    CU_ASSERT_PTR_NOT_NULL(sc.workload.minute_counts);
+    scenario_fini(&sc);
+    CU_ASSERT_PTR_NULL(sc.workload.minute_counts);
+
+    const char *rnd[] = { "workload={\"type\":\"trace\",\"file\":\"../../traces/azure2019-sample.csv\","
+                          "\"format\":\"azure2019\",\"function\":\"fn-timer-5min\",\"within_minute\":\"random\"}" };
+    CU_ASSERT_EQUAL_FATAL(load_with("tests/data/scenario-minimal.json", rnd, 1, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.workload.within_minute, MINUTE_RANDOM);
+    CU_ASSERT_DOUBLE_EQUAL(sc.workload.time_scale, 1, 0);
+    scenario_fini(&sc);
+
+    const char *a21[] = { "workload={\"type\":\"trace\",\"file\":\"../../traces/azure2021-sample.csv\","
+                          "\"format\":\"azure2021\",\"function\":\"fn-api\",\"app\":\"app-synthetic-a\","
+                          "\"time_scale\":0.5}" };
+    CU_ASSERT_EQUAL_FATAL(load_with("tests/data/scenario-minimal.json", a21, 1, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.workload.trace_format, TRACE_FORMAT_AZURE2021);
+    CU_ASSERT(sc.workload.trace_len > 1000);
+    CU_ASSERT_DOUBLE_EQUAL(sc.workload.trace_s[0], 0, 0);
+    /* An hour of trace at half speed: about 30 minutes. */
+    CU_ASSERT(sc.workload.trace_s[sc.workload.trace_len - 1] < 1800);
+    CU_ASSERT(sc.workload.trace_s[sc.workload.trace_len - 1] > 1700);
+    scenario_fini(&sc);
+
+    /* Fields of other formats and types are refused. */
+    const char *fn_times[] = { "workload={\"type\":\"trace\",\"file\":\"trace-plain.txt\",\"function\":\"f\"}" };
+    CU_ASSERT_EQUAL(load_with("tests/data/scenario-minimal.json", fn_times, 1, &sc), CONFIG_ERR_INVALID);
+    ASSERT_MSG("workload.function: not used by trace format 'times'");
+    const char *wm21[] = { "workload={\"type\":\"trace\",\"file\":\"../../traces/azure2021-sample.csv\","
+                           "\"format\":\"azure2021\",\"within_minute\":\"even\"}" };
+    CU_ASSERT_EQUAL(load_with("tests/data/scenario-minimal.json", wm21, 1, &sc), CONFIG_ERR_INVALID);
+    ASSERT_MSG("workload.within_minute: not used by trace format 'azure2021'");
+    const char *fmt_poisson[] = { "workload.format=azure2019" };
+    CU_ASSERT_EQUAL(load_with("tests/data/scenario-minimal.json", fmt_poisson, 1, &sc), CONFIG_ERR_INVALID);
+    ASSERT_MSG("workload.format: not used by workload type 'uniform'");
+    const char *typo[] = { "workload={\"type\":\"trace\",\"file\":\"trace-plain.txt\",\"timescale\":2}" };
+    CU_ASSERT_EQUAL(load_with("tests/data/scenario-minimal.json", typo, 1, &sc), CONFIG_ERR_INVALID);
+    ASSERT_MSG("workload.timescale: unknown field (did you mean 'time_scale'?)");
 }
 
 static void test_did_you_mean(void)
@@ -970,6 +1115,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "every bad file is in the table and README", test_bad_dir_listed);
     CU_add_test(s, "malformed JSON: line and column", test_parse_position);
     CU_add_test(s, "unknown fields: did you mean", test_did_you_mean);
+    CU_add_test(s, "trace formats: times, azure2019, azure2021", test_trace_formats);
     CU_add_test(s, "memory scaling of compute", test_memory_scaling);
     CU_add_test(s, "message buffer too small", test_small_message_buffer);
 }

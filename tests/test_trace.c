@@ -1,12 +1,17 @@
-/* test_trace: the arrival-trace reader: plain and CSV forms, CRLF, comments,
- * and one test per error with its file:line message. */
+/* test_trace: the arrival-trace readers: plain and CSV forms, CRLF, comments,
+ * the Azure 2019 and 2021 formats, arrivals placed inside a minute, and one
+ * test per error with its file:line message. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "rng.h"
+#include "scenario.h"
 #include "trace.h"
+#include "workload.h"
 
 static char msg[512];
 
@@ -204,6 +209,216 @@ static void test_many(void)
     free(s);
 }
 
+/* ---- Azure Functions traces ------------------------------------------------ */
+
+static void test_azure2019(void)
+{
+    uint64_t *c = NULL, total = 0;
+    size_t m = 0;
+    const char *sample = "traces/azure2019-sample.csv";
+    int rc = trace_read_azure2019(sample, "fn-timer-5min", &c, &m, &total, msg, sizeof msg);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    /* Once every 5 minutes from minute 1: minutes 1..1436 kept, 288 calls. */
+    CU_ASSERT_EQUAL(m, 1436);
+    CU_ASSERT_EQUAL(total, 288);
+    CU_ASSERT_EQUAL(c[0], 1);
+    CU_ASSERT_EQUAL(c[1], 0);
+    CU_ASSERT_EQUAL(c[5], 1);
+    free(c);
+    /* Leading idle minutes are dropped: the first kept minute has calls. */
+    rc = trace_read_azure2019(sample, "fn-queue-bursts", &c, &m, &total, msg, sizeof msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT(c[0] >= 40 && c[0] <= 80);
+    CU_ASSERT(c[m - 1] >= 40);
+    CU_ASSERT_EQUAL(m, 1 + 97 * 8);
+    free(c);
+
+    static const char *const errs[][2] = {
+        { NULL, "traces/azure2019-sample.csv: the file holds 3 functions; choose one with "
+                "workload.function (e.g. 'fn-http-diurnal')" },
+        { "fn-nope", "traces/azure2019-sample.csv: no function 'fn-nope' (the file has 3, e.g. "
+                     "'fn-http-diurnal' at line 2)" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        c = NULL;
+        CU_ASSERT_EQUAL(trace_read_azure2019(sample, errs[i][0], &c, &m, &total, msg, sizeof msg), -1);
+        CU_ASSERT_STRING_EQUAL(msg, errs[i][1]);
+        CU_ASSERT_PTR_NULL(c);
+    }
+
+    /* Small hand-made files: two minutes only. */
+    char *path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,2\n"
+                                    "o,a,f1,http,0,3\n"
+                                    "o,a,f1,http,1,1\n", ".csv");
+    CU_ASSERT_EQUAL(trace_read_azure2019(path, "f1", &c, &m, &total, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, ":3: function 'f1' appears again (first at line 2); keep one row per "
+                            "function"));
+    unlink(path);
+    free(path);
+    path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f1,http,0,0\n", ".csv");
+    CU_ASSERT_EQUAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, ":2: the function has no invocations in any minute"));
+    unlink(path);
+    free(path);
+    path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,3\no,a,f1,http,0,0\n", ".csv");
+    CU_ASSERT_EQUAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, ":1: column 6 must be minute '2' (got '3')"));
+    unlink(path);
+    free(path);
+    path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f1,http,2,-1\n", ".csv");
+    CU_ASSERT_EQUAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, ":2: minute 2: not a whole number >= 0 ('-1')"));
+    unlink(path);
+    free(path);
+    path = testutil_temp_file("# synthetic\nHashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f1,http,2,5\n", ".csv");
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(m, 2);
+    CU_ASSERT_EQUAL(total, 7);
+    free(c);
+    unlink(path);
+    free(path);
+}
+
+static void test_azure2021(void)
+{
+    double *t = NULL;
+    size_t n = 0;
+    const char *sample = "traces/azure2021-sample.csv";
+    int rc = trace_read_azure2021(sample, "app-synthetic-b", "fn-report", &t, &n, msg, sizeof msg);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT(n >= 55 && n <= 62);
+    CU_ASSERT_DOUBLE_EQUAL(t[0], 0, 0);
+    for (size_t i = 1; i < n; i++)
+        CU_ASSERT(t[i] >= t[i - 1]);
+    /* About once a minute. */
+    CU_ASSERT(fabs((t[n - 1] - t[0]) / (double)(n - 1) - 60) < 2);
+    free(t);
+    /* fn-report is in one app only: app may be left out. */
+    CU_ASSERT_EQUAL(trace_read_azure2021(sample, NULL, "fn-report", &t, &n, msg, sizeof msg), 0);
+    free(t);
+    CU_ASSERT_EQUAL(trace_read_azure2021(sample, NULL, "fn-api", &t, &n, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, "function 'fn-api' is in more than one app ('app-synthetic-a' and "
+                            "'app-synthetic-b'); choose one with workload.app"));
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_EQUAL(trace_read_azure2021(sample, NULL, NULL, &t, &n, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, "the file holds more than one function ('app-synthetic-a/fn-api' at line 2, "
+                            "'app-synthetic-b/fn-api' at line 8)"));
+    CU_ASSERT_EQUAL(trace_read_azure2021(sample, "app-synthetic-a", "fn-report", &t, &n, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, "no function 'fn-report' in app 'app-synthetic-a'"));
+
+    /* Starts are end - duration, sorted (the file is in end order), from 0;
+     * a start before the trace's 0 is fine once shifted. */
+    char *path = testutil_temp_file("func,duration,app,end_timestamp,extra\n"
+                                    "f,0.5,a,1.0,x\n"
+                                    "f,2.0,a,1.75,y\n"
+                                    "f,0.1,a,3.0,z\n", ".csv");
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2021(path, NULL, NULL, &t, &n, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_DOUBLE_EQUAL(t[0], 0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(t[1], 0.75, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(t[2], 3.15, 1e-12);
+    free(t);
+    unlink(path);
+    free(path);
+    path = testutil_temp_file("app,func,end_timestamp,duration\na,f,1.0,abc\n", ".csv");
+    CU_ASSERT_EQUAL(trace_read_azure2021(path, NULL, NULL, &t, &n, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, ":2: duration: not a number ('abc')"));
+    unlink(path);
+    free(path);
+    path = testutil_temp_file("app,func,end_timestamp,duration\na,f,1.0\n", ".csv");
+    CU_ASSERT_EQUAL(trace_read_azure2021(path, NULL, NULL, &t, &n, msg, sizeof msg), -1);
+    CU_ASSERT(contains(msg, ":2: the row has 3 columns, the header 4 (truncated line?)"));
+    unlink(path);
+    free(path);
+}
+
+/* Per-minute counts become arrivals: even placement at the middles of
+ * equal slices; random placement sorted, inside the minute, uniform. */
+static void test_minute_placement(void)
+{
+    uint64_t counts[] = { 2, 0, 1000 };
+    struct workload_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.type = WORKLOAD_TRACE;
+    spec.trace_format = TRACE_FORMAT_AZURE2019;
+    spec.minute_counts = counts;
+    spec.n_minutes = 3;
+    spec.trace_len = 1002;
+    spec.time_scale = 0.5;
+    struct workload w;
+    double t = 0;
+    workload_init(&w, &spec, NULL);
+    CU_ASSERT(workload_next(&w, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 0.25 * 60 * 0.5, 1e-12);
+    CU_ASSERT(workload_next(&w, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 0.75 * 60 * 0.5, 1e-12);
+    CU_ASSERT(workload_next(&w, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, (2 + 0.5 / 1000) * 60 * 0.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(workload_mean_rate(&spec), 1002 / (3 * 60 * 0.5), 1e-12);
+
+    spec.within_minute = MINUTE_RANDOM;
+    gsl_rng *r = rng_stream_create(3, RNG_ARRIVALS);
+    workload_init(&w, &spec, r);
+    double pos[1000], prev = -1;
+    size_t k = 0, in_first = 0;
+    while (workload_next(&w, &t)) {
+        CU_ASSERT(t >= prev);
+        prev = t;
+        double minute = t / (60 * 0.5);
+        if (minute < 1)
+            in_first++;
+        else if (k < 1000)
+            pos[k++] = minute - 2;
+    }
+    gsl_rng_free(r);
+    CU_ASSERT_EQUAL(in_first, 2);
+    CU_ASSERT_EQUAL_FATAL(k, 1000);
+    /* KS against uniform on [0, 1): below the 1% critical value. */
+    double d = 0;
+    for (size_t i = 0; i < k; i++) {
+        CU_ASSERT(pos[i] >= 0 && pos[i] < 1);
+        double up = (double)(i + 1) / 1000 - pos[i], down = pos[i] - (double)i / 1000;
+        d = fmax(d, fmax(up, down));
+    }
+    CU_ASSERT(d < 1.63 / sqrt(1000.0));
+}
+
+/* Azure bad files of the catalogue through the CLI, plugged into a valid
+ * scenario with --set as a user would. */
+static void test_azure_catalogue(void)
+{
+    char *table = testutil_read_file("tests/bad/README.md");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    int cases = 0;
+    for (char *line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char file[256], kind[32], frag[1024], cmd[4096];
+        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", file, kind, frag) != 3)
+            continue;
+        if (strcmp(kind, "azure2019") != 0 && strcmp(kind, "azure2021") != 0)
+            continue;
+        snprintf(cmd, sizeof cmd, "%s run tests/data/scenario-minimal.json --set "
+                 "'workload={\"type\":\"trace\",\"format\":\"%s\",\"file\":\"../bad/%s\"}'", testutil_bin(),
+                 kind, file);
+        char *out = NULL, *err = NULL;
+        int rc = testutil_run(cmd, &out, &err);
+        const char *tail = strstr(frag, file);
+        tail = tail != NULL ? tail + strlen(file) : frag;
+        int ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, tail) != NULL;
+        if (!ok)
+            printf("\n    %s: exit %d, stderr: %s", cmd, rc, err);
+        CU_ASSERT(ok);
+        cases++;
+        free(out);
+        free(err);
+    }
+    CU_ASSERT(cases >= 5);
+    free(table);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "one number per line", test_plain);
@@ -211,6 +426,10 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "each error names file and line", test_errors);
     CU_add_test(s, "very long lines", test_long_lines);
     CU_add_test(s, "a large trace", test_many);
+    CU_add_test(s, "Azure 2019 per-minute counts", test_azure2019);
+    CU_add_test(s, "Azure 2021 invocations", test_azure2021);
+    CU_add_test(s, "arrivals inside a minute: even and random", test_minute_placement);
+    CU_add_test(s, "Azure bad files through the CLI", test_azure_catalogue);
 }
 
 int main(void)

@@ -1,0 +1,260 @@
+/* test_calibrate: the round trip through the real command line: simulate
+ * with known parameters, write the Lambda and client logs, calibrate, and
+ * find the known cold-start median, per-item inference time and overhead
+ * inside the confidence intervals calibrate reports. Plus its refusals:
+ * too few samples, unknown batch sizes, every catalogued bad log. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "testutil.h"
+
+/* The known parameters of tests/data/log-scenario.json. */
+#define COLD_MEDIAN_MS 800.0
+#define PER_ITEM_MS 2.0
+#define OVERHEAD_MEDIAN_MS 30.0
+#define BASE_MEAN_MS (10.0 * 1.0113135) /* lognormal median 10, sigma 0.15: 10 exp(0.15^2 / 2) */
+
+static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int run(char **out, char **err, const char *fmt, ...)
+{
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
+    return testutil_run(cmd, out, err);
+}
+
+/* Reads "<key>": [lo, hi] that follows `section` in the text. */
+static bool find_ci(const char *text, const char *section, const char *key, double *lo, double *hi)
+{
+    const char *s = strstr(text, section);
+    if (s == NULL)
+        return false;
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": [", key);
+    s = strstr(s, pat);
+    return s != NULL && sscanf(s + strlen(pat), "%lf, %lf", lo, hi) == 2;
+}
+
+static void expect_in(const char *what, double lo, double want, double hi)
+{
+    bool ok = lo <= want && want <= hi;
+    if (!ok)
+        fprintf(stderr, "\n  %s: %g not in [%g, %g]\n", what, want, lo, hi);
+    CU_ASSERT(ok);
+}
+
+static char *dir;
+
+static void make_logs(void)
+{
+    if (dir != NULL)
+        return;
+    dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    int rc = run(&out, &err, "run tests/data/log-scenario.json --lambda-log %s/l.log --client-log %s/c.csv",
+                 dir, dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  run: %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(out);
+    free(err);
+}
+
+static void test_round_trip(void)
+{
+    make_logs();
+    char *out = NULL, *err = NULL, path[1024];
+    int rc = run(&out, &err, "calibrate %s/l.log %s/c.csv -o %s/m.json", dir, dir, dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  calibrate: %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "cold_start_ms (Init Duration):"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "chosen by AIC: lognormal"));
+    free(out);
+    free(err);
+
+    /* The profile loads as a model, at the logged memory size. */
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    struct model_profile m;
+    char msg[CONFIG_MSG_MAX];
+    enum config_status st = config_load_model(path, &m, msg, sizeof msg);
+    if (st != CONFIG_OK)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(st, CONFIG_OK);
+    CU_ASSERT_DOUBLE_EQUAL(m.memory_mb, 1024, 0);
+    CU_ASSERT(m.has_base);
+    CU_ASSERT_EQUAL(m.cold_start_s.kind, DIST_LOGNORMAL);
+    model_fini(&m);
+
+    /* The known values lie in the reported 95% intervals. */
+    char *text = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    const char *notes = strstr(text, "\"notes\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(notes);
+    double lo = NAN, hi = NAN;
+    CU_ASSERT_FATAL(find_ci(notes, "\"cold_start_ms\": {\"samples\"", "median_ci95", &lo, &hi));
+    expect_in("cold-start median", lo, COLD_MEDIAN_MS, hi);
+    CU_ASSERT(hi - lo < 0.15 * COLD_MEDIAN_MS);  /* a few hundred cold starts: a tight interval */
+    CU_ASSERT_FATAL(find_ci(notes, "\"inference_ms\": {\"samples\"", "per_item_ms_ci95", &lo, &hi));
+    expect_in("per-item inference", lo, PER_ITEM_MS, hi);
+    CU_ASSERT(hi - lo < 0.2 * PER_ITEM_MS);
+    CU_ASSERT_FATAL(find_ci(notes, "\"inference_ms\": {\"samples\"", "base_ms_ci95", &lo, &hi));
+    expect_in("base inference mean", lo, BASE_MEAN_MS, hi);
+    CU_ASSERT_FATAL(find_ci(notes, "\"overhead_ms\": {\"samples\"", "median_ci95", &lo, &hi));
+    expect_in("overhead median", lo, OVERHEAD_MEDIAN_MS, hi);
+    /* Sources say how many samples each number came from. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"cold_start_ms\": \"calibrated: lognormal maximum-likelihood fit to "));
+    free(text);
+
+    /* The file exists now: no overwrite without --force. */
+    rc = run(&out, &err, "calibrate %s/l.log -o %s/m.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exists"));
+    free(out);
+    free(err);
+}
+
+/* Batch sizes joined from the client log when the function logged none;
+ * without either, a clear refusal (or --batch-size). */
+static void test_batch_sizes(void)
+{
+    make_logs();
+    char *out = NULL, *err = NULL;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "grep -v batch_size= %s/l.log > %s/plain.log", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+    int rc = run(&out, &err, "calibrate %s/plain.log %s/c.csv -o %s/j.json", dir, dir, dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", err);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Duration = "));
+    free(out);
+    free(err);
+
+    rc = run(&out, &err, "calibrate %s/plain.log -o %s/k.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "batch size unknown for all 1007 invocations (first at "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "plain.log:3): log a line batch_size=N"));
+    CU_ASSERT_STRING_EQUAL(out, "");
+    free(out);
+    free(err);
+
+    /* --batch-size says it: one size, so a table entry; no client log, no overhead. */
+    rc = run(&out, &err, "calibrate %s/plain.log -o %s/k.json --batch-size 4", dir, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "not measured (no client log): written as 0"));
+    free(out);
+    free(err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/k.json", dir);
+    char *text = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text, "\"by_batch_size\": {\"4\": ") : NULL);
+    free(text);
+}
+
+static void test_refusals(void)
+{
+    make_logs();
+    char *out = NULL, *err = NULL;
+    int rc = run(&out, &err, "calibrate %s/l.log -o %s/x.json --min-samples 5000", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "too few cold starts: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "need at least 5000 (--min-samples)"));
+    free(out);
+    free(err);
+
+    rc = run(&out, &err, "calibrate %s/c.csv -o %s/x.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no Lambda log among the inputs"));
+    free(out);
+    free(err);
+
+    rc = run(&out, &err, "calibrate %s/l.log -o %s/x.json --memory-mb 2048", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--memory-mb 2048: no invocation has that Memory Size (the logs have "
+                                       "1024 MB"));
+    free(out);
+    free(err);
+
+    rc = run(&out, &err, "calibrate %s/l.log", dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing -o MODEL.json"));
+    free(out);
+    free(err);
+    rc = run(&out, &err, "calibrate -o x.json");
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing LOG files"));
+    free(out);
+    free(err);
+    rc = run(&out, &err, "calibrate %s/l.log -o %s/x.json --min-samples two", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    free(out);
+    free(err);
+    rc = run(&out, &err, "calibrate --help");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: lambdasim calibrate"));
+    free(out);
+    free(err);
+}
+
+/* Every bad log of the catalogue (tests/bad/README.md, kinds lambda-log
+ * and client-log) through calibrate: exit 2, one line naming the file. */
+static void test_bad_logs(void)
+{
+    char *table = testutil_read_file("tests/bad/README.md");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    int cases = 0;
+    for (char *line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char file[256], kind[32], frag[1024];
+        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", file, kind, frag) != 3)
+            continue;
+        if (strcmp(kind, "lambda-log") != 0 && strcmp(kind, "client-log") != 0)
+            continue;
+        char *out = NULL, *err = NULL;
+        int rc = run(&out, &err, "calibrate tests/bad/%s -o /nonexistent/never.json", file);
+        bool ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, frag) != NULL
+                  && strchr(err, '\n') == err + strlen(err) - 1;
+        if (!ok)
+            printf("\n    %s: exit %d, stderr: %s", file, rc, err);
+        CU_ASSERT(ok);
+        cases++;
+        free(out);
+        free(err);
+    }
+    printf("\n    %d catalogued bad logs checked", cases);
+    CU_ASSERT(cases >= 15);
+    free(table);
+}
+
+static void cleanup(void)
+{
+    if (dir == NULL)
+        return;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+    dir = NULL;
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "round trip: known parameters inside the reported intervals", test_round_trip);
+    CU_add_test(s, "batch sizes from the client log, or refused", test_batch_sizes);
+    CU_add_test(s, "too few samples and usage errors", test_refusals);
+    CU_add_test(s, "catalogued bad logs through the CLI", test_bad_logs);
+    CU_add_test(s, "clean up", cleanup);
+}
+
+int main(void)
+{
+    return testutil_main("calibrate", add_tests);
+}

@@ -1,0 +1,414 @@
+/* test_lambdalog: the Lambda log and client log readers: AWS's verbatim
+ * examples (lambda-facts.md section 6), START/END/batch_size attribution,
+ * JSON records, and one test per error with its file:line message. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lambdalog.h"
+#include "testutil.h"
+
+static char msg[1024];
+
+static int contains(const char *s, const char *frag)
+{
+    return s != NULL && strstr(s, frag) != NULL;
+}
+
+#define ASSERT_MSG(frag)                                                        \
+    do {                                                                        \
+        if (!contains(msg, (frag)))                                             \
+            fprintf(stderr, "\n  expected '%s' in: %s\n", (frag), msg);        \
+        CU_ASSERT(contains(msg, (frag)));                                       \
+    } while (0)
+
+/* Reads content as a Lambda log into *log; returns lambdalog_read's result. */
+static int read_log(const char *content, struct lambdalog *log, char **path_out)
+{
+    char *path = testutil_temp_file(content, ".log");
+    lambdalog_init(log);
+    int rc = lambdalog_read(log, path, msg, sizeof msg);
+    unlink(path);
+    if (path_out != NULL)
+        *path_out = path;
+    else
+        free(path);
+    return rc;
+}
+
+/* Expects reading content to fail with "<path><rest>". */
+static void expect_log_error(const char *content, const char *rest)
+{
+    struct lambdalog log;
+    char *path = NULL;
+    CU_ASSERT_EQUAL(read_log(content, &log, &path), -1);
+    CU_ASSERT_EQUAL(log.n, 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s", path, rest);
+    if (strcmp(msg, want) != 0)
+        fprintf(stderr, "\n  want: %s\n  got:  %s\n", want, msg);
+    CU_ASSERT_STRING_EQUAL(msg, want);
+    CU_ASSERT(strchr(msg, '\n') == NULL);
+    lambdalog_fini(&log);
+    free(path);
+}
+
+/* The three verbatim REPORT forms of lambda-facts.md section 6.1. */
+static void test_report_verbatim(void)
+{
+    struct lambdalog_invocation v;
+    /* Raw CloudWatch message: tabs, a stray space after Billed Duration, a trailing tab. */
+    const char *raw = "REPORT RequestId: 4ce9340a-b765-490f-ad8a-02ab3415e2bf\tDuration: 26.73 ms\t"
+                      "Billed Duration: 27 ms \tMemory Size: 128 MB\tMax Memory Used: 75 MB\t";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(raw, strlen(raw), &v, msg, sizeof msg), 0);
+    CU_ASSERT_STRING_EQUAL(v.request_id, "4ce9340a-b765-490f-ad8a-02ab3415e2bf");
+    CU_ASSERT_DOUBLE_EQUAL(v.duration_ms, 26.73, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(v.billed_ms, 27, 1e-12);
+    CU_ASSERT_EQUAL(v.memory_mb, 128);
+    CU_ASSERT_EQUAL(v.max_memory_mb, 75);
+    CU_ASSERT(isnan(v.init_ms));
+
+    /* Console form: spaces, two between some fields, Init Duration last. */
+    const char *console = "REPORT RequestId: 8f507cfc-xmpl-4697-b07a-ac58fc914c95  Duration: 15.74 ms  "
+                          "Billed Duration: 16 ms Memory Size: 128 MB Max Memory Used: 56 MB  "
+                          "Init Duration: 130.49 ms";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(console, strlen(console), &v, msg, sizeof msg), 0);
+    CU_ASSERT_STRING_EQUAL(v.request_id, "8f507cfc-xmpl-4697-b07a-ac58fc914c95");
+    CU_ASSERT_DOUBLE_EQUAL(v.duration_ms, 15.74, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(v.init_ms, 130.49, 1e-12);
+    CU_ASSERT_EQUAL(v.max_memory_mb, 56);
+
+    /* A container/custom runtime: Billed > Duration because init is billed. */
+    const char *deno = "REPORT RequestId: 89ba7dfa-72d1-4ad7-9dac-2214d1698697 Duration: 4.42 ms Billed "
+                       "Duration: 338 ms Memory Size: 1152 MB Max Memory Used: 75 MB Init Duration: 333.05 ms";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(deno, strlen(deno), &v, msg, sizeof msg), 0);
+    CU_ASSERT_DOUBLE_EQUAL(v.billed_ms, 338, 1e-12);
+    CU_ASSERT_EQUAL(v.memory_mb, 1152);
+    CU_ASSERT_DOUBLE_EQUAL(v.init_ms, 333.05, 1e-12);
+
+    /* A timestamp and log stream in front (aws logs tail), and a Status field. */
+    const char *tail = "2024-05-01T10:00:00.123000+00:00 2024/05/01/[7]0123abcd REPORT RequestId: r1\t"
+                       "Duration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 1024 MB\tMax Memory "
+                       "Used: 90 MB\tStatus: timeout";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(tail, strlen(tail), &v, msg, sizeof msg), 0);
+    CU_ASSERT(v.timed_out);
+    CU_ASSERT_STRING_EQUAL(v.request_id, "r1");
+}
+
+static void test_report_errors(void)
+{
+    struct lambdalog_invocation v;
+    static const struct {
+        const char *line, *why;
+    } cases[] = {
+        { "REPORT RequestId: a\tDuration: 12.3x ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory "
+          "Used: 1 MB", "Duration: not a number ('12.3x ms')" },
+        { "REPORT RequestId: a\tDuration: 12.3 s\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory "
+          "Used: 1 MB", "Duration: unit must be 'ms' (got 's')" },
+        { "REPORT RequestId: a\tDuration: 12.3 ms\tBilled Duration: 13 ms\tMemory Size: 0.125 GB\tMax "
+          "Memory Used: 1 MB", "Memory Size: unit must be 'MB' (got 'GB')" },
+        { "REPORT RequestId: a\tDuration: 12.3 ms\tBilled Duration: 13 ms\tMemory Size: 128.5 MB\tMax "
+          "Memory Used: 1 MB", "Memory Size: must be a whole number of MB (got 128.5)" },
+        { "REPORT RequestId: a\tDuration: -1 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory "
+          "Used: 1 MB", "Duration: must be >= 0 (got -1)" },
+        { "REPORT RequestId: a\tDuration: 12.3 ms\tBilled Dura", "truncated line: ends in 'Billed Dura' "
+          "(expected 'Billed Duration: ...')" },
+        { "REPORT RequestId: a\tDuration: 12.3", "Duration: no unit after 12.3 (truncated line? expected "
+          "'ms')" },
+        { "REPORT RequestId: a\tDuration:", "Duration: no value (truncated line?)" },
+        { "REPORT RequestId: a\tDuration: 12.3 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB",
+          "no 'Max Memory Used' field (truncated line?)" },
+        { "REPORT RequestId: a\tDuration: 1 ms\tDuration: 2 ms", "Duration: appears twice" },
+        { "REPORT RequestId: a\tDuration: 1 ms\tCPU Time: 2 ms", "unexpected text 'CPU Time: 2 ms'" },
+        { "REPORT RequestId: a\tDuration: inf ms", "Duration: not a number ('inf ms')" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&v, 0, sizeof v);
+        CU_ASSERT_EQUAL(lambdalog_parse_report(cases[i].line, strlen(cases[i].line), &v, msg, sizeof msg), -1);
+        ASSERT_MSG(cases[i].why);
+    }
+}
+
+/* START / function output / END / REPORT groups: batch sizes, pings, versions. */
+static void test_text_log(void)
+{
+    const char *content =
+        "START RequestId: r1 Version: $LATEST\n"
+        "[INFO]\t2024-05-01T10:00:00.000Z\tr1\tbatch_size=4\n"
+        "END RequestId: r1\n"
+        "REPORT RequestId: r1\tDuration: 18.00 ms\tBilled Duration: 2518 ms \tMemory Size: 1024 MB\t"
+        "Max Memory Used: 180 MB\tInit Duration: 2500.00 ms\t\n"
+        "XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1\tSegmentId: 07f5xmpl2d1f6f85\tSampled: true\n"
+        "\n"
+        "START RequestId: r2 Version: $LATEST\n"
+        "START RequestId: r3 Version: $LATEST\n"
+        /* Interleaved streams: a line naming r2 goes to r2, not to the latest START. */
+        "r2 batch_size=2\n"
+        "batch_size=1\n"
+        "END RequestId: r3\n"
+        "END RequestId: r2\n"
+        "REPORT RequestId: r3\tDuration: 12.00 ms\tBilled Duration: 12 ms \tMemory Size: 1024 MB\tMax Memory Used: 180 MB\t\n"
+        "REPORT RequestId: r2\tDuration: 14.00 ms\tBilled Duration: 14 ms \tMemory Size: 1024 MB\tMax Memory Used: 180 MB\t\n"
+        "START RequestId: p0 Version: $LATEST\n"
+        "WarmUp - Lambda is warm!\n"
+        "END RequestId: p0\n"
+        "REPORT RequestId: p0\tDuration: 1.00 ms\tBilled Duration: 1 ms \tMemory Size: 1024 MB\tMax Memory Used: 180 MB\t\n"
+        "REPORT RequestId: r4\tDuration: 11.00 ms\tBilled Duration: 11 ms \tMemory Size: 1024 MB\tMax Memory Used: 180 MB\t\n"
+        "START RequestId: r5 Version: $LATEST\n"
+        "2024-05-01T10:01:00.000Z r5 Task timed out after 3.00 seconds\n"
+        "END RequestId: r5\n"
+        "REPORT RequestId: r5\tDuration: 3000.00 ms\tBilled Duration: 3000 ms \tMemory Size: 1024 MB\tMax Memory Used: 180 MB\t\n";
+    struct lambdalog log;
+    char *path = NULL;
+    int rc = read_log(content, &log, &path);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 6);
+    const struct lambdalog_invocation *v = log.inv;
+    CU_ASSERT_STRING_EQUAL(v[0].request_id, "r1");
+    CU_ASSERT_EQUAL(v[0].batch_size, 4);
+    CU_ASSERT_DOUBLE_EQUAL(v[0].init_ms, 2500, 1e-9);
+    CU_ASSERT_STRING_EQUAL(v[0].version, "$LATEST");
+    CU_ASSERT_EQUAL(v[0].line, 4);
+    CU_ASSERT_STRING_EQUAL(v[0].file, path);
+    CU_ASSERT_STRING_EQUAL(v[1].request_id, "r3");
+    CU_ASSERT_EQUAL(v[1].batch_size, 1);
+    CU_ASSERT_STRING_EQUAL(v[2].request_id, "r2");
+    CU_ASSERT_EQUAL(v[2].batch_size, 2);
+    CU_ASSERT_EQUAL(v[3].batch_size, 0);    /* the warm-up marker */
+    CU_ASSERT_EQUAL(v[4].batch_size, -1);   /* no START, no batch line */
+    CU_ASSERT_STRING_EQUAL(v[4].version, "");
+    CU_ASSERT(v[5].timed_out);
+    CU_ASSERT(!v[0].timed_out);
+    CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), 0);
+    lambdalog_fini(&log);
+    free(path);
+}
+
+/* The documented platform.report record, verbatim with its trailing comma,
+ * pretty-printed over several lines; one-line records; function output. */
+static void test_json_records(void)
+{
+    const char *content =
+        "{\n"
+        "    \"time\": \"2022-10-12T00:01:15.000Z\",\n"
+        "    \"type\": \"platform.report\",\n"
+        "    \"record\": {\n"
+        "        \"metrics\": {\n"
+        "            \"billedDurationMs\": 694,\n"
+        "            \"durationMs\": 693.92,\n"
+        "            \"initDurationMs\": 397.68,\n"
+        "            \"maxMemoryUsedMB\": 84,\n"
+        "            \"memorySizeMB\": 128\n"
+        "        },\n"
+        "        \"requestId\": \"6d68ca91-49c9-448d-89b8-7ca3e6dc66aa\",\n"
+        "    }\n"
+        "}\n"
+        "{\"time\": \"2022-10-12T00:01:16.000Z\", \"type\": \"platform.start\", \"record\": "
+        "{\"requestId\": \"r2\", \"version\": \"$LATEST\"}}\n"
+        "{\"timestamp\": \"2022-10-12T00:01:16.001Z\", \"level\": \"INFO\", \"requestId\": \"r2\", "
+        "\"message\": \"batch_size=3\"}\n"
+        "{\"time\": \"2022-10-12T00:01:16.010Z\", \"type\": \"platform.runtimeDone\", \"record\": "
+        "{\"requestId\": \"r2\", \"status\": \"success\"}}\n"
+        "{\"time\": \"2022-10-12T00:01:16.020Z\", \"type\": \"platform.report\", \"record\": {\"requestId\": "
+        "\"r2\", \"status\": \"success\", \"metrics\": {\"durationMs\": 9.5, \"billedDurationMs\": 10, "
+        "\"memorySizeMB\": 128, \"maxMemoryUsedMB\": 84}}}\n";
+    struct lambdalog log;
+    int rc = read_log(content, &log, NULL);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_STRING_EQUAL(log.inv[0].request_id, "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa");
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].duration_ms, 693.92, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].init_ms, 397.68, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].billed_ms, 694, 1e-9);
+    CU_ASSERT_EQUAL(log.inv[0].memory_mb, 128);
+    CU_ASSERT_EQUAL(log.inv[0].line, 1);
+    CU_ASSERT_EQUAL(log.inv[1].batch_size, 3);
+    CU_ASSERT_STRING_EQUAL(log.inv[1].version, "$LATEST");
+    CU_ASSERT(isnan(log.inv[1].init_ms));
+    lambdalog_fini(&log);
+}
+
+static void test_log_errors(void)
+{
+    const char *report = "REPORT RequestId: a\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"
+                         "Max Memory Used: 1 MB\n";
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%sREPORT RequestId: b\tDuration: 1.5x ms\n", report);
+    expect_log_error(buf, ":2: Duration: not a number ('1.5x ms')");
+    expect_log_error("", ": no REPORT lines or platform.report records");
+    expect_log_error("START RequestId: a Version: $LATEST\nhello\n", ": no REPORT lines or platform.report "
+                     "records");
+    expect_log_error("START RequestId:\n", ":1: START: no RequestId (truncated line?)");
+    snprintf(buf, sizeof buf, "%s{\"type\": \"platform.report\",\n \"record\": {\"requestId\": \"x\"", report);
+    expect_log_error(buf, ":2: truncated JSON record (no closing '}' before the end of the file)");
+    expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": \"x\", \"metrics\": "
+                     "{\"durationMs\": 1}}}\n",
+                     ":1: platform.report: record.metrics.billedDurationMs: required field is missing "
+                     "(truncated record?)");
+    expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": 5}}\n",
+                     ":1: platform.report: record.requestId: must be a string (got number)");
+    expect_log_error("{\"type\": \"platform.report\",\n \"record\": {\"a\": tru}}\n",
+                     ":2: malformed JSON record near 'tru}}'");
+    expect_log_error("START RequestId: a Version: 1\nbatch_size=2\nbatch_size=3\n",
+                     ":3: batch_size: 3, but line 2 gave 2 for the same invocation");
+    expect_log_error("START RequestId: a Version: 1\nbatch_size=two\n",
+                     ":2: batch_size: not a whole number ('two')");
+
+    struct lambdalog log;
+    lambdalog_init(&log);
+    CU_ASSERT_EQUAL(lambdalog_read(&log, "tests/data/no-such.log", msg, sizeof msg), -1);
+    CU_ASSERT_STRING_EQUAL(msg, "tests/data/no-such.log: cannot read: No such file or directory");
+    lambdalog_fini(&log);
+}
+
+/* Mixed memory sizes, mixed versions and a RequestId seen twice are
+ * refused across files, with counts and the first line of each. */
+static void test_check(void)
+{
+    struct lambdalog log;
+    lambdalog_init(&log);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_read(&log, "tests/bad/log-mixed-memory.log", msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), -1);
+    CU_ASSERT_STRING_EQUAL(msg, "mixed memory sizes: 2 invocations at 1024 MB (first at "
+                                "tests/bad/log-mixed-memory.log:1) and 1 at 2048 MB (first at "
+                                "tests/bad/log-mixed-memory.log:3); give the logs of one configuration, "
+                                "or choose one with --memory-mb");
+    CU_ASSERT_EQUAL(lambdalog_keep_memory(&log, 2048), 1);
+    CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), 0);
+    lambdalog_fini(&log);
+
+    lambdalog_init(&log);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_read(&log, "tests/bad/log-mixed-functions.log", msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), -1);
+    ASSERT_MSG("mixed functions: 2 invocations of version '$LATEST' (first at "
+               "tests/bad/log-mixed-functions.log:3) and 1 of version '3' (first at "
+               "tests/bad/log-mixed-functions.log:6)");
+    lambdalog_fini(&log);
+
+    /* The same file twice: every RequestId repeats. */
+    lambdalog_init(&log);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_read(&log, "tests/bad/log-mixed-memory.log", msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_read(&log, "tests/bad/log-mixed-memory.log", msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(log.n, 6);
+    lambdalog_keep_memory(&log, 1024);
+    CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), -1);
+    ASSERT_MSG("RequestId a1 was already reported at tests/bad/log-mixed-memory.log:1 (the same log given "
+               "twice?)");
+    lambdalog_fini(&log);
+}
+
+static int read_client(const char *content, struct lambdalog_client *c, char **path_out)
+{
+    char *path = testutil_temp_file(content, ".csv");
+    lambdalog_client_init(c);
+    int rc = lambdalog_client_read(c, path, msg, sizeof msg);
+    CU_ASSERT_EQUAL(lambdalog_is_client_log(path), strstr(content, "send_s") != NULL);
+    unlink(path);
+    if (path_out != NULL)
+        *path_out = path;
+    else
+        free(path);
+    return rc;
+}
+
+static void test_client_log(void)
+{
+    struct lambdalog_client c;
+    const char *content = "# measured 2024-05-01\n"
+                          "latency_ms,send_s,extra,status,request_id,batch_id,batch_size,invoke_ms,cold\n"
+                          "120.5,0.25,x,ok,r1,0,2,100.25,1\n"
+                          "\n"
+                          "118.0,\"0.5\",y,,r1,0,2,100.25,true\n"
+                          ",0.75,z,throttled,,1,1,,\n";
+    int rc = read_client(content, &c, NULL);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 3);
+    CU_ASSERT(c.has_cold && c.has_batch_size && c.has_request_id && c.has_invoke);
+    CU_ASSERT_DOUBLE_EQUAL(c.req[0].send_s, 0.25, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(c.req[0].latency_ms, 120.5, 1e-12);
+    CU_ASSERT(c.req[0].ok && c.req[1].ok && !c.req[2].ok);
+    CU_ASSERT_STRING_EQUAL(c.req[0].request_id, "r1");
+    CU_ASSERT_EQUAL(c.req[0].batch_id, 0);
+    CU_ASSERT_EQUAL(c.req[1].batch_size, 2);
+    CU_ASSERT_DOUBLE_EQUAL(c.req[1].invoke_ms, 100.25, 1e-12);
+    CU_ASSERT_EQUAL(c.req[1].cold, 1);
+    CU_ASSERT_EQUAL(c.req[2].cold, -1);
+    CU_ASSERT(isnan(c.req[2].invoke_ms));
+    CU_ASSERT_EQUAL(c.req[2].line, 6);
+    lambdalog_client_fini(&c);
+
+    /* The two required columns alone. */
+    CU_ASSERT_EQUAL_FATAL(read_client("send_s,latency_ms\n1,2\n", &c, NULL), 0);
+    CU_ASSERT(!c.has_cold && !c.has_batch_size && !c.has_request_id);
+    CU_ASSERT_EQUAL(c.req[0].batch_size, 0);
+    CU_ASSERT_EQUAL(c.req[0].batch_id, -1);
+    lambdalog_client_fini(&c);
+}
+
+static void expect_client_error(const char *content, const char *rest)
+{
+    struct lambdalog_client c;
+    char *path = NULL;
+    CU_ASSERT_EQUAL(read_client(content, &c, &path), -1);
+    CU_ASSERT_EQUAL(c.n, 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s", path, rest);
+    if (strcmp(msg, want) != 0)
+        fprintf(stderr, "\n  want: %s\n  got:  %s\n", want, msg);
+    CU_ASSERT_STRING_EQUAL(msg, want);
+    lambdalog_client_fini(&c);
+    free(path);
+}
+
+static void test_client_errors(void)
+{
+    expect_client_error("send_s,latency\n1,2\n", ":1: unknown column 'latency' (did you mean 'latency_ms'?)");
+    expect_client_error("send_s,latency_ms,batchsize\n1,2,3\n",
+                        ":1: unknown column 'batchsize' (did you mean 'batch_size'?)");
+    expect_client_error("send_s,rtt\n1,2\n", ":1: no column 'latency_ms' in the header (a client log needs "
+                        "send_s and latency_ms)");
+    expect_client_error("send_s,latency_ms,send_s\n1,2,3\n", ":1: column 'send_s' appears twice");
+    expect_client_error("send_s,latency_ms\n1,2\n1.5s,3\n", ":3: send_s: not a number ('1.5s')");
+    expect_client_error("send_s,latency_ms\n1,-2\n", ":2: latency_ms: must be >= 0 (got -2)");
+    expect_client_error("send_s,latency_ms\n1,1e999\n", ":2: latency_ms: not a finite number ('1e999')");
+    expect_client_error("send_s,latency_ms\n,2\n", ":2: send_s: missing");
+    expect_client_error("send_s,latency_ms,status\n1,,ok\n", ":2: latency_ms: missing for a request with "
+                        "status ok");
+    expect_client_error("send_s,latency_ms,status\n1,2,ok\n2,3\n", ":3: the row has 2 columns, the header 3 "
+                        "(truncated line?)");
+    expect_client_error("send_s,latency_ms,batch_size\n1,2,0\n", ":2: batch_size: must be a whole number "
+                        ">= 1 (got 0)");
+    expect_client_error("send_s,latency_ms,batch_id\n1,2,1.5\n", ":2: batch_id: must be a whole number "
+                        "(got 1.5)");
+    expect_client_error("send_s,latency_ms,cold\n1,2,yes\n", ":2: cold: must be 0 or 1 (got 'yes')");
+    expect_client_error("send_s,latency_ms\n", ": no requests (only a header)");
+    expect_client_error("# nothing\n\n", ": empty (a client log starts with a header: send_s,latency_ms,...)");
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "REPORT lines as AWS prints them", test_report_verbatim);
+    CU_add_test(s, "REPORT errors: numbers, units, truncation", test_report_errors);
+    CU_add_test(s, "text log: START/END, batch_size, pings, timeouts", test_text_log);
+    CU_add_test(s, "JSON platform records (trailing comma accepted)", test_json_records);
+    CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
+    CU_add_test(s, "mixed memory sizes, functions, duplicates", test_check);
+    CU_add_test(s, "client log columns", test_client_log);
+    CU_add_test(s, "client log errors", test_client_errors);
+}
+
+int main(void)
+{
+    return testutil_main("lambdalog", add_tests);
+}
