@@ -5,6 +5,7 @@
 #ifndef LAMBDASIM_ENGINE_H
 #define LAMBDASIM_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "scenario.h"
@@ -22,7 +23,7 @@ enum request_status {
  * with ENGINE_OVERLOAD instead of exhausting memory. */
 #define ENGINE_MAX_OUTSTANDING 2000000u
 
-enum engine_status { ENGINE_OK = 0, ENGINE_OVERLOAD };
+enum engine_status { ENGINE_OK = 0, ENGINE_OVERLOAD, ENGINE_INTERRUPTED };
 
 enum batch_reason { BATCH_BY_THRESHOLD = 0, BATCH_BY_TIMEOUT, BATCH_BY_SIZE };
 
@@ -100,6 +101,9 @@ struct engine_hooks {
     /* Called for every event above, in simulated-time order (borrowed). */
     void (*on_event)(void *ctx, const struct engine_event *ev);
     void *ctx;
+    /* When set, polled every few thousand events: a non-zero value (set by
+     * a signal handler, say) stops the run with ENGINE_INTERRUPTED. */
+    const volatile sig_atomic_t *stop;
 };
 
 const char *engine_event_kind_name(enum engine_event_kind k);
@@ -147,9 +151,11 @@ struct engine_result {
 };
 
 /* Runs the scenario with the given seed. The scenario is borrowed and not
- * modified. hooks may be NULL. Returns ENGINE_OK, or ENGINE_OVERLOAD when
- * more than ENGINE_MAX_OUTSTANDING requests were in the system at once
- * (then the run stopped there and *out describes only that part). */
+ * modified. hooks may be NULL. Returns ENGINE_OK; ENGINE_OVERLOAD when
+ * more than ENGINE_MAX_OUTSTANDING requests were in the system at once;
+ * ENGINE_INTERRUPTED when hooks->stop was raised. In the last two cases the
+ * run stopped there and *out describes only the part simulated (requests
+ * still in flight are neither completed nor failed). */
 enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
                               struct engine_result *out);
 

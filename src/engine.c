@@ -720,6 +720,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
                               struct engine_result *out)
 {
     enum engine_status status = ENGINE_OK;
+    const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
     struct engine e;
     engine_setup(&e, sc, seed, hooks, out);
     schedule_next_arrival(&e);
@@ -748,6 +749,10 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
         }
         if (e.outstanding > ENGINE_MAX_OUTSTANDING) {
             status = ENGINE_OVERLOAD;
+            break;
+        }
+        if (stop != NULL && (out->events & 4095) == 0 && *stop) {
+            status = ENGINE_INTERRUPTED;
             break;
         }
     }

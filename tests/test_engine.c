@@ -590,8 +590,28 @@ static void test_overload_guard(void)
     fixture_free(&sc, &log);
 }
 
+/* A raised stop flag ends the run early with ENGINE_INTERRUPTED. */
+static void test_stop_flag(void)
+{
+    const double none[] = { 0 };
+    struct scenario sc;
+    fixture_scenario(&sc, none, 0, 0.0, 0.5);
+    fixture_poisson(&sc, 10.0, 100000);
+    static volatile sig_atomic_t stop = 1;
+    struct engine_hooks hooks = { .stop = &stop };
+    struct engine_result res;
+    CU_ASSERT_EQUAL(engine_run(&sc, 1, &hooks, &res), ENGINE_INTERRUPTED);
+    CU_ASSERT(res.requests.arrived < 100000);
+    stop = 0;
+    CU_ASSERT_EQUAL(engine_run(&sc, 1, &hooks, &res), ENGINE_OK);
+    CU_ASSERT_EQUAL(res.requests.arrived, 100000);
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "stop flag interrupts", test_stop_flag);
     CU_add_test(s, "client max_queue rejects", test_client_max_queue);
     CU_add_test(s, "overload guard", test_overload_guard);
     CU_add_test(s, "latency from dispatch", test_latency_from_dispatch);
