@@ -1,15 +1,14 @@
 /* cli_validate: `lambdasim validate`, replay a client log's arrival times
  * through a scenario and compare predicted with observed metrics. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_statistics_double.h>
 #include "cli.h"
@@ -17,13 +16,12 @@
 #include "engine.h"
 #include "fit.h"
 #include "lambdalog.h"
-#include "outfile.h"
+#include "plot.h"
 #include "rng.h"
 #include "version.h"
 #include "xalloc.h"
 
 #define LEVEL 0.95
-#define PLOT_POINTS 2000    /* CDF points per curve in --plot */
 
 const char cli_validate_usage[] =
     "Usage: lambdasim validate SCENARIO.json --observed CLIENT_LOG.csv [OPTIONS]\n"
@@ -44,7 +42,7 @@ const char cli_validate_usage[] =
     "                        a metric may have (default 0.1)\n"
     "  --seed N              master seed (default: the scenario's \"seed\", else 1)\n"
     "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
-    "  --plot FILE.png       draw both latency CDFs with gnuplot\n"
+    "  --plot FILE.png       draw both latency CDFs (gnuplot, the scripts in plots/)\n"
     "  --force               replace the --plot file if it exists\n"
     "  --json                print one JSON object instead of the table\n"
     "  -h, --help            show this help\n"
@@ -91,92 +89,94 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- --plot ------------------------------------------------------------------- */
 
-static void write_cdf(FILE *f, const double *s, size_t n)
+/* The gnuplot scripts (plots/): $LAMBDASIM_PLOTS_DIR, else plots/ of the
+ * source tree the binary was built in, else the installed copy; the same
+ * search as `lambdasim plot`. */
+static bool find_scripts(char *dir, size_t len)
 {
-    size_t step = n > PLOT_POINTS ? n / PLOT_POINTS : 1;
-    for (size_t i = 0; i < n; i += step)
-        fprintf(f, "%.6g %.6g\n", s[i], (double)(i + 1) / (double)n);
-    fprintf(f, "%.6g 1\n", s[n - 1]);
+    const char *env = getenv("LAMBDASIM_PLOTS_DIR");
+    if (env != NULL && env[0] != '\0') {
+        snprintf(dir, len, "%s", env);
+        return true;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return false;
+    *slash = '\0';
+    static const char *const rel[] = { "/../plots", "/../../plots", "/../share/lambdasim/plots" };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        char path[PATH_MAX + 64];
+        snprintf(dir, len, "%s%s", exe, rel[i]);
+        snprintf(path, sizeof path, "%s/common.gp", dir);
+        if (access(path, R_OK) == 0)
+            return true;
+    }
+    return false;
 }
 
-/* Runs gnuplot (no shell) on a script drawing both CDFs into the plot
- * file, written whole or not at all. Returns 0, or -1 with a message. */
+/* A minimal requests CSV (the columns `lambdasim plot cdf` reads) holding
+ * the completed latencies, so the CDF is drawn by the shared plot module. */
+static bool write_series(const char *path, const double *v, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return false;
+    fputs("latency_ms,status,arrival_s,dispatch_s,end_s\n", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%.17g,ok,0,0,%.17g\n", v[i], v[i] / 1000.0);
+    return fclose(f) == 0;
+}
+
+/* Both latency CDFs in one PNG through plot_render (plot.h): gnuplot run
+ * without a shell, the PNG written whole or not at all. Returns 0, or -1
+ * with a message. */
 static int plot(const char *path, bool force, const double *obs, size_t no, const double *pred,
-                size_t np, unsigned replications, char *msg, size_t len)
+                size_t np, char *msg, size_t len)
 {
     char dir[] = "/tmp/lambdasim-validate-XXXXXX";
-    char obs_path[64], pred_path[64], script_path[64];
-    struct outfile of;
-    memset(&of, 0, sizeof of);
+    char obs_path[64], pred_path[64], scripts[PATH_MAX];
     int rc = -1;
-    if (strchr(path, '\'') != NULL || strchr(path, '\n') != NULL) {
-        snprintf(msg, len, "--plot %s: the file name must not contain quotes or newlines", path);
+    if (!find_scripts(scripts, sizeof scripts)) {
+        snprintf(msg, len, "--plot: cannot find the gnuplot scripts (plots/common.gp); set "
+                 "LAMBDASIM_PLOTS_DIR to their directory");
         return -1;
     }
-    if (outfile_open(&of, path, force, msg, len) != 0)
-        return -1;
     if (mkdtemp(dir) == NULL) {
         snprintf(msg, len, "--plot: cannot make a temporary directory: %s", strerror(errno));
-        outfile_abort(&of);
         return -1;
     }
-    snprintf(obs_path, sizeof obs_path, "%s/observed.dat", dir);
-    snprintf(pred_path, sizeof pred_path, "%s/predicted.dat", dir);
-    snprintf(script_path, sizeof script_path, "%s/cdf.gp", dir);
-    FILE *fo = fopen(obs_path, "w"), *fp = fopen(pred_path, "w"), *fs = fopen(script_path, "w");
-    if (fo != NULL)
-        write_cdf(fo, obs, no);
-    if (fp != NULL)
-        write_cdf(fp, pred, np);
-    if (fs != NULL)
-        fprintf(fs,
-                "set terminal png size 900,600\n"
-                "set output '%s'\n"
-                "set title 'Latency CDF: observed vs predicted'\n"
-                "set xlabel 'latency (ms)'\n"
-                "set ylabel 'fraction of requests'\n"
-                "set key bottom right\n"
-                "set grid\n"
-                "plot '%s' using 1:2 with steps lw 2 title 'observed (%zu requests)', "
-                "'%s' using 1:2 with steps lw 2 title 'predicted (%u replications)'\n",
-                of.tmp_path, obs_path, no, pred_path, replications);
-    bool ok = fo != NULL && fp != NULL && fs != NULL;
-    ok &= (fo == NULL || fclose(fo) == 0) & (fp == NULL || fclose(fp) == 0) & (fs == NULL || fclose(fs) == 0);
-    if (!ok) {
+    snprintf(obs_path, sizeof obs_path, "%s/observed.csv", dir);
+    snprintf(pred_path, sizeof pred_path, "%s/predicted.csv", dir);
+    if (!write_series(obs_path, obs, no) || !write_series(pred_path, pred, np)) {
         snprintf(msg, len, "--plot: cannot write the plot data in %s", dir);
         goto out;
     }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(msg, len, "--plot: fork failed: %s", strerror(errno));
+    const char *const inputs[] = { obs_path, pred_path };
+    const char *gp = getenv("LAMBDASIM_GNUPLOT");
+    struct plot_opts o = {
+        .kind = PLOT_CDF,
+        .inputs = inputs,
+        .n_inputs = 2,
+        .output = path,
+        .replace = force,
+        .title = "Latency CDF: observed vs predicted",
+        .script_dir = scripts,
+        .gnuplot = gp != NULL && gp[0] != '\0' ? gp : "gnuplot",
+    };
+    char pmsg[PLOT_MSG_MAX];
+    if (plot_render(&o, pmsg, sizeof pmsg) != PLOT_OK) {
+        snprintf(msg, len, "--plot: %.900s", pmsg);
         goto out;
     }
-    if (pid == 0) {
-        char prog[] = "gnuplot";
-        char *args[] = { prog, script_path, NULL };
-        execvp("gnuplot", args);
-        _exit(127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-            snprintf(msg, len, "--plot: gnuplot not found (install it: apt-get install gnuplot-nox)");
-        else
-            snprintf(msg, len, "--plot: gnuplot failed (exit status %d)",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-        goto out;
-    }
-    if (outfile_commit(&of, msg, len) != 0)
-        goto out;
     rc = 0;
 out:
-    outfile_abort(&of);
     unlink(obs_path);
     unlink(pred_path);
-    unlink(script_path);
     rmdir(dir);
     return rc;
 }
@@ -378,6 +378,11 @@ int cli_validate(int argc, char **argv)
         cli_error("--plot %s: that is an input file; refusing to overwrite it", plot_path);
         goto out;
     }
+    /* Checked before anything runs; plot_render checks again when writing. */
+    if (plot_path != NULL && !force && access(plot_path, F_OK) == 0) {
+        cli_error("--plot %s: already exists; pass --force to replace it", plot_path);
+        goto out;
+    }
     if (lambdalog_client_read(&cl, observed, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         goto out;
@@ -504,8 +509,7 @@ int cli_validate(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    if (plot_path != NULL && plot(plot_path, force, obs, n_ok, pred.v, pred.n, (unsigned)reps, msg,
-                                  sizeof msg) != 0) {
+    if (plot_path != NULL && plot(plot_path, force, obs, n_ok, pred.v, pred.n, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         rc = CLI_FAILED;
         goto out;

@@ -118,11 +118,17 @@ static void test_plot(void)
     free(png);
     free(out);
     free(err);
-    /* It exists now: refused without --force, nothing else changes. */
+    /* It exists now: refused without --force, before anything runs. */
     rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
              "--replications 2", dir, dir);
-    CU_ASSERT_EQUAL(rc, 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exists"));
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cdf.png: already exists; pass --force to replace it"));
+    free(out);
+    free(err);
+    rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
+             "--replications 2 --force", dir, dir);
+    CU_ASSERT_EQUAL(rc, 0);
     free(out);
     free(err);
 }
