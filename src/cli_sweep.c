@@ -2,6 +2,7 @@
  * MPI ranks) and `lambdasim merge` (shard files into one result). */
 #define _DEFAULT_SOURCE /* ftruncate with the POSIX feature macro */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -318,6 +319,15 @@ static int write_outputs(const struct sweep_table *t, const char *out_path, bool
         if (outfile_commit(&of, msg, msg_len) != 0)
             return CLI_FAILED;
     }
+    /* requests.completed is defined for every run that went to the end. */
+    size_t completed = (size_t)sweep_metric_find("requests.completed"), unfinished = 0;
+    for (size_t i = 0; i < t->n_rows; i++)
+        unfinished += isnan(t->rows[i].mean[completed]) ? 1u : 0u;
+    if (unfinished > 0)
+        fprintf(stderr, "lambdasim: warning: %zu point%s could not be simulated to the end (more "
+                "requests in the system at once than the engine allows; see client.max_queue): "
+                "%s metrics are empty and %s last\n", unfinished, unfinished == 1 ? "" : "s",
+                unfinished == 1 ? "its" : "their", unfinished == 1 ? "it ranks" : "they rank");
     if (t->shard_n != 0)
         printf("shard %zu/%zu of %s: %zu of %zu points written to %s; combine the shards with "
                "'lambdasim merge'\n", t->shard_k, t->shard_n, t->file, t->n_rows, t->n_points_total,

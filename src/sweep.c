@@ -639,9 +639,13 @@ static void *worker(void *arg)
         }
         for (size_t r = 0; r < reps; r++) {
             struct engine_result er;
-            engine_run(&sc, sweep_seed(sp, point, (int)r), NULL, &er);
+            enum engine_status es = engine_run(&sc, sweep_seed(sp, point, (int)r), NULL, &er);
+            assert(es != ENGINE_INTERRUPTED); /* no stop flag is passed */
+            /* An overloaded run stopped part-way: its numbers describe only
+             * what was simulated, so the replication has no result (NAN),
+             * which empties the point's cells and ranks it last. */
             for (size_t m = 0; m < nm; m++)
-                raw[r * nm + m] = metric_value(m, &er);
+                raw[r * nm + m] = es == ENGINE_OK ? metric_value(m, &er) : (double)NAN;
         }
         scenario_fini(&sc);
         /* Each point's slots are written by one thread only. */

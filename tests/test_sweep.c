@@ -318,6 +318,38 @@ static void test_best_command(void)
     free(path);
 }
 
+/* A point whose runs overload the engine (more than 2 million requests in
+ * the system) does not stop the sweep: its cells are empty, it ranks last,
+ * and stderr says so. */
+static void test_overloaded_point(void)
+{
+    char cwd[PATH_MAX], text[PATH_MAX + 600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text,
+             "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"replications\": 1,"
+             " \"axes\": {\"workload.rate_rps\": [40000, 6]},"
+             " \"overrides\": {\"duration_s\": 60, \"client.max_inflight\": 1,"
+             " \"client.max_queue\": 100000000}}", cwd);
+    char *path = testutil_temp_file(text, ".json");
+    char *dir = testutil_temp_dir(), csv[600];
+    snprintf(csv, sizeof csv, "%s/o.csv", dir);
+    char *out, *err;
+    CU_ASSERT_EQUAL(run(&out, &err, "sweep %s --out %s", path, csv), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "warning: 1 point could not be simulated to the end"));
+    char *t = testutil_read_file(csv);
+    CU_ASSERT_PTR_NOT_NULL(t);
+    CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, "\n0,40000,1,,,") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, ",0,0,2\n1,6,1,") : NULL);
+    free(t);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    testutil_run(cmd, NULL, NULL);
+    free(dir);
+    unlink(path);
+    free(path);
+}
+
 static void test_shards_merge(void)
 {
     char *dir = testutil_temp_dir(), full[600], merged[600], s[3][600];
@@ -614,6 +646,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "objective constraints", test_constraints);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);
     CU_add_test(s, "best point command line reproduces it", test_best_command);
+    CU_add_test(s, "an overloaded point ranks last, the sweep goes on", test_overloaded_point);
     CU_add_test(s, "shards + merge = one run", test_shards_merge);
     CU_add_test(s, "resume after kill -9 = uninterrupted run", test_resume_after_kill);
     CU_add_test(s, "MPI with mpirun -np 2 = one run", test_mpi);
