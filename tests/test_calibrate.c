@@ -1,7 +1,7 @@
 /* test_calibrate: the round trip through the real command line: simulate
  * with known parameters, write the Lambda and client logs, calibrate, and
  * find the known cold-start median, per-item inference time and overhead
- * inside the confidence intervals calibrate reports. Plus its refusals:
+ * inside the confidence intervals calibrate reports (widened to 99.9 %). Plus its refusals:
  * too few samples, unknown batch sizes, every catalogued bad log. */
 #include <math.h>
 #include <stdarg.h>
@@ -43,11 +43,20 @@ static bool find_ci(const char *text, const char *section, const char *key, doub
     return s != NULL && sscanf(s + strlen(pat), "%lf, %lf", lo, hi) == 2;
 }
 
+/* The reported interval is 95 %. A test pinned to one seed would fail for
+ * one seed in twenty (per check) once anyone changes how random numbers are
+ * drawn, so each side is widened from the interval's centre to the 99.9 %
+ * level: z(0.9995) / z(0.975) = 3.2905 / 1.9600. A wrong estimate (a unit
+ * slip, a bias of a few standard errors) still falls outside. */
 static void expect_in(const char *what, double lo, double want, double hi)
 {
-    bool ok = lo <= want && want <= hi;
+    const double widen = 3.2905 / 1.9600;
+    double mid = (lo + hi) / 2;
+    double wlo = mid - widen * (mid - lo), whi = mid + widen * (hi - mid);
+    bool ok = wlo <= want && want <= whi;
     if (!ok)
-        fprintf(stderr, "\n  %s: %g not in [%g, %g]\n", what, want, lo, hi);
+        fprintf(stderr, "\n  %s: %g not in [%g, %g] (95%% interval [%g, %g])\n", what, want, wlo, whi, lo,
+                hi);
     CU_ASSERT(ok);
 }
 
@@ -94,7 +103,7 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(m.cold_start_s.kind, DIST_LOGNORMAL);
     model_fini(&m);
 
-    /* The known values lie in the reported 95% intervals. */
+    /* The known values lie in the reported intervals (see expect_in). */
     char *text = testutil_read_file(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     const char *notes = strstr(text, "\"notes\"");
