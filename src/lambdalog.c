@@ -454,13 +454,17 @@ static int text_line(struct reader *r, const char *s, size_t len, size_t lineno)
     return function_line(r, s, len, lineno);
 }
 
-static int json_record(struct reader *r, const char *text, size_t len, size_t first_line)
+/* One JSON record. `lenient`: a one-line record that does not parse and
+ * does not claim to be a platform record is function output instead. */
+static int json_record(struct reader *r, const char *text, size_t len, size_t first_line, bool lenient)
 {
     struct lambdalog_record rec;
     char why[512];
     size_t off = 0;
     memset(&rec, 0, sizeof rec);
     if (config_log_json_record(text, len, &rec, &off, why, sizeof why) != 0) {
+        if (lenient && !contains(text, len, "\"platform."))
+            return function_line(r, text, len, first_line);
         size_t line = first_line;
         for (size_t i = 0; i < off && i < len; i++)
             line += text[i] == '\n';
@@ -565,7 +569,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
             size_t ext = json_extent(rec, rec_len);
             if (ext == 0)
                 continue;
-            if (json_record(&r, rec, ext, rec_line) != 0)
+            if (json_record(&r, rec, ext, rec_line, false) != 0)
                 goto out;
             rec_line = 0;
             continue;
@@ -583,8 +587,12 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
         if (sl == 0)
             continue;
         if (s[0] == '{') {
+            /* A JSON record spans lines when it opens with a lone brace (as
+             * pretty-printed) or is a platform record left open; any other
+             * line starting with '{' is one line, perhaps function output
+             * that only looks like JSON (a Python dict). */
             size_t ext = json_extent(s, sl);
-            if (ext == 0) {
+            if (ext == 0 && (sl == 1 || contains(s, sl, "\"platform."))) {
                 rec_len = 0;
                 rec = xgrow(rec, &rec_cap, sl + 2, 1);
                 memcpy(rec, s, sl);
@@ -594,7 +602,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
                 rec_line = lineno;
                 continue;
             }
-            if (json_record(&r, s, ext, lineno) != 0)
+            if (json_record(&r, s, sl, lineno, true) != 0)
                 goto out;
             continue;
         }

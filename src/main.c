@@ -22,6 +22,8 @@ static const struct cli_command commands[] = {
       cli_calibrate_usage, cli_calibrate },
     { "validate", "replay observed arrivals and compare predicted with measured latency",
       cli_validate_usage, cli_validate },
+    { "profile", "measure the real MNIST function on this machine into a model profile",
+      cli_profile_usage, cli_profile },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

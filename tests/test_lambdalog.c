@@ -140,6 +140,8 @@ static void test_text_log(void)
     const char *content =
         "START RequestId: r1 Version: $LATEST\n"
         "[INFO]\t2024-05-01T10:00:00.000Z\tr1\tbatch_size=4\n"
+        /* Function output that only looks like JSON (a printed Python dict). */
+        "{'prediction': 7, 'probs': [0.1, 0.9]}\n"
         "END RequestId: r1\n"
         "REPORT RequestId: r1\tDuration: 18.00 ms\tBilled Duration: 2518 ms \tMemory Size: 1024 MB\t"
         "Max Memory Used: 180 MB\tInit Duration: 2500.00 ms\t\n"
@@ -175,7 +177,7 @@ static void test_text_log(void)
     CU_ASSERT_EQUAL(v[0].batch_size, 4);
     CU_ASSERT_DOUBLE_EQUAL(v[0].init_ms, 2500, 1e-9);
     CU_ASSERT_STRING_EQUAL(v[0].version, "$LATEST");
-    CU_ASSERT_EQUAL(v[0].line, 4);
+    CU_ASSERT_EQUAL(v[0].line, 5);
     CU_ASSERT_STRING_EQUAL(v[0].file, path);
     CU_ASSERT_STRING_EQUAL(v[1].request_id, "r3");
     CU_ASSERT_EQUAL(v[1].batch_size, 1);

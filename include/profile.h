@@ -1,0 +1,69 @@
+/* profile: measures the real MNIST function on this machine (inference time
+ * per batch size, cold start of a worker process, invocation overhead) and
+ * writes the result as a model profile (README "Model profiles"). Library
+ * code: errors are a status and a message; progress goes to a callback. */
+#ifndef LAMBDASIM_PROFILE_H
+#define LAMBDASIM_PROFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* What `profile` puts in memory_mb: the worker runs single-threaded on one
+ * whole core, which is what Lambda gives a function at 1769 MB (model.h).
+ * So the simulator scales the measured times only below 1769 MB. */
+#define PROFILE_MEMORY_MB 1769
+
+/* Called between measurements: `stage` is "cold start" or "inference",
+ * done of total steps finished. */
+typedef void profile_progress_fn(void *ctx, const char *stage, size_t done, size_t total);
+
+struct profile_options {
+    const char *worker_path;    /* the lambdasim-worker executable */
+    const char *weights_path;   /* models/mnist-cnn.bin */
+    const char *digits_path;    /* traces/mnist-digits-300.bin */
+    int max_batch;              /* batch sizes 1..max_batch (1..4096) */
+    int repetitions;            /* timed batches per size (>= 1) */
+    int cold_starts;            /* timed worker starts (>= 1) */
+    int warmup;                 /* untimed batches of max_batch first (>= 0) */
+    profile_progress_fn *progress;   /* may be NULL */
+    void *progress_ctx;
+};
+
+struct profile_result {
+    int max_batch;
+    int repetitions;
+    double *inference_ms;       /* [(n - 1) * repetitions + r]: size n, repetition r */
+    double *cold_start_ms;      /* n_cold: fork of the worker to its READY line */
+    size_t n_cold;
+    double *overhead_ms;        /* n_overhead: request round trip minus inference */
+    size_t n_overhead;
+    double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
+    double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
+    double accuracy;            /* of the worker's answers on the digits */
+    size_t n_digits;
+    char machine[512];          /* "Linux 6.1.0 x86_64, <CPU model>, 2 CPUs" */
+    char date[32];              /* UTC, ISO 8601 */
+};
+
+enum profile_status {
+    PROFILE_OK = 0,
+    PROFILE_ERR_INPUT,   /* bad option, weight file, digits file or worker path */
+    PROFILE_ERR_RUN      /* a worker failed, timed out or answered wrongly */
+};
+
+/* Checks the options, loads the weights and digits in-process (so a bad
+ * file gets its own message), then times cold starts and every batch size
+ * through real worker processes. The worker's labels must match in-process
+ * inference. On success *out is filled (profile_result_fini) and PROFILE_OK
+ * is returned; otherwise a status with a message, and *out is zeroed. */
+enum profile_status profile_measure(const struct profile_options *opt, struct profile_result *out, char *msg,
+                    size_t msg_len);
+
+/* Writes the model profile JSON named `name` (the measured samples as
+ * empirical distributions, plus sources naming the machine and the date). */
+void profile_write_json(FILE *f, const char *name, const struct profile_options *opt,
+                        const struct profile_result *r);
+
+void profile_result_fini(struct profile_result *r);
+
+#endif

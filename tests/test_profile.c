@@ -1,0 +1,223 @@
+/* test_profile: `lambdasim profile` with tiny settings writes a valid model
+ * profile that `run` accepts; output safety (no overwrite without --force,
+ * nothing left on failure); bad inputs; and the JSON writer directly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "config.h"
+#include "model.h"
+#include "profile.h"
+#include "testutil.h"
+
+#define WEIGHTS "models/mnist-cnn.bin"
+#define DIGITS "traces/mnist-digits-300.bin"
+#define TINY "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --quiet"
+
+static const char *worker_bin(void)
+{
+    const char *w = getenv("LAMBDASIM_WORKER");
+    return (w != NULL && w[0] != '\0') ? w : "build/lambdasim-worker";
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Runs `lambdasim profile ARGS`; returns the exit code, stderr in *err. */
+static int profile(const char *args, char **err)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s profile --worker %s %s", testutil_bin(), worker_bin(), args);
+    return testutil_run(cmd, NULL, err);
+}
+
+static void test_profile_writes_valid_model(void)
+{
+    char *dir = testutil_temp_dir();
+    char out[1024], args[2048], cmd[4096];
+    snprintf(out, sizeof out, "%s/mnist-here.json", dir);
+    snprintf(args, sizeof args, "-o %s " TINY, out);
+    char *err = NULL;
+    int rc = profile(args, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(err);
+
+    struct model_profile m;
+    char msg[CONFIG_MSG_MAX];
+    CU_ASSERT_FATAL(config_load_model(out, &m, msg, sizeof msg) == CONFIG_OK);
+    CU_ASSERT_STRING_EQUAL(m.name, "mnist-here");
+    CU_ASSERT_EQUAL(m.memory_mb, PROFILE_MEMORY_MB);
+    CU_ASSERT_EQUAL(m.cold_start_s.kind, DIST_EMPIRICAL);
+    CU_ASSERT_EQUAL(m.cold_start_s.n_samples, 3);
+    CU_ASSERT_EQUAL(m.overhead_s.kind, DIST_EMPIRICAL);
+    CU_ASSERT_EQUAL(m.overhead_s.n_samples, 12);     /* one per timed batch */
+    CU_ASSERT_EQUAL(m.table_max, 4);
+    CU_ASSERT(!m.has_base);
+    int missing = 0;
+    CU_ASSERT(model_covers(&m, 4, &missing));
+    for (int n = 1; n <= 4; n++) {
+        CU_ASSERT_EQUAL(m.by_size[n].kind, DIST_EMPIRICAL);
+        CU_ASSERT_EQUAL(m.by_size[n].n_samples, 3);
+        /* Real times: more than nothing, less than a second. */
+        for (size_t i = 0; i < m.by_size[n].n_samples; i++)
+            CU_ASSERT(m.by_size[n].samples[i] > 0 && m.by_size[n].samples[i] < 1.0);
+    }
+    /* A worker start takes real time: at least the process creation. */
+    for (size_t i = 0; i < m.cold_start_s.n_samples; i++)
+        CU_ASSERT(m.cold_start_s.samples[i] > 1e-5 && m.cold_start_s.samples[i] < 10.0);
+    model_fini(&m);
+
+    /* The machine is named in sources. */
+    char *text = testutil_read_file(out);
+    CU_ASSERT_FATAL(text != NULL);
+    CU_ASSERT(strstr(text, "\"machine\": \"measured on Linux") != NULL);
+    CU_ASSERT(strstr(text, "\"dist\": \"empirical\"") != NULL);
+
+    /* `run` accepts it. */
+    snprintf(cmd, sizeof cmd, "%s run scenarios/paper-uniform.json --json "
+             "--set function.model=%s --set batching.max_batch=4 "
+             "--set function.memory_mb=1769", testutil_bin(), out);
+    char *o = NULL;
+    err = NULL;
+    rc = testutil_run(cmd, &o, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s", err);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(o != NULL && strstr(o, "\"latency_ms\"") != NULL);
+    free(o);
+    free(err);
+
+    /* No overwrite without --force; the file is untouched. */
+    rc = profile(args, &err);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT(err != NULL && strstr(err, "already exists; pass --force") != NULL);
+    free(err);
+    char *again = testutil_read_file(out);
+    CU_ASSERT(again != NULL && strcmp(again, text) == 0);
+    free(again);
+    snprintf(args, sizeof args, "-o %s --force " TINY, out);
+    CU_ASSERT_EQUAL(profile(args, NULL), 0);
+    free(text);
+    unlink(out);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_profile_bad_inputs(void)
+{
+    char *dir = testutil_temp_dir();
+    char out[1024], args[2048];
+    snprintf(out, sizeof out, "%s/p.json", dir);
+    char *err = NULL;
+
+    char *bad = testutil_temp_file("garbage", ".bin");
+    snprintf(args, sizeof args, "-o %s --weights %s " TINY, out, bad);
+    CU_ASSERT_EQUAL(profile(args, &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "wrong magic") != NULL);
+    CU_ASSERT(!exists(out));                  /* whole or nothing */
+    free(err);
+
+    snprintf(args, sizeof args, "-o %s --digits %s " TINY, out, bad);
+    CU_ASSERT_EQUAL(profile(args, &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "not a lambdasim digits file") != NULL);
+    CU_ASSERT(!exists(out));
+    free(err);
+
+    snprintf(args, sizeof args, "-o %s --worker /nonexistent/w " TINY, out);
+    CU_ASSERT_EQUAL(profile(args, &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "/nonexistent/w: not an executable worker") != NULL);
+    CU_ASSERT(!exists(out));
+    free(err);
+
+    /* A worker that fails at run time (here: not a worker at all). */
+    snprintf(args, sizeof args, "-o %s --worker /bin/true " TINY, out);
+    CU_ASSERT_EQUAL(profile(args, &err), 1);
+    CU_ASSERT(err != NULL && strstr(err, "exited with status 0") != NULL);
+    CU_ASSERT(!exists(out));
+    free(err);
+
+    CU_ASSERT_EQUAL(profile("--max-batch 0", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "--max-batch: expected a whole number from 1 to 4096") != NULL);
+    free(err);
+    CU_ASSERT_EQUAL(profile("--repetitions", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "needs a value") != NULL);
+    free(err);
+    CU_ASSERT_EQUAL(profile("--bogus", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "unexpected argument '--bogus'") != NULL);
+    free(err);
+    snprintf(args, sizeof args, "-o %s " TINY, WEIGHTS);
+    CU_ASSERT_EQUAL(profile(args, &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "refusing to overwrite") != NULL);
+    free(err);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s profile --help", testutil_bin());
+    char *o = NULL;
+    CU_ASSERT_EQUAL(testutil_run(cmd, &o, NULL), 0);
+    CU_ASSERT(o != NULL && strstr(o, "Usage: lambdasim profile") != NULL);
+    free(o);
+    unlink(bad);
+    free(bad);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_measure_options(void)
+{
+    struct profile_options o = {
+        .worker_path = worker_bin(), .weights_path = WEIGHTS, .digits_path = DIGITS,
+        .max_batch = 0, .repetitions = 1, .cold_starts = 1, .warmup = 0,
+    };
+    struct profile_result r;
+    char msg[512];
+    CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_ERR_INPUT);
+    CU_ASSERT(strstr(msg, "--max-batch: must be 1..4096 (got 0)") != NULL);
+    CU_ASSERT(r.inference_ms == NULL && r.cold_start_ms == NULL);
+    o.max_batch = 1;
+    o.repetitions = 0;
+    CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_ERR_INPUT);
+    CU_ASSERT(strstr(msg, "--repetitions") != NULL);
+    o.repetitions = 2;
+    o.cold_starts = 2;
+    CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_OK);
+    CU_ASSERT_EQUAL(r.n_cold, 2);
+    CU_ASSERT_EQUAL(r.n_overhead, 2);
+    CU_ASSERT(r.accuracy > 0.9);
+    CU_ASSERT(r.worker_rss_mb > 0);
+    CU_ASSERT(strstr(r.machine, "Linux") != NULL);
+    /* The writer's output loads as a model. */
+    char *path = testutil_temp_file("", ".json");
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    profile_write_json(f, "direct \"quoted\"", &o, &r);
+    fclose(f);
+    struct model_profile m;
+    CU_ASSERT_EQUAL(config_load_model(path, &m, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_STRING_EQUAL(m.name, "direct \"quoted\"");
+    CU_ASSERT_EQUAL(m.table_max, 1);
+    CU_ASSERT_DOUBLE_EQUAL(m.by_size[1].samples[1], r.inference_ms[1] * 1e-3, 1e-6);
+    model_fini(&m);
+    profile_result_fini(&r);
+    CU_ASSERT(r.inference_ms == NULL);
+    unlink(path);
+    free(path);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "profile writes a model that run accepts; no overwrite without --force",
+                test_profile_writes_valid_model);
+    CU_add_test(s, "profile: bad weights, digits, worker, options", test_profile_bad_inputs);
+    CU_add_test(s, "profile_measure: options, results, JSON writer", test_measure_options);
+}
+
+int main(void)
+{
+    return testutil_main("profile", add_tests);
+}
