@@ -40,8 +40,15 @@ int dist_kind_parse(const char *name, enum dist_kind *out);
  * "sd: must be >= 0 (got -1)" into msg (the caller prefixes the field path). */
 int dist_check(const struct dist *d, char *msg, size_t msg_len);
 
-/* One draw; never negative for a checked distribution. */
-double dist_sample(const struct dist *d, gsl_rng *r);
+/* One draw (out of line; see dist_sample). */
+double dist_sample_draw(const struct dist *d, gsl_rng *r);
+
+/* One draw; never negative for a checked distribution. Constants, common
+ * in profiles and on the per-request path, return without a call. */
+static inline double dist_sample(const struct dist *d, gsl_rng *r)
+{
+    return d->kind == DIST_CONSTANT ? d->a : dist_sample_draw(d, r);
+}
 
 /* Analytic mean (for a truncated normal, the truncated mean). */
 double dist_mean(const struct dist *d);

@@ -51,7 +51,26 @@ void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_
 /* Streaming mode: moments plus the histogram; memory independent of n. */
 void metrics_sample_init_streaming(struct metrics_sample *s);
 void metrics_sample_fini(struct metrics_sample *s);
-void metrics_sample_add(struct metrics_sample *s, double x);
+/* Out of line: the rarely taken part of metrics_sample_add. */
+void metrics_sample_store(struct metrics_sample *s, double x);
+
+/* Adds one value (Welford moments; the value itself in exact mode, its
+ * bucket in streaming mode). Inline: called once per request. */
+static inline void metrics_sample_add(struct metrics_sample *s, double x)
+{
+    s->n++;
+    double delta = x - s->mean;
+    s->mean += delta / (double)s->n;
+    s->m2 += delta * (x - s->mean);
+    if (x < s->min)
+        s->min = x;
+    if (x > s->max)
+        s->max = x;
+    if (s->keep_values && s->n <= s->cap)
+        s->values[s->n - 1] = x;
+    else if (s->keep_values || s->hist != NULL)
+        metrics_sample_store(s, x);
+}
 /* Reorders the kept values in place (so call once, at the end) and fills
  * *out. Percentiles interpolate linearly between order statistics, exactly
  * as gsl_stats_quantile_from_sorted_data does on sorted data; they are found

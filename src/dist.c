@@ -143,7 +143,7 @@ static double exp_ziggurat(gsl_rng *r)
     }
 }
 
-double dist_sample(const struct dist *d, gsl_rng *r)
+double dist_sample_draw(const struct dist *d, gsl_rng *r)
 {
     switch (d->kind) {
     case DIST_CONSTANT:

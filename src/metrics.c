@@ -90,16 +90,8 @@ static double hist_quantile(const struct metrics_sample *s, double p)
     return (1 - delta) * lo + delta * hist_order_stat(s, lhs + 1);
 }
 
-void metrics_sample_add(struct metrics_sample *s, double x)
+void metrics_sample_store(struct metrics_sample *s, double x)
 {
-    s->n++;
-    double delta = x - s->mean;
-    s->mean += delta / (double)s->n;
-    s->m2 += delta * (x - s->mean);
-    if (x < s->min)
-        s->min = x;
-    if (x > s->max)
-        s->max = x;
     if (s->hist != NULL)
         s->hist[hist_index(s, x)]++;
     if (s->keep_values) {
