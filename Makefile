@@ -9,8 +9,9 @@ BUILD   ?= build
 
 PKGS    := gsl libcjson
 TESTPKG := cunit
-# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself.
-APT_PKGS := pkg-config libgsl-dev libcjson-dev libcunit1-dev
+# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself
+# and gnuplot (for `lambdasim plot`, `make plots` and their tests).
+APT_PKGS := pkg-config libgsl-dev libcjson-dev libcunit1-dev gnuplot-nox
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wcast-qual \
@@ -45,7 +46,7 @@ WORKER   := $(BUILD)/lambdasim-worker
 TRAIN    := $(BUILD)/mnist-train
 
 .PHONY: all run test asan clean install uninstall deps bench check mpi mpi-if-possible
-.PHONY: mnist-model
+.PHONY: mnist-model plots
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(WORKER)
@@ -55,13 +56,13 @@ all: $(BIN) $(WORKER)
 deps: $(DEPS_OK)
 $(DEPS_OK):
 	@mkdir -p $(BUILD)
-	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing missing build dependencies: $(APT_PKGS)"; \
 	  (apt-get update -qq || true) && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null || exit 1; \
 	else \
-	  echo "missing libraries; install them with:" >&2; \
+	  echo "missing libraries or gnuplot; install them with:" >&2; \
 	  echo "  sudo apt-get install -y $(APT_PKGS)" >&2; exit 1; \
 	fi
 	@touch $@
@@ -177,6 +178,11 @@ bench: $(BIN)
 	@BIN=$(BIN) bash bench/run.sh
 	@BIN=$(BIN) bash bench/sweep.sh
 
+# The figures for the shipped scenarios (gnuplot), into plots/out/ (not
+# committed); see plots/make-plots.sh.
+plots: $(BIN)
+	@BIN=$(BIN) sh plots/make-plots.sh
+
 run: $(BIN)
 	$(BIN) run scenarios/paper-uniform.json
 
@@ -187,6 +193,8 @@ install: $(BIN) $(WORKER)
 	install -m 644 models/mnist-cnn.bin $(DESTDIR)$(PREFIX)/share/lambdasim/models/
 	install -m 644 models/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/models/
 	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/lambdasim/plots
+	install -m 644 plots/*.gp plots/paper-baseline.csv $(DESTDIR)$(PREFIX)/share/lambdasim/plots/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/lambdasim $(DESTDIR)$(PREFIX)/bin/lambdasim-worker

@@ -37,7 +37,8 @@ void explain_write_footer(struct explain *x, const struct engine_result *res);
 enum explain_cause_kind {
     EXPLAIN_COLD_START = 0, /* waited for an instance's init */
     EXPLAIN_BATCH_WAIT,     /* waited in the batching queue */
-    EXPLAIN_CLIENT_WAIT,    /* waited for a client in-flight slot */
+    EXPLAIN_CLIENT_WAIT,    /* waited for a client in-flight slot, or was rejected
+                               because the client queue was full */
     EXPLAIN_THROTTLE,       /* throttled: waited for a retry, or failed */
     EXPLAIN_N_CAUSES
 };
@@ -49,7 +50,7 @@ enum explain_cause_kind {
 struct explain_cause {
     enum explain_cause_kind kind;
     uint64_t requests;      /* counted requests it touched (completed or failed) */
-    uint64_t failed;        /* of those, failed (throttling only) */
+    uint64_t failed;        /* of those, failed (throttled, or rejected by the client queue) */
     uint64_t in_tail;       /* completed requests at or above p99 it touched */
     double mean_ms;         /* mean time it added to the completed requests it touched */
     double p99_without_ms;  /* p99 with that part removed from every completed request

@@ -13,7 +13,9 @@ set ytics nomirror
 set key top right
 set style fill transparent solid 0.25 noborder
 if (has_busy) {
-    set y2label "instances busy (init or running)"
+    # Each axis label in the colour of its line.
+    set ylabel tc rgb "#0072B2"
+    set y2label "instances busy (init or running)" tc rgb "#D55E00"
     set y2range [0:(busy_max < 1 ? 1 : busy_max) * 1.15]
     if (busy_max <= 12) { set y2tics 1 } else { set y2tics }
     set y2tics nomirror

@@ -1,6 +1,7 @@
 # timeline.gp: one row per instance, coloured by what it is doing.
-# Input (set by lambdasim plot timeline): x_min, x_max (s), n_instances,
-# n_provisioned, optional ytics_cmd (row labels), and four blocks of
+# Input (set by lambdasim plot timeline): x_min, x_max (s), y_min, y_max
+# (the instances alive in that window), n_instances (rows), n_provisioned,
+# optional ytics_cmd (row labels), and four blocks of
 #   instance_id  start_s  end_s
 # $idle, $init (cold start), $busy (a request batch), $ping (a warm-up ping).
 # Activity shorter than 0.2 % of the time axis is drawn that wide so it
@@ -8,7 +9,7 @@
 set xlabel "simulated time (s)"
 set ylabel "instance (creation order; prov. = provisioned)"
 set xrange [x_min:x_max]
-set yrange [-0.6:n_instances-0.4]
+set yrange [y_min-0.6:y_max+0.6]
 set grid noytics
 if (exists("ytics_cmd")) { eval ytics_cmd }
 set ytics scale 0

@@ -86,8 +86,11 @@ static void rerun_fixes(const char *path, const struct config_override *sets, si
             continue;
         }
         struct engine_result res;
-        engine_run(&sc, seed, NULL, &res);
-        explain_set_rerun(d, (enum explain_cause_kind)k, &res);
+        if (engine_run(&sc, seed, NULL, &res) == ENGINE_OK)
+            explain_set_rerun(d, (enum explain_cause_kind)k, &res);
+        else
+            explain_set_rerun_error(d, (enum explain_cause_kind)k, "the re-run was stopped: too many "
+                                    "requests in the system at once");
         scenario_fini(&sc);
     }
     free(all);
@@ -174,7 +177,15 @@ int cli_explain(int argc, char **argv)
     struct engine_hooks hooks;
     explain_hooks(x, &hooks);
     struct engine_result res;
-    engine_run(&sc, seed, &hooks, &res);
+    if (engine_run(&sc, seed, &hooks, &res) == ENGINE_OVERLOAD) {
+        fflush(stdout);
+        cli_error("%s: more than %u requests were in the system at once (arrivals far outpace what "
+                  "the platform serves), so the run was stopped after %.3f simulated seconds; lower "
+                  "the load, or bound the client with client.max_inflight and client.max_queue",
+                  scenario_path, ENGINE_MAX_OUTSTANDING, res.end_s);
+        rc = CLI_FAILED;
+        goto out;
+    }
     if (opts.first > 0)
         explain_write_footer(x, &res);
     struct explain_diagnosis d;

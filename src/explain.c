@@ -16,7 +16,8 @@ enum {
     REQ_COLD = 2,
     REQ_TIMED_OUT = 4,
     REQ_THROTTLED = 8,  /* throttled at least once (retried or failed) */
-    REQ_BATCHED = 16    /* waited in the batching queue */
+    REQ_BATCHED = 16,   /* waited in the batching queue */
+    REQ_REJECTED = 32   /* turned away: the client queue was full */
 };
 
 /* What the diagnosis needs of one counted request. */
@@ -226,6 +227,9 @@ static void narrate_complete(struct explain *x, const struct engine_event *ev)
         fputs("failed (throttled)", x->out);
     } else if (ev->status == REQUEST_TIMED_OUT) {
         fputs("failed (timed out)", x->out);
+    } else if (ev->status == REQUEST_REJECTED) {
+        fprintf(x->out, "failed (rejected: the client queue was full, client.max_queue = %d)",
+                x->sc->client.max_queue);
     } else if (x->done_n > 0) {
         if (x->done_max_ms - x->done_min_ms < 0.05)
             fprintf(x->out, "done, latency %.1f ms", x->done_max_ms);
@@ -351,6 +355,8 @@ static void on_request(void *ctx, const struct request_record *r)
         q->flags |= REQ_OK;
     else if (r->status == REQUEST_TIMED_OUT)
         q->flags |= REQ_TIMED_OUT;
+    else if (r->status == REQUEST_REJECTED)
+        q->flags |= REQ_REJECTED;
     if (r->retries > 0 || r->status == REQUEST_THROTTLED)
         q->flags |= REQ_THROTTLED;
     if (r->status != REQUEST_OK)
@@ -373,9 +379,7 @@ static void on_request(void *ctx, const struct request_record *r)
 
 void explain_hooks(struct explain *x, struct engine_hooks *hooks)
 {
-    hooks->on_request = on_request;
-    hooks->on_event = on_event;
-    hooks->ctx = x;
+    *hooks = (struct engine_hooks){ .on_request = on_request, .on_event = on_event, .ctx = x };
 }
 
 void explain_write_footer(struct explain *x, const struct engine_result *res)
@@ -422,6 +426,8 @@ static bool touched(const struct ex_req *q, int k)
     case EXPLAIN_COLD_START: return (q->flags & REQ_COLD) != 0;
     case EXPLAIN_THROTTLE: return (q->flags & REQ_THROTTLED) != 0;
     case EXPLAIN_BATCH_WAIT: return (q->flags & REQ_BATCHED) != 0;
+    case EXPLAIN_CLIENT_WAIT:
+        return (q->flags & REQ_REJECTED) != 0 || ((q->flags & REQ_OK) != 0 && q->part_ms[k] > 0);
     default: return (q->flags & REQ_OK) != 0 && q->part_ms[k] > 0;
     }
 }
@@ -462,6 +468,11 @@ static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
     if (sc->warmup.concurrency == 0)
         snprintf(c->hint, sizeof c->hint, "or keep instances warm with warm-up pings "
                  "(--set warmup.concurrency=N) or a longer platform.keep_alive_s");
+    else if (d->collisions > 0)
+        snprintf(c->hint, sizeof c->hint, "or keep the pings off the traffic: they held instances when "
+                 "requests needed them (%llu collision%s); move warmup.first_at_s or warmup.interval_s, "
+                 "or ping more instances than the traffic needs (now warmup.concurrency = %d)",
+                 (unsigned long long)d->collisions, d->collisions == 1 ? "" : "s", sc->warmup.concurrency);
     else
         snprintf(c->hint, sizeof c->hint, "or ping more instances, more often (now warmup.concurrency = %d "
                  "every warmup.interval_s = %g s)", sc->warmup.concurrency, sc->warmup.interval_s);
@@ -612,6 +623,10 @@ static void write_cause(FILE *f, const struct explain_diagnosis *d, const struct
         fprintf(f, " (%llu failed)", (unsigned long long)c->failed);
         if (c->requests > c->failed)
             fprintf(f, "; the completed ones waited %.1f ms on average for retries", c->mean_ms);
+    } else if (c->kind == EXPLAIN_CLIENT_WAIT && c->failed > 0) {
+        fprintf(f, " or were rejected by a full client queue (%llu rejected)", (unsigned long long)c->failed);
+        if (c->requests > c->failed)
+            fprintf(f, "; the completed ones waited %.1f ms on average", c->mean_ms);
     } else
         fprintf(f, ", %.1f ms on average", c->mean_ms);
     if (c->kind == EXPLAIN_BATCH_WAIT && d->latency_from_dispatch)

@@ -390,14 +390,14 @@ static enum plot_status read_all_latencies(const struct plot_opts *o, size_t fir
  * linear axis; a log axis shows both. */
 static bool wants_log_x(const struct latencies *l, size_t n)
 {
-    double lo = INFINITY, hi = 0, med = 0;
+    double lo = INFINITY, hi = 0, med = INFINITY;
     for (size_t i = 0; i < n; i++) {
         if (l[i].v[0] < lo)
             lo = l[i].v[0];
         if (l[i].v[l[i].n - 1] > hi)
             hi = l[i].v[l[i].n - 1];
         double m = quantile(&l[i], 0.5);
-        if (m > med)
+        if (m < med)
             med = m;
     }
     return lo > 0 && med > 0 && hi / med > 8;
@@ -663,8 +663,20 @@ static enum plot_status write_timeline(FILE *f, const struct plot_opts *o, char 
     /* A 10 ms invocation in a four-hour run is narrower than a pixel: draw
      * short activity at a minimum width so it stays visible. */
     double min_w = TIMELINE_MIN_WIDTH * (x1 - x0);
-    long n_rows = t.max_id + 1;
-    fprintf(f, "x_min = %.9g\nx_max = %.9g\nn_instances = %ld\n", x0, x1, n_rows);
+    /* Only the instances alive somewhere in the window get a row. */
+    long lo_id = t.max_id, hi_id = 0;
+    for (size_t i = 0; i < t.n_inst; i++) {
+        const struct interval *iv = &t.inst[i];
+        if (iv->t1 >= x0 && iv->t0 <= x1) {
+            lo_id = iv->id < lo_id ? iv->id : lo_id;
+            hi_id = iv->id > hi_id ? iv->id : hi_id;
+        }
+    }
+    if (lo_id > hi_id)
+        lo_id = hi_id = 0;
+    long n_rows = hi_id - lo_id + 1;
+    fprintf(f, "x_min = %.9g\nx_max = %.9g\ny_min = %ld\ny_max = %ld\nn_instances = %ld\n", x0, x1, lo_id,
+            hi_id, n_rows);
     static const char *const block[ST_N] = { "$idle", "$init", "$busy", "$ping" };
     for (int s = 0; s < ST_N; s++) {
         fprintf(f, "%s << EOD\n", block[s]);
@@ -687,12 +699,12 @@ static enum plot_status write_timeline(FILE *f, const struct plot_opts *o, char 
      * are too many rows to label one by one. */
     if (n_rows <= 40) {
         fputs("ytics_cmd = 'set ytics (", f);
-        for (long i = 0; i < n_rows; i++)
-            fprintf(f, "%s\"%ld%s\" %ld", i > 0 ? ", " : "", i, t.provisioned[i] ? " (prov.)" : "", i);
+        for (long i = lo_id; i <= hi_id; i++)
+            fprintf(f, "%s\"%ld%s\" %ld", i > lo_id ? ", " : "", i, t.provisioned[i] ? " (prov.)" : "", i);
         fputs(")'\n", f);
     }
     long n_prov = 0;
-    for (long i = 0; i < n_rows; i++)
+    for (long i = 0; i <= t.max_id; i++)
         n_prov += t.provisioned[i];
     fprintf(f, "n_provisioned = %ld\n", n_prov);
     free_timeline(&t);

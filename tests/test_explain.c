@@ -144,6 +144,8 @@ static void test_ping_collision(void)
     free(warm);
     expect_in(out, "  warm-up collisions: 1 request invocation cold-started or was throttled while a warm-up "
                    "ping held an instance.\n");
+    expect_in(out, "      Or keep the pings off the traffic: they held instances when requests needed them "
+                   "(1 collision); move warmup.first_at_s or warmup.interval_s");
     free(out);
 }
 
@@ -182,6 +184,21 @@ static void test_client_gate(void)
     /* Without the gate both requests cold-start at once: 550 ms each. */
     expect_in(out, "      After the fix (re-run): p99 550.0 ms, 0 failed, 2 cold starts");
     expect_in(out, "  Biggest lever on p99: client slot wait");
+    free(out);
+}
+
+/* A full client queue turns a batch away: counted with the client cause. */
+static void test_client_queue_rejects(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-reject.json"), 0);
+    expect_in(out, "    0.1000 s  batch 1 waits for a client slot (1 in flight = client.max_inflight)\n");
+    expect_in(out, "    0.2000 s  batch 2 response: request 2 failed (rejected: the client queue was full, "
+                   "client.max_queue = 1)\n");
+    expect_in(out, "  3 requests: 2 completed, 1 failed.");
+    expect_in(out, "  client slot wait: 2 requests (66.7%) waited for a client in-flight slot or were rejected "
+                   "by a full client queue (1 rejected); the completed ones waited 450.0 ms on average.\n");
+    expect_in(out, "      After the fix (re-run): p99 550.0 ms, 0 failed, 3 cold starts");
     free(out);
 }
 
@@ -351,6 +368,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "warm-up ping collision", test_ping_collision);
     CU_add_test(s, "throttle: drop and retry", test_throttle);
     CU_add_test(s, "client in-flight gate", test_client_gate);
+    CU_add_test(s, "client queue rejects", test_client_queue_rejects);
     CU_add_test(s, "--first and --window", test_filters);
     CU_add_test(s, "deterministic", test_deterministic);
     CU_add_test(s, "usage errors", test_usage_errors);
