@@ -78,6 +78,29 @@ static size_t csv_field(const char *s, size_t len, size_t want, const char **fs,
     return field;
 }
 
+/* Index of the first field of a row that reads `name`, or `none`. One pass
+ * over the row: a csv_field call per column would be quadratic in its
+ * width, and a header of a few hundred thousand columns would hang. */
+static long csv_find(const char *s, size_t len, const char *name, long none)
+{
+    size_t field = 0, start = 0, nl = strlen(name);
+    bool quoted = false;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] == '"')
+            quoted = !quoted;
+        if (i == len || (s[i] == ',' && !quoted)) {
+            const char *fs = s + start;
+            size_t fl = i - start;
+            trim(&fs, &fl, true);
+            if (fl == nl && memcmp(fs, name, nl) == 0)
+                return (long)field;
+            field++;
+            start = i + 1;
+        }
+    }
+    return none;
+}
+
 /* Strict decimal number: digits, sign, point, exponent; nothing else
  * ("inf", "nan", hex and trailing text are not times). */
 static bool parse_number(const char *s, size_t len, double *out)
@@ -162,14 +185,7 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
                 column = PLAIN;
             } else {
                 /* A header: find the time_s column. */
-                for (size_t i = 0;; i++) {
-                    if (csv_field(s, sl, i, &fs, &fl) != 0)
-                        break;
-                    if (fl == strlen(TRACE_COLUMN) && memcmp(fs, TRACE_COLUMN, fl) == 0) {
-                        column = (long)i;
-                        break;
-                    }
-                }
+                column = csv_find(s, sl, TRACE_COLUMN, UNKNOWN);
                 if (column == UNKNOWN) {
                     fail(msg, msg_len, "%s:%zu: no column named '" TRACE_COLUMN "' in header "
                          "(or give one time in seconds per line)", path, lineno);
