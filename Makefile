@@ -45,7 +45,7 @@ DEPS_OK  := $(BUILD)/.deps-ok
 WORKER   := $(BUILD)/lambdasim-worker
 TRAIN    := $(BUILD)/mnist-train
 
-.PHONY: all run test asan clean install uninstall deps bench check mpi mpi-if-possible
+.PHONY: all run test asan clean install uninstall deps bench check paper mpi mpi-if-possible
 .PHONY: mnist-model plots
 .DEFAULT_GOAL := all
 
@@ -182,6 +182,10 @@ bench: $(BIN)
 # committed); see plots/make-plots.sh.
 plots: $(BIN)
 	@BIN=$(BIN) sh plots/make-plots.sh
+
+# Reruns the sweeps behind docs/paper-study.md and rewrites its tables.
+paper: $(BIN)
+	@BIN=$(BIN) bash docs/paper-tables.sh
 
 run: $(BIN)
 	$(BIN) run scenarios/paper-uniform.json
