@@ -55,5 +55,7 @@ int cli_validate(int argc, char **argv);
 
 extern const char cli_profile_usage[];
 int cli_profile(int argc, char **argv);
+extern const char cli_emulate_usage[];
+int cli_emulate(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "scenario.h"
 #include "metrics.h"
@@ -23,7 +24,13 @@ enum request_status {
  * with ENGINE_OVERLOAD instead of exhausting memory. */
 #define ENGINE_MAX_OUTSTANDING 2000000u
 
-enum engine_status { ENGINE_OK = 0, ENGINE_OVERLOAD, ENGINE_INTERRUPTED };
+enum engine_status {
+    ENGINE_OK = 0,
+    ENGINE_OVERLOAD,        /* too many requests in the system at once */
+    ENGINE_INTERRUPTED,     /* hooks->stop was raised */
+    ENGINE_TIME_LIMIT,      /* real time: the run reached its time limit */
+    ENGINE_EXEC_FAILED      /* real time: the executor failed (message given) */
+};
 
 enum batch_reason { BATCH_BY_THRESHOLD = 0, BATCH_BY_TIMEOUT, BATCH_BY_SIZE };
 
@@ -158,6 +165,78 @@ struct engine_result {
  * still in flight are neither completed nor failed). */
 enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
                               struct engine_result *out);
+
+/* ---- real time ------------------------------------------------------------------
+ * The same engine (batching queue, client gate, platform policy, warm-up
+ * pings, retries, statistics) can run in real time against an executor that
+ * runs each invocation for real (emulate.h: worker processes). Only two
+ * things differ from simulation: `now` is the executor's monotonic clock
+ * (seconds since t = 0) and the loop waits for it instead of jumping; and an
+ * invocation's init, inference and overhead times are measured by the
+ * executor when it completes instead of drawn from the model when it
+ * starts. Every decision is taken by the same code. */
+
+/* An invocation for the executor to run. */
+struct engine_invocation {
+    uint32_t instance;          /* platform slot: the executor's key for an instance */
+    int64_t instance_uid;       /* as in the request records */
+    uint32_t job;               /* opaque: hand it back in the completion */
+    bool cold;                  /* a new instance: start it first (a cold start) */
+    int n;                      /* images (requests) in the batch; 0 = warm-up ping */
+    uint64_t first_request;     /* the batch holds requests first_request .. + n - 1 */
+    double extra_init_s;        /* cold: a container image's extra init to wait out */
+    double deadline_s;          /* function.timeout_s after the start: end it then */
+};
+
+/* What the executor measured when an invocation ended. */
+struct engine_completion {
+    uint32_t instance, job;     /* from the invocation */
+    double init_s;              /* start of the instance to ready (0 when it was warm) */
+    double inference_s;         /* the function's own time */
+    double overhead_s;          /* round trip minus init and inference */
+    bool timed_out;             /* reached deadline_s; the instance is gone */
+};
+
+/* The executor's operations; every message is one line. */
+struct engine_executor {
+    void *ctx;
+    /* Starts the provisioned instances (slots[0..n)) and waits until they
+     * are ready; then sets t = 0 of its clock. Called once, first. Returns
+     * 0, or -1 with a message. */
+    int (*prepare)(void *ctx, const uint32_t *slots, size_t n, char *msg, size_t msg_len);
+    /* Seconds since t = 0 (monotonic). */
+    double (*now)(void *ctx);
+    /* Starts an invocation; its completion comes out of wait(). Returns 0,
+     * or -1 with a message (the run then fails). */
+    int (*start)(void *ctx, const struct engine_invocation *inv, char *msg, size_t msg_len);
+    /* The instance in `instance` is gone (keep-alive expiry, reset after a
+     * timeout): stop it. */
+    void (*retire)(void *ctx, uint32_t instance);
+    /* Waits until now() >= until_s (INFINITY: no timer is pending) or until
+     * an invocation completes, or a signal arrives. Returns 1 with *done
+     * filled, 0 when it returned without a completion, or -1 with a
+     * message (a worker died, say: the run then fails). */
+    int (*wait)(void *ctx, double until_s, struct engine_completion *done, char *msg, size_t msg_len);
+};
+
+struct engine_real {
+    const struct engine_executor *exec;     /* borrowed */
+    double time_limit_s;                    /* stop the run here (INFINITY: none) */
+    char *msg;                              /* ENGINE_EXEC_FAILED's message */
+    size_t msg_len;
+};
+
+/* Runs the scenario in real time through real->exec. Results, hooks and
+ * statuses as engine_run, plus ENGINE_TIME_LIMIT and ENGINE_EXEC_FAILED
+ * (with real->msg); after any status but ENGINE_OK the run stopped there and
+ * *out describes the part that ran. platform.host_cores is ignored: the
+ * real machine is the contention. INVOKE events carry init_s = run_s = NAN
+ * (they are measured later; the request records have them). The executor's
+ * instances are left running: the caller stops them. */
+enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                                   const struct engine_real *real, struct engine_result *out);
+
+const char *engine_status_name(enum engine_status s);
 
 const char *engine_batch_reason_name(enum batch_reason r);
 const char *engine_request_status_name(enum request_status s);

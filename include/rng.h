@@ -18,6 +18,7 @@ enum rng_stream {
     RNG_ROUTING,
     RNG_BACKOFF,
     RNG_WARMUP,
+    RNG_EXTRA_INIT,     /* function.extra_init_ms draws */
     RNG_STREAM_COUNT
 };
 

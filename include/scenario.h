@@ -70,6 +70,8 @@ struct platform_spec {
     double backoff_s;               /* first retry delay (retry only) */
     double backoff_max_s;           /* cap on the delay */
     int max_retries;                /* then the requests fail */
+    int host_cores;                 /* processor sharing among busy instances on this
+                                       many cores; 0 = off (each has its own CPU) */
 };
 
 struct warmup_spec {
@@ -94,6 +96,8 @@ struct function_spec {
     char model_path[SCENARIO_PATH_MAX]; /* resolved */
     struct model_profile model;     /* owned; inference already scaled to memory_mb */
     double compute_factor;          /* the scaling applied (1 = same memory as profile) */
+    struct dist extra_init_s;       /* a container image's init on top of the model's
+                                       cold start (a wait, not work); constant 0 = none */
 };
 
 enum stats_mode { STATS_EXACT = 0, STATS_STREAMING };

@@ -30,7 +30,8 @@ const char cli_validate_usage[] =
     "is at 0) through the scenario instead of its workload, R times with seeds\n"
     "derived from the master seed, and compares, per metric, the observed value\n"
     "with the predicted mean and its 95% confidence interval: latency mean, p50,\n"
-    "p90, p99, throughput and cold-start rate (when the log has a cold column).\n"
+    "p90, p99, throughput, cold-start rate (when the log has a cold column) and\n"
+    "cold-start count (cold invocations; when it also has a batch_id column).\n"
     "Also prints the KS and Wasserstein-1 distances between the latency\n"
     "distributions. The scenario's duration_s and requests limits are lifted:\n"
     "every observed request is replayed.\n"
@@ -40,6 +41,8 @@ const char cli_validate_usage[] =
     "  --replications R      simulated replications (default 10)\n"
     "  --tolerance T         largest relative error |predicted - observed| / observed\n"
     "                        a metric may have (default 0.1)\n"
+    "  --tolerance-for M=T   the same for metric M alone (e.g. latency_p99_ms=0.25);\n"
+    "                        repeatable; M is a metric key as in --json\n"
     "  --seed N              master seed (default: the scenario's \"seed\", else 1)\n"
     "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
     "  --plot FILE.png       draw both latency CDFs (gnuplot, the scripts in plots/)\n"
@@ -50,19 +53,20 @@ const char cli_validate_usage[] =
     "Exit codes: 0 every metric within the tolerance, 1 some are not (they are\n"
     "named on stderr) or the plot failed, 2 bad usage or input.\n";
 
-enum metric { M_MEAN = 0, M_P50, M_P90, M_P99, M_THROUGHPUT, M_COLD, M_COUNT };
+enum metric { M_MEAN = 0, M_P50, M_P90, M_P99, M_THROUGHPUT, M_COLD, M_COLD_COUNT, M_COUNT };
 
 static const char *const metric_key[M_COUNT] = {
     "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "throughput_rps",
-    "cold_start_rate",
+    "cold_start_rate", "cold_starts",
 };
 static const char *const metric_label[M_COUNT] = {
     "latency mean (ms)", "latency p50 (ms)", "latency p90 (ms)", "latency p99 (ms)", "throughput (rps)",
-    "cold-start rate",
+    "cold-start rate", "cold starts",
 };
 
 struct row {
     bool available;         /* observed (cold rate needs the cold column) */
+    double tol;             /* this metric's tolerance */
     double observed, predicted, half, rel;
     bool within;
 };
@@ -84,6 +88,12 @@ static void collect(void *ctx, const struct request_record *rec)
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -228,8 +238,8 @@ static void print_table(const struct summary *s)
     for (int i = 0; i < M_COUNT; i++) {
         const struct row *r = &s->m[i];
         if (!r->available) {
-            printf("%-20s %12s %12.6g %27s %11s  (no cold column in the log)\n", metric_label[i], "-",
-                   r->predicted, "", "");
+            printf("%-20s %12s %12.6g %27s %11s  (no %s column in the log)\n", metric_label[i], "-",
+                   r->predicted, "", "", i == M_COLD_COUNT ? "cold or batch_id" : "cold");
             continue;
         }
         char ci[64] = "-", rel[32] = "-";
@@ -237,8 +247,11 @@ static void print_table(const struct summary *s)
             snprintf(ci, sizeof ci, "[%.6g, %.6g]", r->predicted - r->half, r->predicted + r->half);
         if (isfinite(r->rel))
             snprintf(rel, sizeof rel, "%+.1f%%", r->rel * 100);
-        printf("%-20s %12.6g %12.6g %27s %11s  %s\n", metric_label[i], r->observed, r->predicted, ci, rel,
+        printf("%-20s %12.6g %12.6g %27s %11s  %s", metric_label[i], r->observed, r->predicted, ci, rel,
                r->within ? "ok" : "OFF");
+        if (r->tol != s->tolerance)
+            printf(" (tolerance %.4g%%)", r->tol * 100);
+        printf("\n");
     }
     printf("\nlatency distributions: KS distance %.4f, Wasserstein-1 distance %.4g ms\n", s->ks, s->w1);
     printf("result: %s\n", s->pass ? "PASS (every metric within the tolerance)" : "FAIL");
@@ -267,6 +280,8 @@ static void print_json(const struct summary *s)
         json_num(stdout, r->predicted + r->half);
         printf("], \"relative_error\": ");
         json_num(stdout, r->available ? r->rel : (double)NAN);
+        printf(", \"tolerance\": ");
+        json_num(stdout, r->tol);
         printf(", \"within_tolerance\": %s}%s\n", !r->available ? "null" : r->within ? "true" : "false",
                i + 1 < M_COUNT ? "," : "");
     }
@@ -295,6 +310,8 @@ int cli_validate(int argc, char **argv)
     const char *scenario_path = NULL, *observed = NULL, *plot_path = NULL;
     uint64_t seed = 0, reps = 10;
     double tol = 0.1;
+    double tol_for[M_COUNT];
+    bool have_tol_for[M_COUNT] = { false };
     bool json = false, force = false, have_seed = false;
     struct config_override *sets = xcalloc((size_t)argc + 1, sizeof *sets);
     size_t n_sets = 0;
@@ -305,6 +322,7 @@ int cli_validate(int argc, char **argv)
     struct lambdalog_client cl;
     lambdalog_client_init(&cl);
     double *times = NULL, *obs = NULL;
+    int64_t *cold_batches = NULL;
     struct lat_buf pred = { 0 };
     double *vals[M_COUNT] = { NULL };
 
@@ -320,7 +338,7 @@ int cli_validate(int argc, char **argv)
             force = true;
         } else if (strcmp(a, "--observed") == 0 || strcmp(a, "--replications") == 0
                    || strcmp(a, "--tolerance") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0
-                   || strcmp(a, "--plot") == 0) {
+                   || strcmp(a, "--plot") == 0 || strcmp(a, "--tolerance-for") == 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("validate", "option '%s' needs a value", a);
                 goto out;
@@ -342,6 +360,24 @@ int cli_validate(int argc, char **argv)
                                          "10%% (got '%s')", v);
                     goto out;
                 }
+            } else if (strcmp(a, "--tolerance-for") == 0) {
+                const char *eq = strchr(v, '=');
+                int k = -1;
+                for (int j = 0; j < M_COUNT && eq != NULL; j++)
+                    if (strlen(metric_key[j]) == (size_t)(eq - v) && strncmp(v, metric_key[j], (size_t)(eq - v)) == 0)
+                        k = j;
+                if (k < 0) {
+                    rc = cli_usage_error("validate", "--tolerance-for: expected METRIC=T with METRIC one of "
+                                         "latency_mean_ms, latency_p50_ms, latency_p90_ms, latency_p99_ms, "
+                                         "throughput_rps, cold_start_rate, cold_starts (got '%s')", v);
+                    goto out;
+                }
+                if (!parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
+                    rc = cli_usage_error("validate", "--tolerance-for %s: expected a number > 0 after '=' "
+                                         "(got '%s')", metric_key[k], eq + 1);
+                    goto out;
+                }
+                have_tol_for[k] = true;
             } else if (strcmp(a, "--seed") == 0) {
                 if (!cli_parse_u64(v, &seed)) {
                     rc = cli_usage_error("validate", "--seed: expected a whole number from 0 to "
@@ -428,6 +464,10 @@ int cli_validate(int argc, char **argv)
     /* Observed metrics over the statistics window, defined as the engine does. */
     obs = xmalloc(cl.n * sizeof *obs);
     size_t n_ok = 0, n_cold = 0;
+    /* Cold invocations: distinct batch ids among the cold ok rows. */
+    cold_batches = xmalloc((cl.n + 1) * sizeof *cold_batches);
+    size_t n_cold_batches = 0;
+    bool cold_ids = cl.has_cold;
     double first_arrival = INFINITY, last_end = -INFINITY;
     for (size_t i = 0; i < cl.n; i++) {
         const struct lambdalog_request *q = &cl.req[i];
@@ -440,6 +480,12 @@ int cli_validate(int argc, char **argv)
             continue;
         obs[n_ok++] = q->latency_ms;
         n_cold += q->cold == 1;
+        if (q->cold == 1) {
+            if (q->batch_id < 0)
+                cold_ids = false;
+            else
+                cold_batches[n_cold_batches++] = q->batch_id;
+        }
         double end = t + q->latency_ms / 1000.0;
         last_end = end > last_end ? end : last_end;
     }
@@ -458,8 +504,15 @@ int cli_validate(int argc, char **argv)
     s.m[M_P99].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.99);
     s.m[M_THROUGHPUT].observed = last_end > first_arrival ? (double)n_ok / (last_end - first_arrival) : (double)NAN;
     s.m[M_COLD].observed = (double)n_cold / (double)n_ok;
-    for (int i = 0; i < M_COUNT; i++)
-        s.m[i].available = i != M_COLD || cl.has_cold;
+    qsort(cold_batches, n_cold_batches, sizeof *cold_batches, cmp_i64);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n_cold_batches; i++)
+        distinct += i == 0 || cold_batches[i] != cold_batches[i - 1];
+    s.m[M_COLD_COUNT].observed = (double)distinct;
+    for (int i = 0; i < M_COUNT; i++) {
+        s.m[i].available = (i != M_COLD || cl.has_cold) && (i != M_COLD_COUNT || cold_ids);
+        s.m[i].tol = have_tol_for[i] ? tol_for[i] : tol;
+    }
 
     /* Predictions. */
     for (int i = 0; i < M_COUNT; i++)
@@ -474,6 +527,7 @@ int cli_validate(int argc, char **argv)
         vals[M_P99][r] = res.latency_ms.p99;
         vals[M_THROUGHPUT][r] = res.throughput_rps;
         vals[M_COLD][r] = res.cold_starts.request_fraction;
+        vals[M_COLD_COUNT][r] = (double)res.cold_starts.count;
     }
     s.pass = true;
     for (int i = 0; i < M_COUNT; i++) {
@@ -483,7 +537,7 @@ int cli_validate(int argc, char **argv)
             continue;
         if (m->observed != 0 && isfinite(m->observed)) {
             m->rel = (m->predicted - m->observed) / m->observed;
-            m->within = fabs(m->rel) <= tol;
+            m->within = fabs(m->rel) <= m->tol;
         } else {
             /* No relative error against 0: only an exact match passes. */
             m->rel = NAN;
@@ -517,11 +571,17 @@ int cli_validate(int argc, char **argv)
     if (!s.pass) {
         char off[1024] = "";
         size_t k = 0;
+        bool mixed = false;
+        for (int i = 0; i < M_COUNT; i++)
+            mixed |= s.m[i].available && !s.m[i].within && s.m[i].tol != tol;
         for (int i = 0; i < M_COUNT && k < sizeof off; i++) {
             if (!s.m[i].available || s.m[i].within)
                 continue;
             int w;
-            if (isfinite(s.m[i].rel))
+            if (isfinite(s.m[i].rel) && mixed)
+                w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%% (tolerance %.4g%%)", k > 0 ? ", " : "",
+                             metric_key[i], s.m[i].rel * 100, s.m[i].tol * 100);
+            else if (isfinite(s.m[i].rel))
                 w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%%", k > 0 ? ", " : "", metric_key[i],
                              s.m[i].rel * 100);
             else
@@ -530,7 +590,10 @@ int cli_validate(int argc, char **argv)
             if (w > 0)
                 k += (size_t)w;
         }
-        cli_error("validate: predictions off by more than %.4g%%: %s", tol * 100, off);
+        if (mixed)
+            cli_error("validate: predictions off by more than their tolerance: %s", off);
+        else
+            cli_error("validate: predictions off by more than %.4g%%: %s", tol * 100, off);
         rc = CLI_FAILED;
         goto out;
     }
@@ -541,6 +604,7 @@ out:
     free(pred.v);
     free(obs);
     free(times);
+    free(cold_batches);
     lambdalog_client_fini(&cl);
     scenario_fini(&sc);
     free(sets);

@@ -1369,7 +1369,7 @@ static int parse_client(struct cfg *c, const cJSON *cl, struct client_spec *cs)
                ? -1 : 0;
 }
 
-static const char *const function_keys[] = { "model", "memory_mb", "timeout_s" };
+static const char *const function_keys[] = { "model", "memory_mb", "timeout_s", "extra_init_ms" };
 
 static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *sc,
                           struct function_spec *fs, int max_batch)
@@ -1406,6 +1406,11 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
     fs->timeout_s = 60;
     if (get_num(c, f, "function", "timeout_s", false, above_upto(0, 900), &fs->timeout_s) < 0)
         return -1;
+    /* A container image's extra init (ms in the file, seconds once loaded);
+     * not scaled with memory, like the model's cold start. */
+    fs->extra_init_s = dist_constant(0);
+    if (get_dist(c, f, "function", "extra_init_ms", false, 1e-3, &fs->extra_init_s) < 0)
+        return -1;
     fs->compute_factor = model_compute_factor(fs->model.memory_mb, fs->memory_mb);
     model_scale_compute(&fs->model, fs->compute_factor);
     if (!model_covers(&fs->model, max_batch, &missing_n))
@@ -1418,7 +1423,7 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
 
 static const char *const platform_keys[] = {
     "provisioned_concurrency", "keep_alive_s", "routing", "reserved_concurrency",
-    "account_concurrency", "scale_per_10s", "on_throttle",
+    "account_concurrency", "scale_per_10s", "on_throttle", "host_cores",
 };
 static const char *const throttle_keys[] = {
     "action", "backoff_s", "backoff_max_s", "max_retries",
@@ -1494,6 +1499,10 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
                     ps->concurrency_limit, limit_path, ps->provisioned_concurrency);
     ps->scale_per_10s = 1000;
     if (get_num(c, p, pp, "scale_per_10s", false, above(0), &ps->scale_per_10s) < 0)
+        return -1;
+    /* Processor sharing among busy instances (emulator hosts); 0 = off. */
+    ps->host_cores = 0;
+    if (get_int32(c, p, pp, "host_cores", false, 0, 1000000, &ps->host_cores) < 0)
         return -1;
     if (get_obj(c, p, pp, "on_throttle", false, &t) < 0)
         return -1;

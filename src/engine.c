@@ -1,6 +1,10 @@
 /* engine: the event loop tying workload, batcher, client gate and platform
- * together. Nothing is allocated per event: batch slots, instance slots and
- * the event heap are pools that grow by doubling to their high-water mark. */
+ * together. Nothing is allocated per event: batch slots, instance slots, the
+ * event heap and the processor-sharing heap are pools that grow by doubling
+ * to their high-water mark. One set of handlers serves both clocks: the
+ * simulated one (engine_run: jump to the next event, draw each invocation's
+ * times from the model) and the real one (engine_run_real: wait for the next
+ * event or for an executor's completion, with measured times). */
 #include "engine.h"
 
 #include <assert.h>
@@ -23,8 +27,17 @@ enum ev_kind {
     EV_RESPONSE,        /* id = batch slot: the response reaches the client */
     EV_EXPIRY,          /* id = instance slot, gen = instance generation */
     EV_WARMUP,
-    EV_RETRY            /* id = batch slot */
+    EV_RETRY,           /* id = batch slot */
+    EV_PS_DONE          /* gen = ps generation: next processor-sharing completion */
 };
+
+/* The per-request handlers are called from both loops; keep them inlined
+ * into the simulation loop, as they were when it was their only caller. */
+#ifdef __GNUC__
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
 
 #define JOB_PING UINT32_MAX
 #define NO_SLOT UINT32_MAX
@@ -44,8 +57,23 @@ struct batch {
     bool cold, provisioned, throttled, timed_out;
 };
 
+/* An invocation in its work phase under processor sharing (host_cores):
+ * every such job progresses at the same rate min(1, H / k), so with V the
+ * work each has received since the start of the run, a job finishes when V
+ * reaches v_end = V(start) + work. The heap orders jobs by v_end, and only
+ * its top has a pending event. */
+struct ps_job {
+    double v_end;
+    uint64_t seq;           /* ties: start order */
+    double start_s, work_s;
+    double wait_s;          /* then waits this long (extra init, ping hold) */
+    uint32_t inst, job;
+};
+
 struct engine {
     const struct scenario *sc;
+    const struct engine_real *real;     /* NULL in simulation */
+    bool failed;                        /* real time: the executor failed */
     const struct engine_hooks *hooks;
     bool narrate;                   /* hooks->on_event is set */
     struct engine_result *res;
@@ -90,6 +118,18 @@ struct engine {
     double last_end_s;              /* counted requests only */
     double end_s;                   /* any request */
     bool any_counted;
+
+    bool has_extra;                 /* function.extra_init_ms is not 0 */
+    /* Processor sharing (platform.host_cores > 0, simulation only). */
+    bool ps;
+    double ps_cores;
+    double ps_v, ps_t;              /* work per job received by ps_t */
+    struct ps_job *ps_heap;
+    size_t ps_len, ps_cap;
+    uint64_t ps_seq;
+    uint32_t ps_gen;                /* generation of the one live EV_PS_DONE */
+    bool ps_armed;
+    double ps_next_s;               /* when that event fires */
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -295,6 +335,149 @@ static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum 
         client_slot_free(e, end);
 }
 
+/* ---- processor sharing (platform.host_cores) ------------------------------ */
+
+static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now);
+
+static double ps_rate(const struct engine *e)
+{
+    double k = (double)e->ps_len;
+    return k <= e->ps_cores ? 1.0 : e->ps_cores / k;
+}
+
+/* Brings V up to now at the rate of the current job count. */
+static void ps_advance(struct engine *e, double now)
+{
+    if (e->ps_len > 0)
+        e->ps_v += (now - e->ps_t) * ps_rate(e);
+    e->ps_t = now;
+}
+
+static bool ps_before(const struct ps_job *x, const struct ps_job *y)
+{
+    return x->v_end < y->v_end || (x->v_end == y->v_end && x->seq < y->seq);
+}
+
+static void ps_push(struct engine *e, struct ps_job j)
+{
+    if (e->ps_len == e->ps_cap)
+        e->ps_heap = xgrow(e->ps_heap, &e->ps_cap, e->ps_len + 1, sizeof *e->ps_heap);
+    size_t i = e->ps_len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!ps_before(&j, &e->ps_heap[parent]))
+            break;
+        e->ps_heap[i] = e->ps_heap[parent];
+        i = parent;
+    }
+    e->ps_heap[i] = j;
+}
+
+static struct ps_job ps_pop(struct engine *e)
+{
+    assert(e->ps_len > 0);
+    struct ps_job top = e->ps_heap[0];
+    struct ps_job last = e->ps_heap[--e->ps_len];
+    size_t n = e->ps_len, i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && ps_before(&e->ps_heap[child + 1], &e->ps_heap[child]))
+            child++;
+        if (!ps_before(&e->ps_heap[child], &last))
+            break;
+        e->ps_heap[i] = e->ps_heap[child];
+        i = child;
+    }
+    if (n > 0)
+        e->ps_heap[i] = last;
+    return top;
+}
+
+/* Keeps one live event, for the job that finishes first at the current
+ * rate. A change of the job count moves it: the old event stays in the
+ * event heap with an old generation and is skipped when it comes up, so a
+ * change costs O(log n) and no scan of the jobs. */
+static void ps_reschedule(struct engine *e, double now)
+{
+    if (e->ps_len == 0) {
+        e->ps_armed = false;
+        e->ps_gen++;
+        return;
+    }
+    double left = e->ps_heap[0].v_end - e->ps_v;
+    double at = now + (left > 0 ? left : 0) / ps_rate(e);
+    if (e->ps_armed && at == e->ps_next_s)
+        return;
+    e->ps_gen++;
+    e->ps_armed = true;
+    e->ps_next_s = at;
+    evq_push(&e->q, at, EV_PS_DONE, 0, e->ps_gen);
+}
+
+/* Instance `inst` starts `work_s` of processing (init and inference) for
+ * `job`, to be followed by a wait of `wait_s`. */
+static void ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double wait_s, double now)
+{
+    if (!(work_s > 0)) {
+        /* Nothing to share (a warm ping): just the wait, as without sharing. */
+        bill_invocation(e, platform_instance(&e->pf, inst)->provisioned, wait_s);
+        evq_push(&e->q, now + wait_s, EV_INSTANCE_DONE, inst, job);
+        return;
+    }
+    ps_advance(e, now);
+    ps_push(e, (struct ps_job){ .v_end = e->ps_v + work_s, .seq = e->ps_seq++, .start_s = now,
+                                .work_s = work_s, .wait_s = wait_s, .inst = inst, .job = job });
+    ps_reschedule(e, now);
+}
+
+static void on_ps_done(struct engine *e, uint32_t gen, double now)
+{
+    if (gen != e->ps_gen)
+        return; /* superseded by a later change of the job count */
+    e->ps_armed = false;
+    ps_advance(e, now);
+    struct ps_job j = ps_pop(e);
+    ps_reschedule(e, now);
+    /* The job's parts stretched by the same factor: keep the request's
+     * breakdown an exact sum of its parts. */
+    double wall = now - j.start_s;
+    double f = j.work_s > 0 ? wall / j.work_s : 1.0;
+    bool provisioned = platform_instance(&e->pf, j.inst)->provisioned;
+    if (j.job != JOB_PING) {
+        struct batch *b = &e->b[j.job];
+        b->inference_s *= f;
+        b->cold_s = (b->cold_s - j.wait_s) * f + j.wait_s;
+    }
+    bill_invocation(e, provisioned, wall + j.wait_s);
+    if (j.wait_s > 0)
+        evq_push(&e->q, now + j.wait_s, EV_INSTANCE_DONE, j.inst, j.job);
+    else
+        on_instance_done(e, j.inst, j.job, now);
+}
+
+/* ---- real time: hand an invocation to the executor ----------------------- */
+
+static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold, int n, uint64_t first,
+                       double now)
+{
+    const struct scenario *sc = e->sc;
+    struct engine_invocation inv = {
+        .instance = inst,
+        .instance_uid = platform_instance(&e->pf, inst)->uid,
+        .job = job,
+        .cold = cold,
+        .n = n,
+        .first_request = first,
+        .extra_init_s = cold && e->has_extra ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
+        .deadline_s = now + sc->function.timeout_s,
+    };
+    const struct engine_executor *x = e->real->exec;
+    if (x->start(x->ctx, &inv, e->real->msg, e->real->msg_len) != 0)
+        e->failed = true;
+}
+
 /* ---- invocation ---------------------------------------------------------- */
 
 static double backoff_delay(struct engine *e, int attempt)
@@ -305,6 +488,41 @@ static double backoff_delay(struct engine *e, int attempt)
     if (cap > p->backoff_max_s)
         cap = p->backoff_max_s;
     return gsl_rng_uniform(e->rng[RNG_BACKOFF]) * cap;
+}
+
+static void count_invocation(struct engine *e, const struct batch *b, bool counted)
+{
+    struct engine_result *r = e->res;
+    if (b->cold && e->pings_busy > 0)
+        r->warmup.collisions++;
+    if (counted) {
+        r->invocations.total++;
+        if (b->cold)
+            r->invocations.cold++;
+        else if (b->provisioned)
+            r->invocations.provisioned++;
+        else
+            r->invocations.warm++;
+    }
+}
+
+/* Real time: the platform has placed the batch; the executor runs it and
+ * reports the measured times when it ends (on_real_done). */
+static void invoke_real(struct engine *e, uint32_t slot, uint32_t inst, double now)
+{
+    struct batch *b = &e->b[slot];
+    count_invocation(e, b, now >= e->window_s);
+    real_start(e, inst, slot, b->cold, b->size, b->first_req, now);
+    levels(e, now);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = b->instance_uid, .batch_size = b->size,
+                                   .placement = b->cold ? ENGINE_PLACED_COLD
+                                                : b->provisioned ? ENGINE_PLACED_PROVISIONED : ENGINE_PLACED_WARM,
+                                   .provisioned = b->provisioned, .attempt = b->retries,
+                                   .init_s = (double)NAN, .run_s = (double)NAN };
+        emit(e, &ev, now);
+    }
 }
 
 static void invoke(struct engine *e, uint32_t slot, double now)
@@ -346,7 +564,16 @@ static void invoke(struct engine *e, uint32_t slot, double now)
     b->instance_uid = platform_instance(&e->pf, inst)->uid;
     b->cold = out == PLATFORM_COLD;
     b->provisioned = out == PLATFORM_PROVISIONED;
+    if (e->real != NULL) {
+        invoke_real(e, slot, inst, now);
+        return;
+    }
     b->cold_s = b->cold ? dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_COLD_START]) : 0;
+    double extra_s = 0;
+    if (b->cold && e->has_extra) {
+        extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
+        b->cold_s += extra_s;
+    }
     b->inference_s = model_sample_inference_s(&sc->function.model, b->size, e->rng[RNG_INFERENCE]);
     double busy_s = b->cold_s + b->inference_s;
     if (busy_s > sc->function.timeout_s) {
@@ -357,19 +584,16 @@ static void invoke(struct engine *e, uint32_t slot, double now)
             b->cold_s = busy_s;
         b->inference_s = busy_s - b->cold_s;
     }
-    if (b->cold && e->pings_busy > 0)
-        r->warmup.collisions++;
-    if (counted) {
-        r->invocations.total++;
-        if (b->cold)
-            r->invocations.cold++;
-        else if (b->provisioned)
-            r->invocations.provisioned++;
-        else
-            r->invocations.warm++;
+    count_invocation(e, b, counted);
+    if (e->ps) {
+        /* The container's extra init is a wait; the rest is work. */
+        if (extra_s > b->cold_s)
+            extra_s = b->cold_s;
+        ps_start(e, inst, slot, busy_s - extra_s, extra_s, now);
+    } else {
+        bill_invocation(e, b->provisioned, busy_s);
+        evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
     }
-    bill_invocation(e, b->provisioned, busy_s);
-    evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
     levels(e, now);
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .request_id = b->first_req, .batch_id = b->id,
@@ -470,7 +694,7 @@ static void schedule_next_arrival(struct engine *e)
     e->have_arrival = true;
 }
 
-static void on_arrival(struct engine *e, double now)
+HOT void on_arrival(struct engine *e, double now)
 {
     e->outstanding++;
     if (now >= e->window_s) {
@@ -512,6 +736,8 @@ static void release_instance(struct engine *e, uint32_t inst, double now, bool d
 {
     if (discard) {
         platform_discard(&e->pf, inst);
+        if (e->real != NULL)
+            e->real->exec->retire(e->real->exec->ctx, inst);
     } else {
         double check_at;
         uint32_t gen;
@@ -535,14 +761,21 @@ static void narrate_done(struct engine *e, uint32_t inst, const struct batch *b,
     emit(e, &ev, now);
 }
 
-static void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
+/* A ping's instance is free again; one whose worker died at its function
+ * timeout (real time) is gone. */
+static void on_instance_done_ping(struct engine *e, uint32_t inst, double now, bool discard)
+{
+    assert(e->pings_busy > 0);
+    e->pings_busy--;
+    release_instance(e, inst, now, discard && !platform_instance(&e->pf, inst)->provisioned);
+    if (e->narrate)
+        narrate_done(e, inst, NULL, now);
+}
+
+HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
 {
     if (job == JOB_PING) {
-        assert(e->pings_busy > 0);
-        e->pings_busy--;
-        release_instance(e, inst, now, false);
-        if (e->narrate)
-            narrate_done(e, inst, NULL, now);
+        on_instance_done_ping(e, inst, now, false);
         return;
     }
     struct batch *b = &e->b[job];
@@ -560,6 +793,37 @@ static void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, doub
         finish_batch(e, job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
 }
 
+/* Real time: the executor reports an invocation's end with measured times.
+ * The instance is released and the response reaches the client now (the
+ * overhead was part of the round trip just measured). */
+static void on_real_done(struct engine *e, const struct engine_completion *c, double now)
+{
+    uint32_t inst = c->instance;
+    if (c->job == JOB_PING) {
+        /* The ping holds its instance for hold_ms after the answer, as a
+         * warmer's handler that sleeps would. */
+        double hold_s = e->sc->warmup.hold_s;
+        bill_invocation(e, platform_instance(&e->pf, inst)->provisioned, c->init_s + hold_s);
+        if (hold_s > 0 && !c->timed_out)
+            evq_push(&e->q, now + hold_s, EV_INSTANCE_DONE, inst, JOB_PING);
+        else
+            on_instance_done_ping(e, inst, now, c->timed_out);
+        return;
+    }
+    struct batch *b = &e->b[c->job];
+    assert(b->instance_slot == inst);
+    b->cold_s = c->init_s;
+    b->inference_s = c->inference_s;
+    b->overhead_s = c->overhead_s;
+    b->timed_out = c->timed_out;
+    bill_invocation(e, b->provisioned, b->cold_s + b->inference_s);
+    bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
+    release_instance(e, inst, now, discard);
+    if (e->narrate)
+        narrate_done(e, inst, b, now);
+    finish_batch(e, c->job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+}
+
 static void on_response(struct engine *e, uint32_t slot, double now)
 {
     finish_batch(e, slot, now, e->b[slot].timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
@@ -573,6 +837,8 @@ static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
         evq_push(&e->q, check_at, EV_EXPIRY, inst, gen);
     if (expired) {
         levels(e, now);
+        if (e->real != NULL)
+            e->real->exec->retire(e->real->exec->ctx, inst);
         if (e->narrate) {
             struct engine_event ev = { .kind = ENGINE_EV_EXPIRE,
                                        .instance_id = platform_instance(&e->pf, inst)->uid };
@@ -603,16 +869,41 @@ static void on_warmup(struct engine *e, double now)
             continue;
         }
         r->warmup.pings++;
-        double busy_s = sc->warmup.hold_s;
-        if (out == PLATFORM_COLD) {
+        if (out == PLATFORM_COLD)
             r->warmup.cold_pings++;
-            busy_s += dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_WARMUP]);
+        e->pings_busy++;
+        if (e->real != NULL) {
+            /* A real ping (n = 0); the hold starts when it is answered. */
+            real_start(e, inst, JOB_PING, out == PLATFORM_COLD, 0, 0, now);
+            if (e->narrate) {
+                const struct instance *in = platform_instance(&e->pf, inst);
+                struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .instance_id = in->uid, .ping = true,
+                                           .placement = placement_of(out), .provisioned = in->provisioned,
+                                           .init_s = (double)NAN, .run_s = (double)NAN };
+                levels(e, now);
+                emit(e, &ev, now);
+            }
+            continue;
+        }
+        double busy_s = sc->warmup.hold_s;
+        double work_s = 0, extra_s = 0;
+        if (out == PLATFORM_COLD) {
+            work_s = dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_WARMUP]);
+            if (e->has_extra)
+                extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
+            busy_s += work_s + extra_s;
         }
         if (busy_s > sc->function.timeout_s)
             busy_s = sc->function.timeout_s;
-        bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
-        e->pings_busy++;
-        evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
+        if (e->ps) {
+            /* Only the init is work: the hold and the extra init are waits. */
+            if (work_s > busy_s)
+                work_s = busy_s;
+            ps_start(e, inst, JOB_PING, work_s, busy_s - work_s, now);
+        } else {
+            bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
+            evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
+        }
         if (e->narrate) {
             const struct instance *in = platform_instance(&e->pf, inst);
             double init_s = out == PLATFORM_COLD ? busy_s - sc->warmup.hold_s : 0;
@@ -649,6 +940,10 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->granules_per_s = 1000.0 / sc->pricing.duration_granularity_ms;
     e->bfree = NO_SLOT;
     e->wait_head = e->wait_tail = NO_SLOT;
+    const struct dist *extra = &sc->function.extra_init_s;
+    e->has_extra = !(extra->kind == DIST_CONSTANT && extra->a == 0);
+    e->ps = sc->platform.host_cores > 0;
+    e->ps_cores = (double)sc->platform.host_cores;
     e->window_s = sc->warmup_period_s;
     out->window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
@@ -671,6 +966,7 @@ static void engine_teardown(struct engine *e)
     metrics_sample_fini(&e->lat);
     free(e->b);
     free(e->barr);
+    free(e->ps_heap);
 }
 
 static void engine_summarize(struct engine *e)
@@ -745,6 +1041,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
         case EV_EXPIRY: on_expiry(&e, ev.id, ev.gen, now); break;
         case EV_WARMUP: on_warmup(&e, now); break;
         case EV_RETRY: invoke(&e, ev.id, now); break;
+        case EV_PS_DONE: on_ps_done(&e, ev.gen, now); break;
         default: assert(!"unknown event kind");
         }
         if (e.outstanding > ENGINE_MAX_OUTSTANDING) {
@@ -760,6 +1057,116 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
     engine_summarize(&e);
     engine_teardown(&e);
     return status;
+}
+
+/* One timer event of the real-time loop, with the same handlers as above. */
+static void real_event(struct engine *e, const struct evq_event *ev, double now)
+{
+    switch ((enum ev_kind)ev->kind) {
+    case EV_ARRIVAL: on_arrival(e, now); break;
+    case EV_BATCH_TIMER: on_batch_timer(e, now); break;
+    case EV_INSTANCE_DONE: on_instance_done(e, ev->id, ev->gen, now); break;
+    case EV_EXPIRY: on_expiry(e, ev->id, ev->gen, now); break;
+    case EV_WARMUP: on_warmup(e, now); break;
+    case EV_RETRY: invoke(e, ev->id, now); break;
+    /* Responses come with the executor's completions; no sharing. */
+    case EV_RESPONSE:
+    case EV_PS_DONE:
+    default: assert(!"event kind not used in real time");
+    }
+}
+
+enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                                   const struct engine_real *real, struct engine_result *out)
+{
+    enum engine_status status = ENGINE_OK;
+    const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
+    const struct engine_executor *x = real->exec;
+    struct engine e;
+    engine_setup(&e, sc, seed, hooks, out);
+    e.real = real;
+    e.ps = false; /* the real machine shares its cores by itself */
+
+    /* Provisioned instances are initialised before t = 0. */
+    uint32_t *slots = xcalloc(e.pf.used + 1, sizeof *slots);
+    size_t n_prov = 0;
+    for (size_t i = 0; i < e.pf.used; i++)
+        if (e.pf.inst[i].state != INSTANCE_DEAD && e.pf.inst[i].provisioned)
+            slots[n_prov++] = (uint32_t)i;
+    int prc = x->prepare(x->ctx, slots, n_prov, real->msg, real->msg_len);
+    free(slots);
+    if (prc != 0) {
+        status = ENGINE_EXEC_FAILED;
+        goto done;
+    }
+    schedule_next_arrival(&e);
+    if (sc->warmup.concurrency > 0)
+        evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
+    while (!(e.arrivals_done && e.outstanding == 0)) {
+        if (stop != NULL && *stop) {
+            status = ENGINE_INTERRUPTED;
+            break;
+        }
+        double now = x->now(x->ctx);
+        if (now >= real->time_limit_s) {
+            status = ENGINE_TIME_LIMIT;
+            break;
+        }
+        /* The next timer: the next arrival or the top of the heap. */
+        const struct evq_event *top = evq_top(&e.q);
+        bool arrival_next = e.have_arrival && (top == NULL || evq_before(&e.next_arrival, top));
+        double next_s = arrival_next ? e.next_arrival.time_s : top != NULL ? top->time_s : (double)INFINITY;
+        if (next_s <= now) {
+            struct evq_event ev;
+            if (arrival_next) {
+                ev = e.next_arrival;
+                e.have_arrival = false;
+            } else {
+                evq_pop(&e.q, &ev);
+            }
+            out->events++;
+            /* `now` is the clock, not the event's due time: what happens is
+             * stamped when it really happens. */
+            real_event(&e, &ev, now);
+        } else {
+            struct engine_completion c;
+            double until = next_s < real->time_limit_s ? next_s : real->time_limit_s;
+            int rc = x->wait(x->ctx, until, &c, real->msg, real->msg_len);
+            if (rc < 0) {
+                status = ENGINE_EXEC_FAILED;
+                break;
+            }
+            if (rc == 1) {
+                out->events++;
+                on_real_done(&e, &c, x->now(x->ctx));
+            }
+        }
+        if (e.failed) {
+            status = ENGINE_EXEC_FAILED;
+            break;
+        }
+        if (e.outstanding > ENGINE_MAX_OUTSTANDING) {
+            status = ENGINE_OVERLOAD;
+            break;
+        }
+    }
+done:
+    assert(status != ENGINE_OK || e.outstanding == 0);
+    engine_summarize(&e);
+    engine_teardown(&e);
+    return status;
+}
+
+const char *engine_status_name(enum engine_status s)
+{
+    switch (s) {
+    case ENGINE_OK: return "ok";
+    case ENGINE_OVERLOAD: return "overload";
+    case ENGINE_INTERRUPTED: return "interrupted";
+    case ENGINE_TIME_LIMIT: return "time limit";
+    case ENGINE_EXEC_FAILED: return "executor failed";
+    }
+    return "?";
 }
 
 const char *engine_batch_reason_name(enum batch_reason r)

@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
       cli_validate_usage, cli_validate },
     { "profile", "measure the real MNIST function on this machine into a model profile",
       cli_profile_usage, cli_profile },
+    { "emulate", "run a scenario for real: real clock, real worker processes, measured times",
+      cli_emulate_usage, cli_emulate },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

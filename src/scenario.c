@@ -20,6 +20,8 @@ void scenario_fini(struct scenario *sc)
         return;
     scenario_workload_fini(&sc->workload);
     model_fini(&sc->function.model);
+    dist_fini(&sc->function.extra_init_s);
+    memset(&sc->function.extra_init_s, 0, sizeof sc->function.extra_init_s);
     dist_fini(&sc->platform.keep_alive_s);
     memset(&sc->platform.keep_alive_s, 0, sizeof sc->platform.keep_alive_s);
 }

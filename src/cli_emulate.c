@@ -1,0 +1,397 @@
+/* cli_emulate: `lambdasim emulate`, run a scenario for real in wall-clock
+ * time: the engine's real-time loop with real worker processes (emulate.h). */
+#define _GNU_SOURCE /* open_memstream */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "config.h"
+#include "emulate.h"
+#include "engine.h"
+#include "outfile.h"
+#include "report.h"
+#include "simlog.h"
+#include "sink.h"
+
+#define DEFAULT_TIME_LIMIT_S 600.0
+
+const char cli_emulate_usage[] =
+    "Usage: lambdasim emulate SCENARIO.json [OPTIONS]\n"
+    "\n"
+    "Runs the scenario for real, in wall-clock time: arrivals follow the workload\n"
+    "(its times are real seconds), the batching queue, client gate and platform\n"
+    "policy are the simulator's own code, and every instance is a real\n"
+    "lambdasim-worker process that loads the MNIST weights when it starts (a real\n"
+    "cold start) and classifies the shipped digits (request i is digit i mod 300).\n"
+    "Provisioned workers are started and ready before t = 0; idle workers are\n"
+    "stopped at keep-alive expiry; warm-up pings are real (n = 0) requests.\n"
+    "Reports what `run` reports, from measured times. Keep runs short.\n"
+    "\n"
+    "Options:\n"
+    "  --seed N              master seed (arrivals, keep-alive draws, routing...)\n"
+    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
+    "  --json                print one JSON object instead of the table\n"
+    "  --requests-csv FILE   write one CSV row per request (as `run`)\n"
+    "  --client-log FILE     write the client log (as `run`; read by `validate`)\n"
+    "  --force               replace output files that already exist\n"
+    "  --worker PATH         worker executable (default: lambdasim-worker next to\n"
+    "                        this program)\n"
+    "  --weights FILE        weight file (default models/mnist-cnn.bin)\n"
+    "  --digits FILE         digits to classify (default traces/mnist-digits-300.bin)\n"
+    "  --time-limit-s T      stop after T seconds of real time (default 600; the\n"
+    "                        results are then partial)\n"
+    "  --verbose             one stderr line per worker started or stopped\n"
+    "                        ('emulate: worker started pid=P instance=U')\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit codes: 0 the run completed; 1 it ended early (Ctrl-C, SIGTERM, the time\n"
+    "limit, a worker that died or failed) with partial results labelled as such,\n"
+    "or an output could not be written; 2 bad usage or input. Workers never\n"
+    "outlive the emulator.\n";
+
+struct em_output {
+    const char *option;
+    const struct sink_ops *ops;
+};
+
+static const struct em_output outputs[] = {
+    { "--requests-csv", &report_requests_sink },
+    { "--client-log", &simlog_client_sink },
+};
+#define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
+
+struct open_output {
+    const char *path;
+    struct outfile file;
+    void *state;
+};
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_flag = 1;
+    stop_signal = sig;
+}
+
+static void fan_request(void *ctx, const struct request_record *rec)
+{
+    struct open_output *open = ctx;
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (open[i].path != NULL)
+            outputs[i].ops->on_request(open[i].state, open[i].file.f, rec);
+}
+
+static void on_worker(void *ctx, const char *what, long pid, int64_t uid)
+{
+    (void)ctx;
+    fprintf(stderr, "emulate: worker %s pid=%ld instance=%lld\n", what, pid, (long long)uid);
+}
+
+static void default_worker(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        snprintf(out, len, "build/lambdasim-worker");
+        return;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    snprintf(out, len, "%s/lambdasim-worker", self);
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (s[0] == '\0' || *end != '\0' || errno != 0 || !(v > 0) || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The JSON of `run`, with what the emulator adds first: that the numbers are
+ * measured, whether the run is partial (and why), and the workers' counts. */
+static void print_json(const struct scenario *sc, const struct engine_result *res, const char *partial,
+                       const struct emulate_stats *st)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL) {
+        report_json(stdout, sc, res);
+        return;
+    }
+    report_json(m, sc, res);
+    fclose(m);
+    /* report_json starts with "{" and a newline-indented member. */
+    fputs("{\n  \"emulated\": {", stdout);
+    printf("\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, \"correct\": %llu, "
+           "\"pings\": %llu},\n  \"partial\": ",
+           (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
+           (unsigned long long)st->images, (unsigned long long)st->correct, (unsigned long long)st->pings);
+    if (partial == NULL) {
+        fputs("null,", stdout);
+    } else {
+        fputc('"', stdout);
+        for (const char *p = partial; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                fputc('\\', stdout);
+            if ((unsigned char)*p >= 0x20)
+                fputc(*p, stdout);
+        }
+        fputs("\",", stdout);
+    }
+    fputs(buf + 1, stdout);
+    free(buf);
+}
+
+static void print_table(const struct scenario *sc, const struct engine_result *res, const char *partial,
+                        const struct emulate_stats *st)
+{
+    printf("EMULATED RUN: real time, real worker processes; times are measured, not drawn\n");
+    if (partial != NULL)
+        printf("PARTIAL RESULTS: %s\n", partial);
+    printf("\n");
+    report_table(stdout, sc, res);
+    printf("\nEmulation\n");
+    printf("  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
+    printf("  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
+    printf("  %-34s %12llu\n", "images classified", (unsigned long long)st->images);
+    if (st->images > 0)
+        printf("  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);
+    printf("  %-34s %12llu\n", "pings answered", (unsigned long long)st->pings);
+    if (partial != NULL)
+        printf("\nPARTIAL RESULTS: %s\n", partial);
+}
+
+int cli_emulate(int argc, char **argv)
+{
+    const char *scenario_path = NULL;
+    struct open_output open[N_OUTPUTS];
+    memset(open, 0, sizeof open);
+    bool json = false, force = false, have_seed = false, verbose = false;
+    uint64_t seed = 0;
+    double time_limit_s = DEFAULT_TIME_LIMIT_S;
+    char worker[PATH_MAX + 32];
+    struct emulate_options eo = {
+        .worker_path = NULL,
+        .weights_path = "models/mnist-cnn.bin",
+        .digits_path = "traces/mnist-digits-300.bin",
+        .ready_timeout_s = 30,
+    };
+    struct config_override *sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t n_sets = 0;
+    char msg[CONFIG_MSG_MAX];
+    char run_msg[1024] = "";
+    int rc = CLI_USAGE;
+    struct scenario sc;
+    memset(&sc, 0, sizeof sc);
+    struct emulate *em = NULL;
+    struct sigaction old_int, old_term;
+    bool handlers = false;
+    if (sets == NULL) {
+        fprintf(stderr, "lambdasim: out of memory\n");
+        return CLI_FAILED;
+    }
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int out_i = -1;
+        for (size_t k = 0; k < N_OUTPUTS; k++)
+            if (strcmp(a, outputs[k].option) == 0)
+                out_i = (int)k;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cli_emulate_usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--force") == 0) {
+            force = true;
+        } else if (strcmp(a, "--verbose") == 0) {
+            verbose = true;
+        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--worker") == 0
+                   || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
+                   || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error("emulate", "option '%s' needs a value", a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--seed") == 0) {
+                if (!cli_parse_u64(v, &seed)) {
+                    rc = cli_usage_error("emulate", "--seed: expected a whole number from 0 to "
+                                         "18446744073709551615 (got '%s')", v);
+                    goto out;
+                }
+                have_seed = true;
+            } else if (strcmp(a, "--set") == 0) {
+                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
+                    cli_error("%s", msg);
+                    goto out;
+                }
+                n_sets++;
+            } else if (strcmp(a, "--worker") == 0) {
+                eo.worker_path = v;
+            } else if (strcmp(a, "--weights") == 0) {
+                eo.weights_path = v;
+            } else if (strcmp(a, "--digits") == 0) {
+                eo.digits_path = v;
+            } else if (strcmp(a, "--time-limit-s") == 0) {
+                if (!parse_seconds(v, &time_limit_s)) {
+                    rc = cli_usage_error("emulate", "--time-limit-s: expected seconds > 0 (got '%s')", v);
+                    goto out;
+                }
+            } else {
+                open[out_i].path = v;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            rc = cli_usage_error("emulate", "unknown option '%s'", a);
+            goto out;
+        } else if (scenario_path == NULL) {
+            scenario_path = a;
+        } else {
+            rc = cli_usage_error("emulate", "unexpected argument '%s' (one scenario per run)", a);
+            goto out;
+        }
+    }
+    if (scenario_path == NULL) {
+        rc = cli_usage_error("emulate", "missing SCENARIO.json");
+        goto out;
+    }
+    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
+        cli_error("%s", msg);
+        goto out;
+    }
+    if (!have_seed)
+        seed = sc.seed;
+    if (eo.worker_path == NULL) {
+        default_worker(worker, sizeof worker);
+        eo.worker_path = worker;
+    }
+    if (verbose)
+        eo.on_worker = on_worker;
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        const char *path = open[i].path;
+        if (path == NULL)
+            continue;
+        if (cli_same_file(path, scenario_path)) {
+            cli_error("%s %s: that is the scenario file; refusing to overwrite it", outputs[i].option, path);
+            goto out;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (open[j].path != NULL && strcmp(open[j].path, path) == 0) {
+                cli_error("%s and %s both name %s", outputs[j].option, outputs[i].option, path);
+                goto out;
+            }
+        }
+        if (outfile_open(&open[i].file, path, force, msg, sizeof msg) != 0) {
+            cli_error("%s %s", outputs[i].option, msg);
+            rc = CLI_FAILED;
+            goto out;
+        }
+    }
+    if (emulate_create(&eo, &em, msg, sizeof msg) != EMULATE_OK) {
+        cli_error("%s", msg);
+        goto out;
+    }
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (open[i].path != NULL)
+            open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
+
+    /* Ctrl-C and SIGTERM end the run cleanly: the loop sees the flag (poll
+     * is interrupted: no SA_RESTART), the workers are stopped, and what ran
+     * is reported as partial. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_flag = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    handlers = true;
+
+    struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &stop_flag };
+    struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
+                                .msg = run_msg, .msg_len = sizeof run_msg };
+    struct engine_result res;
+    enum engine_status est = engine_run_real(&sc, seed, &hooks, &real, &res);
+    /* Stop every worker before anything else can go wrong. */
+    emulate_stop_all(em, 1.0);
+    struct emulate_stats st;
+    emulate_get_stats(em, &st);
+
+    char partial[1200] = "";
+    switch (est) {
+    case ENGINE_OK:
+        break;
+    case ENGINE_INTERRUPTED:
+        snprintf(partial, sizeof partial, "interrupted by %s after %.3f s",
+                 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", res.end_s);
+        break;
+    case ENGINE_TIME_LIMIT:
+        snprintf(partial, sizeof partial, "stopped at the time limit of %g s (--time-limit-s)", time_limit_s);
+        break;
+    case ENGINE_EXEC_FAILED:
+        snprintf(partial, sizeof partial, "a worker failed: %s", run_msg);
+        break;
+    case ENGINE_OVERLOAD:
+        snprintf(partial, sizeof partial, "more than %u requests were in the system at once",
+                 ENGINE_MAX_OUTSTANDING);
+        break;
+    }
+    bool is_partial = est != ENGINE_OK;
+    rc = CLI_OK;
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        if (open[i].path == NULL)
+            continue;
+        outputs[i].ops->finish(open[i].state, open[i].file.f, &res);
+        open[i].state = NULL;
+        /* Both CSV readers skip '#' lines: the label travels with the file. */
+        if (is_partial)
+            fprintf(open[i].file.f, "# partial: %s\n", partial);
+        if (outfile_commit(&open[i].file, msg, sizeof msg) != 0) {
+            cli_error("%s", msg);
+            rc = CLI_FAILED;
+        }
+    }
+    if (json)
+        print_json(&sc, &res, is_partial ? partial : NULL, &st);
+    else
+        print_table(&sc, &res, is_partial ? partial : NULL, &st);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("writing results to standard output failed: %s", strerror(errno));
+        rc = CLI_FAILED;
+    }
+    if (is_partial) {
+        cli_error("%s: the run ended early (%s); the results above are partial", scenario_path, partial);
+        rc = CLI_FAILED;
+    }
+out:
+    emulate_destroy(em);
+    if (handlers) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        if (open[i].state != NULL && outputs[i].ops->finish != NULL)
+            outputs[i].ops->finish(open[i].state, open[i].file.f, NULL);
+        outfile_abort(&open[i].file);
+    }
+    scenario_fini(&sc);
+    free(sets);
+    return rc;
+}

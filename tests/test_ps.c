@@ -1,0 +1,255 @@
+/* test_ps: processor sharing among busy instances (platform.host_cores):
+ * hand-computed cases with exact times, then the closed forms M/M/1-PS
+ * (E[T] = E[S] / (1 - rho)) and, by Little's law, M/M/2 for the limited
+ * sharing min(1, H/k) on H = 2 cores, each with replications and a 99.9 %
+ * Student-t interval as in test_queueing. */
+#include <math.h>
+#include <stdio.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include "engine_fixture.h"
+#include "testutil.h"
+
+#define EPS 1e-9
+#define REPS 10
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct request_record *rec(const struct fixture_log *log, uint64_t id)
+{
+    const struct request_record *r = fixture_find(log, id);
+    if (r == NULL) {
+        CU_FAIL_FATAL("request record missing");
+        abort();
+    }
+    return r;
+}
+
+/* Arrivals at t[], `work_s` of inference each, no cold start, H cores. */
+static void ps_scenario(struct scenario *sc, const double *t, size_t n, double work_s, int cores)
+{
+    fixture_scenario(sc, t, n, 0.0, work_s);
+    sc->platform.host_cores = cores;
+}
+
+/* Two invocations of 1 s of work on 1 core, starting together: each gets
+ * half the core, so both end at 2 s (not 1 s). */
+static void test_two_together(void)
+{
+    const double t[] = { 0.0, 0.0 };
+    struct scenario sc;
+    ps_scenario(&sc, t, N(t), 1.0, 1);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 2.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 2.0, EPS);
+    /* The stretch shows where the time went: inference took 2 s. */
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->inference_ms, 2000.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(res.latency_ms.mean, 2000.0, 1e-6);
+    CU_ASSERT_EQUAL(res.cold_starts.count, 2);
+    fixture_free(&sc, &log);
+}
+
+/* Staggered, by hand: A (1 s) at 0, B (1 s) at 0.5, one core. A runs alone
+ * until 0.5 (0.5 s done), then both at rate 1/2: A's last 0.5 s takes 1 s,
+ * so A ends at 1.5 with B half done; B's last 0.5 s alone: B ends at 2.0. */
+static void test_staggered(void)
+{
+    const double t[] = { 0.0, 0.5 };
+    struct scenario sc;
+    ps_scenario(&sc, t, N(t), 1.0, 1);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 1.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 2.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->latency_ms, 1500.0, 1e-6);
+    fixture_free(&sc, &log);
+}
+
+/* Two cores, by hand: three jobs of 1 s at 0, 0 and 0.9. Until 0.9 two
+ * jobs run at rate 1 (0.9 s done each); then three share two cores at rate
+ * 2/3: the first two need 0.1 s more, which takes 0.15 s (end at 1.05), by
+ * when the third has 0.1 s done; alone at rate 1 it needs 0.9 s: ends at
+ * 1.95. */
+static void test_two_cores(void)
+{
+    const double t[] = { 0.0, 0.0, 0.9 };
+    struct scenario sc;
+    ps_scenario(&sc, t, N(t), 1.0, 2);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 1.05, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 1.05, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->end_s, 1.95, EPS);
+    fixture_free(&sc, &log);
+}
+
+/* Init is work too, and the breakdown stays an exact sum: two cold
+ * invocations of 0.5 s init + 1 s inference on one core end at 3 s; each
+ * part is stretched by 2. The container's extra init is a wait: it does not
+ * count as a busy instance and is not stretched. */
+static void test_init_and_extra(void)
+{
+    const double t[] = { 0.0, 0.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    sc.platform.host_cores = 1;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    const struct request_record *r = rec(&log, 0);
+    CU_ASSERT_DOUBLE_EQUAL(r->end_s, 3.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, 1000.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(r->inference_ms, 2000.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
+    fixture_free(&sc, &log);
+
+    /* Extra init 1 s (a wait) on top: the work still shares the core (both
+     * done at 3 s), then each waits 1 s: responses at 4 s, cold start 2 s. */
+    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    sc.platform.host_cores = 1;
+    sc.function.extra_init_s = dist_constant(1.0);
+    fixture_run(&sc, &log, &res);
+    r = rec(&log, 1);
+    CU_ASSERT_DOUBLE_EQUAL(r->end_s, 4.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, 2000.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(r->inference_ms, 2000.0, 1e-6);
+    fixture_free(&sc, &log);
+
+    /* Without sharing, the extra init simply adds to the cold start. */
+    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    sc.function.extra_init_s = dist_constant(1.0);
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 2.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->cold_start_ms, 1500.0, 1e-6);
+    fixture_free(&sc, &log);
+}
+
+/* With as many cores as there are ever busy instances, sharing changes
+ * nothing: the same times as without it. */
+static void test_enough_cores_is_off(void)
+{
+    const double t[] = { 0.0, 0.1, 0.2, 0.25, 3.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.3, 0.4);
+    struct fixture_log a, b;
+    struct engine_result ra, rb;
+    fixture_run(&sc, &a, &ra);
+    sc.platform.host_cores = 8;
+    fixture_run(&sc, &b, &rb);
+    CU_ASSERT_EQUAL(a.n, b.n);
+    for (uint64_t id = 0; id < N(t); id++)
+        CU_ASSERT_DOUBLE_EQUAL(rec(&a, id)->end_s, rec(&b, id)->end_s, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(ra.cost_usd.total, rb.cost_usd.total, 1e-15);
+    free(b.rec);
+    fixture_free(&sc, &a);
+}
+
+/* A warm-up ping's hold is a wait; its cold init is work. One core, a ping
+ * at 0 (cold: 1 s init + hold 0.5 s) and a request at 0 (cold: 1 s init +
+ * 1 s inference): both inits share the core (done at 2 s); the ping then
+ * holds until 2.5 s; the request's 1 s of inference runs alone: ends at 3 s. */
+static void test_ping_hold_is_wait(void)
+{
+    const double t[] = { 0.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 1.0, 1.0);
+    sc.platform.host_cores = 1;
+    sc.warmup = (struct warmup_spec){ .concurrency = 1, .interval_s = 100, .first_at_s = 0, .hold_s = 0.5 };
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 3.0, EPS);
+    CU_ASSERT_EQUAL(res.warmup.pings, 1);
+    fixture_free(&sc, &log);
+}
+
+struct ci {
+    double mean, half;
+};
+
+static struct ci interval(const double *x, size_t n)
+{
+    struct ci r;
+    r.mean = gsl_stats_mean(x, 1, n);
+    r.half = gsl_cdf_tdist_Pinv(0.9995, (double)(n - 1)) * gsl_stats_sd(x, 1, n) / sqrt((double)n);
+    return r;
+}
+
+static void check(const char *what, struct ci got, double theory)
+{
+    printf("\n    %s: theory %.5f, simulated %.5f +- %.5f", what, theory, got.mean, got.half);
+    CU_ASSERT(fabs(got.mean - theory) <= got.half);
+    CU_ASSERT(got.half <= 0.05 * fabs(theory));
+}
+
+/* Every request on its own instance (no limits, no cold-start time), all
+ * sharing H cores: an M/M/1-PS queue for H = 1. */
+static void poisson_ps(struct scenario *sc, double lambda, double mean_s, int cores)
+{
+    const double none[] = { 0 };
+    fixture_scenario(sc, none, 0, 0.0, 0.0);
+    fixture_poisson(sc, lambda, 40000);
+    sc->warmup_period_s = 0.1 * 40000 / lambda;
+    sc->function.model.base_s = (struct dist){ .kind = DIST_EXPONENTIAL, .a = mean_s };
+    sc->platform.keep_alive_s = dist_constant(1e9);
+    sc->platform.host_cores = cores;
+}
+
+/* M/M/1-PS: E[T] = E[S] / (1 - rho). */
+static void test_mm1_ps(void)
+{
+    const double lambda = 0.7, mean_s = 1.0;
+    struct scenario sc;
+    poisson_ps(&sc, lambda, mean_s, 1);
+    double w[REPS];
+    for (int i = 0; i < REPS; i++) {
+        struct engine_result r;
+        engine_run(&sc, (uint64_t)i + 1, NULL, &r);
+        w[i] = r.latency_ms.mean / 1000.0;
+    }
+    check("M/M/1-PS mean response (s)", interval(w, REPS), mean_s / (1.0 - lambda * mean_s));
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
+/* min(1, H/k) sharing on H = 2 cores serves at total rate min(k, 2) mu, as
+ * M/M/2 does: the same number-in-system process, so by Little's law the
+ * same mean response time W = 1/mu + C(2, a) / (2 mu - lambda). */
+static void test_mm2_limited_ps(void)
+{
+    const double lambda = 1.5, mean_s = 1.0;
+    struct scenario sc;
+    poisson_ps(&sc, lambda, mean_s, 2);
+    double w[REPS];
+    for (int i = 0; i < REPS; i++) {
+        struct engine_result r;
+        engine_run(&sc, (uint64_t)i + 1, NULL, &r);
+        w[i] = r.latency_ms.mean / 1000.0;
+    }
+    double a = lambda * mean_s, b = a / (1 + a);     /* Erlang B, c = 1 */
+    b = a * b / (2 + a * b);                         /* c = 2 */
+    double c = b / (1 - a / 2 * (1 - b));            /* Erlang C */
+    check("M/M/2 via 2-core sharing, mean response (s)", interval(w, REPS), mean_s + c / (2 / mean_s - lambda));
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
+    CU_add_test(s, "staggered starts, by hand", test_staggered);
+    CU_add_test(s, "three jobs on two cores, by hand", test_two_cores);
+    CU_add_test(s, "init is work, extra init is a wait", test_init_and_extra);
+    CU_add_test(s, "enough cores: same as no sharing", test_enough_cores_is_off);
+    CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
+    CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
+    CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
+}
+
+int main(void)
+{
+    return testutil_main("ps", add_tests);
+}
