@@ -84,7 +84,7 @@ int mnist_check_layers(const struct mnist_layer_spec *layers, size_t n, char *ms
 
 /* A network with the given layers and all parameters zero. Returns NULL
  * with a message when the layers do not check. Free with mnist_destroy. */
-struct mnist_net *mnist_create(const struct mnist_layer_spec *layers, size_t n, char *msg,
+struct mnist_net *mnist_create(const struct mnist_layer_spec *specs, size_t n, char *msg,
                                size_t msg_len);
 
 /* Loads a weight file. On success *out is a new network (mnist_destroy) and

@@ -54,9 +54,9 @@ enum profile_status {
 /* Checks the options, loads the weights and digits in-process (so a bad
  * file gets its own message), then times cold starts and every batch size
  * through real worker processes. The worker's labels must match in-process
- * inference. On success *out is filled (profile_result_fini) and PROFILE_OK
- * is returned; otherwise a status with a message, and *out is zeroed. */
-enum profile_status profile_measure(const struct profile_options *opt, struct profile_result *out, char *msg,
+ * inference. On success *r is filled (profile_result_fini) and PROFILE_OK
+ * is returned; otherwise a status with a message, and *r is zeroed. */
+enum profile_status profile_measure(const struct profile_options *o, struct profile_result *r, char *msg,
                     size_t msg_len);
 
 /* Writes the model profile JSON named `name` (the measured samples as

@@ -332,7 +332,7 @@ static void default_name(const char *path, char *out, size_t cap)
 }
 
 struct inference {
-    size_t n, pings, timed_out, unknown, n_sizes;
+    size_t n, pings, timed_out, unknown;
     int min_size, max_size;
     bool regression;
     struct fit_line line;

@@ -34,11 +34,11 @@ struct swc {
     size_t msg_len;
 };
 
-static int fail(struct swc *c, const char *field, const char *fmt, ...) SW_PRINTF(3, 4);
-static int fail(struct swc *c, const char *field, const char *fmt, ...)
+static void fail_msg(struct swc *c, const char *field, const char *fmt, ...) SW_PRINTF(3, 4);
+static void fail_msg(struct swc *c, const char *field, const char *fmt, ...)
 {
     if (c->msg == NULL || c->msg_len == 0)
-        return -1;
+        return;
     int n = field != NULL && field[0] != '\0'
                 ? snprintf(c->msg, c->msg_len, "%s: %s: ", c->file, field)
                 : snprintf(c->msg, c->msg_len, "%s: ", c->file);
@@ -51,8 +51,16 @@ static int fail(struct swc *c, const char *field, const char *fmt, ...)
     for (char *s = c->msg; *s != '\0'; s++)
         if (*s == '\n' || *s == '\r')
             *s = ' ';
+}
+
+static int failed(void)
+{
     return -1;
 }
+
+/* Writes the message and yields -1. A macro, so that the static analyzer
+ * (which does not follow variadic calls) sees that it always fails. */
+#define fail(c, field, ...) (fail_msg((c), (field), __VA_ARGS__), failed())
 
 static void cjson_oom(void)
 {
@@ -666,7 +674,7 @@ static char *resolve_scenario(const char *sweep_file, const char *rel)
         joined = xmalloc(dlen + strlen(rel) + 2);
         memcpy(joined, sweep_file, dlen);
         joined[dlen] = '/';
-        strcpy(joined + dlen + 1, rel);
+        memcpy(joined + dlen + 1, rel, strlen(rel) + 1);
     }
     char *clean = clean_path(joined);
     char *a = realpath(joined, NULL), *b = realpath(clean, NULL);

@@ -4,6 +4,7 @@
  * the records do not carry (when each batch first tried an instance). */
 #include "explain.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -613,6 +614,7 @@ static const char *const none_text[EXPLAIN_N_CAUSES] = {
 static void write_cause(FILE *f, const struct explain_diagnosis *d, const struct explain_cause *c)
 {
     const char *name = explain_cause_name(c->kind);
+    assert(c->kind < EXPLAIN_N_CAUSES);
     if (c->requests == 0) {
         fprintf(f, "  %s: %s.\n", name, none_text[c->kind]);
         return;

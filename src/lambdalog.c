@@ -331,7 +331,7 @@ static struct pending *pending_add(struct reader *r, const char *id, size_t id_l
     return p;
 }
 
-static void pending_remove(struct reader *r, struct pending *p)
+static void pending_remove(struct reader *r, const struct pending *p)
 {
     size_t i = (size_t)(p - r->pend);
     memmove(&r->pend[i], &r->pend[i + 1], (r->n_pend - i - 1) * sizeof *r->pend);
@@ -593,7 +593,6 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
              * that only looks like JSON (a Python dict). */
             size_t ext = json_extent(s, sl);
             if (ext == 0 && (sl == 1 || contains(s, sl, "\"platform."))) {
-                rec_len = 0;
                 rec = xgrow(rec, &rec_cap, sl + 2, 1);
                 memcpy(rec, s, sl);
                 rec[sl] = '\n';

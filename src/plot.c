@@ -72,17 +72,19 @@ int plot_kind_parse(const char *name, enum plot_kind *out)
 
 /* ---- errors ---------------------------------------------------------------- */
 
-static enum plot_status fail(char *msg, size_t len, enum plot_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void fail_msg(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static enum plot_status fail(char *msg, size_t len, enum plot_status st, const char *fmt, ...)
+static void fail_msg(char *msg, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, len, fmt, ap);
     va_end(ap);
-    return st;
 }
+
+/* Writes the message and yields st. A macro, so that the static analyzer
+ * (which does not follow variadic calls) sees which status comes back. */
+#define fail(msg, len, st, ...) (fail_msg((msg), (len), __VA_ARGS__), (st))
 
 /* ---- CSV reading --------------------------------------------------------------- */
 

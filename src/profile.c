@@ -86,9 +86,12 @@ static double peak_rss_mb(long pid)
     double kb = 0;
     if (f == NULL)
         return 0;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = strtod(line + 6, NULL);
             break;
+        }
+    }
     fclose(f);
     return kb / 1024.0;
 }

@@ -145,10 +145,22 @@ int worker_proto_parse_ready(const char *line, long *pid, double *init_ms, char 
         set_msg(msg, msg_len, "worker: %s", line + 4);
         return -1;
     }
+    /* strtol/strtod rather than sscanf, which leaves an overflow undefined. */
     long p = 0;
-    double ms = 0;
-    char extra = 0;
-    if (sscanf(line, "READY %ld %lf%c", &p, &ms, &extra) != 2 || p <= 0 || !(ms >= 0)) {
+    double ms = -1;
+    char *e = NULL;
+    bool ok = strncmp(line, "READY ", 6) == 0;
+    if (ok) {
+        errno = 0;
+        p = strtol(line + 6, &e, 10);
+        ok = e != line + 6 && errno == 0 && *e == ' ';
+    }
+    if (ok) {
+        const char *v = e + 1;
+        ms = strtod(v, &e);
+        ok = e != v && *e == '\0';
+    }
+    if (!ok || p <= 0 || !(ms >= 0)) {
         set_msg(msg, msg_len, "worker: expected 'READY <pid> <init_ms>', got '%.60s'", line);
         return -1;
     }

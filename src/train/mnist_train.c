@@ -3,6 +3,7 @@
  * one seed, GSL generators from rng.h, a fixed order of float operations and
  * one thread, so the same toolchain reproduces the weight file byte for byte.
  * A tool, not library code: it prints progress and exits with a status. */
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -180,7 +181,7 @@ static void forward(struct trainer *tr)
                 for (uint32_t y = 0; y < os; y++)
                     for (uint32_t x = 0; x < os; x++) {
                         size_t base = (size_t)(2 * y) * cs + 2 * x;
-                        size_t cand[4] = { base, base + 1, base + cs, base + cs + 1 };
+                        const size_t cand[4] = { base, base + 1, base + cs, base + cs + 1 };
                         float m = 0.0f;
                         long arg = -1;
                         for (int q = 0; q < 4; q++)
@@ -286,6 +287,8 @@ static void backward(struct trainer *tr)
                 }
             }
         }
+        /* Only the first layer has no input gradient, and it is the last one here. */
+        assert(t->g_in != NULL || ii == 0);
         g_out = t->g_in;
     }
 }

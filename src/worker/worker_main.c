@@ -115,7 +115,10 @@ int main(int argc, char **argv)
         /* Extra init after the load; sleeping to a deadline, so an interrupted
          * sleep still waits it out. */
         double until = mono_s() + extra_ms * 1e-3;
-        for (double left = until - mono_s(); left > 0; left = until - mono_s()) {
+        for (;;) {
+            double left = until - mono_s();
+            if (!(left > 0))
+                break;
             struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
             nanosleep(&ts, NULL);
         }
