@@ -3,6 +3,7 @@
  * problem becomes one line "FILE: FIELD.PATH: problem (got X)" and a status. */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -183,28 +184,27 @@ static void vfail(struct cfg *c, enum config_status st, const char *path, const 
     c->status = st;
 }
 
-/* Records an invalid-content error on field `path` (`also`: a second field
- * the rule involves, for naming overrides). Always returns -1. */
-CFG_PRINTF(4, 5)
-static int fail(struct cfg *c, const char *path, const char *also, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(c, CONFIG_ERR_INVALID, path, also, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 CFG_PRINTF(5, 6)
-static int fail_status(struct cfg *c, enum config_status st, const char *path, const char *also,
-                       const char *fmt, ...)
+static void fail_msg(struct cfg *c, enum config_status st, const char *path, const char *also,
+                     const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vfail(c, st, path, also, fmt, ap);
     va_end(ap);
+}
+
+static int failed(void)
+{
     return -1;
 }
+
+/* Records an invalid-content error on field `path` (`also`: a second field
+ * the rule involves, for naming overrides), or an error of status st.
+ * Always -1. Macros, so that the static analyzer (which does not follow
+ * variadic calls) sees that they fail. */
+#define fail(c, path, also, ...) (fail_msg((c), CONFIG_ERR_INVALID, (path), (also), __VA_ARGS__), failed())
+#define fail_status(c, st, path, also, ...) (fail_msg((c), (st), (path), (also), __VA_ARGS__), failed())
 
 /* An error found in a file the scenario points to: that file's own message,
  * then where the scenario referenced it. */
@@ -306,6 +306,7 @@ static const char *suggest(const char *key, const char *const *known, size_t n)
     size_t best_d = SIZE_MAX;
     size_t klen = strlen(key);
     for (size_t i = 0; i < n; i++) {
+        assert(known[i] != NULL);
         size_t d = edit_distance(key, known[i]);
         if (d <= 2 && 2 * d <= klen && d < best_d) {
             best = known[i];
@@ -487,6 +488,7 @@ static int get_choice(struct cfg *c, const cJSON *obj, const char *opath, const 
     int got = get_str(c, obj, opath, key, false, &s);
     if (got != 1)
         return got;
+    assert(s != NULL);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(s, names[i]) == 0) {
             *out = (int)i;
@@ -1069,6 +1071,7 @@ static int parse_table(struct cfg *c, const cJSON *tab, const char *path, struct
 {
     char p[CFG_PATH_MAX];
     int max = 0;
+    assert(tab != NULL);
     for (const cJSON *it = tab->child; it != NULL; it = it->next) {
         if (strcmp(it->string, "notes") == 0)
             continue;
