@@ -6,6 +6,7 @@
 #ifndef LAMBDASIM_SWEEP_H
 #define LAMBDASIM_SWEEP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -147,12 +148,17 @@ struct sweep_run_opts {
     sweep_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     double progress_interval_s;
+    /* When set (by a signal handler, say) and raised, no further point is
+     * started and the points being run are abandoned (not recorded). */
+    const volatile sig_atomic_t *stop;
 };
 
 /* Runs the listed points on `jobs` threads. Work is handed out by a shared
  * counter and results are stored by point index, so they do not depend on
- * the number of threads. Returns 0, or -1 with a message (a point could no
- * longer be loaded, or the checkpoint could not be written). */
+ * the number of threads. Returns 0; 1 when o->stop was raised before every
+ * point was done (res and the checkpoint hold the points that were); or
+ * -1 with a message (a point could no longer be loaded, or the checkpoint
+ * could not be written). */
 int sweep_run(const struct sweep_spec *sp, const struct sweep_run_opts *o,
               struct sweep_results *res, char *msg, size_t msg_len);
 

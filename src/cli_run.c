@@ -1,4 +1,5 @@
 /* cli_run: `lambdasim run`, simulate one scenario. */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
+#include "interrupt.h"
 #include "outfile.h"
 #include "report.h"
 #include "simlog.h"
@@ -41,7 +43,9 @@ const char cli_run_usage[] =
     "  -h, --help            show this help\n"
     "\n"
     "Relative model and trace paths in the scenario are resolved against the\n"
-    "scenario file's directory. Output files are written whole or not at all.\n";
+    "scenario file's directory. Output files are written whole or not at all.\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops the run: the results so far are printed,\n"
+    "marked partial, no output file is written, and the exit code is 130 or 143.\n";
 
 /* Output files `run` can write besides its report. To add one: write a
  * sink (sink.h) in its own module, add a row here and a line to the help. */
@@ -90,6 +94,34 @@ static int output_index(const char *option)
         if (strcmp(outputs[i].option, option) == 0)
             return (int)i;
     return -1;
+}
+
+/* The results of a run stopped by a signal: the same table or JSON, marked
+ * as partial first thing (a JSON object gets "partial", "interrupted_by"
+ * and "interrupted_at_s" as its first fields). */
+static void print_partial(bool json, const struct scenario *sc, const struct engine_result *r, int signo)
+{
+    if (!json) {
+        printf("PARTIAL RESULTS: the run was interrupted by %s at %.3f simulated seconds; the\n"
+               "figures cover only the part simulated (requests in flight are left out).\n\n",
+               interrupt_signal_name(signo), r->end_s);
+        report_table(stdout, sc, r);
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        fprintf(stderr, "lambdasim: out of memory\n");
+        abort();
+    }
+    report_json(mem, sc, r);
+    fclose(mem);
+    /* report_json's object starts with "{\n": splice the labels in after it. */
+    assert(len >= 2 && text[0] == '{' && text[1] == '\n');
+    printf("{\n  \"partial\": true,\n  \"interrupted_by\": \"%s\",\n  \"interrupted_at_s\": %.17g,\n%s",
+           interrupt_signal_name(signo), r->end_s, text + 2);
+    free(text);
 }
 
 /* Wall time of the simulation proper (not loading or printing). */
@@ -183,6 +215,13 @@ int cli_run(int argc, char **argv)
     }
     if (!have_seed)
         seed = sc.seed;
+    /* From here on a signal stops the run cleanly (the temporary output
+     * files are removed) instead of killing it mid-write. */
+    if (interrupt_catch() != 0) {
+        cli_error("cannot catch SIGINT/SIGTERM: %s", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
     for (size_t i = 0; i < N_OUTPUTS; i++) {
         const char *path = open[i].path;
         if (path == NULL)
@@ -208,10 +247,10 @@ int cli_run(int argc, char **argv)
     struct fanout fo = { .open = open };
     struct engine_hooks hooks = { .on_request = want_requests ? fan_request : NULL,
                                   .on_event = want_events ? fan_event : NULL,
-                                  .ctx = &fo };
+                                  .ctx = &fo, .stop = &interrupt_signal };
     struct engine_result res;
     double t0 = cli_now_s();
-    enum engine_status est = engine_run(&sc, seed, any_output ? &hooks : NULL, &res);
+    enum engine_status est = engine_run(&sc, seed, &hooks, &res);
     double wall = cli_now_s() - t0;
     if (timing)
         print_timing(&res, wall);
@@ -221,6 +260,18 @@ int cli_run(int argc, char **argv)
                   "the load, or bound the client with client.max_inflight and client.max_queue",
                   scenario_path, ENGINE_MAX_OUTSTANDING, res.end_s);
         rc = CLI_FAILED;
+        goto out;
+    }
+    if (est == ENGINE_INTERRUPTED) {
+        /* Output files are discarded below (out:); what was simulated is
+         * printed, marked partial. */
+        int signo = interrupt_signal;
+        print_partial(json, &sc, &res, signo);
+        fflush(stdout);
+        cli_error("%s: interrupted by %s after %.3f simulated seconds: the results printed are "
+                  "partial%s", scenario_path, interrupt_signal_name(signo), res.end_s,
+                  any_output ? ", and no output file was written" : "");
+        rc = interrupt_exit_code(signo);
         goto out;
     }
     for (size_t i = 0; i < N_OUTPUTS; i++) {

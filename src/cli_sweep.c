@@ -14,6 +14,7 @@
 #include <mpi.h>
 #endif
 #include "cli.h"
+#include "interrupt.h"
 #include "outfile.h"
 #include "sweep.h"
 #include "xalloc.h"
@@ -43,7 +44,10 @@ const char cli_sweep_usage[] =
     "\n"
     "Results do not depend on --jobs, on the order of execution, on sharding or\n"
     "on MPI ranks: each point's seeds derive from the base seed and its index.\n"
-    "A progress line is shown on stderr when it is a terminal.\n";
+    "A progress line is shown on stderr when it is a terminal.\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops the sweep: the points being run are\n"
+    "abandoned, finished points stay in the checkpoint, no output is written,\n"
+    "and the exit code is 130 or 143; --resume continues.\n";
 
 const char cli_merge_usage[] =
     "Usage: lambdasim merge SHARD.csv... [-o OUT.csv] [--force] [--json]\n"
@@ -187,6 +191,7 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+            /* cppcheck-suppress knownConditionTrueFalse ; 0 without MPI, the rank under MPI */
             if (mpi_rank() == 0)
                 fputs(cli_sweep_usage, stdout);
             return -1;
@@ -410,13 +415,45 @@ int cli_sweep(int argc, char **argv)
         .points = mine, .n_points = n_mine, .jobs = jobs, .checkpoint = ckpt,
         .progress = rank == 0 && isatty(2) ? show_progress : NULL, .progress_ctx = &prog,
         .progress_interval_s = 0.25,
+        .stop = &interrupt_signal,
     };
+    /* A signal now stops handing out points (see sweep_run_opts.stop);
+     * finished points are in the checkpoint, so --resume goes on from them. */
+    if (interrupt_catch() != 0) {
+        cli_error("cannot catch SIGINT/SIGTERM: %s", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
     double t0 = cli_now_s();
     msg[0] = '\0';
-    rc = sweep_run(&sp, &opts, &res, msg, SWEEP_MSG_MAX) == 0 ? CLI_OK : CLI_FAILED;
+    int run_rc = sweep_run(&sp, &opts, &res, msg, SWEEP_MSG_MAX);
+    rc = run_rc < 0 ? CLI_FAILED : CLI_OK;
     double wall = cli_now_s() - t0;
     if ((rc = stage_end(rc, msg)) != CLI_OK)
         goto out;
+#ifdef LAMBDASIM_MPI
+    /* Stop together: a rank that got no signal must not wait in the gather. */
+    MPI_Allreduce(MPI_IN_PLACE, &run_rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    if (run_rc > 0) {
+        int signo = interrupt_signal != 0 ? (int)interrupt_signal : SIGTERM;
+        size_t done = 0;
+        for (size_t j = 0; j < n_wanted; j++)
+            done += res.done[wanted_list[j]];
+        if (ckpt != NULL && fflush(ckpt) != 0)
+            cli_error("%s: cannot write the checkpoint", ckpt_path);
+        /* Rank 0 speaks for all. */
+        if (rank == 0 && ckpt != NULL)
+            cli_error("interrupted by %s: %zu of %zu points done and kept in %s; no output was "
+                      "written. To continue, run the same command with --resume",
+                      interrupt_signal_name(signo), done, n_wanted, ckpt_path);
+        else if (rank == 0)
+            cli_error("interrupted by %s: %zu of %zu points done; nothing was written (to be able "
+                      "to resume, give --out FILE.csv; under MPI, --shard K/N with --out)",
+                      interrupt_signal_name(signo), done, n_wanted);
+        rc = interrupt_exit_code(signo);
+        goto out;
+    }
 #ifdef LAMBDASIM_MPI
     sweep_mpi_gather(&res, todo, n_todo, rank, size);
 #endif

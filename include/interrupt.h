@@ -1,0 +1,28 @@
+/* interrupt: SIGINT and SIGTERM turned into a stop flag, so that a long
+ * command (run, sweep, emulate) ends cleanly instead of dying mid-write:
+ * the engine and the sweep poll the flag (engine_hooks.stop,
+ * sweep_run_opts.stop), the command discards or completes its outputs and
+ * exits with interrupt_exit_code(). The flag is the one global the program
+ * keeps: a signal handler can reach nothing else. */
+#ifndef LAMBDASIM_INTERRUPT_H
+#define LAMBDASIM_INTERRUPT_H
+
+#include <signal.h>
+
+/* 0 until a caught signal arrives; then its number. */
+extern volatile sig_atomic_t interrupt_signal;
+
+/* Catches SIGINT and SIGTERM (sigaction, without SA_RESTART, so a blocking
+ * read returns EINTR): the first one sets interrupt_signal; the handler is
+ * then reset, so a second Ctrl-C ends the process at once. Returns 0, or -1
+ * when sigaction fails (errno set). */
+int interrupt_catch(void);
+
+/* The shell's exit code for a command stopped by signal signo: 128 + signo
+ * (130 for SIGINT, 143 for SIGTERM). */
+int interrupt_exit_code(int signo);
+
+/* "SIGINT", "SIGTERM", or "signal N" (static storage). */
+const char *interrupt_signal_name(int signo);
+
+#endif

@@ -1,0 +1,230 @@
+/* test_signals: SIGINT and SIGTERM end `run` and `sweep` cleanly. Each
+ * test starts the real binary on a long job, waits until it is under way
+ * (a temporary output file exists, or the sweep's checkpoint holds a few
+ * points), sends the signal, and checks the exit code (128 + signal), that
+ * no output or temporary file is left, that what is printed is marked
+ * partial, and for a sweep that --resume then completes to the file an
+ * uninterrupted sweep writes. */
+#define _DEFAULT_SOURCE /* kill, nanosleep */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "testutil.h"
+
+/* Starts BIN with args (NULL-terminated), stdout and stderr to files. */
+static pid_t spawn(const char *const *args, const char *out_path, const char *err_path)
+{
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(126);
+        const char *argv[32];
+        size_t n = 0;
+        argv[n++] = testutil_bin();
+        for (; args[n - 1] != NULL && n < 31; n++)
+            argv[n] = args[n - 1];
+        argv[n] = NULL;
+        execv(argv[0], (char *const *)(void *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Files in dir (. and .. apart). */
+static int count_files(const char *dir, char *names, size_t len)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (names != NULL && len > 0)
+        names[0] = '\0';
+    if (d == NULL)
+        return -1;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        n++;
+        if (names != NULL)
+            snprintf(names + strlen(names), len - strlen(names), " %s", de->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+static int lines_in(const char *path)
+{
+    char *s = testutil_read_file(path);
+    int n = 0;
+    for (const char *p = s; p != NULL && *p != '\0'; p++)
+        n += *p == '\n';
+    free(s);
+    return n;
+}
+
+/* Exit code of pid (128 + signal when it was killed by one). */
+static int wait_exit(pid_t pid)
+{
+    int st = 0;
+    CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* run: a long simulation writing a per-request CSV, stopped by signo. */
+static void check_run(int signo, bool json)
+{
+    char *dir = testutil_temp_dir();
+    char out[512], err[512], csv[512], names[1024];
+    snprintf(out, sizeof out, "%s.out", dir);
+    snprintf(err, sizeof err, "%s.err", dir);
+    snprintf(csv, sizeof csv, "%s/requests.csv", dir);
+    const char *args[] = { "run", "tests/data/scenario-minimal.json", "--set", "requests=100000000",
+                           "--set", "workload.rate_rps=1000", "--stats", "streaming",
+                           "--requests-csv", csv, json ? "--json" : "--force", NULL };
+    pid_t pid = spawn(args, out, err);
+    /* Under way once the temporary output file exists and has grown. */
+    int waited = 0;
+    while (waited < 20000 && count_files(dir, NULL, 0) < 1) {
+        sleep_ms(10);
+        waited += 10;
+    }
+    sleep_ms(200);
+    CU_ASSERT(kill(pid, signo) == 0);
+    int rc = wait_exit(pid);
+    char *o = testutil_read_file(out), *e = testutil_read_file(err);
+    CU_ASSERT_EQUAL(rc, 128 + signo);
+    int left = count_files(dir, names, sizeof names);
+    if (rc != 128 + signo || left != 0)
+        printf("\n    exit %d, files left:%s, stderr: %s", rc, names, e);
+    CU_ASSERT_EQUAL(left, 0);
+    const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+    CU_ASSERT(e != NULL && strstr(e, "interrupted by") != NULL && strstr(e, name) != NULL &&
+              strstr(e, "no output file was written") != NULL);
+    if (json) {
+        CU_ASSERT(o != NULL && strncmp(o, "{\n  \"partial\": true,\n  \"interrupted_by\": \"", 41) == 0 &&
+                  strstr(o, name) != NULL && strstr(o, "\"interrupted_at_s\": ") != NULL &&
+                  strstr(o, "\"latency_ms\"") != NULL);
+    } else {
+        CU_ASSERT(o != NULL && strncmp(o, "PARTIAL RESULTS: the run was interrupted by ", 44) == 0 &&
+                  strstr(o, "scenario scenario-minimal") != NULL);
+    }
+    free(o);
+    free(e);
+    unlink(out);
+    unlink(err);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_run_sigint(void)
+{
+    check_run(SIGINT, false);
+}
+
+static void test_run_sigterm_json(void)
+{
+    check_run(SIGTERM, true);
+}
+
+/* sweep: interrupted part-way, resumed, compared with a whole run. */
+static void check_sweep(int signo)
+{
+    char *dir = testutil_temp_dir();
+    char sweep[512], out[512], err[512], csv[512], ckpt[600], whole[512], names[1024];
+    snprintf(sweep, sizeof sweep, "%s/sweep.json", dir);
+    snprintf(out, sizeof out, "%s.out", dir);
+    snprintf(err, sizeof err, "%s.err", dir);
+    snprintf(csv, sizeof csv, "%s/grid.csv", dir);
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", csv);
+    snprintf(whole, sizeof whole, "%s/whole.csv", dir);
+    char cwd[400];
+    CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+    /* sweep-long.json's grid (800 points), more replications: seconds. */
+    FILE *f = fopen(sweep, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"axes\": {\"batching.threshold\": "
+               "{\"from\": 1, \"to\": 4, \"step\": 1}, \"batching.timeout_s\": {\"from\": 0.005, "
+               "\"to\": 1.0, \"step\": 0.005}}, \"replications\": 12}\n", cwd);
+    fclose(f);
+    const char *args[] = { "sweep", sweep, "--jobs", "2", "--out", csv, NULL };
+    pid_t pid = spawn(args, out, err);
+    int waited = 0;
+    while (waited < 20000 && lines_in(ckpt) < 4) {
+        sleep_ms(5);
+        waited += 5;
+    }
+    CU_ASSERT(kill(pid, signo) == 0);
+    int rc = wait_exit(pid);
+    char *o = testutil_read_file(out), *e = testutil_read_file(err);
+    CU_ASSERT_EQUAL(rc, 128 + signo);
+    CU_ASSERT(o != NULL && o[0] == '\0');
+    CU_ASSERT(e != NULL && strstr(e, "points done and kept in") != NULL && strstr(e, "--resume") != NULL);
+    if (rc != 128 + signo)
+        printf("\n    exit %d, stderr: %s", rc, e);
+    /* No output file (nor a temporary one): the sweep file and checkpoint only. */
+    int left = count_files(dir, names, sizeof names);
+    if (left != 2)
+        printf("\n    files left:%s", names);
+    CU_ASSERT_EQUAL(left, 2);
+    int kept = lines_in(ckpt);
+    printf("\n    stopped with %d points in the checkpoint", kept - 1);
+    CU_ASSERT(kept >= 4 && kept < 801);
+    free(o);
+    free(e);
+
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s sweep %s --jobs 2 --out %s --resume", testutil_bin(), sweep, csv);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s sweep %s --jobs 2 --out %s", testutil_bin(), sweep, whole);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    char *a = testutil_read_file(csv), *b = testutil_read_file(whole);
+    CU_ASSERT(a != NULL && b != NULL && strcmp(a, b) == 0);
+    CU_ASSERT(access(ckpt, F_OK) != 0);
+    free(a);
+    free(b);
+    unlink(csv);
+    unlink(whole);
+    unlink(sweep);
+    unlink(out);
+    unlink(err);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_sweep_sigint(void)
+{
+    check_sweep(SIGINT);
+}
+
+static void test_sweep_sigterm(void)
+{
+    check_sweep(SIGTERM);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "run: SIGINT prints partial results, leaves no file", test_run_sigint);
+    CU_add_test(s, "run --json: SIGTERM labels the JSON partial", test_run_sigterm_json);
+    CU_add_test(s, "sweep: SIGINT keeps the checkpoint; --resume completes it", test_sweep_sigint);
+    CU_add_test(s, "sweep: SIGTERM likewise", test_sweep_sigterm);
+}
+
+int main(void)
+{
+    return testutil_main("signals", add_tests);
+}
