@@ -168,8 +168,9 @@ asan:
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
-# What CI runs: the unit/integration suites, then the same under sanitizers.
-check: test asan
+# What CI runs: the unit/integration suites, then the same under sanitizers,
+# then the static analysers (cppcheck, clang-tidy: reliability.mk).
+check: test asan lint
 
 # The benchmark suite (bench/run.sh: steady, wide, batched, long; a table
 # and bench/results.json), then sweep throughput (points/s) on 1 and 2
@@ -206,3 +207,6 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# fuzz, valgrind and lint (cppcheck + clang-tidy) targets.
+include reliability.mk

@@ -1,0 +1,118 @@
+# Reliability targets, included by the Makefile: `make fuzz` (libFuzzer
+# harnesses in tests/fuzz/), `make valgrind` (memcheck on every shipped
+# scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/ and
+# include/). See tests/fuzz/README.md and README.md ("Reliability").
+
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins valgrind lint lint-deps cppcheck clang-tidy
+
+# ---- fuzzing ---------------------------------------------------------------------
+# Each harness links the library built with clang and coverage
+# instrumentation plus ASan + UBSan (no recovery) in build/fuzz/, and runs
+# for FUZZ_SECONDS seconds from its seed corpus tests/fuzz/corpus/NAME/
+# (read only); what it discovers goes to build/fuzz/corpus/NAME/, crashes
+# to build/fuzz/crashes/NAME/, its output to build/fuzz/logs/NAME.log.
+# The gcc build is the warning gate; clang here only needs -Wall -Wextra.
+# FUZZ_HARNESSES picks some, e.g. `make fuzz FUZZ_HARNESSES="scenario set"`.
+FUZZ_CC        ?= clang
+FUZZ_SECONDS   ?= 60
+FUZZ_HARNESSES ?= scenario model set trace log sweep shard
+FUZZ_BUILD     := build/fuzz
+FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# libclang-rt-14-dev holds libFuzzer's runtime for Debian's clang 14.
+FUZZ_APT       := clang libclang-rt-14-dev
+FUZZ_OK        := $(FUZZ_BUILD)/.fuzz-ok
+FUZZ_FLAGS     ?= -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+
+fuzz-deps: $(FUZZ_OK)
+$(FUZZ_OK):
+	@mkdir -p $(dir $@)
+	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+	  > $(FUZZ_BUILD)/probe.c
+	@if $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing clang and libFuzzer: $(FUZZ_APT)"; \
+	  (apt-get update -qq || true) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_APT) >/dev/null || exit 1; \
+	  $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe || exit 1; \
+	else \
+	  echo "$(FUZZ_CC) cannot link libFuzzer; install it with:" >&2; \
+	  echo "  sudo apt-get install -y $(FUZZ_APT)" >&2; exit 1; \
+	fi
+	@touch $@
+
+fuzz-build: $(FUZZ_OK)
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	  OPT="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" WARN="-Wall -Wextra" fuzz-bins
+
+FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz_%)
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c tests/fuzz/fuzz_util.h $(LIB) $(wildcard include/*.h)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  tests/fuzz/fuzz_util.c $(LIB) $(PKG_LIBS) -lm
+
+# Runs the harnesses one after the other; fails when any of them found a
+# crash, a leak, a timeout or an out-of-memory input.
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/logs; fail=0; \
+	for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$h $(FUZZ_BUILD)/crashes/$$h; \
+	  dict=; [ -f tests/fuzz/$$h.dict ] && dict=-dict=tests/fuzz/$$h.dict; \
+	  echo "fuzz: $$h for $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD)/logs/$$h.log)"; \
+	  $(FUZZ_BUILD)/fuzz_$$h $(FUZZ_FLAGS) $$dict -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$h/ \
+	    $(FUZZ_BUILD)/corpus/$$h tests/fuzz/corpus/$$h > $(FUZZ_BUILD)/logs/$$h.log 2>&1; \
+	  st=$$?; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILD)/logs/$$h.log | tail -1); \
+	  found=$$(ls $(FUZZ_BUILD)/crashes/$$h | wc -l); \
+	  echo "fuzz: $$h: $${execs:-?} executions, $$found crash files, exit $$st"; \
+	  if [ $$st != 0 ] || [ $$found != 0 ]; then fail=1; tail -40 $(FUZZ_BUILD)/logs/$$h.log; fi; \
+	done; exit $$fail
+
+# ---- memcheck ----------------------------------------------------------------------
+# Every shipped scenario (`run` with every output file) and sweep (one
+# replication per point) under valgrind memcheck: any error or leak fails.
+# About 4 minutes on 2 cores, so not part of `make check`.
+VALGRIND_APT := valgrind
+valgrind: $(BIN)
+	@command -v valgrind >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(VALGRIND_APT)"; (apt-get update -qq || true) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VALGRIND_APT) >/dev/null || exit 1; \
+	else echo "valgrind not found; install it with: sudo apt-get install -y $(VALGRIND_APT)" >&2; exit 1; fi
+	@bash tests/valgrind.sh $(BIN)
+
+# ---- static analysis ---------------------------------------------------------------
+# cppcheck and clang-tidy (checks in .clang-tidy) on every source file and
+# header; any finding fails. Suppressions, each with its reason, are in
+# tests/lint/cppcheck.supp and in the .clang-tidy comments.
+LINT_APT    := cppcheck clang-tidy
+CLANG_TIDY  ?= clang-tidy
+LINT_SRC    := $(wildcard src/*.c src/*/*.c)
+LINT_CFLAGS  = -std=c11 $(CPPFLAGS) -Isrc $(PKG_CFLAGS)
+CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inline-suppr \
+                  --error-exitcode=1 --quiet --suppressions-list=tests/lint/cppcheck.supp \
+                  --template='{file}:{line}: {severity}: {message} [{id}]'
+
+lint-deps:
+	@if command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing the linters: $(LINT_APT)"; \
+	  (apt-get update -qq || true) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LINT_APT) >/dev/null || exit 1; \
+	else \
+	  echo "cppcheck or clang-tidy missing; install them with:" >&2; \
+	  echo "  sudo apt-get install -y $(LINT_APT)" >&2; exit 1; \
+	fi
+
+lint: cppcheck clang-tidy
+
+cppcheck: lint-deps | $(DEPS_OK)
+	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) -Isrc src include
+	@echo "cppcheck: no findings"
+
+# One clang-tidy per file, two at a time; the headers are checked through
+# the files that include them (HeaderFilterRegex).
+clang-tidy: lint-deps | $(DEPS_OK)
+	@printf '%s\n' $(LINT_SRC) | xargs -P 2 -I{} sh -c \
+	  '$(CLANG_TIDY) --quiet {} -- $(LINT_CFLAGS) 2>/dev/null || { echo "clang-tidy: {} has findings" >&2; exit 1; }'
+	@echo "clang-tidy: no findings in $(words $(LINT_SRC)) files"
