@@ -11,6 +11,10 @@
 #include "model.h"
 
 #define CONFIG_MSG_MAX 1024
+/* Scenario, model and sweep files larger than this are refused unread:
+ * none is near it, and reading /dev/zero or a huge wrong file would
+ * otherwise take all the memory there is. */
+#define CONFIG_FILE_MAX ((size_t)64 << 20)
 
 enum config_status {
     CONFIG_OK = 0,

@@ -835,6 +835,12 @@ static int read_text(struct cfg *c, const char *path, char **out, size_t *len)
         n += got;
         if (got == 0)
             break;
+        if (n > CONFIG_FILE_MAX) {
+            fclose(f);
+            free(buf);
+            return fail_status(c, CONFIG_ERR_IO, NULL, NULL, "larger than %zu MB: not a scenario or "
+                               "model file", CONFIG_FILE_MAX >> 20);
+        }
     }
     if (ferror(f)) {
         int e = errno;

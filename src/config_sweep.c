@@ -179,6 +179,11 @@ static int read_all(struct swc *c, const char *path, char **out, size_t *len)
         n += got;
         if (got == 0)
             break;
+        if (n > CONFIG_FILE_MAX) {
+            fclose(f);
+            free(buf);
+            return fail(c, NULL, "larger than %zu MB: not a sweep file", CONFIG_FILE_MAX >> 20);
+        }
     }
     bool bad = ferror(f) != 0;
     fclose(f);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include "textline.h"
 #include "xalloc.h"
 
 #define QUOTE_MAX 40        /* bytes of offending text quoted back */
@@ -552,7 +553,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     }
     const char *file = register_file(&log->files, &log->n_files, path);
     r.path = file;
-    while ((got = getline(&line, &line_cap, f)) != -1) {
+    while ((got = textline_read(&line, &line_cap, f)) >= 0) {
         const char *s = line;
         size_t sl = (size_t)got;
         lineno++;
@@ -607,6 +608,11 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
         }
         if (text_line(&r, s, sl, lineno) != 0)
             goto out;
+    }
+    if (got == TEXTLINE_TOO_LONG) {
+        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a log file?)", file, lineno + 1,
+             TEXTLINE_MAX >> 20);
+        goto out;
     }
     if (ferror(f)) {
         io_error(msg, msg_len, file, errno);
@@ -956,12 +962,13 @@ void lambdalog_client_fini(struct lambdalog_client *c)
     memset(c, 0, sizeof *c);
 }
 
-/* The first line that is not blank or a comment, trimmed; false if none. */
-static bool first_content_line(FILE *f, char **line, size_t *cap, size_t *lineno, const char **s,
-                               size_t *sl)
+/* The first line that is not blank or a comment, trimmed: 1; 0 if none;
+ * TEXTLINE_TOO_LONG for a line too long to read. */
+static int first_content_line(FILE *f, char **line, size_t *cap, size_t *lineno, const char **s,
+                              size_t *sl)
 {
     ssize_t got;
-    while ((got = getline(line, cap, f)) != -1) {
+    while ((got = textline_read(line, cap, f)) >= 0) {
         (*lineno)++;
         *s = *line;
         *sl = (size_t)got;
@@ -976,9 +983,9 @@ static bool first_content_line(FILE *f, char **line, size_t *cap, size_t *lineno
             (*sl)--;
         }
         if (*sl > 0 && (*s)[0] != '#')
-            return true;
+            return 1;
     }
-    return false;
+    return got == TEXTLINE_TOO_LONG ? (int)TEXTLINE_TOO_LONG : 0;
 }
 
 bool lambdalog_is_client_log(const char *path)
@@ -990,7 +997,7 @@ bool lambdalog_is_client_log(const char *path)
     size_t cap = 0, lineno = 0, sl = 0;
     const char *s = NULL;
     bool yes = false;
-    if (first_content_line(f, &line, &cap, &lineno, &s, &sl)) {
+    if (first_content_line(f, &line, &cap, &lineno, &s, &sl) == 1) {
         const char *fs[CLIENT_MAX_COLS];
         size_t fl[CLIENT_MAX_COLS];
         size_t n = csv_split(s, sl, fs, fl, CLIENT_MAX_COLS);
@@ -1016,7 +1023,13 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
         return -1;
     }
     const char *file = register_file(&c->files, &c->n_files, path);
-    if (!first_content_line(f, &line, &cap, &lineno, &s, &sl)) {
+    int head = first_content_line(f, &line, &cap, &lineno, &s, &sl);
+    if (head == (int)TEXTLINE_TOO_LONG) {
+        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a client log?)", file, lineno + 1,
+             TEXTLINE_MAX >> 20);
+        goto out;
+    }
+    if (head != 1) {
         fail(msg, msg_len, "%s: empty (a client log starts with a header: send_s,latency_ms,...)", file);
         goto out;
     }
@@ -1026,7 +1039,7 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
     }
     if (client_header(file, lineno, s, sl, &h, msg, msg_len) != 0)
         goto out;
-    while ((got = getline(&line, &cap, f)) != -1) {
+    while ((got = textline_read(&line, &cap, f)) >= 0) {
         s = line;
         sl = (size_t)got;
         lineno++;
@@ -1047,6 +1060,11 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
             goto out;
         c->req[c->n].file = file;
         c->n++;
+    }
+    if (got == TEXTLINE_TOO_LONG) {
+        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a client log?)", file, lineno + 1,
+             TEXTLINE_MAX >> 20);
+        goto out;
     }
     if (ferror(f)) {
         io_error(msg, msg_len, file, errno);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include "textline.h"
 #include "xalloc.h"
 
 #define TRACE_QUOTE_MAX 40      /* bytes of an offending field quoted back */
@@ -159,7 +160,7 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
             snprintf(err, sizeof err, "error %d", errno);
         return fail(msg, msg_len, "%s: cannot read: %s", path, err);
     }
-    while ((got = getline(&line, &line_cap, f)) != -1) {
+    while ((got = textline_read(&line, &line_cap, f)) >= 0) {
         const char *s = line;
         size_t sl = (size_t)got;
         lineno++;
@@ -226,6 +227,11 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
         }
         t = xgrow(t, &cap, len + 1, sizeof *t);
         t[len++] = v;
+    }
+    if (got == TEXTLINE_TOO_LONG) {
+        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a trace file?)", path, lineno + 1,
+             TEXTLINE_MAX >> 20);
+        goto out;
     }
     if (ferror(f)) {
         char err[128];
@@ -303,7 +309,7 @@ struct lines {
 static bool next_line(struct lines *l, const char **s, size_t *sl, char *msg, size_t msg_len)
 {
     ssize_t got;
-    while ((got = getline(&l->buf, &l->cap, l->f)) != -1) {
+    while ((got = textline_read(&l->buf, &l->cap, l->f)) >= 0) {
         l->lineno++;
         *s = l->buf;
         *sl = (size_t)got;
@@ -321,6 +327,12 @@ static bool next_line(struct lines *l, const char **s, size_t *sl, char *msg, si
         trim(s, sl, false);
         if (*sl > 0 && (*s)[0] != '#')
             return true;
+    }
+    if (got == TEXTLINE_TOO_LONG) {
+        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a trace file?)", l->path,
+             l->lineno + 1, TEXTLINE_MAX >> 20);
+        l->error = true;
+        return false;
     }
     if (ferror(l->f)) {
         char err[128];

@@ -1,0 +1,24 @@
+/* textline: getline with a bound, for the readers of user text files
+ * (traces, logs): a file without line breaks (/dev/zero, a binary file
+ * given by mistake) ends with an error instead of taking all memory. */
+#ifndef LAMBDASIM_TEXTLINE_H
+#define LAMBDASIM_TEXTLINE_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Longest line accepted, newline included: far above any trace or log
+ * line (CloudWatch events stop at 256 KB; test_trace reads 1 MB comments). */
+#define TEXTLINE_MAX ((size_t)16 << 20)
+
+/* What textline_read returns for a line longer than TEXTLINE_MAX. */
+#define TEXTLINE_TOO_LONG ((ssize_t)-2)
+
+/* Like getline(buf, cap, f): reads one line (with its '\n', if any) into
+ * *buf (grown as needed; caller frees), NUL-terminates it and returns its
+ * length, which may include NUL bytes. Returns -1 at the end of the file
+ * or on a read error (ferror tells), and TEXTLINE_TOO_LONG when the line
+ * goes on past TEXTLINE_MAX bytes (then nothing more should be read). */
+ssize_t textline_read(char **buf, size_t *cap, FILE *f);
+
+#endif
