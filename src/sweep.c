@@ -1667,7 +1667,7 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
         if (line == 1) {
             if (strncmp(s, SHARD_MAGIC, strlen(SHARD_MAGIC)) != 0 ||
                 !parse_k_of_n(s + strlen(SHARD_MAGIC), &h->k, &h->n) || h->n == 0 || h->k < 1 ||
-                h->k > h->n) {
+                h->k > h->n || h->n > SWEEP_POINTS_MAX) {
                 msgf(msg, msg_len, "%s:1: not a shard file (written by 'lambdasim sweep --shard K/N')",
                      file);
                 free(s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "sweep.h"
 #include "testutil.h"
 #include "trace.h"
 
@@ -55,9 +56,36 @@ static void test_trace_wide_header(void)
     free(text);
 }
 
+/* A shard file's first line "# lambdasim sweep shard K/N" was read with
+ * sscanf("%zu/%zu"): N = -5 wrapped to 2^64 - 5 and N = 2^64 - 1 passed
+ * the K <= N check, then an array of N + 1 flags was allocated (fuzz_shard:
+ * an allocation of 2^64 - 4 bytes; for 2^64 - 1, N + 1 wraps to 0 and the
+ * flag for shard K is written out of bounds). N is now read with strtoull
+ * and must be at most SWEEP_POINTS_MAX, like --shard's. */
+static void test_shard_count_out_of_range(void)
+{
+    static const char *const files[] = { "tests/fuzz/regress/shard-negative-n.csv",
+                                         "tests/fuzz/regress/shard-huge-n.csv" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        struct sweep_table t;
+        char big[SWEEP_MSG_MAX];
+        const char *one[1] = { files[i] };
+        int rc = sweep_merge(&t, one, 1, big, sizeof big);
+        CU_ASSERT_EQUAL(rc, -1);
+        if (rc == 0)
+            sweep_table_fini(&t);
+        char want[256];
+        snprintf(want, sizeof want, "%s:1: not a shard file", files[i]);
+        if (strstr(big, want) == NULL)
+            fprintf(stderr, "\n  %s\n", big);
+        CU_ASSERT(strstr(big, want) != NULL);
+    }
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "trace: a very wide header is read in one pass", test_trace_wide_header);
+    CU_add_test(s, "sweep merge: a shard count out of range", test_shard_count_out_of_range);
 }
 
 int main(void)
