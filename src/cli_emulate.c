@@ -15,6 +15,7 @@
 #include "config.h"
 #include "emulate.h"
 #include "engine.h"
+#include "interrupt.h"
 #include "outfile.h"
 #include "report.h"
 #include "simlog.h"
@@ -51,10 +52,10 @@ const char cli_emulate_usage[] =
     "                        ('emulate: worker started pid=P instance=U')\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit codes: 0 the run completed; 1 it ended early (Ctrl-C, SIGTERM, the time\n"
-    "limit, a worker that died or failed) with partial results labelled as such,\n"
-    "or an output could not be written; 2 bad usage or input. Workers never\n"
-    "outlive the emulator.\n";
+    "Exit codes: 0 the run completed; 1 it ended early (the time limit, a worker\n"
+    "that died or failed) or an output could not be written; 2 bad usage or input;\n"
+    "130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints and writes\n"
+    "what it measured, labelled partial. Workers never outlive the emulator.\n";
 
 struct em_output {
     const char *option;
@@ -73,20 +74,11 @@ struct open_output {
     void *state;
 };
 
-static volatile sig_atomic_t stop_flag;
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_flag = 1;
-    stop_signal = sig;
-}
-
 static void fan_request(void *ctx, const struct request_record *rec)
 {
     struct open_output *open = ctx;
     for (size_t i = 0; i < N_OUTPUTS; i++)
-        if (open[i].path != NULL)
+        if (open[i].path != NULL && outputs[i].ops->on_request != NULL)
             outputs[i].ops->on_request(open[i].state, open[i].file.f, rec);
 }
 
@@ -122,10 +114,23 @@ static bool parse_seconds(const char *s, double *out)
     return true;
 }
 
-/* The JSON of `run`, with what the emulator adds first: that the numbers are
- * measured, whether the run is partial (and why), and the workers' counts. */
+static void json_string(const char *s)
+{
+    fputc('"', stdout);
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            fputc('\\', stdout);
+        if ((unsigned char)*p >= 0x20)
+            fputc(*p, stdout);
+    }
+    fputc('"', stdout);
+}
+
+/* The JSON of `run`, with what the emulator adds first: whether the run is
+ * partial (and why: "partial_reason", and "interrupted_by" for a signal, as
+ * `run` labels it), and the workers' counts. */
 static void print_json(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                       const struct emulate_stats *st)
+                       int signo, const struct emulate_stats *st)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -136,25 +141,20 @@ static void print_json(const struct scenario *sc, const struct engine_result *re
     }
     report_json(m, sc, res);
     fclose(m);
-    /* report_json starts with "{" and a newline-indented member. */
-    fputs("{\n  \"emulated\": {", stdout);
-    printf("\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, \"correct\": %llu, "
-           "\"pings\": %llu},\n  \"partial\": ",
+    /* report_json starts with "{\n": the labels go in after it. */
+    printf("{\n  \"partial\": %s,\n", partial != NULL ? "true" : "false");
+    if (partial != NULL) {
+        fputs("  \"partial_reason\": ", stdout);
+        json_string(partial);
+        fputs(",\n", stdout);
+    }
+    if (signo != 0)
+        printf("  \"interrupted_by\": \"%s\",\n", interrupt_signal_name(signo));
+    printf("  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, "
+           "\"correct\": %llu, \"pings\": %llu},\n",
            (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
            (unsigned long long)st->images, (unsigned long long)st->correct, (unsigned long long)st->pings);
-    if (partial == NULL) {
-        fputs("null,", stdout);
-    } else {
-        fputc('"', stdout);
-        for (const char *p = partial; *p != '\0'; p++) {
-            if (*p == '"' || *p == '\\')
-                fputc('\\', stdout);
-            if ((unsigned char)*p >= 0x20)
-                fputc(*p, stdout);
-        }
-        fputs("\",", stdout);
-    }
-    fputs(buf + 1, stdout);
+    fputs(len >= 2 ? buf + 2 : buf, stdout);
     free(buf);
 }
 
@@ -200,8 +200,6 @@ int cli_emulate(int argc, char **argv)
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
     struct emulate *em = NULL;
-    struct sigaction old_int, old_term;
-    bool handlers = false;
     if (sets == NULL) {
         fprintf(stderr, "lambdasim: out of memory\n");
         return CLI_FAILED;
@@ -309,22 +307,19 @@ int cli_emulate(int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < N_OUTPUTS; i++)
-        if (open[i].path != NULL)
+        if (open[i].path != NULL && outputs[i].ops->start != NULL)
             open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
 
     /* Ctrl-C and SIGTERM end the run cleanly: the loop sees the flag (poll
      * is interrupted: no SA_RESTART), the workers are stopped, and what ran
-     * is reported as partial. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    stop_flag = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    handlers = true;
-
-    struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &stop_flag };
+     * is reported as partial. A second signal ends the process at once; the
+     * workers then die with it (PR_SET_PDEATHSIG). */
+    if (interrupt_catch() != 0) {
+        cli_error("cannot catch SIGINT and SIGTERM: %s", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
+    struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &interrupt_signal };
     struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
                                 .msg = run_msg, .msg_len = sizeof run_msg };
     struct engine_result res;
@@ -335,12 +330,13 @@ int cli_emulate(int argc, char **argv)
     emulate_get_stats(em, &st);
 
     char partial[1200] = "";
+    int signo = est == ENGINE_INTERRUPTED ? (int)interrupt_signal : 0;
     switch (est) {
     case ENGINE_OK:
         break;
     case ENGINE_INTERRUPTED:
-        snprintf(partial, sizeof partial, "interrupted by %s after %.3f s",
-                 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", res.end_s);
+        snprintf(partial, sizeof partial, "interrupted by %s after %.3f s", interrupt_signal_name(signo),
+                 res.end_s);
         break;
     case ENGINE_TIME_LIMIT:
         snprintf(partial, sizeof partial, "stopped at the time limit of %g s (--time-limit-s)", time_limit_s);
@@ -358,7 +354,8 @@ int cli_emulate(int argc, char **argv)
     for (size_t i = 0; i < N_OUTPUTS; i++) {
         if (open[i].path == NULL)
             continue;
-        outputs[i].ops->finish(open[i].state, open[i].file.f, &res);
+        if (outputs[i].ops->finish != NULL)
+            outputs[i].ops->finish(open[i].state, open[i].file.f, &res);
         open[i].state = NULL;
         /* Both CSV readers skip '#' lines: the label travels with the file. */
         if (is_partial)
@@ -369,7 +366,7 @@ int cli_emulate(int argc, char **argv)
         }
     }
     if (json)
-        print_json(&sc, &res, is_partial ? partial : NULL, &st);
+        print_json(&sc, &res, is_partial ? partial : NULL, signo, &st);
     else
         print_table(&sc, &res, is_partial ? partial : NULL, &st);
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -378,14 +375,10 @@ int cli_emulate(int argc, char **argv)
     }
     if (is_partial) {
         cli_error("%s: the run ended early (%s); the results above are partial", scenario_path, partial);
-        rc = CLI_FAILED;
+        rc = signo != 0 ? interrupt_exit_code(signo) : CLI_FAILED;
     }
 out:
     emulate_destroy(em);
-    if (handlers) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-    }
     for (size_t i = 0; i < N_OUTPUTS; i++) {
         if (open[i].state != NULL && outputs[i].ops->finish != NULL)
             outputs[i].ops->finish(open[i].state, open[i].file.f, NULL);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,6 +242,26 @@ static void timed_out(struct emulate *em, struct em_slot *s, uint32_t index, dou
     slot_kill(em, s, "timed out");
 }
 
+/* How a worker that failed ended, when the client's message does not say
+ * (a read can fail with ECONNRESET before the end of input is seen): waits
+ * up to 0.5 s for the process to be reaped. */
+static void how_it_ended(struct em_slot *s, char *inner, size_t len)
+{
+    if (strstr(inner, "killed by signal") != NULL || strstr(inner, "exited with status") != NULL)
+        return;
+    for (int i = 0; i < 500 && worker_client_alive(&s->w); i++) {
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (!s->w.exited)
+        return;
+    size_t n = strlen(inner);
+    if (WIFSIGNALED(s->w.exit_status))
+        snprintf(inner + n, len - n, " (worker %ld was killed by signal %d)", s->pid, WTERMSIG(s->w.exit_status));
+    else if (WIFEXITED(s->w.exit_status))
+        snprintf(inner + n, len - n, " (worker %ld exited with status %d)", s->pid, WEXITSTATUS(s->w.exit_status));
+}
+
 /* Reads what a readable worker has to say. Returns 1 with *done filled (an
  * answer), 0 (a READY line: the job was sent), or -1 with a message. */
 static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, struct engine_completion *done,
@@ -251,6 +272,7 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         long pid = 0;
         double init_ms = 0;
         if (worker_client_wait_ready(&s->w, LINE_TIMEOUT_S, &pid, &init_ms, inner, sizeof inner) != 0) {
+            how_it_ended(s, inner, sizeof inner);
             set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
             note(em, "died", s);
             return -1;
@@ -264,6 +286,8 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         /* An idle worker has nothing to say: it died (or misbehaves). */
         struct worker_reply r;
         int rc = worker_client_recv(&s->w, 0, &r, em->labels, sizeof em->labels, inner, sizeof inner);
+        if (rc < 0)
+            how_it_ended(s, inner, sizeof inner);
         set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) while idle: %s", s->uid, s->pid,
                 rc < 0 ? inner : "unexpected output");
         note(em, "died", s);
@@ -273,6 +297,8 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
     int rc = worker_client_recv(&s->w, LINE_TIMEOUT_S, &r, em->labels, sizeof em->labels, inner, sizeof inner);
     double now = em_now(em);
     if (rc != 0) {
+        if (rc < 0)
+            how_it_ended(s, inner, sizeof inner);
         set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) during a batch of %u images (requests %" PRIu64
                 "..): %s", s->uid, s->pid, (unsigned)s->n, s->first, rc < 0 ? inner : "incomplete answer");
         note(em, "died", s);

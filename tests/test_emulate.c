@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,9 +253,331 @@ static void add_fake_tests(CU_pSuite s)
     CU_add_test(s, "real-time loop: time limit and stop flag", test_time_limit_and_stop);
 }
 
+/* ---- real workers ------------------------------------------------------------------ */
+
+static const char *worker_bin(void)
+{
+    const char *w = getenv("LAMBDASIM_WORKER");
+    return (w != NULL && w[0] != '\0') ? w : "build/lambdasim-worker";
+}
+
+/* An inline model, so that the temporary scenarios need no other file. */
+#define MODEL "{\"memory_mb\": 1769, \"cold_start_ms\": 2, \"overhead_ms\": 0.1, " \
+              "\"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}}"
+
+static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int run(char **out, char **err, const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
+    return testutil_run(cmd, out, err);
+}
+
+/* A short emulation through everything the emulator does: a provisioned
+ * worker ready before t = 0, cold starts, keep-alive expiry, warm-up pings,
+ * batching; the JSON is run's, plus the emulator's counts. */
+static void test_emulate_runs(void)
+{
+    char *sc = testutil_temp_file("{\"duration_s\": 1.6, \"workload\": {\"type\": \"bursty\", \"burst_size\": 4, "
+                                  "\"burst_pause_s\": 0.5}, \"batching\": {\"threshold\": 2, \"timeout_s\": 0.05}, "
+                                  "\"function\": {\"model\": " MODEL ", \"extra_init_ms\": 20}, "
+                                  "\"platform\": {\"provisioned_concurrency\": 1, \"keep_alive_s\": 0.3}, "
+                                  "\"warmup\": {\"concurrency\": 1, \"interval_s\": 0.7, \"first_at_s\": 0.2, "
+                                  "\"hold_ms\": 10}}", ".json");
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    int rc = run(&out, &err, "emulate %s --worker %s --json --client-log %s/c.csv --requests-csv %s/r.csv",
+                 sc, worker_bin(), dir, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "\nemulate: %s\n", err);
+    const char *head = "{\n  \"partial\": false,\n  \"emulated\": {";
+    CU_ASSERT(strncmp(out, head, strlen(head)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"lambdasim_version\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"arrived\": 16,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"completed\": 16,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"images\": 16,"));
+    CU_ASSERT_PTR_NULL(strstr(out, "\"pings\": 0}"));      /* pings were answered */
+    CU_ASSERT_PTR_NULL(strstr(out, "\"expired\": 0"));     /* and workers expired */
+    CU_ASSERT_PTR_NULL(strstr(out, "\"cold\": 0,"));       /* and cold-started */
+    /* The client log reads back, as validate reads it. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    char *log = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+    CU_ASSERT(strncmp(log, "send_s,latency_ms,status,", 25) == 0);
+    free(out);
+    free(err);
+    rc = run(&out, &err, "validate %s --observed %s --replications 2 --tolerance 100", sc, path);
+    CU_ASSERT_EQUAL(rc, 0);
+    free(log);
+    free(out);
+    free(err);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(path), 0);
+    unlink(sc);
+    free(sc);
+    free(dir);
+}
+
+/* The acceptance check, short: profile this machine quickly, emulate the
+ * uniform scenario with the study's batching for 8 s, and validate the
+ * simulator against it. Tolerances as in docs/validation.md: 10 % on the
+ * mean and p50, 25 % on p90 and p99; on the loaded 2-core development
+ * machine (two fuzzers on both cores) the errors were under 1 %, because
+ * the batching wait (164 ms) dominates the sub-millisecond noise. */
+static void test_short_validation(void)
+{
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    int rc = run(&out, &err, "profile -o %s/p.json --worker %s --max-batch 2 --repetitions 20 --cold-starts 5 "
+                 "--warmup 5 --quiet", dir, worker_bin());
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(out);
+    free(err);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    rc = run(&out, &err, "emulate scenarios/emulate/uniform-batching.json --worker %s --set duration_s=8 "
+             "--set function.model=%s/p.json --set platform.host_cores=%ld --client-log %s/c.csv --json",
+             worker_bin(), dir, cores, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    free(out);
+    free(err);
+    rc = run(&out, &err, "validate scenarios/emulate/uniform-batching.json --set duration_s=8 "
+             "--set function.model=%s/p.json --set platform.host_cores=%ld --observed %s/c.csv "
+             "--tolerance 0.1 --tolerance-for latency_p90_ms=0.25 --tolerance-for latency_p99_ms=0.25",
+             dir, cores, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "\n%s%s\n", out, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "result: PASS"));
+    free(out);
+    free(err);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    free(dir);
+}
+
+/* ---- workers never outlive the emulator ---------------------------------------------- */
+
+/* A long scenario with several workers: bursts of 8 every 0.2 s, batches
+ * of 2, two provisioned workers. */
+#define LONG_SCENARIO "{\"duration_s\": 60, \"workload\": {\"type\": \"bursty\", \"burst_size\": 8, " \
+                      "\"burst_pause_s\": 0.2}, \"batching\": {\"threshold\": 2, \"timeout_s\": 0.05}, " \
+                      "\"function\": {\"model\": " MODEL "}, \"platform\": {\"provisioned_concurrency\": 2}}"
+
+/* Starts `lambdasim emulate SCENARIO --verbose ...` with stdout and stderr
+ * in files; returns its pid. */
+static pid_t spawn(const char *scenario, const char *extra, const char *out_path, const char *err_path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(127);
+        execl(testutil_bin(), testutil_bin(), "emulate", scenario, "--verbose", "--worker", worker_bin(), "--json",
+              extra, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The pids of the workers the emulator said it started (--verbose). */
+static size_t started_pids(const char *err_path, long *pids, size_t cap)
+{
+    char *text = testutil_read_file(err_path);
+    size_t n = 0;
+    for (const char *p = text; p != NULL && (p = strstr(p, "worker started pid=")) != NULL && n < cap; p++)
+        pids[n++] = strtol(p + strlen("worker started pid="), NULL, 10);
+    free(text);
+    return n;
+}
+
+/* Waits up to timeout_s for the emulator to have started `want` workers. */
+static size_t wait_started(const char *err_path, long *pids, size_t cap, size_t want, double timeout_s)
+{
+    size_t n = 0;
+    for (int i = 0; i < (int)(timeout_s * 100) && (n = started_pids(err_path, pids, cap)) < want; i++)
+        usleep(10000);
+    return n;
+}
+
+/* A process is gone when /proc has no entry for it, or only a zombie's
+ * (dead, waiting for its new parent to reap it). */
+static bool gone(long pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    const char *close_paren = strrchr(buf, ')');
+    return close_paren != NULL && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
+static bool all_gone(const long *pids, size_t n, double timeout_s)
+{
+    for (int i = 0; i < (int)(timeout_s * 100); i++) {
+        bool all = true;
+        for (size_t k = 0; k < n; k++)
+            all &= gone(pids[k]);
+        if (all)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+static void check_signal(int sig)
+{
+    char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
+    char *out = testutil_temp_file("", ".out"), *err = testutil_temp_file("", ".err");
+    pid_t pid = spawn(sc, "--force", out, err);
+    long pids[64];
+    size_t n = wait_started(err, pids, 64, 4, 10.0);
+    CU_ASSERT(n >= 4);
+    usleep(300000); /* let it run a little */
+    n = started_pids(err, pids, 64);
+    kill(pid, sig);
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    if (sig == SIGKILL) {
+        CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    } else {
+        /* A clean end: exit 128 + signal (as `run`), partial results
+         * labelled, workers stopped. */
+        CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sig);
+        char *o = testutil_read_file(out), *e = testutil_read_file(err);
+        const char *head = "{\n  \"partial\": true,\n  \"partial_reason\": \"interrupted by ";
+        CU_ASSERT(strncmp(o, head, strlen(head)) == 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(o, sig == SIGINT ? "\"interrupted_by\": \"SIGINT\""
+                                                       : "\"interrupted_by\": \"SIGTERM\""));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "the results above are partial"));
+        free(o);
+        free(e);
+    }
+    /* Stopped by the emulator, or (SIGKILL) by the kernel's parent-death
+     * signal: no worker survives. */
+    CU_ASSERT(all_gone(pids, n, 5.0));
+    unlink(sc);
+    unlink(out);
+    unlink(err);
+    free(sc);
+    free(out);
+    free(err);
+}
+
+static void test_sigint(void) { check_signal(SIGINT); }
+static void test_sigterm(void) { check_signal(SIGTERM); }
+static void test_sigkill(void) { check_signal(SIGKILL); }
+
+/* A worker killed in the middle of the run: the run ends at once with exit
+ * 1, a message naming the worker and the signal, partial results, and no
+ * other worker left. */
+static void test_worker_killed(void)
+{
+    char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
+    char *out = testutil_temp_file("", ".out"), *err = testutil_temp_file("", ".err");
+    pid_t pid = spawn(sc, "--force", out, err);
+    long pids[64];
+    size_t n = wait_started(err, pids, 64, 4, 10.0);
+    CU_ASSERT_FATAL(n >= 4);
+    kill((pid_t)pids[3], SIGKILL);
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    char *o = testutil_read_file(out), *e = testutil_read_file(err);
+    char frag[96];
+    snprintf(frag, sizeof frag, "worker %ld was killed by signal 9", pids[3]);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, frag));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "the run ended early (a worker failed: instance "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o, "\"partial_reason\": \"a worker failed: "));
+    if (strstr(e, frag) == NULL)
+        fprintf(stderr, "\n%s\n", e);
+    n = started_pids(err, pids, 64);
+    CU_ASSERT(all_gone(pids, n, 5.0));
+    free(o);
+    free(e);
+    unlink(sc);
+    unlink(out);
+    unlink(err);
+    free(sc);
+    free(out);
+    free(err);
+}
+
+/* --time-limit-s ends a run that takes too long, cleanly: exit 1 after
+ * about the limit, partial results labelled in stdout and in the CSV. */
+static void test_time_limit(void)
+{
+    char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = run(&out, &err, "emulate %s --worker %s --time-limit-s 1 --client-log %s/c.csv", sc, worker_bin(), dir);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT(took < 5.0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "PARTIAL RESULTS: stopped at the time limit of 1 s (--time-limit-s)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "the results above are partial"));
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    char *log = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL(log);
+    CU_ASSERT_PTR_NOT_NULL(log != NULL ? strstr(log, "\n# partial: stopped at the time limit") : NULL);
+    free(log);
+    free(out);
+    free(err);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(path), 0);
+    unlink(sc);
+    free(sc);
+    free(dir);
+}
+
+/* Bad input is exit 2 with one line, before any worker starts. */
+static void test_bad_input(void)
+{
+    char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run(&out, &err, "emulate %s --worker /nonexistent/worker", sc), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/worker: not an executable worker"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "emulate %s --time-limit-s 0", sc), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--time-limit-s: expected seconds > 0"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run(&out, &err, "emulate %s --weights /nonexistent.bin --worker %s", sc, worker_bin()), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent.bin"));
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
+    CU_add_test(s, "emulate: a short run through every feature", test_emulate_runs);
+    CU_add_test(s, "emulate: bad input", test_bad_input);
+    CU_add_test(s, "emulate: --time-limit-s", test_time_limit);
+    CU_add_test(s, "emulate: SIGINT stops it and its workers", test_sigint);
+    CU_add_test(s, "emulate: SIGTERM stops it and its workers", test_sigterm);
+    CU_add_test(s, "emulate: SIGKILL leaves no worker", test_sigkill);
+    CU_add_test(s, "emulate: a worker killed mid-run", test_worker_killed);
+    CU_add_test(s, "emulate + validate, short (uniform batching)", test_short_validation);
 }
 
 int main(void)
