@@ -5,6 +5,7 @@
 #define LAMBDASIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
@@ -36,6 +37,17 @@ double cli_now_s(void);
 
 /* Peak resident memory of this process so far, in MB. */
 double cli_peak_rss_mb(void);
+
+/* --isolate (profile, emulate): puts this process and the workers it starts
+ * ahead of other jobs on the machine for the CPU, so that they disturb a
+ * measurement less: the nice value of its scheduling autogroup (the whole
+ * session, when the kernel groups by session: plain nice values then only
+ * count inside the group) and its own nice value. Needs root or
+ * CAP_SYS_NICE. Returns 0, or -1 with a message; cli_isolate_end() puts the
+ * old values back. */
+#define CLI_ISOLATE_NICE (-15)
+int cli_isolate(int nice_value, char *msg, size_t msg_len);
+void cli_isolate_end(void);
 
 /* The commands (src/cli_<name>.c). */
 extern const char cli_run_usage[];

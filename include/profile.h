@@ -25,6 +25,8 @@ struct profile_options {
     int repetitions;            /* timed batches per size (>= 1) */
     int cold_starts;            /* timed worker starts (>= 1) */
     int warmup;                 /* untimed batches of max_batch first (>= 0) */
+    int gap_ms;                 /* idle pause before each timed batch (0..10000): the
+                                   worker then waits for work as between invocations */
     profile_progress_fn *progress;   /* may be NULL */
     void *progress_ctx;
 };

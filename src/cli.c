@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -54,6 +55,68 @@ double cli_now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int isolate_old_group = 0, isolate_old_nice = 0;
+static bool isolate_group = false, isolate_self = false;
+
+static int read_autogroup_nice(int *nice_value)
+{
+    FILE *f = fopen("/proc/self/autogroup", "r");
+    if (f == NULL)
+        return -1;
+    char line[128];
+    int ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    const char *p = ok ? strstr(line, " nice ") : NULL;
+    if (p == NULL)
+        return -1;
+    *nice_value = atoi(p + 6);
+    return 0;
+}
+
+static int write_autogroup_nice(int nice_value)
+{
+    FILE *f = fopen("/proc/self/autogroup", "w");
+    if (f == NULL)
+        return -1;
+    int ok = fprintf(f, "%d\n", nice_value) > 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+int cli_isolate(int nice_value, char *msg, size_t msg_len)
+{
+    errno = 0;
+    int old = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0 && setpriority(PRIO_PROCESS, 0, nice_value) == 0) {
+        isolate_old_nice = old;
+        isolate_self = true;
+    } else {
+        snprintf(msg, msg_len, "--isolate: cannot raise the CPU priority (nice %d): %s (it needs root or "
+                 "CAP_SYS_NICE)", nice_value, strerror(errno));
+        return -1;
+    }
+    /* With autogroups on, nice only orders the processes of one session:
+     * the group's own nice value is what counts against other sessions. */
+    if (read_autogroup_nice(&old) == 0) {
+        if (write_autogroup_nice(nice_value) != 0) {
+            snprintf(msg, msg_len, "--isolate: cannot set the session's autogroup nice value to %d: %s",
+                     nice_value, strerror(errno));
+            return -1;
+        }
+        isolate_old_group = old;
+        isolate_group = true;
+    }
+    return 0;
+}
+
+void cli_isolate_end(void)
+{
+    if (isolate_group)
+        (void)write_autogroup_nice(isolate_old_group);
+    if (isolate_self)
+        (void)setpriority(PRIO_PROCESS, 0, isolate_old_nice);
+    isolate_group = isolate_self = false;
 }
 
 double cli_peak_rss_mb(void)

@@ -48,6 +48,8 @@ const char cli_emulate_usage[] =
     "  --digits FILE         digits to classify (default traces/mnist-digits-300.bin)\n"
     "  --time-limit-s T      stop after T seconds of real time (default 600; the\n"
     "                        results are then partial)\n"
+    "  --isolate             run (and the workers) ahead of other jobs on this machine\n"
+    "                        for the CPU (needs root or CAP_SYS_NICE)\n"
     "  --verbose             one stderr line per worker started or stopped\n"
     "                        ('emulate: worker started pid=P instance=U')\n"
     "  -h, --help            show this help\n"
@@ -182,7 +184,7 @@ int cli_emulate(int argc, char **argv)
     const char *scenario_path = NULL;
     struct open_output open[N_OUTPUTS];
     memset(open, 0, sizeof open);
-    bool json = false, force = false, have_seed = false, verbose = false;
+    bool json = false, force = false, have_seed = false, verbose = false, isolate = false;
     uint64_t seed = 0;
     double time_limit_s = DEFAULT_TIME_LIMIT_S;
     char worker[PATH_MAX + 32];
@@ -221,6 +223,8 @@ int cli_emulate(int argc, char **argv)
             force = true;
         } else if (strcmp(a, "--verbose") == 0) {
             verbose = true;
+        } else if (strcmp(a, "--isolate") == 0) {
+            isolate = true;
         } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--worker") == 0
                    || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
                    || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
@@ -306,6 +310,12 @@ int cli_emulate(int argc, char **argv)
         cli_error("%s", msg);
         goto out;
     }
+    /* Before any worker starts: they inherit it. */
+    if (isolate && cli_isolate(CLI_ISOLATE_NICE, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        rc = CLI_FAILED;
+        goto out;
+    }
     for (size_t i = 0; i < N_OUTPUTS; i++)
         if (open[i].path != NULL && outputs[i].ops->start != NULL)
             open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
@@ -379,6 +389,7 @@ int cli_emulate(int argc, char **argv)
     }
 out:
     emulate_destroy(em);
+    cli_isolate_end();
     for (size_t i = 0; i < N_OUTPUTS; i++) {
         if (open[i].state != NULL && outputs[i].ops->finish != NULL)
             outputs[i].ops->finish(open[i].state, open[i].file.f, NULL);

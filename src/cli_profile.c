@@ -28,11 +28,15 @@ const char cli_profile_usage[] =
     "  --repetitions N     timed batches of each size (default 50)\n"
     "  --cold-starts N     timed worker starts (default: as --repetitions)\n"
     "  --warmup N          untimed batches of the largest size first (default 20)\n"
+    "  --gap-ms N          leave the worker idle N ms before each timed batch, as\n"
+    "                      between real invocations (default 0: back to back)\n"
     "  --weights FILE      weight file (default models/mnist-cnn.bin)\n"
     "  --digits FILE       digits to classify (default traces/mnist-digits-300.bin)\n"
     "  --worker PATH       worker executable (default: lambdasim-worker next to\n"
     "                      this program)\n"
     "  --quiet             no progress lines on stderr\n"
+    "  --isolate           run ahead of other jobs on this machine for the CPU (needs\n"
+    "                      root or CAP_SYS_NICE; see README, emulate)\n"
     "  -h, --help          show this help\n"
     "\n"
     "The file is written whole or not at all, and checked by the model loader\n"
@@ -116,7 +120,7 @@ int cli_profile(int argc, char **argv)
         .cold_starts = -1,
         .warmup = 20,
     };
-    bool force = false, quiet = false;
+    bool force = false, quiet = false, isolate = false;
     char msg[CONFIG_MSG_MAX];
     struct outfile of;
     memset(&of, 0, sizeof of);
@@ -135,9 +139,12 @@ int cli_profile(int argc, char **argv)
             force = true;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
+        } else if (strcmp(a, "--isolate") == 0) {
+            isolate = true;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--max-batch") == 0
                    || strcmp(a, "--repetitions") == 0 || strcmp(a, "--cold-starts") == 0
                    || strcmp(a, "--warmup") == 0 || strcmp(a, "--weights") == 0
+                   || strcmp(a, "--gap-ms") == 0
                    || strcmp(a, "--digits") == 0 || strcmp(a, "--worker") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error("profile", "option '%s' needs a value", a);
@@ -158,6 +165,9 @@ int cli_profile(int argc, char **argv)
                     return CLI_USAGE;
             } else if (strcmp(a, "--cold-starts") == 0) {
                 if (!parse_count(a, v, 1, 1000000, &o.cold_starts))
+                    return CLI_USAGE;
+            } else if (strcmp(a, "--gap-ms") == 0) {
+                if (!parse_count(a, v, 0, 10000, &o.gap_ms))
                     return CLI_USAGE;
             } else if (!parse_count(a, v, 0, 1000000, &o.warmup)) {
                 return CLI_USAGE;
@@ -185,6 +195,11 @@ int cli_profile(int argc, char **argv)
     if (!quiet) {
         o.progress = show_progress;
         o.progress_ctx = &ps;
+    }
+    if (isolate && cli_isolate(CLI_ISOLATE_NICE, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        rc = CLI_FAILED;
+        goto out;
     }
     double t0 = cli_now_s();
     enum profile_status st = profile_measure(&o, &res, msg, sizeof msg);
@@ -222,6 +237,7 @@ int cli_profile(int argc, char **argv)
                 dist_mean(&check.overhead_s) * 1e3);
     rc = CLI_OK;
 out:
+    cli_isolate_end();
     outfile_abort(&of);
     model_fini(&check);
     profile_result_fini(&res);

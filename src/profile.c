@@ -115,6 +115,10 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
         set_msg(msg, msg_len, "warm-up: must be >= 0 (got %d)", o->warmup);
         return -1;
     }
+    if (o->gap_ms < 0 || o->gap_ms > 10000) {
+        set_msg(msg, msg_len, "--gap-ms: must be 0..10000 (got %d)", o->gap_ms);
+        return -1;
+    }
     return 0;
 }
 
@@ -177,6 +181,12 @@ static int measure_inference(const struct profile_options *o, const struct mnist
                 next = (next + 1) % d->n;
             }
             struct worker_reply rep;
+            if (timed && o->gap_ms > 0) {
+                /* The worker blocks for work, as between real invocations
+                 * (its caches go cold, the request has to wake it). */
+                struct timespec gap = { o->gap_ms / 1000, (long)(o->gap_ms % 1000) * 1000000L };
+                nanosleep(&gap, NULL);
+            }
             double t0 = mono_s();
             if (worker_client_send(&w, id, batch, (uint32_t)n, msg, msg_len) != 0)
                 goto out;
@@ -355,19 +365,22 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              r->n_cold, o->worker_path, mean_of(r->cold_start_ms, r->n_cold),
              r->worker_init_ms_mean);
     json_string(f, buf);
+    char gap[96] = "";
+    if (o->gap_ms > 0)
+        snprintf(gap, sizeof gap, "; each timed batch sent after the worker had been idle %d ms", o->gap_ms);
     fputs(",\n    \"overhead_ms\": ", f);
     snprintf(buf, sizeof buf, "measured: for every timed batch, the parent's round trip (send "
              "the request, read the answer) minus the worker's inference time: the cost of "
-             "invoking a warm local worker, mean %.4f ms. A real Lambda invoke adds the "
+             "invoking a warm local worker, mean %.4f ms%s. A real Lambda invoke adds the "
              "Invoke API and the network (tens of ms).",
-             mean_of(r->overhead_ms, r->n_overhead));
+             mean_of(r->overhead_ms, r->n_overhead), gap);
     json_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);
     snprintf(buf, sizeof buf, "measured: the worker's own wall time of mnist_infer_batch, "
              "%d repetitions of each batch size 1..%d, sizes interleaved in rounds, after %d "
-             "untimed warm-up batches of %d, on the %zu digits of %s (accuracy of the answers "
+             "untimed warm-up batches of %d%s, on the %zu digits of %s (accuracy of the answers "
              "%.2f%%); batch %d took %.4f ms on average, batch 1 took %.4f ms.",
-             r->repetitions, r->max_batch, o->warmup, r->max_batch, r->n_digits, o->digits_path,
+             r->repetitions, r->max_batch, o->warmup, r->max_batch, gap, r->n_digits, o->digits_path,
              100.0 * r->accuracy, r->max_batch,
              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps),
              mean_of(r->inference_ms, reps));

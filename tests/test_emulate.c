@@ -567,9 +567,45 @@ static void test_bad_input(void)
     free(sc);
 }
 
+static void read_autogroup(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen("/proc/self/autogroup", "r");
+    if (f != NULL) {
+        if (fgets(buf, (int)len, f) == NULL)
+            buf[0] = '\0';
+        fclose(f);
+    }
+}
+
+/* --isolate works as root (and puts the session's priority back), and is
+ * refused with a message otherwise. */
+static void test_isolate(void)
+{
+    char *sc = testutil_temp_file("{\"duration_s\": 0.3, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 20}, "
+                                  "\"function\": {\"model\": " MODEL "}}", ".json");
+    char before[128], after[128];
+    read_autogroup(before, sizeof before);
+    char *out = NULL, *err = NULL;
+    int rc = run(&out, &err, "emulate %s --worker %s --isolate", sc, worker_bin());
+    read_autogroup(after, sizeof after);
+    if (geteuid() == 0) {
+        CU_ASSERT_EQUAL(rc, 0);
+        CU_ASSERT_STRING_EQUAL(before, after);
+    } else {
+        CU_ASSERT_EQUAL(rc, 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "--isolate: cannot raise the CPU priority"));
+    }
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
+    CU_add_test(s, "emulate: --isolate", test_isolate);
     CU_add_test(s, "emulate: a short run through every feature", test_emulate_runs);
     CU_add_test(s, "emulate: bad input", test_bad_input);
     CU_add_test(s, "emulate: --time-limit-s", test_time_limit);

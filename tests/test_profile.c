@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "config.h"
 #include "model.h"
@@ -148,6 +149,9 @@ static void test_profile_bad_inputs(void)
     CU_ASSERT_EQUAL(profile("--repetitions", &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "needs a value") != NULL);
     free(err);
+    CU_ASSERT_EQUAL(profile("--gap-ms 20000", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "--gap-ms: expected a whole number from 0 to 10000") != NULL);
+    free(err);
     CU_ASSERT_EQUAL(profile("--bogus", &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "unexpected argument '--bogus'") != NULL);
     free(err);
@@ -184,8 +188,17 @@ static void test_measure_options(void)
     CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_ERR_INPUT);
     CU_ASSERT(strstr(msg, "--repetitions") != NULL);
     o.repetitions = 2;
+    o.gap_ms = -1;
+    CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_ERR_INPUT);
+    CU_ASSERT(strstr(msg, "--gap-ms: must be 0..10000 (got -1)") != NULL);
+    /* Each timed batch waits for an idle worker: 2 batches, >= 2 x 25 ms. */
+    o.gap_ms = 25;
     o.cold_starts = 2;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CU_ASSERT((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9 >= 0.05);
     CU_ASSERT_EQUAL(r.n_cold, 2);
     CU_ASSERT_EQUAL(r.n_overhead, 2);
     CU_ASSERT(r.accuracy > 0.9);
@@ -197,6 +210,9 @@ static void test_measure_options(void)
     CU_ASSERT_FATAL(f != NULL);
     profile_write_json(f, "direct \"quoted\"", &o, &r);
     fclose(f);
+    char *text = testutil_read_file(path);
+    CU_ASSERT(text != NULL && strstr(text, "sent after the worker had been idle 25 ms") != NULL);
+    free(text);
     struct model_profile m;
     CU_ASSERT_EQUAL(config_load_model(path, &m, msg, sizeof msg), CONFIG_OK);
     CU_ASSERT_STRING_EQUAL(m.name, "direct \"quoted\"");
