@@ -158,7 +158,10 @@ struct engine_result {
 };
 
 /* Runs the scenario with the given seed. The scenario is borrowed and not
- * modified. hooks may be NULL. Returns ENGINE_OK; ENGINE_OVERLOAD when
+ * modified. hooks may be NULL. With platform.host_cores > 0 (processor
+ * sharing), an INVOKE event carries the invocation's unshared init and run
+ * times (its end is not known yet); the request records carry the times
+ * stretched by sharing. Returns ENGINE_OK; ENGINE_OVERLOAD when
  * more than ENGINE_MAX_OUTSTANDING requests were in the system at once;
  * ENGINE_INTERRUPTED when hooks->stop was raised. In the last two cases the
  * run stopped there and *out describes only the part simulated (requests

@@ -71,7 +71,11 @@ static int read_autogroup_nice(int *nice_value)
     const char *p = ok ? strstr(line, " nice ") : NULL;
     if (p == NULL)
         return -1;
-    *nice_value = atoi(p + 6);
+    char *end = NULL;
+    long v = strtol(p + 6, &end, 10);
+    if (end == p + 6 || v < -20 || v > 19)
+        return -1;
+    *nice_value = (int)v;
     return 0;
 }
 

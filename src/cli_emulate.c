@@ -167,7 +167,24 @@ static void print_table(const struct scenario *sc, const struct engine_result *r
     if (partial != NULL)
         printf("PARTIAL RESULTS: %s\n", partial);
     printf("\n");
-    report_table(stdout, sc, res);
+    /* run's table, whose window line says "(simulated)": here it is real. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL) {
+        report_table(stdout, sc, res);
+    } else {
+        report_table(m, sc, res);
+        fclose(m);
+        char *at = strstr(buf, " (simulated)\n");
+        if (at != NULL) {
+            *at = '\0';
+            printf("%s (measured, real time)\n%s", buf, at + strlen(" (simulated)\n"));
+        } else {
+            fputs(buf, stdout);
+        }
+        free(buf);
+    }
     printf("\nEmulation\n");
     printf("  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
     printf("  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
