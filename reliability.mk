@@ -72,7 +72,7 @@ fuzz: fuzz-build
 # ---- memcheck ----------------------------------------------------------------------
 # Every shipped scenario (`run` with every output file) and sweep (one
 # replication per point) under valgrind memcheck: any error or leak fails.
-# About 4 minutes on 2 cores, so not part of `make check`.
+# About 90 s of CPU, so not part of `make check`.
 VALGRIND_APT := valgrind
 valgrind: $(BIN)
 	@command -v valgrind >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
