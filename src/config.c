@@ -2,6 +2,7 @@
  * structs. The only user of cJSON: the tree never leaves this file. Every
  * problem becomes one line "FILE: FIELD.PATH: problem (got X)" and a status. */
 #include "config.h"
+#include "config_json.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -24,7 +25,6 @@
 #define CFG_BATCH_MAX 4096      /* largest batch size a file may name */
 #define CFG_MEMORY_MIN 128      /* Lambda's memory range, MB */
 #define CFG_MEMORY_MAX 10240
-#define CFG_SNIPPET 20          /* bytes of context quoted for malformed JSON */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -236,22 +236,6 @@ static const char *fmt_num(char *buf, size_t len, double v)
     return buf;
 }
 
-static const char *type_name(const cJSON *it)
-{
-    if (cJSON_IsNull(it))
-        return "null";
-    if (cJSON_IsBool(it))
-        return "boolean";
-    if (cJSON_IsNumber(it))
-        return "number";
-    if (cJSON_IsString(it))
-        return "string";
-    if (cJSON_IsArray(it))
-        return "array";
-    if (cJSON_IsObject(it))
-        return "object";
-    return "invalid value";
-}
 
 /* "prefix.key", or just "key" at the top level. */
 static const char *join(char *buf, const char *prefix, const char *key)
@@ -414,7 +398,7 @@ static int get_num(struct cfg *c, const cJSON *obj, const char *opath, const cha
     if (it == NULL)
         return missing(c, p, required);
     if (!cJSON_IsNumber(it))
-        return fail(c, p, NULL, "must be a number (got %s)", type_name(it));
+        return fail(c, p, NULL, "must be a number (got %s)", config_json_type_name(it));
     if (check_range(c, p, it->valuedouble, r) < 0)
         return -1;
     *out = it->valuedouble;
@@ -432,7 +416,7 @@ static int get_int(struct cfg *c, const cJSON *obj, const char *opath, const cha
     if (it == NULL)
         return missing(c, p, required);
     if (!cJSON_IsNumber(it))
-        return fail(c, p, NULL, "must be an integer (got %s)", type_name(it));
+        return fail(c, p, NULL, "must be an integer (got %s)", config_json_type_name(it));
     double v = it->valuedouble;
     if (isfinite(v) && floor(v) != v)
         return fail(c, p, NULL, "must be an integer (got %s)", fmt_num(g, sizeof g, v));
@@ -461,7 +445,7 @@ static int get_str(struct cfg *c, const cJSON *obj, const char *opath, const cha
     if (it == NULL)
         return missing(c, p, required);
     if (!cJSON_IsString(it))
-        return fail(c, p, NULL, "must be a string (got %s)", type_name(it));
+        return fail(c, p, NULL, "must be a string (got %s)", config_json_type_name(it));
     *out = it->valuestring;
     return 1;
 }
@@ -475,7 +459,7 @@ static int get_obj(struct cfg *c, const cJSON *obj, const char *opath, const cha
     if (it == NULL)
         return missing(c, p, required);
     if (!cJSON_IsObject(it))
-        return fail(c, p, NULL, "must be an object (got %s)", type_name(it));
+        return fail(c, p, NULL, "must be an object (got %s)", config_json_type_name(it));
     *out = it;
     return 1;
 }
@@ -619,7 +603,7 @@ static int parse_empirical(struct cfg *c, const cJSON *obj, const char *path, st
     if (arr == NULL)
         return fail(c, p, NULL, "required by dist 'empirical'");
     if (!cJSON_IsArray(arr))
-        return fail(c, p, NULL, "must be an array of numbers (got %s)", type_name(arr));
+        return fail(c, p, NULL, "must be an array of numbers (got %s)", config_json_type_name(arr));
     int n = cJSON_GetArraySize(arr);
     if (n <= 0)
         return fail(c, p, NULL, "must hold at least one value");
@@ -629,7 +613,7 @@ static int parse_empirical(struct cfg *c, const cJSON *obj, const char *path, st
     for (const cJSON *it = arr->child; it != NULL; it = it->next, i++) {
         snprintf(ip, sizeof ip, "%s[%zu]", p, i);
         if (!cJSON_IsNumber(it))
-            return fail(c, ip, NULL, "must be a number (got %s)", type_name(it));
+            return fail(c, ip, NULL, "must be a number (got %s)", config_json_type_name(it));
         if (!isfinite(it->valuedouble) || it->valuedouble < 0)
             return fail(c, ip, NULL, "must be a finite number >= 0 (got %s)",
                         fmt_num(g, sizeof g, it->valuedouble));
@@ -728,7 +712,7 @@ static int parse_dist(struct cfg *c, const cJSON *it, const char *path, double s
         }
     } else {
         return fail(c, path, NULL, "must be a number or a distribution object like "
-                    "{\"dist\": \"exponential\", \"mean\": 1} (got %s)", type_name(it));
+                    "{\"dist\": \"exponential\", \"mean\": 1} (got %s)", config_json_type_name(it));
     }
     char why[256];
     if (dist_check(&d, why, sizeof why) != 0) {
@@ -772,136 +756,24 @@ static void cjson_oom(void)
 }
 
 /* "FILE:LINE:COL: malformed JSON near '...'" for an error at byte pos. */
-static int fail_parse(struct cfg *c, const char *text, size_t len, size_t pos, const char *why)
-{
-    size_t line = 1, col = 1;
-    if (pos > len)
-        pos = len;
-    for (size_t i = 0; i < pos; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    char near[CFG_SNIPPET + 1];
-    size_t n = 0;
-    while (n < CFG_SNIPPET && pos + n < len && text[pos + n] != '\n' && text[pos + n] != '\r') {
-        unsigned char ch = (unsigned char)text[pos + n];
-        near[n] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-        n++;
-    }
-    /* Do not cut a UTF-8 sequence in half. */
-    if (n == CFG_SNIPPET) {
-        size_t k = n;
-        while (k > 0 && ((unsigned char)near[k - 1] & 0xC0) == 0x80)
-            k--;
-        if (k > 0 && ((unsigned char)near[k - 1] & 0x80) != 0) {
-            unsigned char lead = (unsigned char)near[k - 1];
-            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-            if (n - (k - 1) < need)
-                n = k - 1;
-        }
-    }
-    near[n] = '\0';
-    struct sb b;
-    sb_init(&b, c->msg, c->msg_len);
-    sb_printf(&b, "%s:%zu:%zu: malformed JSON", c->file, line, col);
-    if (why != NULL)
-        sb_printf(&b, ": %s", why);
-    else if (n == 0)
-        sb_printf(&b, " near the end of the file");
-    else
-        sb_printf(&b, " near '%s'", near);
-    one_line(c->msg);
-    c->status = CONFIG_ERR_PARSE;
-    return -1;
-}
 
-static int read_text(struct cfg *c, const char *path, char **out, size_t *len)
-{
-    char err[128];
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        strerror_safe(errno, err, sizeof err);
-        return fail_status(c, CONFIG_ERR_IO, NULL, NULL, "cannot read: %s", err);
-    }
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    for (;;) {
-        buf = xgrow(buf, &cap, n + 4096 + 1, 1);
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-        if (n > CONFIG_FILE_MAX) {
-            fclose(f);
-            free(buf);
-            return fail_status(c, CONFIG_ERR_IO, NULL, NULL, "larger than %zu MB: not a scenario or "
-                               "model file", CONFIG_FILE_MAX >> 20);
-        }
-    }
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        free(buf);
-        strerror_safe(e, err, sizeof err);
-        return fail_status(c, CONFIG_ERR_IO, NULL, NULL, "cannot read: %s", err);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-}
 
 /* Reads and parses path; the root must be an object. */
 static int load_json(struct cfg *c, const char *path, cJSON **root)
 {
-    char *text = NULL;
-    size_t len = 0;
-    *root = NULL;
-    if (read_text(c, path, &text, &len) < 0)
+    enum config_status st = config_json_read_file(path, "scenario or model", root, c->msg, c->msg_len);
+    if (st != CONFIG_OK) {
+        c->status = st;
         return -1;
-    int rc = -1;
-    size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    size_t i = start;
-    while (i < len && (unsigned char)text[i] <= ' ' && text[i] != '\0')
-        i++;
-    const char *nul = memchr(text, '\0', len);
-    if (i == len) {
-        fail_parse(c, text, len, 0, "the file is empty");
-        goto out;
     }
-    if (nul != NULL) {
-        fail_parse(c, text, len, (size_t)(nul - text), "NUL byte in the file");
-        goto out;
+    if (!cJSON_IsObject(*root)) {
+        fail(c, NULL, NULL, "the top level must be a JSON object {...} (got %s)",
+             config_json_type_name(*root));
+        cJSON_Delete(*root);
+        *root = NULL;
+        return -1;
     }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
-    if (j == NULL) {
-        fail_parse(c, text, len, end == NULL ? start : (size_t)(end - text), NULL);
-        goto out;
-    }
-    size_t pos = (size_t)(end - text);
-    while (pos < len && (unsigned char)text[pos] <= ' ')
-        pos++;
-    if (pos < len) {
-        cJSON_Delete(j);
-        fail_parse(c, text, len, pos, NULL);
-        goto out;
-    }
-    if (!cJSON_IsObject(j)) {
-        fail(c, NULL, NULL, "the top level must be a JSON object {...} (got %s)", type_name(j));
-        cJSON_Delete(j);
-        goto out;
-    }
-    *root = j;
-    rc = 0;
-out:
-    free(text);
-    return rc;
+    return 0;
 }
 
 /* ---- overrides ------------------------------------------------------------------ */
@@ -1036,7 +908,7 @@ static int apply_override(struct cfg *c, cJSON *root, const struct config_overri
         size_t wl = strlen(walked);
         snprintf(walked + wl, sizeof walked - wl, "%s%s", wl > 0 ? "." : "", seg);
         if (!cJSON_IsObject(child) && !cJSON_IsArray(child)) {
-            fail(c, walked, NULL, "is a %s, so it has no field '%.*s' to set", type_name(child),
+            fail(c, walked, NULL, "is a %s, so it has no field '%.*s' to set", config_json_type_name(child),
                  (int)strcspn(dot + 1, "."), dot + 1);
             goto out;
         }
@@ -1406,7 +1278,7 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
             return -1;
     } else {
         return fail(c, "function.model", NULL, "must be a model file path (string) or an inline "
-                    "model object (got %s)", type_name(mj));
+                    "model object (got %s)", config_json_type_name(mj));
     }
     mem = fs->model.memory_mb;
     if (get_int(c, f, "function", "memory_mb", false, CFG_MEMORY_MIN, CFG_MEMORY_MAX, &mem) < 0)

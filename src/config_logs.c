@@ -1,6 +1,7 @@
 /* config_logs: parses one JSON log record (Lambda's platform.* events and
  * JSON function output) for lambdalog.c. Part of module config, the only
  * cJSON user: the tree never leaves this file. */
+#include "config_json.h"
 #include "lambdalog.h"
 
 #include <math.h>
@@ -29,22 +30,6 @@ static int fail(char *why, size_t len, const char *fmt, ...)
     return -1;
 }
 
-static const char *type_name(const cJSON *it)
-{
-    if (cJSON_IsNull(it))
-        return "null";
-    if (cJSON_IsBool(it))
-        return "boolean";
-    if (cJSON_IsNumber(it))
-        return "number";
-    if (cJSON_IsString(it))
-        return "string";
-    if (cJSON_IsArray(it))
-        return "array";
-    if (cJSON_IsObject(it))
-        return "object";
-    return "invalid value";
-}
 
 /* AWS's documented platform.report sample ends its record object with a
  * trailing comma; JSON does not allow one. Copy the text without commas
@@ -90,7 +75,7 @@ static int get_string(const cJSON *obj, const char *key, const char *where, char
         return 0;
     }
     if (!cJSON_IsString(it))
-        return fail(why, why_len, "%s%s: must be a string (got %s)", where, key, type_name(it));
+        return fail(why, why_len, "%s%s: must be a string (got %s)", where, key, config_json_type_name(it));
     if (strlen(it->valuestring) >= cap)
         return fail(why, why_len, "%s%s: longer than %zu characters", where, key, cap - 1);
     memcpy(out, it->valuestring, strlen(it->valuestring) + 1);
@@ -110,7 +95,7 @@ static int get_metric(const cJSON *m, const char *key, bool required, bool integ
         return 0;
     }
     if (!cJSON_IsNumber(it))
-        return fail(why, why_len, "%s%s: must be a number (got %s)", where, key, type_name(it));
+        return fail(why, why_len, "%s%s: must be a number (got %s)", where, key, config_json_type_name(it));
     double v = it->valuedouble;
     if (!isfinite(v) || v < 0)
         return fail(why, why_len, "%s%s: must be a finite number >= 0 (got %g)", where, key, v);
@@ -125,7 +110,7 @@ static int parse_report(const cJSON *rec, struct lambdalog_record *out, char *wh
     struct lambdalog_invocation *inv = &out->inv;
     if (!cJSON_IsObject(rec))
         return fail(why, why_len, "platform.report: record: must be an object (got %s)",
-                    rec == NULL ? "nothing" : type_name(rec));
+                    rec == NULL ? "nothing" : config_json_type_name(rec));
     if (get_string(rec, "requestId", "platform.report: record.", inv->request_id,
                    sizeof inv->request_id, true, why, why_len) != 0)
         return -1;
@@ -135,7 +120,7 @@ static int parse_report(const cJSON *rec, struct lambdalog_record *out, char *wh
                     "(truncated record?)");
     if (!cJSON_IsObject(m))
         return fail(why, why_len, "platform.report: record.metrics: must be an object (got %s)",
-                    type_name(m));
+                    config_json_type_name(m));
     double mem = 0, maxmem = 0;
     inv->init_ms = NAN;
     if (get_metric(m, "durationMs", true, false, &inv->duration_ms, why, why_len) != 0
@@ -177,13 +162,13 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
         goto out;
     }
     if (!cJSON_IsObject(j)) {
-        fail(why, why_len, "a JSON record must be an object {...} (got %s)", type_name(j));
+        fail(why, why_len, "a JSON record must be an object {...} (got %s)", config_json_type_name(j));
         goto out;
     }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(j, "record");
     if (type != NULL && !cJSON_IsString(type)) {
-        fail(why, why_len, "type: must be a string (got %s)", type_name(type));
+        fail(why, why_len, "type: must be a string (got %s)", config_json_type_name(type));
         goto out;
     }
     const char *t = type != NULL ? type->valuestring : NULL;
@@ -194,7 +179,7 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
     if (t != NULL && strcmp(t, "platform.start") == 0) {
         if (!cJSON_IsObject(rec)) {
             fail(why, why_len, "platform.start: record: must be an object (got %s)",
-                 rec == NULL ? "nothing" : type_name(rec));
+                 rec == NULL ? "nothing" : config_json_type_name(rec));
             goto out;
         }
         if (get_string(rec, "requestId", "platform.start: record.", out->request_id,

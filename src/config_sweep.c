@@ -4,7 +4,6 @@
 #define _DEFAULT_SOURCE /* realpath */
 #include "sweep.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -13,12 +12,12 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "config_json.h"
 #include "xalloc.h"
 
 #define SW_FIELD_MAX 600            /* "zip[3].platform.keep_alive_s" and the like */
 #define SW_AXIS_VALUES_MAX 1000000  /* values of one axis (a range can be long) */
 #define SW_SEED_MAX 9007199254740992.0  /* 2^53: larger integers are not exact in JSON */
-#define SW_SNIPPET 20
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -68,22 +67,6 @@ static void cjson_oom(void)
     abort();
 }
 
-static const char *type_name(const cJSON *it)
-{
-    if (cJSON_IsNumber(it))
-        return "a number";
-    if (cJSON_IsString(it))
-        return "a string";
-    if (cJSON_IsBool(it))
-        return "a boolean";
-    if (cJSON_IsNull(it))
-        return "null";
-    if (cJSON_IsArray(it))
-        return "a list";
-    if (cJSON_IsObject(it))
-        return "an object";
-    return "an invalid value";
-}
 
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -166,118 +149,39 @@ static int check_keys(struct swc *c, const cJSON *obj, const char *where,
 
 /* ---- the file ------------------------------------------------------------------ */
 
-static int read_all(struct swc *c, const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return fail(c, NULL, "cannot read: %s", strerror(errno));
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    for (;;) {
-        buf = xgrow(buf, &cap, n + 4096 + 1, 1);
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-        if (n > CONFIG_FILE_MAX) {
-            fclose(f);
-            free(buf);
-            return fail(c, NULL, "larger than %zu MB: not a sweep file", CONFIG_FILE_MAX >> 20);
-        }
-    }
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fail(c, NULL, "cannot read: read error");
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-}
 
-static int fail_parse(struct swc *c, const char *text, size_t len, size_t pos, const char *why)
+
+/* "a number", "a list", ...: the sweep messages' wording. */
+static const char *type_name(const cJSON *it)
 {
-    size_t line = 1, col = 1;
-    if (pos > len)
-        pos = len;
-    for (size_t i = 0; i < pos; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    char near[SW_SNIPPET + 1];
-    size_t n = 0;
-    while (n < SW_SNIPPET && pos + n < len && text[pos + n] != '\n' && text[pos + n] != '\r') {
-        unsigned char ch = (unsigned char)text[pos + n];
-        near[n++] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
-    }
-    near[n] = '\0';
-    if (why != NULL)
-        snprintf(c->msg, c->msg_len, "%s:%zu:%zu: malformed JSON: %s", c->file, line, col, why);
-    else if (n == 0)
-        snprintf(c->msg, c->msg_len, "%s:%zu:%zu: malformed JSON near the end of the file",
-                 c->file, line, col);
-    else
-        snprintf(c->msg, c->msg_len, "%s:%zu:%zu: malformed JSON near '%s'", c->file, line, col,
-                 near);
-    return -1;
+    if (cJSON_IsNumber(it))
+        return "a number";
+    if (cJSON_IsString(it))
+        return "a string";
+    if (cJSON_IsBool(it))
+        return "a boolean";
+    if (cJSON_IsNull(it))
+        return "null";
+    if (cJSON_IsArray(it))
+        return "a list";
+    if (cJSON_IsObject(it))
+        return "an object";
+    return "an invalid value";
 }
 
 static int parse_file(struct swc *c, const char *path, cJSON **root, enum config_status *st)
 {
-    char *text = NULL;
-    size_t len = 0;
-    *root = NULL;
-    *st = CONFIG_ERR_IO;
-    if (read_all(c, path, &text, &len) < 0)
+    *st = config_json_read_file(path, "sweep", root, c->msg, c->msg_len);
+    if (*st != CONFIG_OK)
         return -1;
-    *st = CONFIG_ERR_PARSE;
-    int rc = -1;
-    size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    size_t i = start;
-    while (i < len && (unsigned char)text[i] <= ' ' && text[i] != '\0')
-        i++;
-    const char *nul = memchr(text, '\0', len);
-    if (i == len) {
-        fail_parse(c, text, len, 0, "the file is empty");
-        goto out;
-    }
-    if (nul != NULL) {
-        fail_parse(c, text, len, (size_t)(nul - text), "NUL byte in the file");
-        goto out;
-    }
-    /* Only the return_parse_end pointer is used: cJSON's global error
-     * pointer is not thread-safe (see sweep.c). */
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
-    if (j == NULL) {
-        fail_parse(c, text, len, end == NULL ? start : (size_t)(end - text), NULL);
-        goto out;
-    }
-    size_t pos = (size_t)(end - text);
-    while (pos < len && (unsigned char)text[pos] <= ' ')
-        pos++;
-    if (pos < len) {
-        cJSON_Delete(j);
-        fail_parse(c, text, len, pos, NULL);
-        goto out;
-    }
     *st = CONFIG_ERR_INVALID;
-    if (!cJSON_IsObject(j)) {
-        fail(c, NULL, "the top level must be a JSON object {...} (got %s)", type_name(j));
-        cJSON_Delete(j);
-        goto out;
+    if (!cJSON_IsObject(*root)) {
+        fail(c, NULL, "the top level must be a JSON object {...} (got %s)", type_name(*root));
+        cJSON_Delete(*root);
+        *root = NULL;
+        return -1;
     }
-    *root = j;
-    rc = 0;
-out:
-    free(text);
-    return rc;
+    return 0;
 }
 
 /* ---- values ---------------------------------------------------------------------- */

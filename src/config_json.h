@@ -1,0 +1,25 @@
+/* config_json: reading one JSON file, for the config module's files
+ * (config*.c) only. Every kind of file gets the same checks and messages:
+ * a size cap, a UTF-8 byte-order mark skipped, empty files, NUL bytes,
+ * data after the value, and FILE:LINE:COL for malformed JSON. */
+#ifndef LAMBDASIM_CONFIG_JSON_H
+#define LAMBDASIM_CONFIG_JSON_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "config.h"
+
+/* Reads and parses `path` (also its name in messages). `what` names the
+ * kind of file for the size message ("scenario or model", "sweep"). On
+ * success returns CONFIG_OK and *root (any JSON value; the caller deletes
+ * it). Otherwise *root is NULL, and the status is CONFIG_ERR_IO
+ * ("PATH: cannot read: ...") or CONFIG_ERR_PARSE ("PATH:LINE:COL:
+ * malformed JSON near '...'"), with the one-line message in msg. Only
+ * cJSON's return_parse_end is used, never its global error pointer. */
+enum config_status config_json_read_file(const char *path, const char *what, cJSON **root, char *msg,
+                                         size_t msg_len);
+
+/* "null", "boolean", "number", "string", "array", "object". */
+const char *config_json_type_name(const cJSON *it);
+
+#endif
