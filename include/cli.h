@@ -29,6 +29,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A whole decimal number 0..2^64-1 with nothing after it. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* Parses a time window "T0:T1" (seconds; either side may be left out:
+ * 0 and infinity). Times are finite and >= 0, and T0 <= T1. */
+bool cli_parse_window(const char *s, double *from_s, double *to_s);
+
 /* True when both paths exist and name the same file. */
 bool cli_same_file(const char *a, const char *b);
 

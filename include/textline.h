@@ -4,6 +4,8 @@
 #ifndef LAMBDASIM_TEXTLINE_H
 #define LAMBDASIM_TEXTLINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -20,5 +22,14 @@
  * or on a read error (ferror tells), and TEXTLINE_TOO_LONG when the line
  * goes on past TEXTLINE_MAX bytes (then nothing more should be read). */
 ssize_t textline_read(char **buf, size_t *cap, FILE *f);
+
+/* Longest token textline_parse_number reads as a number. */
+#define TEXTLINE_NUM_MAX 64
+
+/* Parses s[0..len) as a strict decimal number: digits, sign, point and
+ * exponent only, all of it used ("inf", "nan", hex and trailing text are
+ * not numbers, nor is anything longer than TEXTLINE_NUM_MAX). Returns true
+ * and sets *out, or false. */
+bool textline_parse_number(const char *s, size_t len, double *out);
 
 #endif

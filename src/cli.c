@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,4 +129,27 @@ double cli_peak_rss_mb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0; /* Linux reports KB */
+}
+
+bool cli_parse_window(const char *s, double *from_s, double *to_s)
+{
+    const char *colon = strchr(s, ':');
+    if (colon == NULL)
+        return false;
+    *from_s = 0;
+    *to_s = INFINITY;
+    char *end;
+    if (colon != s) {
+        errno = 0;
+        *from_s = strtod(s, &end);
+        if (errno != 0 || end != colon || !isfinite(*from_s) || *from_s < 0)
+            return false;
+    }
+    if (colon[1] != '\0') {
+        errno = 0;
+        *to_s = strtod(colon + 1, &end);
+        if (errno != 0 || *end != '\0' || !isfinite(*to_s) || *to_s < 0)
+            return false;
+    }
+    return *from_s <= *to_s;
 }

@@ -36,30 +36,6 @@ const char cli_explain_usage[] =
     "The diagnosis always covers the whole run (the statistics window), whatever\n"
     "part of it is narrated.\n";
 
-/* "T0:T1" with either side optional; times >= 0, T0 <= T1. */
-static bool parse_window(const char *s, double *from, double *to)
-{
-    const char *colon = strchr(s, ':');
-    if (colon == NULL)
-        return false;
-    *from = 0;
-    *to = INFINITY;
-    char *end;
-    if (colon != s) {
-        errno = 0;
-        *from = strtod(s, &end);
-        if (errno != 0 || end != colon || !isfinite(*from) || *from < 0)
-            return false;
-    }
-    if (colon[1] != '\0') {
-        errno = 0;
-        *to = strtod(colon + 1, &end);
-        if (errno != 0 || *end != '\0' || !isfinite(*to) || *to < 0)
-            return false;
-    }
-    return *from <= *to;
-}
-
 /* Re-runs the scenario with the user's overrides plus each cause's fix. */
 static void rerun_fixes(const char *path, const struct config_override *sets, size_t n_sets, uint64_t seed,
                         struct explain_diagnosis *d)
@@ -140,7 +116,7 @@ int cli_explain(int argc, char **argv)
                     goto out;
                 }
             } else if (strcmp(a, "--window") == 0) {
-                if (!parse_window(v, &opts.from_s, &opts.to_s)) {
+                if (!cli_parse_window(v, &opts.from_s, &opts.to_s)) {
                     rc = cli_usage_error("explain", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 "
                                          "(got '%s')", v);
                     goto out;

@@ -48,30 +48,6 @@ const char cli_plot_usage[] =
     "Exit codes: 0 done; 1 gnuplot is missing or failed, or the PNG could not be\n"
     "written; 2 bad command line or input file.\n";
 
-/* "T0:T1" with either side optional; times >= 0, T0 <= T1. */
-static bool parse_window(const char *s, double *from, double *to)
-{
-    const char *colon = strchr(s, ':');
-    if (colon == NULL)
-        return false;
-    *from = 0;
-    *to = INFINITY;
-    char *end;
-    if (colon != s) {
-        errno = 0;
-        *from = strtod(s, &end);
-        if (errno != 0 || end != colon || !isfinite(*from) || *from < 0)
-            return false;
-    }
-    if (colon[1] != '\0') {
-        errno = 0;
-        *to = strtod(colon + 1, &end);
-        if (errno != 0 || *end != '\0' || !isfinite(*to) || *to < 0)
-            return false;
-    }
-    return *from <= *to;
-}
-
 static bool has_scripts(const char *dir)
 {
     char path[PATH_MAX + 32];
@@ -146,7 +122,7 @@ int cli_plot(int argc, char **argv)
             } else if (strcmp(a, "--y") == 0) {
                 o.y_axis = v;
             } else if (strcmp(a, "--window") == 0) {
-                if (!parse_window(v, &o.t0_s, &o.t1_s)) {
+                if (!cli_parse_window(v, &o.t0_s, &o.t1_s)) {
                     rc = cli_usage_error("plot", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 (got '%s')", v);
                     goto out;
                 }

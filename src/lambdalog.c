@@ -14,7 +14,6 @@
 #include "xalloc.h"
 
 #define QUOTE_MAX 40        /* bytes of offending text quoted back */
-#define NUM_MAX 64          /* longer tokens are not read as numbers */
 #define PENDING_SCAN 4096   /* open invocations searched for a RequestId */
 
 #ifdef __GNUC__
@@ -51,32 +50,6 @@ static void io_error(char *msg, size_t len, const char *path, int err)
 static bool is_blank(char ch)
 {
     return ch == ' ' || ch == '\t';
-}
-
-/* Strict decimal number: digits, sign, point, exponent; nothing else. */
-static bool parse_number(const char *s, size_t len, double *out)
-{
-    char buf[NUM_MAX + 1];
-    bool digit = false;
-    if (len == 0 || len > NUM_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (ch >= '0' && ch <= '9')
-            digit = true;
-        else if (ch != '.' && ch != '-' && ch != '+' && ch != 'e' && ch != 'E')
-            return false;
-    }
-    if (!digit)
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end = NULL;
-    double v = strtod(buf, &end);
-    if (end != buf + len)
-        return false;
-    *out = v;
-    return true;
 }
 
 static int quote_len(size_t len)
@@ -217,7 +190,7 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
         size_t save = pos;
         size_t ul = next_token(s, len, &pos, &unit);
         double v = 0;
-        if (!parse_number(tok, tl, &v)) {
+        if (!textline_parse_number(tok, tl, &v)) {
             /* Quote the value with its unit, as written. */
             size_t ql = ul > 0 ? (size_t)(unit + ul - tok) : tl;
             return fail(why, why_len, "%s: not a number ('%.*s%s')", fd->label, quote_len(ql), tok,
@@ -368,7 +341,7 @@ static int function_line(struct reader *r, const char *s, size_t len, size_t lin
         while (j < len && s[j] >= '0' && s[j] <= '9')
             j++;
         double v = 0;
-        if (j == i || !parse_number(s + i, j - i, &v) || v > 1e6 || (j < len && !is_blank(s[j])
+        if (j == i || !textline_parse_number(s + i, j - i, &v) || v > 1e6 || (j < len && !is_blank(s[j])
                                                                      && s[j] != ',' && s[j] != '"'))
             return fail(r->msg, r->msg_len, "%s:%zu: batch_size: not a whole number ('%.*s%s')", r->path,
                         lineno, quote_len(len - i), s + i, ellipsis(len - i));
@@ -860,7 +833,7 @@ static int client_number(const char *path, size_t lineno, int c, const char *s, 
                          double *out, char *msg, size_t msg_len)
 {
     double v = 0;
-    if (!parse_number(s, len, &v))
+    if (!textline_parse_number(s, len, &v))
         return fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, lineno, col_names[c],
                     quote_len(len), s, ellipsis(len));
     if (!isfinite(v))

@@ -1,6 +1,10 @@
 /* textline: see textline.h. */
 #include "textline.h"
 
+#include <string.h>
+
+#include <stdlib.h>
+
 #include "xalloc.h"
 
 ssize_t textline_read(char **buf, size_t *cap, FILE *f)
@@ -21,4 +25,29 @@ ssize_t textline_read(char **buf, size_t *cap, FILE *f)
         return -1;
     (*buf)[len] = '\0';
     return (ssize_t)len;
+}
+
+bool textline_parse_number(const char *s, size_t len, double *out)
+{
+    char buf[TEXTLINE_NUM_MAX + 1];
+    bool digit = false;
+    if (len == 0 || len > TEXTLINE_NUM_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (ch >= '0' && ch <= '9')
+            digit = true;
+        else if (ch != '.' && ch != '-' && ch != '+' && ch != 'e' && ch != 'E')
+            return false;
+    }
+    if (!digit)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end = NULL;
+    double v = strtod(buf, &end);
+    if (end != buf + len)
+        return false;
+    *out = v;
+    return true;
 }

@@ -14,7 +14,6 @@
 #include "xalloc.h"
 
 #define TRACE_QUOTE_MAX 40      /* bytes of an offending field quoted back */
-#define TRACE_NUM_MAX 64        /* longer fields are not read as numbers */
 #define TRACE_COLUMN "time_s"
 
 #ifdef __GNUC__
@@ -102,33 +101,6 @@ static long csv_find(const char *s, size_t len, const char *name, long none)
     return none;
 }
 
-/* Strict decimal number: digits, sign, point, exponent; nothing else
- * ("inf", "nan", hex and trailing text are not times). */
-static bool parse_number(const char *s, size_t len, double *out)
-{
-    char buf[TRACE_NUM_MAX + 1];
-    bool digit = false;
-    if (len == 0 || len > TRACE_NUM_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (ch >= '0' && ch <= '9')
-            digit = true;
-        else if (ch != '.' && ch != '-' && ch != '+' && ch != 'e' && ch != 'E')
-            return false;
-    }
-    if (!digit)
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end = NULL;
-    double v = strtod(buf, &end);
-    if (end != buf + len)
-        return false;
-    *out = v;
-    return true;
-}
-
 static const char *fmt_num(char *buf, size_t len, double v)
 {
     snprintf(buf, len, "%.15g", v);
@@ -182,7 +154,7 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
         const char *fs = s;
         size_t fl = sl;
         if (column == UNKNOWN) {
-            if (parse_number(s, sl, &v)) {
+            if (textline_parse_number(s, sl, &v)) {
                 column = PLAIN;
             } else {
                 /* A header: find the time_s column. */
@@ -204,7 +176,7 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
                 goto out;
             }
         }
-        if (!parse_number(fs, fl, &v)) {
+        if (!textline_parse_number(fs, fl, &v)) {
             fail(msg, msg_len, "%s:%zu: %snot a number ('%.*s%s')", path, lineno, label,
                  (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs,
                  fl > TRACE_QUOTE_MAX ? "..." : "");
@@ -457,7 +429,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         c = xcalloc(minutes, sizeof *c);
         for (size_t m = 0; m < minutes && csv_next(s, sl, &pos, &done, &fs, &fl); m++) {
             double v = 0;
-            if (!parse_number(fs, fl, &v) || v < 0 || floor(v) != v || v > 1e12) {
+            if (!textline_parse_number(fs, fl, &v) || v < 0 || floor(v) != v || v > 1e12) {
                 fail(msg, msg_len, "%s:%zu: minute %zu: not a whole number >= 0 ('%.*s%s')", path, l.lineno,
                      m + 1, (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs,
                      fl > TRACE_QUOTE_MAX ? "..." : "");
@@ -607,7 +579,7 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
         double end = 0, dur = 0;
         for (int k = C_END; k <= C_DURATION; k++) {
             double *v = k == C_END ? &end : &dur;
-            if (!parse_number(f[k], flen[k], v) || !isfinite(*v)) {
+            if (!textline_parse_number(f[k], flen[k], v) || !isfinite(*v)) {
                 fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, l.lineno, names[k],
                      (int)(flen[k] > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : flen[k]), f[k],
                      flen[k] > TRACE_QUOTE_MAX ? "..." : "");
