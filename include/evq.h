@@ -5,6 +5,7 @@
 #ifndef LAMBDASIM_EVQ_H
 #define LAMBDASIM_EVQ_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,9 +29,6 @@ void evq_init(struct evq *q, size_t cap_hint);
 void evq_fini(struct evq *q);
 /* Drop every event (keeps the storage); sequence numbering restarts. */
 void evq_clear(struct evq *q);
-void evq_push(struct evq *q, double time_s, uint32_t kind, uint32_t id, uint32_t gen);
-/* Removes the earliest event into *out; false when empty. */
-bool evq_pop(struct evq *q, struct evq_event *out);
 static inline size_t evq_len(const struct evq *q) { return q->len; }
 
 /* True when event x runs before event y: earlier time, or the same time and
@@ -44,6 +42,68 @@ static inline bool evq_before(const struct evq_event *x, const struct evq_event 
 static inline const struct evq_event *evq_top(const struct evq *q)
 {
     return q->len > 0 ? &q->heap[0] : NULL;
+}
+
+/* Out of line: doubles the heap's storage (the rare part of a push). */
+void evq_grow(struct evq *q);
+
+/* Pushes with a sequence number the caller took from another queue
+ * (evq_take_seq): events kept in several heaps then still have one total
+ * order, as if they were all in one. Inline, as pop: the simulator does one
+ * of each per request. */
+static inline void evq_push_seq(struct evq *q, double time_s, uint64_t seq, uint32_t kind, uint32_t id,
+                                uint32_t gen)
+{
+    assert(time_s == time_s); /* never NaN: it would break the heap order */
+    if (q->len == q->cap)
+        evq_grow(q);
+    struct evq_event ev = { .time_s = time_s, .seq = seq, .kind = kind, .id = id, .gen = gen };
+    /* Sift up with a hole instead of swaps. */
+    size_t i = q->len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!evq_before(&ev, &q->heap[parent]))
+            break;
+        q->heap[i] = q->heap[parent];
+        i = parent;
+    }
+    q->heap[i] = ev;
+}
+
+static inline void evq_push(struct evq *q, double time_s, uint32_t kind, uint32_t id, uint32_t gen)
+{
+    evq_push_seq(q, time_s, q->next_seq++, kind, id, gen);
+}
+
+/* Removes the earliest event of a non-empty queue into *out. */
+static inline void evq_pop_top(struct evq *q, struct evq_event *out)
+{
+    assert(q->len > 0);
+    *out = q->heap[0];
+    struct evq_event last = q->heap[--q->len];
+    size_t n = q->len, i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && evq_before(&q->heap[child + 1], &q->heap[child]))
+            child++;
+        if (!evq_before(&q->heap[child], &last))
+            break;
+        q->heap[i] = q->heap[child];
+        i = child;
+    }
+    if (n > 0)
+        q->heap[i] = last;
+}
+
+/* Removes the earliest event into *out; false when empty. */
+static inline bool evq_pop(struct evq *q, struct evq_event *out)
+{
+    if (q->len == 0)
+        return false;
+    evq_pop_top(q, out);
+    return true;
 }
 
 /* Takes the next sequence number without pushing: for an event the caller

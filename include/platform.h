@@ -31,8 +31,12 @@ struct instance {
 
 struct idle_set {
     uint32_t head, tail;    /* head = idle longest (lru), tail = most recent (mru) */
-    uint32_t *slots;        /* same members, unordered, for random routing */
-    size_t n, cap;
+    size_t n;               /* members */
+    /* Random routing only: the same members, unordered, for an O(1) pick.
+     * mru and lru never read it, so they do not pay for keeping it. */
+    bool indexed;
+    uint32_t *slots;
+    size_t cap;
 };
 
 enum platform_outcome {

@@ -7,11 +7,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
+#include "dist.h"
 #include "scenario.h"
 
 struct workload {
     const struct workload_spec *spec;   /* borrowed */
     gsl_rng *rng;                       /* borrowed; poisson and random minute placement */
+    struct dist gap;                    /* poisson: exponential gaps, built once */
     uint64_t k;                         /* arrivals generated so far */
     double last_s;
     /* azure2019 minute counts: the minute, arrivals placed in it so far,

@@ -78,6 +78,11 @@ struct engine {
     bool narrate;                   /* hooks->on_event is set */
     struct engine_result *res;
     struct evq q;
+    /* Keep-alive checks wait in their own heap: there is one per idle
+     * instance, far in the future, and in the main heap every invocation's
+     * end would sift past all of them. Their sequence numbers come from q,
+     * so the split changes no order. */
+    struct evq expiries;
     gsl_rng *rng[RNG_STREAM_COUNT];
     struct workload wl;
     struct batcher bq;
@@ -173,7 +178,12 @@ static enum engine_placement placement_of(enum platform_outcome o)
  * Granules are counted per kind of instance and priced once at the end. */
 static void bill_invocation(struct engine *e, bool provisioned, double busy_s)
 {
-    double units = ceil(busy_s * e->granules_per_s - 1e-9);
+    double x = busy_s * e->granules_per_s - 1e-9;
+    /* ceil() without the libm call (x86-64 has no rounding instruction
+     * before SSE4.1): exact for |x| < 2^52, where doubles hold integers. */
+    double units = x > -4503599627370496.0 && x < 4503599627370496.0 ? (double)(int64_t)x : ceil(x);
+    if (units < x)
+        units += 1;
     e->billed_granules[provisioned] += units;
     e->billed_requests++;
 }
@@ -732,6 +742,11 @@ static void on_batch_timer(struct engine *e, double now)
     }
 }
 
+static void push_expiry(struct engine *e, double at, uint32_t inst, uint32_t gen)
+{
+    evq_push_seq(&e->expiries, at, evq_take_seq(&e->q), EV_EXPIRY, inst, gen);
+}
+
 static void release_instance(struct engine *e, uint32_t inst, double now, bool discard)
 {
     if (discard) {
@@ -742,7 +757,7 @@ static void release_instance(struct engine *e, uint32_t inst, double now, bool d
         double check_at;
         uint32_t gen;
         if (platform_release(&e->pf, inst, now, &check_at, &gen))
-            evq_push(&e->q, check_at, EV_EXPIRY, inst, gen);
+            push_expiry(e, check_at, inst, gen);
     }
     levels(e, now);
 }
@@ -834,7 +849,7 @@ static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
     double check_at;
     bool expired;
     if (platform_expiry(&e->pf, inst, gen, now, &check_at, &expired))
-        evq_push(&e->q, check_at, EV_EXPIRY, inst, gen);
+        push_expiry(e, check_at, inst, gen);
     if (expired) {
         levels(e, now);
         if (e->real != NULL)
@@ -920,6 +935,45 @@ static void on_warmup(struct engine *e, double now)
 
 /* ---- run ------------------------------------------------------------------ */
 
+enum source { SRC_NONE, SRC_ARRIVAL, SRC_HEAP, SRC_EXPIRIES };
+
+/* Which of the three places holds the next event: the pending arrival, the
+ * main heap or the keep-alive heap; *at is its time. */
+HOT enum source next_source(const struct engine *e, double *at)
+{
+    const struct evq_event *top = evq_top(&e->q);
+    enum source src = top != NULL ? SRC_HEAP : SRC_NONE;
+    const struct evq_event *x = evq_top(&e->expiries);
+    if (x != NULL && (top == NULL || evq_before(x, top))) {
+        top = x;
+        src = SRC_EXPIRIES;
+    }
+    if (e->have_arrival && (top == NULL || evq_before(&e->next_arrival, top))) {
+        *at = e->next_arrival.time_s;
+        return SRC_ARRIVAL;
+    }
+    *at = top != NULL ? top->time_s : (double)INFINITY;
+    return src;
+}
+
+HOT void take_event(struct engine *e, enum source src, struct evq_event *ev)
+{
+    switch (src) {
+    case SRC_ARRIVAL:
+        *ev = e->next_arrival;
+        e->have_arrival = false;
+        break;
+    case SRC_HEAP:
+        evq_pop_top(&e->q, ev);
+        break;
+    case SRC_EXPIRIES:
+    case SRC_NONE: /* callers never take from nothing */
+        assert(src == SRC_EXPIRIES);
+        evq_pop_top(&e->expiries, ev);
+        break;
+    }
+}
+
 static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t seed,
                          const struct engine_hooks *hooks, struct engine_result *out)
 {
@@ -933,6 +987,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
         e->rng[i] = rng_stream_create(seed, i);
     evq_init(&e->q, 1024);
+    evq_init(&e->expiries, 64);
     workload_init(&e->wl, &sc->workload, e->rng[RNG_ARRIVALS]);
     batcher_init(&e->bq, sc->batching.threshold, sc->batching.max_batch, sc->batching.timeout_s);
     platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
@@ -961,6 +1016,7 @@ static void engine_teardown(struct engine *e)
     for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
         gsl_rng_free(e->rng[i]);
     evq_fini(&e->q);
+    evq_fini(&e->expiries);
     batcher_fini(&e->bq);
     platform_fini(&e->pf);
     metrics_sample_fini(&e->lat);
@@ -1024,13 +1080,11 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
         evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
     struct evq_event ev;
     while (!(e.arrivals_done && e.outstanding == 0)) {
-        const struct evq_event *top = evq_top(&e.q);
-        if (e.have_arrival && (top == NULL || evq_before(&e.next_arrival, top))) {
-            ev = e.next_arrival;
-            e.have_arrival = false;
-        } else if (!evq_pop(&e.q, &ev)) {
+        double at;
+        enum source src = next_source(&e, &at);
+        if (src == SRC_NONE)
             break;
-        }
+        take_event(&e, src, &ev);
         double now = ev.time_s;
         out->events++;
         switch ((enum ev_kind)ev.kind) {
@@ -1112,18 +1166,12 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
             status = ENGINE_TIME_LIMIT;
             break;
         }
-        /* The next timer: the next arrival or the top of the heap. */
-        const struct evq_event *top = evq_top(&e.q);
-        bool arrival_next = e.have_arrival && (top == NULL || evq_before(&e.next_arrival, top));
-        double next_s = arrival_next ? e.next_arrival.time_s : top != NULL ? top->time_s : (double)INFINITY;
-        if (next_s <= now) {
+        /* The next timer: the next arrival or the top of a heap. */
+        double next_s;
+        enum source src = next_source(&e, &next_s);
+        if (src != SRC_NONE && next_s <= now) {
             struct evq_event ev;
-            if (arrival_next) {
-                ev = e.next_arrival;
-                e.have_arrival = false;
-            } else {
-                evq_pop(&e.q, &ev);
-            }
+            take_event(&e, src, &ev);
             out->events++;
             /* `now` is the clock, not the event's due time: what happens is
              * stamped when it really happens. */

@@ -7,9 +7,10 @@
 #include "dist.h"
 #include "xalloc.h"
 
-static void idle_init(struct idle_set *s)
+static void idle_init(struct idle_set *s, bool indexed)
 {
     s->head = s->tail = PLATFORM_NONE;
+    s->indexed = indexed;
     s->slots = NULL;
     s->n = s->cap = 0;
 }
@@ -24,9 +25,13 @@ static void idle_push(struct platform *p, struct idle_set *s, uint32_t slot)
     else
         s->head = slot;
     s->tail = slot;
-    s->slots = xgrow(s->slots, &s->cap, s->n + 1, sizeof *s->slots);
-    in->pos = (uint32_t)s->n;
-    s->slots[s->n++] = slot;
+    if (s->indexed) {
+        if (s->n == s->cap)
+            s->slots = xgrow(s->slots, &s->cap, s->n + 1, sizeof *s->slots);
+        in->pos = (uint32_t)s->n;
+        s->slots[s->n] = slot;
+    }
+    s->n++;
 }
 
 static void idle_remove(struct platform *p, struct idle_set *s, uint32_t slot)
@@ -40,11 +45,15 @@ static void idle_remove(struct platform *p, struct idle_set *s, uint32_t slot)
         p->inst[in->next].prev = in->prev;
     else
         s->tail = in->prev;
-    /* swap-remove from the unordered array */
-    assert(s->n > 0 && s->slots[in->pos] == slot);
-    uint32_t last = s->slots[--s->n];
-    s->slots[in->pos] = last;
-    p->inst[last].pos = in->pos;
+    assert(s->n > 0);
+    s->n--;
+    if (s->indexed) {
+        /* swap-remove from the unordered array */
+        assert(s->slots[in->pos] == slot);
+        uint32_t last = s->slots[s->n];
+        s->slots[in->pos] = last;
+        p->inst[last].pos = in->pos;
+    }
     in->prev = in->next = PLATFORM_NONE;
 }
 
@@ -116,8 +125,9 @@ void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng
     p->rng_keep_alive = rng_keep_alive;
     p->rng_routing = rng_routing;
     p->free_head = PLATFORM_NONE;
-    idle_init(&p->idle_provisioned);
-    idle_init(&p->idle_on_demand);
+    bool indexed = spec->routing == ROUTING_RANDOM;
+    idle_init(&p->idle_provisioned, indexed);
+    idle_init(&p->idle_on_demand, indexed);
     p->tokens = spec->scale_per_10s;
     p->tokens_at_s = 0;
     size_t hint = (size_t)spec->provisioned_concurrency + 16;

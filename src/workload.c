@@ -10,6 +10,7 @@ void workload_init(struct workload *w, const struct workload_spec *spec, gsl_rng
 {
     w->spec = spec;
     w->rng = rng;
+    w->gap = (struct dist){ .kind = DIST_EXPONENTIAL, .a = spec->type == WORKLOAD_POISSON ? 1.0 / spec->rate_rps : 1 };
     w->k = 0;
     w->last_s = spec->start_s;
     w->minute = 0;
@@ -53,11 +54,9 @@ bool workload_next(struct workload *w, double *t_s)
     case WORKLOAD_UNIFORM:
         t = s->start_s + (double)w->k / s->rate_rps;
         break;
-    case WORKLOAD_POISSON: {
-        struct dist gap = { .kind = DIST_EXPONENTIAL, .a = 1.0 / s->rate_rps };
-        t = w->last_s + dist_sample(&gap, w->rng);
+    case WORKLOAD_POISSON:
+        t = w->last_s + dist_sample(&w->gap, w->rng);
         break;
-    }
     case WORKLOAD_BURSTY: {
         uint64_t size = (uint64_t)s->burst_size;
         uint64_t burst = w->k / size, j = w->k % size;
