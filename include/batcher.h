@@ -7,6 +7,7 @@
 #ifndef LAMBDASIM_BATCHER_H
 #define LAMBDASIM_BATCHER_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,7 +34,19 @@ void batcher_fini(struct batcher *b);
 /* A request arrives at now_s; returns its id through *id and whether the
  * queue must be dispatched now. The caller arms the timer when the queue was
  * empty before (batcher_deadline). */
-enum batcher_verdict batcher_arrive(struct batcher *b, double now_s, uint64_t *id);
+static inline enum batcher_verdict batcher_arrive(struct batcher *b, double now_s, uint64_t *id)
+{
+    /* The queue is emptied whenever it reaches threshold <= max_batch, so
+     * there is always room for one more. */
+    assert(b->len < b->max_batch);
+    b->arrival_s[b->len++] = now_s;
+    *id = b->next_id++;
+    if (b->len == b->max_batch)
+        return BATCHER_SIZE;
+    if (b->len >= b->threshold)
+        return BATCHER_THRESHOLD;
+    return BATCHER_WAIT;
+}
 
 /* Time at which the oldest queued request times out; only when len > 0. */
 double batcher_deadline(const struct batcher *b);
@@ -45,6 +58,15 @@ enum batcher_verdict batcher_timer(const struct batcher *b, double now_s);
 /* Removes every queued request (at most max_batch by construction), oldest
  * first, copying arrival times to out (capacity >= max_batch); returns how
  * many and the id of the first through *first_id. */
-int batcher_take(struct batcher *b, double *out, uint64_t *first_id);
+static inline int batcher_take(struct batcher *b, double *out, uint64_t *first_id)
+{
+    int n = b->len;
+    /* A loop, not memcpy: batches are small and one is the common size. */
+    for (int k = 0; k < n; k++)
+        out[k] = b->arrival_s[k];
+    *first_id = b->next_id - (uint64_t)n;
+    b->len = 0;
+    return n;
+}
 
 #endif

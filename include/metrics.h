@@ -16,9 +16,9 @@
 
 struct metrics_sample {
     uint64_t n;
-    double mean;
-    double m2;      /* sum of squared deviations (Welford) */
-    double min;
+    double mean;    /* moments, min and max: kept up to date only when */
+    double m2;      /* values are not kept (sum of squared deviations, */
+    double min;     /* Welford); in exact mode summarize derives them */
     double max;
     bool keep_values;
     double *values; /* owned when keep_values */
@@ -51,25 +51,25 @@ void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_
 /* Streaming mode: moments plus the histogram; memory independent of n. */
 void metrics_sample_init_streaming(struct metrics_sample *s);
 void metrics_sample_fini(struct metrics_sample *s);
-/* Out of line: the rarely taken part of metrics_sample_add. */
-void metrics_sample_store(struct metrics_sample *s, double x);
+/* Out of line: the rarely taken parts of metrics_sample_add (growing the
+ * kept values; the moments and histogram when values are not kept). */
+void metrics_sample_grow(struct metrics_sample *s);
+void metrics_sample_add_streaming(struct metrics_sample *s, double x);
 
-/* Adds one value (Welford moments; the value itself in exact mode, its
- * bucket in streaming mode). Inline: called once per request. */
+/* Adds one value. Inline: called once per request. In exact mode only the
+ * value is stored; the moments, min and max come from the stored values at
+ * the end (two-pass, more accurate than a running update and off the
+ * per-request path). Otherwise: Welford moments, and the value's bucket in
+ * streaming mode. */
 static inline void metrics_sample_add(struct metrics_sample *s, double x)
 {
-    s->n++;
-    double delta = x - s->mean;
-    s->mean += delta / (double)s->n;
-    s->m2 += delta * (x - s->mean);
-    if (x < s->min)
-        s->min = x;
-    if (x > s->max)
-        s->max = x;
-    if (s->keep_values && s->n <= s->cap)
-        s->values[s->n - 1] = x;
-    else if (s->keep_values || s->hist != NULL)
-        metrics_sample_store(s, x);
+    if (s->keep_values) {
+        if (s->n == s->cap)
+            metrics_sample_grow(s);
+        s->values[s->n++] = x;
+        return;
+    }
+    metrics_sample_add_streaming(s, x);
 }
 /* Reorders the kept values in place (so call once, at the end) and fills
  * *out. Percentiles interpolate linearly between order statistics, exactly

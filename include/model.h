@@ -5,6 +5,7 @@
 #ifndef LAMBDASIM_MODEL_H
 #define LAMBDASIM_MODEL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <gsl/gsl_rng.h>
 #include "dist.h"
@@ -45,8 +46,23 @@ bool model_covers(const struct model_profile *m, int max_batch, int *missing);
 /* Scale inference (base, per-item, table) by factor (memory scaling). */
 void model_scale_compute(struct model_profile *m, double factor);
 
-/* One inference-time draw in seconds for a batch of n (1 <= n, covered). */
-double model_sample_inference_s(const struct model_profile *m, int n, gsl_rng *r);
+/* True when the table holds a measured time for batch size n. */
+static inline bool model_in_table(const struct model_profile *m, int n)
+{
+    return n >= 1 && n <= m->table_max && m->has_size[n];
+}
+
+/* One inference-time draw in seconds for a batch of n (1 <= n, covered).
+ * A table entry, when present, is the measured time of exactly that batch
+ * size and wins over the base + per-item line. Inline: one per invocation. */
+static inline double model_sample_inference_s(const struct model_profile *m, int n, gsl_rng *r)
+{
+    assert(n >= 1);
+    if (model_in_table(m, n))
+        return dist_sample(&m->by_size[n], r);
+    assert(m->has_base);
+    return dist_sample(&m->base_s, r) + m->per_item_s * n;
+}
 
 /* Mean inference time in seconds for a batch of n. */
 double model_mean_inference_s(const struct model_profile *m, int n);

@@ -25,9 +25,22 @@ struct workload {
 
 void workload_init(struct workload *w, const struct workload_spec *spec, gsl_rng *rng);
 
+/* Out of line: every type but poisson (see workload_next). */
+bool workload_next_other(struct workload *w, double *t_s);
+
 /* Time of the next arrival (non-decreasing); false when a trace is
- * exhausted. The caller applies duration_s / requests limits. */
-bool workload_next(struct workload *w, double *t_s);
+ * exhausted. The caller applies duration_s / requests limits. Poisson, the
+ * most common generator in long runs, is drawn inline. */
+static inline bool workload_next(struct workload *w, double *t_s)
+{
+    if (w->spec->type != WORKLOAD_POISSON)
+        return workload_next_other(w, t_s);
+    double t = w->last_s + dist_sample(&w->gap, w->rng);
+    w->k++;
+    w->last_s = t;
+    *t_s = t;
+    return true;
+}
 
 /* Long-run arrival rate in requests/s (trace: count over its span). */
 double workload_mean_rate(const struct workload_spec *spec);

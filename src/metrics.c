@@ -90,15 +90,51 @@ static double hist_quantile(const struct metrics_sample *s, double p)
     return (1 - delta) * lo + delta * hist_order_stat(s, lhs + 1);
 }
 
-void metrics_sample_store(struct metrics_sample *s, double x)
+void metrics_sample_grow(struct metrics_sample *s)
 {
+    s->values = xgrow(s->values, &s->cap, (size_t)s->n + 1, sizeof *s->values);
+}
+
+void metrics_sample_add_streaming(struct metrics_sample *s, double x)
+{
+    assert(!s->keep_values);
+    s->n++;
+    double delta = x - s->mean;
+    s->mean += delta / (double)s->n;
+    s->m2 += delta * (x - s->mean);
+    if (x < s->min)
+        s->min = x;
+    if (x > s->max)
+        s->max = x;
     if (s->hist != NULL)
         s->hist[hist_index(s, x)]++;
-    if (s->keep_values) {
-        if (s->n > s->cap)
-            s->values = xgrow(s->values, &s->cap, (size_t)s->n, sizeof *s->values);
-        s->values[s->n - 1] = x;
+}
+
+/* Exact mode: mean, sum of squared deviations, min and max of the kept
+ * values by the corrected two-pass algorithm (Chan, Golub & LeVeque), in
+ * storage order, so the result does not depend on anything but the values. */
+static void moments_from_values(struct metrics_sample *s)
+{
+    const double *v = s->values;
+    size_t n = (size_t)s->n;
+    double sum = 0, lo = v[0], hi = v[0];
+    for (size_t i = 0; i < n; i++) {
+        sum += v[i];
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
     }
+    double mean = sum / (double)n, ss = 0, corr = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = v[i] - mean;
+        ss += d * d;
+        corr += d;
+    }
+    s->mean = mean + corr / (double)n;
+    s->m2 = ss - corr * corr / (double)n;
+    if (s->m2 < 0)
+        s->m2 = 0;
+    s->min = lo;
+    s->max = hi;
 }
 
 /* Moves the k-th smallest of v[lo..hi] (inclusive) to v[k], with smaller or
@@ -166,6 +202,8 @@ void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *
         out->p50 = out->p90 = out->p95 = out->p99 = out->p999 = NAN;
         return;
     }
+    if (s->keep_values)
+        moments_from_values(s);
     out->mean = s->mean;
     out->stdev = s->n > 1 ? sqrt(s->m2 / (double)(s->n - 1)) : 0;
     out->min = s->min;

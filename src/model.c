@@ -21,7 +21,7 @@ double model_compute_factor(double profile_mb, double run_mb)
 
 static bool in_table(const struct model_profile *m, int n)
 {
-    return n >= 1 && n <= m->table_max && m->has_size[n];
+    return model_in_table(m, n);
 }
 
 bool model_covers(const struct model_profile *m, int max_batch, int *missing)
@@ -48,17 +48,6 @@ void model_scale_compute(struct model_profile *m, double factor)
         if (m->has_size[n])
             dist_scale(&m->by_size[n], factor);
     }
-}
-
-/* A table entry, when present, is the measured time of exactly that batch
- * size and wins over the base + per-item line. */
-double model_sample_inference_s(const struct model_profile *m, int n, gsl_rng *r)
-{
-    assert(n >= 1);
-    if (in_table(m, n))
-        return dist_sample(&m->by_size[n], r);
-    assert(m->has_base);
-    return dist_sample(&m->base_s, r) + m->per_item_s * n;
 }
 
 double model_mean_inference_s(const struct model_profile *m, int n)

@@ -7,6 +7,14 @@
 #include "dist.h"
 #include "xalloc.h"
 
+/* The idle-set operations run on every invocation; keep them inside
+ * platform_acquire and platform_release. */
+#ifdef __GNUC__
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
 static void idle_init(struct idle_set *s, bool indexed)
 {
     s->head = s->tail = PLATFORM_NONE;
@@ -15,7 +23,7 @@ static void idle_init(struct idle_set *s, bool indexed)
     s->n = s->cap = 0;
 }
 
-static void idle_push(struct platform *p, struct idle_set *s, uint32_t slot)
+HOT void idle_push(struct platform *p, struct idle_set *s, uint32_t slot)
 {
     struct instance *in = &p->inst[slot];
     in->prev = s->tail;
@@ -34,7 +42,7 @@ static void idle_push(struct platform *p, struct idle_set *s, uint32_t slot)
     s->n++;
 }
 
-static void idle_remove(struct platform *p, struct idle_set *s, uint32_t slot)
+HOT void idle_remove(struct platform *p, struct idle_set *s, uint32_t slot)
 {
     struct instance *in = &p->inst[slot];
     if (in->prev != PLATFORM_NONE)
@@ -57,7 +65,7 @@ static void idle_remove(struct platform *p, struct idle_set *s, uint32_t slot)
     in->prev = in->next = PLATFORM_NONE;
 }
 
-static uint32_t idle_pick(struct platform *p, struct idle_set *s)
+HOT uint32_t idle_pick(struct platform *p, struct idle_set *s)
 {
     assert(s->n > 0);
     uint32_t slot;

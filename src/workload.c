@@ -46,7 +46,7 @@ static bool next_from_counts(struct workload *w, double *t)
     return true;
 }
 
-bool workload_next(struct workload *w, double *t_s)
+bool workload_next_other(struct workload *w, double *t_s)
 {
     const struct workload_spec *s = w->spec;
     double t;

@@ -90,6 +90,44 @@ static void test_welford_vs_two_pass(void)
     gsl_rng_free(r);
 }
 
+/* Exact mode derives the moments from the kept values at the end (two-pass);
+ * the other modes update them per value (Welford). Same data, same
+ * floating-point bounds as above. Constant data must give exactly the
+ * constant and a zero stdev in both. */
+static void test_exact_vs_running_moments(void)
+{
+    gsl_rng *r = new_rng(12);
+    struct metrics_sample kept, running;
+    metrics_sample_init(&kept, true, 0);
+    metrics_sample_init(&running, false, 0);
+    for (size_t i = 0; i < N_VALUES; i++) {
+        double x = 1000.0 + gsl_ran_gaussian(r, 1.0);
+        metrics_sample_add(&kept, x);
+        metrics_sample_add(&running, x);
+    }
+    struct metrics_summary a, b;
+    metrics_sample_summarize(&kept, &a);
+    metrics_sample_summarize(&running, &b);
+    double n = N_VALUES, eps = DBL_EPSILON, kappa = sqrt(1.0 + 1e6 / 1.0);
+    CU_ASSERT_EQUAL(a.n, b.n);
+    CU_ASSERT(fabs(a.mean - b.mean) <= 2.0 * n * eps * fabs(b.mean));
+    CU_ASSERT(fabs(a.stdev - b.stdev) <= 0.5 * n * eps * (kappa + 1.0 + n * kappa * kappa * eps) * b.stdev);
+    CU_ASSERT_DOUBLE_EQUAL(a.min, b.min, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(a.max, b.max, 0.0);
+    metrics_sample_fini(&kept);
+    metrics_sample_fini(&running);
+
+    metrics_sample_init(&kept, true, 0);
+    for (int i = 0; i < 1001; i++)
+        metrics_sample_add(&kept, 121.2);
+    metrics_sample_summarize(&kept, &a);
+    CU_ASSERT_DOUBLE_EQUAL(a.mean, 121.2, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(a.stdev, 0.0, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(a.p50, 121.2, 0.0);
+    metrics_sample_fini(&kept);
+    gsl_rng_free(r);
+}
+
 /* {2, 4, 4, 4, 5, 5, 7, 9}: mean 5, sum of squared deviations 32, sample
  * stdev sqrt(32/7). */
 static void test_moments_small(void)
@@ -252,8 +290,12 @@ static void test_keep_values_false(void)
     metrics_sample_summarize(&with, &a);
     metrics_sample_summarize(&without, &b);
     CU_ASSERT_EQUAL(b.n, 10000u);
-    CU_ASSERT_DOUBLE_EQUAL(b.mean, a.mean, 0.0);
-    CU_ASSERT_DOUBLE_EQUAL(b.stdev, a.stdev, 0.0);
+    /* Running (Welford) vs two-pass moments: rounding differences only,
+     * bounded as in test_welford_vs_two_pass. */
+    double n = 1e4, kappa = sqrt(1.0 + a.mean * a.mean / (a.stdev * a.stdev));
+    CU_ASSERT(fabs(b.mean - a.mean) <= 2.0 * n * DBL_EPSILON * a.mean);
+    CU_ASSERT(fabs(b.stdev - a.stdev) <=
+              0.5 * n * DBL_EPSILON * (kappa + 1.0 + n * kappa * kappa * DBL_EPSILON) * a.stdev);
     CU_ASSERT_DOUBLE_EQUAL(b.min, a.min, 0.0);
     CU_ASSERT_DOUBLE_EQUAL(b.max, a.max, 0.0);
     assert_percentiles_nan(&b);
@@ -467,8 +509,11 @@ static void test_streaming_percentiles(void)
     const double pb[5] = { b.p50, b.p90, b.p95, b.p99, b.p999 };
     for (int i = 0; i < 5; i++)
         CU_ASSERT(fabs(pb[i] - pa[i]) <= METRICS_HIST_REL_ERR * pa[i] * (1 + 1e-12));
-    CU_ASSERT_EQUAL(a.mean, b.mean);
-    CU_ASSERT_EQUAL(a.stdev, b.stdev);
+    /* Moments: two-pass (exact mode) vs running (streaming), rounding only;
+     * kappa = sqrt(1 + mean^2 / var) is small for this spread. */
+    double n = 200000, kappa = sqrt(1.0 + a.mean * a.mean / (a.stdev * a.stdev));
+    CU_ASSERT(fabs(a.mean - b.mean) <= 2.0 * n * DBL_EPSILON * a.mean);
+    CU_ASSERT(fabs(a.stdev - b.stdev) <= 0.5 * n * DBL_EPSILON * (kappa + 1.0 + n * kappa * kappa * DBL_EPSILON) * a.stdev);
     CU_ASSERT_EQUAL(a.min, b.min);
     CU_ASSERT_EQUAL(a.max, b.max);
     /* one value, and values beyond the bucketed range, clamp to min/max */
@@ -490,6 +535,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "streaming percentiles within the relative bound", test_streaming_percentiles);
     CU_add_test(s, "percentiles vs GSL on adversarial inputs", test_percentiles_adversarial);
     CU_add_test(s, "Welford vs two-pass (1e5 values)", test_welford_vs_two_pass);
+    CU_add_test(s, "exact-mode moments vs running moments", test_exact_vs_running_moments);
     CU_add_test(s, "moments of a small known set", test_moments_small);
     CU_add_test(s, "min/max of negative values", test_min_max_negative);
     CU_add_test(s, "percentiles of 1..100", test_percentiles_1_to_100);
