@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct evq_event {
     double time_s;
@@ -38,6 +39,23 @@ static inline bool evq_before(const struct evq_event *x, const struct evq_event 
     return x->time_s < y->time_s || (x->time_s == y->time_s && x->seq < y->seq);
 }
 
+/* The same order as a 0/1 value computed without branches: which of two
+ * sibling events is earlier is a coin flip for the branch predictor. Times
+ * are never negative (evq_push_seq checks), and non-negative doubles order
+ * as their bit patterns do, so (time, seq) compares as one 128-bit integer. */
+static inline size_t evq_before_bit(const struct evq_event *x, const struct evq_event *y)
+{
+    uint64_t tx, ty;
+    memcpy(&tx, &x->time_s, sizeof tx);
+    memcpy(&ty, &y->time_s, sizeof ty);
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 u128;
+    return (size_t)((((u128)tx << 64) | x->seq) < (((u128)ty << 64) | y->seq));
+#else
+    return (size_t)((tx < ty) | ((tx == ty) & (x->seq < y->seq)));
+#endif
+}
+
 /* The earliest event, without removing it; NULL when empty. */
 static inline const struct evq_event *evq_top(const struct evq *q)
 {
@@ -54,7 +72,10 @@ void evq_grow(struct evq *q);
 static inline void evq_push_seq(struct evq *q, double time_s, uint64_t seq, uint32_t kind, uint32_t id,
                                 uint32_t gen)
 {
-    assert(time_s == time_s); /* never NaN: it would break the heap order */
+    /* Never NaN (it would break the heap order) nor negative (see
+     * evq_before_bit); -0.0 becomes +0.0, whose bits order correctly. */
+    assert(time_s >= 0);
+    time_s += 0.0;
     if (q->len == q->cap)
         evq_grow(q);
     struct evq_event ev = { .time_s = time_s, .seq = seq, .kind = kind, .id = id, .gen = gen };
@@ -75,26 +96,38 @@ static inline void evq_push(struct evq *q, double time_s, uint32_t kind, uint32_
     evq_push_seq(q, time_s, q->next_seq++, kind, id, gen);
 }
 
-/* Removes the earliest event of a non-empty queue into *out. */
+/* Removes the earliest event of a non-empty queue into *out. Bottom-up
+ * (Floyd): the hole left at the top moves down along the earlier child to a
+ * leaf, one comparison per level, and the last event sifts up from there,
+ * which is rarely more than a step as it came from the bottom. Half the
+ * comparisons of the textbook sift-down when ~1,000 events are pending. */
 static inline void evq_pop_top(struct evq *q, struct evq_event *out)
 {
     assert(q->len > 0);
     *out = q->heap[0];
-    struct evq_event last = q->heap[--q->len];
-    size_t n = q->len, i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= n)
-            break;
-        if (child + 1 < n && evq_before(&q->heap[child + 1], &q->heap[child]))
-            child++;
-        if (!evq_before(&q->heap[child], &last))
-            break;
+    size_t n = --q->len;
+    if (n == 0)
+        return;
+    struct evq_event last = q->heap[n];
+    size_t i = 0, child = 1;
+    while (child + 1 < n) {
+        child += evq_before_bit(&q->heap[child + 1], &q->heap[child]);
+        q->heap[i] = q->heap[child];
+        i = child;
+        child = 2 * i + 1;
+    }
+    if (child < n) { /* a last node with one child */
         q->heap[i] = q->heap[child];
         i = child;
     }
-    if (n > 0)
-        q->heap[i] = last;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!evq_before(&last, &q->heap[parent]))
+            break;
+        q->heap[i] = q->heap[parent];
+        i = parent;
+    }
+    q->heap[i] = last;
 }
 
 /* Removes the earliest event into *out; false when empty. */
