@@ -76,7 +76,9 @@ struct engine {
     bool failed;                        /* real time: the executor failed */
     const struct engine_hooks *hooks;
     bool narrate;                   /* hooks->on_event is set */
-    struct engine_result *res;
+    /* Filled here and copied to the caller's at the end: as a member, the
+     * compiler knows its counters do not alias the engine's other fields. */
+    struct engine_result res;
     struct evq q;
     /* Keep-alive checks wait in their own heap: there is one per idle
      * instance, far in the future, and in the main heap every invocation's
@@ -139,7 +141,7 @@ struct engine {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static void levels(struct engine *e, double now)
+HOT void levels(struct engine *e, double now)
 {
     /* Most changes move only one of the two counts. */
     if (e->alive.level != (double)e->pf.n_alive)
@@ -176,7 +178,7 @@ static enum engine_placement placement_of(enum platform_outcome o)
 /* Billed time is rounded up to whole granules; the small epsilon keeps an
  * exact 16.000 ms from being billed as 17 through floating-point noise.
  * Granules are counted per kind of instance and priced once at the end. */
-static void bill_invocation(struct engine *e, bool provisioned, double busy_s)
+HOT void bill_invocation(struct engine *e, bool provisioned, double busy_s)
 {
     double x = busy_s * e->granules_per_s - 1e-9;
     /* ceil() without the libm call (x86-64 has no rounding instruction
@@ -291,7 +293,7 @@ static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum 
 {
     struct batch *b = &e->b[slot];
     const double *arr = batch_arrivals(e, slot);
-    struct engine_result *r = e->res;
+    struct engine_result *r = &e->res;
     uint64_t counted = 0;
     double sum_arrival = 0;
     bool from_dispatch = e->sc->latency_from == LATENCY_FROM_DISPATCH;
@@ -500,9 +502,9 @@ static double backoff_delay(struct engine *e, int attempt)
     return gsl_rng_uniform(e->rng[RNG_BACKOFF]) * cap;
 }
 
-static void count_invocation(struct engine *e, const struct batch *b, bool counted)
+HOT void count_invocation(struct engine *e, const struct batch *b, bool counted)
 {
-    struct engine_result *r = e->res;
+    struct engine_result *r = &e->res;
     if (b->cold && e->pings_busy > 0)
         r->warmup.collisions++;
     if (counted) {
@@ -538,7 +540,7 @@ static void invoke_real(struct engine *e, uint32_t slot, uint32_t inst, double n
 static void invoke(struct engine *e, uint32_t slot, double now)
 {
     struct batch *b = &e->b[slot];
-    struct engine_result *r = e->res;
+    struct engine_result *r = &e->res;
     bool counted = now >= e->window_s;
     uint32_t inst;
     enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
@@ -633,7 +635,7 @@ static void dispatch(struct engine *e, enum batch_reason reason, double now)
         .reason = reason,
     };
     if (now >= e->window_s) {
-        struct engine_result *r = e->res;
+        struct engine_result *r = &e->res;
         r->batches.count++;
         e->sum_batch_sizes += (uint64_t)n;
         if (reason == BATCH_BY_THRESHOLD)
@@ -657,7 +659,7 @@ static void dispatch(struct engine *e, enum batch_reason reason, double now)
     if (e->waiting >= (uint64_t)e->sc->client.max_queue) {
         /* A full client queue turns the batch away: memory stays bounded
          * and the report says the configuration cannot keep up. */
-        e->res->client.rejected_batches++;
+        e->res.client.rejected_batches++;
         b->start_s = now;
         finish_batch_slot(e, slot, now, REQUEST_REJECTED, false);
         return;
@@ -668,8 +670,8 @@ static void dispatch(struct engine *e, enum batch_reason reason, double now)
         e->b[e->wait_tail].next = slot;
         e->wait_tail = slot;
     }
-    if (++e->waiting > e->res->client.peak_queue)
-        e->res->client.peak_queue = e->waiting;
+    if (++e->waiting > e->res.client.peak_queue)
+        e->res.client.peak_queue = e->waiting;
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_WAIT, .request_id = first, .batch_id = e->b[slot].id,
                                    .instance_id = -1, .batch_size = n };
@@ -712,7 +714,7 @@ HOT void on_arrival(struct engine *e, double now)
             e->any_counted = true;
             e->first_arrival_s = now;
         }
-        e->res->requests.arrived++;
+        e->res.requests.arrived++;
     }
     uint64_t id;
     enum batcher_verdict v = batcher_arrive(&e->bq, now, &id);
@@ -747,7 +749,7 @@ static void push_expiry(struct engine *e, double at, uint32_t inst, uint32_t gen
     evq_push_seq(&e->expiries, at, evq_take_seq(&e->q), EV_EXPIRY, inst, gen);
 }
 
-static void release_instance(struct engine *e, uint32_t inst, double now, bool discard)
+HOT void release_instance(struct engine *e, uint32_t inst, double now, bool discard)
 {
     if (discard) {
         platform_discard(&e->pf, inst);
@@ -865,7 +867,7 @@ static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
 static void on_warmup(struct engine *e, double now)
 {
     const struct scenario *sc = e->sc;
-    struct engine_result *r = e->res;
+    struct engine_result *r = &e->res;
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_WARMUP, .instance_id = -1,
                                    .batch_size = sc->warmup.concurrency };
@@ -975,15 +977,13 @@ HOT void take_event(struct engine *e, enum source src, struct evq_event *ev)
 }
 
 static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t seed,
-                         const struct engine_hooks *hooks, struct engine_result *out)
+                         const struct engine_hooks *hooks)
 {
     memset(e, 0, sizeof *e);
-    memset(out, 0, sizeof *out);
     e->sc = sc;
     e->hooks = hooks;
     e->narrate = hooks != NULL && hooks->on_event != NULL;
-    e->res = out;
-    out->seed = seed;
+    e->res.seed = seed;
     for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
         e->rng[i] = rng_stream_create(seed, i);
     evq_init(&e->q, 1024);
@@ -1000,7 +1000,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->ps = sc->platform.host_cores > 0;
     e->ps_cores = (double)sc->platform.host_cores;
     e->window_s = sc->warmup_period_s;
-    out->window_start_s = e->window_s;
+    e->res.window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
     if (sc->stats == STATS_STREAMING)
         metrics_sample_init_streaming(&e->lat);
@@ -1028,7 +1028,7 @@ static void engine_teardown(struct engine *e)
 static void engine_summarize(struct engine *e)
 {
     const struct scenario *sc = e->sc;
-    struct engine_result *r = e->res;
+    struct engine_result *r = &e->res;
     metrics_sample_summarize(&e->lat, &r->latency_ms);
     uint64_t done = r->requests.completed;
     if (done > 0) {
@@ -1074,7 +1074,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
     enum engine_status status = ENGINE_OK;
     const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
     struct engine e;
-    engine_setup(&e, sc, seed, hooks, out);
+    engine_setup(&e, sc, seed, hooks);
     schedule_next_arrival(&e);
     if (sc->warmup.concurrency > 0)
         evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
@@ -1086,7 +1086,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             break;
         take_event(&e, src, &ev);
         double now = ev.time_s;
-        out->events++;
+        e.res.events++;
         switch ((enum ev_kind)ev.kind) {
         case EV_ARRIVAL: on_arrival(&e, now); break;
         case EV_BATCH_TIMER: on_batch_timer(&e, now); break;
@@ -1102,13 +1102,14 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             status = ENGINE_OVERLOAD;
             break;
         }
-        if (stop != NULL && (out->events & 4095) == 0 && *stop) {
+        if (stop != NULL && (e.res.events & 4095) == 0 && *stop) {
             status = ENGINE_INTERRUPTED;
             break;
         }
     }
     assert(status != ENGINE_OK || e.outstanding == 0);
     engine_summarize(&e);
+    *out = e.res;
     engine_teardown(&e);
     return status;
 }
@@ -1137,7 +1138,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
     const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
     const struct engine_executor *x = real->exec;
     struct engine e;
-    engine_setup(&e, sc, seed, hooks, out);
+    engine_setup(&e, sc, seed, hooks);
     e.real = real;
     e.ps = false; /* the real machine shares its cores by itself */
 
@@ -1172,7 +1173,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
         if (src != SRC_NONE && next_s <= now) {
             struct evq_event ev;
             take_event(&e, src, &ev);
-            out->events++;
+            e.res.events++;
             /* `now` is the clock, not the event's due time: what happens is
              * stamped when it really happens. */
             real_event(&e, &ev, now);
@@ -1185,7 +1186,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
                 break;
             }
             if (rc == 1) {
-                out->events++;
+                e.res.events++;
                 on_real_done(&e, &c, x->now(x->ctx));
             }
         }
@@ -1201,6 +1202,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
 done:
     assert(status != ENGINE_OK || e.outstanding == 0);
     engine_summarize(&e);
+    *out = e.res;
     engine_teardown(&e);
     return status;
 }
