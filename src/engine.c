@@ -76,6 +76,11 @@ struct engine {
     bool failed;                        /* real time: the executor failed */
     const struct engine_hooks *hooks;
     bool narrate;                   /* hooks->on_event is set */
+    bool records;                   /* hooks->on_request is set */
+    /* Scenario values read per request, copied once. */
+    size_t max_batch;
+    uint32_t max_inflight;          /* 0: unlimited */
+    bool from_dispatch;             /* latency_from is dispatch */
     /* Filled here and copied to the caller's at the end: as a member, the
      * compiler knows its counters do not alias the engine's other fields. */
     struct engine_result res;
@@ -200,7 +205,7 @@ static uint32_t batch_alloc(struct engine *e)
         if (e->bused == e->bcap) {
             size_t cap = e->bcap;
             e->b = xgrow(e->b, &e->bcap, e->bused + 1, sizeof *e->b);
-            e->barr = xrealloc(e->barr, e->bcap * (size_t)e->sc->batching.max_batch * sizeof *e->barr);
+            e->barr = xrealloc(e->barr, e->bcap * e->max_batch * sizeof *e->barr);
             (void)cap;
         }
         assert(e->bused < NO_SLOT);
@@ -217,7 +222,7 @@ static void batch_free(struct engine *e, uint32_t slot)
 
 static double *batch_arrivals(struct engine *e, uint32_t slot)
 {
-    return &e->barr[(size_t)slot * (size_t)e->sc->batching.max_batch];
+    return &e->barr[(size_t)slot * e->max_batch];
 }
 
 /* ---- request completion ------------------------------------------------ */
@@ -234,7 +239,7 @@ static void client_slot_free(struct engine *e, double now)
     if (e->draining)
         return;
     e->draining = true;
-    uint32_t limit = (uint32_t)e->sc->client.max_inflight;
+    uint32_t limit = e->max_inflight;
     while (e->wait_head != NO_SLOT && (limit == 0 || e->inflight < limit)) {
         uint32_t next = e->wait_head;
         e->wait_head = e->b[next].next;
@@ -296,7 +301,7 @@ static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum 
     struct engine_result *r = &e->res;
     uint64_t counted = 0;
     double sum_arrival = 0;
-    bool from_dispatch = e->sc->latency_from == LATENCY_FROM_DISPATCH;
+    bool from_dispatch = e->from_dispatch;
     for (int k = 0; k < b->size; k++) {
         if (arr[k] >= e->window_s) {
             counted++;
@@ -329,7 +334,7 @@ static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum 
         if (end > e->last_end_s)
             e->last_end_s = end;
     }
-    if (e->hooks != NULL && e->hooks->on_request != NULL)
+    if (e->records)
         emit_records(e, b, arr, end, status);
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_COMPLETE, .request_id = b->first_req, .batch_id = b->id,
@@ -650,7 +655,7 @@ static void dispatch(struct engine *e, enum batch_reason reason, double now)
                                    .instance_id = -1, .batch_size = n, .reason = reason };
         emit(e, &ev, now);
     }
-    uint32_t limit = (uint32_t)e->sc->client.max_inflight;
+    uint32_t limit = e->max_inflight;
     if (limit == 0 || e->inflight < limit) {
         e->inflight++;
         invoke(e, slot, now);
@@ -983,6 +988,10 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->sc = sc;
     e->hooks = hooks;
     e->narrate = hooks != NULL && hooks->on_event != NULL;
+    e->records = hooks != NULL && hooks->on_request != NULL;
+    e->max_batch = (size_t)sc->batching.max_batch;
+    e->max_inflight = (uint32_t)sc->client.max_inflight;
+    e->from_dispatch = sc->latency_from == LATENCY_FROM_DISPATCH;
     e->res.seed = seed;
     for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
         e->rng[i] = rng_stream_create(seed, i);
