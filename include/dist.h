@@ -5,7 +5,9 @@
 #define LAMBDASIM_DIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <gsl/gsl_rng.h>
+#include "rng.h"
 
 enum dist_kind {
     DIST_CONSTANT = 0, /* a = value */
@@ -43,11 +45,33 @@ int dist_check(const struct dist *d, char *msg, size_t msg_len);
 /* One draw (out of line; see dist_sample). */
 double dist_sample_draw(const struct dist *d, gsl_rng *r);
 
-/* One draw; never negative for a checked distribution. Constants, common
- * in profiles and on the per-request path, return without a call. */
+/* The exponential ziggurat's acceptance bounds and widths (see
+ * src/ziggurat_tables.c), public only for dist_sample's inlined fast path. */
+extern const uint32_t dist_zig_exp_k[256];
+extern const double dist_zig_exp_w[256];
+
+/* A standard exponential that continues the ziggurat from a first 32-bit
+ * draw u that failed the fast test (about 2% of draws; out of line). */
+double dist_exp_slow(uint32_t u, gsl_rng *r);
+
+/* One draw; never negative for a checked distribution. r must come from
+ * rng_stream_create (or be of rng_mt19937_type). Constants, and most
+ * exponential draws (the arrival gaps and inference times of every
+ * request), return without a call: one inlined MT19937 output and a table
+ * look-up, the same values as dist_sample_draw. */
 static inline double dist_sample(const struct dist *d, gsl_rng *r)
 {
-    return d->kind == DIST_CONSTANT ? d->a : dist_sample_draw(d, r);
+    if (d->kind == DIST_CONSTANT)
+        return d->a;
+    if (d->kind == DIST_EXPONENTIAL) {
+        /* Low 8 bits pick the layer, high 24 the position (as in dist.c). */
+        uint32_t u = rng_u32(r);
+        uint32_t iz = u & 255u, jz = u >> 8;
+        if (jz < dist_zig_exp_k[iz])
+            return d->a * (jz * dist_zig_exp_w[iz]);
+        return d->a * dist_exp_slow(u, r);
+    }
+    return dist_sample_draw(d, r);
 }
 
 /* Analytic mean (for a truncated normal, the truncated mean). */

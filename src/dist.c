@@ -122,24 +122,23 @@ int dist_check(const struct dist *d, char *msg, size_t len)
  * largest single cost of a simulated request. The low 8 bits pick the layer,
  * the high 24 the position, so the two are independent. Exact: rejected
  * points fall back to the wedge test, and the base layer's tail uses the
- * exponential's memorylessness. */
-static double exp_ziggurat(gsl_rng *r)
+ * exponential's memorylessness. dist_sample inlines the first test; this
+ * is the rest, from the same u, so both paths draw the same numbers. */
+double dist_exp_slow(uint32_t u, gsl_rng *r)
 {
-    uint32_t u = (uint32_t)gsl_rng_get(r);
+    const double *f = dist_zig_exp_f;
     uint32_t iz = u & 255u, jz = u >> 8;
-    if (jz < ZIG_EXP_K[iz])
-        return jz * ZIG_EXP_W[iz];
     for (;;) {
         if (iz == 0)
             return ZIG_EXP_R - log(gsl_rng_uniform_pos(r));
-        double x = jz * ZIG_EXP_W[iz];
-        if (ZIG_EXP_F[iz] + gsl_rng_uniform(r) * (ZIG_EXP_F[iz - 1] - ZIG_EXP_F[iz]) < exp(-x))
+        double x = jz * dist_zig_exp_w[iz];
+        if (f[iz] + gsl_rng_uniform(r) * (f[iz - 1] - f[iz]) < exp(-x))
             return x;
-        u = (uint32_t)gsl_rng_get(r);
+        u = rng_u32(r);
         iz = u & 255u;
         jz = u >> 8;
-        if (jz < ZIG_EXP_K[iz])
-            return jz * ZIG_EXP_W[iz];
+        if (jz < dist_zig_exp_k[iz])
+            return jz * dist_zig_exp_w[iz];
     }
 }
 
@@ -149,7 +148,7 @@ double dist_sample_draw(const struct dist *d, gsl_rng *r)
     case DIST_CONSTANT:
         return d->a;
     case DIST_EXPONENTIAL:
-        return d->a * exp_ziggurat(r);
+        return dist_sample(d, r); /* the ziggurat, inlined there */
     case DIST_NORMAL: {
         if (d->b == 0)
             return d->a;

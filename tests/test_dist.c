@@ -10,7 +10,9 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sort.h>
 #include "dist.h"
+#include "rng.h"
 #include "testutil.h"
+#include "../src/ziggurat_tables.h"
 
 #define SEED 20240611UL
 #define N_DRAWS 100000
@@ -18,9 +20,10 @@
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 
+/* dist_sample's inlined draws need the simulator's own generator type. */
 static gsl_rng *new_rng(unsigned long seed)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(&rng_mt19937_type);
     CU_ASSERT_FATAL(r != NULL);
     gsl_rng_set(r, seed);
     return r;
@@ -746,6 +749,114 @@ static void test_copy_parametric(void)
     dist_fini(&src);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Same numbers as before the inlined fast path                            */
+
+#define N_SAME 1000000
+
+/* How often the reference took each path (for the coverage checks). */
+struct old_paths {
+    long fast, wedge, tail;
+};
+
+/* The exponential ziggurat as dist.c had it before dist_sample inlined its
+ * first step: every draw through gsl_rng_get on GSL's own MT19937. Written
+ * out here so that the two implementations share only the tables. */
+static double old_exp_ziggurat(gsl_rng *r, struct old_paths *p)
+{
+    uint32_t u = (uint32_t)gsl_rng_get(r);
+    uint32_t iz = u & 255u, jz = u >> 8;
+    if (jz < dist_zig_exp_k[iz]) {
+        p->fast++;
+        return jz * dist_zig_exp_w[iz];
+    }
+    const double *f = dist_zig_exp_f;
+    for (;;) {
+        if (iz == 0) {
+            p->tail++;
+            return ZIG_EXP_R - log(gsl_rng_uniform_pos(r));
+        }
+        p->wedge++;
+        double x = jz * dist_zig_exp_w[iz];
+        if (f[iz] + gsl_rng_uniform(r) * (f[iz - 1] - f[iz]) < exp(-x))
+            return x;
+        u = (uint32_t)gsl_rng_get(r);
+        iz = u & 255u;
+        jz = u >> 8;
+        if (jz < dist_zig_exp_k[iz])
+            return jz * dist_zig_exp_w[iz];
+    }
+}
+
+static gsl_rng *gsl_mt(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    CU_ASSERT_FATAL(r != NULL);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* Bit-for-bit: 10^6 exponential draws through dist_sample (inlined) and
+ * dist_sample_draw equal the old algorithm's over GSL's generator, slow
+ * paths (wedge and tail) included, and the streams stay in step. */
+static void test_exponential_same_doubles(void)
+{
+    const double means[] = { 1.991, 0.25, 1.0 / 0.9 };
+    const unsigned long seeds[] = { 0, 1, 4294967295UL };
+    for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+        struct dist d = make(DIST_EXPONENTIAL, means[k], 0);
+        gsl_rng *ref = gsl_mt(seeds[k]), *inl = new_rng(seeds[k]), *ool = new_rng(seeds[k]);
+        struct old_paths paths = { 0, 0, 0 };
+        long differ = 0;
+        for (long i = 0; i < N_SAME; i++) {
+            double want = d.a * old_exp_ziggurat(ref, &paths);
+            double got = dist_sample(&d, inl), got_draw = dist_sample_draw(&d, ool);
+            differ += memcmp(&want, &got, sizeof want) != 0;
+            differ += memcmp(&want, &got_draw, sizeof want) != 0;
+        }
+        CU_ASSERT_EQUAL(differ, 0);
+        unsigned long next = gsl_rng_get(ref);
+        CU_ASSERT_EQUAL(gsl_rng_get(inl), next);
+        CU_ASSERT_EQUAL(gsl_rng_get(ool), next);
+        /* About 2.2% of draws reach the wedge test, 0.045% the tail. */
+        CU_ASSERT(paths.wedge > N_SAME / 200);
+        CU_ASSERT(paths.tail > N_SAME / 5000);
+        if (differ != 0 || paths.tail == 0)
+            printf("\n  seed %lu: %ld differences; fast %ld, wedge %ld, tail %ld\n", seeds[k],
+                   differ, paths.fast, paths.wedge, paths.tail);
+        gsl_rng_free(ref);
+        gsl_rng_free(inl);
+        gsl_rng_free(ool);
+    }
+}
+
+/* Every other kind samples through GSL with our generator: the same doubles
+ * as with GSL's MT19937. */
+static void test_other_kinds_same_doubles(void)
+{
+    fill_good();
+    struct dist all[N_GOOD + 2];
+    memcpy(all, good_dists, sizeof good_dists);
+    all[N_GOOD] = make_empirical(emp_values, N_EMP);
+    all[N_GOOD + 1] = make(DIST_GAMMA, 0.5, 2.0);
+    for (size_t k = 0; k < N_GOOD + 2; k++) {
+        if (all[k].kind == DIST_EXPONENTIAL)
+            continue;
+        gsl_rng *ref = gsl_mt(SEED + k), *ours = new_rng(SEED + k);
+        long differ = 0;
+        for (int i = 0; i < N_DRAWS; i++) {
+            double want = dist_sample_draw(&all[k], ref), got = dist_sample(&all[k], ours);
+            differ += memcmp(&want, &got, sizeof want) != 0;
+        }
+        CU_ASSERT_EQUAL(differ, 0);
+        if (differ != 0)
+            printf("\n  %s: %ld differences\n", dist_kind_name(all[k].kind), differ);
+        gsl_rng_free(ref);
+        gsl_rng_free(ours);
+    }
+    dist_fini(&all[N_GOOD]);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "kind name/parse round trip", test_kind_round_trip);
@@ -768,6 +879,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "scale lognormal (sampled)", test_scale_lognormal_sampled);
     CU_add_test(s, "copy is deep for empirical", test_copy_deep);
     CU_add_test(s, "copy of a parametric dist", test_copy_parametric);
+    CU_add_test(s, "exponential: same doubles as the old ziggurat", test_exponential_same_doubles);
+    CU_add_test(s, "other kinds: same doubles as over GSL's MT19937", test_other_kinds_same_doubles);
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <gsl/gsl_rng.h>
 #include "model.h"
+#include "rng.h"
 #include "testutil.h"
 
 #define SEED 7UL
@@ -98,7 +99,7 @@ static void test_covers(void)
 
 static void test_mean_and_sample(void)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(&rng_mt19937_type);
     CU_ASSERT_FATAL(r != NULL);
     gsl_rng_set(r, SEED);
     struct model_profile m;

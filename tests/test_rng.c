@@ -1,11 +1,14 @@
 /* test_rng: stream derivation from (seed, stream id): determinism,
- * independence of streams and seeds, mixing, uniformity of the output. */
+ * independence of streams and seeds, mixing, uniformity of the output;
+ * our MT19937 type against GSL's, output for output. */
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include "rng.h"
@@ -56,7 +59,7 @@ static void test_same_seed_same_sequence(void)
 {
     gsl_rng *a = rng_stream_create(42, RNG_ARRIVALS);
     gsl_rng *b = rng_stream_create(42, RNG_ARRIVALS);
-    CU_ASSERT_STRING_EQUAL(gsl_rng_name(a), "mt19937");
+    CU_ASSERT_STRING_EQUAL(gsl_rng_name(a), "lambdasim-mt19937");
     int differ = 0;
     for (int i = 0; i < 10000; i++)
         differ += gsl_rng_get(a) != gsl_rng_get(b);
@@ -275,6 +278,154 @@ static void test_streams_uncorrelated(void)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* rng_mt19937_type against GSL's gsl_rng_mt19937                          */
+
+#define N_SAME_GET 2000000 /* 3,205 refills of the 624-word block */
+#define N_SAME 200000
+
+/* 0 (GSL's default seed 4357), 1, large ones, and 2^32 + 5, which GSL
+ * truncates to 5 (on a 64-bit unsigned long). */
+static const unsigned long mt_seeds[] = {
+    0, 1, 4357, 20240611, 2147483648UL, 4294967295UL,
+#if ULONG_MAX > 0xffffffffUL
+    4294967301UL,
+#endif
+};
+#define N_MT_SEEDS (sizeof mt_seeds / sizeof mt_seeds[0])
+
+static void new_pair(unsigned long seed, gsl_rng **ours, gsl_rng **theirs)
+{
+    *ours = gsl_rng_alloc(&rng_mt19937_type);
+    *theirs = gsl_rng_alloc(gsl_rng_mt19937);
+    CU_ASSERT_FATAL(*ours != NULL && *theirs != NULL);
+    gsl_rng_set(*ours, seed);
+    gsl_rng_set(*theirs, seed);
+}
+
+static void free_pair(gsl_rng *ours, gsl_rng *theirs)
+{
+    gsl_rng_free(ours);
+    gsl_rng_free(theirs);
+}
+
+static void test_mt_type_fields(void)
+{
+    CU_ASSERT_STRING_EQUAL(rng_mt19937_type.name, "lambdasim-mt19937");
+    CU_ASSERT_EQUAL(rng_mt19937_type.min, gsl_rng_mt19937->min);
+    CU_ASSERT_EQUAL(rng_mt19937_type.max, gsl_rng_mt19937->max);
+    gsl_rng *r = rng_stream_create(42, RNG_ARRIVALS);
+    CU_ASSERT_PTR_EQUAL(r->type, &rng_mt19937_type);
+    gsl_rng_free(r);
+}
+
+static void test_mt_get_matches_gsl(void)
+{
+    for (size_t k = 0; k < N_MT_SEEDS; k++) {
+        gsl_rng *a, *b;
+        new_pair(mt_seeds[k], &a, &b);
+        long differ = 0;
+        for (long i = 0; i < N_SAME_GET; i++)
+            differ += gsl_rng_get(a) != gsl_rng_get(b);
+        CU_ASSERT_EQUAL(differ, 0);
+        if (differ)
+            printf("\n  seed %lu: %ld of %d outputs differ\n", mt_seeds[k], differ, N_SAME_GET);
+        free_pair(a, b);
+    }
+    /* gsl_rng_alloc seeds with the default seed; so do both types. */
+    gsl_rng *a = gsl_rng_alloc(&rng_mt19937_type), *b = gsl_rng_alloc(gsl_rng_mt19937);
+    CU_ASSERT_FATAL(a != NULL && b != NULL);
+    long differ = 0;
+    for (int i = 0; i < 10000; i++)
+        differ += gsl_rng_get(a) != gsl_rng_get(b);
+    CU_ASSERT_EQUAL(differ, 0);
+    free_pair(a, b);
+}
+
+/* rng_u32 is gsl_rng_get without the call; the two can be mixed on one
+ * generator. */
+static void test_mt_u32_matches_gsl(void)
+{
+    for (size_t k = 0; k < N_MT_SEEDS; k++) {
+        gsl_rng *a, *b;
+        new_pair(mt_seeds[k], &a, &b);
+        long differ = 0;
+        for (long i = 0; i < N_SAME; i++) {
+            unsigned long want = gsl_rng_get(b);
+            unsigned long got = i % 3 == 2 ? gsl_rng_get(a) : rng_u32(a);
+            differ += got != want;
+        }
+        CU_ASSERT_EQUAL(differ, 0);
+        free_pair(a, b);
+    }
+}
+
+/* What the rest of GSL builds on the generator: doubles, integers in a
+ * range, the ziggurat normal (which reads min and max). */
+static void test_mt_gsl_calls_match(void)
+{
+    for (size_t k = 0; k < N_MT_SEEDS; k++) {
+        gsl_rng *a, *b;
+        new_pair(mt_seeds[k], &a, &b);
+        long differ[4] = { 0, 0, 0, 0 };
+        for (long i = 0; i < N_SAME; i++) {
+            double x = gsl_rng_uniform(a), y = gsl_rng_uniform(b);
+            differ[0] += memcmp(&x, &y, sizeof x) != 0;
+            x = gsl_rng_uniform_pos(a);
+            y = gsl_rng_uniform_pos(b);
+            differ[1] += memcmp(&x, &y, sizeof x) != 0;
+            differ[2] += gsl_rng_uniform_int(a, 7) != gsl_rng_uniform_int(b, 7);
+            x = gsl_ran_gaussian_ziggurat(a, 1.5);
+            y = gsl_ran_gaussian_ziggurat(b, 1.5);
+            differ[3] += memcmp(&x, &y, sizeof x) != 0;
+        }
+        for (int j = 0; j < 4; j++)
+            CU_ASSERT_EQUAL(differ[j], 0);
+        /* Still in step after all of that. */
+        CU_ASSERT_EQUAL(gsl_rng_get(a), gsl_rng_get(b));
+        free_pair(a, b);
+    }
+}
+
+/* A clone (gsl_rng_clone copies type->size bytes of state) continues the
+ * same sequence. */
+static void test_mt_clone(void)
+{
+    gsl_rng *a = rng_stream_create(3, RNG_INFERENCE);
+    for (int i = 0; i < 1000; i++)
+        (void)rng_u32(a);
+    gsl_rng *c = gsl_rng_clone(a);
+    CU_ASSERT_FATAL(c != NULL);
+    long differ = 0;
+    for (int i = 0; i < 5000; i++)
+        differ += rng_u32(a) != rng_u32(c);
+    CU_ASSERT_EQUAL(differ, 0);
+    gsl_rng_free(a);
+    gsl_rng_free(c);
+}
+
+/* rng_stream_create seeds as before: GSL's MT19937 with the folded 32-bit
+ * stream seed (0 replaced by 1) gives the same outputs. */
+static void test_stream_seeding_unchanged(void)
+{
+    const uint64_t seeds[] = { 0, 1, 42, UINT64_MAX };
+    for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+        for (uint64_t id = 0; id < RNG_STREAM_COUNT; id++) {
+            uint64_t s = rng_derive_seed(seeds[k], id);
+            unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffULL);
+            gsl_rng *a = rng_stream_create(seeds[k], id);
+            gsl_rng *b = gsl_rng_alloc(gsl_rng_mt19937);
+            CU_ASSERT_FATAL(b != NULL);
+            gsl_rng_set(b, s32 == 0 ? 1UL : s32);
+            long differ = 0;
+            for (int i = 0; i < 2000; i++)
+                differ += rng_u32(a) != gsl_rng_get(b);
+            CU_ASSERT_EQUAL(differ, 0);
+            free_pair(a, b);
+        }
+    }
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "same (seed, stream) -> same sequence", test_same_seed_same_sequence);
@@ -286,6 +437,12 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "derive_seed spreads neighbours", test_derive_spreads_neighbours);
     CU_add_test(s, "uniform output (chi-square, KS)", test_uniform_output);
     CU_add_test(s, "neighbouring streams uncorrelated", test_streams_uncorrelated);
+    CU_add_test(s, "our MT19937 type: name, min, max", test_mt_type_fields);
+    CU_add_test(s, "our MT19937 = GSL's: 2e6 gsl_rng_get per seed", test_mt_get_matches_gsl);
+    CU_add_test(s, "rng_u32 = gsl_rng_get of GSL's MT19937", test_mt_u32_matches_gsl);
+    CU_add_test(s, "uniform, uniform_pos, uniform_int, gaussian_ziggurat match", test_mt_gsl_calls_match);
+    CU_add_test(s, "a clone continues the sequence", test_mt_clone);
+    CU_add_test(s, "stream seeding unchanged", test_stream_seeding_unchanged);
 }
 
 int main(void)
