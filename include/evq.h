@@ -39,15 +39,22 @@ static inline bool evq_before(const struct evq_event *x, const struct evq_event 
     return x->time_s < y->time_s || (x->time_s == y->time_s && x->seq < y->seq);
 }
 
-/* The same order as a 0/1 value computed without branches: which of two
- * sibling events is earlier is a coin flip for the branch predictor. Times
- * are never negative (evq_push_seq checks), and non-negative doubles order
- * as their bit patterns do, so (time, seq) compares as one 128-bit integer. */
+/* A double's bits as an unsigned integer that orders as the double does
+ * (negative: all bits flipped; otherwise the sign bit set). -0.0 is never
+ * stored (evq_push_seq makes it +0.0), so equal times give equal keys. */
+static inline uint64_t evq_time_key(double t)
+{
+    uint64_t b;
+    memcpy(&b, &t, sizeof b);
+    return b ^ ((uint64_t)((int64_t)b >> 63) | 0x8000000000000000u);
+}
+
+/* The same order as evq_before, as a 0/1 value computed without branches:
+ * which of two sibling events is earlier is a coin flip for the branch
+ * predictor. (time key, seq) compares as one 128-bit integer. */
 static inline size_t evq_before_bit(const struct evq_event *x, const struct evq_event *y)
 {
-    uint64_t tx, ty;
-    memcpy(&tx, &x->time_s, sizeof tx);
-    memcpy(&ty, &y->time_s, sizeof ty);
+    uint64_t tx = evq_time_key(x->time_s), ty = evq_time_key(y->time_s);
 #ifdef __SIZEOF_INT128__
     __extension__ typedef unsigned __int128 u128;
     return (size_t)((((u128)tx << 64) | x->seq) < (((u128)ty << 64) | y->seq));
@@ -72,9 +79,9 @@ void evq_grow(struct evq *q);
 static inline void evq_push_seq(struct evq *q, double time_s, uint64_t seq, uint32_t kind, uint32_t id,
                                 uint32_t gen)
 {
-    /* Never NaN (it would break the heap order) nor negative (see
-     * evq_before_bit); -0.0 becomes +0.0, whose bits order correctly. */
-    assert(time_s >= 0);
+    /* Never NaN: it would break the heap order. -0.0 becomes +0.0, so
+     * that equal times have equal keys (evq_time_key). */
+    assert(time_s == time_s);
     time_s += 0.0;
     if (q->len == q->cap)
         evq_grow(q);
