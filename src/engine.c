@@ -707,7 +707,7 @@ static void schedule_next_arrival(struct engine *e)
         e->arrivals_done = true;
         return;
     }
-    e->next_arrival = (struct evq_event){ .time_s = t, .seq = evq_take_seq(&e->q), .kind = EV_ARRIVAL };
+    e->next_arrival = (struct evq_event){ .key = evq_time_key(t), .seq = evq_take_seq(&e->q), .kind = EV_ARRIVAL };
     e->have_arrival = true;
 }
 
@@ -956,10 +956,10 @@ HOT enum source next_source(const struct engine *e, double *at)
         src = SRC_EXPIRIES;
     }
     if (e->have_arrival && (top == NULL || evq_before(&e->next_arrival, top))) {
-        *at = e->next_arrival.time_s;
+        *at = evq_event_time(&e->next_arrival);
         return SRC_ARRIVAL;
     }
-    *at = top != NULL ? top->time_s : (double)INFINITY;
+    *at = top != NULL ? evq_event_time(top) : (double)INFINITY;
     return src;
 }
 
@@ -1094,7 +1094,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
         if (src == SRC_NONE)
             break;
         take_event(&e, src, &ev);
-        double now = ev.time_s;
+        double now = evq_event_time(&ev);
         e.res.events++;
         switch ((enum ev_kind)ev.kind) {
         case EV_ARRIVAL: on_arrival(&e, now); break;
