@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "xalloc.h"
 
 void metrics_sample_init(struct metrics_sample *s, bool keep_values, size_t cap_hint)
@@ -194,6 +195,86 @@ static double quantile_select(double *v, size_t n, size_t *from, double p)
     return (1 - delta) * v[lhs] + delta * next;
 }
 
+/* Exact order statistics without reordering the values: one pass counts
+ * the values per bucket of [lo, hi] (equal widths; the bucket of x never
+ * decreases as x grows, so bucket order is value order), the cumulative
+ * counts name the bucket holding each wanted rank, a second pass copies the
+ * values of those few buckets out, and selection runs on the copies only.
+ * Two streaming passes instead of the partitioning passes of quickselect
+ * over the whole array, which dominated the end of a long run. ranks[] is
+ * ascending. Returns false, writing nothing, when those buckets hold more
+ * than a quarter of the values (very uneven data): the caller then selects
+ * in place. */
+#define SELECT_BUCKETS 65536u
+
+static size_t select_bucket(double x, double lo, double scale)
+{
+    size_t b = (size_t)((x - lo) * scale);
+    return b < SELECT_BUCKETS ? b : SELECT_BUCKETS - 1;
+}
+
+static bool order_stats_bucketed(const double *v, size_t n, double lo, double hi, const size_t *ranks,
+                                 size_t m, double *out)
+{
+    /* Infinite values, or a range too narrow or too wide for finite
+     * bucket arithmetic: select in place. */
+    double scale = (double)SELECT_BUCKETS / (hi - lo);
+    if (!isfinite(lo) || !isfinite(hi) || !(hi > lo) || !(scale > 0) || !isfinite(scale))
+        return false;
+    uint32_t *count = xcalloc(SELECT_BUCKETS, sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        count[select_bucket(v[i], lo, scale)]++;
+    /* The bucket of each rank and how many values lie in earlier buckets. */
+    size_t bucket[16], below[16];
+    assert(m <= 16);
+    size_t seen = 0, b = 0;
+    for (size_t r = 0; r < m; r++) {
+        while (seen + count[b] <= ranks[r]) {
+            seen += count[b];
+            b++;
+        }
+        assert(b < SELECT_BUCKETS);
+        bucket[r] = b;
+        below[r] = seen;
+    }
+    /* Distinct buckets (ranks ascend, so repeats are adjacent) and where
+     * their values go in the copy; count[] becomes the map bucket -> 1 +
+     * index of its distinct bucket, 0 for the rest. */
+    size_t distinct[16], start[16], fill[16], nd = 0, total = 0;
+    for (size_t r = 0; r < m; r++) {
+        if (nd > 0 && distinct[nd - 1] == bucket[r])
+            continue;
+        distinct[nd] = bucket[r];
+        start[nd] = fill[nd] = total;
+        total += count[bucket[r]];
+        nd++;
+    }
+    if (total > n / 4) {
+        free(count);
+        return false;
+    }
+    memset(count, 0, SELECT_BUCKETS * sizeof *count);
+    for (size_t d = 0; d < nd; d++)
+        count[distinct[d]] = (uint32_t)(d + 1);
+    double *copy = xmalloc((total > 0 ? total : 1) * sizeof *copy);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d = count[select_bucket(v[i], lo, scale)];
+        if (d != 0)
+            copy[fill[d - 1]++] = v[i];
+    }
+    for (size_t r = 0, d = 0; r < m; r++) {
+        while (distinct[d] != bucket[r])
+            d++;
+        size_t len = fill[d] - start[d], k = ranks[r] - below[r];
+        assert(k < len);
+        select_kth(copy + start[d], 0, len - 1, k);
+        out[r] = copy[start[d] + k];
+    }
+    free(copy);
+    free(count);
+    return true;
+}
+
 void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *out)
 {
     out->n = s->n;
@@ -220,14 +301,45 @@ void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *
         out->p50 = out->p90 = out->p95 = out->p99 = out->p999 = NAN;
         return;
     }
-    /* Quantiles in increasing order: each selection only partitions the part
-     * of the array right of the previous one, so all five cost about as
-     * much as two quickselects instead of a full sort. */
     static const double probs[5] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
     double q[5];
-    size_t from = 0;
-    for (int i = 0; i < 5; i++)
-        q[i] = quantile_select(s->values, (size_t)s->n, &from, probs[i]);
+    size_t n = (size_t)s->n;
+    /* The order statistics the five need (floor((n-1)p) and the next),
+     * ascending and without repeats: p99's upper one can lie above p999's
+     * lower one. */
+    size_t ranks[10], m = 0;
+    for (int i = 0; i < 5; i++) {
+        size_t lhs = (size_t)((double)(n - 1) * probs[i]);
+        for (size_t r = lhs; r <= lhs + 1 && r < n; r++) {
+            size_t k = m;
+            while (k > 0 && ranks[k - 1] > r)
+                k--;
+            if (k > 0 && ranks[k - 1] == r)
+                continue;
+            memmove(ranks + k + 1, ranks + k, (m - k) * sizeof *ranks);
+            ranks[k] = r;
+            m++;
+        }
+    }
+    double os[10];
+    if (order_stats_bucketed(s->values, n, s->min, s->max, ranks, m, os)) {
+        /* The same interpolation as quantile_select. */
+        for (int i = 0; i < 5; i++) {
+            double index = (double)(n - 1) * probs[i];
+            size_t lhs = (size_t)index, k = 0;
+            while (ranks[k] != lhs)
+                k++;
+            double delta = index - (double)lhs;
+            q[i] = lhs == n - 1 ? os[k] : (1 - delta) * os[k] + delta * os[k + 1];
+        }
+    } else {
+        /* Quantiles in increasing order: each selection only partitions the
+         * part of the array right of the previous one, so all five cost
+         * about as much as two quickselects instead of a full sort. */
+        size_t from = 0;
+        for (int i = 0; i < 5; i++)
+            q[i] = quantile_select(s->values, n, &from, probs[i]);
+    }
     out->p50 = q[0];
     out->p90 = q[1];
     out->p95 = q[2];

@@ -477,6 +477,23 @@ static void test_percentiles_adversarial(void)
     for (size_t i = 0; i < N; i++)
         x[i] = (double)(i < N / 2 ? i : N - i);
     check_against_gsl(x, N); /* organ pipe */
+    /* Summaries select within buckets of [min, max] and fall back to
+     * selection in place when a few buckets hold most values: heavy tail
+     * (bucketed), one huge outlier (nearly all in the first bucket:
+     * fallback), infinities and negatives (fallback), two clusters. */
+    gsl_rng *r = new_rng(21);
+    for (size_t i = 0; i < N; i++)
+        x[i] = gsl_ran_lognormal(r, 0.0, 1.5);
+    check_against_gsl(x, N);
+    x[N / 2] = 1e12;
+    check_against_gsl(x, N);
+    x[N / 3] = INFINITY;
+    x[N / 5] = -INFINITY;
+    check_against_gsl(x, N);
+    for (size_t i = 0; i < N; i++)
+        x[i] = (i % 2 ? 1000.0 : -5.0) + gsl_rng_uniform(r);
+    check_against_gsl(x, N);
+    gsl_rng_free(r);
     for (size_t n = 1; n <= 64; n++) {
         for (size_t i = 0; i < n; i++)
             x[i] = (double)((i * 7919) % 13);
