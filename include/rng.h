@@ -39,28 +39,25 @@ extern const gsl_rng_type rng_mt19937_type;
 
 #define RNG_MT_N 624
 
-/* Its state, public only for rng_u32. mti is the next word to temper;
+/* Its state, public only for rng_u32. mti is the next output to return;
  * RNG_MT_N means the whole block must be regenerated first. */
 struct rng_mt_state {
     uint32_t mt[RNG_MT_N];
+    uint32_t out[RNG_MT_N];    /* the block's outputs, tempered by the refill */
     int mti;
 };
 
-/* Regenerates all RNG_MT_N words and sets mti to 0 (out of line: once per
- * 624 draws). */
+/* Regenerates all RNG_MT_N words, tempers them into out[] and sets mti to
+ * 0 (out of line: once per 624 draws). */
 void rng_mt_refill(struct rng_mt_state *s);
 
-/* The next output of the state (tempering of the next word). */
+/* The next output of the state. The refill tempers the whole block at
+ * once (a loop the compiler vectorises), so a draw is a load. */
 static inline uint32_t rng_mt_next(struct rng_mt_state *s)
 {
     if (s->mti >= RNG_MT_N)
         rng_mt_refill(s);
-    uint32_t y = s->mt[s->mti++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
+    return s->out[s->mti++];
 }
 
 /* The same value as gsl_rng_get(r), without the call. r must be of

@@ -54,6 +54,14 @@ void rng_mt_refill(struct rng_mt_state *s)
     for (; k < RNG_MT_N - 1; k++)
         mt[k] = mt_twist(mt[k], mt[k + 1], mt[k + MT_M - RNG_MT_N]);
     mt[RNG_MT_N - 1] = mt_twist(mt[RNG_MT_N - 1], mt[0], mt[MT_M - 1]);
+    for (k = 0; k < RNG_MT_N; k++) {
+        uint32_t y = mt[k];
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c5680u;
+        y ^= (y << 15) & 0xefc60000u;
+        y ^= y >> 18;
+        s->out[k] = y;
+    }
     s->mti = 0;
 }
 
