@@ -622,7 +622,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
     }
 }
 
-static void dispatch(struct engine *e, enum batch_reason reason, double now)
+HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
 {
     uint32_t slot = batch_alloc(e);
     struct batch *b = &e->b[slot];
