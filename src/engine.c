@@ -629,16 +629,19 @@ HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
     uint64_t first;
     int n = batcher_take(&e->bq, batch_arrivals(e, slot), &first);
     assert(n > 0);
-    *b = (struct batch){
-        .id = e->next_batch_id++,
-        .first_req = first,
-        .dispatch_s = now,
-        .instance_uid = -1,
-        .instance_slot = PLATFORM_NONE,
-        .next = NO_SLOT,
-        .size = n,
-        .reason = reason,
-    };
+    /* Field by field: a compound literal zeroes the struct first, which
+     * gcc does with `rep stos`, slow to start for 88 bytes per request. */
+    b->id = e->next_batch_id++;
+    b->first_req = first;
+    b->dispatch_s = now;
+    b->start_s = b->cold_s = b->inference_s = b->overhead_s = 0;
+    b->instance_uid = -1;
+    b->instance_slot = PLATFORM_NONE;
+    b->next = NO_SLOT;
+    b->size = n;
+    b->retries = 0;
+    b->reason = reason;
+    b->cold = b->provisioned = b->throttled = b->timed_out = false;
     if (now >= e->window_s) {
         struct engine_result *r = &e->res;
         r->batches.count++;
