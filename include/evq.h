@@ -75,6 +75,17 @@ static inline size_t evq_before_bit(const struct evq_event *x, const struct evq_
 #endif
 }
 
+/* (xk, xs) < (yk, ys) as one 128-bit comparison: 0 or 1, no branch. */
+static inline size_t evq_less(uint64_t xk, uint64_t xs, uint64_t yk, uint64_t ys)
+{
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 u128;
+    return (size_t)((((u128)xk << 64) | xs) < (((u128)yk << 64) | ys));
+#else
+    return (size_t)((xk < yk) | ((xk == yk) & (xs < ys)));
+#endif
+}
+
 /* The earliest event, without removing it; NULL when empty. */
 static inline const struct evq_event *evq_top(const struct evq *q)
 {
@@ -129,9 +140,20 @@ static inline void evq_pop_top(struct evq *q, struct evq_event *out)
     struct evq_event last = h[n];
     size_t i = 0, c = 1;
     while (c + 3 < n) {
-        size_t x = c + evq_before_bit(&h[c + 1], &h[c]);
-        size_t y = c + 2 + evq_before_bit(&h[c + 3], &h[c + 2]);
-        size_t m = x + (y - x) * evq_before_bit(&h[y], &h[x]);
+        /* The four children's (key, seq) are read once into registers and
+         * the earliest is chosen with masks, not branches: the walk down
+         * then waits per level for one round of loads and three compares,
+         * not also for reloads of the pair winners. */
+        const struct evq_event *g = &h[c];
+        uint64_t ak = g[0].key, as = g[0].seq, bk = g[1].key, bs = g[1].seq;
+        uint64_t dk = g[2].key, ds = g[2].seq, ek = g[3].key, es = g[3].seq;
+        uint64_t ab = 0 - (uint64_t)evq_less(bk, bs, ak, as);
+        uint64_t de = 0 - (uint64_t)evq_less(ek, es, dk, ds);
+        uint64_t xk = ak ^ ((ak ^ bk) & ab), xs = as ^ ((as ^ bs) & ab);
+        uint64_t yk = dk ^ ((dk ^ ek) & de), ys = ds ^ ((ds ^ es) & de);
+        uint64_t yx = 0 - (uint64_t)evq_less(yk, ys, xk, xs);
+        size_t xi = c + (size_t)(ab & 1), yi = c + 2 + (size_t)(de & 1);
+        size_t m = xi ^ ((xi ^ yi) & (size_t)yx);
         h[i] = h[m];
         i = m;
         c = 4 * i + 1;
