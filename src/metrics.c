@@ -196,21 +196,25 @@ static double quantile_select(double *v, size_t n, size_t *from, double p)
 }
 
 /* Exact order statistics without reordering the values: one pass counts
- * the values per bucket of [lo, hi] (equal widths; the bucket of x never
- * decreases as x grows, so bucket order is value order), the cumulative
+ * the values per bucket of [lo, hi] (equal widths, about 16 values each on
+ * average, at most SELECT_BUCKETS; the bucket of x never decreases as x
+ * grows, so bucket order is value order), the cumulative
  * counts name the bucket holding each wanted rank, a second pass copies the
  * values of those few buckets out, and selection runs on the copies only.
  * Two streaming passes instead of the partitioning passes of quickselect
  * over the whole array, which dominated the end of a long run. ranks[] is
- * ascending. Returns false, writing nothing, when those buckets hold more
- * than a quarter of the values (very uneven data): the caller then selects
- * in place. */
+ * ascending. Returns false, writing nothing, for fewer than
+ * SELECT_MIN_VALUES values or when those buckets hold more than a quarter
+ * of them (very uneven data): the caller then selects in place. */
 #define SELECT_BUCKETS 65536u
+/* Below this many values, selection in place is as fast and allocates
+ * nothing (sweeps summarise many short runs). */
+#define SELECT_MIN_VALUES 4096u
 
-static size_t select_bucket(double x, double lo, double scale)
+static size_t select_bucket(double x, double lo, double scale, size_t nb)
 {
     size_t b = (size_t)((x - lo) * scale);
-    return b < SELECT_BUCKETS ? b : SELECT_BUCKETS - 1;
+    return b < nb ? b : nb - 1;
 }
 
 static bool order_stats_bucketed(const double *v, size_t n, double lo, double hi, const size_t *ranks,
@@ -218,12 +222,15 @@ static bool order_stats_bucketed(const double *v, size_t n, double lo, double hi
 {
     /* Infinite values, or a range too narrow or too wide for finite
      * bucket arithmetic: select in place. */
-    double scale = (double)SELECT_BUCKETS / (hi - lo);
+    if (n < SELECT_MIN_VALUES)
+        return false;
+    size_t nb = n / 16 < SELECT_BUCKETS ? n / 16 : SELECT_BUCKETS;
+    double scale = (double)nb / (hi - lo);
     if (!isfinite(lo) || !isfinite(hi) || !(hi > lo) || !(scale > 0) || !isfinite(scale))
         return false;
-    uint32_t *count = xcalloc(SELECT_BUCKETS, sizeof *count);
+    uint32_t *count = xcalloc(nb, sizeof *count);
     for (size_t i = 0; i < n; i++)
-        count[select_bucket(v[i], lo, scale)]++;
+        count[select_bucket(v[i], lo, scale, nb)]++;
     /* The bucket of each rank and how many values lie in earlier buckets. */
     size_t bucket[16], below[16];
     assert(m <= 16);
@@ -233,7 +240,7 @@ static bool order_stats_bucketed(const double *v, size_t n, double lo, double hi
             seen += count[b];
             b++;
         }
-        assert(b < SELECT_BUCKETS);
+        assert(b < nb);
         bucket[r] = b;
         below[r] = seen;
     }
@@ -253,12 +260,12 @@ static bool order_stats_bucketed(const double *v, size_t n, double lo, double hi
         free(count);
         return false;
     }
-    memset(count, 0, SELECT_BUCKETS * sizeof *count);
+    memset(count, 0, nb * sizeof *count);
     for (size_t d = 0; d < nd; d++)
         count[distinct[d]] = (uint32_t)(d + 1);
     double *copy = xmalloc((total > 0 ? total : 1) * sizeof *copy);
     for (size_t i = 0; i < n; i++) {
-        uint32_t d = count[select_bucket(v[i], lo, scale)];
+        uint32_t d = count[select_bucket(v[i], lo, scale, nb)];
         if (d != 0)
             copy[fill[d - 1]++] = v[i];
     }
@@ -322,6 +329,8 @@ void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *
         }
     }
     double os[10];
+    /* Small samples (and uneven ones, see order_stats_bucketed) select in
+     * place. */
     if (order_stats_bucketed(s->values, n, s->min, s->max, ranks, m, os)) {
         /* The same interpolation as quantile_select. */
         for (int i = 0; i < 5; i++) {
