@@ -5,6 +5,7 @@
 #define LAMBDASIM_RNG_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
@@ -45,6 +46,8 @@ struct rng_mt_state {
     uint32_t mt[RNG_MT_N];
     uint32_t out[RNG_MT_N];    /* the block's outputs, tempered by the refill */
     int mti;
+    uint32_t seed;              /* set by gsl_rng_set; mt[] follows at the */
+    bool seeded;                /* first draw (see rng.c) */
 };
 
 /* Regenerates all RNG_MT_N words, tempers them into out[] and sets mti to
