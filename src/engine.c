@@ -81,6 +81,8 @@ struct engine {
     size_t max_batch;
     uint32_t max_inflight;          /* 0: unlimited */
     bool from_dispatch;             /* latency_from is dispatch */
+    uint64_t max_requests;          /* UINT64_MAX when unlimited */
+    double duration_s;
     /* Filled here and copied to the caller's at the end: as a member, the
      * compiler knows its counters do not alias the engine's other fields. */
     struct engine_result res;
@@ -698,15 +700,14 @@ static enum batch_reason reason_of(enum batcher_verdict v)
 
 /* ---- event handlers ------------------------------------------------------ */
 
-static void schedule_next_arrival(struct engine *e)
+HOT void schedule_next_arrival(struct engine *e)
 {
-    const struct scenario *sc = e->sc;
     double t;
-    if (sc->max_requests != 0 && e->wl.k >= sc->max_requests) {
+    if (e->wl.k >= e->max_requests) {
         e->arrivals_done = true;
         return;
     }
-    if (!workload_next(&e->wl, &t) || !(t < sc->duration_s)) {
+    if (!workload_next(&e->wl, &t) || !(t < e->duration_s)) {
         e->arrivals_done = true;
         return;
     }
@@ -995,6 +996,8 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->max_batch = (size_t)sc->batching.max_batch;
     e->max_inflight = (uint32_t)sc->client.max_inflight;
     e->from_dispatch = sc->latency_from == LATENCY_FROM_DISPATCH;
+    e->max_requests = sc->max_requests != 0 ? sc->max_requests : UINT64_MAX;
+    e->duration_s = sc->duration_s;
     e->res.seed = seed;
     for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
         e->rng[i] = rng_stream_create(seed, i);
