@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/lambdasim}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 out=bench/results.json
 
 # name | scenario | extra args | what it shows

@@ -1,5 +1,5 @@
 /* metrics: streaming statistics used by the engine.
- *  - metrics_sample: count, mean, stdev (Welford), min, max, and either the
+ *  - metrics_sample: count, mean, stdev, min, max, and either the
  *    raw values for exact percentiles (8 bytes per value: the only memory
  *    that grows with the number of requests) or, in streaming mode, a
  *    log-bucketed histogram of fixed size whose percentiles are within
@@ -71,11 +71,13 @@ static inline void metrics_sample_add(struct metrics_sample *s, double x)
     }
     metrics_sample_add_streaming(s, x);
 }
-/* Reorders the kept values in place (so call once, at the end) and fills
- * *out. Percentiles interpolate linearly between order statistics, exactly
- * as gsl_stats_quantile_from_sorted_data does on sorted data; they are found
- * by selection (expected O(n)), not by sorting. In streaming mode the same
- * order statistics are read from the histogram. */
+
+/* Fills *out; may reorder the kept values (so call once, at the end).
+ * Percentiles interpolate linearly between order statistics, exactly as
+ * gsl_stats_quantile_from_sorted_data does on sorted data; they are found
+ * in O(n) (bucketing, or selection in place for small or uneven samples),
+ * not by sorting. In streaming mode the same order statistics are read
+ * from the histogram. */
 void metrics_sample_summarize(struct metrics_sample *s, struct metrics_summary *out);
 
 struct metrics_level {

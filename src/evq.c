@@ -1,4 +1,4 @@
-/* evq: binary min-heap future-event list, ties broken by push order. */
+/* evq: 4-ary min-heap future-event list, ties broken by push order. */
 #include "evq.h"
 
 #include <assert.h>
