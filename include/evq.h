@@ -43,7 +43,7 @@ static inline uint64_t evq_time_key(double t)
     t += 0.0;
     uint64_t b;
     memcpy(&b, &t, sizeof b);
-    return b ^ ((uint64_t)((int64_t)b >> 63) | 0x8000000000000000u);
+    return b ^ ((0 - (b >> 63)) | 0x8000000000000000u); /* all ones when negative */
 }
 
 /* The time an event's key stands for (the inverse of evq_time_key). */
