@@ -102,8 +102,11 @@ struct engine {
     double billed_granules[2];      /* [on-demand, provisioned] */
     uint64_t billed_requests;
 
-    struct batch *b;
-    double *barr;                   /* arrival times, max_batch per batch slot */
+    /* Batch slots, each a struct batch followed by its max_batch arrival
+     * times (bstride bytes), so that one batch is one or two cache lines
+     * (wide bench: ~1,000 batches in flight). */
+    unsigned char *bmem;
+    size_t bstride;
     size_t bcap, bused;
     uint32_t bfree;
     uint64_t next_batch_id;
@@ -197,19 +200,20 @@ HOT void bill_invocation(struct engine *e, bool provisioned, double busy_s)
     e->billed_requests++;
 }
 
+static inline struct batch *batch_at(const struct engine *e, uint32_t slot)
+{
+    return (struct batch *)(void *)(e->bmem + (size_t)slot * e->bstride);
+}
+
 static uint32_t batch_alloc(struct engine *e)
 {
     uint32_t slot;
     if (e->bfree != NO_SLOT) {
         slot = e->bfree;
-        e->bfree = e->b[slot].next;
+        e->bfree = batch_at(e, slot)->next;
     } else {
-        if (e->bused == e->bcap) {
-            size_t cap = e->bcap;
-            e->b = xgrow(e->b, &e->bcap, e->bused + 1, sizeof *e->b);
-            e->barr = xrealloc(e->barr, e->bcap * e->max_batch * sizeof *e->barr);
-            (void)cap;
-        }
+        if (e->bused == e->bcap)
+            e->bmem = xgrow(e->bmem, &e->bcap, e->bused + 1, e->bstride);
         assert(e->bused < NO_SLOT);
         slot = (uint32_t)e->bused++;
     }
@@ -218,13 +222,13 @@ static uint32_t batch_alloc(struct engine *e)
 
 static void batch_free(struct engine *e, uint32_t slot)
 {
-    e->b[slot].next = e->bfree;
+    batch_at(e, slot)->next = e->bfree;
     e->bfree = slot;
 }
 
 static double *batch_arrivals(struct engine *e, uint32_t slot)
 {
-    return &e->barr[(size_t)slot * e->max_batch];
+    return (double *)(void *)(e->bmem + (size_t)slot * e->bstride + sizeof(struct batch));
 }
 
 /* ---- request completion ------------------------------------------------ */
@@ -244,7 +248,7 @@ static void client_slot_free(struct engine *e, double now)
     uint32_t limit = e->max_inflight;
     while (e->wait_head != NO_SLOT && (limit == 0 || e->inflight < limit)) {
         uint32_t next = e->wait_head;
-        e->wait_head = e->b[next].next;
+        e->wait_head = batch_at(e, next)->next;
         if (e->wait_head == NO_SLOT)
             e->wait_tail = NO_SLOT;
         e->waiting--;
@@ -298,7 +302,7 @@ static void finish_batch(struct engine *e, uint32_t slot, double end, enum reque
 static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
                               bool held_slot)
 {
-    struct batch *b = &e->b[slot];
+    struct batch *b = batch_at(e, slot);
     const double *arr = batch_arrivals(e, slot);
     struct engine_result *r = &e->res;
     uint64_t counted = 0;
@@ -465,7 +469,7 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     double f = j.work_s > 0 ? wall / j.work_s : 1.0;
     bool provisioned = platform_instance(&e->pf, j.inst)->provisioned;
     if (j.job != JOB_PING) {
-        struct batch *b = &e->b[j.job];
+        struct batch *b = batch_at(e, j.job);
         b->inference_s *= f;
         b->cold_s = (b->cold_s - j.wait_s) * f + j.wait_s;
     }
@@ -529,7 +533,7 @@ HOT void count_invocation(struct engine *e, const struct batch *b, bool counted)
  * reports the measured times when it ends (on_real_done). */
 static void invoke_real(struct engine *e, uint32_t slot, uint32_t inst, double now)
 {
-    struct batch *b = &e->b[slot];
+    struct batch *b = batch_at(e, slot);
     count_invocation(e, b, now >= e->window_s);
     real_start(e, inst, slot, b->cold, b->size, b->first_req, now);
     levels(e, now);
@@ -546,7 +550,7 @@ static void invoke_real(struct engine *e, uint32_t slot, uint32_t inst, double n
 
 static void invoke(struct engine *e, uint32_t slot, double now)
 {
-    struct batch *b = &e->b[slot];
+    struct batch *b = batch_at(e, slot);
     struct engine_result *r = &e->res;
     bool counted = now >= e->window_s;
     uint32_t inst;
@@ -627,7 +631,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
 HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
 {
     uint32_t slot = batch_alloc(e);
-    struct batch *b = &e->b[slot];
+    struct batch *b = batch_at(e, slot);
     uint64_t first;
     int n = batcher_take(&e->bq, batch_arrivals(e, slot), &first);
     assert(n > 0);
@@ -677,13 +681,13 @@ HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
     if (e->wait_tail == NO_SLOT) {
         e->wait_head = e->wait_tail = slot;
     } else {
-        e->b[e->wait_tail].next = slot;
+        batch_at(e, e->wait_tail)->next = slot;
         e->wait_tail = slot;
     }
     if (++e->waiting > e->res.client.peak_queue)
         e->res.client.peak_queue = e->waiting;
     if (e->narrate) {
-        struct engine_event ev = { .kind = ENGINE_EV_WAIT, .request_id = first, .batch_id = e->b[slot].id,
+        struct engine_event ev = { .kind = ENGINE_EV_WAIT, .request_id = first, .batch_id = batch_at(e, slot)->id,
                                    .instance_id = -1, .batch_size = n };
         emit(e, &ev, now);
     }
@@ -804,7 +808,7 @@ HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double 
         on_instance_done_ping(e, inst, now, false);
         return;
     }
-    struct batch *b = &e->b[job];
+    struct batch *b = batch_at(e, job);
     /* Lambda resets an environment whose invocation timed out; a provisioned
      * one is re-initialised in place and stays provisioned. */
     bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
@@ -836,7 +840,7 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
             on_instance_done_ping(e, inst, now, c->timed_out);
         return;
     }
-    struct batch *b = &e->b[c->job];
+    struct batch *b = batch_at(e, c->job);
     assert(b->instance_slot == inst);
     b->cold_s = c->init_s;
     b->inference_s = c->inference_s;
@@ -852,7 +856,7 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
 
 static void on_response(struct engine *e, uint32_t slot, double now)
 {
-    finish_batch(e, slot, now, e->b[slot].timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+    finish_batch(e, slot, now, batch_at(e, slot)->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
 }
 
 static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
@@ -994,6 +998,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->narrate = hooks != NULL && hooks->on_event != NULL;
     e->records = hooks != NULL && hooks->on_request != NULL;
     e->max_batch = (size_t)sc->batching.max_batch;
+    e->bstride = sizeof(struct batch) + e->max_batch * sizeof(double);
     e->max_inflight = (uint32_t)sc->client.max_inflight;
     e->from_dispatch = sc->latency_from == LATENCY_FROM_DISPATCH;
     e->max_requests = sc->max_requests != 0 ? sc->max_requests : UINT64_MAX;
@@ -1035,8 +1040,7 @@ static void engine_teardown(struct engine *e)
     batcher_fini(&e->bq);
     platform_fini(&e->pf);
     metrics_sample_fini(&e->lat);
-    free(e->b);
-    free(e->barr);
+    free(e->bmem);
     free(e->ps_heap);
 }
 
