@@ -110,4 +110,13 @@ int worker_client_stop(struct worker_client *w, double grace_s);
 /* True while the process has not exited (reaps it if it has). */
 bool worker_client_alive(struct worker_client *w);
 
+/* Shared by the worker's clients (emulate, profile): a formatted message
+ * into msg[len] (nothing when msg is NULL), and the monotonic clock in
+ * seconds. */
+#ifdef __GNUC__
+__attribute__((format(printf, 3, 4)))
+#endif
+void worker_set_msg(char *msg, size_t len, const char *fmt, ...);
+double worker_mono_s(void);
+
 #endif

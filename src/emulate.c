@@ -61,30 +61,11 @@ struct emulate {
     struct emulate_stats st;
 };
 
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-static void set_msg(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg == NULL || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-}
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double em_now(void *ctx)
 {
     const struct emulate *em = ctx;
-    return mono_s() - em->t0;
+    return worker_mono_s() - em->t0;
 }
 
 static void note(struct emulate *em, const char *what, const struct em_slot *s)
@@ -146,7 +127,7 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
     s->t_send = em_now(em);
     char inner[WORKER_MSG_MAX];
     if (worker_client_send(&s->w, s->first, em->pixels, s->n, inner, sizeof inner) != 0) {
-        set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
         return -1;
     }
     s->state = SLOT_BUSY;
@@ -158,7 +139,7 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
 static int em_prepare(void *ctx, const uint32_t *slots, size_t n, char *msg, size_t len)
 {
     struct emulate *em = ctx;
-    em->t0 = mono_s();
+    em->t0 = worker_mono_s();
     /* Start them all, then wait for each: the loads overlap. */
     for (size_t i = 0; i < n; i++) {
         struct em_slot *s = slot_at(em, slots[i]);
@@ -171,14 +152,14 @@ static int em_prepare(void *ctx, const uint32_t *slots, size_t n, char *msg, siz
         double init_ms = 0;
         char inner[WORKER_MSG_MAX];
         if (worker_client_wait_ready(&s->w, em->o.ready_timeout_s, &pid, &init_ms, inner, sizeof inner) != 0) {
-            set_msg(msg, len, "provisioned instance %u (worker pid %ld) did not start: %s", (unsigned)slots[i],
+            worker_set_msg(msg, len, "provisioned instance %u (worker pid %ld) did not start: %s", (unsigned)slots[i],
                     s->pid, inner);
             return -1;
         }
         s->state = SLOT_IDLE;
     }
     /* Provisioned instances are ready before t = 0. */
-    em->t0 = mono_s();
+    em->t0 = worker_mono_s();
     return 0;
 }
 
@@ -187,15 +168,15 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
     struct emulate *em = ctx;
     struct em_slot *s = slot_at(em, inv->instance);
     if (inv->n < 0 || (uint32_t)inv->n > WORKER_PROTO_MAX_BATCH) {
-        set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
+        worker_set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
         return -1;
     }
     if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
-        set_msg(msg, len, "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
+        worker_set_msg(msg, len, "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
         return -1;
     }
     if (inv->cold && s->state != SLOT_NONE) {
-        set_msg(msg, len, "internal error: new instance %" PRId64 " found a worker in its slot", inv->instance_uid);
+        worker_set_msg(msg, len, "internal error: new instance %" PRId64 " found a worker in its slot", inv->instance_uid);
         return -1;
     }
     s->job = inv->job;
@@ -273,7 +254,7 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         double init_ms = 0;
         if (worker_client_wait_ready(&s->w, LINE_TIMEOUT_S, &pid, &init_ms, inner, sizeof inner) != 0) {
             how_it_ended(s, inner, sizeof inner);
-            set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
+            worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
             note(em, "died", s);
             return -1;
         }
@@ -288,7 +269,7 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         int rc = worker_client_recv(&s->w, 0, &r, em->labels, sizeof em->labels, inner, sizeof inner);
         if (rc < 0)
             how_it_ended(s, inner, sizeof inner);
-        set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) while idle: %s", s->uid, s->pid,
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) while idle: %s", s->uid, s->pid,
                 rc < 0 ? inner : "unexpected output");
         note(em, "died", s);
         return -1;
@@ -299,20 +280,20 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
     if (rc != 0) {
         if (rc < 0)
             how_it_ended(s, inner, sizeof inner);
-        set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) during a batch of %u images (requests %" PRIu64
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) during a batch of %u images (requests %" PRIu64
                 "..): %s", s->uid, s->pid, (unsigned)s->n, s->first, rc < 0 ? inner : "incomplete answer");
         note(em, "died", s);
         return -1;
     }
     if (r.id != s->first || r.n != s->n) {
-        set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): answer %" PRIu64 " with %u labels, expected %"
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): answer %" PRIu64 " with %u labels, expected %"
                 PRIu64 " with %u", s->uid, s->pid, r.id, (unsigned)r.n, s->first, (unsigned)s->n);
         return -1;
     }
     for (uint32_t k = 0; k < r.n; k++) {
         size_t d = (size_t)((s->first + k) % em->digits.n);
         if (em->labels[k] != em->expect[d]) {
-            set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): request %" PRIu64 " labelled %u, in-process "
+            worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): request %" PRIu64 " labelled %u, in-process "
                     "inference says %u (a broken worker or weight file)", s->uid, s->pid, s->first + k,
                     (unsigned)em->labels[k], (unsigned)em->expect[d]);
             return -1;
@@ -381,7 +362,7 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
         if (pr < 0 && errno == EINTR)
             return 0; /* a signal: let the engine look at its stop flag */
         if (pr < 0) {
-            set_msg(msg, len, "poll: %s", strerror(errno));
+            worker_set_msg(msg, len, "poll: %s", strerror(errno));
             return -1;
         }
         if (pr == 0) {
@@ -412,7 +393,7 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
 {
     *out = NULL;
     if (access(o->worker_path, X_OK) != 0) {
-        set_msg(msg, msg_len, "%s: not an executable worker (build it with `make`, or pass --worker)",
+        worker_set_msg(msg, msg_len, "%s: not an executable worker (build it with `make`, or pass --worker)",
                 o->worker_path);
         return EMULATE_ERR_INPUT;
     }
@@ -422,7 +403,7 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
     struct emulate *em = xcalloc(1, sizeof *em);
     if (mnist_digits_load(o->digits_path, &em->digits, msg, msg_len) != MNIST_OK || em->digits.n == 0) {
         if (em->digits.n == 0 && em->digits.pixels != NULL)
-            set_msg(msg, msg_len, "%s: holds no digits", o->digits_path);
+            worker_set_msg(msg, msg_len, "%s: holds no digits", o->digits_path);
         mnist_destroy(net);
         mnist_digits_fini(&em->digits);
         free(em);
@@ -442,7 +423,7 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
         .retire = em_retire,
         .wait = em_wait,
     };
-    em->t0 = mono_s();
+    em->t0 = worker_mono_s();
     /* Wake-ups on time to the microsecond, not the default 50 us slack. */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     *out = em;
@@ -471,12 +452,12 @@ void emulate_stop_all(struct emulate *em, double grace_s)
             w->fd = -1;
         }
     }
-    double deadline = mono_s() + grace_s;
+    double deadline = worker_mono_s() + grace_s;
     for (size_t i = 0; i < em->n_slots; i++) {
         struct em_slot *s = &em->slot[i];
         if (s->state == SLOT_NONE)
             continue;
-        double left = deadline - mono_s();
+        double left = deadline - worker_mono_s();
         worker_client_stop(&s->w, left > 0 ? left : 0);
         note(em, "stopped", s);
         s->state = SLOT_NONE;

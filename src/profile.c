@@ -21,25 +21,6 @@
 #define ANSWER_TIMEOUT_S 60.0
 #define STOP_GRACE_S 5.0
 
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-static void set_msg(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg == NULL || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-}
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void progress(const struct profile_options *o, const char *stage, size_t done,
                      size_t total)
@@ -99,24 +80,24 @@ static double peak_rss_mb(long pid)
 static int check_options(const struct profile_options *o, char *msg, size_t msg_len)
 {
     if (o->max_batch < 1 || o->max_batch > (int)WORKER_PROTO_MAX_BATCH) {
-        set_msg(msg, msg_len, "--max-batch: must be 1..%u (got %d)", WORKER_PROTO_MAX_BATCH,
+        worker_set_msg(msg, msg_len, "--max-batch: must be 1..%u (got %d)", WORKER_PROTO_MAX_BATCH,
                 o->max_batch);
         return -1;
     }
     if (o->repetitions < 1 || o->repetitions > 1000000) {
-        set_msg(msg, msg_len, "--repetitions: must be 1..1000000 (got %d)", o->repetitions);
+        worker_set_msg(msg, msg_len, "--repetitions: must be 1..1000000 (got %d)", o->repetitions);
         return -1;
     }
     if (o->cold_starts < 1 || o->cold_starts > 1000000) {
-        set_msg(msg, msg_len, "--cold-starts: must be 1..1000000 (got %d)", o->cold_starts);
+        worker_set_msg(msg, msg_len, "--cold-starts: must be 1..1000000 (got %d)", o->cold_starts);
         return -1;
     }
     if (o->warmup < 0) {
-        set_msg(msg, msg_len, "warm-up: must be >= 0 (got %d)", o->warmup);
+        worker_set_msg(msg, msg_len, "warm-up: must be >= 0 (got %d)", o->warmup);
         return -1;
     }
     if (o->gap_ms < 0 || o->gap_ms > 10000) {
-        set_msg(msg, msg_len, "--gap-ms: must be 0..10000 (got %d)", o->gap_ms);
+        worker_set_msg(msg, msg_len, "--gap-ms: must be 0..10000 (got %d)", o->gap_ms);
         return -1;
     }
     return 0;
@@ -133,11 +114,11 @@ static int measure_cold(const struct profile_options *o, struct profile_result *
         struct worker_client w;
         long pid = 0;
         double init_ms = 0;
-        double t0 = mono_s();
+        double t0 = worker_mono_s();
         if (worker_client_start(&w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
             return -1;
         int rc = worker_client_wait_ready(&w, READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len);
-        double t1 = mono_s();
+        double t1 = worker_mono_s();
         worker_client_stop(&w, STOP_GRACE_S);
         if (rc != 0)
             return -1;
@@ -187,18 +168,18 @@ static int measure_inference(const struct profile_options *o, const struct mnist
                 struct timespec gap = { o->gap_ms / 1000, (long)(o->gap_ms % 1000) * 1000000L };
                 nanosleep(&gap, NULL);
             }
-            double t0 = mono_s();
+            double t0 = worker_mono_s();
             if (worker_client_send(&w, id, batch, (uint32_t)n, msg, msg_len) != 0)
                 goto out;
             int got = worker_client_recv(&w, ANSWER_TIMEOUT_S, &rep, labels, maxb, msg, msg_len);
-            double t1 = mono_s();
+            double t1 = worker_mono_s();
             if (got == 1)
-                set_msg(msg, msg_len, "worker %ld: no answer after %.0f s", pid,
+                worker_set_msg(msg, msg_len, "worker %ld: no answer after %.0f s", pid,
                         ANSWER_TIMEOUT_S);
             if (got != 0)
                 goto out;
             if (rep.id != id || rep.n != n) {
-                set_msg(msg, msg_len, "worker %ld: answered request %llu with %u labels, "
+                worker_set_msg(msg, msg_len, "worker %ld: answered request %llu with %u labels, "
                         "expected request %llu with %zu", pid, (unsigned long long)rep.id,
                         (unsigned)rep.n, (unsigned long long)id, n);
                 goto out;
@@ -206,7 +187,7 @@ static int measure_inference(const struct profile_options *o, const struct mnist
             id++;
             for (size_t i = 0; i < n; i++) {
                 if (labels[i] != expect[which[i]]) {
-                    set_msg(msg, msg_len, "worker %ld: digit %zu classified as %u, in-process "
+                    worker_set_msg(msg, msg_len, "worker %ld: digit %zu classified as %u, in-process "
                             "inference says %u", pid, which[i], (unsigned)labels[i],
                             (unsigned)expect[which[i]]);
                     goto out;
@@ -247,7 +228,7 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
     if (check_options(o, msg, msg_len) != 0)
         return st;
     if (access(o->worker_path, X_OK) != 0) {
-        set_msg(msg, msg_len, "%s: not an executable worker (build it with `make`, or pass "
+        worker_set_msg(msg, msg_len, "%s: not an executable worker (build it with `make`, or pass "
                 "--worker)", o->worker_path);
         return st;
     }

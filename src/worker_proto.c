@@ -20,10 +20,7 @@
 
 #include "mnist.h"
 
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-static void set_msg(char *msg, size_t len, const char *fmt, ...)
+void worker_set_msg(char *msg, size_t len, const char *fmt, ...)
 {
     if (msg == NULL || len == 0)
         return;
@@ -33,7 +30,7 @@ static void set_msg(char *msg, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-static double mono_s(void)
+double worker_mono_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -64,13 +61,13 @@ int worker_proto_decode(const uint8_t hdr[WORKER_PROTO_HEADER], uint64_t *id, ui
 {
     uint32_t magic = get_u32(hdr);
     if (magic != WORKER_PROTO_MAGIC) {
-        set_msg(msg, msg_len, "request: wrong magic 0x%08x (expected 0x%08x, \"LSWQ\")",
+        worker_set_msg(msg, msg_len, "request: wrong magic 0x%08x (expected 0x%08x, \"LSWQ\")",
                 (unsigned)magic, WORKER_PROTO_MAGIC);
         return -1;
     }
     *n = get_u32(hdr + 4);
     if (*n > WORKER_PROTO_MAX_BATCH) {
-        set_msg(msg, msg_len, "request: n = %u images, at most %u", (unsigned)*n,
+        worker_set_msg(msg, msg_len, "request: n = %u images, at most %u", (unsigned)*n,
                 WORKER_PROTO_MAX_BATCH);
         return -1;
     }
@@ -103,30 +100,30 @@ int worker_proto_parse_reply(const char *line, struct worker_reply *reply, uint8
                              size_t labels_cap, char *msg, size_t msg_len)
 {
     if (strncmp(line, "ERR ", 4) == 0) {
-        set_msg(msg, msg_len, "worker: %s", line + 4);
+        worker_set_msg(msg, msg_len, "worker: %s", line + 4);
         return -1;
     }
     const char *p = line + 3;
     uint64_t id = 0, n = 0, ns = 0;
     if (strncmp(line, "OK ", 3) != 0 || parse_uint(&p, &id) != 0 || parse_uint(&p, &n) != 0
         || parse_uint(&p, &ns) != 0 || n > WORKER_PROTO_MAX_BATCH) {
-        set_msg(msg, msg_len, "worker: malformed answer '%.60s'", line);
+        worker_set_msg(msg, msg_len, "worker: malformed answer '%.60s'", line);
         return -1;
     }
     size_t len = strlen(p);
     if (n == 0 ? strcmp(p, "-") != 0 : len != n) {
-        set_msg(msg, msg_len, "worker: answer %" PRIu64 " has %zu labels for %" PRIu64
+        worker_set_msg(msg, msg_len, "worker: answer %" PRIu64 " has %zu labels for %" PRIu64
                 " images", id, n == 0 ? 0 : len, n);
         return -1;
     }
     if (n > labels_cap) {
-        set_msg(msg, msg_len, "worker: answer %" PRIu64 " has %" PRIu64 " labels, room for %zu",
+        worker_set_msg(msg, msg_len, "worker: answer %" PRIu64 " has %" PRIu64 " labels, room for %zu",
                 id, n, labels_cap);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (p[i] < '0' || p[i] > '9') {
-            set_msg(msg, msg_len, "worker: answer %" PRIu64 ": label '%c' is not a digit", id,
+            worker_set_msg(msg, msg_len, "worker: answer %" PRIu64 ": label '%c' is not a digit", id,
                     p[i]);
             return -1;
         }
@@ -142,7 +139,7 @@ int worker_proto_parse_ready(const char *line, long *pid, double *init_ms, char 
                              size_t msg_len)
 {
     if (strncmp(line, "ERR ", 4) == 0) {
-        set_msg(msg, msg_len, "worker: %s", line + 4);
+        worker_set_msg(msg, msg_len, "worker: %s", line + 4);
         return -1;
     }
     /* strtol/strtod rather than sscanf, which leaves an overflow undefined. */
@@ -161,7 +158,7 @@ int worker_proto_parse_ready(const char *line, long *pid, double *init_ms, char 
         ok = e != v && *e == '\0';
     }
     if (!ok || p <= 0 || !(ms >= 0)) {
-        set_msg(msg, msg_len, "worker: expected 'READY <pid> <init_ms>', got '%.60s'", line);
+        worker_set_msg(msg, msg_len, "worker: expected 'READY <pid> <init_ms>', got '%.60s'", line);
         return -1;
     }
     *pid = p;
@@ -201,7 +198,7 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
      * MSG_NOSIGNAL keeps a dead worker from killing us with SIGPIPE.
      * CLOEXEC so one worker never holds another's end open. */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        set_msg(msg, msg_len, "cannot start %s: socketpair: %s", worker_path, strerror(errno));
+        worker_set_msg(msg, msg_len, "cannot start %s: socketpair: %s", worker_path, strerror(errno));
         return -1;
     }
     char extra[32];
@@ -217,7 +214,7 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        set_msg(msg, msg_len, "cannot start %s: fork: %s", worker_path, strerror(errno));
+        worker_set_msg(msg, msg_len, "cannot start %s: fork: %s", worker_path, strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
@@ -266,13 +263,13 @@ static void describe_exit(struct worker_client *w, char *msg, size_t msg_len)
         }
     }
     if (w->exited && WIFEXITED(w->exit_status))
-        set_msg(msg, msg_len, "worker %ld exited with status %d", (long)w->pid,
+        worker_set_msg(msg, msg_len, "worker %ld exited with status %d", (long)w->pid,
                 WEXITSTATUS(w->exit_status));
     else if (w->exited && WIFSIGNALED(w->exit_status))
-        set_msg(msg, msg_len, "worker %ld was killed by signal %d", (long)w->pid,
+        worker_set_msg(msg, msg_len, "worker %ld was killed by signal %d", (long)w->pid,
                 WTERMSIG(w->exit_status));
     else
-        set_msg(msg, msg_len, "worker %ld closed its output", (long)w->pid);
+        worker_set_msg(msg, msg_len, "worker %ld closed its output", (long)w->pid);
 }
 
 /* One line into line (NUL-terminated, no newline): 0, 1 on timeout, -1. */
@@ -280,10 +277,10 @@ static int read_line(struct worker_client *w, double timeout_s, char *line, char
                      size_t msg_len)
 {
     if (w->fd < 0) {
-        set_msg(msg, msg_len, "worker is not running");
+        worker_set_msg(msg, msg_len, "worker is not running");
         return -1;
     }
-    double deadline = mono_s() + timeout_s;
+    double deadline = worker_mono_s() + timeout_s;
     for (;;) {
         char *nl = memchr(w->buf, '\n', w->len);
         if (nl != NULL) {
@@ -295,22 +292,22 @@ static int read_line(struct worker_client *w, double timeout_s, char *line, char
             return 0;
         }
         if (w->len >= WORKER_PROTO_LINE_MAX) {
-            set_msg(msg, msg_len, "worker %ld: output line longer than %u bytes", (long)w->pid,
+            worker_set_msg(msg, msg_len, "worker %ld: output line longer than %u bytes", (long)w->pid,
                     WORKER_PROTO_LINE_MAX);
             return -1;
         }
-        double left = deadline - mono_s();
+        double left = deadline - worker_mono_s();
         int ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000.0) + 1;
         struct pollfd pfd = { .fd = w->fd, .events = POLLIN, .revents = 0 };
         int pr = poll(&pfd, 1, ms);
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr < 0) {
-            set_msg(msg, msg_len, "worker %ld: poll: %s", (long)w->pid, strerror(errno));
+            worker_set_msg(msg, msg_len, "worker %ld: poll: %s", (long)w->pid, strerror(errno));
             return -1;
         }
         if (pr == 0) {
-            if (mono_s() < deadline)
+            if (worker_mono_s() < deadline)
                 continue;
             return 1;
         }
@@ -318,7 +315,7 @@ static int read_line(struct worker_client *w, double timeout_s, char *line, char
         if (got < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (got < 0) {
-            set_msg(msg, msg_len, "worker %ld: read: %s", (long)w->pid, strerror(errno));
+            worker_set_msg(msg, msg_len, "worker %ld: read: %s", (long)w->pid, strerror(errno));
             return -1;
         }
         if (got == 0) {
@@ -335,7 +332,7 @@ int worker_client_wait_ready(struct worker_client *w, double timeout_s, long *pi
     char line[WORKER_PROTO_LINE_MAX + 1];
     int rc = read_line(w, timeout_s, line, msg, msg_len);
     if (rc == 1) {
-        set_msg(msg, msg_len, "worker %ld: not ready after %.1f s", (long)w->pid, timeout_s);
+        worker_set_msg(msg, msg_len, "worker %ld: not ready after %.1f s", (long)w->pid, timeout_s);
         return -1;
     }
     if (rc != 0)
@@ -354,7 +351,7 @@ static int send_all(struct worker_client *w, const uint8_t *p, size_t len, char 
             if (errno == EPIPE || errno == ECONNRESET)
                 describe_exit(w, msg, msg_len);
             else
-                set_msg(msg, msg_len, "worker %ld: send: %s", (long)w->pid, strerror(errno));
+                worker_set_msg(msg, msg_len, "worker %ld: send: %s", (long)w->pid, strerror(errno));
             return -1;
         }
         p += n;
@@ -367,11 +364,11 @@ int worker_client_send(struct worker_client *w, uint64_t id, const uint8_t *pixe
                        char *msg, size_t msg_len)
 {
     if (w->fd < 0) {
-        set_msg(msg, msg_len, "worker is not running");
+        worker_set_msg(msg, msg_len, "worker is not running");
         return -1;
     }
     if (n > WORKER_PROTO_MAX_BATCH) {
-        set_msg(msg, msg_len, "request %" PRIu64 ": %u images, at most %u", id, (unsigned)n,
+        worker_set_msg(msg, msg_len, "request %" PRIu64 ": %u images, at most %u", id, (unsigned)n,
                 WORKER_PROTO_MAX_BATCH);
         return -1;
     }
@@ -406,9 +403,9 @@ int worker_client_stop(struct worker_client *w, double grace_s)
         close(w->fd);
         w->fd = -1;
     }
-    double deadline = mono_s() + grace_s;
+    double deadline = worker_mono_s() + grace_s;
     reap(w, false);
-    while (!w->exited && mono_s() < deadline) {
+    while (!w->exited && worker_mono_s() < deadline) {
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
         reap(w, false);
