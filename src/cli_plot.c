@@ -48,40 +48,6 @@ const char cli_plot_usage[] =
     "Exit codes: 0 done; 1 gnuplot is missing or failed, or the PNG could not be\n"
     "written; 2 bad command line or input file.\n";
 
-static bool has_scripts(const char *dir)
-{
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/common.gp", dir);
-    return access(path, R_OK) == 0;
-}
-
-/* The scripts: $LAMBDASIM_PLOTS_DIR, else plots/ in the source tree the
- * binary was built in (build/ or build/asan/), else the installed copy. */
-static bool find_scripts(char *dir, size_t len)
-{
-    const char *env = getenv("LAMBDASIM_PLOTS_DIR");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(dir, len, "%s", env);
-        return true;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return false;
-    *slash = '\0';
-    static const char *const rel[] = { "/../plots", "/../../plots", "/../share/lambdasim/plots" };
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(dir, len, "%s%s", exe, rel[i]);
-        if (has_scripts(dir))
-            return true;
-    }
-    return false;
-}
-
 int cli_plot(int argc, char **argv)
 {
     struct plot_opts o = { 0 };
@@ -167,7 +133,7 @@ int cli_plot(int argc, char **argv)
         }
     }
     char dir[PATH_MAX];
-    if (!find_scripts(dir, sizeof dir)) {
+    if (!plot_find_scripts(dir, sizeof dir)) {
         cli_error("cannot find the gnuplot scripts (plots/common.gp); set LAMBDASIM_PLOTS_DIR to their directory");
         rc = CLI_FAILED;
         goto out;

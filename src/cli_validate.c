@@ -99,36 +99,6 @@ static int cmp_i64(const void *a, const void *b)
 
 /* ---- --plot ------------------------------------------------------------------- */
 
-/* The gnuplot scripts (plots/): $LAMBDASIM_PLOTS_DIR, else plots/ of the
- * source tree the binary was built in, else the installed copy; the same
- * search as `lambdasim plot`. */
-static bool find_scripts(char *dir, size_t len)
-{
-    const char *env = getenv("LAMBDASIM_PLOTS_DIR");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(dir, len, "%s", env);
-        return true;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return false;
-    *slash = '\0';
-    static const char *const rel[] = { "/../plots", "/../../plots", "/../share/lambdasim/plots" };
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        char path[PATH_MAX + 64];
-        snprintf(dir, len, "%s%s", exe, rel[i]);
-        snprintf(path, sizeof path, "%s/common.gp", dir);
-        if (access(path, R_OK) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* A minimal requests CSV (the columns `lambdasim plot cdf` reads) holding
  * the completed latencies, so the CDF is drawn by the shared plot module. */
 static bool write_series(const char *path, const double *v, size_t n)
@@ -151,7 +121,7 @@ static int plot(const char *path, bool force, const double *obs, size_t no, cons
     char dir[] = "/tmp/lambdasim-validate-XXXXXX";
     char obs_path[64], pred_path[64], scripts[PATH_MAX];
     int rc = -1;
-    if (!find_scripts(scripts, sizeof scripts)) {
+    if (!plot_find_scripts(scripts, sizeof scripts)) {
         snprintf(msg, len, "--plot: cannot find the gnuplot scripts (plots/common.gp); set "
                  "LAMBDASIM_PLOTS_DIR to their directory");
         return -1;

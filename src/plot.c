@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1530,4 +1531,36 @@ enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t len)
         st = fail(msg, len, PLOT_ERR_FAILED, "%s", omsg);
     outfile_abort(&out);
     return st;
+}
+
+static bool has_scripts(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/common.gp", dir);
+    return access(path, R_OK) == 0;
+}
+
+bool plot_find_scripts(char *dir, size_t len)
+{
+    const char *env = getenv("LAMBDASIM_PLOTS_DIR");
+    if (env != NULL && env[0] != '\0') {
+        snprintf(dir, len, "%s", env);
+        return true;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return false;
+    *slash = '\0';
+    static const char *const rel[] = { "/../plots", "/../../plots", "/../share/lambdasim/plots" };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(dir, len, "%s%s", exe, rel[i]);
+        if (has_scripts(dir))
+            return true;
+    }
+    return false;
 }
