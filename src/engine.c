@@ -954,7 +954,7 @@ enum source { SRC_NONE, SRC_ARRIVAL, SRC_HEAP, SRC_EXPIRIES };
 
 /* Which of the three places holds the next event: the pending arrival, the
  * main heap or the keep-alive heap; *at is its time. */
-HOT enum source next_source(const struct engine *e, double *at)
+HOT enum source next_source(struct engine *e, double *at)
 {
     const struct evq_event *top = evq_top(&e->q);
     enum source src = top != NULL ? SRC_HEAP : SRC_NONE;

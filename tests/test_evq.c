@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "evq.h"
 #include "testutil.h"
@@ -308,6 +309,103 @@ static void test_hold_monotone(void)
     gsl_rng_free(r);
 }
 
+/* A plain binary heap on (time, push index), the reference for the
+ * calendar tests below. */
+struct ref_heap {
+    struct ref *a;
+    size_t n;
+};
+
+static void ref_push(struct ref_heap *h, struct ref x)
+{
+    size_t i = h->n++;
+    while (i > 0 && cmp_ref(&x, &h->a[(i - 1) / 2]) < 0) {
+        h->a[i] = h->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->a[i] = x;
+}
+
+static struct ref ref_pop(struct ref_heap *h)
+{
+    struct ref top = h->a[0], last = h->a[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && cmp_ref(&h->a[c + 1], &h->a[c]) < 0)
+            c++;
+        if (cmp_ref(&h->a[c], &last) >= 0)
+            break;
+        h->a[i] = h->a[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->a[i] = last;
+    return top;
+}
+
+/* With thousands of events pending the queue runs a calendar tier that
+ * re-shapes itself to the event spacing. A hold model whose delay scale
+ * jumps by factors of 1,000 (so slots become far too wide, then far too
+ * narrow), with bursts of equal times (more than a slot holds), delays of
+ * zero, far-future and infinite events, must pop exactly as a plain heap
+ * does, through every re-shaping. */
+static void test_calendar_vs_reference(void)
+{
+    gsl_rng *r = new_rng(5);
+    enum { PENDING = 3000, STEPS = 400000 };
+    struct ref_heap ref = { malloc((PENDING + 64) * sizeof *ref.a), 0 };
+    CU_ASSERT_FATAL(ref.a != NULL);
+    struct evq q;
+    evq_init(&q, 0);
+    uint32_t next_id = 0;
+    for (int i = 0; i < PENDING; i++) {
+        double t = gsl_rng_uniform(r);
+        evq_push(&q, t, 0, next_id, 0);
+        ref_push(&ref, (struct ref){ t, next_id++ });
+    }
+    static const double scale[] = { 1.0, 1e-3, 1.0, 1e3, 1e-2 };
+    size_t mismatches = 0;
+    for (int step = 0; step < STEPS; step++) {
+        struct evq_event ev;
+        CU_ASSERT_TRUE_FATAL(evq_pop(&q, &ev));
+        struct ref want = ref_pop(&ref);
+        if (ev.id != want.id || !(evq_event_time(&ev) == want.time_s))
+            mismatches++;
+        double now = want.time_s, mean = scale[(step / 50000) % 5];
+        double t;
+        uint32_t kind = (uint32_t)gsl_rng_uniform_int(r, 100);
+        if (kind < 5)
+            t = now;                        /* a tie with now */
+        else if (kind < 8)
+            t = floor(now) + 1.0;           /* bursts at whole seconds */
+        else if (kind == 8)
+            t = now + 1e6 * mean;           /* far beyond the window */
+        else if (kind == 9 && step % 1000 == 0)
+            t = INFINITY;
+        else
+            t = now + gsl_ran_exponential(r, mean);
+        evq_push(&q, t, 0, next_id, 0);
+        ref_push(&ref, (struct ref){ t, next_id++ });
+        if (evq_len(&q) != ref.n)
+            mismatches++;
+    }
+    /* Drain: the far and infinite events come out last, in order. */
+    while (ref.n > 0) {
+        struct evq_event ev;
+        struct ref want = ref_pop(&ref);
+        if (!evq_pop(&q, &ev) || ev.id != want.id)
+            mismatches++;
+    }
+    CU_ASSERT_EQUAL(mismatches, 0u);
+    CU_ASSERT_EQUAL(evq_len(&q), 0u);
+    evq_fini(&q);
+    free(ref.a);
+    gsl_rng_free(r);
+}
+
 /* Negative and infinite times order correctly too. */
 static void test_extreme_times(void)
 {
@@ -330,6 +428,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "interleaved push/pop vs model", test_interleaved_random);
     CU_add_test(s, "hold pattern: time never goes back", test_hold_monotone);
     CU_add_test(s, "extreme times", test_extreme_times);
+    CU_add_test(s, "calendar tier vs a plain heap, re-shaping", test_calendar_vs_reference);
 }
 
 int main(void)
