@@ -193,6 +193,18 @@ static inline void evq_heap_pop(struct evq *q, struct evq_event *out)
     size_t n = --q->len;
     if (n == 0)
         return;
+    if (n <= 4) {
+        /* The rest are all children of the root (the common case of a few
+         * pending events): the earliest becomes the root, the last entry
+         * takes its place. */
+        size_t m = 1;
+        for (size_t k = 2; k <= n; k++)
+            if (evq_before(&h[k], &h[m]))
+                m = k;
+        h[0] = h[m];
+        h[m] = h[n];
+        return;
+    }
     struct evq_event last = h[n];
     size_t i = 0, c = 1;
     while (c + 3 < n) {
