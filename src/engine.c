@@ -128,6 +128,7 @@ struct engine {
     double window_s;
     struct metrics_sample lat;
     struct metrics_level alive, busy;   /* idle = alive - busy */
+    uint32_t alive_n, busy_n;           /* the levels last recorded */
     double sum_batch_wait, sum_dispatch_wait, sum_overhead, sum_cold, sum_inference;
     uint64_t sum_batch_sizes;
     uint64_t cold_requests;
@@ -153,11 +154,16 @@ struct engine {
 
 HOT void levels(struct engine *e, double now)
 {
-    /* Most changes move only one of the two counts. */
-    if (e->alive.level != (double)e->pf.n_alive)
-        metrics_level_set(&e->alive, now, (double)e->pf.n_alive);
-    if (e->busy.level != (double)e->pf.n_busy)
-        metrics_level_set(&e->busy, now, (double)e->pf.n_busy);
+    /* Most changes move only one of the two counts; the counts last
+     * recorded are kept as integers to compare without a conversion. */
+    if (e->alive_n != e->pf.n_alive) {
+        e->alive_n = e->pf.n_alive;
+        metrics_level_set(&e->alive, now, (double)e->alive_n);
+    }
+    if (e->busy_n != e->pf.n_busy) {
+        e->busy_n = e->pf.n_busy;
+        metrics_level_set(&e->busy, now, (double)e->busy_n);
+    }
 }
 
 /* Fills the state every event carries and hands it to the hook. Callers
