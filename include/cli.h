@@ -7,6 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "outfile.h"
+
+struct config_override;
+struct scenario;
+struct sink_ops;
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
@@ -35,6 +40,68 @@ bool cli_parse_window(const char *s, double *from_s, double *to_s);
 
 /* True when both paths exist and name the same file. */
 bool cli_same_file(const char *a, const char *b);
+
+/* What run, explain, emulate and validate read alike on their command
+ * lines: SCENARIO.json, --seed N and --set KEY.PATH=VALUE (repeatable), so
+ * that the four spell these options and their errors the same way. */
+struct cli_scenario_args {
+    const char *cmd;                /* the command, for usage errors */
+    const char *one_only;           /* why a second SCENARIO.json is refused,
+                                       e.g. "one scenario per run" */
+    const char *path;               /* SCENARIO.json (borrowed from argv); NULL until given */
+    struct config_override *sets;   /* owned; room for argc + 1, so a command
+                                       may append overrides of its own */
+    size_t n_sets;
+    uint64_t seed;                  /* --seed, else the scenario's (after load) */
+    bool have_seed;
+};
+
+/* Sets up *sa for a command line of argc words (aborts on out of memory);
+ * cmd and one_only are borrowed. cli_scenario_args_fini frees the overrides. */
+void cli_scenario_args_init(struct cli_scenario_args *sa, const char *cmd, const char *one_only, int argc);
+void cli_scenario_args_fini(struct cli_scenario_args *sa);
+
+/* Takes argv[*i], a word the command did not read as one of its own
+ * options: --seed N or --set KEY.PATH=VALUE (advancing *i past the value),
+ * or a word that is not an option, as SCENARIO.json. Returns 0, or -1 with
+ * the usage error printed (an unknown option, a bad value, a second
+ * SCENARIO.json) and *rc set to CLI_USAGE. */
+int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i, int *rc);
+
+/* After the command line: returns 0 when SCENARIO.json was given, else -1
+ * with the usage error printed and *rc set to CLI_USAGE. */
+int cli_scenario_args_check(const struct cli_scenario_args *sa, int *rc);
+
+/* Loads SCENARIO.json with the overrides into *sc (the caller finis it),
+ * and takes the scenario's seed unless --seed was given. Returns 0, or -1
+ * with config's message printed and *rc set to CLI_USAGE. */
+int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, int *rc);
+
+/* An output file a command can write besides its report (--requests-csv
+ * FILE, ...), written by a sink (sink.h). */
+struct cli_output {
+    const char *option;
+    const struct sink_ops *ops;
+};
+
+/* One output of a run: path is NULL when the file was not asked for. */
+struct cli_open_output {
+    const char *path;
+    struct outfile file;
+    void *state;            /* the sink's, between start and finish */
+};
+
+/* Opens (outfile_open, replacing a file only when force) every output[k]
+ * that has a path, in order, refusing the scenario file and a file named by
+ * two options. Does not start the sinks. Returns 0, or -1 with the message
+ * printed and *rc set: CLI_USAGE for a refused path, open_failed_rc when
+ * outfile_open fails. Whatever was opened is left for cli_outputs_abort. */
+int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *output, size_t n,
+                     const char *scenario_path, bool force, int open_failed_rc, int *rc);
+
+/* Frees every sink still started (finish with no results) and discards
+ * every file not committed. Safe on zeroed entries and after commit. */
+void cli_outputs_abort(const struct cli_output *spec, struct cli_open_output *output, size_t n);
 
 /* Monotonic clock in seconds (for --timing and progress lines). */
 double cli_now_s(void);

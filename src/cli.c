@@ -1,6 +1,7 @@
 /* cli: helpers shared by the command implementations (see cli.h). */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,6 +11,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "config.h"
+#include "sink.h"
+#include "xalloc.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -49,6 +53,126 @@ bool cli_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+void cli_scenario_args_init(struct cli_scenario_args *sa, const char *cmd, const char *one_only, int argc)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->cmd = cmd;
+    sa->one_only = one_only;
+    /* Each --set takes two words, so argc entries always suffice; the one
+     * more keeps the count above zero for an empty command line. */
+    sa->sets = xcalloc((size_t)argc + 1, sizeof *sa->sets);
+}
+
+void cli_scenario_args_fini(struct cli_scenario_args *sa)
+{
+    free(sa->sets);
+    sa->sets = NULL;
+    sa->n_sets = 0;
+}
+
+int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i, int *rc)
+{
+    const char *a = argv[*i];
+    bool seed = strcmp(a, "--seed") == 0;
+    if (seed || strcmp(a, "--set") == 0) {
+        if (*i + 1 >= argc) {
+            *rc = cli_usage_error(sa->cmd, "option '%s' needs a value", a);
+            return -1;
+        }
+        const char *v = argv[++*i];
+        if (seed) {
+            if (!cli_parse_u64(v, &sa->seed)) {
+                *rc = cli_usage_error(sa->cmd, "--seed: expected a whole number from 0 to "
+                                      "18446744073709551615 (got '%s')", v);
+                return -1;
+            }
+            sa->have_seed = true;
+            return 0;
+        }
+        char msg[CONFIG_MSG_MAX];
+        if (config_parse_override(v, &sa->sets[sa->n_sets], msg, sizeof msg) != 0) {
+            cli_error("%s", msg);
+            *rc = CLI_USAGE;
+            return -1;
+        }
+        sa->n_sets++;
+        return 0;
+    }
+    /* A lone "-" is a word, not an option. */
+    if (a[0] == '-' && a[1] != '\0') {
+        *rc = cli_usage_error(sa->cmd, "unknown option '%s'", a);
+        return -1;
+    }
+    if (sa->path != NULL) {
+        *rc = cli_usage_error(sa->cmd, "unexpected argument '%s' (%s)", a, sa->one_only);
+        return -1;
+    }
+    sa->path = a;
+    return 0;
+}
+
+int cli_scenario_args_check(const struct cli_scenario_args *sa, int *rc)
+{
+    if (sa->path != NULL)
+        return 0;
+    *rc = cli_usage_error(sa->cmd, "missing SCENARIO.json");
+    return -1;
+}
+
+int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, int *rc)
+{
+    char msg[CONFIG_MSG_MAX];
+    assert(sa->path != NULL);
+    if (config_load_scenario(sa->path, sa->sets, sa->n_sets, sc, msg, sizeof msg) != CONFIG_OK) {
+        cli_error("%s", msg);
+        *rc = CLI_USAGE;
+        return -1;
+    }
+    if (!sa->have_seed)
+        sa->seed = sc->seed;
+    return 0;
+}
+
+int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *output, size_t n,
+                     const char *scenario_path, bool force, int open_failed_rc, int *rc)
+{
+    char msg[CONFIG_MSG_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const char *path = output[i].path;
+        if (path == NULL)
+            continue;
+        /* Even with --force: losing the input is never what was meant. */
+        if (cli_same_file(path, scenario_path)) {
+            cli_error("%s %s: that is the scenario file; refusing to overwrite it", spec[i].option, path);
+            *rc = CLI_USAGE;
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (output[j].path != NULL && strcmp(output[j].path, path) == 0) {
+                cli_error("%s and %s both name %s", spec[j].option, spec[i].option, path);
+                *rc = CLI_USAGE;
+                return -1;
+            }
+        }
+        if (outfile_open(&output[i].file, path, force, msg, sizeof msg) != 0) {
+            cli_error("%s %s", spec[i].option, msg);
+            *rc = open_failed_rc;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void cli_outputs_abort(const struct cli_output *spec, struct cli_open_output *output, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (output[i].state != NULL && spec[i].ops->finish != NULL)
+            spec[i].ops->finish(output[i].state, output[i].file.f, NULL);
+        output[i].state = NULL;
+        outfile_abort(&output[i].file);
+    }
 }
 
 double cli_now_s(void)

@@ -59,26 +59,15 @@ const char cli_emulate_usage[] =
     "130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints and writes\n"
     "what it measured, labelled partial. Workers never outlive the emulator.\n";
 
-struct em_output {
-    const char *option;
-    const struct sink_ops *ops;
-};
-
-static const struct em_output outputs[] = {
+static const struct cli_output outputs[] = {
     { "--requests-csv", &report_requests_sink },
     { "--client-log", &simlog_client_sink },
 };
 #define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
 
-struct open_output {
-    const char *path;
-    struct outfile file;
-    void *state;
-};
-
 static void fan_request(void *ctx, const struct request_record *rec)
 {
-    struct open_output *open = ctx;
+    struct cli_open_output *open = ctx;
     for (size_t i = 0; i < N_OUTPUTS; i++)
         if (open[i].path != NULL && outputs[i].ops->on_request != NULL)
             outputs[i].ops->on_request(open[i].state, open[i].file.f, rec);
@@ -198,11 +187,11 @@ static void print_table(const struct scenario *sc, const struct engine_result *r
 
 int cli_emulate(int argc, char **argv)
 {
-    const char *scenario_path = NULL;
-    struct open_output open[N_OUTPUTS];
+    struct cli_scenario_args sa;
+    cli_scenario_args_init(&sa, "emulate", "one scenario per run", argc);
+    struct cli_open_output open[N_OUTPUTS];
     memset(open, 0, sizeof open);
-    bool json = false, force = false, have_seed = false, verbose = false, isolate = false;
-    uint64_t seed = 0;
+    bool json = false, force = false, verbose = false, isolate = false;
     double time_limit_s = DEFAULT_TIME_LIMIT_S;
     char worker[PATH_MAX + 32];
     struct emulate_options eo = {
@@ -211,18 +200,12 @@ int cli_emulate(int argc, char **argv)
         .digits_path = "traces/mnist-digits-300.bin",
         .ready_timeout_s = 30,
     };
-    struct config_override *sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
     char msg[CONFIG_MSG_MAX];
     char run_msg[1024] = "";
     int rc = CLI_USAGE;
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
     struct emulate *em = NULL;
-    if (sets == NULL) {
-        fprintf(stderr, "lambdasim: out of memory\n");
-        return CLI_FAILED;
-    }
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -242,28 +225,14 @@ int cli_emulate(int argc, char **argv)
             verbose = true;
         } else if (strcmp(a, "--isolate") == 0) {
             isolate = true;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--worker") == 0
-                   || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
+        } else if (strcmp(a, "--worker") == 0 || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
                    || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("emulate", "option '%s' needs a value", a);
                 goto out;
             }
             const char *v = argv[++i];
-            if (strcmp(a, "--seed") == 0) {
-                if (!cli_parse_u64(v, &seed)) {
-                    rc = cli_usage_error("emulate", "--seed: expected a whole number from 0 to "
-                                         "18446744073709551615 (got '%s')", v);
-                    goto out;
-                }
-                have_seed = true;
-            } else if (strcmp(a, "--set") == 0) {
-                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
-                    cli_error("%s", msg);
-                    goto out;
-                }
-                n_sets++;
-            } else if (strcmp(a, "--worker") == 0) {
+            if (strcmp(a, "--worker") == 0) {
                 eo.worker_path = v;
             } else if (strcmp(a, "--weights") == 0) {
                 eo.weights_path = v;
@@ -277,52 +246,22 @@ int cli_emulate(int argc, char **argv)
             } else {
                 open[out_i].path = v;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("emulate", "unknown option '%s'", a);
-            goto out;
-        } else if (scenario_path == NULL) {
-            scenario_path = a;
-        } else {
-            rc = cli_usage_error("emulate", "unexpected argument '%s' (one scenario per run)", a);
+        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
             goto out;
         }
     }
-    if (scenario_path == NULL) {
-        rc = cli_usage_error("emulate", "missing SCENARIO.json");
+    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
-    }
-    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
-        cli_error("%s", msg);
-        goto out;
-    }
-    if (!have_seed)
-        seed = sc.seed;
     if (eo.worker_path == NULL) {
         default_worker(worker, sizeof worker);
         eo.worker_path = worker;
     }
     if (verbose)
         eo.on_worker = on_worker;
-    for (size_t i = 0; i < N_OUTPUTS; i++) {
-        const char *path = open[i].path;
-        if (path == NULL)
-            continue;
-        if (cli_same_file(path, scenario_path)) {
-            cli_error("%s %s: that is the scenario file; refusing to overwrite it", outputs[i].option, path);
-            goto out;
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (open[j].path != NULL && strcmp(open[j].path, path) == 0) {
-                cli_error("%s and %s both name %s", outputs[j].option, outputs[i].option, path);
-                goto out;
-            }
-        }
-        if (outfile_open(&open[i].file, path, force, msg, sizeof msg) != 0) {
-            cli_error("%s %s", outputs[i].option, msg);
-            rc = CLI_FAILED;
-            goto out;
-        }
-    }
+    /* Unlike run, a file that cannot be opened (one that exists, without
+     * --force) ends emulate with CLI_FAILED: kept as it always was. */
+    if (cli_outputs_open(outputs, open, N_OUTPUTS, sa.path, force, CLI_FAILED, &rc) != 0)
+        goto out;
     if (emulate_create(&eo, &em, msg, sizeof msg) != EMULATE_OK) {
         cli_error("%s", msg);
         goto out;
@@ -350,7 +289,7 @@ int cli_emulate(int argc, char **argv)
     struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
                                 .msg = run_msg, .msg_len = sizeof run_msg };
     struct engine_result res;
-    enum engine_status est = engine_run_real(&sc, seed, &hooks, &real, &res);
+    enum engine_status est = engine_run_real(&sc, sa.seed, &hooks, &real, &res);
     /* Stop every worker before anything else can go wrong. */
     emulate_stop_all(em, 1.0);
     struct emulate_stats st;
@@ -401,18 +340,14 @@ int cli_emulate(int argc, char **argv)
         rc = CLI_FAILED;
     }
     if (is_partial) {
-        cli_error("%s: the run ended early (%s); the results above are partial", scenario_path, partial);
+        cli_error("%s: the run ended early (%s); the results above are partial", sa.path, partial);
         rc = signo != 0 ? interrupt_exit_code(signo) : CLI_FAILED;
     }
 out:
     emulate_destroy(em);
     cli_isolate_end();
-    for (size_t i = 0; i < N_OUTPUTS; i++) {
-        if (open[i].state != NULL && outputs[i].ops->finish != NULL)
-            outputs[i].ops->finish(open[i].state, open[i].file.f, NULL);
-        outfile_abort(&open[i].file);
-    }
+    cli_outputs_abort(outputs, open, N_OUTPUTS);
     scenario_fini(&sc);
-    free(sets);
+    cli_scenario_args_fini(&sa);
     return rc;
 }

@@ -74,21 +74,13 @@ static void rerun_fixes(const char *path, const struct config_override *sets, si
 
 int cli_explain(int argc, char **argv)
 {
-    const char *scenario_path = NULL;
-    bool have_seed = false;
-    uint64_t seed = 0;
+    struct cli_scenario_args sa;
+    cli_scenario_args_init(&sa, "explain", "one scenario at a time", argc);
     struct explain_opts opts = { .first = UINT64_MAX, .from_s = 0, .to_s = INFINITY };
-    struct config_override *sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
-    char msg[CONFIG_MSG_MAX];
     int rc = CLI_USAGE;
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
     struct explain *x = NULL;
-    if (sets == NULL) {
-        fprintf(stderr, "lambdasim: out of memory\n");
-        return CLI_FAILED;
-    }
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -96,69 +88,39 @@ int cli_explain(int argc, char **argv)
             fputs(cli_explain_usage, stdout);
             rc = CLI_OK;
             goto out;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--first") == 0 ||
-                   strcmp(a, "--window") == 0) {
+        } else if (strcmp(a, "--first") == 0 || strcmp(a, "--window") == 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("explain", "option '%s' needs a value", a);
                 goto out;
             }
             const char *v = argv[++i];
-            if (strcmp(a, "--seed") == 0) {
-                if (!cli_parse_u64(v, &seed)) {
-                    rc = cli_usage_error("explain", "--seed: expected a whole number from 0 to "
-                                         "18446744073709551615 (got '%s')", v);
-                    goto out;
-                }
-                have_seed = true;
-            } else if (strcmp(a, "--first") == 0) {
+            if (strcmp(a, "--first") == 0) {
                 if (!cli_parse_u64(v, &opts.first)) {
                     rc = cli_usage_error("explain", "--first: expected a whole number >= 0 (got '%s')", v);
                     goto out;
                 }
-            } else if (strcmp(a, "--window") == 0) {
-                if (!cli_parse_window(v, &opts.from_s, &opts.to_s)) {
-                    rc = cli_usage_error("explain", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 "
-                                         "(got '%s')", v);
-                    goto out;
-                }
-            } else {
-                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
-                    fprintf(stderr, "lambdasim: %s\n", msg);
-                    goto out;
-                }
-                n_sets++;
+            } else if (!cli_parse_window(v, &opts.from_s, &opts.to_s)) {
+                rc = cli_usage_error("explain", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 "
+                                     "(got '%s')", v);
+                goto out;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("explain", "unknown option '%s'", a);
-            goto out;
-        } else if (scenario_path == NULL) {
-            scenario_path = a;
-        } else {
-            rc = cli_usage_error("explain", "unexpected argument '%s' (one scenario at a time)", a);
+        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
             goto out;
         }
     }
-    if (scenario_path == NULL) {
-        rc = cli_usage_error("explain", "missing SCENARIO.json");
+    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
-    }
-    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
-        fprintf(stderr, "lambdasim: %s\n", msg);
-        goto out;
-    }
-    if (!have_seed)
-        seed = sc.seed;
 
     x = explain_create(stdout, &sc, &opts);
     struct engine_hooks hooks;
     explain_hooks(x, &hooks);
     struct engine_result res;
-    if (engine_run(&sc, seed, &hooks, &res) == ENGINE_OVERLOAD) {
+    if (engine_run(&sc, sa.seed, &hooks, &res) == ENGINE_OVERLOAD) {
         fflush(stdout);
         cli_error("%s: more than %u requests were in the system at once (arrivals far outpace what "
                   "the platform serves), so the run was stopped after %.3f simulated seconds; lower "
                   "the load, or bound the client with client.max_inflight and client.max_queue",
-                  scenario_path, ENGINE_MAX_OUTSTANDING, res.end_s);
+                  sa.path, ENGINE_MAX_OUTSTANDING, res.end_s);
         rc = CLI_FAILED;
         goto out;
     }
@@ -166,7 +128,7 @@ int cli_explain(int argc, char **argv)
         explain_write_footer(x, &res);
     struct explain_diagnosis d;
     explain_diagnose(x, &res, &d);
-    rerun_fixes(scenario_path, sets, n_sets, seed, &d);
+    rerun_fixes(sa.path, sa.sets, sa.n_sets, sa.seed, &d);
     if (opts.first > 0)
         fputc('\n', stdout);
     explain_write_diagnosis(stdout, &d);
@@ -179,6 +141,6 @@ int cli_explain(int argc, char **argv)
 out:
     explain_destroy(x);
     scenario_fini(&sc);
-    free(sets);
+    cli_scenario_args_fini(&sa);
     return rc;
 }

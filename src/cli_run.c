@@ -49,12 +49,7 @@ const char cli_run_usage[] =
 
 /* Output files `run` can write besides its report. To add one: write a
  * sink (sink.h) in its own module, add a row here and a line to the help. */
-struct run_output {
-    const char *option;
-    const struct sink_ops *ops;
-};
-
-static const struct run_output outputs[] = {
+static const struct cli_output outputs[] = {
     { "--requests-csv", &report_requests_sink },
     { "--timeline-csv", &timeline_sink },
     { "--lambda-log", &simlog_lambda_sink },
@@ -62,14 +57,8 @@ static const struct run_output outputs[] = {
 };
 #define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
 
-struct open_output {
-    const char *path;       /* NULL when not requested */
-    struct outfile file;
-    void *state;
-};
-
 struct fanout {
-    struct open_output *open;
+    struct cli_open_output *open;
 };
 
 static void fan_request(void *ctx, const struct request_record *rec)
@@ -138,22 +127,16 @@ static void print_timing(const struct engine_result *r, double wall_s)
 
 int cli_run(int argc, char **argv)
 {
-    const char *scenario_path = NULL;
-    struct open_output open[N_OUTPUTS];
+    struct cli_scenario_args sa;
+    cli_scenario_args_init(&sa, "run", "one scenario per run", argc);
+    struct cli_open_output open[N_OUTPUTS];
     memset(open, 0, sizeof open);
     bool any_output = false, want_requests = false, want_events = false;
-    bool json = false, force = false, have_seed = false, timing = false;
-    uint64_t seed = 0;
-    struct config_override *sets = calloc((size_t)argc, sizeof *sets);
-    size_t n_sets = 0;
+    bool json = false, force = false, timing = false;
     char msg[CONFIG_MSG_MAX];
     int rc = CLI_USAGE;
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
-    if (sets == NULL) {
-        fprintf(stderr, "lambdasim: out of memory\n");
-        return CLI_FAILED;
-    }
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -167,54 +150,26 @@ int cli_run(int argc, char **argv)
             force = true;
         } else if (strcmp(a, "--timing") == 0) {
             timing = true;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--stats") == 0 ||
-                   output_index(a) >= 0) {
+        } else if (strcmp(a, "--stats") == 0 || output_index(a) >= 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("run", "option '%s' needs a value", a);
                 goto out;
             }
             const char *v = argv[++i];
-            if (strcmp(a, "--seed") == 0) {
-                if (!cli_parse_u64(v, &seed)) {
-                    rc = cli_usage_error("run", "--seed: expected a whole number from 0 to 18446744073709551615 (got '%s')", v);
-                    goto out;
-                }
-                have_seed = true;
-            } else if (strcmp(a, "--stats") == 0) {
-                /* Sugar for --set stats.mode=MODE: validated with the file. */
-                sets[n_sets].path = "stats.mode";
-                sets[n_sets].value = v;
-                n_sets++;
-            } else if (strcmp(a, "--set") == 0) {
-                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
-                    fprintf(stderr, "lambdasim: %s\n", msg);
-                    goto out;
-                }
-                n_sets++;
+            if (strcmp(a, "--stats") == 0) {
+                /* Sugar for --set stats.mode=MODE: validated with the file,
+                 * in command-line order among the --set overrides. */
+                sa.sets[sa.n_sets++] = (struct config_override){ .path = "stats.mode", .value = v };
             } else {
                 open[output_index(a)].path = v;
                 any_output = true;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("run", "unknown option '%s'", a);
-            goto out;
-        } else if (scenario_path == NULL) {
-            scenario_path = a;
-        } else {
-            rc = cli_usage_error("run", "unexpected argument '%s' (one scenario per run)", a);
+        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
             goto out;
         }
     }
-    if (scenario_path == NULL) {
-        rc = cli_usage_error("run", "missing SCENARIO.json");
+    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
-    }
-    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
-        fprintf(stderr, "lambdasim: %s\n", msg);
-        goto out;
-    }
-    if (!have_seed)
-        seed = sc.seed;
     /* From here on a signal stops the run cleanly (the temporary output
      * files are removed) instead of killing it mid-write. */
     if (interrupt_catch() != 0) {
@@ -222,24 +177,11 @@ int cli_run(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
+    if (cli_outputs_open(outputs, open, N_OUTPUTS, sa.path, force, CLI_USAGE, &rc) != 0)
+        goto out;
     for (size_t i = 0; i < N_OUTPUTS; i++) {
-        const char *path = open[i].path;
-        if (path == NULL)
+        if (open[i].path == NULL)
             continue;
-        if (cli_same_file(path, scenario_path)) {
-            cli_error("%s %s: that is the scenario file; refusing to overwrite it", outputs[i].option, path);
-            goto out;
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (open[j].path != NULL && strcmp(open[j].path, path) == 0) {
-                cli_error("%s and %s both name %s", outputs[j].option, outputs[i].option, path);
-                goto out;
-            }
-        }
-        if (outfile_open(&open[i].file, path, force, msg, sizeof msg) != 0) {
-            cli_error("%s %s", outputs[i].option, msg);
-            goto out;
-        }
         open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
         want_requests |= outputs[i].ops->on_request != NULL;
         want_events |= outputs[i].ops->on_event != NULL;
@@ -250,7 +192,7 @@ int cli_run(int argc, char **argv)
                                   .ctx = &fo, .stop = &interrupt_signal };
     struct engine_result res;
     double t0 = cli_now_s();
-    enum engine_status est = engine_run(&sc, seed, &hooks, &res);
+    enum engine_status est = engine_run(&sc, sa.seed, &hooks, &res);
     double wall = cli_now_s() - t0;
     if (timing)
         print_timing(&res, wall);
@@ -258,7 +200,7 @@ int cli_run(int argc, char **argv)
         cli_error("%s: more than %u requests were in the system at once (arrivals far outpace what "
                   "the platform serves), so the run was stopped after %.3f simulated seconds; lower "
                   "the load, or bound the client with client.max_inflight and client.max_queue",
-                  scenario_path, ENGINE_MAX_OUTSTANDING, res.end_s);
+                  sa.path, ENGINE_MAX_OUTSTANDING, res.end_s);
         rc = CLI_FAILED;
         goto out;
     }
@@ -269,7 +211,7 @@ int cli_run(int argc, char **argv)
         print_partial(json, &sc, &res, signo);
         fflush(stdout);
         cli_error("%s: interrupted by %s after %.3f simulated seconds: the results printed are "
-                  "partial%s", scenario_path, interrupt_signal_name(signo), res.end_s,
+                  "partial%s", sa.path, interrupt_signal_name(signo), res.end_s,
                   any_output ? ", and no output file was written" : "");
         rc = interrupt_exit_code(signo);
         goto out;
@@ -297,13 +239,9 @@ int cli_run(int argc, char **argv)
     }
     rc = 0;
 out:
-    for (size_t i = 0; i < N_OUTPUTS; i++) {
-        if (open[i].state != NULL && outputs[i].ops->finish != NULL)
-            outputs[i].ops->finish(open[i].state, open[i].file.f, NULL);
-        outfile_abort(&open[i].file);
-    }
+    cli_outputs_abort(outputs, open, N_OUTPUTS);
     scenario_fini(&sc);
-    free(sets);
+    cli_scenario_args_fini(&sa);
     return rc;
 }
 

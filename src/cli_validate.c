@@ -277,14 +277,14 @@ static bool parse_double(const char *s, double *out)
 
 int cli_validate(int argc, char **argv)
 {
-    const char *scenario_path = NULL, *observed = NULL, *plot_path = NULL;
-    uint64_t seed = 0, reps = 10;
+    struct cli_scenario_args sa;
+    cli_scenario_args_init(&sa, "validate", "one scenario", argc);
+    const char *observed = NULL, *plot_path = NULL;
+    uint64_t reps = 10;
     double tol = 0.1;
     double tol_for[M_COUNT];
     bool have_tol_for[M_COUNT] = { false };
-    bool json = false, force = false, have_seed = false;
-    struct config_override *sets = xcalloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    bool json = false, force = false;
     char msg[CONFIG_MSG_MAX];
     int rc = CLI_USAGE;
     struct scenario sc;
@@ -307,8 +307,8 @@ int cli_validate(int argc, char **argv)
         } else if (strcmp(a, "--force") == 0) {
             force = true;
         } else if (strcmp(a, "--observed") == 0 || strcmp(a, "--replications") == 0
-                   || strcmp(a, "--tolerance") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0
-                   || strcmp(a, "--plot") == 0 || strcmp(a, "--tolerance-for") == 0) {
+                   || strcmp(a, "--tolerance") == 0 || strcmp(a, "--plot") == 0
+                   || strcmp(a, "--tolerance-for") == 0) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("validate", "option '%s' needs a value", a);
                 goto out;
@@ -330,7 +330,7 @@ int cli_validate(int argc, char **argv)
                                          "10%% (got '%s')", v);
                     goto out;
                 }
-            } else if (strcmp(a, "--tolerance-for") == 0) {
+            } else {
                 const char *eq = strchr(v, '=');
                 int k = -1;
                 for (int j = 0; j < M_COUNT && eq != NULL; j++)
@@ -348,39 +348,18 @@ int cli_validate(int argc, char **argv)
                     goto out;
                 }
                 have_tol_for[k] = true;
-            } else if (strcmp(a, "--seed") == 0) {
-                if (!cli_parse_u64(v, &seed)) {
-                    rc = cli_usage_error("validate", "--seed: expected a whole number from 0 to "
-                                         "18446744073709551615 (got '%s')", v);
-                    goto out;
-                }
-                have_seed = true;
-            } else {
-                if (config_parse_override(v, &sets[n_sets], msg, sizeof msg) != 0) {
-                    cli_error("%s", msg);
-                    goto out;
-                }
-                n_sets++;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("validate", "unknown option '%s'", a);
-            goto out;
-        } else if (scenario_path == NULL) {
-            scenario_path = a;
-        } else {
-            rc = cli_usage_error("validate", "unexpected argument '%s' (one scenario)", a);
+        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
             goto out;
         }
     }
-    if (scenario_path == NULL) {
-        rc = cli_usage_error("validate", "missing SCENARIO.json");
+    if (cli_scenario_args_check(&sa, &rc) != 0)
         goto out;
-    }
     if (observed == NULL) {
         rc = cli_usage_error("validate", "missing --observed CLIENT_LOG.csv");
         goto out;
     }
-    if (plot_path != NULL && (cli_same_file(plot_path, scenario_path) || cli_same_file(plot_path, observed))) {
+    if (plot_path != NULL && (cli_same_file(plot_path, sa.path) || cli_same_file(plot_path, observed))) {
         cli_error("--plot %s: that is an input file; refusing to overwrite it", plot_path);
         goto out;
     }
@@ -393,12 +372,8 @@ int cli_validate(int argc, char **argv)
         cli_error("%s", msg);
         goto out;
     }
-    if (config_load_scenario(scenario_path, sets, n_sets, &sc, msg, sizeof msg) != CONFIG_OK) {
-        cli_error("%s", msg);
+    if (cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
-    }
-    if (!have_seed)
-        seed = sc.seed;
 
     /* Observed arrivals, shifted so the first is at 0, replace the workload. */
     times = xmalloc(cl.n * sizeof *times);
@@ -410,12 +385,12 @@ int cli_validate(int argc, char **argv)
     qsort(times, cl.n, sizeof *times, cmp_double);
     struct summary s;
     memset(&s, 0, sizeof s);
-    s.scenario = scenario_path;
+    s.scenario = sa.path;
     s.observed = observed;
     s.rows = cl.n;
     s.replications = (unsigned)reps;
     s.tolerance = tol;
-    s.seed = seed;
+    s.seed = sa.seed;
     double window = sc.warmup_period_s;
     if (times[cl.n - 1] < window) {
         cli_error("%s: every observed request was sent before the scenario's warmup_period_s (%g s after "
@@ -490,7 +465,7 @@ int cli_validate(int argc, char **argv)
     struct engine_hooks hooks = { .on_request = collect, .ctx = &pred };
     for (uint64_t r = 0; r < reps; r++) {
         struct engine_result res;
-        engine_run(&sc, rng_derive_seed(seed, r), &hooks, &res);
+        engine_run(&sc, rng_derive_seed(sa.seed, r), &hooks, &res);
         vals[M_MEAN][r] = res.latency_ms.mean;
         vals[M_P50][r] = res.latency_ms.p50;
         vals[M_P90][r] = res.latency_ms.p90;
@@ -516,7 +491,7 @@ int cli_validate(int argc, char **argv)
         s.pass &= m->within;
     }
     if (pred.n == 0) {
-        cli_error("%s: no simulated request completed in the statistics window", scenario_path);
+        cli_error("%s: no simulated request completed in the statistics window", sa.path);
         rc = CLI_FAILED;
         goto out;
     }
@@ -577,6 +552,6 @@ out:
     free(cold_batches);
     lambdalog_client_fini(&cl);
     scenario_fini(&sc);
-    free(sets);
+    cli_scenario_args_fini(&sa);
     return rc;
 }
