@@ -141,4 +141,9 @@ int cli_profile(int argc, char **argv);
 extern const char cli_emulate_usage[];
 int cli_emulate(int argc, char **argv);
 
+/* The worker program beside this executable (build/lambdasim ->
+ * build/lambdasim-worker), for emulate and profile; build/lambdasim-worker
+ * when the executable's path cannot be read. */
+void cli_default_worker(char *out, size_t len);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "config.h"
 #include "sink.h"
 #include "xalloc.h"
@@ -276,4 +278,19 @@ bool cli_parse_window(const char *s, double *from_s, double *to_s)
             return false;
     }
     return *from_s <= *to_s;
+}
+
+void cli_default_worker(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        snprintf(out, len, "build/lambdasim-worker");
+        return;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    snprintf(out, len, "%s/lambdasim-worker", self);
 }

@@ -79,21 +79,6 @@ static void on_worker(void *ctx, const char *what, long pid, int64_t uid)
     fprintf(stderr, "emulate: worker %s pid=%ld instance=%lld\n", what, pid, (long long)uid);
 }
 
-static void default_worker(char *out, size_t len)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        snprintf(out, len, "build/lambdasim-worker");
-        return;
-    }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    snprintf(out, len, "%s/lambdasim-worker", self);
-}
-
 static bool parse_seconds(const char *s, double *out)
 {
     char *end = NULL;
@@ -253,7 +238,7 @@ int cli_emulate(int argc, char **argv)
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
     if (eo.worker_path == NULL) {
-        default_worker(worker, sizeof worker);
+        cli_default_worker(worker, sizeof worker);
         eo.worker_path = worker;
     }
     if (verbose)

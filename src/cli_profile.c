@@ -63,22 +63,6 @@ static void show_progress(void *ctx, const char *stage, size_t done, size_t tota
     fprintf(stderr, "profile: %s %zu/%zu\n", stage, done, total);
 }
 
-/* The worker that sits beside this executable (build/lambdasim ->
- * build/lambdasim-worker). */
-static void default_worker(char *out, size_t len)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        snprintf(out, len, "build/lambdasim-worker");
-        return;
-    }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    snprintf(out, len, "%s/lambdasim-worker", self);
-}
 
 static bool parse_count(const char *opt, const char *v, int lo, int hi, int *out)
 {
@@ -179,7 +163,7 @@ int cli_profile(int argc, char **argv)
     if (o.cold_starts < 0)
         o.cold_starts = o.repetitions;
     if (o.worker_path == NULL) {
-        default_worker(worker, sizeof worker);
+        cli_default_worker(worker, sizeof worker);
         o.worker_path = worker;
     }
     if (cli_same_file(out_path, o.weights_path) || cli_same_file(out_path, o.digits_path)) {
