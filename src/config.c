@@ -19,6 +19,7 @@
 #include "dist.h"
 #include "model.h"
 #include "trace.h"
+#include "textline.h"
 #include "xalloc.h"
 
 #define CFG_PATH_MAX 512        /* a field path such as platform.on_throttle.backoff_s */
@@ -250,37 +251,6 @@ static const char *join(char *buf, const char *prefix, const char *key)
 
 /* ---- "did you mean" -------------------------------------------------------- */
 
-/* Case-insensitive Levenshtein distance; SIZE_MAX for over-long keys. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    enum { MAXLEN = 64 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > MAXLEN || lb > MAXLEN)
-        return SIZE_MAX;
-    size_t row[MAXLEN + 1];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            char ca = a[i - 1], cb = b[j - 1];
-            if (ca >= 'A' && ca <= 'Z')
-                ca = (char)(ca - 'A' + 'a');
-            if (cb >= 'A' && cb <= 'Z')
-                cb = (char)(cb - 'A' + 'a');
-            size_t best = diag + (ca == cb ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
 
 /* The known name closest to key: a small edit distance, or a prefix match
  * ("rate" -> "rate_rps", "timeout" -> "timeout_s": units live in names). */
@@ -291,7 +261,7 @@ static const char *suggest(const char *key, const char *const *known, size_t n)
     size_t klen = strlen(key);
     for (size_t i = 0; i < n; i++) {
         assert(known[i] != NULL);
-        size_t d = edit_distance(key, known[i]);
+        size_t d = textline_edit_distance(key, strlen(key), known[i], strlen(known[i]), true);
         if (d <= 2 && 2 * d <= klen && d < best_d) {
             best = known[i];
             best_d = d;

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "config_json.h"
+#include "textline.h"
 #include "xalloc.h"
 
 #define SW_FIELD_MAX 600            /* "zip[3].platform.keep_alive_s" and the like */
@@ -68,37 +69,13 @@ static void cjson_oom(void)
 }
 
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xmalloc((lb + 1) * sizeof *row);
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
 
 static const char *suggest(const char *key, const char *const *known, size_t n)
 {
     const char *best = NULL;
     size_t best_d = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(key, known[i]);
+        size_t d = textline_edit_distance(key, strlen(key), known[i], strlen(known[i]), false);
         if (d < best_d) {
             best_d = d;
             best = known[i];

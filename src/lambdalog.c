@@ -741,31 +741,6 @@ static size_t csv_split(const char *s, size_t len, const char **fs, size_t *fl, 
     return field;
 }
 
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-    enum { MAXLEN = 32 };
-    size_t lb = strlen(b);
-    if (la > MAXLEN || lb > MAXLEN)
-        return (size_t)-1;
-    size_t row[MAXLEN + 1];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
 
 /* A header name close to `known` (small edit distance, or one a prefix of
  * the other): probably meant as it. */
@@ -774,7 +749,7 @@ static bool close_to(const char *s, size_t len, const char *known)
     size_t kl = strlen(known);
     if (len == 0)
         return false;
-    size_t d = edit_distance(s, len, known);
+    size_t d = textline_edit_distance(s, len, known, kl, false);
     if (d <= 2 && 2 * d <= len)
         return true;
     size_t n = len < kl ? len : kl;

@@ -22,6 +22,7 @@
 #include "rng.h"
 #include "scenario.h"
 #include "version.h"
+#include "textline.h"
 #include "xalloc.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -108,36 +109,13 @@ int sweep_metric_find(const char *name)
     return -1;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xmalloc((lb + 1) * sizeof *row);
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
 
 const char *sweep_metric_suggest(const char *name)
 {
     const char *best = NULL;
     size_t best_d = SIZE_MAX;
     for (size_t m = 0; m < COUNT(metric_names); m++) {
-        size_t d = edit_distance(name, metric_names[m]);
+        size_t d = textline_edit_distance(name, strlen(name), metric_names[m], strlen(metric_names[m]), false);
         if (d < best_d) {
             best_d = d;
             best = metric_names[m];
