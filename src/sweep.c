@@ -28,8 +28,9 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define NUM_MAX 40          /* text of one number */
 #define SUMMARY_TOP 10      /* rows of the summary's ranking table */
-#define SHARD_MAGIC "# lambdasim sweep shard "
-#define CKPT_MAGIC "# lambdasim sweep checkpoint v1"
+#define FILE_PREFIX "# lambdasim sweep "
+#define SHARD_MAGIC FILE_PREFIX "shard "
+#define CKPT_MAGIC FILE_PREFIX "checkpoint v1"
 
 #ifdef __GNUC__
 #define SW_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -748,11 +749,15 @@ static char *read_text(const char *path, size_t *len, char *msg, size_t msg_len)
     }
     size_t cap = 0, n = 0;
     char *buf = NULL;
+    /* Shards and checkpoints both begin with FILE_PREFIX: a file that does
+     * not (/dev/zero, a binary, the wrong CSV) is read no further, and its
+     * first line is all the caller needs to say what it is not. */
+    size_t plen = strlen(FILE_PREFIX);
     for (;;) {
         buf = xgrow(buf, &cap, n + 65536 + 1, 1);
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
-        if (got == 0)
+        if (got == 0 || (n >= plen && memcmp(buf, FILE_PREFIX, plen) != 0))
             break;
     }
     bool bad = ferror(f) != 0;
