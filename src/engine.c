@@ -60,14 +60,13 @@ struct batch {
 /* An invocation in its work phase under processor sharing (host_cores):
  * every such job progresses at the same rate min(1, H / k), so with V the
  * work each has received since the start of the run, a job finishes when V
- * reaches v_end = V(start) + work. The heap orders jobs by v_end, and only
- * its top has a pending event. */
+ * reaches v_end = V(start) + work. The jobs wait in an event list of their
+ * own ordered by v_end (ties: start order; id = the instance, gen = the
+ * job), and only its earliest has a pending event. An instance runs one
+ * job at a time, so the rest of a job is kept by instance slot. */
 struct ps_job {
-    double v_end;
-    uint64_t seq;           /* ties: start order */
     double start_s, work_s;
     double wait_s;          /* then waits this long (extra init, ping hold) */
-    uint32_t inst, job;
 };
 
 struct engine {
@@ -142,9 +141,9 @@ struct engine {
     bool ps;
     double ps_cores;
     double ps_v, ps_t;              /* work per job received by ps_t */
-    struct ps_job *ps_heap;
-    size_t ps_len, ps_cap;
-    uint64_t ps_seq;
+    struct evq ps_jobs;             /* key v_end, id instance, gen job */
+    struct ps_job *ps_job;          /* by instance slot */
+    size_t ps_job_cap;
     uint32_t ps_gen;                /* generation of the one live EV_PS_DONE */
     bool ps_armed;
     double ps_next_s;               /* when that event fires */
@@ -370,58 +369,16 @@ static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t jo
 
 static double ps_rate(const struct engine *e)
 {
-    double k = (double)e->ps_len;
+    double k = (double)evq_len(&e->ps_jobs);
     return k <= e->ps_cores ? 1.0 : e->ps_cores / k;
 }
 
 /* Brings V up to now at the rate of the current job count. */
 static void ps_advance(struct engine *e, double now)
 {
-    if (e->ps_len > 0)
+    if (evq_len(&e->ps_jobs) > 0)
         e->ps_v += (now - e->ps_t) * ps_rate(e);
     e->ps_t = now;
-}
-
-static bool ps_before(const struct ps_job *x, const struct ps_job *y)
-{
-    return x->v_end < y->v_end || (x->v_end == y->v_end && x->seq < y->seq);
-}
-
-static void ps_push(struct engine *e, struct ps_job j)
-{
-    if (e->ps_len == e->ps_cap)
-        e->ps_heap = xgrow(e->ps_heap, &e->ps_cap, e->ps_len + 1, sizeof *e->ps_heap);
-    size_t i = e->ps_len++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!ps_before(&j, &e->ps_heap[parent]))
-            break;
-        e->ps_heap[i] = e->ps_heap[parent];
-        i = parent;
-    }
-    e->ps_heap[i] = j;
-}
-
-static struct ps_job ps_pop(struct engine *e)
-{
-    assert(e->ps_len > 0);
-    struct ps_job top = e->ps_heap[0];
-    struct ps_job last = e->ps_heap[--e->ps_len];
-    size_t n = e->ps_len, i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= n)
-            break;
-        if (child + 1 < n && ps_before(&e->ps_heap[child + 1], &e->ps_heap[child]))
-            child++;
-        if (!ps_before(&e->ps_heap[child], &last))
-            break;
-        e->ps_heap[i] = e->ps_heap[child];
-        i = child;
-    }
-    if (n > 0)
-        e->ps_heap[i] = last;
-    return top;
 }
 
 /* Keeps one live event, for the job that finishes first at the current
@@ -430,12 +387,13 @@ static struct ps_job ps_pop(struct engine *e)
  * change costs O(log n) and no scan of the jobs. */
 static void ps_reschedule(struct engine *e, double now)
 {
-    if (e->ps_len == 0) {
+    const struct evq_event *first = evq_top(&e->ps_jobs);
+    if (first == NULL) {
         e->ps_armed = false;
         e->ps_gen++;
         return;
     }
-    double left = e->ps_heap[0].v_end - e->ps_v;
+    double left = evq_event_time(first) - e->ps_v;
     double at = now + (left > 0 ? left : 0) / ps_rate(e);
     if (e->ps_armed && at == e->ps_next_s)
         return;
@@ -456,8 +414,10 @@ static void ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_
         return;
     }
     ps_advance(e, now);
-    ps_push(e, (struct ps_job){ .v_end = e->ps_v + work_s, .seq = e->ps_seq++, .start_s = now,
-                                .work_s = work_s, .wait_s = wait_s, .inst = inst, .job = job });
+    if (inst >= e->ps_job_cap)
+        e->ps_job = xgrow(e->ps_job, &e->ps_job_cap, (size_t)inst + 1, sizeof *e->ps_job);
+    e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s };
+    evq_push(&e->ps_jobs, e->ps_v + work_s, 0, inst, job);
     ps_reschedule(e, now);
 }
 
@@ -467,23 +427,26 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
         return; /* superseded by a later change of the job count */
     e->ps_armed = false;
     ps_advance(e, now);
-    struct ps_job j = ps_pop(e);
+    struct evq_event done;
+    evq_pop_top(&e->ps_jobs, &done);
+    uint32_t inst = done.id, job = done.gen;
+    struct ps_job j = e->ps_job[inst];
     ps_reschedule(e, now);
     /* The job's parts stretched by the same factor: keep the request's
      * breakdown an exact sum of its parts. */
     double wall = now - j.start_s;
     double f = j.work_s > 0 ? wall / j.work_s : 1.0;
-    bool provisioned = platform_instance(&e->pf, j.inst)->provisioned;
-    if (j.job != JOB_PING) {
-        struct batch *b = batch_at(e, j.job);
+    bool provisioned = platform_instance(&e->pf, inst)->provisioned;
+    if (job != JOB_PING) {
+        struct batch *b = batch_at(e, job);
         b->inference_s *= f;
         b->cold_s = (b->cold_s - j.wait_s) * f + j.wait_s;
     }
     bill_invocation(e, provisioned, wall + j.wait_s);
     if (j.wait_s > 0)
-        evq_push(&e->q, now + j.wait_s, EV_INSTANCE_DONE, j.inst, j.job);
+        evq_push(&e->q, now + j.wait_s, EV_INSTANCE_DONE, inst, job);
     else
-        on_instance_done(e, j.inst, j.job, now);
+        on_instance_done(e, inst, job, now);
 }
 
 /* ---- real time: hand an invocation to the executor ----------------------- */
@@ -1014,6 +977,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
         e->rng[i] = rng_stream_create(seed, i);
     evq_init(&e->q, 1024);
     evq_init(&e->expiries, 64);
+    evq_init(&e->ps_jobs, 16);
     workload_init(&e->wl, &sc->workload, e->rng[RNG_ARRIVALS]);
     batcher_init(&e->bq, sc->batching.threshold, sc->batching.max_batch, sc->batching.timeout_s);
     platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
@@ -1047,7 +1011,8 @@ static void engine_teardown(struct engine *e)
     platform_fini(&e->pf);
     metrics_sample_fini(&e->lat);
     free(e->bmem);
-    free(e->ps_heap);
+    evq_fini(&e->ps_jobs);
+    free(e->ps_job);
 }
 
 static void engine_summarize(struct engine *e)
