@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <CUnit/CUnit.h>
 #include "engine.h"
 #include "scenario.h"
 
@@ -90,6 +91,38 @@ static inline const struct request_record *fixture_find(const struct fixture_log
         if (log->rec[i].id == id)
             return &log->rec[i];
     return NULL;
+}
+
+/* fixture_find, but a missing record fails the running test (fatally), so
+ * the caller can dereference the result. */
+static inline const struct request_record *fixture_rec(const struct fixture_log *log, uint64_t id)
+{
+    const struct request_record *r = fixture_find(log, id);
+    if (r == NULL) {
+        CU_FAIL_FATAL("request record missing");
+        abort(); /* not reached: CU_FAIL_FATAL ends the test */
+    }
+    return r;
+}
+
+/* One instance at most (reserved concurrency 1): a batch that arrives while
+ * it is busy is throttled. */
+static inline void fixture_one_slot(struct scenario *sc)
+{
+    sc->platform.reserved_concurrency = 1;
+    sc->platform.concurrency_limit = 1;
+}
+
+/* fixture_one_slot, and a throttled batch retries after a backoff starting
+ * at backoff_s, capped at backoff_max_s, at most max_retries times. */
+static inline void fixture_one_slot_retry(struct scenario *sc, double backoff_s, double backoff_max_s,
+                                          int max_retries)
+{
+    fixture_one_slot(sc);
+    sc->platform.on_throttle = THROTTLE_RETRY;
+    sc->platform.backoff_s = backoff_s;
+    sc->platform.backoff_max_s = backoff_max_s;
+    sc->platform.max_retries = max_retries;
 }
 
 static inline void fixture_run(const struct scenario *sc, struct fixture_log *log, struct engine_result *res)

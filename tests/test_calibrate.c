@@ -4,7 +4,6 @@
  * inside the confidence intervals calibrate reports (widened to 99.9 %). Plus its refusals:
  * too few samples, unknown batch sizes, every catalogued bad log. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +16,6 @@
 #define PER_ITEM_MS 2.0
 #define OVERHEAD_MEDIAN_MS 30.0
 #define BASE_MEAN_MS (10.0 * 1.0113135) /* lognormal median 10, sigma 0.15: 10 exp(0.15^2 / 2) */
-
-static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int run(char **out, char **err, const char *fmt, ...)
-{
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
-    return testutil_run(cmd, out, err);
-}
 
 /* Reads "<key>": [lo, hi] that follows `section` in the text. */
 static bool find_ci(const char *text, const char *section, const char *key, double *lo, double *hi)
@@ -68,7 +54,7 @@ static void make_logs(void)
         return;
     dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "run tests/data/log-scenario.json --lambda-log %s/l.log --client-log %s/c.csv",
+    int rc = testutil_runf(&out, &err, "run tests/data/log-scenario.json --lambda-log %s/l.log --client-log %s/c.csv",
                  dir, dir);
     if (rc != 0)
         fprintf(stderr, "\n  run: %s\n", err);
@@ -81,7 +67,7 @@ static void test_round_trip(void)
 {
     make_logs();
     char *out = NULL, *err = NULL, path[1024];
-    int rc = run(&out, &err, "calibrate %s/l.log %s/c.csv -o %s/m.json", dir, dir, dir);
+    int rc = testutil_runf(&out, &err, "calibrate %s/l.log %s/c.csv -o %s/m.json", dir, dir, dir);
     if (rc != 0)
         fprintf(stderr, "\n  calibrate: %s\n", err);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -124,7 +110,7 @@ static void test_round_trip(void)
     free(text);
 
     /* The file exists now: no overwrite without --force. */
-    rc = run(&out, &err, "calibrate %s/l.log -o %s/m.json", dir, dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/l.log -o %s/m.json", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "exists"));
     free(out);
@@ -140,7 +126,7 @@ static void test_batch_sizes(void)
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "grep -v batch_size= %s/l.log > %s/plain.log", dir, dir);
     CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
-    int rc = run(&out, &err, "calibrate %s/plain.log %s/c.csv -o %s/j.json", dir, dir, dir);
+    int rc = testutil_runf(&out, &err, "calibrate %s/plain.log %s/c.csv -o %s/j.json", dir, dir, dir);
     if (rc != 0)
         fprintf(stderr, "\n  %s\n", err);
     CU_ASSERT_EQUAL(rc, 0);
@@ -148,7 +134,7 @@ static void test_batch_sizes(void)
     free(out);
     free(err);
 
-    rc = run(&out, &err, "calibrate %s/plain.log -o %s/k.json", dir, dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/plain.log -o %s/k.json", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "batch size unknown for all 1007 invocations (first at "));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "plain.log:3): log a line batch_size=N"));
@@ -157,7 +143,7 @@ static void test_batch_sizes(void)
     free(err);
 
     /* --batch-size says it: one size, so a table entry; no client log, no overhead. */
-    rc = run(&out, &err, "calibrate %s/plain.log -o %s/k.json --batch-size 4", dir, dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/plain.log -o %s/k.json --batch-size 4", dir, dir);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "not measured (no client log): written as 0"));
     free(out);
@@ -173,41 +159,41 @@ static void test_refusals(void)
 {
     make_logs();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "calibrate %s/l.log -o %s/x.json --min-samples 5000", dir, dir);
+    int rc = testutil_runf(&out, &err, "calibrate %s/l.log -o %s/x.json --min-samples 5000", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "too few cold starts: "));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "need at least 5000 (--min-samples)"));
     free(out);
     free(err);
 
-    rc = run(&out, &err, "calibrate %s/c.csv -o %s/x.json", dir, dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/c.csv -o %s/x.json", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no Lambda log among the inputs"));
     free(out);
     free(err);
 
-    rc = run(&out, &err, "calibrate %s/l.log -o %s/x.json --memory-mb 2048", dir, dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/l.log -o %s/x.json --memory-mb 2048", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--memory-mb 2048: no invocation has that Memory Size (the logs have "
                                        "1024 MB"));
     free(out);
     free(err);
 
-    rc = run(&out, &err, "calibrate %s/l.log", dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/l.log", dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing -o MODEL.json"));
     free(out);
     free(err);
-    rc = run(&out, &err, "calibrate -o x.json");
+    rc = testutil_runf(&out, &err, "calibrate -o x.json");
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing LOG files"));
     free(out);
     free(err);
-    rc = run(&out, &err, "calibrate %s/l.log -o %s/x.json --min-samples two", dir, dir);
+    rc = testutil_runf(&out, &err, "calibrate %s/l.log -o %s/x.json --min-samples two", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     free(out);
     free(err);
-    rc = run(&out, &err, "calibrate --help");
+    rc = testutil_runf(&out, &err, "calibrate --help");
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: lambdasim calibrate"));
     free(out);
@@ -218,39 +204,24 @@ static void test_refusals(void)
  * and client-log) through calibrate: exit 2, one line naming the file. */
 static void test_bad_logs(void)
 {
-    char *table = testutil_read_file("tests/bad/README.md");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    struct testutil_bad_rows row;
+    testutil_bad_open(&row);
     int cases = 0;
-    for (char *line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        char file[256], kind[32], frag[1024];
-        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", file, kind, frag) != 3)
+    while (testutil_bad_next(&row)) {
+        if (strcmp(row.kind, "lambda-log") != 0 && strcmp(row.kind, "client-log") != 0)
             continue;
-        if (strcmp(kind, "lambda-log") != 0 && strcmp(kind, "client-log") != 0)
-            continue;
-        char *out = NULL, *err = NULL;
-        int rc = run(&out, &err, "calibrate tests/bad/%s -o /nonexistent/never.json", file);
-        bool ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, frag) != NULL
-                  && strchr(err, '\n') == err + strlen(err) - 1;
-        if (!ok)
-            printf("\n    %s: exit %d, stderr: %s", file, rc, err);
-        CU_ASSERT(ok);
+        char args[512];
+        snprintf(args, sizeof args, "calibrate tests/bad/%s -o /nonexistent/never.json", row.file);
+        testutil_expect_bad_run(args, row.file, row.frag, TESTUTIL_BAD_ONE_LINE);
         cases++;
-        free(out);
-        free(err);
     }
     printf("\n    %d catalogued bad logs checked", cases);
     CU_ASSERT(cases >= 15);
-    free(table);
 }
 
 static void cleanup(void)
 {
-    if (dir == NULL)
-        return;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
     dir = NULL;
 }
 

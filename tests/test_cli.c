@@ -220,9 +220,7 @@ static void test_requests_csv(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "scenario file"));
     free(out);
     free(err);
-    snprintf(args, sizeof args, "rm -rf %s", dir);
-    CU_ASSERT_EQUAL(testutil_run(args, NULL, NULL), 0);
-    free(dir);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
 }
 
 /* Every shipped scenario runs and prints a table. */
@@ -249,14 +247,11 @@ static void test_shipped_scenarios(void)
  * plugged into a valid scenario with --set, as a user would. */
 static void test_bad_input_catalogue(void)
 {
-    char *table = testutil_read_file("tests/bad/README.md");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    struct testutil_bad_rows row;
+    testutil_bad_open(&row);
     int cases = 0;
-    for (char *line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        char file[256], kind[32], frag[1024];
-        /* | `file` | kind | STATUS | `fragment` | */
-        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", file, kind, frag) != 3)
-            continue;
+    while (testutil_bad_next(&row)) {
+        const char *file = row.file, *kind = row.kind;
         char args[4096];
         if (strcmp(kind, "scenario") == 0)
             snprintf(args, sizeof args, "run tests/bad/%s", file);
@@ -269,24 +264,13 @@ static void test_bad_input_catalogue(void)
                      file);
         else
             continue;
-        char *out, *err;
-        int rc = run(&out, &err, args);
         /* The message may name the file through another directory
          * (tests/data/../bad/x): compare from the base name on. */
-        const char *tail = strstr(frag, file);
-        tail = tail != NULL ? tail + strlen(file) : frag;
-        bool ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, tail) != NULL &&
-                  strchr(err, '\n') == err + strlen(err) - 1;
-        if (!ok)
-            printf("\n    %s: exit %d, stderr: %s", args, rc, err);
-        CU_ASSERT(ok);
+        testutil_expect_bad_run(args, file, row.frag, TESTUTIL_BAD_TAIL | TESTUTIL_BAD_ONE_LINE);
         cases++;
-        free(out);
-        free(err);
     }
     printf("\n    %d catalogued bad inputs checked", cases);
     CU_ASSERT(cases >= 80);
-    free(table);
 }
 
 static void add_tests(CU_pSuite s)

@@ -22,18 +22,8 @@ static int near(double a, double b)
     return fabs(a - b) <= EPS * (1 + fabs(b));
 }
 
-static int contains(const char *s, const char *frag)
-{
-    return s != NULL && strstr(s, frag) != NULL;
-}
-
-/* Reports the message when a fragment is missing, so a failure says why. */
-#define ASSERT_MSG(frag)                                                        \
-    do {                                                                        \
-        if (!contains(msg, (frag)))                                             \
-            fprintf(stderr, "\n  expected '%s' in: %s\n", (frag), msg);        \
-        CU_ASSERT(contains(msg, (frag)));                                       \
-    } while (0)
+/* The message holds `frag` (reported when not, so a failure says why). */
+#define ASSERT_MSG(frag) TESTUTIL_ASSERT_CONTAINS(msg, frag)
 
 static int all_zero(const void *p, size_t n)
 {
@@ -488,9 +478,9 @@ static void test_override_parse(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         m[0] = 'x';
         CU_ASSERT_EQUAL(config_parse_override(bad[i].arg, &o, m, sizeof m), -1);
-        if (!contains(m, bad[i].frag))
+        if (!testutil_contains(m, bad[i].frag))
             fprintf(stderr, "\n  expected '%s' in: %s\n", bad[i].frag, m);
-        CU_ASSERT(contains(m, bad[i].frag));
+        CU_ASSERT(testutil_contains(m, bad[i].frag));
     }
     /* Newlines in the argument do not make the message two lines. */
     CU_ASSERT_EQUAL(config_parse_override("a\nb", &o, m, sizeof m), -1);
@@ -885,11 +875,11 @@ static void test_bad_files(void)
             CU_ASSERT_EQUAL(cl.n, 0);
             lambdalog_client_fini(&cl);
         }
-        if (st != b->status || !contains(msg, b->frag))
+        if (st != b->status || !testutil_contains(msg, b->frag))
             fprintf(stderr, "\n  %s: status %d (want %d), message: %s\n  want fragment: %s\n",
                     b->file, (int)st, (int)b->status, msg, b->frag);
         CU_ASSERT_EQUAL(st, b->status);
-        CU_ASSERT(contains(msg, b->frag));
+        CU_ASSERT(testutil_contains(msg, b->frag));
         CU_ASSERT(one_line(msg));
     }
 }
@@ -917,9 +907,9 @@ static void test_bad_dir_listed(void)
         if (!found)
             fprintf(stderr, "\n  %s is not in the bad-case table\n", path);
         CU_ASSERT(found);
-        if (!contains(readme, line))
+        if (!testutil_contains(readme, line))
             fprintf(stderr, "\n  %s is not in tests/bad/README.md\n", line);
-        CU_ASSERT(contains(readme, line));
+        CU_ASSERT(testutil_contains(readme, line));
     }
     CU_ASSERT(files >= 30);
     free(out);

@@ -23,10 +23,7 @@
 /* dist_sample's inlined draws need the simulator's own generator type. */
 static gsl_rng *new_rng(unsigned long seed)
 {
-    gsl_rng *r = gsl_rng_alloc(&rng_mt19937_type);
-    CU_ASSERT_FATAL(r != NULL);
-    gsl_rng_set(r, seed);
-    return r;
+    return testutil_rng(&rng_mt19937_type, seed);
 }
 
 static struct dist make(enum dist_kind kind, double a, double b)
@@ -134,18 +131,6 @@ static double true_cdf(const struct dist *d, double x)
         break;
     }
     return NAN;
-}
-
-/* Kolmogorov critical value for the one-sample KS statistic D_n at level
- * alpha: P(sqrt(n) D_n > x) -> 2 sum_{k>=1} (-1)^(k-1) exp(-2 k^2 x^2).
- * At alpha = 1e-4 the k = 1 term alone gives x = sqrt(ln(2/alpha) / 2)
- * = 2.2253; the k = 2 term is 2 exp(-8 x^2) ~ 1e-17, negligible. Stephens'
- * finite-n form: D_crit = x / (sqrt(n) + 0.12 + 0.11 / sqrt(n)). */
-static double ks_critical(size_t n, double alpha)
-{
-    double x = sqrt(log(2.0 / alpha) / 2.0);
-    double rn = sqrt((double)n);
-    return x / (rn + 0.12 + 0.11 / rn);
 }
 
 /* KS statistic of xs (sorted in place) against d's CDF. */
@@ -405,7 +390,7 @@ static void ks_check(const struct dist *d, gsl_rng *r)
     CU_ASSERT_FATAL(xs != NULL);
     for (size_t i = 0; i < N_DRAWS; i++)
         xs[i] = dist_sample(d, r);
-    double dn = ks_stat(d, xs, N_DRAWS), crit = ks_critical(N_DRAWS, 1e-4);
+    double dn = ks_stat(d, xs, N_DRAWS), crit = testutil_ks_critical(N_DRAWS, 1e-4);
     CU_ASSERT(dn <= crit);
     if (!(dn <= crit))
         printf("\n  %s(a=%g, b=%g): KS D=%.5f > %.5f\n", dist_kind_name(d->kind), d->a, d->b, dn, crit);
@@ -451,7 +436,7 @@ static void test_weibull_parameter_order(void)
         double lo = f - (double)i / N_DRAWS, hi = (double)(i + 1) / N_DRAWS - f;
         dn = fmax(dn, fmax(lo, hi));
     }
-    CU_ASSERT(dn <= ks_critical(N_DRAWS, 1e-4));
+    CU_ASSERT(dn <= testutil_ks_critical(N_DRAWS, 1e-4));
     free(xs);
     gsl_rng_free(r);
 }

@@ -10,29 +10,17 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "engine_fixture.h"
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define EPS 1e-9
-
-static const struct request_record *rec(const struct fixture_log *log, uint64_t id)
-{
-    const struct request_record *r = fixture_find(log, id);
-    if (r == NULL) {
-        CU_FAIL_FATAL("request record missing");
-        abort(); /* not reached */
-    }
-    return r;
-}
 
 /* ---- a fake executor: constant costs on a fake clock ---------------------------- */
 
@@ -127,6 +115,17 @@ static void fake_run(const struct scenario *sc, struct fake *f, struct fixture_l
     *st = engine_run_real(sc, sc->seed, &hooks, &real, res);
 }
 
+/* The scenario simulated (sim, rs) and run on the fake clock (f, real, rr),
+ * which must end normally. */
+static void run_both(const struct scenario *sc, struct fixture_log *sim, struct engine_result *rs, struct fake *f,
+                     struct fixture_log *real, struct engine_result *rr)
+{
+    fixture_run(sc, sim, rs);
+    enum engine_status st;
+    fake_run(sc, f, real, rr, &st);
+    CU_ASSERT_EQUAL(st, ENGINE_OK);
+}
+
 /* Batching (threshold and timeout), cold starts, keep-alive expiry, a
  * provisioned instance and warm-up pings: the real-time loop with a fake
  * clock gives every request the times the simulation gives it. Arrival
@@ -145,16 +144,13 @@ static void test_same_as_simulation(void)
     sc.warmup = (struct warmup_spec){ .concurrency = 2, .interval_s = 2.5, .first_at_s = 0.7, .hold_s = 0.05 };
     struct fixture_log sim, real;
     struct engine_result rs, rr;
-    fixture_run(&sc, &sim, &rs);
     struct fake f;
-    enum engine_status st;
-    fake_run(&sc, &f, &real, &rr, &st);
-    CU_ASSERT_EQUAL(st, ENGINE_OK);
+    run_both(&sc, &sim, &rs, &f, &real, &rr);
     CU_ASSERT_EQUAL(f.prepared, 1);
     CU_ASSERT_EQUAL(sim.n, N(t));
     CU_ASSERT_EQUAL(real.n, N(t));
     for (uint64_t id = 0; id < N(t); id++) {
-        const struct request_record *a = rec(&sim, id), *b = rec(&real, id);
+        const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
         CU_ASSERT_DOUBLE_EQUAL(a->dispatch_s, b->dispatch_s, EPS);
         CU_ASSERT_DOUBLE_EQUAL(a->start_s, b->start_s, EPS);
         CU_ASSERT_DOUBLE_EQUAL(a->end_s, b->end_s, EPS);
@@ -195,16 +191,13 @@ static void test_same_throttling(void)
     sc.platform.backoff_max_s = 0.05;
     struct fixture_log sim, real;
     struct engine_result rs, rr;
-    fixture_run(&sc, &sim, &rs);
     struct fake f;
-    enum engine_status st;
-    fake_run(&sc, &f, &real, &rr, &st);
-    CU_ASSERT_EQUAL(st, ENGINE_OK);
+    run_both(&sc, &sim, &rs, &f, &real, &rr);
     CU_ASSERT(rs.invocations.throttled > 0);
     CU_ASSERT_EQUAL(rs.invocations.throttled, rr.invocations.throttled);
     CU_ASSERT_EQUAL(rs.requests.failed, rr.requests.failed);
     for (uint64_t id = 0; id < N(t); id++) {
-        const struct request_record *a = rec(&sim, id), *b = rec(&real, id);
+        const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
         CU_ASSERT_DOUBLE_EQUAL(a->end_s, b->end_s, EPS);
         CU_ASSERT_EQUAL(a->status, b->status);
         CU_ASSERT_EQUAL(a->retries, b->retries);
@@ -255,28 +248,9 @@ static void add_fake_tests(CU_pSuite s)
 
 /* ---- real workers ------------------------------------------------------------------ */
 
-static const char *worker_bin(void)
-{
-    const char *w = getenv("LAMBDASIM_WORKER");
-    return (w != NULL && w[0] != '\0') ? w : "build/lambdasim-worker";
-}
-
 /* An inline model, so that the temporary scenarios need no other file. */
 #define MODEL "{\"memory_mb\": 1769, \"cold_start_ms\": 2, \"overhead_ms\": 0.1, " \
               "\"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}}"
-
-static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int run(char **out, char **err, const char *fmt, ...)
-{
-    char args[2048], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
-    return testutil_run(cmd, out, err);
-}
 
 /* A short emulation through everything the emulator does: a provisioned
  * worker ready before t = 0, cold starts, keep-alive expiry, warm-up pings,
@@ -291,8 +265,8 @@ static void test_emulate_runs(void)
                                   "\"hold_ms\": 10}}", ".json");
     char *dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "emulate %s --worker %s --json --client-log %s/c.csv --requests-csv %s/r.csv",
-                 sc, worker_bin(), dir, dir);
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --client-log %s/c.csv --requests-csv %s/r.csv",
+                 sc, testutil_worker_bin(), dir, dir);
     CU_ASSERT_EQUAL(rc, 0);
     if (rc != 0)
         fprintf(stderr, "\nemulate: %s\n", err);
@@ -313,16 +287,14 @@ static void test_emulate_runs(void)
     CU_ASSERT(strncmp(log, "send_s,latency_ms,status,", 25) == 0);
     free(out);
     free(err);
-    rc = run(&out, &err, "validate %s --observed %s --replications 2 --tolerance 100", sc, path);
+    rc = testutil_runf(&out, &err, "validate %s --observed %s --replications 2 --tolerance 100", sc, path);
     CU_ASSERT_EQUAL(rc, 0);
     free(log);
     free(out);
     free(err);
-    snprintf(path, sizeof path, "rm -rf %s", dir);
-    CU_ASSERT_EQUAL(system(path), 0);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
     unlink(sc);
     free(sc);
-    free(dir);
 }
 
 /* The acceptance check, short: profile this machine quickly, emulate the
@@ -335,19 +307,19 @@ static void test_short_validation(void)
 {
     char *dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "profile -o %s/p.json --worker %s --max-batch 2 --repetitions 20 --cold-starts 5 "
-                 "--warmup 5 --quiet", dir, worker_bin());
+    int rc = testutil_runf(&out, &err, "profile -o %s/p.json --worker %s --max-batch 2 --repetitions 20 "
+                           "--cold-starts 5 --warmup 5 --quiet", dir, testutil_worker_bin());
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     free(out);
     free(err);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    rc = run(&out, &err, "emulate scenarios/emulate/uniform-batching.json --worker %s --set duration_s=8 "
+    rc = testutil_runf(&out, &err, "emulate scenarios/emulate/uniform-batching.json --worker %s --set duration_s=8 "
              "--set function.model=%s/p.json --set platform.host_cores=%ld --client-log %s/c.csv --json",
-             worker_bin(), dir, cores, dir);
+             testutil_worker_bin(), dir, cores, dir);
     CU_ASSERT_EQUAL(rc, 0);
     free(out);
     free(err);
-    rc = run(&out, &err, "validate scenarios/emulate/uniform-batching.json --set duration_s=8 "
+    rc = testutil_runf(&out, &err, "validate scenarios/emulate/uniform-batching.json --set duration_s=8 "
              "--set function.model=%s/p.json --set platform.host_cores=%ld --observed %s/c.csv "
              "--tolerance 0.1 --tolerance-for latency_p90_ms=0.25 --tolerance-for latency_p99_ms=0.25",
              dir, cores, dir);
@@ -357,10 +329,7 @@ static void test_short_validation(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "result: PASS"));
     free(out);
     free(err);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CU_ASSERT_EQUAL(system(cmd), 0);
-    free(dir);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
 }
 
 /* ---- workers never outlive the emulator ---------------------------------------------- */
@@ -381,8 +350,8 @@ static pid_t spawn(const char *scenario, const char *extra, const char *out_path
         int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
             _exit(127);
-        execl(testutil_bin(), testutil_bin(), "emulate", scenario, "--verbose", "--worker", worker_bin(), "--json",
-              extra, (char *)NULL);
+        execl(testutil_bin(), testutil_bin(), "emulate", scenario, "--verbose", "--worker", testutil_worker_bin(),
+              "--json", extra, (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -437,26 +406,49 @@ static bool all_gone(const long *pids, size_t n, double timeout_s)
     return false;
 }
 
+/* An emulator on LONG_SCENARIO (spawn), with its scenario and output files. */
+struct long_run {
+    char *sc, *out, *err;
+    pid_t pid;
+};
+
+static void long_run_start(struct long_run *lr)
+{
+    lr->sc = testutil_temp_file(LONG_SCENARIO, ".json");
+    lr->out = testutil_temp_file("", ".out");
+    lr->err = testutil_temp_file("", ".err");
+    lr->pid = spawn(lr->sc, "--force", lr->out, lr->err);
+}
+
+/* Removes the files; the emulator has been waited for. */
+static void long_run_end(struct long_run *lr)
+{
+    char *files[] = { lr->sc, lr->out, lr->err };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        unlink(files[i]);
+        free(files[i]);
+    }
+}
+
 static void check_signal(int sig)
 {
-    char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
-    char *out = testutil_temp_file("", ".out"), *err = testutil_temp_file("", ".err");
-    pid_t pid = spawn(sc, "--force", out, err);
+    struct long_run lr;
+    long_run_start(&lr);
     long pids[64];
-    size_t n = wait_started(err, pids, 64, 4, 10.0);
+    size_t n = wait_started(lr.err, pids, 64, 4, 10.0);
     CU_ASSERT(n >= 4);
     usleep(300000); /* let it run a little */
-    n = started_pids(err, pids, 64);
-    kill(pid, sig);
+    n = started_pids(lr.err, pids, 64);
+    kill(lr.pid, sig);
     int status = 0;
-    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT_EQUAL(waitpid(lr.pid, &status, 0), lr.pid);
     if (sig == SIGKILL) {
         CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     } else {
         /* A clean end: exit 128 + signal (as `run`), partial results
          * labelled, workers stopped. */
         CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sig);
-        char *o = testutil_read_file(out), *e = testutil_read_file(err);
+        char *o = testutil_read_file(lr.out), *e = testutil_read_file(lr.err);
         const char *head = "{\n  \"partial\": true,\n  \"partial_reason\": \"interrupted by ";
         CU_ASSERT(strncmp(o, head, strlen(head)) == 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(o, sig == SIGINT ? "\"interrupted_by\": \"SIGINT\""
@@ -468,12 +460,7 @@ static void check_signal(int sig)
     /* Stopped by the emulator, or (SIGKILL) by the kernel's parent-death
      * signal: no worker survives. */
     CU_ASSERT(all_gone(pids, n, 5.0));
-    unlink(sc);
-    unlink(out);
-    unlink(err);
-    free(sc);
-    free(out);
-    free(err);
+    long_run_end(&lr);
 }
 
 static void test_sigint(void) { check_signal(SIGINT); }
@@ -485,17 +472,16 @@ static void test_sigkill(void) { check_signal(SIGKILL); }
  * other worker left. */
 static void test_worker_killed(void)
 {
-    char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
-    char *out = testutil_temp_file("", ".out"), *err = testutil_temp_file("", ".err");
-    pid_t pid = spawn(sc, "--force", out, err);
+    struct long_run lr;
+    long_run_start(&lr);
     long pids[64];
-    size_t n = wait_started(err, pids, 64, 4, 10.0);
+    size_t n = wait_started(lr.err, pids, 64, 4, 10.0);
     CU_ASSERT_FATAL(n >= 4);
     kill((pid_t)pids[3], SIGKILL);
     int status = 0;
-    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT_EQUAL(waitpid(lr.pid, &status, 0), lr.pid);
     CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-    char *o = testutil_read_file(out), *e = testutil_read_file(err);
+    char *o = testutil_read_file(lr.out), *e = testutil_read_file(lr.err);
     char frag[96];
     snprintf(frag, sizeof frag, "worker %ld was killed by signal 9", pids[3]);
     CU_ASSERT_PTR_NOT_NULL(strstr(e, frag));
@@ -503,16 +489,11 @@ static void test_worker_killed(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(o, "\"partial_reason\": \"a worker failed: "));
     if (strstr(e, frag) == NULL)
         fprintf(stderr, "\n%s\n", e);
-    n = started_pids(err, pids, 64);
+    n = started_pids(lr.err, pids, 64);
     CU_ASSERT(all_gone(pids, n, 5.0));
     free(o);
     free(e);
-    unlink(sc);
-    unlink(out);
-    unlink(err);
-    free(sc);
-    free(out);
-    free(err);
+    long_run_end(&lr);
 }
 
 /* --time-limit-s ends a run that takes too long, cleanly: exit 1 after
@@ -522,11 +503,10 @@ static void test_time_limit(void)
     char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
     char *dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = run(&out, &err, "emulate %s --worker %s --time-limit-s 1 --client-log %s/c.csv", sc, worker_bin(), dir);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    double t0 = testutil_now_s();
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --time-limit-s 1 --client-log %s/c.csv", sc,
+                           testutil_worker_bin(), dir);
+    double took = testutil_now_s() - t0;
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT(took < 5.0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "PARTIAL RESULTS: stopped at the time limit of 1 s (--time-limit-s)"));
@@ -539,11 +519,9 @@ static void test_time_limit(void)
     free(log);
     free(out);
     free(err);
-    snprintf(path, sizeof path, "rm -rf %s", dir);
-    CU_ASSERT_EQUAL(system(path), 0);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
     unlink(sc);
     free(sc);
-    free(dir);
 }
 
 /* Bad input is exit 2 with one line, before any worker starts. */
@@ -551,15 +529,16 @@ static void test_bad_input(void)
 {
     char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
     char *out = NULL, *err = NULL;
-    CU_ASSERT_EQUAL(run(&out, &err, "emulate %s --worker /nonexistent/worker", sc), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --worker /nonexistent/worker", sc), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/worker: not an executable worker"));
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(run(&out, &err, "emulate %s --time-limit-s 0", sc), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --time-limit-s 0", sc), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--time-limit-s: expected seconds > 0"));
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(run(&out, &err, "emulate %s --weights /nonexistent.bin --worker %s", sc, worker_bin()), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --weights /nonexistent.bin --worker %s", sc,
+                                  testutil_worker_bin()), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent.bin"));
     free(out);
     free(err);
@@ -587,7 +566,7 @@ static void test_isolate(void)
     char before[128], after[128];
     read_autogroup(before, sizeof before);
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "emulate %s --worker %s --isolate", sc, worker_bin());
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --isolate", sc, testutil_worker_bin());
     read_autogroup(after, sizeof after);
     if (geteuid() == 0) {
         CU_ASSERT_EQUAL(rc, 0);

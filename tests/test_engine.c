@@ -8,16 +8,6 @@
 #define EPS 1e-9
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct request_record *rec(const struct fixture_log *log, uint64_t id)
-{
-    const struct request_record *r = fixture_find(log, id);
-    if (r == NULL) {
-        CU_FAIL_FATAL("request record missing");
-        abort(); /* not reached: CU_FAIL_FATAL ends the test */
-    }
-    return r;
-}
-
 /* threshold 2 < max_batch 4: a batch leaves when the 2nd request arrives. */
 static void test_threshold(void)
 {
@@ -31,7 +21,8 @@ static void test_threshold(void)
     CU_ASSERT_EQUAL(res.batches.count, 2);
     CU_ASSERT_EQUAL(res.batches.by_threshold, 2);
     CU_ASSERT_EQUAL(res.batches.by_timeout, 0);
-    const struct request_record *r0 = rec(&log, 0), *r1 = rec(&log, 1), *r3 = rec(&log, 3);
+    const struct request_record *r0 = fixture_rec(&log, 0), *r1 = fixture_rec(&log, 1),
+                                *r3 = fixture_rec(&log, 3);
     CU_ASSERT_DOUBLE_EQUAL(r0->dispatch_s, 0.1, EPS);
     CU_ASSERT_EQUAL(r0->batch_size, 2);
     CU_ASSERT_EQUAL(r0->batch_reason, BATCH_BY_THRESHOLD);
@@ -60,12 +51,12 @@ static void test_timeout(void)
     fixture_run(&sc, &log, &res);
     CU_ASSERT_EQUAL(res.batches.count, 2);
     CU_ASSERT_EQUAL(res.batches.by_timeout, 2);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->dispatch_s, 0.5, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->dispatch_s, 0.5, EPS);
-    CU_ASSERT_EQUAL(rec(&log, 1)->batch_size, 2);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->dispatch_s, 5.5, EPS);
-    CU_ASSERT_EQUAL(rec(&log, 2)->batch_reason, BATCH_BY_TIMEOUT);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->latency_ms, 410.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->dispatch_s, 0.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->dispatch_s, 0.5, EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->batch_size, 2);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->dispatch_s, 5.5, EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 2)->batch_reason, BATCH_BY_TIMEOUT);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->latency_ms, 410.0, 1e-6);
     fixture_free(&sc, &log);
 }
 
@@ -80,10 +71,10 @@ static void test_timer_rearm(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->dispatch_s, 0.4, EPS);
-    CU_ASSERT_EQUAL(rec(&log, 0)->batch_reason, BATCH_BY_SIZE); /* threshold == max_batch: full */
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->dispatch_s, 0.95, EPS);
-    CU_ASSERT_EQUAL(rec(&log, 2)->batch_reason, BATCH_BY_TIMEOUT);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->dispatch_s, 0.4, EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 0)->batch_reason, BATCH_BY_SIZE); /* threshold == max_batch: full */
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->dispatch_s, 0.95, EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 2)->batch_reason, BATCH_BY_TIMEOUT);
     fixture_free(&sc, &log);
 }
 
@@ -100,10 +91,10 @@ static void test_size_cap(void)
     CU_ASSERT_EQUAL(res.batches.count, 3);
     CU_ASSERT_EQUAL(res.batches.by_size, 2);
     CU_ASSERT_EQUAL(res.batches.by_timeout, 1);
-    CU_ASSERT_EQUAL(rec(&log, 0)->batch_size, 3);
-    CU_ASSERT_EQUAL(rec(&log, 5)->batch_size, 3);
-    CU_ASSERT_EQUAL(rec(&log, 6)->batch_size, 1);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 6)->dispatch_s, 1.2, EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 0)->batch_size, 3);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 5)->batch_size, 3);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 6)->batch_size, 1);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 6)->dispatch_s, 1.2, EPS);
     fixture_free(&sc, &log);
 }
 
@@ -117,10 +108,10 @@ static void test_inflight_gate(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->start_s, 0.0, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->start_s, 1.0, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->start_s, 2.0, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->end_s, 3.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->start_s, 0.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->start_s, 1.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->start_s, 2.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, 3.0, EPS);
     CU_ASSERT_EQUAL(res.instances.created, 1); /* one at a time: always the same instance */
     CU_ASSERT_DOUBLE_EQUAL(res.breakdown_ms.dispatch_wait, (0 + 990.0 + 1980.0) / 3, 1e-6);
     fixture_free(&sc, &log);
@@ -136,7 +127,8 @@ static void test_instance_lifecycle(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    const struct request_record *a = rec(&log, 0), *b = rec(&log, 1), *c = rec(&log, 2);
+    const struct request_record *a = fixture_rec(&log, 0), *b = fixture_rec(&log, 1),
+                                *c = fixture_rec(&log, 2);
     CU_ASSERT_TRUE(a->cold);
     CU_ASSERT_DOUBLE_EQUAL(a->cold_start_ms, 500.0, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(a->end_s, 1.5, EPS);
@@ -167,11 +159,11 @@ static void test_provisioned(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_TRUE(rec(&log, 0)->provisioned);
-    CU_ASSERT_FALSE(rec(&log, 0)->cold);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 1.0, EPS);
-    CU_ASSERT_TRUE(rec(&log, 1)->cold); /* spill-over */
-    CU_ASSERT_TRUE(rec(&log, 2)->provisioned);
+    CU_ASSERT_TRUE(fixture_rec(&log, 0)->provisioned);
+    CU_ASSERT_FALSE(fixture_rec(&log, 0)->cold);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.0, EPS);
+    CU_ASSERT_TRUE(fixture_rec(&log, 1)->cold); /* spill-over */
+    CU_ASSERT_TRUE(fixture_rec(&log, 2)->provisioned);
     CU_ASSERT_EQUAL(res.invocations.provisioned, 2);
     CU_ASSERT_EQUAL(res.instances.expired, 1); /* the on-demand one, not the provisioned one */
     /* standby billed in whole 300 s periods: 1 x 1 GB x 300 s */
@@ -189,7 +181,7 @@ static void routing_case(enum routing_policy policy, int64_t expect_uid)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_EQUAL(rec(&log, 2)->instance_id, expect_uid);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 2)->instance_id, expect_uid);
     fixture_free(&sc, &log);
 }
 
@@ -216,7 +208,7 @@ static void test_routing_random(void)
     fixture_run(&sc, &log, &res);
     int on0 = 0;
     for (uint64_t i = 2; i < 202; i++)
-        on0 += rec(&log, i)->instance_id == 0;
+        on0 += fixture_rec(&log, i)->instance_id == 0;
     /* 200 fair coin flips: mean 100, sd 7.07; 5 sd either way */
     CU_ASSERT(on0 > 100 - 36 && on0 < 100 + 36);
     fixture_free(&sc, &log);
@@ -228,15 +220,14 @@ static void test_throttle_drop(void)
     const double t[] = { 0.0, 0.1, 2.0 };
     struct scenario sc;
     fixture_scenario(&sc, t, N(t), 0.0, 1.0);
-    sc.platform.reserved_concurrency = 1;
-    sc.platform.concurrency_limit = 1;
+    fixture_one_slot(&sc);
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_EQUAL(rec(&log, 1)->status, REQUEST_THROTTLED);
-    CU_ASSERT_EQUAL(rec(&log, 1)->instance_id, -1);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 0.1, EPS);
-    CU_ASSERT_EQUAL(rec(&log, 2)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->status, REQUEST_THROTTLED);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->instance_id, -1);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 0.1, EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 2)->status, REQUEST_OK);
     CU_ASSERT_EQUAL(res.requests.failed, 1);
     CU_ASSERT_EQUAL(res.requests.throttled, 1);
     CU_ASSERT_EQUAL(res.requests.completed, 2);
@@ -250,16 +241,11 @@ static void test_throttle_retry(void)
     const double t[] = { 0.0, 0.1 };
     struct scenario sc;
     fixture_scenario(&sc, t, N(t), 0.0, 1.0);
-    sc.platform.reserved_concurrency = 1;
-    sc.platform.concurrency_limit = 1;
-    sc.platform.on_throttle = THROTTLE_RETRY;
-    sc.platform.backoff_s = 0.4;
-    sc.platform.backoff_max_s = 10;
-    sc.platform.max_retries = 20;
+    fixture_one_slot_retry(&sc, 0.4, 10, 20);
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    const struct request_record *r = rec(&log, 1);
+    const struct request_record *r = fixture_rec(&log, 1);
     CU_ASSERT_EQUAL(r->status, REQUEST_OK);
     CU_ASSERT(r->retries >= 1);
     CU_ASSERT(r->start_s >= 1.0);
@@ -278,19 +264,14 @@ static void test_throttle_retry_exhausted(void)
     const double t[] = { 0.0, 0.1 };
     struct scenario sc;
     fixture_scenario(&sc, t, N(t), 0.0, 100.0);
-    sc.platform.reserved_concurrency = 1;
-    sc.platform.concurrency_limit = 1;
-    sc.platform.on_throttle = THROTTLE_RETRY;
-    sc.platform.backoff_s = 0.1;
-    sc.platform.backoff_max_s = 0.2;
-    sc.platform.max_retries = 3;
+    fixture_one_slot_retry(&sc, 0.1, 0.2, 3);
     sc.function.timeout_s = 200;
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_EQUAL(rec(&log, 1)->status, REQUEST_THROTTLED);
-    CU_ASSERT_EQUAL(rec(&log, 1)->retries, 3);
-    CU_ASSERT(rec(&log, 1)->end_s <= 0.1 + 0.1 + 0.2 + 0.2 + EPS);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->status, REQUEST_THROTTLED);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->retries, 3);
+    CU_ASSERT(fixture_rec(&log, 1)->end_s <= 0.1 + 0.1 + 0.2 + 0.2 + EPS);
     fixture_free(&sc, &log);
 }
 
@@ -304,9 +285,9 @@ static void test_scaling_rate(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_EQUAL(rec(&log, 0)->status, REQUEST_OK);
-    CU_ASSERT_EQUAL(rec(&log, 1)->status, REQUEST_THROTTLED); /* 0.01 tokens */
-    CU_ASSERT_EQUAL(rec(&log, 2)->status, REQUEST_OK);        /* 1 token again after 10 s */
+    CU_ASSERT_EQUAL(fixture_rec(&log, 0)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->status, REQUEST_THROTTLED); /* 0.01 tokens */
+    CU_ASSERT_EQUAL(fixture_rec(&log, 2)->status, REQUEST_OK);        /* 1 token again after 10 s */
     fixture_free(&sc, &log);
 }
 
@@ -321,9 +302,9 @@ static void test_function_timeout(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_EQUAL(rec(&log, 0)->status, REQUEST_TIMED_OUT);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 1.0, EPS);
-    CU_ASSERT_TRUE(rec(&log, 1)->cold);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 0)->status, REQUEST_TIMED_OUT);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.0, EPS);
+    CU_ASSERT_TRUE(fixture_rec(&log, 1)->cold);
     CU_ASSERT_EQUAL(res.requests.timed_out, 2);
     CU_ASSERT_EQUAL(res.instances.created, 2);
     fixture_free(&sc, &log);
@@ -339,8 +320,8 @@ static void test_warmup_prewarms(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_FALSE(rec(&log, 0)->cold);
-    CU_ASSERT_FALSE(rec(&log, 1)->cold);
+    CU_ASSERT_FALSE(fixture_rec(&log, 0)->cold);
+    CU_ASSERT_FALSE(fixture_rec(&log, 1)->cold);
     CU_ASSERT_EQUAL(res.warmup.pings, 2);
     CU_ASSERT_EQUAL(res.warmup.cold_pings, 2);
     CU_ASSERT_EQUAL(res.warmup.collisions, 0);
@@ -361,7 +342,7 @@ static void test_warmup_collision(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_TRUE(rec(&log, 0)->cold);
+    CU_ASSERT_TRUE(fixture_rec(&log, 0)->cold);
     CU_ASSERT_EQUAL(res.warmup.collisions, 1);
     fixture_free(&sc, &log);
 }
@@ -412,8 +393,8 @@ static void test_statistics_window(void)
     CU_ASSERT_EQUAL(log.n, 4);
     CU_ASSERT_EQUAL(res.requests.arrived, 2);
     CU_ASSERT_EQUAL(res.requests.completed, 2);
-    CU_ASSERT_FALSE(rec(&log, 1)->counted);
-    CU_ASSERT_TRUE(rec(&log, 2)->counted);
+    CU_ASSERT_FALSE(fixture_rec(&log, 1)->counted);
+    CU_ASSERT_TRUE(fixture_rec(&log, 2)->counted);
     /* 2 completed over (3.5 - 2.0) s */
     CU_ASSERT_DOUBLE_EQUAL(res.throughput_rps, 2.0 / 1.5, 1e-9);
     fixture_free(&sc, &log);
@@ -539,7 +520,7 @@ static void test_latency_from_dispatch(void)
     fixture_run(&sc, &log, &res);
     CU_ASSERT_DOUBLE_EQUAL(res.latency_ms.mean, 550.0, 1e-6); /* both: 0.1 -> 0.65 */
     CU_ASSERT_DOUBLE_EQUAL(res.latency_ms.max, 550.0, 1e-6);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->latency_ms, 650.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->latency_ms, 650.0, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(res.breakdown_ms.batch_wait, 50.0, 1e-6);
     fixture_free(&sc, &log);
 }
@@ -556,13 +537,13 @@ static void test_client_max_queue(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_EQUAL(rec(&log, 0)->status, REQUEST_OK);
-    CU_ASSERT_EQUAL(rec(&log, 1)->status, REQUEST_OK);
-    CU_ASSERT_EQUAL(rec(&log, 2)->status, REQUEST_OK);
-    CU_ASSERT_EQUAL(rec(&log, 3)->status, REQUEST_REJECTED);
-    CU_ASSERT_EQUAL(rec(&log, 4)->status, REQUEST_REJECTED);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 3)->end_s, 0.3, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->end_s, 3.0, EPS); /* 0-1, 1-2, 2-3 */
+    CU_ASSERT_EQUAL(fixture_rec(&log, 0)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 1)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 2)->status, REQUEST_OK);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 3)->status, REQUEST_REJECTED);
+    CU_ASSERT_EQUAL(fixture_rec(&log, 4)->status, REQUEST_REJECTED);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 3)->end_s, 0.3, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, 3.0, EPS); /* 0-1, 1-2, 2-3 */
     CU_ASSERT_EQUAL(res.requests.rejected, 2);
     CU_ASSERT_EQUAL(res.requests.failed, 2);
     CU_ASSERT_EQUAL(res.client.rejected_batches, 2);

@@ -11,14 +11,6 @@
 
 #define N_EVENTS 100000
 
-static gsl_rng *new_rng(unsigned long seed)
-{
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    CU_ASSERT_FATAL(r != NULL);
-    gsl_rng_set(r, seed);
-    return r;
-}
-
 /* Reference order: time, then push index (carried in id). */
 struct ref {
     double time_s;
@@ -90,7 +82,7 @@ static void test_pop_empty(void)
 /* 1e5 uniformly random times pop in sorted order. */
 static void test_random_pushes_sorted(void)
 {
-    gsl_rng *r = new_rng(1);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 1);
     double *t = malloc(N_EVENTS * sizeof *t);
     CU_ASSERT_FATAL(t != NULL);
     for (size_t i = 0; i < N_EVENTS; i++)
@@ -107,7 +99,7 @@ static void test_random_pushes_sorted(void)
  * each time has ~1e4 ties interleaved with the others. */
 static void test_ties_fifo_interleaved(void)
 {
-    gsl_rng *r = new_rng(2);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 2);
     double *t = malloc(N_EVENTS * sizeof *t);
     CU_ASSERT_FATAL(t != NULL);
     for (size_t i = 0; i < N_EVENTS; i++)
@@ -244,7 +236,7 @@ static void test_clear(void)
  * pop must return the (time, push order)-minimum of the pending set. */
 static void test_interleaved_random(void)
 {
-    gsl_rng *r = new_rng(3);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 3);
     enum { OPS = 40000, MAXP = 4096 };
     struct ref *pending = malloc(MAXP * sizeof *pending);
     CU_ASSERT_FATAL(pending != NULL);
@@ -286,7 +278,7 @@ static void test_interleaved_random(void)
  * now + exponential delay. Popped times never decrease. */
 static void test_hold_monotone(void)
 {
-    gsl_rng *r = new_rng(4);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 4);
     struct evq q;
     evq_init(&q, 0);
     for (uint32_t i = 0; i < 1000; i++)
@@ -354,7 +346,7 @@ static struct ref ref_pop(struct ref_heap *h)
  * does, through every re-shaping. */
 static void test_calendar_vs_reference(void)
 {
-    gsl_rng *r = new_rng(5);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 5);
     enum { PENDING = 3000, STEPS = 400000 };
     struct ref_heap ref = { malloc((PENDING + 64) * sizeof *ref.a), 0 };
     CU_ASSERT_FATAL(ref.a != NULL);

@@ -339,12 +339,7 @@ static void test_library_retry_split(void)
     const double t[] = { 0.0, 0.1 };
     struct scenario sc;
     fixture_scenario(&sc, t, N(t), 0.0, 1.0);
-    sc.platform.reserved_concurrency = 1;
-    sc.platform.concurrency_limit = 1;
-    sc.platform.on_throttle = THROTTLE_RETRY;
-    sc.platform.backoff_s = 5.0;
-    sc.platform.backoff_max_s = 5.0;
-    sc.platform.max_retries = 10;
+    fixture_one_slot_retry(&sc, 5.0, 5.0, 10);
     struct engine_result res;
     struct explain_diagnosis d;
     diagnose(&sc, &res, &d);

@@ -5,20 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "sweep.h"
 #include "testutil.h"
 #include "trace.h"
 
 static char msg[1024];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* A trace header was searched for time_s with one scan of the row per
  * column: quadratic in the row's width, so a header of 100,000 columns
@@ -39,9 +31,9 @@ static void test_trace_wide_header(void)
     char *path = testutil_temp_file(text, ".csv");
     double *t = NULL;
     size_t n = 0;
-    double t0 = now_s();
+    double t0 = testutil_now_s();
     int rc = trace_read_times(path, &t, &n, msg, sizeof msg);
-    double took = now_s() - t0;
+    double took = testutil_now_s() - t0;
     if (rc != 0)
         fprintf(stderr, "\n  %s\n", msg);
     CU_ASSERT_EQUAL(rc, 0);

@@ -11,17 +11,8 @@
 
 static char msg[1024];
 
-static int contains(const char *s, const char *frag)
-{
-    return s != NULL && strstr(s, frag) != NULL;
-}
-
-#define ASSERT_MSG(frag)                                                        \
-    do {                                                                        \
-        if (!contains(msg, (frag)))                                             \
-            fprintf(stderr, "\n  expected '%s' in: %s\n", (frag), msg);        \
-        CU_ASSERT(contains(msg, (frag)));                                       \
-    } while (0)
+/* The message holds `frag` (reported when not, so a failure says why). */
+#define ASSERT_MSG(frag) TESTUTIL_ASSERT_CONTAINS(msg, frag)
 
 /* Reads content as a Lambda log into *log; returns lambdalog_read's result. */
 static int read_log(const char *content, struct lambdalog *log, char **path_out)
@@ -44,11 +35,7 @@ static void expect_log_error(const char *content, const char *rest)
     char *path = NULL;
     CU_ASSERT_EQUAL(read_log(content, &log, &path), -1);
     CU_ASSERT_EQUAL(log.n, 0);
-    char want[1024];
-    snprintf(want, sizeof want, "%s%s", path, rest);
-    if (strcmp(msg, want) != 0)
-        fprintf(stderr, "\n  want: %s\n  got:  %s\n", want, msg);
-    CU_ASSERT_STRING_EQUAL(msg, want);
+    testutil_expect_msg_at(msg, path, rest);
     CU_ASSERT(strchr(msg, '\n') == NULL);
     lambdalog_fini(&log);
     free(path);
@@ -364,11 +351,7 @@ static void expect_client_error(const char *content, const char *rest)
     char *path = NULL;
     CU_ASSERT_EQUAL(read_client(content, &c, &path), -1);
     CU_ASSERT_EQUAL(c.n, 0);
-    char want[1024];
-    snprintf(want, sizeof want, "%s%s", path, rest);
-    if (strcmp(msg, want) != 0)
-        fprintf(stderr, "\n  want: %s\n  got:  %s\n", want, msg);
-    CU_ASSERT_STRING_EQUAL(msg, want);
+    testutil_expect_msg_at(msg, path, rest);
     lambdalog_client_fini(&c);
     free(path);
 }

@@ -15,14 +15,6 @@
 
 #define N_VALUES 100000
 
-static gsl_rng *new_rng(unsigned long seed)
-{
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    CU_ASSERT_FATAL(r != NULL);
-    gsl_rng_set(r, seed);
-    return r;
-}
-
 static void assert_percentiles_nan(const struct metrics_summary *m)
 {
     CU_ASSERT(isnan(m->p50));
@@ -48,7 +40,7 @@ static void assert_percentiles_nan(const struct metrics_summary *m)
  *             and the stdev's half of that. */
 static void test_welford_vs_two_pass(void)
 {
-    gsl_rng *r = new_rng(11);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 11);
     double *x = malloc(N_VALUES * sizeof *x);
     CU_ASSERT_FATAL(x != NULL);
     struct metrics_sample s;
@@ -96,7 +88,7 @@ static void test_welford_vs_two_pass(void)
  * constant and a zero stdev in both. */
 static void test_exact_vs_running_moments(void)
 {
-    gsl_rng *r = new_rng(12);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 12);
     struct metrics_sample kept, running;
     metrics_sample_init(&kept, true, 0);
     metrics_sample_init(&running, false, 0);
@@ -174,7 +166,7 @@ static void test_percentiles_1_to_100(void)
     double v[100];
     for (int i = 0; i < 100; i++)
         v[i] = (double)(i + 1);
-    gsl_rng *r = new_rng(12);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 12);
     gsl_ran_shuffle(r, v, 100, sizeof v[0]);
     gsl_rng_free(r);
     struct metrics_sample s;
@@ -209,7 +201,7 @@ static void test_percentiles_1_to_100(void)
  * copy, bit for bit. */
 static void test_percentiles_random(void)
 {
-    gsl_rng *r = new_rng(13);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 13);
     double *x = malloc(N_VALUES * sizeof *x);
     CU_ASSERT_FATAL(x != NULL);
     struct metrics_sample s;
@@ -278,7 +270,7 @@ static void test_keep_values_false(void)
     metrics_sample_init(&with, true, 0);
     metrics_sample_init(&without, false, 1000);
     CU_ASSERT_PTR_NULL(without.values);
-    gsl_rng *r = new_rng(14);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 14);
     for (int i = 0; i < 10000; i++) {
         double x = gsl_ran_exponential(r, 2.0);
         metrics_sample_add(&with, x);
@@ -402,7 +394,7 @@ static void test_level_replaced_at_start(void)
 static void test_level_random_steps(void)
 {
     enum { N = 10000 };
-    gsl_rng *r = new_rng(15);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 15);
     double *t = malloc(N * sizeof *t), *v = malloc(N * sizeof *v);
     CU_ASSERT_FATAL(t != NULL && v != NULL);
     double now = 0;
@@ -481,7 +473,7 @@ static void test_percentiles_adversarial(void)
      * selection in place when a few buckets hold most values: heavy tail
      * (bucketed), one huge outlier (nearly all in the first bucket:
      * fallback), infinities and negatives (fallback), two clusters. */
-    gsl_rng *r = new_rng(21);
+    gsl_rng *r = testutil_rng(gsl_rng_mt19937, 21);
     for (size_t i = 0; i < N; i++)
         x[i] = gsl_ran_lognormal(r, 0.0, 1.5);
     check_against_gsl(x, N);

@@ -136,9 +136,7 @@ static int setup(void)
 
 static int teardown(void)
 {
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
     return 0;
 }
 

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "config.h"
 #include "model.h"
@@ -16,23 +14,11 @@
 #define DIGITS "traces/mnist-digits-300.bin"
 #define TINY "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --quiet"
 
-static const char *worker_bin(void)
-{
-    const char *w = getenv("LAMBDASIM_WORKER");
-    return (w != NULL && w[0] != '\0') ? w : "build/lambdasim-worker";
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
 /* Runs `lambdasim profile ARGS`; returns the exit code, stderr in *err. */
 static int profile(const char *args, char **err)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s profile --worker %s %s", testutil_bin(), worker_bin(), args);
+    snprintf(cmd, sizeof cmd, "%s profile --worker %s %s", testutil_bin(), testutil_worker_bin(), args);
     return testutil_run(cmd, NULL, err);
 }
 
@@ -121,26 +107,26 @@ static void test_profile_bad_inputs(void)
     snprintf(args, sizeof args, "-o %s --weights %s " TINY, out, bad);
     CU_ASSERT_EQUAL(profile(args, &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "wrong magic") != NULL);
-    CU_ASSERT(!exists(out));                  /* whole or nothing */
+    CU_ASSERT(!testutil_exists(out));                  /* whole or nothing */
     free(err);
 
     snprintf(args, sizeof args, "-o %s --digits %s " TINY, out, bad);
     CU_ASSERT_EQUAL(profile(args, &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "not a lambdasim digits file") != NULL);
-    CU_ASSERT(!exists(out));
+    CU_ASSERT(!testutil_exists(out));
     free(err);
 
     snprintf(args, sizeof args, "-o %s --worker /nonexistent/w " TINY, out);
     CU_ASSERT_EQUAL(profile(args, &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "/nonexistent/w: not an executable worker") != NULL);
-    CU_ASSERT(!exists(out));
+    CU_ASSERT(!testutil_exists(out));
     free(err);
 
     /* A worker that fails at run time (here: not a worker at all). */
     snprintf(args, sizeof args, "-o %s --worker /bin/true " TINY, out);
     CU_ASSERT_EQUAL(profile(args, &err), 1);
     CU_ASSERT(err != NULL && strstr(err, "exited with status 0") != NULL);
-    CU_ASSERT(!exists(out));
+    CU_ASSERT(!testutil_exists(out));
     free(err);
 
     CU_ASSERT_EQUAL(profile("--max-batch 0", &err), 2);
@@ -175,7 +161,7 @@ static void test_profile_bad_inputs(void)
 static void test_measure_options(void)
 {
     struct profile_options o = {
-        .worker_path = worker_bin(), .weights_path = WEIGHTS, .digits_path = DIGITS,
+        .worker_path = testutil_worker_bin(), .weights_path = WEIGHTS, .digits_path = DIGITS,
         .max_batch = 0, .repetitions = 1, .cold_starts = 1, .warmup = 0,
     };
     struct profile_result r;
@@ -194,11 +180,9 @@ static void test_measure_options(void)
     /* Each timed batch waits for an idle worker: 2 batches, >= 2 x 25 ms. */
     o.gap_ms = 25;
     o.cold_starts = 2;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = testutil_now_s();
     CU_ASSERT_EQUAL(profile_measure(&o, &r, msg, sizeof msg), PROFILE_OK);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    CU_ASSERT((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9 >= 0.05);
+    CU_ASSERT(testutil_now_s() - t0 >= 0.05);
     CU_ASSERT_EQUAL(r.n_cold, 2);
     CU_ASSERT_EQUAL(r.n_overhead, 2);
     CU_ASSERT(r.accuracy > 0.9);

@@ -14,16 +14,6 @@
 #define REPS 10
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct request_record *rec(const struct fixture_log *log, uint64_t id)
-{
-    const struct request_record *r = fixture_find(log, id);
-    if (r == NULL) {
-        CU_FAIL_FATAL("request record missing");
-        abort();
-    }
-    return r;
-}
-
 /* Arrivals at t[], `work_s` of inference each, no cold start, H cores. */
 static void ps_scenario(struct scenario *sc, const double *t, size_t n, double work_s, int cores)
 {
@@ -41,10 +31,10 @@ static void test_two_together(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 2.0, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 2.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 2.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 2.0, EPS);
     /* The stretch shows where the time went: inference took 2 s. */
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->inference_ms, 2000.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->inference_ms, 2000.0, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(res.latency_ms.mean, 2000.0, 1e-6);
     CU_ASSERT_EQUAL(res.cold_starts.count, 2);
     fixture_free(&sc, &log);
@@ -61,9 +51,9 @@ static void test_staggered(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 1.5, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 2.0, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->latency_ms, 1500.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 2.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->latency_ms, 1500.0, 1e-6);
     fixture_free(&sc, &log);
 }
 
@@ -80,9 +70,9 @@ static void test_two_cores(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 1.05, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 1)->end_s, 1.05, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 2)->end_s, 1.95, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.05, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 1.05, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, 1.95, EPS);
     fixture_free(&sc, &log);
 }
 
@@ -99,7 +89,7 @@ static void test_init_and_extra(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    const struct request_record *r = rec(&log, 0);
+    const struct request_record *r = fixture_rec(&log, 0);
     CU_ASSERT_DOUBLE_EQUAL(r->end_s, 3.0, EPS);
     CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, 1000.0, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(r->inference_ms, 2000.0, 1e-6);
@@ -112,7 +102,7 @@ static void test_init_and_extra(void)
     sc.platform.host_cores = 1;
     sc.function.extra_init_s = dist_constant(1.0);
     fixture_run(&sc, &log, &res);
-    r = rec(&log, 1);
+    r = fixture_rec(&log, 1);
     CU_ASSERT_DOUBLE_EQUAL(r->end_s, 4.0, EPS);
     CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, 2000.0, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(r->inference_ms, 2000.0, 1e-6);
@@ -122,8 +112,8 @@ static void test_init_and_extra(void)
     fixture_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.function.extra_init_s = dist_constant(1.0);
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 2.5, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->cold_start_ms, 1500.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 2.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->cold_start_ms, 1500.0, 1e-6);
     fixture_free(&sc, &log);
 }
 
@@ -141,7 +131,7 @@ static void test_enough_cores_is_off(void)
     fixture_run(&sc, &b, &rb);
     CU_ASSERT_EQUAL(a.n, b.n);
     for (uint64_t id = 0; id < N(t); id++)
-        CU_ASSERT_DOUBLE_EQUAL(rec(&a, id)->end_s, rec(&b, id)->end_s, EPS);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&a, id)->end_s, fixture_rec(&b, id)->end_s, EPS);
     CU_ASSERT_DOUBLE_EQUAL(ra.cost_usd.total, rb.cost_usd.total, 1e-15);
     free(b.rec);
     fixture_free(&sc, &a);
@@ -161,7 +151,7 @@ static void test_ping_hold_is_wait(void)
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(rec(&log, 0)->end_s, 3.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 3.0, EPS);
     CU_ASSERT_EQUAL(res.warmup.pings, 1);
     fixture_free(&sc, &log);
 }

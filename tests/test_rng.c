@@ -43,16 +43,6 @@ static int popcount64(uint64_t x)
     return c;
 }
 
-/* Kolmogorov critical value at level alpha (see test_dist.c): the k = 1 term
- * of 2 sum (-1)^(k-1) exp(-2 k^2 x^2) gives x = sqrt(ln(2/alpha)/2), with
- * Stephens' finite-n correction. */
-static double ks_critical(size_t n, double alpha)
-{
-    double x = sqrt(log(2.0 / alpha) / 2.0);
-    double rn = sqrt((double)n);
-    return x / (rn + 0.12 + 0.11 / rn);
-}
-
 /* ---------------------------------------------------------------------- */
 
 static void test_same_seed_same_sequence(void)
@@ -243,7 +233,7 @@ static void uniform_check(uint64_t seed, uint64_t stream)
         double lo = u[i] - (double)i / N_DRAWS, hi = (double)(i + 1) / N_DRAWS - u[i];
         dn = fmax(dn, fmax(lo, hi));
     }
-    CU_ASSERT(dn <= ks_critical(N_DRAWS, 1e-4));
+    CU_ASSERT(dn <= testutil_ks_critical(N_DRAWS, 1e-4));
     free(u);
     gsl_rng_free(r);
 }

@@ -5,7 +5,7 @@
  * no output or temporary file is left, that what is printed is marked
  * partial, and for a sweep that --resume then completes to the file an
  * uninterrupted sweep writes. */
-#define _DEFAULT_SOURCE /* kill, nanosleep */
+#define _DEFAULT_SOURCE /* kill */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "testutil.h"
 
@@ -38,12 +37,6 @@ static pid_t spawn(const char *const *args, const char *out_path, const char *er
         _exit(127);
     }
     return pid;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
 }
 
 /* Files in dir (. and .. apart). */
@@ -100,10 +93,10 @@ static void check_run(int signo, bool json)
     /* Under way once the temporary output file exists and has grown. */
     int waited = 0;
     while (waited < 20000 && count_files(dir, NULL, 0) < 1) {
-        sleep_ms(10);
+        testutil_sleep_ms(10);
         waited += 10;
     }
-    sleep_ms(200);
+    testutil_sleep_ms(200);
     CU_ASSERT(kill(pid, signo) == 0);
     int rc = wait_exit(pid);
     char *o = testutil_read_file(out), *e = testutil_read_file(err);
@@ -165,7 +158,7 @@ static void check_sweep(int signo)
     pid_t pid = spawn(args, out, err);
     int waited = 0;
     while (waited < 20000 && lines_in(ckpt) < 4) {
-        sleep_ms(5);
+        testutil_sleep_ms(5);
         waited += 5;
     }
     CU_ASSERT(kill(pid, signo) == 0);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "rng.h"
@@ -18,18 +17,6 @@
 #include "testutil.h"
 
 static char cmd[16384];
-
-static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char **out, char **err, const char *fmt, ...)
-{
-    char args[12000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
-    return testutil_run(cmd, out, err);
-}
 
 /* Runs and expects exit 0; returns stdout (caller frees). */
 static char *run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,12 +39,6 @@ static char *run_ok(const char *fmt, ...)
 static bool same_text(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 /* ---- statistics ---------------------------------------------------------------- */
@@ -259,7 +240,7 @@ static void test_jobs_determinism(void)
     /* No checkpoint is left behind after success. */
     char ck[700];
     snprintf(ck, sizeof ck, "%s.ckpt", p1);
-    CU_ASSERT(!exists(ck));
+    CU_ASSERT(!testutil_exists(ck));
     char *j1 = run_ok("sweep tests/data/sweep-small.json --jobs 1 --json");
     char *j2 = run_ok("sweep tests/data/sweep-small.json --jobs 2 --json");
     CU_ASSERT(same_text(j1, j2));
@@ -275,23 +256,29 @@ static void test_jobs_determinism(void)
     free(o1);
     free(o2);
     free(o3);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
+}
+
+/* A temporary sweep file of one replication over tests/data/sweep-base.json,
+ * named by its absolute path since the file lies elsewhere; `rest` is the
+ * rest of the object ("axes": ...). Caller unlinks and frees. */
+static char *temp_sweep(const char *rest)
+{
+    char cwd[PATH_MAX], text[PATH_MAX + 600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"replications\": 1, %s}", cwd,
+             rest);
+    return testutil_temp_file(text, ".json");
 }
 
 /* The printed command line reproduces the best point's first replication. */
 static void test_best_command(void)
 {
-    char cwd[PATH_MAX], text[PATH_MAX + 600];
-    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
-    snprintf(text, sizeof text,
-             "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"replications\": 1,"
-             " \"axes\": {\"platform.routing\": [\"mru\", \"random\"], \"batching.timeout_s\": [0.1, 0.4]},"
-             " \"overrides\": {\"platform.keep_alive_s\": {\"dist\": \"uniform\", \"min\": 60, \"max\": 90},"
-             " \"workload.rate_rps\": 1.5},"
-             " \"objective\": {\"minimize\": \"latency_ms.p99\"}}", cwd);
-    char *path = testutil_temp_file(text, ".json");
+    char *path = temp_sweep(
+        "\"axes\": {\"platform.routing\": [\"mru\", \"random\"], \"batching.timeout_s\": [0.1, 0.4]},"
+        " \"overrides\": {\"platform.keep_alive_s\": {\"dist\": \"uniform\", \"min\": 60, \"max\": 90},"
+        " \"workload.rate_rps\": 1.5},"
+        " \"objective\": {\"minimize\": \"latency_ms.p99\"}");
     char *out = run_ok("sweep %s --json", path);
     cJSON *j = cJSON_Parse(out), *best = cJSON_GetObjectItem(j, "best");
     CU_ASSERT_PTR_NOT_NULL_FATAL(best);
@@ -323,18 +310,13 @@ static void test_best_command(void)
  * and stderr says so. */
 static void test_overloaded_point(void)
 {
-    char cwd[PATH_MAX], text[PATH_MAX + 600];
-    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
-    snprintf(text, sizeof text,
-             "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"replications\": 1,"
-             " \"axes\": {\"workload.rate_rps\": [40000, 6]},"
-             " \"overrides\": {\"duration_s\": 60, \"client.max_inflight\": 1,"
-             " \"client.max_queue\": 100000000}}", cwd);
-    char *path = testutil_temp_file(text, ".json");
+    char *path = temp_sweep("\"axes\": {\"workload.rate_rps\": [40000, 6]},"
+                            " \"overrides\": {\"duration_s\": 60, \"client.max_inflight\": 1,"
+                            " \"client.max_queue\": 100000000}");
     char *dir = testutil_temp_dir(), csv[600];
     snprintf(csv, sizeof csv, "%s/o.csv", dir);
     char *out, *err;
-    CU_ASSERT_EQUAL(run(&out, &err, "sweep %s --out %s", path, csv), 0);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "sweep %s --out %s", path, csv), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "warning: 1 point could not be simulated to the end"));
     char *t = testutil_read_file(csv);
     CU_ASSERT_PTR_NOT_NULL(t);
@@ -343,9 +325,7 @@ static void test_overloaded_point(void)
     free(t);
     free(out);
     free(err);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
     unlink(path);
     free(path);
 }
@@ -377,27 +357,27 @@ static void test_shards_merge(void)
 
     char *out, *err;
     /* A missing shard, a shard given twice, a whole sweep's file, another sweep's shard. */
-    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s", s[0], s[1]), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "merge %s %s", s[0], s[1]), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "4 of 12 points are missing (2, 5, 8, 11); shards not given: 3/3"));
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s %s %s", s[0], s[1], s[2], s[1]), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "merge %s %s %s %s", s[0], s[1], s[2], s[1]), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "shard 2/3 is given twice"));
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s", s[0], full), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "merge %s %s", s[0], full), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a shard file"));
     free(out);
     free(err);
     char other[600];
     snprintf(other, sizeof other, "%s/other.csv", dir);
     free(run_ok("sweep tests/data/sweep-coverage.json --shard 3/3 --out %s", other));
-    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s %s", s[0], s[1], other), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "merge %s %s %s", s[0], s[1], other), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "are not shards of the same sweep"));
     free(out);
     free(err);
     /* The merged file is not overwritten without --force. */
-    CU_ASSERT_EQUAL(run(&out, &err, "merge %s %s %s -o %s", s[0], s[1], s[2], merged), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "merge %s %s %s -o %s", s[0], s[1], s[2], merged), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "already exists"));
     free(out);
     free(err);
@@ -408,9 +388,7 @@ static void test_shards_merge(void)
     free(msum);
     free(json);
     free(mjson);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
 }
 
 static size_t count_lines(const char *path)
@@ -443,14 +421,14 @@ static void test_resume_after_kill(void)
     size_t lines = 0;
     for (int i = 0; i < 30000 && lines < 6; i++) {
         usleep(1000);
-        lines = exists(ck) ? count_lines(ck) : 0;
+        lines = testutil_exists(ck) ? count_lines(ck) : 0;
     }
     kill(pid, SIGKILL);
     usleep(100000);
     lines = count_lines(ck);
     printf("\n    killed with %zu checkpoint lines ", lines);
     CU_ASSERT(lines >= 6 && lines < 801);
-    CU_ASSERT(!exists(out_path));
+    CU_ASSERT(!testutil_exists(out_path));
     /* A torn last line (as a kill during a write leaves) is ignored. */
     FILE *f = fopen(ck, "a");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -459,7 +437,7 @@ static void test_resume_after_kill(void)
 
     char *out, *err;
     /* Without --resume the checkpoint is not silently discarded. */
-    CU_ASSERT_EQUAL(run(&out, &err, "sweep tests/data/sweep-long.json --out %s", out_path), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "sweep tests/data/sweep-long.json --out %s", out_path), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "pass --resume to continue it"));
     free(out);
     free(err);
@@ -469,7 +447,7 @@ static void test_resume_after_kill(void)
     snprintf(other_ck, sizeof other_ck, "%s.ckpt", other);
     snprintf(cmd, sizeof cmd, "cp %s %s", ck, other_ck);
     testutil_run(cmd, NULL, NULL);
-    CU_ASSERT_EQUAL(run(&out, &err, "sweep tests/data/sweep-small.json --out %s --resume", other), 2);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "sweep tests/data/sweep-small.json --out %s --resume", other), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "belongs to another sweep"));
     free(out);
     free(err);
@@ -478,14 +456,12 @@ static void test_resume_after_kill(void)
     char *a = testutil_read_file(ref), *b = testutil_read_file(out_path);
     CU_ASSERT(same_text(a, b));
     CU_ASSERT(same_text(ref_sum, sum));
-    CU_ASSERT(!exists(ck));
+    CU_ASSERT(!testutil_exists(ck));
     free(a);
     free(b);
     free(sum);
     free(ref_sum);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
 }
 
 static void test_mpi(void)
@@ -516,9 +492,7 @@ static void test_mpi(void)
     free(out);
     free(err);
     free(ref_sum);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
 }
 
 /* ---- bad input ------------------------------------------------------------------ */
@@ -526,7 +500,7 @@ static void test_mpi(void)
 static void expect_exit2(const char *args, const char *fragment)
 {
     char *out, *err;
-    int rc = run(&out, &err, "%s", args);
+    int rc = testutil_runf(&out, &err, "%s", args);
     CU_ASSERT_EQUAL(rc, 2);
     if (rc != 2 || strstr(err, fragment) == NULL)
         printf("\n    '%s' (exit %d): expected '%s' in: %s", args, rc, fragment, err);
@@ -599,11 +573,11 @@ static void test_bad_files(void)
 static void test_usage(void)
 {
     char *out, *err;
-    CU_ASSERT_EQUAL(run(&out, &err, "sweep --help"), 0);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "sweep --help"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "--shard K/N"));
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(run(&out, &err, "help merge"), 0);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "help merge"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: lambdasim merge"));
     free(out);
     free(err);

@@ -175,9 +175,7 @@ static void test_cli_option(void)
     CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "--timeline-csv FILE"));
     free(out);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
-    free(dir);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
 }
 
 static void add_tests(CU_pSuite s)

@@ -15,11 +15,6 @@
 
 static char msg[512];
 
-static int contains(const char *s, const char *frag)
-{
-    return s != NULL && strstr(s, frag) != NULL;
-}
-
 /* Reads content from a temporary file; returns trace_read_times' result
  * and, on success, the times in *t / *n. */
 static int read_content(const char *content, size_t len, const char *suffix, double **t,
@@ -50,11 +45,7 @@ static void expect_error(const char *content, const char *rest)
     CU_ASSERT_EQUAL(rc, -1);
     CU_ASSERT_PTR_NULL(t);
     CU_ASSERT_EQUAL(n, 0);
-    char want[1024];
-    snprintf(want, sizeof want, "%s%s", path, rest);
-    if (strcmp(msg, want) != 0)
-        fprintf(stderr, "\n  want: %s\n  got:  %s\n", want, msg);
-    CU_ASSERT_STRING_EQUAL(msg, want);
+    testutil_expect_msg_at(msg, path, rest);
     CU_ASSERT(strchr(msg, '\n') == NULL);
     free(path);
 }
@@ -152,12 +143,12 @@ static void test_errors(void)
     /* A NUL byte (a binary file) is an error, not a silent truncation. */
     char *path = NULL;
     CU_ASSERT_EQUAL(read_content("1\n2\0junk\n", 9, ".txt", &t, &n, &path), -1);
-    CU_ASSERT(contains(msg, ":2: NUL byte in the line"));
+    CU_ASSERT(testutil_contains(msg, ":2: NUL byte in the line"));
     free(path);
 
     /* Control characters in a bad value do not break the message's line. */
     CU_ASSERT_EQUAL(read_content("1\n2\x1b[31m\n", 10, ".txt", &t, &n, NULL), -1);
-    CU_ASSERT(contains(msg, ":2: not a number ('2?[31m')"));
+    CU_ASSERT(testutil_contains(msg, ":2: not a number ('2?[31m')"));
 }
 
 /* Lines far longer than any buffer: read whole, quoted back truncated. */
@@ -179,7 +170,7 @@ static void test_long_lines(void)
     double *t = NULL;
     size_t n = 0;
     CU_ASSERT_EQUAL(read_content(s, len, ".txt", &t, &n, NULL), -1);
-    CU_ASSERT(contains(msg, ":3: not a number ('7777777777777777777777777777777777777777...')"));
+    CU_ASSERT(testutil_contains(msg, ":3: not a number ('7777777777777777777777777777777777777777...')"));
     CU_ASSERT(strlen(msg) < 200);
 
     /* The same long comment before good data is fine. */
@@ -253,23 +244,23 @@ static void test_azure2019(void)
                                     "o,a,f1,http,0,3\n"
                                     "o,a,f1,http,1,1\n", ".csv");
     CU_ASSERT_EQUAL(trace_read_azure2019(path, "f1", &c, &m, &total, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, ":3: function 'f1' appears again (first at line 2); keep one row per "
+    CU_ASSERT(testutil_contains(msg, ":3: function 'f1' appears again (first at line 2); keep one row per "
                             "function"));
     unlink(path);
     free(path);
     path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f1,http,0,0\n", ".csv");
     CU_ASSERT_EQUAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, ":2: the function has no invocations in any minute"));
+    CU_ASSERT(testutil_contains(msg, ":2: the function has no invocations in any minute"));
     unlink(path);
     free(path);
     path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,3\no,a,f1,http,0,0\n", ".csv");
     CU_ASSERT_EQUAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, ":1: column 6 must be minute '2' (got '3')"));
+    CU_ASSERT(testutil_contains(msg, ":1: column 6 must be minute '2' (got '3')"));
     unlink(path);
     free(path);
     path = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f1,http,2,-1\n", ".csv");
     CU_ASSERT_EQUAL(trace_read_azure2019(path, NULL, &c, &m, &total, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, ":2: minute 2: not a whole number >= 0 ('-1')"));
+    CU_ASSERT(testutil_contains(msg, ":2: minute 2: not a whole number >= 0 ('-1')"));
     unlink(path);
     free(path);
     path = testutil_temp_file("# synthetic\nHashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f1,http,2,5\n", ".csv");
@@ -301,14 +292,14 @@ static void test_azure2021(void)
     CU_ASSERT_EQUAL(trace_read_azure2021(sample, NULL, "fn-report", &t, &n, msg, sizeof msg), 0);
     free(t);
     CU_ASSERT_EQUAL(trace_read_azure2021(sample, NULL, "fn-api", &t, &n, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, "function 'fn-api' is in more than one app ('app-synthetic-a' and "
+    CU_ASSERT(testutil_contains(msg, "function 'fn-api' is in more than one app ('app-synthetic-a' and "
                             "'app-synthetic-b'); choose one with workload.app"));
     CU_ASSERT_PTR_NULL(t);
     CU_ASSERT_EQUAL(trace_read_azure2021(sample, NULL, NULL, &t, &n, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, "the file holds more than one function ('app-synthetic-a/fn-api' at line 2, "
+    CU_ASSERT(testutil_contains(msg, "the file holds more than one function ('app-synthetic-a/fn-api' at line 2, "
                             "'app-synthetic-b/fn-api' at line 8)"));
     CU_ASSERT_EQUAL(trace_read_azure2021(sample, "app-synthetic-a", "fn-report", &t, &n, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, "no function 'fn-report' in app 'app-synthetic-a'"));
+    CU_ASSERT(testutil_contains(msg, "no function 'fn-report' in app 'app-synthetic-a'"));
 
     /* Starts are end - duration, sorted (the file is in end order), from 0;
      * a start before the trace's 0 is fine once shifted. */
@@ -326,12 +317,12 @@ static void test_azure2021(void)
     free(path);
     path = testutil_temp_file("app,func,end_timestamp,duration\na,f,1.0,abc\n", ".csv");
     CU_ASSERT_EQUAL(trace_read_azure2021(path, NULL, NULL, &t, &n, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, ":2: duration: not a number ('abc')"));
+    CU_ASSERT(testutil_contains(msg, ":2: duration: not a number ('abc')"));
     unlink(path);
     free(path);
     path = testutil_temp_file("app,func,end_timestamp,duration\na,f,1.0\n", ".csv");
     CU_ASSERT_EQUAL(trace_read_azure2021(path, NULL, NULL, &t, &n, msg, sizeof msg), -1);
-    CU_ASSERT(contains(msg, ":2: the row has 3 columns, the header 4 (truncated line?)"));
+    CU_ASSERT(testutil_contains(msg, ":2: the row has 3 columns, the header 4 (truncated line?)"));
     unlink(path);
     free(path);
 }
@@ -391,32 +382,19 @@ static void test_minute_placement(void)
  * scenario with --set as a user would. */
 static void test_azure_catalogue(void)
 {
-    char *table = testutil_read_file("tests/bad/README.md");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    struct testutil_bad_rows row;
+    testutil_bad_open(&row);
     int cases = 0;
-    for (char *line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        char file[256], kind[32], frag[1024], cmd[4096];
-        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", file, kind, frag) != 3)
+    while (testutil_bad_next(&row)) {
+        if (strcmp(row.kind, "azure2019") != 0 && strcmp(row.kind, "azure2021") != 0)
             continue;
-        if (strcmp(kind, "azure2019") != 0 && strcmp(kind, "azure2021") != 0)
-            continue;
-        snprintf(cmd, sizeof cmd, "%s run tests/data/scenario-minimal.json --set "
-                 "'workload={\"type\":\"trace\",\"format\":\"%s\",\"file\":\"../bad/%s\"}'", testutil_bin(),
-                 kind, file);
-        char *out = NULL, *err = NULL;
-        int rc = testutil_run(cmd, &out, &err);
-        const char *tail = strstr(frag, file);
-        tail = tail != NULL ? tail + strlen(file) : frag;
-        int ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, tail) != NULL;
-        if (!ok)
-            printf("\n    %s: exit %d, stderr: %s", cmd, rc, err);
-        CU_ASSERT(ok);
+        char args[4096];
+        snprintf(args, sizeof args, "run tests/data/scenario-minimal.json --set "
+                 "'workload={\"type\":\"trace\",\"format\":\"%s\",\"file\":\"../bad/%s\"}'", row.kind, row.file);
+        testutil_expect_bad_run(args, row.file, row.frag, TESTUTIL_BAD_TAIL);
         cases++;
-        free(out);
-        free(err);
     }
     CU_ASSERT(cases >= 5);
-    free(table);
 }
 
 static void add_tests(CU_pSuite s)

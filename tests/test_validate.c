@@ -2,7 +2,6 @@
  * log simulated from a scenario validates against that scenario (exit 0),
  * and against the same scenario with the cold start doubled it fails
  * (exit 1) naming the metrics that are off; bad input exits 2. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +12,6 @@
 
 static char *dir;
 
-static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int run(char **out, char **err, const char *fmt, ...)
-{
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
-    return testutil_run(cmd, out, err);
-}
-
 /* The observed log: one simulated realisation (seed 7); validate's
  * replications use seeds derived from it, so they are independent of it. */
 static void make_log(void)
@@ -34,7 +20,7 @@ static void make_log(void)
         return;
     dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "run tests/data/log-scenario.json --client-log %s/c.csv", dir);
+    int rc = testutil_runf(&out, &err, "run tests/data/log-scenario.json --client-log %s/c.csv", dir);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     free(out);
     free(err);
@@ -44,7 +30,7 @@ static void test_self_passes(void)
 {
     make_log();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv", dir);
+    int rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv", dir);
     if (rc != 0)
         fprintf(stderr, "\n  %s%s\n", out, err);
     CU_ASSERT_EQUAL(rc, 0);
@@ -55,13 +41,14 @@ static void test_self_passes(void)
     CU_ASSERT_STRING_EQUAL(err, "");
     /* Same inputs and seed: byte-identical output. */
     char *out2 = NULL;
-    run(&out2, NULL, "validate tests/data/log-scenario.json --observed %s/c.csv", dir);
+    testutil_runf(&out2, NULL, "validate tests/data/log-scenario.json --observed %s/c.csv", dir);
     CU_ASSERT_STRING_EQUAL(out, out2);
     free(out);
     free(out2);
     free(err);
 
-    rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --json --replications 5", dir);
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --json --replications 5",
+                       dir);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"pass\": true"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"replications\": 5"));
@@ -75,7 +62,7 @@ static void test_doubled_cold_fails(void)
 {
     make_log();
     char *out = NULL, *err = NULL;
-    int rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv " DOUBLED, dir);
+    int rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv " DOUBLED, dir);
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "result: FAIL"));
     /* Cold starts dominate the mean and the tail: those are named. */
@@ -90,12 +77,13 @@ static void test_doubled_cold_fails(void)
 
     /* A looser tolerance lets the doubled model through on nothing: the
      * errors are near +90%. */
-    rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --tolerance 0.5 " DOUBLED,
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --tolerance 0.5 " DOUBLED,
              dir);
     CU_ASSERT_EQUAL(rc, 1);
     free(out);
     free(err);
-    rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --tolerance 2 " DOUBLED, dir);
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --tolerance 2 " DOUBLED,
+                       dir);
     CU_ASSERT_EQUAL(rc, 0);
     free(out);
     free(err);
@@ -109,7 +97,7 @@ static void test_plot(void)
         return;
     }
     char *out = NULL, *err = NULL, path[1024];
-    int rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
+    int rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
                  "--replications 2", dir, dir);
     CU_ASSERT_EQUAL(rc, 0);
     snprintf(path, sizeof path, "%s/cdf.png", dir);
@@ -119,14 +107,14 @@ static void test_plot(void)
     free(out);
     free(err);
     /* It exists now: refused without --force, before anything runs. */
-    rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
              "--replications 2", dir, dir);
     CU_ASSERT_EQUAL(rc, 2);
     CU_ASSERT_STRING_EQUAL(out, "");
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "cdf.png: already exists; pass --force to replace it"));
     free(out);
     free(err);
-    rc = run(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --plot %s/cdf.png "
              "--replications 2 --force", dir, dir);
     CU_ASSERT_EQUAL(rc, 0);
     free(out);
@@ -156,7 +144,7 @@ static void test_bad_input(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL, *err = NULL;
-        int rc = run(&out, &err, "%s", cases[i].args);
+        int rc = testutil_runf(&out, &err, "%s", cases[i].args);
         bool ok = rc == 2 && out[0] == '\0' && strstr(err, cases[i].frag) != NULL;
         if (!ok)
             printf("\n    %s: exit %d, stderr: %s", cases[i].args, rc, err);
@@ -168,12 +156,7 @@ static void test_bad_input(void)
 
 static void cleanup(void)
 {
-    if (dir == NULL)
-        return;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    testutil_run(cmd, NULL, NULL);
-    free(dir);
+    testutil_remove_dir(dir);
     dir = NULL;
 }
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -20,25 +19,6 @@
 #define DIGITS "traces/mnist-digits-300.bin"
 
 static char msg[WORKER_MSG_MAX];
-
-static const char *worker_bin(void)
-{
-    const char *w = getenv("LAMBDASIM_WORKER");
-    return (w != NULL && w[0] != '\0') ? w : "build/lambdasim-worker";
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
 
 /* True once pid is gone or a zombie (exited, not yet reaped by init). */
 static bool process_gone(pid_t pid)
@@ -59,11 +39,11 @@ static bool process_gone(pid_t pid)
 
 static bool wait_gone(pid_t pid, double timeout_s)
 {
-    double end = now_s() + timeout_s;
-    while (now_s() < end) {
+    double end = testutil_now_s() + timeout_s;
+    while (testutil_now_s() < end) {
         if (process_gone(pid))
             return true;
-        sleep_ms(10);
+        testutil_sleep_ms(10);
     }
     return process_gone(pid);
 }
@@ -72,7 +52,7 @@ static void start_ready(struct worker_client *w, const char *weights, double ext
 {
     long pid = 0;
     double init_ms = 0;
-    CU_ASSERT_FATAL(worker_client_start(w, worker_bin(), weights, extra_ms, msg, sizeof msg) == 0);
+    CU_ASSERT_FATAL(worker_client_start(w, testutil_worker_bin(), weights, extra_ms, msg, sizeof msg) == 0);
     int rc = worker_client_wait_ready(w, 30, &pid, &init_ms, msg, sizeof msg);
     if (rc != 0)
         fprintf(stderr, "\n  %s\n", msg);
@@ -193,7 +173,7 @@ static void test_bad_weights_and_path(void)
     long pid = 0;
     double ms = 0;
     char *bad = testutil_temp_file("not weights", ".bin");
-    CU_ASSERT_FATAL(worker_client_start(&w, worker_bin(), bad, 0, msg, sizeof msg) == 0);
+    CU_ASSERT_FATAL(worker_client_start(&w, testutil_worker_bin(), bad, 0, msg, sizeof msg) == 0);
     CU_ASSERT_EQUAL(worker_client_wait_ready(&w, 30, &pid, &ms, msg, sizeof msg), -1);
     CU_ASSERT(strstr(msg, "wrong magic") != NULL);
     int st = worker_client_stop(&w, 5);
@@ -227,9 +207,9 @@ static void test_bad_request(void)
 static void test_extra_init(void)
 {
     struct worker_client w;
-    double t0 = now_s();
+    double t0 = testutil_now_s();
     start_ready(&w, WEIGHTS, 150);
-    CU_ASSERT(now_s() - t0 >= 0.150);
+    CU_ASSERT(testutil_now_s() - t0 >= 0.150);
     worker_client_stop(&w, 5);
 }
 
@@ -261,7 +241,7 @@ static void test_parent_death(void)
         struct worker_client w;
         long pids[2] = { 0, 0 };
         double ms = 0;
-        if (worker_client_start(&w, worker_bin(), WEIGHTS, 0, msg, sizeof msg) != 0
+        if (worker_client_start(&w, testutil_worker_bin(), WEIGHTS, 0, msg, sizeof msg) != 0
             || worker_client_wait_ready(&w, 30, &pids[0], &ms, msg, sizeof msg) != 0)
             _exit(1);
         pid_t holder = fork();

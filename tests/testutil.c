@@ -2,10 +2,14 @@
 #define _DEFAULT_SOURCE /* mkstemps, mkdtemp */
 #include "testutil.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <CUnit/Basic.h>
 
@@ -30,6 +34,12 @@ const char *testutil_bin(void)
 {
     const char *b = getenv("LAMBDASIM_BIN");
     return (b != NULL && b[0] != '\0') ? b : "build/lambdasim";
+}
+
+const char *testutil_worker_bin(void)
+{
+    const char *w = getenv("LAMBDASIM_WORKER");
+    return (w != NULL && w[0] != '\0') ? w : "build/lambdasim-worker";
 }
 
 static char *slurp_fd(FILE *f)
@@ -124,4 +134,124 @@ int testutil_run(const char *cmd, char **out, char **err)
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return -1;
+}
+
+int testutil_runf(char **out, char **err, const char *fmt, ...)
+{
+    /* Room for a sweep file's inline JSON and several temporary paths. */
+    char args[12000], cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", testutil_bin(), args);
+    return testutil_run(cmd, out, err);
+}
+
+int testutil_remove_dir(char *dir)
+{
+    if (dir == NULL)
+        return 0;
+    size_t n = strlen(dir) + 16;
+    char *cmd = malloc(n);
+    if (cmd == NULL)
+        abort();
+    snprintf(cmd, n, "rm -rf '%s'", dir);
+    int rc = testutil_run(cmd, NULL, NULL);
+    free(cmd);
+    free(dir);
+    return rc;
+}
+
+bool testutil_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+bool testutil_contains(const char *s, const char *frag)
+{
+    return s != NULL && strstr(s, frag) != NULL;
+}
+
+void testutil_expect_msg_at(const char *msg, const char *path, const char *rest)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s", path, rest);
+    if (strcmp(msg, want) != 0)
+        fprintf(stderr, "\n  want: %s\n  got:  %s\n", want, msg);
+    CU_ASSERT_STRING_EQUAL(msg, want);
+}
+
+double testutil_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void testutil_sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+gsl_rng *testutil_rng(const gsl_rng_type *type, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(type);
+    CU_ASSERT_FATAL(r != NULL);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* The Kolmogorov critical value for the one-sample KS statistic D_n at level
+ * alpha: P(sqrt(n) D_n > x) -> 2 sum_{k>=1} (-1)^(k-1) exp(-2 k^2 x^2).
+ * At alpha = 1e-4 the k = 1 term alone gives x = sqrt(ln(2/alpha) / 2)
+ * = 2.2253; the k = 2 term is 2 exp(-8 x^2) ~ 1e-17, negligible. Stephens'
+ * finite-n form: D_crit = x / (sqrt(n) + 0.12 + 0.11 / sqrt(n)). */
+double testutil_ks_critical(size_t n, double alpha)
+{
+    double x = sqrt(log(2.0 / alpha) / 2.0);
+    double rn = sqrt((double)n);
+    return x / (rn + 0.12 + 0.11 / rn);
+}
+
+void testutil_bad_open(struct testutil_bad_rows *rows)
+{
+    memset(rows, 0, sizeof *rows);
+    rows->table = testutil_read_file("tests/bad/README.md");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rows->table);
+}
+
+bool testutil_bad_next(struct testutil_bad_rows *rows)
+{
+    for (;;) {
+        char *line = strtok_r(rows->save == NULL ? rows->table : NULL, "\n", &rows->save);
+        if (line == NULL)
+            break;
+        if (sscanf(line, "| `%255[^`]` | %31s | %*s | `%1023[^`]` |", rows->file, rows->kind, rows->frag) == 3)
+            return true;
+    }
+    free(rows->table);
+    rows->table = NULL;
+    return false;
+}
+
+void testutil_expect_bad_run(const char *args, const char *file, const char *frag, unsigned flags)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "%s", args);
+    if (flags & TESTUTIL_BAD_TAIL) {
+        const char *tail = strstr(frag, file);
+        frag = tail != NULL ? tail + strlen(file) : frag;
+    }
+    size_t err_len = strlen(err);
+    bool ok = rc == 2 && out[0] == '\0' && strstr(err, file) != NULL && strstr(err, frag) != NULL;
+    if (flags & TESTUTIL_BAD_ONE_LINE)
+        ok = ok && err_len > 0 && strchr(err, '\n') == err + err_len - 1;
+    if (!ok)
+        printf("\n    %s: exit %d, stderr: %s", args, rc, err);
+    CU_ASSERT(ok);
+    free(out);
+    free(err);
 }
