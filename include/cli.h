@@ -146,4 +146,12 @@ int cli_emulate(int argc, char **argv);
  * when the executable's path cannot be read. */
 void cli_default_worker(char *out, size_t len);
 
+/* The value of the option at argv[*i] (the next word), advancing *i past
+ * it. Returns 0, or CLI_USAGE with the usage error printed when there is
+ * no next word or it is itself an option ("--x", or "-" and a letter): a
+ * forgotten value must not swallow the next option (`--out --force`
+ * writing a file named --force). A file whose name starts so can be given
+ * as ./NAME; "-" and negative numbers are values. */
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char **value);
+
 #endif

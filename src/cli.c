@@ -28,6 +28,22 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char **value)
+{
+    const char *opt = argv[*i];
+    if (*i + 1 >= argc)
+        return cli_usage_error(cmd, "option '%s' needs a value", opt);
+    const char *v = argv[*i + 1];
+    bool is_option = (v[0] == '-' && v[1] == '-') ||
+                     (v[0] == '-' && ((v[1] >= 'a' && v[1] <= 'z') || (v[1] >= 'A' && v[1] <= 'Z')));
+    if (is_option)
+        return cli_usage_error(cmd, "option '%s' needs a value, not the option '%s' (a file named so: ./%s)",
+                               opt, v, v);
+    *value = v;
+    ++*i;
+    return CLI_OK;
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
@@ -79,11 +95,9 @@ int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i
     const char *a = argv[*i];
     bool seed = strcmp(a, "--seed") == 0;
     if (seed || strcmp(a, "--set") == 0) {
-        if (*i + 1 >= argc) {
-            *rc = cli_usage_error(sa->cmd, "option '%s' needs a value", a);
+        const char *v;
+        if ((*rc = cli_option_value(sa->cmd, argc, argv, i, &v)) != CLI_OK)
             return -1;
-        }
-        const char *v = argv[++*i];
         if (seed) {
             if (!cli_parse_u64(v, &sa->seed)) {
                 *rc = cli_usage_error(sa->cmd, "--seed: expected a whole number from 0 to "

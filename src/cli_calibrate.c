@@ -284,9 +284,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool *help)
                      || strcmp(a, "--min-samples") == 0 || strcmp(a, "--batch-size") == 0
                      || strcmp(a, "--name") == 0;
         if (takes) {
-            if (i + 1 >= argc)
-                return cli_usage_error("calibrate", "option '%s' needs a value", a);
-            const char *val = argv[++i];
+            const char *val;
+            if (cli_option_value("calibrate", argc, argv, &i, &val) != CLI_OK)
+                return CLI_USAGE;
             if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
                 o->out = val;
             } else if (strcmp(a, "--name") == 0) {

@@ -212,11 +212,11 @@ int cli_emulate(int argc, char **argv)
             isolate = true;
         } else if (strcmp(a, "--worker") == 0 || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
                    || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("emulate", "option '%s' needs a value", a);
+            const char *v;
+            if (cli_option_value("emulate", argc, argv, &i, &v) != CLI_OK) {
+                rc = CLI_USAGE;
                 goto out;
             }
-            const char *v = argv[++i];
             if (strcmp(a, "--worker") == 0) {
                 eo.worker_path = v;
             } else if (strcmp(a, "--weights") == 0) {

@@ -89,11 +89,11 @@ int cli_explain(int argc, char **argv)
             rc = CLI_OK;
             goto out;
         } else if (strcmp(a, "--first") == 0 || strcmp(a, "--window") == 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("explain", "option '%s' needs a value", a);
+            const char *v;
+            if (cli_option_value("explain", argc, argv, &i, &v) != CLI_OK) {
+                rc = CLI_USAGE;
                 goto out;
             }
-            const char *v = argv[++i];
             if (strcmp(a, "--first") == 0) {
                 if (!cli_parse_u64(v, &opts.first)) {
                     rc = cli_usage_error("explain", "--first: expected a whole number >= 0 (got '%s')", v);

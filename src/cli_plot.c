@@ -70,11 +70,11 @@ int cli_plot(int argc, char **argv)
                    strcmp(a, "--window") == 0 || strcmp(a, "--latency-from") == 0 ||
                    strcmp(a, "--metric") == 0 || strcmp(a, "--x") == 0 || strcmp(a, "--y") == 0 ||
                    strcmp(a, "--gnuplot-commands") == 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("plot", "option '%s' needs a value", a);
+            const char *v;
+            if (cli_option_value("plot", argc, argv, &i, &v) != CLI_OK) {
+                rc = CLI_USAGE;
                 goto out;
             }
-            const char *v = argv[++i];
             if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
                 o.output = v;
             } else if (strcmp(a, "--title") == 0) {

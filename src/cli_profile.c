@@ -130,9 +130,9 @@ int cli_profile(int argc, char **argv)
                    || strcmp(a, "--warmup") == 0 || strcmp(a, "--weights") == 0
                    || strcmp(a, "--gap-ms") == 0
                    || strcmp(a, "--digits") == 0 || strcmp(a, "--worker") == 0) {
-            if (i + 1 >= argc)
-                return cli_usage_error("profile", "option '%s' needs a value", a);
-            const char *v = argv[++i];
+            const char *v;
+            if (cli_option_value("profile", argc, argv, &i, &v) != CLI_OK)
+                return CLI_USAGE;
             if (strcmp(a, "-o") == 0) {
                 out_path = v;
             } else if (strcmp(a, "--weights") == 0) {

@@ -151,11 +151,11 @@ int cli_run(int argc, char **argv)
         } else if (strcmp(a, "--timing") == 0) {
             timing = true;
         } else if (strcmp(a, "--stats") == 0 || output_index(a) >= 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("run", "option '%s' needs a value", a);
+            const char *v;
+            if (cli_option_value("run", argc, argv, &i, &v) != CLI_OK) {
+                rc = CLI_USAGE;
                 goto out;
             }
-            const char *v = argv[++i];
             if (strcmp(a, "--stats") == 0) {
                 /* Sugar for --set stats.mode=MODE: validated with the file,
                  * in command-line order among the --set overrides. */

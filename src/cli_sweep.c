@@ -204,9 +204,9 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
         } else if (strcmp(s, "--timing") == 0) {
             a->timing = true;
         } else if (strcmp(s, "--jobs") == 0 || strcmp(s, "--out") == 0 || strcmp(s, "--shard") == 0) {
-            if (i + 1 >= argc)
-                return cli_usage_error("sweep", "option '%s' needs a value", s);
-            const char *v = argv[++i];
+            const char *v;
+            if (cli_option_value("sweep", argc, argv, &i, &v) != CLI_OK)
+                return CLI_USAGE;
             uint64_t n;
             if (strcmp(s, "--jobs") == 0) {
                 if (!cli_parse_u64(v, &n) || n < 1 || n > JOBS_MAX)
@@ -524,11 +524,10 @@ int cli_merge(int argc, char **argv)
         } else if (strcmp(s, "--force") == 0) {
             force = true;
         } else if (strcmp(s, "-o") == 0 || strcmp(s, "--out") == 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("merge", "option '%s' needs a value", s);
+            if (cli_option_value("merge", argc, argv, &i, &out_path) != CLI_OK) {
+                rc = CLI_USAGE;
                 goto out;
             }
-            out_path = argv[++i];
         } else if (s[0] == '-' && s[1] != '\0') {
             rc = cli_usage_error("merge", "unknown option '%s'", s);
             goto out;

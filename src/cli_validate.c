@@ -309,11 +309,11 @@ int cli_validate(int argc, char **argv)
         } else if (strcmp(a, "--observed") == 0 || strcmp(a, "--replications") == 0
                    || strcmp(a, "--tolerance") == 0 || strcmp(a, "--plot") == 0
                    || strcmp(a, "--tolerance-for") == 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("validate", "option '%s' needs a value", a);
+            const char *v;
+            if (cli_option_value("validate", argc, argv, &i, &v) != CLI_OK) {
+                rc = CLI_USAGE;
                 goto out;
             }
-            const char *v = argv[++i];
             if (strcmp(a, "--observed") == 0) {
                 observed = v;
             } else if (strcmp(a, "--plot") == 0) {
