@@ -31,6 +31,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char **value)
 {
     const char *opt = argv[*i];
+    *value = NULL;
     if (*i + 1 >= argc)
         return cli_usage_error(cmd, "option '%s' needs a value", opt);
     const char *v = argv[*i + 1];
