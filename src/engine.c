@@ -293,18 +293,18 @@ static void emit_records(struct engine *e, const struct batch *b, const double *
     }
 }
 
-static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
+static inline void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
                               bool held_slot);
 
 /* Every request of the batch ends at `end` with `status`. Per-request work
  * is only what differs by request (arrival time, latency); what the batch
  * shares is added once, times the number of counted requests. */
-static void finish_batch(struct engine *e, uint32_t slot, double end, enum request_status status)
+HOT void finish_batch(struct engine *e, uint32_t slot, double end, enum request_status status)
 {
     finish_batch_slot(e, slot, end, status, true);
 }
 
-static void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
+HOT void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
                               bool held_slot)
 {
     struct batch *b = batch_at(e, slot);
