@@ -42,4 +42,12 @@ bool textline_parse_number(const char *s, size_t len, double *out);
  * than TEXTLINE_EDIT_MAX (no name the readers know is that long). */
 size_t textline_edit_distance(const char *a, size_t la, const char *b, size_t lb, bool fold_case);
 
+/* Formats an error about a user's file into msg[len] (nothing when msg is
+ * NULL) as one line: control characters the file held become '?'.
+ * Returns -1, for `return textline_fail(...)`. */
+#ifdef __GNUC__
+__attribute__((format(printf, 3, 4)))
+#endif
+int textline_fail(char *msg, size_t len, const char *fmt, ...);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cli.h"
 #include "fit.h"
+#include "jsonout.h"
 #include "lambdalog.h"
 #include "outfile.h"
 #include "version.h"
@@ -48,21 +49,6 @@ const char cli_calibrate_usage[] =
     "(unparseable lines, mixed memory sizes or functions, too few samples).\n";
 
 /* ---- JSON output ------------------------------------------------------------ */
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s != '\0'; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
 
 /* Numbers with 6 significant digits: a profile, not an archive. */
 static void json_num(FILE *f, double v)
@@ -659,7 +645,7 @@ int cli_calibrate(int argc, char **argv)
     FILE *f = of.f;
     char src[1024];
     fputs("{\n  \"name\": ", f);
-    json_str(f, name);
+    jsonout_string(f, name);
     fprintf(f, ",\n  \"description\": \"Calibrated by lambdasim calibrate %s from %zu invocations",
             LAMBDASIM_VERSION, log.n);
     if (cl.n > 0)
@@ -693,7 +679,7 @@ int cli_calibrate(int argc, char **argv)
     fputs("},\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\",\n"
           "    \"cold_start_ms\": ", f);
     source_text(src, sizeof src, &cold, "Init Duration values");
-    json_str(f, src);
+    jsonout_string(f, src);
     fputs(",\n    \"inference_ms\": ", f);
     if (inf.regression)
         snprintf(src, sizeof src, "calibrated: least-squares Duration = base + per_item_ms x batch size over %zu "
@@ -703,17 +689,17 @@ int cli_calibrate(int argc, char **argv)
                  inf.base_normal ? "a truncated normal" : fit_family_name(inf.base.fits[inf.base.best].family));
     else
         source_text(src, sizeof src, &inf.base, "Duration values (all one batch size)");
-    json_str(f, src);
+    jsonout_string(f, src);
     fputs(",\n    \"overhead_ms\": ", f);
     if (have_overhead)
         source_text(src, sizeof src, &over, "client round trips minus Duration, warm invocations");
     else
         snprintf(src, sizeof src, "not measured: no client log was given (0 assumed)");
-    json_str(f, src);
+    jsonout_string(f, src);
     fputs("\n  },\n  \"notes\": {\"calibration\": {\n    \"inputs\": [", f);
     for (size_t i = 0; i < o.n_logs; i++) {
         fputs(i > 0 ? ", " : "", f);
-        json_str(f, o.logs[i]);
+        jsonout_string(f, o.logs[i]);
     }
     fputs("],\n    \"cold_start_ms\": ", f);
     json_fit_note(f, &cold);

@@ -16,6 +16,7 @@
 #include "emulate.h"
 #include "engine.h"
 #include "interrupt.h"
+#include "jsonout.h"
 #include "outfile.h"
 #include "report.h"
 #include "simlog.h"
@@ -90,18 +91,6 @@ static bool parse_seconds(const char *s, double *out)
     return true;
 }
 
-static void json_string(const char *s)
-{
-    fputc('"', stdout);
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fputc('\\', stdout);
-        if ((unsigned char)*p >= 0x20)
-            fputc(*p, stdout);
-    }
-    fputc('"', stdout);
-}
-
 /* The JSON of `run`, with what the emulator adds first: whether the run is
  * partial (and why: "partial_reason", and "interrupted_by" for a signal, as
  * `run` labels it), and the workers' counts. */
@@ -121,7 +110,7 @@ static void print_json(const struct scenario *sc, const struct engine_result *re
     printf("{\n  \"partial\": %s,\n", partial != NULL ? "true" : "false");
     if (partial != NULL) {
         fputs("  \"partial_reason\": ", stdout);
-        json_string(partial);
+        jsonout_string(stdout, partial);
         fputs(",\n", stdout);
     }
     if (signo != 0)

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "engine.h"
 #include "fit.h"
+#include "jsonout.h"
 #include "lambdalog.h"
 #include "plot.h"
 #include "rng.h"
@@ -171,21 +172,6 @@ static void json_num(FILE *f, double v)
         fputs("null", f);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s != '\0'; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 struct summary {
     const char *scenario, *observed;
     size_t rows, counted, ok;
@@ -230,9 +216,9 @@ static void print_table(const struct summary *s)
 static void print_json(const struct summary *s)
 {
     printf("{\n  \"lambdasim_version\": \"%s\",\n  \"scenario\": ", LAMBDASIM_VERSION);
-    json_str(stdout, s->scenario);
+    jsonout_string(stdout, s->scenario);
     printf(",\n  \"observed\": ");
-    json_str(stdout, s->observed);
+    jsonout_string(stdout, s->observed);
     printf(",\n  \"requests\": {\"rows\": %zu, \"counted\": %zu, \"ok\": %zu},\n", s->rows, s->counted, s->ok);
     printf("  \"replications\": %u,\n  \"seed\": %llu,\n  \"tolerance\": ", s->replications,
            (unsigned long long)s->seed);

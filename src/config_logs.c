@@ -5,31 +5,12 @@
 #include "lambdalog.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "textline.h"
 #include "xalloc.h"
-
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-    if (why == NULL || len == 0)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-    for (char *s = why; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-    }
-    return -1;
-}
-
 
 /* AWS's documented platform.report sample ends its record object with a
  * trailing comma; JSON does not allow one. Copy the text without commas
@@ -70,14 +51,14 @@ static int get_string(const cJSON *obj, const char *key, const char *where, char
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (it == NULL) {
         if (required)
-            return fail(why, why_len, "%s%s: required field is missing (truncated record?)", where, key);
+            return textline_fail(why, why_len, "%s%s: required field is missing (truncated record?)", where, key);
         out[0] = '\0';
         return 0;
     }
     if (!cJSON_IsString(it))
-        return fail(why, why_len, "%s%s: must be a string (got %s)", where, key, config_json_type_name(it));
+        return textline_fail(why, why_len, "%s%s: must be a string (got %s)", where, key, config_json_type_name(it));
     if (strlen(it->valuestring) >= cap)
-        return fail(why, why_len, "%s%s: longer than %zu characters", where, key, cap - 1);
+        return textline_fail(why, why_len, "%s%s: longer than %zu characters", where, key, cap - 1);
     memcpy(out, it->valuestring, strlen(it->valuestring) + 1);
     return 0;
 }
@@ -91,16 +72,16 @@ static int get_metric(const cJSON *m, const char *key, bool required, bool integ
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(m, key);
     if (it == NULL) {
         if (required)
-            return fail(why, why_len, "%s%s: required field is missing (truncated record?)", where, key);
+            return textline_fail(why, why_len, "%s%s: required field is missing (truncated record?)", where, key);
         return 0;
     }
     if (!cJSON_IsNumber(it))
-        return fail(why, why_len, "%s%s: must be a number (got %s)", where, key, config_json_type_name(it));
+        return textline_fail(why, why_len, "%s%s: must be a number (got %s)", where, key, config_json_type_name(it));
     double v = it->valuedouble;
     if (!isfinite(v) || v < 0)
-        return fail(why, why_len, "%s%s: must be a finite number >= 0 (got %g)", where, key, v);
+        return textline_fail(why, why_len, "%s%s: must be a finite number >= 0 (got %g)", where, key, v);
     if (integer && (floor(v) != v || v > 1e6))
-        return fail(why, why_len, "%s%s: must be a whole number (got %g)", where, key, v);
+        return textline_fail(why, why_len, "%s%s: must be a whole number (got %g)", where, key, v);
     *out = v;
     return 0;
 }
@@ -109,17 +90,17 @@ static int parse_report(const cJSON *rec, struct lambdalog_record *out, char *wh
 {
     struct lambdalog_invocation *inv = &out->inv;
     if (!cJSON_IsObject(rec))
-        return fail(why, why_len, "platform.report: record: must be an object (got %s)",
+        return textline_fail(why, why_len, "platform.report: record: must be an object (got %s)",
                     rec == NULL ? "nothing" : config_json_type_name(rec));
     if (get_string(rec, "requestId", "platform.report: record.", inv->request_id,
                    sizeof inv->request_id, true, why, why_len) != 0)
         return -1;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(rec, "metrics");
     if (m == NULL)
-        return fail(why, why_len, "platform.report: record.metrics: required field is missing "
+        return textline_fail(why, why_len, "platform.report: record.metrics: required field is missing "
                     "(truncated record?)");
     if (!cJSON_IsObject(m))
-        return fail(why, why_len, "platform.report: record.metrics: must be an object (got %s)",
+        return textline_fail(why, why_len, "platform.report: record.metrics: must be an object (got %s)",
                     config_json_type_name(m));
     double mem = 0, maxmem = 0;
     inv->init_ms = NAN;
@@ -156,19 +137,19 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
         while (n < 20 && pos + n < len && copy[pos + n] != '\n' && copy[pos + n] != '\r')
             n++;
         if (n == 0)
-            fail(why, why_len, "malformed JSON record (truncated?)");
+            textline_fail(why, why_len, "malformed JSON record (truncated?)");
         else
-            fail(why, why_len, "malformed JSON record near '%.*s'", (int)n, copy + pos);
+            textline_fail(why, why_len, "malformed JSON record near '%.*s'", (int)n, copy + pos);
         goto out;
     }
     if (!cJSON_IsObject(j)) {
-        fail(why, why_len, "a JSON record must be an object {...} (got %s)", config_json_type_name(j));
+        textline_fail(why, why_len, "a JSON record must be an object {...} (got %s)", config_json_type_name(j));
         goto out;
     }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(j, "record");
     if (type != NULL && !cJSON_IsString(type)) {
-        fail(why, why_len, "type: must be a string (got %s)", config_json_type_name(type));
+        textline_fail(why, why_len, "type: must be a string (got %s)", config_json_type_name(type));
         goto out;
     }
     const char *t = type != NULL ? type->valuestring : NULL;
@@ -178,7 +159,7 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
     }
     if (t != NULL && strcmp(t, "platform.start") == 0) {
         if (!cJSON_IsObject(rec)) {
-            fail(why, why_len, "platform.start: record: must be an object (got %s)",
+            textline_fail(why, why_len, "platform.start: record: must be an object (got %s)",
                  rec == NULL ? "nothing" : config_json_type_name(rec));
             goto out;
         }

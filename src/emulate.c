@@ -172,11 +172,13 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
         return -1;
     }
     if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
-        worker_set_msg(msg, len, "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
+        worker_set_msg(msg, len,
+                       "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
         return -1;
     }
     if (inv->cold && s->state != SLOT_NONE) {
-        worker_set_msg(msg, len, "internal error: new instance %" PRId64 " found a worker in its slot", inv->instance_uid);
+        worker_set_msg(msg, len,
+                       "internal error: new instance %" PRId64 " found a worker in its slot", inv->instance_uid);
         return -1;
     }
     s->job = inv->job;
@@ -254,7 +256,8 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         double init_ms = 0;
         if (worker_client_wait_ready(&s->w, LINE_TIMEOUT_S, &pid, &init_ms, inner, sizeof inner) != 0) {
             how_it_ended(s, inner, sizeof inner);
-            worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
+            worker_set_msg(msg, len,
+                           "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
             note(em, "died", s);
             return -1;
         }
@@ -293,7 +296,8 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
     for (uint32_t k = 0; k < r.n; k++) {
         size_t d = (size_t)((s->first + k) % em->digits.n);
         if (em->labels[k] != em->expect[d]) {
-            worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): request %" PRIu64 " labelled %u, in-process "
+            worker_set_msg(msg, len,
+                           "instance %" PRId64 " (worker pid %ld): request %" PRIu64 " labelled %u, in-process "
                     "inference says %u (a broken worker or weight file)", s->uid, s->pid, s->first + k,
                     (unsigned)em->labels[k], (unsigned)em->expect[d]);
             return -1;

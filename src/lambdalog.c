@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,35 +15,12 @@
 #define QUOTE_MAX 40        /* bytes of offending text quoted back */
 #define PENDING_SCAN 4096   /* open invocations searched for a RequestId */
 
-#ifdef __GNUC__
-#define LL_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define LL_PRINTF(f, a)
-#endif
-
-LL_PRINTF(3, 4)
-static int fail(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg == NULL || len == 0)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-    /* One line, whatever the file held. */
-    for (char *s = msg; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-    }
-    return -1;
-}
-
 static void io_error(char *msg, size_t len, const char *path, int err)
 {
     char buf[128];
     if (strerror_r(err, buf, sizeof buf) != 0)
         snprintf(buf, sizeof buf, "error %d", err);
-    fail(msg, len, "%s: cannot read: %s", path, buf);
+    textline_fail(msg, len, "%s: cannot read: %s", path, buf);
 }
 
 static bool is_blank(char ch)
@@ -133,7 +109,7 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
 {
     long at = find_word(s, len, "REPORT RequestId:");
     if (at < 0)
-        return fail(why, why_len, "not a REPORT line");
+        return textline_fail(why, why_len, "not a REPORT line");
     bool seen[F_COUNT] = { false };
     double val[F_COUNT] = { 0 };
     size_t pos = (size_t)at + strlen("REPORT ");
@@ -157,26 +133,26 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
             for (int i = 0; i < F_COUNT; i++) {
                 size_t ll = strlen(fields[i].label);
                 if (rest <= ll && memcmp(s + pos, fields[i].label, rest) == 0)
-                    return fail(why, why_len, "truncated line: ends in '%.*s' (expected '%s: ...')",
+                    return textline_fail(why, why_len, "truncated line: ends in '%.*s' (expected '%s: ...')",
                                 (int)rest, s + pos, fields[i].label);
             }
-            return fail(why, why_len, "unexpected text '%.*s%s' (known fields: RequestId, Duration, "
+            return textline_fail(why, why_len, "unexpected text '%.*s%s' (known fields: RequestId, Duration, "
                         "Billed Duration, Memory Size, Max Memory Used, Init Duration, Restore "
                         "Duration, Billed Restore Duration, Status, Error Type)",
                         quote_len(rest), s + pos, ellipsis(rest));
         }
         const struct field_def *fd = &fields[f];
         if (seen[f])
-            return fail(why, why_len, "%s: appears twice", fd->label);
+            return textline_fail(why, why_len, "%s: appears twice", fd->label);
         seen[f] = true;
         pos += strlen(fd->label) + 1;
         const char *tok;
         size_t tl = next_token(s, len, &pos, &tok);
         if (tl == 0)
-            return fail(why, why_len, "%s: no value (truncated line?)", fd->label);
+            return textline_fail(why, why_len, "%s: no value (truncated line?)", fd->label);
         if (f == F_ID) {
             if (tl >= LAMBDALOG_ID_MAX)
-                return fail(why, why_len, "RequestId: longer than %d characters", LAMBDALOG_ID_MAX - 1);
+                return textline_fail(why, why_len, "RequestId: longer than %d characters", LAMBDALOG_ID_MAX - 1);
             memcpy(out->request_id, tok, tl);
             out->request_id[tl] = '\0';
             continue;
@@ -193,28 +169,28 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
         if (!textline_parse_number(tok, tl, &v)) {
             /* Quote the value with its unit, as written. */
             size_t ql = ul > 0 ? (size_t)(unit + ul - tok) : tl;
-            return fail(why, why_len, "%s: not a number ('%.*s%s')", fd->label, quote_len(ql), tok,
+            return textline_fail(why, why_len, "%s: not a number ('%.*s%s')", fd->label, quote_len(ql), tok,
                         ellipsis(ql));
         }
         if (ul == 0)
-            return fail(why, why_len, "%s: no unit after %.*s (truncated line? expected '%s')",
+            return textline_fail(why, why_len, "%s: no unit after %.*s (truncated line? expected '%s')",
                         fd->label, quote_len(tl), tok, fd->unit);
         (void)save;
         if (ul != strlen(fd->unit) || memcmp(unit, fd->unit, ul) != 0)
-            return fail(why, why_len, "%s: unit must be '%s' (got '%.*s')", fd->label, fd->unit,
+            return textline_fail(why, why_len, "%s: unit must be '%s' (got '%.*s')", fd->label, fd->unit,
                         quote_len(ul), unit);
         if (!isfinite(v))
-            return fail(why, why_len, "%s: not a finite number ('%.*s')", fd->label, quote_len(tl), tok);
+            return textline_fail(why, why_len, "%s: not a finite number ('%.*s')", fd->label, quote_len(tl), tok);
         if (v < 0)
-            return fail(why, why_len, "%s: must be >= 0 (got %.*s)", fd->label, quote_len(tl), tok);
+            return textline_fail(why, why_len, "%s: must be >= 0 (got %.*s)", fd->label, quote_len(tl), tok);
         if (fd->integer && (floor(v) != v || v > 1e6))
-            return fail(why, why_len, "%s: must be a whole number of %s (got %.*s)", fd->label,
+            return textline_fail(why, why_len, "%s: must be a whole number of %s (got %.*s)", fd->label,
                         fd->unit, quote_len(tl), tok);
         val[f] = v;
     }
     for (int i = 0; i < F_COUNT; i++) {
         if (fields[i].required && !seen[i])
-            return fail(why, why_len, "no '%s' field (truncated line?)", fields[i].label);
+            return textline_fail(why, why_len, "no '%s' field (truncated line?)", fields[i].label);
     }
     out->duration_ms = val[F_DURATION];
     out->billed_ms = val[F_BILLED];
@@ -343,12 +319,12 @@ static int function_line(struct reader *r, const char *s, size_t len, size_t lin
         double v = 0;
         if (j == i || !textline_parse_number(s + i, j - i, &v) || v > 1e6 || (j < len && !is_blank(s[j])
                                                                      && s[j] != ',' && s[j] != '"'))
-            return fail(r->msg, r->msg_len, "%s:%zu: batch_size: not a whole number ('%.*s%s')", r->path,
+            return textline_fail(r->msg, r->msg_len, "%s:%zu: batch_size: not a whole number ('%.*s%s')", r->path,
                         lineno, quote_len(len - i), s + i, ellipsis(len - i));
         n = (int)v;
     }
     if (p->batch_line != 0 && p->batch_size != n)
-        return fail(r->msg, r->msg_len, "%s:%zu: batch_size: %d, but line %zu gave %d for the same "
+        return textline_fail(r->msg, r->msg_len, "%s:%zu: batch_size: %d, but line %zu gave %d for the same "
                     "invocation", r->path, lineno, n, p->batch_line, p->batch_size);
     p->batch_size = n;
     p->batch_line = lineno;
@@ -381,7 +357,7 @@ static int text_line(struct reader *r, const char *s, size_t len, size_t lineno)
         struct lambdalog_invocation inv;
         memset(&inv, 0, sizeof inv);
         if (lambdalog_parse_report(s, len, &inv, why, sizeof why) != 0)
-            return fail(r->msg, r->msg_len, "%s:%zu: %s", r->path, lineno, why);
+            return textline_fail(r->msg, r->msg_len, "%s:%zu: %s", r->path, lineno, why);
         char ver[LAMBDALOG_VERSION_MAX] = "";
         stream_version(s, (size_t)at, ver, sizeof ver);
         add_invocation(r, &inv, lineno);
@@ -396,10 +372,10 @@ static int text_line(struct reader *r, const char *s, size_t len, size_t lineno)
         const char *id;
         size_t il = next_token(s, len, &pos, &id);
         if (il == 0)
-            return fail(r->msg, r->msg_len, "%s:%zu: %s: no RequestId (truncated line?)", r->path, lineno,
+            return textline_fail(r->msg, r->msg_len, "%s:%zu: %s: no RequestId (truncated line?)", r->path, lineno,
                         start ? "START" : "END");
         if (il >= LAMBDALOG_ID_MAX)
-            return fail(r->msg, r->msg_len, "%s:%zu: RequestId: longer than %d characters", r->path, lineno,
+            return textline_fail(r->msg, r->msg_len, "%s:%zu: RequestId: longer than %d characters", r->path, lineno,
                         LAMBDALOG_ID_MAX - 1);
         struct pending *p = pending_find(r, id, il);
         if (!start) {
@@ -416,7 +392,7 @@ static int text_line(struct reader *r, const char *s, size_t len, size_t lineno)
             const char *v;
             size_t vl = next_token(s, len, &pos, &v);
             if (vl == 0)
-                return fail(r->msg, r->msg_len, "%s:%zu: START: Version: no value (truncated line?)",
+                return textline_fail(r->msg, r->msg_len, "%s:%zu: START: Version: no value (truncated line?)",
                             r->path, lineno);
             if (vl >= LAMBDALOG_VERSION_MAX)
                 vl = LAMBDALOG_VERSION_MAX - 1;
@@ -442,7 +418,7 @@ static int json_record(struct reader *r, const char *text, size_t len, size_t fi
         size_t line = first_line;
         for (size_t i = 0; i < off && i < len; i++)
             line += text[i] == '\n';
-        return fail(r->msg, r->msg_len, "%s:%zu: %s", r->path, line, why);
+        return textline_fail(r->msg, r->msg_len, "%s:%zu: %s", r->path, line, why);
     }
     switch (rec.kind) {
     case LAMBDALOG_REC_START: {
@@ -531,7 +507,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
         size_t sl = (size_t)got;
         lineno++;
         if (memchr(s, '\0', sl) != NULL) {
-            fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", file, lineno);
+            textline_fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", file, lineno);
             goto out;
         }
         if (rec_line != 0) {
@@ -583,7 +559,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
             goto out;
     }
     if (got == TEXTLINE_TOO_LONG) {
-        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a log file?)", file, lineno + 1,
+        textline_fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a log file?)", file, lineno + 1,
              TEXTLINE_MAX >> 20);
         goto out;
     }
@@ -592,12 +568,12 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
         goto out;
     }
     if (rec_line != 0) {
-        fail(msg, msg_len, "%s:%zu: truncated JSON record (no closing '}' before the end of the file)",
+        textline_fail(msg, msg_len, "%s:%zu: truncated JSON record (no closing '}' before the end of the file)",
              file, rec_line);
         goto out;
     }
     if (log->n == start_n) {
-        fail(msg, msg_len, "%s: no REPORT lines or platform.report records", file);
+        textline_fail(msg, msg_len, "%s: no REPORT lines or platform.report records", file);
         goto out;
     }
     rc = 0;
@@ -625,7 +601,7 @@ static int cmp_inv_id(const void *a, const void *b)
 int lambdalog_check(const struct lambdalog *log, char *msg, size_t msg_len)
 {
     if (log->n == 0)
-        return fail(msg, msg_len, "no invocations");
+        return textline_fail(msg, msg_len, "no invocations");
     /* Memory sizes and versions: count each distinct value with its first line. */
     const struct lambdalog_invocation *first = &log->inv[0], *other = NULL;
     size_t n_first = 0, n_other = 0, kinds = 1;
@@ -644,7 +620,7 @@ int lambdalog_check(const struct lambdalog *log, char *msg, size_t msg_len)
         }
     }
     if (other != NULL)
-        return fail(msg, msg_len, "mixed memory sizes: %zu invocations at %d MB (first at %s:%zu) and "
+        return textline_fail(msg, msg_len, "mixed memory sizes: %zu invocations at %d MB (first at %s:%zu) and "
                     "%zu at %d MB (first at %s:%zu)%s; give the logs of one configuration, or choose "
                     "one with --memory-mb", n_first, first->memory_mb, first->file, first->line, n_other,
                     other->memory_mb, other->file, other->line, kinds > 2 ? ", and more" : "");
@@ -663,7 +639,7 @@ int lambdalog_check(const struct lambdalog *log, char *msg, size_t msg_len)
         }
     }
     if (ov != NULL)
-        return fail(msg, msg_len, "mixed functions: %zu invocations of version '%s' (first at %s:%zu) "
+        return textline_fail(msg, msg_len, "mixed functions: %zu invocations of version '%s' (first at %s:%zu) "
                     "and %zu of version '%s' (first at %s:%zu); give the logs of one function "
                     "version", n_first, fv->version, fv->file, fv->line, n_other, ov->version, ov->file,
                     ov->line);
@@ -674,7 +650,7 @@ int lambdalog_check(const struct lambdalog *log, char *msg, size_t msg_len)
     int rc = 0;
     for (size_t i = 1; i < log->n; i++) {
         if (strcmp(by_id[i]->request_id, by_id[i - 1]->request_id) == 0) {
-            rc = fail(msg, msg_len, "%s:%zu: RequestId %s was already reported at %s:%zu (the same "
+            rc = textline_fail(msg, msg_len, "%s:%zu: RequestId %s was already reported at %s:%zu (the same "
                       "log given twice?)", by_id[i]->file, by_id[i]->line, by_id[i]->request_id,
                       by_id[i - 1]->file, by_id[i - 1]->line);
             break;
@@ -770,7 +746,7 @@ static int client_header(const char *path, size_t lineno, const char *s, size_t 
     size_t fl[CLIENT_MAX_COLS];
     size_t n = csv_split(s, len, fs, fl, CLIENT_MAX_COLS);
     if (n > CLIENT_MAX_COLS)
-        return fail(msg, msg_len, "%s:%zu: more than %d columns", path, lineno, CLIENT_MAX_COLS);
+        return textline_fail(msg, msg_len, "%s:%zu: more than %d columns", path, lineno, CLIENT_MAX_COLS);
     h->n_cols = n;
     for (int c = 0; c < C_COUNT; c++)
         h->col[c] = -1;
@@ -782,7 +758,7 @@ static int client_header(const char *path, size_t lineno, const char *s, size_t 
         }
         if (known >= 0) {
             if (h->col[known] >= 0)
-                return fail(msg, msg_len, "%s:%zu: column '%s' appears twice", path, lineno,
+                return textline_fail(msg, msg_len, "%s:%zu: column '%s' appears twice", path, lineno,
                             col_names[known]);
             h->col[known] = (long)i;
         }
@@ -792,13 +768,13 @@ static int client_header(const char *path, size_t lineno, const char *s, size_t 
     for (size_t i = 0; i < n; i++) {
         for (int c = 0; c < C_COUNT; c++) {
             if (h->col[c] < 0 && close_to(fs[i], fl[i], col_names[c]))
-                return fail(msg, msg_len, "%s:%zu: unknown column '%.*s' (did you mean '%s'?)", path,
+                return textline_fail(msg, msg_len, "%s:%zu: unknown column '%.*s' (did you mean '%s'?)", path,
                             lineno, quote_len(fl[i]), fs[i], col_names[c]);
         }
     }
     for (int c = 0; c <= C_LATENCY; c++) {
         if (h->col[c] < 0)
-            return fail(msg, msg_len, "%s:%zu: no column '%s' in the header (a client log needs "
+            return textline_fail(msg, msg_len, "%s:%zu: no column '%s' in the header (a client log needs "
                         "send_s and latency_ms)", path, lineno, col_names[c]);
     }
     return 0;
@@ -809,13 +785,13 @@ static int client_number(const char *path, size_t lineno, int c, const char *s, 
 {
     double v = 0;
     if (!textline_parse_number(s, len, &v))
-        return fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, lineno, col_names[c],
+        return textline_fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, lineno, col_names[c],
                     quote_len(len), s, ellipsis(len));
     if (!isfinite(v))
-        return fail(msg, msg_len, "%s:%zu: %s: not a finite number ('%.*s')", path, lineno,
+        return textline_fail(msg, msg_len, "%s:%zu: %s: not a finite number ('%.*s')", path, lineno,
                     col_names[c], quote_len(len), s);
     if (v < 0)
-        return fail(msg, msg_len, "%s:%zu: %s: must be >= 0 (got %.*s)", path, lineno, col_names[c],
+        return textline_fail(msg, msg_len, "%s:%zu: %s: must be >= 0 (got %.*s)", path, lineno, col_names[c],
                     quote_len(len), s);
     *out = v;
     return 0;
@@ -829,7 +805,7 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
     size_t fl[CLIENT_MAX_COLS];
     size_t n = csv_split(s, len, fs, fl, CLIENT_MAX_COLS);
     if (n != h->n_cols)
-        return fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)",
+        return textline_fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)",
                     path, lineno, n, h->n_cols);
     memset(q, 0, sizeof *q);
     q->ok = true;
@@ -849,7 +825,7 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
         }
         if (c == C_REQUEST_ID) {
             if (l >= LAMBDALOG_ID_MAX)
-                return fail(msg, msg_len, "%s:%zu: request_id: longer than %d characters", path, lineno,
+                return textline_fail(msg, msg_len, "%s:%zu: request_id: longer than %d characters", path, lineno,
                             LAMBDALOG_ID_MAX - 1);
             memcpy(q->request_id, f, l);
             q->request_id[l] = '\0';
@@ -857,7 +833,7 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
         }
         if (l == 0) {
             if (c == C_SEND)
-                return fail(msg, msg_len, "%s:%zu: send_s: missing", path, lineno);
+                return textline_fail(msg, msg_len, "%s:%zu: send_s: missing", path, lineno);
             continue;   /* optional, or a failed request's latency */
         }
         if (c == C_COLD) {
@@ -866,7 +842,7 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
             else if ((l == 1 && f[0] == '0') || (l == 5 && memcmp(f, "false", 5) == 0))
                 q->cold = 0;
             else
-                return fail(msg, msg_len, "%s:%zu: cold: must be 0 or 1 (got '%.*s%s')", path, lineno,
+                return textline_fail(msg, msg_len, "%s:%zu: cold: must be 0 or 1 (got '%.*s%s')", path, lineno,
                             quote_len(l), f, ellipsis(l));
             continue;
         }
@@ -879,7 +855,7 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
         case C_BATCH_ID:
         case C_BATCH_SIZE:
             if (floor(v) != v || v > 9e15 || (c == C_BATCH_SIZE && (v < 1 || v > 1e6)))
-                return fail(msg, msg_len, "%s:%zu: %s: must be a whole number%s (got %.*s)", path,
+                return textline_fail(msg, msg_len, "%s:%zu: %s: must be a whole number%s (got %.*s)", path,
                             lineno, col_names[c], c == C_BATCH_SIZE ? " >= 1" : "", quote_len(l), f);
             if (c == C_BATCH_ID)
                 q->batch_id = (int64_t)v;
@@ -890,7 +866,7 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
         }
     }
     if (q->ok && h->col[C_LATENCY] >= 0 && fl[h->col[C_LATENCY]] == 0)
-        return fail(msg, msg_len, "%s:%zu: latency_ms: missing for a request with status ok", path, lineno);
+        return textline_fail(msg, msg_len, "%s:%zu: latency_ms: missing for a request with status ok", path, lineno);
     return 0;
 }
 
@@ -973,16 +949,16 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
     const char *file = register_file(&c->files, &c->n_files, path);
     int head = first_content_line(f, &line, &cap, &lineno, &s, &sl);
     if (head == (int)TEXTLINE_TOO_LONG) {
-        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a client log?)", file, lineno + 1,
+        textline_fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a client log?)", file, lineno + 1,
              TEXTLINE_MAX >> 20);
         goto out;
     }
     if (head != 1) {
-        fail(msg, msg_len, "%s: empty (a client log starts with a header: send_s,latency_ms,...)", file);
+        textline_fail(msg, msg_len, "%s: empty (a client log starts with a header: send_s,latency_ms,...)", file);
         goto out;
     }
     if (memchr(s, '\0', sl) != NULL) {
-        fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", file, lineno);
+        textline_fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", file, lineno);
         goto out;
     }
     if (client_header(file, lineno, s, sl, &h, msg, msg_len) != 0)
@@ -992,7 +968,7 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
         sl = (size_t)got;
         lineno++;
         if (memchr(s, '\0', sl) != NULL) {
-            fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", file, lineno);
+            textline_fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", file, lineno);
             goto out;
         }
         while (sl > 0 && (s[sl - 1] == '\n' || s[sl - 1] == '\r'))
@@ -1010,7 +986,7 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
         c->n++;
     }
     if (got == TEXTLINE_TOO_LONG) {
-        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a client log?)", file, lineno + 1,
+        textline_fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a client log?)", file, lineno + 1,
              TEXTLINE_MAX >> 20);
         goto out;
     }
@@ -1019,7 +995,7 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
         goto out;
     }
     if (c->n == start_n) {
-        fail(msg, msg_len, "%s: no requests (only a header)", file);
+        textline_fail(msg, msg_len, "%s: no requests (only a header)", file);
         goto out;
     }
     /* A column counts as present only when every file read has it. */

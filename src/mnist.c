@@ -368,6 +368,44 @@ enum mnist_status mnist_save(const struct mnist_net *net, const char *path, char
     return st;
 }
 
+/* The start shared by weight and digits files: the magic (kind names the
+ * file in the message), room for the header and the CRC, the version. */
+static enum mnist_status check_head(const char *path, const uint8_t *buf, size_t len, const char *magic,
+                                    const char *kind, size_t header, uint32_t version, char *msg,
+                                    size_t msg_len)
+{
+    if (len < 8 || memcmp(buf, magic, 8) != 0) {
+        set_msg(msg, msg_len, "%s: wrong magic: not a lambdasim %s (expected \"%s\" at the start)", path,
+                kind, magic);
+        return MNIST_ERR_FORMAT;
+    }
+    if (len < header + CRC_BYTES) {
+        set_msg(msg, msg_len, "%s: wrong size: %zu bytes is too short for the header", path, len);
+        return MNIST_ERR_FORMAT;
+    }
+    uint32_t got = get_u32(buf + 8);
+    if (got != version) {
+        set_msg(msg, msg_len, "%s: unsupported version %u (this program reads version %u)", path,
+                (unsigned)got, (unsigned)version);
+        return MNIST_ERR_FORMAT;
+    }
+    return MNIST_OK;
+}
+
+/* The CRC-32 in a file's last four bytes against the rest. */
+static enum mnist_status check_crc(const char *path, const uint8_t *buf, size_t len, char *msg,
+                                   size_t msg_len)
+{
+    uint32_t stored = get_u32(buf + len - CRC_BYTES);
+    uint32_t computed = mnist_crc32(0, buf, len - CRC_BYTES);
+    if (stored != computed) {
+        set_msg(msg, msg_len, "%s: checksum mismatch (stored 0x%08x, computed 0x%08x): the "
+                "file is corrupt", path, (unsigned)stored, (unsigned)computed);
+        return MNIST_ERR_CHECKSUM;
+    }
+    return MNIST_OK;
+}
+
 enum mnist_status mnist_load(const char *path, struct mnist_net **out, char *msg,
                              size_t msg_len)
 {
@@ -379,23 +417,11 @@ enum mnist_status mnist_load(const char *path, struct mnist_net **out, char *msg
     enum mnist_status st = read_all(path, &buf, &len, msg, msg_len);
     if (st != MNIST_OK)
         return st;
+    st = check_head(path, buf, len, MNIST_WEIGHTS_MAGIC, "MNIST weight file", WEIGHTS_HEADER,
+                    MNIST_WEIGHTS_VERSION, msg, msg_len);
+    if (st != MNIST_OK)
+        goto out;
     st = MNIST_ERR_FORMAT;
-    if (len < 8 || memcmp(buf, MNIST_WEIGHTS_MAGIC, 8) != 0) {
-        set_msg(msg, msg_len, "%s: wrong magic: not a lambdasim MNIST weight file (expected "
-                "\"%s\" at the start)", path, MNIST_WEIGHTS_MAGIC);
-        goto out;
-    }
-    if (len < WEIGHTS_HEADER + CRC_BYTES) {
-        set_msg(msg, msg_len, "%s: wrong size: %zu bytes is too short for the header", path,
-                len);
-        goto out;
-    }
-    uint32_t version = get_u32(buf + 8);
-    if (version != MNIST_WEIGHTS_VERSION) {
-        set_msg(msg, msg_len, "%s: unsupported version %u (this program reads version %u)",
-                path, (unsigned)version, MNIST_WEIGHTS_VERSION);
-        goto out;
-    }
     uint32_t n_layers = get_u32(buf + 12);
     if (n_layers < 1 || n_layers > MNIST_MAX_LAYERS) {
         set_msg(msg, msg_len, "%s: layer count %u, must be 1..%d", path, (unsigned)n_layers,
@@ -426,14 +452,9 @@ enum mnist_status mnist_load(const char *path, struct mnist_net **out, char *msg
                 "(%zu parameters)", path, len, expect, net->n_params);
         goto out;
     }
-    uint32_t stored = get_u32(buf + len - CRC_BYTES);
-    uint32_t computed = mnist_crc32(0, buf, len - CRC_BYTES);
-    if (stored != computed) {
-        set_msg(msg, msg_len, "%s: checksum mismatch (stored 0x%08x, computed 0x%08x): the "
-                "file is corrupt", path, (unsigned)stored, (unsigned)computed);
-        st = MNIST_ERR_CHECKSUM;
+    if ((st = check_crc(path, buf, len, msg, msg_len)) != MNIST_OK)
         goto out;
-    }
+    st = MNIST_ERR_FORMAT;
     const uint8_t *p = buf + WEIGHTS_HEADER + LAYER_DESC * n_layers;
     for (size_t i = 0; i < net->n_params; i++, p += 4) {
         net->params[i] = get_f32(p);
@@ -543,24 +564,12 @@ enum mnist_status mnist_digits_load(const char *path, struct mnist_digits *out, 
     enum mnist_status st = read_all(path, &buf, &len, msg, msg_len);
     if (st != MNIST_OK)
         return st;
+    st = check_head(path, buf, len, MNIST_DIGITS_MAGIC, "digits file", DIGITS_HEADER,
+                    MNIST_DIGITS_VERSION, msg, msg_len);
+    if (st != MNIST_OK)
+        goto out;
     st = MNIST_ERR_FORMAT;
-    if (len < 8 || memcmp(buf, MNIST_DIGITS_MAGIC, 8) != 0) {
-        set_msg(msg, msg_len, "%s: wrong magic: not a lambdasim digits file (expected \"%s\" "
-                "at the start)", path, MNIST_DIGITS_MAGIC);
-        goto out;
-    }
-    if (len < DIGITS_HEADER + CRC_BYTES) {
-        set_msg(msg, msg_len, "%s: wrong size: %zu bytes is too short for the header", path,
-                len);
-        goto out;
-    }
-    uint32_t version = get_u32(buf + 8), n = get_u32(buf + 12);
-    uint32_t rows = get_u32(buf + 16), cols = get_u32(buf + 20);
-    if (version != MNIST_DIGITS_VERSION) {
-        set_msg(msg, msg_len, "%s: unsupported version %u (this program reads version %u)",
-                path, (unsigned)version, MNIST_DIGITS_VERSION);
-        goto out;
-    }
+    uint32_t n = get_u32(buf + 12), rows = get_u32(buf + 16), cols = get_u32(buf + 20);
     if (rows != MNIST_ROWS || cols != MNIST_COLS) {
         set_msg(msg, msg_len, "%s: images are %ux%u, expected %dx%d", path, (unsigned)rows,
                 (unsigned)cols, MNIST_ROWS, MNIST_COLS);
@@ -577,14 +586,9 @@ enum mnist_status mnist_digits_load(const char *path, struct mnist_digits *out, 
                 len, expect, (unsigned)n);
         goto out;
     }
-    uint32_t stored = get_u32(buf + len - CRC_BYTES);
-    uint32_t computed = mnist_crc32(0, buf, len - CRC_BYTES);
-    if (stored != computed) {
-        set_msg(msg, msg_len, "%s: checksum mismatch (stored 0x%08x, computed 0x%08x): the "
-                "file is corrupt", path, (unsigned)stored, (unsigned)computed);
-        st = MNIST_ERR_CHECKSUM;
+    if ((st = check_crc(path, buf, len, msg, msg_len)) != MNIST_OK)
         goto out;
-    }
+    st = MNIST_ERR_FORMAT;
     for (size_t i = 0; i < n; i++)
         if (buf[DIGITS_HEADER + i] >= MNIST_CLASSES) {
             set_msg(msg, msg_len, "%s: image %zu: label %u, must be 0..9", path, i,

@@ -3,7 +3,6 @@
 #define _DEFAULT_SOURCE /* gmtime_r */
 #include "profile.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonout.h"
 #include "mnist.h"
 #include "version.h"
 #include "worker_proto.h"
@@ -276,20 +276,6 @@ void profile_result_fini(struct profile_result *r)
 
 /* ---- output ----------------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* {"dist": "empirical", "samples": [...]}, in ms with microsecond digits. */
 static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
 {
@@ -313,13 +299,13 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     char buf[2048];
     const size_t reps = (size_t)r->repetitions;
     fputs("{\n  \"name\": ", f);
-    json_string(f, name);
+    jsonout_string(f, name);
     snprintf(buf, sizeof buf, "The project's MNIST CNN (%s) run by lambdasim-worker on this "
              "machine, measured by `lambdasim profile` (lambdasim %s) on %s. Per-invocation "
              "costs of one batch of n images, as the emulator's workers pay them.",
              o->weights_path, LAMBDASIM_VERSION, r->date);
     fputs(",\n  \"description\": ", f);
-    json_string(f, buf);
+    jsonout_string(f, buf);
     fprintf(f, ",\n  \"memory_mb\": %d,\n  \"cold_start_ms\": ", PROFILE_MEMORY_MB);
     json_empirical(f, r->cold_start_ms, r->n_cold, 1);
     fputs(",\n  \"overhead_ms\": ", f);
@@ -332,20 +318,20 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     }
     fputs("    }\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
-    json_string(f, buf);
+    jsonout_string(f, buf);
     fputs(",\n    \"memory_mb\": ", f);
     snprintf(buf, sizeof buf, "assumed: %d, Lambda's one full vCPU, because the worker runs "
              "single-threaded on one whole core of this machine; the simulator then stretches "
              "inference only below %d MB. The worker's real peak resident memory was %.1f MB.",
              PROFILE_MEMORY_MB, PROFILE_MEMORY_MB, r->worker_rss_mb);
-    json_string(f, buf);
+    jsonout_string(f, buf);
     fputs(",\n    \"cold_start_ms\": ", f);
     snprintf(buf, sizeof buf, "measured: %zu starts of %s (fork and exec, load and check the "
              "weights, READY line), timed by the parent from fork to reading READY, after one "
              "untimed start; mean %.3f ms, of which the worker's own load took %.3f ms.",
              r->n_cold, o->worker_path, mean_of(r->cold_start_ms, r->n_cold),
              r->worker_init_ms_mean);
-    json_string(f, buf);
+    jsonout_string(f, buf);
     char gap[96] = "";
     if (o->gap_ms > 0)
         snprintf(gap, sizeof gap, "; each timed batch sent after the worker had been idle %d ms", o->gap_ms);
@@ -355,7 +341,7 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              "invoking a warm local worker, mean %.4f ms%s. A real Lambda invoke adds the "
              "Invoke API and the network (tens of ms).",
              mean_of(r->overhead_ms, r->n_overhead), gap);
-    json_string(f, buf);
+    jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);
     snprintf(buf, sizeof buf, "measured: the worker's own wall time of mnist_infer_batch, "
              "%d repetitions of each batch size 1..%d, sizes interleaved in rounds, after %d "
@@ -365,6 +351,6 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              100.0 * r->accuracy, r->max_batch,
              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps),
              mean_of(r->inference_ms, reps));
-    json_string(f, buf);
+    jsonout_string(f, buf);
     fputs("\n  }\n}\n", f);
 }

@@ -1,6 +1,7 @@
 /* report: table, JSON and per-request CSV output of a run. Every number is
  * printed with a fixed format so that the same run prints the same bytes. */
 #include "report.h"
+#include "jsonout.h"
 #include "sink.h"
 
 #include <math.h>
@@ -33,20 +34,6 @@ static void jw_key(struct jw *w, const char *key)
     w->first = false;
     jw_indent(w);
     fprintf(w->f, "\"%s\": ", key);
-}
-
-static void jw_string_value(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
 }
 
 static void jw_open(struct jw *w, const char *key)
@@ -84,7 +71,7 @@ static void jw_u64(struct jw *w, const char *key, uint64_t v)
 static void jw_str(struct jw *w, const char *key, const char *v)
 {
     jw_key(w, key);
-    jw_string_value(w->f, v);
+    jsonout_string(w->f, v);
 }
 
 static double per_million(const struct engine_result *r)
@@ -218,7 +205,7 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     fputc('[', f);
     for (int i = 0; i < n_warn; i++) {
         fputs(i ? ", " : "", f);
-        jw_string_value(f, warn[i]);
+        jsonout_string(f, warn[i]);
     }
     fputc(']', f);
 

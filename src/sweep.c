@@ -19,10 +19,11 @@
 #endif
 
 #include "engine.h"
+#include "jsonout.h"
 #include "rng.h"
 #include "scenario.h"
-#include "version.h"
 #include "textline.h"
+#include "version.h"
 #include "xalloc.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -1119,26 +1120,6 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
 static void json_num(FILE *f, double v)
 {
     char num[NUM_MAX];
@@ -1152,7 +1133,7 @@ static void json_value(FILE *f, const char *v)
     if (config_value_is_json(v))
         fputs(v, f);
     else
-        json_string(f, v);
+        jsonout_string(f, v);
 }
 
 static const struct sweep_row *best_row(const struct sweep_table *t)
@@ -1168,12 +1149,12 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     size_t nm = COUNT(metric_names);
     char con[256];
     fputs("{\n  \"lambdasim_version\": ", f);
-    json_string(f, LAMBDASIM_VERSION);
+    jsonout_string(f, LAMBDASIM_VERSION);
     fputs(",\n  \"sweep\": ", f);
-    json_string(f, t->file);
+    jsonout_string(f, t->file);
     fprintf(f, ",\n  \"id\": \"%016llx\"", (unsigned long long)t->id);
     fputs(",\n  \"scenario\": ", f);
-    json_string(f, t->scenario);
+    jsonout_string(f, t->scenario);
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)t->seed);
     fprintf(f, ",\n  \"common_random_numbers\": %s", t->common_random_numbers ? "true" : "false");
     fprintf(f, ",\n  \"replications\": %d", t->replications);
@@ -1185,19 +1166,19 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     for (size_t i = 0; i < t->objective.n_constraints; i++) {
         sweep_format_constraint(&t->objective.constraints[i], con, sizeof con);
         fputs(i == 0 ? "" : ", ", f);
-        json_string(f, con);
+        jsonout_string(f, con);
     }
     fputs("]},\n  \"overrides\": {", f);
     for (size_t i = 0; i < t->n_overrides; i++) {
         fputs(i == 0 ? "" : ", ", f);
-        json_string(f, t->override_paths[i]);
+        jsonout_string(f, t->override_paths[i]);
         fputs(": ", f);
         json_value(f, t->override_values[i]);
     }
     fputs("},\n  \"axes\": [", f);
     for (size_t a = 0; a < t->n_columns; a++) {
         fputs(a == 0 ? "" : ", ", f);
-        json_string(f, t->columns[a]);
+        jsonout_string(f, t->columns[a]);
     }
     fputs("],\n  \"points\": [", f);
     for (size_t i = 0; i < t->n_rows; i++) {
@@ -1205,7 +1186,7 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
         fprintf(f, "%s\n    {\"point\": %zu, \"values\": {", i == 0 ? "" : ",", r->point);
         for (size_t a = 0; a < t->n_columns; a++) {
             fputs(a == 0 ? "" : ", ", f);
-            json_string(f, t->columns[a]);
+            jsonout_string(f, t->columns[a]);
             fputs(": ", f);
             json_value(f, r->cells[a]);
         }
@@ -1241,7 +1222,7 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     fprintf(f, "{\"point\": %zu, \"feasible\": %s, \"seed\": %llu, \"command\": ", b->point,
             b->feasible ? "true" : "false",
             (unsigned long long)point_seed(t->seed, t->common_random_numbers, b->point, 0));
-    json_string(f, cmd);
+    jsonout_string(f, cmd);
     fputs("}\n}\n", f);
     free(cmd);
 }

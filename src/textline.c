@@ -1,6 +1,7 @@
 /* textline: see textline.h. */
 #include "textline.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -81,4 +82,20 @@ size_t textline_edit_distance(const char *a, size_t la, const char *b, size_t lb
         }
     }
     return row[lb];
+}
+
+int textline_fail(char *msg, size_t len, const char *fmt, ...)
+{
+    if (msg == NULL || len == 0)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+    /* One line, whatever the file held. */
+    for (char *s = msg; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+    }
+    return -1;
 }

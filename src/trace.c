@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,25 +14,6 @@
 
 #define TRACE_QUOTE_MAX 40      /* bytes of an offending field quoted back */
 #define TRACE_COLUMN "time_s"
-
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-static int fail(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg == NULL || len == 0)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-    /* One line, whatever the file held. */
-    for (char *s = msg; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-    }
-    return -1;
-}
 
 static bool is_blank(char ch)
 {
@@ -130,14 +110,14 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        return fail(msg, msg_len, "%s: cannot read: %s", path, err);
+        return textline_fail(msg, msg_len, "%s: cannot read: %s", path, err);
     }
     while ((got = textline_read(&line, &line_cap, f)) >= 0) {
         const char *s = line;
         size_t sl = (size_t)got;
         lineno++;
         if (memchr(s, '\0', sl) != NULL) {
-            fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", path, lineno);
+            textline_fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", path, lineno);
             goto out;
         }
         while (sl > 0 && (s[sl - 1] == '\n' || s[sl - 1] == '\r'))
@@ -160,7 +140,7 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
                 /* A header: find the time_s column. */
                 column = csv_find(s, sl, TRACE_COLUMN, UNKNOWN);
                 if (column == UNKNOWN) {
-                    fail(msg, msg_len, "%s:%zu: no column named '" TRACE_COLUMN "' in header "
+                    textline_fail(msg, msg_len, "%s:%zu: no column named '" TRACE_COLUMN "' in header "
                          "(or give one time in seconds per line)", path, lineno);
                     goto out;
                 }
@@ -171,29 +151,29 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
         if (column >= 0) {
             size_t fields = csv_field(s, sl, (size_t)column, &fs, &fl);
             if (fields != 0) {
-                fail(msg, msg_len, "%s:%zu: %smissing (the row has %zu columns, time_s is "
+                textline_fail(msg, msg_len, "%s:%zu: %smissing (the row has %zu columns, time_s is "
                      "column %ld)", path, lineno, label, fields, column + 1);
                 goto out;
             }
         }
         if (!textline_parse_number(fs, fl, &v)) {
-            fail(msg, msg_len, "%s:%zu: %snot a number ('%.*s%s')", path, lineno, label,
+            textline_fail(msg, msg_len, "%s:%zu: %snot a number ('%.*s%s')", path, lineno, label,
                  (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs,
                  fl > TRACE_QUOTE_MAX ? "..." : "");
             goto out;
         }
         if (!isfinite(v)) {
-            fail(msg, msg_len, "%s:%zu: %snot a finite number ('%.*s')", path, lineno, label,
+            textline_fail(msg, msg_len, "%s:%zu: %snot a finite number ('%.*s')", path, lineno, label,
                  (int)fl, fs);
             goto out;
         }
         if (v < 0) {
-            fail(msg, msg_len, "%s:%zu: %snegative time (%s)", path, lineno, label,
+            textline_fail(msg, msg_len, "%s:%zu: %snegative time (%s)", path, lineno, label,
                  fmt_num(g1, sizeof g1, v));
             goto out;
         }
         if (len > 0 && v < t[len - 1]) {
-            fail(msg, msg_len, "%s:%zu: %stimes must not decrease (%s after %s)", path, lineno,
+            textline_fail(msg, msg_len, "%s:%zu: %stimes must not decrease (%s after %s)", path, lineno,
                  label, fmt_num(g1, sizeof g1, v), fmt_num(g2, sizeof g2, t[len - 1]));
             goto out;
         }
@@ -201,7 +181,7 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
         t[len++] = v;
     }
     if (got == TEXTLINE_TOO_LONG) {
-        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a trace file?)", path, lineno + 1,
+        textline_fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a trace file?)", path, lineno + 1,
              TEXTLINE_MAX >> 20);
         goto out;
     }
@@ -209,11 +189,11 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        fail(msg, msg_len, "%s: cannot read: %s", path, err);
+        textline_fail(msg, msg_len, "%s: cannot read: %s", path, err);
         goto out;
     }
     if (len == 0) {
-        fail(msg, msg_len, "%s: no arrival times", path);
+        textline_fail(msg, msg_len, "%s: no arrival times", path);
         goto out;
     }
     *times_s = t;
@@ -286,7 +266,7 @@ static bool next_line(struct lines *l, const char **s, size_t *sl, char *msg, si
         *s = l->buf;
         *sl = (size_t)got;
         if (memchr(*s, '\0', *sl) != NULL) {
-            fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", l->path, l->lineno);
+            textline_fail(msg, msg_len, "%s:%zu: NUL byte in the line (not a text file?)", l->path, l->lineno);
             l->error = true;
             return false;
         }
@@ -301,7 +281,7 @@ static bool next_line(struct lines *l, const char **s, size_t *sl, char *msg, si
             return true;
     }
     if (got == TEXTLINE_TOO_LONG) {
-        fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a trace file?)", l->path,
+        textline_fail(msg, msg_len, "%s:%zu: line longer than %zu MB (not a trace file?)", l->path,
              l->lineno + 1, TEXTLINE_MAX >> 20);
         l->error = true;
         return false;
@@ -310,7 +290,7 @@ static bool next_line(struct lines *l, const char **s, size_t *sl, char *msg, si
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        fail(msg, msg_len, "%s: cannot read: %s", l->path, err);
+        textline_fail(msg, msg_len, "%s: cannot read: %s", l->path, err);
         l->error = true;
     }
     return false;
@@ -325,7 +305,7 @@ static int open_lines(struct lines *l, const char *path, char *msg, size_t msg_l
         char err[128];
         if (strerror_r(errno, err, sizeof err) != 0)
             snprintf(err, sizeof err, "error %d", errno);
-        return fail(msg, msg_len, "%s: cannot read: %s", path, err);
+        return textline_fail(msg, msg_len, "%s: cannot read: %s", path, err);
     }
     return 0;
 }
@@ -360,7 +340,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         return -1;
     if (!next_line(&l, &s, &sl, msg, msg_len)) {
         if (!l.error)
-            fail(msg, msg_len, "%s: empty (expected the header HashOwner,HashApp,HashFunction,Trigger,"
+            textline_fail(msg, msg_len, "%s: empty (expected the header HashOwner,HashApp,HashFunction,Trigger,"
                  "1,...,1440)", path);
         goto out;
     }
@@ -370,7 +350,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
     for (size_t i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
         if (i < AZ19_FIXED) {
             if (!field_is(fs, fl, fixed[i])) {
-                fail(msg, msg_len, "%s:%zu: column %zu must be '%s' (got '%.*s%s'): not an Azure 2019 "
+                textline_fail(msg, msg_len, "%s:%zu: column %zu must be '%s' (got '%.*s%s'): not an Azure 2019 "
                      "invocation-count file", path, l.lineno, i + 1, fixed[i],
                      (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs, fl > TRACE_QUOTE_MAX ? "..." : "");
                 goto out;
@@ -380,7 +360,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         char want[32];
         snprintf(want, sizeof want, "%zu", i - AZ19_FIXED + 1);
         if (!field_is(fs, fl, want) || i - AZ19_FIXED >= AZ19_MINUTES) {
-            fail(msg, msg_len, "%s:%zu: column %zu must be minute '%s' (got '%.*s%s')", path, l.lineno,
+            textline_fail(msg, msg_len, "%s:%zu: column %zu must be minute '%s' (got '%.*s%s')", path, l.lineno,
                  i + 1, i - AZ19_FIXED >= AZ19_MINUTES ? "<= 1440" : want,
                  (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs, fl > TRACE_QUOTE_MAX ? "..." : "");
             goto out;
@@ -388,14 +368,14 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         minutes = i - AZ19_FIXED + 1;
     }
     if (minutes == 0) {
-        fail(msg, msg_len, "%s:%zu: no minute columns after Trigger (expected 1,...,1440)", path, l.lineno);
+        textline_fail(msg, msg_len, "%s:%zu: no minute columns after Trigger (expected 1,...,1440)", path, l.lineno);
         goto out;
     }
     size_t header_cols = AZ19_FIXED + minutes;
     while (next_line(&l, &s, &sl, msg, msg_len)) {
         size_t n = csv_count(s, sl);
         if (n != header_cols) {
-            fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
+            textline_fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
                  l.lineno, n, header_cols);
             goto out;
         }
@@ -419,7 +399,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
             if (any)
                 other_line = l.lineno;
             else
-                fail(msg, msg_len, "%s:%zu: function '%s' appears again (first at line %zu); keep one "
+                textline_fail(msg, msg_len, "%s:%zu: function '%s' appears again (first at line %zu); keep one "
                      "row per function", path, l.lineno, function, match_line);
             if (!any)
                 goto out;
@@ -430,7 +410,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         for (size_t m = 0; m < minutes && csv_next(s, sl, &pos, &done, &fs, &fl); m++) {
             double v = 0;
             if (!textline_parse_number(fs, fl, &v) || v < 0 || floor(v) != v || v > 1e12) {
-                fail(msg, msg_len, "%s:%zu: minute %zu: not a whole number >= 0 ('%.*s%s')", path, l.lineno,
+                textline_fail(msg, msg_len, "%s:%zu: minute %zu: not a whole number >= 0 ('%.*s%s')", path, l.lineno,
                      m + 1, (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs,
                      fl > TRACE_QUOTE_MAX ? "..." : "");
                 goto out;
@@ -441,16 +421,16 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
     if (l.error)
         goto out;
     if (rows == 0) {
-        fail(msg, msg_len, "%s: no functions (only a header)", path);
+        textline_fail(msg, msg_len, "%s: no functions (only a header)", path);
         goto out;
     }
     if (match_line == 0) {
-        fail(msg, msg_len, "%s: no function '%s' (the file has %zu, e.g. '%s' at line 2)", path, function,
+        textline_fail(msg, msg_len, "%s: no function '%s' (the file has %zu, e.g. '%s' at line 2)", path, function,
              rows, first_fn);
         goto out;
     }
     if (other_line != 0) {
-        fail(msg, msg_len, "%s: the file holds %zu functions; choose one with workload.function (e.g. "
+        textline_fail(msg, msg_len, "%s: the file holds %zu functions; choose one with workload.function (e.g. "
              "'%s')", path, rows, first_fn);
         goto out;
     }
@@ -467,7 +447,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         }
     }
     if (!seen) {
-        fail(msg, msg_len, "%s:%zu: the function has no invocations in any minute", path, match_line);
+        textline_fail(msg, msg_len, "%s:%zu: the function has no invocations in any minute", path, match_line);
         goto out;
     }
     memmove(c, c + first, (last - first + 1) * sizeof *c);
@@ -511,7 +491,7 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
         return -1;
     if (!next_line(&l, &s, &sl, msg, msg_len)) {
         if (!l.error)
-            fail(msg, msg_len, "%s: empty (expected the header app,func,end_timestamp,duration)", path);
+            textline_fail(msg, msg_len, "%s: empty (expected the header app,func,end_timestamp,duration)", path);
         goto out;
     }
     pos = 0;
@@ -525,7 +505,7 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
     }
     for (int k = 0; k < C_N; k++) {
         if (col[k] < 0) {
-            fail(msg, msg_len, "%s:%zu: no column named '%s' in header (an Azure 2021 trace has "
+            textline_fail(msg, msg_len, "%s:%zu: no column named '%s' in header (an Azure 2021 trace has "
                  "app,func,end_timestamp,duration)", path, l.lineno, names[k]);
             goto out;
         }
@@ -546,7 +526,7 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
             cols++;
         }
         if (cols != header_cols) {
-            fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
+            textline_fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
                  l.lineno, cols, header_cols);
             goto out;
         }
@@ -571,7 +551,7 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
         if (len == 0 && any_app && !any_fn)
             snprintf(first_app, sizeof first_app, "%.*s", (int)flen[C_APP], f[C_APP]);
         if (any_app && !field_is(f[C_APP], flen[C_APP], first_app)) {
-            fail(msg, msg_len, "%s:%zu: function '%s' is in more than one app ('%s' and '%.*s'); choose "
+            textline_fail(msg, msg_len, "%s:%zu: function '%s' is in more than one app ('%s' and '%.*s'); choose "
                  "one with workload.app", path, l.lineno, any_fn ? first_func : function, first_app,
                  (int)flen[C_APP], f[C_APP]);
             goto out;
@@ -580,13 +560,13 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
         for (int k = C_END; k <= C_DURATION; k++) {
             double *v = k == C_END ? &end : &dur;
             if (!textline_parse_number(f[k], flen[k], v) || !isfinite(*v)) {
-                fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, l.lineno, names[k],
+                textline_fail(msg, msg_len, "%s:%zu: %s: not a number ('%.*s%s')", path, l.lineno, names[k],
                      (int)(flen[k] > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : flen[k]), f[k],
                      flen[k] > TRACE_QUOTE_MAX ? "..." : "");
                 goto out;
             }
             if (*v < 0) {
-                fail(msg, msg_len, "%s:%zu: %s: must be >= 0 (got %.*s)", path, l.lineno, names[k],
+                textline_fail(msg, msg_len, "%s:%zu: %s: must be >= 0 (got %.*s)", path, l.lineno, names[k],
                      (int)flen[k], f[k]);
                 goto out;
             }
@@ -597,20 +577,20 @@ int trace_read_azure2021(const char *path, const char *app, const char *function
     if (l.error)
         goto out;
     if (first_line == 0) {
-        fail(msg, msg_len, "%s: no invocations (only a header)", path);
+        textline_fail(msg, msg_len, "%s: no invocations (only a header)", path);
         goto out;
     }
     if (any_fn && other[0] != '\0') {
-        fail(msg, msg_len, "%s: the file holds more than one function ('%s/%s' at line %zu, %s); choose "
+        textline_fail(msg, msg_len, "%s: the file holds more than one function ('%s/%s' at line %zu, %s); choose "
              "one with workload.function (and workload.app)", path, first_app, first_func, first_line, other);
         goto out;
     }
     if (len == 0) {
         if (any_app)
-            fail(msg, msg_len, "%s: no function '%s' (e.g. '%s' at line %zu)", path, function, first_func,
+            textline_fail(msg, msg_len, "%s: no function '%s' (e.g. '%s' at line %zu)", path, function, first_func,
                  first_line);
         else
-            fail(msg, msg_len, "%s: no function '%s' in app '%s'", path, any_fn ? first_func : function, app);
+            textline_fail(msg, msg_len, "%s: no function '%s' in app '%s'", path, any_fn ? first_func : function, app);
         goto out;
     }
     /* The trace lists invocations by end time; arrivals are the starts. */
