@@ -16,7 +16,7 @@ sweep() { # name -> $TMP/name.csv
 # col FILE NAME: index (1-based) of a CSV column
 col() { head -1 "$1" | tr ',' '\n' | grep -nx -- "$2" | cut -d: -f1; }
 
-# The study's measured baseline (paper.md, "Their measured baseline").
+# The study's measured baseline (docs/study.md, "What was measured").
 baseline_table() {
   printf '| workload | metric | study | simulator (mean ± 95%% CI, 200 runs) | error |\n|---|---|---|---|---|\n'
   for w in uniform bursty; do
