@@ -1,6 +1,6 @@
 /* lambdalog: readers for what a real (or simulated) deployment logged: AWS
  * Lambda's own records (CloudWatch text START/END/REPORT lines and JSON
- * platform.* records, lambda-facts.md section 6) and a client-side CSV log.
+ * platform.* records, docs/lambda-facts.md#log-formats) and a client-side CSV log.
  * Library code: returns a status and a one-line message naming file and line,
  * e.g. "logs/x.log:17: Duration: not a number ('12.3x ms')". Formats are
  * documented in README.md ("Log formats"). */

@@ -80,7 +80,7 @@ static void lambda_on_event(void *state, FILE *f, const struct engine_event *ev)
     }
     fprintf(f, "END RequestId: %s\n", id);
     /* The raw CloudWatch message: tab-separated, with the stray space after
-     * Billed Duration and a trailing tab (lambda-facts.md section 6.1). */
+     * Billed Duration and a trailing tab (docs/lambda-facts.md#log-formats). */
     fprintf(f, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms \tMemory Size: %d MB\t"
             "Max Memory Used: %d MB\t", id, dur_ms, billed, mem, used);
     if (cold)

@@ -1,5 +1,5 @@
 /* test_lambdalog: the Lambda log and client log readers: AWS's verbatim
- * examples (lambda-facts.md section 6), START/END/batch_size attribution,
+ * examples (docs/lambda-facts.md#log-formats), START/END/batch_size attribution,
  * JSON records, and one test per error with its file:line message. */
 #include <math.h>
 #include <stdio.h>
@@ -41,7 +41,7 @@ static void expect_log_error(const char *content, const char *rest)
     free(path);
 }
 
-/* The three verbatim REPORT forms of lambda-facts.md section 6.1. */
+/* The three published REPORT forms of docs/lambda-facts.md#log-formats. */
 static void test_report_verbatim(void)
 {
     struct lambdalog_invocation v;

@@ -14,8 +14,8 @@
 
 #define REPS 200
 
-/* The study's measured baseline (paper.md, "Their measured baseline";
- * also shared/paper-baseline.csv): mean, p50, p99 in ms, images/s. */
+/* The study's measured baseline (docs/study.md, "What was measured";
+ * also plots/paper-baseline.csv): mean, p50, p99 in ms, images/s. */
 struct paper_row {
     const char *scenario;
     double mean_ms, p50_ms, p99_ms, throughput;
