@@ -1,7 +1,7 @@
 /* test_repo: the repository is self-contained. No tracked file points at the
- * notes the project started from outside it (../shared), no Markdown link or
- * path and no path in a JSON file climbs above the repository root, and every
- * reference to a section of a Markdown file (docs/x.md#anchor, or a link)
+ * notes the project started from, kept beside it (the `outside` list), no
+ * Markdown link or path and no path in a JSON file climbs above the root, and every
+ * reference to a section of a Markdown file (docs/<page>.md#<anchor>, or a link)
  * finds its file and heading. Run from the repository root, as `make test`
  * does. */
 #define _XOPEN_SOURCE 700 /* strtok_r, lstat */
@@ -16,9 +16,19 @@
 #include "testutil.h"
 #include "xalloc.h"
 
-/* Fragments that name the project's private notes. Written in two pieces so
- * that this file does not match them itself. */
-static const char *const outside[] = { "../" "shared", "shared/" "reference", "shared/" "paper" };
+/* Fragments that name the project's private notes, with '^' for '/' so that
+ * neither this file nor its binary contains them (see unhat). */
+static const char *const outside[] = { "..^shared", "shared^reference", "shared^paper" };
+
+/* `s` with every '^' made a '/', into buf (cap bytes); returns buf. */
+static char *unhat(const char *s, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < cap; i++)
+        buf[i] = s[i] == '^' ? '/' : s[i];
+    buf[i] = '\0';
+    return buf;
+}
 
 struct problems {
     char text[8192]; /* the first problems, one per line */
@@ -216,11 +226,13 @@ static void check_text(struct problems *p, const char *path, const char *text)
         if (is_fence)
             in_fence = !in_fence;
 
-        for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++)
-            if (strstr(buf, outside[i]) != NULL) {
-                problem(p, path, line, "refers to '%s', outside the repository", outside[i]);
+        for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+            char frag[64];
+            if (strstr(buf, unhat(outside[i], frag, sizeof frag)) != NULL) {
+                problem(p, path, line, "refers to '%s', outside the repository", frag);
                 break;
             }
+        }
 
         /* Paths: in JSON anywhere, in Markdown outside code blocks (whose
          * commands run from elsewhere) and outside links (checked below).
@@ -277,7 +289,7 @@ static void check_text(struct problems *p, const char *path, const char *text)
                     check_section(p, path, line, out, anchor);
             }
         }
-        /* Citations in any file: "docs/x.md#section", from the root (not
+        /* Citations in any file: "docs/<page>.md#<section>", from the root (not
          * part of a longer path, nor a Markdown link, checked above). */
         for (char *q = strstr(buf, "docs/"); q != NULL; q = strstr(q + 1, "docs/")) {
             if (q > buf && (path_char(q[-1]) || (q[-1] == '(' && q - 1 > buf && q[-2] == ']')))
@@ -370,13 +382,20 @@ static int problems_in(const char *path, const char *text)
     return p.count;
 }
 
+/* problems_in with '^' read as '/' in the text (see outside). */
+static int problems_in_hat(const char *path, const char *text)
+{
+    char buf[256];
+    return problems_in(path, unhat(text, buf, sizeof buf));
+}
+
 static void test_shared_notes(void)
 {
-    CU_ASSERT_EQUAL(problems_in("README.md", "summarised in `../" "shared/paper.md`"), 2);
-    CU_ASSERT_EQUAL(problems_in("plots/x.csv", "# source: ../" "shared/paper.md"), 1);
-    CU_ASSERT_EQUAL(problems_in("src/x.c", "/* lambda facts: shared/" "reference/x.md */"), 1);
+    CU_ASSERT_EQUAL(problems_in_hat("README.md", "summarised in `..^shared^paper.md`"), 2);
+    CU_ASSERT_EQUAL(problems_in_hat("plots/x.csv", "# source: ..^shared^paper.md"), 1);
+    CU_ASSERT_EQUAL(problems_in_hat("src/x.c", "/* lambda facts: shared^reference^x.md */"), 1);
     /* Inside a code block too: the notes are never the project's. */
-    CU_ASSERT_EQUAL(problems_in("docs/a.md", "```\ncat ../" "shared/x\n```\n"), 1);
+    CU_ASSERT_EQUAL(problems_in_hat("docs/a.md", "```\ncat ..^shared^x\n```\n"), 1);
     CU_ASSERT_EQUAL(problems_in("docs/a.md", "shared objects, a shared/other path\n"), 0);
 }
 
