@@ -352,11 +352,10 @@ int cli_calibrate(int argc, char **argv)
         goto out;
     }
     rc = CLI_USAGE;
+    const char *out_opt[] = { "-o" }, *out_path[] = { o.out };
+    if (cli_claim_stdout(out_opt, out_path, 1, false, &rc) != 0)
+        goto out;
     for (size_t i = 0; i < o.n_logs; i++) {
-        if (cli_same_file(o.logs[i], o.out)) {
-            cli_error("-o %s: that is one of the input logs; refusing to overwrite it", o.out);
-            goto out;
-        }
         int r;
         if (lambdalog_is_client_log(o.logs[i])) {
             r = lambdalog_client_read(&cl, o.logs[i], msg, sizeof msg);
@@ -369,6 +368,11 @@ int cli_calibrate(int argc, char **argv)
             goto out;
         }
     }
+    /* Before the report: -o must not name a log just read, nor a file that
+     * exists without --force. */
+    if ((rc = cli_outfile_check("-o", o.out, o.force, CLI_USAGE)) != CLI_OK)
+        goto out;
+    rc = CLI_USAGE;
     if (n_lambda_files == 0) {
         cli_error("no Lambda log among the inputs (only client logs): cold-start and inference times "
                   "come from REPORT lines");
@@ -638,10 +642,8 @@ int cli_calibrate(int argc, char **argv)
         snprintf(name, sizeof name, "%s", o.name);
     else
         default_name(o.out, name, sizeof name);
-    if (outfile_open(&of, o.out, o.force, msg, sizeof msg) != 0) {
-        cli_error("-o %s", msg);
+    if ((rc = cli_outfile_open(&of, "-o", o.out, o.force, CLI_FAILED)) != CLI_OK)
         goto out;
-    }
     FILE *f = of.f;
     char src[1024];
     fputs("{\n  \"name\": ", f);
@@ -748,7 +750,7 @@ int cli_calibrate(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    printf("\nwrote %s\n", o.out);
+    printf("\nwrote %s\n", strcmp(o.out, "-") == 0 ? "the profile to standard output" : o.out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("writing to standard output failed: %s", strerror(errno));
         rc = CLI_FAILED;
