@@ -276,6 +276,11 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
     char header[256];
     sweep_checkpoint_header(sp, a->shard_k, a->shard_n, header, sizeof header);
     long keep = 0;
+    /* Checked before --resume reads it (which makes it an input). */
+    if (outfile_check(path, true, why, sizeof why) != OUTFILE_OK) {
+        snprintf(msg, msg_len, "--out: the checkpoint %s", why);
+        return CLI_USAGE;
+    }
     if (file_exists(path)) {
         if (a->resume) {
             if (sweep_checkpoint_read(sp, path, header, wanted, res, &keep, msg, msg_len) < 0)
@@ -290,10 +295,6 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
                      "to continue it, or --force to start over", path);
             return CLI_USAGE;
         }
-    }
-    if (outfile_check(path, true, why, sizeof why) != OUTFILE_OK) {
-        snprintf(msg, msg_len, "--out: the checkpoint %s", why);
-        return CLI_USAGE;
     }
     FILE *f = fopen(path, keep > 0 ? "a" : "w");
     if (f == NULL) {
