@@ -216,7 +216,10 @@ int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *outp
         const char *path = output[i].path;
         if (path == NULL)
             continue;
-        for (size_t j = 0; j < i; j++) {
+        /* Several outputs may go to one character device (/dev/null). */
+        struct stat st;
+        bool device = stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+        for (size_t j = 0; j < i && !device; j++) {
             if (output[j].path != NULL && strcmp(output[j].path, path) == 0) {
                 cli_error("%s and %s both name %s", spec[j].option, spec[i].option, path);
                 *rc = CLI_USAGE;
