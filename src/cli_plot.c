@@ -138,11 +138,11 @@ int cli_plot(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    if (o.commands_out != NULL ? (rc = cli_outfile_check("--gnuplot-commands", o.commands_out, o.replace, CLI_USAGE))
-                                 != CLI_OK
-                               : (rc = cli_outfile_check("-o", o.output, o.replace, CLI_USAGE)) != CLI_OK)
+    /* With --gnuplot-commands, that file is the one written (gnuplot writes -o later). */
+    bool cmds = o.commands_out != NULL;
+    if ((rc = cli_outfile_check(cmds ? "--gnuplot-commands" : "-o", cmds ? o.commands_out : o.output, o.replace,
+                                CLI_USAGE)) != CLI_OK)
         goto out;
-    rc = CLI_USAGE;
     char dir[PATH_MAX];
     if (!plot_find_scripts(dir, sizeof dir)) {
         cli_error("cannot find the gnuplot scripts (plots/common.gp); set LAMBDASIM_PLOTS_DIR to their directory");

@@ -362,6 +362,7 @@ int cli_sweep(int argc, char **argv)
         return prc < 0 ? CLI_OK : prc;
     int rank = mpi_rank(), size = mpi_size();
     const char *out_opt[] = { "--out" }, *out_path[] = { a.out_path };
+    /* cppcheck-suppress knownConditionTrueFalse ; 0 without MPI, the rank under MPI */
     if (rank == 0 && cli_claim_stdout(out_opt, out_path, 1, a.json, &prc) != 0)
         return prc;
     char *msg = xmalloc(SWEEP_MSG_MAX);

@@ -149,8 +149,10 @@ static int check(const char *path, bool replace, char **target, struct stat *st,
 {
     *target = NULL;
     *exists = false;
-    if (strcmp(path, "-") == 0)
+    if (strcmp(path, "-") == 0) {
+        *target = xstrdup(path);
         return OUTFILE_OK;
+    }
     char *t = follow_links(path);
     if (t == NULL) {
         snprintf(msg, len, "%s: cannot follow the symbolic link: %s", path, strerror(errno));
