@@ -36,7 +36,8 @@ const char cli_calibrate_usage[] =
     "the function logs, from the client log's batch_size column, or --batch-size.\n"
     "\n"
     "Options:\n"
-    "  -o, --output FILE     the model profile to write (required)\n"
+    "  -o, --output FILE     the model profile to write (required; - for standard\n"
+    "                        output, the report then goes to standard error)\n"
     "  --force               replace FILE if it exists\n"
     "  --memory-mb M         use only invocations with Memory Size M MB\n"
     "  --min-samples N       fewest values a fit may use (default 30)\n"
@@ -306,6 +307,8 @@ static int parse_args(int argc, char **argv, struct options *o, bool *help)
 /* Default profile name: the output's base name without .json. */
 static void default_name(const char *path, char *out, size_t cap)
 {
+    if (strcmp(path, "-") == 0)
+        path = "calibrated"; /* standard output has no name to take */
     const char *slash = strrchr(path, '/');
     const char *base = slash == NULL ? path : slash + 1;
     size_t len = strlen(base);

@@ -28,7 +28,7 @@ const char cli_plot_usage[] =
     "Curves are named after their files (runs/no-batching.csv -> no-batching).\n"
     "\n"
     "Options:\n"
-    "  -o, --output FILE     the PNG to write (required)\n"
+    "  -o, --output FILE     the PNG to write (required; - for standard output)\n"
     "  --title TEXT          the figure's title (default: one per kind)\n"
     "  --force               replace FILE if it exists\n"
     "  --window T0:T1        timeline, queue: show only simulated times T0..T1 (s)\n"

@@ -33,6 +33,8 @@ const char cli_sweep_usage[] =
     "  --out FILE.csv   write one CSV row per point (mean and 95% CI half-width of\n"
     "                   every headline metric, feasible, pareto, rank); a checkpoint\n"
     "                   FILE.csv.ckpt records finished points until the end\n"
+    "                   (--out - writes it to standard output, without a checkpoint;\n"
+    "                   the summary then goes to standard error)\n"
     "  --json           print everything as one JSON object instead of the summary\n"
     "  --jobs N         worker threads (default: the number of online cores)\n"
     "  --resume         continue an interrupted sweep from FILE.csv.ckpt (needs --out)\n"
@@ -58,7 +60,8 @@ const char cli_merge_usage[] =
     "front and the ranks. Prints the same summary as 'sweep'.\n"
     "\n"
     "Options:\n"
-    "  -o, --out FILE   write the merged CSV\n"
+    "  -o, --out FILE   write the merged CSV (- for standard output; the summary\n"
+    "                   then goes to standard error)\n"
     "  --json           print everything as one JSON object instead of the summary\n"
     "  --force          replace an existing output file\n"
     "  -h, --help       show this help\n";
