@@ -38,8 +38,20 @@ bool cli_parse_u64(const char *s, uint64_t *out);
  * 0 and infinity). Times are finite and >= 0, and T0 <= T1. */
 bool cli_parse_window(const char *s, double *from_s, double *to_s);
 
-/* True when both paths exist and name the same file. */
-bool cli_same_file(const char *a, const char *b);
+/* Standard output for a command whose output options (options[k], given
+ * as paths[k], NULL when not given) may be "-": at most one may be, and
+ * not with --json (json); then that output takes standard output and the
+ * command's report goes to standard error (outfile_take_stdout). Returns 0,
+ * or -1 with the error printed and *rc set (CLI_USAGE, or CLI_FAILED). */
+int cli_claim_stdout(const char *const *options, const char *const *paths, size_t n, bool json, int *rc);
+
+/* outfile_open for the option opt: prints "OPT MESSAGE" on failure and
+ * returns the exit code (CLI_USAGE for a refused path, failed_rc when the
+ * file exists without force or cannot be created), else CLI_OK. */
+int cli_outfile_open(struct outfile *o, const char *opt, const char *path, bool force, int failed_rc);
+
+/* outfile_check for the option opt, as cli_outfile_open. */
+int cli_outfile_check(const char *opt, const char *path, bool force, int failed_rc);
 
 /* What run, explain, emulate and validate read alike on their command
  * lines: SCENARIO.json, --seed N and --set KEY.PATH=VALUE (repeatable), so
@@ -92,12 +104,17 @@ struct cli_open_output {
 };
 
 /* Opens (outfile_open, replacing a file only when force) every output[k]
- * that has a path, in order, refusing the scenario file and a file named by
- * two options. Does not start the sinks. Returns 0, or -1 with the message
- * printed and *rc set: CLI_USAGE for a refused path, open_failed_rc when
- * outfile_open fails. Whatever was opened is left for cli_outputs_abort. */
-int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *output, size_t n,
-                     const char *scenario_path, bool force, int open_failed_rc, int *rc);
+ * that has a path, in order, refusing a file named by two options and any
+ * input of the run (infile.h). Does not start the sinks. Returns 0, or -1
+ * with the message printed and *rc set: CLI_USAGE for a refused path,
+ * open_failed_rc when outfile_open fails. Whatever was opened is left for
+ * cli_outputs_abort. */
+int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *output, size_t n, bool force,
+                     int open_failed_rc, int *rc);
+
+/* cli_claim_stdout for the outputs of spec (output[k].path). */
+int cli_outputs_claim_stdout(const struct cli_output *spec, const struct cli_open_output *output, size_t n,
+                             bool json, int *rc);
 
 /* Frees every sink still started (finish with no results) and discards
  * every file not committed. Safe on zeroed entries and after commit. */

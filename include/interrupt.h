@@ -12,10 +12,17 @@
 /* 0 until a caught signal arrives; then its number. */
 extern volatile sig_atomic_t interrupt_signal;
 
+/* Makes SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the temporary output
+ * files (outfile_remove_temps) before they end the process as before (the
+ * default action, so the exit status still tells the signal). main() calls
+ * it first thing. Returns 0, or -1 when sigaction fails (errno set). */
+int interrupt_guard_temps(void);
+
 /* Catches SIGINT and SIGTERM (sigaction, without SA_RESTART, so a blocking
- * read returns EINTR): the first one sets interrupt_signal; the handler is
- * then reset, so a second Ctrl-C ends the process at once. Returns 0, or -1
- * when sigaction fails (errno set). */
+ * read returns EINTR): the first one sets interrupt_signal; a second one
+ * (a second Ctrl-C, or a signal during the clean-up) removes the temporary
+ * output files and ends the process at once. Returns 0, or -1 when
+ * sigaction fails (errno set). */
 int interrupt_catch(void);
 
 /* The shell's exit code for a command stopped by signal signo: 128 + signo

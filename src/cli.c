@@ -68,10 +68,53 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-bool cli_same_file(const char *a, const char *b)
+int cli_claim_stdout(const char *const *options, const char *const *paths, size_t n, bool json, int *rc)
 {
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    int first = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (paths[i] == NULL || strcmp(paths[i], "-") != 0)
+            continue;
+        if (first >= 0) {
+            cli_error("%s - and %s -: only one output can go to standard output", options[first], options[i]);
+            *rc = CLI_USAGE;
+            return -1;
+        }
+        first = (int)i;
+    }
+    if (first < 0)
+        return 0;
+    if (json) {
+        cli_error("%s -: standard output is already taken by --json; write one of them to a file",
+                  options[first]);
+        *rc = CLI_USAGE;
+        return -1;
+    }
+    if (outfile_take_stdout() != 0) {
+        cli_error("%s -: cannot take standard output: %s", options[first], strerror(errno));
+        *rc = CLI_FAILED;
+        return -1;
+    }
+    return 0;
+}
+
+int cli_outfile_open(struct outfile *o, const char *opt, const char *path, bool force, int failed_rc)
+{
+    char msg[CONFIG_MSG_MAX];
+    int r = outfile_open(o, path, force, msg, sizeof msg);
+    if (r == OUTFILE_OK)
+        return CLI_OK;
+    cli_error("%s %s", opt, msg);
+    return r == OUTFILE_REFUSED ? CLI_USAGE : failed_rc;
+}
+
+int cli_outfile_check(const char *opt, const char *path, bool force, int failed_rc)
+{
+    char msg[CONFIG_MSG_MAX];
+    int r = outfile_check(path, force, msg, sizeof msg);
+    if (r == OUTFILE_OK)
+        return CLI_OK;
+    cli_error("%s %s", opt, msg);
+    return r == OUTFILE_REFUSED ? CLI_USAGE : failed_rc;
 }
 
 void cli_scenario_args_init(struct cli_scenario_args *sa, const char *cmd, const char *one_only, int argc)
@@ -152,32 +195,41 @@ int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, in
     return 0;
 }
 
-int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *output, size_t n,
-                     const char *scenario_path, bool force, int open_failed_rc, int *rc)
+int cli_outputs_claim_stdout(const struct cli_output *spec, const struct cli_open_output *output, size_t n,
+                             bool json, int *rc)
 {
-    char msg[CONFIG_MSG_MAX];
+    const char **options = xcalloc(n + 1, sizeof *options), **paths = xcalloc(n + 1, sizeof *paths);
+    for (size_t i = 0; i < n; i++) {
+        options[i] = spec[i].option;
+        paths[i] = output[i].path;
+    }
+    int r = cli_claim_stdout(options, paths, n, json, rc);
+    free(options);
+    free(paths);
+    return r;
+}
+
+int cli_outputs_open(const struct cli_output *spec, struct cli_open_output *output, size_t n, bool force,
+                     int open_failed_rc, int *rc)
+{
     for (size_t i = 0; i < n; i++) {
         const char *path = output[i].path;
         if (path == NULL)
             continue;
-        /* Even with --force: losing the input is never what was meant. */
-        if (cli_same_file(path, scenario_path)) {
-            cli_error("%s %s: that is the scenario file; refusing to overwrite it", spec[i].option, path);
-            *rc = CLI_USAGE;
-            return -1;
-        }
-        for (size_t j = 0; j < i; j++) {
+        /* Several outputs may go to one character device (/dev/null). */
+        struct stat st;
+        bool device = stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+        for (size_t j = 0; j < i && !device; j++) {
             if (output[j].path != NULL && strcmp(output[j].path, path) == 0) {
                 cli_error("%s and %s both name %s", spec[j].option, spec[i].option, path);
                 *rc = CLI_USAGE;
                 return -1;
             }
         }
-        if (outfile_open(&output[i].file, path, force, msg, sizeof msg) != 0) {
-            cli_error("%s %s", spec[i].option, msg);
-            *rc = open_failed_rc;
+        /* Refuses any input of the run (infile.h), even with --force:
+         * losing an input is never what was meant. */
+        if ((*rc = cli_outfile_open(&output[i].file, spec[i].option, path, force, open_failed_rc)) != CLI_OK)
             return -1;
-        }
     }
     return 0;
 }

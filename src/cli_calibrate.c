@@ -36,7 +36,8 @@ const char cli_calibrate_usage[] =
     "the function logs, from the client log's batch_size column, or --batch-size.\n"
     "\n"
     "Options:\n"
-    "  -o, --output FILE     the model profile to write (required)\n"
+    "  -o, --output FILE     the model profile to write (required; - for standard\n"
+    "                        output, the report then goes to standard error)\n"
     "  --force               replace FILE if it exists\n"
     "  --memory-mb M         use only invocations with Memory Size M MB\n"
     "  --min-samples N       fewest values a fit may use (default 30)\n"
@@ -306,6 +307,8 @@ static int parse_args(int argc, char **argv, struct options *o, bool *help)
 /* Default profile name: the output's base name without .json. */
 static void default_name(const char *path, char *out, size_t cap)
 {
+    if (strcmp(path, "-") == 0)
+        path = "calibrated"; /* standard output has no name to take */
     const char *slash = strrchr(path, '/');
     const char *base = slash == NULL ? path : slash + 1;
     size_t len = strlen(base);
@@ -352,11 +355,10 @@ int cli_calibrate(int argc, char **argv)
         goto out;
     }
     rc = CLI_USAGE;
+    const char *out_opt[] = { "-o" }, *out_path[] = { o.out };
+    if (cli_claim_stdout(out_opt, out_path, 1, false, &rc) != 0)
+        goto out;
     for (size_t i = 0; i < o.n_logs; i++) {
-        if (cli_same_file(o.logs[i], o.out)) {
-            cli_error("-o %s: that is one of the input logs; refusing to overwrite it", o.out);
-            goto out;
-        }
         int r;
         if (lambdalog_is_client_log(o.logs[i])) {
             r = lambdalog_client_read(&cl, o.logs[i], msg, sizeof msg);
@@ -369,6 +371,11 @@ int cli_calibrate(int argc, char **argv)
             goto out;
         }
     }
+    /* Before the report: -o must not name a log just read, nor a file that
+     * exists without --force. */
+    if ((rc = cli_outfile_check("-o", o.out, o.force, CLI_USAGE)) != CLI_OK)
+        goto out;
+    rc = CLI_USAGE;
     if (n_lambda_files == 0) {
         cli_error("no Lambda log among the inputs (only client logs): cold-start and inference times "
                   "come from REPORT lines");
@@ -638,10 +645,8 @@ int cli_calibrate(int argc, char **argv)
         snprintf(name, sizeof name, "%s", o.name);
     else
         default_name(o.out, name, sizeof name);
-    if (outfile_open(&of, o.out, o.force, msg, sizeof msg) != 0) {
-        cli_error("-o %s", msg);
+    if ((rc = cli_outfile_open(&of, "-o", o.out, o.force, CLI_FAILED)) != CLI_OK)
         goto out;
-    }
     FILE *f = of.f;
     char src[1024];
     fputs("{\n  \"name\": ", f);
@@ -748,7 +753,7 @@ int cli_calibrate(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    printf("\nwrote %s\n", o.out);
+    printf("\nwrote %s\n", strcmp(o.out, "-") == 0 ? "the profile to standard output" : o.out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("writing to standard output failed: %s", strerror(errno));
         rc = CLI_FAILED;

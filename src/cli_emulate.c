@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "interrupt.h"
 #include "jsonout.h"
+#include "infile.h"
 #include "outfile.h"
 #include "report.h"
 #include "simlog.h"
@@ -224,8 +225,17 @@ int cli_emulate(int argc, char **argv)
             goto out;
         }
     }
-    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
+    if (strcmp(eo.weights_path, "-") == 0) {
+        rc = cli_usage_error("emulate", "--weights -: the worker processes read this file themselves; "
+                             "give a file name");
         goto out;
+    }
+    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
+        || cli_scenario_args_load(&sa, &sc, &rc) != 0)
+        goto out;
+    /* Read later (by emulate_create and the workers), but inputs already. */
+    infile_note(eo.weights_path, "weights");
+    infile_note(eo.digits_path, "digits");
     if (eo.worker_path == NULL) {
         cli_default_worker(worker, sizeof worker);
         eo.worker_path = worker;
@@ -234,7 +244,7 @@ int cli_emulate(int argc, char **argv)
         eo.on_worker = on_worker;
     /* Unlike run, a file that cannot be opened (one that exists, without
      * --force) ends emulate with CLI_FAILED: kept as it always was. */
-    if (cli_outputs_open(outputs, open, N_OUTPUTS, sa.path, force, CLI_FAILED, &rc) != 0)
+    if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_FAILED, &rc) != 0)
         goto out;
     if (emulate_create(&eo, &em, msg, sizeof msg) != EMULATE_OK) {
         cli_error("%s", msg);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "infile.h"
 #include "plot.h"
 
 const char cli_plot_usage[] =
@@ -27,7 +28,7 @@ const char cli_plot_usage[] =
     "Curves are named after their files (runs/no-batching.csv -> no-batching).\n"
     "\n"
     "Options:\n"
-    "  -o, --output FILE     the PNG to write (required)\n"
+    "  -o, --output FILE     the PNG to write (required; - for standard output)\n"
     "  --title TEXT          the figure's title (default: one per kind)\n"
     "  --force               replace FILE if it exists\n"
     "  --window T0:T1        timeline, queue: show only simulated times T0..T1 (s)\n"
@@ -125,13 +126,23 @@ int cli_plot(int argc, char **argv)
         rc = cli_usage_error("plot", "missing -o FILE.png");
         goto out;
     }
-    for (size_t i = 0; i < o.n_inputs; i++) {
-        if (cli_same_file(inputs[i], o.output) ||
-            (o.commands_out != NULL && cli_same_file(inputs[i], o.commands_out))) {
-            cli_error("%s: that is an input file; refusing to overwrite it", inputs[i]);
-            goto out;
-        }
+    const char *out_opt[] = { "-o", "--gnuplot-commands" }, *out_path[] = { o.output, o.commands_out };
+    if (cli_claim_stdout(out_opt, out_path, 2, false, &rc) != 0)
+        goto out;
+    /* The inputs are read later (and by gnuplot), but are inputs now. */
+    for (size_t i = 0; i < o.n_inputs; i++)
+        infile_note(inputs[i], "input");
+    char why[PLOT_MSG_MAX];
+    if (o.commands_out != NULL && infile_check_output(o.output, why, sizeof why) != 0) {
+        cli_error("-o %s", why);
+        rc = CLI_USAGE;
+        goto out;
     }
+    /* With --gnuplot-commands, that file is the one written (gnuplot writes -o later). */
+    bool cmds = o.commands_out != NULL;
+    if ((rc = cli_outfile_check(cmds ? "--gnuplot-commands" : "-o", cmds ? o.commands_out : o.output, o.replace,
+                                CLI_USAGE)) != CLI_OK)
+        goto out;
     char dir[PATH_MAX];
     if (!plot_find_scripts(dir, sizeof dir)) {
         cli_error("cannot find the gnuplot scripts (plots/common.gp); set LAMBDASIM_PLOTS_DIR to their directory");

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "model.h"
+#include "infile.h"
 #include "outfile.h"
 #include "profile.h"
 
@@ -166,14 +167,22 @@ int cli_profile(int argc, char **argv)
         cli_default_worker(worker, sizeof worker);
         o.worker_path = worker;
     }
-    if (cli_same_file(out_path, o.weights_path) || cli_same_file(out_path, o.digits_path)) {
-        cli_error("-o %s: that is an input file; refusing to overwrite it", out_path);
-        return CLI_USAGE;
-    }
-    /* Open (and so check) the output before a minute of measuring. */
-    if (outfile_open(&of, out_path, force, msg, sizeof msg) != 0) {
-        cli_error("-o %s", msg);
-        return CLI_FAILED;
+    if (strcmp(o.weights_path, "-") == 0)
+        return cli_usage_error("profile", "--weights -: the worker processes read this file themselves; "
+                               "give a file name");
+    const char *out_opt[] = { "-o" }, *out_paths[] = { out_path };
+    if (cli_claim_stdout(out_opt, out_paths, 1, false, &rc) != 0)
+        return rc;
+    /* Read later (by the measurement and the workers), but inputs already. */
+    infile_note(o.weights_path, "weights");
+    infile_note(o.digits_path, "digits");
+    /* Open (and so check) the output before a minute of measuring; named,
+     * so that the model loader can check what was written (also for -o -). */
+    char why[CONFIG_MSG_MAX];
+    int orc = outfile_open_named(&of, out_path, force, why, sizeof why);
+    if (orc != OUTFILE_OK) {
+        cli_error("-o %s", why);
+        return orc == OUTFILE_REFUSED ? CLI_USAGE : CLI_FAILED;
     }
     struct progress_state ps = { NULL, 0 };
     if (!quiet) {

@@ -35,6 +35,7 @@ const char cli_run_usage[] =
     "  --client-log FILE     write the client-side log: one CSV row per request, in send\n"
     "                        order (read by calibrate and validate)\n"
     "  --force               replace output files that already exist\n"
+    "  (FILE '-' is standard output; the table then goes to standard error)\n"
     "  --stats MODE          percentiles: exact (default; 8 bytes of memory per\n"
     "                        request) or streaming (fixed memory, within 0.05%)\n"
     "                        (the same as --set stats.mode=MODE)\n"
@@ -168,7 +169,8 @@ int cli_run(int argc, char **argv)
             goto out;
         }
     }
-    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
+    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
+        || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
     /* From here on a signal stops the run cleanly (the temporary output
      * files are removed) instead of killing it mid-write. */
@@ -177,7 +179,7 @@ int cli_run(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    if (cli_outputs_open(outputs, open, N_OUTPUTS, sa.path, force, CLI_USAGE, &rc) != 0)
+    if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_USAGE, &rc) != 0)
         goto out;
     for (size_t i = 0; i < N_OUTPUTS; i++) {
         if (open[i].path == NULL)

@@ -33,6 +33,8 @@ const char cli_sweep_usage[] =
     "  --out FILE.csv   write one CSV row per point (mean and 95% CI half-width of\n"
     "                   every headline metric, feasible, pareto, rank); a checkpoint\n"
     "                   FILE.csv.ckpt records finished points until the end\n"
+    "                   (--out - writes it to standard output, without a checkpoint;\n"
+    "                   the summary then goes to standard error)\n"
     "  --json           print everything as one JSON object instead of the summary\n"
     "  --jobs N         worker threads (default: the number of online cores)\n"
     "  --resume         continue an interrupted sweep from FILE.csv.ckpt (needs --out)\n"
@@ -58,7 +60,8 @@ const char cli_merge_usage[] =
     "front and the ranks. Prints the same summary as 'sweep'.\n"
     "\n"
     "Options:\n"
-    "  -o, --out FILE   write the merged CSV\n"
+    "  -o, --out FILE   write the merged CSV (- for standard output; the summary\n"
+    "                   then goes to standard error)\n"
     "  --json           print everything as one JSON object instead of the summary\n"
     "  --force          replace an existing output file\n"
     "  -h, --help       show this help\n";
@@ -228,9 +231,10 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
     }
     if (a->sweep_path == NULL)
         return cli_usage_error("sweep", "missing SWEEP.json");
-    if (a->resume && a->out_path == NULL)
+    bool out_file = a->out_path != NULL && strcmp(a->out_path, "-") != 0;
+    if (a->resume && !out_file)
         return cli_usage_error("sweep", "--resume needs --out FILE.csv (the checkpoint is FILE.csv.ckpt)");
-    if (a->shard_n != 0 && a->out_path == NULL)
+    if (a->shard_n != 0 && !out_file)
         return cli_usage_error("sweep", "--shard needs --out FILE.csv (the shard file to merge later)");
     if (a->shard_n != 0 && a->json)
         return cli_usage_error("sweep", "--shard and --json do not mix: a shard cannot be ranked; "
@@ -250,21 +254,16 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
                            size_t msg_len)
 {
     const char *out = a->out_path;
-    if (cli_same_file(out, a->sweep_path) || cli_same_file(out, sp->scenario)) {
-        snprintf(msg, msg_len, "--out %s: that is an input file; refusing to overwrite it", out);
+    /* The sweep file, the base scenario and the models of every point are
+     * read by now (sweep_prepare), so an input is refused here. */
+    char why[SWEEP_MSG_MAX / 2];
+    if (outfile_check(out, a->force, why, sizeof why) != OUTFILE_OK) {
+        snprintf(msg, msg_len, "--out %s", why);
         return CLI_USAGE;
     }
-    struct stat st;
-    if (stat(out, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            snprintf(msg, msg_len, "%s: is a directory", out);
-            return CLI_USAGE;
-        }
-        if (!a->force) {
-            snprintf(msg, msg_len, "%s: already exists; pass --force to replace it", out);
-            return CLI_USAGE;
-        }
-    }
+    /* Standard output keeps no checkpoint (--resume needs a file). */
+    if (strcmp(out, "-") == 0)
+        return CLI_OK;
     size_t n = strlen(out) + 6;
     char *path = xmalloc(n);
     snprintf(path, n, "%s.ckpt", out);
@@ -280,6 +279,11 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
     char header[256];
     sweep_checkpoint_header(sp, a->shard_k, a->shard_n, header, sizeof header);
     long keep = 0;
+    /* Checked before --resume reads it (which makes it an input). */
+    if (outfile_check(path, true, why, sizeof why) != OUTFILE_OK) {
+        snprintf(msg, msg_len, "--out: the checkpoint %s", why);
+        return CLI_USAGE;
+    }
     if (file_exists(path)) {
         if (a->resume) {
             if (sweep_checkpoint_read(sp, path, header, wanted, res, &keep, msg, msg_len) < 0)
@@ -313,13 +317,17 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
 #endif
 }
 
-static int write_outputs(const struct sweep_table *t, const char *out_path, bool force, bool json,
-                         char *msg, size_t msg_len)
+static int write_outputs(const struct sweep_table *t, const char *opt, const char *out_path, bool force,
+                         bool json, char *msg, size_t msg_len)
 {
     if (out_path != NULL) {
         struct outfile of;
-        if (outfile_open(&of, out_path, force, msg, msg_len) != 0)
-            return CLI_FAILED;
+        char why[SWEEP_MSG_MAX / 2];
+        int r = outfile_open(&of, out_path, force, why, sizeof why);
+        if (r != OUTFILE_OK) {
+            snprintf(msg, msg_len, "%s %s", opt, why);
+            return r == OUTFILE_FAILED ? CLI_FAILED : CLI_USAGE;
+        }
         sweep_write_csv(of.f, t);
         if (outfile_commit(&of, msg, msg_len) != 0)
             return CLI_FAILED;
@@ -333,6 +341,7 @@ static int write_outputs(const struct sweep_table *t, const char *out_path, bool
                 "requests in the system at once than the engine allows; see client.max_queue): "
                 "%s metrics are empty and %s last\n", unfinished, unfinished == 1 ? "" : "s",
                 unfinished == 1 ? "its" : "their", unfinished == 1 ? "it ranks" : "they rank");
+    /* With --out -, stdout is the CSV's and these lines go to stderr (cli_claim_stdout). */
     if (t->shard_n != 0)
         printf("shard %zu/%zu of %s: %zu of %zu points written to %s; combine the shards with "
                "'lambdasim merge'\n", t->shard_k, t->shard_n, t->file, t->n_rows, t->n_points_total,
@@ -355,6 +364,10 @@ int cli_sweep(int argc, char **argv)
     if (prc != 0)
         return prc < 0 ? CLI_OK : prc;
     int rank = mpi_rank(), size = mpi_size();
+    const char *out_opt[] = { "--out" }, *out_path[] = { a.out_path };
+    /* cppcheck-suppress knownConditionTrueFalse ; 0 without MPI, the rank under MPI */
+    if (rank == 0 && cli_claim_stdout(out_opt, out_path, 1, a.json, &prc) != 0)
+        return prc;
     char *msg = xmalloc(SWEEP_MSG_MAX);
     msg[0] = '\0';
     struct sweep_spec sp;
@@ -478,7 +491,7 @@ int cli_sweep(int argc, char **argv)
     }
     sweep_table_build(&table, &sp, &res, wanted_list, n_wanted, a.shard_k, a.shard_n);
     msg[0] = '\0';
-    rc = write_outputs(&table, a.out_path, a.force, a.json, msg, SWEEP_MSG_MAX);
+    rc = write_outputs(&table, "--out", a.out_path, a.force, a.json, msg, SWEEP_MSG_MAX);
     if (rc != CLI_OK) {
         cli_error("%s", msg);
         goto out;
@@ -539,23 +552,19 @@ int cli_merge(int argc, char **argv)
         rc = cli_usage_error("merge", "missing shard files");
         goto out;
     }
-    if (out_path != NULL) {
-        for (size_t i = 0; i < n_files; i++) {
-            if (cli_same_file(out_path, files[i])) {
-                cli_error("-o %s: that is one of the shard files; refusing to overwrite it", out_path);
-                goto out;
-            }
-        }
-        if (file_exists(out_path) && !force) {
-            cli_error("%s: already exists; pass --force to replace it", out_path);
-            goto out;
-        }
-    }
+    const char *out_opt[] = { "-o" }, *out_paths[] = { out_path };
+    if (cli_claim_stdout(out_opt, out_paths, 1, json, &rc) != 0)
+        goto out;
+    /* Before reading the shards: refused again once they are read, if -o
+     * names one of them. */
+    if (out_path != NULL && (rc = cli_outfile_check("-o", out_path, force, CLI_USAGE)) != CLI_OK)
+        goto out;
+    rc = CLI_USAGE;
     if (sweep_merge(&t, files, n_files, msg, SWEEP_MSG_MAX) != 0) {
         cli_error("%s", msg);
         goto out;
     }
-    rc = write_outputs(&t, out_path, force, json, msg, SWEEP_MSG_MAX);
+    rc = write_outputs(&t, "-o", out_path, force, json, msg, SWEEP_MSG_MAX);
     if (rc != CLI_OK)
         cli_error("%s", msg);
 out:

@@ -345,21 +345,20 @@ int cli_validate(int argc, char **argv)
         rc = cli_usage_error("validate", "missing --observed CLIENT_LOG.csv");
         goto out;
     }
-    if (plot_path != NULL && (cli_same_file(plot_path, sa.path) || cli_same_file(plot_path, observed))) {
-        cli_error("--plot %s: that is an input file; refusing to overwrite it", plot_path);
+    const char *out_opt[] = { "--plot" }, *out_path[] = { plot_path };
+    if (cli_claim_stdout(out_opt, out_path, 1, json, &rc) != 0)
         goto out;
-    }
-    /* Checked before anything runs; plot_render checks again when writing. */
-    if (plot_path != NULL && !force && access(plot_path, F_OK) == 0) {
-        cli_error("--plot %s: already exists; pass --force to replace it", plot_path);
-        goto out;
-    }
     if (lambdalog_client_read(&cl, observed, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         goto out;
     }
     if (cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
+    /* Checked once the inputs are read, before anything runs; plot_render
+     * checks again when writing. */
+    if (plot_path != NULL && (rc = cli_outfile_check("--plot", plot_path, force, CLI_USAGE)) != CLI_OK)
+        goto out;
+    rc = CLI_USAGE;
 
     /* Observed arrivals, shifted so the first is at 0, replace the workload. */
     times = xmalloc(cl.n * sizeof *times);

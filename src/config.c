@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "dist.h"
+#include "infile.h"
 #include "model.h"
 #include "trace.h"
 #include "textline.h"
@@ -220,12 +221,6 @@ static int fail_ref(struct cfg *c, enum config_status st, const char *inner, con
     one_line(c->msg);
     c->status = st;
     return -1;
-}
-
-static void strerror_safe(int err, char *buf, size_t len)
-{
-    if (strerror_r(err, buf, len) != 0)
-        snprintf(buf, len, "error %d", err);
 }
 
 /* Shortest text that reads back as v ("0.1", not "0.10000000000000001"). */
@@ -729,9 +724,9 @@ static void cjson_oom(void)
 
 
 /* Reads and parses path; the root must be an object. */
-static int load_json(struct cfg *c, const char *path, cJSON **root)
+static int load_json(struct cfg *c, const char *path, const char *role, cJSON **root)
 {
-    enum config_status st = config_json_read_file(path, "scenario or model", root, c->msg, c->msg_len);
+    enum config_status st = config_json_read_file(path, "scenario or model", role, root, c->msg, c->msg_len);
     if (st != CONFIG_OK) {
         c->status = st;
         return -1;
@@ -1008,7 +1003,7 @@ enum config_status config_load_model(const char *path, struct model_profile *out
     memset(out, 0, sizeof *out);
     if (msg != NULL && msg_len > 0)
         msg[0] = '\0';
-    if (load_json(&c, path, &root) < 0)
+    if (load_json(&c, path, "function.model", &root) < 0)
         goto out;
     base_name(path, def, sizeof def);
     parse_model(&c, root, "", def, out);
@@ -1078,18 +1073,13 @@ static int parse_trace_fields(struct cfg *c, const cJSON *w, struct workload_spe
 static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w, const char *function,
                       const char *app)
 {
-    char err[128], inner[CONFIG_MSG_MAX];
+    char inner[CONFIG_MSG_MAX];
     if (resolve_path(c, "workload.file", rel, w->trace_path, sizeof w->trace_path) < 0)
         return -1;
     /* Tell a missing file (an I/O error) from a bad one (invalid content). */
-    FILE *f = fopen(w->trace_path, "rb");
-    if (f == NULL) {
-        strerror_safe(errno, err, sizeof err);
-        struct sb b;
-        sb_init(&b, inner, sizeof inner);
-        sb_printf(&b, "%s: cannot read: %s", w->trace_path, err);
+    FILE *f = infile_open(w->trace_path, "workload.file", inner, sizeof inner);
+    if (f == NULL)
         return fail_ref(c, CONFIG_ERR_IO, inner, "workload.file");
-    }
     fclose(f);
     int rc = 0;
     uint64_t total = 0;
@@ -1562,7 +1552,7 @@ enum config_status config_load_scenario(const char *path, const struct config_ov
         goto out;
     }
     memcpy(out->path, path, strlen(path) + 1);
-    if (load_json(&c, path, &root) < 0)
+    if (load_json(&c, path, "scenario", &root) < 0)
         goto out;
     c.ov = overrides;
     for (size_t i = 0; i < n_overrides; i++) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "infile.h"
 #include "xalloc.h"
 
 #define SNIPPET 20 /* bytes of context quoted for malformed JSON */
@@ -32,16 +33,13 @@ static void strerror_safe(int err, char *buf, size_t len)
         snprintf(buf, len, "error %d", err);
 }
 
-static enum config_status read_text(const char *path, const char *what, char **out, size_t *len,
-                                    char *msg, size_t msg_len)
+static enum config_status read_text(const char *path, const char *what, const char *role, char **out,
+                                    size_t *len, char *msg, size_t msg_len)
 {
     char err[128];
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        strerror_safe(errno, err, sizeof err);
-        snprintf(msg, msg_len, "%s: cannot read: %s", path, err);
+    FILE *f = infile_open(path, role, msg, msg_len);
+    if (f == NULL)
         return CONFIG_ERR_IO;
-    }
     size_t cap = 0, n = 0;
     char *buf = NULL;
     for (;;) {
@@ -123,13 +121,13 @@ static enum config_status fail_parse(const char *path, const char *text, size_t 
     return CONFIG_ERR_PARSE;
 }
 
-enum config_status config_json_read_file(const char *path, const char *what, cJSON **root, char *msg,
-                                         size_t msg_len)
+enum config_status config_json_read_file(const char *path, const char *what, const char *role, cJSON **root,
+                                         char *msg, size_t msg_len)
 {
     char *text = NULL;
     size_t len = 0;
     *root = NULL;
-    enum config_status st = read_text(path, what, &text, &len, msg, msg_len);
+    enum config_status st = read_text(path, what, role, &text, &len, msg, msg_len);
     if (st != CONFIG_OK)
         return st;
     size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;

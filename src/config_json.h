@@ -10,14 +10,15 @@
 #include "config.h"
 
 /* Reads and parses `path` (also its name in messages). `what` names the
- * kind of file for the size message ("scenario or model", "sweep"). On
+ * kind of file for the size message ("scenario or model", "sweep"); `role`
+ * is the input's name for infile.h ("scenario", "function.model"). On
  * success returns CONFIG_OK and *root (any JSON value; the caller deletes
  * it). Otherwise *root is NULL, and the status is CONFIG_ERR_IO
  * ("PATH: cannot read: ...") or CONFIG_ERR_PARSE ("PATH:LINE:COL:
  * malformed JSON near '...'"), with the one-line message in msg. Only
  * cJSON's return_parse_end is used, never its global error pointer. */
-enum config_status config_json_read_file(const char *path, const char *what, cJSON **root, char *msg,
-                                         size_t msg_len);
+enum config_status config_json_read_file(const char *path, const char *what, const char *role, cJSON **root,
+                                         char *msg, size_t msg_len);
 
 /* "null", "boolean", "number", "string", "array", "object". */
 const char *config_json_type_name(const cJSON *it);

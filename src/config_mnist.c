@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "infile.h"
 #include "xalloc.h"
 
 #define MNIST_JSON_MAX ((size_t)64 << 20)   /* each class file is about 2 MB */
@@ -20,11 +21,9 @@ enum config_status config_load_mnist_json(const char *path, uint8_t label,
     enum config_status st = CONFIG_ERR_IO;
     char *text = NULL;
     cJSON *root = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(msg, msg_len, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = infile_open(path, "digits", msg, msg_len);
+    if (f == NULL)
         return CONFIG_ERR_IO;
-    }
     size_t cap = 0, n = 0;
     for (;;) {
         text = xgrow(text, &cap, n + 65536 + 1, 1);

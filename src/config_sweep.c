@@ -148,7 +148,7 @@ static const char *type_name(const cJSON *it)
 
 static int parse_file(struct swc *c, const char *path, cJSON **root, enum config_status *st)
 {
-    *st = config_json_read_file(path, "sweep", root, c->msg, c->msg_len);
+    *st = config_json_read_file(path, "sweep", "sweep file", root, c->msg, c->msg_len);
     if (*st != CONFIG_OK)
         return -1;
     *st = CONFIG_ERR_INVALID;

@@ -1,30 +1,66 @@
 /* interrupt: see interrupt.h. */
 #include "interrupt.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "outfile.h"
 
 volatile sig_atomic_t interrupt_signal = 0;
+static volatile sig_atomic_t catching = 0;
 
 static void on_signal(int signo)
 {
-    interrupt_signal = signo;
+    if ((signo == SIGINT || signo == SIGTERM) && catching && interrupt_signal == 0) {
+        interrupt_signal = signo;
+        return;
+    }
+    /* Only async-signal-safe calls from here: unlink, signal, raise. The
+     * signal stays blocked until the handler returns, then kills. */
+    outfile_remove_temps();
+    signal(signo, SIG_DFL);
+    raise(signo);
+}
+
+static int install(const int *signals, size_t n, bool keep_ignored)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    /* Every handled signal blocked in the handler: one clean-up at a time. */
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGHUP);
+    sigaddset(&sa.sa_mask, SIGPIPE);
+    /* No SA_RESTART: a blocking call returns EINTR and the caller looks at
+     * the flag. */
+    sa.sa_flags = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct sigaction was;
+        if (sigaction(signals[i], NULL, &was) != 0)
+            return -1;
+        /* A signal ignored by whoever started us (nohup, a shell's
+         * background job) stays ignored. */
+        if (keep_ignored && was.sa_handler == SIG_IGN)
+            continue;
+        if (sigaction(signals[i], &sa, NULL) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int interrupt_guard_temps(void)
+{
+    static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+    return install(signals, sizeof signals / sizeof signals[0], true);
 }
 
 int interrupt_catch(void)
 {
     static const int signals[] = { SIGINT, SIGTERM };
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: a blocking call returns EINTR and the caller looks at
-     * the flag. SA_RESETHAND: a second signal gets the default action. */
-    sa.sa_flags = (int)SA_RESETHAND;
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-        if (sigaction(signals[i], &sa, NULL) != 0)
-            return -1;
-    return 0;
+    catching = 1;
+    return install(signals, sizeof signals / sizeof signals[0], false);
 }
 
 int interrupt_exit_code(int signo)

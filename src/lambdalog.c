@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include "infile.h"
 #include "textline.h"
 #include "xalloc.h"
 
@@ -495,11 +496,9 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     size_t start_n = log->n;
     ssize_t got;
     int rc = -1;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        io_error(msg, msg_len, path, errno);
+    FILE *f = infile_open(path, "log", msg, msg_len);
+    if (f == NULL)
         return -1;
-    }
     const char *file = register_file(&log->files, &log->n_files, path);
     r.path = file;
     while ((got = textline_read(&line, &line_cap, f)) >= 0) {
@@ -914,7 +913,7 @@ static int first_content_line(FILE *f, char **line, size_t *cap, size_t *lineno,
 
 bool lambdalog_is_client_log(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = infile_open(path, "log", NULL, 0);
     if (f == NULL)
         return false;
     char *line = NULL;
@@ -941,11 +940,9 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
     struct client_header h;
     int rc = -1;
     ssize_t got;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        io_error(msg, msg_len, path, errno);
+    FILE *f = infile_open(path, "log", msg, msg_len);
+    if (f == NULL)
         return -1;
-    }
     const char *file = register_file(&c->files, &c->n_files, path);
     int head = first_content_line(f, &line, &cap, &lineno, &s, &sl);
     if (head == (int)TEXTLINE_TOO_LONG) {

@@ -7,6 +7,7 @@
 #include <mpi.h>
 #endif
 #include "cli.h"
+#include "interrupt.h"
 #include "version.h"
 
 /* Add a command here and in cli.h; its file is src/cli_<name>.c. */
@@ -97,6 +98,9 @@ int main(int argc, char **argv)
      * time is a bug: let it abort loudly rather than print and go on. Set
      * here, before any command starts threads. */
     gsl_set_error_handler(NULL);
+    /* A signal that ends the process must not leave half-written output
+     * files behind; set before any command starts threads. */
+    (void)interrupt_guard_temps();
 #ifdef LAMBDASIM_MPI
     /* Only the main thread of each rank calls MPI (sweep workers do not). */
     int provided = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infile.h"
 #include "outfile.h"
 #include "xalloc.h"
 
@@ -95,16 +96,14 @@ uint32_t mnist_crc32(uint32_t crc, const void *data, size_t len)
 }
 
 /* Reads a whole file of at most MNIST_FILE_MAX bytes. */
-static enum mnist_status read_all(const char *path, uint8_t **out, size_t *len, char *msg,
-                                  size_t msg_len)
+static enum mnist_status read_all(const char *path, const char *role, uint8_t **out, size_t *len,
+                                  char *msg, size_t msg_len)
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        set_msg(msg, msg_len, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = infile_open(path, role, msg, msg_len);
+    if (f == NULL)
         return MNIST_ERR_IO;
-    }
     size_t cap = 0, n = 0;
     uint8_t *buf = NULL;
     for (;;) {
@@ -414,7 +413,7 @@ enum mnist_status mnist_load(const char *path, struct mnist_net **out, char *msg
     struct mnist_net *net = NULL;
     char why[MNIST_MSG_MAX];
     *out = NULL;
-    enum mnist_status st = read_all(path, &buf, &len, msg, msg_len);
+    enum mnist_status st = read_all(path, "weights", &buf, &len, msg, msg_len);
     if (st != MNIST_OK)
         return st;
     st = check_head(path, buf, len, MNIST_WEIGHTS_MAGIC, "MNIST weight file", WEIGHTS_HEADER,
@@ -561,7 +560,7 @@ enum mnist_status mnist_digits_load(const char *path, struct mnist_digits *out, 
     uint8_t *buf = NULL;
     size_t len = 0;
     memset(out, 0, sizeof *out);
-    enum mnist_status st = read_all(path, &buf, &len, msg, msg_len);
+    enum mnist_status st = read_all(path, "digits", &buf, &len, msg, msg_len);
     if (st != MNIST_OK)
         return st;
     st = check_head(path, buf, len, MNIST_DIGITS_MAGIC, "digits file", DIGITS_HEADER,

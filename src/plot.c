@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_statistics_double.h>
+#include "infile.h"
 #include "outfile.h"
 #include "xalloc.h"
 
@@ -174,9 +175,10 @@ static enum plot_status csv_open(struct csv *c, const char *path, const char *wh
 {
     memset(c, 0, sizeof *c);
     c->path = path;
-    c->f = fopen(path, "r");
+    char why[PLOT_MSG_MAX];
+    c->f = infile_open(path, "input", why, sizeof why);
     if (c->f == NULL)
-        return fail(msg, len, PLOT_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+        return fail(msg, len, PLOT_ERR_INPUT, "%s", why);
     if (!csv_next(c)) {
         csv_close(c);
         return fail(msg, len, PLOT_ERR_INPUT, "%s: empty file (expected %s)", path, what);
@@ -1497,7 +1499,8 @@ enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t len)
     char omsg[PLOT_MSG_MAX];
     if (o->commands_out != NULL)
         return write_commands_only(o, msg, len);
-    if (outfile_open(&out, o->output, o->replace, omsg, sizeof omsg) != 0)
+    /* Named: gnuplot writes the PNG to out.tmp_path, also for -o - or a FIFO. */
+    if (outfile_open_named(&out, o->output, o->replace, omsg, sizeof omsg) != 0)
         return fail(msg, len, PLOT_ERR_INPUT, "-o %s", omsg);
     const char *dir = getenv("TMPDIR");
     if (dir == NULL || dir[0] == '\0')

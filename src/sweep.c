@@ -19,6 +19,7 @@
 #endif
 
 #include "engine.h"
+#include "infile.h"
 #include "jsonout.h"
 #include "rng.h"
 #include "scenario.h"
@@ -392,13 +393,11 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
     return h;
 }
 
-static int hash_file(uint64_t *h, const char *path, char *msg, size_t msg_len)
+static int hash_file(uint64_t *h, const char *path, const char *role, char *msg, size_t msg_len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        msgf(msg, msg_len, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = infile_open(path, role, msg, msg_len);
+    if (f == NULL)
         return -1;
-    }
     unsigned char buf[8192];
     size_t n, total = 0;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
@@ -466,10 +465,10 @@ enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_le
         sp->seed = sc.seed;
     uint64_t h = 0xcbf29ce484222325ULL;
     h = fnv1a(h, LAMBDASIM_VERSION, sizeof LAMBDASIM_VERSION);
-    bool ok = hash_file(&h, sp->file, inner, sizeof inner) == 0 &&
-              hash_file(&h, sp->scenario, inner, sizeof inner) == 0 &&
+    bool ok = hash_file(&h, sp->file, "sweep file", inner, sizeof inner) == 0 &&
+              hash_file(&h, sp->scenario, "scenario", inner, sizeof inner) == 0 &&
               (sc.function.model_path[0] == '\0' ||
-               hash_file(&h, sc.function.model_path, inner, sizeof inner) == 0);
+               hash_file(&h, sc.function.model_path, "function.model", inner, sizeof inner) == 0);
     scenario_fini(&sc);
     if (!ok) {
         msgf(msg, msg_len, "%s", inner);
@@ -741,13 +740,11 @@ void sweep_checkpoint_header(const struct sweep_spec *sp, size_t shard_k, size_t
              COUNT(metric_names));
 }
 
-static char *read_text(const char *path, size_t *len, char *msg, size_t msg_len)
+static char *read_text(const char *path, const char *role, size_t *len, char *msg, size_t msg_len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        msgf(msg, msg_len, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = infile_open(path, role, msg, msg_len);
+    if (f == NULL)
         return NULL;
-    }
     size_t cap = 0, n = 0;
     char *buf = NULL;
     /* Shards and checkpoints both begin with FILE_PREFIX: a file that does
@@ -778,7 +775,7 @@ int sweep_checkpoint_read(const struct sweep_spec *sp, const char *path, const c
                           char *msg, size_t msg_len)
 {
     size_t len = 0;
-    char *text = read_text(path, &len, msg, msg_len);
+    char *text = read_text(path, "checkpoint", &len, msg, msg_len);
     if (text == NULL)
         return -1;
     size_t nm = COUNT(metric_names), reps = (size_t)sp->replications;
@@ -1856,7 +1853,7 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
         const char *file = files[fi];
         size_t len = 0, pos = 0;
         free(text);
-        text = read_text(file, &len, msg, msg_len);
+        text = read_text(file, "shard file", &len, msg, msg_len);
         if (text == NULL)
             goto out;
         struct shard_head *hp = fi == 0 ? &first : &h;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include "infile.h"
 #include "textline.h"
 #include "xalloc.h"
 
@@ -105,13 +106,9 @@ int trace_read_times(const char *path, double **times_s, size_t *n, char *msg, s
 
     *times_s = NULL;
     *n = 0;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        char err[128];
-        if (strerror_r(errno, err, sizeof err) != 0)
-            snprintf(err, sizeof err, "error %d", errno);
-        return textline_fail(msg, msg_len, "%s: cannot read: %s", path, err);
-    }
+    FILE *f = infile_open(path, "workload.file", msg, msg_len);
+    if (f == NULL)
+        return -1;
     while ((got = textline_read(&line, &line_cap, f)) >= 0) {
         const char *s = line;
         size_t sl = (size_t)got;
@@ -300,13 +297,9 @@ static int open_lines(struct lines *l, const char *path, char *msg, size_t msg_l
 {
     memset(l, 0, sizeof *l);
     l->path = path;
-    l->f = fopen(path, "r");
-    if (l->f == NULL) {
-        char err[128];
-        if (strerror_r(errno, err, sizeof err) != 0)
-            snprintf(err, sizeof err, "error %d", errno);
-        return textline_fail(msg, msg_len, "%s: cannot read: %s", path, err);
-    }
+    l->f = infile_open(path, "workload.file", msg, msg_len);
+    if (l->f == NULL)
+        return -1;
     return 0;
 }
 

@@ -217,7 +217,7 @@ static void test_requests_csv(void)
              "--force --requests-csv %s/s.json",
              dir, dir);
     CU_ASSERT_EQUAL(run(&out, &err, args), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "scenario file"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "that is an input of this run (scenario); refusing to overwrite it"));
     free(out);
     free(err);
     CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);

@@ -258,7 +258,7 @@ static void test_bad_inputs(void)
     expect_input_error("pie threshold.csv -o a.png", "unknown plot kind 'pie'");
     expect_input_error("cdf -o a.png", "missing INPUT files");
     expect_input_error("cdf threshold.csv", "missing -o FILE.png");
-    expect_input_error("cdf nosuch.csv -o a.png", "nosuch.csv: cannot open");
+    expect_input_error("cdf nosuch.csv -o a.png", "nosuch.csv: cannot read");
     expect_input_error("cdf threshold-tl.csv -o a.png", "threshold-tl.csv: no column 'latency_ms' "
                                                          "(expected a --requests-csv file)");
     expect_input_error("timeline threshold.csv -o a.png", "threshold.csv: no column 'kind'");
@@ -271,7 +271,7 @@ static void test_bad_inputs(void)
                                                                           "file per row");
     expect_input_error("queue size-tl.csv -o a.png --window 3:1", "--window: expected T0:T1");
     expect_input_error("cdf threshold.csv -o a.png --latency-from queue", "--latency-from: expected");
-    expect_input_error("cdf threshold.csv -o threshold.csv", "threshold.csv: that is an input file");
+    expect_input_error("cdf threshold.csv -o threshold.csv", "threshold.csv: that is an input of this run (input)");
     CU_ASSERT_FALSE(exists("a.png"));
     /* An existing output needs --force, and is left alone without it. */
     CU_ASSERT_FATAL(write_file("keep.png", "keep"));

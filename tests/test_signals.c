@@ -209,12 +209,67 @@ static void test_sweep_sigterm(void)
     check_sweep(SIGTERM);
 }
 
+/* A second signal right after the first (during the clean-up) ends the
+ * run at once, and still leaves no temporary file: the handler unlinks
+ * them (outfile_remove_temps) before the process dies. Both signals are
+ * sent back to back, several times over, so that most land while the
+ * first is being handled. */
+static void check_second_signal(int first, int second)
+{
+    for (int round = 0; round < 3; round++) {
+        char *dir = testutil_temp_dir();
+        char out[512], err[512], csv[512], tl[512], names[1024];
+        snprintf(out, sizeof out, "%s.out", dir);
+        snprintf(err, sizeof err, "%s.err", dir);
+        snprintf(csv, sizeof csv, "%s/requests.csv", dir);
+        snprintf(tl, sizeof tl, "%s/timeline.csv", dir);
+        const char *args[] = { "run", "tests/data/scenario-minimal.json", "--set", "requests=100000000",
+                               "--set", "workload.rate_rps=1000", "--stats", "streaming",
+                               "--requests-csv", csv, "--timeline-csv", tl, NULL };
+        pid_t pid = spawn(args, out, err);
+        int waited = 0;
+        while (waited < 20000 && count_files(dir, NULL, 0) < 2) {
+            testutil_sleep_ms(10);
+            waited += 10;
+        }
+        testutil_sleep_ms(100 + 50 * round);
+        CU_ASSERT(kill(pid, first) == 0);
+        /* Two equal signals sent at once merge into one: let the first be
+         * taken (0, 1, 2 ms) before the second. */
+        if (first == second)
+            testutil_sleep_ms(round);
+        (void)kill(pid, second);
+        int rc = wait_exit(pid);
+        /* Killed by the second signal, or done with the first one's clean-up. */
+        CU_ASSERT(rc == 128 + second || rc == 128 + first);
+        int left = count_files(dir, names, sizeof names);
+        if (left != 0)
+            printf("\n    exit %d, files left:%s", rc, names);
+        CU_ASSERT_EQUAL(left, 0);
+        unlink(out);
+        unlink(err);
+        testutil_remove_dir(dir);
+    }
+}
+
+static void test_second_sigint(void)
+{
+    check_second_signal(SIGINT, SIGINT);
+}
+
+static void test_sigterm_then_sigint(void)
+{
+    check_second_signal(SIGTERM, SIGINT);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "run: SIGINT prints partial results, leaves no file", test_run_sigint);
     CU_add_test(s, "run --json: SIGTERM labels the JSON partial", test_run_sigterm_json);
     CU_add_test(s, "sweep: SIGINT keeps the checkpoint; --resume completes it", test_sweep_sigint);
     CU_add_test(s, "sweep: SIGTERM likewise", test_sweep_sigterm);
+    CU_add_test(s, "run: a second SIGINT during clean-up leaves no temporary file", test_second_sigint);
+    CU_add_test(s, "run: SIGTERM then SIGINT likewise", test_sigterm_then_sigint);
 }
 
 int main(void)

@@ -593,7 +593,7 @@ static void test_usage(void)
     expect_exit2("sweep tests/data/sweep-small.json --bogus", "unknown option '--bogus'");
     expect_exit2("sweep tests/data/sweep-small.json other.json", "unexpected argument");
     expect_exit2("sweep tests/data/sweep-small.json --out tests/data/sweep-small.json",
-                 "that is an input file");
+                 "that is an input of this run (sweep file); refusing to overwrite it");
     expect_exit2("merge", "missing shard files");
     /* An existing output is left alone without --force. */
     char *path = testutil_temp_file("keep me\n", ".csv");
