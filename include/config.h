@@ -32,6 +32,25 @@ struct config_override {
     const char *value;
 };
 
+/* A field path (a --set key, a sweep axis or override) has at most this
+ * many dot-separated segments and characters: the deepest real one,
+ * platform.on_throttle.backoff_s, has 3. The caps keep a hostile path from
+ * building a tree deep enough to exhaust the stack. */
+#define CONFIG_PATH_DEPTH_MAX 16
+#define CONFIG_PATH_LEN_MAX 256
+
+/* JSON files (scenario, model, sweep, MNIST metadata, log records) and
+ * --set values may nest objects and arrays at most this deep (a scenario
+ * needs 5); deeper input is refused before cJSON builds a tree. */
+#define CONFIG_JSON_DEPTH_MAX 64
+
+/* Checks the field path path[0..len): letters, digits and '_' in
+ * non-empty segments joined by '.', within CONFIG_PATH_DEPTH_MAX segments
+ * and CONFIG_PATH_LEN_MAX characters. Returns 0, or -1 with the problem
+ * in why[why_len] (quoting at most the start of the path, escaped), e.g.
+ * "field path 'a.a.a.a...' has 1000000 segments; at most 16 are allowed". */
+int config_check_field_path(const char *path, size_t len, char *why, size_t why_len);
+
 /* Parses "key.path=value" (as given to --set) into *out (pointers into arg).
  * Returns 0, or -1 with a message. */
 int config_parse_override(const char *arg, struct config_override *out, char *msg, size_t msg_len);

@@ -118,16 +118,11 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Messages are one line: control characters (from keys, values, file
- * content) become '?'. */
+/* Messages are one line of valid UTF-8: control characters and bytes that
+ * are not UTF-8 (from keys, values, file content) become '?'. */
 static void one_line(char *s)
 {
-    if (s == NULL)
-        return;
-    for (; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-    }
+    textline_sanitize(s);
 }
 
 /* An override's path ends at '=' or NUL: config_parse_override points into
@@ -163,7 +158,9 @@ static void sb_tag(struct sb *b, const struct cfg *c, const char *path, const ch
         if (o != c->cur_ov && !path_related(path, o->path, olen)
             && !path_related(also, o->path, olen))
             continue;
-        sb_printf(b, "%s--set %.*s=%s", any ? ", " : " (with ", (int)olen, o->path, o->value);
+        char kx[4 * TEXTLINE_EXCERPT_MAX + 8], vx[4 * TEXTLINE_EXCERPT_MAX + 8];
+        sb_printf(b, "%s--set %s=%s", any ? ", " : " (with ", textline_excerpt(kx, sizeof kx, o->path, olen),
+                  textline_excerpt(vx, sizeof vx, o->value, strlen(o->value)));
         any = true;
     }
     if (any)
@@ -754,43 +751,59 @@ static bool key_char_ok(char ch)
            || ch == '_' || ch == '.';
 }
 
+int config_check_field_path(const char *path, size_t len, char *why, size_t why_len)
+{
+    char ex[4 * TEXTLINE_EXCERPT_MAX + 8];
+    size_t segs = 1;
+    for (size_t i = 0; i < len; i++)
+        segs += path[i] == '.';
+    if (len == 0)
+        return textline_fail(why, why_len, "empty field path (use dotted names like batching.threshold)");
+    /* The caps first: they bound the work of everything after. */
+    if (segs > CONFIG_PATH_DEPTH_MAX)
+        return textline_fail(why, why_len, "field path '%s' has %zu segments; at most %d are allowed",
+                             textline_excerpt(ex, sizeof ex, path, len), segs, CONFIG_PATH_DEPTH_MAX);
+    if (len > CONFIG_PATH_LEN_MAX)
+        return textline_fail(why, why_len, "field path '%s' has %zu characters; at most %d are allowed",
+                             textline_excerpt(ex, sizeof ex, path, len), len, CONFIG_PATH_LEN_MAX);
+    for (size_t i = 0; i < len; i++) {
+        if (!key_char_ok(path[i])) {
+            char bad[16];
+            return textline_fail(why, why_len, "bad character '%s' in field path '%s' (use letters, "
+                                 "digits, '_' and '.', e.g. batching.threshold)",
+                                 textline_excerpt(bad, sizeof bad, path + i, 1),
+                                 textline_excerpt(ex, sizeof ex, path, len));
+        }
+        if (path[i] == '.' && (i == 0 || i + 1 == len || path[i + 1] == '.'))
+            return textline_fail(why, why_len, "empty segment in field path '%s' (use dotted names "
+                                 "like batching.threshold)", textline_excerpt(ex, sizeof ex, path, len));
+    }
+    return 0;
+}
+
 int config_parse_override(const char *arg, struct config_override *out, char *msg, size_t msg_len)
 {
-    struct sb b;
-    sb_init(&b, msg, msg_len);
+    char ex[4 * TEXTLINE_EXCERPT_MAX + 8], why[CONFIG_MSG_MAX];
     const char *eq = strchr(arg, '=');
-    if (eq == NULL) {
-        sb_printf(&b, "--set '%s': expected KEY=VALUE (e.g. batching.threshold=4)", arg);
-        goto bad;
-    }
-    if (eq == arg) {
-        sb_printf(&b, "--set '%s': empty key (expected KEY=VALUE)", arg);
-        goto bad;
-    }
-    for (const char *s = arg; s < eq; s++) {
-        if (!key_char_ok(*s)) {
-            sb_printf(&b, "--set '%s': bad character '%c' in key (use letters, digits, '_' "
-                      "and '.')", arg, *s);
-            goto bad;
-        }
-        bool seg_start = s == arg || s[-1] == '.';
-        if (*s == '.' && (seg_start || s + 1 == eq)) {
-            sb_printf(&b, "--set '%s': empty segment in key '%.*s'", arg, (int)(eq - arg), arg);
-            goto bad;
-        }
-    }
+    textline_excerpt(ex, sizeof ex, arg, strlen(arg));
+    if (eq == NULL)
+        return textline_fail(msg, msg_len, "--set '%s': expected KEY=VALUE (e.g. batching.threshold=4)", ex);
+    if (eq == arg)
+        return textline_fail(msg, msg_len, "--set '%s': empty key (expected KEY=VALUE)", ex);
+    if (config_check_field_path(arg, (size_t)(eq - arg), why, sizeof why) != 0)
+        return textline_fail(msg, msg_len, "--set '%s': %s", ex, why);
     out->path = arg;
     out->value = eq + 1;
     return 0;
-bad:
-    one_line(msg);
-    return -1;
 }
 
-/* A --set value: JSON when it parses completely as JSON, else a string. */
+/* A --set value: JSON when it parses completely as JSON, else a string.
+ * NULL (no tree built) when it nests deeper than CONFIG_JSON_DEPTH_MAX. */
 static cJSON *override_value(const char *s)
 {
     const char *end = NULL;
+    if (config_json_too_deep(s, strlen(s), NULL))
+        return NULL;
     cJSON *v = cJSON_ParseWithOpts(s, &end, 1);
     if (v != NULL)
         return v;
@@ -824,16 +837,19 @@ static int apply_override(struct cfg *c, cJSON *root, const struct config_overri
     char walked[CFG_PATH_MAX] = "";
     cJSON *val = NULL;
     int rc = -1;
+    char why[CONFIG_MSG_MAX];
     memcpy(segs, o->path, plen);
     segs[plen] = '\0';
-    bool ok = plen > 0 && segs[0] != '.' && segs[plen - 1] != '.' && strstr(segs, "..") == NULL;
-    for (size_t i = 0; ok && i < plen; i++)
-        ok = key_char_ok(segs[i]);
-    if (!ok) {
-        fail(c, NULL, NULL, "bad field path '%s' (use dotted names like batching.threshold)", segs);
+    if (config_check_field_path(segs, plen, why, sizeof why) != 0) {
+        fail(c, NULL, NULL, "%s", why);
         goto out;
     }
     val = override_value(o->value);
+    if (val == NULL) {
+        fail(c, segs, NULL, "the value nests objects and lists deeper than %d levels",
+             CONFIG_JSON_DEPTH_MAX);
+        goto out;
+    }
     cJSON *node = root;
     char *seg = segs;
     for (;;) {

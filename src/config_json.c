@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "textline.h"
 #include "xalloc.h"
 
 #define SNIPPET 20 /* bytes of context quoted for malformed JSON */
@@ -24,6 +25,32 @@ const char *config_json_type_name(const cJSON *it)
     if (cJSON_IsObject(it))
         return "object";
     return "invalid value";
+}
+
+bool config_json_too_deep(const char *text, size_t len, size_t *pos)
+{
+    size_t depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if (ch == '{' || ch == '[') {
+            if (++depth > CONFIG_JSON_DEPTH_MAX) {
+                if (pos != NULL)
+                    *pos = i;
+                return true;
+            }
+        } else if ((ch == '}' || ch == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return false;
 }
 
 static void strerror_safe(int err, char *buf, size_t len)
@@ -75,9 +102,17 @@ static enum config_status read_text(const char *path, const char *what, char **o
     return CONFIG_OK;
 }
 
-/* "PATH:LINE:COL: malformed JSON ..." for the byte at pos. */
-static enum config_status fail_parse(const char *path, const char *text, size_t len, size_t pos,
-                                     const char *why, char *msg, size_t msg_len)
+/* Bytes of context quoted for malformed JSON, and how far into the text
+ * (or past its first line) an error must be for the file to count as
+ * JSON: only then is anything of it quoted. A file that is not the
+ * user's JSON (--set function.model=/etc/shadow) gets its position and
+ * first byte, never its content. */
+#define TRUST_AFTER 16
+
+/* "PATH:LINE:COL: malformed JSON ..." for the byte at pos; `first` is the
+ * offset of the first non-blank byte. */
+static enum config_status fail_parse(const char *path, const char *text, size_t len, size_t first,
+                                     size_t pos, const char *why, char *msg, size_t msg_len)
 {
     size_t line = 1, col = 1;
     if (pos > len)
@@ -90,36 +125,33 @@ static enum config_status fail_parse(const char *path, const char *text, size_t 
             col++;
         }
     }
-    char near[SNIPPET + 1];
     size_t n = 0;
-    while (n < SNIPPET && pos + n < len && text[pos + n] != '\n' && text[pos + n] != '\r') {
-        unsigned char ch = (unsigned char)text[pos + n];
-        near[n] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    while (n < SNIPPET && pos + n < len && text[pos + n] != '\n' && text[pos + n] != '\r')
         n++;
-    }
     /* Do not cut a UTF-8 sequence in half. */
-    if (n == SNIPPET) {
+    if (n == SNIPPET && pos + n < len) {
         size_t k = n;
-        while (k > 0 && ((unsigned char)near[k - 1] & 0xC0) == 0x80)
+        while (k > 0 && ((unsigned char)text[pos + k] & 0xC0) == 0x80)
             k--;
-        if (k > 0 && ((unsigned char)near[k - 1] & 0x80) != 0) {
-            unsigned char lead = (unsigned char)near[k - 1];
-            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-            if (n - (k - 1) < need)
-                n = k - 1;
-        }
+        n = k;
     }
-    near[n] = '\0';
+    char near[4 * TEXTLINE_EXCERPT_MAX + 8];
+    textline_excerpt(near, sizeof near, text + pos, n);
+    bool looks_json = first < len && (text[first] == '{' || text[first] == '[');
+    bool trusted = looks_json && (line > 1 || pos - first >= TRUST_AFTER);
     if (why != NULL)
         snprintf(msg, msg_len, "%s:%zu:%zu: malformed JSON: %s", path, line, col, why);
-    else if (n == 0)
+    else if (!looks_json)
+        snprintf(msg, msg_len, "%s:%zu:%zu: malformed JSON: not a JSON file (it starts with byte 0x%02X, "
+                 "not '{')", path, line, col, (unsigned char)text[first]);
+    else if (n == 0 && pos >= len)
         snprintf(msg, msg_len, "%s:%zu:%zu: malformed JSON near the end of the file", path, line, col);
+    else if (!trusted)
+        snprintf(msg, msg_len, "%s:%zu:%zu: malformed JSON", path, line, col);
     else
         snprintf(msg, msg_len, "%s:%zu:%zu: malformed JSON near '%s'", path, line, col, near);
-    /* One line, whatever the path holds. */
-    for (char *p = msg; *p != '\0'; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    /* One line of valid UTF-8, whatever the path holds. */
+    textline_sanitize(msg);
     return CONFIG_ERR_PARSE;
 }
 
@@ -137,15 +169,21 @@ enum config_status config_json_read_file(const char *path, const char *what, cJS
     while (i < len && (unsigned char)text[i] <= ' ' && text[i] != '\0')
         i++;
     const char *nul = memchr(text, '\0', len);
+    size_t deep = 0;
     if (i == len) {
-        st = fail_parse(path, text, len, 0, "the file is empty", msg, msg_len);
+        st = fail_parse(path, text, len, i, 0, "the file is empty", msg, msg_len);
     } else if (nul != NULL) {
-        st = fail_parse(path, text, len, (size_t)(nul - text), "NUL byte in the file", msg, msg_len);
+        st = fail_parse(path, text, len, i, (size_t)(nul - text), "NUL byte in the file", msg, msg_len);
+    } else if (config_json_too_deep(text + start, len - start, &deep)) {
+        char why[80];
+        snprintf(why, sizeof why, "objects and lists nested deeper than %d levels",
+                 CONFIG_JSON_DEPTH_MAX);
+        st = fail_parse(path, text, len, i, start + deep, why, msg, msg_len);
     } else {
         const char *end = NULL;
         cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
         if (j == NULL) {
-            st = fail_parse(path, text, len, end == NULL ? start : (size_t)(end - text), NULL, msg,
+            st = fail_parse(path, text, len, i, end == NULL ? start : (size_t)(end - text), NULL, msg,
                             msg_len);
         } else {
             size_t pos = (size_t)(end - text);
@@ -153,7 +191,7 @@ enum config_status config_json_read_file(const char *path, const char *what, cJS
                 pos++;
             if (pos < len) {
                 cJSON_Delete(j);
-                st = fail_parse(path, text, len, pos, NULL, msg, msg_len);
+                st = fail_parse(path, text, len, i, pos, NULL, msg, msg_len);
             } else {
                 *root = j;
             }

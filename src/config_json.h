@@ -5,6 +5,7 @@
 #ifndef LAMBDASIM_CONFIG_JSON_H
 #define LAMBDASIM_CONFIG_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "config.h"
@@ -18,6 +19,12 @@
  * cJSON's return_parse_end is used, never its global error pointer. */
 enum config_status config_json_read_file(const char *path, const char *what, cJSON **root, char *msg,
                                          size_t msg_len);
+
+/* True when text[0..len) nests objects/arrays deeper than
+ * CONFIG_JSON_DEPTH_MAX (brackets inside strings do not count); *pos (may
+ * be NULL) is then the offset of the first bracket too deep. Linear, and
+ * run before every cJSON parse, so no tree is built that deep. */
+bool config_json_too_deep(const char *text, size_t len, size_t *pos);
 
 /* "null", "boolean", "number", "string", "array", "object". */
 const char *config_json_type_name(const cJSON *it);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "config_json.h"
 #include "xalloc.h"
 
 #define MNIST_JSON_MAX ((size_t)64 << 20)   /* each class file is about 2 MB */
@@ -46,6 +47,13 @@ enum config_status config_load_mnist_json(const char *path, uint8_t label,
         goto out;
     }
     text[n] = '\0';
+    size_t deep = 0;
+    if (config_json_too_deep(text, n, &deep)) {
+        snprintf(msg, msg_len, "%s: malformed JSON near byte %zu: nested deeper than %d levels", path, deep,
+                 CONFIG_JSON_DEPTH_MAX);
+        st = CONFIG_ERR_PARSE;
+        goto out;
+    }
     root = cJSON_ParseWithLength(text, n);
     if (root == NULL) {
         const char *at = cJSON_GetErrorPtr();

@@ -469,11 +469,11 @@ static void test_override_parse(void)
     } bad[] = {
         { "foo", "--set 'foo': expected KEY=VALUE" },
         { "=5", "--set '=5': empty key" },
-        { "a..b=1", "empty segment in key 'a..b'" },
+        { "a..b=1", "empty segment in field path 'a..b'" },
         { ".a=1", "empty segment" },
         { "a.=1", "empty segment" },
-        { "a-b=1", "bad character '-' in key" },
-        { "a b=1", "bad character ' ' in key" },
+        { "a-b=1", "bad character '-' in field path 'a-b'" },
+        { "a b=1", "bad character ' ' in field path 'a b'" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         m[0] = 'x';
