@@ -465,10 +465,11 @@ static int check_name(struct cfg *c, const char *path, const char *name, size_t 
     if (strlen(name) >= cap)
         return fail(c, path, NULL, "must be at most %zu characters (got %zu)", cap - 1,
                     strlen(name));
-    for (const char *s = name; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20)
-            return fail(c, path, NULL, "must not contain control characters");
-    }
+    /* Strings reach here as UTF-8 (config_json_check); names are echoed
+     * in reports and messages, so no control character either (C1 ones
+     * included: U+009B starts a terminal escape). */
+    if (textline_utf8_check(name, strlen(name), true) != strlen(name))
+        return fail(c, path, NULL, "must not contain control characters");
     return 0;
 }
 
@@ -798,11 +799,17 @@ int config_parse_override(const char *arg, struct config_override *out, char *ms
 }
 
 /* A --set value: JSON when it parses completely as JSON, else a string.
- * NULL (no tree built) when it nests deeper than CONFIG_JSON_DEPTH_MAX. */
-static cJSON *override_value(const char *s)
+ * NULL (no tree built, the reason in why) when it is not UTF-8, holds a
+ * control character, or nests deeper than CONFIG_JSON_DEPTH_MAX. */
+static cJSON *override_value(const char *s, char *why, size_t why_len)
 {
     const char *end = NULL;
-    if (config_json_too_deep(s, strlen(s), NULL))
+    size_t len = strlen(s);
+    if (textline_utf8_check(s, len, true) != len) {
+        snprintf(why, why_len, "the value is not UTF-8 text or holds a control character");
+        return NULL;
+    }
+    if (config_json_check(s, len, NULL, why, why_len) != 0)
         return NULL;
     cJSON *v = cJSON_ParseWithOpts(s, &end, 1);
     if (v != NULL)
@@ -844,10 +851,9 @@ static int apply_override(struct cfg *c, cJSON *root, const struct config_overri
         fail(c, NULL, NULL, "%s", why);
         goto out;
     }
-    val = override_value(o->value);
+    val = override_value(o->value, why, sizeof why);
     if (val == NULL) {
-        fail(c, segs, NULL, "the value nests objects and lists deeper than %d levels",
-             CONFIG_JSON_DEPTH_MAX);
+        fail(c, segs, NULL, "%s", why);
         goto out;
     }
     cJSON *node = root;

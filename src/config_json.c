@@ -27,29 +27,91 @@ const char *config_json_type_name(const cJSON *it)
     return "invalid value";
 }
 
-bool config_json_too_deep(const char *text, size_t len, size_t *pos)
+static int check_fail(size_t at, size_t *pos, char *why, size_t why_len, const char *what)
 {
-    size_t depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
+    if (pos != NULL)
+        *pos = at;
+    if (why != NULL && why_len > 0)
+        snprintf(why, why_len, "%s", what);
+    return -1;
+}
+
+int config_json_check(const char *text, size_t len, size_t *pos, char *why, size_t why_len)
+{
+    size_t depth = 0, bad_at = 0;
+    bool in_str = false, bad_utf8 = false;
+    char deep[80];
+    snprintf(deep, sizeof deep, "objects and lists nested deeper than %d levels", CONFIG_JSON_DEPTH_MAX);
+    for (size_t i = 0; i < len;) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch >= 0x80) {
+            size_t n = textline_utf8_seq(text + i, len - i, NULL);
+            if (n == 0 && !bad_utf8) {
+                bad_utf8 = true;
+                bad_at = i;
+            }
+            i += n == 0 ? 1 : n;
+            continue;
+        }
         if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
+            if (ch == '\\') {
+                if (i + 5 < len && text[i + 1] == 'u' && memcmp(text + i + 2, "0000", 4) == 0)
+                    return check_fail(i, pos, why, why_len,
+                                      "\\u0000 (a NUL character) in a string");
+                i += 2;
+                continue;
+            }
+            if (ch == '"')
                 in_str = false;
         } else if (ch == '"') {
             in_str = true;
         } else if (ch == '{' || ch == '[') {
-            if (++depth > CONFIG_JSON_DEPTH_MAX) {
-                if (pos != NULL)
-                    *pos = i;
-                return true;
-            }
+            if (++depth > CONFIG_JSON_DEPTH_MAX)
+                return check_fail(i, pos, why, why_len, deep);
         } else if ((ch == '}' || ch == ']') && depth > 0) {
             depth--;
         }
+        i++;
     }
+    if (bad_utf8) {
+        check_fail(bad_at, pos, why, why_len, "not UTF-8 text (JSON files must be UTF-8)");
+        return 1;
+    }
+    return 0;
+}
+
+/* Appends ".key" or "[i]" to path[cap] at *used (bounded). */
+static void path_push(char *path, size_t cap, size_t *used, const cJSON *parent, const cJSON *it,
+                      size_t index)
+{
+    if (*used >= cap)
+        return;
+    int n = cJSON_IsArray(parent) ? snprintf(path + *used, cap - *used, "[%zu]", index)
+                                  : snprintf(path + *used, cap - *used, "%s%s", *used > 0 ? "." : "",
+                                             it->string != NULL ? it->string : "");
+    if (n > 0)
+        *used = (size_t)n >= cap - *used ? cap - 1 : *used + (size_t)n;
+}
+
+/* Depth-first: the path of the first key or string value that is not
+ * UTF-8. The tree is at most CONFIG_JSON_DEPTH_MAX deep (checked). */
+static bool find_bad_string(const cJSON *node, char *path, size_t cap, size_t used)
+{
+    size_t index = 0;
+    for (const cJSON *it = node->child; it != NULL; it = it->next, index++) {
+        size_t u = used;
+        path[used] = '\0';
+        path_push(path, cap, &u, node, it, index);
+        if (it->string != NULL && textline_utf8_check(it->string, strlen(it->string), false)
+                                      != strlen(it->string))
+            return true;
+        if (cJSON_IsString(it) && textline_utf8_check(it->valuestring, strlen(it->valuestring), false)
+                                      != strlen(it->valuestring))
+            return true;
+        if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && find_bad_string(it, path, cap, u))
+            return true;
+    }
+    path[used] = '\0';
     return false;
 }
 
@@ -169,16 +231,15 @@ enum config_status config_json_read_file(const char *path, const char *what, cJS
     while (i < len && (unsigned char)text[i] <= ' ' && text[i] != '\0')
         i++;
     const char *nul = memchr(text, '\0', len);
-    size_t deep = 0;
+    size_t bad = 0;
+    int chk = 0;
+    char why[96];
     if (i == len) {
         st = fail_parse(path, text, len, i, 0, "the file is empty", msg, msg_len);
     } else if (nul != NULL) {
         st = fail_parse(path, text, len, i, (size_t)(nul - text), "NUL byte in the file", msg, msg_len);
-    } else if (config_json_too_deep(text + start, len - start, &deep)) {
-        char why[80];
-        snprintf(why, sizeof why, "objects and lists nested deeper than %d levels",
-                 CONFIG_JSON_DEPTH_MAX);
-        st = fail_parse(path, text, len, i, start + deep, why, msg, msg_len);
+    } else if ((chk = config_json_check(text + start, len - start, &bad, why, sizeof why)) < 0) {
+        st = fail_parse(path, text, len, i, start + bad, why, msg, msg_len);
     } else {
         const char *end = NULL;
         cJSON *j = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
@@ -189,9 +250,20 @@ enum config_status config_json_read_file(const char *path, const char *what, cJS
             size_t pos = (size_t)(end - text);
             while (pos < len && (unsigned char)text[pos] <= ' ')
                 pos++;
+            char field[256];
             if (pos < len) {
                 cJSON_Delete(j);
                 st = fail_parse(path, text, len, i, pos, NULL, msg, msg_len);
+            } else if (chk > 0 && find_bad_string(j, field, sizeof field, 0)) {
+                /* Strings are echoed (names in reports, --json): refused,
+                 * with the field that holds the bad bytes. */
+                cJSON_Delete(j);
+                snprintf(msg, msg_len, "%s: %s: not UTF-8 text (JSON files must be UTF-8)", path, field);
+                textline_sanitize(msg);
+                st = CONFIG_ERR_INVALID;
+            } else if (chk > 0) {
+                cJSON_Delete(j);
+                st = fail_parse(path, text, len, i, start + bad, why, msg, msg_len);
             } else {
                 *root = j;
             }

@@ -20,11 +20,15 @@
 enum config_status config_json_read_file(const char *path, const char *what, cJSON **root, char *msg,
                                          size_t msg_len);
 
-/* True when text[0..len) nests objects/arrays deeper than
- * CONFIG_JSON_DEPTH_MAX (brackets inside strings do not count); *pos (may
- * be NULL) is then the offset of the first bracket too deep. Linear, and
- * run before every cJSON parse, so no tree is built that deep. */
-bool config_json_too_deep(const char *text, size_t len, size_t *pos);
+/* What cJSON would accept silently but lambdasim must not: objects/arrays
+ * nested deeper than CONFIG_JSON_DEPTH_MAX (brackets inside strings do not
+ * count), the escape \u0000 (cJSON would cut the string there), and bytes
+ * that are not UTF-8 (JSON text is UTF-8; strings are echoed). Returns 0;
+ * -1 for too deep or \u0000, 1 when the only problem is a byte that is not
+ * UTF-8; then *pos (may be NULL) is the offset of the first problem and
+ * why[why_len] (may be NULL) describes it. Linear, and run before every
+ * cJSON parse, so no tree is ever built that deep. */
+int config_json_check(const char *text, size_t len, size_t *pos, char *why, size_t why_len);
 
 /* "null", "boolean", "number", "string", "array", "object". */
 const char *config_json_type_name(const cJSON *it);

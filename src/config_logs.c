@@ -130,10 +130,11 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
     int rc = -1;
     memset(out, 0, sizeof *out);
     *err_offset = 0;
-    size_t deep = 0;
-    if (config_json_too_deep(copy, len, &deep)) {
-        *err_offset = deep;
-        textline_fail(why, why_len, "malformed JSON record: nested deeper than %d levels", CONFIG_JSON_DEPTH_MAX);
+    size_t bad = 0;
+    char what[96];
+    if (config_json_check(copy, len, &bad, what, sizeof what) < 0) {
+        *err_offset = bad;
+        textline_fail(why, why_len, "malformed JSON record: %s", what);
         goto out;
     }
     j = cJSON_ParseWithLengthOpts(copy, len, &end, 0);

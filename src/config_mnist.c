@@ -47,10 +47,10 @@ enum config_status config_load_mnist_json(const char *path, uint8_t label,
         goto out;
     }
     text[n] = '\0';
-    size_t deep = 0;
-    if (config_json_too_deep(text, n, &deep)) {
-        snprintf(msg, msg_len, "%s: malformed JSON near byte %zu: nested deeper than %d levels", path, deep,
-                 CONFIG_JSON_DEPTH_MAX);
+    size_t bad = 0;
+    char why[96];
+    if (config_json_check(text, n, &bad, why, sizeof why) != 0) {
+        snprintf(msg, msg_len, "%s: malformed JSON near byte %zu: %s", path, bad, why);
         st = CONFIG_ERR_PARSE;
         goto out;
     }

@@ -167,7 +167,7 @@ bool config_value_is_json(const char *text)
 {
     const char *end = NULL;
     /* Too deep to be a value config.c would take as JSON either. */
-    if (config_json_too_deep(text, strlen(text), NULL))
+    if (config_json_check(text, strlen(text), NULL, NULL, 0) != 0)
         return false;
     cJSON *v = cJSON_ParseWithOpts(text, &end, 1);
     if (v == NULL)
