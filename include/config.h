@@ -32,6 +32,18 @@ struct config_override {
     const char *value;
 };
 
+/* Simulated time is a double in seconds. Below CONFIG_TIME_MAX_S (2^32 s,
+ * about 136 years) it resolves 2^-20 s (under a microsecond) or finer, so
+ * a 1 ms latency added to any time of the run keeps 3 digits. Every time
+ * a scenario or model gives (durations, intervals, timeouts, keep-alive,
+ * backoff, trace times, the means and 1 - 1e-12 quantiles of time
+ * distributions) and the end of the arrivals must stay below it; an
+ * interval that is not 0 must be at least CONFIG_TIME_MIN_S (a nanosecond);
+ * a rate at least CONFIG_RATE_MIN per second. */
+#define CONFIG_TIME_MAX_S 4294967296.0
+#define CONFIG_TIME_MIN_S 1e-9
+#define CONFIG_RATE_MIN 1e-9
+
 /* A field path (a --set key, a sweep axis or override) has at most this
  * many dot-separated segments and characters: the deepest real one,
  * platform.on_throttle.backoff_s, has 3. The caps keep a hostile path from
