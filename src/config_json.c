@@ -232,13 +232,15 @@ enum config_status config_json_read_file(const char *path, const char *what, cJS
         i++;
     const char *nul = memchr(text, '\0', len);
     size_t bad = 0;
-    int chk = 0;
     char why[96];
+    /* Run only on text worth scanning (not empty, no NUL byte). */
+    int chk = i == len || memchr(text, '\0', len) != NULL
+                  ? 0 : config_json_check(text + start, len - start, &bad, why, sizeof why);
     if (i == len) {
         st = fail_parse(path, text, len, i, 0, "the file is empty", msg, msg_len);
     } else if (nul != NULL) {
         st = fail_parse(path, text, len, i, (size_t)(nul - text), "NUL byte in the file", msg, msg_len);
-    } else if ((chk = config_json_check(text + start, len - start, &bad, why, sizeof why)) < 0) {
+    } else if (chk < 0) {
         st = fail_parse(path, text, len, i, start + bad, why, msg, msg_len);
     } else {
         const char *end = NULL;
