@@ -42,6 +42,13 @@ int dist_kind_parse(const char *name, enum dist_kind *out);
  * "sd: must be >= 0 (got -1)" into msg (the caller prefixes the field path). */
 int dist_check(const struct dist *d, char *msg, size_t msg_len);
 
+/* For a checked distribution of times in seconds: refuses (-1, the reason
+ * in msg) a mean or a 1 - 1e-12 quantile that is not finite or above max
+ * seconds, e.g. a lognormal with mu 1000 or an exponential with mean
+ * 1e308, whose draws would swamp the clock's precision. Returns 0 if
+ * within. */
+int dist_check_bound(const struct dist *d, double max, char *msg, size_t msg_len);
+
 /* One draw (out of line; see dist_sample). */
 double dist_sample_draw(const struct dist *d, gsl_rng *r);
 

@@ -1,6 +1,9 @@
 /* jsonout: the one writer of JSON string literals for every JSON the
  * program prints by hand (run, sweep, calibrate, validate, profile,
- * emulate). Quotes and backslashes escaped, control characters as \uXXXX. */
+ * emulate). Quotes and backslashes escaped, control characters (C0, DEL
+ * and C1) as \uXXXX, and every byte that is not part of well-formed UTF-8
+ * as \ufffd (U+FFFD, the replacement character): the output is valid
+ * JSON whatever the string holds. */
 #ifndef LAMBDASIM_JSONOUT_H
 #define LAMBDASIM_JSONOUT_H
 

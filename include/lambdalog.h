@@ -13,6 +13,9 @@
 
 #define LAMBDALOG_ID_MAX 128        /* longest RequestId kept */
 #define LAMBDALOG_VERSION_MAX 64    /* longest function version kept */
+/* Longest JSON record spanning lines, in bytes: CloudWatch caps an event
+ * at 256 KB; a record still open past this is refused with its line. */
+#define LAMBDALOG_RECORD_MAX ((size_t)1 << 20)
 
 /* One invocation, from its REPORT (text) or platform.report (JSON) record. */
 struct lambdalog_invocation {

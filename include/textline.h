@@ -50,4 +50,30 @@ __attribute__((format(printf, 3, 4)))
 #endif
 int textline_fail(char *msg, size_t len, const char *fmt, ...);
 
+/* Length of the well-formed UTF-8 sequence at s[0..len) (1..4 bytes; 1 for
+ * ASCII), or 0 when s[0] does not start one (a stray continuation byte, an
+ * overlong form, a surrogate, a code point past U+10FFFF, a cut sequence).
+ * *cp (may be NULL) receives the code point. */
+size_t textline_utf8_seq(const char *s, size_t len, unsigned long *cp);
+
+/* Offset of the first byte of s[0..len) that is not well-formed UTF-8, or
+ * of the first control character (below 0x20, 0x7F, U+0080..U+009F, NUL
+ * included) when `no_controls`; len when there is none. */
+size_t textline_utf8_check(const char *s, size_t len, bool no_controls);
+
+/* Longest excerpt textline_excerpt writes, in characters before escaping. */
+#define TEXTLINE_EXCERPT_MAX 40
+
+/* The one way a message quotes text from an input (a value, a key, a
+ * line): writes into buf[cap] at most TEXTLINE_EXCERPT_MAX characters of
+ * s[0..len) (fewer when cap is small), control characters and bytes that are
+ * not UTF-8 as \xHH, a backslash as \\, and "..." when cut. The result is
+ * always one line of valid UTF-8. Returns buf. */
+const char *textline_excerpt(char *buf, size_t cap, const char *s, size_t len);
+
+/* In place: every byte of a NUL-terminated message that is a control
+ * character or not part of well-formed UTF-8 becomes '?', so that what is
+ * printed is one line of valid UTF-8 whatever it quotes. */
+void textline_sanitize(char *s);
+
 #endif

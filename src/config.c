@@ -119,16 +119,11 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Messages are one line: control characters (from keys, values, file
- * content) become '?'. */
+/* Messages are one line of valid UTF-8: control characters and bytes that
+ * are not UTF-8 (from keys, values, file content) become '?'. */
 static void one_line(char *s)
 {
-    if (s == NULL)
-        return;
-    for (; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-    }
+    textline_sanitize(s);
 }
 
 /* An override's path ends at '=' or NUL: config_parse_override points into
@@ -164,7 +159,9 @@ static void sb_tag(struct sb *b, const struct cfg *c, const char *path, const ch
         if (o != c->cur_ov && !path_related(path, o->path, olen)
             && !path_related(also, o->path, olen))
             continue;
-        sb_printf(b, "%s--set %.*s=%s", any ? ", " : " (with ", (int)olen, o->path, o->value);
+        char kx[4 * TEXTLINE_EXCERPT_MAX + 8], vx[4 * TEXTLINE_EXCERPT_MAX + 8];
+        sb_printf(b, "%s--set %s=%s", any ? ", " : " (with ", textline_excerpt(kx, sizeof kx, o->path, olen),
+                  textline_excerpt(vx, sizeof vx, o->value, strlen(o->value)));
         any = true;
     }
     if (any)
@@ -370,6 +367,46 @@ static int get_num(struct cfg *c, const cJSON *obj, const char *opath, const cha
     return 1;
 }
 
+/* The one check of "a time in seconds that must be resolvable": 0 (when
+ * zero_ok), or from CONFIG_TIME_MIN_S to CONFIG_TIME_MAX_S. A shorter
+ * interval is lost when added to the clock (t + 1e-300 == t: a warm-up
+ * schedule that never advances); a longer one leaves the clock too coarse
+ * for a latency. `unit` scales the value as written to seconds. */
+static int check_time(struct cfg *c, const char *path, double v_s, double unit, bool zero_ok)
+{
+    char g[40], l[40];
+    if (v_s == 0 && zero_ok)
+        return 0;
+    if (v_s == 0)
+        return fail(c, path, NULL, "must be > 0 (got 0)");
+    if (!(v_s >= CONFIG_TIME_MIN_S))
+        return fail(c, path, NULL, "must be %sat least %s%s: a shorter time is lost in the rounding of "
+                    "the simulated clock (got %s)", zero_ok ? "0 or " : "",
+                    fmt_num(l, sizeof l, CONFIG_TIME_MIN_S / unit), unit == 1 ? " s" : " ms",
+                    fmt_num(g, sizeof g, v_s / unit));
+    if (v_s > CONFIG_TIME_MAX_S)
+        return fail(c, path, NULL, "must be at most %s%s (2^32 s, about 136 years): beyond it the "
+                    "simulated clock no longer resolves a microsecond (got %s)",
+                    fmt_num(l, sizeof l, CONFIG_TIME_MAX_S / unit), unit == 1 ? " s" : " ms",
+                    fmt_num(g, sizeof g, v_s / unit));
+    return 0;
+}
+
+/* get_num for a time in seconds (see check_time). */
+static int get_time(struct cfg *c, const cJSON *obj, const char *opath, const char *key,
+                    bool required, bool zero_ok, double *out)
+{
+    char p[CFG_PATH_MAX];
+    double v = *out;
+    int got = get_num(c, obj, opath, key, required, zero_ok ? at_least(0) : above(0), &v);
+    if (got <= 0)
+        return got;
+    if (check_time(c, join(p, opath, key), v, 1, zero_ok) < 0)
+        return -1;
+    *out = v;
+    return 1;
+}
+
 /* Integers travel as doubles (exact up to 2^53); callers cast after the
  * range check. */
 static int get_int(struct cfg *c, const cJSON *obj, const char *opath, const char *key,
@@ -463,10 +500,11 @@ static int check_name(struct cfg *c, const char *path, const char *name, size_t 
     if (strlen(name) >= cap)
         return fail(c, path, NULL, "must be at most %zu characters (got %zu)", cap - 1,
                     strlen(name));
-    for (const char *s = name; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20)
-            return fail(c, path, NULL, "must not contain control characters");
-    }
+    /* Strings reach here as UTF-8 (config_json_check); names are echoed
+     * in reports and messages, so no control character either (C1 ones
+     * included: U+009B starts a terminal escape). */
+    if (textline_utf8_check(name, strlen(name), true) != strlen(name))
+        return fail(c, path, NULL, "must not contain control characters");
     return 0;
 }
 
@@ -697,6 +735,10 @@ static int parse_dist(struct cfg *c, const cJSON *it, const char *path, double s
     }
     if (scale != 1)
         dist_scale(&d, scale);
+    if (dist_check_bound(&d, CONFIG_TIME_MAX_S, why, sizeof why) != 0) {
+        dist_fini(&d);
+        return fail(c, path, NULL, "%s", why);
+    }
     *out = d;
     return 0;
 }
@@ -749,43 +791,65 @@ static bool key_char_ok(char ch)
            || ch == '_' || ch == '.';
 }
 
+int config_check_field_path(const char *path, size_t len, char *why, size_t why_len)
+{
+    char ex[4 * TEXTLINE_EXCERPT_MAX + 8];
+    size_t segs = 1;
+    for (size_t i = 0; i < len; i++)
+        segs += path[i] == '.';
+    if (len == 0)
+        return textline_fail(why, why_len, "empty field path (use dotted names like batching.threshold)");
+    /* The caps first: they bound the work of everything after. */
+    if (segs > CONFIG_PATH_DEPTH_MAX)
+        return textline_fail(why, why_len, "field path '%s' has %zu segments; at most %d are allowed",
+                             textline_excerpt(ex, sizeof ex, path, len), segs, CONFIG_PATH_DEPTH_MAX);
+    if (len > CONFIG_PATH_LEN_MAX)
+        return textline_fail(why, why_len, "field path '%s' has %zu characters; at most %d are allowed",
+                             textline_excerpt(ex, sizeof ex, path, len), len, CONFIG_PATH_LEN_MAX);
+    for (size_t i = 0; i < len; i++) {
+        if (!key_char_ok(path[i])) {
+            char bad[16];
+            return textline_fail(why, why_len, "bad character '%s' in field path '%s' (use letters, "
+                                 "digits, '_' and '.', e.g. batching.threshold)",
+                                 textline_excerpt(bad, sizeof bad, path + i, 1),
+                                 textline_excerpt(ex, sizeof ex, path, len));
+        }
+        if (path[i] == '.' && (i == 0 || i + 1 == len || path[i + 1] == '.'))
+            return textline_fail(why, why_len, "empty segment in field path '%s' (use dotted names "
+                                 "like batching.threshold)", textline_excerpt(ex, sizeof ex, path, len));
+    }
+    return 0;
+}
+
 int config_parse_override(const char *arg, struct config_override *out, char *msg, size_t msg_len)
 {
-    struct sb b;
-    sb_init(&b, msg, msg_len);
+    char ex[4 * TEXTLINE_EXCERPT_MAX + 8], why[CONFIG_MSG_MAX];
     const char *eq = strchr(arg, '=');
-    if (eq == NULL) {
-        sb_printf(&b, "--set '%s': expected KEY=VALUE (e.g. batching.threshold=4)", arg);
-        goto bad;
-    }
-    if (eq == arg) {
-        sb_printf(&b, "--set '%s': empty key (expected KEY=VALUE)", arg);
-        goto bad;
-    }
-    for (const char *s = arg; s < eq; s++) {
-        if (!key_char_ok(*s)) {
-            sb_printf(&b, "--set '%s': bad character '%c' in key (use letters, digits, '_' "
-                      "and '.')", arg, *s);
-            goto bad;
-        }
-        bool seg_start = s == arg || s[-1] == '.';
-        if (*s == '.' && (seg_start || s + 1 == eq)) {
-            sb_printf(&b, "--set '%s': empty segment in key '%.*s'", arg, (int)(eq - arg), arg);
-            goto bad;
-        }
-    }
+    textline_excerpt(ex, sizeof ex, arg, strlen(arg));
+    if (eq == NULL)
+        return textline_fail(msg, msg_len, "--set '%s': expected KEY=VALUE (e.g. batching.threshold=4)", ex);
+    if (eq == arg)
+        return textline_fail(msg, msg_len, "--set '%s': empty key (expected KEY=VALUE)", ex);
+    if (config_check_field_path(arg, (size_t)(eq - arg), why, sizeof why) != 0)
+        return textline_fail(msg, msg_len, "--set '%s': %s", ex, why);
     out->path = arg;
     out->value = eq + 1;
     return 0;
-bad:
-    one_line(msg);
-    return -1;
 }
 
-/* A --set value: JSON when it parses completely as JSON, else a string. */
-static cJSON *override_value(const char *s)
+/* A --set value: JSON when it parses completely as JSON, else a string.
+ * NULL (no tree built, the reason in why) when it is not UTF-8, holds a
+ * control character, or nests deeper than CONFIG_JSON_DEPTH_MAX. */
+static cJSON *override_value(const char *s, char *why, size_t why_len)
 {
     const char *end = NULL;
+    size_t len = strlen(s);
+    if (textline_utf8_check(s, len, true) != len) {
+        snprintf(why, why_len, "the value is not UTF-8 text or holds a control character");
+        return NULL;
+    }
+    if (config_json_check(s, len, NULL, why, why_len) != 0)
+        return NULL;
     cJSON *v = cJSON_ParseWithOpts(s, &end, 1);
     if (v != NULL)
         return v;
@@ -819,16 +883,18 @@ static int apply_override(struct cfg *c, cJSON *root, const struct config_overri
     char walked[CFG_PATH_MAX] = "";
     cJSON *val = NULL;
     int rc = -1;
+    char why[CONFIG_MSG_MAX];
     memcpy(segs, o->path, plen);
     segs[plen] = '\0';
-    bool ok = plen > 0 && segs[0] != '.' && segs[plen - 1] != '.' && strstr(segs, "..") == NULL;
-    for (size_t i = 0; ok && i < plen; i++)
-        ok = key_char_ok(segs[i]);
-    if (!ok) {
-        fail(c, NULL, NULL, "bad field path '%s' (use dotted names like batching.threshold)", segs);
+    if (config_check_field_path(segs, plen, why, sizeof why) != 0) {
+        fail(c, NULL, NULL, "%s", why);
         goto out;
     }
-    val = override_value(o->value);
+    val = override_value(o->value, why, sizeof why);
+    if (val == NULL) {
+        fail(c, segs, NULL, "%s", why);
+        goto out;
+    }
     cJSON *node = root;
     char *seg = segs;
     for (;;) {
@@ -1136,16 +1202,22 @@ static int parse_workload(struct cfg *c, const cJSON *w, struct workload_spec *w
     case WORKLOAD_POISSON:
         if (get_num(c, w, "workload", "rate_rps", true, above_upto(0, 1e9), &ws->rate_rps) < 0)
             return -1;
+        if (ws->rate_rps < CONFIG_RATE_MIN) {
+            char g1[40];
+            return fail(c, "workload.rate_rps", NULL, "must be at least 1e-09 per second: the gaps "
+                        "between arrivals would be too long for the simulated clock to resolve a "
+                        "latency (got %s)", fmt_num(g1, sizeof g1, ws->rate_rps));
+        }
         break;
     case WORKLOAD_BURSTY: {
         double size = 0;
         if (get_int(c, w, "workload", "burst_size", true, 1, 1e9, &size) < 0)
             return -1;
         ws->burst_size = (int)size;
-        if (get_num(c, w, "workload", "burst_pause_s", true, at_least(0), &ws->burst_pause_s) < 0)
+        if (get_time(c, w, "workload", "burst_pause_s", true, true, &ws->burst_pause_s) < 0)
             return -1;
         ws->gap_s = 0;
-        if (get_num(c, w, "workload", "gap_s", false, at_least(0), &ws->gap_s) < 0)
+        if (get_time(c, w, "workload", "gap_s", false, true, &ws->gap_s) < 0)
             return -1;
         if (ws->burst_pause_s == 0 && ws->gap_s == 0)
             return fail(c, "workload.burst_pause_s", "workload.gap_s",
@@ -1161,7 +1233,7 @@ static int parse_workload(struct cfg *c, const cJSON *w, struct workload_spec *w
         return read_trace(c, file, ws, function, app);
     }
     }
-    return get_num(c, w, "workload", "start_s", false, at_least(0), &ws->start_s) < 0 ? -1 : 0;
+    return get_time(c, w, "workload", "start_s", false, true, &ws->start_s) < 0 ? -1 : 0;
 }
 
 static const char *const batching_keys[] = { "threshold", "max_batch", "timeout_s" };
@@ -1187,7 +1259,7 @@ static int parse_batching(struct cfg *c, const cJSON *b, struct batching_spec *b
         return fail(c, "batching.threshold", "batching.max_batch",
                     "must be <= batching.max_batch (got %d > %d)", bs->threshold, bs->max_batch);
     bs->timeout_s = 0;
-    int got_to = get_num(c, b, "batching", "timeout_s", false, at_least(0), &bs->timeout_s);
+    int got_to = get_time(c, b, "batching", "timeout_s", false, true, &bs->timeout_s);
     if (got_to < 0)
         return -1;
     if (got_to == 0 && bs->threshold > 1)
@@ -1245,7 +1317,8 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
         return -1;
     fs->memory_mb = mem;
     fs->timeout_s = 60;
-    if (get_num(c, f, "function", "timeout_s", false, above_upto(0, 900), &fs->timeout_s) < 0)
+    if (get_num(c, f, "function", "timeout_s", false, above_upto(0, 900), &fs->timeout_s) < 0
+        || check_time(c, "function.timeout_s", fs->timeout_s, 1, false) < 0)
         return -1;
     /* A container image's extra init (ms in the file, seconds once loaded);
      * not scaled with memory, like the model's cold start. */
@@ -1284,11 +1357,11 @@ static int parse_throttle(struct cfg *c, const cJSON *t, struct platform_spec *p
     /* Matches enum throttle_action's order. */
     ps->on_throttle = action == 0 ? THROTTLE_DROP : THROTTLE_RETRY;
     ps->backoff_s = 0.1;
-    if (get_num(c, t, tp, "backoff_s", false, above(0), &ps->backoff_s) < 0)
+    if (get_time(c, t, tp, "backoff_s", false, false, &ps->backoff_s) < 0)
         return -1;
     /* The default cap never undercuts an explicit first delay. */
     ps->backoff_max_s = ps->backoff_s > 20 ? ps->backoff_s : 20;
-    int got = get_num(c, t, tp, "backoff_max_s", false, above(0), &ps->backoff_max_s);
+    int got = get_time(c, t, tp, "backoff_max_s", false, false, &ps->backoff_max_s);
     if (got < 0)
         return -1;
     if (got == 1 && ps->backoff_max_s < ps->backoff_s)
@@ -1363,9 +1436,10 @@ static int parse_warmup(struct cfg *c, const cJSON *w, struct warmup_spec *ws)
     ws->interval_s = 300;
     ws->first_at_s = 0;
     if (get_int32(c, w, "warmup", "concurrency", false, 0, INT_MAX, &ws->concurrency) < 0
-        || get_num(c, w, "warmup", "interval_s", false, above(0), &ws->interval_s) < 0
-        || get_num(c, w, "warmup", "first_at_s", false, at_least(0), &ws->first_at_s) < 0
-        || get_num(c, w, "warmup", "hold_ms", false, at_least(0), &hold_ms) < 0)
+        || get_time(c, w, "warmup", "interval_s", false, false, &ws->interval_s) < 0
+        || get_time(c, w, "warmup", "first_at_s", false, true, &ws->first_at_s) < 0
+        || get_num(c, w, "warmup", "hold_ms", false, at_least(0), &hold_ms) < 0
+        || check_time(c, "warmup.hold_ms", hold_ms * 1e-3, 1e-3, true) < 0)
         return -1;
     ws->hold_s = hold_ms * 1e-3;
     return 0;
@@ -1395,8 +1469,8 @@ static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
                    &ps->provisioned_usd_per_gb_s) < 0
         || get_num(c, p, pp, "provisioned_duration_usd_per_gb_s", false, at_least(0),
                    &ps->provisioned_duration_usd_per_gb_s) < 0
-        || get_num(c, p, pp, "provisioned_billing_period_s", false, above(0),
-                   &ps->provisioned_billing_period_s) < 0
+        || get_time(c, p, pp, "provisioned_billing_period_s", false, false,
+                    &ps->provisioned_billing_period_s) < 0
         || get_num(c, p, pp, "duration_granularity_ms", false, above(0),
                    &ps->duration_granularity_ms) < 0)
         return -1;
@@ -1455,12 +1529,75 @@ static double expected_requests(const struct scenario *sc)
 #define MAX_REQUESTS 1e10           /* ~half an hour at ~6 million requests/s */
 #define MAX_EXACT_REQUESTS 2.5e8    /* 8 bytes each: 2 GB of latencies */
 
+/* About when the arrivals end, in simulated seconds: duration_s, or when
+ * the requests have arrived at the workload's rate (a Poisson stream's
+ * expected end plus 10 standard deviations), or the trace's end. */
+static double arrival_horizon(const struct scenario *sc)
+{
+    const struct workload_spec *w = &sc->workload;
+    double n = sc->max_requests != 0 ? (double)sc->max_requests : (double)INFINITY;
+    double by_count = INFINITY;
+    switch (w->type) {
+    case WORKLOAD_UNIFORM:
+        by_count = w->start_s + n / w->rate_rps;
+        break;
+    case WORKLOAD_POISSON:
+        by_count = w->start_s + (n + 10 * sqrt(n)) / w->rate_rps;
+        break;
+    case WORKLOAD_BURSTY: {
+        double period = (w->burst_size - 1) * w->gap_s + w->burst_pause_s;
+        by_count = w->start_s + ceil(n / w->burst_size) * period;
+        break;
+    }
+    case WORKLOAD_TRACE:
+        if (w->trace_s != NULL && w->trace_len > 0)
+            by_count = w->trace_s[w->trace_len - 1];
+        else
+            by_count = (double)w->n_minutes * 60 * w->time_scale;
+        break;
+    }
+    return by_count < sc->duration_s ? by_count : sc->duration_s;
+}
+
+/* Warm-up pings sent while the arrivals last (they go on until the last
+ * request is answered: a little more). */
+static double expected_pings(const struct scenario *sc, double horizon_s)
+{
+    const struct warmup_spec *wu = &sc->warmup;
+    if (wu->concurrency <= 0 || !(wu->first_at_s <= horizon_s))
+        return 0;
+    return (floor((horizon_s - wu->first_at_s) / wu->interval_s) + 1) * wu->concurrency;
+}
+
 static int check_size(struct cfg *c, struct scenario *sc, bool by_count)
 {
-    char g[40];
+    char g[40], g2[40];
     double n = expected_requests(sc);
     sc->expected_requests = n;
     const char *field = by_count ? "requests" : "duration_s";
+    /* Every simulated time must stay where the clock resolves a
+     * microsecond: the end of the arrivals first. */
+    double horizon = arrival_horizon(sc);
+    if (!(horizon <= CONFIG_TIME_MAX_S)) {
+        const struct workload_spec *w = &sc->workload;
+        if (w->type == WORKLOAD_TRACE)
+            return fail(c, "workload.file", "workload.time_scale", "the trace ends at %s s (with "
+                        "time_scale); times must stay below 2^32 s (about 136 years), where the "
+                        "simulated clock still resolves a microsecond", fmt_num(g, sizeof g, horizon));
+        return fail(c, "requests", w->type == WORKLOAD_BURSTY ? "workload.burst_pause_s" : "workload.rate_rps",
+                    "the arrivals would end at about %s s; times must stay below 2^32 s (about 136 "
+                    "years), where the simulated clock still resolves a microsecond (a 1 ms latency "
+                    "would be lost in rounding): raise the rate, lower requests or set duration_s",
+                    fmt_num(g, sizeof g, horizon));
+    }
+    /* The work budget counts warm-up pings too: 1e9 pings every
+     * microsecond is as much work as that many requests. */
+    double pings = expected_pings(sc, horizon);
+    if (pings > 0 && n + pings > MAX_REQUESTS)
+        return fail(c, pings > n ? "warmup.interval_s" : field, pings > n ? "warmup.concurrency" : NULL,
+                    "the run would simulate about %s requests and %s warm-up pings; the limit is 1e10 "
+                    "(about half an hour of CPU): ping less often or fewer at a time, or shorten the run",
+                    fmt_num(g, sizeof g, n), fmt_num(g2, sizeof g2, pings));
     if (n > MAX_REQUESTS)
         return fail(c, field, NULL, "the run would simulate about %s requests; the limit is 1e10 "
                     "(about half an hour of CPU): shorten it, or split it into replications",
@@ -1493,7 +1630,7 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     if (get_int(c, root, "", "seed", false, 0, 9007199254740992.0, &seed) < 0)
         return -1;
     sc->seed = (uint64_t)seed;
-    int got_d = get_num(c, root, "", "duration_s", false, above(0), &sc->duration_s);
+    int got_d = get_time(c, root, "", "duration_s", false, false, &sc->duration_s);
     if (got_d < 0)
         return -1;
     int got_r = get_int(c, root, "", "requests", false, 1, 1e12, &requests);
@@ -1506,7 +1643,7 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
         sc->duration_s = INFINITY;
     sc->max_requests = (uint64_t)requests;
     sc->warmup_period_s = 0;
-    if (get_num(c, root, "", "warmup_period_s", false, at_least(0), &sc->warmup_period_s) < 0)
+    if (get_time(c, root, "", "warmup_period_s", false, true, &sc->warmup_period_s) < 0)
         return -1;
     if (got_d == 1 && sc->warmup_period_s >= sc->duration_s)
         return fail(c, "warmup_period_s", "duration_s",

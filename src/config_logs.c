@@ -126,20 +126,29 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
 {
     char *copy = drop_trailing_commas(text, len);
     const char *end = NULL;
+    cJSON *j = NULL;
     int rc = -1;
     memset(out, 0, sizeof *out);
     *err_offset = 0;
-    cJSON *j = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
+    size_t bad = 0;
+    char what[96];
+    if (config_json_check(copy, len, &bad, what, sizeof what) < 0) {
+        *err_offset = bad;
+        textline_fail(why, why_len, "malformed JSON record: %s", what);
+        goto out;
+    }
+    j = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
     if (j == NULL) {
         size_t pos = end == NULL ? 0 : (size_t)(end - copy);
         *err_offset = pos;
         size_t n = 0;
         while (n < 20 && pos + n < len && copy[pos + n] != '\n' && copy[pos + n] != '\r')
             n++;
+        char ex[4 * TEXTLINE_EXCERPT_MAX + 8];
         if (n == 0)
             textline_fail(why, why_len, "malformed JSON record (truncated?)");
         else
-            textline_fail(why, why_len, "malformed JSON record near '%.*s'", (int)n, copy + pos);
+            textline_fail(why, why_len, "malformed JSON record near '%s'", textline_excerpt(ex, sizeof ex, copy + pos, n));
         goto out;
     }
     if (!cJSON_IsObject(j)) {

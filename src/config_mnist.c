@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "infile.h"
+#include "config_json.h"
 #include "xalloc.h"
 
 #define MNIST_JSON_MAX ((size_t)64 << 20)   /* each class file is about 2 MB */
@@ -45,6 +46,13 @@ enum config_status config_load_mnist_json(const char *path, uint8_t label,
         goto out;
     }
     text[n] = '\0';
+    size_t bad = 0;
+    char why[96];
+    if (config_json_check(text, n, &bad, why, sizeof why) != 0) {
+        snprintf(msg, msg_len, "%s: malformed JSON near byte %zu: %s", path, bad, why);
+        st = CONFIG_ERR_PARSE;
+        goto out;
+    }
     root = cJSON_ParseWithLength(text, n);
     if (root == NULL) {
         const char *at = cJSON_GetErrorPtr();

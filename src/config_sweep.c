@@ -18,6 +18,7 @@
 
 #define SW_FIELD_MAX 600            /* "zip[3].platform.keep_alive_s" and the like */
 #define SW_AXIS_VALUES_MAX 1000000  /* values of one axis (a range can be long) */
+#define SW_FIELDS_MAX 256           /* axes + overrides: each is checked against the others */
 #define SW_SEED_MAX 9007199254740992.0  /* 2^53: larger integers are not exact in JSON */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -48,9 +49,8 @@ static void fail_msg(struct swc *c, const char *field, const char *fmt, ...)
         vsnprintf(c->msg + n, c->msg_len - (size_t)n, fmt, ap);
         va_end(ap);
     }
-    for (char *s = c->msg; *s != '\0'; s++)
-        if (*s == '\n' || *s == '\r')
-            *s = ' ';
+    /* One line of valid UTF-8, whatever the file held. */
+    textline_sanitize(c->msg);
 }
 
 static int failed(void)
@@ -166,6 +166,9 @@ static int parse_file(struct swc *c, const char *path, cJSON **root, enum config
 bool config_value_is_json(const char *text)
 {
     const char *end = NULL;
+    /* Too deep to be a value config.c would take as JSON either. */
+    if (config_json_check(text, strlen(text), NULL, NULL, 0) != 0)
+        return false;
     cJSON *v = cJSON_ParseWithOpts(text, &end, 1);
     if (v == NULL)
         return false;
@@ -203,25 +206,20 @@ static char *number_text(double v)
     return xstrdup(buf);
 }
 
-static bool key_char_ok(char ch)
+/* "prefix.key" for messages, the key cut (with "...") past the longest
+ * field path there may be, so that a hostile key does not fill the message. */
+static void field_name(char *buf, size_t cap, const char *prefix, const char *key)
 {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || ch == '.';
+    size_t n = strlen(key);
+    snprintf(buf, cap, "%s.%.*s%s", prefix, (int)(n > CONFIG_PATH_LEN_MAX ? 48 : n), key,
+             n > CONFIG_PATH_LEN_MAX ? "..." : "");
 }
 
 static int check_path(struct swc *c, const char *field, const char *path)
 {
-    size_t n = strlen(path);
-    if (n == 0)
-        return fail(c, field, "empty field path (use dotted names like batching.threshold)");
-    for (size_t i = 0; i < n; i++) {
-        if (!key_char_ok(path[i]))
-            return fail(c, field, "bad character '%c' in the field path (use letters, digits, "
-                        "'_' and '.', e.g. batching.threshold)", path[i]);
-    }
-    if (path[0] == '.' || path[n - 1] == '.' || strstr(path, "..") != NULL)
-        return fail(c, field, "empty segment in the field path (use dotted names like "
-                    "batching.threshold)");
+    char why[CONFIG_MSG_MAX];
+    if (config_check_field_path(path, strlen(path), why, sizeof why) != 0)
+        return fail(c, field, "%s", why);
     if (strcmp(path, "seed") == 0)
         return fail(c, field, "the scenario's seed is not swept: each replication gets its "
                     "own seed (set \"replications\", or the sweep's \"seed\")");
@@ -315,6 +313,15 @@ static bool path_used(const struct sweep_spec *sp, const char *path)
     return false;
 }
 
+/* A cap on axes + overrides, so that checking each against the others
+ * stays cheap (a real sweep varies a handful). */
+static int check_count(struct swc *c, const struct sweep_spec *sp, const char *field)
+{
+    if (sp->n_axes + sp->n_overrides >= SW_FIELDS_MAX)
+        return fail(c, field, "more than %d axes and overrides in one sweep", SW_FIELDS_MAX);
+    return 0;
+}
+
 static void add_axis(struct sweep_spec *sp, const char *path, const char *field, char **values,
                      size_t n_values)
 {
@@ -349,8 +356,8 @@ static int parse_axes(struct swc *c, const cJSON *axes, struct sweep_spec *sp)
                     type_name(axes));
     for (const cJSON *it = axes->child; it != NULL; it = it->next) {
         char field[SW_FIELD_MAX];
-        snprintf(field, sizeof field, "axes.%s", it->string);
-        if (check_path(c, field, it->string) < 0)
+        field_name(field, sizeof field, "axes", it->string);
+        if (check_path(c, field, it->string) < 0 || check_count(c, sp, field) < 0)
             return -1;
         if (path_used(sp, it->string))
             return fail(c, field, "this field is already varied (each field may appear once)");
@@ -382,8 +389,8 @@ static int parse_zip(struct swc *c, const cJSON *zip, struct sweep_spec *sp)
         const char *first_name = NULL;
         for (const cJSON *it = grp->child; it != NULL; it = it->next) {
             char field[SW_FIELD_MAX];
-            snprintf(field, sizeof field, "%s.%s", gfield, it->string);
-            if (check_path(c, field, it->string) < 0)
+            field_name(field, sizeof field, gfield, it->string);
+            if (check_path(c, field, it->string) < 0 || check_count(c, sp, field) < 0)
                 return -1;
             if (path_used(sp, it->string))
                 return fail(c, field, "this field is already varied (each field may appear once)");
@@ -415,8 +422,8 @@ static int parse_overrides(struct swc *c, const cJSON *ov, struct sweep_spec *sp
                     type_name(ov));
     for (const cJSON *it = ov->child; it != NULL; it = it->next) {
         char field[SW_FIELD_MAX];
-        snprintf(field, sizeof field, "overrides.%s", it->string);
-        if (check_path(c, field, it->string) < 0)
+        field_name(field, sizeof field, "overrides", it->string);
+        if (check_path(c, field, it->string) < 0 || check_count(c, sp, field) < 0)
             return -1;
         if (path_used(sp, it->string))
             return fail(c, field, "this field appears twice");

@@ -210,6 +210,53 @@ double dist_mean(const struct dist *d)
     return 0;
 }
 
+/* The value the distribution exceeds with probability 1e-12 (an upper
+ * bound of it for the truncated normal and the gamma): z = 7.034 standard
+ * normal deviations, L = -ln(1e-12) = 27.63 exponential means. */
+static double dist_high_quantile(const struct dist *d)
+{
+    const double z = 7.034, l = 27.631;
+    switch (d->kind) {
+    case DIST_CONSTANT:
+        return d->a;
+    case DIST_EXPONENTIAL:
+        return d->a * l;
+    case DIST_NORMAL:
+        return d->a + z * d->b;
+    case DIST_LOGNORMAL:
+        return exp(d->a + z * d->b);
+    case DIST_GAMMA:
+        return d->a * d->b + z * sqrt(d->a) * d->b + l * d->b;
+    case DIST_WEIBULL:
+        return d->b * pow(l, 1.0 / d->a);
+    case DIST_UNIFORM:
+        return d->b;
+    case DIST_EMPIRICAL: {
+        double m = 0;
+        for (size_t i = 0; i < d->n_samples; i++)
+            m = d->samples[i] > m ? d->samples[i] : m;
+        return m;
+    }
+    }
+    return NAN;
+}
+
+int dist_check_bound(const struct dist *d, double max, char *msg, size_t len)
+{
+    double mean = dist_mean(d), q = dist_high_quantile(d);
+    if (!isfinite(mean) || mean > max) {
+        snprintf(msg, len, "its mean, %g s, must be at most %g s (times beyond it lose the precision "
+                 "a latency needs)", mean, max);
+        return -1;
+    }
+    if (!isfinite(q) || q > max) {
+        snprintf(msg, len, "its 1 - 1e-12 quantile, %g s, must be at most %g s (times beyond it lose "
+                 "the precision a latency needs)", q, max);
+        return -1;
+    }
+    return 0;
+}
+
 void dist_scale(struct dist *d, double factor)
 {
     assert(factor > 0);

@@ -74,6 +74,7 @@ struct engine {
     const struct engine_real *real;     /* NULL in simulation */
     bool failed;                        /* real time: the executor failed */
     const struct engine_hooks *hooks;
+    bool stop_seen;                 /* a handler saw hooks->stop set */
     bool narrate;                   /* hooks->on_event is set */
     bool records;                   /* hooks->on_request is set */
     /* Scenario values read per request, copied once. */
@@ -855,7 +856,14 @@ static void on_warmup(struct engine *e, double now)
                                    .batch_size = sc->warmup.concurrency };
         emit(e, &ev, now);
     }
+    const volatile sig_atomic_t *stop = e->hooks != NULL ? e->hooks->stop : NULL;
     for (int i = 0; i < sc->warmup.concurrency; i++) {
+        /* The input sizes this loop (up to 2^31 pings a round): it answers
+         * a stop request itself, and the run loop looks right after. */
+        if (stop != NULL && (i & 4095) == 4095 && *stop) {
+            e->stop_seen = true;
+            break;
+        }
         uint32_t inst;
         enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
         if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
@@ -1098,7 +1106,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             status = ENGINE_OVERLOAD;
             break;
         }
-        if (stop != NULL && (e.res.events & 4095) == 0 && *stop) {
+        if (stop != NULL && (e.stop_seen || ((e.res.events & 4095) == 0 && *stop))) {
             status = ENGINE_INTERRUPTED;
             break;
         }

@@ -1,16 +1,30 @@
 /* jsonout: JSON string literals (see jsonout.h). */
 #include "jsonout.h"
 
+#include <string.h>
+#include "textline.h"
+
 void jsonout_string(FILE *f, const char *s)
 {
+    size_t len = strlen(s), i = 0;
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
+    while (i < len) {
+        unsigned long cp = 0;
+        size_t n = textline_utf8_seq(s + i, len - i, &cp);
+        if (n == 0) {
+            /* Not UTF-8: the replacement character, one per bad byte, so
+             * that the output is always JSON. */
+            fputs("\\ufffd", f);
+            i++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            fprintf(f, "\\%c", (int)cp);
+        else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            fprintf(f, "\\u%04lx", cp);
         else
-            fputc(*p, f);
+            fwrite(s + i, 1, n, f);
+        i += n;
     }
     fputc('"', f);
 }

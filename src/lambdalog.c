@@ -448,28 +448,46 @@ static int json_record(struct reader *r, const char *text, size_t len, size_t fi
     return 0;
 }
 
-/* Bytes of a JSON object starting at text[0] == '{', or 0 if it does not
- * close within len. Braces inside strings do not count. */
-static size_t json_extent(const char *text, size_t len)
+/* Where a JSON object that opened with '{' stands after the bytes fed so
+ * far: the brace depth outside strings, whether inside a string, and
+ * whether the last byte was a backslash there. Fed each line once, so a
+ * record spanning many lines costs time linear in its size. */
+struct json_scan {
+    size_t depth;
+    bool in_str;
+    bool escaped;
+};
+
+/* Feeds text[0..len) to the scan; returns the bytes up to and including
+ * the brace that closes the object, or 0 if it is still open. */
+static size_t json_scan_feed(struct json_scan *js, const char *text, size_t len)
 {
-    int depth = 0;
-    bool in_str = false;
     for (size_t i = 0; i < len; i++) {
         char ch = text[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
+        if (js->in_str) {
+            if (js->escaped)
+                js->escaped = false;
+            else if (ch == '\\')
+                js->escaped = true;
             else if (ch == '"')
-                in_str = false;
+                js->in_str = false;
         } else if (ch == '"') {
-            in_str = true;
+            js->in_str = true;
         } else if (ch == '{') {
-            depth++;
-        } else if (ch == '}' && --depth == 0) {
+            js->depth++;
+        } else if (ch == '}' && js->depth > 0 && --js->depth == 0) {
             return i + 1;
         }
     }
     return 0;
+}
+
+/* Bytes of a JSON object starting at text[0] == '{', or 0 if it does not
+ * close within len. Braces inside strings do not count. */
+static size_t json_extent(const char *text, size_t len)
+{
+    struct json_scan js = { 0, false, false };
+    return json_scan_feed(&js, text, len);
 }
 
 void lambdalog_init(struct lambdalog *log)
@@ -493,6 +511,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     struct reader r = { .log = log, .path = path, .msg = msg, .msg_len = msg_len };
     char *line = NULL, *rec = NULL;
     size_t line_cap = 0, lineno = 0, rec_len = 0, rec_cap = 0, rec_line = 0;
+    struct json_scan scan = { 0, false, false };
     size_t start_n = log->n;
     ssize_t got;
     int rc = -1;
@@ -510,15 +529,21 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
             goto out;
         }
         if (rec_line != 0) {
-            /* Inside a JSON record spanning lines. */
+            /* Inside a JSON record spanning lines: only the new line is
+             * scanned, and the record is parsed once, when it closes. */
+            if (rec_len + sl > LAMBDALOG_RECORD_MAX) {
+                textline_fail(msg, msg_len, "%s:%zu: JSON record longer than %zu KB (no closing '}' by line "
+                              "%zu; not a log file?)", file, rec_line, LAMBDALOG_RECORD_MAX >> 10, lineno);
+                goto out;
+            }
             rec = xgrow(rec, &rec_cap, rec_len + sl + 1, 1);
             memcpy(rec + rec_len, s, sl);
+            size_t ext = json_scan_feed(&scan, rec + rec_len, sl);
             rec_len += sl;
             rec[rec_len] = '\0';
-            size_t ext = json_extent(rec, rec_len);
             if (ext == 0)
                 continue;
-            if (json_record(&r, rec, ext, rec_line, false) != 0)
+            if (json_record(&r, rec, rec_len - sl + ext, rec_line, false) != 0)
                 goto out;
             rec_line = 0;
             continue;
@@ -542,6 +567,14 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
              * that only looks like JSON (a Python dict). */
             size_t ext = json_extent(s, sl);
             if (ext == 0 && (sl == 1 || contains(s, sl, "\"platform."))) {
+                if (sl + 1 > LAMBDALOG_RECORD_MAX) {
+                    textline_fail(msg, msg_len, "%s:%zu: JSON record longer than %zu KB (not a log file?)", file,
+                                  lineno, LAMBDALOG_RECORD_MAX >> 10);
+                    goto out;
+                }
+                memset(&scan, 0, sizeof scan);
+                json_scan_feed(&scan, s, sl);
+                json_scan_feed(&scan, "\n", 1);
                 rec = xgrow(rec, &rec_cap, sl + 2, 1);
                 memcpy(rec, s, sl);
                 rec[sl] = '\n';

@@ -923,6 +923,25 @@ static int front_cmp(const void *a, const void *b)
     return x->point < y->point ? -1 : x->point > y->point;
 }
 
+/* a before b: -1; a NaN sorts last, so the order is total. */
+static int cmp_num(double a, double b)
+{
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    return isnan(a) == isnan(b) ? 0 : isnan(a) ? 1 : -1;
+}
+
+static int front_row_cmp(const void *a, const void *b)
+{
+    const struct sweep_row *x = *(const struct sweep_row *const *)a, *y = *(const struct sweep_row *const *)b;
+    int c = cmp_num(x->mean[M_P99], y->mean[M_P99]);
+    if (c == 0)
+        c = cmp_num(x->mean[M_COST], y->mean[M_COST]);
+    return c != 0 ? c : x->point < y->point ? -1 : x->point > y->point;
+}
+
 /* Feasibility always; Pareto front and ranks only for a whole sweep, since
  * they compare every point with every other. */
 static void table_finish(struct sweep_table *t)
@@ -1432,20 +1451,9 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
         for (size_t i = 0; i < t->n_rows; i++)
             if (t->rows[i].pareto)
                 fr[n++] = &t->rows[i];
-        /* Sorted by p99, then cost, then point: insertion sort (fronts are short). */
-        for (size_t i = 1; i < n; i++) {
-            for (size_t j = i; j > 0; j--) {
-                const struct sweep_row *x = fr[j - 1], *y = fr[j];
-                bool swap = x->mean[M_P99] > y->mean[M_P99] ||
-                            (x->mean[M_P99] == y->mean[M_P99] &&
-                             (x->mean[M_COST] > y->mean[M_COST] ||
-                              (x->mean[M_COST] == y->mean[M_COST] && x->point > y->point)));
-                if (!swap)
-                    break;
-                fr[j - 1] = y;
-                fr[j] = x;
-            }
-        }
+        /* Sorted by p99, then cost, then point. A sort in n log n: the
+         * front of a grid the input sizes may hold every point. */
+        qsort(fr, n, sizeof *fr, front_row_cmp);
         grid_init(&g, n + 1, 3 + t->n_columns + 1);
         grid_set(&g, 0, 0, "point");
         for (size_t a = 0; a < t->n_columns; a++)

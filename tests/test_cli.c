@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "jsonout.h"
 #include "testutil.h"
 
 static char cmd[16384];
@@ -273,6 +274,225 @@ static void test_bad_input_catalogue(void)
     CU_ASSERT(cases >= 80);
 }
 
+
+/* ---- safety: no input crashes, hangs or silently loses precision ---------- */
+
+/* Runs lambdasim with a command of any length; one CU_ASSERT each that it
+ * exits 2 (not a signal), prints nothing on stdout, and that stderr holds
+ * frag and not `absent` (may be NULL). */
+static void expect_refused(const char *args, const char *frag, const char *absent)
+{
+    size_t len = strlen(testutil_bin()) + strlen(args) + 2;
+    char *c = malloc(len), *out = NULL, *err = NULL;
+    CU_ASSERT_FATAL(c != NULL);
+    snprintf(c, len, "%s %s", testutil_bin(), args);
+    int rc = testutil_run(c, &out, &err);
+    CU_ASSERT_EQUAL(rc, 2);
+    if (rc != 2 || strstr(err, frag) == NULL)
+        printf("\n    '%.200s': exit %d, expected '%s' in: %.600s", args, rc, frag, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, frag));
+    if (absent != NULL)
+        CU_ASSERT_PTR_NULL(strstr(err, absent));
+    CU_ASSERT_EQUAL(out[0], '\0');
+    /* One line of valid UTF-8, however hostile the input. */
+    CU_ASSERT_PTR_NOT_NULL(strchr(err, '\n'));
+    CU_ASSERT_EQUAL(strchr(err, '\n')[1], '\0');
+    for (const unsigned char *p = (const unsigned char *)err; *p != '\0'; p++)
+        CU_ASSERT(*p >= 0x20 || *p == '\n');
+    free(out);
+    free(err);
+    free(c);
+}
+
+/* "a.a.a...." of n segments (caller frees). */
+static char *deep_path(size_t n)
+{
+    char *p = malloc(2 * n);
+    CU_ASSERT_FATAL(p != NULL);
+    for (size_t i = 0; i < n; i++) {
+        p[2 * i] = 'a';
+        p[2 * i + 1] = i + 1 < n ? '.' : '\0';
+    }
+    return p;
+}
+
+static void test_deep_paths(void)
+{
+    /* A million segments in a sweep axis and an override: a stack overflow
+     * (SIGSEGV) before; now exit 2 naming the field and the limit. */
+    char *path = deep_path(1000000);
+    const char *kinds[] = { "axes", "overrides" }, *values[] = { "[1, 2]", "1" };
+    char cwd[4096];
+    CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+    for (size_t k = 0; k < 2; k++) {
+        size_t len = strlen(cwd) + strlen(path) + 128;
+        char *text = malloc(len), args[4200];
+        CU_ASSERT_FATAL(text != NULL);
+        snprintf(text, len, "{\"scenario\": \"%s/tests/data/scenario-minimal.json\", \"%s\": {\"%s\": %s}}", cwd,
+                 kinds[k], path, values[k]);
+        char *f = testutil_temp_file(text, ".json");
+        snprintf(args, sizeof args, "sweep %s", f);
+        expect_refused(args, k == 0 ? ": axes.a.a.a." : ": overrides.a.a.a.", NULL);
+        expect_refused(args, "has 1000000 segments; at most 16 are allowed", NULL);
+        unlink(f);
+        free(f);
+        free(text);
+    }
+    free(path);
+    /* --set: an argument is at most 128 KB, so 30,000 segments. */
+    path = deep_path(30000);
+    size_t len = strlen(path) + 64;
+    char *args = malloc(len);
+    CU_ASSERT_FATAL(args != NULL);
+    snprintf(args, len, "run tests/data/scenario-minimal.json --set %s=1", path);
+    expect_refused(args, "has 30000 segments; at most 16 are allowed", NULL);
+    free(args);
+    free(path);
+    expect_refused("run tests/data/scenario-minimal.json --set a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q=1",
+                   "has 17 segments; at most 16 are allowed", NULL);
+
+    /* Nesting in a --set value and in a file: refused before cJSON builds
+     * the tree. */
+    char *deep = malloc(100001);
+    CU_ASSERT_FATAL(deep != NULL);
+    memset(deep, '[', 100000);
+    deep[100000] = '\0';
+    args = malloc(100100);
+    CU_ASSERT_FATAL(args != NULL);
+    snprintf(args, 100100, "run tests/data/scenario-minimal.json --set seed=%s", deep);
+    expect_refused(args, "seed: objects and lists nested deeper than 64 levels", NULL);
+    char *f = testutil_temp_file(deep, ".json");
+    snprintf(args, 100100, "run %s", f);
+    expect_refused(args, ":1:65: malformed JSON: objects and lists nested deeper than 64 levels", NULL);
+    unlink(f);
+    free(f);
+    free(args);
+    free(deep);
+}
+
+static void test_time_precision(void)
+{
+    const char *s = "run tests/data/scenario-minimal.json";
+    char a[512];
+    /* p50 = min = 0 and exit 0, or 1 request of 200, before. */
+    snprintf(a, sizeof a, "%s --set workload.rate_rps=1e-300", s);
+    expect_refused(a, "workload.rate_rps: must be at least 1e-09 per second", NULL);
+    snprintf(a, sizeof a, "%s --set workload.rate_rps=5e-324", s);
+    expect_refused(a, "workload.rate_rps: must be at least 1e-09 per second", NULL);
+    /* The end of the arrivals: 1e6 requests at 1e-4/s end at 1e10 s. */
+    snprintf(a, sizeof a, "%s --set requests=1000000 --set workload.rate_rps=1e-4", s);
+    expect_refused(a, "requests: the arrivals would end at about 10000000000 s; times must stay below 2^32 s", NULL);
+    snprintf(a, sizeof a, "%s --set duration_s=1e300", s);
+    expect_refused(a, "duration_s: must be at most 4294967296 s", NULL);
+    snprintf(a, sizeof a, "%s --set batching.timeout_s=1e-300", s);
+    expect_refused(a, "batching.timeout_s: must be 0 or at least 1e-09 s", NULL);
+    /* A warm-up schedule that never advances, and one of 1e9 pings a
+     * round: refused, the pings counted in the work budget. */
+    expect_refused("run scenarios/warmup.json --set warmup.interval_s=1e-300",
+                   "warmup.interval_s: must be at least 1e-09 s: a shorter time is lost", NULL);
+    expect_refused("run scenarios/warmup.json --set warmup.concurrency=1000000000 --set warmup.interval_s=1e-6",
+                   "warmup.interval_s: the run would simulate about 160 requests and", NULL);
+    expect_refused("run scenarios/warmup.json --set warmup.concurrency=1000000000 --set warmup.interval_s=1e-6",
+                   "warm-up pings; the limit is 1e10", NULL);
+    /* Distributions whose mean or far tail is beyond the clock. */
+    expect_refused("run scenarios/warmup.json --set 'platform.keep_alive_s={\"dist\":\"lognormal\",\"mu\":50,\"sigma\":10}'",
+                   "platform.keep_alive_s: its mean, 2.68812e+43 s, must be at most 4.29497e+09 s", NULL);
+    expect_refused("run scenarios/warmup.json --set 'platform.keep_alive_s={\"dist\":\"exponential\",\"mean\":1e308}'",
+                   "platform.keep_alive_s: its mean, 1e+308 s", NULL);
+    expect_refused("run scenarios/warmup.json --set 'platform.keep_alive_s={\"dist\":\"gamma\",\"shape\":1e300,\"scale\":1e300}'",
+                   "platform.keep_alive_s: its mean, inf s", NULL);
+    expect_refused("run scenarios/warmup.json --set 'platform.keep_alive_s={\"dist\":\"weibull\",\"shape\":0.02,\"scale\":1}'",
+                   "platform.keep_alive_s: its mean", NULL);
+    expect_refused("run scenarios/warmup.json --set 'platform.keep_alive_s={\"dist\":\"exponential\",\"mean\":1e9}'",
+                   "platform.keep_alive_s: its 1 - 1e-12 quantile, 2.7631e+10 s", NULL);
+}
+
+/* Every byte string through jsonout gives JSON that cJSON parses. */
+static void test_json_always_valid(void)
+{
+    /* Names are refused when not UTF-8 or with control characters. */
+    char *bad = testutil_temp_file("{\"name\": \"a\xff\xfe" "b\", \"requests\": 10, \"workload\": {\"type\": \"uniform\", "
+                                   "\"rate_rps\": 2}, \"function\": {\"model\": \"x.json\"}}", ".json");
+    char a[4200];
+    snprintf(a, sizeof a, "run %s --json", bad);
+    expect_refused(a, ": name: not UTF-8 text (JSON files must be UTF-8)", NULL);
+    unlink(bad);
+    free(bad);
+    bad = testutil_temp_file("{\"name\": \"a\\u0000b\", \"requests\": 10}", ".json");
+    snprintf(a, sizeof a, "run %s --json", bad);
+    expect_refused(a, ":1:12: malformed JSON: \\u0000 (a NUL character) in a string", NULL);
+    unlink(bad);
+    free(bad);
+    expect_refused("run tests/data/scenario-minimal.json --json --set name=$(printf 'a\\033[2Jb')",
+                   "name: the value is not UTF-8 text or holds a control character", NULL);
+    expect_refused("run tests/data/scenario-minimal.json --json --set name=$(printf 'a\\377b')",
+                   "name: the value is not UTF-8 text or holds a control character", NULL);
+    expect_refused("run tests/data/scenario-minimal.json --json --set 'name=\"a\\u009bb\"'",
+                   "name: must not contain control characters", NULL);
+    /* What is accepted comes out as JSON that parses, the same string. */
+    cJSON *j = run_json("run tests/data/scenario-minimal.json --json --set 'name=\"q\\\"\\\\\\u00e9\\u2028/\"'");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "scenario");
+    CU_ASSERT(cJSON_IsString(n) && strcmp(n->valuestring, "q\"\\\xc3\xa9\xe2\x80\xa8/") == 0);
+    cJSON_Delete(j);
+
+    /* The writer itself: every byte value, alone and in bad sequences. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CU_ASSERT_FATAL(f != NULL);
+    char s[3 * 256 + 16];
+    size_t k = 0;
+    for (int b = 1; b < 256; b++)
+        s[k++] = (char)b;
+    memcpy(s + k, "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82", 11);
+    k += 11;
+    s[k] = '\0';
+    fputc('[', f);
+    jsonout_string(f, s);
+    fputc(']', f);
+    fclose(f);
+    cJSON *arr = cJSON_Parse(buf);
+    CU_ASSERT_PTR_NOT_NULL(arr);
+    const cJSON *str = cJSON_GetArrayItem(arr, 0);
+    CU_ASSERT(cJSON_IsString(str));
+    /* The ASCII range survives exactly; each bad byte is U+FFFD. */
+    if (cJSON_IsString(str)) {
+        CU_ASSERT_EQUAL(memcmp(str->valuestring, s, 127), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(str->valuestring, "\xef\xbf\xbd"));
+    }
+    CU_ASSERT_PTR_NULL(strchr(buf, '\x1b'));
+    cJSON_Delete(arr);
+    free(buf);
+}
+
+/* A file that is not lambdasim's is never quoted in a message. */
+static void test_no_foreign_content(void)
+{
+    char *secret = testutil_temp_file("root:$6$SECRETHASH$abcdef:19000:0:99999:7:::\n"
+                                      "daemon:*:19000:0:99999:7:::\n", ".txt");
+    char a[4200];
+    snprintf(a, sizeof a, "run tests/data/scenario-minimal.json --set function.model=%s", secret);
+    expect_refused(a, "malformed JSON: not a JSON file (it starts with byte 0x72, not '{')", "SECRET");
+    snprintf(a, sizeof a, "run %s", secret);
+    expect_refused(a, "not a JSON file", "SECRET");
+    snprintf(a, sizeof a, "sweep %s", secret);
+    expect_refused(a, "not a JSON file", "SECRET");
+    unlink(secret);
+    free(secret);
+    /* Starting with '{' is not enough: the first line's first bytes. */
+    secret = testutil_temp_file("{SECRETHASH-1234567890 and more\n", ".json");
+    snprintf(a, sizeof a, "run tests/data/scenario-minimal.json --set function.model=%s", secret);
+    expect_refused(a, ":1:3: malformed JSON (referenced", "SECRET");
+    unlink(secret);
+    free(secret);
+    /* A JSON file far enough in is quoted, escaped and bounded. */
+    secret = testutil_temp_file("{\"memory_mb\": 1024,\n \"cold_start_ms\": tru\x01\x1b[2J\xff}", ".json");
+    snprintf(a, sizeof a, "run tests/data/scenario-minimal.json --set function.model=%s", secret);
+    expect_refused(a, ":2:19: malformed JSON near 'tru\\x01\\x1B[2J\\xFF}'", NULL);
+    unlink(secret);
+    free(secret);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "bad-input catalogue through the CLI", test_bad_input_catalogue);
@@ -283,6 +503,10 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "--set overrides", test_set_override);
     CU_add_test(s, "--requests-csv and output safety", test_requests_csv);
     CU_add_test(s, "shipped scenarios run", test_shipped_scenarios);
+    CU_add_test(s, "safety: deep field paths and JSON exit 2", test_deep_paths);
+    CU_add_test(s, "safety: times the clock cannot resolve exit 2", test_time_precision);
+    CU_add_test(s, "safety: --json always parses; bad strings exit 2", test_json_always_valid);
+    CU_add_test(s, "safety: no content of a foreign file in messages", test_no_foreign_content);
 }
 
 int main(void)

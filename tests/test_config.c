@@ -469,11 +469,11 @@ static void test_override_parse(void)
     } bad[] = {
         { "foo", "--set 'foo': expected KEY=VALUE" },
         { "=5", "--set '=5': empty key" },
-        { "a..b=1", "empty segment in key 'a..b'" },
+        { "a..b=1", "empty segment in field path 'a..b'" },
         { ".a=1", "empty segment" },
         { "a.=1", "empty segment" },
-        { "a-b=1", "bad character '-' in key" },
-        { "a b=1", "bad character ' ' in key" },
+        { "a-b=1", "bad character '-' in field path 'a-b'" },
+        { "a b=1", "bad character ' ' in field path 'a b'" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         m[0] = 'x';
@@ -707,6 +707,23 @@ static const struct bad_case {
     { "tests/bad/scenario-pricing-granularity-zero.json", SCENARIO, CONFIG_ERR_INVALID,
       ": pricing.duration_granularity_ms: must be > 0 (got 0)" },
 
+    { "tests/bad/scenario-name-not-utf8.json", SCENARIO, CONFIG_ERR_INVALID,
+      "scenario-name-not-utf8.json: name: not UTF-8 text (JSON files must be UTF-8)" },
+    { "tests/bad/scenario-name-nul.json", SCENARIO, CONFIG_ERR_PARSE,
+      "scenario-name-nul.json:2:13: malformed JSON: \\u0000 (a NUL character) in a string" },
+    { "tests/bad/scenario-rate-tiny.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.rate_rps: must be at least 1e-09 per second" },
+    { "tests/bad/scenario-warmup-interval-tiny.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": warmup.interval_s: must be at least 1e-09 s: a shorter time is lost in the rounding of the simulated clock (got 1e-300)" },
+    { "tests/bad/scenario-keep-alive-tail.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": platform.keep_alive_s: its mean, 2.68812e+43 s, must be at most 4.29497e+09 s" },
+    { "tests/bad/scenario-nested-deep.json", SCENARIO, CONFIG_ERR_PARSE,
+      "scenario-nested-deep.json:2:75: malformed JSON: objects and lists nested deeper than 64 levels" },
+
+    { "tests/bad/model-cold-start-overflow.json", MODEL, CONFIG_ERR_INVALID,
+      "model-cold-start-overflow.json: cold_start_ms: its mean, 1e+305 s, must be at most 4.29497e+09 s" },
+    { "tests/bad/not-json-secret.txt", MODEL, CONFIG_ERR_PARSE,
+      "not-json-secret.txt:1:1: malformed JSON: not a JSON file (it starts with byte 0x72, not '{')" },
     { "tests/bad/model-malformed.json", MODEL, CONFIG_ERR_PARSE,
       "model-malformed.json:2:19: malformed JSON near 'tru}'" },
     { "tests/bad/model-no-memory.json", MODEL, CONFIG_ERR_INVALID,

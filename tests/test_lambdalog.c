@@ -259,6 +259,37 @@ static void test_log_errors(void)
     lambdalog_fini(&log);
 }
 
+/* A record spanning lines is scanned once, not again at every line: the
+ * old reader took ~20 s for 160,000 lines of '{' and would take minutes
+ * for the 500,000 here; the alarm (SIGALRM ends the suite, a failure)
+ * leaves a slow machine 20 s for what takes milliseconds. */
+static void test_long_record_linear(void)
+{
+    size_t lines = 500000;
+    char *text = malloc(2 * lines + 1);
+    CU_ASSERT_FATAL(text != NULL);
+    for (size_t i = 0; i < lines; i++)
+        memcpy(text + 2 * i, "{\n", 2);
+    text[2 * lines] = '\0';
+    alarm(20);
+    expect_log_error(text, ":1: truncated JSON record (no closing '}' before the end of the file)");
+    /* Past 1 MB the record is refused where it started. */
+    char *more = malloc(2 * 600000 + 64);
+    CU_ASSERT_FATAL(more != NULL);
+    strcpy(more, "hello\n");
+    for (size_t i = 0; i < 600000; i++)
+        memcpy(more + 6 + 2 * i, "{\n", 2);
+    more[6 + 2 * 600000] = '\0';
+    expect_log_error(more, ":2: JSON record longer than 1024 KB (no closing '}' by line 524290; not a log file?)");
+    alarm(0);
+    free(more);
+    free(text);
+    /* Deep but short: refused by the nesting cap, not by cJSON's stack. */
+    expect_log_error("{\"type\": \"platform.report\",\n \"record\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\n",
+                     ":2: malformed JSON record: objects and lists nested deeper than 64 levels");
+}
+
 /* Mixed memory sizes, mixed versions and a RequestId seen twice are
  * refused across files, with counts and the first line of each. */
 static void test_check(void)
@@ -388,6 +419,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "text log: START/END, batch_size, pings, timeouts", test_text_log);
     CU_add_test(s, "JSON platform records (trailing comma accepted)", test_json_records);
     CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
+    CU_add_test(s, "multi-line records: linear time, 1 MB cap", test_long_record_linear);
     CU_add_test(s, "mixed memory sizes, functions, duplicates", test_check);
     CU_add_test(s, "client log columns", test_client_log);
     CU_add_test(s, "client log errors", test_client_errors);

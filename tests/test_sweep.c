@@ -529,7 +529,7 @@ static const struct {
     { "point-invalid", "sweep-bad-point-invalid.json: axes.batching.threshold: point 6 of 8 "
                        "(batching.threshold=8, batching.timeout_s=0.1): " },
     { "override-invalid", "sweep-bad-override-invalid.json: overrides.platform.routing: point 0 of 1" },
-    { "path-syntax", "sweep-bad-path-syntax.json: axes.batching..threshold: empty segment in the field path" },
+    { "path-syntax", "sweep-bad-path-syntax.json: axes.batching..threshold: empty segment in field path 'batching..threshold'" },
     { "seed-axis", "sweep-bad-seed-axis.json: axes.seed: the scenario's seed is not swept" },
     { "empty-axis", "sweep-bad-empty-axis.json: axes.batching.threshold: empty list" },
     { "axis-type", "sweep-bad-axis-type.json: axes.batching.threshold: must be a list of values or a range" },
