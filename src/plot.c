@@ -332,20 +332,12 @@ char *plot_gnuplot_text(const char *s, bool quoted, size_t max_bytes)
 {
     if (max_bytes < 8)
         max_bytes = 8;
-    char *out = xmalloc(max_bytes + 1);
+    /* Never longer than s: each replacement is one byte for one or more. */
+    char *out = xmalloc(strlen(s) + 1);
     size_t w = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p != '\0') {
         size_t n = utf8_seq(p);
-        /* Room for this character and, if more follow, for "...". */
-        size_t need = n == 0 ? 1 : n;
-        if (w + need > max_bytes - (p[need] != '\0' ? 3 : 0)) {
-            if (p[0] != '\0') {
-                memcpy(out + w, "...", 3);
-                w += 3;
-            }
-            break;
-        }
         if (n == 0) {
             out[w++] = '?';
             p++;
@@ -364,6 +356,15 @@ char *plot_gnuplot_text(const char *s, bool quoted, size_t max_bytes)
             w += n;
             p += n;
         }
+    }
+    if (w > max_bytes) {
+        /* Cut at a character boundary, with room for "...". */
+        w = max_bytes - 3;
+        while (w > 0 && ((unsigned char)out[w] & 0xc0) == 0x80)
+            w--;
+        out = xrealloc(out, w + 4);
+        memcpy(out + w, "...", 3);
+        w += 3;
     }
     out[w] = '\0';
     return out;
@@ -1604,8 +1605,8 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const c
     free(script);
     enum plot_status st = PLOT_OK;
     if (q_out == NULL)
-        st = fail(msg, len, PLOT_ERR_INPUT, "%s: the file name holds a control character (such as a newline); "
-                  "gnuplot cannot be given it", png_path);
+        st = fail(msg, len, PLOT_ERR_INPUT, "-o %s: the file name holds a control character (such as a newline); "
+                  "gnuplot cannot be given it", o->output != NULL ? o->output : png_path);
     else if (q_common == NULL || q_kind == NULL)
         st = fail(msg, len, PLOT_ERR_INPUT, "%s: the scripts' directory name holds a control character",
                   o->script_dir);
