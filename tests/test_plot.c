@@ -380,8 +380,8 @@ static void expect_drawn_safely(const char *args, const char *png)
     char full[8192];
     snprintf(full, sizeof full, "%s -o %s --force", args, shq(png));
     CU_ASSERT_EQUAL(lsim(full), 0);
-    expect_png(png);
     expect_no_marker(args);
+    expect_png(png);
 }
 
 /* A copy of the suite file `from` named `to` (any bytes but '/' and NUL). */
