@@ -2,7 +2,8 @@
  * and checks the inputs (--requests-csv, --timeline-csv, the sweep CSV, the
  * paper's baseline), writes one gnuplot command file with the data inline
  * and the variables the scripts in plots/ expect, runs gnuplot on it
- * without a shell, and installs the PNG whole or not at all. */
+ * without a shell, and installs the PNG whole or not at all. Text from the
+ * inputs reaches gnuplot as data only, never as a command. */
 #ifndef LAMBDASIM_PLOT_H
 #define LAMBDASIM_PLOT_H
 
@@ -49,6 +50,25 @@ struct plot_opts {
                                    into `output`) instead of running gnuplot */
 };
 
+/* The one way a string enters gnuplot's command text (the output path and
+ * the scripts' paths; every text that comes from an input file or from
+ * --title is passed as data instead). Returns a new string (caller frees):
+ * a gnuplot string expression for s, single-quoted runs joined with "'" for
+ * each quote ('it'."'".'s'), because gnuplot 5.4 substitutes nothing inside
+ * single quotes (no backquote, macro or backslash) but cannot read every
+ * doubled quote (''''  is a syntax error). NULL when s holds a control
+ * character (bytes 1-31 and 127: a newline would end the command); bytes
+ * from 128 up pass as they are. */
+char *plot_gnuplot_quote(const char *s);
+
+/* s as one line of text data for gnuplot (a line of a data block when
+ * quoted is false, the inside of a "..." data column when true). Returns a
+ * new string (caller frees) with control characters and, when quoted, the
+ * double quote replaced ('\t' -> ' ', '"' -> '\''), invalid UTF-8 replaced by
+ * '?', and at most max_bytes bytes (cut at a character, "..." marking the
+ * cut; max_bytes >= 8). */
+char *plot_gnuplot_text(const char *s, bool quoted, size_t max_bytes);
+
 /* Kind names as given on the command line ("cdf", "histogram", ...). */
 const char *plot_kind_name(enum plot_kind k);
 /* One line describing the kind and its inputs, for help text. */
@@ -57,8 +77,12 @@ const char *plot_kind_help(enum plot_kind k);
 int plot_kind_parse(const char *name, enum plot_kind *out);
 
 /* Reads the inputs and writes the complete gnuplot command file for them to
- * f (variables, inline data, then `load` of the kind's script), drawing into
- * png_path. PLOT_ERR_INPUT with a message naming the file and the problem. */
+ * f (numbers, inline data, the texts as the lines of the data block $text,
+ * then `load` of the kind's script), drawing into png_path. No byte of an
+ * input file or of o->title reaches a command: they are data only, and
+ * paths go through plot_gnuplot_quote. PLOT_ERR_INPUT with a message naming
+ * the file and the problem (also for a path or --title holding a control
+ * character). */
 enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const char *png_path,
                                      char *msg, size_t msg_len);
 

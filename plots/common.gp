@@ -3,6 +3,11 @@
 #   outfile     the PNG to draw into
 #   plot_title  the figure's title
 # and the data and variables of the figure's own script (see each script).
+# Every text that comes from the inputs or the command line (titles, legend
+# entries, axis names, tick labels) arrives as data: a line of the data
+# block $text (read into the variables by text_line(i)) or a column of a
+# data block read with xticlabels()/yticlabels()/with labels. The scripts
+# never eval, never build a command from a string, and keep it that way.
 # Labels are taken literally (noenhanced), so field names such as
 # latency_ms.p99 print as written.
 set terminal pngcairo size 1200,700 noenhanced font "DejaVu Sans,12" linewidth 1.4

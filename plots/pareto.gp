@@ -14,11 +14,11 @@ set format x "%.3g"
 set key top right
 set offsets graph 0.02, graph 0.12, graph 0.08, 0
 if (n_front == 0) { set label 1 "no feasible point: no Pareto front" at graph 0.5, graph 0.95 center tc rgb "#D55E00" }
-# Only non-empty blocks are drawn (gnuplot 5.4 crashes on labels with no point).
-cmd = ""
-if (n_other > 0) { cmd = cmd . ', $other using 1:2 with points pt 7 ps 0.9 lc rgb "#9e9e9e" title "feasible point"' }
-if (n_infeasible > 0) { cmd = cmd . ', $infeasible using 1:2 with points pt 2 ps 1.1 lc rgb "#D55E00" title "infeasible point"' }
-if (n_front > 0) { cmd = cmd . ', $front using 1:2:3:4 with xyerrorbars pt 7 ps 1.3 lc rgb "#0072B2" title "Pareto front (bars: 95 % CI), labelled ".label_axes' . \
-                   ', $front using 1:2 with lines lw 2 lc rgb "#0072B2" notitle' . \
-                   ', $front using 1:2:5 with labels offset 1,0.9 left font ",10" tc rgb "#003f63" notitle' }
-eval "plot " . cmd[3:]
+# Only non-empty blocks are drawn (gnuplot 5.4 crashes on labels with no
+# point): a block's elements loop once when it has points, else not at all.
+plot for [i=1:(n_other > 0)] $other using 1:2 with points pt 7 ps 0.9 lc rgb "#9e9e9e" title "feasible point", \
+     for [i=1:(n_infeasible > 0)] $infeasible using 1:2 with points pt 2 ps 1.1 lc rgb "#D55E00" title "infeasible point", \
+     for [i=1:(n_front > 0)] $front using 1:2:3:4 with xyerrorbars pt 7 ps 1.3 lc rgb "#0072B2" \
+         title "Pareto front (bars: 95 % CI), labelled " . label_axes, \
+     for [i=1:(n_front > 0)] $front using 1:2 with lines lw 2 lc rgb "#0072B2" notitle, \
+     for [i=1:(n_front > 0)] $front using 1:2:5 with labels offset 1,0.9 left font ",10" tc rgb "#003f63" notitle

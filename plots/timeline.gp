@@ -1,7 +1,8 @@
 # timeline.gp: one row per instance, coloured by what it is doing.
 # Input (set by lambdasim plot timeline): x_min, x_max (s), y_min, y_max
 # (the instances alive in that window), n_instances (rows), n_provisioned,
-# optional ytics_cmd (row labels), and four blocks of
+# has_row_labels (1: $rows labels each row: instance_id "label"), and four
+# blocks of
 #   instance_id  start_s  end_s
 # $idle, $init (cold start), $busy (a request batch), $ping (a warm-up ping).
 # Activity shorter than 0.2 % of the time axis is drawn that wide so it
@@ -11,7 +12,6 @@ set ylabel "instance (creation order; prov. = provisioned)"
 set xrange [x_min:x_max]
 set yrange [y_min-0.6:y_max+0.6]
 set grid noytics
-if (exists("ytics_cmd")) { eval ytics_cmd }
 set ytics scale 0
 set bmargin 6
 set key at screen 0.5, screen 0.035 center horizontal
@@ -25,4 +25,5 @@ plot $idle using (($2+$3)/2):1:2:3:($1-h*0.6):($1+h*0.6) with boxxyerror lc rgb 
      keyentry with boxes fs solid lc rgb "#d9d9d9" title "idle (warm)", \
      keyentry with boxes fs solid lc rgb "#E69F00" title "init (cold start)", \
      keyentry with boxes fs solid lc rgb "#0072B2" title "busy: request batch", \
-     keyentry with boxes fs solid lc rgb "#CC79A7" title "busy: warm-up ping"
+     keyentry with boxes fs solid lc rgb "#CC79A7" title "busy: warm-up ping", \
+     for [i=1:has_row_labels] $rows using (NaN):1:yticlabels(2) notitle

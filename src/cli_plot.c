@@ -42,10 +42,13 @@ const char cli_plot_usage[] =
     "  -h, --help            show this help\n"
     "\n"
     "gnuplot runs without a shell, on a temporary command file; the PNG is\n"
-    "written whole or not at all. Environment: LAMBDASIM_GNUPLOT names the\n"
-    "gnuplot program (default gnuplot, found on PATH); LAMBDASIM_PLOTS_DIR the\n"
-    "directory of the scripts (default: plots/ beside the build directory, or\n"
-    "share/lambdasim/plots beside the installed binary).\n"
+    "written whole or not at all. Text read from the inputs (and --title) reaches\n"
+    "gnuplot as data only, never as a command; a --title or -o FILE holding a\n"
+    "control character (such as a newline) is refused. Environment:\n"
+    "LAMBDASIM_GNUPLOT names the gnuplot program (default gnuplot, found on\n"
+    "PATH); LAMBDASIM_PLOTS_DIR the directory of the scripts (default: plots/\n"
+    "beside the build directory, or share/lambdasim/plots beside the\n"
+    "installed binary).\n"
     "Exit codes: 0 done; 1 gnuplot is missing or failed, or the PNG could not be\n"
     "written; 2 bad command line or input file.\n";
 

@@ -1,7 +1,16 @@
 /* plot: reads lambdasim's CSV outputs, prepares what each figure needs
  * (sorted latencies, bins, state intervals, a grid of sweep cells), hands
  * it to gnuplot inline in one command file, and runs gnuplot without a
- * shell. The drawing itself lives in plots/<kind>.gp. */
+ * shell. The drawing itself lives in plots/<kind>.gp.
+ *
+ * Nothing read from a file reaches gnuplot as a command. The command file
+ * holds numbers we print, data blocks, and constant command text; every
+ * text (titles, legend entries, axis names, tick labels) is a line of the
+ * data block $text or a "..." column of a data block, read by the scripts
+ * as data ($text[i], xticlabels(), with labels). A data line can end its
+ * block early only by starting with the terminator, so text lines start
+ * with a space. The only strings in commands are paths, through
+ * plot_gnuplot_quote. */
 #include "plot.h"
 
 #include <errno.h>
@@ -19,6 +28,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include "infile.h"
 #include "outfile.h"
+#include "textline.h"
 #include "xalloc.h"
 
 #define CDF_BODY_POINTS 3000    /* points drawn for the lower 99 % of a CDF */
@@ -27,6 +37,10 @@
 #define TIMELINE_MIN_WIDTH 0.002 /* shortest drawn interval, as a fraction of the time axis */
 #define FRONT_LABELS_MAX 12
 #define PNG_MIN_BYTES 1000      /* a real figure is never smaller */
+#define TEXT_MAX 400            /* longest title or legend entry drawn (bytes) */
+#define LABEL_MAX 120           /* longest tick or point label drawn (bytes) */
+#define QUEUE_LEN_MAX 1e12      /* a queue length in a timeline CSV */
+#define INSTANCE_ID_MAX 1e9     /* an instance id in a timeline CSV */
 
 static const struct {
     const char *name;
@@ -82,6 +96,10 @@ static void fail_msg(char *msg, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, len, fmt, ap);
     va_end(ap);
+    /* Cells and paths quoted from the inputs: one line, no terminal controls. */
+    for (char *p = msg; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
 }
 
 /* Writes the message and yields st. A macro, so that the static analyzer
@@ -102,6 +120,10 @@ struct csv {
     size_t n, fcap;
     char **header;
     size_t n_header;
+    char *source;       /* the first "# source: ..." comment, NULL if none */
+    char *msg;          /* where csv_next reports a bad file */
+    size_t msg_len;
+    bool failed;        /* csv_next stopped on a bad line (message in msg) */
 };
 
 static void csv_split(struct csv *c)
@@ -142,19 +164,49 @@ static void csv_split(struct csv *c)
     }
 }
 
-/* Next data line: 1, or 0 at the end. */
+/* Next data line: 1, or 0 at the end or on a bad line (then c->failed,
+ * with the message in c->msg). */
 static int csv_next(struct csv *c)
 {
     for (;;) {
-        ssize_t got = getline(&c->line, &c->cap, c->f);
-        if (got < 0)
+        ssize_t got = textline_read(&c->line, &c->cap, c->f);
+        if (got == TEXTLINE_TOO_LONG) {
+            fail_msg(c->msg, c->msg_len, "%s:%ld: a line longer than %zu MB: not a CSV file", c->path,
+                     c->lineno + 1, TEXTLINE_MAX >> 20);
+            c->failed = true;
             return 0;
+        }
+        if (got < 0) {
+            if (ferror(c->f)) {
+                fail_msg(c->msg, c->msg_len, "%s: read error", c->path);
+                c->failed = true;
+            }
+            return 0;
+        }
         c->lineno++;
-        if (c->line[0] == '#' || c->line[0] == '\n' || (c->line[0] == '\r' && c->line[1] == '\n'))
+        if (strlen(c->line) != (size_t)got) {
+            fail_msg(c->msg, c->msg_len, "%s:%ld: a NUL byte: not a text file", c->path, c->lineno);
+            c->failed = true;
+            return 0;
+        }
+        if (c->line[0] == '#') {
+            if (c->source == NULL && strncmp(c->line, "# source:", 9) == 0) {
+                c->source = xstrdup(c->line + 9 + (c->line[9] == ' '));
+                c->source[strcspn(c->source, "\r\n")] = '\0';
+            }
+            continue;
+        }
+        if (c->line[0] == '\n' || (c->line[0] == '\r' && c->line[1] == '\n'))
             continue;
         csv_split(c);
         return 1;
     }
+}
+
+/* After a loop over csv_next: PLOT_ERR_INPUT if it stopped on a bad line. */
+static enum plot_status csv_status(const struct csv *c, enum plot_status st)
+{
+    return st == PLOT_OK && c->failed ? PLOT_ERR_INPUT : st;
 }
 
 static void csv_close(struct csv *c)
@@ -166,6 +218,7 @@ static void csv_close(struct csv *c)
     for (size_t i = 0; i < c->n_header; i++)
         free(c->header[i]);
     free(c->header);
+    free(c->source);
     memset(c, 0, sizeof *c);
 }
 
@@ -175,12 +228,17 @@ static enum plot_status csv_open(struct csv *c, const char *path, const char *wh
 {
     memset(c, 0, sizeof *c);
     c->path = path;
+    c->msg = msg;
+    c->msg_len = len;
     char why[PLOT_MSG_MAX];
     c->f = infile_open(path, "input", why, sizeof why);
     if (c->f == NULL)
         return fail(msg, len, PLOT_ERR_INPUT, "%s", why);
     if (!csv_next(c)) {
+        bool failed = c->failed;
         csv_close(c);
+        if (failed)
+            return PLOT_ERR_INPUT;
         return fail(msg, len, PLOT_ERR_INPUT, "%s: empty file (expected %s)", path, what);
     }
     c->header = xcalloc(c->n, sizeof *c->header);
@@ -233,47 +291,197 @@ static enum plot_status cell_num(const struct csv *c, int i, double *out, char *
     return PLOT_OK;
 }
 
+static void free_strings_n(char **s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
 /* ---- gnuplot text ------------------------------------------------------------------ */
 
-/* A gnuplot single-quoted string: nothing is special inside but the quote,
- * which is doubled. */
-static void gp_str(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 (a stray or
+ * truncated byte, an overlong form, a surrogate, above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *p)
 {
-    fputc('\'', f);
-    for (; *s != '\0'; s++) {
-        if (*s == '\'')
-            fputc('\'', f);
-        if (*s != '\n' && *s != '\r')
-            fputc(*s, f);
+    if (p[0] < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
     }
-    fputc('\'', f);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
 }
 
-/* A double-quoted token inside inline data (one column, spaces allowed). */
+char *plot_gnuplot_text(const char *s, bool quoted, size_t max_bytes)
+{
+    if (max_bytes < 8)
+        max_bytes = 8;
+    /* Never longer than s: each replacement is one byte for one or more. */
+    char *out = xmalloc(strlen(s) + 1);
+    size_t w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p != '\0') {
+        size_t n = utf8_seq(p);
+        if (n == 0) {
+            out[w++] = '?';
+            p++;
+        } else if (n == 1) {
+            unsigned char ch = *p++;
+            if (ch < 0x20 || ch == 0x7f)
+                ch = ' ';
+            else if (quoted && ch == '"')
+                ch = '\'';
+            out[w++] = (char)ch;
+        } else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+            out[w++] = '?';  /* C1 control characters */
+            p += 2;
+        } else {
+            memcpy(out + w, p, n);
+            w += n;
+            p += n;
+        }
+    }
+    if (w > max_bytes) {
+        /* Cut at a character boundary, with room for "...". */
+        w = max_bytes - 3;
+        while (w > 0 && ((unsigned char)out[w] & 0xc0) == 0x80)
+            w--;
+        out = xrealloc(out, w + 4);
+        memcpy(out + w, "...", 3);
+        w += 3;
+    }
+    out[w] = '\0';
+    return out;
+}
+
+char *plot_gnuplot_quote(const char *s)
+{
+    size_t n = 0, quotes = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++, n++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return NULL;
+        quotes += *p == '\'';
+    }
+    /* Each quote becomes ' . "'" . ' (7 more bytes at most). */
+    char *out = xmalloc(n + 8 * quotes + 3);
+    size_t w = 0;
+    bool open = false;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\'') {
+            if (open) {
+                out[w++] = '\'';
+                open = false;
+            }
+            if (w > 0)
+                out[w++] = '.';
+            memcpy(out + w, "\"'\"", 3);
+            w += 3;
+            continue;
+        }
+        if (!open) {
+            if (w > 0)
+                out[w++] = '.';
+            out[w++] = '\'';
+            open = true;
+        }
+        out[w++] = *p;
+    }
+    if (open)
+        out[w++] = '\'';
+    if (w == 0) {
+        out[w++] = '\'';
+        out[w++] = '\'';
+    }
+    out[w] = '\0';
+    return out;
+}
+
+/* The command file being written: numbers and data blocks go straight to
+ * f; texts are collected and written at the end as the data block $text,
+ * with the assignments that read them (name = text_line(i)). */
+struct gp {
+    FILE *f;
+    char **text;        /* sanitized, one line each */
+    size_t n_text, cap_text;
+    char **assign;      /* command lines made of constant names and numbers only */
+    size_t n_assign, cap_assign;
+};
+
+static size_t gp_add_text(struct gp *g, const char *value)
+{
+    g->text = xgrow(g->text, &g->cap_text, g->n_text + 1, sizeof *g->text);
+    g->text[g->n_text++] = plot_gnuplot_text(value, false, TEXT_MAX);
+    return g->n_text;   /* gnuplot counts lines from 1 */
+}
+
+static void gp_add_assign(struct gp *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void gp_add_assign(struct gp *g, const char *fmt, ...)
+{
+    char line[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    g->assign = xgrow(g->assign, &g->cap_assign, g->n_assign + 1, sizeof *g->assign);
+    g->assign[g->n_assign++] = xstrdup(line);
+}
+
+/* name = the text value (name: a constant identifier of ours). */
+static void gp_var_str(struct gp *g, const char *name, const char *value)
+{
+    gp_add_assign(g, "%s = text_line(%zu)", name, gp_add_text(g, value));
+}
+
+static void gp_array(struct gp *g, const char *name, char *const *values, size_t n)
+{
+    gp_add_assign(g, "array %s[%zu]", name, n);
+    for (size_t i = 0; i < n; i++)
+        gp_add_assign(g, "%s[%zu] = text_line(%zu)", name, i + 1, gp_add_text(g, values[i]));
+}
+
+/* Writes the texts and their assignments. */
+static void gp_finish(struct gp *g)
+{
+    fputs("$text << EOD\n", g->f);
+    for (size_t i = 0; i < g->n_text; i++)
+        fprintf(g->f, " %s\n", g->text[i]);
+    fputs("EOD\ntext_line(i) = $text[i][2:]\n", g->f);
+    for (size_t i = 0; i < g->n_assign; i++)
+        fprintf(g->f, "%s\n", g->assign[i]);
+}
+
+static void gp_free(struct gp *g)
+{
+    free_strings_n(g->text, g->n_text);
+    free_strings_n(g->assign, g->n_assign);
+    memset(g, 0, sizeof *g);
+}
+
+/* A "..." column of a data block (one column, spaces allowed). */
 static void data_str(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (; *s != '\0'; s++)
-        fputc(*s == '"' ? '\'' : (*s == '\n' ? ' ' : *s), f);
-    fputc('"', f);
-}
-
-static void gp_var_str(FILE *f, const char *name, const char *value)
-{
-    fprintf(f, "%s = ", name);
-    gp_str(f, value);
-    fputc('\n', f);
-}
-
-static void gp_array(FILE *f, const char *name, char *const *values, size_t n)
-{
-    fprintf(f, "array %s[%zu] = [", name, n);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            fputs(", ", f);
-        gp_str(f, values[i]);
-    }
-    fputs("]\n", f);
+    char *t = plot_gnuplot_text(s, true, LABEL_MAX);
+    fprintf(f, "\"%s\"", t);
+    free(t);
 }
 
 /* "runs/no-batching.csv" -> "no-batching" */
@@ -343,6 +551,7 @@ static enum plot_status read_latencies(const char *path, bool from_dispatch, str
         out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
         out->v[out->n++] = v;
     }
+    st = csv_status(&c, st);
     csv_close(&c);
     if (st == PLOT_OK && out->n == 0)
         st = fail(msg, len, PLOT_ERR_INPUT, "%s: no completed request in the statistics window to plot", path);
@@ -427,15 +636,10 @@ static char **legend_titles(const struct latencies *l, size_t n)
     return t;
 }
 
-static void free_strings(char **s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(s[i]);
-    free(s);
-}
 
-static enum plot_status write_cdf(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_cdf(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     struct latencies *l;
     enum plot_status st = read_all_latencies(o, 0, &l, msg, len);
     if (st != PLOT_OK)
@@ -444,8 +648,8 @@ static enum plot_status write_cdf(FILE *f, const struct plot_opts *o, char *msg,
     bool log_x = wants_log_x(l, n);
     char **titles = legend_titles(l, n);
     fprintf(f, "n_series = %zu\nlog_x = %d\n", n, log_x);
-    gp_array(f, "series_title", titles, n);
-    gp_var_str(f, "x_label", latency_axis(o, log_x));
+    gp_array(g, "series_title", titles, n);
+    gp_var_str(g, "x_label", latency_axis(o, log_x));
     fputs("$cdf << EOD\n", f);
     for (size_t s = 0; s < n; s++) {
         const struct latencies *x = &l[s];
@@ -471,13 +675,14 @@ static enum plot_status write_cdf(FILE *f, const struct plot_opts *o, char *msg,
         fputs(s + 1 < n ? "\n\n" : "", f);
     }
     fputs("EOD\n", f);
-    free_strings(titles, n);
+    free_strings_n(titles, n);
     free_latencies(l, n);
     return PLOT_OK;
 }
 
-static enum plot_status write_histogram(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_histogram(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     struct latencies *l;
     enum plot_status st = read_all_latencies(o, 0, &l, msg, len);
     if (st != PLOT_OK)
@@ -523,8 +728,8 @@ static enum plot_status write_histogram(FILE *f, const struct plot_opts *o, char
     bool log_y = count_min != SIZE_MAX && count_max > 50 * count_min;
     char **titles = legend_titles(l, n);
     fprintf(f, "n_series = %zu\nlog_x = %d\nlog_y = %d\n", n, log_x, log_y);
-    gp_array(f, "series_title", titles, n);
-    gp_var_str(f, "x_label", latency_axis(o, log_x));
+    gp_array(g, "series_title", titles, n);
+    gp_var_str(g, "x_label", latency_axis(o, log_x));
     fputs("$hist << EOD\n", f);
     for (size_t s = 0; s < n; s++) {
         for (int b = 0; b < HIST_BINS; b++)
@@ -533,7 +738,7 @@ static enum plot_status write_histogram(FILE *f, const struct plot_opts *o, char
     }
     fputs("EOD\n", f);
     free(count);
-    free_strings(titles, n);
+    free_strings_n(titles, n);
     free_latencies(l, n);
     return PLOT_OK;
 }
@@ -554,7 +759,6 @@ struct timeline_data {
     size_t n_inst, cap_inst, n_queue, cap_queue;
     long max_id;
     double end_s;
-    bool *provisioned;  /* by instance id, after reading */
 };
 
 static const char timeline_what[] = "a --timeline-csv file";
@@ -576,6 +780,11 @@ static enum plot_status read_timeline(const char *path, struct timeline_data *t,
         if ((st = cell_num(&c, col[4], &iv.t0, msg, len)) != PLOT_OK ||
             (st = cell_num(&c, col[5], &iv.t1, msg, len)) != PLOT_OK)
             break;
+        if (!isfinite(iv.t0) || !isfinite(iv.t1)) {
+            st = fail(msg, len, PLOT_ERR_INPUT, "%s:%ld: %s: must be a finite number of seconds (got '%s')", path,
+                      c.lineno, isfinite(iv.t0) ? "end_s" : "start_s", cell(&c, col[isfinite(iv.t0) ? 5 : 4]));
+            break;
+        }
         if (!(iv.t1 >= iv.t0)) {
             st = fail(msg, len, PLOT_ERR_INPUT, "%s:%ld: end_s before start_s", path, c.lineno);
             break;
@@ -587,6 +796,12 @@ static enum plot_status read_timeline(const char *path, struct timeline_data *t,
         if (strcmp(kind, "queue") == 0) {
             if ((st = cell_num(&c, col[7], &num, msg, len)) != PLOT_OK)
                 break;
+            /* Checked before the cast: NAN or 1e300 as a long is undefined. */
+            if (!(num >= 0 && num <= QUEUE_LEN_MAX && num == floor(num))) {
+                st = fail(msg, len, PLOT_ERR_INPUT, "%s:%ld: queue_len: must be a whole number from 0 to %.0e (got '%s')",
+                          path, c.lineno, QUEUE_LEN_MAX, cell(&c, col[7]));
+                break;
+            }
             iv.id = (long)num;
             t->queue = xgrow(t->queue, &t->cap_queue, t->n_queue + 1, sizeof *t->queue);
             t->queue[t->n_queue++] = iv;
@@ -599,8 +814,9 @@ static enum plot_status read_timeline(const char *path, struct timeline_data *t,
         }
         if ((st = cell_num(&c, col[1], &num, msg, len)) != PLOT_OK)
             break;
-        if (!(num >= 0 && num < 1e9)) {
-            st = fail(msg, len, PLOT_ERR_INPUT, "%s:%ld: instance_id out of range", path, c.lineno);
+        if (!(num >= 0 && num < INSTANCE_ID_MAX && num == floor(num))) {
+            st = fail(msg, len, PLOT_ERR_INPUT, "%s:%ld: instance_id: must be a whole number from 0 to %.0f (got '%s')",
+                      path, c.lineno, INSTANCE_ID_MAX - 1, cell(&c, col[1]));
             break;
         }
         iv.id = (long)num;
@@ -623,6 +839,7 @@ static enum plot_status read_timeline(const char *path, struct timeline_data *t,
         t->inst = xgrow(t->inst, &t->cap_inst, t->n_inst + 1, sizeof *t->inst);
         t->inst[t->n_inst++] = iv;
     }
+    st = csv_status(&c, st);
     csv_close(&c);
     if (st == PLOT_OK && t->n_inst == 0 && t->n_queue == 0)
         st = fail(msg, len, PLOT_ERR_INPUT, "%s: no rows (expected %s)", path, timeline_what);
@@ -632,9 +849,6 @@ static enum plot_status read_timeline(const char *path, struct timeline_data *t,
         memset(t, 0, sizeof *t);
         return st;
     }
-    t->provisioned = xcalloc((size_t)(t->max_id + 1) + 1, sizeof *t->provisioned);
-    for (size_t i = 0; i < t->n_inst; i++)
-        t->provisioned[t->inst[i].id] |= t->inst[i].provisioned;
     return PLOT_OK;
 }
 
@@ -642,7 +856,29 @@ static void free_timeline(struct timeline_data *t)
 {
     free(t->inst);
     free(t->queue);
-    free(t->provisioned);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* How many distinct instances were provisioned (ids are sparse: no table
+ * indexed by id, whose size the file would choose). */
+static long count_provisioned(const struct timeline_data *t)
+{
+    long *id = xcalloc(t->n_inst + 1, sizeof *id);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_inst; i++)
+        if (t->inst[i].provisioned)
+            id[n++] = t->inst[i].id;
+    qsort(id, n, sizeof *id, cmp_long);
+    long distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || id[i] != id[i - 1];
+    free(id);
+    return distinct;
 }
 
 static void window_of(const struct plot_opts *o, double end_s, double *x0, double *x1)
@@ -653,8 +889,9 @@ static void window_of(const struct plot_opts *o, double end_s, double *x0, doubl
         *x1 = *x0 + 1;
 }
 
-static enum plot_status write_timeline(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_timeline(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     struct timeline_data t;
     enum plot_status st = read_timeline(o->inputs[0], &t, msg, len);
     if (st != PLOT_OK)
@@ -700,18 +937,21 @@ static enum plot_status write_timeline(FILE *f, const struct plot_opts *o, char 
             fputs("NaN NaN NaN\n", f);
         fputs("EOD\n", f);
     }
-    /* Row labels, provisioned instances marked; left to gnuplot when there
-     * are too many rows to label one by one. */
-    if (n_rows <= 40) {
-        fputs("ytics_cmd = 'set ytics (", f);
+    /* Row labels (as data: yticlabels), provisioned instances marked; left
+     * to gnuplot when there are too many rows to label one by one. */
+    enum { ROW_LABELS_MAX = 40 };
+    fprintf(f, "has_row_labels = %d\n$rows << EOD\n", n_rows <= ROW_LABELS_MAX);
+    if (n_rows <= ROW_LABELS_MAX) {
+        bool prov[ROW_LABELS_MAX] = { false };
+        for (size_t i = 0; i < t.n_inst; i++)
+            if (t.inst[i].provisioned && t.inst[i].id >= lo_id && t.inst[i].id <= hi_id)
+                prov[t.inst[i].id - lo_id] = true;
         for (long i = lo_id; i <= hi_id; i++)
-            fprintf(f, "%s\"%ld%s\" %ld", i > lo_id ? ", " : "", i, t.provisioned[i] ? " (prov.)" : "", i);
-        fputs(")'\n", f);
+            fprintf(f, "%ld \"%ld%s\"\n", i, i, prov[i - lo_id] ? " (prov.)" : "");
+    } else {
+        fputs("NaN \"\"\n", f);
     }
-    long n_prov = 0;
-    for (long i = 0; i <= t.max_id; i++)
-        n_prov += t.provisioned[i];
-    fprintf(f, "n_provisioned = %ld\n", n_prov);
+    fprintf(f, "EOD\nn_provisioned = %ld\n", count_provisioned(&t));
     free_timeline(&t);
     return PLOT_OK;
 }
@@ -733,8 +973,9 @@ static int cmp_interval(const void *a, const void *b)
     return (x->t0 > y->t0) - (x->t0 < y->t0);
 }
 
-static enum plot_status write_queue(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_queue(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     size_t n = o->n_inputs;
     struct timeline_data *t = xcalloc(n, sizeof *t);
     enum plot_status st = PLOT_OK;
@@ -763,7 +1004,7 @@ static enum plot_status write_queue(FILE *f, const struct plot_opts *o, char *ms
     for (size_t i = 0; i < n; i++)
         titles[i] = series_label(o->inputs[i]);
     fprintf(f, "x_min = %.9g\nx_max = %.9g\nn_series = %zu\nhas_busy = %d\nbusy_max = 0\n", x0, x1, n, n == 1);
-    gp_array(f, "series_title", titles, n);
+    gp_array(g, "series_title", titles, n);
     long q_max = 0;
     fputs("$queue << EOD\n", f);
     for (size_t s = 0; s < n; s++) {
@@ -807,7 +1048,7 @@ static enum plot_status write_queue(FILE *f, const struct plot_opts *o, char *ms
     for (size_t i = 0; i < n; i++)
         free_timeline(&t[i]);
     free(t);
-    free_strings(titles, n);
+    free_strings_n(titles, n);
     return PLOT_OK;
 }
 
@@ -906,6 +1147,7 @@ static enum plot_status read_sweep(const char *path, const char *const *metrics,
             st = cell_num(&c, rank, &rk, msg, len);
         r->rank = rk;
     }
+    st = csv_status(&c, st);
     free(mcol);
     csv_close(&c);
     if (st == PLOT_OK && s->n_rows == 0)
@@ -1023,27 +1265,23 @@ static int find_axis(const struct sweep_data *s, const char *name)
     return -1;
 }
 
-static void write_tics(FILE *f, const char *var, const char *axis, char *const *cat, size_t n)
+/* A block of tick labels (as data: xticlabels/yticlabels): index label. */
+static void write_tics(FILE *f, const char *block, char *const *cat, size_t n)
 {
-    fprintf(f, "%s = 'set %stics (", var, axis);
+    fprintf(f, "%s << EOD\n", block);
     for (size_t k = 0; k < n; k++) {
         char *lab = value_label(cat[k]);
-        fprintf(f, "%s\"", k > 0 ? ", " : "");
-        for (const char *p = lab; *p != '\0'; p++) {
-            if (*p == '"' || *p == '\\')
-                fputc('\\', f);
-            if (*p == '\'')
-                fputc('\'', f);
-            fputc(*p, f);
-        }
-        fprintf(f, "\" %zu", k);
+        fprintf(f, "%zu ", k);
+        data_str(f, lab);
+        fputc('\n', f);
         free(lab);
     }
-    fputs(")'\n", f);
+    fputs("EOD\n", f);
 }
 
-static enum plot_status write_heatmap(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_heatmap(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     const char *metric = o->metric != NULL ? o->metric : "latency_ms.p99";
     struct sweep_data s;
     enum plot_status st = read_sweep(o->inputs[0], &metric, 1, &s, msg, len);
@@ -1085,15 +1323,15 @@ static enum plot_status write_heatmap(FILE *f, const struct plot_opts *o, char *
     axis_label(xl, sizeof xl, s.axis_name[ax]);
     axis_label(yl, sizeof yl, s.axis_name[ay]);
     metric_label(ml, sizeof ml, metric);
-    gp_var_str(f, "x_label", xl);
-    gp_var_str(f, "y_label", yl);
-    gp_var_str(f, "cb_label", ml);
+    gp_var_str(g, "x_label", xl);
+    gp_var_str(g, "y_label", yl);
+    gp_var_str(g, "cb_label", ml);
     snprintf(title, sizeof title, "%s by %s and %s", ml, s.axis_name[ax], s.axis_name[ay]);
     if (o->title == NULL)
-        gp_var_str(f, "plot_title", title);
+        gp_var_str(g, "plot_title", title);
     fprintf(f, "nx = %zu\nny = %zu\nmore_axes = %d\n", nx, ny, s.n_axes > 2);
-    write_tics(f, "xtics_cmd", "x", cx, nx);
-    write_tics(f, "ytics_cmd", "y", cy, ny);
+    write_tics(f, "$xcat", cx, nx);
+    write_tics(f, "$ycat", cy, ny);
     bool any_infeasible = false;
     double v_min = INFINITY, v_max = -INFINITY;
     fputs("$heat << EOD\n", f);
@@ -1119,14 +1357,15 @@ static enum plot_status write_heatmap(FILE *f, const struct plot_opts *o, char *
     fprintf(f, "any_infeasible = %d\nv_min = %.9g\nv_max = %.9g\n", any_infeasible,
             isfinite(v_min) ? v_min : 0.0, isfinite(v_max) ? v_max : 1.0);
     free(pick);
-    free_strings(cx, nx);
-    free_strings(cy, ny);
+    free_strings_n(cx, nx);
+    free_strings_n(cy, ny);
     free_sweep(&s);
     return PLOT_OK;
 }
 
-static enum plot_status write_pareto(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     static const char *const metrics[] = { "cost_usd.total", "latency_ms.p99" };
     struct sweep_data s;
     enum plot_status st = read_sweep(o->inputs[0], metrics, 2, &s, msg, len);
@@ -1211,18 +1450,14 @@ static enum plot_status write_pareto(FILE *f, const struct plot_opts *o, char *m
     fputs("EOD\n", f);
     fprintf(f, "n_front = %zu\nn_points = %zu\n", k, s.n_rows);
     /* What the labels list: the axes, by the last part of their paths. */
-    fputs("label_axes = '", f);
+    char axes[TEXT_MAX + 1] = "";
     for (size_t a = 0; a < s.n_axes; a++) {
         const char *leaf = strrchr(s.axis_name[a], '.');
         leaf = leaf != NULL ? leaf + 1 : s.axis_name[a];
-        fprintf(f, "%s", a > 0 ? " / " : "");
-        for (const char *p = leaf; *p != '\0'; p++) {
-            if (*p == '\'')
-                fputc('\'', f);
-            fputc(*p, f);
-        }
+        size_t used = strlen(axes);
+        snprintf(axes + used, sizeof axes - used, "%s%s", a > 0 ? " / " : "", leaf);
     }
-    fputs("'\n", f);
+    gp_var_str(g, "label_axes", axes);
     free(order);
     free(front);
     free_sweep(&s);
@@ -1233,8 +1468,9 @@ static enum plot_status write_pareto(FILE *f, const struct plot_opts *o, char *m
 
 static const char paper_what[] = "a paper CSV (workload,mean_ms,p50_ms,p99_ms,throughput_rps)";
 
-static enum plot_status write_paper(FILE *f, const struct plot_opts *o, char *msg, size_t len)
+static enum plot_status write_paper(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
+    FILE *f = g->f;
     const char *path = o->inputs[0];
     struct csv c;
     enum plot_status st = csv_open(&c, path, paper_what, msg, len);
@@ -1254,19 +1490,9 @@ static enum plot_status write_paper(FILE *f, const struct plot_opts *o, char *ms
         for (int m = 0; m < 4 && st == PLOT_OK; m++)
             st = cell_num(&c, col[m + 1], &paper[n - 1][m], msg, len);
     }
+    st = csv_status(&c, st);
     /* The source of the numbers, if the file names it ("# source: ..."). */
-    char source[512] = "";
-    rewind(c.f);
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, c.f) > 0) {
-        if (strncmp(line, "# source:", 9) == 0) {
-            snprintf(source, sizeof source, "%s", line + 9 + (line[9] == ' '));
-            source[strcspn(source, "\r\n")] = '\0';
-            break;
-        }
-    }
-    free(line);
+    char *source = c.source != NULL ? xstrdup(c.source) : NULL;
     csv_close(&c);
     if (st == PLOT_OK && n == 0)
         st = fail(msg, len, PLOT_ERR_INPUT, "%s: no rows (expected %s)", path, paper_what);
@@ -1278,24 +1504,34 @@ static enum plot_status write_paper(FILE *f, const struct plot_opts *o, char *ms
     if (st == PLOT_OK)
         st = read_all_latencies(o, 1, &l, msg, len);
     if (st != PLOT_OK) {
-        free_strings(workload, n);
+        free_strings_n(workload, n);
         free(paper);
+        free(source);
         return st;
     }
     fprintf(f, "n_workloads = %zu\n", n);
-    gp_var_str(f, "source_note", source[0] != '\0' ? source : path);
-    gp_var_str(f, "latency_label", o->from_dispatch ? "latency from batch dispatch (ms)" : "latency (ms)");
+    gp_var_str(g, "source_note", source != NULL && source[0] != '\0' ? source : path);
+    free(source);
+    gp_var_str(g, "latency_label", o->from_dispatch ? "latency from batch dispatch (ms)" : "latency (ms)");
     /* Latency panel: per workload, mean, p50 and p99, paper and simulator
      * side by side. Throughput panel: one pair per workload. */
     static const char *const mname[3] = { "mean", "p50", "p99" };
-    fputs("lat_tics = 'set xtics (", f);
-    for (size_t w = 0; w < n; w++)
-        for (int m = 0; m < 3; m++)
-            fprintf(f, "%s\"%s\\n%s\" %zu", w + (size_t)m > 0 ? ", " : "", mname[m], workload[w], w * 4 + (size_t)m);
-    fputs(")'\nthr_tics = 'set xtics (", f);
-    for (size_t w = 0; w < n; w++)
-        fprintf(f, "%s\"%s\" %zu", w > 0 ? ", " : "", workload[w], w);
-    fputs(")'\n$lat << EOD\n", f);
+    /* Bar labels as data (xticlabels): x, the statistic, the workload. */
+    fputs("$lat_tics << EOD\n", f);
+    for (size_t w = 0; w < n; w++) {
+        for (int m = 0; m < 3; m++) {
+            fprintf(f, "%zu \"%s\" ", w * 4 + (size_t)m, mname[m]);
+            data_str(f, workload[w]);
+            fputc('\n', f);
+        }
+    }
+    fputs("EOD\n$thr_tics << EOD\n", f);
+    for (size_t w = 0; w < n; w++) {
+        fprintf(f, "%zu ", w);
+        data_str(f, workload[w]);
+        fputc('\n', f);
+    }
+    fputs("EOD\n$lat << EOD\n", f);
     for (int who = 0; who < 2; who++) {
         for (size_t w = 0; w < n; w++) {
             double sim[3] = { mean_of(&l[w]), quantile(&l[w], 0.5), quantile(&l[w], 0.99) };
@@ -1317,12 +1553,35 @@ static enum plot_status write_paper(FILE *f, const struct plot_opts *o, char *ms
     }
     fputs("EOD\n", f);
     free_latencies(l, n);
-    free_strings(workload, n);
+    free_strings_n(workload, n);
     free(paper);
     return PLOT_OK;
 }
 
 /* ---- the command file ---------------------------------------------------------------------- */
+
+/* A path for a gnuplot command: never starting with '|' or '<' (which
+ * would make `set output` or `load` run a shell command), then quoted. NULL
+ * for a path holding a control character. */
+static char *gp_path(const char *path)
+{
+    if (path[0] == '/')
+        return plot_gnuplot_quote(path);
+    size_t n = strlen(path) + 3;
+    char *rel = xmalloc(n);
+    snprintf(rel, n, "./%s", path);
+    char *q = plot_gnuplot_quote(rel);
+    free(rel);
+    return q;
+}
+
+static bool has_control(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
 
 enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const char *png_path, char *msg,
                                      size_t len)
@@ -1336,34 +1595,49 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const c
         return fail(msg, len, PLOT_ERR_INPUT, "plot %s takes %zu to %zu input files (got %zu)", kinds[o->kind].name,
                     kinds[o->kind].min_inputs, kinds[o->kind].max_inputs, o->n_inputs);
     }
-    fprintf(f, "# gnuplot commands written by lambdasim plot %s\n", kinds[o->kind].name);
-    gp_var_str(f, "outfile", png_path);
-    const char *title = o->title != NULL ? o->title : kinds[o->kind].title;
-    gp_var_str(f, "plot_title", title != NULL ? title : "");
-    enum plot_status st = PLOT_ERR_INPUT;
-    switch (o->kind) {
-    case PLOT_CDF: st = write_cdf(f, o, msg, len); break;
-    case PLOT_HISTOGRAM: st = write_histogram(f, o, msg, len); break;
-    case PLOT_TIMELINE: st = write_timeline(f, o, msg, len); break;
-    case PLOT_QUEUE: st = write_queue(f, o, msg, len); break;
-    case PLOT_HEATMAP: st = write_heatmap(f, o, msg, len); break;
-    case PLOT_PARETO: st = write_pareto(f, o, msg, len); break;
-    case PLOT_PAPER: st = write_paper(f, o, msg, len); break;
-    case PLOT_N_KINDS: break;
-    }
-    if (st != PLOT_OK)
-        return st;
+    if (o->title != NULL && has_control(o->title))
+        return fail(msg, len, PLOT_ERR_INPUT, "--title: contains a control character (such as a newline or a tab); "
+                    "give the title on one line");
     size_t dl = strlen(o->script_dir) + 64;
     char *script = xmalloc(dl);
     snprintf(script, dl, "%s/common.gp", o->script_dir);
-    fputs("load ", f);
-    gp_str(f, script);
+    char *q_out = gp_path(png_path), *q_common = gp_path(script);
     snprintf(script, dl, "%s/%s", o->script_dir, kinds[o->kind].script);
-    fputs("\nload ", f);
-    gp_str(f, script);
-    fputs("\n", f);
+    char *q_kind = gp_path(script);
     free(script);
-    return PLOT_OK;
+    enum plot_status st = PLOT_OK;
+    if (q_out == NULL)
+        st = fail(msg, len, PLOT_ERR_INPUT, "-o %s: the file name holds a control character (such as a newline); "
+                  "gnuplot cannot be given it", o->output != NULL ? o->output : png_path);
+    else if (q_common == NULL || q_kind == NULL)
+        st = fail(msg, len, PLOT_ERR_INPUT, "%s: the scripts' directory name holds a control character",
+                  o->script_dir);
+    struct gp g = { .f = f };
+    if (st == PLOT_OK) {
+        fprintf(f, "# gnuplot commands written by lambdasim plot %s\n", kinds[o->kind].name);
+        fprintf(f, "outfile = %s\n", q_out);
+        const char *title = o->title != NULL ? o->title : kinds[o->kind].title;
+        gp_var_str(&g, "plot_title", title != NULL ? title : "");
+        switch (o->kind) {
+        case PLOT_CDF: st = write_cdf(&g, o, msg, len); break;
+        case PLOT_HISTOGRAM: st = write_histogram(&g, o, msg, len); break;
+        case PLOT_TIMELINE: st = write_timeline(&g, o, msg, len); break;
+        case PLOT_QUEUE: st = write_queue(&g, o, msg, len); break;
+        case PLOT_HEATMAP: st = write_heatmap(&g, o, msg, len); break;
+        case PLOT_PARETO: st = write_pareto(&g, o, msg, len); break;
+        case PLOT_PAPER: st = write_paper(&g, o, msg, len); break;
+        case PLOT_N_KINDS: break;
+        }
+    }
+    if (st == PLOT_OK) {
+        gp_finish(&g);
+        fprintf(f, "load %s\nload %s\n", q_common, q_kind);
+    }
+    gp_free(&g);
+    free(q_out);
+    free(q_common);
+    free(q_kind);
+    return st;
 }
 
 /* ---- running gnuplot ------------------------------------------------------------------------- */
@@ -1507,7 +1781,8 @@ enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t len)
         dir = "/tmp";
     size_t n = strlen(dir) + 32;
     char *cmd_path = xmalloc(n);
-    snprintf(cmd_path, n, "%s/lambdasim-plot-XXXXXX", dir);
+    /* gnuplot's argument: never an option ("-e ..."), whatever TMPDIR says. */
+    snprintf(cmd_path, n, "%s%s/lambdasim-plot-XXXXXX", dir[0] == '/' ? "" : "./", dir);
     enum plot_status st;
     int fd = mkstemp(cmd_path);
     FILE *cmd = fd >= 0 ? fdopen(fd, "w") : NULL;

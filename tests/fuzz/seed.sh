@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 BIN=${BIN:-build/lambdasim}
 C=tests/fuzz/corpus
 rm -rf "$C"
-mkdir -p "$C"/{scenario,model,set,trace,log,sweep,shard}
+mkdir -p "$C"/{scenario,model,set,trace,log,sweep,shard,plot}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -72,4 +72,19 @@ head -4 "$tmp/whole.csv" > "$C/shard/whole"
     done
     printf '7 1 2'
 } > "$C/shard/ckpt_lines"
+# Plot inputs: requests and timeline CSVs of short runs, a sweep CSV and a
+# shard, the paper's baseline, the bad plot inputs, and two inputs whose
+# first comment line names the file (see fuzz_plot.c).
+"$BIN" run tests/data/explain-size.json --requests-csv "$tmp/req.csv" --timeline-csv "$tmp/tl.csv" > /dev/null
+"$BIN" run tests/data/explain-ping.json --requests-csv "$tmp/req-ping.csv" --timeline-csv "$tmp/tl-ping.csv" > /dev/null
+cp "$tmp/req.csv" "$C/plot/requests"
+head -12 "$tmp/req-ping.csv" > "$C/plot/requests_ping"
+cp "$tmp/tl.csv" "$C/plot/timeline"
+head -30 "$tmp/tl-ping.csv" > "$C/plot/timeline_ping"
+cp "$tmp/whole.csv" "$C/plot/sweep"
+head -6 "$tmp/shard1.csv" | cut -c1-2000 > "$C/plot/shard"
+cp_as plot tests/data/plot-bad-*.csv
+{ echo '# source: a test'; grep -v '^#' plots/paper-baseline.csv; } > "$C/plot/paper"
+{ printf "#x';system('touch pwned');'\n"; cat "$tmp/req.csv"; } > "$C/plot/named_requests"
+{ printf '#`touch pwned`\n'; head -8 "$tmp/tl.csv"; } > "$C/plot/named_timeline"
 echo "seed corpora:"; for d in "$C"/*; do echo "  $(basename "$d"): $(ls "$d" | wc -l) files"; done
