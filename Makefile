@@ -174,10 +174,13 @@ check: test asan lint
 
 # The benchmark suite (bench/run.sh: steady, wide, batched, long; a table
 # and bench/results.json), then sweep throughput (points/s) on 1 and 2
-# threads; figures go to stderr via --timing.
+# threads; figures go to stderr via --timing. Then bench/memory.sh: peak
+# memory with every output file at 10^6 and 10^7 requests (writes and
+# deletes ~7 GB of output; BENCH_MEMORY_MAX=6 stops at 10^6).
 bench: $(BIN)
 	@BIN=$(BIN) bash bench/run.sh
 	@BIN=$(BIN) bash bench/sweep.sh
+	@BIN=$(BIN) bash bench/memory.sh
 
 # The figures for the shipped scenarios (gnuplot), into plots/out/ (not
 # committed); see plots/make-plots.sh.
