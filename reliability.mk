@@ -70,11 +70,13 @@ fuzz: fuzz-build
 	done; exit $$fail
 
 # ---- memcheck ----------------------------------------------------------------------
-# Every shipped scenario (`run` with every output file) and sweep (one
-# replication per point) under valgrind memcheck: any error or leak fails.
-# About 90 s of CPU, so not part of `make check`.
+# Every shipped scenario (`run` with every output file), sweep (one
+# replication per point), the trace readers, and calibrate, validate, plot
+# and merge on shipped data, under valgrind memcheck: any error or leak
+# fails. Profiles the repository does not ship are made first (the worker
+# is needed for that). About 2-3 min of CPU, so not part of `make check`.
 VALGRIND_APT := valgrind
-valgrind: $(BIN)
+valgrind: $(BIN) $(WORKER)
 	@command -v valgrind >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $(VALGRIND_APT)"; (apt-get update -qq || true) && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VALGRIND_APT) >/dev/null || exit 1; \
