@@ -163,14 +163,19 @@ test: $(BIN) $(WORKER) $(TEST_BIN) mpi-if-possible
 	exit $$fail
 
 # The same suites under AddressSanitizer + UBSan, no recovery, in their own tree.
+# Beyond `undefined`: float-cast-overflow (a NaN or out-of-range double cast
+# to an integer) and float-divide-by-zero (the code never divides by zero on
+# purpose: a NaN or infinity that comes from it is a bug).
+ASAN_SAN := address,undefined,float-cast-overflow,float-divide-by-zero
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan \
-	  OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  OPT="-O1 -g -fsanitize=$(ASAN_SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=$(ASAN_SAN)" test
 
 # What CI runs: the unit/integration suites, then the same under sanitizers,
-# then the static analysers (cppcheck, clang-tidy: reliability.mk).
-check: test asan lint
+# then every fuzz harness over its seed corpus once, then the static
+# analysers (cppcheck, clang-tidy: reliability.mk).
+check: test asan fuzz-smoke lint
 
 # The benchmark suite (bench/run.sh: steady, wide, batched, long; a table
 # and bench/results.json), then sweep throughput (points/s) on 1 and 2
