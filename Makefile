@@ -166,9 +166,20 @@ test: $(BIN) $(WORKER) $(TEST_BIN) mpi-if-possible
 # Beyond `undefined`: float-cast-overflow (a NaN or out-of-range double cast
 # to an integer) and float-divide-by-zero (the code never divides by zero on
 # purpose: a NaN or infinity that comes from it is a bug).
+# With clang (`make asan CC=clang`, its own tree build/asan-clang), also
+# implicit-conversion (a value changed by an implicit integer conversion:
+# the code converts explicitly, as -Wconversion asks), local-bounds and
+# nullability. Not `integer`: its unsigned-integer-overflow flags the
+# hashes and the random number generator, which wrap on purpose.
 ASAN_SAN := address,undefined,float-cast-overflow,float-divide-by-zero
+IS_CLANG := $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1))
+ifneq ($(IS_CLANG),)
+ASAN_SAN := $(ASAN_SAN),implicit-conversion,local-bounds,nullability
+ASAN_BUILD ?= build/asan-clang
+endif
+ASAN_BUILD ?= build/asan
 asan:
-	$(MAKE) --no-print-directory BUILD=build/asan \
+	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
 	  OPT="-O1 -g -fsanitize=$(ASAN_SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=$(ASAN_SAN)" test
 
