@@ -517,7 +517,8 @@ static double block(double n)
 static void memory_parts(const struct sweep_spec *sp, size_t n_held, unsigned jobs, double *points,
                          double *per_run, unsigned *concurrent)
 {
-    double nm = (double)COUNT(metric_names), axes = (double)sp->n_axes;
+    size_t n_metrics = COUNT(metric_names);
+    double nm = (double)n_metrics, axes = (double)sp->n_axes;
     /* Every point: its results (mean, ci95, done) and the command's point
      * lists (wanted flag, wanted list, to do, this rank's). */
     double per_point = 2 * nm * sizeof(double) + sizeof(bool) + 1 + 3 * sizeof(size_t);
