@@ -3,7 +3,7 @@
 # scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/ and
 # include/). See tests/fuzz/README.md and README.md ("Reliability").
 
-.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins valgrind lint lint-deps cppcheck clang-tidy
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins fuzz-smoke valgrind lint lint-deps cppcheck clang-tidy
 
 # ---- fuzzing ---------------------------------------------------------------------
 # Each harness links the library built with clang and coverage
@@ -15,13 +15,13 @@
 # FUZZ_HARNESSES picks some, e.g. `make fuzz FUZZ_HARNESSES="scenario set"`.
 FUZZ_CC        ?= clang
 FUZZ_SECONDS   ?= 60
-FUZZ_HARNESSES ?= scenario model set trace log sweep shard plot
+FUZZ_HARNESSES ?= scenario model set trace log sweep shard plot mnist digits worker_proto
 FUZZ_BUILD     := build/fuzz
 FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # libclang-rt-14-dev holds libFuzzer's runtime for Debian's clang 14.
 FUZZ_APT       := clang libclang-rt-14-dev
 FUZZ_OK        := $(FUZZ_BUILD)/.fuzz-ok
-FUZZ_FLAGS     ?= -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+FUZZ_FLAGS     ?= -timeout=10 -rss_limit_mb=2048 -max_len=1048576 -print_final_stats=1
 
 fuzz-deps: $(FUZZ_OK)
 $(FUZZ_OK):
@@ -69,12 +69,26 @@ fuzz: fuzz-build
 	  if [ $$st != 0 ] || [ $$found != 0 ]; then fail=1; tail -40 $(FUZZ_BUILD)/logs/$$h.log; fi; \
 	done; exit $$fail
 
+# Every harness over its seed corpus once (-runs=0: no fuzzing), as part of
+# `make check`: a reader change that crashes on a shipped example, or a
+# harness that no longer builds, is caught in CI. A few seconds of running
+# after the build.
+fuzz-smoke: fuzz-build
+	@fail=0; for h in $(FUZZ_HARNESSES); do \
+	  if $(FUZZ_BUILD)/fuzz_$$h -runs=0 -max_len=1048576 -timeout=30 tests/fuzz/corpus/$$h \
+	       > $(FUZZ_BUILD)/smoke-$$h.log 2>&1; then \
+	    echo "fuzz-smoke: $$h: $$(ls tests/fuzz/corpus/$$h | wc -l) seed inputs ok"; \
+	  else echo "fuzz-smoke: $$h FAILED"; tail -30 $(FUZZ_BUILD)/smoke-$$h.log; fail=1; fi; \
+	done; exit $$fail
+
 # ---- memcheck ----------------------------------------------------------------------
-# Every shipped scenario (`run` with every output file) and sweep (one
-# replication per point) under valgrind memcheck: any error or leak fails.
-# About 90 s of CPU, so not part of `make check`.
+# Every shipped scenario (`run` with every output file), sweep (one
+# replication per point), the trace readers, and calibrate, validate, plot
+# and merge on shipped data, under valgrind memcheck: any error or leak
+# fails. Profiles the repository does not ship are made first (the worker
+# is needed for that). About 2-3 min of CPU, so not part of `make check`.
 VALGRIND_APT := valgrind
-valgrind: $(BIN)
+valgrind: $(BIN) $(WORKER)
 	@command -v valgrind >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $(VALGRIND_APT)"; (apt-get update -qq || true) && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VALGRIND_APT) >/dev/null || exit 1; \

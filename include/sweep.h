@@ -17,6 +17,9 @@
 #define SWEEP_MSG_MAX 4096
 #define SWEEP_REPLICATIONS_MAX 10000
 #define SWEEP_POINTS_MAX 10000000
+/* A sweep whose memory estimate (sweep_memory_bytes) passes this is
+ * refused before it runs (README.md, Sweeps: "Memory"). */
+#define SWEEP_MEMORY_MAX_BYTES 4e9
 
 /* ---- headline metrics -------------------------------------------------------- */
 
@@ -92,6 +95,11 @@ struct sweep_spec {
     size_t n_points;                /* product of the dimensions' lengths */
     struct sweep_objective objective;
     uint64_t id;                    /* identity of the sweep (after prepare) */
+    /* After prepare: the most memory one run of any point keeps (exact
+     * latencies at 8 bytes per expected request, a trace's times), and
+     * that run's expected requests; 0 before. */
+    double run_bytes;
+    double run_requests;
 };
 
 /* Reads and checks a sweep file (src/config_sweep.c: the cJSON part). The
@@ -114,6 +122,18 @@ void sweep_spec_fini(struct sweep_spec *sp);
  * CONFIG_OK, or the first failure with a message naming the point and its
  * values. */
 enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_len);
+
+/* About how many bytes the sweep keeps at its peak: for every point, its
+ * results; for each of the n_held points whose rows are built (all of
+ * them, or a shard's), its table row; and for each of `jobs` runs at once
+ * (at most n_held), the replications' metrics and sp->run_bytes. */
+double sweep_memory_bytes(const struct sweep_spec *sp, size_t n_held, unsigned jobs);
+
+/* 0 when sweep_memory_bytes is within SWEEP_MEMORY_MAX_BYTES; else -1 and
+ * a one-line message with the estimate, what it is made of and the ways
+ * out. Before sweep_prepare, only the per-point part is known. */
+int sweep_check_memory(const struct sweep_spec *sp, size_t n_held, unsigned jobs, char *msg,
+                       size_t msg_len);
 
 /* Seed of replication r of point i. */
 uint64_t sweep_seed(const struct sweep_spec *sp, size_t point, int replication);

@@ -102,6 +102,13 @@ int worker_client_send(struct worker_client *w, uint64_t id, const uint8_t *pixe
 int worker_client_recv(struct worker_client *w, double timeout_s, struct worker_reply *reply,
                        uint8_t *labels, size_t labels_cap, char *msg, size_t msg_len);
 
+/* The framing of the worker's output (what worker_client_recv reads with):
+ * takes the first complete line out of w->buf (w->len bytes) into line
+ * (room for WORKER_PROTO_LINE_MAX + 1 bytes; NUL-terminated, without the
+ * newline). Returns 0, 1 when no complete line is buffered yet, or -1 with
+ * a message when the buffer is full without a newline. */
+int worker_client_next_line(struct worker_client *w, char *line, char *msg, size_t msg_len);
+
 /* Closes the parent's end (the worker sees end of input and exits), waits
  * up to grace_s, then sends SIGKILL and reaps it. Returns the wait status,
  * or -1 if there was no process. Safe to call twice. */

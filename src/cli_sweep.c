@@ -381,9 +381,22 @@ int cli_sweep(int argc, char **argv)
     char *ckpt_path = NULL;
     int rc;
 
+    unsigned jobs = a.jobs;
+    if (jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long per_rank = (cores > 0 ? cores : 1) / mpi_local_size();
+        jobs = per_rank < 1 ? 1 : per_rank > JOBS_MAX ? JOBS_MAX : (unsigned)per_rank;
+    }
     rc = config_load_sweep(a.sweep_path, &sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
+    /* A grid too big to hold is refused before its points are loaded (which
+     * takes long for millions), and again once the runs' size is known. */
+    size_t n_held = rc != CLI_OK ? 0 : a.shard_n == 0 ? sp.n_points : (sp.n_points + a.shard_n - 1) / a.shard_n;
+    if (rc == CLI_OK && sweep_check_memory(&sp, n_held, jobs, msg, SWEEP_MSG_MAX) != 0)
+        rc = CLI_USAGE;
     if (rc == CLI_OK)
         rc = sweep_prepare(&sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
+    if (rc == CLI_OK && sweep_check_memory(&sp, n_held, jobs, msg, SWEEP_MSG_MAX) != 0)
+        rc = CLI_USAGE;
     if ((rc = stage_end(rc, msg)) != CLI_OK)
         goto out;
 
@@ -417,12 +430,6 @@ int cli_sweep(int argc, char **argv)
     for (size_t j = (size_t)rank; j < n_todo; j += (size_t)size)
         mine[n_mine++] = todo[j];
 
-    unsigned jobs = a.jobs;
-    if (jobs == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        long per_rank = (cores > 0 ? cores : 1) / mpi_local_size();
-        jobs = per_rank < 1 ? 1 : per_rank > JOBS_MAX ? JOBS_MAX : (unsigned)per_rank;
-    }
     struct progress prog = { .start_s = cli_now_s(), .offset = resumed, .total = n_wanted };
     struct sweep_run_opts opts = {
         .points = mine, .n_points = n_mine, .jobs = jobs, .checkpoint = ckpt,

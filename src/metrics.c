@@ -225,8 +225,12 @@ static bool order_stats_bucketed(const double *v, size_t n, double lo, double hi
     if (n < SELECT_MIN_VALUES)
         return false;
     size_t nb = n / 16 < SELECT_BUCKETS ? n / 16 : SELECT_BUCKETS;
+    /* Checked before dividing: hi == lo (all values equal) would divide by
+     * zero, which is never meant here (make asan traps it). */
+    if (!isfinite(lo) || !isfinite(hi) || !(hi > lo))
+        return false;
     double scale = (double)nb / (hi - lo);
-    if (!isfinite(lo) || !isfinite(hi) || !(hi > lo) || !(scale > 0) || !isfinite(scale))
+    if (!(scale > 0) || !isfinite(scale))
         return false;
     uint32_t *count = xcalloc(nb, sizeof *count);
     for (size_t i = 0; i < n; i++)

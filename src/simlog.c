@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "reorder.h"
 #include "xalloc.h"
 
 void simlog_request_id(char *buf, size_t len, bool ping, uint64_t id)
@@ -104,7 +105,6 @@ const struct sink_ops simlog_lambda_sink = {
 /* ---- --client-log ------------------------------------------------------------ */
 
 struct client_row {
-    uint64_t id;
     double send_s, latency_ms, invoke_ms;
     uint64_t batch_id;
     int batch_size;
@@ -112,26 +112,44 @@ struct client_row {
     bool placed, cold;
 };
 
+/* Rows leave in send (arrival) order, as a client would log its requests.
+ * Request ids are dense and in arrival order, and a row is known when its
+ * request completes, so a row waits only for the requests sent before it
+ * that are still in flight: the buffer holds about rate x the longest
+ * latency rows, not the whole run (ids never seen, in an abandoned run,
+ * only delay rows to the end). */
 struct client_state {
-    struct client_row *rows;
-    size_t n, cap;
+    struct reorder buf;
 };
 
 static void *client_start(FILE *f, const struct scenario *sc)
 {
     (void)sc;
     fputs("send_s,latency_ms,status,request_id,batch_id,batch_size,invoke_ms,cold\n", f);
-    return xcalloc(1, sizeof(struct client_state));
+    struct client_state *st = xcalloc(1, sizeof *st);
+    reorder_init(&st->buf, sizeof(struct client_row));
+    return st;
+}
+
+static void client_write_row(FILE *f, const struct client_row *r)
+{
+    const char *status = r->status == REQUEST_OK ? "ok" : engine_request_status_name(r->status);
+    fprintf(f, "%.6f,%.3f,%s,", r->send_s, r->latency_ms, status);
+    if (r->placed) {
+        char id[40];
+        simlog_request_id(id, sizeof id, false, r->batch_id);
+        fprintf(f, "%s,%" PRIu64 ",%d,%.3f,%d\n", id, r->batch_id, r->batch_size, r->invoke_ms,
+                r->cold ? 1 : 0);
+    } else {
+        fprintf(f, ",%" PRIu64 ",%d,,\n", r->batch_id, r->batch_size);
+    }
 }
 
 static void client_on_request(void *state, FILE *f, const struct request_record *rec)
 {
-    (void)f;
     struct client_state *st = state;
-    st->rows = xgrow(st->rows, &st->cap, st->n + 1, sizeof *st->rows);
     bool placed = rec->instance_id >= 0;
-    st->rows[st->n++] = (struct client_row){
-        .id = rec->id,
+    struct client_row row = {
         .send_s = rec->arrival_s,
         .latency_ms = rec->latency_ms,
         .invoke_ms = placed ? (rec->end_s - rec->start_s) * 1000.0 : 0,
@@ -141,35 +159,19 @@ static void client_on_request(void *state, FILE *f, const struct request_record 
         .placed = placed,
         .cold = rec->cold,
     };
+    reorder_push(&st->buf, rec->id, &row);
+    while (reorder_pop_ready(&st->buf, &row))
+        client_write_row(f, &row);
 }
 
-static int cmp_row(const void *a, const void *b)
-{
-    const struct client_row *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Rows in send (arrival) order, as a client would log its requests. */
 static void client_finish(void *state, FILE *f, const struct engine_result *res)
 {
     struct client_state *st = state;
-    if (res != NULL) {
-        qsort(st->rows, st->n, sizeof *st->rows, cmp_row);
-        for (size_t i = 0; i < st->n; i++) {
-            const struct client_row *r = &st->rows[i];
-            const char *status = r->status == REQUEST_OK ? "ok" : engine_request_status_name(r->status);
-            fprintf(f, "%.6f,%.3f,%s,", r->send_s, r->latency_ms, status);
-            if (r->placed) {
-                char id[40];
-                simlog_request_id(id, sizeof id, false, r->batch_id);
-                fprintf(f, "%s,%" PRIu64 ",%d,%.3f,%d\n", id, r->batch_id, r->batch_size, r->invoke_ms,
-                        r->cold ? 1 : 0);
-            } else {
-                fprintf(f, ",%" PRIu64 ",%d,,\n", r->batch_id, r->batch_size);
-            }
-        }
-    }
-    free(st->rows);
+    struct client_row row;
+    if (res != NULL)
+        while (reorder_pop_min(&st->buf, &row))
+            client_write_row(f, &row);
+    reorder_fini(&st->buf);
     free(st);
 }
 

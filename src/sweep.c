@@ -489,11 +489,95 @@ enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_le
                  sp->n_points, where[0] != '\0' ? where : "no axes", inner);
             goto out;
         }
+        /* What one run of this point keeps: exact latencies, a trace. */
+        double bytes = (sc.stats == STATS_EXACT ? 8.0 * sc.expected_requests : 0.0) +
+                       (sc.workload.type == WORKLOAD_TRACE ? 8.0 * (double)sc.workload.trace_len : 0.0);
+        if (bytes > sp->run_bytes) {
+            sp->run_bytes = bytes;
+            sp->run_requests = sc.expected_requests;
+        }
         scenario_fini(&sc);
     }
 out:
     free(ov);
     return st;
+}
+
+/* Bytes malloc takes for a block of n bytes (16 bytes of header, 16-byte
+ * steps, 32 at least: glibc on 64-bit machines). */
+static double block(double n)
+{
+    double b = ceil((n + 8) / 16) * 16;
+    return b < 32 ? 32 : b;
+}
+
+/* The parts of sweep_memory_bytes: the points' and rows' bytes, one run's
+ * bytes and how many runs go at once. */
+static void memory_parts(const struct sweep_spec *sp, size_t n_held, unsigned jobs, double *points,
+                         double *per_run, unsigned *concurrent)
+{
+    size_t n_metrics = COUNT(metric_names);
+    double nm = (double)n_metrics, axes = (double)sp->n_axes;
+    /* Every point: its results (mean, ci95, done) and the command's point
+     * lists (wanted flag, wanted list, to do, this rank's). */
+    double per_point = 2 * nm * sizeof(double) + sizeof(bool) + 1 + 3 * sizeof(size_t);
+    /* Every row built: the row, its cells (a pointer and a short string
+     * each), its means and half-widths, and the sorting and ranking keys. */
+    double value_len = 0;
+    for (size_t a = 0; a < sp->n_axes; a++) {
+        const struct sweep_axis *ax = &sp->axes[a];
+        double sum = 0;
+        for (size_t v = 0; v < ax->n_values; v++)
+            sum += block((double)strlen(ax->values[v]) + 1);
+        value_len += ax->n_values > 0 ? sum / (double)ax->n_values : 32;
+    }
+    double per_row = sizeof(struct sweep_row) + block((axes + 1) * sizeof(char *)) + value_len +
+                     2 * block(nm * sizeof(double)) + sizeof(size_t) + 40 + 32;
+    *points = (double)sp->n_points * per_point + (double)n_held * per_row;
+    *per_run = (double)sp->replications * (nm + 1) * sizeof(double) + sp->run_bytes;
+    unsigned c = jobs < 1 ? 1 : jobs;
+    if (n_held > 0 && c > n_held)
+        c = (unsigned)n_held;
+    *concurrent = c;
+}
+
+double sweep_memory_bytes(const struct sweep_spec *sp, size_t n_held, unsigned jobs)
+{
+    double points, per_run;
+    unsigned concurrent;
+    memory_parts(sp, n_held, jobs, &points, &per_run, &concurrent);
+    return points + concurrent * per_run;
+}
+
+static void fmt_bytes(char *buf, size_t len, double b)
+{
+    if (b >= 1e9)
+        snprintf(buf, len, "%.1f GB", b / 1e9);
+    else
+        snprintf(buf, len, "%.0f MB", ceil(b / 1e6));
+}
+
+int sweep_check_memory(const struct sweep_spec *sp, size_t n_held, unsigned jobs, char *msg,
+                       size_t msg_len)
+{
+    double points, per_run;
+    unsigned concurrent;
+    memory_parts(sp, n_held, jobs, &points, &per_run, &concurrent);
+    double total = points + concurrent * per_run;
+    if (total <= SWEEP_MEMORY_MAX_BYTES)
+        return 0;
+    char t[32], p[32], r[32], why[160] = "";
+    fmt_bytes(t, sizeof t, total);
+    fmt_bytes(p, sizeof p, points);
+    fmt_bytes(r, sizeof r, per_run);
+    if (sp->run_bytes > 0 && sp->run_requests > 0)
+        snprintf(why, sizeof why, ": exact latencies of about %.3g requests", sp->run_requests);
+    msgf(msg, msg_len, "%s: about %s of memory needed for %zu points x %d replications (%s for "
+         "the points' results, %u run%s at once x %s%s); the limit is %.0f GB (README.md, Sweeps, "
+         "Memory): use fewer points, --shard K/N, fewer --jobs or stats.mode streaming", sp->file,
+         t, sp->n_points, sp->replications, p, concurrent, concurrent == 1 ? "" : "s", r, why,
+         SWEEP_MEMORY_MAX_BYTES / 1e9);
+    return -1;
 }
 
 /* ---- statistics ---------------------------------------------------------------------- */

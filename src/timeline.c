@@ -27,8 +27,18 @@ struct tl_queue_row {
     double start_s, end_s;
 };
 
+/* The live instances, by uid, in an open-addressing hash table (linear
+ * probing, deletion by backward shift): an instance leaves it when it dies,
+ * so memory follows the instances alive, not every instance the run ever
+ * created (uids are never reused). */
+struct tl_slot {
+    bool used;
+    uint64_t uid;
+    struct tl_instance in;
+};
+
 struct timeline {
-    struct tl_instance *inst;   /* indexed by instance uid */
+    struct tl_slot *slot;       /* cap slots, a power of two (0 = none yet) */
     size_t cap, n;
     int queue_len;              /* value in force since queue_since_s */
     double queue_since_s;
@@ -40,17 +50,68 @@ void timeline_csv_header(FILE *f)
     fputs("kind,instance_id,provisioned,state,start_s,end_s,activity,batch_id,queue_len\n", f);
 }
 
-static struct tl_instance *instance_at(struct timeline *t, int64_t uid)
+static size_t slot_of(const struct timeline *t, uint64_t uid)
 {
-    assert(uid >= 0);
-    size_t i = (size_t)uid;
-    if (i >= t->n) {
-        t->inst = xgrow(t->inst, &t->cap, i + 1, sizeof *t->inst);
-        for (size_t k = t->n; k <= i; k++)
-            t->inst[k] = (struct tl_instance){ 0 };
-        t->n = i + 1;
+    /* Fibonacci hashing spreads consecutive uids. */
+    return (size_t)((uid * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (t->cap - 1);
+}
+
+static void table_grow(struct timeline *t)
+{
+    struct tl_slot *old = t->slot;
+    size_t old_cap = t->cap;
+    t->cap = old_cap == 0 ? 16 : old_cap * 2;
+    t->slot = xcalloc(t->cap, sizeof *t->slot);
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i].used)
+            continue;
+        size_t j = slot_of(t, old[i].uid);
+        while (t->slot[j].used)
+            j = (j + 1) & (t->cap - 1);
+        t->slot[j] = old[i];
     }
-    return &t->inst[i];
+    free(old);
+}
+
+/* The instance with this uid; a new, dead and idle one when it is unknown. */
+static struct tl_instance *instance_at(struct timeline *t, int64_t uid_signed)
+{
+    assert(uid_signed >= 0);
+    uint64_t uid = (uint64_t)uid_signed;
+    if (t->cap == 0 || 2 * (t->n + 1) > t->cap)
+        table_grow(t);
+    size_t j = slot_of(t, uid);
+    while (t->slot[j].used) {
+        if (t->slot[j].uid == uid)
+            return &t->slot[j].in;
+        j = (j + 1) & (t->cap - 1);
+    }
+    t->slot[j] = (struct tl_slot){ .used = true, .uid = uid };
+    t->n++;
+    return &t->slot[j].in;
+}
+
+/* Forgets a dead instance: the entries after it in its probe run move back
+ * so that every lookup still finds its entry without tombstones. */
+static void instance_forget(struct timeline *t, int64_t uid_signed)
+{
+    uint64_t uid = (uint64_t)uid_signed;
+    size_t mask = t->cap - 1, j = slot_of(t, uid);
+    while (t->slot[j].used && t->slot[j].uid != uid)
+        j = (j + 1) & mask;
+    assert(t->slot[j].used);
+    size_t hole = j;
+    for (size_t k = (j + 1) & mask; t->slot[k].used; k = (k + 1) & mask) {
+        size_t home = slot_of(t, t->slot[k].uid);
+        /* Move k into the hole when its home is not cyclically in (hole, k]. */
+        bool stays = hole <= k ? (home > hole && home <= k) : (home > hole || home <= k);
+        if (!stays) {
+            t->slot[hole] = t->slot[k];
+            hole = k;
+        }
+    }
+    t->slot[hole] = (struct tl_slot){ 0 };
+    t->n--;
 }
 
 static void instance_row(FILE *f, size_t uid, const struct tl_instance *in, const char *state,
@@ -143,19 +204,25 @@ static void timeline_on_event(void *state, FILE *f, const struct engine_event *e
         in->since_s = now;
         /* A timed-out on-demand environment is reset: it is gone. */
         if (ev->timed_out && !ev->provisioned)
-            in->alive = false;
+            instance_forget(t, ev->instance_id);
         break;
     }
     case ENGINE_EV_EXPIRE: {
         struct tl_instance *in = instance_at(t, ev->instance_id);
         assert(in->alive && !in->busy);
         instance_row(f, (size_t)ev->instance_id, in, "idle", in->since_s, now);
-        in->alive = false;
+        instance_forget(t, ev->instance_id);
         break;
     }
     default:
         break;
     }
+}
+
+static int by_uid(const void *a, const void *b)
+{
+    const struct tl_slot *x = a, *y = b;
+    return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
 static void timeline_finish(void *state, FILE *f, const struct engine_result *res)
@@ -167,21 +234,27 @@ static void timeline_finish(void *state, FILE *f, const struct engine_result *re
         /* The run ends at the last response; whatever is still open (idle
          * instances, a ping in progress) is cut there. */
         double end = res->end_s;
-        for (size_t i = 0; i < t->n; i++) {
-            const struct tl_instance *in = &t->inst[i];
-            if (!in->alive)
-                continue;
+        struct tl_slot *live = xcalloc(t->n + 1, sizeof *live);
+        size_t n_live = 0;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slot[i].used && t->slot[i].in.alive)
+                live[n_live++] = t->slot[i];
+        qsort(live, n_live, sizeof *live, by_uid);
+        for (size_t i = 0; i < n_live; i++) {
+            const struct tl_instance *in = &live[i].in;
+            size_t uid = (size_t)live[i].uid;
             if (in->busy)
-                busy_rows(f, i, in, end);
+                busy_rows(f, uid, in, end);
             else
-                instance_row(f, i, in, "idle", in->since_s, end);
+                instance_row(f, uid, in, "idle", in->since_s, end);
         }
+        free(live);
         if (end > t->queue_since_s)
             queue_emit(t, f, t->queue_len, t->queue_since_s, end);
         if (t->pending.have)
             fprintf(f, "queue,,,,%.9f,%.9f,,,%d\n", t->pending.start_s, t->pending.end_s, t->pending.len);
     }
-    free(t->inst);
+    free(t->slot);
     free(t);
 }
 

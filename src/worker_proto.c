@@ -272,6 +272,25 @@ static void describe_exit(struct worker_client *w, char *msg, size_t msg_len)
         worker_set_msg(msg, msg_len, "worker %ld closed its output", (long)w->pid);
 }
 
+int worker_client_next_line(struct worker_client *w, char *line, char *msg, size_t msg_len)
+{
+    char *nl = memchr(w->buf, '\n', w->len);
+    if (nl != NULL) {
+        size_t n = (size_t)(nl - w->buf);
+        memcpy(line, w->buf, n);
+        line[n] = '\0';
+        w->len -= n + 1;
+        memmove(w->buf, nl + 1, w->len);
+        return 0;
+    }
+    if (w->len >= WORKER_PROTO_LINE_MAX) {
+        worker_set_msg(msg, msg_len, "worker %ld: output line longer than %u bytes", (long)w->pid,
+                WORKER_PROTO_LINE_MAX);
+        return -1;
+    }
+    return 1;
+}
+
 /* One line into line (NUL-terminated, no newline): 0, 1 on timeout, -1. */
 static int read_line(struct worker_client *w, double timeout_s, char *line, char *msg,
                      size_t msg_len)
@@ -282,20 +301,9 @@ static int read_line(struct worker_client *w, double timeout_s, char *line, char
     }
     double deadline = worker_mono_s() + timeout_s;
     for (;;) {
-        char *nl = memchr(w->buf, '\n', w->len);
-        if (nl != NULL) {
-            size_t n = (size_t)(nl - w->buf);
-            memcpy(line, w->buf, n);
-            line[n] = '\0';
-            w->len -= n + 1;
-            memmove(w->buf, nl + 1, w->len);
-            return 0;
-        }
-        if (w->len >= WORKER_PROTO_LINE_MAX) {
-            worker_set_msg(msg, msg_len, "worker %ld: output line longer than %u bytes", (long)w->pid,
-                    WORKER_PROTO_LINE_MAX);
-            return -1;
-        }
+        int got_line = worker_client_next_line(w, line, msg, msg_len);
+        if (got_line <= 0)
+            return got_line;
         double left = deadline - worker_mono_s();
         int ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000.0) + 1;
         struct pollfd pfd = { .fd = w->fd, .events = POLLIN, .revents = 0 };

@@ -557,6 +557,8 @@ static const struct {
     { "constraint-number", "sweep-bad-constraint-number.json: objective.subject_to[0]: 'cost_usd.total <= cheap': expected a number" },
     { "constraint-metric", "sweep-bad-constraint-metric.json: objective.subject_to[0]: 'cost.total <= 0.05': unknown metric 'cost.total'" },
     { "constraint-type", "sweep-bad-constraint-type.json: objective.subject_to: must be a list of strings" },
+    { "memory-points", "sweep-bad-memory-points.json: about 8.3 GB of memory needed for 10000000 points "
+                       "x 10 replications" },
     { "constraints-contradict", "sweep-bad-constraints-contradict.json: objective.subject_to: contradictory constraints on cost_usd.total" },
 };
 
@@ -611,6 +613,50 @@ static void test_usage(void)
     free(path);
 }
 
+/* The memory estimate: exact figures for the files that are refused, and
+ * the same sweep accepted with fewer runs at once. */
+static void test_memory_limit(void)
+{
+    struct sweep_spec sp;
+    char msg[SWEEP_MSG_MAX];
+    CU_ASSERT_EQUAL_FATAL(config_load_sweep("tests/data/sweep-bad-memory-runs.json", &sp, msg, sizeof msg),
+                          CONFIG_OK);
+    CU_ASSERT_EQUAL(sp.run_bytes, 0);
+    CU_ASSERT_EQUAL(sweep_check_memory(&sp, sp.n_points, 4, msg, sizeof msg), 0); /* not known yet */
+    CU_ASSERT_EQUAL_FATAL(sweep_prepare(&sp, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_DOUBLE_EQUAL(sp.run_requests, 2e8, 0);
+    CU_ASSERT_DOUBLE_EQUAL(sp.run_bytes, 1.6e9, 0);
+    double two = sweep_memory_bytes(&sp, sp.n_points, 2), four = sweep_memory_bytes(&sp, sp.n_points, 4);
+    CU_ASSERT(two > 3.2e9 && two < 3.21e9);
+    CU_ASSERT_DOUBLE_EQUAL(four - two, 2 * (1.6e9 + 2 * 16 * 8), 1e-3);
+    /* More jobs than points: only as many runs as points at once. */
+    CU_ASSERT_DOUBLE_EQUAL(sweep_memory_bytes(&sp, sp.n_points, 64), four, 1e-3);
+    CU_ASSERT_EQUAL(sweep_check_memory(&sp, sp.n_points, 2, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(sweep_check_memory(&sp, sp.n_points, 4, msg, sizeof msg), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "sweep-bad-memory-runs.json: about 6.4 GB of memory needed for 4 "
+                                       "points x 2 replications (1 MB for the points' results, 4 runs at "
+                                       "once x 1.6 GB: exact latencies of about 2e+08 requests); the limit "
+                                       "is 4 GB"));
+    sweep_spec_fini(&sp);
+
+    /* 10^7 points: refused from the file alone, before any point is loaded. */
+    CU_ASSERT_EQUAL_FATAL(config_load_sweep("tests/data/sweep-bad-memory-points.json", &sp, msg, sizeof msg),
+                          CONFIG_OK);
+    CU_ASSERT_EQUAL(sp.n_points, 10000000);
+    double b = sweep_memory_bytes(&sp, sp.n_points, 1);
+    CU_ASSERT(b > 7e9 && b < 9e9); /* ~830 bytes a point, measured ~770 at 3 * 10^5 points */
+    CU_ASSERT_EQUAL(sweep_check_memory(&sp, sp.n_points, 1, msg, sizeof msg), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "10000000 points x 10 replications"));
+    /* A tenth of the grid fits. */
+    sp.n_points /= 10;
+    CU_ASSERT_EQUAL(sweep_check_memory(&sp, sp.n_points, 2, msg, sizeof msg), 0);
+    sp.n_points *= 10;
+    sweep_spec_fini(&sp);
+
+    expect_exit2("sweep tests/data/sweep-bad-memory-runs.json --jobs 4",
+                 "sweep-bad-memory-runs.json: about 6.4 GB of memory needed");
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "CI half-width on hand-computed data", test_stats_fixed_data);
@@ -618,6 +664,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "grid order, values and seeds", test_grid_order_and_seeds);
     CU_add_test(s, "range and value texts", test_range_values);
     CU_add_test(s, "objective constraints", test_constraints);
+    CU_add_test(s, "memory estimate and limit", test_memory_limit);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);
     CU_add_test(s, "best point command line reproduces it", test_best_command);
     CU_add_test(s, "an overloaded point ranks last, the sweep goes on", test_overloaded_point);

