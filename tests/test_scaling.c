@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "lambdalog.h"
+#include "infile.h"
 #include "mnist.h"
 #include "sweep.h"
 #include "testutil.h"
@@ -25,6 +26,9 @@
 #include "worker_proto.h"
 
 #define MIN_CPU_S 0.020
+/* Inputs never grow past this many units (lines, samples, records), so a
+ * generated file stays within a few hundred MB. */
+#define MAX_N ((size_t)1 << 22)
 #define MAX_RATIO 20.0
 
 static char dir[] = "/tmp/lambdasim-scaling-XXXXXX";
@@ -234,6 +238,9 @@ static void gen_weights(size_t n)
                                          { MNIST_LAYER_DENSE, MNIST_CLASSES, (uint32_t)n, 0 } };
     struct mnist_net *net = mnist_create(specs, 2, msg, sizeof msg);
     CU_ASSERT_FATAL(net != NULL);
+    /* The previous read registered this file as an input of the "run";
+     * here each size is a new run, so forget it before writing anew. */
+    infile_reset();
     CU_ASSERT_FATAL(mnist_save(net, path, msg, sizeof msg) == MNIST_OK);
     mnist_destroy(net);
 }
@@ -245,6 +252,7 @@ static void gen_digits(size_t n)
     CU_ASSERT_FATAL(d.labels != NULL && d.pixels != NULL);
     for (size_t i = 0; i < n * MNIST_PIXELS; i++)
         d.pixels[i] = (uint8_t)(i * 13);
+    infile_reset();     /* as in gen_weights */
     CU_ASSERT_FATAL(mnist_digits_save(&d, 0, n, path, msg, sizeof msg) == MNIST_OK);
     mnist_digits_fini(&d);
 }
@@ -471,9 +479,7 @@ static const struct scale_case cases[] = {
     { "trace, Azure 2021", gen_azure2021, read_azure2021, 1000, NULL },
     { "Lambda log, text", gen_log_text, read_log, 200, NULL },
     { "Lambda log, JSON records", gen_log_json, read_log, 200, NULL },
-    { "Lambda log, one JSON record over many lines", gen_log_json_multiline, read_log_any, 200,
-      "issue 13: the JSON log reader rescans a growing multi-line record (being fixed in "
-      "src/lambdalog.c / src/config_logs.c)" },
+    { "Lambda log, one JSON record over many lines", gen_log_json_multiline, read_log_any, 200, NULL },
     { "client log", gen_log_client, read_log_client, 1000, NULL },
     { "sweep file (a long axis)", gen_sweep, read_sweep, 500, NULL },
     { "shard file", gen_shard, read_shard, 100, NULL },
@@ -516,11 +522,21 @@ static void test_linear(void)
         for (;;) {
             k->gen(n);
             t1 = time_read(k->read, 3);
-            if (t1 >= MIN_CPU_S || n > ((size_t)1 << 40))
+            if (t1 >= MIN_CPU_S || n >= MAX_N)
                 break;
             /* Aim at ~30 ms straight away when the first try was far off. */
             double grow = t1 > 0 ? 0.030 / t1 : 16;
             n = (size_t)((double)n * (grow < 2 ? 2 : grow > 16 ? 16 : grow));
+            if (n > MAX_N)
+                n = MAX_N;
+        }
+        if (t1 < MIN_CPU_S) {
+            /* A reader that refuses early (e.g. a record past its size cap)
+             * never takes measurable time: nothing to scale, and growing
+             * the input further would only fill the disk. */
+            printf("\n    %-46s N = %-9zu %7.1f ms: under %.0f ms at the size cap, not measured", k->name,
+                   n, t1 * 1e3, MIN_CPU_S * 1e3);
+            continue;
         }
         k->gen(10 * n);
         double t10 = time_read(k->read, k->known != NULL ? 1 : 3);
