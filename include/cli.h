@@ -31,6 +31,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Prints "lambdasim: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --time-limit's value: seconds of wall-clock time, > 0 and at most
+ * INTERRUPT_TIME_LIMIT_MAX_S (a decimal number, e.g. 90 or 0.5). */
+bool cli_parse_time_limit(const char *s, double *seconds);
+
+/* The usage text of --time-limit, shared by the commands that take it. */
+#define CLI_TIME_LIMIT_HELP \
+    "  --time-limit SECONDS  stop after this much wall-clock time, as on Ctrl-C:\n" \
+    "                        partial results, no output file, exit code 124\n"
+
+/* From here on SIGINT/SIGTERM (and, when time_limit_s > 0, the end of the
+ * time limit) set interrupt_signal instead of killing the process
+ * (interrupt_catch, interrupt_time_limit). Returns 0, or -1 with the error
+ * printed and *rc set to CLI_FAILED. */
+int cli_catch_stop(double time_limit_s, int *rc);
+
 /* A whole decimal number 0..2^64-1 with nothing after it. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
@@ -66,6 +81,7 @@ struct cli_scenario_args {
     size_t n_sets;
     uint64_t seed;                  /* --seed, else the scenario's (after load) */
     bool have_seed;
+    double time_limit_s;            /* --time-limit, wall-clock seconds; 0: none */
 };
 
 /* Sets up *sa for a command line of argc words (aborts on out of memory);
@@ -74,7 +90,8 @@ void cli_scenario_args_init(struct cli_scenario_args *sa, const char *cmd, const
 void cli_scenario_args_fini(struct cli_scenario_args *sa);
 
 /* Takes argv[*i], a word the command did not read as one of its own
- * options: --seed N or --set KEY.PATH=VALUE (advancing *i past the value),
+ * options: --seed N, --time-limit SECONDS or --set KEY.PATH=VALUE
+ * (advancing *i past the value),
  * or a word that is not an option, as SCENARIO.json. Returns 0, or -1 with
  * the usage error printed (an unknown option, a bad value, a second
  * SCENARIO.json) and *rc set to CLI_USAGE. */

@@ -25,11 +25,24 @@ int interrupt_guard_temps(void);
  * sigaction fails (errno set). */
 int interrupt_catch(void);
 
-/* The shell's exit code for a command stopped by signal signo: 128 + signo
- * (130 for SIGINT, 143 for SIGTERM). */
+/* Bounds the command by wall-clock time (--time-limit): after seconds
+ * (> 0, at most INTERRUPT_TIME_LIMIT_MAX_S) a SIGALRM sets interrupt_signal
+ * to SIGALRM, so the command stops as on SIGINT. A command that has not
+ * ended grace_s later (INTERRUPT_GRACE_S for the commands) (a loop that does not look at the flag: a
+ * bug) is killed by a second SIGALRM, which removes its temporary output
+ * files first. Call after interrupt_catch. Returns 0, or -1 when
+ * setitimer or sigaction fails (errno set). */
+#define INTERRUPT_TIME_LIMIT_MAX_S 31536000.0 /* one year */
+#define INTERRUPT_GRACE_S 10
+int interrupt_time_limit(double seconds, double grace_s);
+
+/* Exit code of a command stopped by signal signo: the shell's 128 + signo
+ * (130 for SIGINT, 143 for SIGTERM), and 124 for the time limit (SIGALRM),
+ * as timeout(1) has it. */
 int interrupt_exit_code(int signo);
 
-/* "SIGINT", "SIGTERM", or "signal N" (static storage). */
+/* "SIGINT", "SIGTERM", "--time-limit" (SIGALRM), or "signal N" (static
+ * storage). */
 const char *interrupt_signal_name(int signo);
 
 #endif

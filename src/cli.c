@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "config.h"
+#include "interrupt.h"
 #include "sink.h"
 #include "xalloc.h"
 
@@ -137,11 +138,19 @@ void cli_scenario_args_fini(struct cli_scenario_args *sa)
 int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i, int *rc)
 {
     const char *a = argv[*i];
-    bool seed = strcmp(a, "--seed") == 0;
-    if (seed || strcmp(a, "--set") == 0) {
+    bool seed = strcmp(a, "--seed") == 0, limit = strcmp(a, "--time-limit") == 0;
+    if (seed || limit || strcmp(a, "--set") == 0) {
         const char *v;
         if ((*rc = cli_option_value(sa->cmd, argc, argv, i, &v)) != CLI_OK)
             return -1;
+        if (limit) {
+            if (!cli_parse_time_limit(v, &sa->time_limit_s)) {
+                *rc = cli_usage_error(sa->cmd, "--time-limit: expected seconds > 0 and at most %.0f "
+                                      "(got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
+                return -1;
+            }
+            return 0;
+        }
         if (seed) {
             if (!cli_parse_u64(v, &sa->seed)) {
                 *rc = cli_usage_error(sa->cmd, "--seed: expected a whole number from 0 to "
@@ -242,6 +251,34 @@ void cli_outputs_abort(const struct cli_output *spec, struct cli_open_output *ou
         output[i].state = NULL;
         outfile_abort(&output[i].file);
     }
+}
+
+bool cli_parse_time_limit(const char *s, double *seconds)
+{
+    if (s == NULL)
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno != 0 || !(v > 0) || v > INTERRUPT_TIME_LIMIT_MAX_S)
+        return false;
+    *seconds = v;
+    return true;
+}
+
+int cli_catch_stop(double time_limit_s, int *rc)
+{
+    if (interrupt_catch() != 0) {
+        cli_error("cannot catch SIGINT/SIGTERM: %s", strerror(errno));
+        *rc = CLI_FAILED;
+        return -1;
+    }
+    if (time_limit_s > 0 && interrupt_time_limit(time_limit_s, INTERRUPT_GRACE_S) != 0) {
+        cli_error("--time-limit: cannot set a timer: %s", strerror(errno));
+        *rc = CLI_FAILED;
+        return -1;
+    }
+    return 0;
 }
 
 double cli_now_s(void)

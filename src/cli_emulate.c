@@ -24,6 +24,8 @@
 #include "sink.h"
 
 #define DEFAULT_TIME_LIMIT_S 600.0
+/* How long past the time limit the timer backstop waits (cli_catch_stop). */
+#define BACKSTOP_S 60.0
 
 const char cli_emulate_usage[] =
     "Usage: lambdasim emulate SCENARIO.json [OPTIONS]\n"
@@ -48,17 +50,18 @@ const char cli_emulate_usage[] =
     "                        this program)\n"
     "  --weights FILE        weight file (default models/mnist-cnn.bin)\n"
     "  --digits FILE         digits to classify (default traces/mnist-digits-300.bin)\n"
-    "  --time-limit-s T      stop after T seconds of real time (default 600; the\n"
-    "                        results are then partial)\n"
+    "  --time-limit SECONDS  stop after this many seconds of real time (default 600;\n"
+    "                        the results and files are then partial, exit code 124);\n"
+    "                        --time-limit-s is the older spelling\n"
     "  --isolate             run (and the workers) ahead of other jobs on this machine\n"
     "                        for the CPU (needs root or CAP_SYS_NICE)\n"
     "  --verbose             one stderr line per worker started or stopped\n"
     "                        ('emulate: worker started pid=P instance=U')\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit codes: 0 the run completed; 1 it ended early (the time limit, a worker\n"
-    "that died or failed) or an output could not be written; 2 bad usage or input;\n"
-    "130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints and writes\n"
+    "Exit codes: 0 the run completed; 1 it ended early (a worker that died or\n"
+    "failed) or an output could not be written; 2 bad usage or input; 124 the time\n"
+    "limit; 130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints and writes\n"
     "what it measured, labelled partial. Workers never outlive the emulator.\n";
 
 static const struct cli_output outputs[] = {
@@ -79,17 +82,6 @@ static void on_worker(void *ctx, const char *what, long pid, int64_t uid)
 {
     (void)ctx;
     fprintf(stderr, "emulate: worker %s pid=%ld instance=%lld\n", what, pid, (long long)uid);
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (s[0] == '\0' || *end != '\0' || errno != 0 || !(v > 0) || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
 }
 
 /* The JSON of `run`, with what the emulator adds first: whether the run is
@@ -214,8 +206,10 @@ int cli_emulate(int argc, char **argv)
             } else if (strcmp(a, "--digits") == 0) {
                 eo.digits_path = v;
             } else if (strcmp(a, "--time-limit-s") == 0) {
-                if (!parse_seconds(v, &time_limit_s)) {
-                    rc = cli_usage_error("emulate", "--time-limit-s: expected seconds > 0 (got '%s')", v);
+                /* The older spelling of --time-limit (cli_scenario_arg). */
+                if (!cli_parse_time_limit(v, &sa.time_limit_s)) {
+                    rc = cli_usage_error("emulate", "--time-limit-s: expected seconds > 0 and at most "
+                                         "%.0f (got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
                     goto out;
                 }
             } else {
@@ -264,11 +258,13 @@ int cli_emulate(int argc, char **argv)
      * is interrupted: no SA_RESTART), the workers are stopped, and what ran
      * is reported as partial. A second signal ends the process at once; the
      * workers then die with it (PR_SET_PDEATHSIG). */
-    if (interrupt_catch() != 0) {
-        cli_error("cannot catch SIGINT and SIGTERM: %s", strerror(errno));
-        rc = CLI_FAILED;
+    if (sa.time_limit_s > 0)
+        time_limit_s = sa.time_limit_s;
+    /* The engine stops the run at the limit itself (ENGINE_TIME_LIMIT); the
+     * timer is the backstop for a wait that never returns to it, with room
+     * for starting the provisioned workers before t = 0. */
+    if (cli_catch_stop(time_limit_s + BACKSTOP_S, &rc) != 0)
         goto out;
-    }
     struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &interrupt_signal };
     struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
                                 .msg = run_msg, .msg_len = sizeof run_msg };
@@ -289,7 +285,7 @@ int cli_emulate(int argc, char **argv)
                  res.end_s);
         break;
     case ENGINE_TIME_LIMIT:
-        snprintf(partial, sizeof partial, "stopped at the time limit of %g s (--time-limit-s)", time_limit_s);
+        snprintf(partial, sizeof partial, "stopped at the time limit of %g s (--time-limit)", time_limit_s);
         break;
     case ENGINE_EXEC_FAILED:
         snprintf(partial, sizeof partial, "a worker failed: %s", run_msg);
@@ -325,7 +321,8 @@ int cli_emulate(int argc, char **argv)
     }
     if (is_partial) {
         cli_error("%s: the run ended early (%s); the results above are partial", sa.path, partial);
-        rc = signo != 0 ? interrupt_exit_code(signo) : CLI_FAILED;
+        rc = signo != 0 ? interrupt_exit_code(signo)
+             : est == ENGINE_TIME_LIMIT ? interrupt_exit_code(SIGALRM) : CLI_FAILED;
     }
 out:
     emulate_destroy(em);

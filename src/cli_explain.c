@@ -11,6 +11,7 @@
 #include "config.h"
 #include "engine.h"
 #include "explain.h"
+#include "interrupt.h"
 
 const char cli_explain_usage[] =
     "Usage: lambdasim explain SCENARIO.json [OPTIONS]\n"
@@ -31,6 +32,7 @@ const char cli_explain_usage[] =
     "                        either side may be empty: 600: or :10)\n"
     "  --seed N              master random seed (default: the scenario's \"seed\", else 1)\n"
     "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
+    CLI_TIME_LIMIT_HELP
     "  -h, --help            show this help\n"
     "\n"
     "The diagnosis always covers the whole run (the statistics window), whatever\n"
@@ -62,8 +64,12 @@ static void rerun_fixes(const char *path, const struct config_override *sets, si
             continue;
         }
         struct engine_result res;
-        if (engine_run(&sc, seed, NULL, &res) == ENGINE_OK)
+        struct engine_hooks stop = { .stop = &interrupt_signal };
+        enum engine_status est = engine_run(&sc, seed, &stop, &res);
+        if (est == ENGINE_OK)
             explain_set_rerun(d, (enum explain_cause_kind)k, &res);
+        else if (est == ENGINE_INTERRUPTED)
+            explain_set_rerun_error(d, (enum explain_cause_kind)k, "the re-run was interrupted");
         else
             explain_set_rerun_error(d, (enum explain_cause_kind)k, "the re-run was stopped: too many "
                                     "requests in the system at once");
@@ -114,8 +120,20 @@ int cli_explain(int argc, char **argv)
     x = explain_create(stdout, &sc, &opts);
     struct engine_hooks hooks;
     explain_hooks(x, &hooks);
+    hooks.stop = &interrupt_signal;
+    if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
+        goto out;
     struct engine_result res;
-    if (engine_run(&sc, sa.seed, &hooks, &res) == ENGINE_OVERLOAD) {
+    enum engine_status est = engine_run(&sc, sa.seed, &hooks, &res);
+    if (est == ENGINE_INTERRUPTED) {
+        fflush(stdout);
+        cli_error("%s: interrupted by %s after %.3f simulated seconds: the narration above is "
+                  "partial, and there is no diagnosis", sa.path, interrupt_signal_name(interrupt_signal),
+                  res.end_s);
+        rc = interrupt_exit_code(interrupt_signal);
+        goto out;
+    }
+    if (est == ENGINE_OVERLOAD) {
         fflush(stdout);
         cli_error("%s: more than %u requests were in the system at once (arrivals far outpace what "
                   "the platform serves), so the run was stopped after %.3f simulated seconds; lower "

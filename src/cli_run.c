@@ -41,12 +41,14 @@ const char cli_run_usage[] =
     "                        (the same as --set stats.mode=MODE)\n"
     "  --timing              print run time, simulated requests/s, events/s and peak\n"
     "                        memory to stderr (stdout stays deterministic)\n"
+    CLI_TIME_LIMIT_HELP
     "  -h, --help            show this help\n"
     "\n"
     "Relative model and trace paths in the scenario are resolved against the\n"
     "scenario file's directory. Output files are written whole or not at all.\n"
     "Ctrl-C (SIGINT) or SIGTERM stops the run: the results so far are printed,\n"
-    "marked partial, no output file is written, and the exit code is 130 or 143.\n";
+    "marked partial, no output file is written, and the exit code is 130 or 143\n"
+    "(124 when --time-limit ends it).\n";
 
 /* Output files `run` can write besides its report. To add one: write a
  * sink (sink.h) in its own module, add a row here and a line to the help. */
@@ -174,11 +176,8 @@ int cli_run(int argc, char **argv)
         goto out;
     /* From here on a signal stops the run cleanly (the temporary output
      * files are removed) instead of killing it mid-write. */
-    if (interrupt_catch() != 0) {
-        cli_error("cannot catch SIGINT/SIGTERM: %s", strerror(errno));
-        rc = CLI_FAILED;
+    if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
         goto out;
-    }
     if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_USAGE, &rc) != 0)
         goto out;
     for (size_t i = 0; i < N_OUTPUTS; i++) {

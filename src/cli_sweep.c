@@ -42,6 +42,9 @@ const char cli_sweep_usage[] =
     "                   shard file (needs --out); combine shards with 'lambdasim merge'\n"
     "  --force          replace an existing output file (and discard its checkpoint)\n"
     "  --timing         print wall time and points/s to stderr\n"
+    "  --time-limit SECONDS\n"
+    "                   stop after this much wall-clock time, as on Ctrl-C\n"
+    "                   (exit code 124; --resume continues)\n"
     "  -h, --help       show this help\n"
     "\n"
     "Results do not depend on --jobs, on the order of execution, on sharding or\n"
@@ -49,7 +52,7 @@ const char cli_sweep_usage[] =
     "A progress line is shown on stderr when it is a terminal.\n"
     "Ctrl-C (SIGINT) or SIGTERM stops the sweep: the points being run are\n"
     "abandoned, finished points stay in the checkpoint, no output is written,\n"
-    "and the exit code is 130 or 143; --resume continues.\n";
+    "and the exit code is 130 or 143 (124 after --time-limit); --resume continues.\n";
 
 const char cli_merge_usage[] =
     "Usage: lambdasim merge SHARD.csv... [-o OUT.csv] [--force] [--json]\n"
@@ -186,6 +189,7 @@ struct sweep_args {
     bool json, resume, force, timing;
     unsigned jobs;
     size_t shard_k, shard_n;
+    double time_limit_s;    /* 0: none */
 };
 
 static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
@@ -206,12 +210,17 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
             a->force = true;
         } else if (strcmp(s, "--timing") == 0) {
             a->timing = true;
-        } else if (strcmp(s, "--jobs") == 0 || strcmp(s, "--out") == 0 || strcmp(s, "--shard") == 0) {
+        } else if (strcmp(s, "--jobs") == 0 || strcmp(s, "--out") == 0 || strcmp(s, "--shard") == 0
+                   || strcmp(s, "--time-limit") == 0) {
             const char *v;
             if (cli_option_value("sweep", argc, argv, &i, &v) != CLI_OK)
                 return CLI_USAGE;
             uint64_t n;
-            if (strcmp(s, "--jobs") == 0) {
+            if (strcmp(s, "--time-limit") == 0) {
+                if (!cli_parse_time_limit(v, &a->time_limit_s))
+                    return cli_usage_error("sweep", "--time-limit: expected seconds > 0 and at most %.0f "
+                                           "(got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
+            } else if (strcmp(s, "--jobs") == 0) {
                 if (!cli_parse_u64(v, &n) || n < 1 || n > JOBS_MAX)
                     return cli_usage_error("sweep", "--jobs: expected a whole number from 1 to %d "
                                            "(got '%s')", JOBS_MAX, v);
@@ -439,11 +448,8 @@ int cli_sweep(int argc, char **argv)
     };
     /* A signal now stops handing out points (see sweep_run_opts.stop);
      * finished points are in the checkpoint, so --resume goes on from them. */
-    if (interrupt_catch() != 0) {
-        cli_error("cannot catch SIGINT/SIGTERM: %s", strerror(errno));
-        rc = CLI_FAILED;
+    if (cli_catch_stop(a.time_limit_s, &rc) != 0)
         goto out;
-    }
     double t0 = cli_now_s();
     msg[0] = '\0';
     int run_rc = sweep_run(&sp, &opts, &res, msg, SWEEP_MSG_MAX);

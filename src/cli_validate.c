@@ -15,6 +15,7 @@
 #include "config.h"
 #include "engine.h"
 #include "fit.h"
+#include "interrupt.h"
 #include "jsonout.h"
 #include "lambdalog.h"
 #include "plot.h"
@@ -49,10 +50,12 @@ const char cli_validate_usage[] =
     "  --plot FILE.png       draw both latency CDFs (gnuplot, the scripts in plots/)\n"
     "  --force               replace the --plot file if it exists\n"
     "  --json                print one JSON object instead of the table\n"
+    CLI_TIME_LIMIT_HELP
     "  -h, --help            show this help\n"
     "\n"
     "Exit codes: 0 every metric within the tolerance, 1 some are not (they are\n"
-    "named on stderr) or the plot failed, 2 bad usage or input.\n";
+    "named on stderr) or the plot failed, 2 bad usage or input, 124 the time\n"
+    "limit, 130 / 143 SIGINT / SIGTERM.\n";
 
 enum metric { M_MEAN = 0, M_P50, M_P90, M_P99, M_THROUGHPUT, M_COLD, M_COLD_COUNT, M_COUNT };
 
@@ -447,10 +450,18 @@ int cli_validate(int argc, char **argv)
     /* Predictions. */
     for (int i = 0; i < M_COUNT; i++)
         vals[i] = xmalloc(reps * sizeof *vals[i]);
-    struct engine_hooks hooks = { .on_request = collect, .ctx = &pred };
+    struct engine_hooks hooks = { .on_request = collect, .ctx = &pred, .stop = &interrupt_signal };
+    if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
+        goto out;
     for (uint64_t r = 0; r < reps; r++) {
         struct engine_result res;
-        engine_run(&sc, rng_derive_seed(sa.seed, r), &hooks, &res);
+        if (engine_run(&sc, rng_derive_seed(sa.seed, r), &hooks, &res) == ENGINE_INTERRUPTED) {
+            cli_error("%s: interrupted by %s in replication %llu of %llu: no comparison was made",
+                      sa.path, interrupt_signal_name(interrupt_signal), (unsigned long long)r + 1,
+                      (unsigned long long)reps);
+            rc = interrupt_exit_code(interrupt_signal);
+            goto out;
+        }
         vals[M_MEAN][r] = res.latency_ms.mean;
         vals[M_P50][r] = res.latency_ms.p50;
         vals[M_P90][r] = res.latency_ms.p90;

@@ -1,9 +1,11 @@
 /* interrupt: see interrupt.h. */
 #include "interrupt.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include "outfile.h"
 
 volatile sig_atomic_t interrupt_signal = 0;
@@ -11,7 +13,7 @@ static volatile sig_atomic_t catching = 0;
 
 static void on_signal(int signo)
 {
-    if ((signo == SIGINT || signo == SIGTERM) && catching && interrupt_signal == 0) {
+    if ((signo == SIGINT || signo == SIGTERM || signo == SIGALRM) && catching && interrupt_signal == 0) {
         interrupt_signal = signo;
         return;
     }
@@ -33,6 +35,7 @@ static int install(const int *signals, size_t n, bool keep_ignored)
     sigaddset(&sa.sa_mask, SIGTERM);
     sigaddset(&sa.sa_mask, SIGHUP);
     sigaddset(&sa.sa_mask, SIGPIPE);
+    sigaddset(&sa.sa_mask, SIGALRM);
     /* No SA_RESTART: a blocking call returns EINTR and the caller looks at
      * the flag. */
     sa.sa_flags = 0;
@@ -63,9 +66,28 @@ int interrupt_catch(void)
     return install(signals, sizeof signals / sizeof signals[0], false);
 }
 
+int interrupt_time_limit(double seconds, double grace_s)
+{
+    assert(seconds > 0 && seconds <= INTERRUPT_TIME_LIMIT_MAX_S && grace_s > 0);
+    static const int signals[] = { SIGALRM };
+    if (install(signals, 1, false) != 0)
+        return -1;
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)seconds;
+    it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+        it.it_value.tv_usec = 1;
+    /* The repeat is the grace period: the first expiry asks the command to
+     * stop, the next one kills it (on_signal, interrupt_signal already set). */
+    it.it_interval.tv_sec = (time_t)grace_s;
+    it.it_interval.tv_usec = (suseconds_t)((grace_s - (double)(time_t)grace_s) * 1e6);
+    return setitimer(ITIMER_REAL, &it, NULL);
+}
+
 int interrupt_exit_code(int signo)
 {
-    return 128 + signo;
+    return signo == SIGALRM ? 124 : 128 + signo;
 }
 
 const char *interrupt_signal_name(int signo)
@@ -75,6 +97,8 @@ const char *interrupt_signal_name(int signo)
         return "SIGINT";
     if (signo == SIGTERM)
         return "SIGTERM";
+    if (signo == SIGALRM)
+        return "--time-limit";
     snprintf(buf, sizeof buf, "signal %d", signo);
     return buf;
 }

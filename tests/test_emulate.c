@@ -496,20 +496,21 @@ static void test_worker_killed(void)
     long_run_end(&lr);
 }
 
-/* --time-limit-s ends a run that takes too long, cleanly: exit 1 after
- * about the limit, partial results labelled in stdout and in the CSV. */
+/* --time-limit ends a run that takes too long, cleanly: exit 124 (as
+ * timeout(1)) after about the limit, partial results labelled in stdout
+ * and in the CSV. */
 static void test_time_limit(void)
 {
     char *sc = testutil_temp_file(LONG_SCENARIO, ".json");
     char *dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
     double t0 = testutil_now_s();
-    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --time-limit-s 1 --client-log %s/c.csv", sc,
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --time-limit 1 --client-log %s/c.csv", sc,
                            testutil_worker_bin(), dir);
     double took = testutil_now_s() - t0;
-    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_EQUAL(rc, 124);
     CU_ASSERT(took < 5.0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "PARTIAL RESULTS: stopped at the time limit of 1 s (--time-limit-s)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "PARTIAL RESULTS: stopped at the time limit of 1 s (--time-limit)"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "the results above are partial"));
     char path[512];
     snprintf(path, sizeof path, "%s/c.csv", dir);
@@ -535,6 +536,10 @@ static void test_bad_input(void)
     free(err);
     CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --time-limit-s 0", sc), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--time-limit-s: expected seconds > 0"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --time-limit 1e9", sc), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--time-limit: expected seconds > 0 and at most 31536000"));
     free(out);
     free(err);
     CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --weights /nonexistent.bin --worker %s", sc,
@@ -587,7 +592,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate: --isolate", test_isolate);
     CU_add_test(s, "emulate: a short run through every feature", test_emulate_runs);
     CU_add_test(s, "emulate: bad input", test_bad_input);
-    CU_add_test(s, "emulate: --time-limit-s", test_time_limit);
+    CU_add_test(s, "emulate: --time-limit", test_time_limit);
     CU_add_test(s, "emulate: SIGINT stops it and its workers", test_sigint);
     CU_add_test(s, "emulate: SIGTERM stops it and its workers", test_sigterm);
     CU_add_test(s, "emulate: SIGKILL leaves no worker", test_sigkill);

@@ -1,4 +1,4 @@
-/* test_signals: SIGINT and SIGTERM end `run` and `sweep` cleanly. Each
+/* test_signals: SIGINT, SIGTERM and --time-limit end `run` and `sweep` cleanly. Each
  * test starts the real binary on a long job, waits until it is under way
  * (a temporary output file exists, or the sweep's checkpoint holds a few
  * points), sends the signal, and checks the exit code (128 + signal), that
@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include "interrupt.h"
+#include "outfile.h"
 #include "testutil.h"
 
 /* Starts BIN with args (NULL-terminated), stdout and stderr to files. */
@@ -262,6 +265,110 @@ static void test_sigterm_then_sigint(void)
     check_second_signal(SIGTERM, SIGINT);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* --time-limit: a run that would take minutes stops after the limit, as on
+ * SIGINT (partial results, no output file), with exit code 124. */
+static void test_run_time_limit(void)
+{
+    char *dir = testutil_temp_dir();
+    char out[512], err[512], csv[512], log[512], names[1024];
+    snprintf(out, sizeof out, "%s.out", dir);
+    snprintf(err, sizeof err, "%s.err", dir);
+    snprintf(csv, sizeof csv, "%s/requests.csv", dir);
+    snprintf(log, sizeof log, "%s/client.csv", dir);
+    const char *args[] = { "run", "tests/data/scenario-minimal.json", "--set", "requests=1000000000",
+                           "--set", "workload.rate_rps=1000", "--stats", "streaming", "--requests-csv", csv,
+                           "--client-log", log, "--json", "--time-limit", "0.5", NULL };
+    double t0 = now_s();
+    pid_t pid = spawn(args, out, err);
+    int rc = wait_exit(pid);
+    double took_s = now_s() - t0;
+    char *o = testutil_read_file(out), *e = testutil_read_file(err);
+    printf("\n    stopped after %.2f s (limit 0.5 s)", took_s);
+    CU_ASSERT_EQUAL(rc, 124);
+    /* Generous: a loaded CI machine; the point is minutes versus seconds. */
+    CU_ASSERT(took_s >= 0.5 && took_s < 10);
+    CU_ASSERT_EQUAL(count_files(dir, names, sizeof names), 0);
+    CU_ASSERT(e != NULL && strstr(e, "interrupted by --time-limit after") != NULL &&
+              strstr(e, "no output file was written") != NULL);
+    CU_ASSERT(o != NULL && strstr(o, "\"interrupted_by\": \"--time-limit\"") != NULL);
+    free(o);
+    free(e);
+    unlink(out);
+    unlink(err);
+    testutil_remove_dir(dir);
+}
+
+/* sweep --time-limit keeps the finished points for --resume. */
+static void test_sweep_time_limit(void)
+{
+    char *dir = testutil_temp_dir();
+    char sweep[512], csv[512], ckpt[600], cmd[2048], cwd[400];
+    snprintf(sweep, sizeof sweep, "%s/sweep.json", dir);
+    snprintf(csv, sizeof csv, "%s/grid.csv", dir);
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", csv);
+    CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+    FILE *f = fopen(sweep, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"axes\": {\"batching.threshold\": "
+               "{\"from\": 1, \"to\": 4, \"step\": 1}, \"batching.timeout_s\": {\"from\": 0.005, "
+               "\"to\": 1.0, \"step\": 0.005}}, \"replications\": 200}\n", cwd);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s sweep %s --jobs 2 --out %s --time-limit 0.3", testutil_bin(), sweep, csv);
+    char *o = NULL, *e = NULL;
+    CU_ASSERT_EQUAL(testutil_run(cmd, &o, &e), 124);
+    CU_ASSERT(e != NULL && strstr(e, "interrupted by --time-limit") != NULL && strstr(e, "--resume") != NULL);
+    CU_ASSERT(access(csv, F_OK) != 0);
+    CU_ASSERT(access(ckpt, F_OK) == 0);
+    free(o);
+    free(e);
+    testutil_remove_dir(dir);
+}
+
+/* The backstop: a process that never looks at the flag (a loop that
+ * forgets to) is killed by the second SIGALRM, grace_s after the limit,
+ * and its temporary output file is removed first. */
+static void test_time_limit_backstop(void)
+{
+    char *dir = testutil_temp_dir();
+    char path[512], names[1024];
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    double t0 = now_s();
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        struct outfile o;
+        char msg[256];
+        if (interrupt_guard_temps() != 0 || interrupt_catch() != 0
+            || outfile_open(&o, path, false, msg, sizeof msg) != OUTFILE_OK
+            || interrupt_time_limit(0.1, 0.2) != 0)
+            _exit(3);
+        /* First expiry: the flag is set; then this loop ignores it. */
+        while (interrupt_signal == 0)
+            ;
+        if (interrupt_signal != SIGALRM)
+            _exit(4);
+        for (;;)
+            pause();
+    }
+    int rc = wait_exit(pid);
+    double took_s = now_s() - t0;
+    printf("\n    killed after %.2f s (limit 0.1 s + grace 0.2 s)", took_s);
+    CU_ASSERT_EQUAL(rc, 128 + SIGALRM);
+    CU_ASSERT(took_s >= 0.29 && took_s < 5);
+    int left = count_files(dir, names, sizeof names);
+    if (left != 0)
+        printf("\n    files left:%s", names);
+    CU_ASSERT_EQUAL(left, 0);
+    testutil_remove_dir(dir);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "run: SIGINT prints partial results, leaves no file", test_run_sigint);
@@ -270,6 +377,9 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "sweep: SIGTERM likewise", test_sweep_sigterm);
     CU_add_test(s, "run: a second SIGINT during clean-up leaves no temporary file", test_second_sigint);
     CU_add_test(s, "run: SIGTERM then SIGINT likewise", test_sigterm_then_sigint);
+    CU_add_test(s, "run --time-limit: stops, partial, exit 124, no file", test_run_time_limit);
+    CU_add_test(s, "sweep --time-limit: stops, keeps the checkpoint", test_sweep_time_limit);
+    CU_add_test(s, "time limit backstop: a loop that ignores the flag is killed", test_time_limit_backstop);
 }
 
 int main(void)
