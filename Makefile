@@ -189,7 +189,7 @@ paper: $(BIN)
 	@BIN=$(BIN) bash docs/paper-tables.sh
 
 run: $(BIN)
-	$(BIN) run scenarios/paper-uniform.json
+	$(BIN) run scenarios/quickstart.json
 
 install: $(BIN) $(WORKER)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lambdasim/models $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios
