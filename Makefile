@@ -79,10 +79,13 @@ $(DEPS_OK):
 	@touch $@
 
 # Everything `make check` needs (the build's packages and the linters),
-# checked before it builds anything, so that a missing linter is not found
-# only after every suite has run.
-check-deps: $(DEPS_OK)
-	@command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null || $(APT_INSTALL) $(LINT_APT)
+# checked in one go before it builds anything, so that a missing linter is
+# not found only after every suite has run (and a non-root user gets one
+# sudo line for all that is missing).
+check-deps:
+	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && \
+	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
+	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
