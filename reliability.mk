@@ -29,14 +29,9 @@ $(FUZZ_OK):
 	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
 	  > $(FUZZ_BUILD)/probe.c
 	@if $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe 2>/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing clang and libFuzzer: $(FUZZ_APT)"; \
-	  (apt-get update -qq || true) && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_APT) >/dev/null || exit 1; \
-	  $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe || exit 1; \
 	else \
-	  echo "$(FUZZ_CC) cannot link libFuzzer; install it with:" >&2; \
-	  echo "  sudo apt-get install -y $(FUZZ_APT)" >&2; exit 1; \
+	  echo "$(FUZZ_CC) cannot link libFuzzer" >&2; $(APT_INSTALL) $(FUZZ_APT) || exit 1; \
+	  $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe || exit 1; \
 	fi
 	@touch $@
 
@@ -89,10 +84,7 @@ fuzz-smoke: fuzz-build
 # is needed for that). About 2-3 min of CPU, so not part of `make check`.
 VALGRIND_APT := valgrind
 valgrind: $(BIN) $(WORKER)
-	@command -v valgrind >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing $(VALGRIND_APT)"; (apt-get update -qq || true) && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VALGRIND_APT) >/dev/null || exit 1; \
-	else echo "valgrind not found; install it with: sudo apt-get install -y $(VALGRIND_APT)" >&2; exit 1; fi
+	@command -v valgrind >/dev/null || $(APT_INSTALL) $(VALGRIND_APT)
 	@bash tests/valgrind.sh $(BIN)
 
 # ---- static analysis ---------------------------------------------------------------
@@ -108,25 +100,37 @@ CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inl
                   --template='{file}:{line}: {severity}: {message} [{id}]'
 
 lint-deps:
-	@if command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing the linters: $(LINT_APT)"; \
-	  (apt-get update -qq || true) && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LINT_APT) >/dev/null || exit 1; \
-	else \
-	  echo "cppcheck or clang-tidy missing; install them with:" >&2; \
-	  echo "  sudo apt-get install -y $(LINT_APT)" >&2; exit 1; \
-	fi
+	@command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null || $(APT_INSTALL) $(LINT_APT)
 
-lint: cppcheck clang-tidy
+# The two linters one after the other (each is parallel inside), both run
+# even when the first has findings; $(BUILD)/lint/summary counts them for
+# `make check`'s last line.
+lint: lint-deps | $(DEPS_OK)
+	@mkdir -p $(BUILD)/lint; pass=0; fail=0; \
+	for l in cppcheck clang-tidy; do \
+	  if $(MAKE) --no-print-directory $$l; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
+	done; \
+	echo "$$pass $$fail" > $(BUILD)/lint/summary; \
+	echo "lint: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
+LINT_JOBS ?= 2
 cppcheck: lint-deps | $(DEPS_OK)
-	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) -Isrc src include
-	@echo "cppcheck: no findings"
+	@echo "cppcheck: checking src/ and include/ ..."
+	@t0=$$(date +%s); \
+	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) -Isrc src include && \
+	echo "cppcheck: no findings ($$(( $$(date +%s) - t0 )) s)"
 
-# One clang-tidy per file, two at a time; the headers are checked through
-# the files that include them (HeaderFilterRegex).
+# One clang-tidy per file, $(LINT_JOBS) at a time, in groups of 10 files
+# with a progress line after each; the headers are checked through the
+# files that include them (HeaderFilterRegex).
 clang-tidy: lint-deps | $(DEPS_OK)
-	@printf '%s\n' $(LINT_SRC) | xargs -P 2 -I{} sh -c \
-	  '$(CLANG_TIDY) --quiet {} -- $(LINT_CFLAGS) 2>/dev/null || { echo "clang-tidy: {} has findings" >&2; exit 1; }'
-	@echo "clang-tidy: no findings in $(words $(LINT_SRC)) files"
+	@t0=$$(date +%s); n_done=0; fail=0; total=$(words $(LINT_SRC)); \
+	set -- $(LINT_SRC); \
+	while [ $$# -gt 0 ]; do \
+	  group=; n=0; while [ $$# -gt 0 ] && [ $$n -lt 10 ]; do group="$$group $$1"; shift; n=$$((n + 1)); done; \
+	  printf '%s\n' $$group | xargs -P $(LINT_JOBS) -I{} sh -c \
+	    '$(CLANG_TIDY) --quiet {} -- $(LINT_CFLAGS) 2>/dev/null || { echo "clang-tidy: {} has findings" >&2; exit 1; }' || fail=1; \
+	  n_done=$$((n_done + n)); \
+	  echo "clang-tidy: $$n_done/$$total files ($$(( $$(date +%s) - t0 )) s)"; \
+	done; \
+	if [ $$fail = 0 ]; then echo "clang-tidy: no findings in $$total files"; else exit 1; fi

@@ -229,6 +229,19 @@ static void row_ms(FILE *f, const char *label, double v)
         fprintf(f, "  %-26s %12s\n", label, "-");
 }
 
+/* A tail percentile needs enough requests to mean something: with fewer
+ * than `min_n` (100 for p99, 1000 for p99.9) it is the largest latency or
+ * an interpolation next to it, so the table says so instead (--json keeps
+ * the number). */
+static void row_pct(FILE *f, const char *label, double v, uint64_t n, uint64_t min_n)
+{
+    if (n > 0 && n < min_n)
+        fprintf(f, "  %-26s %12s  (needs >= %llu requests, %llu measured)\n", label, "n/a",
+                (unsigned long long)min_n, (unsigned long long)n);
+    else
+        row_ms(f, label, v);
+}
+
 static void row_count(FILE *f, const char *label, uint64_t v)
 {
     fprintf(f, "  %-26s %12llu\n", label, (unsigned long long)v);
@@ -264,20 +277,27 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
     row_num(f, "throughput", r->throughput_rps, "req/s");
 
     const struct metrics_summary *l = &r->latency_ms;
-    fprintf(f, "\nLatency per request%s\n",
-            sc->latency_from == LATENCY_FROM_DISPATCH ? " (from batch dispatch: queue wait excluded)" : "");
+    bool from_dispatch = sc->latency_from == LATENCY_FROM_DISPATCH;
+    fprintf(f, "\nLatency per request (%s)\n",
+            from_dispatch ? "from batch dispatch to response: the batch wait is not included"
+                          : "from arrival to response");
     row_ms(f, "mean", l->mean);
     row_ms(f, "stdev", l->stdev);
     row_ms(f, "min", l->min);
     row_ms(f, "p50", l->p50);
     row_ms(f, "p90", l->p90);
     row_ms(f, "p95", l->p95);
-    row_ms(f, "p99", l->p99);
-    row_ms(f, "p99.9", l->p999);
+    row_pct(f, "p99", l->p99, l->n, 100);
+    row_pct(f, "p99.9", l->p999, l->n, 1000);
     row_ms(f, "max", l->max);
 
-    fprintf(f, "\nWhere the time goes (mean per completed request)\n");
-    row_ms(f, "waiting for a batch", r->breakdown_ms.batch_wait);
+    fprintf(f, "\nWhere the time goes (mean per completed request; %s)\n",
+            from_dispatch ? "without the batch wait, the lines add up to the mean latency"
+                          : "the lines add up to the mean latency");
+    if (from_dispatch && isfinite(r->breakdown_ms.batch_wait))
+        fprintf(f, "  %-26s %12.3f ms  (not in latency)\n", "waiting for a batch", r->breakdown_ms.batch_wait);
+    else
+        row_ms(f, "waiting for a batch", r->breakdown_ms.batch_wait);
     row_ms(f, "waiting to be invoked", r->breakdown_ms.dispatch_wait);
     row_ms(f, "invoke/network overhead", r->breakdown_ms.overhead);
     row_ms(f, "cold start (init)", r->breakdown_ms.cold_start);

@@ -224,11 +224,106 @@ static void test_requests_csv(void)
     CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
 }
 
+static char *run_ok(const char *args)
+{
+    char *out, *err;
+    int rc = run(&out, &err, args);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        printf("\n    '%s' exited %d: %s", args, rc, err);
+    free(err);
+    return out;
+}
+
+/* `make run` simulates scenarios/quickstart.json, a first run that teaches:
+ * thousands of requests measured from arrival, so the breakdown adds up to
+ * the mean latency and every percentile is backed by enough requests, and
+ * a few cold starts in the tail. */
+static void test_first_run(void)
+{
+    char *mk = testutil_read_file("Makefile");
+    TESTUTIL_ASSERT_CONTAINS(mk, "run scenarios/quickstart.json");
+    free(mk);
+
+    cJSON *j = run_json("run scenarios/quickstart.json --json");
+    if (j == NULL)
+        return;
+    CU_ASSERT_EQUAL(field(j, "requests", "arrived"), 3685);
+    CU_ASSERT_EQUAL(field(j, "requests", "completed"), 3685);
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(j, "latency_from");
+    CU_ASSERT(cJSON_IsString(from) && strcmp(from->valuestring, "arrival") == 0);
+    double sum = field(j, "breakdown_ms", "batch_wait") + field(j, "breakdown_ms", "dispatch_wait") +
+                 field(j, "breakdown_ms", "overhead") + field(j, "breakdown_ms", "cold_start") +
+                 field(j, "breakdown_ms", "inference");
+    CU_ASSERT_DOUBLE_EQUAL(sum, field(j, "latency_ms", "mean"), 1e-6); /* 10 significant digits */
+    CU_ASSERT(field(j, "breakdown_ms", "batch_wait") > 50);
+    CU_ASSERT_EQUAL(field(j, "cold_starts", "count"), 11);
+    CU_ASSERT(field(j, "latency_ms", "p99") < field(j, "latency_ms", "p999"));
+    CU_ASSERT(field(j, "latency_ms", "p999") < field(j, "latency_ms", "max"));
+    cJSON_Delete(j);
+
+    char *out = run_ok("run scenarios/quickstart.json");
+    TESTUTIL_ASSERT_CONTAINS(out, "\nLatency per request (from arrival to response)\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  mean                            213.739 ms\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  p99.9                          3226.114 ms\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "Where the time goes (mean per completed request; the lines add up to the mean "
+                                  "latency)\n  waiting for a batch              75.706 ms\n");
+    CU_ASSERT(!testutil_contains(out, "n/a"));
+    CU_ASSERT(!testutil_contains(out, "not in latency"));
+    free(out);
+}
+
+/* The table says what latency is timed from, marks the batch wait as
+ * outside a latency timed from dispatch, and prints no tail percentile that
+ * too few requests stand behind (--json keeps the numbers). */
+static void test_table_honesty(void)
+{
+    char *out = run_ok("run scenarios/paper-uniform.json");
+    TESTUTIL_ASSERT_CONTAINS(out, "\nLatency per request (from batch dispatch to response: the batch wait is not "
+                                  "included)\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  mean                            126.620 ms\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  p99                                 n/a  (needs >= 100 requests, 50 "
+                                  "measured)\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  p99.9                               n/a  (needs >= 1000 requests, 50 "
+                                  "measured)\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "(mean per completed request; without the batch wait, the lines add up to the "
+                                  "mean latency)\n  waiting for a batch              81.833 ms  (not in latency)\n");
+    free(out);
+
+    cJSON *j = run_json("run scenarios/paper-uniform.json --json");
+    if (j != NULL) {
+        CU_ASSERT(field(j, "latency_ms", "p99") > field(j, "latency_ms", "p95"));
+        CU_ASSERT(field(j, "latency_ms", "p999") <= field(j, "latency_ms", "max"));
+        double sum = field(j, "breakdown_ms", "dispatch_wait") + field(j, "breakdown_ms", "overhead") +
+                     field(j, "breakdown_ms", "cold_start") + field(j, "breakdown_ms", "inference");
+        CU_ASSERT_DOUBLE_EQUAL(sum, field(j, "latency_ms", "mean"), 1e-6); /* 10 significant digits */
+        cJSON_Delete(j);
+    }
+
+    /* The same run timed from arrival: nothing is left out. */
+    out = run_ok("run scenarios/paper-uniform.json --set stats.latency_from=arrival");
+    TESTUTIL_ASSERT_CONTAINS(out, "\nLatency per request (from arrival to response)\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  waiting for a batch              81.833 ms\n");
+    CU_ASSERT(!testutil_contains(out, "not in latency"));
+    free(out);
+
+    /* The thresholds: 99 requests are too few for p99, 100 are enough. */
+    out = run_ok("run scenarios/no-batching.json --set requests=99");
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  p99                                 n/a  (needs >= 100 requests, 99 "
+                                  "measured)\n");
+    free(out);
+    out = run_ok("run scenarios/no-batching.json --set requests=100");
+    CU_ASSERT(!testutil_contains(out, "p99                                 n/a"));
+    TESTUTIL_ASSERT_CONTAINS(out, "\n  p99.9                               n/a  (needs >= 1000 requests, 100 "
+                                  "measured)\n");
+    free(out);
+}
+
 /* Every shipped scenario runs and prints a table. */
 static void test_shipped_scenarios(void)
 {
-    static const char *const names[] = { "paper-uniform", "paper-bursty", "no-batching", "provisioned",
-                                         "warmup" };
+    static const char *const names[] = { "quickstart", "paper-uniform", "paper-bursty", "no-batching",
+                                         "provisioned", "warmup" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char args[256], *out, *err;
         snprintf(args, sizeof args, "run scenarios/%s.json", names[i]);
@@ -507,6 +602,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "safety: times the clock cannot resolve exit 2", test_time_precision);
     CU_add_test(s, "safety: --json always parses; bad strings exit 2", test_json_always_valid);
     CU_add_test(s, "safety: no content of a foreign file in messages", test_no_foreign_content);
+    CU_add_test(s, "make run's scenario: a first run that teaches", test_first_run);
+    CU_add_test(s, "the table says what latency measures and which tails are n/a", test_table_honesty);
 }
 
 int main(void)

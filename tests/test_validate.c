@@ -93,7 +93,7 @@ static void test_plot(void)
 {
     make_log();
     if (testutil_run("command -v gnuplot >/dev/null", NULL, NULL) != 0) {
-        printf("\n    gnuplot not installed: --plot not checked");
+        testutil_skip("validate --plot test (gnuplot not installed)");
         return;
     }
     char *out = NULL, *err = NULL, path[1024];

@@ -173,11 +173,18 @@ static void test_bad_weights_and_path(void)
     long pid = 0;
     double ms = 0;
     char *bad = testutil_temp_file("not weights", ".bin");
+    /* The worker complains on its stderr: expected, so kept out of the log. */
+    struct testutil_stderr cap;
+    testutil_stderr_begin(&cap);
     CU_ASSERT_FATAL(worker_client_start(&w, testutil_worker_bin(), bad, 0, msg, sizeof msg) == 0);
     CU_ASSERT_EQUAL(worker_client_wait_ready(&w, 30, &pid, &ms, msg, sizeof msg), -1);
     CU_ASSERT(strstr(msg, "wrong magic") != NULL);
     int st = worker_client_stop(&w, 5);
+    char *err = testutil_stderr_end(&cap);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "lambdasim-worker: ");
+    TESTUTIL_ASSERT_CONTAINS(err, ": wrong magic: not a lambdasim MNIST weight file");
+    free(err);
     unlink(bad);
     free(bad);
 
@@ -192,6 +199,8 @@ static void test_bad_weights_and_path(void)
 static void test_bad_request(void)
 {
     struct worker_client w;
+    struct testutil_stderr cap;
+    testutil_stderr_begin(&cap);
     start_ready(&w, WEIGHTS, 0);
     uint8_t junk[WORKER_PROTO_HEADER];
     memset(junk, 'x', sizeof junk);
@@ -201,7 +210,10 @@ static void test_bad_request(void)
     CU_ASSERT_EQUAL(worker_client_recv(&w, 30, &r, labels, 4, msg, sizeof msg), -1);
     CU_ASSERT(strstr(msg, "worker: request: wrong magic") != NULL);
     int st = worker_client_stop(&w, 5);
+    char *err = testutil_stderr_end(&cap);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "lambdasim-worker: request: wrong magic 0x78787878 (expected 0x5157534c, \"LSWQ\")");
+    free(err);
 }
 
 static void test_extra_init(void)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -254,4 +255,44 @@ void testutil_expect_bad_run(const char *args, const char *file, const char *fra
     CU_ASSERT(ok);
     free(out);
     free(err);
+}
+
+void testutil_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("\n    skipped: ", stdout);
+    vprintf(fmt, ap);
+    fputs("\n", stdout);
+    va_end(ap);
+    fflush(stdout);
+}
+
+void testutil_stderr_begin(struct testutil_stderr *cap)
+{
+    cap->path = testutil_temp_file("", ".stderr");
+    fflush(stderr);
+    cap->saved_fd = dup(STDERR_FILENO);
+    int fd = open(cap->path, O_WRONLY | O_APPEND);
+    CU_ASSERT_FATAL(cap->saved_fd >= 0 && fd >= 0);
+    CU_ASSERT_FATAL(dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+    close(fd);
+}
+
+char *testutil_stderr_end(struct testutil_stderr *cap)
+{
+    fflush(stderr);
+    CU_ASSERT_FATAL(dup2(cap->saved_fd, STDERR_FILENO) == STDERR_FILENO);
+    close(cap->saved_fd);
+    char *text = testutil_read_file(cap->path);
+    unlink(cap->path);
+    free(cap->path);
+    cap->path = NULL;
+    if (text == NULL) {
+        text = malloc(1);
+        if (text == NULL)
+            abort();
+        text[0] = '\0';
+    }
+    return text;
 }

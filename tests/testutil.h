@@ -61,6 +61,26 @@ bool testutil_contains(const char *s, const char *frag);
  * readers name the file first); prints both when it is not. */
 void testutil_expect_msg_at(const char *msg, const char *path, const char *rest);
 
+/* Says that a test was skipped and why, on a line of its own that starts
+ * with "skipped: " (tests/run-suites.sh prints such lines under the
+ * suite's PASS line). */
+void testutil_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sends this process's stderr (fd 2), and so the stderr of any child it
+ * starts meanwhile, to a temporary file, so that the expected complaints
+ * of a negative test do not reach the test log. Returns a handle for
+ * testutil_stderr_end (a fatal assertion when it cannot). */
+struct testutil_stderr {
+    int saved_fd;
+    char *path;
+};
+void testutil_stderr_begin(struct testutil_stderr *cap);
+
+/* Gives fd 2 back and returns what was written to it since
+ * testutil_stderr_begin, children included (caller frees). Call it after
+ * the children have exited, or what they write later is lost. */
+char *testutil_stderr_end(struct testutil_stderr *cap);
+
 /* Monotonic clock, in seconds. */
 double testutil_now_s(void);
 
