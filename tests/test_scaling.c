@@ -176,14 +176,23 @@ static void gen_log_json(size_t n)
     fclose(f);
 }
 
-/* A record that never closes: every line is "{" (issue 13: 160,000 such
- * lines took ~17 s). The reader must not rescan the growing record for
- * every line. */
+/* Records pretty-printed over many lines each (as `aws logs` or jq write
+ * them): the multi-line path must stay linear in the number of records.
+ * One record is at most 1 MB, so the other way to be quadratic (rescanning
+ * a growing record for every line: issue 13's 160,000 lines of "{") is
+ * bounded by that cap; test_lambdalog reads the largest such record under
+ * an alarm. */
 static void gen_log_json_multiline(size_t n)
 {
     FILE *f = open_input("json-multiline.log");
     for (size_t i = 0; i < n; i++)
-        fputs("{\n", f);
+        fprintf(f, "{\n  \"time\": \"2022-10-12T00:01:15.000Z\",\n  \"type\": \"platform.start\",\n"
+                "  \"record\": {\n    \"requestId\": \"r%zu\",\n    \"version\": \"$LATEST\"\n  }\n}\n"
+                "{\n  \"time\": \"2022-10-12T00:01:16.020Z\",\n  \"type\": \"platform.report\",\n"
+                "  \"record\": {\n    \"requestId\": \"r%zu\",\n    \"status\": \"success\",\n"
+                "    \"metrics\": {\n      \"durationMs\": %.1f,\n      \"billedDurationMs\": 20,\n"
+                "      \"memorySizeMB\": 1024,\n      \"maxMemoryUsedMB\": 84\n    }\n  }\n}\n",
+                i, i, 10.0 + (double)(i % 50) / 10.0);
     fclose(f);
 }
 
@@ -361,15 +370,6 @@ static void read_log(void)
     lambdalog_fini(&log);
 }
 
-/* The multi-line record is not a valid log; only the time to say so counts. */
-static void read_log_any(void)
-{
-    struct lambdalog log;
-    lambdalog_init(&log);
-    (void)lambdalog_read(&log, path, msg, sizeof msg);
-    lambdalog_fini(&log);
-}
-
 static void read_log_client(void)
 {
     struct lambdalog_client c;
@@ -479,7 +479,7 @@ static const struct scale_case cases[] = {
     { "trace, Azure 2021", gen_azure2021, read_azure2021, 1000, NULL },
     { "Lambda log, text", gen_log_text, read_log, 200, NULL },
     { "Lambda log, JSON records", gen_log_json, read_log, 200, NULL },
-    { "Lambda log, one JSON record over many lines", gen_log_json_multiline, read_log_any, 200, NULL },
+    { "Lambda log, JSON records over many lines", gen_log_json_multiline, read_log, 200, NULL },
     { "client log", gen_log_client, read_log_client, 1000, NULL },
     { "sweep file (a long axis)", gen_sweep, read_sweep, 500, NULL },
     { "shard file", gen_shard, read_shard, 100, NULL },
