@@ -1,7 +1,6 @@
 # Reliability targets, included by the Makefile: `make fuzz` (libFuzzer
 # harnesses in tests/fuzz/), `make valgrind` (memcheck on every shipped
-# scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/ and
-# include/). See tests/fuzz/README.md and README.md ("Reliability").
+# scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/). See tests/fuzz/README.md and README.md ("Reliability").
 
 .PHONY: fuzz fuzz-build fuzz-deps fuzz-bins fuzz-smoke valgrind lint lint-deps cppcheck clang-tidy
 
@@ -42,7 +41,7 @@ fuzz-build: $(FUZZ_OK)
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz_%)
 fuzz-bins: $(FUZZ_BINS)
 
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c tests/fuzz/fuzz_util.h $(LIB) $(wildcard include/*.h)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c tests/fuzz/fuzz_util.h $(LIB) $(HDRS)
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	  tests/fuzz/fuzz_util.c $(LIB) $(PKG_LIBS) -lm
 
@@ -93,8 +92,8 @@ valgrind: $(BIN) $(WORKER)
 # tests/lint/cppcheck.supp and in the .clang-tidy comments.
 LINT_APT    := cppcheck clang-tidy
 CLANG_TIDY  ?= clang-tidy
-LINT_SRC    := $(wildcard src/*.c src/*/*.c)
-LINT_CFLAGS  = -std=c11 $(CPPFLAGS) -Isrc $(PKG_CFLAGS)
+LINT_SRC    := $(LIB_SRC) $(MAIN_SRC) $(wildcard src/real/*/*.c)
+LINT_CFLAGS  = -std=c11 $(CPPFLAGS) $(PKG_CFLAGS)
 CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inline-suppr \
                   --error-exitcode=1 --quiet --suppressions-list=tests/lint/cppcheck.supp \
                   --template='{file}:{line}: {severity}: {message} [{id}]'
@@ -115,9 +114,9 @@ lint: lint-deps | $(DEPS_OK)
 
 LINT_JOBS ?= 2
 cppcheck: lint-deps | $(DEPS_OK)
-	@echo "cppcheck: checking src/ and include/ ..."
+	@echo "cppcheck: checking src/ ..."
 	@t0=$$(date +%s); \
-	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) -Isrc src include && \
+	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) src && \
 	echo "cppcheck: no findings ($$(( $$(date +%s) - t0 )) s)"
 
 # One clang-tidy per file, $(LINT_JOBS) at a time, in groups of 10 files
