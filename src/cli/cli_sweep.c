@@ -178,11 +178,13 @@ static bool parse_shard(const char *s, size_t *k, size_t *n)
     return true;
 }
 
+#ifndef LAMBDASIM_MPI
 static bool file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
 }
+#endif
 
 struct sweep_args {
     const char *sweep_path, *out_path;
@@ -280,6 +282,7 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
 #ifdef LAMBDASIM_MPI
     /* No checkpoint under MPI: rank 0 only learns the other ranks' points
      * at the end. */
+    (void)sp;
     (void)wanted;
     (void)res;
     (void)ckpt;
