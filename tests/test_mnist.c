@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/infile.h"
+#include "formats/config.h"
 #include "real/mnist.h"
 #include "testutil.h"
 

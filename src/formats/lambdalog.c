@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include "formats/config.h"
 #include "base/infile.h"
 #include "base/textline.h"
 #include "base/xalloc.h"

