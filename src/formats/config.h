@@ -87,6 +87,7 @@ enum config_status config_load_model(const char *path, struct model_profile *out
 
 struct lambdalog_record;    /* formats/lambdalog.h */
 struct mnist_digits;        /* formats/digits.h */
+struct sweep_spec;          /* formats/sweep_spec.h */
 
 /* Parses one JSON record of a Lambda log (text[0..len), a single object;
  * src/formats/config_logs.c). AWS's documented platform.report sample has a
@@ -104,5 +105,16 @@ int config_log_json_record(const char *text, size_t len, struct lambdalog_record
  * "build/mnist/3.json: data[7841]: must be a number in [0, 1] (got 2)". */
 enum config_status config_load_mnist_json(const char *path, uint8_t label,
                                           struct mnist_digits *out, char *msg, size_t msg_len);
+
+/* Reads and checks a sweep file (src/formats/config_sweep.c). The base
+ * scenario path is resolved against the sweep file's directory. On failure
+ * *out is zeroed and msg reads "FILE: FIELD: problem". Free with
+ * sweep_spec_fini. */
+enum config_status config_load_sweep(const char *path, struct sweep_spec *out,
+                                     char *msg, size_t msg_len);
+
+/* True when `text` parses completely as JSON: the rule `--set` uses to read
+ * a value (anything else is a string). Implemented in config_sweep.c. */
+bool config_value_is_json(const char *text);
 
 #endif

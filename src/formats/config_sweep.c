@@ -1,8 +1,9 @@
-/* config_sweep: reads sweep files (see sweep.h) into a struct sweep_spec.
+/* config_sweep: reads sweep files (see sweep_spec.h) into a struct sweep_spec.
  * Part of the config module: one of the only two files that use cJSON, and
  * the tree never leaves it. Problems become "FILE: FIELD: problem". */
 #define _DEFAULT_SOURCE /* realpath */
-#include "analysis/sweep.h"
+#include "formats/config.h"
+#include "formats/sweep_spec.h"
 
 #include <limits.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "formats/config_json.h"
+#include "base/common.h"
 #include "base/textline.h"
 #include "base/xalloc.h"
 
@@ -21,13 +23,6 @@
 #define SW_FIELDS_MAX 256           /* axes + overrides: each is checked against the others */
 #define SW_SEED_MAX 9007199254740992.0  /* 2^53: larger integers are not exact in JSON */
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-#ifdef __GNUC__
-#define SW_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define SW_PRINTF(f, a)
-#endif
 
 struct swc {
     const char *file;
@@ -35,7 +30,7 @@ struct swc {
     size_t msg_len;
 };
 
-static void fail_msg(struct swc *c, const char *field, const char *fmt, ...) SW_PRINTF(3, 4);
+static void fail_msg(struct swc *c, const char *field, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static void fail_msg(struct swc *c, const char *field, const char *fmt, ...)
 {
     if (c->msg == NULL || c->msg_len == 0)
