@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_statistics_double.h>
+#include "base/common.h"
 #include "base/infile.h"
 #include "base/outfile.h"
 #include "base/textline.h"
@@ -88,7 +89,7 @@ int plot_kind_parse(const char *name, enum plot_kind *out)
 
 /* ---- errors ---------------------------------------------------------------- */
 
-static void fail_msg(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_msg(char *msg, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 static void fail_msg(char *msg, size_t len, const char *fmt, ...)
 {
@@ -432,7 +433,7 @@ static size_t gp_add_text(struct gp *g, const char *value)
     return g->n_text;   /* gnuplot counts lines from 1 */
 }
 
-static void gp_add_assign(struct gp *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gp_add_assign(struct gp *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 static void gp_add_assign(struct gp *g, const char *fmt, ...)
 {

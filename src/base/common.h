@@ -13,4 +13,12 @@
 #define PRINTF_LIKE(f, a)
 #endif
 
+/* A static function to inline into its callers whatever the optimiser
+ * thinks (the engine's per-event hot path). */
+#ifdef __GNUC__
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
 #endif

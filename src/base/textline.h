@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "base/common.h"
 
 /* Longest line accepted, newline included: far above any trace or log
  * line (CloudWatch events stop at 256 KB; test_trace reads 1 MB comments). */
@@ -45,10 +46,7 @@ size_t textline_edit_distance(const char *a, size_t la, const char *b, size_t lb
 /* Formats an error about a user's file into msg[len] (nothing when msg is
  * NULL) as one line: control characters the file held become '?'.
  * Returns -1, for `return textline_fail(...)`. */
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-int textline_fail(char *msg, size_t len, const char *fmt, ...);
+int textline_fail(char *msg, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 /* Length of the well-formed UTF-8 sequence at s[0..len) (1..4 bytes; 1 for
  * ASCII), or 0 when s[0] does not start one (a stray continuation byte, an

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/common.h"
 #include "base/outfile.h"
 
 struct config_override;
@@ -26,10 +27,10 @@ struct cli_command {
 
 /* Prints "lambdasim: <message>" and "Try 'lambdasim <cmd> --help'." to
  * stderr; returns CLI_USAGE. cmd may be "" for the top level. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* Prints "lambdasim: <message>" to stderr. */
-void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* --time-limit's value: seconds of wall-clock time, > 0 and at most
  * INTERRUPT_TIME_LIMIT_MAX_S (a decimal number, e.g. 90 or 0.5). */

@@ -18,6 +18,7 @@
 #include "core/platform.h"
 #include "core/rng.h"
 #include "core/workload.h"
+#include "base/common.h"
 #include "base/xalloc.h"
 
 enum ev_kind {
@@ -32,12 +33,8 @@ enum ev_kind {
 };
 
 /* The per-request handlers are called from both loops; keep them inlined
- * into the simulation loop, as they were when it was their only caller. */
-#ifdef __GNUC__
-#define HOT static inline __attribute__((always_inline))
-#else
-#define HOT static inline
-#endif
+ * into the simulation loop, as they were when it was their only caller
+ * (HOT: base/common.h). */
 
 #define JOB_PING UINT32_MAX
 #define NO_SLOT UINT32_MAX

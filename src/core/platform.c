@@ -5,15 +5,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include "core/dist.h"
+#include "base/common.h"
 #include "base/xalloc.h"
 
 /* The idle-set operations run on every invocation; keep them inside
- * platform_acquire and platform_release. */
-#ifdef __GNUC__
-#define HOT static inline __attribute__((always_inline))
-#else
-#define HOT static inline
-#endif
+ * platform_acquire and platform_release (HOT: base/common.h). */
 
 static void idle_init(struct idle_set *s, bool indexed)
 {

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/dist.h"
+#include "base/common.h"
 #include "base/infile.h"
 #include "core/model.h"
 #include "formats/trace.h"
@@ -27,14 +28,6 @@
 #define CFG_BATCH_MAX 4096      /* largest batch size a file may name */
 #define CFG_MEMORY_MIN 128      /* Lambda's memory range, MB */
 #define CFG_MEMORY_MAX 10240
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-#ifdef __GNUC__
-#define CFG_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define CFG_PRINTF(f, a)
-#endif
 
 /* Where messages go and what they mention. `ov[0..n_ov)` are the overrides
  * applied so far: an error on a field one of them touched names it. */
@@ -110,7 +103,7 @@ static void sb_vprintf(struct sb *b, const char *fmt, va_list ap)
     b->len = (size_t)n >= room ? b->cap - 1 : b->len + (size_t)n;
 }
 
-CFG_PRINTF(2, 3)
+PRINTF_LIKE(2, 3)
 static void sb_printf(struct sb *b, const char *fmt, ...)
 {
     va_list ap;
@@ -183,7 +176,7 @@ static void vfail(struct cfg *c, enum config_status st, const char *path, const 
     c->status = st;
 }
 
-CFG_PRINTF(5, 6)
+PRINTF_LIKE(5, 6)
 static void fail_msg(struct cfg *c, enum config_status st, const char *path, const char *also,
                      const char *fmt, ...)
 {

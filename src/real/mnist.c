@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/common.h"
 #include "base/infile.h"
 #include "base/outfile.h"
 #include "base/xalloc.h"
@@ -39,9 +40,7 @@ struct mnist_net {
     float *conv;
 };
 
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
+PRINTF_LIKE(3, 4)
 static void set_msg(char *msg, size_t len, const char *fmt, ...)
 {
     if (msg == NULL || len == 0)

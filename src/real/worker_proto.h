@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "base/common.h"
 
 #define WORKER_PROTO_MAGIC 0x5157534Cu   /* bytes "LSWQ" */
 #define WORKER_PROTO_HEADER 16u
@@ -120,10 +121,7 @@ bool worker_client_alive(struct worker_client *w);
 /* Shared by the worker's clients (emulate, profile): a formatted message
  * into msg[len] (nothing when msg is NULL), and the monotonic clock in
  * seconds. */
-#ifdef __GNUC__
-__attribute__((format(printf, 3, 4)))
-#endif
-void worker_set_msg(char *msg, size_t len, const char *fmt, ...);
+void worker_set_msg(char *msg, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
 double worker_mono_s(void);
 
 #endif
