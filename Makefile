@@ -217,10 +217,10 @@ asan:
 
 # What CI runs: the unit/integration suites, then the same under sanitizers,
 # then every fuzz harness over its seed corpus once (fuzz-smoke), then the
-# static analysers (cppcheck, clang-tidy: reliability.mk), one after the
+# static checks (layers, cppcheck, clang-tidy: reliability.mk), one after the
 # other (each stage is parallel inside); stops at the first stage that
 # fails. Ends with "N passed, N failed" over the suites of both runs and
-# the two linters.
+# the three lint checks (layers, cppcheck, clang-tidy).
 CHECK_SUMMARIES := $(BUILD)/tests/logs/summary $(ASAN_BUILD)/tests/logs/summary $(BUILD)/lint/summary
 check: check-deps
 	@rm -f $(CHECK_SUMMARIES); st=0; \
@@ -272,7 +272,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-# fuzz, valgrind and lint (cppcheck + clang-tidy) targets.
+# fuzz, valgrind and lint (layers, cppcheck, clang-tidy) targets.
 include reliability.mk
 
 # The header dependencies the compiles wrote (see DEPFLAGS).

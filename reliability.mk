@@ -2,7 +2,7 @@
 # harnesses in tests/fuzz/), `make valgrind` (memcheck on every shipped
 # scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/). See tests/fuzz/README.md and README.md ("Reliability").
 
-.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins fuzz-smoke valgrind lint lint-deps cppcheck clang-tidy
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins fuzz-smoke valgrind lint lint-deps cppcheck clang-tidy layers
 
 # ---- fuzzing ---------------------------------------------------------------------
 # Each harness links the library built with clang and coverage
@@ -88,7 +88,8 @@ valgrind: $(BIN) $(WORKER)
 
 # ---- static analysis ---------------------------------------------------------------
 # cppcheck and clang-tidy (checks in .clang-tidy) on every source file and
-# header; any finding fails. Suppressions, each with its reason, are in
+# header, and the include-direction check of the layers (tests/lint/layers.sh:
+# src/<layer>/README.md says what each layer may include); any finding fails. Suppressions, each with its reason, are in
 # tests/lint/cppcheck.supp and in the .clang-tidy comments.
 LINT_APT    := cppcheck clang-tidy
 CLANG_TIDY  ?= clang-tidy
@@ -101,16 +102,20 @@ CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inl
 lint-deps:
 	@command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null || $(APT_INSTALL) $(LINT_APT)
 
-# The two linters one after the other (each is parallel inside), both run
-# even when the first has findings; $(BUILD)/lint/summary counts them for
+# The three checks one after the other (the linters are parallel inside),
+# all run even when one has findings; $(BUILD)/lint/summary counts them for
 # `make check`'s last line.
 lint: lint-deps | $(DEPS_OK)
 	@mkdir -p $(BUILD)/lint; pass=0; fail=0; \
-	for l in cppcheck clang-tidy; do \
+	for l in layers cppcheck clang-tidy; do \
 	  if $(MAKE) --no-print-directory $$l; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
 	done; \
 	echo "$$pass $$fail" > $(BUILD)/lint/summary; \
 	echo "lint: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# Which layer may include which: one line per violation, then a count.
+layers:
+	@sh tests/lint/layers.sh src
 
 LINT_JOBS ?= 2
 cppcheck: lint-deps | $(DEPS_OK)
