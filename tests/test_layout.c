@@ -58,7 +58,7 @@ static void test_repository_tree(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     CU_ASSERT_EQUAL(strncmp(out, "layers: no violations (", 23), 0);
     free(out);
-    /* The public include/ directory is gone. */
+    /* The public include directory is gone. */
     CU_ASSERT_FALSE(testutil_exists("include"));
 }
 
@@ -94,7 +94,7 @@ static void test_violations(void)
     put(dir, "real/r.h", "#include \"cli/cli.h\"\n");
     put(dir, "cli/cli.h", "int cli(void);\n");
     put(dir, "base/x.c", "#include \"b.h\"\n");
-    put(dir, "formats/g.c", "#include \"include/g.h\"\n#include \"formats/gone.h\"\n");
+    put(dir, "formats/g.c", "#include \"inc/g.h\"\n#include \"formats/gone.h\"\n");
     put(dir, "stray.c", "int stray;\n");
     char *out = NULL;
     CU_ASSERT_EQUAL(check(dir, &out), 1);
@@ -110,7 +110,7 @@ static void test_violations(void)
     TESTUTIL_ASSERT_CONTAINS(out, line);
     snprintf(line, sizeof line, "%s/base/x.c:1: #include \"b.h\" names no layer", dir);
     TESTUTIL_ASSERT_CONTAINS(out, line);
-    snprintf(line, sizeof line, "%s/formats/g.c:1: #include \"include/g.h\": include is not a layer", dir);
+    snprintf(line, sizeof line, "%s/formats/g.c:1: #include \"inc/g.h\": inc is not a layer", dir);
     TESTUTIL_ASSERT_CONTAINS(out, line);
     snprintf(line, sizeof line, "%s/formats/g.c:2: #include \"formats/gone.h\": no such file", dir);
     TESTUTIL_ASSERT_CONTAINS(out, line);
