@@ -8,6 +8,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,15 +22,11 @@
 #include "core/engine.h"
 #include "base/common.h"
 #include "base/infile.h"
-#include "formats/jsonout.h"
-#include "core/rng.h"
 #include "core/scenario.h"
-#include "base/textline.h"
-#include "base/version.h"
 #include "base/xalloc.h"
 
-
-/* A value that cannot be computed (latency with nothing completed) is NAN,
+/* Metric m of one run, in sweep_metric_name's order (formats/sweep_spec.c).
+ * A value that cannot be computed (latency with nothing completed) is NAN,
  * where `run --json` prints null. */
 static double metric_value(size_t m, const struct engine_result *r)
 {
@@ -56,7 +53,6 @@ static double metric_value(size_t m, const struct engine_result *r)
     assert(!"unknown metric");
     return (double)NAN;
 }
-
 
 /* ---- statistics ---------------------------------------------------------------------- */
 
@@ -404,7 +400,6 @@ out:
     free(text);
     return rc;
 }
-
 
 /* ---- MPI ----------------------------------------------------------------------------------- */
 

@@ -3,28 +3,11 @@
  * every point once, and building the ranked table. */
 #include "analysis/sweep_internal.h"
 
-#include <assert.h>
 #include <errno.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_statistics_double.h>
-#ifdef LAMBDASIM_MPI
-#include <limits.h>
-#include <mpi.h>
-#endif
 
-#include "core/engine.h"
-#include "base/common.h"
-#include "base/infile.h"
-#include "formats/jsonout.h"
-#include "core/rng.h"
-#include "core/scenario.h"
-#include "base/textline.h"
 #include "base/version.h"
 #include "base/xalloc.h"
 
@@ -53,7 +36,6 @@ bool sweep_parse_u64(const char *s, uint64_t *out)
     *out = (uint64_t)v;
     return true;
 }
-
 
 /* ---- merging shard files --------------------------------------------------------------- */
 

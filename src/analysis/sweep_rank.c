@@ -3,28 +3,10 @@
 #include "analysis/sweep_internal.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_statistics_double.h>
-#ifdef LAMBDASIM_MPI
-#include <limits.h>
-#include <mpi.h>
-#endif
 
-#include "core/engine.h"
-#include "base/common.h"
-#include "base/infile.h"
-#include "formats/jsonout.h"
-#include "core/rng.h"
-#include "core/scenario.h"
-#include "base/textline.h"
-#include "base/version.h"
 #include "base/xalloc.h"
 
 static bool satisfies(const struct sweep_constraint *c, double v)
@@ -37,7 +19,6 @@ static bool satisfies(const struct sweep_constraint *c, double v)
     }
     return false;
 }
-
 
 /* ---- tables ------------------------------------------------------------------------------ */
 

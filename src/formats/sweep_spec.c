@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,8 @@ void sweep_msgf(char *msg, size_t len, const char *fmt, ...)
 
 /* ---- headline metrics ------------------------------------------------------------- */
 
-/* Order = CSV column order; keep in step with metric_value. */
+/* Order = CSV column order; keep in step with metric_value
+ * (analysis/sweep_exec.c) and M_P99, M_COST (analysis/sweep_internal.h). */
 static const char *const metric_names[] = {
     "latency_ms.mean", "latency_ms.p50", "latency_ms.p90", "latency_ms.p95", "latency_ms.p99",
     "throughput_rps", "requests.completed", "requests.failed", "cold_starts.count",
@@ -57,7 +57,6 @@ int sweep_metric_find(const char *name)
     return -1;
 }
 
-
 const char *sweep_metric_suggest(const char *name)
 {
     const char *best = NULL;
@@ -71,7 +70,6 @@ const char *sweep_metric_suggest(const char *name)
     }
     return best_d <= 3 ? best : NULL;
 }
-
 
 /* ---- numbers ----------------------------------------------------------------------- */
 
@@ -113,7 +111,6 @@ bool sweep_parse_num(const char *s, double *out)
     *out = v;
     return true;
 }
-
 
 /* ---- objective --------------------------------------------------------------------- */
 
@@ -219,7 +216,6 @@ int sweep_check_constraints(const struct sweep_objective *o, char *msg, size_t m
     }
     return 0;
 }
-
 
 /* ---- the sweep --------------------------------------------------------------------- */
 
