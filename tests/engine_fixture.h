@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "engine.h"
-#include "scenario.h"
+#include "core/engine.h"
+#include "core/scenario.h"
 
 /* A scenario with trace arrivals at times[0..n) (copied), no batching,
  * constant costs: cold start cold_s, inference infer_s, no overhead,

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "formats/config.h"
 #include "testutil.h"
 
 /* The known parameters of tests/data/log-scenario.json. */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
-#include "jsonout.h"
+#include "formats/jsonout.h"
 #include "testutil.h"
 
 static char cmd[16384];

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "config.h"
-#include "lambdalog.h"
-#include "scenario.h"
+#include "formats/config.h"
+#include "formats/lambdalog.h"
+#include "core/scenario.h"
 #include "testutil.h"
-#include "trace.h"
+#include "formats/trace.h"
 
 #define EPS 1e-12
 

@@ -9,10 +9,10 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sort.h>
-#include "dist.h"
-#include "rng.h"
+#include "core/dist.h"
+#include "core/rng.h"
 #include "testutil.h"
-#include "../src/ziggurat_tables.h"
+#include "core/ziggurat_tables.h"
 
 #define SEED 20240611UL
 #define N_DRAWS 100000

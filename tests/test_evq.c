@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include "evq.h"
+#include "core/evq.h"
 #include "testutil.h"
 
 #define N_EVENTS 100000

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine_fixture.h"
-#include "explain.h"
+#include "analysis/explain.h"
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_psi.h>
-#include "dist.h"
-#include "fit.h"
-#include "rng.h"
+#include "core/dist.h"
+#include "analysis/fit.h"
+#include "core/rng.h"
 #include "testutil.h"
 
 #define N 4000

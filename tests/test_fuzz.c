@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "sweep.h"
+#include "analysis/sweep.h"
 #include "testutil.h"
-#include "trace.h"
+#include "formats/trace.h"
 
 static char msg[1024];
 

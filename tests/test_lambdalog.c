@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "lambdalog.h"
+#include "formats/lambdalog.h"
 #include "testutil.h"
 
 static char msg[1024];

@@ -10,7 +10,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
-#include "metrics.h"
+#include "core/metrics.h"
 #include "testutil.h"
 
 #define N_VALUES 100000

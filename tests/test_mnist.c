@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "infile.h"
-#include "mnist.h"
+#include "base/infile.h"
+#include "formats/config.h"
+#include "real/mnist.h"
 #include "testutil.h"
 
 #define WEIGHTS "models/mnist-cnn.bin"

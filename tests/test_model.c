@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
-#include "model.h"
-#include "rng.h"
+#include "core/model.h"
+#include "core/rng.h"
 #include "testutil.h"
 
 #define SEED 7UL

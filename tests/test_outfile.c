@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "infile.h"
-#include "outfile.h"
+#include "base/infile.h"
+#include "base/outfile.h"
 #include "testutil.h"
 
 static char *join(const char *dir, const char *name)

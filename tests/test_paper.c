@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
-#include "config.h"
-#include "engine.h"
-#include "rng.h"
+#include "formats/config.h"
+#include "core/engine.h"
+#include "core/rng.h"
 #include "testutil.h"
 
 #define REPS 200

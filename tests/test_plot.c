@@ -14,7 +14,7 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <CUnit/Basic.h>
-#include "plot.h"
+#include "analysis/plot.h"
 #include "testutil.h"
 
 static char *dir;           /* one temporary directory for the suite */

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "config.h"
-#include "model.h"
-#include "profile.h"
+#include "formats/config.h"
+#include "core/model.h"
+#include "real/profile.h"
 #include "testutil.h"
 
 #define WEIGHTS "models/mnist-cnn.bin"

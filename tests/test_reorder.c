@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "reorder.h"
+#include "formats/reorder.h"
 #include "testutil.h"
 
 struct row {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "testutil.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 /* Fragments that name the project's private notes, with '^' for '/' so that
  * neither this file nor its binary contains them (see unhat). */
@@ -393,7 +393,7 @@ static void test_shared_notes(void)
 {
     CU_ASSERT_EQUAL(problems_in_hat("README.md", "summarised in `..^shared^paper.md`"), 2);
     CU_ASSERT_EQUAL(problems_in_hat("plots/x.csv", "# source: ..^shared^paper.md"), 1);
-    CU_ASSERT_EQUAL(problems_in_hat("src/x.c", "/* lambda facts: shared^reference^x.md */"), 1);
+    CU_ASSERT_EQUAL(problems_in_hat("src/core/x.c", "/* lambda facts: shared^reference^x.md */"), 1);
     /* Inside a code block too: the notes are never the project's. */
     CU_ASSERT_EQUAL(problems_in_hat("docs/a.md", "```\ncat ..^shared^x\n```\n"), 1);
     CU_ASSERT_EQUAL(problems_in("docs/a.md", "shared objects, a shared/other path\n"), 0);
@@ -429,7 +429,7 @@ static void test_json_paths(void)
     CU_ASSERT_EQUAL(problems_in("models/m.json", long_line), 1);
     /* C sources are not checked for ../: their paths are relative to
      * wherever the program runs. */
-    CU_ASSERT_EQUAL(problems_in("src/plot.c", "\"/../plots\", \"../../traces/a.csv\""), 0);
+    CU_ASSERT_EQUAL(problems_in("src/analysis/plot.c", "\"/../plots\", \"../../traces/a.csv\""), 0);
 }
 
 static void test_sections(void)
@@ -439,8 +439,8 @@ static void test_sections(void)
     CU_ASSERT_EQUAL(problems_in("docs/a.md", "[f](lambda-facts.md#memory-and-cpu)"), 0);
     CU_ASSERT_EQUAL(problems_in("README.md", "[f](docs/lambda-facts.md#no-such-section)"), 1);
     CU_ASSERT_EQUAL(problems_in("README.md", "[f](docs/no-such-page.md)"), 1);
-    CU_ASSERT_EQUAL(problems_in("src/x.c", "/* (docs/" "lambda-facts.md#keep-alive). */"), 0);
-    CU_ASSERT_EQUAL(problems_in("src/x.c", "/* (docs/" "lambda-facts.md#keep-alive-s) */"), 1);
+    CU_ASSERT_EQUAL(problems_in("src/core/x.c", "/* (docs/" "lambda-facts.md#keep-alive). */"), 0);
+    CU_ASSERT_EQUAL(problems_in("src/core/x.c", "/* (docs/" "lambda-facts.md#keep-alive-s) */"), 1);
     CU_ASSERT_EQUAL(problems_in("m.json", "\"see docs/" "lambda-facts.md#pricing.\""), 0);
     CU_ASSERT_EQUAL(problems_in("m.json", "\"see docs/" "no-such-page.md#pricing\""), 1);
 

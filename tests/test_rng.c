@@ -11,7 +11,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
-#include "rng.h"
+#include "core/rng.h"
 #include "testutil.h"
 
 #define N_IDS 100000

@@ -16,14 +16,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "config.h"
-#include "lambdalog.h"
-#include "infile.h"
-#include "mnist.h"
-#include "sweep.h"
+#include "formats/config.h"
+#include "formats/lambdalog.h"
+#include "base/infile.h"
+#include "real/mnist.h"
+#include "analysis/sweep.h"
 #include "testutil.h"
-#include "trace.h"
-#include "worker_proto.h"
+#include "formats/trace.h"
+#include "real/worker_proto.h"
 
 #define MIN_CPU_S 0.020
 /* Inputs never grow past this many units (lines, samples, records), so a

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "interrupt.h"
-#include "outfile.h"
+#include "base/interrupt.h"
+#include "base/outfile.h"
 #include "testutil.h"
 
 /* Starts BIN with args (NULL-terminated), stdout and stderr to files. */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "engine_fixture.h"
-#include "lambdalog.h"
-#include "simlog.h"
+#include "formats/lambdalog.h"
+#include "formats/simlog.h"
 #include "testutil.h"
 
 struct capture {

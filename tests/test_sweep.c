@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
-#include "rng.h"
-#include "sweep.h"
+#include "core/rng.h"
+#include "analysis/sweep.h"
 #include "testutil.h"
 
 static char cmd[16384];

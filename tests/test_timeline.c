@@ -7,7 +7,7 @@
 #include <string.h>
 #include "engine_fixture.h"
 #include "testutil.h"
-#include "timeline.h"
+#include "formats/timeline.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

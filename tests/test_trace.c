@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "testutil.h"
-#include "rng.h"
-#include "scenario.h"
-#include "trace.h"
-#include "workload.h"
+#include "core/rng.h"
+#include "core/scenario.h"
+#include "formats/trace.h"
+#include "core/workload.h"
 
 static char msg[512];
 

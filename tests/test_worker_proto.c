@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include "mnist.h"
+#include "real/mnist.h"
 #include "testutil.h"
-#include "worker_proto.h"
+#include "real/worker_proto.h"
 
 #define WEIGHTS "models/mnist-cnn.bin"
 #define DIGITS "traces/mnist-digits-300.bin"

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "formats/config.h"
 #include "fuzz_util.h"
-#include "lambdalog.h"
+#include "formats/lambdalog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

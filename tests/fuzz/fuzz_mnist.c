@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz_util.h"
-#include "mnist.h"
+#include "real/mnist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* fuzz_model: config_load_model on arbitrary bytes. */
 #include <stdint.h>
-#include "config.h"
+#include "formats/config.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "fuzz_util.h"
-#include "plot.h"
+#include "analysis/plot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
  * references in the input resolve and get parsed too. */
 #include <stdint.h>
 #include <string.h>
-#include "config.h"
+#include "formats/config.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "formats/config.h"
 #include "fuzz_util.h"
 
 #define MAX_SETS 8

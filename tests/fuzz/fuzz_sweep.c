@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include "config.h"
+#include "formats/config.h"
 #include "fuzz_util.h"
-#include "sweep.h"
+#include "analysis/sweep.h"
 
 /* sweep_prepare loads every point; keep an input's cost bounded. */
 #define PREPARE_POINTS_MAX 64

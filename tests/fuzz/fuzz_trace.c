@@ -2,9 +2,9 @@
  * per-minute counts, Azure 2021 invocations) on the same arbitrary bytes. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "config.h"
+#include "formats/config.h"
 #include "fuzz_util.h"
-#include "trace.h"
+#include "formats/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz_util.h"
-#include "mnist.h"
-#include "worker_proto.h"
+#include "real/mnist.h"
+#include "real/worker_proto.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,98 @@
+/* explain: narrates a run in plain words, one line per engine event
+ * (simulated time first), and diagnoses its latency tail: which causes
+ * (cold starts, waiting for a batch, waiting for a client slot, throttling)
+ * touched which requests, what p99 would be without each, and the --set
+ * change that removes it. Writes only to the FILE* it is given. */
+#ifndef LAMBDASIM_EXPLAIN_H
+#define LAMBDASIM_EXPLAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "core/engine.h"
+#include "core/scenario.h"
+
+struct explain_opts {
+    uint64_t first;     /* narrate at most this many events; UINT64_MAX = all, 0 = none */
+    double from_s;      /* narrate only events with from_s <= time_s <= to_s */
+    double to_s;        /* INFINITY = no upper bound */
+};
+
+/* Narration state. Create one per run; it borrows `out` and `sc` until
+ * destroyed. */
+struct explain;
+
+struct explain *explain_create(FILE *out, const struct scenario *sc, const struct explain_opts *o);
+/* NULL is a no-op. */
+void explain_destroy(struct explain *x);
+
+/* Fills hooks so that engine_run feeds the narration (hooks->ctx = x). */
+void explain_hooks(struct explain *x, struct engine_hooks *hooks);
+
+/* After the run: one line saying how many events were narrated of all. */
+void explain_write_footer(struct explain *x, const struct engine_result *res);
+
+/* ---- diagnosis -------------------------------------------------------- */
+
+enum explain_cause_kind {
+    EXPLAIN_COLD_START = 0, /* waited for an instance's init */
+    EXPLAIN_BATCH_WAIT,     /* waited in the batching queue */
+    EXPLAIN_CLIENT_WAIT,    /* waited for a client in-flight slot, or was rejected
+                               because the client queue was full */
+    EXPLAIN_THROTTLE,       /* throttled: waited for a retry, or failed */
+    EXPLAIN_N_CAUSES
+};
+
+#define EXPLAIN_FIX_MAX 2
+#define EXPLAIN_SET_MAX 96
+#define EXPLAIN_MSG_MAX 512
+
+struct explain_cause {
+    enum explain_cause_kind kind;
+    uint64_t requests;      /* counted requests it touched (completed or failed) */
+    uint64_t failed;        /* of those, failed (throttled, or rejected by the client queue) */
+    uint64_t in_tail;       /* completed requests at or above p99 it touched */
+    double mean_ms;         /* mean time it added to the completed requests it touched */
+    double p99_without_ms;  /* p99 with that part removed from every completed request
+                               (NAN when nothing completed) */
+    /* The --set changes that remove it ("path=value"); n_fix = 0: none. */
+    char fix[EXPLAIN_FIX_MAX][EXPLAIN_SET_MAX];
+    int n_fix;
+    const char *fix_note;   /* a short caveat for the fix, or "" */
+    char hint[EXPLAIN_MSG_MAX]; /* another way to reduce it, or "" */
+    /* The re-run with the fix, filled by the caller (explain_set_rerun). */
+    bool rerun_done;
+    char rerun_error[EXPLAIN_MSG_MAX];  /* non-empty: the re-run could not be loaded */
+    double rerun_p99_ms, rerun_cost_usd;
+    uint64_t rerun_failed, rerun_cold_starts;
+};
+
+struct explain_diagnosis {
+    uint64_t counted;       /* requests in the statistics window */
+    uint64_t completed, failed, timed_out;
+    uint64_t tail;          /* completed requests at or above p99 */
+    double p99_ms;          /* NAN when nothing completed */
+    double cost_usd;
+    uint64_t collisions;    /* request invocations that collided with warm-up pings */
+    double function_timeout_s;
+    bool latency_from_dispatch;     /* stats.latency_from = dispatch: queue wait not in latency */
+    struct explain_cause cause[EXPLAIN_N_CAUSES];  /* indexed by kind */
+};
+
+/* Attributes the tail of the finished run (the result engine_run filled
+ * while feeding x). Fills *d; re-runs are the caller's (see below). */
+void explain_diagnose(const struct explain *x, const struct engine_result *res,
+                      struct explain_diagnosis *d);
+
+/* Records the result of re-running the scenario with cause k's fix. */
+void explain_set_rerun(struct explain_diagnosis *d, enum explain_cause_kind k,
+                       const struct engine_result *res);
+/* Records that the re-run could not be set up (msg names why). */
+void explain_set_rerun_error(struct explain_diagnosis *d, enum explain_cause_kind k, const char *msg);
+
+/* Writes the diagnosis in plain words. */
+void explain_write_diagnosis(FILE *f, const struct explain_diagnosis *d);
+
+const char *explain_cause_name(enum explain_cause_kind k);
+
+#endif

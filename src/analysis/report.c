@@ -1,0 +1,410 @@
+/* report: table, JSON and per-request CSV output of a run. Every number is
+ * printed with a fixed format so that the same run prints the same bytes. */
+#include "analysis/report.h"
+#include "formats/jsonout.h"
+#include "core/sink.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "base/version.h"
+#define LAMBDASIM_VERSION_STRING LAMBDASIM_VERSION
+
+/* ---- a tiny streaming JSON writer (no tree, no allocation) ---- */
+
+struct jw {
+    FILE *f;
+    int depth;
+    bool first;     /* no member written yet at this depth */
+};
+
+static void jw_indent(struct jw *w)
+{
+    fputc('\n', w->f);
+    for (int i = 0; i < w->depth; i++)
+        fputs("  ", w->f);
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+    if (!w->first)
+        fputc(',', w->f);
+    w->first = false;
+    jw_indent(w);
+    fprintf(w->f, "\"%s\": ", key);
+}
+
+static void jw_open(struct jw *w, const char *key)
+{
+    if (key != NULL)
+        jw_key(w, key);
+    fputc('{', w->f);
+    w->depth++;
+    w->first = true;
+}
+
+static void jw_close(struct jw *w)
+{
+    w->depth--;
+    jw_indent(w);
+    fputc('}', w->f);
+    w->first = false;
+}
+
+static void jw_num(struct jw *w, const char *key, double v)
+{
+    jw_key(w, key);
+    if (isfinite(v))
+        fprintf(w->f, "%.10g", v);
+    else
+        fputs("null", w->f);
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key);
+    fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *v)
+{
+    jw_key(w, key);
+    jsonout_string(w->f, v);
+}
+
+static double per_million(const struct engine_result *r)
+{
+    return r->requests.completed > 0 ? r->cost_usd.total / (double)r->requests.completed * 1e6 : (double)NAN;
+}
+
+/* ---- warnings: what a user should not miss ---- */
+
+#define MAX_WARNINGS 4
+
+static int warnings(const struct scenario *sc, const struct engine_result *r, char out[][320])
+{
+    int n = 0;
+    if (r->client.rejected_batches > 0)
+        snprintf(out[n++], 320,
+                 "the client queue reached client.max_queue (%d batches) and turned away %llu batches: "
+                 "arrivals outpace what client.max_inflight = %d invocations can serve, so the queue "
+                 "would grow without bound (an unstable configuration)",
+                 sc->client.max_queue, (unsigned long long)r->client.rejected_batches, sc->client.max_inflight);
+    uint64_t thr_failed = r->requests.failed - r->requests.timed_out - r->requests.rejected;
+    if (thr_failed > 0)
+        snprintf(out[n++], 320,
+                 "%llu requests failed after throttling (concurrency limit %d, scaling %.0f per 10 s)",
+                 (unsigned long long)thr_failed, sc->platform.concurrency_limit, sc->platform.scale_per_10s);
+    if (r->requests.timed_out > 0)
+        snprintf(out[n++], 320, "%llu requests failed: their invocation ran past function.timeout_s (%g s)",
+                 (unsigned long long)r->requests.timed_out, sc->function.timeout_s);
+    if (r->requests.arrived > 0 && r->requests.completed == 0)
+        snprintf(out[n++], 320, "no request completed: latency and throughput are undefined");
+    return n;
+}
+
+void report_json(FILE *f, const struct scenario *sc, const struct engine_result *r)
+{
+    struct jw w = { .f = f, .depth = 0, .first = true };
+    jw_open(&w, NULL);
+    jw_str(&w, "lambdasim_version", LAMBDASIM_VERSION_STRING);
+    jw_str(&w, "scenario", sc->name);
+    jw_u64(&w, "seed", r->seed);
+
+    jw_open(&w, "requests");
+    jw_u64(&w, "arrived", r->requests.arrived);
+    jw_u64(&w, "completed", r->requests.completed);
+    jw_u64(&w, "failed", r->requests.failed);
+    jw_u64(&w, "throttled", r->requests.throttled);
+    jw_u64(&w, "retries", r->requests.retries);
+    jw_u64(&w, "timed_out", r->requests.timed_out);
+    jw_u64(&w, "rejected", r->requests.rejected);
+    jw_close(&w);
+
+    jw_open(&w, "client");
+    jw_u64(&w, "peak_queue_batches", r->client.peak_queue);
+    jw_u64(&w, "rejected_batches", r->client.rejected_batches);
+    jw_close(&w);
+
+    const struct metrics_summary *l = &r->latency_ms;
+    jw_str(&w, "latency_from", sc->latency_from == LATENCY_FROM_DISPATCH ? "dispatch" : "arrival");
+    jw_open(&w, "latency_ms");
+    jw_num(&w, "mean", l->mean);
+    jw_num(&w, "stdev", l->stdev);
+    jw_num(&w, "min", l->min);
+    jw_num(&w, "p50", l->p50);
+    jw_num(&w, "p90", l->p90);
+    jw_num(&w, "p95", l->p95);
+    jw_num(&w, "p99", l->p99);
+    jw_num(&w, "p999", l->p999);
+    jw_num(&w, "max", l->max);
+    jw_close(&w);
+
+    jw_num(&w, "throughput_rps", r->throughput_rps);
+
+    jw_open(&w, "breakdown_ms");
+    jw_num(&w, "batch_wait", r->breakdown_ms.batch_wait);
+    jw_num(&w, "dispatch_wait", r->breakdown_ms.dispatch_wait);
+    jw_num(&w, "overhead", r->breakdown_ms.overhead);
+    jw_num(&w, "cold_start", r->breakdown_ms.cold_start);
+    jw_num(&w, "inference", r->breakdown_ms.inference);
+    jw_close(&w);
+
+    jw_open(&w, "batches");
+    jw_u64(&w, "count", r->batches.count);
+    jw_num(&w, "mean_size", r->batches.mean_size);
+    jw_u64(&w, "by_threshold", r->batches.by_threshold);
+    jw_u64(&w, "by_timeout", r->batches.by_timeout);
+    jw_u64(&w, "by_size", r->batches.by_size);
+    jw_close(&w);
+
+    jw_open(&w, "invocations");
+    jw_u64(&w, "total", r->invocations.total);
+    jw_u64(&w, "provisioned", r->invocations.provisioned);
+    jw_u64(&w, "warm", r->invocations.warm);
+    jw_u64(&w, "cold", r->invocations.cold);
+    jw_u64(&w, "throttled", r->invocations.throttled);
+    jw_u64(&w, "retries", r->invocations.retries);
+    jw_close(&w);
+
+    jw_open(&w, "cold_starts");
+    jw_u64(&w, "count", r->cold_starts.count);
+    jw_num(&w, "invocation_fraction", r->cold_starts.invocation_fraction);
+    jw_num(&w, "request_fraction", r->cold_starts.request_fraction);
+    jw_close(&w);
+
+    jw_open(&w, "instances");
+    jw_u64(&w, "peak", r->instances.peak);
+    jw_num(&w, "mean_alive", r->instances.mean_alive);
+    jw_num(&w, "mean_busy", r->instances.mean_busy);
+    jw_num(&w, "mean_idle", r->instances.mean_idle);
+    jw_u64(&w, "created", r->instances.created);
+    jw_u64(&w, "expired", r->instances.expired);
+    jw_close(&w);
+
+    jw_open(&w, "warmup");
+    jw_u64(&w, "pings", r->warmup.pings);
+    jw_u64(&w, "cold_pings", r->warmup.cold_pings);
+    jw_u64(&w, "throttled", r->warmup.throttled);
+    jw_u64(&w, "collisions", r->warmup.collisions);
+    jw_close(&w);
+
+    jw_open(&w, "cost_usd");
+    jw_num(&w, "requests", r->cost_usd.requests);
+    jw_num(&w, "duration", r->cost_usd.duration);
+    jw_num(&w, "provisioned", r->cost_usd.provisioned);
+    jw_num(&w, "total", r->cost_usd.total);
+    jw_num(&w, "per_million_requests", per_million(r));
+    jw_close(&w);
+
+    char warn[MAX_WARNINGS][320];
+    int n_warn = warnings(sc, r, warn);
+    jw_key(&w, "warnings");
+    fputc('[', f);
+    for (int i = 0; i < n_warn; i++) {
+        fputs(i ? ", " : "", f);
+        jsonout_string(f, warn[i]);
+    }
+    fputc(']', f);
+
+    jw_open(&w, "simulation");
+    jw_num(&w, "window_start_s", r->window_start_s);
+    jw_num(&w, "end_s", r->end_s);
+    jw_u64(&w, "events", r->events);
+    jw_close(&w);
+
+    jw_close(&w);
+    fputc('\n', f);
+}
+
+/* ---- table ---- */
+
+static void row_ms(FILE *f, const char *label, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "  %-26s %12.3f ms\n", label, v);
+    else
+        fprintf(f, "  %-26s %12s\n", label, "-");
+}
+
+/* A tail percentile needs enough requests to mean something: with fewer
+ * than `min_n` (100 for p99, 1000 for p99.9) it is the largest latency or
+ * an interpolation next to it, so the table says so instead (--json keeps
+ * the number). */
+static void row_pct(FILE *f, const char *label, double v, uint64_t n, uint64_t min_n)
+{
+    if (n > 0 && n < min_n)
+        fprintf(f, "  %-26s %12s  (needs >= %llu requests, %llu measured)\n", label, "n/a",
+                (unsigned long long)min_n, (unsigned long long)n);
+    else
+        row_ms(f, label, v);
+}
+
+static void row_count(FILE *f, const char *label, uint64_t v)
+{
+    fprintf(f, "  %-26s %12llu\n", label, (unsigned long long)v);
+}
+
+static void row_num(FILE *f, const char *label, double v, const char *unit)
+{
+    if (isfinite(v))
+        fprintf(f, "  %-26s %12.4f %s\n", label, v, unit);
+    else
+        fprintf(f, "  %-26s %12s\n", label, "-");
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+void report_table(FILE *f, const struct scenario *sc, const struct engine_result *r)
+{
+    fprintf(f, "lambdasim %s  scenario %s  seed %llu\n", LAMBDASIM_VERSION_STRING, sc->name,
+            (unsigned long long)r->seed);
+    fprintf(f, "statistics window %.3f s .. %.3f s (simulated)\n\n", r->window_start_s, r->end_s);
+
+    fprintf(f, "Requests\n");
+    row_count(f, "arrived", r->requests.arrived);
+    row_count(f, "completed", r->requests.completed);
+    row_count(f, "failed", r->requests.failed);
+    row_count(f, "  of which timed out", r->requests.timed_out);
+    row_count(f, "  of which rejected", r->requests.rejected);
+    row_count(f, "throttled (at least once)", r->requests.throttled);
+    row_count(f, "retries", r->requests.retries);
+    row_num(f, "throughput", r->throughput_rps, "req/s");
+
+    const struct metrics_summary *l = &r->latency_ms;
+    bool from_dispatch = sc->latency_from == LATENCY_FROM_DISPATCH;
+    fprintf(f, "\nLatency per request (%s)\n",
+            from_dispatch ? "from batch dispatch to response: the batch wait is not included"
+                          : "from arrival to response");
+    row_ms(f, "mean", l->mean);
+    row_ms(f, "stdev", l->stdev);
+    row_ms(f, "min", l->min);
+    row_ms(f, "p50", l->p50);
+    row_ms(f, "p90", l->p90);
+    row_ms(f, "p95", l->p95);
+    row_pct(f, "p99", l->p99, l->n, 100);
+    row_pct(f, "p99.9", l->p999, l->n, 1000);
+    row_ms(f, "max", l->max);
+
+    fprintf(f, "\nWhere the time goes (mean per completed request; %s)\n",
+            from_dispatch ? "without the batch wait, the lines add up to the mean latency"
+                          : "the lines add up to the mean latency");
+    if (from_dispatch && isfinite(r->breakdown_ms.batch_wait))
+        fprintf(f, "  %-26s %12.3f ms  (not in latency)\n", "waiting for a batch", r->breakdown_ms.batch_wait);
+    else
+        row_ms(f, "waiting for a batch", r->breakdown_ms.batch_wait);
+    row_ms(f, "waiting to be invoked", r->breakdown_ms.dispatch_wait);
+    row_ms(f, "invoke/network overhead", r->breakdown_ms.overhead);
+    row_ms(f, "cold start (init)", r->breakdown_ms.cold_start);
+    row_ms(f, "inference", r->breakdown_ms.inference);
+
+    fprintf(f, "\nBatches\n");
+    row_count(f, "dispatched", r->batches.count);
+    row_num(f, "mean size", r->batches.mean_size, "requests");
+    fprintf(f, "  %-26s %12llu (%.1f%%)\n", "sent at threshold", (unsigned long long)r->batches.by_threshold,
+            pct(r->batches.by_threshold, r->batches.count));
+    fprintf(f, "  %-26s %12llu (%.1f%%)\n", "sent at timeout", (unsigned long long)r->batches.by_timeout,
+            pct(r->batches.by_timeout, r->batches.count));
+    fprintf(f, "  %-26s %12llu (%.1f%%)\n", "sent full (max_batch)", (unsigned long long)r->batches.by_size,
+            pct(r->batches.by_size, r->batches.count));
+
+    fprintf(f, "\nInvocations and instances\n");
+    row_count(f, "invocations", r->invocations.total);
+    row_count(f, "  on provisioned", r->invocations.provisioned);
+    row_count(f, "  warm on-demand", r->invocations.warm);
+    fprintf(f, "  %-26s %12llu (%.1f%% of invocations, %.1f%% of requests)\n", "  cold starts",
+            (unsigned long long)r->invocations.cold, 100.0 * r->cold_starts.invocation_fraction,
+            100.0 * r->cold_starts.request_fraction);
+    row_count(f, "throttled attempts", r->invocations.throttled);
+    row_count(f, "peak instances", r->instances.peak);
+    row_num(f, "mean alive", r->instances.mean_alive, "instances");
+    row_num(f, "mean busy", r->instances.mean_busy, "instances");
+    row_num(f, "mean idle", r->instances.mean_idle, "instances");
+    row_count(f, "created (cold starts)", r->instances.created);
+    row_count(f, "expired (keep-alive)", r->instances.expired);
+
+    if (sc->warmup.concurrency > 0) {
+        fprintf(f, "\nWarm-up pings\n");
+        row_count(f, "pings", r->warmup.pings);
+        row_count(f, "cold pings", r->warmup.cold_pings);
+        row_count(f, "throttled pings", r->warmup.throttled);
+        row_count(f, "collisions with requests", r->warmup.collisions);
+    }
+
+    if (sc->client.max_inflight > 0) {
+        fprintf(f, "\nClient\n");
+        row_count(f, "peak queue (batches)", r->client.peak_queue);
+        row_count(f, "rejected batches", r->client.rejected_batches);
+    }
+
+    fprintf(f, "\nCost (USD, whole run)\n");
+    fprintf(f, "  %-26s %14.8f\n", "requests", r->cost_usd.requests);
+    fprintf(f, "  %-26s %14.8f\n", "duration", r->cost_usd.duration);
+    fprintf(f, "  %-26s %14.8f\n", "provisioned concurrency", r->cost_usd.provisioned);
+    fprintf(f, "  %-26s %14.8f\n", "total", r->cost_usd.total);
+    if (r->requests.completed > 0)
+        fprintf(f, "  %-26s %14.4f\n", "per million requests", per_million(r));
+
+    char warn[MAX_WARNINGS][320];
+    int n_warn = warnings(sc, r, warn);
+    if (n_warn > 0) {
+        fprintf(f, "\nWarnings\n");
+        for (int i = 0; i < n_warn; i++)
+            fprintf(f, "  - %s\n", warn[i]);
+    }
+}
+
+/* ---- per-request CSV ---- */
+
+void report_requests_csv_header(FILE *f)
+{
+    fputs("id,arrival_s,dispatch_s,start_s,end_s,latency_ms,batch_wait_ms,overhead_ms,cold_start_ms,"
+          "inference_ms,batch_id,batch_size,batch_reason,retries,cold,provisioned,instance_id,status,"
+          "counted\n",
+          f);
+}
+
+static void csv_time(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.9f,", v);
+    else
+        fputc(',', f);
+}
+
+void report_requests_csv_row(FILE *f, const struct request_record *r)
+{
+    fprintf(f, "%llu,", (unsigned long long)r->id);
+    csv_time(f, r->arrival_s);
+    csv_time(f, r->dispatch_s);
+    csv_time(f, r->start_s);
+    csv_time(f, r->end_s);
+    fprintf(f, "%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%d,%s,%d,%d,%d,%lld,%s,%d\n", r->latency_ms,
+            (r->dispatch_s - r->arrival_s) * 1000.0, r->overhead_ms, r->cold_start_ms, r->inference_ms,
+            (unsigned long long)r->batch_id, r->batch_size, engine_batch_reason_name(r->batch_reason),
+            r->retries, r->cold ? 1 : 0, r->provisioned ? 1 : 0, (long long)r->instance_id,
+            engine_request_status_name(r->status), r->counted ? 1 : 0);
+}
+
+static void *requests_start(FILE *f, const struct scenario *sc)
+{
+    (void)sc;
+    report_requests_csv_header(f);
+    return NULL;
+}
+
+static void requests_on_request(void *state, FILE *f, const struct request_record *rec)
+{
+    (void)state;
+    report_requests_csv_row(f, rec);
+}
+
+const struct sink_ops report_requests_sink = {
+    .start = requests_start,
+    .on_request = requests_on_request,
+};

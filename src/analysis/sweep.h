@@ -1,0 +1,175 @@
+/* sweep: grid search over scenario fields with replications. A sweep file
+ * names a base scenario and axes; every point of the grid runs several seeds,
+ * and the results are summarised (mean and 95 % confidence half-width per
+ * headline metric), ranked by an objective and written as CSV or JSON.
+ * Shards of one sweep (computed apart) merge into the same output. */
+#ifndef LAMBDASIM_SWEEP_H
+#define LAMBDASIM_SWEEP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "formats/config.h"
+#include "formats/sweep_spec.h"
+
+/* A sweep whose memory estimate (sweep_memory_bytes) passes this is
+ * refused before it runs (README.md, Sweeps: "Memory"). */
+#define SWEEP_MEMORY_MAX_BYTES 4e9
+
+/* Loads the base scenario and every point (overrides + the point's axis
+ * values, as `--set` would apply them) and checks each one, without running
+ * anything; fills the default seed and the sweep's identity (a hash of the
+ * sweep file, the base scenario, its model file and the version). Returns
+ * CONFIG_OK, or the first failure with a message naming the point and its
+ * values. */
+enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_len);
+
+/* About how many bytes the sweep keeps at its peak: for every point, its
+ * results; for each of the n_held points whose rows are built (all of
+ * them, or a shard's), its table row; and for each of `jobs` runs at once
+ * (at most n_held), the replications' metrics and sp->run_bytes. */
+double sweep_memory_bytes(const struct sweep_spec *sp, size_t n_held, unsigned jobs);
+
+/* 0 when sweep_memory_bytes is within SWEEP_MEMORY_MAX_BYTES; else -1 and
+ * a one-line message with the estimate, what it is made of and the ways
+ * out. Before sweep_prepare, only the per-point part is known. */
+int sweep_check_memory(const struct sweep_spec *sp, size_t n_held, unsigned jobs, char *msg,
+                       size_t msg_len);
+
+/* Seed of replication r of point i. */
+uint64_t sweep_seed(const struct sweep_spec *sp, size_t point, int replication);
+
+/* Position of `point` along dimension d. */
+size_t sweep_coord(const struct sweep_spec *sp, size_t point, size_t d);
+/* Value text of axis a at `point`. Borrowed. */
+const char *sweep_value(const struct sweep_spec *sp, size_t point, size_t a);
+
+/* ---- running ---------------------------------------------------------------------- */
+
+/* Per-point results: mean and 95 % half-width per metric, [point * M + m]. */
+struct sweep_results {
+    size_t n_points;
+    size_t n_metrics;
+    double *mean;       /* owned */
+    double *ci95;       /* owned */
+    bool *done;         /* owned */
+};
+
+void sweep_results_init(struct sweep_results *r, size_t n_points);
+void sweep_results_fini(struct sweep_results *r);
+
+/* Called from the thread that called sweep_run, about every interval. */
+typedef void (*sweep_progress_fn)(void *ctx, size_t done, size_t total);
+
+struct sweep_run_opts {
+    const size_t *points;       /* the points to compute (borrowed) */
+    size_t n_points;
+    unsigned jobs;              /* worker threads (>= 1) */
+    FILE *checkpoint;           /* borrowed; NULL = none. One line per finished point, flushed */
+    sweep_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    double progress_interval_s;
+    /* When set (by a signal handler, say) and raised, no further point is
+     * started and the points being run are abandoned (not recorded). */
+    const volatile sig_atomic_t *stop;
+};
+
+/* Runs the listed points on `jobs` threads. Work is handed out by a shared
+ * counter and results are stored by point index, so they do not depend on
+ * the number of threads. Returns 0; 1 when o->stop was raised before every
+ * point was done (res and the checkpoint hold the points that were); or
+ * -1 with a message (a point could no longer be loaded, or the checkpoint
+ * could not be written). */
+int sweep_run(const struct sweep_spec *sp, const struct sweep_run_opts *o,
+              struct sweep_results *res, char *msg, size_t msg_len);
+
+/* Sample mean and 95 % Student-t half-width t(0.975, n-1) * sd / sqrt(n) of
+ * x[0..n). The half-width is NAN when n < 2; both are NAN when any x is. */
+void sweep_stats(const double *x, size_t n, double *mean, double *ci95);
+
+/* ---- checkpoints ------------------------------------------------------------------- */
+
+/* First line of a checkpoint: identifies the sweep and the shard
+ * (shard_n = 0 when not sharded). buf gets a line without the newline. */
+void sweep_checkpoint_header(const struct sweep_spec *sp, size_t shard_k, size_t shard_n,
+                             char *buf, size_t len);
+
+/* Reads a checkpoint: checks its header against `header`, loads every
+ * complete line into res (marking the points done), ignores a torn last
+ * line and sets *valid_len to the bytes to keep. Points outside `wanted`
+ * (a flag per point) are an error. Returns 0, or -1 with a message. */
+int sweep_checkpoint_read(const struct sweep_spec *sp, const char *path, const char *header,
+                          const bool *wanted, struct sweep_results *res, long *valid_len,
+                          char *msg, size_t msg_len);
+
+/* ---- result tables, output and merging ----------------------------------------- */
+
+struct sweep_row {
+    size_t point;
+    char **cells;           /* axis values (owned) */
+    double *mean;           /* per metric (owned) */
+    double *ci95;           /* per metric (owned) */
+    bool feasible;
+    bool pareto;            /* on the (p99, cost) front of the feasible points */
+    size_t rank;            /* 1 = best; 0 = not ranked (shard) */
+};
+
+/* What is written: everything needed to rank, print and merge, whether it
+ * comes from a run or from shard files. */
+struct sweep_table {
+    char *file;                     /* sweep file (owned) */
+    char *scenario;                 /* base scenario (owned) */
+    uint64_t id;
+    uint64_t seed;
+    bool common_random_numbers;
+    int replications;
+    size_t n_points_total;
+    size_t shard_k, shard_n;        /* shard_n = 0: the whole sweep */
+    struct sweep_objective objective;
+    char **override_paths;          /* owned */
+    char **override_values;
+    size_t n_overrides;
+    char **columns;                 /* axis paths (owned) */
+    size_t n_columns;
+    struct sweep_row *rows;         /* in point order (owned) */
+    size_t n_rows;
+};
+
+/* Builds the table of the listed points (sorted into point order) from a
+ * run's results; feasibility and, for a whole sweep, Pareto front and ranks
+ * are computed. shard_n = 0 for a whole sweep. */
+void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
+                       const struct sweep_results *res, const size_t *points, size_t n_points,
+                       size_t shard_k, size_t shard_n);
+void sweep_table_fini(struct sweep_table *t);
+
+/* Reads shard files (written by `sweep --shard`), checks that they come from
+ * one sweep and cover every point exactly once, and builds the whole table
+ * (ranked). Returns 0, or -1 with a message naming the file. */
+int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
+                char *msg, size_t msg_len);
+
+/* The CSV: for a shard, '#' lines identifying the sweep come first and the
+ * pareto and rank cells are empty. */
+void sweep_write_csv(FILE *f, const struct sweep_table *t);
+/* The same content as one JSON object. */
+void sweep_write_json(FILE *f, const struct sweep_table *t);
+/* The readable summary: top 10 by rank, the Pareto front and the best
+ * point with a command line that reproduces its first replication. */
+void sweep_write_summary(FILE *f, const struct sweep_table *t);
+
+/* The `lambdasim run` command line of the first replication of a point
+ * (values quoted for a POSIX shell). Caller frees. */
+char *sweep_command_line(const struct sweep_table *t, const struct sweep_row *row);
+
+#ifdef LAMBDASIM_MPI
+/* MPI builds: `points` is the same list on every rank, and rank r computed
+ * points[j] for j % size == r. Collects every rank's results on rank 0
+ * (MPI_Gatherv of doubles); a collective call. */
+void sweep_mpi_gather(struct sweep_results *res, const size_t *points, size_t n_points, int rank,
+                      int size);
+#endif
+
+#endif

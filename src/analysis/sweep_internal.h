@@ -1,0 +1,41 @@
+/* sweep_internal: what the files of the sweep (sweep_grid.c, sweep_exec.c,
+ * sweep_rank.c, sweep_output.c, sweep_merge.c) share and nobody else
+ * needs. Include only from those files. */
+#ifndef LAMBDASIM_SWEEP_INTERNAL_H
+#define LAMBDASIM_SWEEP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "analysis/sweep.h"
+
+#define SUMMARY_TOP 10      /* rows of the summary's ranking table */
+#define FILE_PREFIX "# lambdasim sweep "
+#define SHARD_MAGIC FILE_PREFIX "shard "
+#define CKPT_MAGIC FILE_PREFIX "checkpoint v1"
+
+/* Indexes of two headline metrics in sweep_metric_name's order
+ * (formats/sweep_spec.c): the Pareto front's axes. */
+enum { M_P99 = 4, M_COST = 13 };
+
+/* sweep_grid.c: seed of one replication of a point, and the overrides that
+ * make the point (into ov, room for the spec's overrides and axes; returns
+ * how many). */
+uint64_t sweep_point_seed(uint64_t base, bool crn, size_t point, int replication);
+size_t sweep_point_overrides(const struct sweep_spec *sp, size_t point, struct config_override *ov);
+
+/* sweep_exec.c: reads a whole file the sweep wrote (a checkpoint or a
+ * shard) as text; NULL with a message. Caller frees. */
+char *sweep_read_text(const char *path, const char *role, size_t *len, char *msg, size_t msg_len);
+
+/* sweep_rank.c: frees a row's cells; feasibility, Pareto front and ranks
+ * of a table; the order of the Pareto front (qsort over row pointers). */
+void sweep_row_fini(struct sweep_row *r, size_t n_cells);
+void sweep_table_finish(struct sweep_table *t);
+int sweep_front_row_cmp(const void *a, const void *b);
+
+/* sweep_merge.c: a whole decimal number, nothing else. */
+bool sweep_parse_size(const char *s, size_t *out);
+bool sweep_parse_u64(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,547 @@
+/* sweep_merge: merging shard files (see sweep.h): reading each shard's
+ * header and rows back, checking that they belong to one sweep and cover
+ * every point once, and building the ranked table. */
+#include "analysis/sweep_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/version.h"
+#include "base/xalloc.h"
+
+bool sweep_parse_size(const char *s, size_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > SIZE_MAX)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+bool sweep_parse_u64(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+/* ---- merging shard files --------------------------------------------------------------- */
+
+/* One CSV record from text at *pos: cells split on commas, quotes undone.
+ * Returns the number of cells, or -1 at the end of the text or on an
+ * unterminated quote (*bad set). Cells point into a buffer owned by *rec. */
+struct csv_rec {
+    char *buf;
+    size_t cap;
+    char **cells;
+    size_t cells_cap;
+    size_t n;
+};
+
+static int csv_next(const char *text, size_t len, size_t *pos, struct csv_rec *rec, bool *bad)
+{
+    *bad = false;
+    if (*pos >= len)
+        return -1;
+    size_t p = *pos, o = 0;
+    rec->buf = xgrow(rec->buf, &rec->cap, len - p + 2, 1);
+    size_t *starts = NULL, scap = 0, ns = 0;
+    starts = xgrow(starts, &scap, 8, sizeof *starts);
+    starts[ns++] = 0;
+    bool quoted = false;
+    for (;;) {
+        if (p >= len) {
+            if (quoted) {
+                *bad = true;
+                free(starts);
+                return -1;
+            }
+            break;
+        }
+        char ch = text[p];
+        if (quoted) {
+            if (ch == '"' && p + 1 < len && text[p + 1] == '"') {
+                rec->buf[o++] = '"';
+                p += 2;
+            } else if (ch == '"') {
+                quoted = false;
+                p++;
+            } else {
+                rec->buf[o++] = ch;
+                p++;
+            }
+            continue;
+        }
+        if (ch == '"') {
+            quoted = true;
+            p++;
+        } else if (ch == ',') {
+            rec->buf[o++] = '\0';
+            starts = xgrow(starts, &scap, ns + 1, sizeof *starts);
+            starts[ns++] = o;
+            p++;
+        } else if (ch == '\n') {
+            p++;
+            break;
+        } else if (ch == '\r' && p + 1 < len && text[p + 1] == '\n') {
+            p += 2;
+            break;
+        } else {
+            rec->buf[o++] = ch;
+            p++;
+        }
+    }
+    rec->buf[o] = '\0';
+    rec->cells = xgrow(rec->cells, &rec->cells_cap, ns, sizeof *rec->cells);
+    for (size_t i = 0; i < ns; i++)
+        rec->cells[i] = rec->buf + starts[i];
+    rec->n = ns;
+    free(starts);
+    *pos = p;
+    return (int)ns;
+}
+
+/* The '#' lines of one shard file. */
+struct shard_head {
+    size_t k, n;
+    char *version, *sweep, *id, *points, *replications, *scenario, *seed, *crn, *objective;
+    char **subject_to;
+    size_t n_subject_to;
+    char **overrides;
+    size_t n_overrides;
+};
+
+static void shard_head_fini(struct shard_head *h)
+{
+    free(h->version);
+    free(h->sweep);
+    free(h->id);
+    free(h->points);
+    free(h->replications);
+    free(h->scenario);
+    free(h->seed);
+    free(h->crn);
+    free(h->objective);
+    sweep_free_strings(h->subject_to, h->n_subject_to);
+    sweep_free_strings(h->overrides, h->n_overrides);
+    memset(h, 0, sizeof *h);
+}
+
+static void push_string(char ***list, size_t *n, const char *s)
+{
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(s);
+}
+
+/* "K/N" (two whole numbers, nothing after them): strtoull reports an
+ * overflow, where sscanf's %zu would leave it undefined. */
+static bool parse_k_of_n(const char *s, size_t *k, size_t *n)
+{
+    char *e;
+    while (*s == ' ')
+        s++;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    unsigned long long kv = strtoull(s, &e, 10);
+    if (errno != 0 || *e != '/' || e[1] < '0' || e[1] > '9')
+        return false;
+    unsigned long long nv = strtoull(e + 1, &e, 10);
+    if (errno != 0 || *e != '\0' || kv > SIZE_MAX || nv > SIZE_MAX)
+        return false;
+    *k = (size_t)kv;
+    *n = (size_t)nv;
+    return true;
+}
+
+/* Reads the '#' lines; leaves *pos at the CSV header. */
+static int shard_head_read(const char *file, const char *text, size_t len, size_t *pos,
+                           struct shard_head *h, char *msg, size_t msg_len)
+{
+    size_t p = 0, line = 0;
+    while (p < len && text[p] == '#') {
+        const char *end = memchr(text + p, '\n', len - p);
+        size_t l = end != NULL ? (size_t)(end - (text + p)) : len - p;
+        char *s = xmalloc(l + 1);
+        memcpy(s, text + p, l);
+        s[l] = '\0';
+        if (l > 0 && s[l - 1] == '\r')
+            s[l - 1] = '\0';
+        line++;
+        if (line == 1) {
+            if (strncmp(s, SHARD_MAGIC, strlen(SHARD_MAGIC)) != 0 ||
+                !parse_k_of_n(s + strlen(SHARD_MAGIC), &h->k, &h->n) || h->n == 0 || h->k < 1 ||
+                h->k > h->n || h->n > SWEEP_POINTS_MAX) {
+                sweep_msgf(msg, msg_len, "%s:1: not a shard file (written by 'lambdasim sweep --shard K/N')",
+                     file);
+                free(s);
+                return -1;
+            }
+        } else {
+            const char *colon = strstr(s, ": ");
+            char *v = colon != NULL ? xstrdup(colon + 2) : NULL;
+            size_t kl = colon != NULL ? (size_t)(colon - s) : 0;
+            char **slot = NULL;
+#define KEY(name, field) else if (kl == strlen("# " name) && strncmp(s, "# " name, kl) == 0) slot = &h->field
+            if (colon == NULL)
+                slot = NULL;
+            KEY("version", version);
+            KEY("sweep", sweep);
+            KEY("id", id);
+            KEY("points", points);
+            KEY("replications", replications);
+            KEY("scenario", scenario);
+            KEY("seed", seed);
+            KEY("common_random_numbers", crn);
+            KEY("objective", objective);
+#undef KEY
+            if (slot != NULL) {
+                free(*slot);
+                *slot = v;
+            } else if (colon != NULL && kl == strlen("# subject_to") &&
+                       strncmp(s, "# subject_to", kl) == 0) {
+                push_string(&h->subject_to, &h->n_subject_to, v);
+                free(v);
+            } else if (colon != NULL && kl == strlen("# override") && strncmp(s, "# override", kl) == 0) {
+                push_string(&h->overrides, &h->n_overrides, v);
+                free(v);
+            } else {
+                sweep_msgf(msg, msg_len, "%s:%zu: unexpected line '%.80s' in the shard header", file, line, s);
+                free(v);
+                free(s);
+                return -1;
+            }
+        }
+        free(s);
+        p += l + (end != NULL ? 1 : 0);
+    }
+    if (line == 0) {
+        sweep_msgf(msg, msg_len, "%s:1: not a shard file (written by 'lambdasim sweep --shard K/N'; "
+             "a whole sweep's CSV needs no merging)", file);
+        return -1;
+    }
+    const char *missing = h->version == NULL ? "version" : h->sweep == NULL ? "sweep"
+                          : h->id == NULL ? "id" : h->points == NULL ? "points"
+                          : h->replications == NULL ? "replications" : h->scenario == NULL ? "scenario"
+                          : h->seed == NULL ? "seed" : h->crn == NULL ? "common_random_numbers"
+                          : h->objective == NULL ? "objective" : NULL;
+    if (missing != NULL) {
+        sweep_msgf(msg, msg_len, "%s: the shard header has no '# %s:' line", file, missing);
+        return -1;
+    }
+    *pos = p;
+    return 0;
+}
+
+static bool same_list(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+/* The sweep-wide header fields must agree between shards. */
+static const char *shard_head_diff(const struct shard_head *a, const struct shard_head *b)
+{
+    if (a->n != b->n)
+        return "the number of shards N";
+    if (strcmp(a->id, b->id) != 0)
+        return "the sweep id (a different sweep file, scenario, model or version)";
+    if (strcmp(a->version, b->version) != 0)
+        return "version";
+    if (strcmp(a->sweep, b->sweep) != 0)
+        return "sweep";
+    if (strcmp(a->points, b->points) != 0)
+        return "points";
+    if (strcmp(a->replications, b->replications) != 0)
+        return "replications";
+    if (strcmp(a->scenario, b->scenario) != 0)
+        return "scenario";
+    if (strcmp(a->seed, b->seed) != 0)
+        return "seed";
+    if (strcmp(a->crn, b->crn) != 0)
+        return "common_random_numbers";
+    if (strcmp(a->objective, b->objective) != 0)
+        return "objective";
+    if (!same_list(a->subject_to, a->n_subject_to, b->subject_to, b->n_subject_to))
+        return "subject_to";
+    if (!same_list(a->overrides, a->n_overrides, b->overrides, b->n_overrides))
+        return "overrides";
+    return NULL;
+}
+
+/* Fills the table's sweep-wide fields from the first shard's header. */
+static int table_from_head(struct sweep_table *t, const char *file, const struct shard_head *h,
+                           char *msg, size_t msg_len)
+{
+    uint64_t id = 0;
+    size_t points = 0, reps = 0;
+    char *end;
+    errno = 0;
+    unsigned long long idv = strtoull(h->id, &end, 16);
+    bool ok = strlen(h->id) == 16 && *end == '\0' && errno == 0;
+    id = (uint64_t)idv;
+    ok = ok && sweep_parse_size(h->points, &points) && points >= 1 && points <= SWEEP_POINTS_MAX &&
+         sweep_parse_size(h->replications, &reps) && reps >= 1 && reps <= SWEEP_REPLICATIONS_MAX &&
+         sweep_parse_u64(h->seed, &t->seed) &&
+         (strcmp(h->crn, "true") == 0 || strcmp(h->crn, "false") == 0);
+    if (!ok || strcmp(h->version, LAMBDASIM_VERSION) != 0) {
+        sweep_msgf(msg, msg_len, "%s: the shard header is damaged or from another version (%s; this is "
+             "%s)", file, h->version, LAMBDASIM_VERSION);
+        return -1;
+    }
+    t->file = xstrdup(h->sweep);
+    t->scenario = xstrdup(h->scenario);
+    t->id = id;
+    t->n_points_total = points;
+    t->replications = (int)reps;
+    t->common_random_numbers = strcmp(h->crn, "true") == 0;
+    const char *o = h->objective;
+    bool max = strncmp(o, "maximize ", 9) == 0;
+    int m = (max || strncmp(o, "minimize ", 9) == 0) ? sweep_metric_find(o + 9) : -1;
+    if (m < 0) {
+        sweep_msgf(msg, msg_len, "%s: bad '# objective: %s' line", file, o);
+        return -1;
+    }
+    t->objective.metric = (size_t)m;
+    t->objective.maximize = max;
+    t->objective.constraints = xcalloc(h->n_subject_to + 1, sizeof *t->objective.constraints);
+    for (size_t i = 0; i < h->n_subject_to; i++) {
+        char why[512];
+        if (sweep_parse_constraint(h->subject_to[i], &t->objective.constraints[i], why, sizeof why) < 0) {
+            sweep_msgf(msg, msg_len, "%s: subject_to: %s", file, why);
+            return -1;
+        }
+        t->objective.n_constraints = i + 1;
+    }
+    t->override_paths = xcalloc(h->n_overrides + 1, sizeof *t->override_paths);
+    t->override_values = xcalloc(h->n_overrides + 1, sizeof *t->override_values);
+    for (size_t i = 0; i < h->n_overrides; i++) {
+        const char *eq = strchr(h->overrides[i], '=');
+        if (eq == NULL) {
+            sweep_msgf(msg, msg_len, "%s: bad '# override: %s' line", file, h->overrides[i]);
+            return -1;
+        }
+        t->override_paths[i] = xmalloc((size_t)(eq - h->overrides[i]) + 1);
+        memcpy(t->override_paths[i], h->overrides[i], (size_t)(eq - h->overrides[i]));
+        t->override_paths[i][eq - h->overrides[i]] = '\0';
+        t->override_values[i] = xstrdup(eq + 1);
+        t->n_overrides = i + 1;
+    }
+    return 0;
+}
+
+/* Checks the CSV header: point, the axis columns, replications, the metric
+ * columns, feasible, pareto, rank. Sets or checks the table's columns. */
+static int check_columns(struct sweep_table *t, const char *file, const struct csv_rec *rec,
+                         char *msg, size_t msg_len)
+{
+    size_t nm = sweep_metric_count(), fixed = 1 + 1 + 2 * nm + 3;
+    if (rec->n < fixed || strcmp(rec->cells[0], "point") != 0) {
+        sweep_msgf(msg, msg_len, "%s: the column header is not a sweep's", file);
+        return -1;
+    }
+    size_t na = rec->n - fixed;
+    bool ok = strcmp(rec->cells[1 + na], "replications") == 0;
+    for (size_t m = 0; ok && m < nm; m++) {
+        char want[128];
+        snprintf(want, sizeof want, "%s_mean", sweep_metric_name(m));
+        ok = strcmp(rec->cells[2 + na + 2 * m], want) == 0;
+        snprintf(want, sizeof want, "%s_ci95", sweep_metric_name(m));
+        ok = ok && strcmp(rec->cells[3 + na + 2 * m], want) == 0;
+    }
+    ok = ok && strcmp(rec->cells[rec->n - 3], "feasible") == 0 &&
+         strcmp(rec->cells[rec->n - 2], "pareto") == 0 && strcmp(rec->cells[rec->n - 1], "rank") == 0;
+    if (!ok) {
+        sweep_msgf(msg, msg_len, "%s: the column header does not match this version's sweep columns", file);
+        return -1;
+    }
+    if (t->columns == NULL) {
+        t->columns = xcalloc(na + 1, sizeof *t->columns);
+        for (size_t a = 0; a < na; a++)
+            t->columns[a] = xstrdup(rec->cells[1 + a]);
+        t->n_columns = na;
+        return 0;
+    }
+    ok = na == t->n_columns;
+    for (size_t a = 0; ok && a < na; a++)
+        ok = strcmp(t->columns[a], rec->cells[1 + a]) == 0;
+    if (!ok) {
+        sweep_msgf(msg, msg_len, "%s: its axis columns differ from the other shards'", file);
+        return -1;
+    }
+    return 0;
+}
+
+int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
+                char *msg, size_t msg_len)
+{
+    size_t nm = sweep_metric_count();
+    struct shard_head first, h;
+    struct csv_rec rec = { 0 };
+    struct sweep_row *rows = NULL;          /* by point */
+    size_t *from = NULL;                    /* file index + 1 of each point */
+    bool *shard_seen = NULL;
+    char *text = NULL;
+    int rc = -1;
+    memset(t, 0, sizeof *t);
+    memset(&first, 0, sizeof first);
+    memset(&h, 0, sizeof h);
+    if (msg != NULL && msg_len > 0)
+        msg[0] = '\0';
+    for (size_t fi = 0; fi < n_files; fi++) {
+        const char *file = files[fi];
+        size_t len = 0, pos = 0;
+        free(text);
+        text = sweep_read_text(file, "shard file", &len, msg, msg_len);
+        if (text == NULL)
+            goto out;
+        struct shard_head *hp = fi == 0 ? &first : &h;
+        shard_head_fini(&h);
+        if (shard_head_read(file, text, len, &pos, hp, msg, msg_len) < 0)
+            goto out;
+        if (fi == 0) {
+            if (table_from_head(t, file, &first, msg, msg_len) < 0)
+                goto out;
+            rows = xcalloc(t->n_points_total, sizeof *rows);
+            from = xcalloc(t->n_points_total, sizeof *from);
+            shard_seen = xcalloc(first.n + 1, sizeof *shard_seen);
+        } else {
+            const char *diff = shard_head_diff(&first, &h);
+            if (diff != NULL) {
+                sweep_msgf(msg, msg_len, "%s and %s are not shards of the same sweep: %s differs",
+                     files[0], file, diff);
+                goto out;
+            }
+        }
+        if (shard_seen[hp->k]) {
+            sweep_msgf(msg, msg_len, "%s: shard %zu/%zu is given twice", file, hp->k, hp->n);
+            goto out;
+        }
+        shard_seen[hp->k] = true;
+        bool bad;
+        if (csv_next(text, len, &pos, &rec, &bad) < 0) {
+            sweep_msgf(msg, msg_len, "%s: no column header", file);
+            goto out;
+        }
+        if (check_columns(t, file, &rec, msg, msg_len) < 0)
+            goto out;
+        size_t cols = rec.n, na = t->n_columns;
+        /* Data lines: the header comments, then the column header, then rows. */
+        size_t line = 1;
+        for (const char *c = text; c < text + pos; c++)
+            line += *c == '\n';
+        while (csv_next(text, len, &pos, &rec, &bad) >= 0) {
+            size_t point = 0, reps = 0;
+            if (rec.n == 1 && rec.cells[0][0] == '\0') {
+                line++;
+                continue; /* blank line */
+            }
+            if (rec.n != cols || !sweep_parse_size(rec.cells[0], &point) ||
+                !sweep_parse_size(rec.cells[1 + na], &reps)) {
+                sweep_msgf(msg, msg_len, "%s:%zu: malformed row (expected %zu cells)", file, line, cols);
+                goto out;
+            }
+            if (point >= t->n_points_total || point % hp->n != hp->k - 1) {
+                sweep_msgf(msg, msg_len, "%s:%zu: point %zu does not belong to shard %zu/%zu of %zu points",
+                     file, line, point, hp->k, hp->n, t->n_points_total);
+                goto out;
+            }
+            if (from[point] != 0) {
+                sweep_msgf(msg, msg_len, "%s:%zu: point %zu is also in %s", file, line, point,
+                     files[from[point] - 1]);
+                goto out;
+            }
+            if (reps != (size_t)t->replications) {
+                sweep_msgf(msg, msg_len, "%s:%zu: %zu replications, the header says %d", file, line, reps,
+                     t->replications);
+                goto out;
+            }
+            struct sweep_row *r = &rows[point];
+            r->point = point;
+            r->cells = xcalloc(na + 1, sizeof *r->cells);
+            r->mean = xmalloc(nm * sizeof *r->mean);
+            r->ci95 = xmalloc(nm * sizeof *r->ci95);
+            from[point] = fi + 1;
+            for (size_t a = 0; a < na; a++)
+                r->cells[a] = xstrdup(rec.cells[1 + a]);
+            for (size_t m = 0; m < nm; m++) {
+                if (!sweep_parse_num(rec.cells[2 + na + 2 * m], &r->mean[m]) ||
+                    !sweep_parse_num(rec.cells[3 + na + 2 * m], &r->ci95[m])) {
+                    sweep_msgf(msg, msg_len, "%s:%zu: %s: not a number", file, line, sweep_metric_name(m));
+                    goto out;
+                }
+            }
+            line++;
+        }
+        if (bad) {
+            sweep_msgf(msg, msg_len, "%s:%zu: unterminated quoted cell", file, line);
+            goto out;
+        }
+    }
+    if (n_files == 0) {
+        sweep_msgf(msg, msg_len, "no shard files given");
+        goto out;
+    }
+    size_t missing = 0;
+    char list[256] = "";
+    for (size_t p = 0; p < t->n_points_total; p++) {
+        if (from[p] != 0)
+            continue;
+        if (missing < 10) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%zu", missing == 0 ? "" : ", ", p);
+        }
+        missing++;
+    }
+    if (missing > 0) {
+        char shards[256] = "";
+        for (size_t k = 1; k <= first.n; k++) {
+            if (!shard_seen[k]) {
+                size_t l = strlen(shards);
+                snprintf(shards + l, sizeof shards - l, "%s%zu/%zu", shards[0] == '\0' ? "" : ", ",
+                         k, first.n);
+            }
+        }
+        sweep_msgf(msg, msg_len, "%zu of %zu points are missing (%s%s)%s%s", missing, t->n_points_total,
+             list, missing > 10 ? ", ..." : "", shards[0] != '\0' ? "; shards not given: " : "",
+             shards);
+        goto out;
+    }
+    t->rows = rows;
+    t->n_rows = t->n_points_total;
+    rows = NULL;
+    sweep_table_finish(t);
+    rc = 0;
+out:
+    if (rows != NULL) {
+        for (size_t p = 0; p < t->n_points_total; p++)
+            sweep_row_fini(&rows[p], t->n_columns);
+        free(rows);
+    }
+    if (rc != 0)
+        sweep_table_fini(t);
+    free(from);
+    free(shard_seen);
+    free(text);
+    free(rec.buf);
+    free(rec.cells);
+    shard_head_fini(&first);
+    shard_head_fini(&h);
+    return rc;
+}

@@ -1,0 +1,446 @@
+/* sweep_output: writing a sweep's table (see sweep.h): CSV, JSON, the
+ * readable summary and the command line that reproduces a point. Writes
+ * only to the FILE it is handed. */
+#include "analysis/sweep_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "formats/jsonout.h"
+#include "base/version.h"
+#include "base/xalloc.h"
+
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+static void csv_cell(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\n\r") == NULL && s[0] != '#' && s[0] != ' ' &&
+        (s[0] == '\0' || s[strlen(s) - 1] != ' ')) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s != '\0'; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static const char *objective_verb(const struct sweep_objective *o)
+{
+    return o->maximize ? "maximize" : "minimize";
+}
+
+void sweep_write_csv(FILE *f, const struct sweep_table *t)
+{
+    size_t nm = sweep_metric_count();
+    char num[SWEEP_NUM_MAX], con[256];
+    if (t->shard_n != 0) {
+        /* What merge needs to check the shards and to print the summary. */
+        fprintf(f, SHARD_MAGIC "%zu/%zu\n", t->shard_k, t->shard_n);
+        fprintf(f, "# version: %s\n", LAMBDASIM_VERSION);
+        fprintf(f, "# sweep: %s\n", t->file);
+        fprintf(f, "# id: %016llx\n", (unsigned long long)t->id);
+        fprintf(f, "# points: %zu\n", t->n_points_total);
+        fprintf(f, "# replications: %d\n", t->replications);
+        fprintf(f, "# scenario: %s\n", t->scenario);
+        fprintf(f, "# seed: %llu\n", (unsigned long long)t->seed);
+        fprintf(f, "# common_random_numbers: %s\n", t->common_random_numbers ? "true" : "false");
+        fprintf(f, "# objective: %s %s\n", objective_verb(&t->objective),
+                sweep_metric_name(t->objective.metric));
+        for (size_t i = 0; i < t->objective.n_constraints; i++) {
+            sweep_format_constraint(&t->objective.constraints[i], con, sizeof con);
+            fprintf(f, "# subject_to: %s\n", con);
+        }
+        for (size_t i = 0; i < t->n_overrides; i++)
+            fprintf(f, "# override: %s=%s\n", t->override_paths[i], t->override_values[i]);
+    }
+    fputs("point", f);
+    for (size_t a = 0; a < t->n_columns; a++) {
+        fputc(',', f);
+        csv_cell(f, t->columns[a]);
+    }
+    fputs(",replications", f);
+    for (size_t m = 0; m < nm; m++)
+        fprintf(f, ",%s_mean,%s_ci95", sweep_metric_name(m), sweep_metric_name(m));
+    fputs(",feasible,pareto,rank\n", f);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        const struct sweep_row *r = &t->rows[i];
+        fprintf(f, "%zu", r->point);
+        for (size_t a = 0; a < t->n_columns; a++) {
+            fputc(',', f);
+            csv_cell(f, r->cells[a]);
+        }
+        fprintf(f, ",%d", t->replications);
+        for (size_t m = 0; m < nm; m++) {
+            fprintf(f, ",%s", sweep_num_text(num, r->mean[m]));
+            fprintf(f, ",%s", sweep_num_text(num, r->ci95[m]));
+        }
+        if (t->shard_n != 0)
+            fprintf(f, ",%d,,\n", r->feasible ? 1 : 0);
+        else
+            fprintf(f, ",%d,%d,%zu\n", r->feasible ? 1 : 0, r->pareto ? 1 : 0, r->rank);
+    }
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static void json_num(FILE *f, double v)
+{
+    char num[SWEEP_NUM_MAX];
+    fputs(isfinite(v) ? sweep_num_text(num, v) : "null", f);
+}
+
+/* A value as JSON: the `--set` rule (JSON when it parses as JSON, else a
+ * string), so the value is the one the scenario received. */
+static void json_value(FILE *f, const char *v)
+{
+    if (config_value_is_json(v))
+        fputs(v, f);
+    else
+        jsonout_string(f, v);
+}
+
+static const struct sweep_row *best_row(const struct sweep_table *t)
+{
+    for (size_t i = 0; i < t->n_rows; i++)
+        if (t->rows[i].rank == 1)
+            return &t->rows[i];
+    return NULL;
+}
+
+void sweep_write_json(FILE *f, const struct sweep_table *t)
+{
+    size_t nm = sweep_metric_count();
+    char con[256];
+    fputs("{\n  \"lambdasim_version\": ", f);
+    jsonout_string(f, LAMBDASIM_VERSION);
+    fputs(",\n  \"sweep\": ", f);
+    jsonout_string(f, t->file);
+    fprintf(f, ",\n  \"id\": \"%016llx\"", (unsigned long long)t->id);
+    fputs(",\n  \"scenario\": ", f);
+    jsonout_string(f, t->scenario);
+    fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)t->seed);
+    fprintf(f, ",\n  \"common_random_numbers\": %s", t->common_random_numbers ? "true" : "false");
+    fprintf(f, ",\n  \"replications\": %d", t->replications);
+    fprintf(f, ",\n  \"points_total\": %zu", t->n_points_total);
+    if (t->shard_n != 0)
+        fprintf(f, ",\n  \"shard\": \"%zu/%zu\"", t->shard_k, t->shard_n);
+    fprintf(f, ",\n  \"objective\": {\"%s\": \"%s\", \"subject_to\": [", objective_verb(&t->objective),
+            sweep_metric_name(t->objective.metric));
+    for (size_t i = 0; i < t->objective.n_constraints; i++) {
+        sweep_format_constraint(&t->objective.constraints[i], con, sizeof con);
+        fputs(i == 0 ? "" : ", ", f);
+        jsonout_string(f, con);
+    }
+    fputs("]},\n  \"overrides\": {", f);
+    for (size_t i = 0; i < t->n_overrides; i++) {
+        fputs(i == 0 ? "" : ", ", f);
+        jsonout_string(f, t->override_paths[i]);
+        fputs(": ", f);
+        json_value(f, t->override_values[i]);
+    }
+    fputs("},\n  \"axes\": [", f);
+    for (size_t a = 0; a < t->n_columns; a++) {
+        fputs(a == 0 ? "" : ", ", f);
+        jsonout_string(f, t->columns[a]);
+    }
+    fputs("],\n  \"points\": [", f);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        const struct sweep_row *r = &t->rows[i];
+        fprintf(f, "%s\n    {\"point\": %zu, \"values\": {", i == 0 ? "" : ",", r->point);
+        for (size_t a = 0; a < t->n_columns; a++) {
+            fputs(a == 0 ? "" : ", ", f);
+            jsonout_string(f, t->columns[a]);
+            fputs(": ", f);
+            json_value(f, r->cells[a]);
+        }
+        fprintf(f, "}, \"replications\": %d, \"metrics\": {", t->replications);
+        for (size_t m = 0; m < nm; m++) {
+            fprintf(f, "%s\"%s\": {\"mean\": ", m == 0 ? "" : ", ", sweep_metric_name(m));
+            json_num(f, r->mean[m]);
+            fputs(", \"ci95\": ", f);
+            json_num(f, r->ci95[m]);
+            fputc('}', f);
+        }
+        fprintf(f, "}, \"feasible\": %s", r->feasible ? "true" : "false");
+        if (t->shard_n == 0)
+            fprintf(f, ", \"pareto\": %s, \"rank\": %zu}", r->pareto ? "true" : "false", r->rank);
+        else
+            fputs(", \"pareto\": null, \"rank\": null}", f);
+    }
+    fputs(t->n_rows > 0 ? "\n  ],\n  \"pareto_front\": [" : "],\n  \"pareto_front\": [", f);
+    bool first = true;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        if (t->rows[i].pareto) {
+            fprintf(f, "%s%zu", first ? "" : ", ", t->rows[i].point);
+            first = false;
+        }
+    }
+    fputs("],\n  \"best\": ", f);
+    const struct sweep_row *b = best_row(t);
+    if (b == NULL) {
+        fputs("null\n}\n", f);
+        return;
+    }
+    char *cmd = sweep_command_line(t, b);
+    fprintf(f, "{\"point\": %zu, \"feasible\": %s, \"seed\": %llu, \"command\": ", b->point,
+            b->feasible ? "true" : "false",
+            (unsigned long long)sweep_point_seed(t->seed, t->common_random_numbers, b->point, 0));
+    jsonout_string(f, cmd);
+    fputs("}\n}\n", f);
+    free(cmd);
+}
+
+/* ---- summary ----------------------------------------------------------------------------- */
+
+/* Quoted for a POSIX shell when it holds anything but plain characters. */
+static void shell_arg(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    bool plain = s[0] != '\0';
+    for (const char *p = s; *p != '\0' && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@%",
+                       *p) != NULL;
+    size_t need = *len + 4 * strlen(s) + 4;
+    *buf = xgrow(*buf, cap, need, 1);
+    char *o = *buf + *len;
+    if (plain) {
+        o += sprintf(o, "%s", s);
+    } else {
+        *o++ = '\'';
+        for (const char *p = s; *p != '\0'; p++) {
+            if (*p == '\'') {
+                memcpy(o, "'\\''", 4);
+                o += 4;
+            } else {
+                *o++ = *p;
+            }
+        }
+        *o++ = '\'';
+        *o = '\0';
+    }
+    *len = (size_t)(o - *buf);
+}
+
+static void cmd_append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    *buf = xgrow(*buf, cap, *len + n + 1, 1);
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+char *sweep_command_line(const struct sweep_table *t, const struct sweep_row *row)
+{
+    char *buf = NULL, seed[32];
+    size_t len = 0, cap = 0;
+    cmd_append(&buf, &len, &cap, "lambdasim run ");
+    shell_arg(&buf, &len, &cap, t->scenario);
+    snprintf(seed, sizeof seed, " --seed %llu",
+             (unsigned long long)sweep_point_seed(t->seed, t->common_random_numbers, row->point, 0));
+    cmd_append(&buf, &len, &cap, seed);
+    for (size_t i = 0; i < t->n_overrides + t->n_columns; i++) {
+        const char *p = i < t->n_overrides ? t->override_paths[i] : t->columns[i - t->n_overrides];
+        const char *v = i < t->n_overrides ? t->override_values[i] : row->cells[i - t->n_overrides];
+        char *kv = xmalloc(strlen(p) + strlen(v) + 2);
+        sprintf(kv, "%s=%s", p, v);
+        cmd_append(&buf, &len, &cap, " --set ");
+        shell_arg(&buf, &len, &cap, kv);
+        free(kv);
+    }
+    return buf;
+}
+
+/* A text grid printed with columns padded to their widest cell. */
+struct grid {
+    size_t rows, cols;
+    char **cell;            /* rows * cols, owned */
+};
+
+static void grid_init(struct grid *g, size_t rows, size_t cols)
+{
+    g->rows = rows;
+    g->cols = cols;
+    g->cell = xcalloc(rows * cols + 1, sizeof *g->cell);
+}
+
+static void grid_set(struct grid *g, size_t r, size_t c, const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void grid_set(struct grid *g, size_t r, size_t c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+    va_end(ap);
+    free(g->cell[r * g->cols + c]);
+    g->cell[r * g->cols + c] = s;
+}
+
+static void grid_print(FILE *f, struct grid *g)
+{
+    size_t *w = xcalloc(g->cols + 1, sizeof *w);
+    for (size_t r = 0; r < g->rows; r++)
+        for (size_t c = 0; c < g->cols; c++) {
+            const char *s = g->cell[r * g->cols + c];
+            size_t l = s != NULL ? strlen(s) : 0;
+            if (l > w[c])
+                w[c] = l;
+        }
+    for (size_t r = 0; r < g->rows; r++) {
+        fputs(" ", f);
+        for (size_t c = 0; c < g->cols; c++) {
+            const char *s = g->cell[r * g->cols + c];
+            fprintf(f, "%s%*s", c == 0 ? " " : "  ", (int)w[c], s != NULL ? s : "");
+        }
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < g->rows * g->cols; i++)
+        free(g->cell[i]);
+    free(g->cell);
+    free(w);
+}
+
+static void fmt_mean_ci(char *buf, size_t len, double mean, double ci)
+{
+    if (!isfinite(mean))
+        snprintf(buf, len, "-");
+    else if (!isfinite(ci))
+        snprintf(buf, len, "%.5g", mean);
+    else if (ci >= 100)
+        snprintf(buf, len, "%.5g ± %.0f", mean, ci);
+    else
+        snprintf(buf, len, "%.5g ± %.2g", mean, ci);
+}
+
+/* Metrics shown in the summary tables: the objective, p99, cost. */
+static size_t summary_metrics(const struct sweep_table *t, size_t *ms)
+{
+    size_t n = 0;
+    ms[n++] = t->objective.metric;
+    if (t->objective.metric != M_P99)
+        ms[n++] = M_P99;
+    if (t->objective.metric != M_COST)
+        ms[n++] = M_COST;
+    return n;
+}
+
+static void row_values(char *buf, size_t len, const struct sweep_table *t, const struct sweep_row *r)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t a = 0; a < t->n_columns && used < len; a++) {
+        int k = snprintf(buf + used, len - used, "%s%s=%s", a == 0 ? "" : ", ", t->columns[a],
+                         r->cells[a]);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+void sweep_write_summary(FILE *f, const struct sweep_table *t)
+{
+    char buf[256];
+    size_t ms[3], nms = summary_metrics(t, ms), feasible = 0, front = 0;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        feasible += t->rows[i].feasible;
+        front += t->rows[i].pareto;
+    }
+    fprintf(f, "sweep %s: %zu points x %d replications of %s (base seed %llu%s)\n", t->file,
+            t->n_points_total, t->replications, t->scenario, (unsigned long long)t->seed,
+            t->common_random_numbers ? ", common random numbers" : "");
+    fprintf(f, "objective: %s %s", objective_verb(&t->objective), sweep_metric_name(t->objective.metric));
+    for (size_t i = 0; i < t->objective.n_constraints; i++) {
+        sweep_format_constraint(&t->objective.constraints[i], buf, sizeof buf);
+        fprintf(f, "%s%s", i == 0 ? " subject to " : " and ", buf);
+    }
+    fprintf(f, "\nfeasible points: %zu of %zu\n", feasible, t->n_rows);
+    if (t->n_rows == 0)
+        return;
+
+    /* Top points by rank. */
+    size_t top = t->n_rows < SUMMARY_TOP ? t->n_rows : SUMMARY_TOP;
+    const struct sweep_row **by_rank = xcalloc(t->n_rows, sizeof *by_rank);
+    for (size_t i = 0; i < t->n_rows; i++)
+        by_rank[t->rows[i].rank - 1] = &t->rows[i];
+    struct grid g;
+    size_t cols = 2 + t->n_columns + nms + 1;
+    grid_init(&g, top + 1, cols);
+    grid_set(&g, 0, 0, "rank");
+    grid_set(&g, 0, 1, "point");
+    for (size_t a = 0; a < t->n_columns; a++)
+        grid_set(&g, 0, 2 + a, "%s", t->columns[a]);
+    for (size_t k = 0; k < nms; k++)
+        grid_set(&g, 0, 2 + t->n_columns + k, "%s", sweep_metric_name(ms[k]));
+    grid_set(&g, 0, cols - 1, "feasible");
+    /* cppcheck-suppress knownConditionTrueFalse ; false positive: top >= 1 (n_rows > 0 here) */
+    for (size_t i = 0; i < top; i++) {
+        const struct sweep_row *r = by_rank[i];
+        grid_set(&g, i + 1, 0, "%zu", r->rank);
+        grid_set(&g, i + 1, 1, "%zu", r->point);
+        for (size_t a = 0; a < t->n_columns; a++)
+            grid_set(&g, i + 1, 2 + a, "%s", r->cells[a]);
+        for (size_t k = 0; k < nms; k++) {
+            fmt_mean_ci(buf, sizeof buf, r->mean[ms[k]], r->ci95[ms[k]]);
+            grid_set(&g, i + 1, 2 + t->n_columns + k, "%s", buf);
+        }
+        grid_set(&g, i + 1, cols - 1, "%s", r->feasible ? "yes" : "no");
+    }
+    fprintf(f, "\ntop %zu points by rank (mean ± 95%% CI half-width over replications):\n", top);
+    grid_print(f, &g);
+
+    /* The Pareto front, in order of p99. */
+    fprintf(f, "\nPareto front of latency_ms.p99 and cost_usd.total (feasible points): %zu point%s\n",
+            front, front == 1 ? "" : "s");
+    if (front > 0) {
+        const struct sweep_row **fr = xcalloc(front, sizeof *fr);
+        size_t n = 0;
+        for (size_t i = 0; i < t->n_rows; i++)
+            if (t->rows[i].pareto)
+                fr[n++] = &t->rows[i];
+        /* Sorted by p99, then cost, then point. A sort in n log n: the
+         * front of a grid the input sizes may hold every point. */
+        qsort(fr, n, sizeof *fr, sweep_front_row_cmp);
+        grid_init(&g, n + 1, 3 + t->n_columns + 1);
+        grid_set(&g, 0, 0, "point");
+        for (size_t a = 0; a < t->n_columns; a++)
+            grid_set(&g, 0, 1 + a, "%s", t->columns[a]);
+        grid_set(&g, 0, 1 + t->n_columns, "latency_ms.p99");
+        grid_set(&g, 0, 2 + t->n_columns, "cost_usd.total");
+        grid_set(&g, 0, 3 + t->n_columns, "rank");
+        for (size_t i = 0; i < n; i++) {
+            grid_set(&g, i + 1, 0, "%zu", fr[i]->point);
+            for (size_t a = 0; a < t->n_columns; a++)
+                grid_set(&g, i + 1, 1 + a, "%s", fr[i]->cells[a]);
+            fmt_mean_ci(buf, sizeof buf, fr[i]->mean[M_P99], fr[i]->ci95[M_P99]);
+            grid_set(&g, i + 1, 1 + t->n_columns, "%s", buf);
+            fmt_mean_ci(buf, sizeof buf, fr[i]->mean[M_COST], fr[i]->ci95[M_COST]);
+            grid_set(&g, i + 1, 2 + t->n_columns, "%s", buf);
+            grid_set(&g, i + 1, 3 + t->n_columns, "%zu", fr[i]->rank);
+        }
+        grid_print(f, &g);
+        free(fr);
+    }
+
+    const struct sweep_row *b = by_rank[0];
+    char values[2048];
+    row_values(values, sizeof values, t, b);
+    fprintf(f, "\n%s point: %zu%s%s%s\n", b->feasible ? "best" : "no feasible point; best by the objective",
+            b->point, values[0] != '\0' ? " (" : "", values, values[0] != '\0' ? ")" : "");
+    for (size_t k = 0; k < nms; k++) {
+        fmt_mean_ci(buf, sizeof buf, b->mean[ms[k]], b->ci95[ms[k]]);
+        fprintf(f, "  %-16s %s\n", sweep_metric_name(ms[k]), buf);
+    }
+    char *cmd = sweep_command_line(t, b);
+    fprintf(f, "reproduce its first replication:\n  %s\n", cmd);
+    free(cmd);
+    free(by_rank);
+}

@@ -1,0 +1,237 @@
+/* sweep_rank: result tables (see sweep.h): building the table of a run's
+ * points, feasibility, the Pareto front of p99 latency and cost, and ranks. */
+#include "analysis/sweep_internal.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+static bool satisfies(const struct sweep_constraint *c, double v)
+{
+    switch (c->op) {
+    case SWEEP_OP_LE: return v <= c->bound;
+    case SWEEP_OP_LT: return v < c->bound;
+    case SWEEP_OP_GE: return v >= c->bound;
+    case SWEEP_OP_GT: return v > c->bound;
+    }
+    return false;
+}
+
+/* ---- tables ------------------------------------------------------------------------------ */
+
+static char **copy_strings(char *const *s, size_t n)
+{
+    char **c = xcalloc(n + 1, sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        c[i] = xstrdup(s[i]);
+    return c;
+}
+
+void sweep_row_fini(struct sweep_row *r, size_t n_cells)
+{
+    sweep_free_strings(r->cells, n_cells);
+    free(r->mean);
+    free(r->ci95);
+}
+
+void sweep_table_fini(struct sweep_table *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n_rows; i++)
+        sweep_row_fini(&t->rows[i], t->n_columns);
+    free(t->rows);
+    sweep_free_strings(t->columns, t->n_columns);
+    sweep_free_strings(t->override_paths, t->n_overrides);
+    sweep_free_strings(t->override_values, t->n_overrides);
+    free(t->objective.constraints);
+    free(t->file);
+    free(t->scenario);
+    memset(t, 0, sizeof *t);
+}
+
+static bool row_feasible(const struct sweep_table *t, const struct sweep_row *r)
+{
+    if (!isfinite(r->mean[t->objective.metric]))
+        return false;
+    for (size_t i = 0; i < t->objective.n_constraints; i++) {
+        const struct sweep_constraint *c = &t->objective.constraints[i];
+        if (!satisfies(c, r->mean[c->metric]))   /* NAN satisfies nothing */
+            return false;
+    }
+    return true;
+}
+
+struct rank_key {
+    bool feasible;
+    bool finite;
+    double key;         /* smaller is better */
+    size_t point;
+    size_t row;
+};
+
+static int rank_cmp(const void *a, const void *b)
+{
+    const struct rank_key *x = a, *y = b;
+    if (x->feasible != y->feasible)
+        return x->feasible ? -1 : 1;
+    if (x->finite != y->finite)
+        return x->finite ? -1 : 1;
+    if (x->finite && x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->point < y->point ? -1 : x->point > y->point;
+}
+
+struct front_key {
+    double p99, cost;
+    size_t point, row;
+};
+
+static int front_cmp(const void *a, const void *b)
+{
+    const struct front_key *x = a, *y = b;
+    if (x->p99 != y->p99)
+        return x->p99 < y->p99 ? -1 : 1;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? -1 : 1;
+    return x->point < y->point ? -1 : x->point > y->point;
+}
+
+/* a before b: -1; a NaN sorts last, so the order is total. */
+static int cmp_num(double a, double b)
+{
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    return isnan(a) == isnan(b) ? 0 : isnan(a) ? 1 : -1;
+}
+
+int sweep_front_row_cmp(const void *a, const void *b)
+{
+    const struct sweep_row *x = *(const struct sweep_row *const *)a, *y = *(const struct sweep_row *const *)b;
+    int c = cmp_num(x->mean[M_P99], y->mean[M_P99]);
+    if (c == 0)
+        c = cmp_num(x->mean[M_COST], y->mean[M_COST]);
+    return c != 0 ? c : x->point < y->point ? -1 : x->point > y->point;
+}
+
+/* Feasibility always; Pareto front and ranks only for a whole sweep, since
+ * they compare every point with every other. */
+void sweep_table_finish(struct sweep_table *t)
+{
+    for (size_t i = 0; i < t->n_rows; i++) {
+        t->rows[i].feasible = row_feasible(t, &t->rows[i]);
+        t->rows[i].pareto = false;
+        t->rows[i].rank = 0;
+    }
+    if (t->shard_n != 0 || t->n_rows == 0)
+        return;
+    size_t n = t->n_rows, om = t->objective.metric;
+    struct rank_key *rk = xcalloc(n, sizeof *rk);
+    for (size_t i = 0; i < n; i++) {
+        double v = t->rows[i].mean[om];
+        rk[i].feasible = t->rows[i].feasible;
+        rk[i].finite = isfinite(v);
+        rk[i].key = t->objective.maximize ? -v : v;
+        rk[i].point = t->rows[i].point;
+        rk[i].row = i;
+    }
+    qsort(rk, n, sizeof *rk, rank_cmp);
+    for (size_t i = 0; i < n; i++)
+        t->rows[rk[i].row].rank = i + 1;
+    free(rk);
+
+    /* Pareto front of (p99, cost), both minimised: sorted by p99, a point is
+     * on the front when its cost is the lowest of its p99 group and below
+     * every cost seen at a strictly lower p99. Equal pairs are all kept. */
+    struct front_key *fk = xcalloc(n, sizeof *fk);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sweep_row *r = &t->rows[i];
+        if (!r->feasible || !isfinite(r->mean[M_P99]) || !isfinite(r->mean[M_COST]))
+            continue;
+        fk[nf].p99 = r->mean[M_P99];
+        fk[nf].cost = r->mean[M_COST];
+        fk[nf].point = r->point;
+        fk[nf++].row = i;
+    }
+    qsort(fk, nf, sizeof *fk, front_cmp);
+    double best = INFINITY;
+    for (size_t i = 0; i < nf;) {
+        size_t j = i;
+        while (j < nf && fk[j].p99 == fk[i].p99)
+            j++;
+        double group_min = fk[i].cost;  /* sorted by cost inside the group */
+        for (size_t k = i; k < j; k++)
+            if (fk[k].cost == group_min && group_min < best)
+                t->rows[fk[k].row].pareto = true;
+        if (group_min < best)
+            best = group_min;
+        i = j;
+    }
+    free(fk);
+}
+
+static void copy_objective(struct sweep_objective *dst, const struct sweep_objective *src)
+{
+    *dst = *src;
+    dst->constraints = xcalloc(src->n_constraints + 1, sizeof *dst->constraints);
+    if (src->n_constraints > 0)
+        memcpy(dst->constraints, src->constraints, src->n_constraints * sizeof *src->constraints);
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
+                       const struct sweep_results *res, const size_t *points, size_t n_points,
+                       size_t shard_k, size_t shard_n)
+{
+    size_t nm = sweep_metric_count();
+    memset(t, 0, sizeof *t);
+    t->file = xstrdup(sp->file);
+    t->scenario = xstrdup(sp->scenario);
+    t->id = sp->id;
+    t->seed = sp->seed;
+    t->common_random_numbers = sp->common_random_numbers;
+    t->replications = sp->replications;
+    t->n_points_total = sp->n_points;
+    t->shard_k = shard_k;
+    t->shard_n = shard_n;
+    copy_objective(&t->objective, &sp->objective);
+    t->override_paths = copy_strings(sp->override_paths, sp->n_overrides);
+    t->override_values = copy_strings(sp->override_values, sp->n_overrides);
+    t->n_overrides = sp->n_overrides;
+    t->columns = xcalloc(sp->n_axes + 1, sizeof *t->columns);
+    for (size_t a = 0; a < sp->n_axes; a++)
+        t->columns[a] = xstrdup(sp->axes[a].path);
+    t->n_columns = sp->n_axes;
+    size_t *order = xcalloc(n_points + 1, sizeof *order);
+    if (n_points > 0)
+        memcpy(order, points, n_points * sizeof *order);
+    qsort(order, n_points, sizeof *order, size_cmp);
+    t->rows = xcalloc(n_points + 1, sizeof *t->rows);
+    for (size_t i = 0; i < n_points; i++) {
+        struct sweep_row *r = &t->rows[i];
+        size_t p = order[i];
+        assert(res->done[p]);
+        r->point = p;
+        r->cells = xcalloc(sp->n_axes + 1, sizeof *r->cells);
+        for (size_t a = 0; a < sp->n_axes; a++)
+            r->cells[a] = xstrdup(sweep_value(sp, p, a));
+        r->mean = xmalloc(nm * sizeof *r->mean);
+        r->ci95 = xmalloc(nm * sizeof *r->ci95);
+        memcpy(r->mean, &res->mean[p * nm], nm * sizeof *r->mean);
+        memcpy(r->ci95, &res->ci95[p * nm], nm * sizeof *r->ci95);
+    }
+    t->n_rows = n_points;
+    free(order);
+    sweep_table_finish(t);
+}

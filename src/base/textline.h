@@ -1,0 +1,77 @@
+/* textline: getline with a bound, for the readers of user text files
+ * (traces, logs): a file without line breaks (/dev/zero, a binary file
+ * given by mistake) ends with an error instead of taking all memory. Also
+ * the strict number parser and the edit distance behind every "did you
+ * mean" of the input readers. */
+#ifndef LAMBDASIM_TEXTLINE_H
+#define LAMBDASIM_TEXTLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "base/common.h"
+
+/* Longest line accepted, newline included: far above any trace or log
+ * line (CloudWatch events stop at 256 KB; test_trace reads 1 MB comments). */
+#define TEXTLINE_MAX ((size_t)16 << 20)
+
+/* What textline_read returns for a line longer than TEXTLINE_MAX. */
+#define TEXTLINE_TOO_LONG ((ssize_t)-2)
+
+/* Like getline(buf, cap, f): reads one line (with its '\n', if any) into
+ * *buf (grown as needed; caller frees), NUL-terminates it and returns its
+ * length, which may include NUL bytes. Returns -1 at the end of the file
+ * or on a read error (ferror tells), and TEXTLINE_TOO_LONG when the line
+ * goes on past TEXTLINE_MAX bytes (then nothing more should be read). */
+ssize_t textline_read(char **buf, size_t *cap, FILE *f);
+
+/* Longest token textline_parse_number reads as a number. */
+#define TEXTLINE_NUM_MAX 64
+
+/* Parses s[0..len) as a strict decimal number: digits, sign, point and
+ * exponent only, all of it used ("inf", "nan", hex and trailing text are
+ * not numbers, nor is anything longer than TEXTLINE_NUM_MAX). Returns true
+ * and sets *out, or false. */
+bool textline_parse_number(const char *s, size_t len, double *out);
+
+/* Longest name textline_edit_distance compares. */
+#define TEXTLINE_EDIT_MAX 64
+
+/* Levenshtein distance between a[0..la) and b[0..lb), ASCII letters
+ * compared without case when fold_case; SIZE_MAX when either is longer
+ * than TEXTLINE_EDIT_MAX (no name the readers know is that long). */
+size_t textline_edit_distance(const char *a, size_t la, const char *b, size_t lb, bool fold_case);
+
+/* Formats an error about a user's file into msg[len] (nothing when msg is
+ * NULL) as one line: control characters the file held become '?'.
+ * Returns -1, for `return textline_fail(...)`. */
+int textline_fail(char *msg, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Length of the well-formed UTF-8 sequence at s[0..len) (1..4 bytes; 1 for
+ * ASCII), or 0 when s[0] does not start one (a stray continuation byte, an
+ * overlong form, a surrogate, a code point past U+10FFFF, a cut sequence).
+ * *cp (may be NULL) receives the code point. */
+size_t textline_utf8_seq(const char *s, size_t len, unsigned long *cp);
+
+/* Offset of the first byte of s[0..len) that is not well-formed UTF-8, or
+ * of the first control character (below 0x20, 0x7F, U+0080..U+009F, NUL
+ * included) when `no_controls`; len when there is none. */
+size_t textline_utf8_check(const char *s, size_t len, bool no_controls);
+
+/* Longest excerpt textline_excerpt writes, in characters before escaping. */
+#define TEXTLINE_EXCERPT_MAX 40
+
+/* The one way a message quotes text from an input (a value, a key, a
+ * line): writes into buf[cap] at most TEXTLINE_EXCERPT_MAX characters of
+ * s[0..len) (fewer when cap is small), control characters and bytes that are
+ * not UTF-8 as \xHH, a backslash as \\, and "..." when cut. The result is
+ * always one line of valid UTF-8. Returns buf. */
+const char *textline_excerpt(char *buf, size_t cap, const char *s, size_t len);
+
+/* In place: every byte of a NUL-terminated message that is a control
+ * character or not part of well-formed UTF-8 becomes '?', so that what is
+ * printed is one line of valid UTF-8 whatever it quotes. */
+void textline_sanitize(char *s);
+
+#endif

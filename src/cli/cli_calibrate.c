@@ -1,0 +1,775 @@
+/* cli_calibrate: `lambdasim calibrate`, turn Lambda and client logs into a
+ * model profile (cold start, inference against batch size, overhead), with
+ * the fit quality and sample counts recorded in the profile. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "analysis/fit.h"
+#include "formats/jsonout.h"
+#include "formats/lambdalog.h"
+#include "base/outfile.h"
+#include "base/version.h"
+#include "base/xalloc.h"
+
+#define LEVEL 0.95
+#define MSG_MAX 1024
+
+const char cli_calibrate_usage[] =
+    "Usage: lambdasim calibrate LOG... -o MODEL.json [OPTIONS]\n"
+    "\n"
+    "Fits a model profile to measurements of a real deployment:\n"
+    "  cold_start_ms  lognormal, gamma and Weibull maximum-likelihood fits to the\n"
+    "                 REPORT lines' Init Duration, chosen by AIC (KS statistic shown)\n"
+    "  inference_ms   Duration against batch size: linear regression (base +\n"
+    "                 per_item_ms x n), the base's distribution from the residuals\n"
+    "  overhead_ms    client round trip minus Duration (+ Init Duration), from\n"
+    "                 client logs joined to the REPORT lines by request_id\n"
+    "LOG files are Lambda logs (CloudWatch text START/END/REPORT lines or JSON\n"
+    "platform.* records) and client logs (CSV whose header has a send_s column);\n"
+    "formats in README.md. Batch sizes come from a batch_size=N line\n"
+    "the function logs, from the client log's batch_size column, or --batch-size.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE     the model profile to write (required; - for standard\n"
+    "                        output, the report then goes to standard error)\n"
+    "  --force               replace FILE if it exists\n"
+    "  --memory-mb M         use only invocations with Memory Size M MB\n"
+    "  --min-samples N       fewest values a fit may use (default 30)\n"
+    "  --batch-size N        invocations whose batch size the logs do not give\n"
+    "                        carried N requests\n"
+    "  --name NAME           the profile's name (default: FILE without .json)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit codes: 0 written, 1 the file could not be written, 2 bad usage or input\n"
+    "(unparseable lines, mixed memory sizes or functions, too few samples).\n";
+
+/* ---- JSON output ------------------------------------------------------------ */
+
+/* Numbers with 6 significant digits: a profile, not an archive. */
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.6g", v);
+    else
+        fputs("null", f);
+}
+
+static void json_dist(FILE *f, const struct fit_dist *d)
+{
+    switch (d->family) {
+    case FIT_LOGNORMAL:
+        fputs("{\"dist\": \"lognormal\", \"median\": ", f);
+        json_num(f, exp(d->a));
+        fputs(", \"sigma\": ", f);
+        json_num(f, d->b);
+        break;
+    case FIT_GAMMA:
+    case FIT_WEIBULL:
+        fprintf(f, "{\"dist\": \"%s\", \"shape\": ", fit_family_name(d->family));
+        json_num(f, d->a);
+        fputs(", \"scale\": ", f);
+        json_num(f, d->b);
+        break;
+    case FIT_FAMILY_COUNT:
+        break;
+    }
+    fputc('}', f);
+}
+
+/* ---- one fitted quantity ------------------------------------------------------ */
+
+struct fitted {
+    const char *what;           /* "cold_start_ms", ... */
+    size_t n;
+    bool constant;              /* every value equal: no family fits */
+    double value;               /* the constant */
+    struct fit_dist fits[FIT_FAMILY_COUNT];
+    size_t best;
+    double median, median_lo, median_hi;
+    double mean;
+};
+
+/* Fits x[0..n) (sorted here). All equal values give a constant. */
+static int fit_values(struct fitted *ft, const char *what, double *x, size_t n, char *msg, size_t len)
+{
+    memset(ft, 0, sizeof *ft);
+    ft->what = what;
+    ft->n = n;
+    fit_sort(x, n);
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i];
+    ft->mean = s / (double)n;
+    fit_median_ci(x, n, LEVEL, &ft->median_lo, &ft->median_hi);
+    if (x[0] == x[n - 1]) {
+        ft->constant = true;
+        ft->value = x[0];
+        ft->median = x[0];
+        return 0;
+    }
+    if (x[0] <= 0) {
+        snprintf(msg, len, "%s: %zu values include %g, but a lognormal, gamma or Weibull needs every "
+                 "value > 0", what, n, x[0]);
+        return -1;
+    }
+    if (fit_best(x, n, ft->fits, &ft->best) != 0) {
+        snprintf(msg, len, "%s: no distribution could be fitted to the %zu values", what, n);
+        return -1;
+    }
+    ft->median = fit_median(&ft->fits[ft->best]);
+    return 0;
+}
+
+static void print_fitted(const struct fitted *ft)
+{
+    if (ft->constant) {
+        printf("  %zu values, all %.6g: a constant\n", ft->n, ft->value);
+        return;
+    }
+    const struct fit_dist *b = &ft->fits[ft->best];
+    printf("  %zu values; chosen by AIC: %s (KS D = %.4f)\n", ft->n, fit_family_name(b->family), b->ks);
+    for (size_t f = 0; f < FIT_FAMILY_COUNT; f++) {
+        const struct fit_dist *d = &ft->fits[f];
+        if (!d->ok) {
+            printf("    %-10s fit failed\n", fit_family_name((enum fit_family)f));
+            continue;
+        }
+        printf("    %-10s %s %-9.6g %s %-9.6g AIC %-12.2f KS D %.4f%s\n", fit_family_name(d->family),
+               d->family == FIT_LOGNORMAL ? "mu   " : "shape", d->a,
+               d->family == FIT_LOGNORMAL ? "sigma" : "scale", d->b, d->aic, d->ks,
+               f == ft->best ? "  <- chosen" : "");
+    }
+    printf("  median %.6g (fitted); sample median 95%% CI [%.6g, %.6g]\n", ft->median, ft->median_lo,
+           ft->median_hi);
+}
+
+static void json_fit_note(FILE *f, const struct fitted *ft)
+{
+    fprintf(f, "{\"samples\": %zu, ", ft->n);
+    if (ft->constant) {
+        fputs("\"constant\": ", f);
+        json_num(f, ft->value);
+    } else {
+        const struct fit_dist *b = &ft->fits[ft->best];
+        fprintf(f, "\"family\": \"%s\", \"ks\": ", fit_family_name(b->family));
+        json_num(f, b->ks);
+        fputs(", \"aic\": {", f);
+        bool first = true;
+        for (size_t i = 0; i < FIT_FAMILY_COUNT; i++) {
+            if (!ft->fits[i].ok)
+                continue;
+            fprintf(f, "%s\"%s\": ", first ? "" : ", ", fit_family_name((enum fit_family)i));
+            json_num(f, ft->fits[i].aic);
+            first = false;
+        }
+        fputs("}, \"median\": ", f);
+        json_num(f, ft->median);
+    }
+    fputs(", \"median_ci95\": [", f);
+    json_num(f, ft->median_lo);
+    fputs(", ", f);
+    json_num(f, ft->median_hi);
+    fputs("], \"mean\": ", f);
+    json_num(f, ft->mean);
+    fputc('}', f);
+}
+
+static void json_fit_dist(FILE *f, const struct fitted *ft)
+{
+    if (ft->constant)
+        json_num(f, ft->value);
+    else
+        json_dist(f, &ft->fits[ft->best]);
+}
+
+static void source_text(char *buf, size_t len, const struct fitted *ft, const char *values)
+{
+    if (ft->constant) {
+        snprintf(buf, len, "calibrated: %zu %s, all equal (%.6g)", ft->n, values, ft->value);
+        return;
+    }
+    const struct fit_dist *b = &ft->fits[ft->best];
+    int k = snprintf(buf, len, "calibrated: %s maximum-likelihood fit to %zu %s, chosen by AIC (",
+                     fit_family_name(b->family), ft->n, values);
+    for (size_t i = 0; i < FIT_FAMILY_COUNT && k > 0 && (size_t)k < len; i++) {
+        if (ft->fits[i].ok)
+            k += snprintf(buf + k, len - (size_t)k, "%s %.1f%s", fit_family_name((enum fit_family)i),
+                          ft->fits[i].aic, i + 1 < FIT_FAMILY_COUNT ? ", " : "");
+    }
+    if (k > 0 && (size_t)k < len)
+        snprintf(buf + k, len - (size_t)k, "); KS D = %.4f; median %.6g, 95%% CI [%.6g, %.6g]", b->ks,
+                 ft->median, ft->median_lo, ft->median_hi);
+}
+
+/* ---- the join of client rows to invocations ---------------------------------- */
+
+static int cmp_inv_ptr(const void *a, const void *b)
+{
+    const struct lambdalog_invocation *const *x = a, *const *y = b;
+    return strcmp((*x)->request_id, (*y)->request_id);
+}
+
+static struct lambdalog_invocation *find_inv(struct lambdalog_invocation **by_id, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(by_id[mid]->request_id, id);
+        if (c == 0)
+            return by_id[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+struct options {
+    const char **logs;
+    size_t n_logs;
+    const char *out;
+    const char *name;
+    bool force;
+    int memory_mb;          /* 0: not given */
+    size_t min_samples;
+    int batch_size;         /* 0: not given */
+};
+
+static int parse_int_opt(const char *opt, const char *v, long lo, long hi, long *out)
+{
+    uint64_t u = 0;
+    if (!cli_parse_u64(v, &u) || u < (uint64_t)lo || u > (uint64_t)hi)
+        return cli_usage_error("calibrate", "%s: expected a whole number from %ld to %ld (got '%s')", opt,
+                               lo, hi, v);
+    *out = (long)u;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o, bool *help)
+{
+    long v = 0;
+    *help = false;
+    o->min_samples = 30;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *help = true;
+            return 0;
+        }
+        if (strcmp(a, "--force") == 0) {
+            o->force = true;
+            continue;
+        }
+        bool takes = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--memory-mb") == 0
+                     || strcmp(a, "--min-samples") == 0 || strcmp(a, "--batch-size") == 0
+                     || strcmp(a, "--name") == 0;
+        if (takes) {
+            const char *val;
+            if (cli_option_value("calibrate", argc, argv, &i, &val) != CLI_OK)
+                return CLI_USAGE;
+            if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+                o->out = val;
+            } else if (strcmp(a, "--name") == 0) {
+                o->name = val;
+            } else if (strcmp(a, "--memory-mb") == 0) {
+                if (parse_int_opt(a, val, 128, 10240, &v) != 0)
+                    return CLI_USAGE;
+                o->memory_mb = (int)v;
+            } else if (strcmp(a, "--min-samples") == 0) {
+                if (parse_int_opt(a, val, 3, 100000000, &v) != 0)
+                    return CLI_USAGE;
+                o->min_samples = (size_t)v;
+            } else {
+                if (parse_int_opt(a, val, 1, 4096, &v) != 0)
+                    return CLI_USAGE;
+                o->batch_size = (int)v;
+            }
+            continue;
+        }
+        if (a[0] == '-' && a[1] != '\0')
+            return cli_usage_error("calibrate", "unknown option '%s'", a);
+        o->logs[o->n_logs++] = a;
+    }
+    if (o->n_logs == 0)
+        return cli_usage_error("calibrate", "missing LOG files");
+    if (o->out == NULL)
+        return cli_usage_error("calibrate", "missing -o MODEL.json (the profile to write)");
+    return 0;
+}
+
+/* Default profile name: the output's base name without .json. */
+static void default_name(const char *path, char *out, size_t cap)
+{
+    if (strcmp(path, "-") == 0)
+        path = "calibrated"; /* standard output has no name to take */
+    const char *slash = strrchr(path, '/');
+    const char *base = slash == NULL ? path : slash + 1;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+        len -= 5;
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(out, base, len);
+    out[len] = '\0';
+}
+
+struct inference {
+    size_t n, pings, timed_out, unknown;
+    int min_size, max_size;
+    bool regression;
+    struct fit_line line;
+    struct fitted base;         /* of y - per_item x (regression) or of y (one size) */
+    bool base_normal;           /* residual base as a truncated normal */
+    double per_item_ms;
+    bool per_item_clamped;
+};
+
+int cli_calibrate(int argc, char **argv)
+{
+    struct options o;
+    memset(&o, 0, sizeof o);
+    o.logs = xcalloc((size_t)argc + 1, sizeof *o.logs);
+    struct lambdalog log;
+    struct lambdalog_client cl;
+    lambdalog_init(&log);
+    lambdalog_client_init(&cl);
+    struct outfile of;
+    memset(&of, 0, sizeof of);
+    char msg[MSG_MAX], name[128];
+    struct lambdalog_invocation **by_id = NULL;
+    double *xs = NULL, *ys = NULL, *vals = NULL, *invoke_ms = NULL;
+    const struct lambdalog_request **invoke_row = NULL;
+    size_t n_lambda_files = 0;
+    bool help = false;
+    int rc = parse_args(argc, argv, &o, &help);
+    if (rc != 0 || help) {
+        if (help)
+            fputs(cli_calibrate_usage, stdout);
+        goto out;
+    }
+    rc = CLI_USAGE;
+    const char *out_opt[] = { "-o" }, *out_path[] = { o.out };
+    if (cli_claim_stdout(out_opt, out_path, 1, false, &rc) != 0)
+        goto out;
+    for (size_t i = 0; i < o.n_logs; i++) {
+        int r;
+        if (lambdalog_is_client_log(o.logs[i])) {
+            r = lambdalog_client_read(&cl, o.logs[i], msg, sizeof msg);
+        } else {
+            r = lambdalog_read(&log, o.logs[i], msg, sizeof msg);
+            n_lambda_files++;
+        }
+        if (r != 0) {
+            cli_error("%s", msg);
+            goto out;
+        }
+    }
+    /* Before the report: -o must not name a log just read, nor a file that
+     * exists without --force. */
+    if ((rc = cli_outfile_check("-o", o.out, o.force, CLI_USAGE)) != CLI_OK)
+        goto out;
+    rc = CLI_USAGE;
+    if (n_lambda_files == 0) {
+        cli_error("no Lambda log among the inputs (only client logs): cold-start and inference times "
+                  "come from REPORT lines");
+        goto out;
+    }
+    if (o.memory_mb != 0) {
+        int seen = log.inv[0].memory_mb;
+        if (lambdalog_keep_memory(&log, o.memory_mb) == 0) {
+            cli_error("--memory-mb %d: no invocation has that Memory Size (the logs have %d MB, first "
+                      "at %s:%zu)", o.memory_mb, seen, log.inv[0].file, log.inv[0].line);
+            goto out;
+        }
+    }
+    if (lambdalog_check(&log, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        goto out;
+    }
+
+    /* Join client rows to invocations by RequestId: batch sizes and round trips. */
+    by_id = xmalloc(log.n * sizeof *by_id);
+    for (size_t i = 0; i < log.n; i++)
+        by_id[i] = &log.inv[i];
+    qsort(by_id, log.n, sizeof *by_id, cmp_inv_ptr);
+    invoke_ms = xmalloc(log.n * sizeof *invoke_ms);
+    invoke_row = xcalloc(log.n, sizeof *invoke_row);
+    int *rows_per_inv = xcalloc(log.n, sizeof *rows_per_inv);
+    size_t joined = 0, unmatched = 0;
+    const struct lambdalog_request *first_unmatched = NULL;
+    for (size_t i = 0; i < log.n; i++)
+        invoke_ms[i] = NAN;
+    for (size_t i = 0; i < cl.n; i++) {
+        const struct lambdalog_request *q = &cl.req[i];
+        if (q->request_id[0] == '\0')
+            continue;
+        struct lambdalog_invocation *inv = find_inv(by_id, log.n, q->request_id);
+        if (inv == NULL) {
+            if (first_unmatched == NULL)
+                first_unmatched = q;
+            unmatched++;
+            continue;
+        }
+        joined++;
+        size_t k = (size_t)(inv - log.inv);
+        rows_per_inv[k]++;
+        if (q->batch_size > 0) {
+            if (inv->batch_size > 0 && inv->batch_size != q->batch_size) {
+                cli_error("%s:%zu: batch_size %d, but the Lambda log says %d for RequestId %s (%s:%zu)",
+                          q->file, q->line, q->batch_size, inv->batch_size, inv->request_id, inv->file,
+                          inv->line);
+                free(rows_per_inv);
+                goto out;
+            }
+            inv->batch_size = q->batch_size;
+        }
+        double rt = isfinite(q->invoke_ms) ? q->invoke_ms
+                    : (q->batch_size == 1 && q->ok) ? q->latency_ms : (double)NAN;
+        if (isfinite(rt) && !isfinite(invoke_ms[k])) {
+            invoke_ms[k] = rt;
+            invoke_row[k] = q;
+        }
+    }
+    /* A client log with request ids but no batch_size column: the rows that
+     * name an invocation are its requests. */
+    if (cl.n > 0 && !cl.has_batch_size && cl.has_request_id) {
+        for (size_t k = 0; k < log.n; k++) {
+            if (log.inv[k].batch_size < 0 && rows_per_inv[k] > 0)
+                log.inv[k].batch_size = rows_per_inv[k];
+        }
+    }
+    free(rows_per_inv);
+    if (cl.n > 0 && joined == 0) {
+        if (first_unmatched != NULL)
+            cli_error("%s:%zu: no request_id of the client log matches a REPORT line (%zu rows); "
+                      "overheads need the join", first_unmatched->file, first_unmatched->line, cl.n);
+        else
+            cli_error("%s: the client log has no request_id column (or it is empty): overheads need "
+                      "request_id to join its rows to the REPORT lines", cl.files[0]);
+        goto out;
+    }
+
+    /* Cold starts: every Init Duration (pings too: they are cold starts). */
+    vals = xmalloc(log.n * sizeof *vals);
+    size_t nv = 0;
+    const struct lambdalog_invocation *first_cold = NULL;
+    for (size_t i = 0; i < log.n; i++) {
+        if (isfinite(log.inv[i].init_ms) && !log.inv[i].timed_out) {
+            vals[nv++] = log.inv[i].init_ms;
+            if (first_cold == NULL)
+                first_cold = &log.inv[i];
+        }
+    }
+    if (nv < o.min_samples) {
+        if (nv == 0)
+            cli_error("too few cold starts: no REPORT line has an Init Duration (%zu invocations, first at "
+                      "%s:%zu); need at least %zu (--min-samples)", log.n, log.inv[0].file, log.inv[0].line,
+                      o.min_samples);
+        else
+            cli_error("too few cold starts: %zu REPORT lines with Init Duration (first at %s:%zu); need at "
+                      "least %zu (--min-samples)", nv, first_cold->file, first_cold->line, o.min_samples);
+        goto out;
+    }
+    struct fitted cold;
+    if (fit_values(&cold, "cold_start_ms", vals, nv, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        goto out;
+    }
+
+    /* Inference against batch size. */
+    struct inference inf;
+    memset(&inf, 0, sizeof inf);
+    xs = xmalloc(log.n * sizeof *xs);
+    ys = xmalloc(log.n * sizeof *ys);
+    const struct lambdalog_invocation *first_unknown = NULL;
+    for (size_t i = 0; i < log.n; i++) {
+        const struct lambdalog_invocation *v = &log.inv[i];
+        int b = v->batch_size;
+        if (b < 0 && o.batch_size > 0)
+            b = o.batch_size;
+        if (b == 0) {
+            inf.pings++;
+        } else if (v->timed_out) {
+            inf.timed_out++;
+        } else if (b < 0) {
+            if (first_unknown == NULL)
+                first_unknown = v;
+            inf.unknown++;
+        } else {
+            if (inf.n == 0 || b < inf.min_size)
+                inf.min_size = b;
+            if (inf.n == 0 || b > inf.max_size)
+                inf.max_size = b;
+            xs[inf.n] = b;
+            ys[inf.n] = v->duration_ms;
+            inf.n++;
+        }
+    }
+    if (inf.n == 0 && inf.unknown > 0) {
+        cli_error("batch size unknown for all %zu invocations (first at %s:%zu): log a line "
+                  "batch_size=N in the function, give a client log with request_id and batch_size, "
+                  "or say --batch-size N", inf.unknown, first_unknown->file, first_unknown->line);
+        goto out;
+    }
+    if (inf.n < o.min_samples) {
+        cli_error("too few invocations with a known batch size: %zu (of %zu; %zu pings, %zu timed out, "
+                  "%zu unknown); need at least %zu (--min-samples)", inf.n, log.n, inf.pings, inf.timed_out,
+                  inf.unknown, o.min_samples);
+        goto out;
+    }
+    inf.regression = inf.min_size != inf.max_size;
+    if (inf.regression) {
+        if (fit_linear(xs, ys, inf.n, LEVEL, &inf.line) != 0) {
+            cli_error("inference_ms: the regression of Duration on batch size failed");
+            goto out;
+        }
+        inf.per_item_ms = inf.line.c1;
+        if (inf.per_item_ms < 0) {
+            inf.per_item_ms = 0;
+            inf.per_item_clamped = true;
+        }
+        /* The base's distribution: what is left after the per-item part. */
+        bool positive = true;
+        for (size_t i = 0; i < inf.n; i++) {
+            ys[i] -= inf.per_item_ms * xs[i];
+            positive &= ys[i] > 0;
+        }
+        if (positive) {
+            if (fit_values(&inf.base, "inference_ms.base", ys, inf.n, msg, sizeof msg) != 0)
+                positive = false;
+        }
+        inf.base_normal = !positive;
+    } else {
+        if (fit_values(&inf.base, "inference_ms", ys, inf.n, msg, sizeof msg) != 0) {
+            cli_error("%s", msg);
+            goto out;
+        }
+    }
+
+    /* Overhead: the client's round trip minus what the function spent, on
+     * warm invocations (a cold one also waits for placement that Init
+     * Duration does not cover: its excess is reported, not fitted). */
+    nv = 0;
+    size_t n_cold_rt = 0;
+    double cold_excess = 0;
+    bool have_overhead = false;
+    struct fitted over;
+    memset(&over, 0, sizeof over);
+    for (size_t k = 0; k < log.n; k++) {
+        if (!isfinite(invoke_ms[k]) || log.inv[k].timed_out)
+            continue;
+        const struct lambdalog_invocation *v = &log.inv[k];
+        double spent = v->duration_ms + (isfinite(v->init_ms) ? v->init_ms : 0);
+        double ov = invoke_ms[k] - spent;
+        /* The log prints to 0.01 ms: allow that much. */
+        if (ov < -0.02) {
+            cli_error("%s:%zu: the client's round trip (%.3f ms) is shorter than Duration + Init Duration "
+                      "(%.3f ms) of RequestId %s (%s:%zu): a wrong request_id, or invoke_ms not in ms?",
+                      invoke_row[k]->file, invoke_row[k]->line, invoke_ms[k], spent, v->request_id, v->file,
+                      v->line);
+            goto out;
+        }
+        if (ov < 0)
+            ov = 0;
+        if (isfinite(v->init_ms)) {
+            cold_excess += ov;
+            n_cold_rt++;
+        } else {
+            vals[nv++] = ov;
+        }
+    }
+    if (cl.n > 0) {
+        if (nv < o.min_samples) {
+            cli_error("too few overheads: %zu warm invocations have a client round trip (invoke_ms, or "
+                      "latency_ms of a batch of 1) joined by request_id; need at least %zu "
+                      "(--min-samples)", nv, o.min_samples);
+            goto out;
+        }
+        if (fit_values(&over, "overhead_ms", vals, nv, msg, sizeof msg) != 0) {
+            /* Zero overheads cannot be fitted by a positive family. */
+            cli_error("%s", msg);
+            goto out;
+        }
+        have_overhead = true;
+    }
+
+    /* Report. */
+    printf("calibrate: %zu invocations from %zu Lambda log%s, Memory Size %d MB", log.n, n_lambda_files,
+           n_lambda_files == 1 ? "" : "s", log.inv[0].memory_mb);
+    if (cl.n > 0)
+        printf("; %zu client requests (%zu joined by request_id%s)", cl.n, joined,
+               unmatched > 0 ? ", some unmatched" : "");
+    printf("\n\ncold_start_ms (Init Duration):\n");
+    print_fitted(&cold);
+    printf("\ninference_ms (Duration) against batch size, %zu invocations (excluded: %zu pings, %zu timed "
+           "out, %zu unknown batch size):\n", inf.n, inf.pings, inf.timed_out, inf.unknown);
+    if (inf.regression) {
+        printf("  Duration = %.6g + %.6g x batch_size ms (batch sizes %d..%d, R^2 %.3f, residual sd %.4g "
+               "ms)\n", inf.line.c0, inf.line.c1, inf.min_size, inf.max_size, inf.line.r2, inf.line.sd_resid);
+        printf("  base 95%% CI [%.6g, %.6g]; per item 95%% CI [%.6g, %.6g]\n", inf.line.c0 - inf.line.c0_half,
+               inf.line.c0 + inf.line.c0_half, inf.line.c1 - inf.line.c1_half, inf.line.c1 + inf.line.c1_half);
+        if (inf.per_item_clamped)
+            printf("  note: the per-item slope is negative; per_item_ms is written as 0\n");
+        if (inf.base_normal)
+            printf("  base: truncated normal (mean %.6g, sd %.6g): some Duration - per_item x n <= 0\n",
+                   inf.line.c0, inf.line.sd_resid);
+        else {
+            printf("  base (Duration - per_item_ms x batch_size):\n");
+            print_fitted(&inf.base);
+        }
+    } else {
+        printf("  every batch held %d request%s: a table entry for that size only\n", inf.min_size,
+               inf.min_size == 1 ? "" : "s");
+        print_fitted(&inf.base);
+    }
+    printf("\noverhead_ms (client round trip - Duration - Init Duration):\n");
+    if (have_overhead) {
+        print_fitted(&over);
+        if (n_cold_rt > 0)
+            printf("  cold invocations: %zu, mean round trip - Init Duration - Duration %.6g ms (more "
+                   "than the warm mean is platform time outside Init Duration; not in the profile)\n",
+                   n_cold_rt, cold_excess / (double)n_cold_rt);
+    } else {
+        printf("  not measured (no client log): written as 0\n");
+    }
+
+    /* The profile. */
+    if (o.name != NULL)
+        snprintf(name, sizeof name, "%s", o.name);
+    else
+        default_name(o.out, name, sizeof name);
+    if ((rc = cli_outfile_open(&of, "-o", o.out, o.force, CLI_FAILED)) != CLI_OK)
+        goto out;
+    FILE *f = of.f;
+    char src[1024];
+    fputs("{\n  \"name\": ", f);
+    jsonout_string(f, name);
+    fprintf(f, ",\n  \"description\": \"Calibrated by lambdasim calibrate %s from %zu invocations",
+            LAMBDASIM_VERSION, log.n);
+    if (cl.n > 0)
+        fprintf(f, " and %zu client requests", cl.n);
+    fprintf(f, ".\",\n  \"memory_mb\": %d,\n  \"cold_start_ms\": ", log.inv[0].memory_mb);
+    json_fit_dist(f, &cold);
+    fputs(",\n  \"overhead_ms\": ", f);
+    if (have_overhead)
+        json_fit_dist(f, &over);
+    else
+        fputs("0", f);
+    fputs(",\n  \"inference_ms\": {", f);
+    if (inf.regression) {
+        fputs("\"base\": ", f);
+        if (inf.base_normal) {
+            fputs("{\"dist\": \"normal\", \"mean\": ", f);
+            json_num(f, inf.line.c0 > 0 ? inf.line.c0 : 0);
+            fputs(", \"sd\": ", f);
+            json_num(f, inf.line.sd_resid);
+            fputc('}', f);
+        } else {
+            json_fit_dist(f, &inf.base);
+        }
+        fputs(", \"per_item_ms\": ", f);
+        json_num(f, inf.per_item_ms);
+    } else {
+        fprintf(f, "\"by_batch_size\": {\"%d\": ", inf.min_size);
+        json_fit_dist(f, &inf.base);
+        fputc('}', f);
+    }
+    fputs("},\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\",\n"
+          "    \"cold_start_ms\": ", f);
+    source_text(src, sizeof src, &cold, "Init Duration values");
+    jsonout_string(f, src);
+    fputs(",\n    \"inference_ms\": ", f);
+    if (inf.regression)
+        snprintf(src, sizeof src, "calibrated: least-squares Duration = base + per_item_ms x batch size over %zu "
+                 "invocations (batch sizes %d..%d, R^2 %.3f); per_item_ms %.6g, 95%% CI [%.6g, %.6g]; base "
+                 "%s of the residual Duration - per_item_ms x n", inf.n, inf.min_size, inf.max_size,
+                 inf.line.r2, inf.line.c1, inf.line.c1 - inf.line.c1_half, inf.line.c1 + inf.line.c1_half,
+                 inf.base_normal ? "a truncated normal" : fit_family_name(inf.base.fits[inf.base.best].family));
+    else
+        source_text(src, sizeof src, &inf.base, "Duration values (all one batch size)");
+    jsonout_string(f, src);
+    fputs(",\n    \"overhead_ms\": ", f);
+    if (have_overhead)
+        source_text(src, sizeof src, &over, "client round trips minus Duration, warm invocations");
+    else
+        snprintf(src, sizeof src, "not measured: no client log was given (0 assumed)");
+    jsonout_string(f, src);
+    fputs("\n  },\n  \"notes\": {\"calibration\": {\n    \"inputs\": [", f);
+    for (size_t i = 0; i < o.n_logs; i++) {
+        fputs(i > 0 ? ", " : "", f);
+        jsonout_string(f, o.logs[i]);
+    }
+    fputs("],\n    \"cold_start_ms\": ", f);
+    json_fit_note(f, &cold);
+    fprintf(f, ",\n    \"inference_ms\": {\"samples\": %zu, \"excluded\": {\"pings\": %zu, \"timed_out\": %zu, "
+            "\"unknown_batch_size\": %zu}, \"batch_sizes\": [%d, %d]", inf.n, inf.pings, inf.timed_out,
+            inf.unknown, inf.min_size, inf.max_size);
+    if (inf.regression) {
+        fputs(", \"base_ms\": ", f);
+        json_num(f, inf.line.c0);
+        fputs(", \"base_ms_ci95\": [", f);
+        json_num(f, inf.line.c0 - inf.line.c0_half);
+        fputs(", ", f);
+        json_num(f, inf.line.c0 + inf.line.c0_half);
+        fputs("], \"per_item_ms\": ", f);
+        json_num(f, inf.line.c1);
+        fputs(", \"per_item_ms_ci95\": [", f);
+        json_num(f, inf.line.c1 - inf.line.c1_half);
+        fputs(", ", f);
+        json_num(f, inf.line.c1 + inf.line.c1_half);
+        fputs("], \"r2\": ", f);
+        json_num(f, inf.line.r2);
+        fputs(", \"residual_sd_ms\": ", f);
+        json_num(f, inf.line.sd_resid);
+        if (!inf.base_normal) {
+            fputs(", \"base\": ", f);
+            json_fit_note(f, &inf.base);
+        }
+    } else {
+        fputs(", \"fit\": ", f);
+        json_fit_note(f, &inf.base);
+    }
+    fputs("},\n    \"overhead_ms\": ", f);
+    if (have_overhead) {
+        json_fit_note(f, &over);
+        if (n_cold_rt > 0) {
+            fprintf(f, ",\n    \"cold_overhead_excess_ms\": {\"samples\": %zu, \"mean\": ", n_cold_rt);
+            json_num(f, cold_excess / (double)n_cold_rt);
+            fputc('}', f);
+        }
+    } else {
+        fputs("null", f);
+    }
+    fputs("\n  }}\n}\n", f);
+    if (outfile_commit(&of, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    printf("\nwrote %s\n", strcmp(o.out, "-") == 0 ? "the profile to standard output" : o.out);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("writing to standard output failed: %s", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    outfile_abort(&of);
+    free(by_id);
+    free(xs);
+    free(ys);
+    free(vals);
+    free(invoke_ms);
+    free(invoke_row);
+    lambdalog_fini(&log);
+    lambdalog_client_fini(&cl);
+    free(o.logs);
+    return rc;
+}

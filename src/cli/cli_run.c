@@ -1,0 +1,248 @@
+/* cli_run: `lambdasim run`, simulate one scenario. */
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "formats/config.h"
+#include "core/engine.h"
+#include "base/interrupt.h"
+#include "base/outfile.h"
+#include "analysis/report.h"
+#include "formats/simlog.h"
+#include "core/sink.h"
+#include "formats/timeline.h"
+
+const char cli_run_usage[] =
+    "Usage: lambdasim run SCENARIO.json [OPTIONS]\n"
+    "\n"
+    "Simulates the scenario and prints a table of results (or JSON with --json).\n"
+    "\n"
+    "Options:\n"
+    "  --seed N              master random seed (default: the scenario's \"seed\", else 1)\n"
+    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable.\n"
+    "                        VALUE is read as JSON when it parses as JSON, else as a\n"
+    "                        string, e.g. --set batching.threshold=4\n"
+    "                        --set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":300,\"max\":900}'\n"
+    "  --json                print one JSON object (fields in README.md) instead of a table\n"
+    "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
+    "  --timeline-csv FILE   write instance state intervals and queue length over time\n"
+    "  --lambda-log FILE     write what the invocations would have logged in CloudWatch\n"
+    "                        (START/END/REPORT text, warm-up pings included)\n"
+    "  --client-log FILE     write the client-side log: one CSV row per request, in send\n"
+    "                        order (read by calibrate and validate)\n"
+    "  --force               replace output files that already exist\n"
+    "  (FILE '-' is standard output; the table then goes to standard error)\n"
+    "  --stats MODE          percentiles: exact (default; 8 bytes of memory per\n"
+    "                        request) or streaming (fixed memory, within 0.05%)\n"
+    "                        (the same as --set stats.mode=MODE)\n"
+    "  --timing              print run time, simulated requests/s, events/s and peak\n"
+    "                        memory to stderr (stdout stays deterministic)\n"
+    CLI_TIME_LIMIT_HELP
+    "  -h, --help            show this help\n"
+    "\n"
+    "Relative model and trace paths in the scenario are resolved against the\n"
+    "scenario file's directory. Output files are written whole or not at all.\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops the run: the results so far are printed,\n"
+    "marked partial, no output file is written, and the exit code is 130 or 143\n"
+    "(124 when --time-limit ends it).\n";
+
+/* Output files `run` can write besides its report. To add one: write a
+ * sink (sink.h) in its own module, add a row here and a line to the help. */
+static const struct cli_output outputs[] = {
+    { "--requests-csv", &report_requests_sink },
+    { "--timeline-csv", &timeline_sink },
+    { "--lambda-log", &simlog_lambda_sink },
+    { "--client-log", &simlog_client_sink },
+};
+#define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
+
+struct fanout {
+    struct cli_open_output *open;
+};
+
+static void fan_request(void *ctx, const struct request_record *rec)
+{
+    struct fanout *fo = ctx;
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (fo->open[i].path != NULL && outputs[i].ops->on_request != NULL)
+            outputs[i].ops->on_request(fo->open[i].state, fo->open[i].file.f, rec);
+}
+
+static void fan_event(void *ctx, const struct engine_event *ev)
+{
+    struct fanout *fo = ctx;
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (fo->open[i].path != NULL && outputs[i].ops->on_event != NULL)
+            outputs[i].ops->on_event(fo->open[i].state, fo->open[i].file.f, ev);
+}
+
+static int output_index(const char *option)
+{
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (strcmp(outputs[i].option, option) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The results of a run stopped by a signal: the same table or JSON, marked
+ * as partial first thing (a JSON object gets "partial", "interrupted_by"
+ * and "interrupted_at_s" as its first fields). */
+static void print_partial(bool json, const struct scenario *sc, const struct engine_result *r, int signo)
+{
+    if (!json) {
+        printf("PARTIAL RESULTS: the run was interrupted by %s at %.3f simulated seconds; the\n"
+               "figures cover only the part simulated (requests in flight are left out).\n\n",
+               interrupt_signal_name(signo), r->end_s);
+        report_table(stdout, sc, r);
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        fprintf(stderr, "lambdasim: out of memory\n");
+        abort();
+    }
+    report_json(mem, sc, r);
+    fclose(mem);
+    /* report_json's object starts with "{\n": splice the labels in after it. */
+    assert(len >= 2 && text[0] == '{' && text[1] == '\n');
+    printf("{\n  \"partial\": true,\n  \"interrupted_by\": \"%s\",\n  \"interrupted_at_s\": %.17g,\n%s",
+           interrupt_signal_name(signo), r->end_s, text + 2);
+    free(text);
+}
+
+/* Wall time of the simulation proper (not loading or printing). */
+static void print_timing(const struct engine_result *r, double wall_s)
+{
+    uint64_t simulated = r->requests.arrived;
+    fprintf(stderr,
+            "timing: %.3f s simulating, %llu requests (%.3g requests/s), %llu events (%.3g events/s, "
+            "%.1f ns/event), peak memory %.1f MB\n",
+            wall_s, (unsigned long long)simulated, wall_s > 0 ? (double)simulated / wall_s : 0.0,
+            (unsigned long long)r->events, wall_s > 0 ? (double)r->events / wall_s : 0.0,
+            r->events > 0 ? wall_s * 1e9 / (double)r->events : 0.0, cli_peak_rss_mb());
+}
+
+int cli_run(int argc, char **argv)
+{
+    struct cli_scenario_args sa;
+    cli_scenario_args_init(&sa, "run", "one scenario per run", argc);
+    struct cli_open_output open[N_OUTPUTS];
+    memset(open, 0, sizeof open);
+    bool any_output = false, want_requests = false, want_events = false;
+    bool json = false, force = false, timing = false;
+    char msg[CONFIG_MSG_MAX];
+    int rc = CLI_USAGE;
+    struct scenario sc;
+    memset(&sc, 0, sizeof sc);
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cli_run_usage, stdout);
+            rc = 0;
+            goto out;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--force") == 0) {
+            force = true;
+        } else if (strcmp(a, "--timing") == 0) {
+            timing = true;
+        } else if (strcmp(a, "--stats") == 0 || output_index(a) >= 0) {
+            const char *v;
+            if (cli_option_value("run", argc, argv, &i, &v) != CLI_OK) {
+                rc = CLI_USAGE;
+                goto out;
+            }
+            if (strcmp(a, "--stats") == 0) {
+                /* Sugar for --set stats.mode=MODE: validated with the file,
+                 * in command-line order among the --set overrides. */
+                sa.sets[sa.n_sets++] = (struct config_override){ .path = "stats.mode", .value = v };
+            } else {
+                open[output_index(a)].path = v;
+                any_output = true;
+            }
+        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
+            goto out;
+        }
+    }
+    if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
+        || cli_scenario_args_load(&sa, &sc, &rc) != 0)
+        goto out;
+    /* From here on a signal stops the run cleanly (the temporary output
+     * files are removed) instead of killing it mid-write. */
+    if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
+        goto out;
+    if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_USAGE, &rc) != 0)
+        goto out;
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        if (open[i].path == NULL)
+            continue;
+        open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
+        want_requests |= outputs[i].ops->on_request != NULL;
+        want_events |= outputs[i].ops->on_event != NULL;
+    }
+    struct fanout fo = { .open = open };
+    struct engine_hooks hooks = { .on_request = want_requests ? fan_request : NULL,
+                                  .on_event = want_events ? fan_event : NULL,
+                                  .ctx = &fo, .stop = &interrupt_signal };
+    struct engine_result res;
+    double t0 = cli_now_s();
+    enum engine_status est = engine_run(&sc, sa.seed, &hooks, &res);
+    double wall = cli_now_s() - t0;
+    if (timing)
+        print_timing(&res, wall);
+    if (est == ENGINE_OVERLOAD) {
+        cli_error("%s: more than %u requests were in the system at once (arrivals far outpace what "
+                  "the platform serves), so the run was stopped after %.3f simulated seconds; lower "
+                  "the load, or bound the client with client.max_inflight and client.max_queue",
+                  sa.path, ENGINE_MAX_OUTSTANDING, res.end_s);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    if (est == ENGINE_INTERRUPTED) {
+        /* Output files are discarded below (out:); what was simulated is
+         * printed, marked partial. */
+        int signo = interrupt_signal;
+        print_partial(json, &sc, &res, signo);
+        fflush(stdout);
+        cli_error("%s: interrupted by %s after %.3f simulated seconds: the results printed are "
+                  "partial%s", sa.path, interrupt_signal_name(signo), res.end_s,
+                  any_output ? ", and no output file was written" : "");
+        rc = interrupt_exit_code(signo);
+        goto out;
+    }
+    for (size_t i = 0; i < N_OUTPUTS; i++) {
+        if (open[i].path == NULL)
+            continue;
+        if (outputs[i].ops->finish != NULL)
+            outputs[i].ops->finish(open[i].state, open[i].file.f, &res);
+        open[i].state = NULL;
+        if (outfile_commit(&open[i].file, msg, sizeof msg) != 0) {
+            cli_error("%s", msg);
+            rc = CLI_FAILED;
+            goto out;
+        }
+    }
+    if (json)
+        report_json(stdout, &sc, &res);
+    else
+        report_table(stdout, &sc, &res);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "lambdasim: writing results to standard output failed: %s\n", strerror(errno));
+        rc = CLI_FAILED;
+        goto out;
+    }
+    rc = 0;
+out:
+    cli_outputs_abort(outputs, open, N_OUTPUTS);
+    scenario_fini(&sc);
+    cli_scenario_args_fini(&sa);
+    return rc;
+}
+

@@ -1,0 +1,591 @@
+/* cli_sweep: `lambdasim sweep` (grid search, threads, checkpoints, shards,
+ * MPI ranks) and `lambdasim merge` (shard files into one result). */
+#define _DEFAULT_SOURCE /* ftruncate with the POSIX feature macro */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef LAMBDASIM_MPI
+#include <mpi.h>
+#endif
+#include "cli/cli.h"
+#include "base/interrupt.h"
+#include "base/outfile.h"
+#include "analysis/sweep.h"
+#include "base/xalloc.h"
+
+#define JOBS_MAX 1024
+
+const char cli_sweep_usage[] =
+    "Usage: lambdasim sweep SWEEP.json [OPTIONS]\n"
+    "\n"
+    "Runs every point of a grid of scenario settings, several seeds each, and\n"
+    "ranks the points by the sweep file's objective. Prints the top points, the\n"
+    "Pareto front of p99 latency and cost, and the best point with a command\n"
+    "line that reproduces it. The sweep file format is in README.md (Sweeps).\n"
+    "\n"
+    "Options:\n"
+    "  --out FILE.csv   write one CSV row per point (mean and 95% CI half-width of\n"
+    "                   every headline metric, feasible, pareto, rank); a checkpoint\n"
+    "                   FILE.csv.ckpt records finished points until the end\n"
+    "                   (--out - writes it to standard output, without a checkpoint;\n"
+    "                   the summary then goes to standard error)\n"
+    "  --json           print everything as one JSON object instead of the summary\n"
+    "  --jobs N         worker threads (default: the number of online cores)\n"
+    "  --resume         continue an interrupted sweep from FILE.csv.ckpt (needs --out)\n"
+    "  --shard K/N      compute only the points with index % N == K-1 and write a\n"
+    "                   shard file (needs --out); combine shards with 'lambdasim merge'\n"
+    "  --force          replace an existing output file (and discard its checkpoint)\n"
+    "  --timing         print wall time and points/s to stderr\n"
+    "  --time-limit SECONDS\n"
+    "                   stop after this much wall-clock time, as on Ctrl-C\n"
+    "                   (exit code 124; --resume continues)\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Results do not depend on --jobs, on the order of execution, on sharding or\n"
+    "on MPI ranks: each point's seeds derive from the base seed and its index.\n"
+    "A progress line is shown on stderr when it is a terminal.\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops the sweep: the points being run are\n"
+    "abandoned, finished points stay in the checkpoint, no output is written,\n"
+    "and the exit code is 130 or 143 (124 after --time-limit); --resume continues.\n";
+
+const char cli_merge_usage[] =
+    "Usage: lambdasim merge SHARD.csv... [-o OUT.csv] [--force] [--json]\n"
+    "\n"
+    "Combines the shard files of one sweep (written by 'sweep --shard K/N') into\n"
+    "the file a single run writes: checks that they come from the same sweep and\n"
+    "cover every point exactly once, then recomputes feasibility, the Pareto\n"
+    "front and the ranks. Prints the same summary as 'sweep'.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --out FILE   write the merged CSV (- for standard output; the summary\n"
+    "                   then goes to standard error)\n"
+    "  --json           print everything as one JSON object instead of the summary\n"
+    "  --force          replace an existing output file\n"
+    "  -h, --help       show this help\n";
+
+/* ---- MPI: every rank runs this command; rank 0 talks and writes ---------------- */
+
+static int mpi_rank(void)
+{
+#ifdef LAMBDASIM_MPI
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+#else
+    return 0;
+#endif
+}
+
+static int mpi_size(void)
+{
+#ifdef LAMBDASIM_MPI
+    int s = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &s);
+    return s;
+#else
+    return 1;
+#endif
+}
+
+/* Ranks on this node, so that the default --jobs shares its cores. */
+static int mpi_local_size(void)
+{
+#ifdef LAMBDASIM_MPI
+    MPI_Comm local;
+    int s = 1;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+    MPI_Comm_size(local, &s);
+    MPI_Comm_free(&local);
+    return s;
+#else
+    return 1;
+#endif
+}
+
+/* Ends a stage on which ranks might disagree (files seen differently):
+ * every rank returns the worst exit code, and a failure is printed once
+ * (by rank 0, or by the failing rank when rank 0 was fine). */
+static int stage_end(int rc, const char *msg)
+{
+#ifdef LAMBDASIM_MPI
+    int r0 = rc, worst = rc;
+    MPI_Bcast(&r0, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int rank = mpi_rank();
+    if (rc != 0 && msg != NULL && msg[0] != '\0') {
+        if (rank == 0)
+            cli_error("%s", msg);
+        else if (r0 == 0)
+            cli_error("rank %d: %s", rank, msg);
+    }
+    return worst;
+#else
+    if (rc != 0 && msg != NULL && msg[0] != '\0')
+        cli_error("%s", msg);
+    return rc;
+#endif
+}
+
+/* ---- progress ------------------------------------------------------------------- */
+
+struct progress {
+    double start_s;
+    size_t offset;      /* points already done before this run (resume) */
+    size_t total;
+};
+
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+    struct progress *p = ctx;
+    double el = cli_now_s() - p->start_s;
+    double rate = el > 0 ? (double)done / el : 0;
+    fprintf(stderr, "\rsweep: %zu/%zu points, %.1f points/s", p->offset + done, p->total, rate);
+    if (done < total && rate > 0)
+        fprintf(stderr, ", %.0f s left   ", (double)(total - done) / rate);
+    else
+        fputs("              ", stderr);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* ---- sweep ----------------------------------------------------------------------- */
+
+static bool parse_shard(const char *s, size_t *k, size_t *n)
+{
+    const char *slash = strchr(s, '/');
+    if (slash == NULL || slash == s)
+        return false;
+    char kbuf[32];
+    size_t kl = (size_t)(slash - s);
+    if (kl >= sizeof kbuf)
+        return false;
+    memcpy(kbuf, s, kl);
+    kbuf[kl] = '\0';
+    uint64_t kv, nv;
+    if (!cli_parse_u64(kbuf, &kv) || !cli_parse_u64(slash + 1, &nv))
+        return false;
+    if (nv < 1 || kv < 1 || kv > nv || nv > SWEEP_POINTS_MAX)
+        return false;
+    *k = (size_t)kv;
+    *n = (size_t)nv;
+    return true;
+}
+
+#ifndef LAMBDASIM_MPI /* no checkpoint under MPI */
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+#endif
+
+struct sweep_args {
+    const char *sweep_path, *out_path;
+    bool json, resume, force, timing;
+    unsigned jobs;
+    size_t shard_k, shard_n;
+    double time_limit_s;    /* 0: none */
+};
+
+static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+            /* cppcheck-suppress knownConditionTrueFalse ; 0 without MPI, the rank under MPI */
+            if (mpi_rank() == 0)
+                fputs(cli_sweep_usage, stdout);
+            return -1;
+        } else if (strcmp(s, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(s, "--resume") == 0) {
+            a->resume = true;
+        } else if (strcmp(s, "--force") == 0) {
+            a->force = true;
+        } else if (strcmp(s, "--timing") == 0) {
+            a->timing = true;
+        } else if (strcmp(s, "--jobs") == 0 || strcmp(s, "--out") == 0 || strcmp(s, "--shard") == 0
+                   || strcmp(s, "--time-limit") == 0) {
+            const char *v;
+            if (cli_option_value("sweep", argc, argv, &i, &v) != CLI_OK)
+                return CLI_USAGE;
+            uint64_t n;
+            if (strcmp(s, "--time-limit") == 0) {
+                if (!cli_parse_time_limit(v, &a->time_limit_s))
+                    return cli_usage_error("sweep", "--time-limit: expected seconds > 0 and at most %.0f "
+                                           "(got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
+            } else if (strcmp(s, "--jobs") == 0) {
+                if (!cli_parse_u64(v, &n) || n < 1 || n > JOBS_MAX)
+                    return cli_usage_error("sweep", "--jobs: expected a whole number from 1 to %d "
+                                           "(got '%s')", JOBS_MAX, v);
+                a->jobs = (unsigned)n;
+            } else if (strcmp(s, "--out") == 0) {
+                a->out_path = v;
+            } else if (!parse_shard(v, &a->shard_k, &a->shard_n)) {
+                return cli_usage_error("sweep", "--shard: expected K/N with 1 <= K <= N (got '%s')", v);
+            }
+        } else if (s[0] == '-' && s[1] != '\0') {
+            return cli_usage_error("sweep", "unknown option '%s'", s);
+        } else if (a->sweep_path == NULL) {
+            a->sweep_path = s;
+        } else {
+            return cli_usage_error("sweep", "unexpected argument '%s' (one sweep file)", s);
+        }
+    }
+    if (a->sweep_path == NULL)
+        return cli_usage_error("sweep", "missing SWEEP.json");
+    bool out_file = a->out_path != NULL && strcmp(a->out_path, "-") != 0;
+    if (a->resume && !out_file)
+        return cli_usage_error("sweep", "--resume needs --out FILE.csv (the checkpoint is FILE.csv.ckpt)");
+    if (a->shard_n != 0 && !out_file)
+        return cli_usage_error("sweep", "--shard needs --out FILE.csv (the shard file to merge later)");
+    if (a->shard_n != 0 && a->json)
+        return cli_usage_error("sweep", "--shard and --json do not mix: a shard cannot be ranked; "
+                               "merge the shards, then use 'merge --json'");
+#ifdef LAMBDASIM_MPI
+    if (a->resume)
+        return cli_usage_error("sweep", "--resume is not available under MPI (use --shard, which "
+                               "resumes shard by shard)");
+#endif
+    return 0;
+}
+
+/* Checks the output and checkpoint files before anything runs, reads the
+ * checkpoint on --resume and opens it for appending. Rank 0 only. */
+static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *sp, const bool *wanted,
+                           struct sweep_results *res, FILE **ckpt, char **ckpt_path, char *msg,
+                           size_t msg_len)
+{
+    const char *out = a->out_path;
+    /* The sweep file, the base scenario and the models of every point are
+     * read by now (sweep_prepare), so an input is refused here. */
+    char why[SWEEP_MSG_MAX / 2];
+    if (outfile_check(out, a->force, why, sizeof why) != OUTFILE_OK) {
+        snprintf(msg, msg_len, "--out %s", why);
+        return CLI_USAGE;
+    }
+    /* Standard output keeps no checkpoint (--resume needs a file). */
+    if (strcmp(out, "-") == 0)
+        return CLI_OK;
+    size_t n = strlen(out) + 6;
+    char *path = xmalloc(n);
+    snprintf(path, n, "%s.ckpt", out);
+    *ckpt_path = path;
+#ifdef LAMBDASIM_MPI
+    /* No checkpoint under MPI: rank 0 only learns the other ranks' points
+     * at the end. */
+    (void)sp;
+    (void)wanted;
+    (void)res;
+    (void)ckpt;
+    return CLI_OK;
+#else
+    char header[256];
+    sweep_checkpoint_header(sp, a->shard_k, a->shard_n, header, sizeof header);
+    long keep = 0;
+    /* Checked before --resume reads it (which makes it an input). */
+    if (outfile_check(path, true, why, sizeof why) != OUTFILE_OK) {
+        snprintf(msg, msg_len, "--out: the checkpoint %s", why);
+        return CLI_USAGE;
+    }
+    if (file_exists(path)) {
+        if (a->resume) {
+            if (sweep_checkpoint_read(sp, path, header, wanted, res, &keep, msg, msg_len) < 0)
+                return CLI_USAGE;
+            /* Drop a torn last line before appending. */
+            if (truncate(path, (off_t)keep) != 0) {
+                snprintf(msg, msg_len, "%s: cannot truncate: %s", path, strerror(errno));
+                return CLI_FAILED;
+            }
+        } else if (!a->force) {
+            snprintf(msg, msg_len, "%s: a checkpoint of an interrupted sweep exists; pass --resume "
+                     "to continue it, or --force to start over", path);
+            return CLI_USAGE;
+        }
+    }
+    FILE *f = fopen(path, keep > 0 ? "a" : "w");
+    if (f == NULL) {
+        snprintf(msg, msg_len, "%s: cannot write the checkpoint: %s", path, strerror(errno));
+        return CLI_FAILED;
+    }
+    if (keep == 0) {
+        fprintf(f, "%s\n", header);
+        if (fflush(f) != 0) {
+            snprintf(msg, msg_len, "%s: cannot write the checkpoint: %s", path, strerror(errno));
+            fclose(f);
+            return CLI_FAILED;
+        }
+    }
+    *ckpt = f;
+    return CLI_OK;
+#endif
+}
+
+static int write_outputs(const struct sweep_table *t, const char *opt, const char *out_path, bool force,
+                         bool json, char *msg, size_t msg_len)
+{
+    if (out_path != NULL) {
+        struct outfile of;
+        char why[SWEEP_MSG_MAX / 2];
+        int r = outfile_open(&of, out_path, force, why, sizeof why);
+        if (r != OUTFILE_OK) {
+            snprintf(msg, msg_len, "%s %s", opt, why);
+            return r == OUTFILE_FAILED ? CLI_FAILED : CLI_USAGE;
+        }
+        sweep_write_csv(of.f, t);
+        if (outfile_commit(&of, msg, msg_len) != 0)
+            return CLI_FAILED;
+    }
+    /* requests.completed is defined for every run that went to the end. */
+    size_t completed = (size_t)sweep_metric_find("requests.completed"), unfinished = 0;
+    for (size_t i = 0; i < t->n_rows; i++)
+        unfinished += isnan(t->rows[i].mean[completed]) ? 1u : 0u;
+    if (unfinished > 0)
+        fprintf(stderr, "lambdasim: warning: %zu point%s could not be simulated to the end (more "
+                "requests in the system at once than the engine allows; see client.max_queue): "
+                "%s metrics are empty and %s last\n", unfinished, unfinished == 1 ? "" : "s",
+                unfinished == 1 ? "its" : "their", unfinished == 1 ? "it ranks" : "they rank");
+    /* With --out -, stdout is the CSV's and these lines go to stderr (cli_claim_stdout). */
+    if (t->shard_n != 0)
+        printf("shard %zu/%zu of %s: %zu of %zu points written to %s; combine the shards with "
+               "'lambdasim merge'\n", t->shard_k, t->shard_n, t->file, t->n_rows, t->n_points_total,
+               out_path);
+    else if (json)
+        sweep_write_json(stdout, t);
+    else
+        sweep_write_summary(stdout, t);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        snprintf(msg, msg_len, "writing to standard output failed: %s", strerror(errno));
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+int cli_sweep(int argc, char **argv)
+{
+    struct sweep_args a;
+    int prc = parse_sweep_args(argc, argv, &a);
+    if (prc != 0)
+        return prc < 0 ? CLI_OK : prc;
+    int rank = mpi_rank(), size = mpi_size();
+    const char *out_opt[] = { "--out" }, *out_path[] = { a.out_path };
+    /* cppcheck-suppress knownConditionTrueFalse ; 0 without MPI, the rank under MPI */
+    if (rank == 0 && cli_claim_stdout(out_opt, out_path, 1, a.json, &prc) != 0)
+        return prc;
+    char *msg = xmalloc(SWEEP_MSG_MAX);
+    msg[0] = '\0';
+    struct sweep_spec sp;
+    struct sweep_results res;
+    struct sweep_table table;
+    memset(&res, 0, sizeof res);
+    memset(&table, 0, sizeof table);
+    size_t *wanted_list = NULL, *todo = NULL, *mine = NULL;
+    bool *wanted = NULL;
+    FILE *ckpt = NULL;
+    char *ckpt_path = NULL;
+    int rc;
+
+    unsigned jobs = a.jobs;
+    if (jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long per_rank = (cores > 0 ? cores : 1) / mpi_local_size();
+        jobs = per_rank < 1 ? 1 : per_rank > JOBS_MAX ? JOBS_MAX : (unsigned)per_rank;
+    }
+    rc = config_load_sweep(a.sweep_path, &sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
+    /* A grid too big to hold is refused before its points are loaded (which
+     * takes long for millions), and again once the runs' size is known. */
+    size_t n_held = rc != CLI_OK ? 0 : a.shard_n == 0 ? sp.n_points : (sp.n_points + a.shard_n - 1) / a.shard_n;
+    if (rc == CLI_OK && sweep_check_memory(&sp, n_held, jobs, msg, SWEEP_MSG_MAX) != 0)
+        rc = CLI_USAGE;
+    if (rc == CLI_OK)
+        rc = sweep_prepare(&sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
+    if (rc == CLI_OK && sweep_check_memory(&sp, n_held, jobs, msg, SWEEP_MSG_MAX) != 0)
+        rc = CLI_USAGE;
+    if ((rc = stage_end(rc, msg)) != CLI_OK)
+        goto out;
+
+    /* The points of this shard (all of them without --shard). */
+    wanted = xcalloc(sp.n_points + 1, sizeof *wanted);
+    wanted_list = xcalloc(sp.n_points + 1, sizeof *wanted_list);
+    size_t n_wanted = 0;
+    for (size_t i = 0; i < sp.n_points; i++) {
+        if (a.shard_n == 0 || i % a.shard_n == a.shard_k - 1) {
+            wanted[i] = true;
+            wanted_list[n_wanted++] = i;
+        }
+    }
+    sweep_results_init(&res, sp.n_points);
+    msg[0] = '\0';
+    if (rank == 0 && a.out_path != NULL)
+        rc = open_checkpoint(&a, &sp, wanted, &res, &ckpt, &ckpt_path, msg, SWEEP_MSG_MAX);
+    if ((rc = stage_end(rc, msg)) != CLI_OK)
+        goto out;
+
+    size_t n_todo = 0, n_mine = 0, resumed = 0;
+    todo = xcalloc(n_wanted + 1, sizeof *todo);
+    for (size_t j = 0; j < n_wanted; j++) {
+        if (res.done[wanted_list[j]])
+            resumed++;
+        else
+            todo[n_todo++] = wanted_list[j];
+    }
+    /* Rank r takes every size-th point of the list (the same on all ranks). */
+    mine = xcalloc(n_todo + 1, sizeof *mine);
+    for (size_t j = (size_t)rank; j < n_todo; j += (size_t)size)
+        mine[n_mine++] = todo[j];
+
+    struct progress prog = { .start_s = cli_now_s(), .offset = resumed, .total = n_wanted };
+    struct sweep_run_opts opts = {
+        .points = mine, .n_points = n_mine, .jobs = jobs, .checkpoint = ckpt,
+        .progress = rank == 0 && isatty(2) ? show_progress : NULL, .progress_ctx = &prog,
+        .progress_interval_s = 0.25,
+        .stop = &interrupt_signal,
+    };
+    /* A signal now stops handing out points (see sweep_run_opts.stop);
+     * finished points are in the checkpoint, so --resume goes on from them. */
+    if (cli_catch_stop(a.time_limit_s, &rc) != 0)
+        goto out;
+    double t0 = cli_now_s();
+    msg[0] = '\0';
+    int run_rc = sweep_run(&sp, &opts, &res, msg, SWEEP_MSG_MAX);
+    rc = run_rc < 0 ? CLI_FAILED : CLI_OK;
+    double wall = cli_now_s() - t0;
+    if ((rc = stage_end(rc, msg)) != CLI_OK)
+        goto out;
+#ifdef LAMBDASIM_MPI
+    /* Stop together: a rank that got no signal must not wait in the gather. */
+    MPI_Allreduce(MPI_IN_PLACE, &run_rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    if (run_rc > 0) {
+        int signo = interrupt_signal != 0 ? (int)interrupt_signal : SIGTERM;
+        size_t done = 0;
+        for (size_t j = 0; j < n_wanted; j++)
+            done += res.done[wanted_list[j]];
+        if (ckpt != NULL && fflush(ckpt) != 0)
+            cli_error("%s: cannot write the checkpoint", ckpt_path);
+        /* Rank 0 speaks for all. */
+        if (rank == 0 && ckpt != NULL)
+            cli_error("interrupted by %s: %zu of %zu points done and kept in %s; no output was "
+                      "written. To continue, run the same command with --resume",
+                      interrupt_signal_name(signo), done, n_wanted, ckpt_path);
+        else if (rank == 0)
+            cli_error("interrupted by %s: %zu of %zu points done; nothing was written (to be able "
+                      "to resume, give --out FILE.csv; under MPI, --shard K/N with --out)",
+                      interrupt_signal_name(signo), done, n_wanted);
+        rc = interrupt_exit_code(signo);
+        goto out;
+    }
+#ifdef LAMBDASIM_MPI
+    sweep_mpi_gather(&res, todo, n_todo, rank, size);
+#endif
+    if (a.timing && rank == 0) {
+        double runs = (double)n_todo * (double)sp.replications;
+        fprintf(stderr, "timing: %zu points x %d replications in %.3f s with %u job%s x %d rank%s: "
+                "%.1f points/s, %.0f runs/s, peak memory %.1f MB\n", n_todo, sp.replications, wall,
+                jobs, jobs == 1 ? "" : "s", size, size == 1 ? "" : "s",
+                wall > 0 ? (double)n_todo / wall : 0.0, wall > 0 ? runs / wall : 0.0,
+                cli_peak_rss_mb());
+    }
+    if (rank != 0)
+        goto out;
+    if (ckpt != NULL) {
+        bool bad = fclose(ckpt) != 0;
+        ckpt = NULL;
+        if (bad) {
+            cli_error("%s: cannot write the checkpoint", ckpt_path);
+            rc = CLI_FAILED;
+            goto out;
+        }
+    }
+    sweep_table_build(&table, &sp, &res, wanted_list, n_wanted, a.shard_k, a.shard_n);
+    msg[0] = '\0';
+    rc = write_outputs(&table, "--out", a.out_path, a.force, a.json, msg, SWEEP_MSG_MAX);
+    if (rc != CLI_OK) {
+        cli_error("%s", msg);
+        goto out;
+    }
+    /* The result is in place: the checkpoint has served its purpose. */
+    if (ckpt_path != NULL)
+        unlink(ckpt_path);
+out:
+    if (ckpt != NULL)
+        fclose(ckpt);
+    free(ckpt_path);
+    free(mine);
+    free(todo);
+    free(wanted_list);
+    free(wanted);
+    sweep_table_fini(&table);
+    sweep_results_fini(&res);
+    sweep_spec_fini(&sp);
+    free(msg);
+    return rc;
+}
+
+/* ---- merge ------------------------------------------------------------------------ */
+
+int cli_merge(int argc, char **argv)
+{
+    const char *out_path = NULL;
+    bool json = false, force = false;
+    const char **files = xcalloc((size_t)argc + 1, sizeof *files);
+    size_t n_files = 0;
+    int rc = CLI_USAGE;
+    char *msg = xmalloc(SWEEP_MSG_MAX);
+    struct sweep_table t;
+    memset(&t, 0, sizeof t);
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+            fputs(cli_merge_usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if (strcmp(s, "--json") == 0) {
+            json = true;
+        } else if (strcmp(s, "--force") == 0) {
+            force = true;
+        } else if (strcmp(s, "-o") == 0 || strcmp(s, "--out") == 0) {
+            if (cli_option_value("merge", argc, argv, &i, &out_path) != CLI_OK) {
+                rc = CLI_USAGE;
+                goto out;
+            }
+        } else if (s[0] == '-' && s[1] != '\0') {
+            rc = cli_usage_error("merge", "unknown option '%s'", s);
+            goto out;
+        } else {
+            files[n_files++] = s;
+        }
+    }
+    if (n_files == 0) {
+        rc = cli_usage_error("merge", "missing shard files");
+        goto out;
+    }
+    const char *out_opt[] = { "-o" }, *out_paths[] = { out_path };
+    if (cli_claim_stdout(out_opt, out_paths, 1, json, &rc) != 0)
+        goto out;
+    /* Before reading the shards: refused again once they are read, if -o
+     * names one of them. */
+    if (out_path != NULL && (rc = cli_outfile_check("-o", out_path, force, CLI_USAGE)) != CLI_OK)
+        goto out;
+    rc = CLI_USAGE;
+    if (sweep_merge(&t, files, n_files, msg, SWEEP_MSG_MAX) != 0) {
+        cli_error("%s", msg);
+        goto out;
+    }
+    rc = write_outputs(&t, "-o", out_path, force, json, msg, SWEEP_MSG_MAX);
+    if (rc != CLI_OK)
+        cli_error("%s", msg);
+out:
+    sweep_table_fini(&t);
+    free(msg);
+    free(files);
+    return rc;
+}

@@ -1,0 +1,1270 @@
+/* engine: the event loop tying workload, batcher, client gate and platform
+ * together. Nothing is allocated per event: batch slots, instance slots, the
+ * event heap and the processor-sharing heap are pools that grow by doubling
+ * to their high-water mark. One set of handlers serves both clocks: the
+ * simulated one (engine_run: jump to the next event, draw each invocation's
+ * times from the model) and the real one (engine_run_real: wait for the next
+ * event or for an executor's completion, with measured times). */
+#include "core/engine.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/batcher.h"
+#include "core/dist.h"
+#include "core/evq.h"
+#include "core/model.h"
+#include "core/platform.h"
+#include "core/rng.h"
+#include "core/workload.h"
+#include "base/common.h"
+#include "base/xalloc.h"
+
+enum ev_kind {
+    EV_ARRIVAL = 1,
+    EV_BATCH_TIMER,
+    EV_INSTANCE_DONE,   /* id = instance slot, gen = batch slot or JOB_PING */
+    EV_RESPONSE,        /* id = batch slot: the response reaches the client */
+    EV_EXPIRY,          /* id = instance slot, gen = instance generation */
+    EV_WARMUP,
+    EV_RETRY,           /* id = batch slot */
+    EV_PS_DONE          /* gen = ps generation: next processor-sharing completion */
+};
+
+/* The per-request handlers are called from both loops; keep them inlined
+ * into the simulation loop, as they were when it was their only caller
+ * (HOT: base/common.h). */
+
+#define JOB_PING UINT32_MAX
+#define NO_SLOT UINT32_MAX
+
+struct batch {
+    uint64_t id;
+    uint64_t first_req;
+    double dispatch_s;
+    double start_s;         /* accepted by the platform */
+    double cold_s, inference_s, overhead_s;
+    int64_t instance_uid;
+    uint32_t instance_slot;
+    uint32_t next;          /* free list, or the client's wait FIFO */
+    int size;
+    int retries;
+    enum batch_reason reason;
+    bool cold, provisioned, throttled, timed_out;
+};
+
+/* An invocation in its work phase under processor sharing (host_cores):
+ * every such job progresses at the same rate min(1, H / k), so with V the
+ * work each has received since the start of the run, a job finishes when V
+ * reaches v_end = V(start) + work. The jobs wait in an event list of their
+ * own ordered by v_end (ties: start order; id = the instance, gen = the
+ * job), and only its earliest has a pending event. An instance runs one
+ * job at a time, so the rest of a job is kept by instance slot. */
+struct ps_job {
+    double start_s, work_s;
+    double wait_s;          /* then waits this long (extra init, ping hold) */
+};
+
+struct engine {
+    const struct scenario *sc;
+    const struct engine_real *real;     /* NULL in simulation */
+    bool failed;                        /* real time: the executor failed */
+    const struct engine_hooks *hooks;
+    bool stop_seen;                 /* a handler saw hooks->stop set */
+    bool narrate;                   /* hooks->on_event is set */
+    bool records;                   /* hooks->on_request is set */
+    /* Scenario values read per request, copied once. */
+    size_t max_batch;
+    uint32_t max_inflight;          /* 0: unlimited */
+    bool from_dispatch;             /* latency_from is dispatch */
+    uint64_t max_requests;          /* UINT64_MAX when unlimited */
+    double duration_s;
+    /* Filled here and copied to the caller's at the end: as a member, the
+     * compiler knows its counters do not alias the engine's other fields. */
+    struct engine_result res;
+    struct evq q;
+    /* Keep-alive checks wait in their own heap: there is one per idle
+     * instance, far in the future, and in the main heap every invocation's
+     * end would sift past all of them. Their sequence numbers come from q,
+     * so the split changes no order. */
+    struct evq expiries;
+    gsl_rng *rng[RNG_STREAM_COUNT];
+    struct workload wl;
+    struct batcher bq;
+    bool timer_armed;
+    struct platform pf;
+    double gb;                      /* memory in GB, for billing */
+    double granules_per_s;          /* billing granules in one second */
+    double billed_granules[2];      /* [on-demand, provisioned] */
+    uint64_t billed_requests;
+
+    /* Batch slots, each a struct batch followed by its max_batch arrival
+     * times (bstride bytes), so that one batch is one or two cache lines
+     * (wide bench: ~1,000 batches in flight). */
+    unsigned char *bmem;
+    size_t bstride;
+    size_t bcap, bused;
+    uint32_t bfree;
+    uint64_t next_batch_id;
+
+    uint32_t inflight;
+    uint32_t wait_head, wait_tail;  /* dispatched batches waiting for a slot */
+    uint64_t waiting;               /* how many */
+    uint32_t pings_busy;
+    bool draining;                  /* client_slot_free is starting waiters */
+
+    bool arrivals_done;
+    /* The next arrival is kept outside the heap (one fewer push and pop per
+     * request); its sequence number orders it against heap events exactly
+     * as if it had been pushed. */
+    struct evq_event next_arrival;
+    bool have_arrival;
+    uint64_t outstanding;           /* arrived, not yet completed or failed */
+
+    double window_s;
+    struct metrics_sample lat;
+    struct metrics_level alive, busy;   /* idle = alive - busy */
+    uint32_t alive_n, busy_n;           /* the levels last recorded */
+    double sum_batch_wait, sum_dispatch_wait, sum_overhead, sum_cold, sum_inference;
+    uint64_t sum_batch_sizes;
+    uint64_t cold_requests;
+    double first_arrival_s;         /* counted requests only */
+    double last_end_s;              /* counted requests only */
+    double end_s;                   /* any request */
+    bool any_counted;
+
+    bool has_extra;                 /* function.extra_init_ms is not 0 */
+    /* Processor sharing (platform.host_cores > 0, simulation only). */
+    bool ps;
+    double ps_cores;
+    double ps_v, ps_t;              /* work per job received by ps_t */
+    struct evq ps_jobs;             /* key v_end, id instance, gen job */
+    struct ps_job *ps_job;          /* by instance slot */
+    size_t ps_job_cap;
+    uint32_t ps_gen;                /* generation of the one live EV_PS_DONE */
+    bool ps_armed;
+    double ps_next_s;               /* when that event fires */
+};
+
+/* ---- helpers ---------------------------------------------------------- */
+
+HOT void levels(struct engine *e, double now)
+{
+    /* Most changes move only one of the two counts; the counts last
+     * recorded are kept as integers to compare without a conversion. */
+    if (e->alive_n != e->pf.n_alive) {
+        e->alive_n = e->pf.n_alive;
+        metrics_level_set(&e->alive, now, (double)e->alive_n);
+    }
+    if (e->busy_n != e->pf.n_busy) {
+        e->busy_n = e->pf.n_busy;
+        metrics_level_set(&e->busy, now, (double)e->busy_n);
+    }
+}
+
+/* Fills the state every event carries and hands it to the hook. Callers
+ * test e->narrate first, so a run without the hook pays one branch. */
+static void emit(struct engine *e, struct engine_event *ev, double now)
+{
+    ev->time_s = now;
+    ev->queue_len = e->bq.len;
+    ev->inflight = e->inflight;
+    ev->instances_alive = e->pf.n_alive;
+    ev->instances_busy = e->pf.n_busy;
+    ev->pings_busy = e->pings_busy;
+    e->hooks->on_event(e->hooks->ctx, ev);
+}
+
+static enum engine_placement placement_of(enum platform_outcome o)
+{
+    switch (o) {
+    case PLATFORM_PROVISIONED: return ENGINE_PLACED_PROVISIONED;
+    case PLATFORM_WARM: return ENGINE_PLACED_WARM;
+    case PLATFORM_COLD: return ENGINE_PLACED_COLD;
+    case PLATFORM_THROTTLED_CONCURRENCY: return ENGINE_THROTTLED_CONCURRENCY;
+    case PLATFORM_THROTTLED_SCALING: return ENGINE_THROTTLED_SCALING;
+    }
+    return ENGINE_THROTTLED_CONCURRENCY;
+}
+
+/* Billed time is rounded up to whole granules; the small epsilon keeps an
+ * exact 16.000 ms from being billed as 17 through floating-point noise.
+ * Granules are counted per kind of instance and priced once at the end. */
+HOT void bill_invocation(struct engine *e, bool provisioned, double busy_s)
+{
+    double x = busy_s * e->granules_per_s - 1e-9;
+    /* ceil() without the libm call (x86-64 has no rounding instruction
+     * before SSE4.1): exact for |x| < 2^52, where doubles hold integers. */
+    double units = x > -4503599627370496.0 && x < 4503599627370496.0 ? (double)(int64_t)x : ceil(x);
+    if (units < x)
+        units += 1;
+    e->billed_granules[provisioned] += units;
+    e->billed_requests++;
+}
+
+static inline struct batch *batch_at(const struct engine *e, uint32_t slot)
+{
+    return (struct batch *)(void *)(e->bmem + (size_t)slot * e->bstride);
+}
+
+static uint32_t batch_alloc(struct engine *e)
+{
+    uint32_t slot;
+    if (e->bfree != NO_SLOT) {
+        slot = e->bfree;
+        e->bfree = batch_at(e, slot)->next;
+    } else {
+        if (e->bused == e->bcap)
+            e->bmem = xgrow(e->bmem, &e->bcap, e->bused + 1, e->bstride);
+        assert(e->bused < NO_SLOT);
+        slot = (uint32_t)e->bused++;
+    }
+    return slot;
+}
+
+static void batch_free(struct engine *e, uint32_t slot)
+{
+    batch_at(e, slot)->next = e->bfree;
+    e->bfree = slot;
+}
+
+static double *batch_arrivals(struct engine *e, uint32_t slot)
+{
+    return (double *)(void *)(e->bmem + (size_t)slot * e->bstride + sizeof(struct batch));
+}
+
+/* ---- request completion ------------------------------------------------ */
+
+static void invoke(struct engine *e, uint32_t slot, double now);
+
+static void client_slot_free(struct engine *e, double now)
+{
+    assert(e->inflight > 0);
+    e->inflight--;
+    /* An invocation started here may fail at once (throttled, no retry) and
+     * free its slot again; the guard turns that re-entry into iterations of
+     * the outer loop, so a long wait queue cannot grow the C stack. */
+    if (e->draining)
+        return;
+    e->draining = true;
+    uint32_t limit = e->max_inflight;
+    while (e->wait_head != NO_SLOT && (limit == 0 || e->inflight < limit)) {
+        uint32_t next = e->wait_head;
+        e->wait_head = batch_at(e, next)->next;
+        if (e->wait_head == NO_SLOT)
+            e->wait_tail = NO_SLOT;
+        e->waiting--;
+        e->inflight++;
+        invoke(e, next, now);
+    }
+    e->draining = false;
+}
+
+/* Every request of the batch ends at `end` with `status`. */
+static void emit_records(struct engine *e, const struct batch *b, const double *arr, double end,
+                         enum request_status status)
+{
+    bool placed = status != REQUEST_THROTTLED && status != REQUEST_REJECTED;
+    for (int k = 0; k < b->size; k++) {
+        struct request_record rec = {
+            .id = b->first_req + (uint64_t)k,
+            .arrival_s = arr[k],
+            .dispatch_s = b->dispatch_s,
+            .start_s = placed ? b->start_s : (double)NAN,
+            .end_s = end,
+            .latency_ms = (end - arr[k]) * 1000.0,
+            .overhead_ms = b->overhead_s * 1000.0,
+            .cold_start_ms = b->cold_s * 1000.0,
+            .inference_ms = b->inference_s * 1000.0,
+            .batch_id = b->id,
+            .batch_size = b->size,
+            .batch_reason = b->reason,
+            .retries = b->retries,
+            .cold = b->cold,
+            .provisioned = b->provisioned,
+            .instance_id = placed ? b->instance_uid : -1,
+            .status = status,
+            .counted = arr[k] >= e->window_s,
+        };
+        e->hooks->on_request(e->hooks->ctx, &rec);
+    }
+}
+
+static inline void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
+                              bool held_slot);
+
+/* Every request of the batch ends at `end` with `status`. Per-request work
+ * is only what differs by request (arrival time, latency); what the batch
+ * shares is added once, times the number of counted requests. */
+HOT void finish_batch(struct engine *e, uint32_t slot, double end, enum request_status status)
+{
+    finish_batch_slot(e, slot, end, status, true);
+}
+
+HOT void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
+                              bool held_slot)
+{
+    struct batch *b = batch_at(e, slot);
+    const double *arr = batch_arrivals(e, slot);
+    struct engine_result *r = &e->res;
+    uint64_t counted = 0;
+    double sum_arrival = 0;
+    bool from_dispatch = e->from_dispatch;
+    for (int k = 0; k < b->size; k++) {
+        if (arr[k] >= e->window_s) {
+            counted++;
+            sum_arrival += arr[k];
+            if (status == REQUEST_OK)
+                metrics_sample_add(&e->lat, (end - (from_dispatch ? b->dispatch_s : arr[k])) * 1000.0);
+        }
+    }
+    if (counted > 0) {
+        double n = (double)counted;
+        if (status == REQUEST_OK) {
+            r->requests.completed += counted;
+            e->sum_batch_wait += n * b->dispatch_s - sum_arrival;
+            e->sum_dispatch_wait += n * (b->start_s - b->dispatch_s);
+            e->sum_overhead += n * b->overhead_s;
+            e->sum_cold += n * b->cold_s;
+            e->sum_inference += n * b->inference_s;
+            if (b->cold)
+                e->cold_requests += counted;
+        } else {
+            r->requests.failed += counted;
+            if (status == REQUEST_TIMED_OUT)
+                r->requests.timed_out += counted;
+            else if (status == REQUEST_REJECTED)
+                r->requests.rejected += counted;
+        }
+        if (b->throttled)
+            r->requests.throttled += counted;
+        r->requests.retries += counted * (uint64_t)b->retries;
+        if (end > e->last_end_s)
+            e->last_end_s = end;
+    }
+    if (e->records)
+        emit_records(e, b, arr, end, status);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_COMPLETE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = b->instance_uid,
+                                   .batch_size = b->size, .status = status, .provisioned = b->provisioned,
+                                   .timed_out = b->timed_out, .attempt = b->retries };
+        emit(e, &ev, end);
+    }
+    assert(e->outstanding >= (uint64_t)b->size);
+    e->outstanding -= (uint64_t)b->size;
+    if (end > e->end_s)
+        e->end_s = end;
+    batch_free(e, slot);
+    if (held_slot)
+        client_slot_free(e, end);
+}
+
+/* ---- processor sharing (platform.host_cores) ------------------------------ */
+
+static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now);
+
+static double ps_rate(const struct engine *e)
+{
+    double k = (double)evq_len(&e->ps_jobs);
+    return k <= e->ps_cores ? 1.0 : e->ps_cores / k;
+}
+
+/* Brings V up to now at the rate of the current job count. */
+static void ps_advance(struct engine *e, double now)
+{
+    if (evq_len(&e->ps_jobs) > 0)
+        e->ps_v += (now - e->ps_t) * ps_rate(e);
+    e->ps_t = now;
+}
+
+/* Keeps one live event, for the job that finishes first at the current
+ * rate. A change of the job count moves it: the old event stays in the
+ * event heap with an old generation and is skipped when it comes up, so a
+ * change costs O(log n) and no scan of the jobs. */
+static void ps_reschedule(struct engine *e, double now)
+{
+    const struct evq_event *first = evq_top(&e->ps_jobs);
+    if (first == NULL) {
+        e->ps_armed = false;
+        e->ps_gen++;
+        return;
+    }
+    double left = evq_event_time(first) - e->ps_v;
+    double at = now + (left > 0 ? left : 0) / ps_rate(e);
+    if (e->ps_armed && at == e->ps_next_s)
+        return;
+    e->ps_gen++;
+    e->ps_armed = true;
+    e->ps_next_s = at;
+    evq_push(&e->q, at, EV_PS_DONE, 0, e->ps_gen);
+}
+
+/* Instance `inst` starts `work_s` of processing (init and inference) for
+ * `job`, to be followed by a wait of `wait_s`. */
+static void ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double wait_s, double now)
+{
+    if (!(work_s > 0)) {
+        /* Nothing to share (a warm ping): just the wait, as without sharing. */
+        bill_invocation(e, platform_instance(&e->pf, inst)->provisioned, wait_s);
+        evq_push(&e->q, now + wait_s, EV_INSTANCE_DONE, inst, job);
+        return;
+    }
+    ps_advance(e, now);
+    if (inst >= e->ps_job_cap)
+        e->ps_job = xgrow(e->ps_job, &e->ps_job_cap, (size_t)inst + 1, sizeof *e->ps_job);
+    e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s };
+    evq_push(&e->ps_jobs, e->ps_v + work_s, 0, inst, job);
+    ps_reschedule(e, now);
+}
+
+static void on_ps_done(struct engine *e, uint32_t gen, double now)
+{
+    if (gen != e->ps_gen)
+        return; /* superseded by a later change of the job count */
+    e->ps_armed = false;
+    ps_advance(e, now);
+    struct evq_event done;
+    evq_pop_top(&e->ps_jobs, &done);
+    uint32_t inst = done.id, job = done.gen;
+    struct ps_job j = e->ps_job[inst];
+    ps_reschedule(e, now);
+    /* The job's parts stretched by the same factor: keep the request's
+     * breakdown an exact sum of its parts. */
+    double wall = now - j.start_s;
+    double f = j.work_s > 0 ? wall / j.work_s : 1.0;
+    bool provisioned = platform_instance(&e->pf, inst)->provisioned;
+    if (job != JOB_PING) {
+        struct batch *b = batch_at(e, job);
+        b->inference_s *= f;
+        b->cold_s = (b->cold_s - j.wait_s) * f + j.wait_s;
+    }
+    bill_invocation(e, provisioned, wall + j.wait_s);
+    if (j.wait_s > 0)
+        evq_push(&e->q, now + j.wait_s, EV_INSTANCE_DONE, inst, job);
+    else
+        on_instance_done(e, inst, job, now);
+}
+
+/* ---- real time: hand an invocation to the executor ----------------------- */
+
+static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold, int n, uint64_t first,
+                       double now)
+{
+    const struct scenario *sc = e->sc;
+    struct engine_invocation inv = {
+        .instance = inst,
+        .instance_uid = platform_instance(&e->pf, inst)->uid,
+        .job = job,
+        .cold = cold,
+        .n = n,
+        .first_request = first,
+        .extra_init_s = cold && e->has_extra ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
+        .deadline_s = now + sc->function.timeout_s,
+    };
+    const struct engine_executor *x = e->real->exec;
+    if (x->start(x->ctx, &inv, e->real->msg, e->real->msg_len) != 0)
+        e->failed = true;
+}
+
+/* ---- invocation ---------------------------------------------------------- */
+
+static double backoff_delay(struct engine *e, int attempt)
+{
+    /* "Full jitter" (as the AWS SDKs do): uniform in [0, min(max, base*2^k)). */
+    const struct platform_spec *p = &e->sc->platform;
+    double cap = p->backoff_s * ldexp(1.0, attempt < 60 ? attempt : 60);
+    if (cap > p->backoff_max_s)
+        cap = p->backoff_max_s;
+    return gsl_rng_uniform(e->rng[RNG_BACKOFF]) * cap;
+}
+
+HOT void count_invocation(struct engine *e, const struct batch *b, bool counted)
+{
+    struct engine_result *r = &e->res;
+    if (b->cold && e->pings_busy > 0)
+        r->warmup.collisions++;
+    if (counted) {
+        r->invocations.total++;
+        if (b->cold)
+            r->invocations.cold++;
+        else if (b->provisioned)
+            r->invocations.provisioned++;
+        else
+            r->invocations.warm++;
+    }
+}
+
+/* Real time: the platform has placed the batch; the executor runs it and
+ * reports the measured times when it ends (on_real_done). */
+static void invoke_real(struct engine *e, uint32_t slot, uint32_t inst, double now)
+{
+    struct batch *b = batch_at(e, slot);
+    count_invocation(e, b, now >= e->window_s);
+    real_start(e, inst, slot, b->cold, b->size, b->first_req, now);
+    levels(e, now);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = b->instance_uid, .batch_size = b->size,
+                                   .placement = b->cold ? ENGINE_PLACED_COLD
+                                                : b->provisioned ? ENGINE_PLACED_PROVISIONED : ENGINE_PLACED_WARM,
+                                   .provisioned = b->provisioned, .attempt = b->retries,
+                                   .init_s = (double)NAN, .run_s = (double)NAN };
+        emit(e, &ev, now);
+    }
+}
+
+static void invoke(struct engine *e, uint32_t slot, double now)
+{
+    struct batch *b = batch_at(e, slot);
+    struct engine_result *r = &e->res;
+    bool counted = now >= e->window_s;
+    uint32_t inst;
+    enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
+    if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
+        if (e->pings_busy > 0)
+            r->warmup.collisions++;
+        if (counted)
+            r->invocations.throttled++;
+        b->throttled = true;
+        const struct platform_spec *p = &e->sc->platform;
+        bool retry = p->on_throttle == THROTTLE_RETRY && b->retries < p->max_retries;
+        double delay = retry ? backoff_delay(e, b->retries) : 0;
+        if (e->narrate) {
+            struct engine_event ev = { .kind = ENGINE_EV_THROTTLE, .request_id = b->first_req, .batch_id = b->id,
+                                       .instance_id = -1, .batch_size = b->size, .placement = placement_of(out),
+                                       .dropped = !retry, .attempt = b->retries, .retry_at_s = now + delay };
+            emit(e, &ev, now);
+        }
+        if (retry) {
+            b->retries++;
+            if (counted)
+                r->invocations.retries++;
+            evq_push(&e->q, now + delay, EV_RETRY, slot, 0);
+        } else {
+            b->start_s = now;
+            finish_batch(e, slot, now, REQUEST_THROTTLED);
+        }
+        return;
+    }
+    const struct scenario *sc = e->sc;
+    b->start_s = now;
+    b->instance_slot = inst;
+    b->instance_uid = platform_instance(&e->pf, inst)->uid;
+    b->cold = out == PLATFORM_COLD;
+    b->provisioned = out == PLATFORM_PROVISIONED;
+    if (e->real != NULL) {
+        invoke_real(e, slot, inst, now);
+        return;
+    }
+    b->cold_s = b->cold ? dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_COLD_START]) : 0;
+    double extra_s = 0;
+    if (b->cold && e->has_extra) {
+        extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
+        b->cold_s += extra_s;
+    }
+    b->inference_s = model_sample_inference_s(&sc->function.model, b->size, e->rng[RNG_INFERENCE]);
+    double busy_s = b->cold_s + b->inference_s;
+    if (busy_s > sc->function.timeout_s) {
+        /* The function timeout covers init and handler alike. */
+        b->timed_out = true;
+        busy_s = sc->function.timeout_s;
+        if (b->cold_s > busy_s)
+            b->cold_s = busy_s;
+        b->inference_s = busy_s - b->cold_s;
+    }
+    count_invocation(e, b, counted);
+    if (e->ps) {
+        /* The container's extra init is a wait; the rest is work. */
+        if (extra_s > b->cold_s)
+            extra_s = b->cold_s;
+        ps_start(e, inst, slot, busy_s - extra_s, extra_s, now);
+    } else {
+        bill_invocation(e, b->provisioned, busy_s);
+        evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
+    }
+    levels(e, now);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = b->instance_uid, .batch_size = b->size,
+                                   .placement = placement_of(out), .provisioned = b->provisioned,
+                                   .timed_out = b->timed_out, .attempt = b->retries, .init_s = b->cold_s,
+                                   .run_s = b->inference_s };
+        emit(e, &ev, now);
+    }
+}
+
+HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
+{
+    uint32_t slot = batch_alloc(e);
+    struct batch *b = batch_at(e, slot);
+    uint64_t first;
+    int n = batcher_take(&e->bq, batch_arrivals(e, slot), &first);
+    assert(n > 0);
+    /* Field by field: a compound literal zeroes the struct first, which
+     * gcc does with `rep stos`, slow to start for 88 bytes per request. */
+    b->id = e->next_batch_id++;
+    b->first_req = first;
+    b->dispatch_s = now;
+    b->start_s = b->cold_s = b->inference_s = b->overhead_s = 0;
+    b->instance_uid = -1;
+    b->instance_slot = PLATFORM_NONE;
+    b->next = NO_SLOT;
+    b->size = n;
+    b->retries = 0;
+    b->reason = reason;
+    b->cold = b->provisioned = b->throttled = b->timed_out = false;
+    if (now >= e->window_s) {
+        struct engine_result *r = &e->res;
+        r->batches.count++;
+        e->sum_batch_sizes += (uint64_t)n;
+        if (reason == BATCH_BY_THRESHOLD)
+            r->batches.by_threshold++;
+        else if (reason == BATCH_BY_TIMEOUT)
+            r->batches.by_timeout++;
+        else
+            r->batches.by_size++;
+    }
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_DISPATCH, .request_id = first, .batch_id = b->id,
+                                   .instance_id = -1, .batch_size = n, .reason = reason };
+        emit(e, &ev, now);
+    }
+    uint32_t limit = e->max_inflight;
+    if (limit == 0 || e->inflight < limit) {
+        e->inflight++;
+        invoke(e, slot, now);
+        return;
+    }
+    if (e->waiting >= (uint64_t)e->sc->client.max_queue) {
+        /* A full client queue turns the batch away: memory stays bounded
+         * and the report says the configuration cannot keep up. */
+        e->res.client.rejected_batches++;
+        b->start_s = now;
+        finish_batch_slot(e, slot, now, REQUEST_REJECTED, false);
+        return;
+    }
+    if (e->wait_tail == NO_SLOT) {
+        e->wait_head = e->wait_tail = slot;
+    } else {
+        batch_at(e, e->wait_tail)->next = slot;
+        e->wait_tail = slot;
+    }
+    if (++e->waiting > e->res.client.peak_queue)
+        e->res.client.peak_queue = e->waiting;
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_WAIT, .request_id = first, .batch_id = batch_at(e, slot)->id,
+                                   .instance_id = -1, .batch_size = n };
+        emit(e, &ev, now);
+    }
+}
+
+static enum batch_reason reason_of(enum batcher_verdict v)
+{
+    switch (v) {
+    case BATCHER_SIZE: return BATCH_BY_SIZE;
+    case BATCHER_TIMEOUT: return BATCH_BY_TIMEOUT;
+    default: return BATCH_BY_THRESHOLD;
+    }
+}
+
+/* ---- event handlers ------------------------------------------------------ */
+
+HOT void schedule_next_arrival(struct engine *e)
+{
+    double t;
+    if (e->wl.k >= e->max_requests) {
+        e->arrivals_done = true;
+        return;
+    }
+    if (!workload_next(&e->wl, &t) || !(t < e->duration_s)) {
+        e->arrivals_done = true;
+        return;
+    }
+    e->next_arrival = (struct evq_event){ .key = evq_time_key(t), .seq = evq_take_seq(&e->q), .kind = EV_ARRIVAL };
+    e->have_arrival = true;
+}
+
+HOT void on_arrival(struct engine *e, double now)
+{
+    e->outstanding++;
+    if (now >= e->window_s) {
+        if (!e->any_counted) {
+            e->any_counted = true;
+            e->first_arrival_s = now;
+        }
+        e->res.requests.arrived++;
+    }
+    uint64_t id;
+    enum batcher_verdict v = batcher_arrive(&e->bq, now, &id);
+    schedule_next_arrival(e);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_ARRIVAL, .request_id = id, .instance_id = -1 };
+        emit(e, &ev, now);
+    }
+    if (v != BATCHER_WAIT) {
+        dispatch(e, reason_of(v), now);
+    } else if (!e->timer_armed) {
+        e->timer_armed = true;
+        evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
+    }
+}
+
+static void on_batch_timer(struct engine *e, double now)
+{
+    e->timer_armed = false;
+    if (batcher_timer(&e->bq, now) == BATCHER_TIMEOUT) {
+        dispatch(e, BATCH_BY_TIMEOUT, now);
+    } else if (e->bq.len > 0) {
+        /* The batch this timer was armed for left by threshold; re-arm for
+         * the oldest request queued since. */
+        e->timer_armed = true;
+        evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
+    }
+}
+
+static void push_expiry(struct engine *e, double at, uint32_t inst, uint32_t gen)
+{
+    evq_push_seq(&e->expiries, at, evq_take_seq(&e->q), EV_EXPIRY, inst, gen);
+}
+
+HOT void release_instance(struct engine *e, uint32_t inst, double now, bool discard)
+{
+    if (discard) {
+        platform_discard(&e->pf, inst);
+        if (e->real != NULL)
+            e->real->exec->retire(e->real->exec->ctx, inst);
+    } else {
+        double check_at;
+        uint32_t gen;
+        if (platform_release(&e->pf, inst, now, &check_at, &gen))
+            push_expiry(e, check_at, inst, gen);
+    }
+    levels(e, now);
+}
+
+static void narrate_done(struct engine *e, uint32_t inst, const struct batch *b, double now)
+{
+    const struct instance *in = platform_instance(&e->pf, inst);
+    struct engine_event ev = { .kind = ENGINE_EV_DONE, .instance_id = in->uid, .ping = b == NULL,
+                               .provisioned = in->provisioned };
+    if (b != NULL) {
+        ev.request_id = b->first_req;
+        ev.batch_id = b->id;
+        ev.batch_size = b->size;
+        ev.timed_out = b->timed_out;
+    }
+    emit(e, &ev, now);
+}
+
+/* A ping's instance is free again; one whose worker died at its function
+ * timeout (real time) is gone. */
+static void on_instance_done_ping(struct engine *e, uint32_t inst, double now, bool discard)
+{
+    assert(e->pings_busy > 0);
+    e->pings_busy--;
+    release_instance(e, inst, now, discard && !platform_instance(&e->pf, inst)->provisioned);
+    if (e->narrate)
+        narrate_done(e, inst, NULL, now);
+}
+
+HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
+{
+    if (job == JOB_PING) {
+        on_instance_done_ping(e, inst, now, false);
+        return;
+    }
+    struct batch *b = batch_at(e, job);
+    /* Lambda resets an environment whose invocation timed out; a provisioned
+     * one is re-initialised in place and stays provisioned. */
+    bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
+    release_instance(e, inst, now, discard);
+    /* A discarded slot keeps its uid until reused, so it can still be named. */
+    if (e->narrate)
+        narrate_done(e, inst, b, now);
+    b->overhead_s = dist_sample(&e->sc->function.model.overhead_s, e->rng[RNG_OVERHEAD]);
+    if (b->overhead_s > 0)
+        evq_push(&e->q, now + b->overhead_s, EV_RESPONSE, job, 0);
+    else
+        finish_batch(e, job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+}
+
+/* Real time: the executor reports an invocation's end with measured times.
+ * The instance is released and the response reaches the client now (the
+ * overhead was part of the round trip just measured). */
+static void on_real_done(struct engine *e, const struct engine_completion *c, double now)
+{
+    uint32_t inst = c->instance;
+    if (c->job == JOB_PING) {
+        /* The ping holds its instance for hold_ms after the answer, as a
+         * warmer's handler that sleeps would. */
+        double hold_s = e->sc->warmup.hold_s;
+        bill_invocation(e, platform_instance(&e->pf, inst)->provisioned, c->init_s + hold_s);
+        if (hold_s > 0 && !c->timed_out)
+            evq_push(&e->q, now + hold_s, EV_INSTANCE_DONE, inst, JOB_PING);
+        else
+            on_instance_done_ping(e, inst, now, c->timed_out);
+        return;
+    }
+    struct batch *b = batch_at(e, c->job);
+    assert(b->instance_slot == inst);
+    b->cold_s = c->init_s;
+    b->inference_s = c->inference_s;
+    b->overhead_s = c->overhead_s;
+    b->timed_out = c->timed_out;
+    bill_invocation(e, b->provisioned, b->cold_s + b->inference_s);
+    bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
+    release_instance(e, inst, now, discard);
+    if (e->narrate)
+        narrate_done(e, inst, b, now);
+    finish_batch(e, c->job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+}
+
+static void on_response(struct engine *e, uint32_t slot, double now)
+{
+    finish_batch(e, slot, now, batch_at(e, slot)->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+}
+
+static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
+{
+    double check_at;
+    bool expired;
+    if (platform_expiry(&e->pf, inst, gen, now, &check_at, &expired))
+        push_expiry(e, check_at, inst, gen);
+    if (expired) {
+        levels(e, now);
+        if (e->real != NULL)
+            e->real->exec->retire(e->real->exec->ctx, inst);
+        if (e->narrate) {
+            struct engine_event ev = { .kind = ENGINE_EV_EXPIRE,
+                                       .instance_id = platform_instance(&e->pf, inst)->uid };
+            emit(e, &ev, now);
+        }
+    }
+}
+
+static void on_warmup(struct engine *e, double now)
+{
+    const struct scenario *sc = e->sc;
+    struct engine_result *r = &e->res;
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_WARMUP, .instance_id = -1,
+                                   .batch_size = sc->warmup.concurrency };
+        emit(e, &ev, now);
+    }
+    const volatile sig_atomic_t *stop = e->hooks != NULL ? e->hooks->stop : NULL;
+    for (int i = 0; i < sc->warmup.concurrency; i++) {
+        /* The input sizes this loop (up to 2^31 pings a round): it answers
+         * a stop request itself, and the run loop looks right after. */
+        if (stop != NULL && (i & 4095) == 4095 && *stop) {
+            e->stop_seen = true;
+            break;
+        }
+        uint32_t inst;
+        enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
+        if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
+            r->warmup.throttled++;
+            if (e->narrate) {
+                struct engine_event ev = { .kind = ENGINE_EV_THROTTLE, .instance_id = -1, .ping = true,
+                                           .placement = placement_of(out), .dropped = true };
+                emit(e, &ev, now);
+            }
+            continue;
+        }
+        r->warmup.pings++;
+        if (out == PLATFORM_COLD)
+            r->warmup.cold_pings++;
+        e->pings_busy++;
+        if (e->real != NULL) {
+            /* A real ping (n = 0); the hold starts when it is answered. */
+            real_start(e, inst, JOB_PING, out == PLATFORM_COLD, 0, 0, now);
+            if (e->narrate) {
+                const struct instance *in = platform_instance(&e->pf, inst);
+                struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .instance_id = in->uid, .ping = true,
+                                           .placement = placement_of(out), .provisioned = in->provisioned,
+                                           .init_s = (double)NAN, .run_s = (double)NAN };
+                levels(e, now);
+                emit(e, &ev, now);
+            }
+            continue;
+        }
+        double busy_s = sc->warmup.hold_s;
+        double work_s = 0, extra_s = 0;
+        if (out == PLATFORM_COLD) {
+            work_s = dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_WARMUP]);
+            if (e->has_extra)
+                extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
+            busy_s += work_s + extra_s;
+        }
+        if (busy_s > sc->function.timeout_s)
+            busy_s = sc->function.timeout_s;
+        if (e->ps) {
+            /* Only the init is work: the hold and the extra init are waits. */
+            if (work_s > busy_s)
+                work_s = busy_s;
+            ps_start(e, inst, JOB_PING, work_s, busy_s - work_s, now);
+        } else {
+            bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
+            evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
+        }
+        if (e->narrate) {
+            const struct instance *in = platform_instance(&e->pf, inst);
+            double init_s = out == PLATFORM_COLD ? busy_s - sc->warmup.hold_s : 0;
+            struct engine_event ev = { .kind = ENGINE_EV_INVOKE, .instance_id = in->uid, .ping = true,
+                                       .placement = placement_of(out), .provisioned = in->provisioned,
+                                       .init_s = init_s > 0 ? init_s : 0, .run_s = busy_s - (init_s > 0 ? init_s : 0) };
+            levels(e, now);
+            emit(e, &ev, now);
+        }
+    }
+    levels(e, now);
+    evq_push(&e->q, now + sc->warmup.interval_s, EV_WARMUP, 0, 0);
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+enum source { SRC_NONE, SRC_ARRIVAL, SRC_HEAP, SRC_EXPIRIES };
+
+/* Which of the three places holds the next event: the pending arrival, the
+ * main heap or the keep-alive heap; *at is its time. */
+HOT enum source next_source(struct engine *e, double *at)
+{
+    const struct evq_event *top = evq_top(&e->q);
+    enum source src = top != NULL ? SRC_HEAP : SRC_NONE;
+    const struct evq_event *x = evq_top(&e->expiries);
+    if (x != NULL && (top == NULL || evq_before(x, top))) {
+        top = x;
+        src = SRC_EXPIRIES;
+    }
+    if (e->have_arrival && (top == NULL || evq_before(&e->next_arrival, top))) {
+        *at = evq_event_time(&e->next_arrival);
+        return SRC_ARRIVAL;
+    }
+    *at = top != NULL ? evq_event_time(top) : (double)INFINITY;
+    return src;
+}
+
+HOT void take_event(struct engine *e, enum source src, struct evq_event *ev)
+{
+    switch (src) {
+    case SRC_ARRIVAL:
+        *ev = e->next_arrival;
+        e->have_arrival = false;
+        break;
+    case SRC_HEAP:
+        evq_pop_top(&e->q, ev);
+        break;
+    case SRC_EXPIRIES:
+    case SRC_NONE: /* callers never take from nothing */
+        assert(src == SRC_EXPIRIES);
+        evq_pop_top(&e->expiries, ev);
+        break;
+    }
+}
+
+static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t seed,
+                         const struct engine_hooks *hooks)
+{
+    memset(e, 0, sizeof *e);
+    e->sc = sc;
+    e->hooks = hooks;
+    e->narrate = hooks != NULL && hooks->on_event != NULL;
+    e->records = hooks != NULL && hooks->on_request != NULL;
+    e->max_batch = (size_t)sc->batching.max_batch;
+    e->bstride = sizeof(struct batch) + e->max_batch * sizeof(double);
+    e->max_inflight = (uint32_t)sc->client.max_inflight;
+    e->from_dispatch = sc->latency_from == LATENCY_FROM_DISPATCH;
+    e->max_requests = sc->max_requests != 0 ? sc->max_requests : UINT64_MAX;
+    e->duration_s = sc->duration_s;
+    e->res.seed = seed;
+    for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
+        e->rng[i] = rng_stream_create(seed, i);
+    evq_init(&e->q, 1024);
+    evq_init(&e->expiries, 64);
+    evq_init(&e->ps_jobs, 16);
+    workload_init(&e->wl, &sc->workload, e->rng[RNG_ARRIVALS]);
+    batcher_init(&e->bq, sc->batching.threshold, sc->batching.max_batch, sc->batching.timeout_s);
+    platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
+    e->gb = sc->function.memory_mb / 1024.0;
+    e->granules_per_s = 1000.0 / sc->pricing.duration_granularity_ms;
+    e->bfree = NO_SLOT;
+    e->wait_head = e->wait_tail = NO_SLOT;
+    const struct dist *extra = &sc->function.extra_init_s;
+    e->has_extra = !(extra->kind == DIST_CONSTANT && extra->a == 0);
+    e->ps = sc->platform.host_cores > 0;
+    e->ps_cores = (double)sc->platform.host_cores;
+    e->window_s = sc->warmup_period_s;
+    e->res.window_start_s = e->window_s;
+    size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
+    if (sc->stats == STATS_STREAMING)
+        metrics_sample_init_streaming(&e->lat);
+    else
+        metrics_sample_init(&e->lat, true, hint);
+    metrics_level_init(&e->alive, e->window_s);
+    metrics_level_init(&e->busy, e->window_s);
+    levels(e, 0);
+}
+
+static void engine_teardown(struct engine *e)
+{
+    for (unsigned i = 0; i < RNG_STREAM_COUNT; i++)
+        gsl_rng_free(e->rng[i]);
+    evq_fini(&e->q);
+    evq_fini(&e->expiries);
+    batcher_fini(&e->bq);
+    platform_fini(&e->pf);
+    metrics_sample_fini(&e->lat);
+    free(e->bmem);
+    evq_fini(&e->ps_jobs);
+    free(e->ps_job);
+}
+
+static void engine_summarize(struct engine *e)
+{
+    const struct scenario *sc = e->sc;
+    struct engine_result *r = &e->res;
+    metrics_sample_summarize(&e->lat, &r->latency_ms);
+    uint64_t done = r->requests.completed;
+    if (done > 0) {
+        double n = (double)done;
+        r->breakdown_ms.batch_wait = e->sum_batch_wait / n * 1000.0;
+        r->breakdown_ms.dispatch_wait = e->sum_dispatch_wait / n * 1000.0;
+        r->breakdown_ms.overhead = e->sum_overhead / n * 1000.0;
+        r->breakdown_ms.cold_start = e->sum_cold / n * 1000.0;
+        r->breakdown_ms.inference = e->sum_inference / n * 1000.0;
+        double span = e->last_end_s - e->first_arrival_s;
+        r->throughput_rps = span > 0 ? n / span : 0;
+        r->cold_starts.request_fraction = (double)e->cold_requests / n;
+    }
+    if (r->batches.count > 0)
+        r->batches.mean_size = (double)e->sum_batch_sizes / (double)r->batches.count;
+    r->cold_starts.count = r->invocations.cold;
+    if (r->invocations.total > 0)
+        r->cold_starts.invocation_fraction = (double)r->invocations.cold / (double)r->invocations.total;
+    r->end_s = e->end_s;
+    double end = e->end_s > e->window_s ? e->end_s : e->window_s;
+    r->instances.mean_alive = metrics_level_mean(&e->alive, end);
+    r->instances.mean_busy = metrics_level_mean(&e->busy, end);
+    r->instances.mean_idle = r->instances.mean_alive - r->instances.mean_busy;
+    r->instances.peak = (uint64_t)metrics_level_peak(&e->alive);
+    r->instances.created = e->pf.created;
+    r->instances.expired = e->pf.expired;
+    /* Provisioned concurrency is billed while configured, in whole billing
+     * periods, from t = 0 to the end of the run. */
+    const struct pricing_spec *p = &sc->pricing;
+    double granule_s = p->duration_granularity_ms / 1000.0;
+    r->cost_usd.requests = (double)e->billed_requests * p->request_usd;
+    r->cost_usd.duration = e->billed_granules[0] * granule_s * e->gb * p->duration_usd_per_gb_s +
+                           e->billed_granules[1] * granule_s * e->gb * p->provisioned_duration_usd_per_gb_s;
+    double periods = ceil(e->end_s / p->provisioned_billing_period_s - 1e-9);
+    r->cost_usd.provisioned = (double)sc->platform.provisioned_concurrency * e->gb *
+                              periods * p->provisioned_billing_period_s * p->provisioned_usd_per_gb_s;
+    r->cost_usd.total = r->cost_usd.requests + r->cost_usd.duration + r->cost_usd.provisioned;
+}
+
+enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                              struct engine_result *out)
+{
+    enum engine_status status = ENGINE_OK;
+    const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
+    struct engine e;
+    engine_setup(&e, sc, seed, hooks);
+    schedule_next_arrival(&e);
+    if (sc->warmup.concurrency > 0)
+        evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
+    struct evq_event ev;
+    while (!(e.arrivals_done && e.outstanding == 0)) {
+        double at;
+        enum source src = next_source(&e, &at);
+        if (src == SRC_NONE)
+            break;
+        e.res.events++;
+        if (src == SRC_ARRIVAL) {
+            /* Half the events: straight to the handler, on the branch that
+             * chose the source, without the jump on the kind. */
+            e.have_arrival = false;
+            on_arrival(&e, at);
+        } else {
+            take_event(&e, src, &ev);
+            double now = evq_event_time(&ev);
+            switch ((enum ev_kind)ev.kind) { /* arrivals never wait in a heap */
+            case EV_BATCH_TIMER: on_batch_timer(&e, now); break;
+            case EV_INSTANCE_DONE: on_instance_done(&e, ev.id, ev.gen, now); break;
+            case EV_RESPONSE: on_response(&e, ev.id, now); break;
+            case EV_EXPIRY: on_expiry(&e, ev.id, ev.gen, now); break;
+            case EV_WARMUP: on_warmup(&e, now); break;
+            case EV_RETRY: invoke(&e, ev.id, now); break;
+            case EV_PS_DONE: on_ps_done(&e, ev.gen, now); break;
+            default: assert(!"unknown event kind");
+            }
+        }
+        if (e.outstanding > ENGINE_MAX_OUTSTANDING) {
+            status = ENGINE_OVERLOAD;
+            break;
+        }
+        if (stop != NULL && (e.stop_seen || ((e.res.events & 4095) == 0 && *stop))) {
+            status = ENGINE_INTERRUPTED;
+            break;
+        }
+    }
+    assert(status != ENGINE_OK || e.outstanding == 0);
+    engine_summarize(&e);
+    *out = e.res;
+    engine_teardown(&e);
+    return status;
+}
+
+/* One timer event of the real-time loop, with the same handlers as above. */
+static void real_event(struct engine *e, const struct evq_event *ev, double now)
+{
+    switch ((enum ev_kind)ev->kind) {
+    case EV_ARRIVAL: on_arrival(e, now); break;
+    case EV_BATCH_TIMER: on_batch_timer(e, now); break;
+    case EV_INSTANCE_DONE: on_instance_done(e, ev->id, ev->gen, now); break;
+    case EV_EXPIRY: on_expiry(e, ev->id, ev->gen, now); break;
+    case EV_WARMUP: on_warmup(e, now); break;
+    case EV_RETRY: invoke(e, ev->id, now); break;
+    /* Responses come with the executor's completions; no sharing. */
+    case EV_RESPONSE:
+    case EV_PS_DONE:
+    default: assert(!"event kind not used in real time");
+    }
+}
+
+enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                                   const struct engine_real *real, struct engine_result *out)
+{
+    enum engine_status status = ENGINE_OK;
+    const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
+    const struct engine_executor *x = real->exec;
+    struct engine e;
+    engine_setup(&e, sc, seed, hooks);
+    e.real = real;
+    e.ps = false; /* the real machine shares its cores by itself */
+
+    /* Provisioned instances are initialised before t = 0. */
+    uint32_t *slots = xcalloc(e.pf.used + 1, sizeof *slots);
+    size_t n_prov = 0;
+    for (size_t i = 0; i < e.pf.used; i++)
+        if (e.pf.inst[i].state != INSTANCE_DEAD && e.pf.inst[i].provisioned)
+            slots[n_prov++] = (uint32_t)i;
+    int prc = x->prepare(x->ctx, slots, n_prov, real->msg, real->msg_len);
+    free(slots);
+    if (prc != 0) {
+        status = ENGINE_EXEC_FAILED;
+        goto done;
+    }
+    schedule_next_arrival(&e);
+    if (sc->warmup.concurrency > 0)
+        evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
+    while (!(e.arrivals_done && e.outstanding == 0)) {
+        if (stop != NULL && *stop) {
+            status = ENGINE_INTERRUPTED;
+            break;
+        }
+        double now = x->now(x->ctx);
+        if (now >= real->time_limit_s) {
+            status = ENGINE_TIME_LIMIT;
+            break;
+        }
+        /* The next timer: the next arrival or the top of a heap. */
+        double next_s;
+        enum source src = next_source(&e, &next_s);
+        if (src != SRC_NONE && next_s <= now) {
+            struct evq_event ev;
+            take_event(&e, src, &ev);
+            e.res.events++;
+            /* `now` is the clock, not the event's due time: what happens is
+             * stamped when it really happens. */
+            real_event(&e, &ev, now);
+        } else {
+            struct engine_completion c;
+            double until = next_s < real->time_limit_s ? next_s : real->time_limit_s;
+            int rc = x->wait(x->ctx, until, &c, real->msg, real->msg_len);
+            if (rc < 0) {
+                status = ENGINE_EXEC_FAILED;
+                break;
+            }
+            if (rc == 1) {
+                e.res.events++;
+                on_real_done(&e, &c, x->now(x->ctx));
+            }
+        }
+        if (e.failed) {
+            status = ENGINE_EXEC_FAILED;
+            break;
+        }
+        if (e.outstanding > ENGINE_MAX_OUTSTANDING) {
+            status = ENGINE_OVERLOAD;
+            break;
+        }
+    }
+done:
+    assert(status != ENGINE_OK || e.outstanding == 0);
+    engine_summarize(&e);
+    *out = e.res;
+    engine_teardown(&e);
+    return status;
+}
+
+const char *engine_status_name(enum engine_status s)
+{
+    switch (s) {
+    case ENGINE_OK: return "ok";
+    case ENGINE_OVERLOAD: return "overload";
+    case ENGINE_INTERRUPTED: return "interrupted";
+    case ENGINE_TIME_LIMIT: return "time limit";
+    case ENGINE_EXEC_FAILED: return "executor failed";
+    }
+    return "?";
+}
+
+const char *engine_batch_reason_name(enum batch_reason r)
+{
+    switch (r) {
+    case BATCH_BY_THRESHOLD: return "threshold";
+    case BATCH_BY_TIMEOUT: return "timeout";
+    case BATCH_BY_SIZE: return "size";
+    }
+    return "?";
+}
+
+const char *engine_request_status_name(enum request_status s)
+{
+    switch (s) {
+    case REQUEST_OK: return "ok";
+    case REQUEST_THROTTLED: return "throttled";
+    case REQUEST_TIMED_OUT: return "timed_out";
+    case REQUEST_REJECTED: return "rejected";
+    }
+    return "?";
+}
+
+const char *engine_event_kind_name(enum engine_event_kind k)
+{
+    switch (k) {
+    case ENGINE_EV_ARRIVAL: return "arrival";
+    case ENGINE_EV_DISPATCH: return "dispatch";
+    case ENGINE_EV_WAIT: return "wait";
+    case ENGINE_EV_INVOKE: return "invoke";
+    case ENGINE_EV_THROTTLE: return "throttle";
+    case ENGINE_EV_DONE: return "done";
+    case ENGINE_EV_COMPLETE: return "complete";
+    case ENGINE_EV_EXPIRE: return "expire";
+    case ENGINE_EV_WARMUP: return "warmup";
+    }
+    return "?";
+}
+
+const char *engine_placement_name(enum engine_placement p)
+{
+    switch (p) {
+    case ENGINE_PLACED_PROVISIONED: return "provisioned";
+    case ENGINE_PLACED_WARM: return "warm";
+    case ENGINE_PLACED_COLD: return "cold";
+    case ENGINE_THROTTLED_CONCURRENCY: return "throttled_concurrency";
+    case ENGINE_THROTTLED_SCALING: return "throttled_scaling";
+    }
+    return "?";
+}

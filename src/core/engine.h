@@ -1,0 +1,247 @@
+/* engine: the discrete-event simulation of one scenario: workload ->
+ * batching queue -> client in-flight gate -> platform (instances, limits,
+ * throttling, warm-up pings) -> completion. All state lives in one struct
+ * engine, so replications and threads run side by side. */
+#ifndef LAMBDASIM_ENGINE_H
+#define LAMBDASIM_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/scenario.h"
+#include "core/metrics.h"
+
+enum request_status {
+    REQUEST_OK = 0,
+    REQUEST_THROTTLED,  /* dropped on throttle, or out of retries */
+    REQUEST_TIMED_OUT,  /* the invocation ran past function.timeout_s */
+    REQUEST_REJECTED    /* the client queue was full (client.max_queue) */
+};
+
+/* The engine refuses to hold more requests than this at once: an input
+ * that would need more (a burst of a billion requests, say) ends the run
+ * with ENGINE_OVERLOAD instead of exhausting memory. */
+#define ENGINE_MAX_OUTSTANDING 2000000u
+
+enum engine_status {
+    ENGINE_OK = 0,
+    ENGINE_OVERLOAD,        /* too many requests in the system at once */
+    ENGINE_INTERRUPTED,     /* hooks->stop was raised */
+    ENGINE_TIME_LIMIT,      /* real time: the run reached its time limit */
+    ENGINE_EXEC_FAILED      /* real time: the executor failed (message given) */
+};
+
+enum batch_reason { BATCH_BY_THRESHOLD = 0, BATCH_BY_TIMEOUT, BATCH_BY_SIZE };
+
+/* What became of one request; handed to the on_request hook when it ends. */
+struct request_record {
+    uint64_t id;            /* arrival order, from 0 */
+    double arrival_s;
+    double dispatch_s;      /* left the batching queue */
+    double start_s;         /* accepted by the platform (instance assigned) */
+    double end_s;           /* response at the client (or failure) */
+    double latency_ms;      /* end - arrival */
+    double overhead_ms;
+    double cold_start_ms;   /* init time waited for (0 when warm) */
+    double inference_ms;
+    uint64_t batch_id;
+    int batch_size;
+    enum batch_reason batch_reason;
+    int retries;            /* throttled attempts before the last one */
+    bool cold;
+    bool provisioned;       /* ran on a provisioned instance */
+    int64_t instance_id;    /* -1 when never placed */
+    enum request_status status;
+    bool counted;           /* arrived after warmup_period_s */
+};
+
+/* What happened, for narration (explain), timelines and simulated logs. */
+enum engine_event_kind {
+    ENGINE_EV_ARRIVAL = 0,  /* request_id joined the queue (queue_len after) */
+    ENGINE_EV_DISPATCH,     /* batch_id left the queue: batch_size, reason */
+    ENGINE_EV_WAIT,         /* batch_id waits for a client in-flight slot */
+    ENGINE_EV_INVOKE,       /* batch_id (or a ping) started on instance_id:
+                               placement, init_s, run_s, timed_out */
+    ENGINE_EV_THROTTLE,     /* batch_id (or a ping) was throttled: placement
+                               says why; retry_at_s when it will retry */
+    ENGINE_EV_DONE,         /* the invocation on instance_id ended (busy ->
+                               idle, or discarded after a timeout) */
+    ENGINE_EV_COMPLETE,     /* batch_id's response reached the client: status */
+    ENGINE_EV_EXPIRE,       /* idle instance_id reclaimed after its keep-alive */
+    ENGINE_EV_WARMUP        /* a round of warm-up pings starts */
+};
+
+enum engine_placement {
+    ENGINE_PLACED_PROVISIONED = 0,
+    ENGINE_PLACED_WARM,
+    ENGINE_PLACED_COLD,
+    ENGINE_THROTTLED_CONCURRENCY,
+    ENGINE_THROTTLED_SCALING
+};
+
+struct engine_event {
+    enum engine_event_kind kind;
+    double time_s;
+    uint64_t request_id;        /* ARRIVAL; first request of the batch otherwise */
+    uint64_t batch_id;          /* DISPATCH..COMPLETE for requests */
+    int64_t instance_id;        /* INVOKE, DONE, EXPIRE; -1 otherwise */
+    int batch_size;
+    enum batch_reason reason;   /* DISPATCH */
+    enum engine_placement placement; /* INVOKE, THROTTLE */
+    enum request_status status; /* COMPLETE */
+    bool ping;                  /* INVOKE, THROTTLE, DONE: a warm-up ping */
+    bool provisioned;           /* the instance is provisioned */
+    bool timed_out;             /* INVOKE, DONE: ran into function.timeout_s */
+    bool dropped;               /* THROTTLE: the requests fail now */
+    int attempt;                /* INVOKE, THROTTLE: 0 first try, then retries */
+    double init_s, run_s;       /* INVOKE: init (cold) and handler time */
+    double retry_at_s;          /* THROTTLE: when the retry happens */
+    int queue_len;              /* requests in the batching queue after the event */
+    uint32_t inflight;          /* outstanding invocations after the event */
+    uint32_t instances_alive, instances_busy, pings_busy;
+};
+
+struct engine_hooks {
+    /* Called once per request when it completes or fails (borrowed record). */
+    void (*on_request)(void *ctx, const struct request_record *rec);
+    /* Called for every event above, in simulated-time order (borrowed). */
+    void (*on_event)(void *ctx, const struct engine_event *ev);
+    void *ctx;
+    /* When set, polled every few thousand events: a non-zero value (set by
+     * a signal handler, say) stops the run with ENGINE_INTERRUPTED. */
+    const volatile sig_atomic_t *stop;
+};
+
+const char *engine_event_kind_name(enum engine_event_kind k);
+const char *engine_placement_name(enum engine_placement p);
+
+struct engine_result {
+    uint64_t seed;
+    struct {
+        uint64_t arrived, completed, failed, throttled, retries, timed_out, rejected;
+    } requests;                      /* counted requests only */
+    struct {
+        uint64_t peak_queue;         /* most batches waiting for an in-flight slot */
+        uint64_t rejected_batches;   /* turned away by client.max_queue */
+    } client;
+    struct metrics_summary latency_ms;
+    double throughput_rps;
+    struct {
+        double batch_wait, dispatch_wait, overhead, cold_start, inference;
+    } breakdown_ms;                  /* means over completed counted requests */
+    struct {
+        uint64_t count, by_threshold, by_timeout, by_size;
+        double mean_size;
+    } batches;
+    struct {
+        uint64_t count;              /* cold starts that served a request batch */
+        double invocation_fraction;  /* of request invocations */
+        double request_fraction;     /* of completed requests */
+    } cold_starts;
+    struct {
+        uint64_t total, provisioned, warm, cold, throttled, retries, timed_out;
+    } invocations;                   /* request invocations (pings apart) */
+    struct {
+        uint64_t peak, created, expired;
+        double mean_alive, mean_busy, mean_idle;
+    } instances;
+    struct {
+        uint64_t pings, cold_pings, throttled, collisions;
+    } warmup;
+    struct {
+        double requests, duration, provisioned, total;
+    } cost_usd;
+    double window_start_s;           /* statistics window */
+    double end_s;                    /* last request completion */
+    uint64_t events;                 /* events processed */
+};
+
+/* Runs the scenario with the given seed. The scenario is borrowed and not
+ * modified. hooks may be NULL. With platform.host_cores > 0 (processor
+ * sharing), an INVOKE event carries the invocation's unshared init and run
+ * times (its end is not known yet); the request records carry the times
+ * stretched by sharing. Returns ENGINE_OK; ENGINE_OVERLOAD when
+ * more than ENGINE_MAX_OUTSTANDING requests were in the system at once;
+ * ENGINE_INTERRUPTED when hooks->stop was raised. In the last two cases the
+ * run stopped there and *out describes only the part simulated (requests
+ * still in flight are neither completed nor failed). */
+enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                              struct engine_result *out);
+
+/* ---- real time ------------------------------------------------------------------
+ * The same engine (batching queue, client gate, platform policy, warm-up
+ * pings, retries, statistics) can run in real time against an executor that
+ * runs each invocation for real (emulate.h: worker processes). Only two
+ * things differ from simulation: `now` is the executor's monotonic clock
+ * (seconds since t = 0) and the loop waits for it instead of jumping; and an
+ * invocation's init, inference and overhead times are measured by the
+ * executor when it completes instead of drawn from the model when it
+ * starts. Every decision is taken by the same code. */
+
+/* An invocation for the executor to run. */
+struct engine_invocation {
+    uint32_t instance;          /* platform slot: the executor's key for an instance */
+    int64_t instance_uid;       /* as in the request records */
+    uint32_t job;               /* opaque: hand it back in the completion */
+    bool cold;                  /* a new instance: start it first (a cold start) */
+    int n;                      /* images (requests) in the batch; 0 = warm-up ping */
+    uint64_t first_request;     /* the batch holds requests first_request .. + n - 1 */
+    double extra_init_s;        /* cold: a container image's extra init to wait out */
+    double deadline_s;          /* function.timeout_s after the start: end it then */
+};
+
+/* What the executor measured when an invocation ended. */
+struct engine_completion {
+    uint32_t instance, job;     /* from the invocation */
+    double init_s;              /* start of the instance to ready (0 when it was warm) */
+    double inference_s;         /* the function's own time */
+    double overhead_s;          /* round trip minus init and inference */
+    bool timed_out;             /* reached deadline_s; the instance is gone */
+};
+
+/* The executor's operations; every message is one line. */
+struct engine_executor {
+    void *ctx;
+    /* Starts the provisioned instances (slots[0..n)) and waits until they
+     * are ready; then sets t = 0 of its clock. Called once, first. Returns
+     * 0, or -1 with a message. */
+    int (*prepare)(void *ctx, const uint32_t *slots, size_t n, char *msg, size_t msg_len);
+    /* Seconds since t = 0 (monotonic). */
+    double (*now)(void *ctx);
+    /* Starts an invocation; its completion comes out of wait(). Returns 0,
+     * or -1 with a message (the run then fails). */
+    int (*start)(void *ctx, const struct engine_invocation *inv, char *msg, size_t msg_len);
+    /* The instance in `instance` is gone (keep-alive expiry, reset after a
+     * timeout): stop it. */
+    void (*retire)(void *ctx, uint32_t instance);
+    /* Waits until now() >= until_s (INFINITY: no timer is pending) or until
+     * an invocation completes, or a signal arrives. Returns 1 with *done
+     * filled, 0 when it returned without a completion, or -1 with a
+     * message (a worker died, say: the run then fails). */
+    int (*wait)(void *ctx, double until_s, struct engine_completion *done, char *msg, size_t msg_len);
+};
+
+struct engine_real {
+    const struct engine_executor *exec;     /* borrowed */
+    double time_limit_s;                    /* stop the run here (INFINITY: none) */
+    char *msg;                              /* ENGINE_EXEC_FAILED's message */
+    size_t msg_len;
+};
+
+/* Runs the scenario in real time through real->exec. Results, hooks and
+ * statuses as engine_run, plus ENGINE_TIME_LIMIT and ENGINE_EXEC_FAILED
+ * (with real->msg); after any status but ENGINE_OK the run stopped there and
+ * *out describes the part that ran. platform.host_cores is ignored: the
+ * real machine is the contention. INVOKE events carry init_s = run_s = NAN
+ * (they are measured later; the request records have them). The executor's
+ * instances are left running: the caller stops them. */
+enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
+                                   const struct engine_real *real, struct engine_result *out);
+
+const char *engine_status_name(enum engine_status s);
+
+const char *engine_batch_reason_name(enum batch_reason r);
+const char *engine_request_status_name(enum request_status s);
+
+#endif

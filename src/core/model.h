@@ -1,0 +1,73 @@
+/* model: the cost profile of one function (a JSON file under models/):
+ * cold-start (init) time, invoke/network overhead, and inference time as a
+ * function of batch size. Loaded by config (the only cJSON user); the engine
+ * only samples from it. All durations are held in SECONDS after loading. */
+#ifndef LAMBDASIM_MODEL_H
+#define LAMBDASIM_MODEL_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <gsl/gsl_rng.h>
+#include "core/dist.h"
+
+#define MODEL_NAME_MAX 128
+
+/* Lambda gives one vCPU of credits per second at this memory size. */
+#define MODEL_MB_PER_VCPU 1769.0
+
+struct model_profile {
+    char name[MODEL_NAME_MAX];
+    double memory_mb;           /* memory the costs were measured at */
+    struct dist cold_start_s;   /* init time of a new instance */
+    struct dist overhead_s;     /* per invocation, outside the instance */
+    /* inference time of a batch of n: by_size[n] when has_size[n], else
+     * base_s + per_item_s * n (has_base). */
+    bool has_base;
+    struct dist base_s;
+    double per_item_s;
+    int table_max;              /* highest n in the table, 0 if none */
+    struct dist *by_size;       /* owned, index 1..table_max */
+    bool *has_size;             /* owned, index 1..table_max */
+};
+
+/* CPU share of a single-threaded function at memory_mb:
+ * min(memory_mb, 1769) / 1769 (above 1769 MB a second vCPU does not help one
+ * thread). */
+double model_cpu_share(double memory_mb);
+
+/* Factor by which compute time measured at profile_mb stretches at run_mb:
+ * cpu_share(profile_mb) / cpu_share(run_mb). */
+double model_compute_factor(double profile_mb, double run_mb);
+
+/* True when the profile can give an inference time for every batch size
+ * 1..max_batch; otherwise writes the first missing size to *missing. */
+bool model_covers(const struct model_profile *m, int max_batch, int *missing);
+
+/* Scale inference (base, per-item, table) by factor (memory scaling). */
+void model_scale_compute(struct model_profile *m, double factor);
+
+/* True when the table holds a measured time for batch size n. */
+static inline bool model_in_table(const struct model_profile *m, int n)
+{
+    return n >= 1 && n <= m->table_max && m->has_size[n];
+}
+
+/* One inference-time draw in seconds for a batch of n (1 <= n, covered).
+ * A table entry, when present, is the measured time of exactly that batch
+ * size and wins over the base + per-item line. Inline: one per invocation. */
+static inline double model_sample_inference_s(const struct model_profile *m, int n, gsl_rng *r)
+{
+    assert(n >= 1);
+    if (model_in_table(m, n))
+        return dist_sample(&m->by_size[n], r);
+    assert(m->has_base);
+    return dist_sample(&m->base_s, r) + m->per_item_s * n;
+}
+
+/* Mean inference time in seconds for a batch of n. */
+double model_mean_inference_s(const struct model_profile *m, int n);
+
+void model_copy(struct model_profile *dst, const struct model_profile *src);
+void model_fini(struct model_profile *m);
+
+#endif

@@ -1,0 +1,267 @@
+/* platform: instances, routing, keep-alive, concurrency and scaling limits. */
+#include "core/platform.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include "core/dist.h"
+#include "base/common.h"
+#include "base/xalloc.h"
+
+/* The idle-set operations run on every invocation; keep them inside
+ * platform_acquire and platform_release (HOT: base/common.h). */
+
+static void idle_init(struct idle_set *s, bool indexed)
+{
+    s->head = s->tail = PLATFORM_NONE;
+    s->indexed = indexed;
+    s->slots = NULL;
+    s->n = s->cap = 0;
+}
+
+HOT void idle_push(struct platform *p, struct idle_set *s, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    in->prev = s->tail;
+    in->next = PLATFORM_NONE;
+    if (s->tail != PLATFORM_NONE)
+        p->inst[s->tail].next = slot;
+    else
+        s->head = slot;
+    s->tail = slot;
+    if (s->indexed) {
+        if (s->n == s->cap)
+            s->slots = xgrow(s->slots, &s->cap, s->n + 1, sizeof *s->slots);
+        in->pos = (uint32_t)s->n;
+        s->slots[s->n] = slot;
+    }
+    s->n++;
+}
+
+HOT void idle_remove(struct platform *p, struct idle_set *s, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    if (in->prev != PLATFORM_NONE)
+        p->inst[in->prev].next = in->next;
+    else
+        s->head = in->next;
+    if (in->next != PLATFORM_NONE)
+        p->inst[in->next].prev = in->prev;
+    else
+        s->tail = in->prev;
+    assert(s->n > 0);
+    s->n--;
+    if (s->indexed) {
+        /* swap-remove from the unordered array */
+        assert(s->slots[in->pos] == slot);
+        uint32_t last = s->slots[s->n];
+        s->slots[in->pos] = last;
+        p->inst[last].pos = in->pos;
+    }
+    in->prev = in->next = PLATFORM_NONE;
+}
+
+HOT uint32_t idle_pick(struct platform *p, struct idle_set *s)
+{
+    assert(s->n > 0);
+    uint32_t slot;
+    switch (p->spec->routing) {
+    case ROUTING_LRU:
+        slot = s->head;
+        break;
+    case ROUTING_RANDOM:
+        slot = s->slots[gsl_rng_uniform_int(p->rng_routing, (unsigned long)s->n)];
+        break;
+    case ROUTING_MRU:
+    default:
+        slot = s->tail;
+        break;
+    }
+    idle_remove(p, s, slot);
+    return slot;
+}
+
+static uint32_t slot_new(struct platform *p, bool provisioned, double now_s)
+{
+    uint32_t slot;
+    if (p->free_head != PLATFORM_NONE) {
+        slot = p->free_head;
+        p->free_head = p->inst[slot].next;
+    } else {
+        if (p->used == p->cap) {
+            size_t old = p->cap;
+            p->inst = xgrow(p->inst, &p->cap, p->used + 1, sizeof *p->inst);
+            for (size_t i = old; i < p->cap; i++)
+                p->inst[i].gen = 0;
+        }
+        assert(p->used < UINT32_MAX);
+        slot = (uint32_t)p->used++;
+    }
+    struct instance *in = &p->inst[slot];
+    uint32_t gen = in->gen;
+    *in = (struct instance){ 0 };
+    in->gen = gen;
+    in->uid = p->next_uid++;
+    in->provisioned = provisioned;
+    in->prev = in->next = PLATFORM_NONE;
+    in->created_s = now_s;
+    p->n_alive++;
+    p->created++;
+    return slot;
+}
+
+static void slot_free(struct platform *p, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    in->state = INSTANCE_DEAD;
+    in->gen++;
+    in->expiry_armed = false;
+    in->next = p->free_head;
+    p->free_head = slot;
+    p->n_alive--;
+}
+
+void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng *rng_keep_alive,
+                   gsl_rng *rng_routing)
+{
+    *p = (struct platform){ 0 };
+    p->spec = spec;
+    p->rng_keep_alive = rng_keep_alive;
+    p->rng_routing = rng_routing;
+    p->free_head = PLATFORM_NONE;
+    bool indexed = spec->routing == ROUTING_RANDOM;
+    idle_init(&p->idle_provisioned, indexed);
+    idle_init(&p->idle_on_demand, indexed);
+    p->tokens = spec->scale_per_10s;
+    p->tokens_at_s = 0;
+    size_t hint = (size_t)spec->provisioned_concurrency + 16;
+    p->inst = xgrow(NULL, &p->cap, hint, sizeof *p->inst);
+    for (size_t i = 0; i < p->cap; i++)
+        p->inst[i].gen = 0;
+    for (int i = 0; i < spec->provisioned_concurrency; i++) {
+        uint32_t slot = slot_new(p, true, 0);
+        p->inst[slot].state = INSTANCE_IDLE;
+        idle_push(p, &p->idle_provisioned, slot);
+        p->n_idle++;
+    }
+    /* Provisioned instances are set up before the run: not "created" by it. */
+    p->created = 0;
+}
+
+void platform_fini(struct platform *p)
+{
+    free(p->inst);
+    free(p->idle_provisioned.slots);
+    free(p->idle_on_demand.slots);
+    *p = (struct platform){ 0 };
+}
+
+/* The bucket refills continuously at capacity/10 s and never holds more than
+ * its capacity (unused rate does not accumulate). */
+static void refill(struct platform *p, double now_s)
+{
+    double cap = p->spec->scale_per_10s;
+    if (now_s > p->tokens_at_s) {
+        p->tokens += (now_s - p->tokens_at_s) * cap / 10.0;
+        if (p->tokens > cap)
+            p->tokens = cap;
+        p->tokens_at_s = now_s;
+    }
+}
+
+enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_t *slot)
+{
+    if (p->n_busy >= (uint32_t)p->spec->concurrency_limit)
+        return PLATFORM_THROTTLED_CONCURRENCY;
+    enum platform_outcome out;
+    if (p->idle_provisioned.n > 0) {
+        *slot = idle_pick(p, &p->idle_provisioned);
+        p->n_idle--;
+        out = PLATFORM_PROVISIONED;
+    } else if (p->idle_on_demand.n > 0) {
+        *slot = idle_pick(p, &p->idle_on_demand);
+        p->n_idle--;
+        out = PLATFORM_WARM;
+    } else {
+        refill(p, now_s);
+        if (p->tokens < 1.0)
+            return PLATFORM_THROTTLED_SCALING;
+        p->tokens -= 1.0;
+        *slot = slot_new(p, false, now_s);
+        out = PLATFORM_COLD;
+    }
+    p->inst[*slot].state = INSTANCE_BUSY;
+    p->n_busy++;
+    return out;
+}
+
+bool platform_release(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
+                      uint32_t *gen)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_BUSY);
+    in->state = INSTANCE_IDLE;
+    in->idle_since_s = now_s;
+    p->n_busy--;
+    p->n_idle++;
+    if (in->provisioned) {
+        idle_push(p, &p->idle_provisioned, slot);
+        return false;
+    }
+    idle_push(p, &p->idle_on_demand, slot);
+    in->expire_at_s = now_s + dist_sample(&p->spec->keep_alive_s, p->rng_keep_alive);
+    /* One pending check per instance at most: a check that finds the
+     * instance was reused re-arms itself, so the event list never holds one
+     * stale timer per invocation. */
+    if (in->expiry_armed)
+        return false;
+    in->expiry_armed = true;
+    *check_at_s = in->expire_at_s;
+    *gen = in->gen;
+    return true;
+}
+
+bool platform_expiry(struct platform *p, uint32_t slot, uint32_t gen, double now_s,
+                     double *check_at_s, bool *expired)
+{
+    *expired = false;
+    if (slot >= p->used)
+        return false;
+    struct instance *in = &p->inst[slot];
+    if (in->gen != gen || in->state == INSTANCE_DEAD)
+        return false;
+    in->expiry_armed = false;
+    if (in->state != INSTANCE_IDLE)
+        return false; /* busy: release re-arms */
+    if (now_s >= in->expire_at_s) {
+        idle_remove(p, &p->idle_on_demand, slot);
+        p->n_idle--;
+        slot_free(p, slot);
+        p->expired++;
+        *expired = true;
+        return false;
+    }
+    in->expiry_armed = true;
+    *check_at_s = in->expire_at_s;
+    return true;
+}
+
+void platform_discard(struct platform *p, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_BUSY);
+    p->n_busy--;
+    slot_free(p, slot);
+}
+
+const char *platform_outcome_name(enum platform_outcome o)
+{
+    switch (o) {
+    case PLATFORM_PROVISIONED: return "provisioned";
+    case PLATFORM_WARM: return "warm";
+    case PLATFORM_COLD: return "cold";
+    case PLATFORM_THROTTLED_CONCURRENCY: return "throttled (concurrency limit)";
+    case PLATFORM_THROTTLED_SCALING: return "throttled (scaling rate)";
+    }
+    return "?";
+}

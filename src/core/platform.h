@@ -1,0 +1,100 @@
+/* platform: the execution environments (instances) of one function:
+ * provisioned and on-demand instances, idle sets with routing (mru, lru,
+ * random), keep-alive expiry, the concurrency limit and the scaling-rate
+ * token bucket. It decides; the engine schedules the events.
+ * Every operation is O(1) (random routing included): no scan of instances. */
+#ifndef LAMBDASIM_PLATFORM_H
+#define LAMBDASIM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+#include "core/scenario.h"
+
+#define PLATFORM_NONE UINT32_MAX
+
+enum instance_state { INSTANCE_DEAD = 0, INSTANCE_BUSY, INSTANCE_IDLE };
+
+struct instance {
+    int64_t uid;            /* unique over the run, in creation order */
+    uint32_t gen;           /* bumped when the slot is freed: stale events see it */
+    uint8_t state;          /* enum instance_state */
+    bool provisioned;
+    bool expiry_armed;      /* an expiry event for this generation is pending */
+    uint32_t prev, next;    /* idle list, ordered by the time they went idle */
+    uint32_t pos;           /* index in the idle set's array (random routing) */
+    double idle_since_s;
+    double expire_at_s;     /* on-demand idle: when keep-alive runs out */
+    double created_s;
+};
+
+struct idle_set {
+    uint32_t head, tail;    /* head = idle longest (lru), tail = most recent (mru) */
+    size_t n;               /* members */
+    /* Random routing only: the same members, unordered, for an O(1) pick.
+     * mru and lru never read it, so they do not pay for keeping it. */
+    bool indexed;
+    uint32_t *slots;
+    size_t cap;
+};
+
+enum platform_outcome {
+    PLATFORM_PROVISIONED = 0, /* an idle provisioned instance */
+    PLATFORM_WARM,            /* an idle on-demand instance */
+    PLATFORM_COLD,            /* a new on-demand instance: init first */
+    PLATFORM_THROTTLED_CONCURRENCY,
+    PLATFORM_THROTTLED_SCALING
+};
+
+struct platform {
+    const struct platform_spec *spec;   /* borrowed */
+    gsl_rng *rng_keep_alive;            /* borrowed */
+    gsl_rng *rng_routing;               /* borrowed */
+    struct instance *inst;
+    size_t cap, used;                   /* slots allocated / ever used */
+    uint32_t free_head;                 /* free slots, linked through next */
+    struct idle_set idle_provisioned, idle_on_demand;
+    uint32_t n_alive, n_busy, n_idle;
+    double tokens, tokens_at_s;         /* scaling-rate bucket */
+    int64_t next_uid;
+    uint64_t created, expired;
+};
+
+/* Creates provisioned_concurrency idle provisioned instances (initialised
+ * before t = 0). spec and the generators are borrowed for the platform's
+ * lifetime. */
+void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng *rng_keep_alive,
+                   gsl_rng *rng_routing);
+void platform_fini(struct platform *p);
+
+/* Finds an instance for one invocation at now_s: an idle provisioned one,
+ * else an idle on-demand one, else a new one (cold). Throttles when the busy
+ * count is at the concurrency limit, or when a new instance is needed and
+ * the scaling bucket holds less than one token. On success the instance is
+ * busy and *slot names it. */
+enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_t *slot);
+
+/* The invocation on `slot` ended at now_s: the instance becomes idle. For an
+ * on-demand instance a keep-alive is drawn; returns true when the caller
+ * must schedule an expiry check at *check_at_s for generation *gen. */
+bool platform_release(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
+                      uint32_t *gen);
+
+/* Expiry check for (slot, gen) at now_s. Returns true when the caller must
+ * check again at *check_at_s (the instance was used since); the instance is
+ * reclaimed when idle past its keep-alive. Stale generations are ignored. */
+bool platform_expiry(struct platform *p, uint32_t slot, uint32_t gen, double now_s,
+                     double *check_at_s, bool *expired);
+
+/* Destroys a busy instance (environment reset after a function timeout). */
+void platform_discard(struct platform *p, uint32_t slot);
+
+static inline const struct instance *platform_instance(const struct platform *p, uint32_t slot)
+{
+    return &p->inst[slot];
+}
+
+const char *platform_outcome_name(enum platform_outcome o);
+
+#endif

@@ -1,0 +1,136 @@
+/* scenario: the validated, fully defaulted description of one experiment.
+ * Produced by config_load (config.h), read by the engine; plain data.
+ * Units are in the names; every duration is in seconds once loaded. */
+#ifndef LAMBDASIM_SCENARIO_H
+#define LAMBDASIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/dist.h"
+#include "core/model.h"
+
+#define SCENARIO_PATH_MAX 4096
+#define SCENARIO_NAME_MAX 128
+
+enum workload_type { WORKLOAD_UNIFORM = 0, WORKLOAD_POISSON, WORKLOAD_BURSTY, WORKLOAD_TRACE };
+
+/* How a trace file is read (trace.h). */
+enum trace_format { TRACE_FORMAT_TIMES = 0, TRACE_FORMAT_AZURE2019, TRACE_FORMAT_AZURE2021 };
+
+/* Where a per-minute count's arrivals fall inside the minute (azure2019). */
+enum minute_placement {
+    MINUTE_EVEN = 0,    /* c arrivals at (j + 0.5) / c of the minute, j = 0..c-1 */
+    MINUTE_RANDOM       /* c uniform random points, sorted (arrivals stream) */
+};
+
+struct workload_spec {
+    enum workload_type type;
+    double rate_rps;        /* uniform, poisson */
+    int burst_size;         /* bursty: requests per burst */
+    double gap_s;           /* bursty: spacing inside a burst (0 = simultaneous) */
+    double burst_pause_s;   /* bursty: after the last request of a burst */
+    double start_s;         /* time of the first arrival (poisson: first gap starts here) */
+    double *trace_s;        /* trace: sorted arrival times, owned */
+    size_t trace_len;
+    char trace_path[SCENARIO_PATH_MAX]; /* trace: resolved path, for messages */
+    enum trace_format trace_format;
+    double time_scale;      /* trace: simulated seconds per trace second (1 = as recorded) */
+    /* trace azure2019: invocations per minute (owned), trace_s is NULL and
+     * trace_len is the total; minute m starts at m * 60 * time_scale. */
+    uint64_t *minute_counts;
+    size_t n_minutes;
+    enum minute_placement within_minute;
+};
+
+struct batching_spec {
+    int threshold;          /* dispatch when this many are queued (1 = no batching) */
+    int max_batch;          /* a batch never holds more */
+    double timeout_s;       /* dispatch when the oldest queued request waited this long */
+};
+
+struct client_spec {
+    int max_inflight;       /* outstanding invocations; 0 = unlimited */
+    int max_queue;          /* dispatched batches that may wait for a slot;
+                               beyond it a batch is rejected */
+};
+
+enum routing_policy { ROUTING_MRU = 0, ROUTING_LRU, ROUTING_RANDOM };
+enum throttle_action { THROTTLE_DROP = 0, THROTTLE_RETRY };
+
+struct platform_spec {
+    int provisioned_concurrency;
+    struct dist keep_alive_s;       /* idle time before an on-demand instance is reclaimed */
+    enum routing_policy routing;
+    int reserved_concurrency;       /* 0 = not set */
+    int account_concurrency;        /* default 1000 */
+    int concurrency_limit;          /* derived: reserved if set, else account */
+    double scale_per_10s;           /* new on-demand instances per 10 s (token bucket, capacity = this) */
+    enum throttle_action on_throttle;
+    double backoff_s;               /* first retry delay (retry only) */
+    double backoff_max_s;           /* cap on the delay */
+    int max_retries;                /* then the requests fail */
+    int host_cores;                 /* processor sharing among busy instances on this
+                                       many cores; 0 = off (each has its own CPU) */
+};
+
+struct warmup_spec {
+    int concurrency;                /* pings per round; 0 = no warm-up */
+    double interval_s;
+    double first_at_s;
+    double hold_s;                  /* how long a ping holds its instance */
+};
+
+struct pricing_spec {
+    double request_usd;                         /* per invocation */
+    double duration_usd_per_gb_s;               /* on-demand */
+    double provisioned_usd_per_gb_s;            /* standby, while configured */
+    double provisioned_duration_usd_per_gb_s;   /* running on a provisioned instance */
+    double provisioned_billing_period_s;        /* standby billed in whole periods (300) */
+    double duration_granularity_ms;             /* billed duration rounded up to this (1) */
+};
+
+struct function_spec {
+    double memory_mb;
+    double timeout_s;               /* invocation limit; over it the batch fails */
+    char model_path[SCENARIO_PATH_MAX]; /* resolved */
+    struct model_profile model;     /* owned; inference already scaled to memory_mb */
+    double compute_factor;          /* the scaling applied (1 = same memory as profile) */
+    struct dist extra_init_s;       /* a container image's init on top of the model's
+                                       cold start (a wait, not work); constant 0 = none */
+};
+
+enum stats_mode { STATS_EXACT = 0, STATS_STREAMING };
+
+/* Where a request's latency starts: at its arrival (what a client of the
+ * batcher sees; the default) or when its batch was dispatched (what the
+ * invocation of the batch costs; the batching wait excluded). */
+enum latency_origin { LATENCY_FROM_ARRIVAL = 0, LATENCY_FROM_DISPATCH };
+
+struct scenario {
+    char path[SCENARIO_PATH_MAX];   /* file it came from, for messages */
+    char name[SCENARIO_NAME_MAX];
+    uint64_t seed;
+    double duration_s;              /* arrivals stop at this time; INFINITY = no limit */
+    uint64_t max_requests;          /* arrivals stop after this many; 0 = no limit */
+    double warmup_period_s;         /* requests arriving earlier are not in the statistics */
+    struct workload_spec workload;
+    struct batching_spec batching;
+    struct client_spec client;
+    struct function_spec function;
+    struct platform_spec platform;
+    struct warmup_spec warmup;
+    struct pricing_spec pricing;
+    enum stats_mode stats;
+    enum latency_origin latency_from;
+    double expected_requests;       /* derived: about how many arrive (for limits) */
+};
+
+/* Frees what the workload owns (trace times, minute counts) and zeroes
+ * them; idempotent. */
+void scenario_workload_fini(struct workload_spec *w);
+
+/* Frees what the scenario owns (trace, model, distributions); idempotent. */
+void scenario_fini(struct scenario *sc);
+
+#endif

@@ -1,0 +1,246 @@
+/* sweep_spec: the sweep file format's data (see sweep_spec.h): the headline
+ * metrics' names, objectives and constraints, and freeing a spec; read by
+ * config_sweep.c, used by analysis/sweep_*.c. Writes nothing. */
+#include "formats/sweep_spec.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "base/textline.h"
+
+void sweep_msgf(char *msg, size_t len, const char *fmt, ...)
+{
+    if (msg == NULL || len == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+    for (char *s = msg; *s != '\0'; s++)
+        if (*s == '\n' || *s == '\r')
+            *s = ' ';
+}
+
+/* ---- headline metrics ------------------------------------------------------------- */
+
+/* Order = CSV column order; keep in step with metric_value
+ * (analysis/sweep_exec.c) and M_P99, M_COST (analysis/sweep_internal.h). */
+static const char *const metric_names[] = {
+    "latency_ms.mean", "latency_ms.p50", "latency_ms.p90", "latency_ms.p95", "latency_ms.p99",
+    "throughput_rps", "requests.completed", "requests.failed", "cold_starts.count",
+    "cold_starts.request_fraction", "batches.mean_size", "instances.mean_alive",
+    "warmup.collisions", "cost_usd.total", "cost_usd.per_million_requests",
+};
+
+size_t sweep_metric_count(void)
+{
+    return COUNT(metric_names);
+}
+
+const char *sweep_metric_name(size_t m)
+{
+    assert(m < COUNT(metric_names));
+    return metric_names[m];
+}
+
+int sweep_metric_find(const char *name)
+{
+    for (size_t m = 0; m < COUNT(metric_names); m++)
+        if (strcmp(name, metric_names[m]) == 0)
+            return (int)m;
+    return -1;
+}
+
+const char *sweep_metric_suggest(const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t m = 0; m < COUNT(metric_names); m++) {
+        size_t d = textline_edit_distance(name, strlen(name), metric_names[m], strlen(metric_names[m]), false);
+        if (d < best_d) {
+            best_d = d;
+            best = metric_names[m];
+        }
+    }
+    return best_d <= 3 ? best : NULL;
+}
+
+/* ---- numbers ----------------------------------------------------------------------- */
+
+/* Shortest text that reads back as exactly v ("" for NAN): a merge parses
+ * these and must rank exactly as the run did. */
+const char *sweep_num_text(char *buf, double v)
+{
+    if (!isfinite(v)) {
+        buf[0] = '\0';
+        return buf;
+    }
+    /* Whole numbers (counts) without an exponent: 3000, not 3e+03. */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, SWEEP_NUM_MAX, "%.0f", v);
+        return buf;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, SWEEP_NUM_MAX, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
+/* A whole decimal number, nothing else. */
+
+/* A number cell: empty = NAN. */
+bool sweep_parse_num(const char *s, double *out)
+{
+    if (*s == '\0') {
+        *out = (double)NAN;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end != '\0' || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---- objective --------------------------------------------------------------------- */
+
+static const char *const op_text[] = { "<=", "<", ">=", ">" };
+
+int sweep_parse_constraint(const char *text, struct sweep_constraint *out, char *msg,
+                           size_t msg_len)
+{
+    const char *s = text;
+    while (*s == ' ')
+        s++;
+    size_t n = 0;
+    while (s[n] != '\0' && s[n] != ' ' && s[n] != '<' && s[n] != '>' && s[n] != '=')
+        n++;
+    char name[128];
+    if (n == 0 || n >= sizeof name) {
+        sweep_msgf(msg, msg_len, "'%s': expected \"METRIC OP NUMBER\" with OP one of <=, <, >=, > "
+             "(e.g. \"cost_usd.total <= 0.05\")", text);
+        return -1;
+    }
+    memcpy(name, s, n);
+    name[n] = '\0';
+    s += n;
+    while (*s == ' ')
+        s++;
+    enum sweep_op op;
+    if (s[0] == '<' && s[1] == '=') {
+        op = SWEEP_OP_LE;
+        s += 2;
+    } else if (s[0] == '>' && s[1] == '=') {
+        op = SWEEP_OP_GE;
+        s += 2;
+    } else if (s[0] == '<' && s[1] != '=' && s[1] != '<') {
+        op = SWEEP_OP_LT;
+        s += 1;
+    } else if (s[0] == '>' && s[1] != '=' && s[1] != '>') {
+        op = SWEEP_OP_GT;
+        s += 1;
+    } else {
+        sweep_msgf(msg, msg_len, "'%s': expected an operator <=, <, >= or > after '%s' "
+             "(e.g. \"cost_usd.total <= 0.05\")", text, name);
+        return -1;
+    }
+    int m = sweep_metric_find(name);
+    if (m < 0) {
+        const char *hint = sweep_metric_suggest(name);
+        if (hint != NULL)
+            sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (did you mean '%s'?)", text, name, hint);
+        else
+            sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (the metrics are the CSV's: "
+                 "latency_ms.p99, cost_usd.total, ... see README.md)", text, name);
+        return -1;
+    }
+    while (*s == ' ')
+        s++;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (end != s && *end == ' ')
+        end++;
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        sweep_msgf(msg, msg_len, "'%s': expected a number after '%s' (e.g. \"cost_usd.total <= 0.05\")",
+             text, op_text[op]);
+        return -1;
+    }
+    out->metric = (size_t)m;
+    out->op = op;
+    out->bound = v;
+    return 0;
+}
+
+void sweep_format_constraint(const struct sweep_constraint *c, char *buf, size_t len)
+{
+    char num[SWEEP_NUM_MAX];
+    snprintf(buf, len, "%s %s %s", metric_names[c->metric], op_text[c->op], sweep_num_text(num, c->bound));
+}
+
+int sweep_check_constraints(const struct sweep_objective *o, char *msg, size_t msg_len)
+{
+    for (size_t m = 0; m < COUNT(metric_names); m++) {
+        double lo = -INFINITY, hi = INFINITY;
+        bool lo_open = false, hi_open = false;
+        for (size_t i = 0; i < o->n_constraints; i++) {
+            const struct sweep_constraint *c = &o->constraints[i];
+            if (c->metric != m)
+                continue;
+            bool open = c->op == SWEEP_OP_LT || c->op == SWEEP_OP_GT;
+            if (c->op == SWEEP_OP_GE || c->op == SWEEP_OP_GT) {
+                if (c->bound > lo || (c->bound == lo && open)) {
+                    lo = c->bound;
+                    lo_open = open;
+                }
+            } else if (c->bound < hi || (c->bound == hi && open)) {
+                hi = c->bound;
+                hi_open = open;
+            }
+        }
+        if (lo > hi || (lo == hi && (lo_open || hi_open))) {
+            sweep_msgf(msg, msg_len, "contradictory constraints on %s: no value satisfies them all",
+                 metric_names[m]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the sweep --------------------------------------------------------------------- */
+
+void sweep_free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; s != NULL && i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+void sweep_spec_fini(struct sweep_spec *sp)
+{
+    if (sp == NULL)
+        return;
+    for (size_t a = 0; a < sp->n_axes; a++) {
+        free(sp->axes[a].path);
+        free(sp->axes[a].field);
+        sweep_free_strings(sp->axes[a].values, sp->axes[a].n_values);
+    }
+    free(sp->axes);
+    free(sp->dims);
+    sweep_free_strings(sp->override_paths, sp->n_overrides);
+    sweep_free_strings(sp->override_values, sp->n_overrides);
+    free(sp->objective.constraints);
+    free(sp->file);
+    free(sp->scenario);
+    memset(sp, 0, sizeof *sp);
+}

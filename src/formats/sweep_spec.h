@@ -1,0 +1,118 @@
+/* sweep_spec: the sweep file format's data: what a sweep file says (the
+ * base scenario, overrides, axes, replications, objective and constraints)
+ * as config_load_sweep (formats/config.h) reads it, and the headline
+ * metrics it may name. Running, ranking and writing a sweep are in
+ * analysis/sweep.h. */
+#ifndef LAMBDASIM_SWEEP_SPEC_H
+#define LAMBDASIM_SWEEP_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/common.h"
+
+/* Room for a config message plus the sweep file and the point's values. */
+#define SWEEP_MSG_MAX 4096
+#define SWEEP_REPLICATIONS_MAX 10000
+#define SWEEP_POINTS_MAX 10000000
+
+/* ---- headline metrics -------------------------------------------------------- */
+
+/* Number of headline metrics (CSV columns <name>_mean and <name>_ci95). */
+size_t sweep_metric_count(void);
+/* Dotted name as in `run --json`, e.g. "latency_ms.p99". */
+const char *sweep_metric_name(size_t m);
+/* Index of a metric name, or -1. */
+int sweep_metric_find(const char *name);
+/* The closest metric name to a misspelt one, or NULL (for "did you mean"). */
+const char *sweep_metric_suggest(const char *name);
+
+/* ---- objective ------------------------------------------------------------------ */
+
+enum sweep_op { SWEEP_OP_LE = 0, SWEEP_OP_LT, SWEEP_OP_GE, SWEEP_OP_GT };
+
+/* "METRIC OP NUMBER", evaluated on the metric's mean over replications. */
+struct sweep_constraint {
+    size_t metric;
+    enum sweep_op op;
+    double bound;
+};
+
+struct sweep_objective {
+    size_t metric;
+    bool maximize;
+    struct sweep_constraint *constraints;   /* owned */
+    size_t n_constraints;
+};
+
+/* Parses "METRIC OP NUMBER" (OP one of <= < >= >; spaces optional).
+ * Returns 0, or -1 with a message naming the problem. */
+int sweep_parse_constraint(const char *text, struct sweep_constraint *out, char *msg, size_t msg_len);
+/* Writes the canonical text of a constraint ("cost_usd.total <= 0.05"). */
+void sweep_format_constraint(const struct sweep_constraint *c, char *buf, size_t len);
+/* Checks that no two constraints on one metric exclude each other and that
+ * the bounds are finite. Returns 0, or -1 with a message. */
+int sweep_check_constraints(const struct sweep_objective *o, char *msg, size_t msg_len);
+
+/* ---- the sweep ------------------------------------------------------------------ */
+
+/* One column of the grid: a scenario field and its values, each kept as the
+ * text `--set` would take (JSON, or a plain string). */
+struct sweep_axis {
+    char *path;             /* owned */
+    char *field;            /* where the sweep file sets it, e.g. "zip[0].workload.rate_rps" (owned) */
+    char **values;          /* owned, n_values of them */
+    size_t n_values;
+};
+
+/* One dimension of the grid: a single axis, or a zip group of axes that
+ * vary together (all of the same length). Axes [first, first + n_axes). */
+struct sweep_dim {
+    size_t first;
+    size_t n_axes;
+    size_t n_values;
+};
+
+struct sweep_spec {
+    char *file;                     /* the sweep file, as given (owned) */
+    char *scenario;                 /* base scenario, relative to the working directory (owned) */
+    bool have_seed;
+    uint64_t seed;                  /* base seed (the scenario's when !have_seed, after prepare) */
+    int replications;
+    bool common_random_numbers;
+    char **override_paths;          /* applied to every point before the axes (owned) */
+    char **override_values;
+    size_t n_overrides;
+    struct sweep_axis *axes;        /* CSV columns, in order (owned) */
+    size_t n_axes;
+    struct sweep_dim *dims;         /* first dimension varies slowest (owned) */
+    size_t n_dims;
+    size_t n_points;                /* product of the dimensions' lengths */
+    struct sweep_objective objective;
+    uint64_t id;                    /* identity of the sweep (after prepare) */
+    /* After prepare: the most memory one run of any point keeps (exact
+     * latencies at 8 bytes per expected request, a trace's times), and
+     * that run's expected requests; 0 before. */
+    double run_bytes;
+    double run_requests;
+};
+
+void sweep_spec_fini(struct sweep_spec *sp);
+
+/* ---- helpers the sweep's files share (config_sweep.c, analysis/sweep_*.c) ---- */
+
+/* Text of one number (sweep_num_text). */
+#define SWEEP_NUM_MAX 40
+
+/* Formats msg[len] (nothing when msg is NULL or len 0); newlines become spaces. */
+void sweep_msgf(char *msg, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Shortest text that reads back as exactly v ("" for NAN), into buf
+ * (SWEEP_NUM_MAX bytes); returns buf. A merge parses these and must rank
+ * exactly as the run did. */
+const char *sweep_num_text(char *buf, double v);
+/* A number cell: empty = NAN. False when s is not a finite number. */
+bool sweep_parse_num(const char *s, double *out);
+/* Frees s[0..n) and s (NULL is fine). */
+void sweep_free_strings(char **s, size_t n);
+
+#endif

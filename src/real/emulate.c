@@ -1,0 +1,483 @@
+/* emulate: instances as lambdasim-worker processes, driven by the engine's
+ * real-time loop (see emulate.h). One poll() over the workers' sockets
+ * waits for READY lines and answers; the engine's next timer bounds it. */
+#define _GNU_SOURCE /* ppoll, PR_SET_TIMERSLACK */
+#include "real/emulate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "real/mnist.h"
+#include "real/worker_proto.h"
+#include "base/xalloc.h"
+
+/* How long a readable worker may take to finish a line it started. */
+#define LINE_TIMEOUT_S 5.0
+#define JOB_NONE UINT32_MAX
+
+enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_IDLE, SLOT_BUSY };
+
+struct em_slot {
+    struct worker_client w;
+    enum slot_state state;
+    long pid;
+    int64_t uid;
+    /* The invocation in progress (STARTING or BUSY). */
+    uint32_t job;
+    uint32_t n;
+    uint64_t first;
+    double t_spawn, t_send;     /* seconds on the run's clock */
+    double init_s;              /* this invocation's cold start (0 when warm) */
+    double deadline_s;
+};
+
+struct emulate {
+    struct emulate_options o;
+    struct engine_executor exec;
+    struct mnist_digits digits;
+    uint8_t *expect;            /* in-process labels of the digits */
+    struct em_slot *slot;
+    size_t n_slots, cap_slots;
+    struct pollfd *pfd;
+    uint32_t *pfd_slot;
+    size_t cap_pfd;
+    uint8_t *pixels;            /* request buffer */
+    size_t cap_pixels;
+    uint8_t labels[WORKER_PROTO_MAX_BATCH];
+    double t0;                  /* CLOCK_MONOTONIC at t = 0 */
+    size_t rr;                  /* where the next scan of ready workers starts */
+    struct emulate_stats st;
+};
+
+
+static double em_now(void *ctx)
+{
+    const struct emulate *em = ctx;
+    return worker_mono_s() - em->t0;
+}
+
+static void note(struct emulate *em, const char *what, const struct em_slot *s)
+{
+    if (em->o.on_worker != NULL)
+        em->o.on_worker(em->o.ctx, what, s->pid, s->uid);
+}
+
+static struct em_slot *slot_at(struct emulate *em, uint32_t i)
+{
+    if (i >= em->n_slots) {
+        size_t old = em->cap_slots;
+        em->slot = xgrow(em->slot, &em->cap_slots, (size_t)i + 1, sizeof *em->slot);
+        for (size_t k = old; k < em->cap_slots; k++) {
+            memset(&em->slot[k], 0, sizeof em->slot[k]);
+            em->slot[k].w.pid = -1;
+            em->slot[k].w.fd = -1;
+        }
+        em->n_slots = (size_t)i + 1;
+    }
+    return &em->slot[i];
+}
+
+/* Kills and reaps the slot's worker (if any); the slot is then empty. */
+static void slot_kill(struct emulate *em, struct em_slot *s, const char *what)
+{
+    if (s->state == SLOT_NONE)
+        return;
+    worker_client_stop(&s->w, 0);
+    note(em, what, s);
+    s->state = SLOT_NONE;
+    s->job = JOB_NONE;
+}
+
+static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extra_init_s, char *msg,
+                 size_t len)
+{
+    s->uid = uid;
+    s->t_spawn = em_now(em);
+    if (worker_client_start(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, msg, len) != 0)
+        return -1;
+    s->pid = (long)s->w.pid;
+    s->state = SLOT_STARTING;
+    em->st.workers_started++;
+    note(em, "started", s);
+    return 0;
+}
+
+/* Sends the slot's invocation: its images, request i being digit i mod n. */
+static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len)
+{
+    size_t bytes = (size_t)s->n * MNIST_PIXELS;
+    if (bytes > em->cap_pixels)
+        em->pixels = xgrow(em->pixels, &em->cap_pixels, bytes, 1);
+    for (uint32_t k = 0; k < s->n; k++) {
+        size_t d = (size_t)((s->first + k) % em->digits.n);
+        memcpy(em->pixels + (size_t)k * MNIST_PIXELS, em->digits.pixels + d * MNIST_PIXELS, MNIST_PIXELS);
+    }
+    s->t_send = em_now(em);
+    char inner[WORKER_MSG_MAX];
+    if (worker_client_send(&s->w, s->first, em->pixels, s->n, inner, sizeof inner) != 0) {
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
+        return -1;
+    }
+    s->state = SLOT_BUSY;
+    return 0;
+}
+
+/* ---- the executor -------------------------------------------------------------------- */
+
+static int em_prepare(void *ctx, const uint32_t *slots, size_t n, char *msg, size_t len)
+{
+    struct emulate *em = ctx;
+    em->t0 = worker_mono_s();
+    /* Start them all, then wait for each: the loads overlap. */
+    for (size_t i = 0; i < n; i++) {
+        struct em_slot *s = slot_at(em, slots[i]);
+        if (spawn(em, s, (int64_t)slots[i], 0, msg, len) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct em_slot *s = &em->slot[slots[i]];
+        long pid = 0;
+        double init_ms = 0;
+        char inner[WORKER_MSG_MAX];
+        if (worker_client_wait_ready(&s->w, em->o.ready_timeout_s, &pid, &init_ms, inner, sizeof inner) != 0) {
+            worker_set_msg(msg, len, "provisioned instance %u (worker pid %ld) did not start: %s", (unsigned)slots[i],
+                    s->pid, inner);
+            return -1;
+        }
+        s->state = SLOT_IDLE;
+    }
+    /* Provisioned instances are ready before t = 0. */
+    em->t0 = worker_mono_s();
+    return 0;
+}
+
+static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, size_t len)
+{
+    struct emulate *em = ctx;
+    struct em_slot *s = slot_at(em, inv->instance);
+    if (inv->n < 0 || (uint32_t)inv->n > WORKER_PROTO_MAX_BATCH) {
+        worker_set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
+        return -1;
+    }
+    if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
+        worker_set_msg(msg, len,
+                       "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
+        return -1;
+    }
+    if (inv->cold && s->state != SLOT_NONE) {
+        worker_set_msg(msg, len,
+                       "internal error: new instance %" PRId64 " found a worker in its slot", inv->instance_uid);
+        return -1;
+    }
+    s->job = inv->job;
+    s->n = (uint32_t)inv->n;
+    s->first = inv->first_request;
+    s->deadline_s = inv->deadline_s;
+    s->init_s = 0;
+    s->uid = inv->instance_uid;
+    if (s->state == SLOT_NONE) {
+        /* A cold start; or a provisioned instance whose worker was killed
+         * at a function timeout, re-initialised in place. */
+        return spawn(em, s, inv->instance_uid, inv->cold ? inv->extra_init_s : 0, msg, len);
+    }
+    return send_job(em, s, msg, len);
+}
+
+static void em_retire(void *ctx, uint32_t instance)
+{
+    struct emulate *em = ctx;
+    if (instance >= em->n_slots)
+        return;
+    struct em_slot *s = &em->slot[instance];
+    if (s->state != SLOT_NONE) {
+        em->st.workers_stopped++;
+        slot_kill(em, s, "stopped");
+    }
+}
+
+/* The invocation on s reached its function timeout: the worker is killed
+ * (Lambda resets the environment) and the invocation ends now. */
+static void timed_out(struct emulate *em, struct em_slot *s, uint32_t index, double now,
+                      struct engine_completion *done)
+{
+    bool starting = s->state == SLOT_STARTING;
+    *done = (struct engine_completion){
+        .instance = index,
+        .job = s->job,
+        .init_s = starting ? now - s->t_spawn : s->init_s,
+        .inference_s = starting ? 0 : now - s->t_send,
+        .overhead_s = 0,
+        .timed_out = true,
+    };
+    em->st.workers_stopped++;
+    slot_kill(em, s, "timed out");
+}
+
+/* How a worker that failed ended, when the client's message does not say
+ * (a read can fail with ECONNRESET before the end of input is seen): waits
+ * up to 0.5 s for the process to be reaped. */
+static void how_it_ended(struct em_slot *s, char *inner, size_t len)
+{
+    if (strstr(inner, "killed by signal") != NULL || strstr(inner, "exited with status") != NULL)
+        return;
+    for (int i = 0; i < 500 && worker_client_alive(&s->w); i++) {
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (!s->w.exited)
+        return;
+    size_t n = strlen(inner);
+    if (WIFSIGNALED(s->w.exit_status))
+        snprintf(inner + n, len - n, " (worker %ld was killed by signal %d)", s->pid, WTERMSIG(s->w.exit_status));
+    else if (WIFEXITED(s->w.exit_status))
+        snprintf(inner + n, len - n, " (worker %ld exited with status %d)", s->pid, WEXITSTATUS(s->w.exit_status));
+}
+
+/* Reads what a readable worker has to say. Returns 1 with *done filled (an
+ * answer), 0 (a READY line: the job was sent), or -1 with a message. */
+static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, struct engine_completion *done,
+                       char *msg, size_t len)
+{
+    char inner[WORKER_MSG_MAX];
+    if (s->state == SLOT_STARTING) {
+        long pid = 0;
+        double init_ms = 0;
+        if (worker_client_wait_ready(&s->w, LINE_TIMEOUT_S, &pid, &init_ms, inner, sizeof inner) != 0) {
+            how_it_ended(s, inner, sizeof inner);
+            worker_set_msg(msg, len,
+                           "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
+            note(em, "died", s);
+            return -1;
+        }
+        /* The cold start as `profile` measures it: start of the process
+         * to its READY line read here. */
+        s->init_s = em_now(em) - s->t_spawn;
+        return send_job(em, s, msg, len) == 0 ? 0 : -1;
+    }
+    if (s->state == SLOT_IDLE) {
+        /* An idle worker has nothing to say: it died (or misbehaves). */
+        struct worker_reply r;
+        int rc = worker_client_recv(&s->w, 0, &r, em->labels, sizeof em->labels, inner, sizeof inner);
+        if (rc < 0)
+            how_it_ended(s, inner, sizeof inner);
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) while idle: %s", s->uid, s->pid,
+                rc < 0 ? inner : "unexpected output");
+        note(em, "died", s);
+        return -1;
+    }
+    struct worker_reply r;
+    int rc = worker_client_recv(&s->w, LINE_TIMEOUT_S, &r, em->labels, sizeof em->labels, inner, sizeof inner);
+    double now = em_now(em);
+    if (rc != 0) {
+        if (rc < 0)
+            how_it_ended(s, inner, sizeof inner);
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) during a batch of %u images (requests %" PRIu64
+                "..): %s", s->uid, s->pid, (unsigned)s->n, s->first, rc < 0 ? inner : "incomplete answer");
+        note(em, "died", s);
+        return -1;
+    }
+    if (r.id != s->first || r.n != s->n) {
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): answer %" PRIu64 " with %u labels, expected %"
+                PRIu64 " with %u", s->uid, s->pid, r.id, (unsigned)r.n, s->first, (unsigned)s->n);
+        return -1;
+    }
+    for (uint32_t k = 0; k < r.n; k++) {
+        size_t d = (size_t)((s->first + k) % em->digits.n);
+        if (em->labels[k] != em->expect[d]) {
+            worker_set_msg(msg, len,
+                           "instance %" PRId64 " (worker pid %ld): request %" PRIu64 " labelled %u, in-process "
+                    "inference says %u (a broken worker or weight file)", s->uid, s->pid, s->first + k,
+                    (unsigned)em->labels[k], (unsigned)em->expect[d]);
+            return -1;
+        }
+        em->st.correct += em->labels[k] == em->digits.labels[d];
+    }
+    em->st.images += r.n;
+    em->st.pings += r.n == 0;
+    double round_trip = now - s->t_send;
+    double overhead = round_trip - r.infer_s;
+    *done = (struct engine_completion){
+        .instance = index,
+        .job = s->job,
+        .init_s = s->init_s,
+        .inference_s = r.infer_s,
+        .overhead_s = overhead > 0 ? overhead : 0,
+        .timed_out = false,
+    };
+    s->state = SLOT_IDLE;
+    s->job = JOB_NONE;
+    return 1;
+}
+
+static int em_wait(void *ctx, double until_s, struct engine_completion *done, char *msg, size_t len)
+{
+    struct emulate *em = ctx;
+    for (;;) {
+        double now = em_now(em);
+        /* Function timeouts first: the earliest overdue invocation ends. */
+        double first_deadline = INFINITY;
+        size_t n = 0;
+        if (em->n_slots > em->cap_pfd) {
+            size_t cap = em->cap_pfd;
+            em->pfd = xgrow(em->pfd, &cap, em->n_slots, sizeof *em->pfd);
+            em->pfd_slot = xgrow(em->pfd_slot, &em->cap_pfd, em->n_slots, sizeof *em->pfd_slot);
+        }
+        for (size_t k = 0; k < em->n_slots; k++) {
+            size_t i = (em->rr + k) % em->n_slots;
+            struct em_slot *s = &em->slot[i];
+            if (s->state == SLOT_NONE)
+                continue;
+            if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
+                if (s->deadline_s <= now) {
+                    timed_out(em, s, (uint32_t)i, now, done);
+                    return 1;
+                }
+                if (s->deadline_s < first_deadline)
+                    first_deadline = s->deadline_s;
+            }
+            em->pfd[n] = (struct pollfd){ .fd = s->w.fd, .events = POLLIN, .revents = 0 };
+            em->pfd_slot[n] = (uint32_t)i;
+            n++;
+        }
+        double wake = until_s < first_deadline ? until_s : first_deadline;
+        double left = wake - now;
+        if (left < 0)
+            left = 0;
+        struct timespec ts = { 0, 0 };
+        struct timespec *tp = NULL;
+        if (isfinite(left)) {
+            ts.tv_sec = (time_t)left;
+            ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+            tp = &ts;
+        }
+        int pr = ppoll(em->pfd, (nfds_t)n, tp, NULL);
+        if (pr < 0 && errno == EINTR)
+            return 0; /* a signal: let the engine look at its stop flag */
+        if (pr < 0) {
+            worker_set_msg(msg, len, "poll: %s", strerror(errno));
+            return -1;
+        }
+        if (pr == 0) {
+            if (em_now(em) >= until_s)
+                return 0;
+            continue;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (em->pfd[k].revents == 0)
+                continue;
+            uint32_t i = em->pfd_slot[k];
+            int rc = on_readable(em, &em->slot[i], i, done, msg, len);
+            if (rc != 0) {
+                /* The next scan starts after this worker, so none starves. */
+                em->rr = (size_t)i + 1;
+                return rc;
+            }
+        }
+        if (em_now(em) >= until_s)
+            return 0;
+    }
+}
+
+/* ---- lifetime ------------------------------------------------------------------------ */
+
+enum emulate_status emulate_create(const struct emulate_options *o, struct emulate **out, char *msg,
+                                   size_t msg_len)
+{
+    *out = NULL;
+    if (access(o->worker_path, X_OK) != 0) {
+        worker_set_msg(msg, msg_len, "%s: not an executable worker (build it with `make`, or pass --worker)",
+                o->worker_path);
+        return EMULATE_ERR_INPUT;
+    }
+    struct mnist_net *net = NULL;
+    if (mnist_load(o->weights_path, &net, msg, msg_len) != MNIST_OK)
+        return EMULATE_ERR_INPUT;
+    struct emulate *em = xcalloc(1, sizeof *em);
+    if (mnist_digits_load(o->digits_path, &em->digits, msg, msg_len) != MNIST_OK || em->digits.n == 0) {
+        if (em->digits.n == 0 && em->digits.pixels != NULL)
+            worker_set_msg(msg, msg_len, "%s: holds no digits", o->digits_path);
+        mnist_destroy(net);
+        mnist_digits_fini(&em->digits);
+        free(em);
+        return EMULATE_ERR_INPUT;
+    }
+    em->expect = xmalloc(em->digits.n);
+    mnist_infer_batch(net, em->digits.pixels, em->digits.n, em->expect, NULL);
+    mnist_destroy(net);
+    em->o = *o;
+    if (!(em->o.ready_timeout_s > 0))
+        em->o.ready_timeout_s = 30;
+    em->exec = (struct engine_executor){
+        .ctx = em,
+        .prepare = em_prepare,
+        .now = em_now,
+        .start = em_start,
+        .retire = em_retire,
+        .wait = em_wait,
+    };
+    em->t0 = worker_mono_s();
+    /* Wake-ups on time to the microsecond, not the default 50 us slack. */
+    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    *out = em;
+    return EMULATE_OK;
+}
+
+const struct engine_executor *emulate_executor(struct emulate *em)
+{
+    return &em->exec;
+}
+
+void emulate_get_stats(const struct emulate *em, struct emulate_stats *out)
+{
+    *out = em->st;
+}
+
+void emulate_stop_all(struct emulate *em, double grace_s)
+{
+    if (em == NULL)
+        return;
+    /* End of input for all first, so they exit side by side. */
+    for (size_t i = 0; i < em->n_slots; i++) {
+        struct worker_client *w = &em->slot[i].w;
+        if (em->slot[i].state != SLOT_NONE && w->fd >= 0) {
+            close(w->fd);
+            w->fd = -1;
+        }
+    }
+    double deadline = worker_mono_s() + grace_s;
+    for (size_t i = 0; i < em->n_slots; i++) {
+        struct em_slot *s = &em->slot[i];
+        if (s->state == SLOT_NONE)
+            continue;
+        double left = deadline - worker_mono_s();
+        worker_client_stop(&s->w, left > 0 ? left : 0);
+        note(em, "stopped", s);
+        s->state = SLOT_NONE;
+    }
+}
+
+void emulate_destroy(struct emulate *em)
+{
+    if (em == NULL)
+        return;
+    emulate_stop_all(em, 1.0);
+    mnist_digits_fini(&em->digits);
+    free(em->expect);
+    free(em->slot);
+    free(em->pfd);
+    free(em->pfd_slot);
+    free(em->pixels);
+    free(em);
+}

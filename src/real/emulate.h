@@ -1,0 +1,67 @@
+/* emulate: runs a scenario's invocations for real, as the executor of the
+ * engine's real-time loop (engine.h, engine_run_real). Each platform
+ * instance is one `lambdasim-worker` process (worker_proto.h): a cold start
+ * starts one (it loads the MNIST weights, plus a container image's extra
+ * init when the scenario has one), an invocation sends it the batch's
+ * images (request i is digit i mod 300 of the shipped digits), a ping sends
+ * it n = 0, keep-alive expiry stops it. The engine takes every decision; this
+ * module only runs what it is told and measures how long it took. Library
+ * code: errors are a status and a message; progress goes to a callback. */
+#ifndef LAMBDASIM_EMULATE_H
+#define LAMBDASIM_EMULATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/engine.h"
+
+/* A worker process started or stopped: `what` is "started", "stopped",
+ * "timed out" or "died"; pid and the instance's uid (as in the per-request
+ * CSV). */
+typedef void emulate_worker_fn(void *ctx, const char *what, long pid, int64_t instance_uid);
+
+struct emulate_options {
+    const char *worker_path;    /* the lambdasim-worker executable */
+    const char *weights_path;   /* models/mnist-cnn.bin */
+    const char *digits_path;    /* traces/mnist-digits-300.bin */
+    double ready_timeout_s;     /* a worker must say READY within this (> 0) */
+    emulate_worker_fn *on_worker;   /* may be NULL */
+    void *ctx;
+};
+
+struct emulate_stats {
+    uint64_t workers_started;   /* processes started (provisioned included) */
+    uint64_t workers_stopped;   /* stopped by keep-alive expiry or after a timeout */
+    uint64_t images;            /* images classified by the workers */
+    uint64_t correct;           /* of those, labelled as the digits file says */
+    uint64_t pings;             /* n = 0 requests answered */
+};
+
+struct emulate;
+
+enum emulate_status {
+    EMULATE_OK = 0,
+    EMULATE_ERR_INPUT       /* bad worker path, weight file or digits file */
+};
+
+/* Checks that the worker is executable and loads the weights and digits
+ * (so a bad file gets its own message; every answer is then checked against
+ * in-process inference). On success *out is a new emulator (free with
+ * emulate_destroy). The calling thread must outlive the workers (they get
+ * SIGTERM when it exits, see worker_proto.h). */
+enum emulate_status emulate_create(const struct emulate_options *o, struct emulate **out, char *msg,
+                                   size_t msg_len);
+
+/* The executor to hand to engine_run_real (owned by em). */
+const struct engine_executor *emulate_executor(struct emulate *em);
+
+void emulate_get_stats(const struct emulate *em, struct emulate_stats *out);
+
+/* Stops every worker still running: closes their input (they exit), waits up
+ * to grace_s in all, then SIGKILLs and reaps the rest. Safe to call twice. */
+void emulate_stop_all(struct emulate *em, double grace_s);
+
+/* Stops every worker (emulate_stop_all with a short grace) and frees em.
+ * Safe on NULL. */
+void emulate_destroy(struct emulate *em);
+
+#endif

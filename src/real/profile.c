@@ -1,0 +1,356 @@
+/* profile: times the real MNIST function through lambdasim-worker processes
+ * and writes a model profile (see profile.h). */
+#define _DEFAULT_SOURCE /* gmtime_r */
+#include "real/profile.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "formats/jsonout.h"
+#include "real/mnist.h"
+#include "base/version.h"
+#include "real/worker_proto.h"
+#include "base/xalloc.h"
+
+#define READY_TIMEOUT_S 60.0
+#define ANSWER_TIMEOUT_S 60.0
+#define STOP_GRACE_S 5.0
+
+
+static void progress(const struct profile_options *o, const char *stage, size_t done,
+                     size_t total)
+{
+    if (o->progress != NULL)
+        o->progress(o->progress_ctx, stage, done, total);
+}
+
+/* "Linux 6.1.0-18-amd64 x86_64, Intel(R) Xeon(R) ..., 2 CPUs" */
+static void describe_machine(char *out, size_t len)
+{
+    struct utsname u;
+    char cpu[256] = "unknown CPU";
+    if (uname(&u) != 0)
+        memset(&u, 0, sizeof u);
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f != NULL) {
+        char line[512];
+        while (fgets(line, sizeof line, f) != NULL) {
+            if (strncmp(line, "model name", 10) != 0)
+                continue;
+            const char *c = strchr(line, ':');
+            if (c == NULL)
+                continue;
+            c++;
+            while (*c == ' ' || *c == '\t')
+                c++;
+            snprintf(cpu, sizeof cpu, "%s", c);
+            cpu[strcspn(cpu, "\n")] = '\0';
+            break;
+        }
+        fclose(f);
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(out, len, "%s %s %s, %s, %ld CPUs", u.sysname, u.release, u.machine, cpu, ncpu);
+}
+
+/* Peak resident set of a process (VmHWM in /proc), MB; 0 when unknown. */
+static double peak_rss_mb(long pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    double kb = 0;
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = strtod(line + 6, NULL);
+            break;
+        }
+    }
+    fclose(f);
+    return kb / 1024.0;
+}
+
+static int check_options(const struct profile_options *o, char *msg, size_t msg_len)
+{
+    if (o->max_batch < 1 || o->max_batch > (int)WORKER_PROTO_MAX_BATCH) {
+        worker_set_msg(msg, msg_len, "--max-batch: must be 1..%u (got %d)", WORKER_PROTO_MAX_BATCH,
+                o->max_batch);
+        return -1;
+    }
+    if (o->repetitions < 1 || o->repetitions > 1000000) {
+        worker_set_msg(msg, msg_len, "--repetitions: must be 1..1000000 (got %d)", o->repetitions);
+        return -1;
+    }
+    if (o->cold_starts < 1 || o->cold_starts > 1000000) {
+        worker_set_msg(msg, msg_len, "--cold-starts: must be 1..1000000 (got %d)", o->cold_starts);
+        return -1;
+    }
+    if (o->warmup < 0) {
+        worker_set_msg(msg, msg_len, "warm-up: must be >= 0 (got %d)", o->warmup);
+        return -1;
+    }
+    if (o->gap_ms < 0 || o->gap_ms > 10000) {
+        worker_set_msg(msg, msg_len, "--gap-ms: must be 0..10000 (got %d)", o->gap_ms);
+        return -1;
+    }
+    return 0;
+}
+
+/* Times one worker start after another: fork to READY, then stop it. One
+ * untimed start first, so that every timed one finds the executable and the
+ * weights in the page cache, as a warm host would. */
+static int measure_cold(const struct profile_options *o, struct profile_result *r, char *msg,
+                        size_t msg_len)
+{
+    double init_sum = 0;
+    for (int i = -1; i < o->cold_starts; i++) {
+        struct worker_client w;
+        long pid = 0;
+        double init_ms = 0;
+        double t0 = worker_mono_s();
+        if (worker_client_start(&w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
+            return -1;
+        int rc = worker_client_wait_ready(&w, READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len);
+        double t1 = worker_mono_s();
+        worker_client_stop(&w, STOP_GRACE_S);
+        if (rc != 0)
+            return -1;
+        if (i < 0)
+            continue;
+        r->cold_start_ms[r->n_cold++] = (t1 - t0) * 1e3;
+        init_sum += init_ms;
+        progress(o, "cold start", (size_t)i + 1, (size_t)o->cold_starts);
+    }
+    r->worker_init_ms_mean = init_sum / (double)o->cold_starts;
+    return 0;
+}
+
+/* Batch sizes in rounds (1..max, 1..max, ...) so that slow drifts of the
+ * machine spread over all sizes instead of biasing the last ones. */
+static int measure_inference(const struct profile_options *o, const struct mnist_digits *d,
+                             const uint8_t *expect, struct profile_result *r, char *msg,
+                             size_t msg_len)
+{
+    const size_t maxb = (size_t)o->max_batch;
+    uint8_t *batch = xmalloc(maxb * MNIST_PIXELS);
+    uint8_t *labels = xmalloc(maxb);
+    size_t *which = xmalloc(maxb * sizeof *which);
+    struct worker_client w;
+    long pid = 0;
+    double init_ms = 0;
+    size_t next = 0, correct = 0, answered = 0;
+    uint64_t id = 0;
+    int rc = -1;
+    if (worker_client_start(&w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
+        goto out_nostop;
+    if (worker_client_wait_ready(&w, READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len) != 0)
+        goto out;
+    for (int round = -o->warmup; round < o->repetitions; round++) {
+        bool timed = round >= 0;
+        for (size_t n = timed ? 1 : maxb; n <= maxb; n++) {
+            /* The next n digits of the file, wrapping around. */
+            for (size_t i = 0; i < n; i++) {
+                which[i] = next;
+                memcpy(batch + i * MNIST_PIXELS, d->pixels + next * MNIST_PIXELS, MNIST_PIXELS);
+                next = (next + 1) % d->n;
+            }
+            struct worker_reply rep;
+            if (timed && o->gap_ms > 0) {
+                /* The worker blocks for work, as between real invocations
+                 * (its caches go cold, the request has to wake it). */
+                struct timespec gap = { o->gap_ms / 1000, (long)(o->gap_ms % 1000) * 1000000L };
+                nanosleep(&gap, NULL);
+            }
+            double t0 = worker_mono_s();
+            if (worker_client_send(&w, id, batch, (uint32_t)n, msg, msg_len) != 0)
+                goto out;
+            int got = worker_client_recv(&w, ANSWER_TIMEOUT_S, &rep, labels, maxb, msg, msg_len);
+            double t1 = worker_mono_s();
+            if (got == 1)
+                worker_set_msg(msg, msg_len, "worker %ld: no answer after %.0f s", pid,
+                        ANSWER_TIMEOUT_S);
+            if (got != 0)
+                goto out;
+            if (rep.id != id || rep.n != n) {
+                worker_set_msg(msg, msg_len, "worker %ld: answered request %llu with %u labels, "
+                        "expected request %llu with %zu", pid, (unsigned long long)rep.id,
+                        (unsigned)rep.n, (unsigned long long)id, n);
+                goto out;
+            }
+            id++;
+            for (size_t i = 0; i < n; i++) {
+                if (labels[i] != expect[which[i]]) {
+                    worker_set_msg(msg, msg_len, "worker %ld: digit %zu classified as %u, in-process "
+                            "inference says %u", pid, which[i], (unsigned)labels[i],
+                            (unsigned)expect[which[i]]);
+                    goto out;
+                }
+                correct += labels[i] == d->labels[which[i]];
+            }
+            answered += n;
+            if (!timed)
+                continue;
+            double infer_ms = rep.infer_s * 1e3;
+            double over_ms = (t1 - t0) * 1e3 - infer_ms;
+            r->inference_ms[(n - 1) * (size_t)o->repetitions + (size_t)round] = infer_ms;
+            r->overhead_ms[r->n_overhead++] = over_ms > 0 ? over_ms : 0;
+        }
+        if (timed)
+            progress(o, "inference", (size_t)round + 1, (size_t)o->repetitions);
+    }
+    r->worker_rss_mb = peak_rss_mb(pid);
+    r->accuracy = answered > 0 ? (double)correct / (double)answered : 0;
+    rc = 0;
+out:
+    worker_client_stop(&w, STOP_GRACE_S);
+out_nostop:
+    free(batch);
+    free(labels);
+    free(which);
+    return rc;
+}
+
+enum profile_status profile_measure(const struct profile_options *o, struct profile_result *r,
+                                    char *msg, size_t msg_len)
+{
+    struct mnist_net *net = NULL;
+    struct mnist_digits d = { 0 };
+    uint8_t *expect = NULL;
+    memset(r, 0, sizeof *r);
+    enum profile_status st = PROFILE_ERR_INPUT;
+    if (check_options(o, msg, msg_len) != 0)
+        return st;
+    if (access(o->worker_path, X_OK) != 0) {
+        worker_set_msg(msg, msg_len, "%s: not an executable worker (build it with `make`, or pass "
+                "--worker)", o->worker_path);
+        return st;
+    }
+    if (mnist_load(o->weights_path, &net, msg, msg_len) != MNIST_OK)
+        return st;
+    if (mnist_digits_load(o->digits_path, &d, msg, msg_len) != MNIST_OK)
+        goto out;
+    expect = xmalloc(d.n);
+    mnist_infer_batch(net, d.pixels, d.n, expect, NULL);
+
+    st = PROFILE_ERR_RUN;
+    r->max_batch = o->max_batch;
+    r->repetitions = o->repetitions;
+    r->n_digits = d.n;
+    r->inference_ms = xcalloc((size_t)o->max_batch * (size_t)o->repetitions, sizeof(double));
+    r->overhead_ms = xcalloc((size_t)o->max_batch * (size_t)o->repetitions, sizeof(double));
+    r->cold_start_ms = xcalloc((size_t)o->cold_starts, sizeof(double));
+    describe_machine(r->machine, sizeof r->machine);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r->date, sizeof r->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    if (measure_cold(o, r, msg, msg_len) != 0)
+        goto out;
+    if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
+        goto out;
+    st = PROFILE_OK;
+out:
+    if (st != PROFILE_OK)
+        profile_result_fini(r);
+    free(expect);
+    mnist_digits_fini(&d);
+    mnist_destroy(net);
+    return st;
+}
+
+void profile_result_fini(struct profile_result *r)
+{
+    free(r->inference_ms);
+    free(r->cold_start_ms);
+    free(r->overhead_ms);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- output ----------------------------------------------------------------------- */
+
+/* {"dist": "empirical", "samples": [...]}, in ms with microsecond digits. */
+static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
+{
+    fputs("{\"dist\": \"empirical\", \"samples\": [", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%.4f", i > 0 ? ", " : "", v[i * stride]);
+    fputs("]}", f);
+}
+
+static double mean_of(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return n > 0 ? s / (double)n : 0;
+}
+
+void profile_write_json(FILE *f, const char *name, const struct profile_options *o,
+                        const struct profile_result *r)
+{
+    char buf[2048];
+    const size_t reps = (size_t)r->repetitions;
+    fputs("{\n  \"name\": ", f);
+    jsonout_string(f, name);
+    snprintf(buf, sizeof buf, "The project's MNIST CNN (%s) run by lambdasim-worker on this "
+             "machine, measured by `lambdasim profile` (lambdasim %s) on %s. Per-invocation "
+             "costs of one batch of n images, as the emulator's workers pay them.",
+             o->weights_path, LAMBDASIM_VERSION, r->date);
+    fputs(",\n  \"description\": ", f);
+    jsonout_string(f, buf);
+    fprintf(f, ",\n  \"memory_mb\": %d,\n  \"cold_start_ms\": ", PROFILE_MEMORY_MB);
+    json_empirical(f, r->cold_start_ms, r->n_cold, 1);
+    fputs(",\n  \"overhead_ms\": ", f);
+    json_empirical(f, r->overhead_ms, r->n_overhead, 1);
+    fputs(",\n  \"inference_ms\": {\n    \"by_batch_size\": {\n", f);
+    for (size_t n = 1; n <= (size_t)r->max_batch; n++) {
+        fprintf(f, "      \"%zu\": ", n);
+        json_empirical(f, r->inference_ms + (n - 1) * reps, reps, 1);
+        fputs(n < (size_t)r->max_batch ? ",\n" : "\n", f);
+    }
+    fputs("    }\n  },\n  \"sources\": {\n    \"machine\": ", f);
+    snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
+    jsonout_string(f, buf);
+    fputs(",\n    \"memory_mb\": ", f);
+    snprintf(buf, sizeof buf, "assumed: %d, Lambda's one full vCPU, because the worker runs "
+             "single-threaded on one whole core of this machine; the simulator then stretches "
+             "inference only below %d MB. The worker's real peak resident memory was %.1f MB.",
+             PROFILE_MEMORY_MB, PROFILE_MEMORY_MB, r->worker_rss_mb);
+    jsonout_string(f, buf);
+    fputs(",\n    \"cold_start_ms\": ", f);
+    snprintf(buf, sizeof buf, "measured: %zu starts of %s (fork and exec, load and check the "
+             "weights, READY line), timed by the parent from fork to reading READY, after one "
+             "untimed start; mean %.3f ms, of which the worker's own load took %.3f ms.",
+             r->n_cold, o->worker_path, mean_of(r->cold_start_ms, r->n_cold),
+             r->worker_init_ms_mean);
+    jsonout_string(f, buf);
+    char gap[96] = "";
+    if (o->gap_ms > 0)
+        snprintf(gap, sizeof gap, "; each timed batch sent after the worker had been idle %d ms", o->gap_ms);
+    fputs(",\n    \"overhead_ms\": ", f);
+    snprintf(buf, sizeof buf, "measured: for every timed batch, the parent's round trip (send "
+             "the request, read the answer) minus the worker's inference time: the cost of "
+             "invoking a warm local worker, mean %.4f ms%s. A real Lambda invoke adds the "
+             "Invoke API and the network (tens of ms).",
+             mean_of(r->overhead_ms, r->n_overhead), gap);
+    jsonout_string(f, buf);
+    fputs(",\n    \"inference_ms\": ", f);
+    snprintf(buf, sizeof buf, "measured: the worker's own wall time of mnist_infer_batch, "
+             "%d repetitions of each batch size 1..%d, sizes interleaved in rounds, after %d "
+             "untimed warm-up batches of %d%s, on the %zu digits of %s (accuracy of the answers "
+             "%.2f%%); batch %d took %.4f ms on average, batch 1 took %.4f ms.",
+             r->repetitions, r->max_batch, o->warmup, r->max_batch, gap, r->n_digits, o->digits_path,
+             100.0 * r->accuracy, r->max_batch,
+             mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps),
+             mean_of(r->inference_ms, reps));
+    jsonout_string(f, buf);
+    fputs("\n  }\n}\n", f);
+}

@@ -1,0 +1,163 @@
+/* lambdasim-worker: one function instance for the emulator and `profile`.
+ * Loads the MNIST weights (a real cold start), says READY, then classifies
+ * batches read from stdin; protocol in src/real/worker_proto.h. */
+#define _GNU_SOURCE /* prctl flags on older libcs */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "real/mnist.h"
+#include "real/worker_proto.h"
+#include "base/xalloc.h"
+
+static const char usage_text[] =
+    "Usage: lambdasim-worker [--weights FILE] [--extra-init-ms N]\n"
+    "\n"
+    "Plays one function instance: loads the MNIST weights (default\n"
+    "models/mnist-cnn.bin), waits N more ms (a container's extra init), prints\n"
+    "'READY <pid> <init_ms>', then answers batches of images on stdin with\n"
+    "'OK <id> <n> <infer_ns> <labels>' lines on stdout (see worker_proto.h).\n"
+    "Exits at end of input, on SIGTERM, or when its parent dies.\n";
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Writes all of buf to stdout; exits when the reader is gone. */
+static void put_out(const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            exit(1);
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+/* ERR line on stdout (for the parent) and the message on stderr; exit 2. */
+static void die(const char *what)
+{
+    char line[WORKER_MSG_MAX + 8];
+    int n = snprintf(line, sizeof line, "ERR %s\n", what);
+    if (n > 0)
+        put_out(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    fprintf(stderr, "lambdasim-worker: %s\n", what);
+    exit(2);
+}
+
+/* Reads exactly len bytes: 1 when done, 0 at end of input before any byte. */
+static int read_exact(uint8_t *p, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(STDIN_FILENO, p + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            die("read: input error");
+        if (n == 0) {
+            if (got == 0)
+                return 0;
+            die("request: input ended in the middle of a request");
+        }
+        got += (size_t)n;
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    double t0 = mono_s();
+    /* Never outlive the parent (see worker_proto.h). */
+    (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+    const char *weights = "models/mnist-cnn.bin";
+    double extra_ms = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if ((strcmp(argv[i], "--weights") == 0 || strcmp(argv[i], "--extra-init-ms") == 0)
+            && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(argv[i - 1], "--weights") == 0) {
+                weights = v;
+            } else {
+                char *end = NULL;
+                extra_ms = strtod(v, &end);
+                if (end == v || *end != '\0' || !(extra_ms >= 0 && extra_ms <= 3.6e6))
+                    die("--extra-init-ms: expected milliseconds from 0 to 3600000");
+            }
+        } else {
+            char m[WORKER_MSG_MAX];
+            snprintf(m, sizeof m, "bad argument '%.100s' (try --help)", argv[i]);
+            die(m);
+        }
+    }
+
+    char msg[MNIST_MSG_MAX];
+    struct mnist_net *net = NULL;
+    if (mnist_load(weights, &net, msg, sizeof msg) != MNIST_OK)
+        die(msg);
+    if (extra_ms > 0) {
+        /* Extra init after the load; sleeping to a deadline, so an interrupted
+         * sleep still waits it out. */
+        double until = mono_s() + extra_ms * 1e-3;
+        for (;;) {
+            double left = until - mono_s();
+            if (!(left > 0))
+                break;
+            struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+            nanosleep(&ts, NULL);
+        }
+    }
+    char line[WORKER_PROTO_LINE_MAX + 64];
+    int n = snprintf(line, sizeof line, "READY %ld %.3f\n", (long)getpid(),
+                     (mono_s() - t0) * 1e3);
+    put_out(line, (size_t)n);
+
+    /* The image buffer grows to the largest batch seen and is kept, so a
+     * warm worker allocates nothing per request. */
+    uint8_t *pixels = NULL;
+    size_t cap = 0;
+    uint8_t labels[WORKER_PROTO_MAX_BATCH];
+    uint8_t hdr[WORKER_PROTO_HEADER];
+    while (read_exact(hdr, sizeof hdr)) {
+        uint64_t id = 0;
+        uint32_t count = 0;
+        if (worker_proto_decode(hdr, &id, &count, msg, sizeof msg) != 0)
+            die(msg);
+        pixels = xgrow(pixels, &cap, (size_t)count * MNIST_PIXELS, 1);
+        if (count > 0 && read_exact(pixels, (size_t)count * MNIST_PIXELS) == 0)
+            die("request: input ended in the middle of a request");
+        double s = mono_s();
+        mnist_infer_batch(net, pixels, count, labels, NULL);
+        double infer_s = mono_s() - s;
+        if (count == 0)
+            infer_s = 0;
+        int k = snprintf(line, sizeof line, "OK %" PRIu64 " %u %.0f ", id, (unsigned)count,
+                         infer_s * 1e9);
+        size_t len = (size_t)k;
+        for (uint32_t i = 0; i < count; i++)
+            line[len++] = (char)('0' + labels[i]);
+        if (count == 0)
+            line[len++] = '-';
+        line[len++] = '\n';
+        put_out(line, len);
+    }
+    free(pixels);
+    mnist_destroy(net);
+    return 0;
+}
