@@ -24,8 +24,9 @@ struct cli_command {
     int (*fn)(int argc, char **argv);
 };
 
-/* Prints "lambdasim: <message>" and "Try 'lambdasim <cmd> --help'." to
- * stderr; returns CLI_USAGE. cmd may be "" for the top level. */
+/* Prints "lambdasim: <cmd>: <message>" and "Try 'lambdasim <cmd> --help'."
+ * to stderr; returns CLI_USAGE. cmd may be "" for the top level (then
+ * "lambdasim: <message>" and "Try 'lambdasim --help'."). */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints "lambdasim: <message>" to stderr. */

@@ -22,7 +22,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "lambdasim: ");
+    fprintf(stderr, "lambdasim: %s%s", cmd, cmd[0] != '\0' ? ": " : "");
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'lambdasim %s%s--help'.\n", cmd, cmd[0] != '\0' ? " " : "");
