@@ -58,8 +58,8 @@ struct cli_opt {
 #define CLI_ROW_END { .id = 0 }
 
 /* The help of --set and of --time-limit where a run can be stopped so. */
-#define CLI_SET_HELP "change a scenario field before validation; repeatable. VALUE is read as JSON " \
-    "when it parses as JSON, else as a string, e.g. --set batching.threshold=4"
+#define CLI_SET_HELP "change a scenario field before validation (e.g. batching.threshold=4); " \
+    "repeatable. VALUE is read as JSON when it parses as JSON, else as a string"
 #define CLI_TIME_LIMIT_TEXT "stop after this much wall-clock time, as on Ctrl-C: partial results, " \
     "no output file, exit code 124"
 

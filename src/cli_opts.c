@@ -265,7 +265,7 @@ void cli_opts_print_help(const struct cli_spec *spec, FILE *f)
     }
     if (spec->notes != NULL)
         fprintf(f, "\n%s", spec->notes);
-    fprintf(f, "\nThe manual: man lambdasim (docs/reference/%s.md in the source tree).\n", spec->name);
+    fputs("\nThe manual: man lambdasim (docs/reference/ in the source tree).\n", f);
 }
 
 /* ---- bash completion ------------------------------------------------------- */

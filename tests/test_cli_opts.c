@@ -1,11 +1,15 @@
 /* test_cli_opts: the option-table machinery (cli_opts.h) on a table of its
  * own: getopt conventions, the safety checks on values, the messages, and
  * the --help generated from the table. */
+#define _DEFAULT_SOURCE /* realpath */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "cli_opts.h"
+#include "plot.h"
 #include "testutil.h"
 
 enum { O_OUT = CLI_O_OWN, O_RESUME, O_REQUESTS, O_MODE };
@@ -30,6 +34,8 @@ static const struct cli_spec test_spec = {
     .name = "test", .summary = "a test", .synopsis = "FILE... [OPTIONS]",
     .about = "About the test.\n", .opts = test_opts, .notes = "Notes.\n", .args = CLI_C_JSON,
 };
+
+/* ---- the machinery, on the table above ------------------------------------ */
 
 /* Parses the words of line (split at spaces) into a readable trace:
  * "id=value" per option, "arg=value" per argument, "error" on an error;
@@ -173,7 +179,7 @@ static void test_help(void)
     TESTUTIL_ASSERT_CONTAINS(text, "\n      --requests-csv FILE   one row per request, a help text long enough to be\n"
                                    "                            wrapped onto a second line of the help\n");
     TESTUTIL_ASSERT_CONTAINS(text, "\n      --set KEY.PATH=VALUE  change a scenario field");
-    TESTUTIL_ASSERT_CONTAINS(text, "\nNotes.\n\nThe manual: man lambdasim (docs/reference/test.md");
+    TESTUTIL_ASSERT_CONTAINS(text, "\nNotes.\n\nThe manual: man lambdasim (docs/reference/ in the source tree).\n");
     for (char *line = text; *line != '\0';) {
         size_t l = strcspn(line, "\n");
         CU_ASSERT(l <= 79);
@@ -182,11 +188,209 @@ static void test_help(void)
     free(text);
 }
 
+/* ---- the commands, through the binary --------------------------------------- */
+
+#define SCEN "tests/data/scenario-minimal.json"
+
+/* stdout of `lambdasim ARGS`, which must exit with code want_rc. */
+static char *out_of(int want_rc, const char *args)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "%s", args);
+    if (rc != want_rc)
+        printf("\n    lambdasim %s: exit %d (want %d): %s", args, rc, want_rc, err);
+    CU_ASSERT_EQUAL(rc, want_rc);
+    free(err);
+    return out;
+}
+
+/* `lambdasim A` and `lambdasim B` both succeed with the same stdout. */
+static void expect_same(const char *a, const char *b)
+{
+    char *oa = out_of(0, a), *ob = out_of(0, b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ob);
+    if (strcmp(oa, ob) != 0)
+        printf("\n    'lambdasim %s' and 'lambdasim %s' differ", a, b);
+    CU_ASSERT(oa[0] != '\0' && strcmp(oa, ob) == 0);
+    free(oa);
+    free(ob);
+}
+
+/* `lambdasim ARGS` exits 2, prints nothing on stdout and exactly want on stderr. */
+static void expect_stderr(const char *args, const char *want)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "%s", args);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT(out != NULL && out[0] == '\0');
+    if (err == NULL || strcmp(err, want) != 0)
+        printf("\n    lambdasim %s: want\n%s    got\n%s", args, want, err);
+    CU_ASSERT(err != NULL && strcmp(err, want) == 0);
+    free(out);
+    free(err);
+}
+
+static void test_binary_conventions(void)
+{
+    /* --opt=VALUE is --opt VALUE, byte for byte; and the seed matters. */
+    expect_same("run " SCEN " --json --seed=5", "run " SCEN " --json --seed 5");
+    expect_same("run " SCEN " --json -s5", "run " SCEN " --json -s 5");
+    char *s5 = out_of(0, "run " SCEN " --json --seed 5"), *s6 = out_of(0, "run " SCEN " --json --seed 6");
+    CU_ASSERT(s5 != NULL && s6 != NULL && strcmp(s5, s6) != 0);
+    free(s5);
+    free(s6);
+    expect_same("run " SCEN " --json --set=batching.threshold=4 --set=batching.timeout_s=1",
+                 "run " SCEN " --json --set batching.threshold=4 --set batching.timeout_s=1");
+    /* Options before and after the argument; a unique abbreviation. */
+    expect_same("run --json --stats streaming " SCEN, "run " SCEN " --json --stats streaming");
+    expect_same("run " SCEN " --js --stat=streaming", "run " SCEN " --json --stats streaming");
+    expect_same("help run", "run --help");
+    expect_same("help sweep", "sweep -h");
+    expect_same("help", "--help");
+    /* help --help and help -h: help's own help, exit 0. */
+    char *h = out_of(0, "help --help");
+    TESTUTIL_ASSERT_CONTAINS(h, "Usage: lambdasim help [COMMAND]");
+    free(h);
+    h = out_of(0, "-V");
+    CU_ASSERT(h != NULL && strncmp(h, "lambdasim ", 10) == 0);
+    free(h);
+}
+
+/* Bundled short options: -fo FILE replaces FILE as --force --out FILE does. */
+static void test_bundled(void)
+{
+    char *dir = testutil_temp_dir(), args[2048];
+    snprintf(args, sizeof args, "sweep tests/data/sweep-small.json -j1 --out %s/a.csv", dir);
+    free(out_of(0, args));
+    snprintf(args, sizeof args, "sweep tests/data/sweep-small.json -j1 -o %s/a.csv", dir);
+    free(out_of(2, args)); /* exists, no --force */
+    snprintf(args, sizeof args, "sweep tests/data/sweep-small.json -j1 -fo %s/a.csv", dir);
+    char *a = out_of(0, args);
+    snprintf(args, sizeof args, "sweep tests/data/sweep-small.json --jobs=1 --force --out=%s/a.csv", dir);
+    char *b = out_of(0, args);
+    CU_ASSERT(a != NULL && b != NULL && a[0] != '\0' && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    testutil_remove_dir(dir);
+}
+
+/* "--" ends the options: a scenario file named -x.json. */
+static void test_double_dash(void)
+{
+    char *dir = testutil_temp_dir(), path[PATH_MAX + 64], cwd[PATH_MAX], bin[PATH_MAX], cmd[3 * PATH_MAX];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(testutil_bin(), bin));
+    snprintf(path, sizeof path, "%s/-x.json", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "{\"requests\": 100, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 2},\n"
+               " \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}\n", cwd);
+    fclose(f);
+    char *out = NULL, *err = NULL, *want = out_of(0, "run " SCEN " --json");
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run --json -- -x.json", dir, bin);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, &err), 0);
+    /* The same run but for the scenario's name in the output. */
+    CU_ASSERT(out != NULL && want != NULL && strstr(out, "\"-x\"") != NULL &&
+              strlen(out) + strlen("scenario-minimal") - strlen("-x") == strlen(want));
+    free(out);
+    free(err);
+    free(want);
+    /* Without "--" it is an option. */
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run --json -x.json", dir, bin);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, &err), 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "lambdasim: run: unknown option '-x'\n");
+    free(out);
+    free(err);
+    testutil_remove_dir(dir);
+}
+
+static void test_binary_errors(void)
+{
+    expect_stderr("run " SCEN " --bogus", "lambdasim: run: unknown option '--bogus'\nTry 'lambdasim run --help'.\n");
+    expect_stderr("run " SCEN " --tim 5",
+                  "lambdasim: run: option '--tim' is ambiguous: it could be --timeline-csv, --timing, --time-limit\n"
+                  "Try 'lambdasim run --help'.\n");
+    expect_stderr("run " SCEN " --sede 1",
+                  "lambdasim: run: unknown option '--sede' (did you mean '--seed'?)\nTry 'lambdasim run --help'.\n");
+    expect_stderr("run " SCEN " --json=1",
+                  "lambdasim: run: option '--json' takes no value (got '--json=1')\nTry 'lambdasim run --help'.\n");
+    expect_stderr("run " SCEN " --requests-csv --seed 1",
+                  "lambdasim: run: option '--requests-csv' needs a value, not the option '--seed' (a file named "
+                  "so: ./--seed)\nTry 'lambdasim run --help'.\n");
+    expect_stderr("run " SCEN " -s", "lambdasim: run: option '-s' needs a value\nTry 'lambdasim run --help'.\n");
+    expect_stderr("rnu", "lambdasim: unknown command 'rnu' (did you mean 'run'?)\nTry 'lambdasim --help'.\n");
+    expect_stderr("help swep", "lambdasim: help: no help for unknown command 'swep' (did you mean 'sweep'?)\n"
+                               "Try 'lambdasim help --help'.\n");
+    expect_stderr("--bogus", "lambdasim: unknown option '--bogus'\nTry 'lambdasim --help'.\n");
+}
+
+/* Every command's --help names every option of its table, and nothing
+ * goes past 79 columns. */
+static void test_every_help(void)
+{
+    for (size_t i = 0; i < cli_n_commands; i++) {
+        const struct cli_spec *c = cli_commands[i];
+        char args[128];
+        snprintf(args, sizeof args, "%s --help", c->name);
+        char *out = out_of(0, args);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+        char head[128];
+        snprintf(head, sizeof head, "Usage: lambdasim %s ", c->name);
+        CU_ASSERT_EQUAL(strncmp(out, head, strlen(head)), 0);
+        for (const struct cli_opt *o = c->opts; o->id != 0; o++) {
+            char want[128];
+            snprintf(want, sizeof want, "--%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+            TESTUTIL_ASSERT_CONTAINS(out, want);
+            if (o->short_name != '\0') {
+                snprintf(want, sizeof want, "  -%c, --%s", o->short_name, o->name);
+                TESTUTIL_ASSERT_CONTAINS(out, want);
+            }
+        }
+        TESTUTIL_ASSERT_CONTAINS(out, "man lambdasim");
+        CU_ASSERT_PTR_NULL(strstr(out, "README"));
+        for (char *line = out; *line != '\0';) {
+            size_t l = strcspn(line, "\n");
+            if (l > 79)
+                printf("\n    %s --help: a line of %zu columns: %.*s", c->name, l, (int)l, line);
+            CU_ASSERT(l <= 79);
+            line += l + (line[l] == '\n');
+        }
+        free(out);
+        /* The main help lists the command. */
+    }
+    char *top = out_of(0, "--help");
+    for (size_t i = 0; i < cli_n_commands; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "\n  %s ", cli_commands[i]->name);
+        TESTUTIL_ASSERT_CONTAINS(top, want);
+    }
+    free(top);
+}
+
+/* plot's kinds for completion are plot's own list. */
+static void test_plot_kinds(void)
+{
+    char kinds[256] = "";
+    for (int k = 0; k < PLOT_N_KINDS; k++) {
+        size_t at = strlen(kinds);
+        snprintf(kinds + at, sizeof kinds - at, "%s%s", k > 0 ? " " : "", plot_kind_name((enum plot_kind)k));
+    }
+    CU_ASSERT_EQUAL(cli_plot_spec.first_args, CLI_C_WORDS);
+    CU_ASSERT_STRING_EQUAL(cli_plot_spec.first_words, kinds);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "getopt conventions", test_conventions);
     CU_add_test(s, "usage errors", test_errors);
     CU_add_test(s, "help from the table", test_help);
+    CU_add_test(s, "the commands: --opt=value, order, abbreviations, help", test_binary_conventions);
+    CU_add_test(s, "the commands: bundled short options", test_bundled);
+    CU_add_test(s, "the commands: -- before a file named -x.json", test_double_dash);
+    CU_add_test(s, "the commands: usage errors", test_binary_errors);
+    CU_add_test(s, "every command's --help lists its table", test_every_help);
+    CU_add_test(s, "plot kinds", test_plot_kinds);
 }
 
 int main(void)
