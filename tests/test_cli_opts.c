@@ -380,6 +380,73 @@ static void test_plot_kinds(void)
     CU_ASSERT_STRING_EQUAL(cli_plot_spec.first_words, kinds);
 }
 
+/* The bash completion script: loaded by bash, it completes commands,
+ * options, option values and arguments (COMPREPLY after calling the
+ * function as bash would, with COMP_WORDS and COMP_CWORD set). */
+static char *complete(const char *words)
+{
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd,
+             "bash --norc --noprofile -c 'source <(\"$0\" completion bash) || exit 9; complete -p lambdasim || exit 8; "
+             "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _lambdasim; echo \"${COMPREPLY[*]}\"' '%s'",
+             words, testutil_bin());
+    int rc = testutil_run(cmd, &out, &err);
+    if (rc != 0)
+        printf("\n    completion of (%s): exit %d: %s", words, rc, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    free(err);
+    /* The last line is COMPREPLY (complete -p prints a line first). */
+    char *nl = out != NULL ? strrchr(out, '\n') : NULL;
+    if (nl != NULL)
+        *nl = '\0';
+    char *last = out != NULL ? strrchr(out, '\n') : NULL;
+    char *r = strdup(last != NULL ? last + 1 : out != NULL ? out : "");
+    free(out);
+    return r;
+}
+
+static void expect_completion(const char *words, const char *want)
+{
+    char *got = complete(words);
+    if (strcmp(got, want) != 0)
+        printf("\n    completion of (%s): want '%s', got '%s'", words, want, got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+}
+
+static void test_completion(void)
+{
+    if (testutil_run("command -v bash >/dev/null", NULL, NULL) != 0) {
+        testutil_skip("bash completion (no bash)");
+        return;
+    }
+    expect_completion("lambdasim ru", "run");
+    expect_completion("lambdasim run --ti", "--timeline-csv --timing --time-limit");
+    expect_completion("lambdasim run x.json --stats \"\"", "exact streaming");
+    expect_completion("lambdasim run x.json --stats = st", "streaming");
+    expect_completion("lambdasim sweep -", "--out -o --json --jobs -j --resume --shard --force -f --timing "
+                                           "--time-limit --help -h");
+    expect_completion("lambdasim plot \"\"", "cdf histogram timeline queue heatmap pareto paper");
+    expect_completion("lambdasim plot cdf tests/data/log-cl", "tests/data/log-client.csv");
+    expect_completion("lambdasim plot --latency-from d", "dispatch");
+    expect_completion("lambdasim help sw", "sweep");
+    expect_completion("lambdasim completion \"\"", "bash");
+    /* SCENARIO: *.json only; an option's FILE: any file; a number: nothing. */
+    expect_completion("lambdasim run tests/data/scenario-mi", "tests/data/scenario-minimal.json");
+    expect_completion("lambdasim run tests/data/trace-p", "");
+    expect_completion("lambdasim run x.json --requests-csv tests/data/trace-p", "tests/data/trace-plain.txt");
+    /* bash splits --opt=VALUE at the "=" (COMP_WORDBREAKS). */
+    expect_completion("lambdasim run x.json --requests-csv = tests/data/trace-p", "tests/data/trace-plain.txt");
+    expect_completion("lambdasim run x.json --seed \"\"", "");
+    /* After "--", arguments only. */
+    expect_completion("lambdasim run -- --j", "");
+    /* Every command is offered, from the list of commands. */
+    char *all = complete("lambdasim \"\"");
+    for (size_t i = 0; i < cli_n_commands; i++)
+        TESTUTIL_ASSERT_CONTAINS(all, cli_commands[i]->name);
+    free(all);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "getopt conventions", test_conventions);
@@ -391,6 +458,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "the commands: usage errors", test_binary_errors);
     CU_add_test(s, "every command's --help lists its table", test_every_help);
     CU_add_test(s, "plot kinds", test_plot_kinds);
+    CU_add_test(s, "bash completion", test_completion);
 }
 
 int main(void)
