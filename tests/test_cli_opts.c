@@ -208,8 +208,12 @@ static char *out_of(int want_rc, const char *args)
 static void expect_same(const char *a, const char *b)
 {
     char *oa = out_of(0, a), *ob = out_of(0, b);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ob);
+    if (oa == NULL || ob == NULL) {
+        CU_FAIL("no output");
+        free(oa);
+        free(ob);
+        return;
+    }
     if (strcmp(oa, ob) != 0)
         printf("\n    'lambdasim %s' and 'lambdasim %s' differ", a, b);
     CU_ASSERT(oa[0] != '\0' && strcmp(oa, ob) == 0);
@@ -334,7 +338,10 @@ static void test_every_help(void)
         char args[128];
         snprintf(args, sizeof args, "%s --help", c->name);
         char *out = out_of(0, args);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+        if (out == NULL) {
+            CU_FAIL("no output");
+            continue;
+        }
         char head[128];
         snprintf(head, sizeof head, "Usage: lambdasim %s ", c->name);
         CU_ASSERT_EQUAL(strncmp(out, head, strlen(head)), 0);
