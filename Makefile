@@ -78,7 +78,9 @@ TRAIN    := $(BUILD)/mnist-train
 .PHONY: mnist-model plots
 .DEFAULT_GOAL := all
 
-all: $(BIN) $(WORKER)
+COMPLETION := $(BUILD)/lambdasim.bash
+
+all: $(BIN) $(WORKER) $(COMPLETION)
 
 # Dependency check: installs missing Debian packages when run as root,
 # otherwise names the one command that installs them.
@@ -121,6 +123,13 @@ $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CCLD,$<)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(TEST_LIBS) $(PKG_LIBS) -lm
+
+# The bash completion script, generated from the commands' option tables
+# by the binary itself (`lambdasim completion bash`), so it cannot drift
+# from them; it belongs in share/bash-completion/completions/lambdasim.
+$(COMPLETION): $(BIN)
+	$(call say,GEN,$@)
+	$(Q)$(BIN) completion bash > $@.tmp && mv $@.tmp $@
 
 # The real function's worker process (src/real/worker/) and the MNIST
 # training tool (src/real/train/): their main()s stay out of LIB_SRC.

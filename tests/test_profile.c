@@ -139,7 +139,10 @@ static void test_profile_bad_inputs(void)
     CU_ASSERT(err != NULL && strstr(err, "--gap-ms: expected a whole number from 0 to 10000") != NULL);
     free(err);
     CU_ASSERT_EQUAL(profile("--bogus", &err), 2);
-    CU_ASSERT(err != NULL && strstr(err, "unexpected argument '--bogus'") != NULL);
+    CU_ASSERT(err != NULL && strstr(err, "unknown option '--bogus'") != NULL);
+    free(err);
+    CU_ASSERT_EQUAL(profile("stray", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "unexpected argument 'stray'") != NULL);
     free(err);
     snprintf(args, sizeof args, "-o %s " TINY, WEIGHTS);
     CU_ASSERT_EQUAL(profile(args, &err), 2);

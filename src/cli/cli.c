@@ -22,28 +22,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "lambdasim: ");
+    fprintf(stderr, "lambdasim: %s%s", cmd, cmd[0] != '\0' ? ": " : "");
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'lambdasim %s%s--help'.\n", cmd, cmd[0] != '\0' ? " " : "");
     return CLI_USAGE;
-}
-
-int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char **value)
-{
-    const char *opt = argv[*i];
-    *value = NULL;
-    if (*i + 1 >= argc)
-        return cli_usage_error(cmd, "option '%s' needs a value", opt);
-    const char *v = argv[*i + 1];
-    bool is_option = (v[0] == '-' && v[1] == '-') ||
-                     (v[0] == '-' && ((v[1] >= 'a' && v[1] <= 'z') || (v[1] >= 'A' && v[1] <= 'Z')));
-    if (is_option)
-        return cli_usage_error(cmd, "option '%s' needs a value, not the option '%s' (a file named so: ./%s)",
-                               opt, v, v);
-    *value = v;
-    ++*i;
-    return CLI_OK;
 }
 
 void cli_error(const char *fmt, ...)
@@ -123,7 +106,7 @@ void cli_scenario_args_init(struct cli_scenario_args *sa, const char *cmd, const
     memset(sa, 0, sizeof *sa);
     sa->cmd = cmd;
     sa->one_only = one_only;
-    /* Each --set takes two words, so argc entries always suffice; the one
+    /* Each --set takes a word at least, so argc entries always suffice; the one
      * more keeps the count above zero for an empty command line. */
     sa->sets = xcalloc((size_t)argc + 1, sizeof *sa->sets);
 }
@@ -135,33 +118,19 @@ void cli_scenario_args_fini(struct cli_scenario_args *sa)
     sa->n_sets = 0;
 }
 
-int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i, int *rc)
+int cli_scenario_opt(struct cli_scenario_args *sa, int id, const char *value, int *rc)
 {
-    const char *a = argv[*i];
-    bool seed = strcmp(a, "--seed") == 0, limit = strcmp(a, "--time-limit") == 0;
-    if (seed || limit || strcmp(a, "--set") == 0) {
-        const char *v;
-        if ((*rc = cli_option_value(sa->cmd, argc, argv, i, &v)) != CLI_OK)
+    switch (id) {
+    case CLI_O_SEED:
+        if ((*rc = cli_opt_seed(sa->cmd, value, &sa->seed)) != CLI_OK)
             return -1;
-        if (limit) {
-            if (!cli_parse_time_limit(v, &sa->time_limit_s)) {
-                *rc = cli_usage_error(sa->cmd, "--time-limit: expected seconds > 0 and at most %.0f "
-                                      "(got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
-                return -1;
-            }
-            return 0;
-        }
-        if (seed) {
-            if (!cli_parse_u64(v, &sa->seed)) {
-                *rc = cli_usage_error(sa->cmd, "--seed: expected a whole number from 0 to "
-                                      "18446744073709551615 (got '%s')", v);
-                return -1;
-            }
-            sa->have_seed = true;
-            return 0;
-        }
+        sa->have_seed = true;
+        return 0;
+    case CLI_O_TIME_LIMIT:
+        return (*rc = cli_opt_time_limit(sa->cmd, "--time-limit", value, &sa->time_limit_s)) != CLI_OK ? -1 : 0;
+    case CLI_O_SET: {
         char msg[CONFIG_MSG_MAX];
-        if (config_parse_override(v, &sa->sets[sa->n_sets], msg, sizeof msg) != 0) {
+        if (config_parse_override(value, &sa->sets[sa->n_sets], msg, sizeof msg) != 0) {
             cli_error("%s", msg);
             *rc = CLI_USAGE;
             return -1;
@@ -169,17 +138,18 @@ int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i
         sa->n_sets++;
         return 0;
     }
-    /* A lone "-" is a word, not an option. */
-    if (a[0] == '-' && a[1] != '\0') {
-        *rc = cli_usage_error(sa->cmd, "unknown option '%s'", a);
+    case CLI_PARSE_ARG:
+        if (sa->path != NULL) {
+            *rc = cli_usage_error(sa->cmd, "unexpected argument '%s' (%s)", value, sa->one_only);
+            return -1;
+        }
+        sa->path = value;
+        return 0;
+    default:
+        assert(!"cli_scenario_opt: not a scenario option");
+        *rc = CLI_USAGE;
         return -1;
     }
-    if (sa->path != NULL) {
-        *rc = cli_usage_error(sa->cmd, "unexpected argument '%s' (%s)", a, sa->one_only);
-        return -1;
-    }
-    sa->path = a;
-    return 0;
 }
 
 int cli_scenario_args_check(const struct cli_scenario_args *sa, int *rc)

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "base/common.h"
 #include "base/outfile.h"
+#include "cli/cli_opts.h"
 
 struct config_override;
 struct scenario;
@@ -16,17 +18,9 @@ struct sink_ops;
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
-/* A command: `lambdasim NAME ARGS...` calls fn(argc, argv) with the words
- * after NAME; `usage` is its --help text. */
-struct cli_command {
-    const char *name;
-    const char *summary;    /* one line for the main help */
-    const char *usage;
-    int (*fn)(int argc, char **argv);
-};
-
-/* Prints "lambdasim: <message>" and "Try 'lambdasim <cmd> --help'." to
- * stderr; returns CLI_USAGE. cmd may be "" for the top level. */
+/* Prints "lambdasim: <cmd>: <message>" and "Try 'lambdasim <cmd> --help'."
+ * to stderr; returns CLI_USAGE. cmd may be "" for the top level (then
+ * "lambdasim: <message>" and "Try 'lambdasim --help'."). */
 int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* Prints "lambdasim: <message>" to stderr. */
@@ -35,11 +29,6 @@ void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* --time-limit's value: seconds of wall-clock time, > 0 and at most
  * INTERRUPT_TIME_LIMIT_MAX_S (a decimal number, e.g. 90 or 0.5). */
 bool cli_parse_time_limit(const char *s, double *seconds);
-
-/* The usage text of --time-limit, shared by the commands that take it. */
-#define CLI_TIME_LIMIT_HELP \
-    "  --time-limit SECONDS  stop after this much wall-clock time, as on Ctrl-C:\n" \
-    "                        partial results, no output file, exit code 124\n"
 
 /* From here on SIGINT/SIGTERM (and, when time_limit_s > 0, the end of the
  * time limit) set interrupt_signal instead of killing the process
@@ -90,13 +79,12 @@ struct cli_scenario_args {
 void cli_scenario_args_init(struct cli_scenario_args *sa, const char *cmd, const char *one_only, int argc);
 void cli_scenario_args_fini(struct cli_scenario_args *sa);
 
-/* Takes argv[*i], a word the command did not read as one of its own
- * options: --seed N, --time-limit SECONDS or --set KEY.PATH=VALUE
- * (advancing *i past the value),
- * or a word that is not an option, as SCENARIO.json. Returns 0, or -1 with
- * the usage error printed (an unknown option, a bad value, a second
- * SCENARIO.json) and *rc set to CLI_USAGE. */
-int cli_scenario_arg(struct cli_scenario_args *sa, int argc, char **argv, int *i, int *rc);
+/* Takes what the parser (cli_parser_next) returned, id and value, when it
+ * is one of --seed N, --time-limit SECONDS, --set KEY.PATH=VALUE or an
+ * argument (CLI_PARSE_ARG: SCENARIO.json). Returns 0, or -1 with the usage
+ * error printed (a bad value, a second SCENARIO.json) and *rc set to
+ * CLI_USAGE. Any other id is a bug. */
+int cli_scenario_opt(struct cli_scenario_args *sa, int id, const char *value, int *rc);
 
 /* After the command line: returns 0 when SCENARIO.json was given, else -1
  * with the usage error printed and *rc set to CLI_USAGE. */
@@ -155,38 +143,43 @@ double cli_peak_rss_mb(void);
 int cli_isolate(int nice_value, char *msg, size_t msg_len);
 void cli_isolate_end(void);
 
-/* The commands (src/cli/cli_<name>.c). */
-extern const char cli_run_usage[];
+/* The commands (src/cli/cli_<name>.c), each with its option table and help
+ * (cli_opts.h); cli_commands[0..cli_n_commands) lists them in the order of
+ * the main help (src/cli/cli_commands.c), `help` and `completion` included. */
+extern const struct cli_spec cli_run_spec;
 int cli_run(int argc, char **argv);
-extern const char cli_sweep_usage[];
+extern const struct cli_spec cli_sweep_spec;
 int cli_sweep(int argc, char **argv);
-extern const char cli_merge_usage[];
+extern const struct cli_spec cli_merge_spec;
 int cli_merge(int argc, char **argv);
-extern const char cli_explain_usage[];
+extern const struct cli_spec cli_explain_spec;
 int cli_explain(int argc, char **argv);
-extern const char cli_plot_usage[];
+extern const struct cli_spec cli_plot_spec;
 int cli_plot(int argc, char **argv);
-extern const char cli_calibrate_usage[];
+extern const struct cli_spec cli_calibrate_spec;
 int cli_calibrate(int argc, char **argv);
-extern const char cli_validate_usage[];
+extern const struct cli_spec cli_validate_spec;
 int cli_validate(int argc, char **argv);
-
-extern const char cli_profile_usage[];
+extern const struct cli_spec cli_profile_spec;
 int cli_profile(int argc, char **argv);
-extern const char cli_emulate_usage[];
+extern const struct cli_spec cli_emulate_spec;
 int cli_emulate(int argc, char **argv);
+extern const struct cli_spec *const cli_commands[];
+extern const size_t cli_n_commands;
+
+/* The command named name, or NULL. */
+const struct cli_spec *cli_find_command(const char *name);
+
+/* The usage error for a name that is no command: "<what> '<name>'", and
+ * the closest command's name when one is close. Returns CLI_USAGE. */
+int cli_unknown_command(const char *cmd, const char *what, const char *name);
+
+/* The top-level help (`lambdasim --help`, `lambdasim help`). */
+void cli_print_usage(FILE *f);
 
 /* The worker program beside this executable (build/lambdasim ->
  * build/lambdasim-worker), for emulate and profile; build/lambdasim-worker
  * when the executable's path cannot be read. */
 void cli_default_worker(char *out, size_t len);
-
-/* The value of the option at argv[*i] (the next word), advancing *i past
- * it. Returns 0, or CLI_USAGE with the usage error printed when there is
- * no next word or it is itself an option ("--x", or "-" and a letter): a
- * forgotten value must not swallow the next option (`--out --force`
- * writing a file named --force). A file whose name starts so can be given
- * as ./NAME; "-" and negative numbers are values. */
-int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char **value);
 
 #endif

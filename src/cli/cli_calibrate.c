@@ -20,34 +20,46 @@
 #define LEVEL 0.95
 #define MSG_MAX 1024
 
-const char cli_calibrate_usage[] =
-    "Usage: lambdasim calibrate LOG... -o MODEL.json [OPTIONS]\n"
-    "\n"
-    "Fits a model profile to measurements of a real deployment:\n"
-    "  cold_start_ms  lognormal, gamma and Weibull maximum-likelihood fits to the\n"
-    "                 REPORT lines' Init Duration, chosen by AIC (KS statistic shown)\n"
-    "  inference_ms   Duration against batch size: linear regression (base +\n"
-    "                 per_item_ms x n), the base's distribution from the residuals\n"
-    "  overhead_ms    client round trip minus Duration (+ Init Duration), from\n"
-    "                 client logs joined to the REPORT lines by request_id\n"
-    "LOG files are Lambda logs (CloudWatch text START/END/REPORT lines or JSON\n"
-    "platform.* records) and client logs (CSV whose header has a send_s column);\n"
-    "formats in README.md. Batch sizes come from a batch_size=N line\n"
-    "the function logs, from the client log's batch_size column, or --batch-size.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output FILE     the model profile to write (required; - for standard\n"
-    "                        output, the report then goes to standard error)\n"
-    "  --force               replace FILE if it exists\n"
-    "  --memory-mb M         use only invocations with Memory Size M MB\n"
-    "  --min-samples N       fewest values a fit may use (default 30)\n"
-    "  --batch-size N        invocations whose batch size the logs do not give\n"
-    "                        carried N requests\n"
-    "  --name NAME           the profile's name (default: FILE without .json)\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "Exit codes: 0 written, 1 the file could not be written, 2 bad usage or input\n"
-    "(unparseable lines, mixed memory sizes or functions, too few samples).\n";
+enum { O_OUTPUT = CLI_O_OWN, O_MEMORY_MB, O_MIN_SAMPLES, O_BATCH_SIZE, O_NAME };
+
+static const struct cli_opt opt_table[] = {
+    { .id = O_OUTPUT, .short_name = 'o', .name = "output", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "the model profile to write (required; - for standard output, the report then goes to "
+              "standard error)" },
+    CLI_ROW_FORCE("replace FILE if it exists"),
+    { .id = O_MEMORY_MB, .name = "memory-mb", .metavar = "M", .help = "use only invocations with Memory Size M MB" },
+    { .id = O_MIN_SAMPLES, .name = "min-samples", .metavar = "N", .help = "fewest values a fit may use (default 30)" },
+    { .id = O_BATCH_SIZE, .name = "batch-size", .metavar = "N",
+      .help = "invocations whose batch size the logs do not give carried N requests" },
+    { .id = O_NAME, .name = "name", .metavar = "NAME", .help = "the profile's name (default: FILE without .json)" },
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_calibrate_spec = {
+    .name = "calibrate",
+    .summary = "fit a model profile to real Lambda and client logs",
+    .synopsis = "LOG... -o MODEL.json [OPTIONS]",
+    .about =
+        "Fits a model profile to measurements of a real deployment:\n"
+        "  cold_start_ms  lognormal, gamma and Weibull maximum-likelihood fits to the\n"
+        "                 REPORT lines' Init Duration, chosen by AIC (KS statistic\n"
+        "                 shown)\n"
+        "  inference_ms   Duration against batch size: linear regression (base +\n"
+        "                 per_item_ms x n), the base's distribution from the residuals\n"
+        "  overhead_ms    client round trip minus Duration (+ Init Duration), from\n"
+        "                 client logs joined to the REPORT lines by request_id\n"
+        "LOG files are Lambda logs (CloudWatch text START/END/REPORT lines or JSON\n"
+        "platform.* records) and client logs (CSV whose header has a send_s column);\n"
+        "formats: man lambdasim. Batch sizes come from a batch_size=N line\n"
+        "the function logs, from the client log's batch_size column, or --batch-size.\n",
+    .opts = opt_table,
+    .notes =
+        "Exit codes: 0 written, 1 the file could not be written, 2 bad usage or input\n"
+        "(unparseable lines, mixed memory sizes or functions, too few samples).\n",
+    .args = CLI_C_FILE,
+    .fn = cli_calibrate,
+};
 
 /* ---- JSON output ------------------------------------------------------------ */
 
@@ -255,48 +267,50 @@ static int parse_int_opt(const char *opt, const char *v, long lo, long hi, long 
 static int parse_args(int argc, char **argv, struct options *o, bool *help)
 {
     long v = 0;
+    int rc = CLI_OK;
     *help = false;
     o->min_samples = 30;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_calibrate_spec, argc, argv);
+    for (int id = 0; rc == CLI_OK && !*help;) {
+        const char *val;
+        if ((id = cli_parser_next(&p, &val)) == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            rc = CLI_USAGE;
+            break;
+        case CLI_O_HELP:
             *help = true;
-            return 0;
-        }
-        if (strcmp(a, "--force") == 0) {
+            break;
+        case CLI_O_FORCE:
             o->force = true;
-            continue;
-        }
-        bool takes = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--memory-mb") == 0
-                     || strcmp(a, "--min-samples") == 0 || strcmp(a, "--batch-size") == 0
-                     || strcmp(a, "--name") == 0;
-        if (takes) {
-            const char *val;
-            if (cli_option_value("calibrate", argc, argv, &i, &val) != CLI_OK)
-                return CLI_USAGE;
-            if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-                o->out = val;
-            } else if (strcmp(a, "--name") == 0) {
-                o->name = val;
-            } else if (strcmp(a, "--memory-mb") == 0) {
-                if (parse_int_opt(a, val, 128, 10240, &v) != 0)
-                    return CLI_USAGE;
+            break;
+        case O_OUTPUT:
+            o->out = val;
+            break;
+        case O_NAME:
+            o->name = val;
+            break;
+        case O_MEMORY_MB:
+            if ((rc = parse_int_opt("--memory-mb", val, 128, 10240, &v)) == CLI_OK)
                 o->memory_mb = (int)v;
-            } else if (strcmp(a, "--min-samples") == 0) {
-                if (parse_int_opt(a, val, 3, 100000000, &v) != 0)
-                    return CLI_USAGE;
+            break;
+        case O_MIN_SAMPLES:
+            if ((rc = parse_int_opt("--min-samples", val, 3, 100000000, &v)) == CLI_OK)
                 o->min_samples = (size_t)v;
-            } else {
-                if (parse_int_opt(a, val, 1, 4096, &v) != 0)
-                    return CLI_USAGE;
+            break;
+        case O_BATCH_SIZE:
+            if ((rc = parse_int_opt("--batch-size", val, 1, 4096, &v)) == CLI_OK)
                 o->batch_size = (int)v;
-            }
-            continue;
+            break;
+        default:
+            o->logs[o->n_logs++] = val;
         }
-        if (a[0] == '-' && a[1] != '\0')
-            return cli_usage_error("calibrate", "unknown option '%s'", a);
-        o->logs[o->n_logs++] = a;
     }
+    cli_parser_fini(&p);
+    if (rc != CLI_OK || *help)
+        return rc;
     if (o->n_logs == 0)
         return cli_usage_error("calibrate", "missing LOG files");
     if (o->out == NULL)
@@ -351,7 +365,7 @@ int cli_calibrate(int argc, char **argv)
     int rc = parse_args(argc, argv, &o, &help);
     if (rc != 0 || help) {
         if (help)
-            fputs(cli_calibrate_usage, stdout);
+            cli_opts_print_help(&cli_calibrate_spec, stdout);
         goto out;
     }
     rc = CLI_USAGE;

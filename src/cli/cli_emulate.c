@@ -27,48 +27,65 @@
 /* How long past the time limit the timer backstop waits (cli_catch_stop). */
 #define BACKSTOP_S 60.0
 
-const char cli_emulate_usage[] =
-    "Usage: lambdasim emulate SCENARIO.json [OPTIONS]\n"
-    "\n"
-    "Runs the scenario for real, in wall-clock time: arrivals follow the workload\n"
-    "(its times are real seconds), the batching queue, client gate and platform\n"
-    "policy are the simulator's own code, and every instance is a real\n"
-    "lambdasim-worker process that loads the MNIST weights when it starts (a real\n"
-    "cold start) and classifies the shipped digits (request i is digit i mod 300).\n"
-    "Provisioned workers are started and ready before t = 0; idle workers are\n"
-    "stopped at keep-alive expiry; warm-up pings are real (n = 0) requests.\n"
-    "Reports what `run` reports, from measured times. Keep runs short.\n"
-    "\n"
-    "Options:\n"
-    "  --seed N              master seed (arrivals, keep-alive draws, routing...)\n"
-    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
-    "  --json                print one JSON object instead of the table\n"
-    "  --requests-csv FILE   write one CSV row per request (as `run`)\n"
-    "  --client-log FILE     write the client log (as `run`; read by `validate`)\n"
-    "  --force               replace output files that already exist\n"
-    "  --worker PATH         worker executable (default: lambdasim-worker next to\n"
-    "                        this program)\n"
-    "  --weights FILE        weight file (default models/mnist-cnn.bin)\n"
-    "  --digits FILE         digits to classify (default traces/mnist-digits-300.bin)\n"
-    "  --time-limit SECONDS  stop after this many seconds of real time (default 600;\n"
-    "                        the results and files are then partial, exit code 124);\n"
-    "                        --time-limit-s is the older spelling\n"
-    "  --isolate             run (and the workers) ahead of other jobs on this machine\n"
-    "                        for the CPU (needs root or CAP_SYS_NICE)\n"
-    "  --verbose             one stderr line per worker started or stopped\n"
-    "                        ('emulate: worker started pid=P instance=U')\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "Exit codes: 0 the run completed; 1 it ended early (a worker that died or\n"
-    "failed) or an output could not be written; 2 bad usage or input; 124 the time\n"
-    "limit; 130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints and writes\n"
-    "what it measured, labelled partial. Workers never outlive the emulator.\n";
+enum { O_REQUESTS_CSV = CLI_O_OWN, O_CLIENT_LOG, O_WORKER, O_WEIGHTS, O_DIGITS, O_TIME_LIMIT_S, O_ISOLATE, O_VERBOSE };
+
+static const struct cli_opt opt_table[] = {
+    CLI_ROW_SEED("master seed (arrivals, keep-alive draws, routing...)"),
+    CLI_ROW_SET(CLI_SET_HELP),
+    CLI_ROW_JSON("print one JSON object instead of the table"),
+    { .id = O_REQUESTS_CSV, .name = "requests-csv", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write one CSV row per request (as `run`)" },
+    { .id = O_CLIENT_LOG, .name = "client-log", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write the client log (as `run`; read by `validate`)" },
+    CLI_ROW_FORCE("replace output files that already exist"),
+    { .id = O_WORKER, .name = "worker", .metavar = "PATH", .complete = CLI_C_FILE,
+      .help = "worker executable (default: lambdasim-worker next to this program)" },
+    { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "weight file (default models/mnist-cnn.bin)" },
+    { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "digits to classify (default traces/mnist-digits-300.bin)" },
+    CLI_ROW_TIME_LIMIT("stop after this many seconds of real time (default 600; the results and files are "
+                       "then partial, exit code 124)"),
+    { .id = O_TIME_LIMIT_S, .name = "time-limit-s", .metavar = "SECONDS", .help = "the older spelling of --time-limit" },
+    { .id = O_ISOLATE, .name = "isolate",
+      .help = "run (and the workers) ahead of other jobs on this machine for the CPU (needs root or "
+              "CAP_SYS_NICE)" },
+    { .id = O_VERBOSE, .short_name = 'v', .name = "verbose",
+      .help = "one stderr line per worker started or stopped ('emulate: worker started pid=P instance=U')" },
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_emulate_spec = {
+    .name = "emulate",
+    .summary = "run a scenario for real: real clock, real worker processes, measured times",
+    .synopsis = "SCENARIO.json [OPTIONS]",
+    .about =
+        "Runs the scenario for real, in wall-clock time: arrivals follow the workload\n"
+        "(its times are real seconds), the batching queue, client gate and platform\n"
+        "policy are the simulator's own code, and every instance is a real\n"
+        "lambdasim-worker process that loads the MNIST weights when it starts (a real\n"
+        "cold start) and classifies the shipped digits (request i is digit i mod 300).\n"
+        "Provisioned workers are started and ready before t = 0; idle workers are\n"
+        "stopped at keep-alive expiry; warm-up pings are real (n = 0) requests.\n"
+        "Reports what `run` reports, from measured times. Keep runs short.\n",
+    .opts = opt_table,
+    .notes =
+        "Exit codes: 0 the run completed; 1 it ended early (a worker that died or\n"
+        "failed) or an output could not be written; 2 bad usage or input; 124 the time\n"
+        "limit; 130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints\n"
+        "and writes what it measured, labelled partial. Workers never outlive the\n"
+        "emulator.\n",
+    .args = CLI_C_JSON,
+    .fn = cli_emulate,
+};
 
 static const struct cli_output outputs[] = {
     { "--requests-csv", &report_requests_sink },
     { "--client-log", &simlog_client_sink },
 };
 #define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
+_Static_assert(O_CLIENT_LOG - O_REQUESTS_CSV + 1 == N_OUTPUTS, "one output per output option");
 
 static void fan_request(void *ctx, const struct request_record *rec)
 {
@@ -174,49 +191,54 @@ int cli_emulate(int argc, char **argv)
     memset(&sc, 0, sizeof sc);
     struct emulate *em = NULL;
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int out_i = -1;
-        for (size_t k = 0; k < N_OUTPUTS; k++)
-            if (strcmp(a, outputs[k].option) == 0)
-                out_i = (int)k;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(cli_emulate_usage, stdout);
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_emulate_spec, argc, argv);
+    for (;;) {
+        const char *v;
+        int id = cli_parser_next(&p, &v);
+        if (id == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            rc = CLI_USAGE;
+            goto out;
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_emulate_spec, stdout);
             rc = CLI_OK;
             goto out;
-        } else if (strcmp(a, "--json") == 0) {
+        case CLI_O_JSON:
             json = true;
-        } else if (strcmp(a, "--force") == 0) {
+            break;
+        case CLI_O_FORCE:
             force = true;
-        } else if (strcmp(a, "--verbose") == 0) {
+            break;
+        case O_VERBOSE:
             verbose = true;
-        } else if (strcmp(a, "--isolate") == 0) {
+            break;
+        case O_ISOLATE:
             isolate = true;
-        } else if (strcmp(a, "--worker") == 0 || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
-                   || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
-            const char *v;
-            if (cli_option_value("emulate", argc, argv, &i, &v) != CLI_OK) {
-                rc = CLI_USAGE;
+            break;
+        case O_WORKER:
+            eo.worker_path = v;
+            break;
+        case O_WEIGHTS:
+            eo.weights_path = v;
+            break;
+        case O_DIGITS:
+            eo.digits_path = v;
+            break;
+        case O_TIME_LIMIT_S:
+            if ((rc = cli_opt_time_limit("emulate", "--time-limit-s", v, &sa.time_limit_s)) != CLI_OK)
                 goto out;
-            }
-            if (strcmp(a, "--worker") == 0) {
-                eo.worker_path = v;
-            } else if (strcmp(a, "--weights") == 0) {
-                eo.weights_path = v;
-            } else if (strcmp(a, "--digits") == 0) {
-                eo.digits_path = v;
-            } else if (strcmp(a, "--time-limit-s") == 0) {
-                /* The older spelling of --time-limit (cli_scenario_arg). */
-                if (!cli_parse_time_limit(v, &sa.time_limit_s)) {
-                    rc = cli_usage_error("emulate", "--time-limit-s: expected seconds > 0 and at most "
-                                         "%.0f (got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
-                    goto out;
-                }
-            } else {
-                open[out_i].path = v;
-            }
-        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
-            goto out;
+            rc = CLI_USAGE;
+            break;
+        case O_REQUESTS_CSV:
+        case O_CLIENT_LOG:
+            open[id - O_REQUESTS_CSV].path = v;
+            break;
+        default:
+            if (cli_scenario_opt(&sa, id, v, &rc) != 0)
+                goto out;
         }
     }
     if (strcmp(eo.weights_path, "-") == 0) {
@@ -330,5 +352,6 @@ out:
     cli_outputs_abort(outputs, open, N_OUTPUTS);
     scenario_fini(&sc);
     cli_scenario_args_fini(&sa);
+    cli_parser_fini(&p);
     return rc;
 }

@@ -13,30 +13,40 @@
 #include "analysis/explain.h"
 #include "base/interrupt.h"
 
-const char cli_explain_usage[] =
-    "Usage: lambdasim explain SCENARIO.json [OPTIONS]\n"
-    "\n"
-    "Simulates the scenario and tells what happened in plain words, one line per\n"
-    "event (simulated time first): arrivals and the queue, each batch and why it\n"
-    "left (threshold, timeout or size cap), which instance ran it (provisioned,\n"
-    "warm on-demand, or a cold start and its init time), throttles and retries,\n"
-    "warm-up pings and their collisions with requests, expiries. Then a diagnosis\n"
-    "of the latency tail: how many requests met a cold start, waited for a batch,\n"
-    "waited for a client slot or were throttled; the p99 without each cause\n"
-    "(recomputed from the per-request records), and the --set change that removes\n"
-    "it, re-run to show its p99 and cost.\n"
-    "\n"
-    "Options:\n"
-    "  --first N             narrate at most N events (0: only the diagnosis)\n"
-    "  --window T0:T1        narrate only events with T0 <= time <= T1 (seconds;\n"
-    "                        either side may be empty: 600: or :10)\n"
-    "  --seed N              master random seed (default: the scenario's \"seed\", else 1)\n"
-    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
-    CLI_TIME_LIMIT_HELP
-    "  -h, --help            show this help\n"
-    "\n"
-    "The diagnosis always covers the whole run (the statistics window), whatever\n"
-    "part of it is narrated.\n";
+enum { O_FIRST = CLI_O_OWN, O_WINDOW };
+
+static const struct cli_opt opt_table[] = {
+    { .id = O_FIRST, .name = "first", .metavar = "N", .help = "narrate at most N events (0: only the diagnosis)" },
+    { .id = O_WINDOW, .name = "window", .metavar = "T0:T1",
+      .help = "narrate only events with T0 <= time <= T1 (seconds; either side may be empty: 600: or :10)" },
+    CLI_ROW_SEED("master random seed (default: the scenario's \"seed\", else 1)"),
+    CLI_ROW_SET(CLI_SET_HELP),
+    CLI_ROW_TIME_LIMIT(CLI_TIME_LIMIT_TEXT),
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_explain_spec = {
+    .name = "explain",
+    .summary = "narrate a run event by event and diagnose its latency tail",
+    .synopsis = "SCENARIO.json [OPTIONS]",
+    .about =
+        "Simulates the scenario and tells what happened in plain words, one line per\n"
+        "event (simulated time first): arrivals and the queue, each batch and why it\n"
+        "left (threshold, timeout or size cap), which instance ran it (provisioned,\n"
+        "warm on-demand, or a cold start and its init time), throttles and retries,\n"
+        "warm-up pings and their collisions with requests, expiries. Then a diagnosis\n"
+        "of the latency tail: how many requests met a cold start, waited for a batch,\n"
+        "waited for a client slot or were throttled; the p99 without each cause\n"
+        "(recomputed from the per-request records), and the --set change that removes\n"
+        "it, re-run to show its p99 and cost.\n",
+    .opts = opt_table,
+    .notes =
+        "The diagnosis always covers the whole run (the statistics window), whatever\n"
+        "part of it is narrated.\n",
+    .args = CLI_C_JSON,
+    .fn = cli_explain,
+};
 
 /* Re-runs the scenario with the user's overrides plus each cause's fix. */
 static void rerun_fixes(const char *path, const struct config_override *sets, size_t n_sets, uint64_t seed,
@@ -88,30 +98,37 @@ int cli_explain(int argc, char **argv)
     memset(&sc, 0, sizeof sc);
     struct explain *x = NULL;
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(cli_explain_usage, stdout);
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_explain_spec, argc, argv);
+    for (;;) {
+        const char *v;
+        int id = cli_parser_next(&p, &v);
+        if (id == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            rc = CLI_USAGE;
+            goto out;
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_explain_spec, stdout);
             rc = CLI_OK;
             goto out;
-        } else if (strcmp(a, "--first") == 0 || strcmp(a, "--window") == 0) {
-            const char *v;
-            if (cli_option_value("explain", argc, argv, &i, &v) != CLI_OK) {
-                rc = CLI_USAGE;
+        case O_FIRST:
+            if (!cli_parse_u64(v, &opts.first)) {
+                rc = cli_usage_error("explain", "--first: expected a whole number >= 0 (got '%s')", v);
                 goto out;
             }
-            if (strcmp(a, "--first") == 0) {
-                if (!cli_parse_u64(v, &opts.first)) {
-                    rc = cli_usage_error("explain", "--first: expected a whole number >= 0 (got '%s')", v);
-                    goto out;
-                }
-            } else if (!cli_parse_window(v, &opts.from_s, &opts.to_s)) {
+            break;
+        case O_WINDOW:
+            if (!cli_parse_window(v, &opts.from_s, &opts.to_s)) {
                 rc = cli_usage_error("explain", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 "
                                      "(got '%s')", v);
                 goto out;
             }
-        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
-            goto out;
+            break;
+        default:
+            if (cli_scenario_opt(&sa, id, v, &rc) != 0)
+                goto out;
         }
     }
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
@@ -160,5 +177,6 @@ out:
     explain_destroy(x);
     scenario_fini(&sc);
     cli_scenario_args_fini(&sa);
+    cli_parser_fini(&p);
     return rc;
 }

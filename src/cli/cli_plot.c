@@ -1,5 +1,6 @@
 /* cli_plot: `lambdasim plot`, figures from lambdasim's CSV outputs via
  * gnuplot (plot.h); the drawing scripts live in plots/. */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -12,45 +13,63 @@
 #include "base/infile.h"
 #include "analysis/plot.h"
 
-const char cli_plot_usage[] =
-    "Usage: lambdasim plot KIND INPUT... -o FILE.png [OPTIONS]\n"
-    "\n"
-    "Draws a figure from lambdasim's own CSV outputs with gnuplot (Debian package\n"
-    "gnuplot-nox). KIND and its inputs:\n"
-    "  cdf        latency CDF; one curve per --requests-csv file\n"
-    "  histogram  latency histogram; --requests-csv files overlaid\n"
-    "  timeline   one row per instance, coloured by state; one --timeline-csv file\n"
-    "  queue      batching queue length over time; --timeline-csv files\n"
-    "  heatmap    a sweep metric over two axes; one sweep CSV\n"
-    "  pareto     p99 latency vs cost of every sweep point; one sweep CSV\n"
-    "  paper      the paper's baseline vs the simulator: a paper CSV, then one\n"
-    "             --requests-csv file per paper row, in the same order\n"
-    "Curves are named after their files (runs/no-batching.csv -> no-batching).\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output FILE     the PNG to write (required; - for standard output)\n"
-    "  --title TEXT          the figure's title (default: one per kind)\n"
-    "  --force               replace FILE if it exists\n"
-    "  --window T0:T1        timeline, queue: show only simulated times T0..T1 (s)\n"
-    "  --latency-from WHERE  cdf, histogram, paper: 'arrival' (default) or 'dispatch'\n"
-    "                        (latency without the batching queue wait, as with the\n"
-    "                        scenario field stats.latency_from)\n"
-    "  --metric NAME         heatmap: the sweep metric (default latency_ms.p99)\n"
-    "  --x AXIS, --y AXIS    heatmap: the two sweep axes (default: its first two)\n"
-    "  --gnuplot-commands F  write gnuplot's command file (data inline) to F instead\n"
-    "                        of drawing: run `gnuplot F` to draw FILE.png yourself\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "gnuplot runs without a shell, on a temporary command file; the PNG is\n"
-    "written whole or not at all. Text read from the inputs (and --title) reaches\n"
-    "gnuplot as data only, never as a command; a --title or -o FILE holding a\n"
-    "control character (such as a newline) is refused. Environment:\n"
-    "LAMBDASIM_GNUPLOT names the gnuplot program (default gnuplot, found on\n"
-    "PATH); LAMBDASIM_PLOTS_DIR the directory of the scripts (default: plots/\n"
-    "beside the build directory, or share/lambdasim/plots beside the\n"
-    "installed binary).\n"
-    "Exit codes: 0 done; 1 gnuplot is missing or failed, or the PNG could not be\n"
-    "written; 2 bad command line or input file.\n";
+enum { O_OUTPUT = CLI_O_OWN, O_TITLE, O_WINDOW, O_LATENCY_FROM, O_METRIC, O_X, O_Y, O_GNUPLOT_COMMANDS };
+
+static const struct cli_opt opt_table[] = {
+    { .id = O_OUTPUT, .short_name = 'o', .name = "output", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "the PNG to write (required; - for standard output)" },
+    { .id = O_TITLE, .name = "title", .metavar = "TEXT", .help = "the figure's title (default: one per kind)" },
+    CLI_ROW_FORCE("replace FILE if it exists"),
+    { .id = O_WINDOW, .name = "window", .metavar = "T0:T1",
+      .help = "timeline, queue: show only simulated times T0..T1 (s)" },
+    { .id = O_LATENCY_FROM, .name = "latency-from", .metavar = "WHERE", .complete = CLI_C_WORDS,
+      .words = "arrival dispatch",
+      .help = "cdf, histogram, paper: 'arrival' (default) or 'dispatch' (latency without the batching "
+              "queue wait, as with the scenario field stats.latency_from)" },
+    { .id = O_METRIC, .name = "metric", .metavar = "NAME",
+      .help = "heatmap: the sweep metric (default latency_ms.p99)" },
+    { .id = O_X, .name = "x", .metavar = "AXIS", .help = "heatmap: the sweep axis across (default: its first)" },
+    { .id = O_Y, .name = "y", .metavar = "AXIS", .help = "heatmap: the sweep axis up (default: its second)" },
+    { .id = O_GNUPLOT_COMMANDS, .name = "gnuplot-commands", .metavar = "F", .complete = CLI_C_FILE,
+      .help = "write gnuplot's command file (data inline) to F instead of drawing: run `gnuplot F` to "
+              "draw FILE.png yourself" },
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_plot_spec = {
+    .name = "plot",
+    .summary = "draw a figure (PNG) from our CSV outputs with gnuplot",
+    .synopsis = "KIND INPUT... -o FILE.png [OPTIONS]",
+    .about =
+        "Draws a figure from lambdasim's own CSV outputs with gnuplot (Debian package\n"
+        "gnuplot-nox). KIND and its inputs:\n"
+        "  cdf        latency CDF; one curve per --requests-csv file\n"
+        "  histogram  latency histogram; --requests-csv files overlaid\n"
+        "  timeline   one row per instance, coloured by state; one --timeline-csv file\n"
+        "  queue      batching queue length over time; --timeline-csv files\n"
+        "  heatmap    a sweep metric over two axes; one sweep CSV\n"
+        "  pareto     p99 latency vs cost of every sweep point; one sweep CSV\n"
+        "  paper      the paper's baseline vs the simulator: a paper CSV, then one\n"
+        "             --requests-csv file per paper row, in the same order\n"
+        "Curves are named after their files (runs/no-batching.csv -> no-batching).\n",
+    .opts = opt_table,
+    .notes =
+        "gnuplot runs without a shell, on a temporary command file; the PNG is\n"
+        "written whole or not at all. Text read from the inputs (and --title) reaches\n"
+        "gnuplot as data only, never as a command; a --title or -o FILE holding a\n"
+        "control character (such as a newline) is refused. Environment:\n"
+        "LAMBDASIM_GNUPLOT names the gnuplot program (default gnuplot, found on\n"
+        "PATH); LAMBDASIM_PLOTS_DIR the directory of the scripts (default: plots/\n"
+        "beside the build directory, or share/lambdasim/plots beside the\n"
+        "installed binary).\n"
+        "Exit codes: 0 done; 1 gnuplot is missing or failed, or the PNG could not be\n"
+        "written; 2 bad command line or input file.\n",
+    .args = CLI_C_FILE,
+    .first_args = CLI_C_WORDS,
+    .first_words = "cdf histogram timeline queue heatmap pareto paper",
+    .fn = cli_plot,
+};
 
 int cli_plot(int argc, char **argv)
 {
@@ -62,59 +81,67 @@ int cli_plot(int argc, char **argv)
         fprintf(stderr, "lambdasim: out of memory\n");
         return CLI_FAILED;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(cli_plot_usage, stdout);
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_plot_spec, argc, argv);
+    for (;;) {
+        const char *v;
+        int id = cli_parser_next(&p, &v);
+        if (id == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            goto out;
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_plot_spec, stdout);
             rc = CLI_OK;
             goto out;
-        } else if (strcmp(a, "--force") == 0) {
+        case CLI_O_FORCE:
             o.replace = true;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--title") == 0 ||
-                   strcmp(a, "--window") == 0 || strcmp(a, "--latency-from") == 0 ||
-                   strcmp(a, "--metric") == 0 || strcmp(a, "--x") == 0 || strcmp(a, "--y") == 0 ||
-                   strcmp(a, "--gnuplot-commands") == 0) {
-            const char *v;
-            if (cli_option_value("plot", argc, argv, &i, &v) != CLI_OK) {
-                rc = CLI_USAGE;
+            break;
+        case O_OUTPUT:
+            o.output = v;
+            break;
+        case O_TITLE:
+            o.title = v;
+            break;
+        case O_GNUPLOT_COMMANDS:
+            o.commands_out = v;
+            break;
+        case O_METRIC:
+            o.metric = v;
+            break;
+        case O_X:
+            o.x_axis = v;
+            break;
+        case O_Y:
+            o.y_axis = v;
+            break;
+        case O_WINDOW:
+            if (!cli_parse_window(v, &o.t0_s, &o.t1_s)) {
+                rc = cli_usage_error("plot", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 (got '%s')", v);
                 goto out;
             }
-            if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-                o.output = v;
-            } else if (strcmp(a, "--title") == 0) {
-                o.title = v;
-            } else if (strcmp(a, "--gnuplot-commands") == 0) {
-                o.commands_out = v;
-            } else if (strcmp(a, "--metric") == 0) {
-                o.metric = v;
-            } else if (strcmp(a, "--x") == 0) {
-                o.x_axis = v;
-            } else if (strcmp(a, "--y") == 0) {
-                o.y_axis = v;
-            } else if (strcmp(a, "--window") == 0) {
-                if (!cli_parse_window(v, &o.t0_s, &o.t1_s)) {
-                    rc = cli_usage_error("plot", "--window: expected T0:T1, seconds >= 0 with T0 <= T1 (got '%s')", v);
-                    goto out;
-                }
-                o.have_window = true;
-            } else if (strcmp(v, "arrival") == 0 || strcmp(v, "dispatch") == 0) {
-                o.from_dispatch = strcmp(v, "dispatch") == 0;
-            } else {
+            o.have_window = true;
+            break;
+        case O_LATENCY_FROM:
+            if (strcmp(v, "arrival") != 0 && strcmp(v, "dispatch") != 0) {
                 rc = cli_usage_error("plot", "--latency-from: expected 'arrival' or 'dispatch' (got '%s')", v);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("plot", "unknown option '%s'", a);
-            goto out;
-        } else if (!have_kind) {
-            if (plot_kind_parse(a, &o.kind) != 0) {
-                rc = cli_usage_error("plot", "unknown plot kind '%s' (cdf, histogram, timeline, queue, heatmap, "
-                                     "pareto or paper)", a);
-                goto out;
+            o.from_dispatch = strcmp(v, "dispatch") == 0;
+            break;
+        default:
+            assert(id == CLI_PARSE_ARG);
+            if (!have_kind) {
+                if (plot_kind_parse(v, &o.kind) != 0) {
+                    rc = cli_usage_error("plot", "unknown plot kind '%s' (cdf, histogram, timeline, queue, heatmap, "
+                                         "pareto or paper)", v);
+                    goto out;
+                }
+                have_kind = true;
+            } else {
+                inputs[o.n_inputs++] = v;
             }
-            have_kind = true;
-        } else {
-            inputs[o.n_inputs++] = a;
         }
     }
     if (!have_kind) {
@@ -165,6 +192,7 @@ int cli_plot(int argc, char **argv)
     }
     rc = CLI_OK;
 out:
+    cli_parser_fini(&p);
     free(inputs);
     return rc;
 }

@@ -14,38 +14,58 @@
 #include "base/outfile.h"
 #include "real/profile.h"
 
-const char cli_profile_usage[] =
-    "Usage: lambdasim profile [OPTIONS]\n"
-    "\n"
-    "Measures the real MNIST function (models/mnist-cnn.bin run by lambdasim-worker\n"
-    "processes) on this machine and writes a model profile: inference time of every\n"
-    "batch size 1..N, worker cold start, invocation overhead, all as empirical\n"
-    "distributions, with a note of the machine and the date.\n"
-    "\n"
-    "Options:\n"
-    "  -o FILE             output profile (default models/mnist-local.json)\n"
-    "  --force             replace FILE if it exists\n"
-    "  --max-batch N       largest batch size measured (default 64)\n"
-    "  --repetitions N     timed batches of each size (default 50)\n"
-    "  --cold-starts N     timed worker starts (default: as --repetitions)\n"
-    "  --warmup N          untimed batches of the largest size first (default 20)\n"
-    "  --gap-ms N          leave the worker idle N ms before each timed batch, as\n"
-    "                      between real invocations (default 0: back to back)\n"
-    "  --weights FILE      weight file (default models/mnist-cnn.bin)\n"
-    "  --digits FILE       digits to classify (default traces/mnist-digits-300.bin)\n"
-    "  --worker PATH       worker executable (default: lambdasim-worker next to\n"
-    "                      this program)\n"
-    "  --quiet             no progress lines on stderr\n"
-    "  --isolate           run ahead of other jobs on this machine for the CPU (needs\n"
-    "                      root or CAP_SYS_NICE; see README, emulate)\n"
-    "  -h, --help          show this help\n"
-    "\n"
-    "The file is written whole or not at all, and checked by the model loader\n"
-    "before it is put in place. Use it with, for example,\n"
-    "  lambdasim run scenarios/paper-uniform.json --set function.memory_mb=1769 \\\n"
-    "      --set function.model=../models/mnist-local.json\n"
-    "(a relative model path is read from the scenario file's directory; at 1769 MB\n"
-    "and above the measured times are used unscaled).\n";
+enum {
+    O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
+    O_WORKER, O_QUIET, O_ISOLATE
+};
+
+static const struct cli_opt opt_table[] = {
+    { .id = O_OUTPUT, .short_name = 'o', .name = "output", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "output profile (default models/mnist-local.json)" },
+    CLI_ROW_FORCE("replace FILE if it exists"),
+    { .id = O_MAX_BATCH, .name = "max-batch", .metavar = "N", .help = "largest batch size measured (default 64)" },
+    { .id = O_REPETITIONS, .name = "repetitions", .metavar = "N", .help = "timed batches of each size (default 50)" },
+    { .id = O_COLD_STARTS, .name = "cold-starts", .metavar = "N",
+      .help = "timed worker starts (default: as --repetitions)" },
+    { .id = O_WARMUP, .name = "warmup", .metavar = "N",
+      .help = "untimed batches of the largest size first (default 20)" },
+    { .id = O_GAP_MS, .name = "gap-ms", .metavar = "N",
+      .help = "leave the worker idle N ms before each timed batch, as between real invocations (default 0: "
+              "back to back)" },
+    { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "weight file (default models/mnist-cnn.bin)" },
+    { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "digits to classify (default traces/mnist-digits-300.bin)" },
+    { .id = O_WORKER, .name = "worker", .metavar = "PATH", .complete = CLI_C_FILE,
+      .help = "worker executable (default: lambdasim-worker next to this program)" },
+    { .id = O_QUIET, .short_name = 'q', .name = "quiet", .help = "no progress lines on stderr" },
+    { .id = O_ISOLATE, .name = "isolate",
+      .help = "run ahead of other jobs on this machine for the CPU (needs root or CAP_SYS_NICE; see "
+              "man lambdasim, emulate)" },
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_profile_spec = {
+    .name = "profile",
+    .summary = "measure the real MNIST function on this machine into a model profile",
+    .synopsis = "[OPTIONS]",
+    .about =
+        "Measures the real MNIST function (models/mnist-cnn.bin run by lambdasim-worker\n"
+        "processes) on this machine and writes a model profile: inference time of every\n"
+        "batch size 1..N, worker cold start, invocation overhead, all as empirical\n"
+        "distributions, with a note of the machine and the date.\n",
+    .opts = opt_table,
+    .notes =
+        "The file is written whole or not at all, and checked by the model loader\n"
+        "before it is put in place. Use it with, for example,\n"
+        "  lambdasim run scenarios/paper-uniform.json --set function.memory_mb=1769 \\\n"
+        "      --set function.model=../models/mnist-local.json\n"
+        "(a relative model path is read from the scenario file's directory; at 1769 MB\n"
+        "and above the measured times are used unscaled).\n",
+    .args = CLI_C_NONE,
+    .fn = cli_profile,
+};
 
 struct progress_state {
     const char *stage;
@@ -115,52 +135,64 @@ int cli_profile(int argc, char **argv)
     memset(&check, 0, sizeof check);
     int rc = CLI_USAGE;
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(cli_profile_usage, stdout);
-            return CLI_OK;
-        } else if (strcmp(a, "--force") == 0) {
+    int prc = -1; /* the exit code once the command line ends the command */
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_profile_spec, argc, argv);
+    for (int id = 0; prc < 0;) {
+        const char *v;
+        if ((id = cli_parser_next(&p, &v)) == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            prc = CLI_USAGE;
+            break;
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_profile_spec, stdout);
+            prc = CLI_OK;
+            break;
+        case CLI_O_FORCE:
             force = true;
-        } else if (strcmp(a, "--quiet") == 0) {
+            break;
+        case O_QUIET:
             quiet = true;
-        } else if (strcmp(a, "--isolate") == 0) {
+            break;
+        case O_ISOLATE:
             isolate = true;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--max-batch") == 0
-                   || strcmp(a, "--repetitions") == 0 || strcmp(a, "--cold-starts") == 0
-                   || strcmp(a, "--warmup") == 0 || strcmp(a, "--weights") == 0
-                   || strcmp(a, "--gap-ms") == 0
-                   || strcmp(a, "--digits") == 0 || strcmp(a, "--worker") == 0) {
-            const char *v;
-            if (cli_option_value("profile", argc, argv, &i, &v) != CLI_OK)
-                return CLI_USAGE;
-            if (strcmp(a, "-o") == 0) {
-                out_path = v;
-            } else if (strcmp(a, "--weights") == 0) {
-                o.weights_path = v;
-            } else if (strcmp(a, "--digits") == 0) {
-                o.digits_path = v;
-            } else if (strcmp(a, "--worker") == 0) {
-                o.worker_path = v;
-            } else if (strcmp(a, "--max-batch") == 0) {
-                if (!parse_count(a, v, 1, 4096, &o.max_batch))
-                    return CLI_USAGE;
-            } else if (strcmp(a, "--repetitions") == 0) {
-                if (!parse_count(a, v, 1, 1000000, &o.repetitions))
-                    return CLI_USAGE;
-            } else if (strcmp(a, "--cold-starts") == 0) {
-                if (!parse_count(a, v, 1, 1000000, &o.cold_starts))
-                    return CLI_USAGE;
-            } else if (strcmp(a, "--gap-ms") == 0) {
-                if (!parse_count(a, v, 0, 10000, &o.gap_ms))
-                    return CLI_USAGE;
-            } else if (!parse_count(a, v, 0, 1000000, &o.warmup)) {
-                return CLI_USAGE;
-            }
-        } else {
-            return cli_usage_error("profile", "unexpected argument '%s'", a);
+            break;
+        case O_OUTPUT:
+            out_path = v;
+            break;
+        case O_WEIGHTS:
+            o.weights_path = v;
+            break;
+        case O_DIGITS:
+            o.digits_path = v;
+            break;
+        case O_WORKER:
+            o.worker_path = v;
+            break;
+        case O_MAX_BATCH:
+            prc = parse_count("--max-batch", v, 1, 4096, &o.max_batch) ? -1 : CLI_USAGE;
+            break;
+        case O_REPETITIONS:
+            prc = parse_count("--repetitions", v, 1, 1000000, &o.repetitions) ? -1 : CLI_USAGE;
+            break;
+        case O_COLD_STARTS:
+            prc = parse_count("--cold-starts", v, 1, 1000000, &o.cold_starts) ? -1 : CLI_USAGE;
+            break;
+        case O_GAP_MS:
+            prc = parse_count("--gap-ms", v, 0, 10000, &o.gap_ms) ? -1 : CLI_USAGE;
+            break;
+        case O_WARMUP:
+            prc = parse_count("--warmup", v, 0, 1000000, &o.warmup) ? -1 : CLI_USAGE;
+            break;
+        default:
+            prc = cli_usage_error("profile", "unexpected argument '%s'", v);
         }
     }
+    cli_parser_fini(&p);
+    if (prc >= 0)
+        return prc;
     if (o.cold_starts < 0)
         o.cold_starts = o.repetitions;
     if (o.worker_path == NULL) {

@@ -16,42 +16,56 @@
 #include "core/sink.h"
 #include "formats/timeline.h"
 
-const char cli_run_usage[] =
-    "Usage: lambdasim run SCENARIO.json [OPTIONS]\n"
-    "\n"
-    "Simulates the scenario and prints a table of results (or JSON with --json).\n"
-    "\n"
-    "Options:\n"
-    "  --seed N              master random seed (default: the scenario's \"seed\", else 1)\n"
-    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable.\n"
-    "                        VALUE is read as JSON when it parses as JSON, else as a\n"
-    "                        string, e.g. --set batching.threshold=4\n"
-    "                        --set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":300,\"max\":900}'\n"
-    "  --json                print one JSON object (fields in README.md) instead of a table\n"
-    "  --requests-csv FILE   write one CSV row per request (in completion order)\n"
-    "  --timeline-csv FILE   write instance state intervals and queue length over time\n"
-    "  --lambda-log FILE     write what the invocations would have logged in CloudWatch\n"
-    "                        (START/END/REPORT text, warm-up pings included)\n"
-    "  --client-log FILE     write the client-side log: one CSV row per request, in send\n"
-    "                        order (read by calibrate and validate)\n"
-    "  --force               replace output files that already exist\n"
-    "  (FILE '-' is standard output; the table then goes to standard error)\n"
-    "  --stats MODE          percentiles: exact (default; 8 bytes of memory per\n"
-    "                        request) or streaming (fixed memory, within 0.05%)\n"
-    "                        (the same as --set stats.mode=MODE)\n"
-    "  --timing              print run time, simulated requests/s, events/s and peak\n"
-    "                        memory to stderr (stdout stays deterministic)\n"
-    CLI_TIME_LIMIT_HELP
-    "  -h, --help            show this help\n"
-    "\n"
-    "Relative model and trace paths in the scenario are resolved against the\n"
-    "scenario file's directory. Output files are written whole or not at all.\n"
-    "Ctrl-C (SIGINT) or SIGTERM stops the run: the results so far are printed,\n"
-    "marked partial, no output file is written, and the exit code is 130 or 143\n"
-    "(124 when --time-limit ends it).\n";
+enum { O_REQUESTS_CSV = CLI_O_OWN, O_TIMELINE_CSV, O_LAMBDA_LOG, O_CLIENT_LOG, O_STATS, O_TIMING };
 
-/* Output files `run` can write besides its report. To add one: write a
- * sink (sink.h) in its own module, add a row here and a line to the help. */
+static const struct cli_opt opt_table[] = {
+    CLI_ROW_SEED("master random seed (default: the scenario's \"seed\", else 1)"),
+    CLI_ROW_SET(CLI_SET_HELP),
+    CLI_ROW_JSON("print one JSON object (its fields: man lambdasim) instead of a table"),
+    { .id = O_REQUESTS_CSV, .name = "requests-csv", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write one CSV row per request (in completion order)" },
+    { .id = O_TIMELINE_CSV, .name = "timeline-csv", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write instance state intervals and queue length over time" },
+    { .id = O_LAMBDA_LOG, .name = "lambda-log", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write what the invocations would have logged in CloudWatch (START/END/REPORT text, "
+              "warm-up pings included)" },
+    { .id = O_CLIENT_LOG, .name = "client-log", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write the client-side log: one CSV row per request, in send order (read by calibrate "
+              "and validate)" },
+    CLI_ROW_FORCE("replace output files that already exist"),
+    { .id = O_STATS, .name = "stats", .metavar = "MODE", .complete = CLI_C_WORDS, .words = "exact streaming",
+      .help = "percentiles: exact (default; 8 bytes of memory per request) or streaming (fixed memory, "
+              "within 0.05%) (the same as --set stats.mode=MODE)" },
+    { .id = O_TIMING, .name = "timing",
+      .help = "print run time, simulated requests/s, events/s and peak memory to stderr (stdout stays "
+              "deterministic)" },
+    CLI_ROW_TIME_LIMIT(CLI_TIME_LIMIT_TEXT),
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_run_spec = {
+    .name = "run",
+    .summary = "simulate one scenario and report what a user measures",
+    .synopsis = "SCENARIO.json [OPTIONS]",
+    .about = "Simulates the scenario and prints a table of results (or JSON with --json).\n",
+    .opts = opt_table,
+    .notes =
+        "FILE '-' is standard output; the table then goes to standard error. A --set\n"
+        "value may be JSON, e.g.\n"
+        "  --set 'platform.keep_alive_s={\"dist\":\"uniform\",\"min\":300,\"max\":900}'\n"
+        "Relative model and trace paths in the scenario are resolved against the\n"
+        "scenario file's directory. Output files are written whole or not at all.\n"
+        "Ctrl-C (SIGINT) or SIGTERM stops the run: the results so far are printed,\n"
+        "marked partial, no output file is written, and the exit code is 130 or 143\n"
+        "(124 when --time-limit ends it).\n",
+    .args = CLI_C_JSON,
+    .fn = cli_run,
+};
+
+/* Output files `run` can write besides its report, in the order of their
+ * ids (O_REQUESTS_CSV...). To add one: write a sink (sink.h) in its own
+ * module, add a row here and one to opts. */
 static const struct cli_output outputs[] = {
     { "--requests-csv", &report_requests_sink },
     { "--timeline-csv", &timeline_sink },
@@ -59,6 +73,7 @@ static const struct cli_output outputs[] = {
     { "--client-log", &simlog_client_sink },
 };
 #define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
+_Static_assert(O_CLIENT_LOG - O_REQUESTS_CSV + 1 == N_OUTPUTS, "one output per output option");
 
 struct fanout {
     struct cli_open_output *open;
@@ -78,14 +93,6 @@ static void fan_event(void *ctx, const struct engine_event *ev)
     for (size_t i = 0; i < N_OUTPUTS; i++)
         if (fo->open[i].path != NULL && outputs[i].ops->on_event != NULL)
             outputs[i].ops->on_event(fo->open[i].state, fo->open[i].file.f, ev);
-}
-
-static int output_index(const char *option)
-{
-    for (size_t i = 0; i < N_OUTPUTS; i++)
-        if (strcmp(outputs[i].option, option) == 0)
-            return (int)i;
-    return -1;
 }
 
 /* The results of a run stopped by a signal: the same table or JSON, marked
@@ -141,34 +148,45 @@ int cli_run(int argc, char **argv)
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(cli_run_usage, stdout);
-            rc = 0;
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_run_spec, argc, argv);
+    for (;;) {
+        const char *v;
+        int id = cli_parser_next(&p, &v);
+        if (id == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            rc = CLI_USAGE;
             goto out;
-        } else if (strcmp(a, "--json") == 0) {
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_run_spec, stdout);
+            rc = CLI_OK;
+            goto out;
+        case CLI_O_JSON:
             json = true;
-        } else if (strcmp(a, "--force") == 0) {
+            break;
+        case CLI_O_FORCE:
             force = true;
-        } else if (strcmp(a, "--timing") == 0) {
+            break;
+        case O_TIMING:
             timing = true;
-        } else if (strcmp(a, "--stats") == 0 || output_index(a) >= 0) {
-            const char *v;
-            if (cli_option_value("run", argc, argv, &i, &v) != CLI_OK) {
-                rc = CLI_USAGE;
+            break;
+        case O_STATS:
+            /* Sugar for --set stats.mode=MODE: validated with the file,
+             * in command-line order among the --set overrides. */
+            sa.sets[sa.n_sets++] = (struct config_override){ .path = "stats.mode", .value = v };
+            break;
+        case O_REQUESTS_CSV:
+        case O_TIMELINE_CSV:
+        case O_LAMBDA_LOG:
+        case O_CLIENT_LOG:
+            open[id - O_REQUESTS_CSV].path = v;
+            any_output = true;
+            break;
+        default:
+            if (cli_scenario_opt(&sa, id, v, &rc) != 0)
                 goto out;
-            }
-            if (strcmp(a, "--stats") == 0) {
-                /* Sugar for --set stats.mode=MODE: validated with the file,
-                 * in command-line order among the --set overrides. */
-                sa.sets[sa.n_sets++] = (struct config_override){ .path = "stats.mode", .value = v };
-            } else {
-                open[output_index(a)].path = v;
-                any_output = true;
-            }
-        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
-            goto out;
         }
     }
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
@@ -243,6 +261,7 @@ out:
     cli_outputs_abort(outputs, open, N_OUTPUTS);
     scenario_fini(&sc);
     cli_scenario_args_fini(&sa);
+    cli_parser_fini(&p);
     return rc;
 }
 

@@ -21,53 +21,70 @@
 
 #define JOBS_MAX 1024
 
-const char cli_sweep_usage[] =
-    "Usage: lambdasim sweep SWEEP.json [OPTIONS]\n"
-    "\n"
-    "Runs every point of a grid of scenario settings, several seeds each, and\n"
-    "ranks the points by the sweep file's objective. Prints the top points, the\n"
-    "Pareto front of p99 latency and cost, and the best point with a command\n"
-    "line that reproduces it. The sweep file format is in README.md (Sweeps).\n"
-    "\n"
-    "Options:\n"
-    "  --out FILE.csv   write one CSV row per point (mean and 95% CI half-width of\n"
-    "                   every headline metric, feasible, pareto, rank); a checkpoint\n"
-    "                   FILE.csv.ckpt records finished points until the end\n"
-    "                   (--out - writes it to standard output, without a checkpoint;\n"
-    "                   the summary then goes to standard error)\n"
-    "  --json           print everything as one JSON object instead of the summary\n"
-    "  --jobs N         worker threads (default: the number of online cores)\n"
-    "  --resume         continue an interrupted sweep from FILE.csv.ckpt (needs --out)\n"
-    "  --shard K/N      compute only the points with index % N == K-1 and write a\n"
-    "                   shard file (needs --out); combine shards with 'lambdasim merge'\n"
-    "  --force          replace an existing output file (and discard its checkpoint)\n"
-    "  --timing         print wall time and points/s to stderr\n"
-    "  --time-limit SECONDS\n"
-    "                   stop after this much wall-clock time, as on Ctrl-C\n"
-    "                   (exit code 124; --resume continues)\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Results do not depend on --jobs, on the order of execution, on sharding or\n"
-    "on MPI ranks: each point's seeds derive from the base seed and its index.\n"
-    "A progress line is shown on stderr when it is a terminal.\n"
-    "Ctrl-C (SIGINT) or SIGTERM stops the sweep: the points being run are\n"
-    "abandoned, finished points stay in the checkpoint, no output is written,\n"
-    "and the exit code is 130 or 143 (124 after --time-limit); --resume continues.\n";
+enum { O_OUT = CLI_O_OWN, O_JOBS, O_RESUME, O_SHARD, O_TIMING };
 
-const char cli_merge_usage[] =
-    "Usage: lambdasim merge SHARD.csv... [-o OUT.csv] [--force] [--json]\n"
-    "\n"
-    "Combines the shard files of one sweep (written by 'sweep --shard K/N') into\n"
-    "the file a single run writes: checks that they come from the same sweep and\n"
-    "cover every point exactly once, then recomputes feasibility, the Pareto\n"
-    "front and the ranks. Prints the same summary as 'sweep'.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --out FILE   write the merged CSV (- for standard output; the summary\n"
-    "                   then goes to standard error)\n"
-    "  --json           print everything as one JSON object instead of the summary\n"
-    "  --force          replace an existing output file\n"
-    "  -h, --help       show this help\n";
+static const struct cli_opt sweep_opts[] = {
+    { .id = O_OUT, .short_name = 'o', .name = "out", .metavar = "FILE.csv", .complete = CLI_C_FILE,
+      .help = "write one CSV row per point (mean and 95% CI half-width of every headline metric, feasible, "
+              "pareto, rank); a checkpoint FILE.csv.ckpt records finished points until the end (--out - "
+              "writes it to standard output, without a checkpoint; the summary then goes to standard error)" },
+    CLI_ROW_JSON("print everything as one JSON object instead of the summary"),
+    { .id = O_JOBS, .short_name = 'j', .name = "jobs", .metavar = "N",
+      .help = "worker threads (default: the number of online cores)" },
+    { .id = O_RESUME, .name = "resume", .help = "continue an interrupted sweep from FILE.csv.ckpt (needs --out)" },
+    { .id = O_SHARD, .name = "shard", .metavar = "K/N",
+      .help = "compute only the points with index % N == K-1 and write a shard file (needs --out); combine "
+              "shards with 'lambdasim merge'" },
+    CLI_ROW_FORCE("replace an existing output file (and discard its checkpoint)"),
+    { .id = O_TIMING, .name = "timing", .help = "print wall time and points/s to stderr" },
+    CLI_ROW_TIME_LIMIT("stop after this much wall-clock time, as on Ctrl-C (exit code 124; --resume continues)"),
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_sweep_spec = {
+    .name = "sweep",
+    .summary = "grid search: many settings x seeds, ranked, with a Pareto front",
+    .synopsis = "SWEEP.json [OPTIONS]",
+    .about =
+        "Runs every point of a grid of scenario settings, several seeds each, and\n"
+        "ranks the points by the sweep file's objective. Prints the top points, the\n"
+        "Pareto front of p99 latency and cost, and the best point with a command\n"
+        "line that reproduces it. The sweep file format: man lambdasim (Sweeps).\n",
+    .opts = sweep_opts,
+    .notes =
+        "Results do not depend on --jobs, on the order of execution, on sharding or\n"
+        "on MPI ranks: each point's seeds derive from the base seed and its index.\n"
+        "A progress line is shown on stderr when it is a terminal.\n"
+        "Ctrl-C (SIGINT) or SIGTERM stops the sweep: the points being run are\n"
+        "abandoned, finished points stay in the checkpoint, no output is written,\n"
+        "and the exit code is 130 or 143 (124 after --time-limit); --resume continues.\n",
+    .args = CLI_C_JSON,
+    .fn = cli_sweep,
+};
+
+static const struct cli_opt merge_opts[] = {
+    { .id = O_OUT, .short_name = 'o', .name = "out", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "write the merged CSV (- for standard output; the summary then goes to standard error)" },
+    CLI_ROW_JSON("print everything as one JSON object instead of the summary"),
+    CLI_ROW_FORCE("replace an existing output file"),
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_merge_spec = {
+    .name = "merge",
+    .summary = "combine the shard files of a sweep into its result",
+    .synopsis = "SHARD.csv... [-o OUT.csv] [--force] [--json]",
+    .about =
+        "Combines the shard files of one sweep (written by 'sweep --shard K/N') into\n"
+        "the file a single run writes: checks that they come from the same sweep and\n"
+        "cover every point exactly once, then recomputes feasibility, the Pareto\n"
+        "front and the ranks. Prints the same summary as 'sweep'.\n",
+    .opts = merge_opts,
+    .args = CLI_C_FILE,
+    .fn = cli_merge,
+};
 
 /* ---- MPI: every rank runs this command; rank 0 talks and writes ---------------- */
 
@@ -194,52 +211,66 @@ struct sweep_args {
     double time_limit_s;    /* 0: none */
 };
 
+/* The command line, in a; 0, -1 after --help, or CLI_USAGE (printed). */
 static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+    int rc = 0;
+    uint64_t n;
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_sweep_spec, argc, argv);
+    for (int id = 0; rc == 0;) {
+        const char *v;
+        if ((id = cli_parser_next(&p, &v)) == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            rc = CLI_USAGE;
+            break;
+        case CLI_O_HELP:
             /* cppcheck-suppress knownConditionTrueFalse ; 0 without MPI, the rank under MPI */
             if (mpi_rank() == 0)
-                fputs(cli_sweep_usage, stdout);
-            return -1;
-        } else if (strcmp(s, "--json") == 0) {
+                cli_opts_print_help(&cli_sweep_spec, stdout);
+            rc = -1;
+            break;
+        case CLI_O_JSON:
             a->json = true;
-        } else if (strcmp(s, "--resume") == 0) {
+            break;
+        case O_RESUME:
             a->resume = true;
-        } else if (strcmp(s, "--force") == 0) {
+            break;
+        case CLI_O_FORCE:
             a->force = true;
-        } else if (strcmp(s, "--timing") == 0) {
+            break;
+        case O_TIMING:
             a->timing = true;
-        } else if (strcmp(s, "--jobs") == 0 || strcmp(s, "--out") == 0 || strcmp(s, "--shard") == 0
-                   || strcmp(s, "--time-limit") == 0) {
-            const char *v;
-            if (cli_option_value("sweep", argc, argv, &i, &v) != CLI_OK)
-                return CLI_USAGE;
-            uint64_t n;
-            if (strcmp(s, "--time-limit") == 0) {
-                if (!cli_parse_time_limit(v, &a->time_limit_s))
-                    return cli_usage_error("sweep", "--time-limit: expected seconds > 0 and at most %.0f "
-                                           "(got '%s')", INTERRUPT_TIME_LIMIT_MAX_S, v);
-            } else if (strcmp(s, "--jobs") == 0) {
-                if (!cli_parse_u64(v, &n) || n < 1 || n > JOBS_MAX)
-                    return cli_usage_error("sweep", "--jobs: expected a whole number from 1 to %d "
-                                           "(got '%s')", JOBS_MAX, v);
+            break;
+        case CLI_O_TIME_LIMIT:
+            rc = cli_opt_time_limit("sweep", "--time-limit", v, &a->time_limit_s);
+            break;
+        case O_JOBS:
+            if (!cli_parse_u64(v, &n) || n < 1 || n > JOBS_MAX)
+                rc = cli_usage_error("sweep", "--jobs: expected a whole number from 1 to %d (got '%s')", JOBS_MAX, v);
+            else
                 a->jobs = (unsigned)n;
-            } else if (strcmp(s, "--out") == 0) {
-                a->out_path = v;
-            } else if (!parse_shard(v, &a->shard_k, &a->shard_n)) {
-                return cli_usage_error("sweep", "--shard: expected K/N with 1 <= K <= N (got '%s')", v);
-            }
-        } else if (s[0] == '-' && s[1] != '\0') {
-            return cli_usage_error("sweep", "unknown option '%s'", s);
-        } else if (a->sweep_path == NULL) {
-            a->sweep_path = s;
-        } else {
-            return cli_usage_error("sweep", "unexpected argument '%s' (one sweep file)", s);
+            break;
+        case O_OUT:
+            a->out_path = v;
+            break;
+        case O_SHARD:
+            if (!parse_shard(v, &a->shard_k, &a->shard_n))
+                rc = cli_usage_error("sweep", "--shard: expected K/N with 1 <= K <= N (got '%s')", v);
+            break;
+        default:
+            if (a->sweep_path == NULL)
+                a->sweep_path = v;
+            else
+                rc = cli_usage_error("sweep", "unexpected argument '%s' (one sweep file)", v);
         }
     }
+    cli_parser_fini(&p);
+    if (rc != 0)
+        return rc;
     if (a->sweep_path == NULL)
         return cli_usage_error("sweep", "missing SWEEP.json");
     bool out_file = a->out_path != NULL && strcmp(a->out_path, "-") != 0;
@@ -542,26 +573,31 @@ int cli_merge(int argc, char **argv)
     char *msg = xmalloc(SWEEP_MSG_MAX);
     struct sweep_table t;
     memset(&t, 0, sizeof t);
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            fputs(cli_merge_usage, stdout);
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_merge_spec, argc, argv);
+    for (;;) {
+        const char *v;
+        int id = cli_parser_next(&p, &v);
+        if (id == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            goto out;
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_merge_spec, stdout);
             rc = CLI_OK;
             goto out;
-        } else if (strcmp(s, "--json") == 0) {
+        case CLI_O_JSON:
             json = true;
-        } else if (strcmp(s, "--force") == 0) {
+            break;
+        case CLI_O_FORCE:
             force = true;
-        } else if (strcmp(s, "-o") == 0 || strcmp(s, "--out") == 0) {
-            if (cli_option_value("merge", argc, argv, &i, &out_path) != CLI_OK) {
-                rc = CLI_USAGE;
-                goto out;
-            }
-        } else if (s[0] == '-' && s[1] != '\0') {
-            rc = cli_usage_error("merge", "unknown option '%s'", s);
-            goto out;
-        } else {
-            files[n_files++] = s;
+            break;
+        case O_OUT:
+            out_path = v;
+            break;
+        default:
+            files[n_files++] = v;
         }
     }
     if (n_files == 0) {
@@ -584,6 +620,7 @@ int cli_merge(int argc, char **argv)
     if (rc != CLI_OK)
         cli_error("%s", msg);
 out:
+    cli_parser_fini(&p);
     sweep_table_fini(&t);
     free(msg);
     free(files);

@@ -25,37 +25,50 @@
 
 #define LEVEL 0.95
 
-const char cli_validate_usage[] =
-    "Usage: lambdasim validate SCENARIO.json --observed CLIENT_LOG.csv [OPTIONS]\n"
-    "\n"
-    "Replays the observed send times (the client log's send_s, shifted so the first\n"
-    "is at 0) through the scenario instead of its workload, R times with seeds\n"
-    "derived from the master seed, and compares, per metric, the observed value\n"
-    "with the predicted mean and its 95% confidence interval: latency mean, p50,\n"
-    "p90, p99, throughput, cold-start rate (when the log has a cold column) and\n"
-    "cold-start count (cold invocations; when it also has a batch_id column).\n"
-    "Also prints the KS and Wasserstein-1 distances between the latency\n"
-    "distributions. The scenario's duration_s and requests limits are lifted:\n"
-    "every observed request is replayed.\n"
-    "\n"
-    "Options:\n"
-    "  --observed FILE       the client log (CSV, format in README.md; required)\n"
-    "  --replications R      simulated replications (default 10)\n"
-    "  --tolerance T         largest relative error |predicted - observed| / observed\n"
-    "                        a metric may have (default 0.1)\n"
-    "  --tolerance-for M=T   the same for metric M alone (e.g. latency_p99_ms=0.25);\n"
-    "                        repeatable; M is a metric key as in --json\n"
-    "  --seed N              master seed (default: the scenario's \"seed\", else 1)\n"
-    "  --set KEY.PATH=VALUE  change a scenario field before validation; repeatable\n"
-    "  --plot FILE.png       draw both latency CDFs (gnuplot, the scripts in plots/)\n"
-    "  --force               replace the --plot file if it exists\n"
-    "  --json                print one JSON object instead of the table\n"
-    CLI_TIME_LIMIT_HELP
-    "  -h, --help            show this help\n"
-    "\n"
-    "Exit codes: 0 every metric within the tolerance, 1 some are not (they are\n"
-    "named on stderr) or the plot failed, 2 bad usage or input, 124 the time\n"
-    "limit, 130 / 143 SIGINT / SIGTERM.\n";
+enum { O_OBSERVED = CLI_O_OWN, O_REPLICATIONS, O_TOLERANCE, O_TOLERANCE_FOR, O_PLOT };
+
+static const struct cli_opt opt_table[] = {
+    { .id = O_OBSERVED, .name = "observed", .metavar = "FILE", .complete = CLI_C_FILE,
+      .help = "the client log (CSV, format: man lambdasim; required)" },
+    { .id = O_REPLICATIONS, .name = "replications", .metavar = "R", .help = "simulated replications (default 10)" },
+    { .id = O_TOLERANCE, .name = "tolerance", .metavar = "T",
+      .help = "largest relative error |predicted - observed| / observed a metric may have (default 0.1)" },
+    { .id = O_TOLERANCE_FOR, .name = "tolerance-for", .metavar = "M=T",
+      .help = "the same for metric M alone (e.g. latency_p99_ms=0.25); repeatable; M is a metric key as in "
+              "--json" },
+    CLI_ROW_SEED("master seed (default: the scenario's \"seed\", else 1)"),
+    CLI_ROW_SET(CLI_SET_HELP),
+    { .id = O_PLOT, .name = "plot", .metavar = "FILE.png", .complete = CLI_C_FILE,
+      .help = "draw both latency CDFs (gnuplot, the scripts in plots/)" },
+    CLI_ROW_FORCE("replace the --plot file if it exists"),
+    CLI_ROW_JSON("print one JSON object instead of the table"),
+    CLI_ROW_TIME_LIMIT(CLI_TIME_LIMIT_TEXT),
+    CLI_ROW_HELP,
+    CLI_ROW_END,
+};
+
+const struct cli_spec cli_validate_spec = {
+    .name = "validate",
+    .summary = "replay observed arrivals and compare predicted with measured latency",
+    .synopsis = "SCENARIO.json --observed CLIENT_LOG.csv [OPTIONS]",
+    .about =
+        "Replays the observed send times (the client log's send_s, shifted so the first\n"
+        "is at 0) through the scenario instead of its workload, R times with seeds\n"
+        "derived from the master seed, and compares, per metric, the observed value\n"
+        "with the predicted mean and its 95% confidence interval: latency mean, p50,\n"
+        "p90, p99, throughput, cold-start rate (when the log has a cold column) and\n"
+        "cold-start count (cold invocations; when it also has a batch_id column).\n"
+        "Also prints the KS and Wasserstein-1 distances between the latency\n"
+        "distributions. The scenario's duration_s and requests limits are lifted:\n"
+        "every observed request is replayed.\n",
+    .opts = opt_table,
+    .notes =
+        "Exit codes: 0 every metric within the tolerance, 1 some are not (they are\n"
+        "named on stderr) or the plot failed, 2 bad usage or input, 124 the time\n"
+        "limit, 130 / 143 SIGINT / SIGTERM.\n",
+    .args = CLI_C_JSON,
+    .fn = cli_validate,
+};
 
 enum metric { M_MEAN = 0, M_P50, M_P90, M_P99, M_THROUGHPUT, M_COLD, M_COLD_COUNT, M_COUNT };
 
@@ -285,61 +298,70 @@ int cli_validate(int argc, char **argv)
     struct lat_buf pred = { 0 };
     double *vals[M_COUNT] = { NULL };
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(cli_validate_usage, stdout);
+    struct cli_parser p;
+    cli_parser_init(&p, &cli_validate_spec, argc, argv);
+    for (;;) {
+        const char *v;
+        int id = cli_parser_next(&p, &v);
+        if (id == CLI_PARSE_END)
+            break;
+        switch (id) {
+        case CLI_PARSE_ERROR:
+            rc = CLI_USAGE;
+            goto out;
+        case CLI_O_HELP:
+            cli_opts_print_help(&cli_validate_spec, stdout);
             rc = CLI_OK;
             goto out;
-        } else if (strcmp(a, "--json") == 0) {
+        case CLI_O_JSON:
             json = true;
-        } else if (strcmp(a, "--force") == 0) {
+            break;
+        case CLI_O_FORCE:
             force = true;
-        } else if (strcmp(a, "--observed") == 0 || strcmp(a, "--replications") == 0
-                   || strcmp(a, "--tolerance") == 0 || strcmp(a, "--plot") == 0
-                   || strcmp(a, "--tolerance-for") == 0) {
-            const char *v;
-            if (cli_option_value("validate", argc, argv, &i, &v) != CLI_OK) {
-                rc = CLI_USAGE;
+            break;
+        case O_OBSERVED:
+            observed = v;
+            break;
+        case O_PLOT:
+            plot_path = v;
+            break;
+        case O_REPLICATIONS:
+            if (!cli_parse_u64(v, &reps) || reps < 1 || reps > 10000) {
+                rc = cli_usage_error("validate", "--replications: expected a whole number from 1 to "
+                                     "10000 (got '%s')", v);
                 goto out;
             }
-            if (strcmp(a, "--observed") == 0) {
-                observed = v;
-            } else if (strcmp(a, "--plot") == 0) {
-                plot_path = v;
-            } else if (strcmp(a, "--replications") == 0) {
-                if (!cli_parse_u64(v, &reps) || reps < 1 || reps > 10000) {
-                    rc = cli_usage_error("validate", "--replications: expected a whole number from 1 to "
-                                         "10000 (got '%s')", v);
-                    goto out;
-                }
-            } else if (strcmp(a, "--tolerance") == 0) {
-                if (!parse_double(v, &tol) || !(tol > 0)) {
-                    rc = cli_usage_error("validate", "--tolerance: expected a number > 0, e.g. 0.1 for "
-                                         "10%% (got '%s')", v);
-                    goto out;
-                }
-            } else {
-                const char *eq = strchr(v, '=');
-                int k = -1;
-                for (int j = 0; j < M_COUNT && eq != NULL; j++)
-                    if (strlen(metric_key[j]) == (size_t)(eq - v) && strncmp(v, metric_key[j], (size_t)(eq - v)) == 0)
-                        k = j;
-                if (k < 0) {
-                    rc = cli_usage_error("validate", "--tolerance-for: expected METRIC=T with METRIC one of "
-                                         "latency_mean_ms, latency_p50_ms, latency_p90_ms, latency_p99_ms, "
-                                         "throughput_rps, cold_start_rate, cold_starts (got '%s')", v);
-                    goto out;
-                }
-                if (!parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
-                    rc = cli_usage_error("validate", "--tolerance-for %s: expected a number > 0 after '=' "
-                                         "(got '%s')", metric_key[k], eq + 1);
-                    goto out;
-                }
-                have_tol_for[k] = true;
+            break;
+        case O_TOLERANCE:
+            if (!parse_double(v, &tol) || !(tol > 0)) {
+                rc = cli_usage_error("validate", "--tolerance: expected a number > 0, e.g. 0.1 for "
+                                     "10%% (got '%s')", v);
+                goto out;
             }
-        } else if (cli_scenario_arg(&sa, argc, argv, &i, &rc) != 0) {
-            goto out;
+            break;
+        case O_TOLERANCE_FOR: {
+            const char *eq = strchr(v, '=');
+            int k = -1;
+            for (int j = 0; j < M_COUNT && eq != NULL; j++)
+                if (strlen(metric_key[j]) == (size_t)(eq - v) && strncmp(v, metric_key[j], (size_t)(eq - v)) == 0)
+                    k = j;
+            if (k < 0) {
+                rc = cli_usage_error("validate", "--tolerance-for: expected METRIC=T with METRIC one of "
+                                     "latency_mean_ms, latency_p50_ms, latency_p90_ms, latency_p99_ms, "
+                                     "throughput_rps, cold_start_rate, cold_starts (got '%s')", v);
+                goto out;
+            }
+            if (!parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
+                rc = cli_usage_error("validate", "--tolerance-for %s: expected a number > 0 after '=' "
+                                     "(got '%s')", metric_key[k], eq + 1);
+                goto out;
+            }
+            have_tol_for[k] = true;
+            break;
+        }
+        default:
+            if (cli_scenario_opt(&sa, id, v, &rc) != 0)
+                goto out;
         }
     }
     if (cli_scenario_args_check(&sa, &rc) != 0)
@@ -549,5 +571,6 @@ out:
     lambdalog_client_fini(&cl);
     scenario_fini(&sc);
     cli_scenario_args_fini(&sa);
+    cli_parser_fini(&p);
     return rc;
 }
