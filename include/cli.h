@@ -175,10 +175,18 @@ int cli_profile(int argc, char **argv);
 extern const char cli_emulate_usage[];
 int cli_emulate(int argc, char **argv);
 
-/* The worker program beside this executable (build/lambdasim ->
- * build/lambdasim-worker), for emulate and profile; build/lambdasim-worker
- * when the executable's path cannot be read. */
-void cli_default_worker(char *out, size_t len);
+/* The default worker for emulate and profile (datadir_worker: the
+ * installed libexec/lambdasim/lambdasim-worker, or the one beside this
+ * executable in its build directory) into buf[len], and *path = buf.
+ * Returns 0, or -1 with the error printed and *rc = CLI_USAGE. */
+int cli_default_worker(const char **path, char *buf, size_t len, int *rc);
+
+/* When *path is NULL (`option`, e.g. "--weights", not given), the file
+ * `rel` of lambdasim's data directory (datadir_path, e.g. DATADIR_WEIGHTS)
+ * into buf[len], and *path = buf; a path given stays as it is (relative
+ * to the current directory). Returns 0, or -1 with the error printed and
+ * *rc = CLI_USAGE. */
+int cli_default_data(const char **path, const char *option, const char *rel, char *buf, size_t len, int *rc);
 
 /* The value of the option at argv[*i] (the next word), advancing *i past
  * it. Returns 0, or CLI_USAGE with the usage error printed when there is
