@@ -264,19 +264,57 @@ run: $(BIN)
 	@echo "$(BIN) run scenarios/quickstart.json"
 	@$(BIN) run scenarios/quickstart.json
 
-install: $(BIN) $(WORKER)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lambdasim/models $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/lambdasim
-	install -m 755 $(WORKER) $(DESTDIR)$(PREFIX)/bin/lambdasim-worker
-	install -m 644 models/mnist-cnn.bin $(DESTDIR)$(PREFIX)/share/lambdasim/models/
-	install -m 644 models/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/models/
-	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/lambdasim/scenarios/
-	install -d $(DESTDIR)$(PREFIX)/share/lambdasim/plots
-	install -m 644 plots/*.gp plots/paper-baseline.csv $(DESTDIR)$(PREFIX)/share/lambdasim/plots/
+# `make install` (PREFIX=/usr/local; DESTDIR= stages it elsewhere):
+#   bin/lambdasim
+#   libexec/lambdasim/lambdasim-worker  run only by lambdasim (a binary protocol
+#                                       on stdin/stdout), so not on PATH
+#   share/lambdasim/                    models, scenarios (with sweeps/, tutorial/,
+#                                       emulate/), traces, plots: the files lambdasim
+#                                       finds relative to itself (src/base/datadir.c)
+#   share/doc/lambdasim/                README.md, docs/ (same relative layout, so
+#                                       the links between them work), LICENSE ...
+#   share/man/man1, man5                man/*.1, man/*.5
+#   share/bash-completion/completions/lambdasim   from $(BUILD)/lambdasim.bash
+# Each group only when its files exist. `make uninstall` removes them again.
+INST_ROOT    = $(DESTDIR)$(PREFIX)
+INST_BIN     = $(INST_ROOT)/bin
+INST_LIBEXEC = $(INST_ROOT)/libexec/lambdasim
+INST_DATA    = $(INST_ROOT)/share/lambdasim
+INST_DOC     = $(INST_ROOT)/share/doc/lambdasim
+INST_MAN     = $(INST_ROOT)/share/man
+INST_COMP    = $(INST_ROOT)/share/bash-completion/completions
+# What the repository ships; profiles measured on this machine
+# (models/mnist-local*.json, not committed) stay out.
+INST_DATA_FILES = $(filter-out models/mnist-local%.json,$(wildcard models/*.bin models/*.json)) \
+                  $(wildcard scenarios/*.json scenarios/*/*.json) \
+                  $(wildcard traces/*.csv traces/*.bin traces/*.md traces/*/*.csv traces/*/*.json) \
+                  $(wildcard plots/*.gp plots/*.csv)
+INST_DOC_FILES  = $(wildcard README.md CONTRIBUTING.md LICENSE LICENSE.* COPYING \
+                    docs/*.md docs/*/*.md docs/*/*.png docs/*/*.svg)
+INST_MAN1 = $(wildcard man/*.1)
+INST_MAN5 = $(wildcard man/*.5)
+# $(call install_tree,MODE,FILES,DIR): each file to DIR/<its path here>.
+install_tree = for f in $(2); do install -D -m $(1) "$$f" "$(3)/$$f" || exit 1; done
 
+install: $(BIN) $(WORKER)
+	$(call say,INSTALL,$(INST_ROOT))
+	$(Q)install -d -m 755 "$(INST_BIN)" "$(INST_LIBEXEC)"
+	$(Q)install -m 755 $(BIN) "$(INST_BIN)/lambdasim"
+	$(Q)install -m 755 $(WORKER) "$(INST_LIBEXEC)/lambdasim-worker"
+	$(Q)$(call install_tree,644,$(INST_DATA_FILES),$(INST_DATA))
+	$(Q)$(call install_tree,644,$(INST_DOC_FILES),$(INST_DOC))
+	$(Q)$(if $(INST_MAN1),install -d -m 755 "$(INST_MAN)/man1" && install -m 644 $(INST_MAN1) "$(INST_MAN)/man1/")
+	$(Q)$(if $(INST_MAN5),install -d -m 755 "$(INST_MAN)/man5" && install -m 644 $(INST_MAN5) "$(INST_MAN)/man5/")
+	$(Q)if [ -f $(BUILD)/lambdasim.bash ]; then \
+	  install -d -m 755 "$(INST_COMP)" && install -m 644 $(BUILD)/lambdasim.bash "$(INST_COMP)/lambdasim"; fi
+
+# Also the worker an older install put in bin/.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/lambdasim $(DESTDIR)$(PREFIX)/bin/lambdasim-worker
-	rm -rf $(DESTDIR)$(PREFIX)/share/lambdasim
+	$(call say,RM,$(INST_ROOT))
+	$(Q)rm -f "$(INST_BIN)/lambdasim" "$(INST_BIN)/lambdasim-worker" "$(INST_COMP)/lambdasim"
+	$(Q)rm -rf "$(INST_LIBEXEC)" "$(INST_DATA)" "$(INST_DOC)"
+	$(Q)for f in $(notdir $(INST_MAN1)); do rm -f "$(INST_MAN)/man1/$$f"; done
+	$(Q)for f in $(notdir $(INST_MAN5)); do rm -f "$(INST_MAN)/man5/$$f"; done
 
 clean:
 	rm -rf $(BUILD)

@@ -31,6 +31,7 @@
 #include "base/outfile.h"
 #include "base/textline.h"
 #include "base/xalloc.h"
+#include "base/datadir.h"
 
 #define CDF_BODY_POINTS 3000    /* points drawn for the lower 99 % of a CDF */
 #define CDF_TAIL_POINTS 1000    /* and for the top 1 % */
@@ -1812,34 +1813,17 @@ enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t len)
     return st;
 }
 
-static bool has_scripts(const char *dir)
-{
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/common.gp", dir);
-    return access(path, R_OK) == 0;
-}
-
-bool plot_find_scripts(char *dir, size_t len)
+bool plot_find_scripts(char *dir, size_t len, char *msg, size_t msg_len)
 {
     const char *env = getenv("LAMBDASIM_PLOTS_DIR");
     if (env != NULL && env[0] != '\0') {
         snprintf(dir, len, "%s", env);
         return true;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (datadir_path("plots/common.gp", dir, len, msg, msg_len) != 0)
         return false;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return false;
-    *slash = '\0';
-    static const char *const rel[] = { "/../plots", "/../../plots", "/../share/lambdasim/plots" };
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(dir, len, "%s%s", exe, rel[i]);
-        if (has_scripts(dir))
-            return true;
-    }
-    return false;
+    char *slash = strrchr(dir, '/'); /* the directory of common.gp */
+    if (slash != NULL)
+        *slash = '\0';
+    return true;
 }

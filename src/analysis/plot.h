@@ -94,9 +94,10 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const c
 enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t msg_len);
 
 /* The directory of the gnuplot scripts into dir[len]: $LAMBDASIM_PLOTS_DIR,
- * else plots/ of the source tree the binary was built in (build/ or
- * build/asan/), else the installed copy (share/lambdasim/plots). False
- * when none holds the scripts. Used by `plot` and `validate --plot`. */
-bool plot_find_scripts(char *dir, size_t len);
+ * else plots/ of lambdasim's data directory (datadir.h: the installed
+ * share/lambdasim, or the source tree the binary was built in). False,
+ * with a one-line message, when the scripts cannot be found. Used by
+ * `plot` and `validate --plot`. */
+bool plot_find_scripts(char *dir, size_t len, char *msg, size_t msg_len);
 
 #endif

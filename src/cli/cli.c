@@ -17,6 +17,7 @@
 #include "base/interrupt.h"
 #include "core/sink.h"
 #include "base/xalloc.h"
+#include "base/datadir.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -354,17 +355,28 @@ bool cli_parse_window(const char *s, double *from_s, double *to_s)
     return *from_s <= *to_s;
 }
 
-void cli_default_worker(char *out, size_t len)
+int cli_default_worker(const char **path, char *buf, size_t len, int *rc)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        snprintf(out, len, "build/lambdasim-worker");
-        return;
+    char msg[1024];
+    if (datadir_worker(buf, len, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        *rc = CLI_USAGE;
+        return -1;
     }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    snprintf(out, len, "%s/lambdasim-worker", self);
+    *path = buf;
+    return 0;
+}
+
+int cli_default_data(const char **path, const char *option, const char *rel, char *buf, size_t len, int *rc)
+{
+    if (*path != NULL)
+        return 0;
+    char msg[1024];
+    if (datadir_path(rel, buf, len, msg, sizeof msg) != 0) {
+        cli_error("default %s: %s, or give %s FILE", option, msg, option);
+        *rc = CLI_USAGE;
+        return -1;
+    }
+    *path = buf;
+    return 0;
 }

@@ -177,9 +177,17 @@ int cli_unknown_command(const char *cmd, const char *what, const char *name);
 /* The top-level help (`lambdasim --help`, `lambdasim help`). */
 void cli_print_usage(FILE *f);
 
-/* The worker program beside this executable (build/lambdasim ->
- * build/lambdasim-worker), for emulate and profile; build/lambdasim-worker
- * when the executable's path cannot be read. */
-void cli_default_worker(char *out, size_t len);
+/* The default worker for emulate and profile (datadir_worker: the
+ * installed libexec/lambdasim/lambdasim-worker, or the one beside this
+ * executable in its build directory) into buf[len], and *path = buf.
+ * Returns 0, or -1 with the error printed and *rc = CLI_USAGE. */
+int cli_default_worker(const char **path, char *buf, size_t len, int *rc);
+
+/* When *path is NULL (`option`, e.g. "--weights", not given), the file
+ * `rel` of lambdasim's data directory (datadir_path, e.g. DATADIR_WEIGHTS)
+ * into buf[len], and *path = buf; a path given stays as it is (relative
+ * to the current directory). Returns 0, or -1 with the error printed and
+ * *rc = CLI_USAGE. */
+int cli_default_data(const char **path, const char *option, const char *rel, char *buf, size_t len, int *rc);
 
 #endif

@@ -22,6 +22,7 @@
 #include "analysis/report.h"
 #include "formats/simlog.h"
 #include "core/sink.h"
+#include "base/datadir.h"
 
 #define DEFAULT_TIME_LIMIT_S 600.0
 /* How long past the time limit the timer backstop waits (cli_catch_stop). */
@@ -177,11 +178,11 @@ int cli_emulate(int argc, char **argv)
     memset(open, 0, sizeof open);
     bool json = false, force = false, verbose = false, isolate = false;
     double time_limit_s = DEFAULT_TIME_LIMIT_S;
-    char worker[PATH_MAX + 32];
+    char worker[PATH_MAX + 32], weights[PATH_MAX + 32], digits[PATH_MAX + 32];
     struct emulate_options eo = {
         .worker_path = NULL,
-        .weights_path = "models/mnist-cnn.bin",
-        .digits_path = "traces/mnist-digits-300.bin",
+        .weights_path = NULL, /* default: lambdasim's data directory (datadir.h) */
+        .digits_path = NULL,
         .ready_timeout_s = 30,
     };
     char msg[CONFIG_MSG_MAX];
@@ -241,7 +242,7 @@ int cli_emulate(int argc, char **argv)
                 goto out;
         }
     }
-    if (strcmp(eo.weights_path, "-") == 0) {
+    if (eo.weights_path != NULL && strcmp(eo.weights_path, "-") == 0) {
         rc = cli_usage_error("emulate", "--weights -: the worker processes read this file themselves; "
                              "give a file name");
         goto out;
@@ -249,13 +250,13 @@ int cli_emulate(int argc, char **argv)
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
         || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
+    if (cli_default_data(&eo.weights_path, "--weights", DATADIR_WEIGHTS, weights, sizeof weights, &rc) != 0
+        || cli_default_data(&eo.digits_path, "--digits", DATADIR_DIGITS, digits, sizeof digits, &rc) != 0
+        || (eo.worker_path == NULL && cli_default_worker(&eo.worker_path, worker, sizeof worker, &rc) != 0))
+        goto out;
     /* Read later (by emulate_create and the workers), but inputs already. */
     infile_note(eo.weights_path, "weights");
     infile_note(eo.digits_path, "digits");
-    if (eo.worker_path == NULL) {
-        cli_default_worker(worker, sizeof worker);
-        eo.worker_path = worker;
-    }
     if (verbose)
         eo.on_worker = on_worker;
     /* Unlike run, a file that cannot be opened (one that exists, without

@@ -174,8 +174,8 @@ int cli_plot(int argc, char **argv)
                                 CLI_USAGE)) != CLI_OK)
         goto out;
     char dir[PATH_MAX];
-    if (!plot_find_scripts(dir, sizeof dir)) {
-        cli_error("cannot find the gnuplot scripts (plots/common.gp); set LAMBDASIM_PLOTS_DIR to their directory");
+    if (!plot_find_scripts(dir, sizeof dir, why, sizeof why)) {
+        cli_error("the gnuplot scripts: %s, or LAMBDASIM_PLOTS_DIR to their directory", why);
         rc = CLI_FAILED;
         goto out;
     }

@@ -13,6 +13,7 @@
 #include "base/infile.h"
 #include "base/outfile.h"
 #include "real/profile.h"
+#include "base/datadir.h"
 
 enum {
     O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
@@ -115,11 +116,11 @@ static void base_name(const char *path, char *out, size_t cap)
 int cli_profile(int argc, char **argv)
 {
     const char *out_path = "models/mnist-local.json";
-    char worker[PATH_MAX + 32];
+    char worker[PATH_MAX + 32], weights[PATH_MAX + 32], digits[PATH_MAX + 32];
     struct profile_options o = {
         .worker_path = NULL,
-        .weights_path = "models/mnist-cnn.bin",
-        .digits_path = "traces/mnist-digits-300.bin",
+        .weights_path = NULL, /* default: lambdasim's data directory (datadir.h) */
+        .digits_path = NULL,
         .max_batch = 64,
         .repetitions = 50,
         .cold_starts = -1,
@@ -195,10 +196,10 @@ int cli_profile(int argc, char **argv)
         return prc;
     if (o.cold_starts < 0)
         o.cold_starts = o.repetitions;
-    if (o.worker_path == NULL) {
-        cli_default_worker(worker, sizeof worker);
-        o.worker_path = worker;
-    }
+    if (cli_default_data(&o.weights_path, "--weights", DATADIR_WEIGHTS, weights, sizeof weights, &rc) != 0
+        || cli_default_data(&o.digits_path, "--digits", DATADIR_DIGITS, digits, sizeof digits, &rc) != 0
+        || (o.worker_path == NULL && cli_default_worker(&o.worker_path, worker, sizeof worker, &rc) != 0))
+        return rc;
     if (strcmp(o.weights_path, "-") == 0)
         return cli_usage_error("profile", "--weights -: the worker processes read this file themselves; "
                                "give a file name");

@@ -138,9 +138,9 @@ static int plot(const char *path, bool force, const double *obs, size_t no, cons
     char dir[] = "/tmp/lambdasim-validate-XXXXXX";
     char obs_path[64], pred_path[64], scripts[PATH_MAX];
     int rc = -1;
-    if (!plot_find_scripts(scripts, sizeof scripts)) {
-        snprintf(msg, len, "--plot: cannot find the gnuplot scripts (plots/common.gp); set "
-                 "LAMBDASIM_PLOTS_DIR to their directory");
+    char why[1024];
+    if (!plot_find_scripts(scripts, sizeof scripts, why, sizeof why)) {
+        snprintf(msg, len, "--plot: the gnuplot scripts: %.900s, or LAMBDASIM_PLOTS_DIR to their directory", why);
         return -1;
     }
     if (mkdtemp(dir) == NULL) {

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* prctl flags on older libcs */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,13 @@
 #include "real/mnist.h"
 #include "real/worker_proto.h"
 #include "base/xalloc.h"
+#include "base/datadir.h"
 
 static const char usage_text[] =
     "Usage: lambdasim-worker [--weights FILE] [--extra-init-ms N]\n"
     "\n"
     "Plays one function instance: loads the MNIST weights (default\n"
-    "models/mnist-cnn.bin), waits N more ms (a container's extra init), prints\n"
+    "models/mnist-cnn.bin of lambdasim's data directory), waits N more ms (a container's extra init), prints\n"
     "'READY <pid> <init_ms>', then answers batches of images on stdin with\n"
     "'OK <id> <n> <infer_ns> <labels>' lines on stdout (see worker_proto.h).\n"
     "Exits at end of input, on SIGTERM, or when its parent dies.\n";
@@ -82,7 +84,7 @@ int main(int argc, char **argv)
     double t0 = mono_s();
     /* Never outlive the parent (see worker_proto.h). */
     (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-    const char *weights = "models/mnist-cnn.bin";
+    const char *weights = NULL; /* default: the data directory's (datadir.h) */
     double extra_ms = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -108,6 +110,12 @@ int main(int argc, char **argv)
     }
 
     char msg[MNIST_MSG_MAX];
+    char default_weights[PATH_MAX + 32];
+    if (weights == NULL) {
+        if (datadir_path(DATADIR_WEIGHTS, default_weights, sizeof default_weights, msg, sizeof msg) != 0)
+            die(msg);
+        weights = default_weights;
+    }
     struct mnist_net *net = NULL;
     if (mnist_load(weights, &net, msg, sizeof msg) != MNIST_OK)
         die(msg);
