@@ -10,8 +10,10 @@
 #ifndef LAMBDASIM_EMULATE_H
 #define LAMBDASIM_EMULATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "engine.h"
 
 /* A worker process started or stopped: `what` is "started", "stopped",
@@ -59,6 +61,16 @@ void emulate_get_stats(const struct emulate *em, struct emulate_stats *out);
 /* Stops every worker still running: closes their input (they exit), waits up
  * to grace_s in all, then SIGKILLs and reaps the rest. Safe to call twice. */
 void emulate_stop_all(struct emulate *em, double grace_s);
+
+/* What the emulator adds to run's report, for the JSON (lines of members,
+ * each ending with ",\n", indented two spaces: "emulated" counts, "lag_ms"
+ * of the arrivals, "host_cpu" pressure) and for the table (an "Emulation"
+ * section). Call after emulate_stop_all. */
+void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_result *res);
+void emulate_report_table(FILE *f, const struct emulate *em, const struct engine_result *res);
+
+/* True when the run was made on a busy machine (hostload.h), with why. */
+bool emulate_host_busy(const struct emulate *em, char *why, size_t len);
 
 /* Stops every worker (emulate_stop_all with a short grace) and frees em.
  * Safe on NULL. */

@@ -152,6 +152,10 @@ struct engine_result {
     struct {
         double requests, duration, provisioned, total;
     } cost_usd;
+    /* Real time only (n = 0 in simulation): how late the loop handled each
+     * arrival after its scheduled send time, all requests. Latencies are
+     * measured from the scheduled time, so this lag is inside them. */
+    struct metrics_summary lag_ms;
     double window_start_s;           /* statistics window */
     double end_s;                    /* last request completion */
     uint64_t events;                 /* events processed */

@@ -88,7 +88,7 @@ static void on_worker(void *ctx, const char *what, long pid, int64_t uid)
  * partial (and why: "partial_reason", and "interrupted_by" for a signal, as
  * `run` labels it), and the workers' counts. */
 static void print_json(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                       int signo, const struct emulate_stats *st)
+                       int signo, const struct emulate *em)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -108,16 +108,13 @@ static void print_json(const struct scenario *sc, const struct engine_result *re
     }
     if (signo != 0)
         printf("  \"interrupted_by\": \"%s\",\n", interrupt_signal_name(signo));
-    printf("  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, "
-           "\"correct\": %llu, \"pings\": %llu},\n",
-           (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
-           (unsigned long long)st->images, (unsigned long long)st->correct, (unsigned long long)st->pings);
+    emulate_report_json(stdout, em, res);
     fputs(len >= 2 ? buf + 2 : buf, stdout);
     free(buf);
 }
 
 static void print_table(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                        const struct emulate_stats *st)
+                        const struct emulate *em)
 {
     printf("EMULATED RUN: real time, real worker processes; times are measured, not drawn\n");
     if (partial != NULL)
@@ -141,13 +138,7 @@ static void print_table(const struct scenario *sc, const struct engine_result *r
         }
         free(buf);
     }
-    printf("\nEmulation\n");
-    printf("  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
-    printf("  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
-    printf("  %-34s %12llu\n", "images classified", (unsigned long long)st->images);
-    if (st->images > 0)
-        printf("  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);
-    printf("  %-34s %12llu\n", "pings answered", (unsigned long long)st->pings);
+    emulate_report_table(stdout, em, res);
     if (partial != NULL)
         printf("\nPARTIAL RESULTS: %s\n", partial);
 }
@@ -272,8 +263,6 @@ int cli_emulate(int argc, char **argv)
     enum engine_status est = engine_run_real(&sc, sa.seed, &hooks, &real, &res);
     /* Stop every worker before anything else can go wrong. */
     emulate_stop_all(em, 1.0);
-    struct emulate_stats st;
-    emulate_get_stats(em, &st);
 
     char partial[1200] = "";
     int signo = est == ENGINE_INTERRUPTED ? (int)interrupt_signal : 0;
@@ -312,9 +301,13 @@ int cli_emulate(int argc, char **argv)
         }
     }
     if (json)
-        print_json(&sc, &res, is_partial ? partial : NULL, signo, &st);
+        print_json(&sc, &res, is_partial ? partial : NULL, signo, em);
     else
-        print_table(&sc, &res, is_partial ? partial : NULL, &st);
+        print_table(&sc, &res, is_partial ? partial : NULL, em);
+    char busy[200];
+    if (emulate_host_busy(em, busy, sizeof busy))
+        fprintf(stderr, "emulate: warning: a busy machine: %s; the measured times include other jobs' "
+                "contention\n", busy);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("writing results to standard output failed: %s", strerror(errno));
         rc = CLI_FAILED;

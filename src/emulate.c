@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostload.h"
+#include "jsonout.h"
 #include "mnist.h"
 #include "worker_proto.h"
 #include "xalloc.h"
@@ -59,6 +61,8 @@ struct emulate {
     double t0;                  /* CLOCK_MONOTONIC at t = 0 */
     size_t rr;                  /* where the next scan of ready workers starts */
     struct emulate_stats st;
+    struct hostload load;       /* the host's CPU pressure around the run */
+    bool load_begun, load_ended;
 };
 
 
@@ -139,6 +143,8 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
 static int em_prepare(void *ctx, const uint32_t *slots, size_t n, char *msg, size_t len)
 {
     struct emulate *em = ctx;
+    hostload_begin(&em->load);
+    em->load_begun = true;
     em->t0 = worker_mono_s();
     /* Start them all, then wait for each: the loads overlap. */
     for (size_t i = 0; i < n; i++) {
@@ -448,6 +454,10 @@ void emulate_stop_all(struct emulate *em, double grace_s)
 {
     if (em == NULL)
         return;
+    if (em->load_begun && !em->load_ended) {
+        hostload_end(&em->load);
+        em->load_ended = true;
+    }
     /* End of input for all first, so they exit side by side. */
     for (size_t i = 0; i < em->n_slots; i++) {
         struct worker_client *w = &em->slot[i].w;
@@ -480,4 +490,60 @@ void emulate_destroy(struct emulate *em)
     free(em->pfd_slot);
     free(em->pixels);
     free(em);
+}
+
+/* ---- report ---------------------------------------------------------------------------- */
+
+static void json_ms(FILE *f, const char *key, double v, const char *sep)
+{
+    if (isfinite(v))
+        fprintf(f, "\"%s\": %.3f%s", key, v, sep);
+    else
+        fprintf(f, "\"%s\": null%s", key, sep);
+}
+
+void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_result *res)
+{
+    const struct emulate_stats *st = &em->st;
+    fprintf(f, "  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, "
+            "\"correct\": %llu, \"pings\": %llu},\n",
+            (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
+            (unsigned long long)st->images, (unsigned long long)st->correct, (unsigned long long)st->pings);
+    fprintf(f, "  \"lag_ms\": {\"n\": %llu, ", (unsigned long long)res->lag_ms.n);
+    json_ms(f, "p50", res->lag_ms.p50, ", ");
+    json_ms(f, "p99", res->lag_ms.p99, ", ");
+    json_ms(f, "max", res->lag_ms.max, "},\n");
+    if (em->load_ended) {
+        fputs("  \"host_cpu\": ", f);
+        hostload_json(f, &em->load);
+        fputs(",\n", f);
+    }
+}
+
+void emulate_report_table(FILE *f, const struct emulate *em, const struct engine_result *res)
+{
+    const struct emulate_stats *st = &em->st;
+    fprintf(f, "\nEmulation\n");
+    fprintf(f, "  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
+    fprintf(f, "  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
+    fprintf(f, "  %-34s %12llu\n", "images classified", (unsigned long long)st->images);
+    if (st->images > 0)
+        fprintf(f, "  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);
+    fprintf(f, "  %-34s %12llu\n", "pings answered", (unsigned long long)st->pings);
+    if (res->lag_ms.n > 0)
+        fprintf(f, "  %-34s %.3f / %.3f / %.3f\n", "send lag p50 / p99 / max (ms)", res->lag_ms.p50,
+                res->lag_ms.p99, res->lag_ms.max);
+    if (em->load_ended) {
+        char line[256];
+        hostload_describe(&em->load, line, sizeof line);
+        fprintf(f, "  %-34s %s\n", "host", line);
+    }
+}
+
+bool emulate_host_busy(const struct emulate *em, char *why, size_t len)
+{
+    if (!em->load_ended || !em->load.busy)
+        return false;
+    snprintf(why, len, "%s", em->load.why);
+    return true;
 }

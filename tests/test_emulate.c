@@ -586,6 +586,80 @@ static void test_isolate(void)
     free(sc);
 }
 
+
+/* ---- honest clocks (issue 14) ------------------------------------------------------------ */
+
+/* A scenario whose traffic starts late (t = 30 s) with warm-up pings from
+ * t = 0 validates against its own simulated client log: the sends are
+ * replayed on the scenario's clock, so the pings stay where they were. */
+static void test_replay_clock(void)
+{
+    char *sc = testutil_temp_file("{\"seed\": 3, \"duration_s\": 40, \"warmup_period_s\": 30, "
+                                  "\"workload\": {\"type\": \"poisson\", \"rate_rps\": 20, \"start_s\": 30}, "
+                                  "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 200, "
+                                  "\"overhead_ms\": 5, \"inference_ms\": {\"base\": 10, \"per_item_ms\": 1}}}, "
+                                  "\"platform\": {\"keep_alive_s\": 1}, \"warmup\": {\"concurrency\": 2, "
+                                  "\"interval_s\": 7, \"first_at_s\": 0, \"hold_ms\": 50}}", ".json");
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "run %s --client-log %s/c.csv", sc, dir), 0);
+    free(out);
+    free(err);
+    int rc = testutil_runf(&out, &err, "validate %s --observed %s/c.csv --replications 3 --json", sc, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "\n%s%s\n", out, err);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sc);
+    free(sc);
+}
+
+/* The arrival_s column of the per-request CSV (CSV columns: id first,
+ * arrival_s second) for request id, or NAN. */
+static double csv_arrival(const char *csv, long id)
+{
+    char key[32];
+    snprintf(key, sizeof key, "\n%ld,", id);
+    const char *p = strstr(csv, key);
+    return p != NULL ? strtod(p + strlen(key), NULL) : (double)NAN;
+}
+
+/* A burst's requests share one scheduled instant, however late the loop
+ * gets to each of them (it starts 6 workers for this one): the lag is
+ * reported instead (table and JSON). */
+static void test_burst_one_instant(void)
+{
+    char *sc = testutil_temp_file("{\"duration_s\": 0.9, \"workload\": {\"type\": \"bursty\", \"burst_size\": 8, "
+                                  "\"burst_pause_s\": 0.5}, \"function\": {\"model\": " MODEL "}, "
+                                  "\"platform\": {\"provisioned_concurrency\": 2}}", ".json");
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --requests-csv %s/r.csv", sc,
+                           testutil_worker_bin(), dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"lag_ms\": {\"n\": 16, \"p50\": ");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"host_cpu\": {\"source\": ");
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    char *csv = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    for (long id = 0; id < 16; id++)
+        CU_ASSERT_EQUAL(csv_arrival(csv, id), id < 8 ? 0.0 : 0.5);
+    free(csv);
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "emulate %s --worker %s", sc, testutil_worker_bin());
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "send lag p50 / p99 / max (ms)");
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
@@ -598,6 +672,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate: SIGKILL leaves no worker", test_sigkill);
     CU_add_test(s, "emulate: a worker killed mid-run", test_worker_killed);
     CU_add_test(s, "emulate + validate, short (uniform batching)", test_short_validation);
+    CU_add_test(s, "validate: a late-starting scenario on its own clock", test_replay_clock);
+    CU_add_test(s, "emulate: a burst is one scheduled instant; lag reported", test_burst_one_instant);
 }
 
 int main(void)
