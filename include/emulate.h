@@ -21,12 +21,17 @@
  * CSV). */
 typedef void emulate_worker_fn(void *ctx, const char *what, long pid, int64_t instance_uid);
 
+/* Something the run goes on despite, or something not emulated: one line,
+ * without a newline (a worker that died and the requests that failed). */
+typedef void emulate_warn_fn(void *ctx, const char *line);
+
 struct emulate_options {
     const char *worker_path;    /* the lambdasim-worker executable */
     const char *weights_path;   /* models/mnist-cnn.bin */
     const char *digits_path;    /* traces/mnist-digits-300.bin */
     double ready_timeout_s;     /* a worker must say READY within this (> 0) */
     emulate_worker_fn *on_worker;   /* may be NULL */
+    emulate_warn_fn *on_warning;    /* may be NULL */
     void *ctx;
 };
 
@@ -36,6 +41,7 @@ struct emulate_stats {
     uint64_t images;            /* images classified by the workers */
     uint64_t correct;           /* of those, labelled as the digits file says */
     uint64_t pings;             /* n = 0 requests answered */
+    uint64_t workers_died;      /* died by themselves: their invocations failed */
 };
 
 struct emulate;

@@ -16,7 +16,8 @@ enum request_status {
     REQUEST_OK = 0,
     REQUEST_THROTTLED,  /* dropped on throttle, or out of retries */
     REQUEST_TIMED_OUT,  /* the invocation ran past function.timeout_s */
-    REQUEST_REJECTED    /* the client queue was full (client.max_queue) */
+    REQUEST_REJECTED,   /* the client queue was full (client.max_queue) */
+    REQUEST_FAILED      /* real time: the instance's worker died ("error") */
 };
 
 /* The engine refuses to hold more requests than this at once: an input
@@ -195,13 +196,19 @@ struct engine_invocation {
     double deadline_s;          /* function.timeout_s after the start: end it then */
 };
 
+/* The job of a completion that ends no invocation: an idle instance's
+ * worker died (the instance is gone). */
+#define ENGINE_JOB_IDLE (UINT32_MAX - 1)
+
 /* What the executor measured when an invocation ended. */
 struct engine_completion {
-    uint32_t instance, job;     /* from the invocation */
+    uint32_t instance, job;     /* from the invocation (or ENGINE_JOB_IDLE) */
     double init_s;              /* start of the instance to ready (0 when it was warm) */
     double inference_s;         /* the function's own time */
     double overhead_s;          /* round trip minus init and inference */
     bool timed_out;             /* reached deadline_s; the instance is gone */
+    bool died;                  /* the worker died: the invocation failed (its
+                                   requests end REQUEST_FAILED), the instance is gone */
 };
 
 /* The executor's operations; every message is one line. */
@@ -222,7 +229,8 @@ struct engine_executor {
     /* Waits until now() >= until_s (INFINITY: no timer is pending) or until
      * an invocation completes, or a signal arrives. Returns 1 with *done
      * filled, 0 when it returned without a completion, or -1 with a
-     * message (a worker died, say: the run then fails). */
+     * message (a broken worker's wrong answer, say: the run then fails).
+     * A worker that dies is a completion with died set. */
     int (*wait)(void *ctx, double until_s, struct engine_completion *done, char *msg, size_t msg_len);
 };
 

@@ -59,8 +59,11 @@ const char cli_emulate_usage[] =
     "                        ('emulate: worker started pid=P instance=U')\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit codes: 0 the run completed; 1 it ended early (a worker that died or\n"
-    "failed) or an output could not be written; 2 bad usage or input; 124 the time\n"
+    "A worker that dies is a failed invocation: its requests end with status\n"
+    "error, a warning names it, and the run goes on.\n"
+    "\n"
+    "Exit codes: 0 the run completed; 1 it ended early (a worker that answered\n"
+    "wrongly) or an output could not be written; 2 bad usage or input; 124 the time\n"
     "limit; 130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints and writes\n"
     "what it measured, labelled partial. Workers never outlive the emulator.\n";
 
@@ -82,6 +85,12 @@ static void on_worker(void *ctx, const char *what, long pid, int64_t uid)
 {
     (void)ctx;
     fprintf(stderr, "emulate: worker %s pid=%ld instance=%lld\n", what, pid, (long long)uid);
+}
+
+static void on_warning(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "emulate: warning: %s\n", line);
 }
 
 /* The JSON of `run`, with what the emulator adds first: whether the run is
@@ -227,6 +236,7 @@ int cli_emulate(int argc, char **argv)
     }
     if (verbose)
         eo.on_worker = on_worker;
+    eo.on_warning = on_warning;
     /* Unlike run, a file that cannot be opened (one that exists, without
      * --force) ends emulate with CLI_FAILED: kept as it always was. */
     if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_FAILED, &rc) != 0)

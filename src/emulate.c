@@ -29,7 +29,9 @@
 #define LINE_TIMEOUT_S 5.0
 #define JOB_NONE UINT32_MAX
 
-enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_IDLE, SLOT_BUSY };
+/* SLOT_DEAD: the worker died with an invocation to report (a send that
+ * failed): the next wait reports it. */
+enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
 
 struct em_slot {
     struct worker_client w;
@@ -118,6 +120,45 @@ static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extr
     return 0;
 }
 
+/* A worker died: one warning line naming it, its instance and what it was
+ * doing; the process is reaped. */
+static void warn_death(struct emulate *em, struct em_slot *s, const char *why)
+{
+    em->st.workers_died++;
+    if (em->o.on_warning != NULL) {
+        char line[WORKER_MSG_MAX + 200];
+        if (s->state == SLOT_IDLE)
+            snprintf(line, sizeof line, "instance %" PRId64 " (worker pid %ld) died while idle: %s; the "
+                     "instance is gone", s->uid, s->pid, why);
+        else
+            snprintf(line, sizeof line, "instance %" PRId64 " (worker pid %ld) died %s: %s; its %u "
+                     "request(s) failed, the instance is gone", s->uid, s->pid,
+                     s->state == SLOT_STARTING ? "while starting" : "during an invocation", why, (unsigned)s->n);
+        em->o.on_warning(em->o.ctx, line);
+    }
+    worker_client_stop(&s->w, 0);
+    note(em, "died", s);
+}
+
+/* Fills *done for the invocation on s, which ends because its worker died;
+ * the slot is then empty. */
+static void report_death(struct emulate *em, struct em_slot *s, uint32_t index, struct engine_completion *done)
+{
+    double now = em_now(em);
+    *done = (struct engine_completion){
+        .instance = index,
+        .job = s->state == SLOT_IDLE ? ENGINE_JOB_IDLE : s->job,
+        .init_s = s->init_s,
+        .inference_s = 0,
+        .overhead_s = 0,
+        .died = true,
+    };
+    if (s->state == SLOT_STARTING)
+        done->init_s = now - s->t_spawn;
+    s->state = SLOT_NONE;
+    s->job = JOB_NONE;
+}
+
 /* Sends the slot's invocation: its images, request i being digit i mod n. */
 static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len)
 {
@@ -130,9 +171,14 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
     }
     s->t_send = em_now(em);
     char inner[WORKER_MSG_MAX];
+    (void)msg;
+    (void)len;
     if (worker_client_send(&s->w, s->first, em->pixels, s->n, inner, sizeof inner) != 0) {
-        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
-        return -1;
+        /* The worker is gone: the invocation fails (reported by the next
+         * wait), the run goes on. */
+        warn_death(em, s, inner);
+        s->state = SLOT_DEAD;
+        return 0;
     }
     s->state = SLOT_BUSY;
     return 0;
@@ -177,7 +223,7 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
         worker_set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
         return -1;
     }
-    if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
+    if (s->state == SLOT_STARTING || s->state == SLOT_BUSY || s->state == SLOT_DEAD) {
         worker_set_msg(msg, len,
                        "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
         return -1;
@@ -262,26 +308,31 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         double init_ms = 0;
         if (worker_client_wait_ready(&s->w, LINE_TIMEOUT_S, &pid, &init_ms, inner, sizeof inner) != 0) {
             how_it_ended(s, inner, sizeof inner);
-            worker_set_msg(msg, len,
-                           "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
-            note(em, "died", s);
-            return -1;
+            warn_death(em, s, inner);
+            report_death(em, s, index, done);
+            return 1;
         }
         /* The cold start as `profile` measures it: start of the process
          * to its READY line read here. */
         s->init_s = em_now(em) - s->t_spawn;
-        return send_job(em, s, msg, len) == 0 ? 0 : -1;
+        if (send_job(em, s, msg, len) != 0)
+            return -1;
+        if (s->state == SLOT_DEAD) {
+            report_death(em, s, index, done);
+            return 1;
+        }
+        return 0;
     }
     if (s->state == SLOT_IDLE) {
-        /* An idle worker has nothing to say: it died (or misbehaves). */
+        /* An idle worker has nothing to say: it died (or misbehaves, and
+         * is stopped). */
         struct worker_reply r;
         int rc = worker_client_recv(&s->w, 0, &r, em->labels, sizeof em->labels, inner, sizeof inner);
         if (rc < 0)
             how_it_ended(s, inner, sizeof inner);
-        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) while idle: %s", s->uid, s->pid,
-                rc < 0 ? inner : "unexpected output");
-        note(em, "died", s);
-        return -1;
+        warn_death(em, s, rc < 0 ? inner : "unexpected output");
+        report_death(em, s, index, done);
+        return 1;
     }
     struct worker_reply r;
     int rc = worker_client_recv(&s->w, LINE_TIMEOUT_S, &r, em->labels, sizeof em->labels, inner, sizeof inner);
@@ -289,10 +340,9 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
     if (rc != 0) {
         if (rc < 0)
             how_it_ended(s, inner, sizeof inner);
-        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) during a batch of %u images (requests %" PRIu64
-                "..): %s", s->uid, s->pid, (unsigned)s->n, s->first, rc < 0 ? inner : "incomplete answer");
-        note(em, "died", s);
-        return -1;
+        warn_death(em, s, rc < 0 ? inner : "incomplete answer");
+        report_death(em, s, index, done);
+        return 1;
     }
     if (r.id != s->first || r.n != s->n) {
         worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): answer %" PRIu64 " with %u labels, expected %"
@@ -345,6 +395,10 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
             struct em_slot *s = &em->slot[i];
             if (s->state == SLOT_NONE)
                 continue;
+            if (s->state == SLOT_DEAD) {
+                report_death(em, s, (uint32_t)i, done);
+                return 1;
+            }
             if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
                 if (s->deadline_s <= now) {
                     timed_out(em, s, (uint32_t)i, now, done);
@@ -505,10 +559,11 @@ static void json_ms(FILE *f, const char *key, double v, const char *sep)
 void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_result *res)
 {
     const struct emulate_stats *st = &em->st;
-    fprintf(f, "  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, "
-            "\"correct\": %llu, \"pings\": %llu},\n",
+    fprintf(f, "  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"workers_died\": %llu, "
+            "\"images\": %llu, \"correct\": %llu, \"pings\": %llu},\n",
             (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
-            (unsigned long long)st->images, (unsigned long long)st->correct, (unsigned long long)st->pings);
+            (unsigned long long)st->workers_died, (unsigned long long)st->images, (unsigned long long)st->correct,
+            (unsigned long long)st->pings);
     fprintf(f, "  \"lag_ms\": {\"n\": %llu, ", (unsigned long long)res->lag_ms.n);
     json_ms(f, "p50", res->lag_ms.p50, ", ");
     json_ms(f, "p99", res->lag_ms.p99, ", ");
@@ -526,6 +581,8 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
     fprintf(f, "\nEmulation\n");
     fprintf(f, "  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
     fprintf(f, "  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
+    if (st->workers_died > 0)
+        fprintf(f, "  %-34s %12llu\n", "workers died (requests failed)", (unsigned long long)st->workers_died);
     fprintf(f, "  %-34s %12llu\n", "images classified", (unsigned long long)st->images);
     if (st->images > 0)
         fprintf(f, "  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);

@@ -810,6 +810,10 @@ HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double 
 static void on_real_done(struct engine *e, const struct engine_completion *c, double now)
 {
     uint32_t inst = c->instance;
+    if (c->job == JOB_PING && c->died) {
+        on_instance_done_ping(e, inst, now, true);
+        return;
+    }
     if (c->job == JOB_PING) {
         /* The ping holds its instance for hold_ms after the answer, as a
          * warmer's handler that sleeps would. */
@@ -821,6 +825,15 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
             on_instance_done_ping(e, inst, now, c->timed_out);
         return;
     }
+    if (c->job == ENGINE_JOB_IDLE) {
+        /* An idle instance's worker died: it is gone (a provisioned one is
+         * started again in place when next used). */
+        if (platform_instance(&e->pf, inst)->state == INSTANCE_IDLE && !platform_instance(&e->pf, inst)->provisioned) {
+            platform_discard_idle(&e->pf, inst);
+            levels(e, now);
+        }
+        return;
+    }
     struct batch *b = batch_at(e, c->job);
     assert(b->instance_slot == inst);
     b->cold_s = c->init_s;
@@ -828,11 +841,11 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
     b->overhead_s = c->overhead_s;
     b->timed_out = c->timed_out;
     bill_invocation(e, b->provisioned, b->cold_s + b->inference_s);
-    bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
+    bool discard = (b->timed_out || c->died) && !platform_instance(&e->pf, inst)->provisioned;
     release_instance(e, inst, now, discard);
     if (e->narrate)
         narrate_done(e, inst, b, now);
-    finish_batch(e, c->job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+    finish_batch(e, c->job, now, c->died ? REQUEST_FAILED : b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
 }
 
 static void on_response(struct engine *e, uint32_t slot, double now)
@@ -1261,6 +1274,7 @@ const char *engine_request_status_name(enum request_status s)
     case REQUEST_THROTTLED: return "throttled";
     case REQUEST_TIMED_OUT: return "timed_out";
     case REQUEST_REJECTED: return "rejected";
+    case REQUEST_FAILED: return "error";
     }
     return "?";
 }

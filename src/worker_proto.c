@@ -224,6 +224,14 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
          * prctl took effect, getppid() has already changed. */
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
             _exit(3);
+        /* Ctrl-C in a terminal signals the whole process group: the parent
+         * ends the run and stops its workers, which must not die first (a
+         * worker's death would be a failed invocation). Kept across exec. */
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        if (sigaction(SIGINT, &ign, NULL) != 0)
+            _exit(3);
         if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0)
             _exit(3);
         execv(worker_path, argv);
