@@ -30,6 +30,12 @@ struct emulate_options {
     const char *weights_path;   /* models/mnist-cnn.bin */
     const char *digits_path;    /* traces/mnist-digits-300.bin */
     double ready_timeout_s;     /* a worker must say READY within this (> 0) */
+    /* Lambda's CPU share for this memory (cpucap.h), enforced on every
+     * worker by a cgroup quota; 0: no cap. */
+    double memory_mb;
+    const char *scenario_path;  /* names the memory in messages */
+    bool require_cpu_cap;       /* no usable cgroup: refuse (EMULATE_ERR_CAP) rather than warn */
+    bool isolate;               /* --isolate: the run's cgroup gets the highest CPU weight */
     emulate_worker_fn *on_worker;   /* may be NULL */
     emulate_warn_fn *on_warning;    /* may be NULL */
     void *ctx;
@@ -48,7 +54,9 @@ struct emulate;
 
 enum emulate_status {
     EMULATE_OK = 0,
-    EMULATE_ERR_INPUT       /* bad worker path, weight file or digits file */
+    EMULATE_ERR_INPUT,      /* bad worker path, weight file or digits file; a
+                               memory whose CPU share exceeds the host's cores */
+    EMULATE_ERR_CAP         /* require_cpu_cap and no usable cgroup cpu controller */
 };
 
 /* Checks that the worker is executable and loads the weights and digits
@@ -58,6 +66,10 @@ enum emulate_status {
  * SIGTERM when it exits, see worker_proto.h). */
 enum emulate_status emulate_create(const struct emulate_options *o, struct emulate **out, char *msg,
                                    size_t msg_len);
+
+/* True when --isolate was done with the run's cgroup (options.isolate and
+ * a usable controller); otherwise the caller may fall back to nice. */
+bool emulate_isolated(const struct emulate *em);
 
 /* The executor to hand to engine_run_real (owned by em). */
 const struct engine_executor *emulate_executor(struct emulate *em);

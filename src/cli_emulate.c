@@ -35,6 +35,8 @@ const char cli_emulate_usage[] =
     "policy are the simulator's own code, and every instance is a real\n"
     "lambdasim-worker process that loads the MNIST weights when it starts (a real\n"
     "cold start) and classifies the shipped digits (request i is digit i mod 300).\n"
+    "Each worker gets Lambda's CPU share for function.memory_mb (1769 MB = one\n"
+    "vCPU), enforced with a cgroup CPU quota (needs root; else a warning).\n"
     "Provisioned workers are started and ready before t = 0; idle workers are\n"
     "stopped at keep-alive expiry; warm-up pings are real (n = 0) requests.\n"
     "Reports what `run` reports, from measured times. Keep runs short.\n"
@@ -54,7 +56,10 @@ const char cli_emulate_usage[] =
     "                        the results and files are then partial, exit code 124);\n"
     "                        --time-limit-s is the older spelling\n"
     "  --isolate             run (and the workers) ahead of other jobs on this machine\n"
-    "                        for the CPU (needs root or CAP_SYS_NICE)\n"
+    "                        for the CPU: the run's cgroup gets the highest CPU weight\n"
+    "                        (else nice; needs root or CAP_SYS_NICE)\n"
+    "  --require-cpu-cap     refuse to run (exit 1) when the CPU share of\n"
+    "                        function.memory_mb cannot be enforced (default: warn)\n"
     "  --verbose             one stderr line per worker started or stopped\n"
     "                        ('emulate: worker started pid=P instance=U')\n"
     "  -h, --help            show this help\n"
@@ -192,6 +197,8 @@ int cli_emulate(int argc, char **argv)
             verbose = true;
         } else if (strcmp(a, "--isolate") == 0) {
             isolate = true;
+        } else if (strcmp(a, "--require-cpu-cap") == 0) {
+            eo.require_cpu_cap = true;
         } else if (strcmp(a, "--worker") == 0 || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
                    || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
             const char *v;
@@ -241,12 +248,18 @@ int cli_emulate(int argc, char **argv)
      * --force) ends emulate with CLI_FAILED: kept as it always was. */
     if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_FAILED, &rc) != 0)
         goto out;
-    if (emulate_create(&eo, &em, msg, sizeof msg) != EMULATE_OK) {
+    eo.memory_mb = sc.function.memory_mb;
+    eo.scenario_path = sa.path;
+    eo.isolate = isolate;
+    enum emulate_status ecs = emulate_create(&eo, &em, msg, sizeof msg);
+    if (ecs != EMULATE_OK) {
         cli_error("%s", msg);
+        rc = ecs == EMULATE_ERR_CAP ? CLI_FAILED : CLI_USAGE;
         goto out;
     }
-    /* Before any worker starts: they inherit it. */
-    if (isolate && cli_isolate(CLI_ISOLATE_NICE, msg, sizeof msg) != 0) {
+    /* Before any worker starts: they inherit it. Without a cgroup for the
+     * run's weight, nice (which a kill -9 can leave on the session). */
+    if (isolate && !emulate_isolated(em) && cli_isolate(CLI_ISOLATE_NICE, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         rc = CLI_FAILED;
         goto out;

@@ -5,6 +5,7 @@
 #include "emulate.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpucap.h"
 #include "hostload.h"
 #include "jsonout.h"
 #include "mnist.h"
@@ -64,6 +66,10 @@ struct emulate {
     size_t rr;                  /* where the next scan of ready workers starts */
     struct emulate_stats st;
     struct hostload load;       /* the host's CPU pressure around the run */
+    struct cpucap cap;          /* the workers' cgroups (kind NONE: not enforced) */
+    double vcpus;               /* each worker's CPU share; 0: no cap asked */
+    char cap_why[600];          /* why the cap is not enforced */
+    bool isolated;
     bool load_begun, load_ended;
 };
 
@@ -110,8 +116,15 @@ static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extr
                  size_t len)
 {
     s->uid = uid;
+    char procs[PATH_MAX + 64];
+    const char *cg = NULL;
+    if (em->cap.kind != CPUCAP_NONE) {
+        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, msg, len) != 0)
+            return -1;
+        cg = procs;
+    }
     s->t_spawn = em_now(em);
-    if (worker_client_start(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, msg, len) != 0)
+    if (worker_client_start_in(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, cg, msg, len) != 0)
         return -1;
     s->pid = (long)s->w.pid;
     s->state = SLOT_STARTING;
@@ -452,6 +465,49 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
 
 /* ---- lifetime ------------------------------------------------------------------------ */
 
+/* The workers' CPU share: refused when it exceeds the host's cores; when no
+ * cgroup can enforce it, a warning (or EMULATE_ERR_CAP when required); why
+ * is kept in em->cap_why for the report. */
+static enum emulate_status setup_cap(struct emulate *em, char *msg, size_t msg_len)
+{
+    const char *where = em->o.scenario_path != NULL ? em->o.scenario_path : "scenario";
+    if (em->o.memory_mb > 0) {
+        em->vcpus = cpucap_vcpus(em->o.memory_mb);
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cores > 0 && em->vcpus > (double)cores) {
+            worker_set_msg(msg, msg_len, "%s: function.memory_mb: %g MB is %.2f vCPUs on Lambda (1769 MB per "
+                           "vCPU), more than this machine's %ld cores: it cannot be emulated here", where,
+                           em->o.memory_mb, em->vcpus, cores);
+            return EMULATE_ERR_INPUT;
+        }
+    }
+    if (em->vcpus <= 0 && !em->o.isolate)
+        return EMULATE_OK;
+    char why[512];
+    if (cpucap_open(&em->cap, why, sizeof why) != 0) {
+        snprintf(em->cap_why, sizeof em->cap_why, "%s", why);
+        if (em->o.require_cpu_cap && em->vcpus > 0) {
+            worker_set_msg(msg, msg_len, "--require-cpu-cap: function.memory_mb (%g MB = %.3f vCPU) cannot be "
+                           "enforced: %s", em->o.memory_mb, em->vcpus, why);
+            return EMULATE_ERR_CAP;
+        }
+        if (em->vcpus > 0 && em->o.on_warning != NULL) {
+            char line[800];
+            snprintf(line, sizeof line, "the CPU share of function.memory_mb (%g MB = %.3f vCPU) is NOT enforced: "
+                     "%s; each worker may use a whole core", em->o.memory_mb, em->vcpus, why);
+            em->o.on_warning(em->o.ctx, line);
+        }
+        return EMULATE_OK;
+    }
+    if (em->o.isolate) {
+        if (cpucap_isolate(&em->cap, why, sizeof why) == 0)
+            em->isolated = true;
+        else if (em->o.on_warning != NULL)
+            em->o.on_warning(em->o.ctx, why);
+    }
+    return EMULATE_OK;
+}
+
 enum emulate_status emulate_create(const struct emulate_options *o, struct emulate **out, char *msg,
                                    size_t msg_len)
 {
@@ -479,6 +535,11 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
     em->o = *o;
     if (!(em->o.ready_timeout_s > 0))
         em->o.ready_timeout_s = 30;
+    enum emulate_status cap_st = setup_cap(em, msg, msg_len);
+    if (cap_st != EMULATE_OK) {
+        emulate_destroy(em);
+        return cap_st;
+    }
     em->exec = (struct engine_executor){
         .ctx = em,
         .prepare = em_prepare,
@@ -532,11 +593,17 @@ void emulate_stop_all(struct emulate *em, double grace_s)
     }
 }
 
+bool emulate_isolated(const struct emulate *em)
+{
+    return em->isolated;
+}
+
 void emulate_destroy(struct emulate *em)
 {
     if (em == NULL)
         return;
     emulate_stop_all(em, 1.0);
+    cpucap_close(&em->cap);
     mnist_digits_fini(&em->digits);
     free(em->expect);
     free(em->slot);
@@ -564,6 +631,12 @@ void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_
             (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
             (unsigned long long)st->workers_died, (unsigned long long)st->images, (unsigned long long)st->correct,
             (unsigned long long)st->pings);
+    if (em->o.memory_mb > 0) {
+        fprintf(f, "  \"cpu_cap\": {\"memory_mb\": %g, \"vcpus\": %.4f, \"enforced\": %s, \"how\": ",
+                em->o.memory_mb, em->vcpus, em->cap.kind != CPUCAP_NONE ? "true" : "false");
+        jsonout_string(f, em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : em->cap_why);
+        fprintf(f, ", \"period_us\": %ld},\n", cpucap_period_us(em->vcpus));
+    }
     fprintf(f, "  \"lag_ms\": {\"n\": %llu, ", (unsigned long long)res->lag_ms.n);
     json_ms(f, "p50", res->lag_ms.p50, ", ");
     json_ms(f, "p99", res->lag_ms.p99, ", ");
@@ -587,6 +660,9 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
     if (st->images > 0)
         fprintf(f, "  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);
     fprintf(f, "  %-34s %12llu\n", "pings answered", (unsigned long long)st->pings);
+    if (em->o.memory_mb > 0)
+        fprintf(f, "  %-34s %.3f vCPU (%g MB), %s\n", "CPU cap per worker", em->vcpus, em->o.memory_mb,
+                em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : "NOT enforced");
     if (res->lag_ms.n > 0)
         fprintf(f, "  %-34s %.3f / %.3f / %.3f\n", "send lag p50 / p99 / max (ms)", res->lag_ms.p50,
                 res->lag_ms.p99, res->lag_ms.max);

@@ -742,6 +742,106 @@ static void test_burst_one_instant(void)
     free(sc);
 }
 
+
+/* ---- a faithful small Lambda (issue 14) ------------------------------------------------- */
+
+/* A CPU-bound scenario: five bursts of 256 images, each one batch on the
+ * one provisioned worker (no cold start in the way). */
+#define CPU_SCENARIO "{\"duration_s\": 2.4, \"workload\": {\"type\": \"bursty\", \"burst_size\": 256, " \
+                     "\"burst_pause_s\": 0.5}, \"batching\": {\"threshold\": 256, \"max_batch\": 256, " \
+                     "\"timeout_s\": 0.05}, \"function\": {\"model\": " MODEL "}, " \
+                     "\"platform\": {\"provisioned_concurrency\": 1}}"
+
+/* The shortest batch inference time (ms) of an emulation at memory_mb,
+ * from the per-request CSV (column 10, inference_ms): other jobs on the
+ * machine can only lengthen a batch, so the shortest is the cleanest
+ * measure. NAN when the cap was not enforced (*enforced false). */
+static double capped_inference_ms(const char *sc, int memory_mb, bool *enforced)
+{
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    /* --isolate: the run's cgroup goes ahead of other jobs, so the full
+     * core at 1769 MB is not eaten by the machine's other load. */
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --isolate --set function.memory_mb=%d "
+                           "--requests-csv %s/r.csv", sc, testutil_worker_bin(), memory_mb, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    *enforced = testutil_contains(out, "\"enforced\": true");
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    char *csv = testutil_read_file(path);
+    double best = INFINITY;
+    for (const char *line = csv != NULL ? strchr(csv, '\n') : NULL; line != NULL; line = strchr(line + 1, '\n')) {
+        const char *p = line + 1;
+        for (int col = 1; col < 10 && p != NULL; col++) {
+            p = strchr(p, ',');
+            p = p != NULL ? p + 1 : NULL;
+        }
+        if (p != NULL && *p != '\0') {
+            double v = strtod(p, NULL);
+            best = v > 0 && v < best ? v : best;
+        }
+    }
+    free(csv);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    return *enforced && isfinite(best) ? best : (double)NAN;
+}
+
+/* The CPU cap is in force: the same batches take 1769 / 512 = 3.46 times
+ * as long at 512 MB as at 1769 MB (one vCPU). Accepted: 2.8 to 4.2, as the
+ * kernel's quota is coarse and other jobs load the machine. */
+static void test_cpu_cap(void)
+{
+    if (geteuid() != 0) {
+        testutil_skip("the CPU cap test needs root (cgroups)");
+        return;
+    }
+    char *sc = testutil_temp_file(CPU_SCENARIO, ".json");
+    bool e1 = false, e2 = false;
+    double full = capped_inference_ms(sc, 1769, &e1);
+    double capped = capped_inference_ms(sc, 512, &e2);
+    if (!e1 || !e2) {
+        testutil_skip("no usable cgroup cpu controller here");
+    } else {
+        double ratio = capped / full;
+        if (!(ratio >= 2.8 && ratio <= 4.2))
+            fprintf(stderr, "\n  512 MB %.2f ms, 1769 MB %.2f ms: ratio %.2f\n", capped, full, ratio);
+        CU_ASSERT(ratio >= 2.8 && ratio <= 4.2);
+    }
+    /* No cgroup of the run is left behind. */
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "ls /sys/fs/cgroup/cpu /sys/fs/cgroup/unified 2>/dev/null | "
+                                  "grep -c lambdasim-run-; true"), 0);
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
+/* A memory whose CPU share exceeds the host's cores is refused by name. */
+static void test_memory_too_big(void)
+{
+    char *sc = testutil_temp_file(CPU_SCENARIO, ".json");
+    char *out = NULL, *err = NULL;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long mb = (cores + 1) * 1769 > 10240 ? 10240 : (cores + 1) * 1769;
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --set function.memory_mb=%ld", sc,
+                           testutil_worker_bin(), mb);
+    if ((double)mb / 1769.0 <= (double)cores) {
+        testutil_skip("this machine has enough cores for 10240 MB");
+    } else {
+        CU_ASSERT_EQUAL(rc, 2);
+        TESTUTIL_ASSERT_CONTAINS(err, ": function.memory_mb: ");
+        TESTUTIL_ASSERT_CONTAINS(err, "cannot be emulated here");
+        CU_ASSERT_STRING_EQUAL(out, "");
+    }
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
@@ -757,6 +857,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate + validate, short (uniform batching)", test_short_validation);
     CU_add_test(s, "validate: a late-starting scenario on its own clock", test_replay_clock);
     CU_add_test(s, "emulate: a burst is one scheduled instant; lag reported", test_burst_one_instant);
+    CU_add_test(s, "emulate: the CPU cap (512 MB takes ~3.5x as long as 1769 MB)", test_cpu_cap);
+    CU_add_test(s, "emulate: a memory above the host's cores is refused", test_memory_too_big);
 }
 
 int main(void)
