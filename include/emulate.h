@@ -36,6 +36,16 @@ struct emulate_options {
     const char *scenario_path;  /* names the memory in messages */
     bool require_cpu_cap;       /* no usable cgroup: refuse (EMULATE_ERR_CAP) rather than warn */
     bool isolate;               /* --isolate: the run's cgroup gets the highest CPU weight */
+    /* The scenario's cost profile (borrowed; NULL: none). With inject, its
+     * overhead_ms and cold_start_ms are made real by the engine
+     * (engine_real.inject) and this module (the cold start's rest is
+     * waited out). Its inference_ms is NOT emulated: the real CNN does the
+     * work under the CPU cap; when the profile's time for a batch of
+     * typical_batch differs from this machine's by more than 2x, a
+     * warning says so (the report always shows both). */
+    const struct model_profile *model;
+    int typical_batch;
+    bool inject;
     emulate_worker_fn *on_worker;   /* may be NULL */
     emulate_warn_fn *on_warning;    /* may be NULL */
     void *ctx;

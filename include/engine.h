@@ -193,6 +193,9 @@ struct engine_invocation {
     int n;                      /* images (requests) in the batch; 0 = warm-up ping */
     uint64_t first_request;     /* the batch holds requests first_request .. + n - 1 */
     double extra_init_s;        /* cold: a container image's extra init to wait out */
+    double model_init_s;        /* cold, with engine_real.inject: the profile's cold
+                                   start drawn for it; the instance is ready no sooner
+                                   than model_init_s + extra_init_s after its start */
     double deadline_s;          /* function.timeout_s after the start: end it then */
 };
 
@@ -239,6 +242,12 @@ struct engine_real {
     double time_limit_s;                    /* stop the run here (INFINITY: none) */
     char *msg;                              /* ENGINE_EXEC_FAILED's message */
     size_t msg_len;
+    /* The profile's costs made real: each invocation's response waits until
+     * its overhead is the profile's overhead_ms draw (when the measured
+     * round trip left less), and a cold start's model_init_s is drawn (see
+     * engine_invocation). Draws come from the run's streams, as in
+     * simulation. false: the host's own costs only. */
+    bool inject;
 };
 
 /* Runs the scenario in real time through real->exec. Results, hooks and

@@ -60,6 +60,9 @@ const char cli_emulate_usage[] =
     "                        (else nice; needs root or CAP_SYS_NICE)\n"
     "  --require-cpu-cap     refuse to run (exit 1) when the CPU share of\n"
     "                        function.memory_mb cannot be enforced (default: warn)\n"
+    "  --host-costs-only     do not inject the profile's overhead_ms and cold_start_ms\n"
+    "                        (by default each response waits until its overhead, and\n"
+    "                        each cold start until its init, is the profile's draw)\n"
     "  --verbose             one stderr line per worker started or stopped\n"
     "                        ('emulate: worker started pid=P instance=U')\n"
     "  -h, --help            show this help\n"
@@ -163,7 +166,7 @@ int cli_emulate(int argc, char **argv)
     cli_scenario_args_init(&sa, "emulate", "one scenario per run", argc);
     struct cli_open_output open[N_OUTPUTS];
     memset(open, 0, sizeof open);
-    bool json = false, force = false, verbose = false, isolate = false;
+    bool json = false, force = false, verbose = false, isolate = false, host_only = false;
     double time_limit_s = DEFAULT_TIME_LIMIT_S;
     char worker[PATH_MAX + 32];
     struct emulate_options eo = {
@@ -199,6 +202,8 @@ int cli_emulate(int argc, char **argv)
             isolate = true;
         } else if (strcmp(a, "--require-cpu-cap") == 0) {
             eo.require_cpu_cap = true;
+        } else if (strcmp(a, "--host-costs-only") == 0) {
+            host_only = true;
         } else if (strcmp(a, "--worker") == 0 || strcmp(a, "--weights") == 0 || strcmp(a, "--digits") == 0
                    || strcmp(a, "--time-limit-s") == 0 || out_i >= 0) {
             const char *v;
@@ -251,6 +256,9 @@ int cli_emulate(int argc, char **argv)
     eo.memory_mb = sc.function.memory_mb;
     eo.scenario_path = sa.path;
     eo.isolate = isolate;
+    eo.inject = !host_only;
+    eo.model = &sc.function.model;
+    eo.typical_batch = sc.batching.threshold;
     enum emulate_status ecs = emulate_create(&eo, &em, msg, sizeof msg);
     if (ecs != EMULATE_OK) {
         cli_error("%s", msg);
@@ -281,7 +289,7 @@ int cli_emulate(int argc, char **argv)
         goto out;
     struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &interrupt_signal };
     struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
-                                .msg = run_msg, .msg_len = sizeof run_msg };
+                                .msg = run_msg, .msg_len = sizeof run_msg, .inject = eo.inject };
     struct engine_result res;
     enum engine_status est = engine_run_real(&sc, sa.seed, &hooks, &real, &res);
     /* Stop every worker before anything else can go wrong. */

@@ -24,6 +24,7 @@
 #include "hostload.h"
 #include "jsonout.h"
 #include "mnist.h"
+#include "model.h"
 #include "worker_proto.h"
 #include "xalloc.h"
 
@@ -33,7 +34,9 @@
 
 /* SLOT_DEAD: the worker died with an invocation to report (a send that
  * failed): the next wait reports it. */
-enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
+/* SLOT_WAITING: the worker is ready but the profile's cold start is longer
+ * than its own: the invocation is sent at ready_at_s. */
+enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_WAITING, SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
 
 struct em_slot {
     struct worker_client w;
@@ -46,6 +49,8 @@ struct em_slot {
     uint64_t first;
     double t_spawn, t_send;     /* seconds on the run's clock */
     double init_s;              /* this invocation's cold start (0 when warm) */
+    double init_want_s;         /* the cold start to reach: profile's + extra init */
+    double ready_at_s;          /* SLOT_WAITING: send the invocation then */
     double deadline_s;
 };
 
@@ -69,6 +74,8 @@ struct emulate {
     struct cpucap cap;          /* the workers' cgroups (kind NONE: not enforced) */
     double vcpus;               /* each worker's CPU share; 0: no cap asked */
     char cap_why[600];          /* why the cap is not enforced */
+    double local_ms_per_image;  /* in-process inference on one whole core */
+    double profile_infer_ms, local_infer_ms;    /* for a batch of typical_batch */
     bool isolated;
     bool load_begun, load_ended;
 };
@@ -146,7 +153,8 @@ static void warn_death(struct emulate *em, struct em_slot *s, const char *why)
         else
             snprintf(line, sizeof line, "instance %" PRId64 " (worker pid %ld) died %s: %s; its %u "
                      "request(s) failed, the instance is gone", s->uid, s->pid,
-                     s->state == SLOT_STARTING ? "while starting" : "during an invocation", why, (unsigned)s->n);
+                     s->state == SLOT_STARTING || s->state == SLOT_WAITING ? "while starting" : "during an invocation",
+                     why, (unsigned)s->n);
         em->o.on_warning(em->o.ctx, line);
     }
     worker_client_stop(&s->w, 0);
@@ -166,7 +174,7 @@ static void report_death(struct emulate *em, struct em_slot *s, uint32_t index, 
         .overhead_s = 0,
         .died = true,
     };
-    if (s->state == SLOT_STARTING)
+    if (s->state == SLOT_STARTING || s->state == SLOT_WAITING)
         done->init_s = now - s->t_spawn;
     s->state = SLOT_NONE;
     s->job = JOB_NONE;
@@ -236,7 +244,7 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
         worker_set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
         return -1;
     }
-    if (s->state == SLOT_STARTING || s->state == SLOT_BUSY || s->state == SLOT_DEAD) {
+    if (s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY || s->state == SLOT_DEAD) {
         worker_set_msg(msg, len,
                        "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
         return -1;
@@ -251,6 +259,7 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
     s->first = inv->first_request;
     s->deadline_s = inv->deadline_s;
     s->init_s = 0;
+    s->init_want_s = inv->cold ? inv->model_init_s + inv->extra_init_s : 0;
     s->uid = inv->instance_uid;
     if (s->state == SLOT_NONE) {
         /* A cold start; or a provisioned instance whose worker was killed
@@ -277,7 +286,7 @@ static void em_retire(void *ctx, uint32_t instance)
 static void timed_out(struct emulate *em, struct em_slot *s, uint32_t index, double now,
                       struct engine_completion *done)
 {
-    bool starting = s->state == SLOT_STARTING;
+    bool starting = s->state == SLOT_STARTING || s->state == SLOT_WAITING;
     *done = (struct engine_completion){
         .instance = index,
         .job = s->job,
@@ -326,8 +335,14 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
             return 1;
         }
         /* The cold start as `profile` measures it: start of the process
-         * to its READY line read here. */
+         * to its READY line read here; then, if the profile's is longer,
+         * the rest of it is waited out before the invocation is sent. */
         s->init_s = em_now(em) - s->t_spawn;
+        if (s->init_want_s > s->init_s) {
+            s->ready_at_s = s->t_spawn + s->init_want_s;
+            s->state = SLOT_WAITING;
+            return 0;
+        }
         if (send_job(em, s, msg, len) != 0)
             return -1;
         if (s->state == SLOT_DEAD) {
@@ -336,9 +351,9 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         }
         return 0;
     }
-    if (s->state == SLOT_IDLE) {
-        /* An idle worker has nothing to say: it died (or misbehaves, and
-         * is stopped). */
+    if (s->state == SLOT_IDLE || s->state == SLOT_WAITING) {
+        /* An idle (or waiting) worker has nothing to say: it died (or
+         * misbehaves, and is stopped). */
         struct worker_reply r;
         int rc = worker_client_recv(&s->w, 0, &r, em->labels, sizeof em->labels, inner, sizeof inner);
         if (rc < 0)
@@ -412,7 +427,19 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
                 report_death(em, s, (uint32_t)i, done);
                 return 1;
             }
-            if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
+            if (s->state == SLOT_WAITING && s->ready_at_s <= now && s->deadline_s > now) {
+                /* The profile's cold start is over: the invocation goes. */
+                s->init_s = now - s->t_spawn;
+                if (send_job(em, s, msg, len) != 0)
+                    return -1;
+                if (s->state == SLOT_DEAD) {
+                    report_death(em, s, (uint32_t)i, done);
+                    return 1;
+                }
+            }
+            if (s->state == SLOT_WAITING && s->ready_at_s < first_deadline)
+                first_deadline = s->ready_at_s;
+            if (s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY) {
                 if (s->deadline_s <= now) {
                     timed_out(em, s, (uint32_t)i, now, done);
                     return 1;
@@ -508,6 +535,30 @@ static enum emulate_status setup_cap(struct emulate *em, char *msg, size_t msg_l
     return EMULATE_OK;
 }
 
+/* inference_ms is not emulated (the real CNN does the work under the cap):
+ * compares the profile's time for a typical batch with this machine's
+ * estimate (in-process time per image, stretched by the cap) and warns by
+ * name when they differ by more than 2x. */
+static void check_inference(struct emulate *em)
+{
+    const struct model_profile *m = em->o.model;
+    int n = em->o.typical_batch > 0 ? em->o.typical_batch : 1;
+    if (m == NULL || !model_covers(m, n, NULL))
+        return;
+    double share = em->vcpus > 0 && em->vcpus < 1 ? em->vcpus : 1;
+    em->profile_infer_ms = model_mean_inference_s(m, n) * 1e3;
+    em->local_infer_ms = em->local_ms_per_image * n / share;
+    double r = em->local_infer_ms > 0 ? em->profile_infer_ms / em->local_infer_ms : 1;
+    if ((r > 2 || r < 0.5) && em->o.on_warning != NULL) {
+        char line[600];
+        snprintf(line, sizeof line, "function.model inference_ms is not emulated: the profile (%s) gives %.3f ms for "
+                 "a batch of %d, this machine's CNN about %.3f ms at %.3f vCPU; the workers' real times are used, "
+                 "so the simulator's inference will differ", m->name[0] != '\0' ? m->name : "inline", em->profile_infer_ms,
+                 n, em->local_infer_ms, share);
+        em->o.on_warning(em->o.ctx, line);
+    }
+}
+
 enum emulate_status emulate_create(const struct emulate_options *o, struct emulate **out, char *msg,
                                    size_t msg_len)
 {
@@ -530,7 +581,9 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
         return EMULATE_ERR_INPUT;
     }
     em->expect = xmalloc(em->digits.n);
+    double t_inf = worker_mono_s();
     mnist_infer_batch(net, em->digits.pixels, em->digits.n, em->expect, NULL);
+    em->local_ms_per_image = (worker_mono_s() - t_inf) * 1e3 / (double)em->digits.n;
     mnist_destroy(net);
     em->o = *o;
     if (!(em->o.ready_timeout_s > 0))
@@ -540,6 +593,7 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
         emulate_destroy(em);
         return cap_st;
     }
+    check_inference(em);
     em->exec = (struct engine_executor){
         .ctx = em,
         .prepare = em_prepare,
@@ -637,6 +691,13 @@ void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_
         jsonout_string(f, em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : em->cap_why);
         fprintf(f, ", \"period_us\": %ld},\n", cpucap_period_us(em->vcpus));
     }
+    if (em->o.model != NULL) {
+        fprintf(f, "  \"profile_costs\": {\"injected\": %s, \"overhead_ms_mean\": %.3f, \"cold_start_ms_mean\": %.3f, "
+                "\"inference\": {\"emulated\": false, \"batch\": %d, \"profile_ms\": %.3f, \"local_ms\": %.3f}},\n",
+                em->o.inject ? "true" : "false", dist_mean(&em->o.model->overhead_s) * 1e3,
+                dist_mean(&em->o.model->cold_start_s) * 1e3, em->o.typical_batch > 0 ? em->o.typical_batch : 1,
+                em->profile_infer_ms, em->local_infer_ms);
+    }
     fprintf(f, "  \"lag_ms\": {\"n\": %llu, ", (unsigned long long)res->lag_ms.n);
     json_ms(f, "p50", res->lag_ms.p50, ", ");
     json_ms(f, "p99", res->lag_ms.p99, ", ");
@@ -663,6 +724,12 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
     if (em->o.memory_mb > 0)
         fprintf(f, "  %-34s %.3f vCPU (%g MB), %s\n", "CPU cap per worker", em->vcpus, em->o.memory_mb,
                 em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : "NOT enforced");
+    if (em->o.model != NULL)
+        fprintf(f, "  %-34s %s\n", "profile overhead, cold start",
+                em->o.inject ? "injected (waited out beyond the host's own)" : "not injected (host's own only)");
+    if (em->o.model != NULL && em->profile_infer_ms > 0)
+        fprintf(f, "  %-34s real CNN: about %.3f ms here, profile %.3f ms (batch %d)\n", "inference (not emulated)",
+                em->local_infer_ms, em->profile_infer_ms, em->o.typical_batch > 0 ? em->o.typical_batch : 1);
     if (res->lag_ms.n > 0)
         fprintf(f, "  %-34s %.3f / %.3f / %.3f\n", "send lag p50 / p99 / max (ms)", res->lag_ms.p50,
                 res->lag_ms.p99, res->lag_ms.max);

@@ -467,6 +467,10 @@ static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold,
         .n = n,
         .first_request = first,
         .extra_init_s = cold && e->has_extra ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
+        .model_init_s = cold && e->real->inject
+                        ? dist_sample(&sc->function.model.cold_start_s, e->rng[job == JOB_PING ? RNG_WARMUP
+                                                                                              : RNG_COLD_START])
+                        : 0,
         .deadline_s = now + sc->function.timeout_s,
     };
     const struct engine_executor *x = e->real->exec;
@@ -845,6 +849,19 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
     release_instance(e, inst, now, discard);
     if (e->narrate)
         narrate_done(e, inst, b, now);
+    if (e->real->inject && !c->died) {
+        /* The invoke and network time the profile says, as in simulation
+         * (drawn when the invocation ends, from the same stream): the
+         * response reaches the client that long after the answer, less
+         * the round trip's own overhead. The instance is free meanwhile. */
+        double want = dist_sample(&e->sc->function.model.overhead_s, e->rng[RNG_OVERHEAD]);
+        if (want > b->overhead_s) {
+            double wait = want - b->overhead_s;
+            b->overhead_s = want;
+            evq_push(&e->q, now + wait, EV_RESPONSE, c->job, 0);
+            return;
+        }
+    }
     finish_batch(e, c->job, now, c->died ? REQUEST_FAILED : b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
 }
 
@@ -1159,8 +1176,8 @@ static void real_event(struct engine *e, const struct evq_event *ev, double now)
     case EV_EXPIRY: on_expiry(e, ev->id, ev->gen, now); break;
     case EV_WARMUP: on_warmup(e, now); break;
     case EV_RETRY: invoke(e, ev->id, now); break;
-    /* Responses come with the executor's completions; no sharing. */
-    case EV_RESPONSE:
+    case EV_RESPONSE: on_response(e, ev->id, now); break; /* an injected overhead */
+    /* No processor sharing: the real machine shares its cores. */
     case EV_PS_DONE:
     default: assert(!"event kind not used in real time");
     }

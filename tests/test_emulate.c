@@ -842,6 +842,83 @@ static void test_memory_too_big(void)
     free(sc);
 }
 
+
+/* The latency mean of an emulation (JSON latency_ms.mean). */
+static double emulated_mean_ms(const char *sc, const char *extra)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json %s", sc, testutil_worker_bin(), extra);
+    CU_ASSERT_EQUAL(rc, 0);
+    const char *p = strstr(out, "\"latency_ms\": {");
+    p = p != NULL ? strstr(p, "\"mean\": ") : NULL;
+    double v = p != NULL ? strtod(p + strlen("\"mean\": "), NULL) : (double)NAN;
+    free(out);
+    free(err);
+    return v;
+}
+
+/* The profile's overhead is injected as a real delay: a profile whose
+ * overhead_ms is uniform on [40, 60] ms (mean 50, sd 5.77) raises the mean
+ * latency of 40 requests by 50 ms, within 4 standard errors of the draws'
+ * mean (4 x 5.77 / sqrt(40) = 3.7 ms) plus 5 ms for the host's own noise
+ * (the two runs' sub-ms overheads differ); --host-costs-only turns it off. */
+static void test_overhead_injected(void)
+{
+#define OVERHEAD_SCENARIO(overhead) \
+    "{\"seed\": 5, \"duration_s\": 2, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 20}, " \
+    "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 2, \"overhead_ms\": " overhead ", " \
+    "\"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}}}, \"platform\": {\"provisioned_concurrency\": 1}}"
+    char *base = testutil_temp_file(OVERHEAD_SCENARIO("0.01"), ".json");
+    char *slow = testutil_temp_file(OVERHEAD_SCENARIO("{\"dist\": \"uniform\", \"min\": 40, \"max\": 60}"), ".json");
+    double m0 = emulated_mean_ms(base, "");
+    double m1 = emulated_mean_ms(slow, "");
+    double off = emulated_mean_ms(slow, "--host-costs-only");
+    double tol = 4 * (20 / sqrt(12.0)) / sqrt(40.0) + 5;
+    if (!(fabs(m1 - m0 - 50) <= tol))
+        fprintf(stderr, "\n  mean latency %.3f ms, with 50 ms overhead %.3f ms (tolerance %.1f)\n", m0, m1, tol);
+    CU_ASSERT(fabs(m1 - m0 - 50) <= tol);
+    CU_ASSERT(off < m0 + 5);
+    unlink(base);
+    unlink(slow);
+    free(base);
+    free(slow);
+}
+
+/* The profile's cold start beyond the worker's own is waited out: with
+ * cold_start_ms 300 (the worker starts in a few ms), the first request's
+ * latency holds a 300 ms cold start (cold_start_ms in the CSV, within
+ * 300 .. 300 + 50 ms of wake-up and host noise). */
+static void test_cold_start_injected(void)
+{
+    char *sc = testutil_temp_file("{\"duration_s\": 0.5, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 4}, "
+                                  "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 300, "
+                                  "\"overhead_ms\": 0.01, \"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}}}}",
+                                  ".json");
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --worker %s --json --requests-csv %s/r.csv", sc,
+                                  testutil_worker_bin(), dir), 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"profile_costs\": {\"injected\": true,");
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    char *csv = testutil_read_file(path);
+    /* Row of request 0: cold_start_ms is column 9. */
+    const char *p = csv != NULL ? strstr(csv, "\n0,") : NULL;
+    for (int col = 1; col < 9 && p != NULL; col++) {
+        p = strchr(p + 1, ',');
+    }
+    double cold = p != NULL ? strtod(p + 1, NULL) : (double)NAN;
+    CU_ASSERT(cold >= 300 && cold < 350);
+    if (!(cold >= 300 && cold < 350))
+        fprintf(stderr, "\n  cold start %.3f ms\n", cold);
+    free(csv);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
@@ -859,6 +936,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate: a burst is one scheduled instant; lag reported", test_burst_one_instant);
     CU_add_test(s, "emulate: the CPU cap (512 MB takes ~3.5x as long as 1769 MB)", test_cpu_cap);
     CU_add_test(s, "emulate: a memory above the host's cores is refused", test_memory_too_big);
+    CU_add_test(s, "emulate: the profile's overhead is a real delay", test_overhead_injected);
+    CU_add_test(s, "emulate: the profile's cold start is waited out", test_cold_start_injected);
 }
 
 int main(void)
