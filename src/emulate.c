@@ -181,7 +181,7 @@ static void report_death(struct emulate *em, struct em_slot *s, uint32_t index, 
 }
 
 /* Sends the slot's invocation: its images, request i being digit i mod n. */
-static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len)
+static void send_job(struct emulate *em, struct em_slot *s)
 {
     size_t bytes = (size_t)s->n * MNIST_PIXELS;
     if (bytes > em->cap_pixels)
@@ -192,17 +192,14 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
     }
     s->t_send = em_now(em);
     char inner[WORKER_MSG_MAX];
-    (void)msg;
-    (void)len;
     if (worker_client_send(&s->w, s->first, em->pixels, s->n, inner, sizeof inner) != 0) {
         /* The worker is gone: the invocation fails (reported by the next
          * wait), the run goes on. */
         warn_death(em, s, inner);
         s->state = SLOT_DEAD;
-        return 0;
+        return;
     }
     s->state = SLOT_BUSY;
-    return 0;
 }
 
 /* ---- the executor -------------------------------------------------------------------- */
@@ -266,7 +263,8 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
          * at a function timeout, re-initialised in place. */
         return spawn(em, s, inv->instance_uid, inv->cold ? inv->extra_init_s : 0, msg, len);
     }
-    return send_job(em, s, msg, len);
+    send_job(em, s);
+    return 0;
 }
 
 static void em_retire(void *ctx, uint32_t instance)
@@ -343,8 +341,7 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
             s->state = SLOT_WAITING;
             return 0;
         }
-        if (send_job(em, s, msg, len) != 0)
-            return -1;
+        send_job(em, s);
         if (s->state == SLOT_DEAD) {
             report_death(em, s, index, done);
             return 1;
@@ -430,8 +427,7 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
             if (s->state == SLOT_WAITING && s->ready_at_s <= now && s->deadline_s > now) {
                 /* The profile's cold start is over: the invocation goes. */
                 s->init_s = now - s->t_spawn;
-                if (send_job(em, s, msg, len) != 0)
-                    return -1;
+                send_job(em, s);
                 if (s->state == SLOT_DEAD) {
                     report_death(em, s, (uint32_t)i, done);
                     return 1;

@@ -47,12 +47,20 @@ static bool read_stat(unsigned long long *steal, unsigned long long *all)
     FILE *f = fopen("/proc/stat", "r");
     if (f == NULL)
         return false;
-    unsigned long long v[8] = { 0 };
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &v[6], &v[7]);
+    char line[512];
+    bool got = fgets(line, sizeof line, f) != NULL;
     fclose(f);
-    if (n < 8)
+    if (!got || strncmp(line, "cpu ", 4) != 0)
         return false;
+    unsigned long long v[8] = { 0 };
+    const char *p = line + 4;
+    for (int i = 0; i < 8; i++) {
+        char *end = NULL;
+        v[i] = strtoull(p, &end, 10);
+        if (end == p)
+            return false;
+        p = end;
+    }
     *steal = v[7];
     *all = 0;
     for (int i = 0; i < 8; i++)
