@@ -141,6 +141,24 @@ static bool own_path(bool v2, char *out, size_t len)
     return found;
 }
 
+/* True while pid exists and is not a zombie (a killed run waiting to be
+ * reaped is gone as far as its cgroups are concerned). */
+static bool alive(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return false;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return errno != ENOENT;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    return paren == NULL || paren[1] != ' ' || paren[2] != 'Z';
+}
+
 /* Removes run directories left by runs whose process is gone. */
 static void clean_stale(const char *base)
 {
@@ -152,7 +170,7 @@ static void clean_stale(const char *base)
         if (strncmp(e->d_name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0)
             continue;
         long pid = strtol(e->d_name + strlen(RUN_PREFIX), NULL, 10);
-        if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != ESRCH) || kill((pid_t)pid, 0) == 0)
+        if (pid <= 0 || alive(pid))
             continue;
         char run[PATH_MAX];
         snprintf(run, sizeof run, "%.2000s/%.200s", base, e->d_name);
