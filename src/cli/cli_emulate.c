@@ -28,7 +28,8 @@
 /* How long past the time limit the timer backstop waits (cli_catch_stop). */
 #define BACKSTOP_S 60.0
 
-enum { O_REQUESTS_CSV = CLI_O_OWN, O_CLIENT_LOG, O_WORKER, O_WEIGHTS, O_DIGITS, O_TIME_LIMIT_S, O_ISOLATE, O_VERBOSE };
+enum { O_REQUESTS_CSV = CLI_O_OWN, O_CLIENT_LOG, O_WORKER, O_WEIGHTS, O_DIGITS, O_TIME_LIMIT_S, O_ISOLATE,
+       O_REQUIRE_CPU_CAP, O_HOST_COSTS_ONLY, O_VERBOSE };
 
 static const struct cli_opt opt_table[] = {
     CLI_ROW_SEED("master seed (arrivals, keep-alive draws, routing...)"),
@@ -49,8 +50,14 @@ static const struct cli_opt opt_table[] = {
                        "then partial, exit code 124)"),
     { .id = O_TIME_LIMIT_S, .name = "time-limit-s", .metavar = "SECONDS", .help = "the older spelling of --time-limit" },
     { .id = O_ISOLATE, .name = "isolate",
-      .help = "run (and the workers) ahead of other jobs on this machine for the CPU (needs root or "
-              "CAP_SYS_NICE)" },
+      .help = "run (and the workers) ahead of other jobs on this machine for the CPU: the run's cgroup gets "
+              "the highest CPU weight (else nice; needs root or CAP_SYS_NICE)" },
+    { .id = O_REQUIRE_CPU_CAP, .name = "require-cpu-cap",
+      .help = "refuse to run (exit 1) when the CPU share of function.memory_mb cannot be enforced "
+              "(default: warn)" },
+    { .id = O_HOST_COSTS_ONLY, .name = "host-costs-only",
+      .help = "do not inject the profile's overhead_ms and cold_start_ms (by default each response waits "
+              "until its overhead, and each cold start until its init, is the profile's draw)" },
     { .id = O_VERBOSE, .short_name = 'v', .name = "verbose",
       .help = "one stderr line per worker started or stopped ('emulate: worker started pid=P instance=U')" },
     CLI_ROW_HELP,
@@ -67,13 +74,18 @@ const struct cli_spec cli_emulate_spec = {
         "policy are the simulator's own code, and every instance is a real\n"
         "lambdasim-worker process that loads the MNIST weights when it starts (a real\n"
         "cold start) and classifies the shipped digits (request i is digit i mod 300).\n"
+        "Each worker gets Lambda's CPU share for function.memory_mb (1769 MB = one\n"
+        "vCPU), enforced with a cgroup CPU quota (needs root; else a warning).\n"
         "Provisioned workers are started and ready before t = 0; idle workers are\n"
         "stopped at keep-alive expiry; warm-up pings are real (n = 0) requests.\n"
         "Reports what `run` reports, from measured times. Keep runs short.\n",
     .opts = opt_table,
     .notes =
-        "Exit codes: 0 the run completed; 1 it ended early (a worker that died or\n"
-        "failed) or an output could not be written; 2 bad usage or input; 124 the time\n"
+        "A worker that dies is a failed invocation: its requests end with status\n"
+        "error, a warning names it, and the run goes on.\n"
+        "\n"
+        "Exit codes: 0 the run completed; 1 it ended early (a worker that answered\n"
+        "wrongly) or an output could not be written; 2 bad usage or input; 124 the time\n"
         "limit; 130 / 143 stopped by SIGINT / SIGTERM. A run that ends early prints\n"
         "and writes what it measured, labelled partial. Workers never outlive the\n"
         "emulator.\n",
@@ -102,11 +114,17 @@ static void on_worker(void *ctx, const char *what, long pid, int64_t uid)
     fprintf(stderr, "emulate: worker %s pid=%ld instance=%lld\n", what, pid, (long long)uid);
 }
 
+static void on_warning(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "emulate: warning: %s\n", line);
+}
+
 /* The JSON of `run`, with what the emulator adds first: whether the run is
  * partial (and why: "partial_reason", and "interrupted_by" for a signal, as
  * `run` labels it), and the workers' counts. */
 static void print_json(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                       int signo, const struct emulate_stats *st)
+                       int signo, const struct emulate *em)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -126,16 +144,13 @@ static void print_json(const struct scenario *sc, const struct engine_result *re
     }
     if (signo != 0)
         printf("  \"interrupted_by\": \"%s\",\n", interrupt_signal_name(signo));
-    printf("  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"images\": %llu, "
-           "\"correct\": %llu, \"pings\": %llu},\n",
-           (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
-           (unsigned long long)st->images, (unsigned long long)st->correct, (unsigned long long)st->pings);
+    emulate_report_json(stdout, em, res);
     fputs(len >= 2 ? buf + 2 : buf, stdout);
     free(buf);
 }
 
 static void print_table(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                        const struct emulate_stats *st)
+                        const struct emulate *em)
 {
     printf("EMULATED RUN: real time, real worker processes; times are measured, not drawn\n");
     if (partial != NULL)
@@ -159,13 +174,7 @@ static void print_table(const struct scenario *sc, const struct engine_result *r
         }
         free(buf);
     }
-    printf("\nEmulation\n");
-    printf("  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
-    printf("  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
-    printf("  %-34s %12llu\n", "images classified", (unsigned long long)st->images);
-    if (st->images > 0)
-        printf("  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);
-    printf("  %-34s %12llu\n", "pings answered", (unsigned long long)st->pings);
+    emulate_report_table(stdout, em, res);
     if (partial != NULL)
         printf("\nPARTIAL RESULTS: %s\n", partial);
 }
@@ -176,7 +185,7 @@ int cli_emulate(int argc, char **argv)
     cli_scenario_args_init(&sa, "emulate", "one scenario per run", argc);
     struct cli_open_output open[N_OUTPUTS];
     memset(open, 0, sizeof open);
-    bool json = false, force = false, verbose = false, isolate = false;
+    bool json = false, force = false, verbose = false, isolate = false, host_only = false;
     double time_limit_s = DEFAULT_TIME_LIMIT_S;
     char worker[PATH_MAX + 32], weights[PATH_MAX + 32], digits[PATH_MAX + 32];
     struct emulate_options eo = {
@@ -219,6 +228,12 @@ int cli_emulate(int argc, char **argv)
         case O_ISOLATE:
             isolate = true;
             break;
+        case O_REQUIRE_CPU_CAP:
+            eo.require_cpu_cap = true;
+            break;
+        case O_HOST_COSTS_ONLY:
+            host_only = true;
+            break;
         case O_WORKER:
             eo.worker_path = v;
             break;
@@ -259,16 +274,26 @@ int cli_emulate(int argc, char **argv)
     infile_note(eo.digits_path, "digits");
     if (verbose)
         eo.on_worker = on_worker;
+    eo.on_warning = on_warning;
     /* Unlike run, a file that cannot be opened (one that exists, without
      * --force) ends emulate with CLI_FAILED: kept as it always was. */
     if (cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_FAILED, &rc) != 0)
         goto out;
-    if (emulate_create(&eo, &em, msg, sizeof msg) != EMULATE_OK) {
+    eo.memory_mb = sc.function.memory_mb;
+    eo.scenario_path = sa.path;
+    eo.isolate = isolate;
+    eo.inject = !host_only;
+    eo.model = &sc.function.model;
+    eo.typical_batch = sc.batching.threshold;
+    enum emulate_status ecs = emulate_create(&eo, &em, msg, sizeof msg);
+    if (ecs != EMULATE_OK) {
         cli_error("%s", msg);
+        rc = ecs == EMULATE_ERR_CAP ? CLI_FAILED : CLI_USAGE;
         goto out;
     }
-    /* Before any worker starts: they inherit it. */
-    if (isolate && cli_isolate(CLI_ISOLATE_NICE, msg, sizeof msg) != 0) {
+    /* Before any worker starts: they inherit it. Without a cgroup for the
+     * run's weight, nice (which a kill -9 can leave on the session). */
+    if (isolate && !emulate_isolated(em) && cli_isolate(CLI_ISOLATE_NICE, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         rc = CLI_FAILED;
         goto out;
@@ -290,13 +315,11 @@ int cli_emulate(int argc, char **argv)
         goto out;
     struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &interrupt_signal };
     struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
-                                .msg = run_msg, .msg_len = sizeof run_msg };
+                                .msg = run_msg, .msg_len = sizeof run_msg, .inject = eo.inject };
     struct engine_result res;
     enum engine_status est = engine_run_real(&sc, sa.seed, &hooks, &real, &res);
     /* Stop every worker before anything else can go wrong. */
     emulate_stop_all(em, 1.0);
-    struct emulate_stats st;
-    emulate_get_stats(em, &st);
 
     char partial[1200] = "";
     int signo = est == ENGINE_INTERRUPTED ? (int)interrupt_signal : 0;
@@ -335,9 +358,13 @@ int cli_emulate(int argc, char **argv)
         }
     }
     if (json)
-        print_json(&sc, &res, is_partial ? partial : NULL, signo, &st);
+        print_json(&sc, &res, is_partial ? partial : NULL, signo, em);
     else
-        print_table(&sc, &res, is_partial ? partial : NULL, &st);
+        print_table(&sc, &res, is_partial ? partial : NULL, em);
+    char busy[200];
+    if (emulate_host_busy(em, busy, sizeof busy))
+        fprintf(stderr, "emulate: warning: a busy machine: %s; the measured times include other jobs' "
+                "contention\n", busy);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("writing results to standard output failed: %s", strerror(errno));
         rc = CLI_FAILED;

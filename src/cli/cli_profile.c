@@ -254,6 +254,9 @@ int cli_profile(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
+    if (res.host.busy)
+        fprintf(stderr, "profile: warning: a busy machine: %s; the times measured include other jobs' "
+                "contention (sources.host_cpu in %s)\n", res.host.why, out_path);
     if (!quiet)
         fprintf(stderr, "profile: wrote %s in %.1f s (worker cold start %.2f ms mean, batch 1 "
                 "%.3f ms, batch %d %.3f ms, overhead %.3f ms mean)\n", out_path,

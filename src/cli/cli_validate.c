@@ -52,8 +52,9 @@ const struct cli_spec cli_validate_spec = {
     .summary = "replay observed arrivals and compare predicted with measured latency",
     .synopsis = "SCENARIO.json --observed CLIENT_LOG.csv [OPTIONS]",
     .about =
-        "Replays the observed send times (the client log's send_s, shifted so the first\n"
-        "is at 0) through the scenario instead of its workload, R times with seeds\n"
+        "Replays the observed send times (the client log's send_s, on the scenario's\n"
+        "clock; epoch times are shifted so the first send is at workload.start_s)\n"
+        "through the scenario instead of its workload, R times with seeds\n"
         "derived from the master seed, and compares, per metric, the observed value\n"
         "with the predicted mean and its 95% confidence interval: latency mean, p50,\n"
         "p90, p99, throughput, cold-start rate (when the log has a cold column) and\n"
@@ -385,11 +386,11 @@ int cli_validate(int argc, char **argv)
         goto out;
     rc = CLI_USAGE;
 
-    /* Observed arrivals, shifted so the first is at 0, replace the workload. */
+    /* Observed arrivals replace the workload, on the scenario's own clock
+     * (its warm-up pings and window stay aligned with them); see
+     * lambdalog_replay_shift for logs on another clock. */
     times = xmalloc(cl.n * sizeof *times);
-    double t0 = INFINITY;
-    for (size_t i = 0; i < cl.n; i++)
-        t0 = cl.req[i].send_s < t0 ? cl.req[i].send_s : t0;
+    double t0 = lambdalog_replay_shift(&cl, sc.workload.start_s);
     for (size_t i = 0; i < cl.n; i++)
         times[i] = cl.req[i].send_s - t0;
     qsort(times, cl.n, sizeof *times, cmp_double);
@@ -403,8 +404,8 @@ int cli_validate(int argc, char **argv)
     s.seed = sa.seed;
     double window = sc.warmup_period_s;
     if (times[cl.n - 1] < window) {
-        cli_error("%s: every observed request was sent before the scenario's warmup_period_s (%g s after "
-                  "the first): nothing to compare", observed, window);
+        cli_error("%s: every observed request was sent before the scenario's warmup_period_s (%g s on the "
+                  "scenario's clock): nothing to compare", observed, window);
         goto out;
     }
     scenario_workload_fini(&sc.workload);

@@ -124,6 +124,9 @@ struct engine {
 
     double window_s;
     struct metrics_sample lat;
+    /* Real time: how late each arrival was handled (its scheduled time to
+     * the loop getting to it); unused in simulation. */
+    struct metrics_sample lag;
     struct metrics_level alive, busy;   /* idle = alive - busy */
     uint32_t alive_n, busy_n;           /* the levels last recorded */
     double sum_batch_wait, sum_dispatch_wait, sum_overhead, sum_cold, sum_inference;
@@ -461,6 +464,10 @@ static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold,
         .n = n,
         .first_request = first,
         .extra_init_s = cold && e->has_extra ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
+        .model_init_s = cold && e->real->inject
+                        ? dist_sample(&sc->function.model.cold_start_s, e->rng[job == JOB_PING ? RNG_WARMUP
+                                                                                              : RNG_COLD_START])
+                        : 0,
         .deadline_s = now + sc->function.timeout_s,
     };
     const struct engine_executor *x = e->real->exec;
@@ -686,18 +693,21 @@ HOT void schedule_next_arrival(struct engine *e)
     e->have_arrival = true;
 }
 
-HOT void on_arrival(struct engine *e, double now)
+/* A request arrives: it is stamped `arr_s`, its scheduled send time, and
+ * what it sets off happens at `now` (the same in simulation; in real time
+ * the loop may get to it late, and that lag belongs in its latency). */
+HOT void on_arrival_at(struct engine *e, double arr_s, double now)
 {
     e->outstanding++;
-    if (now >= e->window_s) {
+    if (arr_s >= e->window_s) {
         if (!e->any_counted) {
             e->any_counted = true;
-            e->first_arrival_s = now;
+            e->first_arrival_s = arr_s;
         }
         e->res.requests.arrived++;
     }
     uint64_t id;
-    enum batcher_verdict v = batcher_arrive(&e->bq, now, &id);
+    enum batcher_verdict v = batcher_arrive(&e->bq, arr_s, &id);
     schedule_next_arrival(e);
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_ARRIVAL, .request_id = id, .instance_id = -1 };
@@ -709,6 +719,11 @@ HOT void on_arrival(struct engine *e, double now)
         e->timer_armed = true;
         evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
     }
+}
+
+HOT void on_arrival(struct engine *e, double now)
+{
+    on_arrival_at(e, now, now);
 }
 
 static void on_batch_timer(struct engine *e, double now)
@@ -796,6 +811,10 @@ HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double 
 static void on_real_done(struct engine *e, const struct engine_completion *c, double now)
 {
     uint32_t inst = c->instance;
+    if (c->job == JOB_PING && c->died) {
+        on_instance_done_ping(e, inst, now, true);
+        return;
+    }
     if (c->job == JOB_PING) {
         /* The ping holds its instance for hold_ms after the answer, as a
          * warmer's handler that sleeps would. */
@@ -807,6 +826,15 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
             on_instance_done_ping(e, inst, now, c->timed_out);
         return;
     }
+    if (c->job == ENGINE_JOB_IDLE) {
+        /* An idle instance's worker died: it is gone (a provisioned one is
+         * started again in place when next used). */
+        if (platform_instance(&e->pf, inst)->state == INSTANCE_IDLE && !platform_instance(&e->pf, inst)->provisioned) {
+            platform_discard_idle(&e->pf, inst);
+            levels(e, now);
+        }
+        return;
+    }
     struct batch *b = batch_at(e, c->job);
     assert(b->instance_slot == inst);
     b->cold_s = c->init_s;
@@ -814,11 +842,24 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
     b->overhead_s = c->overhead_s;
     b->timed_out = c->timed_out;
     bill_invocation(e, b->provisioned, b->cold_s + b->inference_s);
-    bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
+    bool discard = (b->timed_out || c->died) && !platform_instance(&e->pf, inst)->provisioned;
     release_instance(e, inst, now, discard);
     if (e->narrate)
         narrate_done(e, inst, b, now);
-    finish_batch(e, c->job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
+    if (e->real->inject && !c->died) {
+        /* The invoke and network time the profile says, as in simulation
+         * (drawn when the invocation ends, from the same stream): the
+         * response reaches the client that long after the answer, less
+         * the round trip's own overhead. The instance is free meanwhile. */
+        double want = dist_sample(&e->sc->function.model.overhead_s, e->rng[RNG_OVERHEAD]);
+        if (want > b->overhead_s) {
+            double wait = want - b->overhead_s;
+            b->overhead_s = want;
+            evq_push(&e->q, now + wait, EV_RESPONSE, c->job, 0);
+            return;
+        }
+    }
+    finish_batch(e, c->job, now, c->died ? REQUEST_FAILED : b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
 }
 
 static void on_response(struct engine *e, uint32_t slot, double now)
@@ -1119,14 +1160,21 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
 static void real_event(struct engine *e, const struct evq_event *ev, double now)
 {
     switch ((enum ev_kind)ev->kind) {
-    case EV_ARRIVAL: on_arrival(e, now); break;
+    case EV_ARRIVAL: {
+        /* Requests keep their scheduled send time (a burst is one instant);
+         * the loop's lateness is measured and is part of their latency. */
+        double due = evq_event_time(ev);
+        metrics_sample_add(&e->lag, (now > due ? now - due : 0) * 1000.0);
+        on_arrival_at(e, due, now);
+        break;
+    }
     case EV_BATCH_TIMER: on_batch_timer(e, now); break;
     case EV_INSTANCE_DONE: on_instance_done(e, ev->id, ev->gen, now); break;
     case EV_EXPIRY: on_expiry(e, ev->id, ev->gen, now); break;
     case EV_WARMUP: on_warmup(e, now); break;
     case EV_RETRY: invoke(e, ev->id, now); break;
-    /* Responses come with the executor's completions; no sharing. */
-    case EV_RESPONSE:
+    case EV_RESPONSE: on_response(e, ev->id, now); break; /* an injected overhead */
+    /* No processor sharing: the real machine shares its cores. */
     case EV_PS_DONE:
     default: assert(!"event kind not used in real time");
     }
@@ -1142,6 +1190,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
     engine_setup(&e, sc, seed, hooks);
     e.real = real;
     e.ps = false; /* the real machine shares its cores by itself */
+    metrics_sample_init(&e.lag, true, 1024);
 
     /* Provisioned instances are initialised before t = 0. */
     uint32_t *slots = xcalloc(e.pf.used + 1, sizeof *slots);
@@ -1203,6 +1252,8 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
 done:
     assert(status != ENGINE_OK || e.outstanding == 0);
     engine_summarize(&e);
+    metrics_sample_summarize(&e.lag, &e.res.lag_ms);
+    metrics_sample_fini(&e.lag);
     *out = e.res;
     engine_teardown(&e);
     return status;
@@ -1237,6 +1288,7 @@ const char *engine_request_status_name(enum request_status s)
     case REQUEST_THROTTLED: return "throttled";
     case REQUEST_TIMED_OUT: return "timed_out";
     case REQUEST_REJECTED: return "rejected";
+    case REQUEST_FAILED: return "error";
     }
     return "?";
 }

@@ -16,7 +16,8 @@ enum request_status {
     REQUEST_OK = 0,
     REQUEST_THROTTLED,  /* dropped on throttle, or out of retries */
     REQUEST_TIMED_OUT,  /* the invocation ran past function.timeout_s */
-    REQUEST_REJECTED    /* the client queue was full (client.max_queue) */
+    REQUEST_REJECTED,   /* the client queue was full (client.max_queue) */
+    REQUEST_FAILED      /* real time: the instance's worker died ("error") */
 };
 
 /* The engine refuses to hold more requests than this at once: an input
@@ -152,6 +153,10 @@ struct engine_result {
     struct {
         double requests, duration, provisioned, total;
     } cost_usd;
+    /* Real time only (n = 0 in simulation): how late the loop handled each
+     * arrival after its scheduled send time, all requests. Latencies are
+     * measured from the scheduled time, so this lag is inside them. */
+    struct metrics_summary lag_ms;
     double window_start_s;           /* statistics window */
     double end_s;                    /* last request completion */
     uint64_t events;                 /* events processed */
@@ -188,16 +193,25 @@ struct engine_invocation {
     int n;                      /* images (requests) in the batch; 0 = warm-up ping */
     uint64_t first_request;     /* the batch holds requests first_request .. + n - 1 */
     double extra_init_s;        /* cold: a container image's extra init to wait out */
+    double model_init_s;        /* cold, with engine_real.inject: the profile's cold
+                                   start drawn for it; the instance is ready no sooner
+                                   than model_init_s + extra_init_s after its start */
     double deadline_s;          /* function.timeout_s after the start: end it then */
 };
 
+/* The job of a completion that ends no invocation: an idle instance's
+ * worker died (the instance is gone). */
+#define ENGINE_JOB_IDLE (UINT32_MAX - 1)
+
 /* What the executor measured when an invocation ended. */
 struct engine_completion {
-    uint32_t instance, job;     /* from the invocation */
+    uint32_t instance, job;     /* from the invocation (or ENGINE_JOB_IDLE) */
     double init_s;              /* start of the instance to ready (0 when it was warm) */
     double inference_s;         /* the function's own time */
     double overhead_s;          /* round trip minus init and inference */
     bool timed_out;             /* reached deadline_s; the instance is gone */
+    bool died;                  /* the worker died: the invocation failed (its
+                                   requests end REQUEST_FAILED), the instance is gone */
 };
 
 /* The executor's operations; every message is one line. */
@@ -218,7 +232,8 @@ struct engine_executor {
     /* Waits until now() >= until_s (INFINITY: no timer is pending) or until
      * an invocation completes, or a signal arrives. Returns 1 with *done
      * filled, 0 when it returned without a completion, or -1 with a
-     * message (a worker died, say: the run then fails). */
+     * message (a broken worker's wrong answer, say: the run then fails).
+     * A worker that dies is a completion with died set. */
     int (*wait)(void *ctx, double until_s, struct engine_completion *done, char *msg, size_t msg_len);
 };
 
@@ -227,6 +242,12 @@ struct engine_real {
     double time_limit_s;                    /* stop the run here (INFINITY: none) */
     char *msg;                              /* ENGINE_EXEC_FAILED's message */
     size_t msg_len;
+    /* The profile's costs made real: each invocation's response waits until
+     * its overhead is the profile's overhead_ms draw (when the measured
+     * round trip left less), and a cold start's model_init_s is drawn (see
+     * engine_invocation). Draws come from the run's streams, as in
+     * simulation. false: the host's own costs only. */
+    bool inject;
 };
 
 /* Runs the scenario in real time through real->exec. Results, hooks and

@@ -254,6 +254,15 @@ void platform_discard(struct platform *p, uint32_t slot)
     slot_free(p, slot);
 }
 
+void platform_discard_idle(struct platform *p, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_IDLE && !in->provisioned);
+    idle_remove(p, &p->idle_on_demand, slot);
+    p->n_idle--;
+    slot_free(p, slot);
+}
+
 const char *platform_outcome_name(enum platform_outcome o)
 {
     switch (o) {

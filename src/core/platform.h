@@ -90,6 +90,9 @@ bool platform_expiry(struct platform *p, uint32_t slot, uint32_t gen, double now
 /* Destroys a busy instance (environment reset after a function timeout). */
 void platform_discard(struct platform *p, uint32_t slot);
 
+/* Destroys an idle on-demand instance (real time: its worker died). */
+void platform_discard_idle(struct platform *p, uint32_t slot);
+
 static inline const struct instance *platform_instance(const struct platform *p, uint32_t slot)
 {
     return &p->inst[slot];

@@ -1043,3 +1043,16 @@ out:
     fclose(f);
     return rc;
 }
+
+double lambdalog_replay_shift(const struct lambdalog_client *c, double start_s)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < c->n; i++) {
+        double t = c->req[i].send_s;
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+    }
+    if (c->n == 0 || (lo >= 0 && hi < LAMBDALOG_SCENARIO_CLOCK_MAX_S))
+        return 0;
+    return lo - start_s;
+}

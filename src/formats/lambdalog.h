@@ -119,6 +119,17 @@ struct lambdalog_client {
 void lambdalog_client_init(struct lambdalog_client *c);
 void lambdalog_client_fini(struct lambdalog_client *c);
 
+/* Send times at or above this many seconds are not on a scenario's clock
+ * (a run's own logs start near 0; epoch seconds are about 1.7e9). */
+#define LAMBDALOG_SCENARIO_CLOCK_MAX_S 1e6
+
+/* How far to shift a client log's send times to put them on a scenario's
+ * clock: 0 when they already are (every send in [0, 1e6) s, as `run` and
+ * `emulate` write them: the scenario's warm-up pings and statistics window
+ * then line up); otherwise the shift that puts the first send at start_s
+ * (the scenario's workload.start_s). Replay send_s - shift. */
+double lambdalog_replay_shift(const struct lambdalog_client *c, double start_s);
+
 /* True when path looks like a client log: its first line that is not blank
  * or a '#' comment is a CSV header with a column send_s. */
 bool lambdalog_is_client_log(const char *path);

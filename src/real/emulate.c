@@ -5,6 +5,7 @@
 #include "real/emulate.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
@@ -19,7 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "real/cpucap.h"
+#include "real/hostload.h"
+#include "formats/jsonout.h"
 #include "real/mnist.h"
+#include "core/model.h"
 #include "real/worker_proto.h"
 #include "base/xalloc.h"
 
@@ -27,7 +32,11 @@
 #define LINE_TIMEOUT_S 5.0
 #define JOB_NONE UINT32_MAX
 
-enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_IDLE, SLOT_BUSY };
+/* SLOT_DEAD: the worker died with an invocation to report (a send that
+ * failed): the next wait reports it. */
+/* SLOT_WAITING: the worker is ready but the profile's cold start is longer
+ * than its own: the invocation is sent at ready_at_s. */
+enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_WAITING, SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
 
 struct em_slot {
     struct worker_client w;
@@ -40,6 +49,8 @@ struct em_slot {
     uint64_t first;
     double t_spawn, t_send;     /* seconds on the run's clock */
     double init_s;              /* this invocation's cold start (0 when warm) */
+    double init_want_s;         /* the cold start to reach: profile's + extra init */
+    double ready_at_s;          /* SLOT_WAITING: send the invocation then */
     double deadline_s;
 };
 
@@ -59,6 +70,14 @@ struct emulate {
     double t0;                  /* CLOCK_MONOTONIC at t = 0 */
     size_t rr;                  /* where the next scan of ready workers starts */
     struct emulate_stats st;
+    struct hostload load;       /* the host's CPU pressure around the run */
+    struct cpucap cap;          /* the workers' cgroups (kind NONE: not enforced) */
+    double vcpus;               /* each worker's CPU share; 0: no cap asked */
+    char cap_why[600];          /* why the cap is not enforced */
+    double local_ms_per_image;  /* in-process inference on one whole core */
+    double profile_infer_ms, local_infer_ms;    /* for a batch of typical_batch */
+    bool isolated;
+    bool load_begun, load_ended;
 };
 
 
@@ -104,8 +123,15 @@ static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extr
                  size_t len)
 {
     s->uid = uid;
+    char procs[PATH_MAX + 64];
+    const char *cg = NULL;
+    if (em->cap.kind != CPUCAP_NONE) {
+        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, msg, len) != 0)
+            return -1;
+        cg = procs;
+    }
     s->t_spawn = em_now(em);
-    if (worker_client_start(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, msg, len) != 0)
+    if (worker_client_start_in(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, cg, msg, len) != 0)
         return -1;
     s->pid = (long)s->w.pid;
     s->state = SLOT_STARTING;
@@ -114,8 +140,48 @@ static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extr
     return 0;
 }
 
+/* A worker died: one warning line naming it, its instance and what it was
+ * doing; the process is reaped. */
+static void warn_death(struct emulate *em, struct em_slot *s, const char *why)
+{
+    em->st.workers_died++;
+    if (em->o.on_warning != NULL) {
+        char line[WORKER_MSG_MAX + 200];
+        if (s->state == SLOT_IDLE)
+            snprintf(line, sizeof line, "instance %" PRId64 " (worker pid %ld) died while idle: %s; the "
+                     "instance is gone", s->uid, s->pid, why);
+        else
+            snprintf(line, sizeof line, "instance %" PRId64 " (worker pid %ld) died %s: %s; its %u "
+                     "request(s) failed, the instance is gone", s->uid, s->pid,
+                     s->state == SLOT_STARTING || s->state == SLOT_WAITING ? "while starting" : "during an invocation",
+                     why, (unsigned)s->n);
+        em->o.on_warning(em->o.ctx, line);
+    }
+    worker_client_stop(&s->w, 0);
+    note(em, "died", s);
+}
+
+/* Fills *done for the invocation on s, which ends because its worker died;
+ * the slot is then empty. */
+static void report_death(struct emulate *em, struct em_slot *s, uint32_t index, struct engine_completion *done)
+{
+    double now = em_now(em);
+    *done = (struct engine_completion){
+        .instance = index,
+        .job = s->state == SLOT_IDLE ? ENGINE_JOB_IDLE : s->job,
+        .init_s = s->init_s,
+        .inference_s = 0,
+        .overhead_s = 0,
+        .died = true,
+    };
+    if (s->state == SLOT_STARTING || s->state == SLOT_WAITING)
+        done->init_s = now - s->t_spawn;
+    s->state = SLOT_NONE;
+    s->job = JOB_NONE;
+}
+
 /* Sends the slot's invocation: its images, request i being digit i mod n. */
-static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len)
+static void send_job(struct emulate *em, struct em_slot *s)
 {
     size_t bytes = (size_t)s->n * MNIST_PIXELS;
     if (bytes > em->cap_pixels)
@@ -127,11 +193,13 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
     s->t_send = em_now(em);
     char inner[WORKER_MSG_MAX];
     if (worker_client_send(&s->w, s->first, em->pixels, s->n, inner, sizeof inner) != 0) {
-        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
-        return -1;
+        /* The worker is gone: the invocation fails (reported by the next
+         * wait), the run goes on. */
+        warn_death(em, s, inner);
+        s->state = SLOT_DEAD;
+        return;
     }
     s->state = SLOT_BUSY;
-    return 0;
 }
 
 /* ---- the executor -------------------------------------------------------------------- */
@@ -139,6 +207,8 @@ static int send_job(struct emulate *em, struct em_slot *s, char *msg, size_t len
 static int em_prepare(void *ctx, const uint32_t *slots, size_t n, char *msg, size_t len)
 {
     struct emulate *em = ctx;
+    hostload_begin(&em->load);
+    em->load_begun = true;
     em->t0 = worker_mono_s();
     /* Start them all, then wait for each: the loads overlap. */
     for (size_t i = 0; i < n; i++) {
@@ -171,7 +241,7 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
         worker_set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
         return -1;
     }
-    if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
+    if (s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY || s->state == SLOT_DEAD) {
         worker_set_msg(msg, len,
                        "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
         return -1;
@@ -186,13 +256,15 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
     s->first = inv->first_request;
     s->deadline_s = inv->deadline_s;
     s->init_s = 0;
+    s->init_want_s = inv->cold ? inv->model_init_s + inv->extra_init_s : 0;
     s->uid = inv->instance_uid;
     if (s->state == SLOT_NONE) {
         /* A cold start; or a provisioned instance whose worker was killed
          * at a function timeout, re-initialised in place. */
         return spawn(em, s, inv->instance_uid, inv->cold ? inv->extra_init_s : 0, msg, len);
     }
-    return send_job(em, s, msg, len);
+    send_job(em, s);
+    return 0;
 }
 
 static void em_retire(void *ctx, uint32_t instance)
@@ -212,7 +284,7 @@ static void em_retire(void *ctx, uint32_t instance)
 static void timed_out(struct emulate *em, struct em_slot *s, uint32_t index, double now,
                       struct engine_completion *done)
 {
-    bool starting = s->state == SLOT_STARTING;
+    bool starting = s->state == SLOT_STARTING || s->state == SLOT_WAITING;
     *done = (struct engine_completion){
         .instance = index,
         .job = s->job,
@@ -256,26 +328,36 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
         double init_ms = 0;
         if (worker_client_wait_ready(&s->w, LINE_TIMEOUT_S, &pid, &init_ms, inner, sizeof inner) != 0) {
             how_it_ended(s, inner, sizeof inner);
-            worker_set_msg(msg, len,
-                           "instance %" PRId64 " (worker pid %ld) failed to start: %s", s->uid, s->pid, inner);
-            note(em, "died", s);
-            return -1;
+            warn_death(em, s, inner);
+            report_death(em, s, index, done);
+            return 1;
         }
         /* The cold start as `profile` measures it: start of the process
-         * to its READY line read here. */
+         * to its READY line read here; then, if the profile's is longer,
+         * the rest of it is waited out before the invocation is sent. */
         s->init_s = em_now(em) - s->t_spawn;
-        return send_job(em, s, msg, len) == 0 ? 0 : -1;
+        if (s->init_want_s > s->init_s) {
+            s->ready_at_s = s->t_spawn + s->init_want_s;
+            s->state = SLOT_WAITING;
+            return 0;
+        }
+        send_job(em, s);
+        if (s->state == SLOT_DEAD) {
+            report_death(em, s, index, done);
+            return 1;
+        }
+        return 0;
     }
-    if (s->state == SLOT_IDLE) {
-        /* An idle worker has nothing to say: it died (or misbehaves). */
+    if (s->state == SLOT_IDLE || s->state == SLOT_WAITING) {
+        /* An idle (or waiting) worker has nothing to say: it died (or
+         * misbehaves, and is stopped). */
         struct worker_reply r;
         int rc = worker_client_recv(&s->w, 0, &r, em->labels, sizeof em->labels, inner, sizeof inner);
         if (rc < 0)
             how_it_ended(s, inner, sizeof inner);
-        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) while idle: %s", s->uid, s->pid,
-                rc < 0 ? inner : "unexpected output");
-        note(em, "died", s);
-        return -1;
+        warn_death(em, s, rc < 0 ? inner : "unexpected output");
+        report_death(em, s, index, done);
+        return 1;
     }
     struct worker_reply r;
     int rc = worker_client_recv(&s->w, LINE_TIMEOUT_S, &r, em->labels, sizeof em->labels, inner, sizeof inner);
@@ -283,10 +365,9 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
     if (rc != 0) {
         if (rc < 0)
             how_it_ended(s, inner, sizeof inner);
-        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld) during a batch of %u images (requests %" PRIu64
-                "..): %s", s->uid, s->pid, (unsigned)s->n, s->first, rc < 0 ? inner : "incomplete answer");
-        note(em, "died", s);
-        return -1;
+        warn_death(em, s, rc < 0 ? inner : "incomplete answer");
+        report_death(em, s, index, done);
+        return 1;
     }
     if (r.id != s->first || r.n != s->n) {
         worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): answer %" PRIu64 " with %u labels, expected %"
@@ -339,7 +420,22 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
             struct em_slot *s = &em->slot[i];
             if (s->state == SLOT_NONE)
                 continue;
-            if (s->state == SLOT_STARTING || s->state == SLOT_BUSY) {
+            if (s->state == SLOT_DEAD) {
+                report_death(em, s, (uint32_t)i, done);
+                return 1;
+            }
+            if (s->state == SLOT_WAITING && s->ready_at_s <= now && s->deadline_s > now) {
+                /* The profile's cold start is over: the invocation goes. */
+                s->init_s = now - s->t_spawn;
+                send_job(em, s);
+                if (s->state == SLOT_DEAD) {
+                    report_death(em, s, (uint32_t)i, done);
+                    return 1;
+                }
+            }
+            if (s->state == SLOT_WAITING && s->ready_at_s < first_deadline)
+                first_deadline = s->ready_at_s;
+            if (s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY) {
                 if (s->deadline_s <= now) {
                     timed_out(em, s, (uint32_t)i, now, done);
                     return 1;
@@ -392,6 +488,73 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
 
 /* ---- lifetime ------------------------------------------------------------------------ */
 
+/* The workers' CPU share: refused when it exceeds the host's cores; when no
+ * cgroup can enforce it, a warning (or EMULATE_ERR_CAP when required); why
+ * is kept in em->cap_why for the report. */
+static enum emulate_status setup_cap(struct emulate *em, char *msg, size_t msg_len)
+{
+    const char *where = em->o.scenario_path != NULL ? em->o.scenario_path : "scenario";
+    if (em->o.memory_mb > 0) {
+        em->vcpus = cpucap_vcpus(em->o.memory_mb);
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cores > 0 && em->vcpus > (double)cores) {
+            worker_set_msg(msg, msg_len, "%s: function.memory_mb: %g MB is %.2f vCPUs on Lambda (1769 MB per "
+                           "vCPU), more than this machine's %ld cores: it cannot be emulated here", where,
+                           em->o.memory_mb, em->vcpus, cores);
+            return EMULATE_ERR_INPUT;
+        }
+    }
+    if (em->vcpus <= 0 && !em->o.isolate)
+        return EMULATE_OK;
+    char why[512];
+    if (cpucap_open(&em->cap, why, sizeof why) != 0) {
+        snprintf(em->cap_why, sizeof em->cap_why, "%s", why);
+        if (em->o.require_cpu_cap && em->vcpus > 0) {
+            worker_set_msg(msg, msg_len, "--require-cpu-cap: function.memory_mb (%g MB = %.3f vCPU) cannot be "
+                           "enforced: %s", em->o.memory_mb, em->vcpus, why);
+            return EMULATE_ERR_CAP;
+        }
+        if (em->vcpus > 0 && em->o.on_warning != NULL) {
+            char line[800];
+            snprintf(line, sizeof line, "the CPU share of function.memory_mb (%g MB = %.3f vCPU) is NOT enforced: "
+                     "%s; each worker may use a whole core", em->o.memory_mb, em->vcpus, why);
+            em->o.on_warning(em->o.ctx, line);
+        }
+        return EMULATE_OK;
+    }
+    if (em->o.isolate) {
+        if (cpucap_isolate(&em->cap, why, sizeof why) == 0)
+            em->isolated = true;
+        else if (em->o.on_warning != NULL)
+            em->o.on_warning(em->o.ctx, why);
+    }
+    return EMULATE_OK;
+}
+
+/* inference_ms is not emulated (the real CNN does the work under the cap):
+ * compares the profile's time for a typical batch with this machine's
+ * estimate (in-process time per image, stretched by the cap) and warns by
+ * name when they differ by more than 2x. */
+static void check_inference(struct emulate *em)
+{
+    const struct model_profile *m = em->o.model;
+    int n = em->o.typical_batch > 0 ? em->o.typical_batch : 1;
+    if (m == NULL || !model_covers(m, n, NULL))
+        return;
+    double share = em->vcpus > 0 && em->vcpus < 1 ? em->vcpus : 1;
+    em->profile_infer_ms = model_mean_inference_s(m, n) * 1e3;
+    em->local_infer_ms = em->local_ms_per_image * n / share;
+    double r = em->local_infer_ms > 0 ? em->profile_infer_ms / em->local_infer_ms : 1;
+    if ((r > 2 || r < 0.5) && em->o.on_warning != NULL) {
+        char line[600];
+        snprintf(line, sizeof line, "function.model inference_ms is not emulated: the profile (%s) gives %.3f ms for "
+                 "a batch of %d, this machine's CNN about %.3f ms at %.3f vCPU; the workers' real times are used, "
+                 "so the simulator's inference will differ", m->name[0] != '\0' ? m->name : "inline", em->profile_infer_ms,
+                 n, em->local_infer_ms, share);
+        em->o.on_warning(em->o.ctx, line);
+    }
+}
+
 enum emulate_status emulate_create(const struct emulate_options *o, struct emulate **out, char *msg,
                                    size_t msg_len)
 {
@@ -414,11 +577,19 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
         return EMULATE_ERR_INPUT;
     }
     em->expect = xmalloc(em->digits.n);
+    double t_inf = worker_mono_s();
     mnist_infer_batch(net, em->digits.pixels, em->digits.n, em->expect, NULL);
+    em->local_ms_per_image = (worker_mono_s() - t_inf) * 1e3 / (double)em->digits.n;
     mnist_destroy(net);
     em->o = *o;
     if (!(em->o.ready_timeout_s > 0))
         em->o.ready_timeout_s = 30;
+    enum emulate_status cap_st = setup_cap(em, msg, msg_len);
+    if (cap_st != EMULATE_OK) {
+        emulate_destroy(em);
+        return cap_st;
+    }
+    check_inference(em);
     em->exec = (struct engine_executor){
         .ctx = em,
         .prepare = em_prepare,
@@ -448,6 +619,10 @@ void emulate_stop_all(struct emulate *em, double grace_s)
 {
     if (em == NULL)
         return;
+    if (em->load_begun && !em->load_ended) {
+        hostload_end(&em->load);
+        em->load_ended = true;
+    }
     /* End of input for all first, so they exit side by side. */
     for (size_t i = 0; i < em->n_slots; i++) {
         struct worker_client *w = &em->slot[i].w;
@@ -468,11 +643,17 @@ void emulate_stop_all(struct emulate *em, double grace_s)
     }
 }
 
+bool emulate_isolated(const struct emulate *em)
+{
+    return em->isolated;
+}
+
 void emulate_destroy(struct emulate *em)
 {
     if (em == NULL)
         return;
     emulate_stop_all(em, 1.0);
+    cpucap_close(&em->cap);
     mnist_digits_fini(&em->digits);
     free(em->expect);
     free(em->slot);
@@ -480,4 +661,85 @@ void emulate_destroy(struct emulate *em)
     free(em->pfd_slot);
     free(em->pixels);
     free(em);
+}
+
+/* ---- report ---------------------------------------------------------------------------- */
+
+static void json_ms(FILE *f, const char *key, double v, const char *sep)
+{
+    if (isfinite(v))
+        fprintf(f, "\"%s\": %.3f%s", key, v, sep);
+    else
+        fprintf(f, "\"%s\": null%s", key, sep);
+}
+
+void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_result *res)
+{
+    const struct emulate_stats *st = &em->st;
+    fprintf(f, "  \"emulated\": {\"workers_started\": %llu, \"workers_stopped\": %llu, \"workers_died\": %llu, "
+            "\"images\": %llu, \"correct\": %llu, \"pings\": %llu},\n",
+            (unsigned long long)st->workers_started, (unsigned long long)st->workers_stopped,
+            (unsigned long long)st->workers_died, (unsigned long long)st->images, (unsigned long long)st->correct,
+            (unsigned long long)st->pings);
+    if (em->o.memory_mb > 0) {
+        fprintf(f, "  \"cpu_cap\": {\"memory_mb\": %g, \"vcpus\": %.4f, \"enforced\": %s, \"how\": ",
+                em->o.memory_mb, em->vcpus, em->cap.kind != CPUCAP_NONE ? "true" : "false");
+        jsonout_string(f, em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : em->cap_why);
+        fprintf(f, ", \"period_us\": %ld},\n", cpucap_period_us(em->vcpus));
+    }
+    if (em->o.model != NULL) {
+        fprintf(f, "  \"profile_costs\": {\"injected\": %s, \"overhead_ms_mean\": %.3f, \"cold_start_ms_mean\": %.3f, "
+                "\"inference\": {\"emulated\": false, \"batch\": %d, \"profile_ms\": %.3f, \"local_ms\": %.3f}},\n",
+                em->o.inject ? "true" : "false", dist_mean(&em->o.model->overhead_s) * 1e3,
+                dist_mean(&em->o.model->cold_start_s) * 1e3, em->o.typical_batch > 0 ? em->o.typical_batch : 1,
+                em->profile_infer_ms, em->local_infer_ms);
+    }
+    fprintf(f, "  \"lag_ms\": {\"n\": %llu, ", (unsigned long long)res->lag_ms.n);
+    json_ms(f, "p50", res->lag_ms.p50, ", ");
+    json_ms(f, "p99", res->lag_ms.p99, ", ");
+    json_ms(f, "max", res->lag_ms.max, "},\n");
+    if (em->load_ended) {
+        fputs("  \"host_cpu\": ", f);
+        hostload_json(f, &em->load);
+        fputs(",\n", f);
+    }
+}
+
+void emulate_report_table(FILE *f, const struct emulate *em, const struct engine_result *res)
+{
+    const struct emulate_stats *st = &em->st;
+    fprintf(f, "\nEmulation\n");
+    fprintf(f, "  %-34s %12llu\n", "workers started", (unsigned long long)st->workers_started);
+    fprintf(f, "  %-34s %12llu\n", "workers stopped (expiry, timeout)", (unsigned long long)st->workers_stopped);
+    if (st->workers_died > 0)
+        fprintf(f, "  %-34s %12llu\n", "workers died (requests failed)", (unsigned long long)st->workers_died);
+    fprintf(f, "  %-34s %12llu\n", "images classified", (unsigned long long)st->images);
+    if (st->images > 0)
+        fprintf(f, "  %-34s %11.2f%%\n", "  labelled correctly", 100.0 * (double)st->correct / (double)st->images);
+    fprintf(f, "  %-34s %12llu\n", "pings answered", (unsigned long long)st->pings);
+    if (em->o.memory_mb > 0)
+        fprintf(f, "  %-34s %.3f vCPU (%g MB), %s\n", "CPU cap per worker", em->vcpus, em->o.memory_mb,
+                em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : "NOT enforced");
+    if (em->o.model != NULL)
+        fprintf(f, "  %-34s %s\n", "profile overhead, cold start",
+                em->o.inject ? "injected (waited out beyond the host's own)" : "not injected (host's own only)");
+    if (em->o.model != NULL && em->profile_infer_ms > 0)
+        fprintf(f, "  %-34s real CNN: about %.3f ms here, profile %.3f ms (batch %d)\n", "inference (not emulated)",
+                em->local_infer_ms, em->profile_infer_ms, em->o.typical_batch > 0 ? em->o.typical_batch : 1);
+    if (res->lag_ms.n > 0)
+        fprintf(f, "  %-34s %.3f / %.3f / %.3f\n", "send lag p50 / p99 / max (ms)", res->lag_ms.p50,
+                res->lag_ms.p99, res->lag_ms.max);
+    if (em->load_ended) {
+        char line[256];
+        hostload_describe(&em->load, line, sizeof line);
+        fprintf(f, "  %-34s %s\n", "host", line);
+    }
+}
+
+bool emulate_host_busy(const struct emulate *em, char *why, size_t len)
+{
+    if (!em->load_ended || !em->load.busy)
+        return false;
+    snprintf(why, len, "%s", em->load.why);
+    return true;
 }

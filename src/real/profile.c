@@ -252,10 +252,12 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
     gmtime_r(&now, &tm);
     strftime(r->date, sizeof r->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
+    hostload_begin(&r->host);
     if (measure_cold(o, r, msg, msg_len) != 0)
         goto out;
     if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
         goto out;
+    hostload_end(&r->host);
     st = PROFILE_OK;
 out:
     if (st != PROFILE_OK)
@@ -319,6 +321,9 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     fputs("    }\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
     jsonout_string(f, buf);
+    /* How busy the machine was: a profile made on a busy one is flagged. */
+    fputs(",\n    \"host_cpu\": ", f);
+    hostload_json(f, &r->host);
     fputs(",\n    \"memory_mb\": ", f);
     snprintf(buf, sizeof buf, "assumed: %d, Lambda's one full vCPU, because the worker runs "
              "single-threaded on one whole core of this machine; the simulator then stretches "

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "real/hostload.h"
 
 /* What `profile` puts in memory_mb: the worker runs single-threaded on one
  * whole core, which is what Lambda gives a function at 1769 MB (model.h).
@@ -44,6 +45,7 @@ struct profile_result {
     double accuracy;            /* of the worker's answers on the digits */
     size_t n_digits;
     char machine[512];          /* "Linux 6.1.0 x86_64, <CPU model>, 2 CPUs" */
+    struct hostload host;       /* the host's CPU pressure around the measurement */
     char date[32];              /* UTC, ISO 8601 */
 };
 

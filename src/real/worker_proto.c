@@ -190,6 +190,32 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
                         const char *weights_path, double extra_init_ms, char *msg,
                         size_t msg_len)
 {
+    return worker_client_start_in(w, worker_path, weights_path, extra_init_ms, NULL, msg, msg_len);
+}
+
+/* Writes the calling process's pid to the file at path with
+ * async-signal-safe calls only (between fork and exec); 0 or -1. */
+static int child_join(const char *path)
+{
+    char num[24];
+    size_t k = sizeof num;
+    long pid = (long)getpid();
+    do {
+        num[--k] = (char)('0' + pid % 10);
+        pid /= 10;
+    } while (pid > 0 && k > 0);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, num + k, sizeof num - k);
+    close(fd);
+    return n == (ssize_t)(sizeof num - k) ? 0 : -1;
+}
+
+int worker_client_start_in(struct worker_client *w, const char *worker_path,
+                           const char *weights_path, double extra_init_ms, const char *cgroup_procs,
+                           char *msg, size_t msg_len)
+{
     memset(w, 0, sizeof *w);
     w->pid = -1;
     w->fd = -1;
@@ -209,8 +235,10 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
     };
     if (extra_init_ms <= 0)
         argv[3] = NULL;
-    char fail[600];
+    char fail[600], join_fail[600];
     int fail_len = snprintf(fail, sizeof fail, "ERR cannot execute %.500s (errno ", worker_path);
+    int join_len = snprintf(join_fail, sizeof join_fail, "ERR cannot join the cgroup %.500s (errno ",
+                            cgroup_procs != NULL ? cgroup_procs : "");
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -224,8 +252,20 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
          * prctl took effect, getppid() has already changed. */
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
             _exit(3);
+        /* Ctrl-C in a terminal signals the whole process group: the parent
+         * ends the run and stops its workers, which must not die first (a
+         * worker's death would be a failed invocation). Kept across exec. */
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        if (sigaction(SIGINT, &ign, NULL) != 0)
+            _exit(3);
         if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0)
             _exit(3);
+        if (cgroup_procs != NULL && child_join(cgroup_procs) != 0) {
+            child_exec_failed(join_fail, join_len > 0 ? (size_t)join_len : 0, errno);
+            _exit(3);
+        }
         execv(worker_path, argv);
         child_exec_failed(fail, fail_len > 0 ? (size_t)fail_len : 0, errno);
         _exit(127);

@@ -88,6 +88,14 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
                         const char *weights_path, double extra_init_ms, char *msg,
                         size_t msg_len);
 
+/* The same, with the child moved into a cgroup before exec: it writes its
+ * pid to cgroup_procs (a cgroup.procs file; NULL: stay), so its whole life,
+ * the cold start included, is under that cgroup's CPU quota. A child that
+ * cannot join says "ERR cannot join the cgroup <path> (errno N)". */
+int worker_client_start_in(struct worker_client *w, const char *worker_path,
+                           const char *weights_path, double extra_init_ms, const char *cgroup_procs,
+                           char *msg, size_t msg_len);
+
 /* Waits up to timeout_s for the READY line. Returns 0, or -1 with a message
  * (timeout, the worker's ERR line, or its exit). */
 int worker_client_wait_ready(struct worker_client *w, double timeout_s, long *pid,
