@@ -254,6 +254,14 @@ install: $(BIN) $(WORKER)
 	install -d $(DESTDIR)$(PREFIX)/share/lambdasim/plots
 	install -m 644 plots/*.gp plots/paper-baseline.csv $(DESTDIR)$(PREFIX)/share/lambdasim/plots/
 
+# The manual pages, lambdasim(1) and lambdasim-scenario(5), under PREFIX
+# (DESTDIR honoured). Read them in place with `man -l man/lambdasim.1`.
+.PHONY: install-man
+install-man:
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 644 man/lambdasim.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/lambdasim-scenario.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/lambdasim $(DESTDIR)$(PREFIX)/bin/lambdasim-worker
 	rm -rf $(DESTDIR)$(PREFIX)/share/lambdasim
