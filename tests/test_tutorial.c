@@ -1,8 +1,8 @@
 /* test_tutorial: docs/tutorial.md cannot rot. Every command of its ```sh
- * blocks runs (from the source tree, with the binary under test first on
- * PATH) and must exit 0; every line of an ```output block must appear in
- * what the sh block before it printed; every figure it shows must exist
- * as a PNG afterwards. */
+ * blocks runs, from the source tree, with the binary under test first on
+ * PATH, and must exit 0; every line of an ```output block must appear in
+ * what the sh block before it printed; every figure it shows must be a
+ * small committed PNG under docs/tutorial/ that one of its commands draws. */
 #define _DEFAULT_SOURCE /* realpath */
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,18 +50,44 @@ static void append(char **buf, size_t *len, const char *s)
     *len += n;
 }
 
-static bool is_png(const char *path)
+/* A PNG file: its size in bytes and its width and height (from IHDR);
+ * false if it is missing or not a PNG. */
+static bool png_info(const char *path, long *bytes, unsigned *width, unsigned *height)
 {
     static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-    unsigned char head[8];
+    unsigned char head[24];
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return false;
-    bool ok = fread(head, 1, 8, f) == 8 && memcmp(head, sig, 8) == 0;
+    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, sig, 8) == 0 &&
+              memcmp(head + 12, "IHDR", 4) == 0;
     fseek(f, 0, SEEK_END);
-    ok = ok && ftell(f) > 10000;
+    *bytes = ftell(f);
     fclose(f);
+    *width = (unsigned)head[16] << 24 | (unsigned)head[17] << 16 | (unsigned)head[18] << 8 | head[19];
+    *height = (unsigned)head[20] << 24 | (unsigned)head[21] << 16 | (unsigned)head[22] << 8 | head[23];
     return ok;
+}
+
+/* The committed figures stay small: they are read in a browser and live
+ * in the repository (tools/tutorial-figures.sh draws them at 640x400). */
+#define FIGURE_MAX_BYTES 61440
+#define FIGURE_MAX_WIDTH 800
+
+static char *run_in_tree(const char *command, int *rc)
+{
+    size_t n = strlen(command) + strlen(root) + strlen(bindir) + 64;
+    char *cmd = malloc(n);
+    if (cmd == NULL)
+        abort();
+    snprintf(cmd, n, "cd %s && PATH=%s:$PATH && %s", root, bindir, command);
+    char *o, *e;
+    *rc = testutil_run(cmd, &o, &e);
+    if (*rc != 0)
+        printf("\n    tutorial command failed (exit %d): %s\n    %s", *rc, command, e);
+    free(e);
+    free(cmd);
+    return o;
 }
 
 static void test_tutorial(void)
@@ -72,6 +98,9 @@ static void test_tutorial(void)
     char *out = NULL;       /* what the last sh block printed */
     size_t out_len = 0;
     int sh_blocks = 0, out_blocks = 0, commands = 0, checked = 0, figures = 0;
+    char *names = NULL;     /* the figures shown, one per line */
+    size_t names_len = 0;
+    append(&names, &names_len, "");
     enum { PROSE, SH, OUTPUT, OTHER } mode = PROSE;
     char *save = NULL;
     for (char *line = strtok_r(md, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
@@ -102,18 +131,11 @@ static void test_tutorial(void)
             if (*c == '\0' || *c == '#')
                 continue;
             commands++;
-            size_t n = strlen(c) + strlen(root) + strlen(bindir) + 64;
-            char *cmd = malloc(n);
-            snprintf(cmd, n, "cd %s && PATH=%s:$PATH && %s", root, bindir, c);
-            char *o, *e;
-            int rc = testutil_run(cmd, &o, &e);
-            if (rc != 0)
-                printf("\n    tutorial command failed (exit %d): %s\n    %s", rc, c, e);
+            int rc;
+            char *o = run_in_tree(c, &rc);
             CU_ASSERT_EQUAL(rc, 0);
             append(&out, &out_len, o);
             free(o);
-            free(e);
-            free(cmd);
         } else if (mode == OUTPUT) {
             char *want = trim(line);
             if (*want == '\0' || out == NULL)
@@ -123,20 +145,52 @@ static void test_tutorial(void)
                 printf("\n    tutorial output line not printed any more: '%s'", want);
             CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
         } else if (mode == PROSE) {
-            /* Figures: ![text](../plots/out/...png), relative to docs/. */
-            for (const char *p = strstr(line, "](../"); p != NULL; p = strstr(p + 1, "](../")) {
-                const char *start = p + 5, *end = strchr(start, ')');
+            /* Figures: ![text](tutorial/NAME.png), relative to docs/. A
+             * figure anywhere else (plots/out/ is not committed) would not
+             * render where the page is read. */
+            for (const char *p = strstr(line, "]("); p != NULL; p = strstr(p + 1, "](")) {
+                const char *start = p + 2, *end = strchr(start, ')');
                 if (end == NULL || end - start < 5 || strncmp(end - 4, ".png", 4) != 0)
                     continue;
-                char path[4096];
-                snprintf(path, sizeof path, "%.*s", (int)(end - start), start);
                 figures++;
-                if (!is_png(path))
+                bool ours = strncmp(start, "tutorial/", 9) == 0 && memchr(start + 9, '/', (size_t)(end - start - 9)) == NULL;
+                if (!ours)
+                    printf("\n    tutorial figure not under docs/tutorial/: %.*s", (int)(end - start), start);
+                CU_ASSERT(ours);
+                if (!ours)
+                    continue;
+                char path[4096];
+                snprintf(path, sizeof path, "docs/%.*s", (int)(end - start), start);
+                long bytes = 0;
+                unsigned w = 0, h = 0;
+                bool png = png_info(path, &bytes, &w, &h);
+                if (!png)
                     printf("\n    tutorial figure missing or not a PNG: %s", path);
-                CU_ASSERT(is_png(path));
+                else if (bytes > FIGURE_MAX_BYTES || bytes < 5000 || w > FIGURE_MAX_WIDTH || w < 320)
+                    printf("\n    tutorial figure %s: %ld bytes, %ux%u (want 5000..%d bytes, 320..%d wide; see tools/tutorial-figures.sh)",
+                           path, bytes, w, h, FIGURE_MAX_BYTES, FIGURE_MAX_WIDTH);
+                CU_ASSERT(png && bytes <= FIGURE_MAX_BYTES && bytes >= 5000 && w <= FIGURE_MAX_WIDTH && w >= 320);
+                char name[4096];
+                snprintf(name, sizeof name, "%.*s\n", (int)(end - start - 9), start + 9);
+                append(&names, &names_len, name);
             }
         }
     }
+    /* Each figure shown is drawn by a command of the page: the command's
+     * PNG (plots/out/tutorial/NAME.png) exists now, so the committed copy
+     * can be regenerated from the page alone. */
+    char *save2 = NULL;
+    for (char *name = strtok_r(names, "\n", &save2); name != NULL; name = strtok_r(NULL, "\n", &save2)) {
+        char path[4096];
+        snprintf(path, sizeof path, "plots/out/tutorial/%s", name);
+        long bytes = 0;
+        unsigned w = 0, h = 0;
+        bool drawn = png_info(path, &bytes, &w, &h);
+        if (!drawn)
+            printf("\n    no tutorial command draws %s (shown as docs/tutorial/%s)", path, name);
+        CU_ASSERT(drawn);
+    }
+    free(names);
     /* A parser that found nothing would pass vacuously. */
     CU_ASSERT(sh_blocks >= 9);
     CU_ASSERT(out_blocks >= 8);
