@@ -1,8 +1,11 @@
 /* test_tutorial: docs/tutorial.md cannot rot. Every command of its ```sh
- * blocks runs, from the source tree, with the binary under test first on
- * PATH, and must exit 0; every line of an ```output block must appear in
- * what the sh block before it printed; every figure it shows must be a
- * small committed PNG under docs/tutorial/ that one of its commands draws. */
+ * blocks (the answers' included) runs, from the source tree, with the
+ * binary under test first on PATH, and must exit 0; every line of an
+ * ```output block must appear in what the sh block before it printed;
+ * every figure it shows must be a small committed PNG under docs/tutorial/
+ * that one of its commands draws; and the key figures its prose quotes
+ * (the answers) must be what the binary prints, rounded
+ * as the text rounds them. */
 #define _DEFAULT_SOURCE /* realpath */
 #include <stdbool.h>
 #include <stdio.h>
@@ -74,6 +77,95 @@ static bool png_info(const char *path, long *bytes, unsigned *width, unsigned *h
 #define FIGURE_MAX_BYTES 61440
 #define FIGURE_MAX_WIDTH 800
 
+/* Every run of blanks (spaces, tabs, newlines) as one space, in place, so
+ * that a quoted phrase may wrap in the Markdown source. */
+static void squeeze_blanks(char *s)
+{
+    char *w = s;
+    bool blank = false;
+    for (const char *r = s; *r != '\0'; r++) {
+        if (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank && w != s)
+            *w++ = ' ';
+        blank = false;
+        *w++ = *r;
+    }
+    *w = '\0';
+}
+
+/* The number printed after `label` on a line of `out` that starts with
+ * it (after indentation), e.g. "  p99      187.436 ms" for "p99". */
+static bool printed_value(const char *out, const char *label, double *value)
+{
+    size_t n = strlen(label);
+    for (const char *line = out; line != NULL && *line != '\0';) {
+        const char *p = line;
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, label, n) == 0 && p[n] == ' ') {
+            p += n;
+            while (*p == ' ')
+                p++;
+            char *end;
+            double v = strtod(p, &end);
+            if (end != p) {
+                *value = v;
+                return true;
+            }
+        }
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    return false;
+}
+
+/* A figure the prose quotes: `command` (run from the source tree) prints
+ * `label` followed by a number; that number, with `decimals` decimals,
+ * replaces the (only) %s of `prose`, taken literally otherwise, which must then appear in the tutorial. So
+ * the test fails when the program drifts and when the text does. */
+struct quoted {
+    const char *command, *label;
+    int decimals;
+    const char *prose;
+};
+
+#define UNIFORM "lambdasim run scenarios/tutorial/uniform.json"
+#define SPARSE "lambdasim run scenarios/tutorial/sparse.json"
+
+static const struct quoted quoted[] = {
+    /* Step 1's answer. */
+    { UNIFORM " --set function.memory_mb=512", "p50", 1, "from 119.6 to %s ms, about 10 %" },
+    { UNIFORM " --set function.memory_mb=512", "inference", 1, "(%s ms instead of 11.6 ms" },
+    { UNIFORM " --set function.memory_mb=512", "per million requests", 4, "to %s USD per million requests" },
+    /* Step 2's answer. */
+    { UNIFORM " --set batching.threshold=3 --set batching.timeout_s=1", "waiting for a batch", 3, "Exactly %s ms" },
+    { UNIFORM " --set batching.threshold=3 --set batching.timeout_s=1", "p99", 1, "the round trip (%s ms)" },
+    { UNIFORM " --set batching.threshold=3 --set batching.timeout_s=1", "invocations", 0, "invocations remain (%s)" },
+    { UNIFORM " --set batching.threshold=3 --set batching.timeout_s=1", "per million requests", 4, "falls to %s USD" },
+    /* Step 3's answer. */
+    { "lambdasim run scenarios/tutorial/trickle.json --set batching.timeout_s=0.25", "mean size", 4, "At 0.25 s the mean size is %s, just under 1.5" },
+    /* Step 4's answer. */
+    { "lambdasim run scenarios/tutorial/bursty.json --set workload.burst_size=11", "p99", 1, "p99 jumps from 175.3 to %s ms" },
+    { "lambdasim run scenarios/tutorial/bursty.json --set workload.burst_size=11", "waiting for a batch", 1, "the mean wait is only %s ms" },
+    /* Step 5's answer. */
+    { SPARSE " --set platform.keep_alive_s=850", "created (cold starts)", 0, "850 s changes nothing: %s cold starts" },
+    { SPARSE " --set platform.keep_alive_s=899", "created (cold starts)", 0, "the following one: %s cold starts" },
+    /* Step 6's answer. */
+    { SPARSE " --set platform.provisioned_concurrency=3", "p99", 1, "p99 does not move (%s ms)" },
+    { SPARSE " --set platform.provisioned_concurrency=3", "provisioned concurrency", 4, "the standby costs %s USD" },
+    /* Step 7's answer. */
+    { SPARSE " --set warmup.concurrency=5 --set warmup.interval_s=700", "cold starts", 0, "Only %s cold starts" },
+    { SPARSE " --set warmup.concurrency=5 --set warmup.interval_s=700", "cold pings", 0, "(%s cold pings)" },
+    { SPARSE " --set warmup.concurrency=5 --set warmup.interval_s=700", "p99", 1, "p99 stays high (%s ms)" },
+    /* Step 8's answer. */
+    { UNIFORM " --set batching.threshold=2 --set batching.timeout_s=0.25 --set platform.provisioned_concurrency=2", "p99", 3, "p99 is %s ms with or without" },
+    { UNIFORM " --set batching.threshold=2 --set batching.timeout_s=0.25 --set platform.provisioned_concurrency=2", "per million requests", 4, "from 0.2472 to %s USD per million requests" },
+};
+
 static char *run_in_tree(const char *command, int *rc)
 {
     size_t n = strlen(command) + strlen(root) + strlen(bindir) + 64;
@@ -90,6 +182,36 @@ static char *run_in_tree(const char *command, int *rc)
     return o;
 }
 
+static void test_quoted_figures(void)
+{
+    CU_ASSERT_FATAL(setup_paths());
+    char *md = testutil_read_file(TUTORIAL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    squeeze_blanks(md);
+    for (size_t i = 0; i < sizeof quoted / sizeof quoted[0]; i++) {
+        const struct quoted *q = &quoted[i];
+        int rc;
+        char *out = run_in_tree(q->command, &rc);
+        CU_ASSERT_EQUAL(rc, 0);
+        double v = 0;
+        bool found = printed_value(out, q->label, &v);
+        if (!found)
+            printf("\n    '%s' prints no '%s' line", q->command, q->label);
+        CU_ASSERT(found);
+        char number[64], want[512];
+        snprintf(number, sizeof number, "%.*f", q->decimals, v);
+        const char *at = strstr(q->prose, "%s");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        snprintf(want, sizeof want, "%.*s%s%s", (int)(at - q->prose), q->prose, number, at + 2);
+        squeeze_blanks(want);
+        if (found && strstr(md, want) == NULL)
+            printf("\n    the tutorial should say '%s' ('%s' prints %s %s)", want, q->command, q->label, number);
+        CU_ASSERT(found && strstr(md, want) != NULL);
+        free(out);
+    }
+    free(md);
+}
+
 static void test_tutorial(void)
 {
     CU_ASSERT_FATAL(setup_paths());
@@ -97,7 +219,7 @@ static void test_tutorial(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(md);
     char *out = NULL;       /* what the last sh block printed */
     size_t out_len = 0;
-    int sh_blocks = 0, out_blocks = 0, commands = 0, checked = 0, figures = 0;
+    int sh_blocks = 0, out_blocks = 0, commands = 0, checked = 0, figures = 0, answers = 0;
     char *names = NULL;     /* the figures shown, one per line */
     size_t names_len = 0;
     append(&names, &names_len, "");
@@ -145,6 +267,8 @@ static void test_tutorial(void)
                 printf("\n    tutorial output line not printed any more: '%s'", want);
             CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
         } else if (mode == PROSE) {
+            if (strstr(line, "<summary>Answer</summary>") != NULL)
+                answers++;
             /* Figures: ![text](tutorial/NAME.png), relative to docs/. A
              * figure anywhere else (plots/out/ is not committed) would not
              * render where the page is read. */
@@ -192,11 +316,12 @@ static void test_tutorial(void)
     }
     free(names);
     /* A parser that found nothing would pass vacuously. */
-    CU_ASSERT(sh_blocks >= 9);
-    CU_ASSERT(out_blocks >= 8);
-    CU_ASSERT(commands >= 25);
-    CU_ASSERT(checked >= 40);
+    CU_ASSERT(sh_blocks >= 17);
+    CU_ASSERT(out_blocks >= 16);
+    CU_ASSERT(commands >= 35);
+    CU_ASSERT(checked >= 100);
     CU_ASSERT(figures >= 10);
+    CU_ASSERT(answers >= 8); /* one per step */
     free(out);
     free(md);
 }
@@ -204,6 +329,7 @@ static void test_tutorial(void)
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "every command runs and prints what the tutorial says", test_tutorial);
+    CU_add_test(s, "the figures the prose quotes are what the program prints", test_quoted_figures);
 }
 
 int main(void)
