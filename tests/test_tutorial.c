@@ -4,7 +4,7 @@
  * ```output block must appear in what the sh block before it printed;
  * every figure it shows must be a small committed PNG under docs/tutorial/
  * that one of its commands draws; and the key figures its prose quotes
- * (the answers) must be what the binary prints, rounded
+ * (steps 9 and 10, the answers) must be what the binary prints, rounded
  * as the text rounds them. */
 #define _DEFAULT_SOURCE /* realpath */
 #include <stdbool.h>
@@ -133,6 +133,8 @@ struct quoted {
     const char *prose;
 };
 
+#define MEMORY "lambdasim run scenarios/tutorial/memory.json --set function.memory_mb="
+#define THROTTLE "lambdasim run scenarios/tutorial/throttle.json"
 #define UNIFORM "lambdasim run scenarios/tutorial/uniform.json"
 #define SPARSE "lambdasim run scenarios/tutorial/sparse.json"
 
@@ -164,6 +166,27 @@ static const struct quoted quoted[] = {
     /* Step 8's answer. */
     { UNIFORM " --set batching.threshold=2 --set batching.timeout_s=0.25 --set platform.provisioned_concurrency=2", "p99", 3, "p99 is %s ms with or without" },
     { UNIFORM " --set batching.threshold=2 --set batching.timeout_s=0.25 --set platform.provisioned_concurrency=2", "per million requests", 4, "from 0.2472 to %s USD per million requests" },
+    /* Step 9: memory sizing, and its answer. */
+    { MEMORY "128", "inference", 1, "%s ms at 128 MB" },
+    { MEMORY "1024", "inference", 1, "%s ms at 1024 MB" },
+    { MEMORY "1769", "inference", 1, "%s ms at 1769 MB, and the same" },
+    { MEMORY "3008", "inference", 1, "the same %s ms at 3008 MB" },
+    { MEMORY "128", "p50", 1, "p50 goes from %s ms at 128 MB" },
+    { MEMORY "1769", "p50", 1, "to %s ms at 1769 MB" },
+    { MEMORY "3008", "per million requests", 4, "3008 MB costs %s USD per million requests" },
+    { MEMORY "1769", "per million requests", 4, "against %s at 1769 MB" },
+    { MEMORY "512", "p99", 1, "512 MB: p99 %s ms" },
+    { MEMORY "512", "per million requests", 4, "for %s USD per million requests. 256 MB" },
+    { MEMORY "256", "p99", 1, "misses by 12 ms (p99 %s ms)" },
+    /* Step 10: throttling, and its answer. */
+    { THROTTLE " --set platform.on_throttle.action=drop", "failed", 0, "half of its requests fail (%s of 2280)" },
+    { THROTTLE " --set platform.on_throttle.action=drop", "p99", 1, "looks perfect (p99 %s ms)" },
+    { THROTTLE, "failed", 0, "nearly everything completes (%s failures)" },
+    { THROTTLE, "p99", 1, "p99 rises to %s ms" },
+    { THROTTLE, "throttled attempts", 0, "(%s of them)" },
+    { THROTTLE " --set platform.reserved_concurrency=20", "p99", 1, "removes the throttles (p99 %s ms)" },
+    { THROTTLE " --set client.max_inflight=10", "p99", 1, "but p99 is %s ms" },
+    { THROTTLE " --set client.max_inflight=10", "waiting to be invoked", 1, "(%s ms on average over all requests" },
 };
 
 static char *run_in_tree(const char *command, int *rc)
@@ -316,12 +339,12 @@ static void test_tutorial(void)
     }
     free(names);
     /* A parser that found nothing would pass vacuously. */
-    CU_ASSERT(sh_blocks >= 17);
-    CU_ASSERT(out_blocks >= 16);
-    CU_ASSERT(commands >= 35);
-    CU_ASSERT(checked >= 100);
-    CU_ASSERT(figures >= 10);
-    CU_ASSERT(answers >= 8); /* one per step */
+    CU_ASSERT(sh_blocks >= 21);
+    CU_ASSERT(out_blocks >= 20);
+    CU_ASSERT(commands >= 45);
+    CU_ASSERT(checked >= 150);
+    CU_ASSERT(figures >= 12);
+    CU_ASSERT(answers >= 10); /* one per step */
     free(out);
     free(md);
 }
