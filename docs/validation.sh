@@ -1,37 +1,92 @@
 #!/bin/sh
-# docs/validation.sh: the simulator against the local emulator, the
-# scenarios of docs/validation.md: profile this machine, emulate each
-# scenario for real, then validate the simulator's prediction against the
-# emulator's client log. Takes about 4 minutes. Usage (from the repository):
-#   sh docs/validation.sh [OUT_DIR]      (default build/validation)
-# LAMBDASIM (default build/lambdasim) names the binary; PROFILE=skip reuses
-# models/mnist-local.json and models/mnist-local-64.json; CORES (default:
-# nproc) sets platform.host_cores. Exit 0 when every validation passes.
+# docs/validation.sh: the simulator against the local emulator. Profiles
+# this machine's MNIST function, runs every scenario of docs/validation.md
+# for real (`emulate`), validates the simulator's prediction against each
+# emulated client log (`validate`), keeps the measured logs and profiles in
+# traces/validation/ and rewrites the results table of docs/validation.md
+# (between its "results" markers; the prose around it is written by hand
+# from the figures). About 10 minutes; run it on an idle machine.
+#
+#   sh docs/validation.sh [OUT_DIR]            (default build/validation)
+#
+# LAMBDASIM (default build/lambdasim) names the binary. PROFILE=skip reuses
+# the profiles already in traces/validation/ (then only emulate + validate
+# run). CORES (default: nproc) sets platform.host_cores. ONLY="a b" runs
+# some scenarios (the table then keeps the other rows' old figures out:
+# it lists only what ran). Needs jq (Debian: apt-get install jq).
+# Exit 0 when every scenario meets the acceptance rule of docs/validation.md.
 set -eu
 BIN=${LAMBDASIM:-build/lambdasim}
 OUT=${1:-build/validation}
 CORES=${CORES:-$(nproc)}
-# Ahead of other jobs for the CPU when allowed (root): see docs/validation.md.
+KEEP=traces/validation
+DOC=docs/validation.md
+SCENARIOS=${ONLY:-"poisson-nobatch uniform-batching bursty-batching bursty-simultaneous bursty-cold
+  keepalive-instances provisioned-pings bursty-contention memory-1769 memory-512 paper-uniform
+  paper-bursty"}
+command -v jq > /dev/null || { echo "docs/validation.sh: needs jq (apt-get install jq)" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "docs/validation.sh: no $BIN: run make first" >&2; exit 2; }
+
+# Ahead of other jobs for the CPU, and the CPU caps enforced, when allowed
+# (root): a cap that cannot be enforced would make the memory rows meaningless.
 ISOLATE=
-[ "$(id -u)" = 0 ] && ISOLATE=--isolate
-mkdir -p "$OUT"
+CAP=
+if [ "$(id -u)" = 0 ]; then ISOLATE=--isolate; CAP=--require-cpu-cap; fi
+mkdir -p "$OUT" "$KEEP"
+
 if [ "${PROFILE:-}" != skip ]; then
-  # The batch sizes the scenarios use; each batch sent to an idle worker.
-  "$BIN" profile -o models/mnist-local.json --force --max-batch 4 --repetitions 200 \
+  # The batch sizes the scenarios use (1..4), each batch sent to a worker
+  # idle for 20 ms (as between invocations).
+  "$BIN" profile -o "$KEEP/mnist-local.json" --force --max-batch 4 --repetitions 200 \
     --gap-ms 20 $ISOLATE
-  # bursty-contention's batches of 64.
-  "$BIN" profile -o models/mnist-local-64.json --force --max-batch 64 --repetitions 10 \
+  # Batches of 64 (bursty-contention, memory-*).
+  "$BIN" profile -o "$KEEP/mnist-local-64.json" --force --max-batch 64 --repetitions 10 \
     --cold-starts 20 --gap-ms 20 $ISOLATE
+  # The study's function as far as it runs here: this machine's inference,
+  # the study's invoke overhead and cold start (models/mnist-lambda-1024.json).
+  jq -s '.[0] + {
+      name: "mnist-local-lambda-1024",
+      description: ("Inference of this machine'"'"'s MNIST CNN (" + .[0].name + ", measured by lambdasim profile) with the invoke overhead and cold start of the study'"'"'s Lambda function (" + .[1].name + "), for the study'"'"'s scenarios run for real (docs/validation.md)."),
+      cold_start_ms: .[1].cold_start_ms,
+      overhead_ms: .[1].overhead_ms,
+      sources: ((.[0].sources // {}) + {cold_start_ms: .[1].sources.cold_start_ms,
+                                        overhead_ms: .[1].sources.overhead_ms})
+    }' "$KEEP/mnist-local.json" models/mnist-lambda-1024.json > "$KEEP/mnist-local-lambda-1024.json.tmp"
+  mv "$KEEP/mnist-local-lambda-1024.json.tmp" "$KEEP/mnist-local-lambda-1024.json"
 fi
-status=0
-for s in poisson-nobatch uniform-batching bursty-batching bursty-cold bursty-contention; do
-  echo "== $s"
-  "$BIN" emulate "scenarios/emulate/$s.json" --set platform.host_cores="$CORES" $ISOLATE \
-    --client-log "$OUT/$s.client.csv" --requests-csv "$OUT/$s.requests.csv" --force --json \
-    > "$OUT/$s.emulate.json"
-  "$BIN" validate "scenarios/emulate/$s.json" --set platform.host_cores="$CORES" \
-    --observed "$OUT/$s.client.csv" --replications 20 \
-    --tolerance 0.1 --tolerance-for latency_p90_ms=0.25 --tolerance-for latency_p99_ms=0.25 \
-    | tee "$OUT/$s.validate.txt" || status=1
+# The scenarios name models/<profile>.json; the kept copies are what ran.
+for p in mnist-local mnist-local-64 mnist-local-lambda-1024; do
+  cp "$KEEP/$p.json" "models/$p.json"
 done
+
+status=0
+printf '%s\n' '| scenario | requests | mean ms obs / pred (err) | p50 | p90 | p99 | cold starts obs / pred | lag p50 / p99 ms | host CPU busy % | verdict |' \
+  '|---|---|---|---|---|---|---|---|---|---|' > "$OUT/rows.md.tmp"
+for s in $SCENARIOS; do
+  sc=scenarios/emulate/$s.json
+  model=$(jq -r '.function.model' "$sc" | sed 's|.*/||')
+  echo "== $s ($model)"
+  "$BIN" emulate "$sc" --set platform.host_cores="$CORES" $ISOLATE $CAP \
+    --client-log "$OUT/$s.client.csv" --force --json > "$OUT/$s.emulate.json"
+  cp "$OUT/$s.client.csv" "$KEEP/$s.client.csv"
+  # Replayed against the kept profile, so that anyone can re-check a row
+  # without emulating (docs/validation.md, "Reproduce").
+  "$BIN" validate "$sc" --set platform.host_cores="$CORES" \
+    --set function.model="../../$KEEP/$model" \
+    --observed "$KEEP/$s.client.csv" --replications 40 \
+    --tolerance 0.1 --tolerance-for latency_p90_ms=0.25 --tolerance-for latency_p99_ms=0.25 \
+    --json > "$OUT/$s.validate.json" || true
+  jq -n --arg s "$s" --slurpfile e "$OUT/$s.emulate.json" --slurpfile v "$OUT/$s.validate.json" \
+    -r -f docs/validation-row.jq >> "$OUT/rows.md.tmp"
+  jq -e '.pass' "$OUT/$s.validate.json" > /dev/null || status=1
+done
+mv "$OUT/rows.md.tmp" "$OUT/rows.md"
+
+# Splice the table into the page between its markers.
+awk -v rows="$OUT/rows.md" '
+  /<!-- results:begin -->/ { print; while ((getline l < rows) > 0) print l; skip = 1; next }
+  /<!-- results:end -->/ { skip = 0 }
+  !skip' "$DOC" > "$DOC.tmp"
+mv "$DOC.tmp" "$DOC"
+echo "docs/validation.sh: $DOC updated; logs and profiles in $KEEP/"
 exit $status
