@@ -790,7 +790,7 @@ static double capped_inference_ms(const char *sc, int memory_mb, bool *enforced)
 
 /* The CPU cap is in force: the same batches take 1769 / 512 = 3.46 times
  * as long at 512 MB as at 1769 MB (one vCPU). Accepted: 2.8 to 4.2, as the
- * kernel's quota is coarse and other jobs load the machine. */
+ * kernel's quota is coarse (cpucap.h: 2.9-3.4 measured on an idle machine). */
 static void test_cpu_cap(void)
 {
     if (geteuid() != 0) {
@@ -799,12 +799,21 @@ static void test_cpu_cap(void)
     }
     char *sc = testutil_temp_file(CPU_SCENARIO, ".json");
     bool e1 = false, e2 = false;
-    double full = capped_inference_ms(sc, 1769, &e1);
-    double capped = capped_inference_ms(sc, 512, &e2);
+    double full = INFINITY, capped = INFINITY, ratio = NAN;
+    /* Other jobs on the machine (the rest of the suite, on 2 cores) can only
+     * lengthen a batch, and a run that lost its core for a while is out of
+     * the band for that reason alone: measure again, up to 3 times, keeping
+     * each memory size's shortest batch, which tends to the clean value. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        full = fmin(full, capped_inference_ms(sc, 1769, &e1));
+        capped = fmin(capped, capped_inference_ms(sc, 512, &e2));
+        ratio = capped / full;
+        if (!e1 || !e2 || (ratio >= 2.8 && ratio <= 4.2))
+            break;
+    }
     if (!e1 || !e2) {
         testutil_skip("no usable cgroup cpu controller here");
     } else {
-        double ratio = capped / full;
         if (!(ratio >= 2.8 && ratio <= 4.2))
             fprintf(stderr, "\n  512 MB %.2f ms, 1769 MB %.2f ms: ratio %.2f\n", capped, full, ratio);
         CU_ASSERT(ratio >= 2.8 && ratio <= 4.2);

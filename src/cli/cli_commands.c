@@ -36,8 +36,8 @@ static const struct cli_spec completion_spec = {
     .synopsis = "bash",
     .about = "Prints a bash completion script for lambdasim: its commands, each command's\n"
              "options, file names for the options that take a file, *.json for SCENARIO\n"
-             "and SWEEP arguments, and the words an option accepts (--stats exact|streaming,\n"
-             "plot kinds). Load it with\n"
+             "and SWEEP arguments, and the words an option accepts (exact or streaming for\n"
+             "the statistics mode, plot kinds). Load it with\n"
              "  source <(lambdasim completion bash)\n"
              "or install it as share/bash-completion/completions/lambdasim (`make install`\n"
              "does; the build writes it to build/lambdasim.bash).\n",
@@ -96,8 +96,8 @@ void cli_print_usage(FILE *f)
           "  -h, --help        show this help\n"
           "  -V, --version     show the version\n"
           "\n"
-          "Every command takes --help. Options follow the GNU conventions: --opt VALUE\n"
-          "or --opt=VALUE, a unique abbreviation of a long name, short options bundled\n"
+          "Every command takes --help. Options follow the GNU conventions: --NAME VALUE\n"
+          "or --NAME=VALUE, a unique abbreviation of a long name, short options bundled\n"
           "(-fo FILE), '--' before an argument that starts with '-'; '-' as a file is\n"
           "standard input or output.\n"
           "Exit codes: 0 success, 1 the run failed, 2 bad command line or input file.\n"
