@@ -204,7 +204,12 @@ static void test_installed_profile_and_emulate(void)
     char *err = NULL;
     CU_ASSERT_EQUAL(in_work(0, NULL, &err, "'%s' profile -o p.json --max-batch 1 --repetitions 1 --cold-starts 1 "
                             "--warmup 0 --quiet", lsim), 0);
-    CU_ASSERT_STRING_EQUAL(err != NULL ? err : "?", "");
+    /* Nothing on stderr but, when the rest of the suite loads the machine,
+     * the documented busy-machine warning (one line). */
+    const char *e = err != NULL ? err : "?";
+    if (strncmp(e, "profile: warning: a busy machine:", 33) == 0 && strchr(e, '\n') == e + strlen(e) - 1)
+        e = "";
+    CU_ASSERT_STRING_EQUAL(e, "");
     free(err);
     char path[PATH_MAX + 32], weights[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/p.json", work);
