@@ -155,6 +155,44 @@ static void test_batch_sizes(void)
     free(text);
 }
 
+/* Failed invocations are kept out of the fits and counted: every 20th
+ * REPORT becomes a 60 s errored one (Status: error), every 20th (offset)
+ * gets its timeout line after the REPORT, naming its RequestId. Included,
+ * either would wreck the per-item fit; the known slope must still lie in
+ * the reported interval. */
+static void test_failed_excluded(void)
+{
+    make_logs();
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "awk 'BEGIN { OFS = \"\" } /^REPORT/ { n++; if (n %% 20 == 0) { sub(/Duration: [0-9.]+ ms/, "
+             "\"Duration: 60000.00 ms\"); print $0, \"Status: error\"; next } "
+             "if (n %% 20 == 10) { sub(/Duration: [0-9.]+ ms/, \"Duration: 60000.00 ms\"); print; "
+             "print \"2024-01-01T00:00:00.000Z \", $3, \" Task timed out after 60.00 seconds\"; next } } "
+             "{ print }' %s/l.log > %s/failed.log", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "calibrate %s/failed.log %s/c.csv -o %s/f.json", dir, dir, dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  calibrate: %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    /* 1007 invocations: 50 errored (n = 20, 40, ... 1000), 50 timed out (n = 10, 30, ... 990). */
+    TESTUTIL_ASSERT_CONTAINS(out, "50 timed out, 50 errored");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/f.json", dir);
+    char *text = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    TESTUTIL_ASSERT_CONTAINS(text, "\"timed_out\": 50, \"errored\": 50,");
+    TESTUTIL_ASSERT_CONTAINS(text, "\"timeouts_unattributed\": 0,");
+    const char *notes = strstr(text, "\"notes\"");
+    double lo = NAN, hi = NAN;
+    CU_ASSERT_FATAL(notes != NULL && find_ci(notes, "\"inference_ms\": {\"samples\"", "per_item_ms_ci95", &lo, &hi));
+    expect_in("per-item inference without failed invocations", lo, PER_ITEM_MS, hi);
+    free(text);
+    free(out);
+    free(err);
+}
+
 static void test_refusals(void)
 {
     make_logs();
@@ -229,6 +267,7 @@ static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "round trip: known parameters inside the reported intervals", test_round_trip);
     CU_add_test(s, "batch sizes from the client log, or refused", test_batch_sizes);
+    CU_add_test(s, "timed-out and errored invocations: counted, not fitted", test_failed_excluded);
     CU_add_test(s, "too few samples and usage errors", test_refusals);
     CU_add_test(s, "catalogued bad logs through the CLI", test_bad_logs);
     CU_add_test(s, "clean up", cleanup);

@@ -180,6 +180,61 @@ static void test_text_log(void)
     free(path);
 }
 
+/* Timeouts by RequestId only (issue 15, point 3): a timeout line after its
+ * REPORT, one interleaved with another invocation's lines, one that names
+ * no invocation of the file; errored invocations from Status. */
+static void test_timeouts_and_errors(void)
+{
+    const char *rep = "\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t";
+    char content[4096];
+    snprintf(content, sizeof content,
+             /* a: timeout line after its REPORT (Lambda may flush it late). */
+             "START RequestId: a-1 Version: $LATEST\n"
+             "END RequestId: a-1\n"
+             "REPORT RequestId: a-1%s\n"
+             "2024-05-01T10:00:03.010Z a-1 Task timed out after 3.00 seconds\n"
+             /* b and c interleaved; the timeout names c while b is the
+              * most recent START without END: c is marked, b is not. */
+             "START RequestId: c-3 Version: $LATEST\n"
+             "START RequestId: b-2 Version: $LATEST\n"
+             "2024-05-01T10:00:06.000Z c-3 Task timed out after 3.00 seconds\n"
+             "END RequestId: c-3\n"
+             "REPORT RequestId: c-3%s\n"
+             "END RequestId: b-2\n"
+             "REPORT RequestId: b-2\tDuration: 12.00 ms\tBilled Duration: 12 ms\tMemory Size: 1024 MB\t"
+             "Max Memory Used: 80 MB\t\n"
+             /* d open, and a timeout of an invocation cut off the log. */
+             "START RequestId: d-4 Version: $LATEST\n"
+             "2024-05-01T09:59:00.000Z zz-9 Task timed out after 3.00 seconds\n"
+             "END RequestId: d-4\n"
+             "REPORT RequestId: d-4\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 1024 MB\t"
+             "Max Memory Used: 80 MB\tStatus: error\tError Type: Runtime.ExitError\n"
+             "REPORT RequestId: e-5\tDuration: 9.00 ms\tBilled Duration: 9 ms\tMemory Size: 1024 MB\t"
+             "Max Memory Used: 80 MB\tStatus: success\n",
+             rep, rep);
+    struct lambdalog log;
+    char *path = NULL;
+    int rc = read_log(content, &log, &path);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 5);
+    const struct lambdalog_invocation *v = log.inv;
+    CU_ASSERT_STRING_EQUAL(v[0].request_id, "a-1");
+    CU_ASSERT(v[0].timed_out);
+    CU_ASSERT_STRING_EQUAL(v[1].request_id, "c-3");
+    CU_ASSERT(v[1].timed_out);
+    CU_ASSERT_STRING_EQUAL(v[2].request_id, "b-2");
+    CU_ASSERT(!v[2].timed_out);
+    CU_ASSERT_STRING_EQUAL(v[3].request_id, "d-4");
+    CU_ASSERT(!v[3].timed_out);
+    CU_ASSERT(v[3].errored);
+    CU_ASSERT(!v[4].errored && !v[4].timed_out);
+    CU_ASSERT_EQUAL(log.timeouts_unattributed, 1);
+    lambdalog_fini(&log);
+    free(path);
+}
+
 /* The documented platform.report record, verbatim with its trailing comma,
  * pretty-printed over several lines; one-line records; function output. */
 static void test_json_records(void)
@@ -207,13 +262,16 @@ static void test_json_records(void)
         "{\"requestId\": \"r2\", \"status\": \"success\"}}\n"
         "{\"time\": \"2022-10-12T00:01:16.020Z\", \"type\": \"platform.report\", \"record\": {\"requestId\": "
         "\"r2\", \"status\": \"success\", \"metrics\": {\"durationMs\": 9.5, \"billedDurationMs\": 10, "
+        "\"memorySizeMB\": 128, \"maxMemoryUsedMB\": 84}}}\n"
+        "{\"time\": \"2022-10-12T00:01:17.020Z\", \"type\": \"platform.report\", \"record\": {\"requestId\": "
+        "\"r3\", \"status\": \"error\", \"metrics\": {\"durationMs\": 2.5, \"billedDurationMs\": 3, "
         "\"memorySizeMB\": 128, \"maxMemoryUsedMB\": 84}}}\n";
     struct lambdalog log;
     int rc = read_log(content, &log, NULL);
     if (rc != 0)
         fprintf(stderr, "\n  %s\n", msg);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_EQUAL_FATAL(log.n, 3);
     CU_ASSERT_STRING_EQUAL(log.inv[0].request_id, "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa");
     CU_ASSERT_DOUBLE_EQUAL(log.inv[0].duration_ms, 693.92, 1e-9);
     CU_ASSERT_DOUBLE_EQUAL(log.inv[0].init_ms, 397.68, 1e-9);
@@ -223,6 +281,8 @@ static void test_json_records(void)
     CU_ASSERT_EQUAL(log.inv[1].batch_size, 3);
     CU_ASSERT_STRING_EQUAL(log.inv[1].version, "$LATEST");
     CU_ASSERT(isnan(log.inv[1].init_ms));
+    CU_ASSERT(!log.inv[1].errored);
+    CU_ASSERT(log.inv[2].errored && !log.inv[2].timed_out);
     lambdalog_fini(&log);
 }
 
@@ -417,6 +477,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "REPORT lines as AWS prints them", test_report_verbatim);
     CU_add_test(s, "REPORT errors: numbers, units, truncation", test_report_errors);
     CU_add_test(s, "text log: START/END, batch_size, pings, timeouts", test_text_log);
+    CU_add_test(s, "timeouts by RequestId only; errored invocations", test_timeouts_and_errors);
     CU_add_test(s, "JSON platform records (trailing comma accepted)", test_json_records);
     CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
     CU_add_test(s, "multi-line records: linear time, 1 MB cap", test_long_record_linear);

@@ -335,7 +335,7 @@ static void default_name(const char *path, char *out, size_t cap)
 }
 
 struct inference {
-    size_t n, pings, timed_out, unknown;
+    size_t n, pings, timed_out, errored, unknown;
     int min_size, max_size;
     bool regression;
     struct fit_line line;
@@ -475,7 +475,8 @@ int cli_calibrate(int argc, char **argv)
     size_t nv = 0;
     const struct lambdalog_invocation *first_cold = NULL;
     for (size_t i = 0; i < log.n; i++) {
-        if (isfinite(log.inv[i].init_ms) && !log.inv[i].timed_out) {
+        /* A failed invocation's init may have been cut short: not a sample. */
+        if (isfinite(log.inv[i].init_ms) && !log.inv[i].timed_out && !log.inv[i].errored) {
             vals[nv++] = log.inv[i].init_ms;
             if (first_cold == NULL)
                 first_cold = &log.inv[i];
@@ -512,6 +513,8 @@ int cli_calibrate(int argc, char **argv)
             inf.pings++;
         } else if (v->timed_out) {
             inf.timed_out++;
+        } else if (v->errored) {
+            inf.errored++;
         } else if (b < 0) {
             if (first_unknown == NULL)
                 first_unknown = v;
@@ -534,8 +537,8 @@ int cli_calibrate(int argc, char **argv)
     }
     if (inf.n < o.min_samples) {
         cli_error("too few invocations with a known batch size: %zu (of %zu; %zu pings, %zu timed out, "
-                  "%zu unknown); need at least %zu (--min-samples)", inf.n, log.n, inf.pings, inf.timed_out,
-                  inf.unknown, o.min_samples);
+                  "%zu errored, %zu unknown); need at least %zu (--min-samples)", inf.n, log.n, inf.pings,
+                  inf.timed_out, inf.errored, inf.unknown, o.min_samples);
         goto out;
     }
     inf.regression = inf.min_size != inf.max_size;
@@ -577,7 +580,7 @@ int cli_calibrate(int argc, char **argv)
     struct fitted over;
     memset(&over, 0, sizeof over);
     for (size_t k = 0; k < log.n; k++) {
-        if (!isfinite(invoke_ms[k]) || log.inv[k].timed_out)
+        if (!isfinite(invoke_ms[k]) || log.inv[k].timed_out || log.inv[k].errored)
             continue;
         const struct lambdalog_invocation *v = &log.inv[k];
         double spent = v->duration_ms + (isfinite(v->init_ms) ? v->init_ms : 0);
@@ -622,8 +625,13 @@ int cli_calibrate(int argc, char **argv)
                unmatched > 0 ? ", some unmatched" : "");
     printf("\n\ncold_start_ms (Init Duration):\n");
     print_fitted(&cold);
+    if (log.timeouts_unattributed > 0)
+        printf("note: %zu 'Task timed out' line%s name%s no RequestId of the logs (cut off before START and "
+               "after REPORT): counted here, pinned on no invocation\n", log.timeouts_unattributed,
+               log.timeouts_unattributed == 1 ? "" : "s", log.timeouts_unattributed == 1 ? "s" : "");
     printf("\ninference_ms (Duration) against batch size, %zu invocations (excluded: %zu pings, %zu timed "
-           "out, %zu unknown batch size):\n", inf.n, inf.pings, inf.timed_out, inf.unknown);
+           "out, %zu errored, %zu unknown batch size):\n", inf.n, inf.pings, inf.timed_out, inf.errored,
+           inf.unknown);
     if (inf.regression) {
         printf("  Duration = %.6g + %.6g x batch_size ms (batch sizes %d..%d, R^2 %.3f, residual sd %.4g "
                "ms)\n", inf.line.c0, inf.line.c1, inf.min_size, inf.max_size, inf.line.r2, inf.line.sd_resid);
@@ -720,11 +728,11 @@ int cli_calibrate(int argc, char **argv)
         fputs(i > 0 ? ", " : "", f);
         jsonout_string(f, o.logs[i]);
     }
-    fputs("],\n    \"cold_start_ms\": ", f);
+    fprintf(f, "],\n    \"timeouts_unattributed\": %zu,\n    \"cold_start_ms\": ", log.timeouts_unattributed);
     json_fit_note(f, &cold);
     fprintf(f, ",\n    \"inference_ms\": {\"samples\": %zu, \"excluded\": {\"pings\": %zu, \"timed_out\": %zu, "
-            "\"unknown_batch_size\": %zu}, \"batch_sizes\": [%d, %d]", inf.n, inf.pings, inf.timed_out,
-            inf.unknown, inf.min_size, inf.max_size);
+            "\"errored\": %zu, \"unknown_batch_size\": %zu}, \"batch_sizes\": [%d, %d]", inf.n, inf.pings,
+            inf.timed_out, inf.errored, inf.unknown, inf.min_size, inf.max_size);
     if (inf.regression) {
         fputs(", \"base_ms\": ", f);
         json_num(f, inf.line.c0);

@@ -117,6 +117,7 @@ static int parse_report(const cJSON *rec, struct lambdalog_record *out, char *wh
                    why_len) != 0)
         return -1;
     inv->timed_out = strcmp(status, "timeout") == 0;
+    inv->errored = strcmp(status, "error") == 0 || strcmp(status, "failure") == 0;
     out->kind = LAMBDALOG_REC_REPORT;
     return 0;
 }

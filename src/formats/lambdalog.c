@@ -117,6 +117,7 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
     size_t pos = (size_t)at + strlen("REPORT ");
     out->init_ms = NAN;
     out->timed_out = false;
+    out->errored = false;
     for (;;) {
         while (pos < len && is_blank(s[pos]))
             pos++;
@@ -162,6 +163,9 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
         if (fd->unit == NULL) {
             if (f == F_STATUS && tl == 7 && memcmp(tok, "timeout", 7) == 0)
                 out->timed_out = true;
+            if (f == F_STATUS && ((tl == 5 && memcmp(tok, "error", 5) == 0)
+                                  || (tl == 7 && memcmp(tok, "failure", 7) == 0)))
+                out->errored = true;
             continue;
         }
         const char *unit;
@@ -290,6 +294,30 @@ static void pending_remove(struct reader *r, const struct pending *p)
     r->n_pend--;
 }
 
+/* A "Task timed out after N seconds" line: marks the invocation whose
+ * RequestId it names, still open (pending) or already reported by this
+ * file (Lambda may write the line after the REPORT); else it is counted as
+ * unattributed. Never pinned by position. */
+static void timeout_line(struct reader *r, const char *s, size_t len)
+{
+    for (size_t i = r->n_pend; i > 0; i--) {
+        struct pending *p = &r->pend[i - 1];
+        if (p->request_id[0] != '\0' && contains(s, len, p->request_id)) {
+            p->timed_out = true;
+            return;
+        }
+    }
+    struct lambdalog *log = r->log;
+    for (size_t i = log->n; i > log->n - r->n_added; i--) {
+        struct lambdalog_invocation *v = &log->inv[i - 1];
+        if (v->request_id[0] != '\0' && contains(s, len, v->request_id)) {
+            v->timed_out = true;
+            return;
+        }
+    }
+    log->timeouts_unattributed++;
+}
+
 /* A function-output line: batch_size=N, a warm-up marker, or a timeout. */
 static int function_line(struct reader *r, const char *s, size_t len, size_t lineno)
 {
@@ -303,16 +331,15 @@ static int function_line(struct reader *r, const char *s, size_t len, size_t lin
         }
     }
     bool warm = contains(s, len, "WarmUp - Lambda is warm!");
-    bool timeout = contains(s, len, "Task timed out after");
-    if (at < 0 && !warm && !timeout)
+    if (contains(s, len, "Task timed out after")) {
+        timeout_line(r, s, len);
+        return 0;
+    }
+    if (at < 0 && !warm)
         return 0;
     struct pending *p = pending_for_line(r, s, len);
     if (p == NULL)
         return 0;   /* outside any invocation (a cut-off start of a log): nothing to attach */
-    if (timeout)
-        p->timed_out = true;
-    if (at < 0 && !warm)
-        return 0;
     int n = 0;
     if (at >= 0) {
         size_t i = (size_t)at + 11, j = i;
@@ -513,7 +540,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     char *line = NULL, *rec = NULL;
     size_t line_cap = 0, lineno = 0, rec_len = 0, rec_cap = 0, rec_line = 0;
     struct json_scan scan = { 0, false, false };
-    size_t start_n = log->n;
+    size_t start_n = log->n, start_unattributed = log->timeouts_unattributed;
     ssize_t got;
     int rc = -1;
     FILE *f = infile_open(path, "log", msg, msg_len);
@@ -611,8 +638,10 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     }
     rc = 0;
 out:
-    if (rc != 0)
+    if (rc != 0) {
         log->n = start_n;
+        log->timeouts_unattributed = start_unattributed;
+    }
     free(r.pend);
     free(rec);
     free(line);

@@ -26,7 +26,9 @@ struct lambdalog_invocation {
     int memory_mb;              /* Memory Size (configured) */
     int max_memory_mb;          /* Max Memory Used */
     int batch_size;             /* requests carried: -1 unknown, 0 a warm-up ping */
-    bool timed_out;             /* "Task timed out" line, or status "timeout" */
+    bool timed_out;             /* "Task timed out" line naming its RequestId, or status "timeout" */
+    bool errored;               /* Status: error / failure (text), status "error" / "failure" (JSON):
+                                   the handler failed; like a timeout, kept out of every fit */
     char version[LAMBDALOG_VERSION_MAX]; /* from START (Version: ...) or the log
                                             stream "[...]"; "" when unknown */
     const char *file;           /* borrowed from the log's file list */
@@ -39,6 +41,10 @@ struct lambdalog {
     size_t n, cap;
     char **files;               /* owned copies of the paths read */
     size_t n_files;
+    /* "Task timed out" lines that name no RequestId of the file (a log cut
+     * before the invocation's START and after its REPORT): counted, pinned
+     * on no invocation. */
+    size_t timeouts_unattributed;
 };
 
 void lambdalog_init(struct lambdalog *log);
@@ -53,7 +59,10 @@ void lambdalog_fini(struct lambdalog *log);
  * are function output: a token batch_size=N there gives the batch size of
  * the invocation it belongs to (the one whose RequestId the line names,
  * else the most recent START without END); batch_size=0 marks a warm-up
- * ping. Returns 0, or -1 with a message (the log keeps what earlier files
+ * ping. A "Task timed out after" line marks the invocation whose RequestId
+ * it names, before or after that invocation's REPORT, and no other (Lambda
+ * writes it with the RequestId; a guess by position would pin a timeout on
+ * an interleaved neighbour). Returns 0, or -1 with a message (the log keeps what earlier files
  * added; this file adds nothing). */
 int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t msg_len);
 
