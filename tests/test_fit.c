@@ -128,13 +128,19 @@ static void test_median_ci(void)
     for (int i = 0; i < 10; i++)
         s[i] = i + 1;
     double lo, hi;
-    fit_median_ci(s, 10, 0.95, &lo, &hi);
+    /* Its exact coverage: 1 - 2 P(B <= 1) = 1 - 22/1024. */
+    CU_ASSERT_DOUBLE_EQUAL(fit_median_ci(s, 10, 0.95, &lo, &hi), 1 - 22.0 / 1024, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(lo, 2, 0);
     CU_ASSERT_DOUBLE_EQUAL(hi, 9, 0);
-    /* Too few values for the level: the whole range. */
-    fit_median_ci(s, 4, 0.95, &lo, &hi);
+    /* Too few values for the level: the whole range, and its coverage,
+     * below the level, is returned so that it can be said: 1 - 2/2^4. */
+    CU_ASSERT_DOUBLE_EQUAL(fit_median_ci(s, 4, 0.95, &lo, &hi), 0.875, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(lo, 1, 0);
     CU_ASSERT_DOUBLE_EQUAL(hi, 4, 0);
+    CU_ASSERT_DOUBLE_EQUAL(fit_median_ci(s, 3, 0.95, &lo, &hi), 0.75, 1e-12);
+    /* n = 6 is the first to reach 95 %: [min, max] covers 1 - 2/64. */
+    CU_ASSERT_DOUBLE_EQUAL(fit_median_ci(s, 6, 0.95, &lo, &hi), 1 - 2.0 / 64, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(fit_median_ci(s, 5, 0.95, &lo, &hi), 1 - 2.0 / 32, 1e-12);
 
     /* Coverage over many samples: at least 95% up to three binomial sds
      * of the count (the order-statistic interval is conservative). */

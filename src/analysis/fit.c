@@ -229,7 +229,7 @@ int fit_best(const double *x, size_t n, struct fit_dist fits[FIT_FAMILY_COUNT], 
     return any ? 0 : -1;
 }
 
-void fit_median_ci(const double *sorted, size_t n, double level, double *lo, double *hi)
+double fit_median_ci(const double *sorted, size_t n, double level, double *lo, double *hi)
 {
     /* The largest j with P(Binomial(n, 1/2) < j) <= (1 - level) / 2 gives
      * [x_(j), x_(n+1-j)] (1-based order statistics) with coverage >= level. */
@@ -248,10 +248,12 @@ void fit_median_ci(const double *sorted, size_t n, double level, double *lo, dou
     if (j == 0) {
         *lo = sorted[0];
         *hi = sorted[n - 1];
-        return;
+        /* [min, max] misses only when all n fall on one side. */
+        return n > 1 ? 1 - 2 * pow(0.5, (double)n) : 0;
     }
     *lo = sorted[j - 1];
     *hi = sorted[n - j];
+    return 1 - 2 * gsl_cdf_binomial_P((unsigned int)(j - 1), 0.5, un);
 }
 
 void fit_mean_ci(const double *x, size_t n, double level, double *mean, double *half)

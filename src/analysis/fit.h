@@ -40,8 +40,11 @@ double fit_mean(const struct fit_dist *d);
 
 /* Distribution-free confidence interval for the population median from the
  * sorted sample s[0..n) (order statistics, exact binomial coverage >= level;
- * n >= 1). With too few values for the level it is [s[0], s[n-1]]. */
-void fit_median_ci(const double *sorted, size_t n, double level, double *lo, double *hi);
+ * n >= 1). Returns the interval's exact coverage, 1 - 2 P(Binomial(n, 1/2)
+ * < j) for [x_(j), x_(n+1-j)]. With too few values for the level (n <= 5
+ * at 95 %) it is [s[0], s[n-1]] and the coverage, 1 - 2^(1-n), is below
+ * the level (75 % at n = 3): the caller must say so. */
+double fit_median_ci(const double *sorted, size_t n, double level, double *lo, double *hi);
 
 /* Mean and half-width of its Student-t confidence interval (half-width NAN
  * when n < 2). */

@@ -104,6 +104,7 @@ struct fitted {
     struct fit_dist fits[FIT_FAMILY_COUNT];
     size_t best;
     double median, median_lo, median_hi;
+    double median_coverage;     /* exact coverage of [median_lo, median_hi] */
     double mean;
 };
 
@@ -118,7 +119,7 @@ static int fit_values(struct fitted *ft, const char *what, double *x, size_t n, 
     for (size_t i = 0; i < n; i++)
         s += x[i];
     ft->mean = s / (double)n;
-    fit_median_ci(x, n, LEVEL, &ft->median_lo, &ft->median_hi);
+    ft->median_coverage = fit_median_ci(x, n, LEVEL, &ft->median_lo, &ft->median_hi);
     if (x[0] == x[n - 1]) {
         ft->constant = true;
         ft->value = x[0];
@@ -157,8 +158,13 @@ static void print_fitted(const struct fitted *ft)
                d->family == FIT_LOGNORMAL ? "sigma" : "scale", d->b, d->aic, d->ks,
                f == ft->best ? "  <- chosen" : "");
     }
-    printf("  median %.6g (fitted); sample median 95%% CI [%.6g, %.6g]\n", ft->median, ft->median_lo,
-           ft->median_hi);
+    if (ft->median_coverage >= LEVEL)
+        printf("  median %.6g (fitted); sample median 95%% CI [%.6g, %.6g]\n", ft->median, ft->median_lo,
+               ft->median_hi);
+    else
+        printf("  median %.6g (fitted); sample median interval [%.6g, %.6g] covers only %.1f %%: %zu values "
+               "are too few for 95 %% (6 are needed)\n", ft->median, ft->median_lo, ft->median_hi,
+               100 * ft->median_coverage, ft->n);
 }
 
 static void json_fit_note(FILE *f, const struct fitted *ft)
@@ -187,7 +193,9 @@ static void json_fit_note(FILE *f, const struct fitted *ft)
     json_num(f, ft->median_lo);
     fputs(", ", f);
     json_num(f, ft->median_hi);
-    fputs("], \"mean\": ", f);
+    fputs("], \"median_ci_coverage\": ", f);
+    json_num(f, ft->median_coverage);
+    fputs(", \"mean\": ", f);
     json_num(f, ft->mean);
     fputc('}', f);
 }
@@ -214,9 +222,13 @@ static void source_text(char *buf, size_t len, const struct fitted *ft, const ch
             k += snprintf(buf + k, len - (size_t)k, "%s %.1f%s", fit_family_name((enum fit_family)i),
                           ft->fits[i].aic, i + 1 < FIT_FAMILY_COUNT ? ", " : "");
     }
-    if (k > 0 && (size_t)k < len)
+    if (k > 0 && (size_t)k < len && ft->median_coverage >= LEVEL)
         snprintf(buf + k, len - (size_t)k, "); KS D = %.4f; median %.6g, 95%% CI [%.6g, %.6g]", b->ks,
                  ft->median, ft->median_lo, ft->median_hi);
+    else if (k > 0 && (size_t)k < len)
+        snprintf(buf + k, len - (size_t)k, "); KS D = %.4f; median %.6g, interval [%.6g, %.6g] covering only "
+                 "%.1f %% (too few values for 95 %%)", b->ks, ft->median, ft->median_lo, ft->median_hi,
+                 100 * ft->median_coverage);
 }
 
 /* ---- the join of client rows to invocations ---------------------------------- */
