@@ -22,11 +22,11 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS    := gsl libcjson
+PKGS    := gsl libcjson zlib
 TESTPKG := cunit
 # Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself
 # and gnuplot (for `lambdasim plot`, `make plots` and their tests).
-APT_PKGS := pkg-config libgsl-dev libcjson-dev libcunit1-dev gnuplot-nox
+APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libcunit1-dev gnuplot-nox
 # The one way Debian packages get installed (as root; otherwise it prints
 # the sudo command and fails): tools/apt-install.sh PKG...
 APT_INSTALL := sh tools/apt-install.sh

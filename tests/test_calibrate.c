@@ -193,6 +193,35 @@ static void test_failed_excluded(void)
     free(err);
 }
 
+/* A log without invocations among several is skipped with a warning; alone,
+ * or with only other such logs, it is the error it was. */
+static void test_empty_log_skipped(void)
+{
+    make_logs();
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "printf 'START RequestId: x Version: 1\\nEXTENSION\\tName: agent\\n' > %s/empty.log",
+             dir);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "calibrate %s/l.log %s/empty.log -o %s/e.json", dir, dir, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "calibrate: warning: ");
+    TESTUTIL_ASSERT_CONTAINS(err, "empty.log: no REPORT lines or platform.report records: skipped\n");
+    TESTUTIL_ASSERT_CONTAINS(out, "1007 invocations from 1 Lambda log,");
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "calibrate %s/empty.log -o %s/e2.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "empty.log: no REPORT lines or platform.report records\n");
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "calibrate %s/empty.log %s/empty.log -o %s/e3.json", dir, dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "none of the 2 Lambda logs has a REPORT line or platform.report record\n");
+    free(out);
+    free(err);
+}
+
 static void test_refusals(void)
 {
     make_logs();
@@ -268,6 +297,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "round trip: known parameters inside the reported intervals", test_round_trip);
     CU_add_test(s, "batch sizes from the client log, or refused", test_batch_sizes);
     CU_add_test(s, "timed-out and errored invocations: counted, not fitted", test_failed_excluded);
+    CU_add_test(s, "a log without invocations among several: skipped", test_empty_log_skipped);
     CU_add_test(s, "too few samples and usage errors", test_refusals);
     CU_add_test(s, "catalogued bad logs through the CLI", test_bad_logs);
     CU_add_test(s, "clean up", cleanup);

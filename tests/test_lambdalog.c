@@ -33,7 +33,9 @@ static void expect_log_error(const char *content, const char *rest)
 {
     struct lambdalog log;
     char *path = NULL;
-    CU_ASSERT_EQUAL(read_log(content, &log, &path), -1);
+    int rc = read_log(content, &log, &path);
+    /* A readable file without invocations has its own status. */
+    CU_ASSERT_EQUAL(rc, strstr(rest, "no REPORT lines") != NULL ? LAMBDALOG_NO_REPORTS : -1);
     CU_ASSERT_EQUAL(log.n, 0);
     testutil_expect_msg_at(msg, path, rest);
     CU_ASSERT(strchr(msg, '\n') == NULL);
@@ -233,6 +235,99 @@ static void test_timeouts_and_errors(void)
     CU_ASSERT_EQUAL(log.timeouts_unattributed, 1);
     lambdalog_fini(&log);
     free(path);
+}
+
+/* Envelopes (issue 15, point 4): `aws logs get-log-events` and
+ * `filter-log-events` output, a subscription payload, decoded and as a
+ * subscribed function receives it (base64 of gzip), concatenated pages. */
+#define REPORT_MSG(id, ms) "REPORT RequestId: " id "\\tDuration: " ms " ms\\tBilled Duration: 13 ms\\t" \
+                           "Memory Size: 1024 MB\\tMax Memory Used: 80 MB\\t\\n"
+static void test_envelopes(void)
+{
+    struct lambdalog log;
+    /* get-log-events: pretty-printed, text messages with their newlines. */
+    const char *get_events =
+        "{\n    \"events\": [\n"
+        "        {\"timestamp\": 1714557600000, \"message\": \"START RequestId: g-1 Version: $LATEST\\n\", "
+        "\"ingestionTime\": 1714557600100},\n"
+        "        {\"timestamp\": 1714557600005, \"message\": \"2024-05-01T10:00:00.005Z\\tg-1\\tINFO\\tbatch_size=4\\n\", "
+        "\"ingestionTime\": 1714557600100},\n"
+        "        {\"timestamp\": 1714557600010, \"message\": \"END RequestId: g-1\\n\", \"ingestionTime\": 1714557600100},\n"
+        "        {\"timestamp\": 1714557600010, \"message\": \"" REPORT_MSG("g-1", "12.50") "\", "
+        "\"ingestionTime\": 1714557600100}\n"
+        "    ],\n    \"nextForwardToken\": \"f/3\",\n    \"nextBackwardToken\": \"b/1\"\n}\n"
+        /* A second page, as `aws logs get-log-events` run twice >> file. */
+        "{\"events\": [{\"timestamp\": 1, \"message\": \"" REPORT_MSG("g-2", "11.00") "\"}], \"nextForwardToken\": \"f/4\"}\n";
+    CU_ASSERT_EQUAL_FATAL(read_log(get_events, &log, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_STRING_EQUAL(log.inv[0].request_id, "g-1");
+    CU_ASSERT_EQUAL(log.inv[0].batch_size, 4);
+    CU_ASSERT_STRING_EQUAL(log.inv[0].version, "$LATEST");
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].duration_ms, 12.5, 1e-12);
+    CU_ASSERT_EQUAL(log.inv[0].line, 4);    /* the event number */
+    CU_ASSERT_STRING_EQUAL(log.inv[1].request_id, "g-2");
+    CU_ASSERT_EQUAL(log.inv[1].line, 5);
+    lambdalog_fini(&log);
+
+    /* filter-log-events: JSON log format, each message a platform record. */
+    const char *filter =
+        "{\"events\": [{\"logStreamName\": \"2024/05/01/[$LATEST]abc\", \"timestamp\": 1, \"message\": "
+        "\"{\\\"time\\\":\\\"2024-05-01T10:00:00.010Z\\\",\\\"type\\\":\\\"platform.report\\\",\\\"record\\\":"
+        "{\\\"requestId\\\":\\\"f-1\\\",\\\"status\\\":\\\"timeout\\\",\\\"metrics\\\":{\\\"durationMs\\\":3000.0,"
+        "\\\"billedDurationMs\\\":3000,\\\"memorySizeMB\\\":512,\\\"maxMemoryUsedMB\\\":70}}}\", "
+        "\"ingestionTime\": 2, \"eventId\": \"3\"}], \"searchedLogStreams\": []}\n";
+    CU_ASSERT_EQUAL_FATAL(read_log(filter, &log, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT(log.inv[0].timed_out);
+    CU_ASSERT_EQUAL(log.inv[0].memory_mb, 512);
+    lambdalog_fini(&log);
+
+    /* A subscription payload as delivered to a function: base64 of the
+     * gzip of {"messageType": "DATA_MESSAGE", ..., "logEvents": [START s-1,
+     * END s-1, REPORT s-1 with Init Duration 250 ms]} (made with Python's
+     * gzip.compress(..., mtime=0)). */
+    const char *awslogs =
+        "{\"awslogs\": {\"data\": \"H4sIAAAAAAACA42Q0U7CMBSGX6VpvETWFga4uxEmIRE1bHoDxBR2JE3aDdtORMO7ezYwQY2Jvfz+"
+        "0+/87Qc14JzcQLbfAo3oKM7ip2mSpvE4oS1a7gqwiLnodMNef3DFuECsy83YltUWk0DuXKClWeUyMIVy/hin3oI0mAsmugELA8aD+"
+        "cVNnCVptpSrdQ7POOiqlVtbtfWqLK6V9mAdjeZUak2XjSZ5hcLX7IOqvO6Bl7zCyl4a3M77vBuG/R6rT+vrKTiXZvEsIzN4qXB0k"
+        "kfEXXLyiHpcFJFTj0VBD62TWPwp5t/Eye3oh/bc0vmnZZbc3/3qt/CjykrfNOSiHTJi3MIPldaQk7Oo0/ApmNLuSareARl+MpkOk"
+        "co3ckoeHKB3wBo+KZQ/c4iQtdnRX9dfHj4B9H3SdAcCAAA=\"}}\n";
+    CU_ASSERT_EQUAL_FATAL(read_log(awslogs, &log, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_STRING_EQUAL(log.inv[0].request_id, "s-1");
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].init_ms, 250, 1e-12);
+    lambdalog_fini(&log);
+
+    /* The public example payload (aws_lambda_events, fixture
+     * example-cloudwatch_logs-event.json) decodes to two function lines and
+     * no REPORT: read, and refused for that reason only. */
+    expect_log_error("{\"awslogs\": {\"data\": \"H4sIAAAAAAAAAHWPwQqCQBCGX0Xm7EFtK+smZBEUgXoLCdMhFtKV3akI8d0bLYmi"
+                     "bvPPN3wz00CJxmQnTO41whwWQRIctmEcB6sQbFC3CjW3XW8kxpOpP+OC22d1Wml1qZkQGtoMsScxaczKN3plG8zlaHIt"
+                     "a5KqWsozoTYw3/djzwhpLwivWFGHGpAFe7DL68JlBUk+l7KSN7tCOEJ4M3/qOI49vMHj+zCKdlFqLaU2ZHV2a4Ct/an0/i"
+                     "vdX8oYc1UVX860fQDQiMdxRQEAAA==\"}}\n",
+                     ": no REPORT lines or platform.report records");
+    /* Decoded subscription payloads: a control message has no events. */
+    expect_log_error("{\"messageType\": \"CONTROL_MESSAGE\", \"owner\": \"CloudwatchLogs\", \"logGroup\": \"\", "
+                     "\"logStream\": \"\", \"subscriptionFilters\": [], \"logEvents\": [{\"id\": \"\", "
+                     "\"timestamp\": 1, \"message\": \"CWL CONTROL MESSAGE: Checking health of destination\"}]}\n",
+                     ": no REPORT lines or platform.report records");
+    const char *decoded = "{\"messageType\": \"DATA_MESSAGE\", \"logEvents\": [{\"id\": \"1\", \"timestamp\": 1, "
+                          "\"message\": \"" REPORT_MSG("d-1", "9.00") "\"}]}";
+    CU_ASSERT_EQUAL_FATAL(read_log(decoded, &log, NULL), 0);
+    CU_ASSERT_EQUAL(log.n, 1);
+    lambdalog_fini(&log);
+
+    /* Errors name the event or the field. */
+    expect_log_error("{\"events\": [{\"message\": \"" REPORT_MSG("e-1", "1") "\"}, {\"message\": "
+                     "\"REPORT RequestId: e-2\\tDuration: 1.5x ms\"}]}\n",
+                     ": event 2: Duration: not a number ('1.5x ms')");
+    expect_log_error("{\"events\": [{\"message\": \"" REPORT_MSG("e-1", "1") "\"}, {\"timestamp\": 2}]}\n",
+                     ": events[1].message: required field is missing");
+    expect_log_error("{\"logEvents\": {\"message\": \"x\"}}\n", ": logEvents: must be an array (got object)");
+    expect_log_error("{\"awslogs\": {\"data\": \"not*base64\"}}\n", ": awslogs.data: not base64");
+    expect_log_error("{\"awslogs\": {\"data\": \"aGVsbG8=\"}}\n", ": awslogs.data: not valid gzip data (corrupt)");
+    expect_log_error("{\"events\": [{\"message\": \"" REPORT_MSG("e-1", "1") "\"}]}\n{\"type\": 1}\n",
+                     ": byte 142: a JSON value that is not a log envelope after one that is");
 }
 
 /* The documented platform.report record, verbatim with its trailing comma,
@@ -479,6 +574,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "text log: START/END, batch_size, pings, timeouts", test_text_log);
     CU_add_test(s, "timeouts by RequestId only; errored invocations", test_timeouts_and_errors);
     CU_add_test(s, "JSON platform records (trailing comma accepted)", test_json_records);
+    CU_add_test(s, "envelopes: get/filter-log-events, subscription payloads", test_envelopes);
     CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
     CU_add_test(s, "multi-line records: linear time, 1 MB cap", test_long_record_linear);
     CU_add_test(s, "mixed memory sizes, functions, duplicates", test_check);

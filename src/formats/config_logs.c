@@ -2,13 +2,18 @@
  * JSON function output) for lambdalog.c. Part of module config, the only
  * cJSON user: the tree never leaves this file. */
 #include "formats/config_json.h"
+#include "formats/config.h"
 #include "formats/lambdalog.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include <zlib.h>
+#include "base/infile.h"
 #include "base/textline.h"
 #include "base/xalloc.h"
 
@@ -202,4 +207,211 @@ out:
     cJSON_Delete(j);
     free(copy);
     return rc;
+}
+
+/* ---- envelopes: the CloudWatch Logs API's and subscriptions' wrappers ---- */
+
+/* Standard base64 (RFC 4648), blanks ignored. Returns the decoded length,
+ * or (size_t)-1 on a character outside the alphabet or a bad length. */
+static size_t base64_decode(const char *in, size_t len, unsigned char *out)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0, pad = 0, used = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = in[i];
+        int v;
+        if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
+            continue;
+        used++;
+        if (ch == '=') {
+            pad++;
+            continue;
+        }
+        if (pad > 0)
+            return (size_t)-1;  /* data after padding */
+        if (ch >= 'A' && ch <= 'Z')
+            v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z')
+            v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9')
+            v = ch - '0' + 52;
+        else if (ch == '+')
+            v = 62;
+        else if (ch == '/')
+            v = 63;
+        else
+            return (size_t)-1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (used % 4 != 0 || pad > 2)
+        return (size_t)-1;
+    return n;
+}
+
+/* Inflates gzip data (a subscription payload is gzip-compressed) into a
+ * new NUL-terminated buffer of at most max bytes. NULL with why on error. */
+static char *gunzip(const unsigned char *in, size_t len, size_t max, size_t *out_len, char *why, size_t why_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        snprintf(why, why_len, "awslogs.data: cannot start gzip decompression");
+        return NULL;
+    }
+    size_t cap = len * 4 + 1024, n = 0;
+    char *out = xmalloc(cap + 1);
+    z.next_in = (unsigned char *)(uintptr_t)in;
+    z.avail_in = (uInt)len;
+    int rc;
+    do {
+        if (n == cap) {
+            if (cap >= max) {
+                inflateEnd(&z);
+                free(out);
+                snprintf(why, why_len, "awslogs.data: decompresses to more than %zu MB", max >> 20);
+                return NULL;
+            }
+            cap = cap * 2 > max ? max : cap * 2;
+            out = xrealloc(out, cap + 1);
+        }
+        z.next_out = (unsigned char *)out + n;
+        z.avail_out = (uInt)(cap - n);
+        rc = inflate(&z, Z_NO_FLUSH);
+        n = cap - z.avail_out;
+    } while (rc == Z_OK);
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        snprintf(why, why_len, "awslogs.data: not valid gzip data (%s)", rc == Z_BUF_ERROR ? "truncated" : "corrupt");
+        return NULL;
+    }
+    out[n] = '\0';
+    *out_len = n;
+    return out;
+}
+
+static int envelope_value(const cJSON *root, config_log_event_fn *fn, void *ctx, size_t *event, int depth,
+                          char *why, size_t why_len);
+
+/* {"awslogs": {"data": "..."}}: decode, inflate, and read what is inside. */
+static int envelope_awslogs(const cJSON *aws, config_log_event_fn *fn, void *ctx, size_t *event, int depth,
+                            char *why, size_t why_len)
+{
+    const cJSON *data = cJSON_IsObject(aws) ? cJSON_GetObjectItemCaseSensitive(aws, "data") : NULL;
+    const char *b64 = cJSON_GetStringValue(data);
+    if (b64 == NULL) {
+        snprintf(why, why_len, "awslogs.data: %s", data == NULL ? "required field is missing" : "must be a string");
+        return -1;
+    }
+    size_t len = strlen(b64);
+    unsigned char *raw = xmalloc(len / 4 * 3 + 3);
+    size_t n = base64_decode(b64, len, raw);
+    if (n == (size_t)-1) {
+        free(raw);
+        snprintf(why, why_len, "awslogs.data: not base64");
+        return -1;
+    }
+    size_t text_len = 0;
+    char *text = gunzip(raw, n, INFILE_STREAM_MAX, &text_len, why, why_len);
+    free(raw);
+    if (text == NULL)
+        return -1;
+    cJSON *inner = cJSON_ParseWithLength(text, text_len);
+    int rc;
+    if (inner == NULL) {
+        snprintf(why, why_len, "awslogs.data: the decompressed payload is not JSON");
+        rc = -1;
+    } else {
+        rc = envelope_value(inner, fn, ctx, event, depth + 1, why, why_len);
+        if (rc == 0) {
+            snprintf(why, why_len, "awslogs.data: the decompressed payload has no logEvents");
+            rc = -1;
+        }
+    }
+    cJSON_Delete(inner);
+    free(text);
+    return rc;
+}
+
+/* One envelope object: 1 read, 0 not an envelope, -1 error. */
+static int envelope_value(const cJSON *root, config_log_event_fn *fn, void *ctx, size_t *event, int depth,
+                          char *why, size_t why_len)
+{
+    if (!cJSON_IsObject(root) || depth > 2)
+        return 0;
+    const cJSON *aws = cJSON_GetObjectItemCaseSensitive(root, "awslogs");
+    if (aws != NULL)
+        return envelope_awslogs(aws, fn, ctx, event, depth, why, why_len) < 0 ? -1 : 1;
+    const char *key = "logEvents";
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (events == NULL) {
+        key = "events";
+        events = cJSON_GetObjectItemCaseSensitive(root, key);
+    }
+    if (events == NULL) {
+        /* A subscription's CONTROL_MESSAGE carries no events. */
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "messageType");
+        return cJSON_IsString(type) && strcmp(type->valuestring, "CONTROL_MESSAGE") == 0 ? 1 : 0;
+    }
+    if (!cJSON_IsArray(events)) {
+        snprintf(why, why_len, "%s: must be an array (got %s)", key, config_json_type_name(events));
+        return -1;
+    }
+    size_t i = 0;
+    for (const cJSON *e = events->child; e != NULL; e = e->next, i++) {
+        const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : NULL;
+        if (!cJSON_IsObject(e)) {
+            snprintf(why, why_len, "%s[%zu]: must be an object (got %s)", key, i, config_json_type_name(e));
+            return -1;
+        }
+        if (!cJSON_IsString(m)) {
+            snprintf(why, why_len, "%s[%zu].message: %s", key, i,
+                     m == NULL ? "required field is missing" : "must be a string");
+            return -1;
+        }
+        (*event)++;
+        if (fn(ctx, m->valuestring, strlen(m->valuestring), *event) != 0)
+            return -1;
+    }
+    return 1;
+}
+
+int config_log_envelope(const char *text, size_t len, config_log_event_fn *fn, void *ctx, char *why,
+                        size_t why_len)
+{
+    size_t pos = 0, event = 0;
+    bool any = false;
+    for (;;) {
+        while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
+            pos++;
+        if (pos >= len)
+            return any ? 1 : 0;
+        const char *end = NULL;
+        cJSON *root = cJSON_ParseWithLengthOpts(text + pos, len - pos, &end, false);
+        if (root == NULL) {
+            if (!any)
+                return 0;
+            snprintf(why, why_len, "byte %zu: not valid JSON after the envelope that ends at byte %zu",
+                     (size_t)(end != NULL && end >= text ? end - text : (ptrdiff_t)pos) + 1, pos);
+            return -1;
+        }
+        int rc = envelope_value(root, fn, ctx, &event, 0, why, why_len);
+        cJSON_Delete(root);
+        if (rc <= 0) {
+            if (rc == 0 && any) {
+                snprintf(why, why_len, "byte %zu: a JSON value that is not a log envelope after one that is",
+                         pos + 1);
+                return -1;
+            }
+            return rc;
+        }
+        any = true;
+        pos = (size_t)(end - text);
+    }
 }

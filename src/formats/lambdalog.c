@@ -534,6 +534,94 @@ void lambdalog_fini(struct lambdalog *log)
     memset(log, 0, sizeof *log);
 }
 
+/* One event of an envelope: its message is one or more log lines (a text
+ * line, a JSON record), read as in a plain log; errors name the event
+ * ("x.json: event 17: Duration: ...") instead of a line. */
+static int envelope_event(void *ctx, const char *m, size_t len, size_t event)
+{
+    struct reader *r = ctx;
+    while (len > 0) {
+        const char *nl = memchr(m, '\n', len);
+        size_t ll = nl != NULL ? (size_t)(nl - m) : len;
+        const char *s = m;
+        size_t sl = ll;
+        while (sl > 0 && (s[sl - 1] == '\r' || is_blank(s[sl - 1])))
+            sl--;
+        while (sl > 0 && is_blank(*s)) {
+            s++;
+            sl--;
+        }
+        int rc = 0;
+        if (sl > 0)
+            rc = s[0] == '{' ? json_record(r, s, sl, event, true) : text_line(r, s, sl, event);
+        if (rc != 0) {
+            /* "path:N: why" -> "path: event N: why" */
+            char prefix[64];
+            size_t pl = strlen(r->path);
+            int k = snprintf(prefix, sizeof prefix, ":%zu: ", event);
+            if (k > 0 && strncmp(r->msg, r->path, pl) == 0 && strncmp(r->msg + pl, prefix, (size_t)k) == 0) {
+                char *rest = xstrdup(r->msg + pl + (size_t)k);
+                snprintf(r->msg, r->msg_len, "%s: event %zu: %s", r->path, event, rest);
+                free(rest);
+            }
+            return -1;
+        }
+        if (nl == NULL)
+            break;
+        m += ll + 1;
+        len -= ll + 1;
+    }
+    return 0;
+}
+
+/* A file whose first JSON value holds "events", "logEvents" or "awslogs"
+ * may be an envelope (formats/config.h, config_log_envelope): read whole
+ * and tried as one. Returns 1 read as an envelope, 0 not one (f rewound),
+ * -1 error. */
+static int try_envelope(struct reader *r, FILE *f)
+{
+    char head[65536];
+    size_t n = fread(head, 1, sizeof head, f);
+    size_t i = 0;
+    if (n >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (is_blank(head[i]) || head[i] == '\n' || head[i] == '\r'))
+        i++;
+    bool candidate = i < n && head[i] == '{'
+                     && (contains(head, n, "\"events\"") || contains(head, n, "\"logEvents\"")
+                         || contains(head, n, "\"awslogs\""));
+    if (!candidate || ferror(f)) {
+        rewind(f);
+        return 0;
+    }
+    size_t cap = n + 65536, len = n;
+    char *text = xmalloc(cap + 1);
+    memcpy(text, head, n);
+    size_t got;
+    while ((got = fread(text + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            if (cap >= INFILE_STREAM_MAX) {
+                free(text);
+                textline_fail(r->msg, r->msg_len, "%s: log envelope larger than %zu MB", r->path,
+                              (size_t)INFILE_STREAM_MAX >> 20);
+                return -1;
+            }
+            cap *= 2;
+            text = xrealloc(text, cap + 1);
+        }
+    }
+    text[len] = '\0';
+    char why[512] = "";
+    int rc = config_log_envelope(text + i, len - i, envelope_event, r, why, sizeof why);
+    free(text);
+    if (rc < 0 && why[0] != '\0' && r->msg[0] == '\0')
+        textline_fail(r->msg, r->msg_len, "%s: %s", r->path, why);
+    if (rc == 0)
+        rewind(f);
+    return rc;
+}
+
 int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t msg_len)
 {
     struct reader r = { .log = log, .path = path, .msg = msg, .msg_len = msg_len };
@@ -541,14 +629,18 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     size_t line_cap = 0, lineno = 0, rec_len = 0, rec_cap = 0, rec_line = 0;
     struct json_scan scan = { 0, false, false };
     size_t start_n = log->n, start_unattributed = log->timeouts_unattributed;
-    ssize_t got;
+    ssize_t got = 0;
     int rc = -1;
     FILE *f = infile_open(path, "log", msg, msg_len);
     if (f == NULL)
         return -1;
     const char *file = register_file(&log->files, &log->n_files, path);
     r.path = file;
-    while ((got = textline_read(&line, &line_cap, f)) >= 0) {
+    msg[0] = '\0';
+    int env = try_envelope(&r, f);
+    if (env < 0)
+        goto out;
+    while (env == 0 && (got = textline_read(&line, &line_cap, f)) >= 0) {
         const char *s = line;
         size_t sl = (size_t)got;
         lineno++;
@@ -634,6 +726,7 @@ int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t ms
     }
     if (log->n == start_n) {
         textline_fail(msg, msg_len, "%s: no REPORT lines or platform.report records", file);
+        rc = LAMBDALOG_NO_REPORTS;
         goto out;
     }
     rc = 0;
@@ -953,7 +1046,7 @@ void lambdalog_client_fini(struct lambdalog_client *c)
 static int first_content_line(FILE *f, char **line, size_t *cap, size_t *lineno, const char **s,
                               size_t *sl)
 {
-    ssize_t got;
+    ssize_t got = 0;
     while ((got = textline_read(line, cap, f)) >= 0) {
         (*lineno)++;
         *s = *line;
@@ -1002,7 +1095,7 @@ int lambdalog_client_read(struct lambdalog_client *c, const char *path, char *ms
     const char *s = NULL;
     struct client_header h;
     int rc = -1;
-    ssize_t got;
+    ssize_t got = 0;
     FILE *f = infile_open(path, "log", msg, msg_len);
     if (f == NULL)
         return -1;

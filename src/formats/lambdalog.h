@@ -62,8 +62,16 @@ void lambdalog_fini(struct lambdalog *log);
  * ping. A "Task timed out after" line marks the invocation whose RequestId
  * it names, before or after that invocation's REPORT, and no other (Lambda
  * writes it with the RequestId; a guess by position would pin a timeout on
- * an interleaved neighbour). Returns 0, or -1 with a message (the log keeps what earlier files
- * added; this file adds nothing). */
+ * an interleaved neighbour). A file that is one or more envelopes (the
+ * JSON of `aws logs get-log-events` / `filter-log-events`, or a CloudWatch
+ * Logs subscription payload, decoded or base64+gzip; formats/config.h,
+ * config_log_envelope) is read event by event, and its messages are read
+ * as above, with "event N" in place of a line number. Returns 0;
+ * LAMBDALOG_NO_REPORTS, with a message, when the file is readable but holds
+ * no REPORT line or platform.report record (a caller with several files
+ * may skip it); or -1 with a message. The log keeps what earlier files
+ * added; a file that fails adds nothing. */
+#define LAMBDALOG_NO_REPORTS 1  /* lambdalog_read: a well-formed file with no invocation */
 int lambdalog_read(struct lambdalog *log, const char *path, char *msg, size_t msg_len);
 
 /* Parses one text REPORT line (with or without a timestamp/stream prefix)
