@@ -178,22 +178,22 @@ static void judge(struct validate_row *m, double *vals, size_t reps, size_t k)
     m->verdict = validate_classify(m->within, m->within_interval);
 }
 
-enum validate_status validate_run(const struct validate_opts *o, struct validate_result *s, char *msg,
+enum validate_status validate_run(const struct validate_opts *o, struct validate_result *out, char *msg,
                                   size_t len)
 {
-    memset(s, 0, sizeof *s);
+    memset(out, 0, sizeof *out);
     const struct lambdalog_client *cl = o->log;
     struct scenario *sc = o->sc;
     size_t reps = o->replications;
     enum validate_status st = VALIDATE_BAD_INPUT;
     double *vals[VALIDATE_METRIC_COUNT] = { NULL };
     struct lat_buf pred = { 0 };
-    s->rows = cl->n;
+    out->rows = cl->n;
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
-        s->m[i].tol = o->tolerance[i];
-    s->interval.level = o->interval_level;
-    s->interval.replications = reps;
-    s->interval.k = validate_order_k(reps, o->interval_level, &s->interval.coverage, &s->interval.enough);
+        out->m[i].tol = o->tolerance[i];
+    out->interval.level = o->interval_level;
+    out->interval.replications = reps;
+    out->interval.k = validate_order_k(reps, o->interval_level, &out->interval.coverage, &out->interval.enough);
     if (cl->n == 0) {
         snprintf(msg, len, "%s: no request in the log: nothing to compare", o->log_path);
         return VALIDATE_BAD_INPUT;
@@ -222,7 +222,7 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     sc->duration_s = INFINITY;
     sc->max_requests = 0;
 
-    if (!observe(cl, t0, window, s)) {
+    if (!observe(cl, t0, window, out)) {
         snprintf(msg, len, "%s: no request with status ok in the statistics window: no latencies to compare",
                  o->log_path);
         return VALIDATE_BAD_INPUT;
@@ -234,9 +234,9 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     for (size_t r = 0; r < reps; r++) {
         struct engine_result res;
         if (engine_run(sc, rng_derive_seed(o->seed, r), &hooks, &res) == ENGINE_INTERRUPTED) {
-            s->stop_signal = o->stop != NULL ? (int)*o->stop : 0;
+            out->stop_signal = o->stop != NULL ? (int)*o->stop : 0;
             snprintf(msg, len, "%s: interrupted by %s in replication %zu of %zu: no comparison was made",
-                     o->scenario_path, interrupt_signal_name(s->stop_signal), r + 1, reps);
+                     o->scenario_path, interrupt_signal_name(out->stop_signal), r + 1, reps);
             st = VALIDATE_INTERRUPTED;
             goto out;
         }
@@ -253,20 +253,20 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
         st = VALIDATE_FAILED;
         goto out;
     }
-    s->pass = true;
+    out->pass = true;
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
-        struct validate_row *m = &s->m[i];
-        judge(m, vals[i], reps, s->interval.k);
+        struct validate_row *m = &out->m[i];
+        judge(m, vals[i], reps, out->interval.k);
         if (m->available)
-            s->pass &= o->tolerance_only ? m->within : m->verdict != VALIDATE_MISS;
+            out->pass &= o->tolerance_only ? m->within : m->verdict != VALIDATE_MISS;
     }
     qsort(pred.v, pred.n, sizeof *pred.v, cmp_double);
-    s->predicted_ms = pred.v;
-    s->n_predicted = pred.n;
+    out->predicted_ms = pred.v;
+    out->n_predicted = pred.n;
     pred.v = NULL;
-    s->ks = fit_ks2(s->observed_ms, s->n_observed, s->predicted_ms, s->n_predicted);
-    s->ks_p_value = fit_ks2_p_value(s->ks, s->n_observed, s->n_predicted);
-    s->w1 = fit_wasserstein1(s->observed_ms, s->n_observed, s->predicted_ms, s->n_predicted);
+    out->ks = fit_ks2(out->observed_ms, out->n_observed, out->predicted_ms, out->n_predicted);
+    out->ks_p_value = fit_ks2_p_value(out->ks, out->n_observed, out->n_predicted);
+    out->w1 = fit_wasserstein1(out->observed_ms, out->n_observed, out->predicted_ms, out->n_predicted);
     st = VALIDATE_OK;
 out:
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
