@@ -63,14 +63,48 @@ static void test_order_k(void)
 
 static void test_verdicts(void)
 {
-    /* Observed 100, predicted 112 (+12 %), tolerance 10 %: the tolerance
-     * fails; single runs spread over [95, 130] hold 100: noise. */
-    CU_ASSERT_EQUAL(validate_classify(fabs((112.0 - 100) / 100) <= 0.1, 100 >= 95 && 100 <= 130), VALIDATE_NOISE);
-    /* The same with runs over [105, 120]: a miss. */
-    CU_ASSERT_EQUAL(validate_classify(fabs((112.0 - 100) / 100) <= 0.1, 100 >= 105 && 100 <= 120), VALIDATE_MISS);
-    /* Predicted 108 (+8 %): within, whatever the runs do. */
+    /* Five single runs of a metric observed at 100, tolerance 10 %. */
+    struct validate_row m = { .available = true, .tol = 0.1, .observed = 100 };
+    /* Mean 112 (+12 %), runs spread over [95, 130]: outside the tolerance,
+     * inside the spread: noise. */
+    double noisy[] = { 130, 95, 110, 115, 110 };
+    validate_judge(&m, noisy, 5, 1);
+    CU_ASSERT_DOUBLE_EQUAL(m.predicted, 112, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(m.rel, 0.12, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_lo, 95, 0);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_hi, 130, 0);
+    CU_ASSERT(!m.within && m.within_interval);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_NOISE);
+    /* k = 2 drops the extremes: [110, 115] no longer holds 100: a miss. */
+    double noisy2[] = { 130, 95, 110, 115, 110 };
+    validate_judge(&m, noisy2, 5, 2);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_lo, 110, 0);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_hi, 115, 0);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_MISS);
+    /* The same +12 % from runs that hardly vary ([111, 113]): a miss. */
+    double tight[] = { 112, 111, 113, 112, 112 };
+    validate_judge(&m, tight, 5, 1);
+    CU_ASSERT(!m.within && !m.within_interval);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_MISS);
+    /* Mean 108 (+8 %): within, even though no run came as low as 100. */
+    double close[] = { 107, 108, 109, 108, 108 };
+    validate_judge(&m, close, 5, 1);
+    CU_ASSERT(m.within && !m.within_interval);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_WITHIN);
+    /* The boundaries count as inside: observed = min of the runs. */
+    double edge[] = { 100, 140, 120, 120, 120 };
+    validate_judge(&m, edge, 5, 1);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_NOISE);
+    /* Observed 0: no relative error; a prediction of 0.2 is not exact, but
+     * runs of 0 and 1 make it noise. */
+    struct validate_row z = { .available = true, .tol = 0.1, .observed = 0 };
+    double counts[] = { 0, 0, 0, 0, 1 };
+    validate_judge(&z, counts, 5, 1);
+    CU_ASSERT(isnan(z.rel));
+    CU_ASSERT_EQUAL(z.verdict, VALIDATE_NOISE);
+    CU_ASSERT_EQUAL(validate_classify(false, true), VALIDATE_NOISE);
+    CU_ASSERT_EQUAL(validate_classify(false, false), VALIDATE_MISS);
     CU_ASSERT_EQUAL(validate_classify(true, false), VALIDATE_WITHIN);
-    CU_ASSERT_EQUAL(validate_classify(true, true), VALIDATE_WITHIN);
     CU_ASSERT_STRING_EQUAL(validate_verdict_name(VALIDATE_WITHIN), "within");
     CU_ASSERT_STRING_EQUAL(validate_verdict_name(VALIDATE_NOISE), "noise");
     CU_ASSERT_STRING_EQUAL(validate_verdict_name(VALIDATE_MISS), "miss");

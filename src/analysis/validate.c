@@ -159,8 +159,7 @@ static bool observe(const struct lambdalog_client *cl, double t0, double window,
     return true;
 }
 
-/* Judges one metric from its R single-run values (sorted in place). */
-static void judge(struct validate_row *m, double *vals, size_t reps, size_t k)
+void validate_judge(struct validate_row *m, double *vals, size_t reps, size_t k)
 {
     fit_mean_ci(vals, reps, MEAN_LEVEL, &m->predicted, &m->half);
     validate_per_run_interval(vals, reps, k, &m->run_lo, &m->run_hi);
@@ -256,7 +255,7 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     out->pass = true;
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
         struct validate_row *m = &out->m[i];
-        judge(m, vals[i], reps, out->interval.k);
+        validate_judge(m, vals[i], reps, out->interval.k);
         if (m->available)
             out->pass &= o->tolerance_only ? m->within : m->verdict != VALIDATE_MISS;
     }

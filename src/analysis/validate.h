@@ -106,6 +106,12 @@ size_t validate_order_k(size_t r, double level, double *coverage, bool *enough);
 /* Sorts v[0..r) and sets [lo, hi] = [v_(k), v_(r+1-k)] (1-based; k <= (r+1)/2). */
 void validate_per_run_interval(double *v, size_t r, size_t k, double *lo, double *hi);
 
+/* Judges one metric from its reps single-run values vals (sorted in
+ * place): from m->available, m->observed and m->tol, sets the prediction
+ * (mean and its 95 % half-width), the per-run interval with order
+ * statistic k, the relative error and the verdict. */
+void validate_judge(struct validate_row *m, double *vals, size_t reps, size_t k);
+
 /* The verdict of an available metric. */
 enum validate_verdict validate_classify(bool within_tolerance, bool within_interval);
 
