@@ -1,16 +1,158 @@
-/* test_validate: `lambdasim validate` through the command line: a client
- * log simulated from a scenario validates against that scenario (exit 0),
- * and against the same scenario with the cold start doubled it fails
- * (exit 1) naming the metrics that are off; bad input exits 2. */
+/* test_validate: the per-run interval's order statistic, the verdicts and
+ * the two-sample KS distance and p-value (src/analysis/validate, fit) on
+ * hand-made numbers; then `lambdasim validate` through the command line: a
+ * client log simulated from a scenario validates against that scenario
+ * (exit 0), a metric that is only noise passes, and against the same
+ * scenario with the cold start doubled it fails (exit 1) naming the
+ * metrics that are off; bad input exits 2. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "analysis/fit.h"
+#include "analysis/validate.h"
 #include "testutil.h"
 
 #define DOUBLED "--set 'function.model.cold_start_ms={\"dist\":\"lognormal\",\"median\":1600,\"sigma\":0.3}'"
 
 static char *dir;
+
+/* ---- the library ------------------------------------------------------------------- */
+
+static void test_order_k(void)
+{
+    double cov;
+    bool enough;
+    /* R = 39, L = 0.95: k = 1 gives 38/40 = 0.95 exactly; k = 2 gives 36/40. */
+    CU_ASSERT_EQUAL(validate_order_k(39, 0.95, &cov, &enough), 1);
+    CU_ASSERT(enough);
+    CU_ASSERT_DOUBLE_EQUAL(cov, 38.0 / 40.0, 1e-15);
+    /* R = 79: k = 2 gives 76/80 = 0.95; k = 3 gives 74/80 < 0.95. */
+    CU_ASSERT_EQUAL(validate_order_k(79, 0.95, &cov, &enough), 2);
+    CU_ASSERT(enough);
+    CU_ASSERT_DOUBLE_EQUAL(cov, 76.0 / 80.0, 1e-15);
+    /* R = 78: k = 2 gives 75/79 < 0.95, so k = 1 (77/79). */
+    CU_ASSERT_EQUAL(validate_order_k(78, 0.95, &cov, &enough), 1);
+    CU_ASSERT(enough);
+    /* R = 10 < 2/(1-0.95) - 1 = 39: [min, max], coverage 9/11. */
+    CU_ASSERT_EQUAL(validate_order_k(10, 0.95, &cov, &enough), 1);
+    CU_ASSERT(!enough);
+    CU_ASSERT_DOUBLE_EQUAL(cov, 9.0 / 11.0, 1e-15);
+    /* R = 38 is one short. */
+    validate_order_k(38, 0.95, &cov, &enough);
+    CU_ASSERT(!enough);
+    /* Other levels: L = 0.9 needs R >= 19; R = 99 at 0.9 gives k = 5 (90/100). */
+    CU_ASSERT_EQUAL(validate_order_k(19, 0.9, &cov, &enough), 1);
+    CU_ASSERT(enough);
+    CU_ASSERT_EQUAL(validate_order_k(99, 0.9, &cov, &enough), 5);
+    CU_ASSERT_DOUBLE_EQUAL(cov, 0.9, 1e-15);
+    /* One run: an interval of one point that covers nothing. */
+    CU_ASSERT_EQUAL(validate_order_k(1, 0.95, &cov, &enough), 1);
+    CU_ASSERT(!enough);
+    CU_ASSERT_DOUBLE_EQUAL(cov, 0, 0);
+
+    double v[] = { 5, 1, 4, 2, 3 }, lo, hi;
+    validate_per_run_interval(v, 5, 1, &lo, &hi);
+    CU_ASSERT_DOUBLE_EQUAL(lo, 1, 0);
+    CU_ASSERT_DOUBLE_EQUAL(hi, 5, 0);
+    validate_per_run_interval(v, 5, 2, &lo, &hi);
+    CU_ASSERT_DOUBLE_EQUAL(lo, 2, 0);
+    CU_ASSERT_DOUBLE_EQUAL(hi, 4, 0);
+}
+
+static void test_verdicts(void)
+{
+    /* Five single runs of a metric observed at 100, tolerance 10 %. */
+    struct validate_row m = { .available = true, .tol = 0.1, .observed = 100 };
+    /* Mean 112 (+12 %), runs spread over [95, 130]: outside the tolerance,
+     * inside the spread: noise. */
+    double noisy[] = { 130, 95, 110, 115, 110 };
+    validate_judge(&m, noisy, 5, 1);
+    CU_ASSERT_DOUBLE_EQUAL(m.predicted, 112, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(m.rel, 0.12, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_lo, 95, 0);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_hi, 130, 0);
+    CU_ASSERT(!m.within && m.within_interval);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_NOISE);
+    /* k = 2 drops the extremes: [110, 115] no longer holds 100: a miss. */
+    double noisy2[] = { 130, 95, 110, 115, 110 };
+    validate_judge(&m, noisy2, 5, 2);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_lo, 110, 0);
+    CU_ASSERT_DOUBLE_EQUAL(m.run_hi, 115, 0);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_MISS);
+    /* The same +12 % from runs that hardly vary ([111, 113]): a miss. */
+    double tight[] = { 112, 111, 113, 112, 112 };
+    validate_judge(&m, tight, 5, 1);
+    CU_ASSERT(!m.within && !m.within_interval);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_MISS);
+    /* Mean 108 (+8 %): within, even though no run came as low as 100. */
+    double close[] = { 107, 108, 109, 108, 108 };
+    validate_judge(&m, close, 5, 1);
+    CU_ASSERT(m.within && !m.within_interval);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_WITHIN);
+    /* The boundaries count as inside: observed = min of the runs. */
+    double edge[] = { 100, 140, 120, 120, 120 };
+    validate_judge(&m, edge, 5, 1);
+    CU_ASSERT_EQUAL(m.verdict, VALIDATE_NOISE);
+    /* Observed 0: no relative error; a prediction of 0.2 is not exact, but
+     * runs of 0 and 1 make it noise. */
+    struct validate_row z = { .available = true, .tol = 0.1, .observed = 0 };
+    double counts[] = { 0, 0, 0, 0, 1 };
+    validate_judge(&z, counts, 5, 1);
+    CU_ASSERT(isnan(z.rel));
+    CU_ASSERT_EQUAL(z.verdict, VALIDATE_NOISE);
+    CU_ASSERT_EQUAL(validate_classify(false, true), VALIDATE_NOISE);
+    CU_ASSERT_EQUAL(validate_classify(false, false), VALIDATE_MISS);
+    CU_ASSERT_EQUAL(validate_classify(true, false), VALIDATE_WITHIN);
+    CU_ASSERT_STRING_EQUAL(validate_verdict_name(VALIDATE_WITHIN), "within");
+    CU_ASSERT_STRING_EQUAL(validate_verdict_name(VALIDATE_NOISE), "noise");
+    CU_ASSERT_STRING_EQUAL(validate_verdict_name(VALIDATE_MISS), "miss");
+}
+
+static void test_ks(void)
+{
+    /* Identical samples, ties included: D = 0, p = 1. A merge that steps
+     * one sample at a time through equal values would see a gap of 2/5
+     * at 2 (the first sample's two 2s passed, the second's not yet). */
+    const double a[] = { 1, 2, 2, 3, 5 };
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2(a, 5, a, 5), 0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2_p_value(0, 5, 5), 1, 0);
+    /* Ties across samples step together: {1,1,2} against {1,2,2}: after 1
+     * the CDFs are 2/3 and 1/3, after 2 both 1, so D = 1/3. */
+    const double t1[] = { 1, 1, 2 }, t2[] = { 1, 2, 2 };
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2(t1, 3, t2, 3), 1.0 / 3, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2(t2, 3, t1, 3), 1.0 / 3, 1e-15);
+    /* Disjoint, n = m = 20: D = 1, and en = sqrt(10) = 3.1623, lambda =
+     * 3.317063, 2 lambda^2 = 22.005810, p = 2 exp(-22.005810) = 5.547e-10. */
+    double lo[20], hi[20];
+    for (int i = 0; i < 20; i++) {
+        lo[i] = i;
+        hi[i] = 100 + i;
+    }
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2(lo, 20, hi, 20), 1, 0);
+    double p = fit_ks2_p_value(1, 20, 20);
+    CU_ASSERT(p < 1e-6 && p > 0);
+    CU_ASSERT_DOUBLE_EQUAL(p, 5.547e-10, 0.005e-10);
+    /* By hand: {1,2,3,4} against {3,4,5,6}. The CDFs after 1, 2, 3, 4, 5:
+     * 1/4-0, 2/4-0, 3/4-1/4, 1-2/4, 1-3/4: D = 1/2. en = sqrt(4*4/8) =
+     * 1.414214; lambda = (1.414214 + 0.12 + 0.11/1.414214) * 0.5 = 0.805998;
+     * 2 lambda^2 = 1.299265; the terms exp(-2 j^2 lambda^2) for j = 1, 2, 3
+     * are exp(-1.299265) = 0.272732, exp(-5.197060) = 0.005533,
+     * exp(-11.693385) = 0.0000083; p = 2 (0.272732 - 0.005533 + 0.0000083)
+     * = 0.534415. lambda < 1.18 takes the theta-function branch, so this
+     * also checks that the two forms agree. */
+    const double b1[] = { 1, 2, 3, 4 }, b2[] = { 3, 4, 5, 6 };
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2(b1, 4, b2, 4), 0.5, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2_p_value(0.5, 4, 4), 0.534415, 2e-6);
+    /* The series branch (lambda >= 1.18): D = 0.2, n = m = 100 gives en =
+     * 7.071068, lambda = (7.071068 + 0.12 + 0.015556) * 0.2 = 1.441325,
+     * 2 lambda^2 = 4.154835: p = 2 (exp(-4.154835) - exp(-16.619340)) =
+     * 2 (0.015688 - 0.00000006) = 0.031377. */
+    CU_ASSERT_DOUBLE_EQUAL(fit_ks2_p_value(0.2, 100, 100), 0.031377, 2e-6);
+}
+
+/* ---- the command line -------------------------------------------------------------- */
 
 /* The observed log: one simulated realisation (seed 7); validate's
  * replications use seeds derived from it, so they are independent of it. */
@@ -54,6 +196,85 @@ static void test_self_passes(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"replications\": 5"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"latency_p99_ms\": {\"observed\": "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"wasserstein1_ms\": "));
+    /* The per-run interval's fields; 5 runs are too few for 95 %: [min,
+     * max], coverage 4/6, and a warning says so. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"interval\": {\"level\": 0.95, \"coverage\": 0.666667, "
+                                       "\"replications\": 5, \"k\": 1}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"per_run_interval\": ["));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"within_interval\": "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"verdict\": \"within\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ks_p_value\": "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "validate: warning: 5 replications are too few for a 95% per-run interval "
+                                       "(39 or more needed)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "probability 4/6 = 66.7%"));
+    free(out);
+    free(err);
+}
+
+/* The log is one simulated run of the scenario itself, so its metrics
+ * differ from the mean prediction only by what one run varies by: with a
+ * tolerance of 0.1 % they are outside it, yet inside the spread of the 39
+ * single runs (except p90, which here falls just outside [min, max], as
+ * one metric in twenty may: it gets its own loose tolerance). */
+static void test_noise_passes(void)
+{
+    make_log();
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --json "
+                           "--tolerance 0.001 --tolerance-for latency_p90_ms=1", dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s%s\n", out, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"verdict\": \"noise\""));
+    CU_ASSERT_PTR_NULL(strstr(out, "\"verdict\": \"miss\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"within_tolerance\": false, \"within_interval\": true, \"verdict\": "
+                                       "\"noise\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"interval\": {\"level\": 0.95, \"coverage\": 0.95, "
+                                       "\"replications\": 39, \"k\": 1}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"pass\": true"));
+    CU_ASSERT_STRING_EQUAL(err, "");
+    free(out);
+    free(err);
+
+    /* The table: the per-run column, the verdicts, the legend. */
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv "
+                       "--tolerance 0.001 --tolerance-for latency_p90_ms=1", dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "95% of single runs"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  noise\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "noise: outside the tolerance but inside the spread of single simulated "
+                                       "runs: the difference is what one run varies by, not model error\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "result: PASS (no miss; "));
+    free(out);
+    free(err);
+
+    /* --tolerance-only: the old rule, every metric off the tolerance fails. */
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --json "
+                       "--tolerance 0.001 --tolerance-for latency_p90_ms=1 --tolerance-only", dir);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"pass\": false"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"tolerance_only\": true"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "validate: predictions off by more than 0.1%: latency_mean_ms +"));
+    free(out);
+    free(err);
+
+    /* Without p90's own tolerance it is a miss, the only one named. */
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --tolerance 0.001",
+                       dir);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "validate: predictions off by more than 0.1% and outside the spread of "
+                                       "single runs: latency_p90_ms -"));
+    CU_ASSERT(strchr(err, '\n') == err + strlen(err) - 1);
+    free(out);
+    free(err);
+
+    /* A lower level narrows the interval: R = 39 at 0.8 takes k = 4
+     * (32/40). */
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/c.csv --json "
+                       "--interval-level 0.8 --tolerance 1", dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"interval\": {\"level\": 0.8, \"coverage\": 0.8, "
+                                       "\"replications\": 39, \"k\": 4}"));
     free(out);
     free(err);
 }
@@ -66,7 +287,7 @@ static void test_doubled_cold_fails(void)
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "result: FAIL"));
     /* Cold starts dominate the mean and the tail: those are named. */
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "predictions off by more than 10%: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "predictions off by more than 10% and outside the spread of single runs: "));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "latency_mean_ms +"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "latency_p99_ms +"));
     /* Throughput is set by the replayed arrivals, not by the cold start. */
@@ -137,6 +358,10 @@ static void test_bad_input(void)
           "--tolerance: expected a number > 0" },
         { "validate tests/data/log-scenario.json --observed tests/bad/log-client-typo.csv --replications 0",
           "--replications: expected a whole number from 1 to 10000" },
+        { "validate tests/data/log-scenario.json --observed tests/bad/log-client-typo.csv --interval-level 1",
+          "--interval-level: expected a number between 0 and 1, e.g. 0.95 (got '1')" },
+        { "validate tests/data/log-scenario.json --observed tests/bad/log-client-typo.csv --interval-level x",
+          "--interval-level: expected a number between 0 and 1" },
         { "validate tests/data/log-scenario.json --observed tests/bad/log-client-typo.csv --bogus",
           "unknown option '--bogus'" },
         { "validate tests/bad/scenario-workload-trace-scale.json --observed tests/data/log-client.csv",
@@ -162,7 +387,11 @@ static void cleanup(void)
 
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "per-run interval: the order statistic k and its coverage", test_order_k);
+    CU_add_test(s, "verdicts: within, noise, miss", test_verdicts);
+    CU_add_test(s, "two-sample KS: D with ties, p-value", test_ks);
     CU_add_test(s, "a simulated log validates against its scenario", test_self_passes);
+    CU_add_test(s, "a metric that is only noise passes; --tolerance-only fails it", test_noise_passes);
     CU_add_test(s, "doubled cold start fails and names the metrics", test_doubled_cold_fails);
     CU_add_test(s, "--plot overlays the CDFs (gnuplot)", test_plot);
     CU_add_test(s, "bad input exits 2", test_bad_input);

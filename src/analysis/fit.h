@@ -68,6 +68,12 @@ int fit_linear(const double *x, const double *y, size_t n, double level, struct 
 double fit_ks2(const double *a, size_t na, const double *b, size_t nb);
 double fit_wasserstein1(const double *a, size_t na, const double *b, size_t nb);
 
+/* The asymptotic p-value of a two-sample KS statistic d of samples of na
+ * and nb values: Q_KS(lambda) = 2 sum_{j>=1} (-1)^(j-1) exp(-2 j^2 lambda^2)
+ * with Stephens' effective-n correction lambda = (en + 0.12 + 0.11/en) d,
+ * en = sqrt(na nb / (na + nb)). In [0, 1]; 1 for d = 0. */
+double fit_ks2_p_value(double d, size_t na, size_t nb);
+
 /* Sorts x[0..n) ascending. */
 void fit_sort(double *x, size_t n);
 

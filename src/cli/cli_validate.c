@@ -10,32 +10,36 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
-#include <gsl/gsl_statistics_double.h>
 #include "cli/cli.h"
 #include "formats/config.h"
-#include "core/engine.h"
-#include "analysis/fit.h"
+#include "analysis/plot.h"
+#include "analysis/validate.h"
 #include "base/interrupt.h"
 #include "formats/jsonout.h"
 #include "formats/lambdalog.h"
-#include "analysis/plot.h"
-#include "core/rng.h"
 #include "base/version.h"
-#include "base/xalloc.h"
 
-#define LEVEL 0.95
-
-enum { O_OBSERVED = CLI_O_OWN, O_REPLICATIONS, O_TOLERANCE, O_TOLERANCE_FOR, O_PLOT };
+enum {
+    O_OBSERVED = CLI_O_OWN, O_REPLICATIONS, O_TOLERANCE, O_TOLERANCE_FOR, O_INTERVAL_LEVEL, O_TOLERANCE_ONLY, O_PLOT
+};
 
 static const struct cli_opt opt_table[] = {
     { .id = O_OBSERVED, .name = "observed", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "the client log (CSV, format: man lambdasim; required)" },
-    { .id = O_REPLICATIONS, .name = "replications", .metavar = "R", .help = "simulated replications (default 10)" },
+    { .id = O_REPLICATIONS, .name = "replications", .metavar = "R", 
+      .help = "simulated replications (default 39: the fewest whose [min, max] holds a new run with probability "
+              "0.95)" },
     { .id = O_TOLERANCE, .name = "tolerance", .metavar = "T",
       .help = "largest relative error |predicted - observed| / observed a metric may have (default 0.1)" },
     { .id = O_TOLERANCE_FOR, .name = "tolerance-for", .metavar = "M=T",
       .help = "the same for metric M alone (e.g. latency_p99_ms=0.25); repeatable; M is a metric key as in "
               "--json" },
+    { .id = O_INTERVAL_LEVEL, .name = "interval-level", .metavar = "L",
+      .help = "probability that the per-run interval (the spread of single simulated runs) holds a new run "
+              "(default 0.95; needs R >= 2/(1-L) - 1, else [min, max] with a warning)" },
+    { .id = O_TOLERANCE_ONLY, .name = "tolerance-only",
+      .help = "fail on the tolerance alone: a metric outside it fails even when within the noise of single "
+              "runs" },
     CLI_ROW_SEED("master seed (default: the scenario's \"seed\", else 1)"),
     CLI_ROW_SET(CLI_SET_HELP),
     { .id = O_PLOT, .name = "plot", .metavar = "FILE.png", .complete = CLI_C_FILE,
@@ -56,64 +60,31 @@ const struct cli_spec cli_validate_spec = {
         "clock; epoch times are shifted so the first send is at workload.start_s)\n"
         "through the scenario instead of its workload, R times with seeds\n"
         "derived from the master seed, and compares, per metric, the observed value\n"
-        "with the predicted mean and its 95% confidence interval: latency mean, p50,\n"
-        "p90, p99, throughput, cold-start rate (when the log has a cold column) and\n"
-        "cold-start count (cold invocations; when it also has a batch_id column).\n"
-        "Also prints the KS and Wasserstein-1 distances between the latency\n"
-        "distributions. The scenario's duration_s and requests limits are lifted:\n"
-        "every observed request is replayed.\n",
+        "with the predicted mean (its 95% confidence interval is shown) and with the\n"
+        "per-run interval, the spread of single runs: latency mean, p50, p90, p99,\n"
+        "throughput, cold-start rate (when the log has a cold column) and cold-start\n"
+        "count (cold invocations; when it also has a batch_id column). Each metric\n"
+        "gets a verdict: within (inside the tolerance), noise (outside it, but\n"
+        "inside the per-run interval: what one run varies by, not model error) or\n"
+        "miss (outside both). Also prints the KS distance, its p-value, and the\n"
+        "Wasserstein-1 distance between the latency distributions. The scenario's\n"
+        "duration_s and requests limits are lifted: every observed request is\n"
+        "replayed.\n",
     .opts = opt_table,
     .notes =
-        "Exit codes: 0 every metric within the tolerance, 1 some are not (they are\n"
-        "named on stderr) or the plot failed, 2 bad usage or input, 124 the time\n"
-        "limit, 130 / 143 SIGINT / SIGTERM.\n",
+        "Exit codes: 0 no metric is a miss (with --tolerance-only: every metric\n"
+        "within the tolerance), 1 some are (they are named on stderr) or the plot\n"
+        "failed, 2 bad usage or input, 124 the time limit, 130 / 143 SIGINT /\n"
+        "SIGTERM.\n",
     .args = CLI_C_JSON,
     .fn = cli_validate,
 };
 
-enum metric { M_MEAN = 0, M_P50, M_P90, M_P99, M_THROUGHPUT, M_COLD, M_COLD_COUNT, M_COUNT };
-
-static const char *const metric_key[M_COUNT] = {
-    "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "throughput_rps",
-    "cold_start_rate", "cold_starts",
-};
-static const char *const metric_label[M_COUNT] = {
+/* Table labels, in the order of enum validate_metric. */
+static const char *const metric_label[VALIDATE_METRIC_COUNT] = {
     "latency mean (ms)", "latency p50 (ms)", "latency p90 (ms)", "latency p99 (ms)", "throughput (rps)",
     "cold-start rate", "cold starts",
 };
-
-struct row {
-    bool available;         /* observed (cold rate needs the cold column) */
-    double tol;             /* this metric's tolerance */
-    double observed, predicted, half, rel;
-    bool within;
-};
-
-struct lat_buf {
-    double *v;
-    size_t n, cap;
-};
-
-static void collect(void *ctx, const struct request_record *rec)
-{
-    struct lat_buf *b = ctx;
-    if (!rec->counted || rec->status != REQUEST_OK)
-        return;
-    b->v = xgrow(b->v, &b->cap, b->n + 1, sizeof *b->v);
-    b->v[b->n++] = rec->latency_ms;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* ---- --plot ------------------------------------------------------------------- */
 
@@ -189,61 +160,85 @@ static void json_num(FILE *f, double v)
         fputs("null", f);
 }
 
+/* What the command prints besides the library's result. */
 struct summary {
     const char *scenario, *observed;
-    size_t rows, counted, ok;
-    unsigned replications;
-    double tolerance;
     uint64_t seed;
-    struct row m[M_COUNT];
-    double ks, w1;
-    bool pass;
+    double tolerance;       /* --tolerance (each metric's own is in res.m[i].tol) */
+    bool tolerance_only;
+    const struct validate_result *res;
 };
 
 static void print_table(const struct summary *s)
 {
+    const struct validate_result *v = s->res;
+    const struct validate_interval *iv = &v->interval;
     printf("validate: %s against %s\n", s->scenario, s->observed);
-    printf("observed: %zu requests (%zu in the statistics window, %zu ok); predicted: %u replications, "
-           "seed %llu; tolerance %.4g%%\n\n", s->rows, s->counted, s->ok, s->replications,
+    printf("observed: %zu requests (%zu in the statistics window, %zu ok); predicted: %zu replications, "
+           "seed %llu; tolerance %.4g%%\n\n", v->rows, v->counted, v->ok, iv->replications,
            (unsigned long long)s->seed, s->tolerance * 100);
-    printf("%-20s %12s %12s %27s %11s\n", "metric", "observed", "predicted", "95% CI of prediction",
-           "rel. error");
-    for (int i = 0; i < M_COUNT; i++) {
-        const struct row *r = &s->m[i];
+    char run_head[64];
+    snprintf(run_head, sizeof run_head, "%.4g%% of single runs", iv->coverage * 100);
+    printf("%-20s %12s %12s %27s %27s %11s  %s\n", "metric", "observed", "predicted", "95% CI of prediction",
+           run_head, "rel. error", "verdict");
+    size_t n_noise = 0;
+    for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
+        const struct validate_row *r = &v->m[i];
         if (!r->available) {
-            printf("%-20s %12s %12.6g %27s %11s  (no %s column in the log)\n", metric_label[i], "-",
-                   r->predicted, "", "", i == M_COLD_COUNT ? "cold or batch_id" : "cold");
+            printf("%-20s %12s %12.6g %27s %27s %11s  (no %s column in the log)\n", metric_label[i], "-",
+                   r->predicted, "", "", "", i == VALIDATE_COLD_COUNT ? "cold or batch_id" : "cold");
             continue;
         }
-        char ci[64] = "-", rel[32] = "-";
+        char ci[64] = "-", run[64], rel[32] = "-";
         if (isfinite(r->half))
             snprintf(ci, sizeof ci, "[%.6g, %.6g]", r->predicted - r->half, r->predicted + r->half);
+        snprintf(run, sizeof run, "[%.6g, %.6g]", r->run_lo, r->run_hi);
         if (isfinite(r->rel))
             snprintf(rel, sizeof rel, "%+.1f%%", r->rel * 100);
-        printf("%-20s %12.6g %12.6g %27s %11s  %s", metric_label[i], r->observed, r->predicted, ci, rel,
-               r->within ? "ok" : "OFF");
+        printf("%-20s %12.6g %12.6g %27s %27s %11s  %s", metric_label[i], r->observed, r->predicted, ci, run, rel,
+               validate_verdict_name(r->verdict));
+        n_noise += r->verdict == VALIDATE_NOISE;
         if (r->tol != s->tolerance)
             printf(" (tolerance %.4g%%)", r->tol * 100);
         printf("\n");
     }
-    printf("\nlatency distributions: KS distance %.4f, Wasserstein-1 distance %.4g ms\n", s->ks, s->w1);
-    printf("result: %s\n", s->pass ? "PASS (every metric within the tolerance)" : "FAIL");
+    printf("\nsingle runs: order statistics %zu and %zu of the %zu replications, which hold a new run's value "
+           "with probability %zu/%zu\n", iv->k, iv->replications + 1 - iv->k, iv->replications,
+           iv->replications + 1 - 2 * iv->k, iv->replications + 1);
+    printf("noise: outside the tolerance but inside the spread of single simulated runs: the difference is what "
+           "one run varies by, not model error\n");
+    printf("latency distributions: KS distance %.4f (p = %.3g), Wasserstein-1 distance %.4g ms\n", v->ks,
+           v->ks_p_value, v->w1);
+    if (!v->pass)
+        printf("result: FAIL%s\n", s->tolerance_only ? " (--tolerance-only: every metric must be within the tolerance)"
+                                                     : "");
+    else if (n_noise == 0)
+        printf("result: PASS (every metric within the tolerance)\n");
+    else
+        printf("result: PASS (no miss; %zu metric%s within the noise of single runs)\n", n_noise,
+               n_noise == 1 ? "" : "s");
 }
 
 static void print_json(const struct summary *s)
 {
+    const struct validate_result *v = s->res;
+    const struct validate_interval *iv = &v->interval;
     printf("{\n  \"lambdasim_version\": \"%s\",\n  \"scenario\": ", LAMBDASIM_VERSION);
     jsonout_string(stdout, s->scenario);
     printf(",\n  \"observed\": ");
     jsonout_string(stdout, s->observed);
-    printf(",\n  \"requests\": {\"rows\": %zu, \"counted\": %zu, \"ok\": %zu},\n", s->rows, s->counted, s->ok);
-    printf("  \"replications\": %u,\n  \"seed\": %llu,\n  \"tolerance\": ", s->replications,
+    printf(",\n  \"requests\": {\"rows\": %zu, \"counted\": %zu, \"ok\": %zu},\n", v->rows, v->counted, v->ok);
+    printf("  \"replications\": %zu,\n  \"seed\": %llu,\n  \"tolerance\": ", iv->replications,
            (unsigned long long)s->seed);
     json_num(stdout, s->tolerance);
-    printf(",\n  \"metrics\": {\n");
-    for (int i = 0; i < M_COUNT; i++) {
-        const struct row *r = &s->m[i];
-        printf("    \"%s\": {\"observed\": ", metric_key[i]);
+    printf(",\n  \"tolerance_only\": %s,\n  \"interval\": {\"level\": ", s->tolerance_only ? "true" : "false");
+    json_num(stdout, iv->level);
+    printf(", \"coverage\": ");
+    json_num(stdout, iv->coverage);
+    printf(", \"replications\": %zu, \"k\": %zu},\n  \"metrics\": {\n", iv->replications, iv->k);
+    for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
+        const struct validate_row *r = &v->m[i];
+        printf("    \"%s\": {\"observed\": ", validate_metric_key[i]);
         json_num(stdout, r->available ? r->observed : (double)NAN);
         printf(", \"predicted\": ");
         json_num(stdout, r->predicted);
@@ -251,18 +246,63 @@ static void print_json(const struct summary *s)
         json_num(stdout, r->predicted - r->half);
         printf(", ");
         json_num(stdout, r->predicted + r->half);
+        printf("], \"per_run_interval\": [");
+        json_num(stdout, r->run_lo);
+        printf(", ");
+        json_num(stdout, r->run_hi);
         printf("], \"relative_error\": ");
         json_num(stdout, r->available ? r->rel : (double)NAN);
         printf(", \"tolerance\": ");
         json_num(stdout, r->tol);
-        printf(", \"within_tolerance\": %s}%s\n", !r->available ? "null" : r->within ? "true" : "false",
-               i + 1 < M_COUNT ? "," : "");
+        printf(", \"within_tolerance\": %s", !r->available ? "null" : r->within ? "true" : "false");
+        printf(", \"within_interval\": %s", !r->available ? "null" : r->within_interval ? "true" : "false");
+        if (r->available)
+            printf(", \"verdict\": \"%s\"}", validate_verdict_name(r->verdict));
+        else
+            printf(", \"verdict\": null}");
+        printf("%s\n", i + 1 < VALIDATE_METRIC_COUNT ? "," : "");
     }
     printf("  },\n  \"distances\": {\"ks\": ");
-    json_num(stdout, s->ks);
+    json_num(stdout, v->ks);
+    printf(", \"ks_p_value\": ");
+    json_num(stdout, v->ks_p_value);
     printf(", \"wasserstein1_ms\": ");
-    json_num(stdout, s->w1);
-    printf("},\n  \"pass\": %s\n}\n", s->pass ? "true" : "false");
+    json_num(stdout, v->w1);
+    printf("},\n  \"pass\": %s\n}\n", v->pass ? "true" : "false");
+}
+
+/* The one stderr line of a failed validation: the metrics that fail it
+ * (misses; with --tolerance-only, every metric off its tolerance). */
+static void report_failures(const struct summary *s)
+{
+    const struct validate_result *v = s->res;
+    char off[1024] = "";
+    size_t k = 0;
+    bool mixed = false;
+    for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
+        mixed |= v->m[i].available && !v->m[i].within && v->m[i].tol != s->tolerance;
+    for (int i = 0; i < VALIDATE_METRIC_COUNT && k < sizeof off; i++) {
+        const struct validate_row *r = &v->m[i];
+        if (!r->available || (s->tolerance_only ? r->within : r->verdict != VALIDATE_MISS))
+            continue;
+        int w;
+        if (isfinite(r->rel) && mixed)
+            w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%% (tolerance %.4g%%)", k > 0 ? ", " : "",
+                         validate_metric_key[i], r->rel * 100, r->tol * 100);
+        else if (isfinite(r->rel))
+            w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%%", k > 0 ? ", " : "", validate_metric_key[i],
+                         r->rel * 100);
+        else
+            w = snprintf(off + k, sizeof off - k, "%s%s (observed 0, predicted %.4g)", k > 0 ? ", " : "",
+                         validate_metric_key[i], r->predicted);
+        if (w > 0)
+            k += (size_t)w;
+    }
+    const char *beyond = s->tolerance_only ? "" : " and outside the spread of single runs";
+    if (mixed)
+        cli_error("validate: predictions off by more than their tolerance%s: %s", beyond, off);
+    else
+        cli_error("validate: predictions off by more than %.4g%%%s: %s", s->tolerance * 100, beyond, off);
 }
 
 /* ---- the command ------------------------------------------------------------------- */
@@ -283,21 +323,19 @@ int cli_validate(int argc, char **argv)
     struct cli_scenario_args sa;
     cli_scenario_args_init(&sa, "validate", "one scenario", argc);
     const char *observed = NULL, *plot_path = NULL;
-    uint64_t reps = 10;
-    double tol = 0.1;
-    double tol_for[M_COUNT];
-    bool have_tol_for[M_COUNT] = { false };
-    bool json = false, force = false;
+    uint64_t reps = VALIDATE_REPLICATIONS_DEFAULT;
+    double tol = 0.1, level = VALIDATE_LEVEL_DEFAULT;
+    double tol_for[VALIDATE_METRIC_COUNT];
+    bool have_tol_for[VALIDATE_METRIC_COUNT] = { false };
+    bool json = false, force = false, tolerance_only = false;
     char msg[CONFIG_MSG_MAX];
     int rc = CLI_USAGE;
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
     struct lambdalog_client cl;
     lambdalog_client_init(&cl);
-    double *times = NULL, *obs = NULL;
-    int64_t *cold_batches = NULL;
-    struct lat_buf pred = { 0 };
-    double *vals[M_COUNT] = { NULL };
+    struct validate_result res;
+    memset(&res, 0, sizeof res);
 
     struct cli_parser p;
     cli_parser_init(&p, &cli_validate_spec, argc, argv);
@@ -326,10 +364,20 @@ int cli_validate(int argc, char **argv)
         case O_PLOT:
             plot_path = v;
             break;
+        case O_TOLERANCE_ONLY:
+            tolerance_only = true;
+            break;
         case O_REPLICATIONS:
             if (!cli_parse_u64(v, &reps) || reps < 1 || reps > 10000) {
                 rc = cli_usage_error("validate", "--replications: expected a whole number from 1 to "
                                      "10000 (got '%s')", v);
+                goto out;
+            }
+            break;
+        case O_INTERVAL_LEVEL:
+            if (!parse_double(v, &level) || !(level > 0 && level < 1)) {
+                rc = cli_usage_error("validate", "--interval-level: expected a number between 0 and 1, e.g. "
+                                     "0.95 (got '%s')", v);
                 goto out;
             }
             break;
@@ -343,8 +391,9 @@ int cli_validate(int argc, char **argv)
         case O_TOLERANCE_FOR: {
             const char *eq = strchr(v, '=');
             int k = -1;
-            for (int j = 0; j < M_COUNT && eq != NULL; j++)
-                if (strlen(metric_key[j]) == (size_t)(eq - v) && strncmp(v, metric_key[j], (size_t)(eq - v)) == 0)
+            for (int j = 0; j < VALIDATE_METRIC_COUNT && eq != NULL; j++)
+                if (strlen(validate_metric_key[j]) == (size_t)(eq - v) &&
+                    strncmp(v, validate_metric_key[j], (size_t)(eq - v)) == 0)
                     k = j;
             if (k < 0) {
                 rc = cli_usage_error("validate", "--tolerance-for: expected METRIC=T with METRIC one of "
@@ -354,7 +403,7 @@ int cli_validate(int argc, char **argv)
             }
             if (!parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
                 rc = cli_usage_error("validate", "--tolerance-for %s: expected a number > 0 after '=' "
-                                     "(got '%s')", metric_key[k], eq + 1);
+                                     "(got '%s')", validate_metric_key[k], eq + 1);
                 goto out;
             }
             have_tol_for[k] = true;
@@ -384,140 +433,58 @@ int cli_validate(int argc, char **argv)
      * checks again when writing. */
     if (plot_path != NULL && (rc = cli_outfile_check("--plot", plot_path, force, CLI_USAGE)) != CLI_OK)
         goto out;
-    rc = CLI_USAGE;
 
-    /* Observed arrivals replace the workload, on the scenario's own clock
-     * (its warm-up pings and window stay aligned with them); see
-     * lambdalog_replay_shift for logs on another clock. */
-    times = xmalloc(cl.n * sizeof *times);
-    double t0 = lambdalog_replay_shift(&cl, sc.workload.start_s);
-    for (size_t i = 0; i < cl.n; i++)
-        times[i] = cl.req[i].send_s - t0;
-    qsort(times, cl.n, sizeof *times, cmp_double);
-    struct summary s;
-    memset(&s, 0, sizeof s);
-    s.scenario = sa.path;
-    s.observed = observed;
-    s.rows = cl.n;
-    s.replications = (unsigned)reps;
-    s.tolerance = tol;
-    s.seed = sa.seed;
-    double window = sc.warmup_period_s;
-    if (times[cl.n - 1] < window) {
-        cli_error("%s: every observed request was sent before the scenario's warmup_period_s (%g s on the "
-                  "scenario's clock): nothing to compare", observed, window);
-        goto out;
-    }
-    scenario_workload_fini(&sc.workload);
-    sc.workload.type = WORKLOAD_TRACE;
-    sc.workload.trace_s = times;
-    sc.workload.trace_len = cl.n;
-    snprintf(sc.workload.trace_path, sizeof sc.workload.trace_path, "%s", observed);
-    times = NULL;
-    sc.duration_s = INFINITY;
-    sc.max_requests = 0;
-
-    /* Observed metrics over the statistics window, defined as the engine does. */
-    obs = xmalloc(cl.n * sizeof *obs);
-    size_t n_ok = 0, n_cold = 0;
-    /* Cold invocations: distinct batch ids among the cold ok rows. */
-    cold_batches = xmalloc((cl.n + 1) * sizeof *cold_batches);
-    size_t n_cold_batches = 0;
-    bool cold_ids = cl.has_cold;
-    double first_arrival = INFINITY, last_end = -INFINITY;
-    for (size_t i = 0; i < cl.n; i++) {
-        const struct lambdalog_request *q = &cl.req[i];
-        double t = q->send_s - t0;
-        if (t < window)
-            continue;
-        s.counted++;
-        first_arrival = t < first_arrival ? t : first_arrival;
-        if (!q->ok)
-            continue;
-        obs[n_ok++] = q->latency_ms;
-        n_cold += q->cold == 1;
-        if (q->cold == 1) {
-            if (q->batch_id < 0)
-                cold_ids = false;
-            else
-                cold_batches[n_cold_batches++] = q->batch_id;
-        }
-        double end = t + q->latency_ms / 1000.0;
-        last_end = end > last_end ? end : last_end;
-    }
-    s.ok = n_ok;
-    if (n_ok == 0) {
-        cli_error("%s: no request with status ok in the statistics window: no latencies to compare", observed);
-        goto out;
-    }
-    qsort(obs, n_ok, sizeof *obs, cmp_double);
-    double ssum = 0;
-    for (size_t i = 0; i < n_ok; i++)
-        ssum += obs[i];
-    s.m[M_MEAN].observed = ssum / (double)n_ok;
-    s.m[M_P50].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.50);
-    s.m[M_P90].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.90);
-    s.m[M_P99].observed = gsl_stats_quantile_from_sorted_data(obs, 1, n_ok, 0.99);
-    s.m[M_THROUGHPUT].observed = last_end > first_arrival ? (double)n_ok / (last_end - first_arrival) : (double)NAN;
-    s.m[M_COLD].observed = (double)n_cold / (double)n_ok;
-    qsort(cold_batches, n_cold_batches, sizeof *cold_batches, cmp_i64);
-    size_t distinct = 0;
-    for (size_t i = 0; i < n_cold_batches; i++)
-        distinct += i == 0 || cold_batches[i] != cold_batches[i - 1];
-    s.m[M_COLD_COUNT].observed = (double)distinct;
-    for (int i = 0; i < M_COUNT; i++) {
-        s.m[i].available = (i != M_COLD || cl.has_cold) && (i != M_COLD_COUNT || cold_ids);
-        s.m[i].tol = have_tol_for[i] ? tol_for[i] : tol;
-    }
-
-    /* Predictions. */
-    for (int i = 0; i < M_COUNT; i++)
-        vals[i] = xmalloc(reps * sizeof *vals[i]);
-    struct engine_hooks hooks = { .on_request = collect, .ctx = &pred, .stop = &interrupt_signal };
+    struct validate_opts vo = {
+        .sc = &sc,
+        .scenario_path = sa.path,
+        .log = &cl,
+        .log_path = observed,
+        .seed = sa.seed,
+        .replications = (size_t)reps,
+        .interval_level = level,
+        .tolerance_only = tolerance_only,
+        .stop = &interrupt_signal,
+    };
+    for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
+        vo.tolerance[i] = have_tol_for[i] ? tol_for[i] : tol;
+    /* Too few runs for the level: said before the runs, so that it is seen
+     * even if they are stopped. */
+    double coverage;
+    bool enough;
+    size_t k = validate_order_k(vo.replications, level, &coverage, &enough);
+    if (!enough)
+        fprintf(stderr, "validate: warning: %zu replication%s too few for a %.4g%% per-run interval (%.0f or "
+                "more needed): it is [min, max] of the single runs, which holds a new run with probability "
+                "%zu/%zu = %.3g%%\n", vo.replications, vo.replications == 1 ? " is" : "s are", level * 100,
+                ceil(2 / (1 - level) - 1 - 1e-9), vo.replications + 1 - 2 * k, vo.replications + 1,
+                coverage * 100);
     if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
         goto out;
-    for (uint64_t r = 0; r < reps; r++) {
-        struct engine_result res;
-        if (engine_run(&sc, rng_derive_seed(sa.seed, r), &hooks, &res) == ENGINE_INTERRUPTED) {
-            cli_error("%s: interrupted by %s in replication %llu of %llu: no comparison was made",
-                      sa.path, interrupt_signal_name(interrupt_signal), (unsigned long long)r + 1,
-                      (unsigned long long)reps);
-            rc = interrupt_exit_code(interrupt_signal);
-            goto out;
-        }
-        vals[M_MEAN][r] = res.latency_ms.mean;
-        vals[M_P50][r] = res.latency_ms.p50;
-        vals[M_P90][r] = res.latency_ms.p90;
-        vals[M_P99][r] = res.latency_ms.p99;
-        vals[M_THROUGHPUT][r] = res.throughput_rps;
-        vals[M_COLD][r] = res.cold_starts.request_fraction;
-        vals[M_COLD_COUNT][r] = (double)res.cold_starts.count;
-    }
-    s.pass = true;
-    for (int i = 0; i < M_COUNT; i++) {
-        struct row *m = &s.m[i];
-        fit_mean_ci(vals[i], (size_t)reps, LEVEL, &m->predicted, &m->half);
-        if (!m->available)
-            continue;
-        if (m->observed != 0 && isfinite(m->observed)) {
-            m->rel = (m->predicted - m->observed) / m->observed;
-            m->within = fabs(m->rel) <= m->tol;
-        } else {
-            /* No relative error against 0: only an exact match passes. */
-            m->rel = NAN;
-            m->within = m->predicted == m->observed;
-        }
-        s.pass &= m->within;
-    }
-    if (pred.n == 0) {
-        cli_error("%s: no simulated request completed in the statistics window", sa.path);
+    switch (validate_run(&vo, &res, msg, sizeof msg)) {
+    case VALIDATE_OK:
+        break;
+    case VALIDATE_BAD_INPUT:
+        cli_error("%s", msg);
+        rc = CLI_USAGE;
+        goto out;
+    case VALIDATE_FAILED:
+        cli_error("%s", msg);
         rc = CLI_FAILED;
         goto out;
+    case VALIDATE_INTERRUPTED:
+        cli_error("%s", msg);
+        rc = interrupt_exit_code(res.stop_signal);
+        goto out;
     }
-    qsort(pred.v, pred.n, sizeof *pred.v, cmp_double);
-    s.ks = fit_ks2(obs, n_ok, pred.v, pred.n);
-    s.w1 = fit_wasserstein1(obs, n_ok, pred.v, pred.n);
 
+    struct summary s = {
+        .scenario = sa.path,
+        .observed = observed,
+        .seed = sa.seed,
+        .tolerance = tol,
+        .tolerance_only = tolerance_only,
+        .res = &res,
+    };
     if (json)
         print_json(&s);
     else
@@ -527,48 +494,20 @@ int cli_validate(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    if (plot_path != NULL && plot(plot_path, force, obs, n_ok, pred.v, pred.n, msg, sizeof msg) != 0) {
+    if (plot_path != NULL && plot(plot_path, force, res.observed_ms, res.n_observed, res.predicted_ms,
+                                  res.n_predicted, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         rc = CLI_FAILED;
         goto out;
     }
-    if (!s.pass) {
-        char off[1024] = "";
-        size_t k = 0;
-        bool mixed = false;
-        for (int i = 0; i < M_COUNT; i++)
-            mixed |= s.m[i].available && !s.m[i].within && s.m[i].tol != tol;
-        for (int i = 0; i < M_COUNT && k < sizeof off; i++) {
-            if (!s.m[i].available || s.m[i].within)
-                continue;
-            int w;
-            if (isfinite(s.m[i].rel) && mixed)
-                w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%% (tolerance %.4g%%)", k > 0 ? ", " : "",
-                             metric_key[i], s.m[i].rel * 100, s.m[i].tol * 100);
-            else if (isfinite(s.m[i].rel))
-                w = snprintf(off + k, sizeof off - k, "%s%s %+.1f%%", k > 0 ? ", " : "", metric_key[i],
-                             s.m[i].rel * 100);
-            else
-                w = snprintf(off + k, sizeof off - k, "%s%s (observed 0, predicted %.4g)", k > 0 ? ", " : "",
-                             metric_key[i], s.m[i].predicted);
-            if (w > 0)
-                k += (size_t)w;
-        }
-        if (mixed)
-            cli_error("validate: predictions off by more than their tolerance: %s", off);
-        else
-            cli_error("validate: predictions off by more than %.4g%%: %s", tol * 100, off);
+    if (!res.pass) {
+        report_failures(&s);
         rc = CLI_FAILED;
         goto out;
     }
     rc = CLI_OK;
 out:
-    for (int i = 0; i < M_COUNT; i++)
-        free(vals[i]);
-    free(pred.v);
-    free(obs);
-    free(times);
-    free(cold_batches);
+    validate_result_fini(&res);
     lambdalog_client_fini(&cl);
     scenario_fini(&sc);
     cli_scenario_args_fini(&sa);

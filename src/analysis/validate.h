@@ -1,0 +1,118 @@
+/* validate: the comparison behind `lambdasim validate`. The observed send
+ * times of a client log replace a scenario's workload; the scenario is run
+ * R times and, per metric, the observed value is judged against the mean
+ * prediction (relative tolerance) and against the spread of single
+ * simulated runs (a distribution-free per-run prediction interval), so that
+ * a difference one run varies by is not taken for model error. Nothing is
+ * printed: the command line prints the result and chooses the exit code. */
+#ifndef LAMBDASIM_VALIDATE_H
+#define LAMBDASIM_VALIDATE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/scenario.h"
+#include "formats/lambdalog.h"
+
+enum validate_metric {
+    VALIDATE_MEAN = 0, VALIDATE_P50, VALIDATE_P90, VALIDATE_P99, VALIDATE_THROUGHPUT, VALIDATE_COLD_RATE,
+    VALIDATE_COLD_COUNT, VALIDATE_METRIC_COUNT
+};
+
+/* "latency_mean_ms", ..., "cold_starts": the keys of --json and of
+ * --tolerance-for. */
+extern const char *const validate_metric_key[VALIDATE_METRIC_COUNT];
+
+/* within: inside the tolerance; noise: outside it but the observed value is
+ * inside the per-run interval; miss: outside both. NONE: the metric is not
+ * in the log. */
+enum validate_verdict { VALIDATE_NONE = 0, VALIDATE_WITHIN, VALIDATE_NOISE, VALIDATE_MISS };
+
+/* "within", "noise", "miss" ("-" for NONE). */
+const char *validate_verdict_name(enum validate_verdict v);
+
+#define VALIDATE_LEVEL_DEFAULT 0.95
+#define VALIDATE_REPLICATIONS_DEFAULT 39   /* the smallest R whose [min, max] covers 95 % */
+
+struct validate_opts {
+    /* Borrowed; its workload is replaced by the observed sends and its
+     * duration_s and requests limits lifted (the caller still finis it). */
+    struct scenario *sc;
+    const char *scenario_path;                      /* for messages */
+    const struct lambdalog_client *log;             /* the observed client log */
+    const char *log_path;                           /* for messages */
+    uint64_t seed;                                  /* replication r runs rng_derive_seed(seed, r) */
+    size_t replications;                            /* R >= 1 */
+    double tolerance[VALIDATE_METRIC_COUNT];        /* relative, > 0 */
+    double interval_level;                          /* L of the per-run interval, 0 < L < 1 */
+    bool tolerance_only;                            /* pass on the tolerance alone (the old rule) */
+    const volatile sig_atomic_t *stop;              /* engine_hooks.stop; may be NULL */
+};
+
+struct validate_row {
+    bool available;         /* observed (the cold columns are optional) */
+    double tol;             /* this metric's tolerance */
+    double observed;
+    double predicted, half; /* mean over the replications, half-width of its 95 % Student-t interval */
+    double rel;             /* (predicted - observed) / observed; NAN when observed is 0 */
+    double run_lo, run_hi;  /* per-run interval: order statistics k and R+1-k of single runs */
+    bool within;            /* |rel| <= tol (observed 0: predicted exactly 0) */
+    bool within_interval;   /* run_lo <= observed <= run_hi */
+    enum validate_verdict verdict;
+};
+
+/* The per-run interval's order statistic k and the coverage of a new run
+ * it guarantees, (R+1-2k)/(R+1). */
+struct validate_interval {
+    double level;           /* asked for */
+    double coverage;        /* achieved */
+    size_t replications, k;
+    bool enough;            /* false: R < 2/(1-L) - 1, so [min, max] with coverage below L */
+};
+
+struct validate_result {
+    size_t rows, counted, ok;   /* observed: log rows, in the statistics window, ok among them */
+    struct validate_row m[VALIDATE_METRIC_COUNT];
+    struct validate_interval interval;
+    double ks, ks_p_value, w1;  /* observed against all replications' latencies pooled */
+    bool pass;                  /* no miss (tolerance_only: every metric within) */
+    double *observed_ms, *predicted_ms; /* sorted latencies (owned; for plots) */
+    size_t n_observed, n_predicted;
+    int stop_signal;            /* VALIDATE_INTERRUPTED: the value *stop had */
+};
+
+enum validate_status {
+    VALIDATE_OK = 0,
+    VALIDATE_BAD_INPUT,     /* nothing to compare in the log */
+    VALIDATE_FAILED,        /* no simulated request completed */
+    VALIDATE_INTERRUPTED,   /* *stop became non-zero; stop_signal says which */
+};
+
+/* Runs the comparison. Returns VALIDATE_OK with *out filled, or another
+ * status with a one-line message (naming the file) in msg. Free *out with
+ * validate_result_fini in every case. */
+enum validate_status validate_run(const struct validate_opts *o, struct validate_result *out, char *msg,
+                                  size_t len);
+void validate_result_fini(struct validate_result *r);
+
+/* The largest k >= 1 with (r+1-2k)/(r+1) >= level: the order statistics
+ * [X_(k), X_(r+1-k)] of r runs then contain a new run's value with
+ * probability (r+1-2k)/(r+1), whatever its distribution. When no k works
+ * (r < 2/(1-level) - 1) it is 1 ([min, max]) and *enough is false.
+ * *coverage is (r+1-2k)/(r+1). r >= 1. */
+size_t validate_order_k(size_t r, double level, double *coverage, bool *enough);
+
+/* Sorts v[0..r) and sets [lo, hi] = [v_(k), v_(r+1-k)] (1-based; k <= (r+1)/2). */
+void validate_per_run_interval(double *v, size_t r, size_t k, double *lo, double *hi);
+
+/* Judges one metric from its reps single-run values vals (sorted in
+ * place): from m->available, m->observed and m->tol, sets the prediction
+ * (mean and its 95 % half-width), the per-run interval with order
+ * statistic k, the relative error and the verdict. */
+void validate_judge(struct validate_row *m, double *vals, size_t reps, size_t k);
+
+/* The verdict of an available metric. */
+enum validate_verdict validate_classify(bool within_tolerance, bool within_interval);
+
+#endif
