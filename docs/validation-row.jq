@@ -8,20 +8,19 @@ def r(x): (x * 10 | round) / 10;
 def r2(x): (x * 100 | round) / 100;
 def pct(x): ((x * 1000 | round) / 10) as $p | (if $p > 0 then "+" elif $p == 0 then "" else "" end) + ($p | if . == 0 then "0" else tostring end) + " %";
 def m($k): $v[0].metrics[$k];
-def inside($k): (m($k).per_run_interval // null) as $i
-  | $i != null and m($k).observed >= $i[0] and m($k).observed <= $i[1];
-def ok($k): m($k) == null or m($k).within_tolerance or inside($k);
+def inside($k): m($k).within_interval // false;
+def ok($k): m($k) == null or m($k).verdict != "miss";
 def cold_ok: m("cold_starts") as $c
   | $c == null
     or ((($c.predicted - $c.observed) | fabs) <= (if $c.observed < 10 then 1 else 0.1 * $c.observed end))
     or inside("cold_starts");
 def cell($k): m($k) as $x
   | "\(r($x.observed)) / \(r($x.predicted)) (\(pct($x.relative_error)))"
-    + (if $x.within_tolerance then "" elif inside($k) then " noise" else " **miss**" end);
+    + (if $x.verdict == "within" then "" elif $x.verdict == "noise" then " noise" else " **miss**" end);
 ([ "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms" ] | map(ok(.)) | all) as $lat
 | "| \($s) | \($v[0].requests.counted) | \(cell("latency_mean_ms")) | \(cell("latency_p50_ms")) "
   + "| \(cell("latency_p90_ms")) | \(cell("latency_p99_ms")) "
   + "| \(if m("cold_starts") then "\(m("cold_starts").observed) / \(r(m("cold_starts").predicted))" else "n/a" end) "
   + "| \(r2($e[0].lag_ms.p50)) / \(r($e[0].lag_ms.p99)) "
-  + "| \(r($e[0].host_cpu.during_pct)) "
+  + "| \(r($e[0].host_cpu.before_avg10_pct // 0)) / \(r($e[0].host_cpu.during_pct // 0)) "
   + "| \(if $lat and cold_ok then "pass" else "**miss**" end) |"
