@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "formats/config.h"
 #include "testutil.h"
 
@@ -222,6 +223,57 @@ static void test_empty_log_skipped(void)
     free(err);
 }
 
+/* SnapStart (issue 15, point 2): the same logs as a SnapStart function
+ * writes them, Init Duration turned into Restore Duration. The profile
+ * gets restore_ms (the known cold-start median inside its interval) and no
+ * cold_start_ms; it runs with function.snapstart true and is refused
+ * without it. */
+static void test_snapstart(void)
+{
+    make_logs();
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sed 's/Init Duration: \\([0-9.]*\\) ms/Restore Duration: \\1 ms\\tBilled Restore "
+             "Duration: 100 ms/' %s/l.log > %s/snap.log", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "calibrate %s/snap.log %s/c.csv -o %s/snap.json", dir, dir, dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  calibrate: %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "cold_start_ms: not in the logs (a SnapStart function");
+    TESTUTIL_ASSERT_CONTAINS(out, "restore_ms (Restore Duration, SnapStart), ");
+    free(out);
+    free(err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/snap.json", dir);
+    char *text = testutil_read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT(strstr(text, "\"cold_start_ms\"") == NULL);
+    const char *notes = strstr(text, "\"notes\"");
+    double lo = NAN, hi = NAN;
+    CU_ASSERT_FATAL(notes != NULL && find_ci(notes, "\"restore_ms\": {\"samples\"", "median_ci95", &lo, &hi));
+    expect_in("restore median", lo, COLD_MEDIAN_MS, hi);
+    free(text);
+
+    /* The profile in a scenario: SnapStart on, then off. */
+    char *sc = NULL;
+    snprintf(cmd, sizeof cmd, "{\"duration_s\": 60, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 1}, "
+             "\"function\": {\"model\": \"%s\", \"snapstart\": true}}", path);
+    sc = testutil_temp_file(cmd, ".json");
+    rc = testutil_runf(&out, &err, "run %s --json", sc);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"snapstart\": ");
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "run %s --set function.snapstart=false", sc);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "has restore_ms but no cold_start_ms: it describes a SnapStart function");
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
 static void test_refusals(void)
 {
     make_logs();
@@ -298,6 +350,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "batch sizes from the client log, or refused", test_batch_sizes);
     CU_add_test(s, "timed-out and errored invocations: counted, not fitted", test_failed_excluded);
     CU_add_test(s, "a log without invocations among several: skipped", test_empty_log_skipped);
+    CU_add_test(s, "SnapStart logs: restore_ms fitted, the profile needs snapstart", test_snapstart);
     CU_add_test(s, "too few samples and usage errors", test_refusals);
     CU_add_test(s, "catalogued bad logs through the CLI", test_bad_logs);
     CU_add_test(s, "clean up", cleanup);

@@ -640,6 +640,16 @@ static const struct bad_case {
     { "tests/bad/scenario-function-model-missing.json", SCENARIO, CONFIG_ERR_IO,
       "tests/bad/no-such-model.json: cannot read: No such file or directory (referenced from "
       "tests/bad/scenario-function-model-missing.json: function.model)" },
+    { "tests/bad/scenario-function-snapstart-not-bool.json", SCENARIO, CONFIG_ERR_INVALID,
+      "function.snapstart: must be true or false (got string)" },
+    { "tests/bad/scenario-function-snapstart-no-restore.json", SCENARIO, CONFIG_ERR_INVALID,
+      "function.snapstart: model 'simple' has no restore_ms (the time to restore a SnapStart snapshot" },
+    { "tests/bad/scenario-function-snapstart-provisioned.json", SCENARIO, CONFIG_ERR_INVALID,
+      "function.snapstart: SnapStart and provisioned concurrency cannot both be set on a function version" },
+    { "tests/bad/scenario-function-snapstart-image.json", SCENARIO, CONFIG_ERR_INVALID,
+      "function.snapstart: SnapStart does not apply to container images" },
+    { "tests/bad/scenario-function-restore-without-snapstart.json", SCENARIO, CONFIG_ERR_INVALID,
+      "function.model: model 'inline' has restore_ms but no cold_start_ms: it describes a SnapStart function" },
     { "tests/bad/scenario-function-model-bad.json", SCENARIO, CONFIG_ERR_INVALID,
       "tests/bad/model-memory-low.json: memory_mb: must be >= 128 (got 64) (referenced from "
       "tests/bad/scenario-function-model-bad.json: function.model)" },

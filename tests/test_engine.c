@@ -171,6 +171,39 @@ static void test_provisioned(void)
     fixture_free(&sc, &log);
 }
 
+/* SnapStart: each new instance is a restore, priced per GB; the snapshot
+ * cache is billed for the run, at least 3 hours; nothing else changes (the
+ * restore time, loaded into cold_start_s by the config, is the cold start). */
+static void test_snapstart_cost(void)
+{
+    const double t[] = { 0.0, 100.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.25, 1.0);
+    sc.platform.keep_alive_s = dist_constant(10.0); /* the first instance expires: 2 restores */
+    sc.function.snapstart = true;
+    sc.pricing.snapstart_restore_usd_per_gb = 0.0001397998;
+    sc.pricing.snapstart_cache_usd_per_gb_s = 0.0000015046;
+    sc.pricing.snapstart_cache_min_s = 3 * 3600;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_EQUAL(res.instances.created, 2);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 101.25, EPS);
+    /* 1 GB: 2 restores, and 10800 s of cache (the run is 101.25 s). */
+    double want = 2 * 0.0001397998 + 10800 * 0.0000015046;
+    CU_ASSERT_DOUBLE_EQUAL(res.cost_usd.snapstart, want, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(res.cost_usd.total,
+                           res.cost_usd.requests + res.cost_usd.duration + res.cost_usd.provisioned + want, 1e-15);
+    /* Without SnapStart the same run has no such charge. */
+    fixture_free(&sc, &log);
+    fixture_scenario(&sc, t, N(t), 0.25, 1.0);
+    sc.platform.keep_alive_s = dist_constant(10.0);
+    sc.pricing.snapstart_restore_usd_per_gb = 0.0001397998;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_EQUAL(res.cost_usd.snapstart, 0);
+    fixture_free(&sc, &log);
+}
+
 static void routing_case(enum routing_policy policy, int64_t expect_uid)
 {
     /* instance 0 idle from 1.0, instance 1 idle from 1.5 */
@@ -593,6 +626,7 @@ static void test_stop_flag(void)
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "stop flag interrupts", test_stop_flag);
+    CU_add_test(s, "SnapStart: restores and the snapshot cache priced", test_snapstart_cost);
     CU_add_test(s, "client max_queue rejects", test_client_max_queue);
     CU_add_test(s, "overload guard", test_overload_guard);
     CU_add_test(s, "latency from dispatch", test_latency_from_dispatch);

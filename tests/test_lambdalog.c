@@ -87,6 +87,16 @@ static void test_report_verbatim(void)
     CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(tail, strlen(tail), &v, msg, sizeof msg), 0);
     CU_ASSERT(v.timed_out);
     CU_ASSERT_STRING_EQUAL(v.request_id, "r1");
+    CU_ASSERT(isnan(v.restore_ms));
+
+    /* A SnapStart function's new environment: Restore Duration, no Init
+     * Duration (the REPORT form of AWS's "Monitoring for Lambda SnapStart"). */
+    const char *snap = "REPORT RequestId: 3a1b-snap\tDuration: 10.85 ms\tBilled Duration: 182 ms\tMemory Size: "
+                       "512 MB\tMax Memory Used: 73 MB\tRestore Duration: 424.71 ms\tBilled Restore Duration: 171 ms";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(snap, strlen(snap), &v, msg, sizeof msg), 0);
+    CU_ASSERT_DOUBLE_EQUAL(v.restore_ms, 424.71, 1e-12);
+    CU_ASSERT(isnan(v.init_ms));
 }
 
 static void test_report_errors(void)

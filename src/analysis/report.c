@@ -195,6 +195,8 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_num(&w, "requests", r->cost_usd.requests);
     jw_num(&w, "duration", r->cost_usd.duration);
     jw_num(&w, "provisioned", r->cost_usd.provisioned);
+    if (sc->function.snapstart)
+        jw_num(&w, "snapstart", r->cost_usd.snapstart);
     jw_num(&w, "total", r->cost_usd.total);
     jw_num(&w, "per_million_requests", per_million(r));
     jw_close(&w);
@@ -300,7 +302,7 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
         row_ms(f, "waiting for a batch", r->breakdown_ms.batch_wait);
     row_ms(f, "waiting to be invoked", r->breakdown_ms.dispatch_wait);
     row_ms(f, "invoke/network overhead", r->breakdown_ms.overhead);
-    row_ms(f, "cold start (init)", r->breakdown_ms.cold_start);
+    row_ms(f, sc->function.snapstart ? "cold start (restore)" : "cold start (init)", r->breakdown_ms.cold_start);
     row_ms(f, "inference", r->breakdown_ms.inference);
 
     fprintf(f, "\nBatches\n");
@@ -346,6 +348,8 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
     fprintf(f, "  %-26s %14.8f\n", "requests", r->cost_usd.requests);
     fprintf(f, "  %-26s %14.8f\n", "duration", r->cost_usd.duration);
     fprintf(f, "  %-26s %14.8f\n", "provisioned concurrency", r->cost_usd.provisioned);
+    if (sc->function.snapstart)
+        fprintf(f, "  %-26s %14.8f\n", "SnapStart restore + cache", r->cost_usd.snapstart);
     fprintf(f, "  %-26s %14.8f\n", "total", r->cost_usd.total);
     if (r->requests.completed > 0)
         fprintf(f, "  %-26s %14.4f\n", "per million requests", per_million(r));

@@ -45,12 +45,14 @@ const struct cli_spec cli_calibrate_spec = {
         "  cold_start_ms  lognormal, gamma and Weibull maximum-likelihood fits to the\n"
         "                 REPORT lines' Init Duration, chosen by AIC (KS statistic\n"
         "                 shown)\n"
+        "  restore_ms     the same, to Restore Duration (SnapStart), when present\n"
         "  inference_ms   Duration against batch size: linear regression (base +\n"
         "                 per_item_ms x n), the base's distribution from the residuals\n"
         "  overhead_ms    client round trip minus Duration (+ Init Duration), from\n"
         "                 client logs joined to the REPORT lines by request_id\n"
         "LOG files are Lambda logs (CloudWatch text START/END/REPORT lines or JSON\n"
-        "platform.* records) and client logs (CSV whose header has a send_s column);\n"
+        "platform.* records, bare or in `aws logs` / subscription envelopes) and\n"
+        "client logs (CSV whose header has a send_s column);\n"
         "formats: man lambdasim. Batch sizes come from a batch_size=N line\n"
         "the function logs, from the client log's batch_size column, or --batch-size.\n",
     .opts = opt_table,
@@ -498,9 +500,35 @@ int cli_calibrate(int argc, char **argv)
         goto out;
     }
 
-    /* Cold starts: every Init Duration (pings too: they are cold starts). */
+    /* SnapStart restores (Restore Duration): cold starts of their own kind,
+     * fitted apart. A SnapStart function's REPORT lines have no Init
+     * Duration (its init ran when the version was published). */
     vals = xmalloc(log.n * sizeof *vals);
-    size_t nv = 0;
+    size_t nv = 0, n_restores = 0;
+    const struct lambdalog_invocation *first_restore = NULL;
+    for (size_t i = 0; i < log.n; i++) {
+        if (isfinite(log.inv[i].restore_ms) && !log.inv[i].timed_out && !log.inv[i].errored) {
+            vals[nv++] = log.inv[i].restore_ms;
+            if (first_restore == NULL)
+                first_restore = &log.inv[i];
+        }
+    }
+    n_restores = nv;
+    struct fitted restore;
+    memset(&restore, 0, sizeof restore);
+    if (n_restores > 0 && n_restores < o.min_samples) {
+        cli_error("too few SnapStart restores: %zu REPORT lines with Restore Duration (first at %s:%zu); need at "
+                  "least %zu (--min-samples)", n_restores, first_restore->file, first_restore->line,
+                  o.min_samples);
+        goto out;
+    }
+    if (n_restores > 0 && fit_values(&restore, "restore_ms", vals, n_restores, msg, sizeof msg) != 0) {
+        cli_error("%s", msg);
+        goto out;
+    }
+
+    /* Cold starts: every Init Duration (pings too: they are cold starts). */
+    nv = 0;
     const struct lambdalog_invocation *first_cold = NULL;
     for (size_t i = 0; i < log.n; i++) {
         /* A failed invocation's init may have been cut short: not a sample. */
@@ -510,7 +538,8 @@ int cli_calibrate(int argc, char **argv)
                 first_cold = &log.inv[i];
         }
     }
-    if (nv < o.min_samples) {
+    bool have_cold = !(nv == 0 && n_restores > 0);
+    if (have_cold && nv < o.min_samples) {
         if (nv == 0)
             cli_error("too few cold starts: no REPORT line has an Init Duration (%zu invocations, first at "
                       "%s:%zu); need at least %zu (--min-samples)", log.n, log.inv[0].file, log.inv[0].line,
@@ -521,7 +550,8 @@ int cli_calibrate(int argc, char **argv)
         goto out;
     }
     struct fitted cold;
-    if (fit_values(&cold, "cold_start_ms", vals, nv, msg, sizeof msg) != 0) {
+    memset(&cold, 0, sizeof cold);
+    if (have_cold && fit_values(&cold, "cold_start_ms", vals, nv, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         goto out;
     }
@@ -611,7 +641,8 @@ int cli_calibrate(int argc, char **argv)
         if (!isfinite(invoke_ms[k]) || log.inv[k].timed_out || log.inv[k].errored)
             continue;
         const struct lambdalog_invocation *v = &log.inv[k];
-        double spent = v->duration_ms + (isfinite(v->init_ms) ? v->init_ms : 0);
+        double cold_ms = isfinite(v->init_ms) ? v->init_ms : isfinite(v->restore_ms) ? v->restore_ms : (double)NAN;
+        double spent = v->duration_ms + (isfinite(cold_ms) ? cold_ms : 0);
         double ov = invoke_ms[k] - spent;
         /* The log prints to 0.01 ms: allow that much. */
         if (ov < -0.02) {
@@ -623,7 +654,7 @@ int cli_calibrate(int argc, char **argv)
         }
         if (ov < 0)
             ov = 0;
-        if (isfinite(v->init_ms)) {
+        if (isfinite(cold_ms)) {
             cold_excess += ov;
             n_cold_rt++;
         } else {
@@ -651,8 +682,17 @@ int cli_calibrate(int argc, char **argv)
     if (cl.n > 0)
         printf("; %zu client requests (%zu joined by request_id%s)", cl.n, joined,
                unmatched > 0 ? ", some unmatched" : "");
-    printf("\n\ncold_start_ms (Init Duration):\n");
-    print_fitted(&cold);
+    if (have_cold) {
+        printf("\n\ncold_start_ms (Init Duration):\n");
+        print_fitted(&cold);
+    } else {
+        printf("\n\ncold_start_ms: not in the logs (a SnapStart function: its init ran when the version was "
+               "published); the profile is for function.snapstart true\n");
+    }
+    if (n_restores > 0) {
+        printf("\nrestore_ms (Restore Duration, SnapStart), %zu restores:\n", n_restores);
+        print_fitted(&restore);
+    }
     if (log.timeouts_unattributed > 0)
         printf("note: %zu 'Task timed out' line%s name%s no RequestId of the logs (cut off before START and "
                "after REPORT): counted here, pinned on no invocation\n", log.timeouts_unattributed,
@@ -705,8 +745,15 @@ int cli_calibrate(int argc, char **argv)
             LAMBDASIM_VERSION, log.n);
     if (cl.n > 0)
         fprintf(f, " and %zu client requests", cl.n);
-    fprintf(f, ".\",\n  \"memory_mb\": %d,\n  \"cold_start_ms\": ", log.inv[0].memory_mb);
-    json_fit_dist(f, &cold);
+    fprintf(f, ".\",\n  \"memory_mb\": %d", log.inv[0].memory_mb);
+    if (have_cold) {
+        fputs(",\n  \"cold_start_ms\": ", f);
+        json_fit_dist(f, &cold);
+    }
+    if (n_restores > 0) {
+        fputs(",\n  \"restore_ms\": ", f);
+        json_fit_dist(f, &restore);
+    }
     fputs(",\n  \"overhead_ms\": ", f);
     if (have_overhead)
         json_fit_dist(f, &over);
@@ -731,10 +778,17 @@ int cli_calibrate(int argc, char **argv)
         json_fit_dist(f, &inf.base);
         fputc('}', f);
     }
-    fputs("},\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\",\n"
-          "    \"cold_start_ms\": ", f);
-    source_text(src, sizeof src, &cold, "Init Duration values");
-    jsonout_string(f, src);
+    fputs("},\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\"", f);
+    if (have_cold) {
+        fputs(",\n    \"cold_start_ms\": ", f);
+        source_text(src, sizeof src, &cold, "Init Duration values");
+        jsonout_string(f, src);
+    }
+    if (n_restores > 0) {
+        fputs(",\n    \"restore_ms\": ", f);
+        source_text(src, sizeof src, &restore, "Restore Duration values (SnapStart)");
+        jsonout_string(f, src);
+    }
     fputs(",\n    \"inference_ms\": ", f);
     if (inf.regression)
         snprintf(src, sizeof src, "calibrated: least-squares Duration = base + per_item_ms x batch size over %zu "
@@ -756,8 +810,15 @@ int cli_calibrate(int argc, char **argv)
         fputs(i > 0 ? ", " : "", f);
         jsonout_string(f, o.logs[i]);
     }
-    fprintf(f, "],\n    \"timeouts_unattributed\": %zu,\n    \"cold_start_ms\": ", log.timeouts_unattributed);
-    json_fit_note(f, &cold);
+    fprintf(f, "],\n    \"timeouts_unattributed\": %zu", log.timeouts_unattributed);
+    if (have_cold) {
+        fputs(",\n    \"cold_start_ms\": ", f);
+        json_fit_note(f, &cold);
+    }
+    if (n_restores > 0) {
+        fputs(",\n    \"restore_ms\": ", f);
+        json_fit_note(f, &restore);
+    }
     fprintf(f, ",\n    \"inference_ms\": {\"samples\": %zu, \"excluded\": {\"pings\": %zu, \"timed_out\": %zu, "
             "\"errored\": %zu, \"unknown_batch_size\": %zu}, \"batch_sizes\": [%d, %d]", inf.n, inf.pings,
             inf.timed_out, inf.errored, inf.unknown, inf.min_size, inf.max_size);

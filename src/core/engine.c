@@ -1101,7 +1101,17 @@ static void engine_summarize(struct engine *e)
     double periods = ceil(e->end_s / p->provisioned_billing_period_s - 1e-9);
     r->cost_usd.provisioned = (double)sc->platform.provisioned_concurrency * e->gb *
                               periods * p->provisioned_billing_period_s * p->provisioned_usd_per_gb_s;
-    r->cost_usd.total = r->cost_usd.requests + r->cost_usd.duration + r->cost_usd.provisioned;
+    /* SnapStart: every new instance is a restore, charged per GB of memory;
+     * the version's snapshot is cached (billed per GB-s, at least 3 hours)
+     * for the whole run. A restore's time is billed as duration, as an init
+     * is (bill_invocation): AWS bills only its "Billed Restore Duration"
+     * part, so that share of the duration cost is an upper bound. */
+    r->cost_usd.snapstart = 0;
+    if (sc->function.snapstart)
+        r->cost_usd.snapstart = (double)e->pf.created * e->gb * p->snapstart_restore_usd_per_gb +
+                                e->gb * fmax(e->end_s, p->snapstart_cache_min_s) * p->snapstart_cache_usd_per_gb_s;
+    r->cost_usd.total = r->cost_usd.requests + r->cost_usd.duration + r->cost_usd.provisioned +
+                        r->cost_usd.snapstart;
 }
 
 enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,

@@ -152,6 +152,7 @@ struct engine_result {
     } warmup;
     struct {
         double requests, duration, provisioned, total;
+        double snapstart;           /* restores + snapshot cache; 0 without SnapStart */
     } cost_usd;
     /* Real time only (n = 0 in simulation): how late the loop handled each
      * arrival after its scheduled send time, all requests. Latencies are

@@ -64,6 +64,7 @@ void model_copy(struct model_profile *dst, const struct model_profile *src)
 {
     *dst = *src;
     dist_copy(&dst->cold_start_s, &src->cold_start_s);
+    dist_copy(&dst->restore_s, &src->restore_s);
     dist_copy(&dst->overhead_s, &src->overhead_s);
     dist_copy(&dst->base_s, &src->base_s);
     dst->by_size = NULL;
@@ -83,6 +84,7 @@ void model_fini(struct model_profile *m)
     if (m == NULL)
         return;
     dist_fini(&m->cold_start_s);
+    dist_fini(&m->restore_s);
     dist_fini(&m->overhead_s);
     dist_fini(&m->base_s);
     if (m->by_size != NULL) {

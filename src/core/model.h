@@ -18,7 +18,11 @@
 struct model_profile {
     char name[MODEL_NAME_MAX];
     double memory_mb;           /* memory the costs were measured at */
-    struct dist cold_start_s;   /* init time of a new instance */
+    struct dist cold_start_s;   /* init time of a new instance (has_cold_start) */
+    bool has_cold_start;        /* false only in a SnapStart profile from logs without
+                                   Init Duration (init ran when the version was published) */
+    struct dist restore_s;      /* SnapStart: a new instance's snapshot restore (has_restore) */
+    bool has_restore;
     struct dist overhead_s;     /* per invocation, outside the instance */
     /* inference time of a batch of n: by_size[n] when has_size[n], else
      * base_s + per_item_s * n (has_base). */

@@ -88,6 +88,9 @@ struct pricing_spec {
     double provisioned_duration_usd_per_gb_s;   /* running on a provisioned instance */
     double provisioned_billing_period_s;        /* standby billed in whole periods (300) */
     double duration_granularity_ms;             /* billed duration rounded up to this (1) */
+    double snapstart_restore_usd_per_gb;        /* SnapStart: per restore, per GB of memory */
+    double snapstart_cache_usd_per_gb_s;        /* SnapStart: snapshot cache, per GB-s */
+    double snapstart_cache_min_s;               /* the cache is billed for at least this (3 h) */
 };
 
 struct function_spec {
@@ -98,6 +101,11 @@ struct function_spec {
     double compute_factor;          /* the scaling applied (1 = same memory as profile) */
     struct dist extra_init_s;       /* a container image's init on top of the model's
                                        cold start (a wait, not work); constant 0 = none */
+    /* Lambda SnapStart: a new instance is restored from the version's
+     * snapshot (model.restore_s, copied into model.cold_start_s at load, so
+     * the engine draws it where it draws a cold start) instead of being
+     * initialised; priced per restore and for the cached snapshot. */
+    bool snapstart;
 };
 
 enum stats_mode { STATS_EXACT = 0, STATS_STREAMING };

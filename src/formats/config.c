@@ -949,7 +949,8 @@ out:
 /* ---- model ----------------------------------------------------------------------- */
 
 static const char *const model_keys[] = {
-    "name", "description", "memory_mb", "cold_start_ms", "overhead_ms", "inference_ms", "sources",
+    "name", "description", "memory_mb", "cold_start_ms", "restore_ms", "overhead_ms", "inference_ms",
+    "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
 
@@ -1024,8 +1025,16 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
     if (get_int(c, obj, opath, "memory_mb", true, CFG_MEMORY_MIN, CFG_MEMORY_MAX, &mem) < 0)
         return -1;
     m->memory_mb = mem;
-    if (get_dist(c, obj, opath, "cold_start_ms", true, 1e-3, &m->cold_start_s) < 0)
+    /* cold_start_ms may be absent only where restore_ms stands in for it
+     * (a SnapStart function's logs have no Init Duration). */
+    got = get_dist(c, obj, opath, "restore_ms", false, 1e-3, &m->restore_s);
+    if (got < 0)
         return -1;
+    m->has_restore = got == 1;
+    got = get_dist(c, obj, opath, "cold_start_ms", !m->has_restore, 1e-3, &m->cold_start_s);
+    if (got < 0)
+        return -1;
+    m->has_cold_start = got == 1;
     if (get_dist(c, obj, opath, "overhead_ms", true, 1e-3, &m->overhead_s) < 0)
         return -1;
     if (get_obj(c, obj, opath, "inference_ms", true, &inf) < 0)
@@ -1275,7 +1284,7 @@ static int parse_client(struct cfg *c, const cJSON *cl, struct client_spec *cs)
                ? -1 : 0;
 }
 
-static const char *const function_keys[] = { "model", "memory_mb", "timeout_s", "extra_init_ms" };
+static const char *const function_keys[] = { "model", "memory_mb", "timeout_s", "extra_init_ms", "snapstart" };
 
 static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *sc,
                           struct function_spec *fs, int max_batch)
@@ -1318,6 +1327,28 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
     fs->extra_init_s = dist_constant(0);
     if (get_dist(c, f, "function", "extra_init_ms", false, 1e-3, &fs->extra_init_s) < 0)
         return -1;
+    const cJSON *ss = get(f, "snapstart");
+    if (ss != NULL && !cJSON_IsBool(ss))
+        return fail(c, "function.snapstart", NULL, "must be true or false (got %s)", config_json_type_name(ss));
+    fs->snapstart = ss != NULL && cJSON_IsTrue(ss);
+    if (fs->snapstart) {
+        /* AWS: SnapStart restores a snapshot instead of running Init; it is
+         * not available for container images (docs/lambda-facts.md). */
+        if (!fs->model.has_restore)
+            return fail(c, "function.snapstart", "function.model",
+                        "model '%s' has no restore_ms (the time to restore a SnapStart snapshot: "
+                        "calibrate it from the logs of a SnapStart function, whose REPORT lines carry "
+                        "Restore Duration)", fs->model.name);
+        if (fs->extra_init_s.kind != DIST_CONSTANT || dist_mean(&fs->extra_init_s) != 0)
+            return fail(c, "function.snapstart", "function.extra_init_ms",
+                        "SnapStart does not apply to container images, whose init extra_init_ms models");
+        dist_fini(&fs->model.cold_start_s);
+        dist_copy(&fs->model.cold_start_s, &fs->model.restore_s);
+    } else if (!fs->model.has_cold_start) {
+        return fail(c, "function.model", "function.snapstart",
+                    "model '%s' has restore_ms but no cold_start_ms: it describes a SnapStart function "
+                    "(set function.snapstart to true, or add cold_start_ms)", fs->model.name);
+    }
     fs->compute_factor = model_compute_factor(fs->model.memory_mb, fs->memory_mb);
     model_scale_compute(&fs->model, fs->compute_factor);
     if (!model_covers(&fs->model, max_batch, &missing_n))
@@ -1441,6 +1472,7 @@ static int parse_warmup(struct cfg *c, const cJSON *w, struct warmup_spec *ws)
 static const char *const pricing_keys[] = {
     "request_usd", "duration_usd_per_gb_s", "provisioned_usd_per_gb_s",
     "provisioned_duration_usd_per_gb_s", "provisioned_billing_period_s", "duration_granularity_ms",
+    "snapstart_restore_usd_per_gb", "snapstart_cache_usd_per_gb_s",
 };
 
 static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
@@ -1455,6 +1487,10 @@ static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
     ps->provisioned_duration_usd_per_gb_s = 0.0000097222;
     ps->provisioned_billing_period_s = 300;
     ps->duration_granularity_ms = 1;
+    /* SnapStart for Python and .NET (Java pays neither: set both to 0). */
+    ps->snapstart_restore_usd_per_gb = 0.0001397998;
+    ps->snapstart_cache_usd_per_gb_s = 0.0000015046;
+    ps->snapstart_cache_min_s = 3 * 3600;
     if (get_num(c, p, pp, "request_usd", false, at_least(0), &ps->request_usd) < 0
         || get_num(c, p, pp, "duration_usd_per_gb_s", false, at_least(0),
                    &ps->duration_usd_per_gb_s) < 0
@@ -1465,7 +1501,11 @@ static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
         || get_time(c, p, pp, "provisioned_billing_period_s", false, false,
                     &ps->provisioned_billing_period_s) < 0
         || get_num(c, p, pp, "duration_granularity_ms", false, above(0),
-                   &ps->duration_granularity_ms) < 0)
+                   &ps->duration_granularity_ms) < 0
+        || get_num(c, p, pp, "snapstart_restore_usd_per_gb", false, at_least(0),
+                   &ps->snapstart_restore_usd_per_gb) < 0
+        || get_num(c, p, pp, "snapstart_cache_usd_per_gb_s", false, at_least(0),
+                   &ps->snapstart_cache_usd_per_gb_s) < 0)
         return -1;
     return 0;
 }
@@ -1657,6 +1697,10 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     if (get_obj(c, root, "", "platform", false, &p) < 0
         || parse_platform(c, p, &sc->platform) < 0)
         return -1;
+    if (sc->function.snapstart && sc->platform.provisioned_concurrency > 0)
+        return fail(c, "function.snapstart", "platform.provisioned_concurrency",
+                    "SnapStart and provisioned concurrency cannot both be set on a function version (AWS "
+                    "refuses the combination)");
     if (get_obj(c, root, "", "warmup", false, &wu) < 0 || parse_warmup(c, wu, &sc->warmup) < 0)
         return -1;
     if (get_obj(c, root, "", "pricing", false, &pr) < 0 || parse_pricing(c, pr, &sc->pricing) < 0)

@@ -109,11 +109,13 @@ static int parse_report(const cJSON *rec, struct lambdalog_record *out, char *wh
                     config_json_type_name(m));
     double mem = 0, maxmem = 0;
     inv->init_ms = NAN;
+    inv->restore_ms = NAN;
     if (get_metric(m, "durationMs", true, false, &inv->duration_ms, why, why_len) != 0
         || get_metric(m, "billedDurationMs", true, false, &inv->billed_ms, why, why_len) != 0
         || get_metric(m, "memorySizeMB", true, true, &mem, why, why_len) != 0
         || get_metric(m, "maxMemoryUsedMB", true, true, &maxmem, why, why_len) != 0
-        || get_metric(m, "initDurationMs", false, false, &inv->init_ms, why, why_len) != 0)
+        || get_metric(m, "initDurationMs", false, false, &inv->init_ms, why, why_len) != 0
+        || get_metric(m, "restoreDurationMs", false, false, &inv->restore_ms, why, why_len) != 0)
         return -1;
     inv->memory_mb = (int)mem;
     inv->max_memory_mb = (int)maxmem;

@@ -116,6 +116,7 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
     double val[F_COUNT] = { 0 };
     size_t pos = (size_t)at + strlen("REPORT ");
     out->init_ms = NAN;
+    out->restore_ms = NAN;
     out->timed_out = false;
     out->errored = false;
     for (;;) {
@@ -204,6 +205,8 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
     out->max_memory_mb = (int)val[F_MAX_MEMORY];
     if (seen[F_INIT])
         out->init_ms = val[F_INIT];
+    if (seen[F_RESTORE])
+        out->restore_ms = val[F_RESTORE];
     return 0;
 }
 

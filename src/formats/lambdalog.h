@@ -23,6 +23,8 @@ struct lambdalog_invocation {
     double duration_ms;         /* handler time */
     double billed_ms;
     double init_ms;             /* Init Duration; NAN when absent (not a cold start) */
+    double restore_ms;          /* Restore Duration (SnapStart: a new environment restored
+                                   from the snapshot, a cold start); NAN when absent */
     int memory_mb;              /* Memory Size (configured) */
     int max_memory_mb;          /* Max Memory Used */
     int batch_size;             /* requests carried: -1 unknown, 0 a warm-up ping */
