@@ -14,10 +14,19 @@
 #define REPS 10
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Arrivals at t[], `work_s` of inference each, no cold start, H cores. */
-static void ps_scenario(struct scenario *sc, const double *t, size_t n, double work_s, int cores)
+/* The fixture's scenario at 1769 MB: each instance may use a whole core,
+ * so sharing H cores among k busy ones gives each min(1, H/k). */
+static void whole_core_scenario(struct scenario *sc, const double *t, size_t n, double cold_s, double work_s)
 {
-    fixture_scenario(sc, t, n, 0.0, work_s);
+    fixture_scenario(sc, t, n, cold_s, work_s);
+    sc->function.memory_mb = 1769;
+    sc->function.model.memory_mb = 1769;
+}
+
+/* Arrivals at t[], `work_s` of inference each, no cold start, H cores. */
+static void ps_scenario(struct scenario *sc, const double *t, size_t n, double work_s, double cores)
+{
+    whole_core_scenario(sc, t, n, 0.0, work_s);
     sc->platform.host_cores = cores;
 }
 
@@ -76,6 +85,29 @@ static void test_two_cores(void)
     fixture_free(&sc, &log);
 }
 
+/* A fractional host (a cgroup limit of 1.5 CPUs): three jobs of 1 s
+ * together progress at 1.5/3 = 1/2 each, so all end at 2 s; two together
+ * at 1.5/2 = 3/4 each, so both end at 4/3 s. */
+static void test_fractional_cores(void)
+{
+    const double t3[] = { 0.0, 0.0, 0.0 };
+    struct scenario sc;
+    ps_scenario(&sc, t3, N(t3), 1.0, 1.5);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    for (uint64_t id = 0; id < N(t3); id++)
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, id)->end_s, 2.0, EPS);
+    fixture_free(&sc, &log);
+
+    const double t2[] = { 0.0, 0.0 };
+    ps_scenario(&sc, t2, N(t2), 1.0, 1.5);
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 4.0 / 3.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 4.0 / 3.0, EPS);
+    fixture_free(&sc, &log);
+}
+
 /* Init is work too, and the breakdown stays an exact sum: two cold
  * invocations of 0.5 s init + 1 s inference on one core end at 3 s; each
  * part is stretched by 2. The container's extra init is a wait: it does not
@@ -84,7 +116,7 @@ static void test_init_and_extra(void)
 {
     const double t[] = { 0.0, 0.0 };
     struct scenario sc;
-    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    whole_core_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.platform.host_cores = 1;
     struct fixture_log log;
     struct engine_result res;
@@ -98,7 +130,7 @@ static void test_init_and_extra(void)
 
     /* Extra init 1 s (a wait) on top: the work still shares the core (both
      * done at 3 s), then each waits 1 s: responses at 4 s, cold start 2 s. */
-    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    whole_core_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.platform.host_cores = 1;
     sc.function.extra_init_s = dist_constant(1.0);
     fixture_run(&sc, &log, &res);
@@ -109,7 +141,7 @@ static void test_init_and_extra(void)
     fixture_free(&sc, &log);
 
     /* Without sharing, the extra init simply adds to the cold start. */
-    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    whole_core_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.function.extra_init_s = dist_constant(1.0);
     fixture_run(&sc, &log, &res);
     CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 2.5, EPS);
@@ -123,7 +155,7 @@ static void test_enough_cores_is_off(void)
 {
     const double t[] = { 0.0, 0.1, 0.2, 0.25, 3.0 };
     struct scenario sc;
-    fixture_scenario(&sc, t, N(t), 0.3, 0.4);
+    whole_core_scenario(&sc, t, N(t), 0.3, 0.4);
     struct fixture_log a, b;
     struct engine_result ra, rb;
     fixture_run(&sc, &a, &ra);
@@ -145,7 +177,7 @@ static void test_ping_hold_is_wait(void)
 {
     const double t[] = { 0.0 };
     struct scenario sc;
-    fixture_scenario(&sc, t, N(t), 1.0, 1.0);
+    whole_core_scenario(&sc, t, N(t), 1.0, 1.0);
     sc.platform.host_cores = 1;
     sc.warmup = (struct warmup_spec){ .concurrency = 1, .interval_s = 100, .first_at_s = 0, .hold_s = 0.5 };
     struct fixture_log log;
@@ -177,10 +209,10 @@ static void check(const char *what, struct ci got, double theory)
 
 /* Every request on its own instance (no limits, no cold-start time), all
  * sharing H cores: an M/M/1-PS queue for H = 1. */
-static void poisson_ps(struct scenario *sc, double lambda, double mean_s, int cores)
+static void poisson_ps(struct scenario *sc, double lambda, double mean_s, double cores)
 {
     const double none[] = { 0 };
-    fixture_scenario(sc, none, 0, 0.0, 0.0);
+    whole_core_scenario(sc, none, 0, 0.0, 0.0);
     fixture_poisson(sc, lambda, 40000);
     sc->warmup_period_s = 0.1 * 40000 / lambda;
     sc->function.model.base_s = (struct dist){ .kind = DIST_EXPONENTIAL, .a = mean_s };
@@ -232,6 +264,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
     CU_add_test(s, "staggered starts, by hand", test_staggered);
     CU_add_test(s, "three jobs on two cores, by hand", test_two_cores);
+    CU_add_test(s, "1.5 cores: three jobs at half speed, two at 3/4", test_fractional_cores);
     CU_add_test(s, "init is work, extra init is a wait", test_init_and_extra);
     CU_add_test(s, "enough cores: same as no sharing", test_enough_cores_is_off);
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);

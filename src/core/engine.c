@@ -1034,7 +1034,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     const struct dist *extra = &sc->function.extra_init_s;
     e->has_extra = !(extra->kind == DIST_CONSTANT && extra->a == 0);
     e->ps = sc->platform.host_cores > 0;
-    e->ps_cores = (double)sc->platform.host_cores;
+    e->ps_cores = sc->platform.host_cores;
     e->window_s = sc->warmup_period_s;
     e->res.window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;

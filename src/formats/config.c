@@ -1407,10 +1407,18 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
     ps->scale_per_10s = 1000;
     if (get_num(c, p, pp, "scale_per_10s", false, above(0), &ps->scale_per_10s) < 0)
         return -1;
-    /* Processor sharing among busy instances (emulator hosts); 0 = off. */
+    /* Processor sharing among busy instances (emulator hosts); 0 = off.
+     * Real, not whole: a cgroup-limited host has e.g. 1.5 cores. Below a
+     * millicore (cgroup v2's smallest quota, 1 ms per 1 s period) no host
+     * exists, and a tiny rate would push completions past the clock. */
     ps->host_cores = 0;
-    if (get_int32(c, p, pp, "host_cores", false, 0, 1000000, &ps->host_cores) < 0)
+    if (get_num(c, p, pp, "host_cores", false, between(0, 1000000), &ps->host_cores) < 0)
         return -1;
+    if (ps->host_cores > 0 && ps->host_cores < CONFIG_HOST_CORES_MIN) {
+        char g[40];
+        return fail(c, "platform.host_cores", NULL, "must be 0 (off) or at least 0.001, a millicore (got %s)",
+                    fmt_num(g, sizeof g, ps->host_cores));
+    }
     if (get_obj(c, p, pp, "on_throttle", false, &t) < 0)
         return -1;
     return parse_throttle(c, t, ps);
