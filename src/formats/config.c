@@ -949,9 +949,10 @@ out:
 /* ---- model ----------------------------------------------------------------------- */
 
 static const char *const model_keys[] = {
-    "name", "description", "memory_mb", "cold_start_ms", "overhead_ms", "inference_ms", "sources",
+    "name", "description", "memory_mb", "cold_start_ms", "overhead_ms", "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms" };
 
 /* A batch-size key: canonical decimal 1..CFG_BATCH_MAX. */
 static int batch_key(const char *s)
@@ -1050,6 +1051,20 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
     if (!m->has_base && m->table_max == 0)
         return fail(c, ip, NULL, "needs 'base' or a non-empty 'by_batch_size' "
                     "(inference time per batch size)");
+    /* The measuring host's own costs: both or neither, so that a reader
+     * never mistakes a missing one for zero. */
+    const cJSON *host = NULL;
+    got = get_obj(c, obj, opath, "host", false, &host);
+    if (got < 0)
+        return -1;
+    if (got == 1) {
+        join(p, opath, "host");
+        if (check_keys(c, host, p, host_keys, COUNT(host_keys)) < 0
+            || get_dist(c, host, p, "dispatch_ms", true, 1e-3, &m->host_dispatch_s) < 0
+            || get_dist(c, host, p, "start_ms", true, 1e-3, &m->host_start_s) < 0)
+            return -1;
+        m->has_host = true;
+    }
     return 0;
 }
 
