@@ -204,7 +204,16 @@ static void test_installed_profile_and_emulate(void)
     char *err = NULL;
     CU_ASSERT_EQUAL(in_work(0, NULL, &err, "'%s' profile -o p.json --max-batch 1 --repetitions 1 --cold-starts 1 "
                             "--warmup 0 --quiet", lsim), 0);
-    CU_ASSERT_STRING_EQUAL(err != NULL ? err : "?", "");
+    /* Nothing on stderr but, when other jobs load the machine (make -j2
+     * beside another build), the one line that flags the profile as
+     * measured on a busy machine: that is the program working, not the
+     * installation failing. */
+    const char *busy = "profile: warning: a busy machine: ";
+    bool quiet = err != NULL && (err[0] == '\0' || (strncmp(err, busy, strlen(busy)) == 0
+                                                    && strchr(err, '\n') == err + strlen(err) - 1));
+    if (!quiet)
+        fprintf(stderr, "\n    stderr: %s", err != NULL ? err : "?");
+    CU_ASSERT(quiet);
     free(err);
     char path[PATH_MAX + 32], weights[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/p.json", work);
