@@ -360,6 +360,25 @@ static void test_model_file(void)
     CU_ASSERT_EQUAL(m.by_size[3].kind, DIST_EMPIRICAL);
     CU_ASSERT_EQUAL_FATAL(m.by_size[3].n_samples, 3);
     CU_ASSERT(near(m.by_size[3].samples[2], 0.024));
+    /* The measuring host's own costs, in seconds like the rest. */
+    CU_ASSERT_FATAL(m.has_host);
+    CU_ASSERT_EQUAL(m.host_dispatch_s.kind, DIST_CONSTANT);
+    CU_ASSERT(near(m.host_dispatch_s.a, 0.00005));
+    CU_ASSERT_EQUAL(m.host_start_s.kind, DIST_EMPIRICAL);
+    CU_ASSERT_EQUAL_FATAL(m.host_start_s.n_samples, 2);
+    CU_ASSERT(near(m.host_start_s.samples[1], 0.012));
+    /* A copy owns its own samples. */
+    struct model_profile copy;
+    model_copy(&copy, &m);
+    model_fini(&m);
+    CU_ASSERT(copy.has_host);
+    CU_ASSERT(near(copy.host_start_s.samples[0], 0.010));
+    model_fini(&copy);
+
+    /* Optional: a profile from elsewhere has none. */
+    st = config_load_model("tests/data/model-simple.json", &m, msg, sizeof msg);
+    CU_ASSERT_EQUAL_FATAL(st, CONFIG_OK);
+    CU_ASSERT(!m.has_host);
     model_fini(&m);
 
     /* The shipped profile loads. */
@@ -690,8 +709,10 @@ static const struct bad_case {
       ": platform.reserved_concurrency: must be >= 1 (got 0)" },
     { "tests/bad/scenario-platform-host-cores.json", SCENARIO, CONFIG_ERR_INVALID,
       ": platform.host_cores: must be >= 0 (got -2)" },
-    { "tests/bad/scenario-platform-host-cores-fraction.json", SCENARIO, CONFIG_ERR_INVALID,
-      ": platform.host_cores: must be an integer (got 1.5)" },
+    { "tests/bad/scenario-platform-host-cores-tiny.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": platform.host_cores: must be 0 (off) or at least 0.001, a millicore (got 0.0001)" },
+    { "tests/bad/scenario-platform-host-cores-string.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": platform.host_cores: must be a number (got string)" },
     { "tests/bad/scenario-platform-scale-zero.json", SCENARIO, CONFIG_ERR_INVALID,
       ": platform.scale_per_10s: must be > 0 (got 0)" },
     { "tests/bad/scenario-platform-keep-alive-dist.json", SCENARIO, CONFIG_ERR_INVALID,
@@ -740,6 +761,10 @@ static const struct bad_case {
       "model-no-memory.json: memory_mb: required field is missing" },
     { "tests/bad/model-memory-low.json", MODEL, CONFIG_ERR_INVALID,
       ": memory_mb: must be >= 128 (got 64)" },
+    { "tests/bad/model-host-no-start.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.start_ms: required field is missing" },
+    { "tests/bad/model-host-number.json", MODEL, CONFIG_ERR_INVALID,
+      ": host: must be an object (got number)" },
     { "tests/bad/model-no-inference.json", MODEL, CONFIG_ERR_INVALID,
       ": inference_ms: required field is missing" },
     { "tests/bad/model-inference-empty.json", MODEL, CONFIG_ERR_INVALID,

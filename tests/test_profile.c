@@ -58,6 +58,15 @@ static void test_profile_writes_valid_model(void)
     /* A worker start takes real time: at least the process creation. */
     for (size_t i = 0; i < m.cold_start_s.n_samples; i++)
         CU_ASSERT(m.cold_start_s.samples[i] > 1e-5 && m.cold_start_s.samples[i] < 10.0);
+    /* The host's own costs: one ping per timed round, and the starts. A
+     * ping's round trip is real but far below a second. */
+    CU_ASSERT_FATAL(m.has_host);
+    CU_ASSERT_EQUAL(m.host_dispatch_s.kind, DIST_EMPIRICAL);
+    CU_ASSERT_EQUAL_FATAL(m.host_dispatch_s.n_samples, 3);
+    for (size_t i = 0; i < m.host_dispatch_s.n_samples; i++)
+        CU_ASSERT(m.host_dispatch_s.samples[i] > 0 && m.host_dispatch_s.samples[i] < 1.0);
+    CU_ASSERT_EQUAL_FATAL(m.host_start_s.n_samples, m.cold_start_s.n_samples);
+    CU_ASSERT_EQUAL(m.host_start_s.samples[0], m.cold_start_s.samples[0]);
     model_fini(&m);
 
     /* The machine is named in sources. */

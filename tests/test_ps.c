@@ -1,5 +1,6 @@
-/* test_ps: processor sharing among busy instances (platform.host_cores):
- * hand-computed cases with exact times, then the closed forms M/M/1-PS
+/* test_ps: processor sharing among busy instances (platform.host_cores),
+ * with and without per-instance CPU caps below 1769 MB: hand-computed
+ * cases with exact times, then the closed forms M/M/1-PS
  * (E[T] = E[S] / (1 - rho)) and, by Little's law, M/M/2 for the limited
  * sharing min(1, H/k) on H = 2 cores, each with replications and a 99.9 %
  * Student-t interval as in test_queueing. */
@@ -14,10 +15,19 @@
 #define REPS 10
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Arrivals at t[], `work_s` of inference each, no cold start, H cores. */
-static void ps_scenario(struct scenario *sc, const double *t, size_t n, double work_s, int cores)
+/* The fixture's scenario at 1769 MB: each instance may use a whole core,
+ * so sharing H cores among k busy ones gives each min(1, H/k). */
+static void whole_core_scenario(struct scenario *sc, const double *t, size_t n, double cold_s, double work_s)
 {
-    fixture_scenario(sc, t, n, 0.0, work_s);
+    fixture_scenario(sc, t, n, cold_s, work_s);
+    sc->function.memory_mb = 1769;
+    sc->function.model.memory_mb = 1769;
+}
+
+/* Arrivals at t[], `work_s` of inference each, no cold start, H cores. */
+static void ps_scenario(struct scenario *sc, const double *t, size_t n, double work_s, double cores)
+{
+    whole_core_scenario(sc, t, n, 0.0, work_s);
     sc->platform.host_cores = cores;
 }
 
@@ -76,6 +86,108 @@ static void test_two_cores(void)
     fixture_free(&sc, &log);
 }
 
+/* A fractional host (a cgroup limit of 1.5 CPUs): three jobs of 1 s
+ * together progress at 1.5/3 = 1/2 each, so all end at 2 s; two together
+ * at 1.5/2 = 3/4 each, so both end at 4/3 s. */
+static void test_fractional_cores(void)
+{
+    const double t3[] = { 0.0, 0.0, 0.0 };
+    struct scenario sc;
+    ps_scenario(&sc, t3, N(t3), 1.0, 1.5);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    for (uint64_t id = 0; id < N(t3); id++)
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, id)->end_s, 2.0, EPS);
+    fixture_free(&sc, &log);
+
+    const double t2[] = { 0.0, 0.0 };
+    ps_scenario(&sc, t2, N(t2), 1.0, 1.5);
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 4.0 / 3.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 4.0 / 3.0, EPS);
+    fixture_free(&sc, &log);
+}
+
+/* Arrivals at t[], `work_s` each (already stretched to memory_mb), H
+ * cores, instances capped at their CPU share s = min(memory, 1769)/1769. */
+static void capped_scenario(struct scenario *sc, const double *t, size_t n, double work_s, double cores,
+                            double memory_mb)
+{
+    ps_scenario(sc, t, n, work_s, cores);
+    sc->function.memory_mb = memory_mb;
+    sc->function.model.memory_mb = memory_mb;
+}
+
+/* 4 instances at 512 MB (s = 512/1769 = 0.289) busy on 2 cores use
+ * k s = 1.158 <= 2 cores: each gets its whole share, no slowdown, all end
+ * at 1 s. 8 of them would use 2.316 > 2: each runs at 2/(8 s) =
+ * 1769/2048 of its own speed, so 1 s of work ends at 2048/1769 s. */
+static void test_capped_512(void)
+{
+    const double t4[] = { 0, 0, 0, 0 };
+    const double t8[] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    struct scenario sc;
+    struct fixture_log log;
+    struct engine_result res;
+    capped_scenario(&sc, t4, N(t4), 1.0, 2, 512);
+    fixture_run(&sc, &log, &res);
+    for (uint64_t id = 0; id < N(t4); id++) {
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, id)->end_s, 1.0, EPS);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, id)->inference_ms, 1000.0, 1e-6);
+    }
+    fixture_free(&sc, &log);
+
+    capped_scenario(&sc, t8, N(t8), 1.0, 2, 512);
+    fixture_run(&sc, &log, &res);
+    for (uint64_t id = 0; id < N(t8); id++) {
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, id)->end_s, 2048.0 / 1769.0, EPS);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, id)->inference_ms, 2048000.0 / 1769.0, 1e-6);
+    }
+    fixture_free(&sc, &log);
+}
+
+/* Staggered under a cap, by hand: half a core each (884.5 MB, s = 1/2) on
+ * one core; jobs of 1 s at 0, 0 and 0.5. Until 0.5 two use k s = 1 core:
+ * rate 1, 0.5 s done each. Then three: rate 1/(3/2) = 2/3; the first two
+ * need 0.5 s more, which takes 0.75 s (end 1.25), by when the third has
+ * 0.5 s done; alone at rate 1 it ends at 1.75. */
+static void test_capped_staggered(void)
+{
+    const double t[] = { 0.0, 0.0, 0.5 };
+    struct scenario sc;
+    struct fixture_log log;
+    struct engine_result res;
+    capped_scenario(&sc, t, N(t), 1.0, 1, 884.5);
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.25, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 1.25, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, 1.75, EPS);
+    fixture_free(&sc, &log);
+}
+
+/* Above 1769 MB the share is still one core (one thread): 3008 MB gives
+ * exactly the times of 1769 MB, which are min(1, H/k)'s (test_two_cores). */
+static void test_capped_above_1769(void)
+{
+    const double t[] = { 0.0, 0.0, 0.9 };
+    struct scenario sc;
+    struct fixture_log a, b;
+    struct engine_result ra, rb;
+    capped_scenario(&sc, t, N(t), 1.0, 2, 1769);
+    fixture_run(&sc, &a, &ra);
+    sc.function.memory_mb = 3008;
+    sc.function.model.memory_mb = 3008;
+    fixture_run(&sc, &b, &rb);
+    CU_ASSERT_EQUAL(a.n, b.n);
+    for (uint64_t id = 0; id < N(t); id++)
+        CU_ASSERT_EQUAL(fixture_rec(&a, id)->end_s, fixture_rec(&b, id)->end_s);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&a, 0)->end_s, 1.05, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&b, 2)->end_s, 1.95, EPS);
+    free(b.rec);
+    fixture_free(&sc, &a);
+}
+
 /* Init is work too, and the breakdown stays an exact sum: two cold
  * invocations of 0.5 s init + 1 s inference on one core end at 3 s; each
  * part is stretched by 2. The container's extra init is a wait: it does not
@@ -84,7 +196,7 @@ static void test_init_and_extra(void)
 {
     const double t[] = { 0.0, 0.0 };
     struct scenario sc;
-    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    whole_core_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.platform.host_cores = 1;
     struct fixture_log log;
     struct engine_result res;
@@ -98,7 +210,7 @@ static void test_init_and_extra(void)
 
     /* Extra init 1 s (a wait) on top: the work still shares the core (both
      * done at 3 s), then each waits 1 s: responses at 4 s, cold start 2 s. */
-    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    whole_core_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.platform.host_cores = 1;
     sc.function.extra_init_s = dist_constant(1.0);
     fixture_run(&sc, &log, &res);
@@ -109,7 +221,7 @@ static void test_init_and_extra(void)
     fixture_free(&sc, &log);
 
     /* Without sharing, the extra init simply adds to the cold start. */
-    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    whole_core_scenario(&sc, t, N(t), 0.5, 1.0);
     sc.function.extra_init_s = dist_constant(1.0);
     fixture_run(&sc, &log, &res);
     CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 2.5, EPS);
@@ -123,7 +235,7 @@ static void test_enough_cores_is_off(void)
 {
     const double t[] = { 0.0, 0.1, 0.2, 0.25, 3.0 };
     struct scenario sc;
-    fixture_scenario(&sc, t, N(t), 0.3, 0.4);
+    whole_core_scenario(&sc, t, N(t), 0.3, 0.4);
     struct fixture_log a, b;
     struct engine_result ra, rb;
     fixture_run(&sc, &a, &ra);
@@ -145,7 +257,7 @@ static void test_ping_hold_is_wait(void)
 {
     const double t[] = { 0.0 };
     struct scenario sc;
-    fixture_scenario(&sc, t, N(t), 1.0, 1.0);
+    whole_core_scenario(&sc, t, N(t), 1.0, 1.0);
     sc.platform.host_cores = 1;
     sc.warmup = (struct warmup_spec){ .concurrency = 1, .interval_s = 100, .first_at_s = 0, .hold_s = 0.5 };
     struct fixture_log log;
@@ -177,10 +289,10 @@ static void check(const char *what, struct ci got, double theory)
 
 /* Every request on its own instance (no limits, no cold-start time), all
  * sharing H cores: an M/M/1-PS queue for H = 1. */
-static void poisson_ps(struct scenario *sc, double lambda, double mean_s, int cores)
+static void poisson_ps(struct scenario *sc, double lambda, double mean_s, double cores)
 {
     const double none[] = { 0 };
-    fixture_scenario(sc, none, 0, 0.0, 0.0);
+    whole_core_scenario(sc, none, 0, 0.0, 0.0);
     fixture_poisson(sc, lambda, 40000);
     sc->warmup_period_s = 0.1 * 40000 / lambda;
     sc->function.model.base_s = (struct dist){ .kind = DIST_EXPONENTIAL, .a = mean_s };
@@ -205,6 +317,15 @@ static void test_mm1_ps(void)
     fixture_free(&sc, &log);
 }
 
+/* M/M/2's mean response W = 1/mu + C(2, a) / (2 mu - lambda). */
+static double mm2_response_s(double lambda, double mean_s)
+{
+    double a = lambda * mean_s, b = a / (1 + a);     /* Erlang B, c = 1 */
+    b = a * b / (2 + a * b);                         /* c = 2 */
+    double c = b / (1 - a / 2 * (1 - b));            /* Erlang C */
+    return mean_s + c / (2 / mean_s - lambda);
+}
+
 /* min(1, H/k) sharing on H = 2 cores serves at total rate min(k, 2) mu, as
  * M/M/2 does: the same number-in-system process, so by Little's law the
  * same mean response time W = 1/mu + C(2, a) / (2 mu - lambda). */
@@ -219,10 +340,30 @@ static void test_mm2_limited_ps(void)
         engine_run(&sc, (uint64_t)i + 1, NULL, &r);
         w[i] = r.latency_ms.mean / 1000.0;
     }
-    double a = lambda * mean_s, b = a / (1 + a);     /* Erlang B, c = 1 */
-    b = a * b / (2 + a * b);                         /* c = 2 */
-    double c = b / (1 - a / 2 * (1 - b));            /* Erlang C */
-    check("M/M/2 via 2-core sharing, mean response (s)", interval(w, REPS), mean_s + c / (2 / mean_s - lambda));
+    check("M/M/2 via 2-core sharing, mean response (s)", interval(w, REPS), mm2_response_s(lambda, mean_s));
+    struct fixture_log log = { 0 };
+    fixture_free(&sc, &log);
+}
+
+/* Half-core instances (884.5 MB) on one core run at min(1, 1/(k/2)) =
+ * min(1, 2/k), as whole-core instances on two cores do: the same run
+ * (and so the M/M/2 mean response of test_mm2_limited_ps), to the bit. */
+static void test_capped_is_more_cores(void)
+{
+    struct scenario sc;
+    struct engine_result half, whole;
+    poisson_ps(&sc, 1.5, 1.0, 1);
+    sc.max_requests = 4000;
+    sc.function.memory_mb = 884.5;
+    sc.function.model.memory_mb = 884.5;
+    engine_run(&sc, 7, NULL, &half);
+    sc.platform.host_cores = 2;
+    sc.function.memory_mb = 1769;
+    sc.function.model.memory_mb = 1769;
+    engine_run(&sc, 7, NULL, &whole);
+    CU_ASSERT_EQUAL(half.latency_ms.mean, whole.latency_ms.mean);
+    CU_ASSERT_EQUAL(half.latency_ms.p99, whole.latency_ms.p99);
+    CU_ASSERT(half.latency_ms.mean > 1100.0); /* shared: slower than the 1 s of work alone */
     struct fixture_log log = { 0 };
     fixture_free(&sc, &log);
 }
@@ -232,11 +373,16 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
     CU_add_test(s, "staggered starts, by hand", test_staggered);
     CU_add_test(s, "three jobs on two cores, by hand", test_two_cores);
+    CU_add_test(s, "1.5 cores: three jobs at half speed, two at 3/4", test_fractional_cores);
+    CU_add_test(s, "512 MB caps: 4 on 2 cores not slowed, 8 at 2/(8 s)", test_capped_512);
+    CU_add_test(s, "half-core caps, staggered, by hand", test_capped_staggered);
+    CU_add_test(s, "3008 MB: the times of 1769 MB", test_capped_above_1769);
     CU_add_test(s, "init is work, extra init is a wait", test_init_and_extra);
     CU_add_test(s, "enough cores: same as no sharing", test_enough_cores_is_off);
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
+    CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);
 }
 
 int main(void)

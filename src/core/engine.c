@@ -55,7 +55,8 @@ struct batch {
 };
 
 /* An invocation in its work phase under processor sharing (host_cores):
- * every such job progresses at the same rate min(1, H / k), so with V the
+ * every such job progresses at the same rate min(1, H / (k s)) (s: the
+ * instance's CPU share, see engine_setup), so with V the
  * work each has received since the start of the run, a job finishes when V
  * reaches v_end = V(start) + work. The jobs wait in an event list of their
  * own ordered by v_end (ties: start order; id = the instance, gen = the
@@ -140,7 +141,7 @@ struct engine {
     bool has_extra;                 /* function.extra_init_ms is not 0 */
     /* Processor sharing (platform.host_cores > 0, simulation only). */
     bool ps;
-    double ps_cores;
+    double ps_cores;                /* H / s: host cores in units of one share */
     double ps_v, ps_t;              /* work per job received by ps_t */
     struct evq ps_jobs;             /* key v_end, id instance, gen job */
     struct ps_job *ps_job;          /* by instance slot */
@@ -1034,7 +1035,14 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     const struct dist *extra = &sc->function.extra_init_s;
     e->has_extra = !(extra->kind == DIST_CONSTANT && extra->a == 0);
     e->ps = sc->platform.host_cores > 0;
-    e->ps_cores = (double)sc->platform.host_cores;
+    /* An instance may use only its CPU share s = min(memory, 1769)/1769 of
+     * a core (the emulator's cgroup quota; its times are already stretched
+     * by 1/s), so with k busy it progresses at min(1, H/(k s)): the lesser
+     * of its own share and a fair share of the host. All instances have the
+     * same s, so that is min(1, (H/s)/k): sharing H/s cores of one share
+     * each, and the rest of the code never sees s. At 1769 MB and above
+     * s is exactly 1 and nothing changes. */
+    e->ps_cores = sc->platform.host_cores / model_cpu_share(sc->function.memory_mb);
     e->window_s = sc->warmup_period_s;
     e->res.window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;

@@ -67,6 +67,8 @@ void model_copy(struct model_profile *dst, const struct model_profile *src)
     dist_copy(&dst->restore_s, &src->restore_s);
     dist_copy(&dst->overhead_s, &src->overhead_s);
     dist_copy(&dst->base_s, &src->base_s);
+    dist_copy(&dst->host_dispatch_s, &src->host_dispatch_s);
+    dist_copy(&dst->host_start_s, &src->host_start_s);
     dst->by_size = NULL;
     dst->has_size = NULL;
     if (src->table_max > 0) {
@@ -87,6 +89,8 @@ void model_fini(struct model_profile *m)
     dist_fini(&m->restore_s);
     dist_fini(&m->overhead_s);
     dist_fini(&m->base_s);
+    dist_fini(&m->host_dispatch_s);
+    dist_fini(&m->host_start_s);
     if (m->by_size != NULL) {
         for (int n = 1; n <= m->table_max; n++)
             dist_fini(&m->by_size[n]);

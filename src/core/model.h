@@ -32,6 +32,13 @@ struct model_profile {
     int table_max;              /* highest n in the table, 0 if none */
     struct dist *by_size;       /* owned, index 1..table_max */
     bool *has_size;             /* owned, index 1..table_max */
+    /* What a local invocation costs the host that measured the profile,
+     * beyond the function's own times (optional "host", `lambdasim
+     * profile`): the round trip of an empty request to a warm worker, and a
+     * worker process's start to READY. Not scaled with memory. */
+    bool has_host;
+    struct dist host_dispatch_s;
+    struct dist host_start_s;
 };
 
 /* CPU share of a single-threaded function at memory_mb:

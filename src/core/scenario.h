@@ -70,8 +70,9 @@ struct platform_spec {
     double backoff_s;               /* first retry delay (retry only) */
     double backoff_max_s;           /* cap on the delay */
     int max_retries;                /* then the requests fail */
-    int host_cores;                 /* processor sharing among busy instances on this
-                                       many cores; 0 = off (each has its own CPU) */
+    double host_cores;              /* processor sharing among busy instances on this
+                                       many cores (real: 1.5 for a cgroup-limited
+                                       host); 0 = off (each has its own CPU) */
 };
 
 struct warmup_spec {

@@ -950,9 +950,10 @@ out:
 
 static const char *const model_keys[] = {
     "name", "description", "memory_mb", "cold_start_ms", "restore_ms", "overhead_ms", "inference_ms",
-    "sources",
+    "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms" };
 
 /* A batch-size key: canonical decimal 1..CFG_BATCH_MAX. */
 static int batch_key(const char *s)
@@ -1059,6 +1060,20 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
     if (!m->has_base && m->table_max == 0)
         return fail(c, ip, NULL, "needs 'base' or a non-empty 'by_batch_size' "
                     "(inference time per batch size)");
+    /* The measuring host's own costs: both or neither, so that a reader
+     * never mistakes a missing one for zero. */
+    const cJSON *host = NULL;
+    got = get_obj(c, obj, opath, "host", false, &host);
+    if (got < 0)
+        return -1;
+    if (got == 1) {
+        join(p, opath, "host");
+        if (check_keys(c, host, p, host_keys, COUNT(host_keys)) < 0
+            || get_dist(c, host, p, "dispatch_ms", true, 1e-3, &m->host_dispatch_s) < 0
+            || get_dist(c, host, p, "start_ms", true, 1e-3, &m->host_start_s) < 0)
+            return -1;
+        m->has_host = true;
+    }
     return 0;
 }
 
@@ -1438,10 +1453,18 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
     ps->scale_per_10s = 1000;
     if (get_num(c, p, pp, "scale_per_10s", false, above(0), &ps->scale_per_10s) < 0)
         return -1;
-    /* Processor sharing among busy instances (emulator hosts); 0 = off. */
+    /* Processor sharing among busy instances (emulator hosts); 0 = off.
+     * Real, not whole: a cgroup-limited host has e.g. 1.5 cores. Below a
+     * millicore (cgroup v2's smallest quota, 1 ms per 1 s period) no host
+     * exists, and a tiny rate would push completions past the clock. */
     ps->host_cores = 0;
-    if (get_int32(c, p, pp, "host_cores", false, 0, 1000000, &ps->host_cores) < 0)
+    if (get_num(c, p, pp, "host_cores", false, between(0, 1000000), &ps->host_cores) < 0)
         return -1;
+    if (ps->host_cores > 0 && ps->host_cores < CONFIG_HOST_CORES_MIN) {
+        char g[40];
+        return fail(c, "platform.host_cores", NULL, "must be 0 (off) or at least 0.001, a millicore (got %s)",
+                    fmt_num(g, sizeof g, ps->host_cores));
+    }
     if (get_obj(c, p, pp, "on_throttle", false, &t) < 0)
         return -1;
     return parse_throttle(c, t, ps);

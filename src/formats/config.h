@@ -48,6 +48,10 @@ struct config_override {
 #define CONFIG_TIME_MIN_S 1e-9
 #define CONFIG_RATE_MIN 1e-9
 
+/* platform.host_cores is 0 (off) or at least this many cores: a millicore,
+ * the smallest CPU limit cgroup v2 sets (1 ms quota per 1 s period). */
+#define CONFIG_HOST_CORES_MIN 0.001
+
 /* A field path (a --set key, a sweep axis or override) has at most this
  * many dot-separated segments and characters: the deepest real one,
  * platform.on_throttle.backoff_s, has 3. The caps keep a hostile path from

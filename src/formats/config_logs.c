@@ -372,13 +372,14 @@ static int envelope_value(const cJSON *root, config_log_event_fn *fn, void *ctx,
             snprintf(why, why_len, "%s[%zu]: must be an object (got %s)", key, i, config_json_type_name(e));
             return -1;
         }
-        if (!cJSON_IsString(m)) {
+        const char *text = cJSON_GetStringValue(m);
+        if (text == NULL) {
             snprintf(why, why_len, "%s[%zu].message: %s", key, i,
                      m == NULL ? "required field is missing" : "must be a string");
             return -1;
         }
         (*event)++;
-        if (fn(ctx, m->valuestring, strlen(m->valuestring), *event) != 0)
+        if (fn(ctx, text, strlen(text), *event) != 0)
             return -1;
     }
     return 1;

@@ -132,6 +132,43 @@ static int measure_cold(const struct profile_options *o, struct profile_result *
     return 0;
 }
 
+/* Sleeps the idle gap before a timed request: the worker blocks for work,
+ * as between real invocations (its caches go cold, the request has to
+ * wake it). */
+static void idle_gap(const struct profile_options *o)
+{
+    if (o->gap_ms > 0) {
+        struct timespec gap = { o->gap_ms / 1000, (long)(o->gap_ms % 1000) * 1000000L };
+        nanosleep(&gap, NULL);
+    }
+}
+
+/* One timed ping (n = 0): what handing any request to a warm worker and
+ * reading its answer costs this host, with no inference in it. */
+static int time_ping(const struct profile_options *o, struct worker_client *w, long pid, uint64_t id,
+                     struct profile_result *r, char *msg, size_t msg_len)
+{
+    struct worker_reply rep;
+    uint8_t none[1];
+    idle_gap(o);
+    double t0 = worker_mono_s();
+    if (worker_client_send(w, id, NULL, 0, msg, msg_len) != 0)
+        return -1;
+    int got = worker_client_recv(w, ANSWER_TIMEOUT_S, &rep, none, sizeof none, msg, msg_len);
+    double t1 = worker_mono_s();
+    if (got == 1)
+        worker_set_msg(msg, msg_len, "worker %ld: no answer to a ping after %.0f s", pid, ANSWER_TIMEOUT_S);
+    if (got != 0)
+        return -1;
+    if (rep.id != id || rep.n != 0) {
+        worker_set_msg(msg, msg_len, "worker %ld: answered request %llu with %u labels, expected ping %llu",
+                       pid, (unsigned long long)rep.id, (unsigned)rep.n, (unsigned long long)id);
+        return -1;
+    }
+    r->dispatch_ms[r->n_dispatch++] = (t1 - t0) * 1e3;
+    return 0;
+}
+
 /* Batch sizes in rounds (1..max, 1..max, ...) so that slow drifts of the
  * machine spread over all sizes instead of biasing the last ones. */
 static int measure_inference(const struct profile_options *o, const struct mnist_digits *d,
@@ -154,6 +191,8 @@ static int measure_inference(const struct profile_options *o, const struct mnist
         goto out;
     for (int round = -o->warmup; round < o->repetitions; round++) {
         bool timed = round >= 0;
+        if (timed && time_ping(o, &w, pid, id++, r, msg, msg_len) != 0)
+            goto out;
         for (size_t n = timed ? 1 : maxb; n <= maxb; n++) {
             /* The next n digits of the file, wrapping around. */
             for (size_t i = 0; i < n; i++) {
@@ -162,12 +201,8 @@ static int measure_inference(const struct profile_options *o, const struct mnist
                 next = (next + 1) % d->n;
             }
             struct worker_reply rep;
-            if (timed && o->gap_ms > 0) {
-                /* The worker blocks for work, as between real invocations
-                 * (its caches go cold, the request has to wake it). */
-                struct timespec gap = { o->gap_ms / 1000, (long)(o->gap_ms % 1000) * 1000000L };
-                nanosleep(&gap, NULL);
-            }
+            if (timed)
+                idle_gap(o);
             double t0 = worker_mono_s();
             if (worker_client_send(&w, id, batch, (uint32_t)n, msg, msg_len) != 0)
                 goto out;
@@ -246,6 +281,7 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
     r->inference_ms = xcalloc((size_t)o->max_batch * (size_t)o->repetitions, sizeof(double));
     r->overhead_ms = xcalloc((size_t)o->max_batch * (size_t)o->repetitions, sizeof(double));
     r->cold_start_ms = xcalloc((size_t)o->cold_starts, sizeof(double));
+    r->dispatch_ms = xcalloc((size_t)o->repetitions, sizeof(double));
     describe_machine(r->machine, sizeof r->machine);
     time_t now = time(NULL);
     struct tm tm;
@@ -273,6 +309,7 @@ void profile_result_fini(struct profile_result *r)
     free(r->inference_ms);
     free(r->cold_start_ms);
     free(r->overhead_ms);
+    free(r->dispatch_ms);
     memset(r, 0, sizeof *r);
 }
 
@@ -318,7 +355,13 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         json_empirical(f, r->inference_ms + (n - 1) * reps, reps, 1);
         fputs(n < (size_t)r->max_batch ? ",\n" : "\n", f);
     }
-    fputs("    }\n  },\n  \"sources\": {\n    \"machine\": ", f);
+    /* This host's own costs, kept apart from cold_start_ms and overhead_ms,
+     * which a profile may take from elsewhere (a real Lambda). */
+    fputs("    }\n  },\n  \"host\": {\n    \"dispatch_ms\": ", f);
+    json_empirical(f, r->dispatch_ms, r->n_dispatch, 1);
+    fputs(",\n    \"start_ms\": ", f);
+    json_empirical(f, r->cold_start_ms, r->n_cold, 1);
+    fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
     jsonout_string(f, buf);
     /* How busy the machine was: a profile made on a busy one is flagged. */
@@ -346,6 +389,15 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              "invoking a warm local worker, mean %.4f ms%s. A real Lambda invoke adds the "
              "Invoke API and the network (tens of ms).",
              mean_of(r->overhead_ms, r->n_overhead), gap);
+    jsonout_string(f, buf);
+    fputs(",\n    \"host\": ", f);
+    snprintf(buf, sizeof buf, "measured on this machine: dispatch_ms, %zu pings (empty requests) "
+             "to the warm worker, one before each timed round%s, timed by the parent from sending "
+             "to reading the answer, mean %.4f ms; start_ms, the cold starts' samples (fork of "
+             "the worker to its READY line), mean %.3f ms. What a local invocation costs this host "
+             "beyond the function's own times.",
+             r->n_dispatch, gap, mean_of(r->dispatch_ms, r->n_dispatch),
+             mean_of(r->cold_start_ms, r->n_cold));
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);
     snprintf(buf, sizeof buf, "measured: the worker's own wall time of mnist_infer_batch, "

@@ -40,6 +40,9 @@ struct profile_result {
     size_t n_cold;
     double *overhead_ms;        /* n_overhead: request round trip minus inference */
     size_t n_overhead;
+    double *dispatch_ms;        /* n_dispatch: round trip of an empty request (a ping) to
+                                   the warm worker, one per timed round */
+    size_t n_dispatch;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
