@@ -146,6 +146,18 @@ static void test_instance_lifecycle(void)
     CU_ASSERT_DOUBLE_EQUAL(res.instances.mean_busy, (1.5 + 1.0 + 1.5) / 11.5, 1e-9);
     CU_ASSERT_EQUAL(res.instances.peak, 1);
     fixture_free(&sc, &log);
+
+    /* stats.window = arrivals: the means stop at the last arrival (t = 10),
+     * the drain after it left out. alive: [0,6) => 6/10; busy: [0,1.5) and
+     * [2,3) => 2.5/10. */
+    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    sc.platform.keep_alive_s = dist_constant(3.0);
+    sc.window = STATS_WINDOW_ARRIVALS;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(res.instances.mean_alive, 0.6, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(res.instances.mean_busy, 0.25, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(res.instances.mean_idle, 0.35, 1e-9);
+    fixture_free(&sc, &log);
 }
 
 /* Provisioned instances are used first and never cold-start. */

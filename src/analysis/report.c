@@ -180,6 +180,7 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_num(&w, "mean_alive", r->instances.mean_alive);
     jw_num(&w, "mean_busy", r->instances.mean_busy);
     jw_num(&w, "mean_idle", r->instances.mean_idle);
+    jw_str(&w, "means_until", sc->window == STATS_WINDOW_ARRIVALS ? "last_arrival" : "last_completion");
     jw_u64(&w, "created", r->instances.created);
     jw_u64(&w, "expired", r->instances.expired);
     jw_close(&w);
@@ -327,6 +328,8 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
     row_num(f, "mean alive", r->instances.mean_alive, "instances");
     row_num(f, "mean busy", r->instances.mean_busy, "instances");
     row_num(f, "mean idle", r->instances.mean_idle, "instances");
+    fprintf(f, "  %-26s %s\n", "  means until", sc->window == STATS_WINDOW_ARRIVALS
+            ? "the last arrival (stats.window)" : "the last completion (stats.window)");
     row_count(f, "created (cold starts)", r->instances.created);
     row_count(f, "expired (keep-alive)", r->instances.expired);
 

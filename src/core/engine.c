@@ -129,6 +129,11 @@ struct engine {
      * the loop getting to it); unused in simulation. */
     struct metrics_sample lag;
     struct metrics_level alive, busy;   /* idle = alive - busy */
+    /* stats.window = arrivals: the two levels as they stood at the last
+     * arrival (copied once, when the workload runs out). */
+    struct metrics_level alive_at_last, busy_at_last;
+    double last_arrival_s;
+    bool have_last;
     uint32_t alive_n, busy_n;           /* the levels last recorded */
     double sum_batch_wait, sum_dispatch_wait, sum_overhead, sum_cold, sum_inference;
     uint64_t sum_batch_sizes;
@@ -710,6 +715,12 @@ HOT void on_arrival_at(struct engine *e, double arr_s, double now)
     uint64_t id;
     enum batcher_verdict v = batcher_arrive(&e->bq, arr_s, &id);
     schedule_next_arrival(e);
+    if (e->arrivals_done && !e->have_last) {
+        e->have_last = true;
+        e->last_arrival_s = now;
+        e->alive_at_last = e->alive;
+        e->busy_at_last = e->busy;
+    }
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_ARRIVAL, .request_id = id, .instance_id = -1 };
         emit(e, &ev, now);
@@ -1093,8 +1104,13 @@ static void engine_summarize(struct engine *e)
         r->cold_starts.invocation_fraction = (double)r->invocations.cold / (double)r->invocations.total;
     r->end_s = e->end_s;
     double end = e->end_s > e->window_s ? e->end_s : e->window_s;
-    r->instances.mean_alive = metrics_level_mean(&e->alive, end);
-    r->instances.mean_busy = metrics_level_mean(&e->busy, end);
+    if (sc->window == STATS_WINDOW_ARRIVALS && e->have_last) {
+        r->instances.mean_alive = metrics_level_mean(&e->alive_at_last, e->last_arrival_s);
+        r->instances.mean_busy = metrics_level_mean(&e->busy_at_last, e->last_arrival_s);
+    } else {
+        r->instances.mean_alive = metrics_level_mean(&e->alive, end);
+        r->instances.mean_busy = metrics_level_mean(&e->busy, end);
+    }
     r->instances.mean_idle = r->instances.mean_alive - r->instances.mean_busy;
     r->instances.peak = (uint64_t)metrics_level_peak(&e->alive);
     r->instances.created = e->pf.created;

@@ -116,6 +116,12 @@ enum stats_mode { STATS_EXACT = 0, STATS_STREAMING };
  * invocation of the batch costs; the batching wait excluded). */
 enum latency_origin { LATENCY_FROM_ARRIVAL = 0, LATENCY_FROM_DISPATCH };
 
+/* Where the time averages of instance counts (mean alive/busy/idle) end:
+ * at the last completion (the default: the drain after the last arrival,
+ * when fewer and fewer instances are busy, is included) or at the last
+ * arrival (the stationary part only, what queueing theory's rho x c is). */
+enum stats_window { STATS_WINDOW_COMPLETIONS = 0, STATS_WINDOW_ARRIVALS };
+
 struct scenario {
     char path[SCENARIO_PATH_MAX];   /* file it came from, for messages */
     char name[SCENARIO_NAME_MAX];
@@ -132,6 +138,7 @@ struct scenario {
     struct pricing_spec pricing;
     enum stats_mode stats;
     enum latency_origin latency_from;
+    enum stats_window window;
     double expected_requests;       /* derived: about how many arrive (for limits) */
 };
 

@@ -1533,7 +1533,8 @@ static int parse_pricing(struct cfg *c, const cJSON *p, struct pricing_spec *ps)
     return 0;
 }
 
-static const char *const stats_keys[] = { "mode", "latency_from" };
+static const char *const stats_keys[] = { "mode", "latency_from", "window" };
+static const char *const stats_window_names[] = { "completions", "arrivals" };
 static const char *const stats_mode_names[] = { "exact", "streaming" };
 static const char *const latency_from_names[] = { "arrival", "dispatch" };
 
@@ -1542,14 +1543,16 @@ static const char *const latency_from_names[] = { "arrival", "dispatch" };
  * request's latency starts. */
 static int parse_stats(struct cfg *c, const cJSON *st, struct scenario *sc)
 {
-    int m = 0, from = 0;
+    int m = 0, from = 0, win = 0;
     if (check_keys(c, st, "stats", stats_keys, COUNT(stats_keys)) < 0
+        || get_choice(c, st, "stats", "window", stats_window_names, COUNT(stats_window_names), &win) < 0
         || get_choice(c, st, "stats", "mode", stats_mode_names, COUNT(stats_mode_names), &m) < 0
         || get_choice(c, st, "stats", "latency_from", latency_from_names, COUNT(latency_from_names),
                       &from) < 0)
         return -1;
     sc->stats = m == 0 ? STATS_EXACT : STATS_STREAMING;
     sc->latency_from = from == 0 ? LATENCY_FROM_ARRIVAL : LATENCY_FROM_DISPATCH;
+    sc->window = win == 0 ? STATS_WINDOW_COMPLETIONS : STATS_WINDOW_ARRIVALS;
     return 0;
 }
 
