@@ -29,6 +29,7 @@
 struct fake {
     const struct scenario *sc;
     double clock;
+    double lag_s;       /* the loop wakes this late after each timer */
     struct {
         bool busy;
         double done_at, init_s, infer_s;
@@ -97,7 +98,7 @@ static int fake_wait(void *ctx, double until, struct engine_completion *done, ch
         snprintf(msg, len, "fake: nothing to wait for");
         return -1;
     }
-    f->clock = until;
+    f->clock = until + f->lag_s;
     return 0;
 }
 
@@ -105,7 +106,9 @@ static void fake_run(const struct scenario *sc, struct fake *f, struct fixture_l
                      enum engine_status *st)
 {
     static char msg[256];
+    double lag_s = f->lag_s;
     memset(f, 0, sizeof *f);
+    f->lag_s = lag_s;
     f->sc = sc;
     struct engine_executor x = { .ctx = f, .prepare = fake_prepare, .now = fake_now, .start = fake_start,
                                  .retire = fake_retire, .wait = fake_wait };
@@ -177,6 +180,39 @@ static void test_same_as_simulation(void)
     fixture_free(&sc, &sim);
 }
 
+/* Warm-up rounds keep a fixed rate in real time: the loop wakes 1 ms late
+ * after every timer, yet each round stays due at first_at + k x interval,
+ * so pings meet the bursts they were set to meet, as in the simulation
+ * (before: now + interval, the lateness piled up and the pings drifted
+ * after the bursts, which then found the provisioned instance free). */
+static void test_warmup_fixed_rate(void)
+{
+    const double t[] = { 0, 0, 2, 2, 4, 4, 6, 6 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.1, 0.2);
+    sc.batching = (struct batching_spec){ .threshold = 2, .max_batch = 2, .timeout_s = 0.3 };
+    sc.platform.keep_alive_s = dist_constant(0.5);
+    sc.platform.provisioned_concurrency = 1;
+    sc.warmup = (struct warmup_spec){ .concurrency = 1, .interval_s = 2, .first_at_s = 0, .hold_s = 0.5 };
+    struct fixture_log sim, real;
+    struct engine_result rs, rr;
+    fixture_run(&sc, &sim, &rs);
+    struct fake f = { .lag_s = 0.001 };
+    enum engine_status st;
+    fake_run(&sc, &f, &real, &rr, &st);
+    CU_ASSERT_EQUAL(st, ENGINE_OK);
+    CU_ASSERT_EQUAL(rs.warmup.pings, 4);
+    CU_ASSERT_EQUAL(rs.cold_starts.count, 4);   /* every burst meets a ping */
+    CU_ASSERT_EQUAL(rr.warmup.pings, rs.warmup.pings);
+    CU_ASSERT_EQUAL(rr.cold_starts.count, rs.cold_starts.count);
+    for (uint64_t id = 0; id < N(t); id++) {
+        CU_ASSERT_EQUAL(fixture_rec(&sim, id)->cold, fixture_rec(&real, id)->cold);
+        CU_ASSERT_EQUAL(fixture_rec(&sim, id)->provisioned, fixture_rec(&real, id)->provisioned);
+    }
+    free(real.rec);
+    fixture_free(&sc, &sim);
+}
+
 /* Throttling and retries take the same path in real time. */
 static void test_same_throttling(void)
 {
@@ -243,6 +279,7 @@ static void add_fake_tests(CU_pSuite s)
 {
     CU_add_test(s, "real-time loop = simulation (fake clock)", test_same_as_simulation);
     CU_add_test(s, "real-time loop: throttling and retries", test_same_throttling);
+    CU_add_test(s, "warm-up rounds keep a fixed rate in real time", test_warmup_fixed_rate);
     CU_add_test(s, "real-time loop: time limit and stop flag", test_time_limit_and_stop);
 }
 

@@ -897,7 +897,12 @@ static void on_expiry(struct engine *e, uint32_t inst, uint32_t gen, double now)
     }
 }
 
-static void on_warmup(struct engine *e, double now)
+/* A warm-up round due at due_s, handled at now (the same in simulation;
+ * in real time the loop may be late). The schedule is a fixed rate, as
+ * a scheduler's (EventBridge rate(...)) is: the next round is due at
+ * due_s + interval, not now + interval, so the loop's lateness does not
+ * accumulate and move the pings away from what they were meant to meet. */
+static void on_warmup(struct engine *e, double due_s, double now)
 {
     const struct scenario *sc = e->sc;
     struct engine_result *r = &e->res;
@@ -972,7 +977,7 @@ static void on_warmup(struct engine *e, double now)
         }
     }
     levels(e, now);
-    evq_push(&e->q, now + sc->warmup.interval_s, EV_WARMUP, 0, 0);
+    evq_push(&e->q, due_s + sc->warmup.interval_s, EV_WARMUP, 0, 0);
 }
 
 /* ---- run ------------------------------------------------------------------ */
@@ -1168,7 +1173,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             case EV_INSTANCE_DONE: on_instance_done(&e, ev.id, ev.gen, now); break;
             case EV_RESPONSE: on_response(&e, ev.id, now); break;
             case EV_EXPIRY: on_expiry(&e, ev.id, ev.gen, now); break;
-            case EV_WARMUP: on_warmup(&e, now); break;
+            case EV_WARMUP: on_warmup(&e, now, now); break;
             case EV_RETRY: invoke(&e, ev.id, now); break;
             case EV_PS_DONE: on_ps_done(&e, ev.gen, now); break;
             default: assert(!"unknown event kind");
@@ -1205,7 +1210,7 @@ static void real_event(struct engine *e, const struct evq_event *ev, double now)
     case EV_BATCH_TIMER: on_batch_timer(e, now); break;
     case EV_INSTANCE_DONE: on_instance_done(e, ev->id, ev->gen, now); break;
     case EV_EXPIRY: on_expiry(e, ev->id, ev->gen, now); break;
-    case EV_WARMUP: on_warmup(e, now); break;
+    case EV_WARMUP: on_warmup(e, evq_event_time(ev), now); break;
     case EV_RETRY: invoke(e, ev->id, now); break;
     case EV_RESPONSE: on_response(e, ev->id, now); break; /* an injected overhead */
     /* No processor sharing: the real machine shares its cores. */
