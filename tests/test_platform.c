@@ -265,17 +265,6 @@ static void test_discard(void)
     platform_fini(&p);
 }
 
-static void test_outcome_names(void)
-{
-    CU_ASSERT_STRING_EQUAL(platform_outcome_name(PLATFORM_PROVISIONED), "provisioned");
-    CU_ASSERT_STRING_EQUAL(platform_outcome_name(PLATFORM_WARM), "warm");
-    CU_ASSERT_STRING_EQUAL(platform_outcome_name(PLATFORM_COLD), "cold");
-    CU_ASSERT_STRING_EQUAL(platform_outcome_name(PLATFORM_THROTTLED_CONCURRENCY),
-                           "throttled (concurrency limit)");
-    CU_ASSERT_STRING_EQUAL(platform_outcome_name(PLATFORM_THROTTLED_SCALING),
-                           "throttled (scaling rate)");
-}
-
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "cold, then warm on the same instance", test_cold_then_warm);
@@ -286,7 +275,6 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "scaling-rate bucket", test_scaling_rate);
     CU_add_test(s, "routing: mru and lru", test_routing);
     CU_add_test(s, "discarded instances", test_discard);
-    CU_add_test(s, "outcome names", test_outcome_names);
 }
 
 int main(void)
