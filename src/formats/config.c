@@ -237,7 +237,6 @@ static const char *join(char *buf, const char *prefix, const char *key)
 
 /* ---- "did you mean" (base/suggest.h) ------------------------------------- */
 
-
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -64,9 +64,6 @@ static void cjson_oom(void)
     abort();
 }
 
-
-
-
 static void list_names(char *buf, size_t len, const char *const *names, size_t n)
 {
     size_t used = 0;
