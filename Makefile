@@ -75,7 +75,7 @@ WORKER   := $(BUILD)/lambdasim-worker
 TRAIN    := $(BUILD)/mnist-train
 
 .PHONY: all run test asan clean install uninstall deps check-deps bench check paper mpi mpi-if-possible
-.PHONY: mnist-model plots
+.PHONY: mnist-model plots coverage
 .DEFAULT_GOAL := all
 
 COMPLETION := $(BUILD)/lambdasim.bash
@@ -223,6 +223,20 @@ asan:
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
 	  OPT="-O1 -g -fsanitize=$(ASAN_SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=$(ASAN_SAN)" test
+
+# Line coverage: the same suites built with --coverage (-O0, so that lines
+# map to code one to one) in their own tree, run once from zero counts, then
+# tools/coverage.sh prints the covered share of src/ per directory and in
+# total (plain gcov + awk: no gcovr, no network). The figures are printed
+# even when a suite fails; the target fails then too.
+COV_BUILD ?= build/coverage
+coverage:
+	@find $(COV_BUILD) -name '*.gcda' -delete 2>/dev/null || true
+	@st=0; $(MAKE) --no-print-directory BUILD=$(COV_BUILD) OPT="-O0 -g --coverage" \
+	  LDFLAGS="--coverage" test || st=1; \
+	echo "== line coverage of src/ (gcov)"; \
+	sh tools/coverage.sh $(COV_BUILD) || st=1; \
+	exit $$st
 
 # What CI runs: the unit/integration suites, then the same under sanitizers,
 # then every fuzz harness over its seed corpus once (fuzz-smoke), then the

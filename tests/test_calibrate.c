@@ -319,7 +319,7 @@ static void test_refusals(void)
     free(err);
 }
 
-/* Every bad log of the catalogue (tests/bad/README.md, kinds lambda-log
+/* Every bad log of the catalogue (tests/bad_inputs/README.md, kinds lambda-log
  * and client-log) through calibrate: exit 2, one line naming the file. */
 static void test_bad_logs(void)
 {

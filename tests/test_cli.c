@@ -337,7 +337,7 @@ static void test_shipped_scenarios(void)
     }
 }
 
-/* Every bad input of the catalogue (tests/bad/README.md) through the real
+/* Every bad input of the catalogue (the bad files of tests/bad_inputs/README.md) through the real
  * command line: exit code 2, nothing on stdout, and one stderr line naming
  * the file and carrying the documented message. Models and traces are
  * plugged into a valid scenario with --set, as a user would. */

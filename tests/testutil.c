@@ -220,7 +220,7 @@ double testutil_ks_critical(size_t n, double alpha)
 void testutil_bad_open(struct testutil_bad_rows *rows)
 {
     memset(rows, 0, sizeof *rows);
-    rows->table = testutil_read_file("tests/bad/README.md");
+    rows->table = testutil_read_file("tests/bad_inputs/README.md");
     CU_ASSERT_PTR_NOT_NULL_FATAL(rows->table);
 }
 

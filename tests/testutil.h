@@ -95,8 +95,10 @@ gsl_rng *testutil_rng(const gsl_rng_type *type, unsigned long seed);
  * level alpha (asymptotic, with Stephens' finite-n correction). */
 double testutil_ks_critical(size_t n, double alpha);
 
-/* The bad-input catalogue, tests/bad/README.md, one row at a time:
- * | `file` | kind | STATUS | `fragment` |  (other lines are skipped). */
+/* The bad files of the bad-input catalogue, tests/bad_inputs/README.md
+ * (its last table, one file of tests/bad per row), one row at a time:
+ * | `file` | kind | STATUS | `fragment` |  (other lines, the command rows
+ * included, are skipped). */
 struct testutil_bad_rows {
     char *table, *save;
     char file[256], kind[32], frag[1024];

@@ -48,33 +48,20 @@ static const struct {
     const char *name;
     const char *script;
     const char *title;
-    const char *help;
     size_t min_inputs, max_inputs;
 } kinds[PLOT_N_KINDS] = {
-    [PLOT_CDF] = { "cdf", "cdf.gp", "Latency CDF",
-                   "latency CDF; one curve per --requests-csv file", 1, 12 },
-    [PLOT_HISTOGRAM] = { "histogram", "histogram.gp", "Latency histogram",
-                         "latency histogram; --requests-csv files overlaid", 1, 6 },
-    [PLOT_TIMELINE] = { "timeline", "timeline.gp", "Instance timeline",
-                        "one row per instance, coloured by state; one --timeline-csv file", 1, 1 },
-    [PLOT_QUEUE] = { "queue", "queue.gp", "Batching queue length over time",
-                     "queue length over time; --timeline-csv files overlaid", 1, 6 },
-    [PLOT_HEATMAP] = { "heatmap", "heatmap.gp", NULL,
-                       "a sweep metric over two axes; one sweep CSV", 1, 1 },
-    [PLOT_PARETO] = { "pareto", "pareto.gp", "Pareto front: p99 latency vs cost",
-                      "p99 vs cost of every sweep point, front joined; one sweep CSV", 1, 1 },
-    [PLOT_PAPER] = { "paper", "paper.gp", "The paper's baseline vs the simulator",
-                     "paper CSV, then one --requests-csv file per paper row, in order", 2, 13 },
+    [PLOT_CDF] = { "cdf", "cdf.gp", "Latency CDF", 1, 12 },
+    [PLOT_HISTOGRAM] = { "histogram", "histogram.gp", "Latency histogram", 1, 6 },
+    [PLOT_TIMELINE] = { "timeline", "timeline.gp", "Instance timeline", 1, 1 },
+    [PLOT_QUEUE] = { "queue", "queue.gp", "Batching queue length over time", 1, 6 },
+    [PLOT_HEATMAP] = { "heatmap", "heatmap.gp", NULL, 1, 1 },
+    [PLOT_PARETO] = { "pareto", "pareto.gp", "Pareto front: p99 latency vs cost", 1, 1 },
+    [PLOT_PAPER] = { "paper", "paper.gp", "The paper's baseline vs the simulator", 2, 13 },
 };
 
 const char *plot_kind_name(enum plot_kind k)
 {
     return k < PLOT_N_KINDS ? kinds[k].name : "?";
-}
-
-const char *plot_kind_help(enum plot_kind k)
-{
-    return k < PLOT_N_KINDS ? kinds[k].help : "?";
 }
 
 int plot_kind_parse(const char *name, enum plot_kind *out)

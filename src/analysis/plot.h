@@ -71,8 +71,6 @@ char *plot_gnuplot_text(const char *s, bool quoted, size_t max_bytes);
 
 /* Kind names as given on the command line ("cdf", "histogram", ...). */
 const char *plot_kind_name(enum plot_kind k);
-/* One line describing the kind and its inputs, for help text. */
-const char *plot_kind_help(enum plot_kind k);
 /* Returns 0 and sets *out, or -1 for an unknown name. */
 int plot_kind_parse(const char *name, enum plot_kind *out);
 

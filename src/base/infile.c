@@ -264,16 +264,6 @@ int infile_check_output(const char *path, char *msg, size_t msg_len)
     return rc;
 }
 
-bool infile_stdin_used(void)
-{
-    bool used = false;
-    pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < n_inputs; i++)
-        used |= inputs[i].is_stdin;
-    pthread_mutex_unlock(&lock);
-    return used;
-}
-
 void infile_reset(void)
 {
     pthread_mutex_lock(&lock);

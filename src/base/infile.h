@@ -42,9 +42,6 @@ void infile_note(const char *path, const char *role);
  * Symbolic and hard links count: files are told apart by (device, inode). */
 int infile_check_output(const char *path, char *msg, size_t msg_len);
 
-/* True once standard input has been read as an input. */
-bool infile_stdin_used(void);
-
 /* Forgets every input and frees the kept copies (tests; not thread-safe
  * against concurrent opens). */
 void infile_reset(void);

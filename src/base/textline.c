@@ -54,36 +54,6 @@ bool textline_parse_number(const char *s, size_t len, double *out)
     return true;
 }
 
-static char fold(char c, bool fold_case)
-{
-    return fold_case && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-size_t textline_edit_distance(const char *a, size_t la, const char *b, size_t lb, bool fold_case)
-{
-    if (la > TEXTLINE_EDIT_MAX || lb > TEXTLINE_EDIT_MAX)
-        return SIZE_MAX;
-    size_t row[TEXTLINE_EDIT_MAX + 1];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        char ca = fold(a[i - 1], fold_case);
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (ca == fold(b[j - 1], fold_case) ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 int textline_fail(char *msg, size_t len, const char *fmt, ...)
 {
     if (msg == NULL || len == 0)

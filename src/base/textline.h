@@ -1,8 +1,7 @@
 /* textline: getline with a bound, for the readers of user text files
  * (traces, logs): a file without line breaks (/dev/zero, a binary file
  * given by mistake) ends with an error instead of taking all memory. Also
- * the strict number parser and the edit distance behind every "did you
- * mean" of the input readers. */
+ * the strict number parser. ("Did you mean" is base/suggest.h.) */
 #ifndef LAMBDASIM_TEXTLINE_H
 #define LAMBDASIM_TEXTLINE_H
 
@@ -34,14 +33,6 @@ ssize_t textline_read(char **buf, size_t *cap, FILE *f);
  * not numbers, nor is anything longer than TEXTLINE_NUM_MAX). Returns true
  * and sets *out, or false. */
 bool textline_parse_number(const char *s, size_t len, double *out);
-
-/* Longest name textline_edit_distance compares. */
-#define TEXTLINE_EDIT_MAX 64
-
-/* Levenshtein distance between a[0..la) and b[0..lb), ASCII letters
- * compared without case when fold_case; SIZE_MAX when either is longer
- * than TEXTLINE_EDIT_MAX (no name the readers know is that long). */
-size_t textline_edit_distance(const char *a, size_t la, const char *b, size_t lb, bool fold_case);
 
 /* Formats an error about a user's file into msg[len] (nothing when msg is
  * NULL) as one line: control characters the file held become '?'.

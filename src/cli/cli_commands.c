@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "base/textline.h"
+#include "base/suggest.h"
 
 static int cli_help(int argc, char **argv);
 static int cli_completion(int argc, char **argv);
@@ -65,17 +66,12 @@ const struct cli_spec *cli_find_command(const char *name)
 
 int cli_unknown_command(const char *cmd, const char *what, const char *name)
 {
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX, len = strlen(name);
-    for (size_t i = 0; i < cli_n_commands; i++) {
-        const char *c = cli_commands[i]->name;
-        size_t d = textline_edit_distance(c, strlen(c), name, len, true);
-        if (d < best_d) {
-            best_d = d;
-            best = c;
-        }
-    }
-    if (best != NULL && best_d <= 2 && best_d < len)
+    struct suggest sg;
+    suggest_begin(&sg, name, strlen(name));
+    for (size_t i = 0; i < cli_n_commands; i++)
+        suggest_consider(&sg, cli_commands[i]->name);
+    const char *best = suggest_result(&sg);
+    if (best != NULL)
         return cli_usage_error(cmd, "%s '%s' (did you mean '%s'?)", what, name, best);
     return cli_usage_error(cmd, "%s '%s'", what, name);
 }

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "base/interrupt.h"
 #include "base/textline.h"
+#include "base/suggest.h"
 #include "base/xalloc.h"
 
 /* Long options without a short name get val = LONG_VAL + row index, above
@@ -127,18 +128,13 @@ static int long_option_error(const struct cli_spec *spec, const char *w)
     if (n_match == 1 && eq != NULL && match->metavar == NULL)
         return parse_error(spec, "option '--%s' takes no value (got '%s')", match->name, w);
     /* Unknown: the closest name, if it is close. */
-    const struct cli_opt *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (const struct cli_opt *o = spec->opts; o->id != 0; o++) {
-        size_t d = textline_edit_distance(o->name, strlen(o->name), name, len, false);
-        if (d < best_d) {
-            best_d = d;
-            best = o;
-        }
-    }
-    if (best != NULL && best_d <= 2 && best_d < len)
-        return parse_error(spec, "unknown option '--%.*s' (did you mean '--%s'?)", (int)len, name,
-                               best->name);
+    struct suggest sg;
+    suggest_begin(&sg, name, len);
+    for (const struct cli_opt *o = spec->opts; o->id != 0; o++)
+        suggest_consider(&sg, o->name);
+    const char *meant = suggest_result(&sg);
+    if (meant != NULL)
+        return parse_error(spec, "unknown option '--%.*s' (did you mean '--%s'?)", (int)len, name, meant);
     return parse_error(spec, "unknown option '--%.*s'", (int)len, name);
 }
 

@@ -1298,18 +1298,6 @@ done:
     return status;
 }
 
-const char *engine_status_name(enum engine_status s)
-{
-    switch (s) {
-    case ENGINE_OK: return "ok";
-    case ENGINE_OVERLOAD: return "overload";
-    case ENGINE_INTERRUPTED: return "interrupted";
-    case ENGINE_TIME_LIMIT: return "time limit";
-    case ENGINE_EXEC_FAILED: return "executor failed";
-    }
-    return "?";
-}
-
 const char *engine_batch_reason_name(enum batch_reason r)
 {
     switch (r) {
@@ -1328,34 +1316,6 @@ const char *engine_request_status_name(enum request_status s)
     case REQUEST_TIMED_OUT: return "timed_out";
     case REQUEST_REJECTED: return "rejected";
     case REQUEST_FAILED: return "error";
-    }
-    return "?";
-}
-
-const char *engine_event_kind_name(enum engine_event_kind k)
-{
-    switch (k) {
-    case ENGINE_EV_ARRIVAL: return "arrival";
-    case ENGINE_EV_DISPATCH: return "dispatch";
-    case ENGINE_EV_WAIT: return "wait";
-    case ENGINE_EV_INVOKE: return "invoke";
-    case ENGINE_EV_THROTTLE: return "throttle";
-    case ENGINE_EV_DONE: return "done";
-    case ENGINE_EV_COMPLETE: return "complete";
-    case ENGINE_EV_EXPIRE: return "expire";
-    case ENGINE_EV_WARMUP: return "warmup";
-    }
-    return "?";
-}
-
-const char *engine_placement_name(enum engine_placement p)
-{
-    switch (p) {
-    case ENGINE_PLACED_PROVISIONED: return "provisioned";
-    case ENGINE_PLACED_WARM: return "warm";
-    case ENGINE_PLACED_COLD: return "cold";
-    case ENGINE_THROTTLED_CONCURRENCY: return "throttled_concurrency";
-    case ENGINE_THROTTLED_SCALING: return "throttled_scaling";
     }
     return "?";
 }

@@ -114,9 +114,6 @@ struct engine_hooks {
     const volatile sig_atomic_t *stop;
 };
 
-const char *engine_event_kind_name(enum engine_event_kind k);
-const char *engine_placement_name(enum engine_placement p);
-
 struct engine_result {
     uint64_t seed;
     struct {
@@ -260,8 +257,6 @@ struct engine_real {
  * instances are left running: the caller stops them. */
 enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, const struct engine_hooks *hooks,
                                    const struct engine_real *real, struct engine_result *out);
-
-const char *engine_status_name(enum engine_status s);
 
 const char *engine_batch_reason_name(enum batch_reason r);
 const char *engine_request_status_name(enum request_status s);

@@ -262,15 +262,3 @@ void platform_discard_idle(struct platform *p, uint32_t slot)
     p->n_idle--;
     slot_free(p, slot);
 }
-
-const char *platform_outcome_name(enum platform_outcome o)
-{
-    switch (o) {
-    case PLATFORM_PROVISIONED: return "provisioned";
-    case PLATFORM_WARM: return "warm";
-    case PLATFORM_COLD: return "cold";
-    case PLATFORM_THROTTLED_CONCURRENCY: return "throttled (concurrency limit)";
-    case PLATFORM_THROTTLED_SCALING: return "throttled (scaling rate)";
-    }
-    return "?";
-}

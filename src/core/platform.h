@@ -98,6 +98,4 @@ static inline const struct instance *platform_instance(const struct platform *p,
     return &p->inst[slot];
 }
 
-const char *platform_outcome_name(enum platform_outcome o);
-
 #endif

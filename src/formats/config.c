@@ -22,6 +22,7 @@
 #include "core/model.h"
 #include "formats/trace.h"
 #include "base/textline.h"
+#include "base/suggest.h"
 #include "base/xalloc.h"
 
 #define CFG_PATH_MAX 512        /* a field path such as platform.on_throttle.backoff_s */
@@ -234,34 +235,7 @@ static const char *join(char *buf, const char *prefix, const char *key)
     return buf;
 }
 
-/* ---- "did you mean" -------------------------------------------------------- */
-
-
-/* The known name closest to key: a small edit distance, or a prefix match
- * ("rate" -> "rate_rps", "timeout" -> "timeout_s": units live in names). */
-static const char *suggest(const char *key, const char *const *known, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    size_t klen = strlen(key);
-    for (size_t i = 0; i < n; i++) {
-        assert(known[i] != NULL);
-        size_t d = textline_edit_distance(key, strlen(key), known[i], strlen(known[i]), true);
-        if (d <= 2 && 2 * d <= klen && d < best_d) {
-            best = known[i];
-            best_d = d;
-        }
-    }
-    if (best != NULL || klen < 3)
-        return best;
-    for (size_t i = 0; i < n; i++) {
-        size_t kl = strlen(known[i]);
-        if ((kl > klen && strncmp(known[i], key, klen) == 0)
-            || (klen > kl && strncmp(key, known[i], kl) == 0))
-            return known[i];
-    }
-    return NULL;
-}
+/* ---- "did you mean" (base/suggest.h) ------------------------------------- */
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -282,10 +256,10 @@ static void sb_list(struct sb *b, const char *const *list, size_t n, const char 
 static int fail_unknown(struct cfg *c, const char *path, const char *key, const char *what,
                         const char *const *known, size_t n)
 {
-    const char *s = suggest(key, known, n);
+    const char *s = suggest_name(key, known, n);
     if (s == NULL && strcmp(key, "notes") != 0) {
         const char *const notes[] = { "notes" };
-        s = suggest(key, notes, 1);
+        s = suggest_name(key, notes, 1);
     }
     if (s != NULL)
         return fail(c, path, NULL, "%s (did you mean '%s'?)", what, s);
@@ -479,7 +453,7 @@ static int get_choice(struct cfg *c, const cJSON *obj, const char *opath, const 
     sb_init(&b, list, sizeof list);
     sb_list(&b, names, n, " or ");
     join(p, opath, key);
-    const char *hint = suggest(s, names, n);
+    const char *hint = suggest_name(s, names, n);
     if (hint != NULL)
         return fail(c, p, NULL, "must be %s (got '%s'; did you mean '%s'?)", list, s, hint);
     return fail(c, p, NULL, "must be %s (got '%s')", list, s);
@@ -568,7 +542,7 @@ static int check_dist_keys(struct cfg *c, const cJSON *obj, const char *path,
             struct sb b;
             sb_init(&b, list, sizeof list);
             sb_list(&b, f->params, f->n_params, ", ");
-            const char *s = suggest(it->string, f->params, f->n_params);
+            const char *s = suggest_name(it->string, f->params, f->n_params);
             if (s != NULL)
                 return fail(c, p, NULL, "not a parameter of dist '%s' (it takes %s; did you "
                             "mean '%s'?)", f->name, list, s);
@@ -648,7 +622,7 @@ static int parse_dist(struct cfg *c, const cJSON *it, const char *path, double s
                 f = &dist_forms[i];
         }
         if (f == NULL) {
-            const char *s = suggest(name, dist_names, COUNT(dist_names));
+            const char *s = suggest_name(name, dist_names, COUNT(dist_names));
             join(p, path, "dist");
             if (s != NULL)
                 return fail(c, p, NULL, "unknown distribution '%s' (did you mean '%s'?)", name, s);

@@ -16,6 +16,7 @@
 #include "formats/config_json.h"
 #include "base/common.h"
 #include "base/textline.h"
+#include "base/suggest.h"
 #include "base/xalloc.h"
 
 #define SW_FIELD_MAX 600            /* "zip[3].platform.keep_alive_s" and the like */
@@ -63,23 +64,6 @@ static void cjson_oom(void)
     abort();
 }
 
-
-
-static const char *suggest(const char *key, const char *const *known, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = textline_edit_distance(key, strlen(key), known[i], strlen(known[i]), false);
-        if (d < best_d) {
-            best_d = d;
-            best = known[i];
-        }
-    }
-    size_t len = strlen(key);
-    return best != NULL && best_d <= (len < 6 ? 2 : 3) ? best : NULL;
-}
-
 static void list_names(char *buf, size_t len, const char *const *names, size_t n)
 {
     size_t used = 0;
@@ -109,7 +93,7 @@ static int check_keys(struct swc *c, const cJSON *obj, const char *where,
             continue;
         char field[SW_FIELD_MAX];
         snprintf(field, sizeof field, "%s%s%s", where, where[0] != '\0' ? "." : "", it->string);
-        const char *hint = suggest(it->string, known, n);
+        const char *hint = suggest_name(it->string, known, n);
         if (hint != NULL)
             return fail(c, field, "unknown field (did you mean '%s'?)", hint);
         char names[512];

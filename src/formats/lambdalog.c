@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include "formats/config.h"
 #include "base/infile.h"
+#include "base/suggest.h"
 #include "base/textline.h"
 #include "base/xalloc.h"
 
@@ -876,19 +877,6 @@ static size_t csv_split(const char *s, size_t len, const char **fs, size_t *fl, 
 }
 
 
-/* A header name close to `known` (small edit distance, or one a prefix of
- * the other): probably meant as it. */
-static bool close_to(const char *s, size_t len, const char *known)
-{
-    size_t kl = strlen(known);
-    if (len == 0)
-        return false;
-    size_t d = textline_edit_distance(s, len, known, kl, false);
-    if (d <= 2 && 2 * d <= len)
-        return true;
-    size_t n = len < kl ? len : kl;
-    return n >= 4 && memcmp(s, known, n) == 0;
-}
 
 #define CLIENT_MAX_COLS 256
 
@@ -924,11 +912,16 @@ static int client_header(const char *path, size_t lineno, const char *s, size_t 
     /* An unknown column whose name is close to a known one that is absent is
      * a typo, not extra data. */
     for (size_t i = 0; i < n; i++) {
+        struct suggest sg;
+        suggest_begin(&sg, fs[i], fl[i]);
         for (int c = 0; c < C_COUNT; c++) {
-            if (h->col[c] < 0 && close_to(fs[i], fl[i], col_names[c]))
-                return textline_fail(msg, msg_len, "%s:%zu: unknown column '%.*s' (did you mean '%s'?)", path,
-                            lineno, quote_len(fl[i]), fs[i], col_names[c]);
+            if (h->col[c] < 0)
+                suggest_consider(&sg, col_names[c]);
         }
+        const char *meant = suggest_result(&sg);
+        if (meant != NULL)
+            return textline_fail(msg, msg_len, "%s:%zu: unknown column '%.*s' (did you mean '%s'?)", path,
+                        lineno, quote_len(fl[i]), fs[i], meant);
     }
     for (int c = 0; c <= C_LATENCY; c++) {
         if (h->col[c] < 0)

@@ -13,6 +13,7 @@
 
 #include "base/common.h"
 #include "base/textline.h"
+#include "base/suggest.h"
 
 void sweep_msgf(char *msg, size_t len, const char *fmt, ...)
 {
@@ -59,16 +60,7 @@ int sweep_metric_find(const char *name)
 
 const char *sweep_metric_suggest(const char *name)
 {
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (size_t m = 0; m < COUNT(metric_names); m++) {
-        size_t d = textline_edit_distance(name, strlen(name), metric_names[m], strlen(metric_names[m]), false);
-        if (d < best_d) {
-            best_d = d;
-            best = metric_names[m];
-        }
-    }
-    return best_d <= 3 ? best : NULL;
+    return suggest_name(name, metric_names, COUNT(metric_names));
 }
 
 /* ---- numbers ----------------------------------------------------------------------- */

@@ -610,11 +610,6 @@ const struct engine_executor *emulate_executor(struct emulate *em)
     return &em->exec;
 }
 
-void emulate_get_stats(const struct emulate *em, struct emulate_stats *out)
-{
-    *out = em->st;
-}
-
 void emulate_stop_all(struct emulate *em, double grace_s)
 {
     if (em == NULL)

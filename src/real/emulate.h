@@ -84,8 +84,6 @@ bool emulate_isolated(const struct emulate *em);
 /* The executor to hand to engine_run_real (owned by em). */
 const struct engine_executor *emulate_executor(struct emulate *em);
 
-void emulate_get_stats(const struct emulate *em, struct emulate_stats *out);
-
 /* Stops every worker still running: closes their input (they exit), waits up
  * to grace_s in all, then SIGKILLs and reaps the rest. Safe to call twice. */
 void emulate_stop_all(struct emulate *em, double grace_s);

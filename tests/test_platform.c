@@ -1,0 +1,283 @@
+/* test_platform: the instance policy of src/core/platform.h through its own
+ * API (no engine): cold vs warm vs provisioned, the keep-alive expiry and
+ * its re-arming when an instance is reused, provisioned instances that are
+ * never cold and never expire, the concurrency limit, the scaling-rate
+ * bucket, mru/lru routing and discarded instances, with exact times. */
+#include <stdint.h>
+#include "core/dist.h"
+#include "core/platform.h"
+#include "testutil.h"
+
+/* A constant keep-alive and mru/lru routing draw nothing: the generators
+ * can be NULL. */
+static struct platform_spec spec_of(int provisioned, double keep_alive_s, int limit,
+                                    double scale_per_10s)
+{
+    return (struct platform_spec){
+        .provisioned_concurrency = provisioned,
+        .keep_alive_s = dist_constant(keep_alive_s),
+        .routing = ROUTING_MRU,
+        .account_concurrency = limit,
+        .concurrency_limit = limit,
+        .scale_per_10s = scale_per_10s,
+    };
+}
+
+static void test_cold_then_warm(void)
+{
+    struct platform_spec sp = spec_of(0, 10.0, 1000, 1000);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    uint32_t s0 = PLATFORM_NONE, s1 = PLATFORM_NONE;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.5, &s0), PLATFORM_COLD);
+    const struct instance *in = platform_instance(&p, s0);
+    CU_ASSERT_EQUAL(in->uid, 0);
+    CU_ASSERT_EQUAL(in->state, INSTANCE_BUSY);
+    CU_ASSERT_FALSE(in->provisioned);
+    CU_ASSERT_DOUBLE_EQUAL(in->created_s, 0.5, 0.0);
+    CU_ASSERT_EQUAL(p.n_busy, 1u);
+    CU_ASSERT_EQUAL(p.created, 1u);
+    double check_s = -1;
+    uint32_t gen = 99;
+    CU_ASSERT_TRUE(platform_release(&p, s0, 1.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 11.0, 0.0);
+    CU_ASSERT_EQUAL(gen, in->gen);
+    CU_ASSERT_EQUAL(in->state, INSTANCE_IDLE);
+    CU_ASSERT_DOUBLE_EQUAL(in->idle_since_s, 1.0, 0.0);
+    CU_ASSERT_EQUAL(p.n_idle, 1u);
+    CU_ASSERT_EQUAL(p.n_busy, 0u);
+    /* Within the keep-alive: the same instance, warm. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 2.0, &s1), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(s1, s0);
+    CU_ASSERT_EQUAL(p.created, 1u);
+    CU_ASSERT_EQUAL(p.n_idle, 0u);
+    /* A second concurrent invocation needs a second instance. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 2.5, &s1), PLATFORM_COLD);
+    CU_ASSERT_NOT_EQUAL(s1, s0);
+    CU_ASSERT_EQUAL(platform_instance(&p, s1)->uid, 1);
+    CU_ASSERT_EQUAL(p.n_busy, 2u);
+    CU_ASSERT_EQUAL(p.n_alive, 2u);
+    platform_fini(&p);
+}
+
+/* Idle past the keep-alive: reclaimed at exactly release + keep-alive, and
+ * the next invocation is cold on a new instance. */
+static void test_keep_alive_expiry(void)
+{
+    struct platform_spec sp = spec_of(0, 10.0, 1000, 1000);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t s = 0, gen = 0;
+    double check_s = 0;
+    bool expired = true;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s), PLATFORM_COLD);
+    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 11.0, 0.0);
+    CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 11.0, &check_s, &expired));
+    CU_ASSERT_TRUE(expired);
+    CU_ASSERT_EQUAL(p.expired, 1u);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    CU_ASSERT_EQUAL(p.n_idle, 0u);
+    CU_ASSERT_EQUAL(platform_instance(&p, s)->state, INSTANCE_DEAD);
+    /* The same check again is stale (the slot's generation moved on). */
+    CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 12.0, &check_s, &expired));
+    CU_ASSERT_FALSE(expired);
+    CU_ASSERT_EQUAL(p.expired, 1u);
+    uint32_t s2 = PLATFORM_NONE;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 12.0, &s2), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_instance(&p, s2)->uid, 1);
+    CU_ASSERT_EQUAL(p.created, 2u);
+    platform_fini(&p);
+}
+
+/* Reused before its keep-alive ran out: the pending check re-arms for the
+ * new expiry instead of a second check being scheduled; a check that finds
+ * the instance busy lets the next release arm it. */
+static void test_keep_alive_rearm(void)
+{
+    struct platform_spec sp = spec_of(0, 10.0, 1000, 1000);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t s = 0, gen = 0, gen2 = 0;
+    double check_s = 0;
+    bool expired = true;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s), PLATFORM_COLD);
+    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen));  /* check at 11 */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s), PLATFORM_WARM);
+    CU_ASSERT_FALSE(platform_release(&p, s, 6.0, &check_s, &gen2)); /* already armed */
+    CU_ASSERT_TRUE(platform_expiry(&p, s, gen, 11.0, &check_s, &expired));
+    CU_ASSERT_FALSE(expired);
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 16.0, 0.0);
+    CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 16.0, &check_s, &expired));
+    CU_ASSERT_TRUE(expired);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+
+    /* Busy when its check comes: no expiry, and release arms a new one. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 20.0, &s), PLATFORM_COLD);
+    CU_ASSERT_TRUE(platform_release(&p, s, 21.0, &check_s, &gen));  /* check at 31 */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 25.0, &s), PLATFORM_WARM);
+    CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 31.0, &check_s, &expired));
+    CU_ASSERT_FALSE(expired);
+    CU_ASSERT_EQUAL(p.n_alive, 1u);
+    CU_ASSERT_TRUE(platform_release(&p, s, 32.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 42.0, 0.0);
+    CU_ASSERT_EQUAL(p.expired, 1u);
+    platform_fini(&p);
+}
+
+/* Provisioned instances exist before t = 0, are used first, are never cold
+ * and never expire, even with a zero keep-alive and a long idle time. */
+static void test_provisioned(void)
+{
+    struct platform_spec sp = spec_of(2, 0.0, 1000, 1000);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    CU_ASSERT_EQUAL(p.n_alive, 2u);
+    CU_ASSERT_EQUAL(p.n_idle, 2u);
+    CU_ASSERT_EQUAL(p.created, 0u); /* not created by the run */
+    uint32_t a = 0, b = 0, c = 0, gen = 0;
+    double check_s = -1;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_PROVISIONED);
+    CU_ASSERT_TRUE(platform_instance(&p, a)->provisioned);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_PROVISIONED);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &c), PLATFORM_COLD);
+    CU_ASSERT_FALSE(platform_instance(&p, c)->provisioned);
+    CU_ASSERT_EQUAL(p.created, 1u);
+    /* Released: no expiry check for a provisioned instance. */
+    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, -1.0, 0.0);
+    CU_ASSERT_TRUE(platform_release(&p, c, 1.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 1.0, 0.0); /* keep-alive 0 */
+    /* An idle provisioned instance wins over an idle on-demand one. */
+    uint32_t d = 0;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &d), PLATFORM_PROVISIONED);
+    CU_ASSERT_EQUAL(d, a);
+    CU_ASSERT_FALSE(platform_release(&p, d, 2.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, b, 2.0, &check_s, &gen));
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1e6, &d), PLATFORM_PROVISIONED);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1e6, &d), PLATFORM_PROVISIONED);
+    CU_ASSERT_EQUAL(p.expired, 0u);
+    platform_fini(&p);
+}
+
+/* The limit counts busy instances: at the limit a request is throttled even
+ * with an idle instance available; below it again, it runs warm. */
+static void test_concurrency_limit(void)
+{
+    struct platform_spec sp = spec_of(3, 10.0, 2, 1000);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t a = 0, b = 0, c = PLATFORM_NONE, gen = 0;
+    double check_s = 0;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_PROVISIONED);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_PROVISIONED);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &c), PLATFORM_THROTTLED_CONCURRENCY);
+    CU_ASSERT_EQUAL(c, PLATFORM_NONE); /* untouched */
+    CU_ASSERT_EQUAL(p.n_busy, 2u);
+    CU_ASSERT_EQUAL(p.n_idle, 1u);
+    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen));
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &c), PLATFORM_PROVISIONED);
+    platform_fini(&p);
+
+    /* On-demand only: the third concurrent request is throttled, not cold. */
+    sp = spec_of(0, 10.0, 2, 1000);
+    platform_init(&p, &sp, NULL, NULL);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &c), PLATFORM_THROTTLED_CONCURRENCY);
+    CU_ASSERT_EQUAL(p.created, 2u);
+    CU_ASSERT_TRUE(platform_release(&p, b, 0.5, &check_s, &gen));
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.75, &c), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(c, b);
+    platform_fini(&p);
+}
+
+/* The scaling bucket: capacity 2 new instances, refilled at 2 per 10 s.
+ * Warm reuse costs no token. */
+static void test_scaling_rate(void)
+{
+    struct platform_spec sp = spec_of(0, 100.0, 1000, 2);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t s[4], gen = 0;
+    double check_s = 0;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s[0]), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s[1]), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s[2]), PLATFORM_THROTTLED_SCALING);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 4.9, &s[2]), PLATFORM_THROTTLED_SCALING);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s[2]), PLATFORM_COLD); /* 1 token at 5 s */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s[3]), PLATFORM_THROTTLED_SCALING);
+    CU_ASSERT_TRUE(platform_release(&p, s[0], 6.0, &check_s, &gen));
+    CU_ASSERT_EQUAL(platform_acquire(&p, 6.0, &s[3]), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(p.created, 3u);
+    /* Unused rate does not pile up past the capacity: 2 after 1000 s. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1000.0, &s[0]), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1000.0, &s[0]), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1000.0, &s[0]), PLATFORM_THROTTLED_SCALING);
+    platform_fini(&p);
+}
+
+/* mru takes the instance idle the shortest, lru the longest. */
+static void test_routing(void)
+{
+    for (int r = 0; r < 2; r++) {
+        struct platform_spec sp = spec_of(0, 100.0, 1000, 1000);
+        sp.routing = r == 0 ? ROUTING_MRU : ROUTING_LRU;
+        struct platform p;
+        platform_init(&p, &sp, NULL, NULL);
+        uint32_t a = 0, b = 0, c = 0, gen = 0;
+        double check_s = 0;
+        CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
+        CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_COLD);
+        CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen));
+        CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen));
+        CU_ASSERT_EQUAL(platform_acquire(&p, 3.0, &c), PLATFORM_WARM);
+        CU_ASSERT_EQUAL(c, r == 0 ? b : a);
+        platform_fini(&p);
+    }
+}
+
+/* A discarded instance (busy after a function timeout, or idle with a dead
+ * worker) is gone: its pending expiry check is stale, the next request cold. */
+static void test_discard(void)
+{
+    struct platform_spec sp = spec_of(0, 10.0, 1000, 1000);
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t a = 0, b = 0, gen = 0;
+    double check_s = 0;
+    bool expired = true;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
+    platform_discard(&p, a);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    CU_ASSERT_EQUAL(p.n_busy, 0u);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &b), PLATFORM_COLD);
+    CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen));
+    platform_discard_idle(&p, b);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    CU_ASSERT_EQUAL(p.n_idle, 0u);
+    CU_ASSERT_FALSE(platform_expiry(&p, b, gen, 12.0, &check_s, &expired));
+    CU_ASSERT_FALSE(expired);
+    CU_ASSERT_EQUAL(p.expired, 0u);
+    CU_ASSERT_EQUAL(platform_acquire(&p, 3.0, &a), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(platform_instance(&p, a)->uid, 2);
+    platform_fini(&p);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "cold, then warm on the same instance", test_cold_then_warm);
+    CU_add_test(s, "keep-alive expiry at release + keep-alive", test_keep_alive_expiry);
+    CU_add_test(s, "keep-alive re-armed on reuse", test_keep_alive_rearm);
+    CU_add_test(s, "provisioned: first, never cold, never expire", test_provisioned);
+    CU_add_test(s, "concurrency limit throttles", test_concurrency_limit);
+    CU_add_test(s, "scaling-rate bucket", test_scaling_rate);
+    CU_add_test(s, "routing: mru and lru", test_routing);
+    CU_add_test(s, "discarded instances", test_discard);
+}
+
+int main(void)
+{
+    return testutil_main("platform", add_tests);
+}
