@@ -669,6 +669,8 @@ static const struct bad_case {
       "function.snapstart: SnapStart does not apply to container images" },
     { "tests/bad/scenario-function-restore-without-snapstart.json", SCENARIO, CONFIG_ERR_INVALID,
       "function.model: model 'inline' has restore_ms but no cold_start_ms: it describes a SnapStart function" },
+    { "tests/bad/scenario-warmup-first-at-word.json", SCENARIO, CONFIG_ERR_INVALID,
+      "warmup.first_at_s: must be a time in seconds or \"random\" (got \"soon\")" },
     { "tests/bad/scenario-function-model-bad.json", SCENARIO, CONFIG_ERR_INVALID,
       "tests/bad/model-memory-low.json: memory_mb: must be >= 128 (got 64) (referenced from "
       "tests/bad/scenario-function-model-bad.json: function.model)" },

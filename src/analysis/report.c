@@ -190,6 +190,8 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_u64(&w, "cold_pings", r->warmup.cold_pings);
     jw_u64(&w, "throttled", r->warmup.throttled);
     jw_u64(&w, "collisions", r->warmup.collisions);
+    if (sc->warmup.first_at_random)
+        jw_num(&w, "first_at_s", r->warmup.first_at_s);
     jw_close(&w);
 
     jw_open(&w, "cost_usd");
@@ -339,6 +341,8 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
         row_count(f, "cold pings", r->warmup.cold_pings);
         row_count(f, "throttled pings", r->warmup.throttled);
         row_count(f, "collisions with requests", r->warmup.collisions);
+        if (sc->warmup.first_at_random)
+            row_num(f, "first round (random phase)", r->warmup.first_at_s, "s");
     }
 
     if (sc->client.max_inflight > 0) {

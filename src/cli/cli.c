@@ -53,6 +53,19 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+bool cli_parse_double(const char *s, double *out)
+{
+    if (s == NULL || *s == '\0')
+        return false;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end != '\0' || errno != 0 || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
 int cli_claim_stdout(const char *const *options, const char *const *paths, size_t n, bool json, int *rc)
 {
     int first = -1;

@@ -39,6 +39,9 @@ int cli_catch_stop(double time_limit_s, int *rc);
 /* A whole decimal number 0..2^64-1 with nothing after it. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* A finite decimal number with nothing after it. */
+bool cli_parse_double(const char *s, double *out);
+
 /* Parses a time window "T0:T1" (seconds; either side may be left out:
  * 0 and infinity). Times are finite and >= 0, and T0 <= T1. */
 bool cli_parse_window(const char *s, double *from_s, double *to_s);

@@ -65,30 +65,23 @@ const struct cli_spec cli_calibrate_spec = {
 
 /* ---- JSON output ------------------------------------------------------------ */
 
-/* Numbers with 6 significant digits: a profile, not an archive. */
-static void json_num(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
-}
+/* Numbers with 6 significant digits: a profile, not an archive. (jsonout_number, 6 digits) */
 
 static void json_dist(FILE *f, const struct fit_dist *d)
 {
     switch (d->family) {
     case FIT_LOGNORMAL:
         fputs("{\"dist\": \"lognormal\", \"median\": ", f);
-        json_num(f, exp(d->a));
+        jsonout_number(f, exp(d->a), 6);
         fputs(", \"sigma\": ", f);
-        json_num(f, d->b);
+        jsonout_number(f, d->b, 6);
         break;
     case FIT_GAMMA:
     case FIT_WEIBULL:
         fprintf(f, "{\"dist\": \"%s\", \"shape\": ", fit_family_name(d->family));
-        json_num(f, d->a);
+        jsonout_number(f, d->a, 6);
         fputs(", \"scale\": ", f);
-        json_num(f, d->b);
+        jsonout_number(f, d->b, 6);
         break;
     case FIT_FAMILY_COUNT:
         break;
@@ -174,38 +167,38 @@ static void json_fit_note(FILE *f, const struct fitted *ft)
     fprintf(f, "{\"samples\": %zu, ", ft->n);
     if (ft->constant) {
         fputs("\"constant\": ", f);
-        json_num(f, ft->value);
+        jsonout_number(f, ft->value, 6);
     } else {
         const struct fit_dist *b = &ft->fits[ft->best];
         fprintf(f, "\"family\": \"%s\", \"ks\": ", fit_family_name(b->family));
-        json_num(f, b->ks);
+        jsonout_number(f, b->ks, 6);
         fputs(", \"aic\": {", f);
         bool first = true;
         for (size_t i = 0; i < FIT_FAMILY_COUNT; i++) {
             if (!ft->fits[i].ok)
                 continue;
             fprintf(f, "%s\"%s\": ", first ? "" : ", ", fit_family_name((enum fit_family)i));
-            json_num(f, ft->fits[i].aic);
+            jsonout_number(f, ft->fits[i].aic, 6);
             first = false;
         }
         fputs("}, \"median\": ", f);
-        json_num(f, ft->median);
+        jsonout_number(f, ft->median, 6);
     }
     fputs(", \"median_ci95\": [", f);
-    json_num(f, ft->median_lo);
+    jsonout_number(f, ft->median_lo, 6);
     fputs(", ", f);
-    json_num(f, ft->median_hi);
+    jsonout_number(f, ft->median_hi, 6);
     fputs("], \"median_ci_coverage\": ", f);
-    json_num(f, ft->median_coverage);
+    jsonout_number(f, ft->median_coverage, 6);
     fputs(", \"mean\": ", f);
-    json_num(f, ft->mean);
+    jsonout_number(f, ft->mean, 6);
     fputc('}', f);
 }
 
 static void json_fit_dist(FILE *f, const struct fitted *ft)
 {
     if (ft->constant)
-        json_num(f, ft->value);
+        jsonout_number(f, ft->value, 6);
     else
         json_dist(f, &ft->fits[ft->best]);
 }
@@ -764,15 +757,15 @@ int cli_calibrate(int argc, char **argv)
         fputs("\"base\": ", f);
         if (inf.base_normal) {
             fputs("{\"dist\": \"normal\", \"mean\": ", f);
-            json_num(f, inf.line.c0 > 0 ? inf.line.c0 : 0);
+            jsonout_number(f, inf.line.c0 > 0 ? inf.line.c0 : 0, 6);
             fputs(", \"sd\": ", f);
-            json_num(f, inf.line.sd_resid);
+            jsonout_number(f, inf.line.sd_resid, 6);
             fputc('}', f);
         } else {
             json_fit_dist(f, &inf.base);
         }
         fputs(", \"per_item_ms\": ", f);
-        json_num(f, inf.per_item_ms);
+        jsonout_number(f, inf.per_item_ms, 6);
     } else {
         fprintf(f, "\"by_batch_size\": {\"%d\": ", inf.min_size);
         json_fit_dist(f, &inf.base);
@@ -824,21 +817,21 @@ int cli_calibrate(int argc, char **argv)
             inf.timed_out, inf.errored, inf.unknown, inf.min_size, inf.max_size);
     if (inf.regression) {
         fputs(", \"base_ms\": ", f);
-        json_num(f, inf.line.c0);
+        jsonout_number(f, inf.line.c0, 6);
         fputs(", \"base_ms_ci95\": [", f);
-        json_num(f, inf.line.c0 - inf.line.c0_half);
+        jsonout_number(f, inf.line.c0 - inf.line.c0_half, 6);
         fputs(", ", f);
-        json_num(f, inf.line.c0 + inf.line.c0_half);
+        jsonout_number(f, inf.line.c0 + inf.line.c0_half, 6);
         fputs("], \"per_item_ms\": ", f);
-        json_num(f, inf.line.c1);
+        jsonout_number(f, inf.line.c1, 6);
         fputs(", \"per_item_ms_ci95\": [", f);
-        json_num(f, inf.line.c1 - inf.line.c1_half);
+        jsonout_number(f, inf.line.c1 - inf.line.c1_half, 6);
         fputs(", ", f);
-        json_num(f, inf.line.c1 + inf.line.c1_half);
+        jsonout_number(f, inf.line.c1 + inf.line.c1_half, 6);
         fputs("], \"r2\": ", f);
-        json_num(f, inf.line.r2);
+        jsonout_number(f, inf.line.r2, 6);
         fputs(", \"residual_sd_ms\": ", f);
-        json_num(f, inf.line.sd_resid);
+        jsonout_number(f, inf.line.sd_resid, 6);
         if (!inf.base_normal) {
             fputs(", \"base\": ", f);
             json_fit_note(f, &inf.base);
@@ -852,7 +845,7 @@ int cli_calibrate(int argc, char **argv)
         json_fit_note(f, &over);
         if (n_cold_rt > 0) {
             fprintf(f, ",\n    \"cold_overhead_excess_ms\": {\"samples\": %zu, \"mean\": ", n_cold_rt);
-            json_num(f, cold_excess / (double)n_cold_rt);
+            jsonout_number(f, cold_excess / (double)n_cold_rt, 6);
             fputc('}', f);
         }
     } else {

@@ -11,12 +11,18 @@
 #include "core/engine.h"
 #include "base/interrupt.h"
 #include "base/outfile.h"
+#include "analysis/replicate.h"
+#include "base/version.h"
+#include "formats/jsonout.h"
 #include "analysis/report.h"
 #include "formats/simlog.h"
 #include "core/sink.h"
 #include "formats/timeline.h"
 
-enum { O_REQUESTS_CSV = CLI_O_OWN, O_TIMELINE_CSV, O_LAMBDA_LOG, O_CLIENT_LOG, O_STATS, O_TIMING };
+enum {
+    O_REQUESTS_CSV = CLI_O_OWN, O_TIMELINE_CSV, O_LAMBDA_LOG, O_CLIENT_LOG, O_STATS, O_TIMING, O_REPLICATIONS,
+    O_INTERVAL_LEVEL
+};
 
 static const struct cli_opt opt_table[] = {
     CLI_ROW_SEED("master random seed (default: the scenario's \"seed\", else 1)"),
@@ -36,6 +42,13 @@ static const struct cli_opt opt_table[] = {
     { .id = O_STATS, .name = "stats", .metavar = "MODE", .complete = CLI_C_WORDS, .words = "exact streaming",
       .help = "percentiles: exact (default; 8 bytes of memory per request) or streaming (fixed memory, "
               "within 0.05%) (the same as --set stats.mode=MODE)" },
+    { .id = O_REPLICATIONS, .name = "replications", .metavar = "R",
+      .help = "run R replications (seeds derived from the master seed) and print, per metric, the mean with "
+              "its 95% CI and the per-run interval: the spread of single runs, which says whether one "
+              "observed run is normal (not with output files)" },
+    { .id = O_INTERVAL_LEVEL, .name = "interval-level", .metavar = "L",
+      .help = "with --replications: probability that the per-run interval holds a new run (default 0.95; "
+              "needs R >= 2/(1-L) - 1, e.g. 39 for 0.95, else [min, max] with its coverage)" },
     { .id = O_TIMING, .name = "timing",
       .help = "print run time, simulated requests/s, events/s and peak memory to stderr (stdout stays "
               "deterministic)" },
@@ -123,6 +136,50 @@ static void print_partial(bool json, const struct scenario *sc, const struct eng
     free(text);
 }
 
+/* --replications: per metric, the mean with its 95 % interval and the
+ * per-run interval. */
+static void print_replications(bool json, const struct scenario *sc, uint64_t seed,
+                               const struct replicate_result *rr)
+{
+    if (json) {
+        printf("{\n  \"lambdasim_version\": \"%s\",\n  \"scenario\": ", LAMBDASIM_VERSION);
+        jsonout_string(stdout, sc->path);
+        printf(",\n  \"seed\": %llu,\n  \"replications\": %zu,\n", (unsigned long long)seed, rr->replications);
+        printf("  \"per_run_interval\": {\"level\": %.6g, \"coverage\": %.6g, \"k\": %zu, \"enough\": %s},\n",
+               rr->level, rr->coverage, rr->k, rr->enough ? "true" : "false");
+        printf("  \"metrics\": {\n");
+        for (int m = 0; m < REPLICATE_METRIC_COUNT; m++) {
+            const struct replicate_row *r = &rr->m[m];
+            printf("    \"%s\": {\"runs\": %zu, \"mean\": ", replicate_metric_key[m], r->n);
+            jsonout_number(stdout, r->mean, 17);
+            printf(", \"ci95\": [");
+            jsonout_number(stdout, r->mean - r->half, 17);
+            printf(", ");
+            jsonout_number(stdout, r->mean + r->half, 17);
+            printf("], \"per_run_interval\": [");
+            jsonout_number(stdout, r->run_lo, 17);
+            printf(", ");
+            jsonout_number(stdout, r->run_hi, 17);
+            printf("]}%s\n", m + 1 < REPLICATE_METRIC_COUNT ? "," : "");
+        }
+        printf("  }\n}\n");
+        return;
+    }
+    printf("%s: %zu replications (seeds derived from %llu), %llu completed requests in all\n\n", sc->path,
+           rr->replications, (unsigned long long)seed, (unsigned long long)rr->requests);
+    printf("%-30s %14s %29s %29s\n", "metric", "mean", "95% CI of the mean", "single runs");
+    for (int m = 0; m < REPLICATE_METRIC_COUNT; m++) {
+        const struct replicate_row *r = &rr->m[m];
+        char ci[64], run[64];
+        snprintf(ci, sizeof ci, "[%.6g, %.6g]", r->mean - r->half, r->mean + r->half);
+        snprintf(run, sizeof run, "[%.6g, %.6g]", r->run_lo, r->run_hi);
+        printf("%-30s %14.6g %29s %29s\n", replicate_metric_label[m], r->mean, ci, run);
+    }
+    printf("\nsingle runs: order statistics %zu and %zu of the %zu replications, which hold a new run's "
+           "value with probability %.1f%%%s\n", rr->k, rr->replications + 1 - rr->k, rr->replications,
+           100 * rr->coverage, rr->enough ? "" : " (too few replications for the level asked: [min, max])");
+}
+
 /* Wall time of the simulation proper (not loading or printing). */
 static void print_timing(const struct engine_result *r, double wall_s)
 {
@@ -143,6 +200,8 @@ int cli_run(int argc, char **argv)
     memset(open, 0, sizeof open);
     bool any_output = false, want_requests = false, want_events = false;
     bool json = false, force = false, timing = false;
+    uint64_t replications = 0;
+    double level = 0.95;
     char msg[CONFIG_MSG_MAX];
     int rc = CLI_USAGE;
     struct scenario sc;
@@ -172,6 +231,20 @@ int cli_run(int argc, char **argv)
         case O_TIMING:
             timing = true;
             break;
+        case O_REPLICATIONS:
+            if (!cli_parse_u64(v, &replications) || replications < 1 || replications > 100000) {
+                rc = cli_usage_error("run", "--replications: expected a whole number from 1 to 100000 (got '%s')",
+                                     v);
+                goto out;
+            }
+            break;
+        case O_INTERVAL_LEVEL:
+            if (!cli_parse_double(v, &level) || !(level > 0 && level < 1)) {
+                rc = cli_usage_error("run", "--interval-level: expected a number between 0 and 1, e.g. 0.95 "
+                                     "(got '%s')", v);
+                goto out;
+            }
+            break;
         case O_STATS:
             /* Sugar for --set stats.mode=MODE: validated with the file,
              * in command-line order among the --set overrides. */
@@ -189,9 +262,34 @@ int cli_run(int argc, char **argv)
                 goto out;
         }
     }
+    if (replications > 0 && any_output) {
+        rc = cli_usage_error("run", "--replications: the output files (--requests-csv, --timeline-csv, "
+                             "--lambda-log, --client-log) describe one run; run without --replications to "
+                             "write them");
+        goto out;
+    }
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
         || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
+    if (replications > 0) {
+        if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
+            goto out;
+        struct replicate_result rr;
+        double t0 = cli_now_s();
+        enum replicate_status rs = replicate_run(&sc, sa.seed, (size_t)replications, level, &interrupt_signal, &rr,
+                                                 msg, sizeof msg);
+        if (timing)
+            fprintf(stderr, "timing: %.3f s for %llu replications, peak memory %.1f MB\n", cli_now_s() - t0,
+                    (unsigned long long)replications, cli_peak_rss_mb());
+        if (rs != REPLICATE_OK) {
+            cli_error("%s", msg);
+            rc = rs == REPLICATE_INTERRUPTED ? interrupt_exit_code(rr.stop_signal) : CLI_FAILED;
+            goto out;
+        }
+        print_replications(json, &sc, sa.seed, &rr);
+        rc = fflush(stdout) != 0 || ferror(stdout) ? CLI_FAILED : CLI_OK;
+        goto out;
+    }
     /* From here on a signal stops the run cleanly (the temporary output
      * files are removed) instead of killing it mid-write. */
     if (cli_catch_stop(sa.time_limit_s, &rc) != 0)

@@ -152,13 +152,6 @@ out:
 
 /* ---- output ---------------------------------------------------------------------- */
 
-static void json_num(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
-}
 
 /* What the command prints besides the library's result. */
 struct summary {
@@ -230,30 +223,30 @@ static void print_json(const struct summary *s)
     printf(",\n  \"requests\": {\"rows\": %zu, \"counted\": %zu, \"ok\": %zu},\n", v->rows, v->counted, v->ok);
     printf("  \"replications\": %zu,\n  \"seed\": %llu,\n  \"tolerance\": ", iv->replications,
            (unsigned long long)s->seed);
-    json_num(stdout, s->tolerance);
+    jsonout_number(stdout, s->tolerance, 6);
     printf(",\n  \"tolerance_only\": %s,\n  \"interval\": {\"level\": ", s->tolerance_only ? "true" : "false");
-    json_num(stdout, iv->level);
+    jsonout_number(stdout, iv->level, 6);
     printf(", \"coverage\": ");
-    json_num(stdout, iv->coverage);
+    jsonout_number(stdout, iv->coverage, 6);
     printf(", \"replications\": %zu, \"k\": %zu},\n  \"metrics\": {\n", iv->replications, iv->k);
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
         const struct validate_row *r = &v->m[i];
         printf("    \"%s\": {\"observed\": ", validate_metric_key[i]);
-        json_num(stdout, r->available ? r->observed : (double)NAN);
+        jsonout_number(stdout, r->available ? r->observed : (double)NAN, 6);
         printf(", \"predicted\": ");
-        json_num(stdout, r->predicted);
+        jsonout_number(stdout, r->predicted, 6);
         printf(", \"ci95\": [");
-        json_num(stdout, r->predicted - r->half);
+        jsonout_number(stdout, r->predicted - r->half, 6);
         printf(", ");
-        json_num(stdout, r->predicted + r->half);
+        jsonout_number(stdout, r->predicted + r->half, 6);
         printf("], \"per_run_interval\": [");
-        json_num(stdout, r->run_lo);
+        jsonout_number(stdout, r->run_lo, 6);
         printf(", ");
-        json_num(stdout, r->run_hi);
+        jsonout_number(stdout, r->run_hi, 6);
         printf("], \"relative_error\": ");
-        json_num(stdout, r->available ? r->rel : (double)NAN);
+        jsonout_number(stdout, r->available ? r->rel : (double)NAN, 6);
         printf(", \"tolerance\": ");
-        json_num(stdout, r->tol);
+        jsonout_number(stdout, r->tol, 6);
         printf(", \"within_tolerance\": %s", !r->available ? "null" : r->within ? "true" : "false");
         printf(", \"within_interval\": %s", !r->available ? "null" : r->within_interval ? "true" : "false");
         if (r->available)
@@ -263,11 +256,11 @@ static void print_json(const struct summary *s)
         printf("%s\n", i + 1 < VALIDATE_METRIC_COUNT ? "," : "");
     }
     printf("  },\n  \"distances\": {\"ks\": ");
-    json_num(stdout, v->ks);
+    jsonout_number(stdout, v->ks, 6);
     printf(", \"ks_p_value\": ");
-    json_num(stdout, v->ks_p_value);
+    jsonout_number(stdout, v->ks_p_value, 6);
     printf(", \"wasserstein1_ms\": ");
-    json_num(stdout, v->w1);
+    jsonout_number(stdout, v->w1, 6);
     printf("},\n  \"pass\": %s\n}\n", v->pass ? "true" : "false");
 }
 
@@ -307,16 +300,6 @@ static void report_failures(const struct summary *s)
 
 /* ---- the command ------------------------------------------------------------------- */
 
-static bool parse_double(const char *s, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
 
 int cli_validate(int argc, char **argv)
 {
@@ -375,14 +358,14 @@ int cli_validate(int argc, char **argv)
             }
             break;
         case O_INTERVAL_LEVEL:
-            if (!parse_double(v, &level) || !(level > 0 && level < 1)) {
+            if (!cli_parse_double(v, &level) || !(level > 0 && level < 1)) {
                 rc = cli_usage_error("validate", "--interval-level: expected a number between 0 and 1, e.g. "
                                      "0.95 (got '%s')", v);
                 goto out;
             }
             break;
         case O_TOLERANCE:
-            if (!parse_double(v, &tol) || !(tol > 0)) {
+            if (!cli_parse_double(v, &tol) || !(tol > 0)) {
                 rc = cli_usage_error("validate", "--tolerance: expected a number > 0, e.g. 0.1 for "
                                      "10%% (got '%s')", v);
                 goto out;
@@ -401,7 +384,7 @@ int cli_validate(int argc, char **argv)
                                      "throughput_rps, cold_start_rate, cold_starts (got '%s')", v);
                 goto out;
             }
-            if (!parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
+            if (!cli_parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
                 rc = cli_usage_error("validate", "--tolerance-for %s: expected a number > 0 after '=' "
                                      "(got '%s')", validate_metric_key[k], eq + 1);
                 goto out;

@@ -980,6 +980,22 @@ static void on_warmup(struct engine *e, double due_s, double now)
     evq_push(&e->q, due_s + sc->warmup.interval_s, EV_WARMUP, 0, 0);
 }
 
+/* The time of the first warm-up round: warmup.first_at_s, or with
+ * first_at_s "random" a uniform phase in [0, interval_s) from the seed
+ * alone (no stream: every other draw stays as it was). Noted in the
+ * result. */
+static double warmup_first_at(struct engine *e, uint64_t seed)
+{
+    const struct warmup_spec *wu = &e->sc->warmup;
+    double t = wu->first_at_s;
+    if (wu->first_at_random) {
+        uint64_t x = rng_derive_seed(seed, UINT64_C(0x7761726d75702d31)); /* "warmup-1" */
+        t = (double)(x >> 11) * 0x1.0p-53 * wu->interval_s;
+    }
+    e->res.warmup.first_at_s = t;
+    return t;
+}
+
 /* ---- run ------------------------------------------------------------------ */
 
 enum source { SRC_NONE, SRC_ARRIVAL, SRC_HEAP, SRC_EXPIRIES };
@@ -1152,7 +1168,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
     engine_setup(&e, sc, seed, hooks);
     schedule_next_arrival(&e);
     if (sc->warmup.concurrency > 0)
-        evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
+        evq_push(&e.q, warmup_first_at(&e, seed), EV_WARMUP, 0, 0);
     struct evq_event ev;
     while (!(e.arrivals_done && e.outstanding == 0)) {
         double at;
@@ -1245,7 +1261,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
     }
     schedule_next_arrival(&e);
     if (sc->warmup.concurrency > 0)
-        evq_push(&e.q, sc->warmup.first_at_s, EV_WARMUP, 0, 0);
+        evq_push(&e.q, warmup_first_at(&e, seed), EV_WARMUP, 0, 0);
     while (!(e.arrivals_done && e.outstanding == 0)) {
         if (stop != NULL && *stop) {
             status = ENGINE_INTERRUPTED;

@@ -146,6 +146,7 @@ struct engine_result {
     } instances;
     struct {
         uint64_t pings, cold_pings, throttled, collisions;
+        double first_at_s;           /* when the first round was due */
     } warmup;
     struct {
         double requests, duration, provisioned, total;

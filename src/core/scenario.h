@@ -79,6 +79,10 @@ struct warmup_spec {
     int concurrency;                /* pings per round; 0 = no warm-up */
     double interval_s;
     double first_at_s;
+    /* "random": the first round at a uniform phase in [0, interval_s),
+     * drawn from the run's seed (so each replication of a study whose
+     * schedule is unknown gets its own phase); first_at_s is then 0. */
+    bool first_at_random;
     double hold_s;                  /* how long a ping holds its instance */
 };
 

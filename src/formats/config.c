@@ -1456,9 +1456,17 @@ static int parse_warmup(struct cfg *c, const cJSON *w, struct warmup_spec *ws)
     ws->concurrency = 0;
     ws->interval_s = 300;
     ws->first_at_s = 0;
+    ws->first_at_random = false;
+    const cJSON *fa = get(w, "first_at_s");
+    if (fa != NULL && cJSON_IsString(fa)) {
+        if (strcmp(fa->valuestring, "random") != 0)
+            return fail(c, "warmup.first_at_s", NULL, "must be a time in seconds or \"random\" (got \"%s\")",
+                        fa->valuestring);
+        ws->first_at_random = true;
+    }
     if (get_int32(c, w, "warmup", "concurrency", false, 0, INT_MAX, &ws->concurrency) < 0
         || get_time(c, w, "warmup", "interval_s", false, false, &ws->interval_s) < 0
-        || get_time(c, w, "warmup", "first_at_s", false, true, &ws->first_at_s) < 0
+        || (!ws->first_at_random && get_time(c, w, "warmup", "first_at_s", false, true, &ws->first_at_s) < 0)
         || get_num(c, w, "warmup", "hold_ms", false, at_least(0), &hold_ms) < 0
         || check_time(c, "warmup.hold_ms", hold_ms * 1e-3, 1e-3, true) < 0)
         return -1;

@@ -2,6 +2,7 @@
 #include "formats/jsonout.h"
 
 #include <string.h>
+#include <math.h>
 #include "base/textline.h"
 
 void jsonout_string(FILE *f, const char *s)
@@ -27,4 +28,12 @@ void jsonout_string(FILE *f, const char *s)
         i += n;
     }
     fputc('"', f);
+}
+
+void jsonout_number(FILE *f, double v, int digits)
+{
+    if (isfinite(v))
+        fprintf(f, "%.*g", digits, v);
+    else
+        fputs("null", f);
 }

@@ -12,4 +12,8 @@
 /* Writes s to f as a JSON string, quotes included. */
 void jsonout_string(FILE *f, const char *s);
 
+/* Writes v with `digits` significant digits (17: exact), or null when it
+ * is not finite (JSON has no NaN or infinity). */
+void jsonout_number(FILE *f, double v, int digits);
+
 #endif
