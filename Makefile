@@ -22,11 +22,13 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS    := gsl libcjson zlib
+PKGS    := gsl libcjson zlib libmicrohttpd
 TESTPKG := cunit
-# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself
-# and gnuplot (for `lambdasim plot`, `make plots` and their tests).
-APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libcunit1-dev gnuplot-nox
+# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself,
+# gnuplot (for `lambdasim plot`, `make plots` and their tests) and curl (the
+# example function's bootstrap and test_serve's client; `lambdasim serve`
+# itself only needs libmicrohttpd).
+APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libcunit1-dev gnuplot-nox curl
 # The one way Debian packages get installed (as root; otherwise it prints
 # the sudo command and fails): tools/apt-install.sh PKG...
 APT_INSTALL := sh tools/apt-install.sh
@@ -87,7 +89,7 @@ all: $(BIN) $(WORKER) $(COMPLETION)
 deps: $(DEPS_OK)
 $(DEPS_OK):
 	@mkdir -p $(BUILD)
-	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) || exit 1; fi
 	@touch $@
 
@@ -96,7 +98,7 @@ $(DEPS_OK):
 # not found only after every suite has run (and a non-root user gets one
 # sudo line for all that is missing).
 check-deps:
-	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && \
+	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null && \
 	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
