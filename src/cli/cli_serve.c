@@ -47,10 +47,11 @@ static const struct cli_opt opt_table[] = {
               "`calibrate`) to FILE" },
     { .id = O_CLIENT_LOG, .name = "client-log", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "write one CSV row per synchronous Invoke as the server saw it (the columns of `run "
-              "--client-log`), replacing FILE" },
+              "--client-log`)" },
     { .id = O_NO_CPU_CAP, .name = "no-cpu-cap",
       .help = "do not give each instance Lambda's CPU share of function.memory_mb (by default a cgroup CPU "
               "quota when the machine allows it, else a warning)" },
+    CLI_ROW_FORCE("replace the --client-log file if it exists"),
     CLI_ROW_SET(CLI_SET_HELP),
     { .id = O_VERBOSE, .short_name = 'v', .name = "verbose",
       .help = "one stderr line per instance started, ready or stopped" },
@@ -142,7 +143,7 @@ int cli_serve(int argc, char **argv)
     cli_scenario_args_init(&sa, "serve", "one scenario per server", argc);
     const char *listen = DEFAULT_LISTEN, *dir = ".", *name = NULL, *handler = "function.handler";
     const char *log_path = NULL, *client_path = NULL;
-    bool allow_remote = false, cpu_cap = true;
+    bool allow_remote = false, cpu_cap = true, force = false;
     verbose = false;
     int rc = CLI_USAGE;
     struct scenario sc;
@@ -174,6 +175,7 @@ int cli_serve(int argc, char **argv)
         case O_CLIENT_LOG: client_path = v; break;
         case O_NO_CPU_CAP: cpu_cap = false; break;
         case O_VERBOSE: verbose = true; break;
+        case CLI_O_FORCE: force = true; break;
         default:
             if (cli_scenario_opt(&sa, id, v, &rc) != 0)
                 goto out;
@@ -205,6 +207,11 @@ int cli_serve(int argc, char **argv)
         goto out;
     }
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_scenario_args_load(&sa, &sc, &rc) != 0)
+        goto out;
+    /* Never over an input of the run (the scenario, its model); the log
+     * is appended to, so it may exist. */
+    if ((log_path != NULL && (rc = cli_outfile_check("--log", log_path, true, CLI_FAILED)) != CLI_OK)
+        || (client_path != NULL && (rc = cli_outfile_check("--client-log", client_path, force, CLI_FAILED)) != CLI_OK))
         goto out;
     if (log_path != NULL && (log = fopen(log_path, "ae")) == NULL) {
         cli_error("--log %s: cannot open: %s", log_path, strerror(errno));
