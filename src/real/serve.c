@@ -56,6 +56,8 @@ struct inv {
     bool cold;
     double init_ms;
     uint64_t serial;
+    struct inst *bound;         /* the instance started for it: it waits for that one,
+                                   as a Lambda invoke waits for its cold start */
     int refs;                   /* the caller (sync) + the platform */
     struct inv *next;           /* queue link */
 };
@@ -295,8 +297,10 @@ static void client_row(struct serve *s, const struct inv *v, const char *status)
         return;
     double end = v->t_end > 0 ? v->t_end : now_s();
     fprintf(s->o.client_log, "%.6f,%.3f,%s,", v->t_arrive - s->t0, (end - v->t_arrive) * 1e3, status);
+    /* invoke_ms is the Invoke call's round trip as its client sees it
+     * (cold start included), which without batching is the latency. */
     if (v->t_start > 0)
-        fprintf(s->o.client_log, "%s,%" PRIu64 ",1,%.3f,%d\n", v->id, v->serial, (end - v->t_start) * 1e3,
+        fprintf(s->o.client_log, "%s,%" PRIu64 ",1,%.3f,%d\n", v->id, v->serial, (end - v->t_arrive) * 1e3,
                 v->cold ? 1 : 0);
     else
         fprintf(s->o.client_log, ",%" PRIu64 ",1,,\n", v->serial);
@@ -360,6 +364,36 @@ static struct inv *dequeue(struct serve *s)
         v->next = NULL;
     }
     return v;
+}
+
+/* Takes from the queue the invocation in should run: the one bound to it,
+ * else the oldest that waits for no instance in particular (with
+ * only_bound, none). NULL when there is none. */
+static struct inv *take(struct serve *s, const struct inst *in, bool only_bound)
+{
+    struct inv *prev = NULL, *pick = NULL, *pick_prev = NULL;
+    for (struct inv *v = s->q_head; v != NULL; prev = v, v = v->next) {
+        if (v->bound == in) {
+            pick = v;
+            pick_prev = prev;
+            break;
+        }
+        if (v->bound == NULL && pick == NULL && !only_bound) {
+            pick = v;
+            pick_prev = prev;
+        }
+    }
+    if (pick == NULL)
+        return NULL;
+    if (pick_prev != NULL)
+        pick_prev->next = pick->next;
+    else
+        s->q_head = pick->next;
+    if (s->q_tail == pick)
+        s->q_tail = pick_prev;
+    pick->next = NULL;
+    s->queued--;
+    return pick;
 }
 
 /* ---- instances -------------------------------------------------------------- */
@@ -546,10 +580,12 @@ static struct inst *spawn(struct serve *s, bool provisioned)
     return in;
 }
 
-/* Gives the queue's work to idle instances and starts instances for what
- * is left (lock held). An instance that has just answered and not yet
- * asked for more (busy, nothing running) is about to be idle: counted as
- * coming, like one starting, so a quick second request reuses it. */
+/* Gives the queue's work to idle instances and asks for instances for
+ * what is left (lock held): one per invocation that waits for no instance
+ * in particular, the new instance then bound to it. An instance that has
+ * just answered and not yet asked for more (busy, nothing running) is
+ * about to be idle: counted as coming, so a quick second request reuses
+ * it. */
 static void dispatch(struct serve *s)
 {
     if (s->closing)
@@ -558,8 +594,9 @@ static void dispatch(struct serve *s)
         struct inst *in = s->inst[i];
         if (in == NULL || in->state != I_IDLE || in->cur != NULL || in->doomed)
             continue;
-        struct inv *v = dequeue(s);
-        s->queued--;
+        struct inv *v = take(s, in, false);
+        if (v == NULL)
+            continue;
         s->running++;
         in->cur = v;
         in->state = I_BUSY;
@@ -574,17 +611,20 @@ static void dispatch(struct serve *s)
         log_fmt(s, v, "START RequestId: %s Version: $LATEST", v->id);
         pthread_cond_broadcast(&s->cv);
     }
-    size_t coming = 0;
+    size_t coming = 0, unbound = 0;
     for (int i = 0; i < s->o.concurrency_limit; i++) {
         struct inst *in = s->inst[i];
-        if (in != NULL && !in->doomed && (in->state == I_STARTING || (in->state == I_BUSY && in->cur == NULL)))
+        if (in != NULL && !in->doomed && in->state == I_BUSY && in->cur == NULL)
             coming++;
     }
+    for (const struct inv *v = s->q_head; v != NULL; v = v->next)
+        if (v->bound == NULL)
+            unbound++;
     /* Started by the housekeeping thread (start_wanted), never here: a
      * connection thread ends with its connection, and the instance's
      * PR_SET_PDEATHSIG fires when the thread that forked it ends. */
     size_t room = (size_t)(s->o.concurrency_limit - s->n_inst);
-    size_t want = s->queued > coming ? s->queued - coming : 0;
+    size_t want = unbound > coming ? unbound - coming : 0;
     s->spawn_wanted = want < room ? want : room;
     if (s->spawn_wanted > 0)
         pthread_cond_broadcast(&s->cv);
@@ -596,8 +636,15 @@ static void start_wanted(struct serve *s)
 {
     while (s->spawn_wanted > 0 && !s->closing) {
         s->spawn_wanted--;
-        if (spawn(s, false) == NULL)
+        struct inv *v = s->q_head;
+        while (v != NULL && v->bound != NULL)
+            v = v->next;
+        if (v == NULL)
             break;
+        struct inst *in = spawn(s, false);
+        if (in == NULL)
+            break;
+        v->bound = in;
         dispatch(s);
     }
 }
@@ -648,17 +695,15 @@ static size_t error_body(char *buf, size_t len, const char *type, const char *fm
 }
 
 /* An instance failed before it was ready (init error, exit, init time
- * limit): Lambda reports it to the invocation that waits for it, the
- * oldest queued one here. */
+ * limit): Lambda reports it to the invocation that waits for it. */
 static void init_failed(struct serve *s, struct inst *in, const char *body, size_t len)
 {
     s->st.init_errors++;
     double init_ms = (now_s() - in->t_spawn) * 1e3;
     log_fmt(s, NULL, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error", init_ms);
-    struct inv *v = dequeue(s);
+    struct inv *v = take(s, in, true);
     if (v != NULL) {
         /* Placed on the instance for its log lines, then ended. */
-        s->queued--;
         s->running++;
         v->state = INV_RUNNING;
         v->t_start = in->t_spawn;
