@@ -30,8 +30,6 @@
 #include "formats/simlog.h"
 #include "real/cpucap.h"
 
-extern char **environ;
-
 #define REGION "us-east-1"
 #define ACCOUNT "000000000000"
 #define TICK_NS 10000000L   /* housekeeping every 10 ms */
@@ -149,9 +147,17 @@ static void random_hex(char *out, size_t n_hex)
     size_t nb = (n_hex + 1) / 2;
     if (nb > sizeof b)
         nb = sizeof b;
-    if (getrandom(b, nb, 0) != (ssize_t)nb)
-        for (size_t i = 0; i < nb; i++)
-            b[i] = (unsigned char)(rand() & 0xff);
+    if (getrandom(b, nb, 0) != (ssize_t)nb) {
+        /* No kernel randomness: ids need only be unique, not secret. */
+        static uint64_t counter;
+        uint64_t x = (uint64_t)(now_s() * 1e9) ^ (++counter * 0x9e3779b97f4a7c15ULL);
+        for (size_t i = 0; i < nb; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b[i] = (unsigned char)(x & 0xff);
+        }
+    }
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n_hex && i / 2 < nb; i++)
         out[i] = hex[(i % 2 == 0 ? b[i / 2] >> 4 : b[i / 2]) & 0xf];
@@ -273,8 +279,10 @@ static int max_memory_mb(pid_t pid)
     char line[256];
     long kb = 0;
     while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = strtol(line + 6, NULL, 10);
             break;
+        }
     fclose(f);
     return (int)((kb + 1023) / 1024);
 }
@@ -1228,7 +1236,7 @@ int serve_port(const struct serve *s)
     return s->port;
 }
 
-void serve_run(struct serve *s, volatile sig_atomic_t *stop)
+void serve_run(struct serve *s, const volatile sig_atomic_t *stop)
 {
     while (!*stop) {
         tick(s);

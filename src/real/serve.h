@@ -69,7 +69,7 @@ int serve_port(const struct serve *s);
 
 /* Serves until *stop becomes non-zero: reaps exited instances, enforces
  * timeouts and keep-alive. */
-void serve_run(struct serve *s, volatile sig_atomic_t *stop);
+void serve_run(struct serve *s, const volatile sig_atomic_t *stop);
 
 /* Stops accepting, waits up to drain_s for the invocations in flight, then
  * stops every instance and the server. Returns how many invocations were
