@@ -3,7 +3,8 @@
  * (200 and the body, 404, 413, 202, 204, 429, Tail logs), function errors,
  * an init error, a crash at init and a timeout reported as Lambda reports
  * them, warm reuse, keep-alive, provisioned instances, SIGINT/SIGTERM, and
- * the log read back by `lambdasim calibrate`. The example function
+ * the log read back by `lambdasim calibrate`, and the AWS CLI as a client
+ * when it is installed. The example function
  * examples/functions/echo/bootstrap runs with curl: without curl every
  * test is skipped. */
 #define _GNU_SOURCE /* strcasestr */
@@ -565,6 +566,54 @@ static void test_calibrate_reads_the_log(void)
     server_free(&s);
 }
 
+/* The AWS CLI, when installed, as a real client: signed requests, its
+ * parsing of the answers (LogResult, FunctionError, the exception). */
+static void test_aws_cli(void)
+{
+    if (!have_curl())
+        return;
+    char *version = NULL;
+    if (testutil_run("aws --version", &version, NULL) != 0) {
+        free(version);
+        testutil_skip("serve with the AWS CLI (no aws command)");
+        return;
+    }
+    /* Version 2 reads --payload as base64 unless told otherwise. */
+    const char *binary = testutil_contains(version, "aws-cli/2") ? "--cli-binary-format raw-in-base64-out" : "";
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "60", "2", "0"), ECHO_DIR, "")) {
+        server_free(&s);
+        free(version);
+        return;
+    }
+    char cmd[2048], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
+             "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "
+             "aws lambda invoke --endpoint-url http://127.0.0.1:%d --function-name echo %s --log-type Tail "
+             "--payload '{\"cli\":1}' out.json && cat out.json",
+             s.dir, s.port, binary);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, &err), 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"StatusCode\": 200");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"LogResult\": \"U1RBUlQgUmVxdWVzdElkOi"); /* "START RequestId:" */
+    TESTUTIL_ASSERT_CONTAINS(out, "{\"cli\":1}");
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
+             "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "
+             "aws lambda invoke --endpoint-url http://127.0.0.1:%d --function-name nope %s --payload '{}' out.json",
+             s.dir, s.port, binary);
+    CU_ASSERT_NOT_EQUAL(testutil_run(cmd, &out, &err), 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "(ResourceNotFoundException)");
+    TESTUTIL_ASSERT_CONTAINS(err, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope");
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    server_free(&s);
+    free(version);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -572,6 +621,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "provisioned instances", test_provisioned);
     CU_add_test(suite, "init errors and a crash at init", test_init_errors);
     CU_add_test(suite, "calibrate reads serve's log", test_calibrate_reads_the_log);
+    CU_add_test(suite, "the AWS CLI as a client", test_aws_cli);
 }
 
 int main(void)
