@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "real/mnist.h"
+#include "real/serve.h"
 
 #define ECHO_DIR "examples/functions/echo"
 
@@ -614,6 +616,101 @@ static void test_aws_cli(void)
     free(version);
 }
 
+/* The MNIST custom runtime (build/mnist-bootstrap, beside the worker) in a
+ * function directory of its own, with the shipped weights. */
+static char *mnist_function_dir(bool with_weights)
+{
+    char *dir = testutil_temp_dir();
+    char *worker = realpath(testutil_worker_bin(), NULL);
+    CU_ASSERT_FATAL(worker != NULL);
+    *strrchr(worker, '/') = '\0';
+    char *cwd = getcwd(NULL, 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "ln -s %s/mnist-bootstrap %s/bootstrap%s%s%s%s", worker, dir,
+             with_weights ? " && ln -s " : "", with_weights ? cwd : "",
+             with_weights ? "/models/mnist-cnn.bin " : "", with_weights ? dir : "");
+    if (with_weights)
+        strncat(cmd, "/mnist-cnn.bin", sizeof cmd - strlen(cmd) - 1);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    free(cwd);
+    free(worker);
+    return dir;
+}
+
+/* The MNIST bootstrap answers a batch of the shipped digits with the
+ * labels that in-process inference gives; a bad event is a function error,
+ * missing weights an init error. */
+static void test_mnist_bootstrap(void)
+{
+    if (!have_curl())
+        return;
+    enum { N = 8 };
+    struct mnist_digits digits;
+    struct mnist_net *net = NULL;
+    char msg[MNIST_MSG_MAX];
+    CU_ASSERT_FATAL(mnist_digits_load("traces/mnist-digits-300.bin", &digits, msg, sizeof msg) == MNIST_OK);
+    CU_ASSERT_FATAL(mnist_load("models/mnist-cnn.bin", &net, msg, sizeof msg) == MNIST_OK);
+    uint8_t labels[N];
+    mnist_infer_batch(net, digits.pixels, N, labels, NULL);
+    char expected[64] = "[";
+    for (int i = 0; i < N; i++)
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%u", i > 0 ? "," : "",
+                 (unsigned)labels[i]);
+    strncat(expected, "]", sizeof expected - strlen(expected) - 1);
+
+    char *dir = mnist_function_dir(true);
+    struct server s;
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
+        char event[600];
+        snprintf(event, sizeof event, "%s/event.json", s.dir);
+        FILE *f = fopen(event, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+        fputc('[', f);
+        for (int i = 0; i < N; i++) {
+            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            fprintf(f, "%s\"%s\"", i > 0 ? "," : "", b64);
+        }
+        fputc(']', f);
+        fclose(f);
+        char at[620];
+        snprintf(at, sizeof at, "@%s", event);
+        struct answer a = invoke(&s, "mnist", "", at);
+        CU_ASSERT_EQUAL(a.status, 200);
+        CU_ASSERT_STRING_EQUAL(a.body, expected);
+        answer_free(&a);
+        a = invoke(&s, "mnist", "", "{\"images\":[\"AAAA\"]}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        char *fe = header(a.head, "X-Amz-Function-Error");
+        CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+        free(fe);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"InvalidEvent\"");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        TESTUTIL_ASSERT_CONTAINS(log, "batch_size=8");
+        TESTUTIL_ASSERT_CONTAINS(log, "mnist-bootstrap: loaded ");
+        CU_ASSERT_EQUAL(count(log, "Init Duration"), 1);
+        free(log);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+
+    dir = mnist_function_dir(false);
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
+        struct answer a = invoke(&s, "mnist", "", "[]");
+        CU_ASSERT_EQUAL(a.status, 200);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Runtime.InitError\"");
+        TESTUTIL_ASSERT_CONTAINS(a.body, "mnist-cnn.bin");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+    mnist_destroy(net);
+    mnist_digits_fini(&digits);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -622,6 +719,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "init errors and a crash at init", test_init_errors);
     CU_add_test(suite, "calibrate reads serve's log", test_calibrate_reads_the_log);
     CU_add_test(suite, "the AWS CLI as a client", test_aws_cli);
+    CU_add_test(suite, "the MNIST custom runtime", test_mnist_bootstrap);
 }
 
 int main(void)
