@@ -225,6 +225,13 @@ int cli_serve(int argc, char **argv)
     }
     if (cli_catch_stop(0, &rc) != 0)
         goto out;
+    /* What this stage does not do yet is said, not silently ignored. */
+    if (sc.batching.threshold > 1)
+        fprintf(stderr, "serve: warning: %s: batching.threshold is %d, but the batching gateway is not done yet: "
+                "each Invoke is one invocation of the function\n", sa.path, sc.batching.threshold);
+    if (sc.warmup.concurrency > 0)
+        fprintf(stderr, "serve: warning: %s: warm-up pings (warmup.concurrency %d) are not done yet\n", sa.path,
+                sc.warmup.concurrency);
     if (!is_loopback(host))
         fprintf(stderr, "serve: warning: listening on %s, beyond this machine, with no authentication: anyone "
                 "who reaches it can run the function\n", host);
