@@ -413,8 +413,8 @@ static void test_throttle_and_keep_alive(void)
     server_free(&s);
 }
 
-/* A provisioned instance is ready before serve listens and its invocation
- * is not a cold start. */
+/* A provisioned instance is ready before serve listens, its invocation is
+ * not a cold start, and one that dies is replaced. */
 static void test_provisioned(void)
 {
     struct server s;
@@ -431,9 +431,33 @@ static void test_provisioned(void)
     struct answer a = invoke(&s, "echo", "", "{\"p\":1}");
     CU_ASSERT_EQUAL(a.status, 200);
     answer_free(&a);
+    /* Killed, it is replaced by another provisioned instance. */
+    err = testutil_read_file(s.err);
+    const char *pid = strstr(err != NULL ? err : "", "instance 1 started (pid ");
+    CU_ASSERT_FATAL(pid != NULL);
+    kill(-(pid_t)atol(pid + strlen("instance 1 started (pid ")), SIGKILL);
+    free(err);
+    double t_end = testutil_now_s() + 10;
+    do {
+        testutil_sleep_ms(50);
+        err = testutil_read_file(s.err);
+        bool ready = testutil_contains(err, "instance 2 ready");
+        free(err);
+        if (ready)
+            break;
+    } while (testutil_now_s() < t_end);
+    err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 1 stopped (signal: Killed)");
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 2 started");
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 2 ready");
+    CU_ASSERT_EQUAL(count(err, ", provisioned)"), 2);
+    free(err);
+    a = invoke(&s, "echo", "", "{\"p\":2}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
     CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
     char *log = testutil_read_file(s.log);
-    CU_ASSERT_EQUAL(count(log, "REPORT RequestId"), 1);
+    CU_ASSERT_EQUAL(count(log, "REPORT RequestId"), 2);
     CU_ASSERT_EQUAL(count(log, "Init Duration"), 0);
     free(log);
     err = testutil_read_file(s.err);

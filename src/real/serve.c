@@ -97,6 +97,7 @@ struct serve {
     struct inv *q_head, *q_tail;
     size_t queued, running;
     size_t spawn_wanted;        /* instances dispatch wants started */
+    double prov_retry_at;       /* a lost provisioned instance is replaced from then on */
     uint64_t next_serial, next_inst;
     bool refusing, closing, stopped;
     double t0;
@@ -1130,6 +1131,18 @@ static size_t housekeeping(struct serve *s, struct inst **gone)
         }
         if (in->stopping)
             gone[n_gone++] = in;
+    }
+    /* A provisioned instance that is lost (a crash, a timeout) is
+     * replaced, as Lambda keeps its provisioned environments; at most one
+     * start a second, so a function that cannot start does not spin. */
+    int prov = 0;
+    for (int i = 0; i < s->o.concurrency_limit; i++)
+        if (s->inst[i] != NULL && s->inst[i]->provisioned && !s->inst[i]->stopping)
+            prov++;
+    if (prov < s->o.provisioned && !s->closing && !s->refusing && t >= s->prov_retry_at
+        && s->n_inst < s->o.concurrency_limit) {
+        s->prov_retry_at = t + 1.0;
+        spawn(s, true);
     }
     /* A retired instance may leave queued work without a taker. */
     dispatch(s);
