@@ -22,11 +22,16 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS    := gsl libcjson zlib
+PKGS    := gsl libcjson zlib libmicrohttpd
 TESTPKG := cunit
-# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself
-# and gnuplot (for `lambdasim plot`, `make plots` and their tests).
-APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libcunit1-dev gnuplot-nox
+# Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself,
+# gnuplot (for `lambdasim plot`, `make plots` and their tests), libcurl (the
+# MNIST custom runtime's client of the Runtime API) and curl (the example
+# function's bootstrap and test_serve's client; `lambdasim serve` itself
+# only needs libmicrohttpd).
+APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libcunit1-dev gnuplot-nox curl
+# The MNIST custom runtime (build/mnist-bootstrap) alone links libcurl.
+BOOT_PKGS := libcurl
 # The one way Debian packages get installed (as root; otherwise it prints
 # the sudo command and fails): tools/apt-install.sh PKG...
 APT_INSTALL := sh tools/apt-install.sh
@@ -72,6 +77,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL := $(BUILD)/obj/testutil.o
 DEPS_OK  := $(BUILD)/.deps-ok
 WORKER   := $(BUILD)/lambdasim-worker
+BOOTSTRAP := $(BUILD)/mnist-bootstrap
 TRAIN    := $(BUILD)/mnist-train
 
 .PHONY: all run test asan clean install uninstall deps check-deps bench check paper mpi mpi-if-possible
@@ -80,14 +86,14 @@ TRAIN    := $(BUILD)/mnist-train
 
 COMPLETION := $(BUILD)/lambdasim.bash
 
-all: $(BIN) $(WORKER) $(COMPLETION)
+all: $(BIN) $(WORKER) $(BOOTSTRAP) $(COMPLETION)
 
 # Dependency check: installs missing Debian packages when run as root,
 # otherwise names the one command that installs them.
 deps: $(DEPS_OK)
 $(DEPS_OK):
 	@mkdir -p $(BUILD)
-	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) $(BOOT_PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) || exit 1; fi
 	@touch $@
 
@@ -96,7 +102,7 @@ $(DEPS_OK):
 # not found only after every suite has run (and a non-root user gets one
 # sudo line for all that is missing).
 check-deps:
-	@if pkg-config --exists $(PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && \
+	@if pkg-config --exists $(PKGS) $(BOOT_PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null && \
 	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
@@ -136,6 +142,15 @@ $(COMPLETION): $(BIN)
 $(WORKER): src/real/worker/worker_main.c $(LIB)
 	$(call say,CCLD,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+# The MNIST function as a Lambda custom runtime (src/real/bootstrap/): the
+# same executable runs on `lambdasim serve` and on AWS Lambda; libcurl is
+# its client of the Runtime API. Not installed: it is deployed, not run.
+BOOT_CFLAGS = $(shell pkg-config --cflags $(BOOT_PKGS) 2>/dev/null)
+BOOT_LIBS   = $(shell pkg-config --libs $(BOOT_PKGS) 2>/dev/null)
+$(BOOTSTRAP): src/real/bootstrap/mnist_bootstrap.c $(LIB)
+	$(call say,CCLD,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(BOOT_CFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(BOOT_LIBS) $(PKG_LIBS) -lm
 
 $(TRAIN): src/real/train/mnist_train.c $(LIB)
 	$(call say,CCLD,$<)
@@ -199,7 +214,7 @@ mpi-if-possible: | $(DEPS_OK)
 # tests, asserts, seconds), the whole output only of a failing one (every
 # suite's output is in $(BUILD)/tests/logs/), then "N passed, N failed";
 # fails if any suite did. See tests/run-suites.sh.
-test: $(BIN) $(WORKER) $(TEST_BIN) mpi-if-possible
+test: $(BIN) $(WORKER) $(BOOTSTRAP) $(TEST_BIN) mpi-if-possible
 	@LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) LAMBDASIM_WORKER=$(WORKER) \
 	  sh tests/run-suites.sh $(BUILD)/tests/logs $(TEST_BIN)
 

@@ -167,6 +167,8 @@ extern const struct cli_spec cli_profile_spec;
 int cli_profile(int argc, char **argv);
 extern const struct cli_spec cli_emulate_spec;
 int cli_emulate(int argc, char **argv);
+extern const struct cli_spec cli_serve_spec;
+int cli_serve(int argc, char **argv);
 extern const struct cli_spec *const cli_commands[];
 extern const size_t cli_n_commands;
 

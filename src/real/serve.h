@@ -1,0 +1,87 @@
+/* serve: a local Lambda over HTTP (`lambdasim serve`). The Invoke API
+ * (POST /2015-03-31/functions/NAME/invocations) on one listening address,
+ * and Lambda's Runtime API for real function processes: each instance is
+ * a process running the function directory's `bootstrap` (Lambda's custom
+ * runtime contract) with a Runtime API of its own on a loopback port, as
+ * each Lambda execution environment has its own. Instances start on
+ * demand up to the concurrency limit, are reused while warm and stopped
+ * after keep-alive; provisioned ones start before serving. Logs are
+ * CloudWatch text (START/END/REPORT) plus the instances' output.
+ *
+ * This first stage runs its own small pool (not engine_run_real): no
+ * batching gateway, scaling rate or warm-up pings yet
+ * (docs/reference/serve.md says what is not done).
+ *
+ * Library code: errors are a status and a message; events worth a line on
+ * stderr go through on_note. */
+#ifndef LAMBDASIM_SERVE_H
+#define LAMBDASIM_SERVE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Lambda's payload limits: 6 MB for a synchronous invocation, 1 MB for an
+ * asynchronous one (raised from 256 KB in October 2025). */
+#define SERVE_SYNC_PAYLOAD_MAX ((size_t)6 * 1024 * 1024)
+#define SERVE_EVENT_PAYLOAD_MAX ((size_t)1024 * 1024)
+/* X-Amz-Log-Result carries the last 4 KB of the invocation's log. */
+#define SERVE_TAIL_BYTES 4096
+/* Lambda's limit on the init phase of an on-demand instance. */
+#define SERVE_INIT_LIMIT_S 10.0
+/* Asynchronous invocations waiting for an instance, at most (then 429). */
+#define SERVE_EVENT_QUEUE_MAX 10000
+
+struct serve_options {
+    const char *host;           /* listening address (numeric IPv4) */
+    int port;                   /* 0: any free port (serve_port) */
+    const char *function_dir;   /* holds the executable `bootstrap` */
+    const char *function_name;  /* the name in the Invoke API's path */
+    const char *handler;        /* _HANDLER */
+    double memory_mb;           /* function.memory_mb */
+    double timeout_s;           /* function.timeout_s */
+    double keep_alive_s;        /* idle time before an on-demand instance stops */
+    int concurrency_limit;      /* platform: at most this many instances / in flight */
+    int provisioned;            /* instances started before serving */
+    bool cpu_cap;               /* try to give each instance Lambda's CPU share (cgroup) */
+    FILE *log;                  /* CloudWatch text log and the instances' output; may be NULL */
+    FILE *client_log;           /* one CSV row per Invoke (as `run --client-log`); may be NULL */
+    void (*on_note)(void *ctx, const char *line); /* instance started/stopped, warnings */
+    void *ctx;
+};
+
+struct serve_stats {
+    uint64_t invokes, ok, function_errors, timeouts, throttled, events, dry_runs, not_found;
+    uint64_t instances_started, cold_starts, init_errors;
+};
+
+struct serve;
+
+/* Checks the function directory, starts the HTTP server and the
+ * provisioned instances (and waits until each is ready). Returns 0, or -1
+ * with a message; *out is then NULL and nothing is left running. */
+int serve_start(const struct serve_options *o, struct serve **out, char *msg, size_t msg_len);
+
+/* The port the Invoke API listens on. */
+int serve_port(const struct serve *s);
+
+/* Serves until *stop becomes non-zero: reaps exited instances, enforces
+ * timeouts and keep-alive. */
+void serve_run(struct serve *s, const volatile sig_atomic_t *stop);
+
+/* Stops accepting, waits up to drain_s for the invocations in flight, then
+ * stops every instance and the server. Returns how many invocations were
+ * still in flight (and failed). Idempotent. */
+size_t serve_stop(struct serve *s, double drain_s);
+
+void serve_get_stats(struct serve *s, struct serve_stats *st);
+
+/* Frees everything (stops first when needed). NULL is fine. */
+void serve_destroy(struct serve *s);
+
+/* Encodes n bytes as base64 into out (room for 4 * ((n + 2) / 3) + 1). */
+void serve_base64(const unsigned char *in, size_t n, char *out);
+
+#endif

@@ -1,0 +1,752 @@
+/* test_serve: `lambdasim serve` through the real binary, on a free loopback
+ * port, called with curl as a client would: the Invoke API's answers
+ * (200 and the body, 404, 413, 202, 204, 429, Tail logs), function errors,
+ * an init error, a crash at init and a timeout reported as Lambda reports
+ * them, warm reuse, keep-alive, provisioned instances, SIGINT/SIGTERM, and
+ * the log read back by `lambdasim calibrate`, and the AWS CLI as a client
+ * when it is installed. The example function
+ * examples/functions/echo/bootstrap runs with curl: without curl every
+ * test is skipped. */
+#define _GNU_SOURCE /* strcasestr */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "testutil.h"
+#include "real/mnist.h"
+#include "real/serve.h"
+
+#define ECHO_DIR "examples/functions/echo"
+
+static bool have_curl(void)
+{
+    static int known = -1;
+    if (known < 0)
+        known = testutil_run("command -v curl", NULL, NULL) == 0;
+    if (!known)
+        testutil_skip("serve tests (no curl: the example bootstrap and the client use it)");
+    return known;
+}
+
+struct server {
+    pid_t pid;
+    int port;
+    char *dir;          /* temporary: scenario, logs */
+    char log[512], client[512], err[512];
+};
+
+/* Starts `lambdasim serve` on the scenario text with extra arguments; waits
+ * for its ready line (port 0: the port it took). false when it does not
+ * start (its stderr is printed). */
+static bool server_start(struct server *s, const char *scenario, const char *fdir, const char *extra)
+{
+    memset(s, 0, sizeof *s);
+    s->dir = testutil_temp_dir();
+    char sc[600];
+    snprintf(sc, sizeof sc, "%s/scenario.json", s->dir);
+    FILE *f = fopen(sc, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(scenario, f);
+    fclose(f);
+    snprintf(s->log, sizeof s->log, "%s/serve.log", s->dir);
+    snprintf(s->client, sizeof s->client, "%s/client.csv", s->dir);
+    snprintf(s->err, sizeof s->err, "%s/stderr.txt", s->dir);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "exec %s serve %s --listen 127.0.0.1:0 --function-dir %s --log %s --client-log %s "
+             "--no-cpu-cap -v %s 2>%s", testutil_bin(), sc, fdir, s->log, s->client, extra, s->err);
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    s->pid = fork();
+    CU_ASSERT_FATAL(s->pid >= 0);
+    if (s->pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[512];
+    size_t n = 0;
+    double t_end = testutil_now_s() + 20;
+    while (n < sizeof line - 1 && testutil_now_s() < t_end) {
+        struct pollfd p = { .fd = fds[0], .events = POLLIN };
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        ssize_t r = read(fds[0], line + n, 1);
+        if (r <= 0 || line[n] == '\n')
+            break;
+        n++;
+    }
+    line[n] = '\0';
+    close(fds[0]);
+    const char *at = strstr(line, "127.0.0.1:");
+    if (at == NULL) {
+        char *err = testutil_read_file(s->err);
+        fprintf(stderr, "\n  serve did not start: '%s', stderr: %s\n", line, err != NULL ? err : "");
+        free(err);
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+        s->pid = -1;
+        return false;
+    }
+    s->port = atoi(at + strlen("127.0.0.1:"));
+    return s->port > 0;
+}
+
+/* Sends sig and returns the exit code. */
+static int server_stop(struct server *s, int sig)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, sig);
+    int st = 0;
+    while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    s->pid = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void server_free(struct server *s)
+{
+    if (s->pid > 0)
+        server_stop(s, SIGKILL);
+    testutil_remove_dir(s->dir);
+    s->dir = NULL;
+}
+
+/* An HTTP answer: status, headers (as sent) and body. */
+struct answer {
+    int status;
+    char *head, *body;
+};
+
+static void answer_free(struct answer *a)
+{
+    free(a->head);
+    free(a->body);
+    memset(a, 0, sizeof *a);
+}
+
+/* POSTs to the function's invocations path with curl: data is the body
+ * (@FILE for a file), headers extra curl arguments. */
+static struct answer invoke(const struct server *s, const char *function, const char *headers, const char *data)
+{
+    struct answer a = { 0 };
+    char cmd[2048], hf[600], bf[600];
+    snprintf(hf, sizeof hf, "%s/head.txt", s->dir);
+    snprintf(bf, sizeof bf, "%s/body.txt", s->dir);
+    snprintf(cmd, sizeof cmd, "curl -sS -m 30 -o %s -D %s -w '%%{http_code}' %s --data-binary '%s' "
+             "http://127.0.0.1:%d/2015-03-31/functions/%s/invocations",
+             bf, hf, headers, data, s->port, function);
+    char *out = NULL;
+    testutil_run(cmd, &out, NULL);
+    a.status = out != NULL ? atoi(out) : 0;
+    free(out);
+    a.head = testutil_read_file(hf);
+    a.body = testutil_read_file(bf);
+    if (a.body == NULL)
+        a.body = calloc(1, 1);
+    return a;
+}
+
+/* The value of header name in head (malloc'd), or NULL. */
+static char *header(const char *head, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "\n%s:", name);
+    const char *at = head != NULL ? strcasestr(head, key) : NULL;
+    if (at == NULL)
+        return NULL;
+    at += strlen(key);
+    while (*at == ' ')
+        at++;
+    size_t n = strcspn(at, "\r\n");
+    char *v = malloc(n + 1);
+    memcpy(v, at, n);
+    v[n] = '\0';
+    return v;
+}
+
+static char *base64_decode(const char *in)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in);
+    char *out = calloc(n, 1);
+    size_t o = 0;
+    unsigned v = 0, bits = 0;
+    for (size_t i = 0; i < n && in[i] != '='; i++) {
+        const char *p = strchr(t, in[i]);
+        if (p == NULL)
+            continue;
+        v = (v << 6) | (unsigned)(p - t);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((v >> bits) & 0xff);
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static size_t count(const char *s, const char *frag)
+{
+    size_t n = 0;
+    for (const char *p = s; p != NULL && (p = strstr(p, frag)) != NULL; p += strlen(frag))
+        n++;
+    return n;
+}
+
+/* Waits (at most 10 s) until the log holds n copies of frag. */
+static bool wait_for_log(const struct server *s, const char *frag, size_t n)
+{
+    double t_end = testutil_now_s() + 10;
+    for (;;) {
+        char *log = testutil_read_file(s->log);
+        size_t k = count(log, frag);
+        free(log);
+        if (k >= n)
+            return true;
+        if (testutil_now_s() > t_end)
+            return false;
+        testutil_sleep_ms(20);
+    }
+}
+
+#define SCENARIO(timeout_s, keep_alive_s, reserved, provisioned)                                                  \
+    "{\"name\":\"serve-test\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"             \
+    "\"batching\":{\"threshold\":1,\"timeout_s\":0,\"max_batch\":1},"                                              \
+    "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":" timeout_s "},"                      \
+    "\"platform\":{\"provisioned_concurrency\":" provisioned ",\"keep_alive_s\":" keep_alive_s                   \
+    ",\"reserved_concurrency\":" reserved "}}"
+
+/* The scenario is written to a temporary directory: the model by absolute
+ * path is the repository's, found from the working directory. */
+static char model_abs[1024];
+#define MODEL "@MODEL@"
+
+static char *scenario_text(const char *tmpl)
+{
+    const char *at = strstr(tmpl, MODEL);
+    size_t n = strlen(tmpl) + strlen(model_abs) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%.*s%s%s", (int)(at - tmpl), tmpl, model_abs, at + strlen(MODEL));
+    return s;
+}
+
+static bool setup(struct server *s, const char *fmt, const char *fdir, const char *extra)
+{
+    if (!have_curl())
+        return false;
+    if (model_abs[0] == '\0') {
+        char *cwd = getcwd(NULL, 0);
+        snprintf(model_abs, sizeof model_abs, "%s/models/mnist-lambda-1024.json", cwd);
+        free(cwd);
+    }
+    char *sc = scenario_text(fmt);
+    bool ok = server_start(s, sc, fdir, extra);
+    free(sc);
+    CU_ASSERT(ok);
+    return ok;
+}
+
+/* 200 + the body, warm reuse, Tail, 404, 413, Event, DryRun, a function
+ * error, a timeout, and exit 143 on SIGTERM. */
+static void test_invoke_api(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("1.5", "60", "2", "0"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    struct answer a = invoke(&s, "echo", "", "{\"a\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"a\":1}");
+    char *rid = header(a.head, "x-amzn-RequestId");
+    CU_ASSERT(rid != NULL && strlen(rid) == 36);
+    CU_ASSERT(header(a.head, "X-Amz-Function-Error") == NULL);
+    answer_free(&a);
+
+    /* The second invoke runs on the same, now warm, instance. */
+    a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "{\"b\":2}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"b\":2}");
+    char *tail64 = header(a.head, "X-Amz-Log-Result");
+    CU_ASSERT_FATAL(tail64 != NULL);
+    char *tail = base64_decode(tail64);
+    TESTUTIL_ASSERT_CONTAINS(tail, "START RequestId: ");
+    TESTUTIL_ASSERT_CONTAINS(tail, "echo: invocation 2 of this instance");
+    TESTUTIL_ASSERT_CONTAINS(tail, "REPORT RequestId: ");
+    TESTUTIL_ASSERT_CONTAINS(tail, "Max Memory Used: ");
+    CU_ASSERT(!testutil_contains(tail, "Init Duration")); /* warm */
+    CU_ASSERT(!testutil_contains(tail, rid));             /* this invocation's log only */
+    free(tail);
+    free(tail64);
+    free(rid);
+    answer_free(&a);
+
+    /* By ARN and with $LATEST too; an unknown function is a 404. */
+    a = invoke(&s, "arn:aws:lambda:us-east-1:000000000000:function:echo", "", "{}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
+    a = invoke(&s, "nope", "", "{}");
+    CU_ASSERT_EQUAL(a.status, 404);
+    char *et = header(a.head, "x-amzn-ErrorType");
+    CU_ASSERT(et != NULL && strcmp(et, "ResourceNotFoundException") == 0);
+    free(et);
+    TESTUTIL_ASSERT_CONTAINS(a.body, "\"Type\":\"User\"");
+    TESTUTIL_ASSERT_CONTAINS(a.body, "\"message\":\"Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope\"");
+    answer_free(&a);
+
+    /* Over 6 MB: 413. */
+    char big[600];
+    snprintf(big, sizeof big, "%s/big.json", s.dir);
+    FILE *f = fopen(big, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    for (int i = 0; i < 6 * 1024 + 1; i++)
+        for (int k = 0; k < 1024; k++)
+            fputc('x', f);
+    fclose(f);
+    char at_big[620];
+    snprintf(at_big, sizeof at_big, "@%s", big);
+    a = invoke(&s, "echo", "", at_big);
+    CU_ASSERT_EQUAL(a.status, 413);
+    et = header(a.head, "x-amzn-ErrorType");
+    CU_ASSERT(et != NULL && strcmp(et, "RequestTooLargeException") == 0);
+    free(et);
+    TESTUTIL_ASSERT_CONTAINS(a.body, "Request must be smaller than 6291456 bytes");
+    answer_free(&a);
+
+    a = invoke(&s, "echo", "-H 'X-Amz-Invocation-Type: Event'", "{\"event\":1}");
+    CU_ASSERT_EQUAL(a.status, 202);
+    CU_ASSERT_STRING_EQUAL(a.body, "");
+    answer_free(&a);
+    /* The event runs on the warm instance (and ends before what follows,
+     * so that the counts below are exact). */
+    CU_ASSERT(wait_for_log(&s, "REPORT RequestId", 4));
+    a = invoke(&s, "echo", "-H 'X-Amz-Invocation-Type: DryRun'", "{}");
+    CU_ASSERT_EQUAL(a.status, 204);
+    answer_free(&a);
+
+    a = invoke(&s, "echo", "", "{\"fail\":\"boom\"}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    char *fe = header(a.head, "X-Amz-Function-Error");
+    CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+    free(fe);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"errorMessage\":\"boom\",\"errorType\":\"Function.Failed\"}");
+    answer_free(&a);
+
+    /* function.timeout_s = 1.5: killed, reported as Lambda does. */
+    double t0 = testutil_now_s();
+    a = invoke(&s, "echo", "", "{\"sleep_s\":20}");
+    double took = testutil_now_s() - t0;
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT(took > 1.4 && took < 10);
+    fe = header(a.head, "X-Amz-Function-Error");
+    CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+    free(fe);
+    TESTUTIL_ASSERT_CONTAINS(a.body, "Task timed out after 1.50 seconds");
+    TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Sandbox.Timedout\"");
+    answer_free(&a);
+
+    /* The next invoke gets a fresh instance (the timed-out one was killed). */
+    a = invoke(&s, "echo", "", "{\"after\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"after\":1}");
+    answer_free(&a);
+
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    TESTUTIL_ASSERT_CONTAINS(log, "Task timed out after 1.50 seconds");
+    TESTUTIL_ASSERT_CONTAINS(log, "Status: timeout");
+    TESTUTIL_ASSERT_CONTAINS(log, "echo: invocation 4 of this instance"); /* the Event */
+    /* Instances: the first (6 invocations, the last of them timed out) and
+     * the one after the timeout: two cold starts. */
+    CU_ASSERT_EQUAL(count(log, "Init Duration"), 2);
+    CU_ASSERT_EQUAL(count(log, "REPORT RequestId"), 7);
+    TESTUTIL_ASSERT_CONTAINS(log, "echo: invocation 6 of this instance");
+    free(log);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "serve: stopped by SIGTERM");
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 1 stopped (invocation timed out)");
+    free(err);
+    char *client = testutil_read_file(s.client);
+    TESTUTIL_ASSERT_CONTAINS(client, "send_s,latency_ms,status,request_id,batch_id,batch_size,invoke_ms,cold\n");
+    TESTUTIL_ASSERT_CONTAINS(client, ",timed_out,");
+    free(client);
+    server_free(&s);
+}
+
+/* Over the concurrency limit (reserved_concurrency 2): 429 as Lambda
+ * throttles; the instances then expire after keep-alive (0.5 s). */
+static void test_throttle_and_keep_alive(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "0.5", "2", "0"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "for i in 1 2 3; do curl -sS -m 30 -o /dev/null -w '%%{http_code}\\n' --data-binary '{\"sleep_s\":1.5}' "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations & sleep 0.2; done; wait",
+             s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_EQUAL(count(out, "200"), 2);
+    CU_ASSERT_EQUAL(count(out, "429"), 1);
+    free(out);
+    testutil_sleep_ms(1500); /* keep-alive 0.5 s, checked every 10 ms */
+    CU_ASSERT_EQUAL(server_stop(&s, SIGINT), 130);
+    char *err = testutil_read_file(s.err);
+    CU_ASSERT_EQUAL(count(err, "stopped (keep-alive expired)"), 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "2 ok, 0 function errors, 0 timeouts, 1 throttled");
+    free(err);
+    char *client = testutil_read_file(s.client);
+    TESTUTIL_ASSERT_CONTAINS(client, ",throttled,");
+    free(client);
+    server_free(&s);
+}
+
+/* A provisioned instance is ready before serve listens, its invocation is
+ * not a cold start, and one that dies is replaced. */
+static void test_provisioned(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "0.2", "3", "1"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 1 started");
+    TESTUTIL_ASSERT_CONTAINS(err, ", provisioned)");
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 1 ready");
+    free(err);
+    testutil_sleep_ms(400); /* past keep-alive: a provisioned instance stays */
+    struct answer a = invoke(&s, "echo", "", "{\"p\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
+    /* Killed, it is replaced by another provisioned instance. */
+    err = testutil_read_file(s.err);
+    const char *pid = strstr(err != NULL ? err : "", "instance 1 started (pid ");
+    CU_ASSERT_FATAL(pid != NULL);
+    kill(-(pid_t)atol(pid + strlen("instance 1 started (pid ")), SIGKILL);
+    free(err);
+    double t_end = testutil_now_s() + 10;
+    do {
+        testutil_sleep_ms(50);
+        err = testutil_read_file(s.err);
+        bool ready = testutil_contains(err, "instance 2 ready");
+        free(err);
+        if (ready)
+            break;
+    } while (testutil_now_s() < t_end);
+    err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 1 stopped (signal: Killed)");
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 2 started");
+    TESTUTIL_ASSERT_CONTAINS(err, "instance 2 ready");
+    CU_ASSERT_EQUAL(count(err, ", provisioned)"), 2);
+    free(err);
+    a = invoke(&s, "echo", "", "{\"p\":2}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "REPORT RequestId"), 2);
+    CU_ASSERT_EQUAL(count(log, "Init Duration"), 0);
+    free(log);
+    err = testutil_read_file(s.err);
+    CU_ASSERT(!testutil_contains(err, "keep-alive expired"));
+    free(err);
+    server_free(&s);
+}
+
+static char *function_dir(const char *bootstrap)
+{
+    char *dir = testutil_temp_dir();
+    char path[600];
+    snprintf(path, sizeof path, "%s/bootstrap", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(bootstrap, f);
+    fclose(f);
+    chmod(path, 0755);
+    return dir;
+}
+
+/* A runtime that posts init/error, and one that exits at init: the caller
+ * gets Lambda's Unhandled function error, the log an INIT_REPORT. */
+static void test_init_errors(void)
+{
+    if (!have_curl())
+        return;
+    char *dir = function_dir("#!/bin/sh\n"
+                             "echo 'cannot load the model' >&2\n"
+                             "curl -sS -o /dev/null -X POST "
+                             "\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error\" "
+                             "--data-binary '{\"errorMessage\":\"no model\",\"errorType\":\"Runtime.InitFailed\"}'\n"
+                             "exit 1\n");
+    struct server s;
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name broken")) {
+        struct answer a = invoke(&s, "broken", "", "{}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        char *fe = header(a.head, "X-Amz-Function-Error");
+        CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+        free(fe);
+        CU_ASSERT_STRING_EQUAL(a.body, "{\"errorMessage\":\"no model\",\"errorType\":\"Runtime.InitFailed\"}");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        TESTUTIL_ASSERT_CONTAINS(log, "cannot load the model");
+        TESTUTIL_ASSERT_CONTAINS(log, "INIT_REPORT Init Duration: ");
+        TESTUTIL_ASSERT_CONTAINS(log, "Status: error");
+        free(log);
+        char *err = testutil_read_file(s.err);
+        TESTUTIL_ASSERT_CONTAINS(err, "1 init errors");
+        free(err);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+
+    dir = function_dir("#!/bin/sh\nexit 3\n");
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name crash")) {
+        struct answer a = invoke(&s, "crash", "", "{}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "Runtime exited with error: exit status 3");
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Runtime.ExitError\"");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGINT), 130);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+
+    /* A provisioned instance that fails: serve does not start (exit 1). */
+    dir = function_dir("#!/bin/sh\nexit 3\n");
+    char *out = NULL, *err = NULL;
+    char *sc_dir = testutil_temp_dir();
+    char sc[600];
+    snprintf(sc, sizeof sc, "%s/s.json", sc_dir);
+    char *text = scenario_text(SCENARIO("10", "60", "2", "1"));
+    FILE *f = fopen(sc, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "serve %s --listen 127.0.0.1:0 --function-dir %s --no-cpu-cap", sc, dir),
+                    1);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    TESTUTIL_ASSERT_CONTAINS(err, "a provisioned instance failed to start");
+    free(out);
+    free(err);
+    testutil_remove_dir(sc_dir);
+    testutil_remove_dir(dir);
+}
+
+/* The log is CloudWatch text that calibrate reads: cold starts and warm
+ * durations of a real run fitted into a model profile. */
+static void test_calibrate_reads_the_log(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "60", "4", "0"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    /* Three at once: three cold starts; then warm ones. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "for i in 1 2 3; do curl -sS -m 30 -o /dev/null --data-binary '{\"sleep_s\":0.3}' "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations & done; wait",
+             s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        struct answer a = invoke(&s, "echo", "", "{\"warm\":1}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        answer_free(&a);
+    }
+    CU_ASSERT_EQUAL(server_stop(&s, SIGINT), 130);
+    char *log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "Init Duration"), 3);
+    CU_ASSERT_EQUAL(count(log, "REPORT RequestId"), 7);
+    free(log);
+    char *out = NULL, *err = NULL;
+    /* The log alone: serve's client log is the server's view, whose round
+     * trips hold no network time (overhead_ms about 0, which calibrate's
+     * positive distributions cannot fit). */
+    int rc = testutil_runf(&out, &err, "calibrate %s --batch-size 1 --min-samples 3 -o %s/model.json", s.log, s.dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  calibrate: %s\n", err);
+    CU_ASSERT_EQUAL(rc, 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/model.json", s.dir);
+    char *model = testutil_read_file(path);
+    TESTUTIL_ASSERT_CONTAINS(model, "\"cold_start_ms\"");
+    TESTUTIL_ASSERT_CONTAINS(model, "\"inference_ms\"");
+    free(model);
+    free(out);
+    free(err);
+    server_free(&s);
+}
+
+/* The AWS CLI, when installed, as a real client: signed requests, its
+ * parsing of the answers (LogResult, FunctionError, the exception). */
+static void test_aws_cli(void)
+{
+    if (!have_curl())
+        return;
+    char *version = NULL;
+    if (testutil_run("aws --version", &version, NULL) != 0) {
+        free(version);
+        testutil_skip("serve with the AWS CLI (no aws command)");
+        return;
+    }
+    /* Version 2 reads --payload as base64 unless told otherwise. */
+    const char *binary = testutil_contains(version, "aws-cli/2") ? "--cli-binary-format raw-in-base64-out" : "";
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "60", "2", "0"), ECHO_DIR, "")) {
+        server_free(&s);
+        free(version);
+        return;
+    }
+    char cmd[2048], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
+             "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "
+             "aws lambda invoke --endpoint-url http://127.0.0.1:%d --function-name echo %s --log-type Tail "
+             "--payload '{\"cli\":1}' out.json && cat out.json",
+             s.dir, s.port, binary);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, &err), 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"StatusCode\": 200");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"LogResult\": \"U1RBUlQgUmVxdWVzdElkOi"); /* "START RequestId:" */
+    TESTUTIL_ASSERT_CONTAINS(out, "{\"cli\":1}");
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 "
+             "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "
+             "aws lambda invoke --endpoint-url http://127.0.0.1:%d --function-name nope %s --payload '{}' out.json",
+             s.dir, s.port, binary);
+    CU_ASSERT_NOT_EQUAL(testutil_run(cmd, &out, &err), 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "(ResourceNotFoundException)");
+    TESTUTIL_ASSERT_CONTAINS(err, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope");
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    server_free(&s);
+    free(version);
+}
+
+/* The MNIST custom runtime (build/mnist-bootstrap, beside the worker) in a
+ * function directory of its own, with the shipped weights. */
+static char *mnist_function_dir(bool with_weights)
+{
+    char *dir = testutil_temp_dir();
+    char *worker = realpath(testutil_worker_bin(), NULL);
+    CU_ASSERT_FATAL(worker != NULL);
+    *strrchr(worker, '/') = '\0';
+    char *cwd = getcwd(NULL, 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "ln -s %s/mnist-bootstrap %s/bootstrap%s%s%s%s", worker, dir,
+             with_weights ? " && ln -s " : "", with_weights ? cwd : "",
+             with_weights ? "/models/mnist-cnn.bin " : "", with_weights ? dir : "");
+    if (with_weights)
+        strncat(cmd, "/mnist-cnn.bin", sizeof cmd - strlen(cmd) - 1);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    free(cwd);
+    free(worker);
+    return dir;
+}
+
+/* The MNIST bootstrap answers a batch of the shipped digits with the
+ * labels that in-process inference gives; a bad event is a function error,
+ * missing weights an init error. */
+static void test_mnist_bootstrap(void)
+{
+    if (!have_curl())
+        return;
+    enum { N = 8 };
+    struct mnist_digits digits;
+    struct mnist_net *net = NULL;
+    char msg[MNIST_MSG_MAX];
+    CU_ASSERT_FATAL(mnist_digits_load("traces/mnist-digits-300.bin", &digits, msg, sizeof msg) == MNIST_OK);
+    CU_ASSERT_FATAL(mnist_load("models/mnist-cnn.bin", &net, msg, sizeof msg) == MNIST_OK);
+    uint8_t labels[N];
+    mnist_infer_batch(net, digits.pixels, N, labels, NULL);
+    char expected[64] = "[";
+    for (int i = 0; i < N; i++)
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%u", i > 0 ? "," : "",
+                 (unsigned)labels[i]);
+    strncat(expected, "]", sizeof expected - strlen(expected) - 1);
+
+    char *dir = mnist_function_dir(true);
+    struct server s;
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
+        char event[600];
+        snprintf(event, sizeof event, "%s/event.json", s.dir);
+        FILE *f = fopen(event, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+        fputc('[', f);
+        for (int i = 0; i < N; i++) {
+            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            fprintf(f, "%s\"%s\"", i > 0 ? "," : "", b64);
+        }
+        fputc(']', f);
+        fclose(f);
+        char at[620];
+        snprintf(at, sizeof at, "@%s", event);
+        struct answer a = invoke(&s, "mnist", "", at);
+        CU_ASSERT_EQUAL(a.status, 200);
+        CU_ASSERT_STRING_EQUAL(a.body, expected);
+        answer_free(&a);
+        a = invoke(&s, "mnist", "", "{\"images\":[\"AAAA\"]}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        char *fe = header(a.head, "X-Amz-Function-Error");
+        CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+        free(fe);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"InvalidEvent\"");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        TESTUTIL_ASSERT_CONTAINS(log, "batch_size=8");
+        TESTUTIL_ASSERT_CONTAINS(log, "mnist-bootstrap: loaded ");
+        CU_ASSERT_EQUAL(count(log, "Init Duration"), 1);
+        free(log);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+
+    dir = mnist_function_dir(false);
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
+        struct answer a = invoke(&s, "mnist", "", "[]");
+        CU_ASSERT_EQUAL(a.status, 200);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Runtime.InitError\"");
+        TESTUTIL_ASSERT_CONTAINS(a.body, "mnist-cnn.bin");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+    mnist_destroy(net);
+    mnist_digits_fini(&digits);
+}
+
+static void add_tests(CU_pSuite suite)
+{
+    CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
+    CU_add_test(suite, "429 over the concurrency limit; keep-alive", test_throttle_and_keep_alive);
+    CU_add_test(suite, "provisioned instances", test_provisioned);
+    CU_add_test(suite, "init errors and a crash at init", test_init_errors);
+    CU_add_test(suite, "calibrate reads serve's log", test_calibrate_reads_the_log);
+    CU_add_test(suite, "the AWS CLI as a client", test_aws_cli);
+    CU_add_test(suite, "the MNIST custom runtime", test_mnist_bootstrap);
+}
+
+int main(void)
+{
+    return testutil_main("serve", add_tests);
+}
