@@ -91,6 +91,28 @@ for s in paper-uniform-baseline paper-bursty-baseline paper-uniform-grid paper-b
   sweep "$s"
 done
 
+# random_phase_table INTERVAL: the fresh-start bursty rows with the warm-up
+# round at a random phase (a study whose schedule is unknown), 200 single
+# 50-image runs per row: mean latency, the spread of single runs, and how
+# many runs warm-up collisions degraded.
+random_phase_table() {
+  local iv=$1
+  printf '| provisioned_concurrency | warm-up pings | mean latency ms (mean ± 95 %% CI) | one run: 95 %% of runs within | p99 ms, one run: 95 %% within | runs degraded by collisions |\n|---|---|---|---|---|---|\n'
+  for pc in 5 6 7; do
+    for m in 0 5 6; do
+      "$BIN" run scenarios/paper-bursty.json --set warmup_period_s=0 --set requests=50 \
+        --set workload.start_s=0.01 --set warmup.interval_s="$iv" --set 'warmup.first_at_s="random"' \
+        --set warmup.hold_ms=75 --set platform.provisioned_concurrency="$pc" --set warmup.concurrency="$m" \
+        --replications 200 --json > "$TMP/rp.json"
+      jq -r --arg pc "$pc" --arg m "$m" '.metrics as $x | .replications as $r
+        | "| \($pc) | \($m) | \($x.latency_mean_ms.mean * 10 | round / 10) ± \((($x.latency_mean_ms.ci95[1] - $x.latency_mean_ms.ci95[0]) / 2) * 10 | round / 10) "
+          + "| [\($x.latency_mean_ms.per_run_interval[0] | round), \($x.latency_mean_ms.per_run_interval[1] | round)] "
+          + "| [\($x.latency_p99_ms.per_run_interval[0] | round), \($x.latency_p99_ms.per_run_interval[1] | round)] "
+          + "| \($x.warmup_collisions.runs_above_0) of \($r) (\($x.warmup_collisions.runs_above_0 * 1000 / $r | round / 10) %) |"' "$TMP/rp.json"
+    done
+  done
+}
+
 METRICS=(latency_ms.mean latency_ms.p50 latency_ms.p99 throughput_rps cold_starts.count)
 baseline_table > "$TMP/baseline.md"
 grid_table "$TMP/paper-uniform-grid.csv" "2,0.3" > "$TMP/grid-uniform.md"
@@ -99,6 +121,8 @@ points_table "$TMP/paper-uniform-pc-warmup.csv" platform.provisioned_concurrency
 points_table "$TMP/paper-bursty-pc-warmup.csv" platform.provisioned_concurrency warmup.concurrency "${METRICS[@]}" > "$TMP/pcwu-bursty.md"
 points_table "$TMP/paper-bursty-pc-warmup-fresh.csv" platform.provisioned_concurrency warmup.concurrency "${METRICS[@]}" warmup.collisions > "$TMP/pcwu-fresh.md"
 for iv in 2 60 300; do fine_table "$TMP/paper-bursty-pc-warmup-fine.csv" "$iv" > "$TMP/fine-$iv.md"; done
+random_phase_table 300 > "$TMP/random-300.md"
+random_phase_table 60 > "$TMP/random-60.md"
 
 # Replace each marked block with its table.
 out=$TMP/doc.md

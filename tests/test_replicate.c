@@ -110,7 +110,8 @@ static void test_cli(void)
     CU_ASSERT_STRING_EQUAL(a != NULL ? a : "", b != NULL ? b : "?"); /* deterministic */
     TESTUTIL_ASSERT_CONTAINS(a, "\"replications\": 39,");
     TESTUTIL_ASSERT_CONTAINS(a, "\"per_run_interval\": {\"level\": 0.95, \"coverage\": 0.95, \"k\": 1, \"enough\": true}");
-    TESTUTIL_ASSERT_CONTAINS(a, "\"latency_p99_ms\": {\"runs\": 39, \"mean\": ");
+    TESTUTIL_ASSERT_CONTAINS(a, "\"latency_p99_ms\": {\"runs\": 39, \"runs_above_0\": 39, \"mean\": ");
+    TESTUTIL_ASSERT_CONTAINS(a, "\"cold_starts\": {\"runs\": 39, \"runs_above_0\": 0, ");
     free(a);
     free(b);
     CU_ASSERT_EQUAL(testutil_runf(&a, NULL, "run scenarios/paper-uniform.json --replications 5"), 0);

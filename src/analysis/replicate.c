@@ -49,7 +49,7 @@ static double metric_of(const struct engine_result *r, enum replicate_metric m)
  * runs) the k of n is used. */
 static void summarise(struct replicate_row *row, double *v, size_t n, double level)
 {
-    row->n = n;
+    row->n = n; /* above_zero was counted run by run */
     if (n == 0) {
         row->mean = row->half = row->run_lo = row->run_hi = (double)NAN;
         return;
@@ -101,6 +101,8 @@ enum replicate_status replicate_run(const struct scenario *sc, uint64_t seed, si
             double v = metric_of(&res, (enum replicate_metric)m);
             if (isfinite(v))
                 vals[(size_t)m * replications + n[m]++] = v;
+            if (v > 0)
+                out->m[m].above_zero++;
         }
     }
     if (out->requests == 0) {

@@ -29,6 +29,8 @@ struct replicate_row {
     double run_lo, run_hi;      /* order statistics k and R+1-k of the single-run values */
     size_t n;                   /* replications where the metric exists (a run with no completed
                                    request has no latency) */
+    size_t above_zero;          /* replications where it is > 0: e.g. how many runs a warm-up
+                                   collision or a cold start degraded */
 };
 
 struct replicate_result {

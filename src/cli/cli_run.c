@@ -150,7 +150,8 @@ static void print_replications(bool json, const struct scenario *sc, uint64_t se
         printf("  \"metrics\": {\n");
         for (int m = 0; m < REPLICATE_METRIC_COUNT; m++) {
             const struct replicate_row *r = &rr->m[m];
-            printf("    \"%s\": {\"runs\": %zu, \"mean\": ", replicate_metric_key[m], r->n);
+            printf("    \"%s\": {\"runs\": %zu, \"runs_above_0\": %zu, \"mean\": ", replicate_metric_key[m], r->n,
+                   r->above_zero);
             jsonout_number(stdout, r->mean, 17);
             printf(", \"ci95\": [");
             jsonout_number(stdout, r->mean - r->half, 17);
@@ -175,7 +176,10 @@ static void print_replications(bool json, const struct scenario *sc, uint64_t se
         snprintf(run, sizeof run, "[%.6g, %.6g]", r->run_lo, r->run_hi);
         printf("%-30s %14.6g %29s %29s\n", replicate_metric_label[m], r->mean, ci, run);
     }
-    printf("\nsingle runs: order statistics %zu and %zu of the %zu replications, which hold a new run's "
+    printf("\nruns with cold starts: %zu of %zu; runs with ping collisions: %zu of %zu\n",
+           rr->m[REPLICATE_COLD_STARTS].above_zero, rr->replications, rr->m[REPLICATE_PING_COLLISIONS].above_zero,
+           rr->replications);
+    printf("single runs: order statistics %zu and %zu of the %zu replications, which hold a new run's "
            "value with probability %.1f%%%s\n", rr->k, rr->replications + 1 - rr->k, rr->replications,
            100 * rr->coverage, rr->enough ? "" : " (too few replications for the level asked: [min, max])");
 }
