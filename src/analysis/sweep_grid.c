@@ -170,6 +170,13 @@ enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_le
         /* What one run of this point keeps: exact latencies, a trace. */
         double bytes = (sc.stats == STATS_EXACT ? 8.0 * sc.expected_requests : 0.0) +
                        (sc.workload.type == WORKLOAD_TRACE ? 8.0 * (double)sc.workload.trace_len : 0.0);
+        if (sc.function.memory_mb != sc.function.model.memory_mb && !sc.function.model.has_cpu_bound_fraction) {
+            if (sp->memory_guess_points++ == 0) {
+                sp->memory_guess_run_mb = sc.function.memory_mb;
+                sp->memory_guess_profile_mb = sc.function.model.memory_mb;
+                snprintf(sp->memory_guess_model, sizeof sp->memory_guess_model, "%s", sc.function.model.name);
+            }
+        }
         if (bytes > sp->run_bytes) {
             sp->run_bytes = bytes;
             sp->run_requests = sc.expected_requests;
