@@ -426,6 +426,15 @@ static void test_fit_memory_refusals(void)
     free(err);
 }
 
+/* How often frag occurs in s (0 for NULL). */
+static int count_of(const char *s, const char *frag)
+{
+    int n = 0;
+    for (const char *p = s; p != NULL && (p = strstr(p, frag)) != NULL; p++)
+        n++;
+    return n;
+}
+
 /* A run that scales a profile without cpu_bound_fraction to another
  * memory size warns once on stderr; the same memory, or a profile with a
  * fraction, does not; emulate (the real function) does not. */
@@ -436,7 +445,7 @@ static void test_memory_warning(void)
     CU_ASSERT_EQUAL(rc, 0);
     TESTUTIL_ASSERT_CONTAINS(err, "run: warning: function.memory_mb is 512 MB but model ");
     TESTUTIL_ASSERT_CONTAINS(err, "has no cpu_bound_fraction: its inference time is scaled as purely CPU-bound (x2)");
-    CU_ASSERT(err != NULL && strstr(strstr(err, "warning") + 1, "warning") == NULL);
+    CU_ASSERT_EQUAL(count_of(err, "warning:"), 1);
     free(out);
     free(err);
     rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json");
@@ -444,6 +453,23 @@ static void test_memory_warning(void)
     CU_ASSERT(err != NULL && strstr(err, "warning") == NULL);
     free(out);
     free(err);
+    /* A sweep over memory sizes: one warning, counting the points. */
+    char cwd[1024], spec[2048];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(spec, sizeof spec, "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"axes\": "
+             "{\"function.memory_mb\": [512, 1024, 2048]}, \"replications\": 1}", cwd);
+    char *sweep = testutil_temp_file(spec, ".json");
+    char *sdir = testutil_temp_dir();
+    rc = testutil_runf(&out, &err, "sweep %s --out %s/s.csv", sweep, sdir);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "sweep: warning: function.memory_mb is 512 MB (the first of 2 sweep points like "
+                                  "this) but model 'mnist-lambda-1024'");
+    CU_ASSERT_EQUAL(count_of(err, "warning:"), 1);
+    free(out);
+    free(err);
+    unlink(sweep);
+    free(sweep);
+    testutil_remove_dir(sdir);
     rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json --set function.memory_mb=512 --set "
                        "'function.model={\"memory_mb\":1024,\"cpu_bound_fraction\":0.3,\"cold_start_ms\":1000,"
                        "\"overhead_ms\":0,\"inference_ms\":{\"base\":10}}'");
