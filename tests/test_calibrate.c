@@ -317,22 +317,26 @@ static size_t mean_by_memory(const char *path, double *mb, double *mean)
     return n;
 }
 
-static void test_memory_real(void)
+/* Calibrates each function of the data set in `sub` on three sizes and
+ * compares the profile's prediction with the measured mean at every other
+ * size; returns the worst relative error, counts those above 15 %, and
+ * prints those above say_above. */
+static double check_memory_set(const char *sub, size_t sizes, double say_above, int *over15)
 {
-    make_logs();
     const double fit_mb[3] = { 128, 256, 2048 };
     double worst = 0;
+    *over15 = 0;
     for (size_t fn = 0; fn < MEM_FUNCTIONS; fn++) {
         char log[256], cut[1024], prof[1024], cmd[2048];
-        snprintf(log, sizeof log, "traces/lambda-memory/%s.log", mem_logs[fn]);
+        snprintf(log, sizeof log, "traces/lambda-memory/%s%s.log", sub, mem_logs[fn]);
         snprintf(cut, sizeof cut, "%s/%s-3.log", dir, mem_logs[fn]);
         snprintf(prof, sizeof prof, "%s/%s.json", dir, mem_logs[fn]);
         snprintf(cmd, sizeof cmd, "grep -E 'Memory Size: (%g|%g|%g) MB' %s > %s", fit_mb[0], fit_mb[1], fit_mb[2],
                  log, cut);
         CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
         char *out = NULL, *err = NULL;
-        int rc = testutil_runf(&out, &err, "calibrate %s --fit-memory --batch-size 1 --min-samples 9 -o %s", cut,
-                               prof);
+        int rc = testutil_runf(&out, &err, "calibrate %s --fit-memory --batch-size 1 --min-samples 9 --force -o %s",
+                               cut, prof);
         if (rc != 0)
             fprintf(stderr, "\n  calibrate %s: %s\n", cut, err);
         CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -346,7 +350,7 @@ static void test_memory_real(void)
         CU_ASSERT_EQUAL(m.memory_mb, 2048);
         double mb[MEM_SIZES_MAX], mean[MEM_SIZES_MAX];
         size_t n = mean_by_memory(log, mb, mean);
-        CU_ASSERT_EQUAL(n, 16);
+        CU_ASSERT_EQUAL(n, sizes);
         for (size_t k = 0; k < n; k++) {
             if (mb[k] == fit_mb[0] || mb[k] == fit_mb[1] || mb[k] == fit_mb[2])
                 continue;
@@ -354,17 +358,39 @@ static void test_memory_real(void)
                           * model_memory_factor(m.memory_mb, mb[k], m.cpu_bound_fraction);
             double e = fabs(pred / mean[k] - 1);
             worst = e > worst ? e : worst;
-            if (e > 0.15)
-                fprintf(stderr, "\n  %s at %g MB: predicted %.0f ms, measured %.0f ms (%+.1f %%), f = %.4f\n",
-                        mem_logs[fn], mb[k], pred, mean[k], 100 * (pred / mean[k] - 1), m.cpu_bound_fraction);
-            CU_ASSERT(e <= 0.15);
+            *over15 += e > 0.15;
+            if (e > say_above) {
+                fprintf(stderr, "\n  %s%s at %g MB: predicted %.0f ms, measured %.0f ms (%+.1f %%), f = %.4f",
+                        sub, mem_logs[fn], mb[k], pred, mean[k], 100 * (pred / mean[k] - 1), m.cpu_bound_fraction);
+            }
         }
         model_fini(&m);
     }
-    /* The figure traces/lambda-memory/README.md quotes. */
+    return worst;
+}
+
+static void test_memory_real(void)
+{
+    make_logs();
+    /* The acceptance: every function, every other size within 15 %. The
+     * figure traces/lambda-memory/README.md quotes is 14.0 %. */
+    int over15 = 0;
+    double worst = check_memory_set("", 16, 0.15, &over15);
+    CU_ASSERT_EQUAL(over15, 0);
     CU_ASSERT(worst > 0.10 && worst < 0.15);
     if (!(worst > 0.10 && worst < 0.15))
         fprintf(stderr, "\n  worst error %.1f %% (README: 14.0 %%)\n", 100 * worst);
+    /* The same benchmark's earlier, more CPU-bound run (50 S3 writes per
+     * invocation, 12 sizes): the same method misses 15 % at 2 of 72
+     * predictions (15.5 % and 15.0 %, .NET and Node.js on x86_64 at
+     * 384 MB), as its README says. Held here so that the documented miss
+     * cannot silently grow. */
+    worst = check_memory_set("s3x50/", 12, 0.16, &over15);
+    CU_ASSERT(over15 <= 2);
+    CU_ASSERT(worst < 0.16);
+    if (over15 > 2 || !(worst < 0.16))
+        fprintf(stderr, "\n  s3x50: worst error %.1f %%, %d above 15 %% (README: 15.5 %%, 2)\n", 100 * worst,
+                over15);
 
     /* The purely CPU-bound scaling of a profile without the fraction is
      * off several-fold on the same data (the issue's 8x): .NET on arm64,
