@@ -479,6 +479,14 @@ static void test_memory_warning(void)
     CU_ASSERT(err != NULL && strstr(err, "warning") == NULL);
     free(out);
     free(err);
+    /* 1769 -> 2048 MB: one vCPU either way, nothing is scaled. */
+    rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json --set function.memory_mb=2048 --set "
+                       "'function.model={\"memory_mb\":1769,\"cold_start_ms\":1000,\"overhead_ms\":0,"
+                       "\"inference_ms\":{\"base\":10}}'");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(count_of(err, "warning:"), 0);
+    free(out);
+    free(err);
     /* A sweep over memory sizes: one warning, counting the points. */
     char cwd[1024], spec[2048];
     CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));

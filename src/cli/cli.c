@@ -173,8 +173,7 @@ int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, in
     }
     if (!sa->have_seed)
         sa->seed = sc->seed;
-    if (!sa->real_function && sc->function.memory_mb != sc->function.model.memory_mb
-        && !sc->function.model.has_cpu_bound_fraction)
+    if (!sa->real_function && model_memory_is_guess(&sc->function.model, sc->function.memory_mb))
         cli_warn_memory_guess(sa->cmd, sc->function.model.name, sc->function.model.memory_mb,
                               sc->function.memory_mb, 1);
     return 0;

@@ -99,8 +99,8 @@ int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, in
 
 /* Warns on stderr, once per process, that a run at run_mb scales a profile
  * measured at profile_mb as purely CPU-bound because the profile has no
- * cpu_bound_fraction; `points` > 1 says how many sweep points do. Silent
- * when there is nothing to say (same memory, or a fitted fraction). */
+ * cpu_bound_fraction (callers check model_memory_is_guess); `points` > 1
+ * says how many sweep points do, 0 warns nothing. */
 void cli_warn_memory_guess(const char *cmd, const char *model, double profile_mb, double run_mb,
                            size_t points);
 

@@ -29,6 +29,11 @@ double model_memory_factor(double profile_mb, double run_mb, double cpu_bound_fr
     return (1 - cpu_bound_fraction) + cpu_bound_fraction * model_compute_factor(profile_mb, run_mb);
 }
 
+bool model_memory_is_guess(const struct model_profile *m, double run_mb)
+{
+    return !m->has_cpu_bound_fraction && model_cpu_share(m->memory_mb) != model_cpu_share(run_mb);
+}
+
 static bool in_table(const struct model_profile *m, int n)
 {
     return model_in_table(m, n);

@@ -61,6 +61,11 @@ double model_compute_factor(double profile_mb, double run_mb);
  * compute factor itself, f = 0 gives 1. */
 double model_memory_factor(double profile_mb, double run_mb, double cpu_bound_fraction);
 
+/* True when running m at run_mb changes its CPU share and m has no
+ * cpu_bound_fraction: its inference is then scaled on the guess that it is
+ * purely CPU-bound (callers warn). */
+bool model_memory_is_guess(const struct model_profile *m, double run_mb);
+
 /* True when the profile can give an inference time for every batch size
  * 1..max_batch; otherwise writes the first missing size to *missing. */
 bool model_covers(const struct model_profile *m, int max_batch, int *missing);
