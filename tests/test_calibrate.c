@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "core/model.h"
 #include "formats/config.h"
+#include "formats/lambdalog.h"
 #include "testutil.h"
 
 /* The known parameters of tests/data/log-scenario.json. */
@@ -274,6 +276,243 @@ static void test_snapstart(void)
     free(sc);
 }
 
+/* Memory scaling on real data (issue 15, point 1): the eight functions of
+ * traces/lambda-memory (a public benchmark: four runtimes x two
+ * architectures, 16 memory sizes from 128 to 2048 MB, ~10 invocations
+ * each; provenance in its README). Calibrated on three sizes - the two
+ * smallest, where the curve bends, and the largest as the reference - the
+ * profile predicts the mean Duration at each of the 13 other sizes within
+ * 15 %. Which three matters: traces/lambda-memory/README.md gives the
+ * errors of other choices (up to 26 % when 128 MB is left out). */
+#define MEM_FUNCTIONS 8
+#define MEM_SIZES_MAX 32
+static const char *const mem_logs[MEM_FUNCTIONS] = {
+    "dotnet6-arm64", "dotnet6-x86-64", "nodejs18x-arm64", "nodejs18x-x86-64",
+    "python311-arm64", "python311-x86-64", "rust-arm64", "rust-x86-64",
+};
+
+/* Mean Duration per Memory Size of a log; returns the number of sizes. */
+static size_t mean_by_memory(const char *path, double *mb, double *mean)
+{
+    struct lambdalog log;
+    char m[512];
+    size_t count[MEM_SIZES_MAX] = { 0 }, n = 0;
+    lambdalog_init(&log);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_read(&log, path, m, sizeof m), 0);
+    for (size_t i = 0; i < log.n; i++) {
+        size_t k = 0;
+        while (k < n && mb[k] != log.inv[i].memory_mb)
+            k++;
+        if (k == n) {
+            CU_ASSERT_FATAL(n < MEM_SIZES_MAX);
+            mb[n] = log.inv[i].memory_mb;
+            mean[n++] = 0;
+        }
+        mean[k] += log.inv[i].duration_ms;
+        count[k]++;
+    }
+    for (size_t k = 0; k < n; k++)
+        mean[k] /= (double)count[k];
+    lambdalog_fini(&log);
+    return n;
+}
+
+/* Calibrates each function of the data set in `sub` on three sizes and
+ * compares the profile's prediction with the measured mean at every other
+ * size; returns the worst relative error, counts those above 15 %, and
+ * prints those above say_above. */
+static double check_memory_set(const char *sub, size_t sizes, double say_above, int *over15)
+{
+    const double fit_mb[3] = { 128, 256, 2048 };
+    double worst = 0;
+    *over15 = 0;
+    for (size_t fn = 0; fn < MEM_FUNCTIONS; fn++) {
+        char log[256], cut[1024], prof[1024], cmd[2048];
+        snprintf(log, sizeof log, "traces/lambda-memory/%s%s.log", sub, mem_logs[fn]);
+        snprintf(cut, sizeof cut, "%s/%s-3.log", dir, mem_logs[fn]);
+        snprintf(prof, sizeof prof, "%s/%s.json", dir, mem_logs[fn]);
+        snprintf(cmd, sizeof cmd, "grep -E 'Memory Size: (%g|%g|%g) MB' %s > %s", fit_mb[0], fit_mb[1], fit_mb[2],
+                 log, cut);
+        CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+        char *out = NULL, *err = NULL;
+        int rc = testutil_runf(&out, &err, "calibrate %s --fit-memory --batch-size 1 --min-samples 9 --force -o %s",
+                               cut, prof);
+        if (rc != 0)
+            fprintf(stderr, "\n  calibrate %s: %s\n", cut, err);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        TESTUTIL_ASSERT_CONTAINS(out, "at 3 sizes:");
+        free(out);
+        free(err);
+        struct model_profile m;
+        char m_msg[512];
+        CU_ASSERT_EQUAL_FATAL(config_load_model(prof, &m, m_msg, sizeof m_msg), CONFIG_OK);
+        CU_ASSERT(m.has_cpu_bound_fraction);
+        CU_ASSERT_EQUAL(m.memory_mb, 2048);
+        double mb[MEM_SIZES_MAX], mean[MEM_SIZES_MAX];
+        size_t n = mean_by_memory(log, mb, mean);
+        CU_ASSERT_EQUAL(n, sizes);
+        for (size_t k = 0; k < n; k++) {
+            if (mb[k] == fit_mb[0] || mb[k] == fit_mb[1] || mb[k] == fit_mb[2])
+                continue;
+            double pred = 1e3 * model_mean_inference_s(&m, 1)
+                          * model_memory_factor(m.memory_mb, mb[k], m.cpu_bound_fraction);
+            double e = fabs(pred / mean[k] - 1);
+            worst = e > worst ? e : worst;
+            *over15 += e > 0.15;
+            if (e > say_above) {
+                fprintf(stderr, "\n  %s%s at %g MB: predicted %.0f ms, measured %.0f ms (%+.1f %%), f = %.4f",
+                        sub, mem_logs[fn], mb[k], pred, mean[k], 100 * (pred / mean[k] - 1), m.cpu_bound_fraction);
+            }
+        }
+        model_fini(&m);
+    }
+    return worst;
+}
+
+static void test_memory_real(void)
+{
+    make_logs();
+    /* The acceptance: every function, every other size within 15 %. The
+     * figure traces/lambda-memory/README.md quotes is 14.0 %. */
+    int over15 = 0;
+    double worst = check_memory_set("", 16, 0.15, &over15);
+    CU_ASSERT_EQUAL(over15, 0);
+    CU_ASSERT(worst > 0.10 && worst < 0.15);
+    if (!(worst > 0.10 && worst < 0.15))
+        fprintf(stderr, "\n  worst error %.1f %% (README: 14.0 %%)\n", 100 * worst);
+    /* The same benchmark's earlier, more CPU-bound run (50 S3 writes per
+     * invocation, 12 sizes): the same method misses 15 % at 2 of 72
+     * predictions (15.5 % and 15.0 %, .NET and Node.js on x86_64 at
+     * 384 MB), as its README says. Held here so that the documented miss
+     * cannot silently grow. */
+    worst = check_memory_set("s3x50/", 12, 0.16, &over15);
+    CU_ASSERT(over15 <= 2);
+    CU_ASSERT(worst < 0.16);
+    if (over15 > 2 || !(worst < 0.16))
+        fprintf(stderr, "\n  s3x50: worst error %.1f %%, %d above 15 %% (README: 15.5 %%, 2)\n", 100 * worst,
+                over15);
+
+    /* The purely CPU-bound scaling of a profile without the fraction is
+     * off several-fold on the same data (the issue's 8x): .NET on arm64,
+     * 1024 -> 128 MB, measured x2.91. */
+    double mb[MEM_SIZES_MAX], mean[MEM_SIZES_MAX], at128 = 0, at1024 = 0;
+    size_t n = mean_by_memory("traces/lambda-memory/dotnet6-arm64.log", mb, mean);
+    for (size_t k = 0; k < n; k++) {
+        at128 = mb[k] == 128 ? mean[k] : at128;
+        at1024 = mb[k] == 1024 ? mean[k] : at1024;
+    }
+    CU_ASSERT(fabs(at128 / at1024 - 2.91) < 0.01);
+    CU_ASSERT_DOUBLE_EQUAL(model_memory_factor(1024, 128, 1), 8.0, 1e-12);
+}
+
+/* --fit-memory's refusals: one memory size, sizes that all have a whole
+ * vCPU, a reference memory absent from the logs, too few at one size. */
+static void test_fit_memory_refusals(void)
+{
+    make_logs();
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "calibrate %s/l.log --fit-memory -o %s/fm.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "--fit-memory: the logs have one memory size (1024 MB, first at ");
+    free(out);
+    free(err);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "grep -E 'Memory Size: (1792|2048) MB' traces/lambda-memory/rust-arm64.log > %s/big.log; "
+             "grep -E 'Memory Size: (128|2048) MB' traces/lambda-memory/rust-arm64.log > %s/two.log; "
+             "grep -E 'Memory Size: 2048 MB' traces/lambda-memory/rust-arm64.log > %s/few.log; "
+             "grep -m 2 -E 'Memory Size: 128 MB' traces/lambda-memory/rust-arm64.log >> %s/few.log", dir, dir, dir, dir);
+    CU_ASSERT_EQUAL_FATAL(testutil_run(cmd, NULL, NULL), 0);
+    rc = testutil_runf(&out, &err, "calibrate %s/big.log --fit-memory --batch-size 1 --min-samples 5 -o %s/fm.json",
+                       dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "has a whole vCPU or more (1769 MB): the CPU share does not vary");
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "calibrate %s/two.log --fit-memory --memory-mb 512 --batch-size 1 --min-samples 5 "
+                       "-o %s/fm.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "--memory-mb 512: no invocation has that Memory Size (the logs have 128 to 2048 MB)");
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "calibrate %s/few.log --fit-memory --batch-size 1 --min-samples 5 -o %s/fm.json",
+                       dir, dir);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "--fit-memory: only 2 invocations at 128 MB; each memory size needs at least 3");
+    free(out);
+    free(err);
+    /* Two sizes: the curve is exact there, and the report says so. The
+     * reference is the one --memory-mb names. */
+    rc = testutil_runf(&out, &err, "calibrate %s/two.log --fit-memory --memory-mb 128 --batch-size 1 --min-samples 5 "
+                       "-o %s/fm.json", dir, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "two memory sizes determine the curve exactly");
+    TESTUTIL_ASSERT_CONTAINS(out, "(reference)");
+    TESTUTIL_ASSERT_CONTAINS(out, "Memory Size 128 MB");
+    free(out);
+    free(err);
+}
+
+/* How often frag occurs in s (0 for NULL). */
+static int count_of(const char *s, const char *frag)
+{
+    int n = 0;
+    for (const char *p = s; p != NULL && (p = strstr(p, frag)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A run that scales a profile without cpu_bound_fraction to another
+ * memory size warns once on stderr; the same memory, or a profile with a
+ * fraction, does not; emulate (the real function) does not. */
+static void test_memory_warning(void)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json --set function.memory_mb=512");
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "run: warning: function.memory_mb is 512 MB but model ");
+    TESTUTIL_ASSERT_CONTAINS(err, "has no cpu_bound_fraction: its inference time is scaled as purely CPU-bound (x2)");
+    CU_ASSERT_EQUAL(count_of(err, "warning:"), 1);
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(err != NULL && strstr(err, "warning") == NULL);
+    free(out);
+    free(err);
+    /* 1769 -> 2048 MB: one vCPU either way, nothing is scaled. */
+    rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json --set function.memory_mb=2048 --set "
+                       "'function.model={\"memory_mb\":1769,\"cold_start_ms\":1000,\"overhead_ms\":0,"
+                       "\"inference_ms\":{\"base\":10}}'");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(count_of(err, "warning:"), 0);
+    free(out);
+    free(err);
+    /* A sweep over memory sizes: one warning, counting the points. */
+    char cwd[1024], spec[2048];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(spec, sizeof spec, "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"axes\": "
+             "{\"function.memory_mb\": [512, 1024, 2048]}, \"replications\": 1}", cwd);
+    char *sweep = testutil_temp_file(spec, ".json");
+    char *sdir = testutil_temp_dir();
+    rc = testutil_runf(&out, &err, "sweep %s --out %s/s.csv", sweep, sdir);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "sweep: warning: function.memory_mb is 512 MB (the first of 2 sweep points like "
+                                  "this) but model 'mnist-lambda-1024'");
+    CU_ASSERT_EQUAL(count_of(err, "warning:"), 1);
+    free(out);
+    free(err);
+    unlink(sweep);
+    free(sweep);
+    testutil_remove_dir(sdir);
+    rc = testutil_runf(&out, &err, "run tests/data/scenario-minimal.json --set function.memory_mb=512 --set "
+                       "'function.model={\"memory_mb\":1024,\"cpu_bound_fraction\":0.3,\"cold_start_ms\":1000,"
+                       "\"overhead_ms\":0,\"inference_ms\":{\"base\":10}}'");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(err != NULL && strstr(err, "warning") == NULL);
+    free(out);
+    free(err);
+}
+
 static void test_refusals(void)
 {
     make_logs();
@@ -351,6 +590,9 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "timed-out and errored invocations: counted, not fitted", test_failed_excluded);
     CU_add_test(s, "a log without invocations among several: skipped", test_empty_log_skipped);
     CU_add_test(s, "SnapStart logs: restore_ms fitted, the profile needs snapstart", test_snapstart);
+    CU_add_test(s, "memory scaling: three sizes of real logs predict the others within 15 %", test_memory_real);
+    CU_add_test(s, "--fit-memory refusals", test_fit_memory_refusals);
+    CU_add_test(s, "a run at another memory without a fraction warns once", test_memory_warning);
     CU_add_test(s, "too few samples and usage errors", test_refusals);
     CU_add_test(s, "catalogued bad logs through the CLI", test_bad_logs);
     CU_add_test(s, "clean up", cleanup);

@@ -773,6 +773,12 @@ static const struct bad_case {
       ": inference_ms: needs 'base' or a non-empty 'by_batch_size'" },
     { "tests/bad/model-per-item-without-base.json", MODEL, CONFIG_ERR_INVALID,
       ": inference_ms.per_item_ms: only used together with 'base'" },
+    { "tests/bad/model-cpu-fraction-above.json", MODEL, CONFIG_ERR_INVALID,
+      ": cpu_bound_fraction: must be <= 1 (got 1.5)" },
+    { "tests/bad/model-cpu-fraction-negative.json", MODEL, CONFIG_ERR_INVALID,
+      ": cpu_bound_fraction: must be >= 0 (got -0.1)" },
+    { "tests/bad/model-cpu-fraction-string.json", MODEL, CONFIG_ERR_INVALID,
+      ": cpu_bound_fraction: must be a number (got string)" },
     { "tests/bad/model-batch-key-zero.json", MODEL, CONFIG_ERR_INVALID,
       ": inference_ms.by_batch_size.0: batch size must be an integer from 1 to 4096" },
     { "tests/bad/model-batch-key-text.json", MODEL, CONFIG_ERR_INVALID,
@@ -1137,6 +1143,39 @@ static void test_memory_scaling(void)
     scenario_fini(&at1769);
 }
 
+/* A profile's cpu_bound_fraction f scales only that part (Amdahl):
+ * t(m) = t(m0) ((1 - f) + f share(m0) / share(m)); absent means f = 1. */
+static void test_cpu_bound_fraction(void)
+{
+    struct scenario half, none, zero;
+    const char *p = "tests/data/scenario-minimal.json";
+    const char *s_half[] = { "function.model={\"memory_mb\":1024,\"cpu_bound_fraction\":0.25,"
+                             "\"cold_start_ms\":1000,\"overhead_ms\":0,\"inference_ms\":{\"base\":100}}",
+                             "function.memory_mb=256" };
+    const char *s_none[] = { "function.model={\"memory_mb\":1024,"
+                             "\"cold_start_ms\":1000,\"overhead_ms\":0,\"inference_ms\":{\"base\":100}}",
+                             "function.memory_mb=256" };
+    const char *s_zero[] = { "function.model={\"memory_mb\":1024,\"cpu_bound_fraction\":0,"
+                             "\"cold_start_ms\":1000,\"overhead_ms\":0,\"inference_ms\":{\"base\":100}}",
+                             "function.memory_mb=128" };
+    CU_ASSERT_EQUAL_FATAL(load_with(p, s_half, 2, &half), CONFIG_OK);
+    CU_ASSERT_EQUAL_FATAL(load_with(p, s_none, 2, &none), CONFIG_OK);
+    CU_ASSERT_EQUAL_FATAL(load_with(p, s_zero, 2, &zero), CONFIG_OK);
+    /* 1024 -> 256 MB: 4x the CPU-bound quarter, the rest unchanged. */
+    CU_ASSERT(half.function.model.has_cpu_bound_fraction);
+    CU_ASSERT(near(half.function.compute_factor, 0.75 + 0.25 * 4));
+    CU_ASSERT(near(model_mean_inference_s(&half.function.model, 1), 0.1 * 1.75));
+    CU_ASSERT(!none.function.model.has_cpu_bound_fraction);
+    CU_ASSERT_EQUAL(none.function.model.cpu_bound_fraction, 1);
+    CU_ASSERT(near(none.function.compute_factor, 4));
+    CU_ASSERT(near(zero.function.compute_factor, 1));
+    /* Cold start stays unscaled whatever the fraction. */
+    CU_ASSERT(near(dist_mean(&half.function.model.cold_start_s), 1.0));
+    scenario_fini(&half);
+    scenario_fini(&none);
+    scenario_fini(&zero);
+}
+
 /* Messages are NUL-terminated however small the buffer. */
 static void test_small_message_buffer(void)
 {
@@ -1172,6 +1211,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "unknown fields: did you mean", test_did_you_mean);
     CU_add_test(s, "trace formats: times, azure2019, azure2021", test_trace_formats);
     CU_add_test(s, "memory scaling of compute", test_memory_scaling);
+    CU_add_test(s, "cpu_bound_fraction: Amdahl scaling", test_cpu_bound_fraction);
     CU_add_test(s, "message buffer too small", test_small_message_buffer);
 }
 

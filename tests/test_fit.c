@@ -8,6 +8,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_psi.h>
 #include "core/dist.h"
+#include "core/model.h"
 #include "analysis/fit.h"
 #include "core/rng.h"
 #include "testutil.h"
@@ -232,6 +233,41 @@ static void test_distances(void)
     CU_ASSERT_DOUBLE_EQUAL(fit_ks2(one, 1, two, 2), 0.5, 1e-12);
 }
 
+/* Amdahl over the CPU share: means made from a known fraction give it
+ * back exactly, whatever the reference; data faster with less memory clamp
+ * to 0; one CPU share (all sizes >= 1769 MB) or a reference not among the
+ * sizes is refused. */
+static void test_amdahl(void)
+{
+    const double mb[4] = { 128, 512, 1024, 2048 };
+    double mean[4];
+    const double f = 0.3, t_ref = 1000; /* at 2048 MB */
+    for (int i = 0; i < 4; i++)
+        mean[i] = t_ref * model_memory_factor(2048, mb[i], f);
+    struct fit_amdahl fa;
+    CU_ASSERT_EQUAL_FATAL(fit_amdahl(mb, mean, 4, 2048, &fa), 0);
+    CU_ASSERT_DOUBLE_EQUAL(fa.fraction, f, 1e-9);
+    CU_ASSERT_FALSE(fa.clamped);
+    CU_ASSERT_DOUBLE_EQUAL(fa.r2, 1, 1e-9);
+    CU_ASSERT(fa.max_abs_resid < 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(fit_amdahl_predict(&fa, 128), mean[0], 1e-6);
+    /* Referred to 512 MB the same curve has a smaller CPU-bound share:
+     * f' = f s(2048)/s(512) / ((1 - f) + f s(2048)/s(512)). */
+    double k = model_compute_factor(2048, 512), f512 = f * k / ((1 - f) + f * k);
+    CU_ASSERT_EQUAL_FATAL(fit_amdahl(mb, mean, 4, 512, &fa), 0);
+    CU_ASSERT_DOUBLE_EQUAL(fa.fraction, f512, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(fit_amdahl_predict(&fa, 2048), t_ref, 1e-6);
+    const double faster[2] = { 900, 1000 }, two[2] = { 128, 1024 };
+    CU_ASSERT_EQUAL_FATAL(fit_amdahl(two, faster, 2, 1024, &fa), 0);
+    CU_ASSERT(fa.clamped);
+    CU_ASSERT_EQUAL(fa.fraction, 0);
+    CU_ASSERT(fa.fraction_raw < 0);
+    const double big[2] = { 1769, 4096 };
+    CU_ASSERT_EQUAL(fit_amdahl(big, faster, 2, 4096, &fa), -1);
+    CU_ASSERT_EQUAL(fit_amdahl(two, faster, 2, 512, &fa), -1);
+    CU_ASSERT_EQUAL(fit_amdahl(two, faster, 1, 128, &fa), -1);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "lognormal ML (closed form) and AIC", test_lognormal);
@@ -242,6 +278,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "mean confidence interval", test_mean_ci);
     CU_add_test(s, "linear regression and its slope interval", test_linear);
     CU_add_test(s, "two-sample KS and Wasserstein-1", test_distances);
+    CU_add_test(s, "Amdahl fit of cpu_bound_fraction", test_amdahl);
 }
 
 int main(void)

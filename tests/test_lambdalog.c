@@ -466,7 +466,8 @@ static void test_check(void)
     CU_ASSERT_STRING_EQUAL(msg, "mixed memory sizes: 2 invocations at 1024 MB (first at "
                                 "tests/bad/log-mixed-memory.log:1) and 1 at 2048 MB (first at "
                                 "tests/bad/log-mixed-memory.log:3); give the logs of one configuration, "
-                                "or choose one with --memory-mb");
+                                "choose one with --memory-mb, or fit how Duration scales across them "
+                                "with --fit-memory");
     CU_ASSERT_EQUAL(lambdalog_keep_memory(&log, 2048), 1);
     CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), 0);
     lambdalog_fini(&log);

@@ -71,6 +71,12 @@ static void test_cpu_share(void)
     CU_ASSERT_DOUBLE_EQUAL(model_compute_factor(1024, 2048), model_compute_factor(1024, 1769),
                            1e-15);
     CU_ASSERT_DOUBLE_EQUAL(model_compute_factor(4096, 1024), 1769.0 / 1024.0, 1e-12);
+    /* Amdahl: only the CPU-bound fraction stretches; f = 1 is the compute
+     * factor bit for bit (profiles without a fraction keep their results). */
+    CU_ASSERT_EQUAL(model_memory_factor(1024, 333, 1), model_compute_factor(1024, 333));
+    CU_ASSERT_DOUBLE_EQUAL(model_memory_factor(1024, 512, 0), 1.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(model_memory_factor(1024, 512, 0.5), 1.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(model_memory_factor(1024, 4096, 0.5), 0.5 + 0.5 * 1024.0 / 1769.0, 1e-12);
 }
 
 static void test_covers(void)

@@ -12,6 +12,7 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 #include "base/xalloc.h"
+#include "core/model.h"
 
 #define LOG_2PI 1.8378770664093454836
 
@@ -298,6 +299,65 @@ int fit_linear(const double *x, const double *y, size_t n, double level, struct 
         tss += (y[i] - my) * (y[i] - my);
     out->r2 = tss > 0 ? 1 - sumsq / tss : 1;
     return 0;
+}
+
+int fit_amdahl(const double *memory_mb, const double *mean_ms, size_t n, double ref_mb, struct fit_amdahl *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 2)
+        return -1;
+    double *x = xmalloc(n * sizeof *x), *w = xmalloc(n * sizeof *w);
+    bool distinct = false, have_ref = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!(mean_ms[i] > 0) || !(memory_mb[i] > 0)) {
+            free(x);
+            free(w);
+            return -1;
+        }
+        x[i] = 1 / model_cpu_share(memory_mb[i]);
+        w[i] = 1 / (mean_ms[i] * mean_ms[i]);
+        distinct |= x[i] != x[0];
+        if (memory_mb[i] == ref_mb) {
+            have_ref = true;
+            out->ref_mean_ms = mean_ms[i];
+        }
+    }
+    if (!distinct || !have_ref) {
+        free(x);
+        free(w);
+        return -1;
+    }
+    double a, b, cov00, cov01, cov11, chisq;
+    gsl_fit_wlinear(x, 1, w, 1, mean_ms, 1, n, &a, &b, &cov00, &cov01, &cov11, &chisq);
+    free(x);
+    free(w);
+    double cpu_ref = b / model_cpu_share(ref_mb), total_ref = a + cpu_ref;
+    double f = total_ref > 0 ? cpu_ref / total_ref : (double)NAN;
+    out->n = n;
+    out->ref_mb = ref_mb;
+    out->fraction_raw = f;
+    /* Outside [0, 1] the data are not Amdahl-shaped (faster with less
+     * memory, or slower than purely CPU-bound): the nearest bound is kept. */
+    out->fraction = !(f >= 0) ? 0 : f > 1 ? 1 : f;
+    out->clamped = out->fraction != f;
+    double my = 0, sse = 0, tss = 0;
+    for (size_t i = 0; i < n; i++)
+        my += mean_ms[i];
+    my /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double p = fit_amdahl_predict(out, memory_mb[i]);
+        double r = fabs(p / mean_ms[i] - 1);
+        sse += (p - mean_ms[i]) * (p - mean_ms[i]);
+        tss += (mean_ms[i] - my) * (mean_ms[i] - my);
+        out->max_abs_resid = r > out->max_abs_resid ? r : out->max_abs_resid;
+    }
+    out->r2 = tss > 0 ? 1 - sse / tss : 1;
+    return 0;
+}
+
+double fit_amdahl_predict(const struct fit_amdahl *fa, double memory_mb)
+{
+    return fa->ref_mean_ms * model_memory_factor(fa->ref_mb, memory_mb, fa->fraction);
 }
 
 double fit_ks2(const double *a, size_t na, const double *b, size_t nb)

@@ -62,6 +62,35 @@ struct fit_line {
  * level. Needs n >= 3 and at least two distinct x; returns 0 or -1. */
 int fit_linear(const double *x, const double *y, size_t n, double level, struct fit_line *out);
 
+/* How mean inference time depends on memory (Amdahl over Lambda's CPU
+ * share): t(m) = t(ref) ((1 - f) + f share(ref) / share(m)), with
+ * share(m) = min(m, 1769) / 1769 (model_cpu_share) and f the CPU-bound
+ * fraction at the reference memory. */
+struct fit_amdahl {
+    size_t n;               /* memory sizes */
+    double ref_mb;          /* the reference memory (one of the sizes) */
+    double ref_mean_ms;     /* its measured mean: the curve passes through it */
+    double fraction;        /* f, in [0, 1] */
+    bool clamped;           /* the unconstrained fit fell outside [0, 1] */
+    double fraction_raw;    /* the unconstrained fit's f */
+    double r2;              /* of the curve against the means (1 - SSE / SS about their mean) */
+    double max_abs_resid;   /* largest |curve / mean - 1| over the sizes */
+};
+
+/* Fits f to the mean times mean_ms[i] at memory_mb[i] (n >= 2, at least
+ * two distinct CPU shares, every mean > 0): weighted least squares of
+ * mean = a + b / share(m) with weights 1 / mean^2, i.e. of relative errors,
+ * so that the small, slow sizes do not outweigh the rest; then
+ * f = (b / share(ref)) / (a + b / share(ref)), clamped to [0, 1]. The
+ * written curve is scaled through the measured mean at ref_mb (what a
+ * profile measured there predicts elsewhere), and r2 / residuals are of
+ * that curve. Returns 0, or -1 (too few sizes, one share, ref_mb not among
+ * the sizes). */
+int fit_amdahl(const double *memory_mb, const double *mean_ms, size_t n, double ref_mb, struct fit_amdahl *out);
+
+/* The fitted curve at memory_mb, in ms. */
+double fit_amdahl_predict(const struct fit_amdahl *fa, double memory_mb);
+
 /* Two-sample Kolmogorov-Smirnov statistic (largest CDF gap) and
  * Wasserstein-1 distance (area between the CDFs, in the values' unit) of
  * two sorted samples (na, nb >= 1). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/infile.h"
+#include "core/model.h"
 #include "core/rng.h"
 #include "core/scenario.h"
 #include "base/version.h"
@@ -170,6 +171,13 @@ enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_le
         /* What one run of this point keeps: exact latencies, a trace. */
         double bytes = (sc.stats == STATS_EXACT ? 8.0 * sc.expected_requests : 0.0) +
                        (sc.workload.type == WORKLOAD_TRACE ? 8.0 * (double)sc.workload.trace_len : 0.0);
+        if (model_memory_is_guess(&sc.function.model, sc.function.memory_mb)) {
+            if (sp->memory_guess_points++ == 0) {
+                sp->memory_guess_run_mb = sc.function.memory_mb;
+                sp->memory_guess_profile_mb = sc.function.model.memory_mb;
+                snprintf(sp->memory_guess_model, sizeof sp->memory_guess_model, "%s", sc.function.model.name);
+            }
+        }
         if (bytes > sp->run_bytes) {
             sp->run_bytes = bytes;
             sp->run_requests = sc.expected_requests;

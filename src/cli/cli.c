@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "formats/config.h"
+#include "core/model.h"
 #include "base/interrupt.h"
 #include "core/sink.h"
 #include "base/xalloc.h"
@@ -185,7 +186,29 @@ int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, in
     }
     if (!sa->have_seed)
         sa->seed = sc->seed;
+    if (!sa->real_function && model_memory_is_guess(&sc->function.model, sc->function.memory_mb))
+        cli_warn_memory_guess(sa->cmd, sc->function.model.name, sc->function.model.memory_mb,
+                              sc->function.memory_mb, 1);
     return 0;
+}
+
+void cli_warn_memory_guess(const char *cmd, const char *model, double profile_mb, double run_mb,
+                           size_t points)
+{
+    static bool warned;
+    if (warned || points == 0)
+        return;
+    warned = true;
+    char where[64] = "";
+    if (points > 1)
+        snprintf(where, sizeof where, " (the first of %zu sweep points like this)", points);
+    /* The guess can be off several-fold: real functions are partly I/O-bound
+     * (docs/reference/models.md, "Memory scaling"). */
+    fprintf(stderr, "%s: warning: function.memory_mb is %g MB%s but model '%s' was measured at %g MB and "
+            "has no cpu_bound_fraction: its inference time is scaled as purely CPU-bound (x%.3g); real "
+            "functions often scale less (fit the fraction with calibrate --fit-memory on logs at several "
+            "memory sizes, or set cpu_bound_fraction in the profile)\n", cmd, run_mb, where, model,
+            profile_mb, model_compute_factor(profile_mb, run_mb));
 }
 
 int cli_outputs_claim_stdout(const struct cli_output *spec, const struct cli_open_output *output, size_t n,

@@ -75,6 +75,8 @@ struct cli_scenario_args {
     uint64_t seed;                  /* --seed, else the scenario's (after load) */
     bool have_seed;
     double time_limit_s;            /* --time-limit, wall-clock seconds; 0: none */
+    bool real_function;             /* the command runs the function itself (emulate): the
+                                       profile's memory scaling is not used, no warning */
 };
 
 /* Sets up *sa for a command line of argc words (aborts on out of memory);
@@ -97,6 +99,13 @@ int cli_scenario_args_check(const struct cli_scenario_args *sa, int *rc);
  * and takes the scenario's seed unless --seed was given. Returns 0, or -1
  * with config's message printed and *rc set to CLI_USAGE. */
 int cli_scenario_args_load(struct cli_scenario_args *sa, struct scenario *sc, int *rc);
+
+/* Warns on stderr, once per process, that a run at run_mb scales a profile
+ * measured at profile_mb as purely CPU-bound because the profile has no
+ * cpu_bound_fraction (callers check model_memory_is_guess); `points` > 1
+ * says how many sweep points do, 0 warns nothing. */
+void cli_warn_memory_guess(const char *cmd, const char *model, double profile_mb, double run_mb,
+                           size_t points);
 
 /* An output file a command can write besides its report (--requests-csv
  * FILE, ...), written by a sink (sink.h). */

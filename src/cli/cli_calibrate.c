@@ -20,14 +20,18 @@
 #define LEVEL 0.95
 #define MSG_MAX 1024
 
-enum { O_OUTPUT = CLI_O_OWN, O_MEMORY_MB, O_MIN_SAMPLES, O_BATCH_SIZE, O_NAME };
+enum { O_OUTPUT = CLI_O_OWN, O_MEMORY_MB, O_FIT_MEMORY, O_MIN_SAMPLES, O_BATCH_SIZE, O_NAME };
 
 static const struct cli_opt opt_table[] = {
     { .id = O_OUTPUT, .short_name = 'o', .name = "output", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "the model profile to write (required; - for standard output, the report then goes to "
               "standard error)" },
     CLI_ROW_FORCE("replace FILE if it exists"),
-    { .id = O_MEMORY_MB, .name = "memory-mb", .metavar = "M", .help = "use only invocations with Memory Size M MB" },
+    { .id = O_MEMORY_MB, .name = "memory-mb", .metavar = "M",
+      .help = "use only invocations with Memory Size M MB (with --fit-memory: the reference memory)" },
+    { .id = O_FIT_MEMORY, .name = "fit-memory",
+      .help = "logs at several memory sizes: fit cpu_bound_fraction to their mean Duration, the other "
+              "fields from the reference memory (--memory-mb, default the largest)" },
     { .id = O_MIN_SAMPLES, .name = "min-samples", .metavar = "N", .help = "fewest values a fit may use (default 30)" },
     { .id = O_BATCH_SIZE, .name = "batch-size", .metavar = "N",
       .help = "invocations whose batch size the logs do not give carried N requests" },
@@ -50,6 +54,10 @@ const struct cli_spec cli_calibrate_spec = {
         "                 per_item_ms x n), the base's distribution from the residuals\n"
         "  overhead_ms    client round trip minus Duration (+ Init Duration), from\n"
         "                 client logs joined to the REPORT lines by request_id\n"
+        "  cpu_bound_fraction  with --fit-memory, from logs at several memory sizes:\n"
+        "                 weighted least squares of the mean Duration at each size\n"
+        "                 against Amdahl's law over the CPU share (R^2 and residuals\n"
+        "                 shown)\n"
         "LOG files are Lambda logs (CloudWatch text START/END/REPORT lines or JSON\n"
         "platform.* records, bare or in `aws logs` / subscription envelopes) and\n"
         "client logs (CSV whose header has a send_s column);\n"
@@ -58,7 +66,8 @@ const struct cli_spec cli_calibrate_spec = {
     .opts = opt_table,
     .notes =
         "Exit codes: 0 written, 1 the file could not be written, 2 bad usage or input\n"
-        "(unparseable lines, mixed memory sizes or functions, too few samples).\n",
+        "(unparseable lines, mixed memory sizes without --fit-memory or --memory-mb,\n"
+        "mixed functions, too few samples).\n",
     .args = CLI_C_FILE,
     .fn = cli_calibrate,
 };
@@ -257,6 +266,7 @@ struct options {
     const char *name;
     bool force;
     int memory_mb;          /* 0: not given */
+    bool fit_memory;
     size_t min_samples;
     int batch_size;         /* 0: not given */
 };
@@ -303,6 +313,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool *help)
             if ((rc = parse_int_opt("--memory-mb", val, 128, 10240, &v)) == CLI_OK)
                 o->memory_mb = (int)v;
             break;
+        case O_FIT_MEMORY:
+            o->fit_memory = true;
+            break;
         case O_MIN_SAMPLES:
             if ((rc = parse_int_opt("--min-samples", val, 3, 100000000, &v)) == CLI_OK)
                 o->min_samples = (size_t)v;
@@ -341,6 +354,113 @@ static void default_name(const char *path, char *out, size_t cap)
     out[len] = '\0';
 }
 
+/* Fewest invocations whose mean stands for one memory size in the fit. */
+#define FIT_MEMORY_MIN_PER_SIZE 3
+
+/* --fit-memory: the mean Duration at each memory size and the Amdahl fit. */
+struct memory_fit {
+    size_t n_sizes, n_inv;
+    double *mb, *mean_ms;
+    size_t *count;
+    struct fit_amdahl fit;
+};
+
+static void memory_fit_fini(struct memory_fit *mf)
+{
+    free(mf->mb);
+    free(mf->mean_ms);
+    free(mf->count);
+}
+
+/* Groups the invocations that count for inference (not pings, timeouts or
+ * errors) by Memory Size and fits cpu_bound_fraction through the reference
+ * size's mean. Unknown batch sizes count: the means compare like with like
+ * only when every size saw the same batch mix. Returns 0, or -1 with the
+ * error printed. */
+static int fit_memory(const struct lambdalog *log, const struct options *o, int *ref_mb, struct memory_fit *mf)
+{
+    memset(mf, 0, sizeof *mf);
+    mf->mb = xmalloc(log->n * sizeof *mf->mb);
+    mf->mean_ms = xcalloc(log->n, sizeof *mf->mean_ms);
+    mf->count = xcalloc(log->n, sizeof *mf->count);
+    for (size_t i = 0; i < log->n; i++) {
+        const struct lambdalog_invocation *v = &log->inv[i];
+        int b = v->batch_size < 0 && o->batch_size > 0 ? o->batch_size : v->batch_size;
+        if (b == 0 || v->timed_out || v->errored)
+            continue;
+        size_t k = 0;
+        while (k < mf->n_sizes && mf->mb[k] != v->memory_mb)
+            k++;
+        if (k == mf->n_sizes)
+            mf->mb[mf->n_sizes++] = v->memory_mb;
+        mf->mean_ms[k] += v->duration_ms;
+        mf->count[k]++;
+        mf->n_inv++;
+    }
+    /* Ascending memory, for the report. */
+    for (size_t i = 1; i < mf->n_sizes; i++) {
+        for (size_t j = i; j > 0 && mf->mb[j - 1] > mf->mb[j]; j--) {
+            double tm = mf->mb[j], ts = mf->mean_ms[j];
+            size_t tc = mf->count[j];
+            mf->mb[j] = mf->mb[j - 1];
+            mf->mean_ms[j] = mf->mean_ms[j - 1];
+            mf->count[j] = mf->count[j - 1];
+            mf->mb[j - 1] = tm;
+            mf->mean_ms[j - 1] = ts;
+            mf->count[j - 1] = tc;
+        }
+    }
+    bool have_ref = false;
+    for (size_t k = 0; k < mf->n_sizes; k++) {
+        if (mf->count[k] < FIT_MEMORY_MIN_PER_SIZE) {
+            cli_error("--fit-memory: only %zu invocation%s at %g MB; each memory size needs at least %d "
+                      "(timeouts, errors and pings excluded)", mf->count[k], mf->count[k] == 1 ? "" : "s",
+                      mf->mb[k], FIT_MEMORY_MIN_PER_SIZE);
+            return -1;
+        }
+        mf->mean_ms[k] /= (double)mf->count[k];
+        have_ref |= o->memory_mb != 0 && mf->mb[k] == o->memory_mb;
+    }
+    if (mf->n_sizes < 2) {
+        cli_error("--fit-memory: the logs have one memory size (%d MB, first at %s:%zu); the fit needs "
+                  "invocations at two or more", log->inv[0].memory_mb, log->inv[0].file, log->inv[0].line);
+        return -1;
+    }
+    if (o->memory_mb != 0 && !have_ref) {
+        cli_error("--memory-mb %d: no invocation has that Memory Size (the logs have %g to %g MB)", o->memory_mb,
+                  mf->mb[0], mf->mb[mf->n_sizes - 1]);
+        return -1;
+    }
+    *ref_mb = o->memory_mb != 0 ? o->memory_mb : (int)mf->mb[mf->n_sizes - 1];
+    if (fit_amdahl(mf->mb, mf->mean_ms, mf->n_sizes, *ref_mb, &mf->fit) != 0) {
+        cli_error("--fit-memory: every memory size of the logs (%g to %g MB) has a whole vCPU or more "
+                  "(1769 MB): the CPU share does not vary, there is nothing to fit", mf->mb[0],
+                  mf->mb[mf->n_sizes - 1]);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_memory_fit(const struct memory_fit *mf)
+{
+    const struct fit_amdahl *fa = &mf->fit;
+    printf("\ncpu_bound_fraction (mean Duration against Memory Size, Amdahl), %zu invocations at %zu sizes:\n",
+           mf->n_inv, mf->n_sizes);
+    printf("  t(m) = t(%g MB) x ((1 - f) + f x share(%g MB) / share(m)), share(m) = min(m, 1769) / 1769\n",
+           fa->ref_mb, fa->ref_mb);
+    printf("  f = %.4g%s; R^2 %.4f, largest residual %.1f %%\n", fa->fraction,
+           fa->clamped ? " (clamped: the unconstrained fit is outside 0..1)" : "", fa->r2,
+           100 * fa->max_abs_resid);
+    printf("  %8s %6s %12s %12s %9s\n", "MB", "n", "mean ms", "fitted ms", "residual");
+    for (size_t k = 0; k < mf->n_sizes; k++) {
+        double p = fit_amdahl_predict(fa, mf->mb[k]);
+        printf("  %8g %6zu %12.6g %12.6g %+8.1f%%%s\n", mf->mb[k], mf->count[k], mf->mean_ms[k], p,
+               100 * (p / mf->mean_ms[k] - 1), mf->mb[k] == fa->ref_mb ? "  (reference)" : "");
+    }
+    if (mf->n_sizes == 2)
+        printf("  note: two memory sizes determine the curve exactly; a third would test it\n");
+}
+
 struct inference {
     size_t n, pings, timed_out, errored, unknown;
     int min_size, max_size;
@@ -363,6 +483,8 @@ int cli_calibrate(int argc, char **argv)
     lambdalog_client_init(&cl);
     struct outfile of;
     memset(&of, 0, sizeof of);
+    struct memory_fit mf;   /* --fit-memory */
+    memset(&mf, 0, sizeof mf);
     char msg[MSG_MAX], name[128];
     struct lambdalog_invocation **by_id = NULL;
     double *xs = NULL, *ys = NULL, *vals = NULL, *invoke_ms = NULL;
@@ -418,7 +540,13 @@ int cli_calibrate(int argc, char **argv)
                   "come from REPORT lines");
         goto out;
     }
-    if (o.memory_mb != 0) {
+    if (o.fit_memory) {
+        int ref_mb = 0;
+        if (fit_memory(&log, &o, &ref_mb, &mf) != 0)
+            goto out;
+        /* Everything else is fitted at the reference memory only. */
+        lambdalog_keep_memory(&log, ref_mb);
+    } else if (o.memory_mb != 0) {
         int seen = log.inv[0].memory_mb;
         if (lambdalog_keep_memory(&log, o.memory_mb) == 0) {
             cli_error("--memory-mb %d: no invocation has that Memory Size (the logs have %d MB, first "
@@ -712,6 +840,8 @@ int cli_calibrate(int argc, char **argv)
                inf.min_size == 1 ? "" : "s");
         print_fitted(&inf.base);
     }
+    if (o.fit_memory)
+        print_memory_fit(&mf);
     printf("\noverhead_ms (client round trip - Duration - Init Duration):\n");
     if (have_overhead) {
         print_fitted(&over);
@@ -738,7 +868,14 @@ int cli_calibrate(int argc, char **argv)
             LAMBDASIM_VERSION, log.n);
     if (cl.n > 0)
         fprintf(f, " and %zu client requests", cl.n);
+    if (o.fit_memory)
+        fprintf(f, " at %d MB; cpu_bound_fraction from %zu invocations at %zu memory sizes", log.inv[0].memory_mb,
+                mf.n_inv, mf.n_sizes);
     fprintf(f, ".\",\n  \"memory_mb\": %d", log.inv[0].memory_mb);
+    if (o.fit_memory) {
+        fputs(",\n  \"cpu_bound_fraction\": ", f);
+        jsonout_number(f, mf.fit.fraction, 6);
+    }
     if (have_cold) {
         fputs(",\n  \"cold_start_ms\": ", f);
         json_fit_dist(f, &cold);
@@ -772,6 +909,16 @@ int cli_calibrate(int argc, char **argv)
         fputc('}', f);
     }
     fputs("},\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\"", f);
+    if (o.fit_memory) {
+        fputs(",\n    \"cpu_bound_fraction\": ", f);
+        snprintf(src, sizeof src, "calibrated: weighted least squares (relative errors) of the mean Duration at "
+                 "%zu memory sizes (%g to %g MB, %zu invocations) against t(m) = t(%g MB) ((1 - f) + f "
+                 "share(%g MB) / share(m)), share(m) = min(m, 1769) / 1769; R^2 %.4f, largest residual "
+                 "%.1f %%%s; applies to inference_ms only", mf.n_sizes, mf.mb[0], mf.mb[mf.n_sizes - 1],
+                 mf.n_inv, mf.fit.ref_mb, mf.fit.ref_mb, mf.fit.r2, 100 * mf.fit.max_abs_resid,
+                 mf.fit.clamped ? "; clamped to 0..1" : "");
+        jsonout_string(f, src);
+    }
     if (have_cold) {
         fputs(",\n    \"cold_start_ms\": ", f);
         source_text(src, sizeof src, &cold, "Init Duration values");
@@ -804,6 +951,29 @@ int cli_calibrate(int argc, char **argv)
         jsonout_string(f, o.logs[i]);
     }
     fprintf(f, "],\n    \"timeouts_unattributed\": %zu", log.timeouts_unattributed);
+    if (o.fit_memory) {
+        fprintf(f, ",\n    \"cpu_bound_fraction\": {\"reference_mb\": %g, \"fraction\": ", mf.fit.ref_mb);
+        jsonout_number(f, mf.fit.fraction, 6);
+        fputs(", \"unconstrained\": ", f);
+        jsonout_number(f, mf.fit.fraction_raw, 6);
+        fputs(", \"r2\": ", f);
+        jsonout_number(f, mf.fit.r2, 6);
+        fputs(", \"largest_residual\": ", f);
+        jsonout_number(f, mf.fit.max_abs_resid, 6);
+        fputs(", \"by_memory\": [", f);
+        for (size_t k = 0; k < mf.n_sizes; k++) {
+            double p = fit_amdahl_predict(&mf.fit, mf.mb[k]);
+            fprintf(f, "%s\n      {\"memory_mb\": %g, \"invocations\": %zu, \"mean_ms\": ", k > 0 ? "," : "",
+                    mf.mb[k], mf.count[k]);
+            jsonout_number(f, mf.mean_ms[k], 6);
+            fputs(", \"fitted_ms\": ", f);
+            jsonout_number(f, p, 6);
+            fputs(", \"residual\": ", f);
+            jsonout_number(f, p / mf.mean_ms[k] - 1, 6);
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
     if (have_cold) {
         fputs(",\n    \"cold_start_ms\": ", f);
         json_fit_note(f, &cold);
@@ -865,6 +1035,7 @@ int cli_calibrate(int argc, char **argv)
     }
     rc = CLI_OK;
 out:
+    memory_fit_fini(&mf);
     outfile_abort(&of);
     free(by_id);
     free(xs);

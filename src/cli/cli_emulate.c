@@ -183,6 +183,9 @@ int cli_emulate(int argc, char **argv)
 {
     struct cli_scenario_args sa;
     cli_scenario_args_init(&sa, "emulate", "one scenario per run", argc);
+    /* The worker runs the real function under a CPU cap: the profile's
+     * memory scaling is not what is measured. */
+    sa.real_function = true;
     struct cli_open_output open[N_OUTPUTS];
     memset(open, 0, sizeof open);
     bool json = false, force = false, verbose = false, isolate = false, host_only = false;

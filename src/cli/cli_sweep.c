@@ -438,6 +438,9 @@ int cli_sweep(int argc, char **argv)
         rc = CLI_USAGE;
     if (rc == CLI_OK)
         rc = sweep_prepare(&sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
+    if (rc == CLI_OK)
+        cli_warn_memory_guess("sweep", sp.memory_guess_model, sp.memory_guess_profile_mb, sp.memory_guess_run_mb,
+                              sp.memory_guess_points);
     if (rc == CLI_OK && sweep_check_memory(&sp, n_held, jobs, msg, SWEEP_MSG_MAX) != 0)
         rc = CLI_USAGE;
     if ((rc = stage_end(rc, msg)) != CLI_OK)

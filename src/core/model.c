@@ -19,6 +19,21 @@ double model_compute_factor(double profile_mb, double run_mb)
     return model_cpu_share(profile_mb) / model_cpu_share(run_mb);
 }
 
+double model_memory_factor(double profile_mb, double run_mb, double cpu_bound_fraction)
+{
+    assert(cpu_bound_fraction >= 0 && cpu_bound_fraction <= 1);
+    /* f = 1 returns the compute factor exactly (no rounding through 1 - f):
+     * profiles without a fraction keep their results bit for bit. */
+    if (cpu_bound_fraction == 1)
+        return model_compute_factor(profile_mb, run_mb);
+    return (1 - cpu_bound_fraction) + cpu_bound_fraction * model_compute_factor(profile_mb, run_mb);
+}
+
+bool model_memory_is_guess(const struct model_profile *m, double run_mb)
+{
+    return !m->has_cpu_bound_fraction && model_cpu_share(m->memory_mb) != model_cpu_share(run_mb);
+}
+
 static bool in_table(const struct model_profile *m, int n)
 {
     return model_in_table(m, n);

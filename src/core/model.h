@@ -18,6 +18,11 @@
 struct model_profile {
     char name[MODEL_NAME_MAX];
     double memory_mb;           /* memory the costs were measured at */
+    /* Share of inference time that scales with the CPU share (Amdahl); the
+     * rest (I/O, waiting on other services) does not. 1 when the profile
+     * gives none (has_cpu_bound_fraction false): purely CPU-bound. */
+    double cpu_bound_fraction;
+    bool has_cpu_bound_fraction;
     struct dist cold_start_s;   /* init time of a new instance (has_cold_start) */
     bool has_cold_start;        /* false only in a SnapStart profile from logs without
                                    Init Duration (init ran when the version was published) */
@@ -49,6 +54,17 @@ double model_cpu_share(double memory_mb);
 /* Factor by which compute time measured at profile_mb stretches at run_mb:
  * cpu_share(profile_mb) / cpu_share(run_mb). */
 double model_compute_factor(double profile_mb, double run_mb);
+
+/* Factor by which inference time measured at profile_mb stretches at run_mb
+ * when a fraction f (0..1) of it is CPU-bound (Amdahl):
+ * (1 - f) + f * model_compute_factor(profile_mb, run_mb). f = 1 gives the
+ * compute factor itself, f = 0 gives 1. */
+double model_memory_factor(double profile_mb, double run_mb, double cpu_bound_fraction);
+
+/* True when running m at run_mb changes its CPU share and m has no
+ * cpu_bound_fraction: its inference is then scaled on the guess that it is
+ * purely CPU-bound (callers warn). */
+bool model_memory_is_guess(const struct model_profile *m, double run_mb);
 
 /* True when the profile can give an inference time for every batch size
  * 1..max_batch; otherwise writes the first missing size to *missing. */

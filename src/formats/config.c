@@ -923,8 +923,8 @@ out:
 /* ---- model ----------------------------------------------------------------------- */
 
 static const char *const model_keys[] = {
-    "name", "description", "memory_mb", "cold_start_ms", "restore_ms", "overhead_ms", "inference_ms",
-    "host", "sources",
+    "name", "description", "memory_mb", "cpu_bound_fraction", "cold_start_ms", "restore_ms", "overhead_ms",
+    "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
 static const char *const host_keys[] = { "dispatch_ms", "start_ms" };
@@ -1000,6 +1000,13 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
     if (get_int(c, obj, opath, "memory_mb", true, CFG_MEMORY_MIN, CFG_MEMORY_MAX, &mem) < 0)
         return -1;
     m->memory_mb = mem;
+    /* Absent: purely CPU-bound, the scaling every profile had before the
+     * fraction existed (the CLI warns when that guess is used). */
+    m->cpu_bound_fraction = 1;
+    got = get_num(c, obj, opath, "cpu_bound_fraction", false, between(0, 1), &m->cpu_bound_fraction);
+    if (got < 0)
+        return -1;
+    m->has_cpu_bound_fraction = got == 1;
     /* cold_start_ms may be absent only where restore_ms stands in for it
      * (a SnapStart function's logs have no Init Duration). */
     got = get_dist(c, obj, opath, "restore_ms", false, 1e-3, &m->restore_s);
@@ -1338,7 +1345,7 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
                     "model '%s' has restore_ms but no cold_start_ms: it describes a SnapStart function "
                     "(set function.snapstart to true, or add cold_start_ms)", fs->model.name);
     }
-    fs->compute_factor = model_compute_factor(fs->model.memory_mb, fs->memory_mb);
+    fs->compute_factor = model_memory_factor(fs->model.memory_mb, fs->memory_mb, fs->model.cpu_bound_fraction);
     model_scale_compute(&fs->model, fs->compute_factor);
     if (!model_covers(&fs->model, max_batch, &missing_n))
         return fail(c, "function.model", "batching.max_batch",

@@ -780,8 +780,8 @@ int lambdalog_check(const struct lambdalog *log, char *msg, size_t msg_len)
     }
     if (other != NULL)
         return textline_fail(msg, msg_len, "mixed memory sizes: %zu invocations at %d MB (first at %s:%zu) and "
-                    "%zu at %d MB (first at %s:%zu)%s; give the logs of one configuration, or choose "
-                    "one with --memory-mb", n_first, first->memory_mb, first->file, first->line, n_other,
+                    "%zu at %d MB (first at %s:%zu)%s; give the logs of one configuration, choose "
+                    "one with --memory-mb, or fit how Duration scales across them with --fit-memory", n_first, first->memory_mb, first->file, first->line, n_other,
                     other->memory_mb, other->file, other->line, kinds > 2 ? ", and more" : "");
     const struct lambdalog_invocation *fv = NULL, *ov = NULL;
     n_first = n_other = 0;

@@ -95,6 +95,14 @@ struct sweep_spec {
      * that run's expected requests; 0 before. */
     double run_bytes;
     double run_requests;
+    /* Points whose function.memory_mb gives another CPU share than their
+     * profile's while the profile has no cpu_bound_fraction (scaled as
+     * purely CPU-bound: model_memory_is_guess), and
+     * the first such point's memory and profile (sweep_prepare): the CLI
+     * warns. */
+    size_t memory_guess_points;
+    double memory_guess_run_mb, memory_guess_profile_mb;
+    char memory_guess_model[128];
 };
 
 void sweep_spec_fini(struct sweep_spec *sp);
