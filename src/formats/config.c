@@ -1799,7 +1799,7 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     /* A trace ends by itself: neither is then needed. */
     const cJSON *wt = get(root, "workload");
     const cJSON *wtype = cJSON_IsObject(wt) ? get(wt, "type") : NULL;
-    bool is_trace = cJSON_IsString(wtype) && wtype->valuestring != NULL
+    bool is_trace = wtype != NULL && cJSON_IsString(wtype) && wtype->valuestring != NULL
                     && strcmp(wtype->valuestring, "trace") == 0;
     if (got_d == 0 && got_r == 0 && !is_trace)
         return fail(c, NULL, NULL, "either duration_s or requests is required (when arrivals "
