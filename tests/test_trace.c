@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "core/rng.h"
 #include "core/scenario.h"
+#include "formats/config.h"
 #include "formats/trace.h"
 #include "core/workload.h"
 
@@ -546,6 +547,43 @@ static void test_azure2019_real_run(void)
     free(out);
 }
 
+/* Any trace ends the run by itself; other workloads still need a limit. */
+static void test_trace_ends_run(void)
+{
+    char cwd[4096], body[9000];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"file\": \"%s/tests/data/trace.csv\"},"
+             " \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}", cwd, cwd);
+    char *p = testutil_temp_file(body, ".json");
+    struct scenario sc;
+    enum config_status st = config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg);
+    if (st != CONFIG_OK)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(st, CONFIG_OK);
+    CU_ASSERT(isinf(sc.duration_s));
+    CU_ASSERT_EQUAL(sc.max_requests, 0);
+    CU_ASSERT_EQUAL(sc.expected_requests, 3);
+    scenario_fini(&sc);
+    unlink(p);
+    free(p);
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"format\": \"azure2021\", \"file\": "
+             "\"%s/traces/azure/azure2021-readme-sample.csv\", \"function\": "
+             "\"9bc86d6cd1ee254aaa313492f0fd88be8bd7b92d50d4237ff52d7685440c0906\"}, \"function\": "
+             "{\"model\": \"%s/tests/data/model-simple.json\"}}", cwd, cwd);
+    p = testutil_temp_file(body, ".json");
+    CU_ASSERT_EQUAL_FATAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.expected_requests, 1);
+    scenario_fini(&sc);
+    unlink(p);
+    free(p);
+    p = testutil_temp_file("{\"workload\": {\"type\": \"poisson\", \"rate_rps\": 1}, \"function\": {\"model\": "
+                           "\"x.json\"}}", ".json");
+    CU_ASSERT_EQUAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_ERR_INVALID);
+    CU_ASSERT(testutil_contains(msg, "either duration_s or requests is required"));
+    unlink(p);
+    free(p);
+}
+
 /* The 2021 README's sample rows: six invocations of six functions. */
 static void test_azure2021_real(void)
 {
@@ -609,6 +647,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "real Azure 2019 durations and memory percentiles", test_azure2019_percentiles);
     CU_add_test(s, "real Azure 2019 window as a scenario", test_azure2019_real_run);
     CU_add_test(s, "real Azure 2021 README rows", test_azure2021_real);
+    CU_add_test(s, "a trace ends the run without duration_s or requests", test_trace_ends_run);
 }
 
 int main(void)
