@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "testutil.h"
 #include "core/rng.h"
+#include "core/model.h"
 #include "core/scenario.h"
 #include "formats/config.h"
 #include "formats/trace.h"
@@ -576,6 +577,28 @@ static void test_trace_ends_run(void)
     scenario_fini(&sc);
     unlink(p);
     free(p);
+    /* The durations row is the counted function's, even unnamed. */
+    char *counts = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,7,8\no,a,f2,http,3,0\n", ".csv");
+    char *durs = testutil_temp_file("HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
+                                    "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
+                                    "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
+                                    "percentile_Average_100\no,a,f1,1,1,1,1,1,1,1,1,1,1,1\n"
+                                    "o,a,f2,50,3,50,50,50,50,50,50,50,50,50\n", ".csv");
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"format\": \"azure2019\", \"file\": "
+             "[\"%s\"], \"durations\": \"%s\"}, \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}",
+             counts, durs, cwd);
+    p = testutil_temp_file(body, ".json");
+    CU_ASSERT_EQUAL_FATAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.expected_requests, 3);
+    CU_ASSERT_EQUAL(sc.workload.first_minute, 6);
+    CU_ASSERT_DOUBLE_EQUAL(model_mean_inference_s(&sc.function.model, 1), 0.050, 1e-12);
+    scenario_fini(&sc);
+    unlink(p);
+    free(p);
+    unlink(counts);
+    unlink(durs);
+    free(counts);
+    free(durs);
     p = testutil_temp_file("{\"workload\": {\"type\": \"poisson\", \"rate_rps\": 1}, \"function\": {\"model\": "
                            "\"x.json\"}}", ".json");
     CU_ASSERT_EQUAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_ERR_INVALID);

@@ -1221,6 +1221,7 @@ static int read_trace_files(struct cfg *c, const cJSON *wj, struct workload_spec
     }
     int rc = 0;
     struct trace_az19 az;
+    memset(&az, 0, sizeof az);
     w->n_trace_files = n;
     switch (w->trace_format) {
     case TRACE_FORMAT_TIMES:
@@ -1242,7 +1243,9 @@ static int read_trace_files(struct cfg *c, const cJSON *wj, struct workload_spec
     }
     if (rc != 0)
         return fail_ref(c, CONFIG_ERR_INVALID, inner, "workload.file");
-    if (w->trace_format == TRACE_FORMAT_AZURE2019 && read_az19_extras(c, wj, w, function, az.app) < 0)
+    /* The percentile files are matched by the function found in the
+     * counts (named or the file's only one) and its app. */
+    if (w->trace_format == TRACE_FORMAT_AZURE2019 && read_az19_extras(c, wj, w, az.function, az.app) < 0)
         return -1;
     if (w->time_scale != 1 && w->trace_s != NULL) {
         for (size_t i = 0; i < w->trace_len; i++)
@@ -1766,6 +1769,7 @@ static int apply_trace_durations(struct cfg *c, struct scenario *sc)
     m->per_item_s = 0;
     for (int k = 1; k <= m->table_max; k++)
         m->has_size[k] = false;
+    sc->function.compute_factor = 1; /* the inference time is no longer scaled */
     return 0;
 }
 

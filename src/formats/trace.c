@@ -328,6 +328,7 @@ struct az19_file {
     bool found;
     size_t line;                /* of the row */
     char app[AZ19_NAME_MAX];
+    char function[AZ19_NAME_MAX];
 };
 
 static int az19_read_file(const char *path, const char *function, bool missing_ok, struct az19_file *out,
@@ -435,6 +436,7 @@ static int az19_read_file(const char *path, const char *function, bool missing_o
         }
         match_line = l.lineno;
         snprintf(out->app, sizeof out->app, "%.*s", (int)app_len, app);
+        snprintf(out->function, sizeof out->function, "%.*s", (int)fn_len, fn);
         c = xcalloc(minutes, sizeof *c);
         for (size_t m = 0; m < minutes && csv_next(s, sl, &pos, &done, &fs, &fl); m++) {
             double v = 0;
@@ -520,6 +522,7 @@ int trace_read_azure2019_files(const char *const *paths, size_t n_paths, const c
             }
             if (found == 0) {
                 snprintf(out->app, sizeof out->app, "%s", f.app);
+                snprintf(out->function, sizeof out->function, "%s", f.function);
                 app_path = paths[k];
                 app_line = f.line;
             }
@@ -565,8 +568,10 @@ int trace_read_azure2019_files(const char *const *paths, size_t n_paths, const c
     rc = 0;
 out:
     free(all);
-    if (rc != 0)
+    if (rc != 0) {
         out->app[0] = '\0';
+        out->function[0] = '\0';
+    }
     return rc;
 }
 

@@ -50,6 +50,7 @@ struct trace_az19 {
     size_t first_minute;
     size_t files_found;         /* files that hold the function */
     char app[128];              /* its HashApp */
+    char function[128];         /* its HashFunction (the file's only one when none was named) */
 };
 int trace_read_azure2019_files(const char *const *paths, size_t n_paths, const char *function,
                                struct trace_az19 *out, char *msg, size_t msg_len);
