@@ -570,7 +570,8 @@ static void test_override_errors(void)
 /* ---------------------------------------------------------------------- */
 /* Bad files: one per rule                                                  */
 
-enum bad_kind { SCENARIO, MODEL, TRACE, AZURE2019, AZURE2021, LAMBDA_LOG, CLIENT_LOG };
+enum bad_kind { SCENARIO, MODEL, TRACE, AZURE2019, AZURE2019_DURATIONS, AZURE2019_MEMORY, AZURE2021, LAMBDA_LOG,
+                CLIENT_LOG };
 
 static const struct bad_case {
     const char *file;
@@ -843,6 +844,25 @@ static const struct bad_case {
       "trace-azure2019-count.csv:2: minute 3: not a whole number >= 0 ('x')" },
     { "tests/bad/trace-azure2019-truncated.csv", AZURE2019, CONFIG_ERR_INVALID,
       "trace-azure2019-truncated.csv:2: the row has 704 columns, the header 1444 (truncated line?)" },
+    { "tests/bad/trace-azure2019-gap.csv", AZURE2019, CONFIG_ERR_INVALID,
+      "trace-azure2019-gap.csv:1: column 7 must be minute '542' (got '543'): minute columns must be "
+      "consecutive (a window such as 540..689 is fine; gaps and reordering are not)" },
+    { "tests/bad/trace-azure2019-minute-range.csv", AZURE2019, CONFIG_ERR_INVALID,
+      "trace-azure2019-minute-range.csv:1: column 6: a day has 1440 minutes (got '1441' after minute 1440)" },
+    { "tests/bad/trace-azure2019-durations-decreasing.csv", AZURE2019_DURATIONS, CONFIG_ERR_INVALID,
+      "trace-azure2019-durations-decreasing.csv:2: percentile_Average_75 (3) is below percentile_Average_50 "
+      "(4): percentiles must not decrease" },
+    { "tests/bad/trace-azure2019-memory-no-column.csv", AZURE2019_MEMORY, CONFIG_ERR_INVALID,
+      "trace-azure2019-memory-no-column.csv:1: no column named 'AverageAllocatedMb_pct99' in header (not an "
+      "Azure 2019 memory-percentile file)" },
+    { "tests/bad/scenario-workload-durations-batching.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.durations: the Azure durations are times of single invocations and cannot give a batch's "
+      "time: set batching.max_batch to 1, or drop workload.durations" },
+    { "tests/bad/scenario-workload-file-list-times.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": workload.file: a list of files is read only by format 'azure2019' (day files chained in time); give "
+      "one file" },
+    { "tests/bad/scenario-workload-chained-no-function.json", SCENARIO, CONFIG_ERR_INVALID,
+      "invocations-m1-720.csv: 2 files are chained into one trace; name the function with workload.function" },
     { "tests/bad/trace-azure2021-negative.csv", AZURE2021, CONFIG_ERR_INVALID,
       "trace-azure2021-negative.csv:3: duration: must be >= 0 (got -0.2)" },
     { "tests/bad/trace-azure2021-no-column.csv", AZURE2021, CONFIG_ERR_INVALID,
@@ -917,6 +937,14 @@ static void test_bad_files(void)
                      ? CONFIG_OK : CONFIG_ERR_INVALID;
             CU_ASSERT_PTR_NULL(counts);
             CU_ASSERT_EQUAL(minutes + total, 0);
+        } else if (b->kind == AZURE2019_DURATIONS) {
+            struct trace_az19_durations d;
+            st = trace_read_azure2019_durations(b->file, NULL, &d, msg, sizeof msg) == 0 ? CONFIG_OK
+                                                                                      : CONFIG_ERR_INVALID;
+        } else if (b->kind == AZURE2019_MEMORY) {
+            struct trace_az19_memory m;
+            st = trace_read_azure2019_memory(b->file, NULL, NULL, &m, msg, sizeof msg) == 0 ? CONFIG_OK
+                                                                                         : CONFIG_ERR_INVALID;
         } else if (b->kind == AZURE2021) {
             double *t = NULL;
             size_t len = 7;

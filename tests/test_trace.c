@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include "testutil.h"
 #include "core/rng.h"
+#include "core/model.h"
 #include "core/scenario.h"
+#include "formats/config.h"
 #include "formats/trace.h"
 #include "core/workload.h"
 
@@ -378,6 +380,253 @@ static void test_minute_placement(void)
     CU_ASSERT(d < 1.63 / sqrt(1000.0));
 }
 
+/* ---- Real Azure rows (traces/azure/, see its README for provenance) ------- */
+
+#define REAL19 "traces/azure/invitro-invocations.csv"
+#define REAL19_FN "063ba6f3c1d425f6f5c3bde3b9ba1eba7c6d81c57fd794860338638212d30dfb"
+#define REAL19_APP "228ef3c9f06cde19b4382e39c9339cc9b62b521ae71d70ed02d775df20529a43"
+
+static void test_azure2019_real(void)
+{
+    struct trace_az19 full, t;
+    const char *one[] = { REAL19 };
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_files(one, 1, NULL, &full, msg, sizeof msg), 0);
+    /* The published day: 1440 minutes, 20,820,188 invocations, busy from
+     * minute 1 (12,787) to minute 1440 (15,001). */
+    CU_ASSERT_EQUAL(full.n_minutes, 1440);
+    CU_ASSERT_EQUAL(full.total, 20820188);
+    CU_ASSERT_EQUAL(full.first_minute, 0);
+    CU_ASSERT_EQUAL(full.counts[0], 12787);
+    CU_ASSERT_EQUAL(full.counts[1439], 15001);
+    CU_ASSERT_STRING_EQUAL(full.app, REAL19_APP);
+
+    /* Cut to minutes 540..689 (09:00 to 11:30, the window invitro's
+     * reference trace uses): the same counts, placed at minute 539. */
+    const char *win[] = { "traces/azure/invocations-m540-689.csv" };
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_files(win, 1, REAL19_FN, &t, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(t.n_minutes, 150);
+    CU_ASSERT_EQUAL(t.total, 2157436);
+    CU_ASSERT_EQUAL(t.first_minute, 539);
+    CU_ASSERT_EQUAL(memcmp(t.counts, full.counts + 539, 150 * sizeof *t.counts), 0);
+    free(t.counts);
+
+    /* The day cut in two halves and chained back: the second file starts
+     * at the minute after the first one's last, so it continues the day. */
+    const char *halves[] = { "traces/azure/invocations-m1-720.csv", "traces/azure/invocations-m721-1440.csv" };
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_files(halves, 2, REAL19_FN, &t, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(t.n_minutes, 1440);
+    CU_ASSERT_EQUAL(t.total, 20820188);
+    CU_ASSERT_EQUAL(t.files_found, 2);
+    CU_ASSERT_EQUAL(memcmp(t.counts, full.counts, 1440 * sizeof *t.counts), 0);
+    free(t.counts);
+    /* In the other order the morning half is the next day's: minutes
+     * 721..1440 of day 1, then 1..720 of day 2, back to back. */
+    const char *swapped[] = { halves[1], halves[0] };
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_files(swapped, 2, REAL19_FN, &t, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(t.first_minute, 720);
+    CU_ASSERT_EQUAL(t.n_minutes, 1440);
+    CU_ASSERT_EQUAL(t.total, 20820188);
+    CU_ASSERT_EQUAL(t.counts[720], full.counts[0]);
+    free(t.counts);
+    /* Two days of the same window: day 2's minute 540 is 1440 minutes
+     * after day 1's, the 1290 minutes between are empty. */
+    const char *days[] = { win[0], win[0] };
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_files(days, 2, REAL19_FN, &t, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(t.first_minute, 539);
+    CU_ASSERT_EQUAL(t.n_minutes, 1440 + 150);
+    CU_ASSERT_EQUAL(t.total, 2 * 2157436);
+    CU_ASSERT_EQUAL(t.counts[150], 0);
+    CU_ASSERT_EQUAL(t.counts[1439], 0);
+    CU_ASSERT_EQUAL(t.counts[1440], full.counts[539]);
+    free(t.counts);
+    free(full.counts);
+
+    /* A day file without the function adds idle minutes; none at all is
+     * an error. */
+    char *other = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1,2,3\no,a,f9,http,1,1,1\n", ".csv");
+    const char *gap_day[] = { win[0], other, win[0] };
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_files(gap_day, 3, REAL19_FN, &t, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(t.files_found, 2);
+    CU_ASSERT_EQUAL(t.n_minutes, 2 * 1440 + 150);
+    CU_ASSERT_EQUAL(t.total, 2 * 2157436);
+    free(t.counts);
+    const char *none[] = { other, other };
+    CU_ASSERT_EQUAL(trace_read_azure2019_files(none, 2, "f1", &t, msg, sizeof msg), -1);
+    CU_ASSERT(testutil_contains(msg, ": no function 'f1' in any of the 2 chained files"));
+    CU_ASSERT_PTR_NULL(t.counts);
+    unlink(other);
+    free(other);
+    /* The same function in two apps is two functions. */
+    char *app2 = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1\no,b,f1,http,1\n", ".csv");
+    char *app1 = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,1\no,a,f1,http,1\n", ".csv");
+    const char *apps[] = { app1, app2 };
+    CU_ASSERT_EQUAL(trace_read_azure2019_files(apps, 2, "f1", &t, msg, sizeof msg), -1);
+    CU_ASSERT(testutil_contains(msg, ":2: function 'f1' is in app 'b' here but in app 'a' in "));
+    unlink(app1);
+    unlink(app2);
+    free(app1);
+    free(app2);
+    /* Header windows: the first minute column must be a minute. */
+    char *bad = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,0,1\no,a,f1,http,1,1\n", ".csv");
+    const char *b1[] = { bad };
+    CU_ASSERT_EQUAL(trace_read_azure2019_files(b1, 1, NULL, &t, msg, sizeof msg), -1);
+    CU_ASSERT(testutil_contains(msg, ":1: column 5 must be a minute of the day, 1..1440 (got '0')"));
+    unlink(bad);
+    free(bad);
+}
+
+static void test_azure2019_percentiles(void)
+{
+    struct trace_az19_durations d;
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_durations("traces/azure/invitro-durations.csv", REAL19_FN, &d, msg,
+                                                         sizeof msg), 0);
+    CU_ASSERT_EQUAL(d.average_ms, 4);
+    CU_ASSERT_EQUAL(d.count, 21757953);
+    static const double want_ms[7] = { 2, 2, 3, 4, 5, 11, 453 };
+    for (int i = 0; i < 7; i++)
+        CU_ASSERT_EQUAL(d.pct_ms[i], want_ms[i]);
+    /* The piecewise-linear quantile function through them has mean
+     * .01*2 + .24*2.5 + .25*3.5 + .25*4.5 + .24*8 + .01*232 = 6.86 ms (the
+     * line from p99 to the maximum, 453 ms, carries a third of it); the
+     * tabulation hits every knot, so its mean is exact. */
+    struct dist ds;
+    trace_az19_duration_dist(&d, &ds);
+    CU_ASSERT_EQUAL(ds.n_samples, TRACE_AZ19_QUANTILE_POINTS);
+    CU_ASSERT_DOUBLE_EQUAL(dist_mean(&ds), 0.00686, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ds.samples[0], 0.002, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ds.samples[4999], 0.004 - 0.0005 / 2500, 1e-12);
+    CU_ASSERT(ds.samples[TRACE_AZ19_QUANTILE_POINTS - 1] < 0.453);
+    dist_fini(&ds);
+    CU_ASSERT_EQUAL(trace_read_azure2019_durations("traces/azure/invitro-durations.csv", "nope", &d, msg,
+                                                   sizeof msg), -1);
+    CU_ASSERT(testutil_contains(msg, "invitro-durations.csv: no HashFunction 'nope' (the file has 1 rows, e.g. "
+                                     "'063ba6f3"));
+
+    /* invitro's memory file has one row per function (it spreads the app's
+     * memory over its functions); the published one, one per app. */
+    struct trace_az19_memory m;
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_memory("traces/azure/invitro-memory.csv", REAL19_APP, REAL19_FN, &m,
+                                                      msg, sizeof msg), 0);
+    CU_ASSERT(m.per_function);
+    CU_ASSERT_EQUAL(m.sample_count, 419751);
+    CU_ASSERT_EQUAL(m.average_mb, 213);
+    CU_ASSERT_EQUAL(m.pct_mb[3], 217);
+    CU_ASSERT_EQUAL(m.pct_mb[7], 297);
+    char *pub = testutil_temp_file("HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"
+                                   "AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"
+                                   "AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"
+                                   "AverageAllocatedMb_pct100\n"
+                                   "o,a,10,100,90,91,95,99,101,110,120,130\n"
+                                   "o,b,10,200,190,191,195,199,201,210,220,230\n", ".csv");
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2019_memory(pub, "b", "f1", &m, msg, sizeof msg), 0);
+    CU_ASSERT(!m.per_function);
+    CU_ASSERT_EQUAL(m.pct_mb[3], 199);
+    CU_ASSERT_EQUAL(trace_read_azure2019_memory(pub, NULL, NULL, &m, msg, sizeof msg), -1);
+    CU_ASSERT(testutil_contains(msg, ": the file holds more than one row; HashApp picks one (e.g. 'a')"));
+    unlink(pub);
+    free(pub);
+}
+
+/* The real rows through a scenario: a windowed trace ends the run by
+ * itself (no duration_s, no requests), every invocation arrives, and the
+ * durations replace the profile's inference time. */
+static void test_azure2019_real_run(void)
+{
+    char *out = NULL;
+    int rc = testutil_runf(&out, NULL, "run traces/azure/scenario-invitro-window.json --json");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT(testutil_contains(out, "\"arrived\": 2157436,"));
+    CU_ASSERT(testutil_contains(out, "\"completed\": 2157436,"));
+    CU_ASSERT(testutil_contains(out, "\"first_minute\": 539,"));
+    CU_ASSERT(testutil_contains(out, "\"mean_used\": 6.86"));
+    CU_ASSERT(testutil_contains(out, "\"p50\": 217,"));
+    free(out);
+    out = NULL;
+    rc = testutil_runf(&out, NULL, "run traces/azure/scenario-invitro-window.json");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT(testutil_contains(out, "trace azure2019: 1 file, 150 minutes from day 1 08:59, 2157436 invocations"));
+    free(out);
+}
+
+/* Any trace ends the run by itself; other workloads still need a limit. */
+static void test_trace_ends_run(void)
+{
+    char cwd[4096], body[9000];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"file\": \"%s/tests/data/trace.csv\"},"
+             " \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}", cwd, cwd);
+    char *p = testutil_temp_file(body, ".json");
+    struct scenario sc;
+    enum config_status st = config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg);
+    if (st != CONFIG_OK)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(st, CONFIG_OK);
+    CU_ASSERT(isinf(sc.duration_s));
+    CU_ASSERT_EQUAL(sc.max_requests, 0);
+    CU_ASSERT_EQUAL(sc.expected_requests, 3);
+    scenario_fini(&sc);
+    unlink(p);
+    free(p);
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"format\": \"azure2021\", \"file\": "
+             "\"%s/traces/azure/azure2021-readme-sample.csv\", \"function\": "
+             "\"9bc86d6cd1ee254aaa313492f0fd88be8bd7b92d50d4237ff52d7685440c0906\"}, \"function\": "
+             "{\"model\": \"%s/tests/data/model-simple.json\"}}", cwd, cwd);
+    p = testutil_temp_file(body, ".json");
+    CU_ASSERT_EQUAL_FATAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.expected_requests, 1);
+    scenario_fini(&sc);
+    unlink(p);
+    free(p);
+    /* The durations row is the counted function's, even unnamed. */
+    char *counts = testutil_temp_file("HashOwner,HashApp,HashFunction,Trigger,7,8\no,a,f2,http,3,0\n", ".csv");
+    char *durs = testutil_temp_file("HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
+                                    "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
+                                    "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
+                                    "percentile_Average_100\no,a,f1,1,1,1,1,1,1,1,1,1,1,1\n"
+                                    "o,a,f2,50,3,50,50,50,50,50,50,50,50,50\n", ".csv");
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"format\": \"azure2019\", \"file\": "
+             "[\"%s\"], \"durations\": \"%s\"}, \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}",
+             counts, durs, cwd);
+    p = testutil_temp_file(body, ".json");
+    CU_ASSERT_EQUAL_FATAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.expected_requests, 3);
+    CU_ASSERT_EQUAL(sc.workload.first_minute, 6);
+    CU_ASSERT_DOUBLE_EQUAL(model_mean_inference_s(&sc.function.model, 1), 0.050, 1e-12);
+    scenario_fini(&sc);
+    unlink(p);
+    free(p);
+    unlink(counts);
+    unlink(durs);
+    free(counts);
+    free(durs);
+    p = testutil_temp_file("{\"workload\": {\"type\": \"poisson\", \"rate_rps\": 1}, \"function\": {\"model\": "
+                           "\"x.json\"}}", ".json");
+    CU_ASSERT_EQUAL(config_load_scenario(p, NULL, 0, &sc, msg, sizeof msg), CONFIG_ERR_INVALID);
+    CU_ASSERT(testutil_contains(msg, "either duration_s or requests is required"));
+    unlink(p);
+    free(p);
+}
+
+/* The 2021 README's sample rows: six invocations of six functions. */
+static void test_azure2021_real(void)
+{
+    const char *f = "traces/azure/azure2021-readme-sample.csv";
+    double *t = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(trace_read_azure2021(f, "7fa05b607ae861b85ec53cea12d3efaed8be0f9a92f5d6e8067244161d491e96",
+                                               "9bc86d6cd1ee254aaa313492f0fd88be8bd7b92d50d4237ff52d7685440c0906",
+                                               &t, &n, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(t[0], 0);
+    free(t);
+    t = NULL;
+    CU_ASSERT_EQUAL(trace_read_azure2021(f, NULL, NULL, &t, &n, msg, sizeof msg), -1);
+    CU_ASSERT(testutil_contains(msg, "azure2021-readme-sample.csv: the file holds more than one function "
+                                     "('734272c01926d19690e5ec308bab64ef97950b75b1c7582283e0783fce1751d8/"
+                                     "313c03f53a0d31f70aec25f62efb33e7dd779725ca4af579018452d1204beaad' at line 2, "));
+    CU_ASSERT_PTR_NULL(t);
+}
+
 /* Azure bad files of the catalogue through the CLI, plugged into a valid
  * scenario with --set as a user would. */
 static void test_azure_catalogue(void)
@@ -386,15 +635,24 @@ static void test_azure_catalogue(void)
     testutil_bad_open(&row);
     int cases = 0;
     while (testutil_bad_next(&row)) {
-        if (strcmp(row.kind, "azure2019") != 0 && strcmp(row.kind, "azure2021") != 0)
-            continue;
         char args[4096];
-        snprintf(args, sizeof args, "run tests/data/scenario-minimal.json --set "
-                 "'workload={\"type\":\"trace\",\"format\":\"%s\",\"file\":\"../bad/%s\"}'", row.kind, row.file);
+        /* The percentile files go with a valid real trace. */
+        bool dur = strcmp(row.kind, "azure2019-durations") == 0, mem = strcmp(row.kind, "azure2019-memory") == 0;
+        if (dur || mem)
+            snprintf(args, sizeof args, "run tests/data/scenario-minimal.json --set "
+                     "'workload={\"type\":\"trace\",\"format\":\"azure2019\",\"file\":"
+                     "\"../../traces/azure/invocations-m540-689.csv\",\"%s\":\"../bad/%s\"}'",
+                     dur ? "durations" : "memory", row.file);
+        else if (strcmp(row.kind, "azure2019") == 0 || strcmp(row.kind, "azure2021") == 0)
+            snprintf(args, sizeof args, "run tests/data/scenario-minimal.json --set "
+                     "'workload={\"type\":\"trace\",\"format\":\"%s\",\"file\":\"../bad/%s\"}'", row.kind,
+                     row.file);
+        else
+            continue;
         testutil_expect_bad_run(args, row.file, row.frag, TESTUTIL_BAD_TAIL);
         cases++;
     }
-    CU_ASSERT(cases >= 5);
+    CU_ASSERT(cases >= 9);
 }
 
 static void add_tests(CU_pSuite s)
@@ -408,6 +666,11 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "Azure 2021 invocations", test_azure2021);
     CU_add_test(s, "arrivals inside a minute: even and random", test_minute_placement);
     CU_add_test(s, "Azure bad files through the CLI", test_azure_catalogue);
+    CU_add_test(s, "real Azure 2019 rows: windowed and chained", test_azure2019_real);
+    CU_add_test(s, "real Azure 2019 durations and memory percentiles", test_azure2019_percentiles);
+    CU_add_test(s, "real Azure 2019 window as a scenario", test_azure2019_real_run);
+    CU_add_test(s, "real Azure 2021 README rows", test_azure2021_real);
+    CU_add_test(s, "a trace ends the run without duration_s or requests", test_trace_ends_run);
 }
 
 int main(void)

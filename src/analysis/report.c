@@ -113,6 +113,36 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_str(&w, "scenario", sc->name);
     jw_u64(&w, "seed", r->seed);
 
+    /* What an Azure 2019 trace put in, so that a run can be traced back
+     * to the minutes and percentiles it used. */
+    const struct workload_spec *ws = &sc->workload;
+    if (ws->type == WORKLOAD_TRACE && ws->trace_format == TRACE_FORMAT_AZURE2019) {
+        static const char *const dk[7] = { "p0", "p1", "p25", "p50", "p75", "p99", "p100" };
+        static const char *const mk[8] = { "p1", "p5", "p25", "p50", "p75", "p95", "p99", "p100" };
+        jw_open(&w, "trace");
+        jw_str(&w, "format", "azure2019");
+        jw_u64(&w, "files", ws->n_trace_files);
+        jw_u64(&w, "first_minute", ws->first_minute);
+        jw_u64(&w, "minutes", ws->n_minutes);
+        jw_u64(&w, "invocations", ws->trace_len);
+        if (ws->has_durations) {
+            jw_open(&w, "durations_ms");
+            jw_num(&w, "average", ws->duration_average_ms);
+            for (int i = 0; i < 7; i++)
+                jw_num(&w, dk[i], ws->duration_pct_ms[i]);
+            jw_num(&w, "mean_used", 1000.0 * model_mean_inference_s(&sc->function.model, 1));
+            jw_close(&w);
+        }
+        if (ws->has_memory) {
+            jw_open(&w, "memory_mb");
+            jw_num(&w, "average", ws->memory_average_mb);
+            for (int i = 0; i < 8; i++)
+                jw_num(&w, mk[i], ws->memory_pct_mb[i]);
+            jw_close(&w);
+        }
+        jw_close(&w);
+    }
+
     jw_open(&w, "requests");
     jw_u64(&w, "arrived", r->requests.arrived);
     jw_u64(&w, "completed", r->requests.completed);
@@ -269,7 +299,22 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
 {
     fprintf(f, "lambdasim %s  scenario %s  seed %llu\n", LAMBDASIM_VERSION_STRING, sc->name,
             (unsigned long long)r->seed);
-    fprintf(f, "statistics window %.3f s .. %.3f s (simulated)\n\n", r->window_start_s, r->end_s);
+    fprintf(f, "statistics window %.3f s .. %.3f s (simulated)\n", r->window_start_s, r->end_s);
+    const struct workload_spec *ws = &sc->workload;
+    if (ws->type == WORKLOAD_TRACE && ws->trace_format == TRACE_FORMAT_AZURE2019) {
+        size_t m = ws->first_minute;
+        fprintf(f, "trace azure2019: %zu file%s, %zu minutes from day %zu %02zu:%02zu, %zu invocations\n",
+                ws->n_trace_files, ws->n_trace_files == 1 ? "" : "s", ws->n_minutes, m / 1440 + 1,
+                m % 1440 / 60, m % 60, ws->trace_len);
+        if (ws->has_durations)
+            fprintf(f, "trace durations: p50 %g ms, p99 %g ms, average %g ms in the file; the inference "
+                    "time drawn has mean %.3f ms\n", ws->duration_pct_ms[3], ws->duration_pct_ms[5],
+                    ws->duration_average_ms, 1000.0 * model_mean_inference_s(&sc->function.model, 1));
+        if (ws->has_memory)
+            fprintf(f, "trace memory: p50 %g MB, p99 %g MB, average %g MB allocated (not simulated)\n",
+                    ws->memory_pct_mb[3], ws->memory_pct_mb[6], ws->memory_average_mb);
+    }
+    fprintf(f, "\n");
 
     fprintf(f, "Requests\n");
     row_count(f, "arrived", r->requests.arrived);

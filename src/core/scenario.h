@@ -41,6 +41,22 @@ struct workload_spec {
     uint64_t *minute_counts;
     size_t n_minutes;
     enum minute_placement within_minute;
+    /* azure2019: how many files were chained (trace_path is the first) and
+     * the minute, counted from minute 1 of the first file's day, where
+     * minute_counts[0] falls (leading idle minutes are dropped). */
+    size_t n_trace_files;
+    size_t first_minute;
+    /* azure2019 workload.durations: the function's execution-time
+     * percentiles in ms (0, 1, 25, 50, 75, 99, 100th), which replace the
+     * profile's inference time; workload.memory: its app's allocated-memory
+     * percentiles in MB (1, 5, 25, 50, 75, 95, 99, 100th), read and reported
+     * only. */
+    bool has_durations;
+    double duration_average_ms;
+    double duration_pct_ms[7];
+    bool has_memory;
+    double memory_average_mb;
+    double memory_pct_mb[8];
 };
 
 struct batching_spec {

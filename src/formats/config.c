@@ -1087,7 +1087,7 @@ static const char *const scenario_keys[] = {
 
 static const char *const workload_keys[] = {
     "type", "rate_rps", "start_s", "burst_size", "burst_pause_s", "gap_s", "file", "format",
-    "function", "app", "time_scale", "within_minute",
+    "function", "app", "time_scale", "within_minute", "durations", "memory",
 };
 static const char *const workload_types[] = { "uniform", "poisson", "bursty", "trace" };
 static const char *const rate_keys[] = { "type", "rate_rps", "start_s" };
@@ -1095,13 +1095,14 @@ static const char *const bursty_keys[] = {
     "type", "burst_size", "burst_pause_s", "gap_s", "start_s",
 };
 static const char *const trace_keys[] = {
-    "type", "file", "format", "function", "app", "time_scale", "within_minute",
+    "type", "file", "format", "function", "app", "time_scale", "within_minute", "durations", "memory",
 };
 static const char *const trace_formats[] = { "times", "azure2019", "azure2021" };
 static const char *const minute_placements[] = { "even", "random" };
 
 /* The trace fields beyond file: format (default times), function and app
- * (Azure formats), within_minute (azure2019), time_scale (all). */
+ * (Azure formats), within_minute, durations and memory (azure2019),
+ * time_scale (all). */
 static int parse_trace_fields(struct cfg *c, const cJSON *w, struct workload_spec *ws,
                               const char **function, const char **app)
 {
@@ -1115,6 +1116,8 @@ static int parse_trace_fields(struct cfg *c, const cJSON *w, struct workload_spe
         { "function", 1u << TRACE_FORMAT_AZURE2019 | 1u << TRACE_FORMAT_AZURE2021 },
         { "app", 1u << TRACE_FORMAT_AZURE2021 },
         { "within_minute", 1u << TRACE_FORMAT_AZURE2019 },
+        { "durations", 1u << TRACE_FORMAT_AZURE2019 },
+        { "memory", 1u << TRACE_FORMAT_AZURE2019 },
     };
     for (size_t i = 0; i < COUNT(only); i++) {
         char p[CFG_PATH_MAX];
@@ -1134,27 +1137,111 @@ static int parse_trace_fields(struct cfg *c, const cJSON *w, struct workload_spe
                ? -1 : 0;
 }
 
-static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w, const char *function,
-                      const char *app)
+#define TRACE_FILES_MAX 64       /* chained day files: 14 days of 2019 data, with room */
+
+/* The 2019 durations and memory percentile files of the trace's function. */
+static int read_az19_extras(struct cfg *c, const cJSON *w, struct workload_spec *ws, const char *function,
+                            const char *app)
+{
+    char inner[CONFIG_MSG_MAX], path[SCENARIO_PATH_MAX];
+    const char *rel = NULL;
+    int got = get_str(c, w, "workload", "durations", false, &rel);
+    if (got < 0)
+        return -1;
+    if (got == 1) {
+        struct trace_az19_durations d;
+        if (resolve_path(c, "workload.durations", rel, path, sizeof path) < 0)
+            return -1;
+        FILE *f = infile_open(path, "workload.durations", inner, sizeof inner);
+        if (f == NULL)
+            return fail_ref(c, CONFIG_ERR_IO, inner, "workload.durations");
+        fclose(f);
+        if (trace_read_azure2019_durations(path, function, &d, inner, sizeof inner) != 0)
+            return fail_ref(c, CONFIG_ERR_INVALID, inner, "workload.durations");
+        ws->has_durations = true;
+        ws->duration_average_ms = d.average_ms;
+        memcpy(ws->duration_pct_ms, d.pct_ms, sizeof ws->duration_pct_ms);
+    }
+    got = get_str(c, w, "workload", "memory", false, &rel);
+    if (got < 0)
+        return -1;
+    if (got == 1) {
+        struct trace_az19_memory m;
+        if (resolve_path(c, "workload.memory", rel, path, sizeof path) < 0)
+            return -1;
+        FILE *f = infile_open(path, "workload.memory", inner, sizeof inner);
+        if (f == NULL)
+            return fail_ref(c, CONFIG_ERR_IO, inner, "workload.memory");
+        fclose(f);
+        if (trace_read_azure2019_memory(path, app, function, &m, inner, sizeof inner) != 0)
+            return fail_ref(c, CONFIG_ERR_INVALID, inner, "workload.memory");
+        ws->has_memory = true;
+        ws->memory_average_mb = m.average_mb;
+        memcpy(ws->memory_pct_mb, m.pct_mb, sizeof ws->memory_pct_mb);
+    }
+    return 0;
+}
+
+/* workload.file: one path, or (azure2019) a list of day files chained in
+ * time. Reads them into w; 0 or -1. */
+static int read_trace_files(struct cfg *c, const cJSON *wj, struct workload_spec *w, const char *function,
+                            const char *app, char (*paths)[SCENARIO_PATH_MAX])
 {
     char inner[CONFIG_MSG_MAX];
-    if (resolve_path(c, "workload.file", rel, w->trace_path, sizeof w->trace_path) < 0)
-        return -1;
+    const cJSON *fj = get(wj, "file");
+    const char *ptrs[TRACE_FILES_MAX];
+    size_t n = 0;
+    if (fj == NULL)
+        return missing(c, "workload.file", true);
+    if (cJSON_IsArray(fj)) {
+        if (w->trace_format != TRACE_FORMAT_AZURE2019)
+            return fail(c, "workload.file", "workload.format", "a list of files is read only by format "
+                        "'azure2019' (day files chained in time); give one file");
+        int count = cJSON_GetArraySize(fj);
+        if (count < 1 || count > TRACE_FILES_MAX)
+            return fail(c, "workload.file", NULL, "must list 1 to %d files (got %d)", TRACE_FILES_MAX, count);
+        for (const cJSON *it = fj->child; it != NULL; it = it->next, n++) {
+            char p[CFG_PATH_MAX];
+            snprintf(p, sizeof p, "workload.file[%zu]", n);
+            if (!cJSON_IsString(it))
+                return fail(c, p, NULL, "must be a string (got %s)", config_json_type_name(it));
+            if (resolve_path(c, p, it->valuestring, paths[n], sizeof paths[n]) < 0)
+                return -1;
+        }
+    } else if (cJSON_IsString(fj)) {
+        if (resolve_path(c, "workload.file", fj->valuestring, paths[0], sizeof paths[0]) < 0)
+            return -1;
+        n = 1;
+    } else {
+        return fail(c, "workload.file", NULL, "must be a string%s (got %s)",
+                    w->trace_format == TRACE_FORMAT_AZURE2019 ? " or a list of strings" : "",
+                    config_json_type_name(fj));
+    }
+    snprintf(w->trace_path, sizeof w->trace_path, "%s", paths[0]);
     /* Tell a missing file (an I/O error) from a bad one (invalid content). */
-    FILE *f = infile_open(w->trace_path, "workload.file", inner, sizeof inner);
-    if (f == NULL)
-        return fail_ref(c, CONFIG_ERR_IO, inner, "workload.file");
-    fclose(f);
+    for (size_t k = 0; k < n; k++) {
+        FILE *f = infile_open(paths[k], "workload.file", inner, sizeof inner);
+        if (f == NULL)
+            return fail_ref(c, CONFIG_ERR_IO, inner, "workload.file");
+        fclose(f);
+        ptrs[k] = paths[k];
+    }
     int rc = 0;
-    uint64_t total = 0;
+    struct trace_az19 az;
+    memset(&az, 0, sizeof az);
+    w->n_trace_files = n;
     switch (w->trace_format) {
     case TRACE_FORMAT_TIMES:
         rc = trace_read_times(w->trace_path, &w->trace_s, &w->trace_len, inner, sizeof inner);
         break;
     case TRACE_FORMAT_AZURE2019:
-        rc = trace_read_azure2019(w->trace_path, function, &w->minute_counts, &w->n_minutes, &total,
-                                  inner, sizeof inner);
-        w->trace_len = (size_t)total;
+        rc = trace_read_azure2019_files(ptrs, n, function, &az, inner, sizeof inner);
+        if (rc == 0) {
+            w->minute_counts = az.counts;
+            w->n_minutes = az.n_minutes;
+            w->trace_len = (size_t)az.total;
+            w->first_minute = az.first_minute;
+        }
         break;
     case TRACE_FORMAT_AZURE2021:
         rc = trace_read_azure2021(w->trace_path, app, function, &w->trace_s, &w->trace_len, inner,
@@ -1163,11 +1250,24 @@ static int read_trace(struct cfg *c, const char *rel, struct workload_spec *w, c
     }
     if (rc != 0)
         return fail_ref(c, CONFIG_ERR_INVALID, inner, "workload.file");
+    /* The percentile files are matched by the function found in the
+     * counts (named or the file's only one) and its app. */
+    if (w->trace_format == TRACE_FORMAT_AZURE2019 && read_az19_extras(c, wj, w, az.function, az.app) < 0)
+        return -1;
     if (w->time_scale != 1 && w->trace_s != NULL) {
         for (size_t i = 0; i < w->trace_len; i++)
             w->trace_s[i] *= w->time_scale;
     }
     return 0;
+}
+
+static int read_trace(struct cfg *c, const cJSON *wj, struct workload_spec *w, const char *function,
+                      const char *app)
+{
+    char (*paths)[SCENARIO_PATH_MAX] = xcalloc(TRACE_FILES_MAX, sizeof *paths);
+    int rc = read_trace_files(c, wj, w, function, app, paths);
+    free(paths);
+    return rc;
 }
 
 static int parse_workload(struct cfg *c, const cJSON *w, struct workload_spec *ws)
@@ -1224,11 +1324,10 @@ static int parse_workload(struct cfg *c, const cJSON *w, struct workload_spec *w
         break;
     }
     case WORKLOAD_TRACE: {
-        const char *file = NULL, *function = NULL, *app = NULL;
-        if (get_str(c, w, "workload", "file", true, &file) < 0
-            || parse_trace_fields(c, w, ws, &function, &app) < 0)
+        const char *function = NULL, *app = NULL;
+        if (parse_trace_fields(c, w, ws, &function, &app) < 0)
             return -1;
-        return read_trace(c, file, ws, function, app);
+        return read_trace(c, w, ws, function, app);
     }
     }
     return get_time(c, w, "workload", "start_s", false, true, &ws->start_s) < 0 ? -1 : 0;
@@ -1657,6 +1756,38 @@ static int check_size(struct cfg *c, struct scenario *sc, bool by_count)
     return 0;
 }
 
+/* workload.durations: the trace's own execution times replace the
+ * profile's inference time (cold start, overhead and the rest of the
+ * profile stay). They are times of single invocations measured on Azure,
+ * so they are used as given: not scaled with function.memory_mb, and not
+ * for batches. */
+static int apply_trace_durations(struct cfg *c, struct scenario *sc)
+{
+    const struct workload_spec *w = &sc->workload;
+    if (sc->batching.max_batch > 1)
+        return fail(c, "workload.durations", "batching.max_batch", "the Azure durations are times of "
+                    "single invocations and cannot give a batch's time: set batching.max_batch to 1, "
+                    "or drop workload.durations");
+    struct trace_az19_durations d = { .average_ms = w->duration_average_ms };
+    memcpy(d.pct_ms, w->duration_pct_ms, sizeof d.pct_ms);
+    struct dist ds;
+    char why[256];
+    trace_az19_duration_dist(&d, &ds);
+    if (dist_check_bound(&ds, CONFIG_TIME_MAX_S, why, sizeof why) != 0) {
+        dist_fini(&ds);
+        return fail(c, "workload.durations", NULL, "%s", why);
+    }
+    struct model_profile *m = &sc->function.model;
+    dist_fini(&m->base_s);
+    m->base_s = ds;
+    m->has_base = true;
+    m->per_item_s = 0;
+    for (int k = 1; k <= m->table_max; k++)
+        m->has_size[k] = false;
+    sc->function.compute_factor = 1; /* the inference time is no longer scaled */
+    return 0;
+}
+
 static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
 {
     const char *name = NULL, *desc = NULL;
@@ -1684,9 +1815,15 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
     int got_r = get_int(c, root, "", "requests", false, 1, 1e12, &requests);
     if (got_r < 0)
         return -1;
-    if (got_d == 0 && got_r == 0)
+    /* A trace ends by itself: neither is then needed. */
+    const cJSON *wt = get(root, "workload");
+    const cJSON *wtype = cJSON_IsObject(wt) ? get(wt, "type") : NULL;
+    bool is_trace = wtype != NULL && cJSON_IsString(wtype) && wtype->valuestring != NULL
+                    && strcmp(wtype->valuestring, "trace") == 0;
+    if (got_d == 0 && got_r == 0 && !is_trace)
         return fail(c, NULL, NULL, "either duration_s or requests is required (when arrivals "
-                    "stop; give both to stop at whichever comes first)");
+                    "stop; give both to stop at whichever comes first; a trace workload stops "
+                    "at its end without either)");
     if (got_d == 0)
         sc->duration_s = INFINITY;
     sc->max_requests = (uint64_t)requests;
@@ -1708,6 +1845,8 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
         return -1;
     if (get_obj(c, root, "", "function", true, &f) < 0
         || parse_function(c, f, sc, &sc->function, sc->batching.max_batch) < 0)
+        return -1;
+    if (sc->workload.has_durations && apply_trace_durations(c, sc) < 0)
         return -1;
     if (get_obj(c, root, "", "platform", false, &p) < 0
         || parse_platform(c, p, &sc->platform) < 0)

@@ -2,6 +2,7 @@
  * time_s column. Bad input is reported with file and line, never fixed. */
 #include "formats/trace.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -312,9 +313,26 @@ static void close_lines(struct lines *l)
 
 #define AZ19_FIXED 4            /* HashOwner, HashApp, HashFunction, Trigger */
 #define AZ19_MINUTES 1440
+#define AZ19_NAME_MAX 128
 
-int trace_read_azure2019(const char *path, const char *function, uint64_t **counts, size_t *n_minutes,
-                         uint64_t *total, char *msg, size_t msg_len)
+#define QUOTE(fs, fl) (int)((fl) > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : (fl)), (fs), \
+                      (fl) > TRACE_QUOTE_MAX ? "..." : ""
+
+/* One invocation-count file: the counts of `function`'s row over the
+ * file's minute columns (a contiguous window first..first+n-1 of the day,
+ * 1-based). With missing_ok, a file without the function gives *found =
+ * false and no error; its window is still returned (zero counts). */
+struct az19_file {
+    uint64_t *counts;           /* owned, n of them */
+    size_t n, first;
+    bool found;
+    size_t line;                /* of the row */
+    char app[AZ19_NAME_MAX];
+    char function[AZ19_NAME_MAX];
+};
+
+static int az19_read_file(const char *path, const char *function, bool missing_ok, struct az19_file *out,
+                          char *msg, size_t msg_len)
 {
     static const char *const fixed[AZ19_FIXED] = { "HashOwner", "HashApp", "HashFunction", "Trigger" };
     struct lines l;
@@ -322,12 +340,10 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
     size_t sl, fl, pos;
     bool done;
     uint64_t *c = NULL;
-    size_t minutes = 0, match_line = 0, rows = 0, other_line = 0;
+    size_t minutes = 0, first = 0, match_line = 0, rows = 0, other_line = 0;
     char first_fn[80] = "";
     int rc = -1;
-    *counts = NULL;
-    *n_minutes = 0;
-    *total = 0;
+    memset(out, 0, sizeof *out);
     bool any = function == NULL || function[0] == '\0';
     if (open_lines(&l, path, msg, msg_len) != 0)
         return -1;
@@ -337,26 +353,43 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
                  "1,...,1440)", path);
         goto out;
     }
-    /* Header: the four fixed columns, then minutes 1, 2, ... in order. */
+    /* Header: the four fixed columns, then consecutive minutes of the day:
+     * 1..1440 as published, or any window of them (540..689) when the file
+     * was cut. A gap or a reordering would shift every later minute. */
     pos = 0;
     done = false;
     for (size_t i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
         if (i < AZ19_FIXED) {
             if (!field_is(fs, fl, fixed[i])) {
                 textline_fail(msg, msg_len, "%s:%zu: column %zu must be '%s' (got '%.*s%s'): not an Azure 2019 "
-                     "invocation-count file", path, l.lineno, i + 1, fixed[i],
-                     (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs, fl > TRACE_QUOTE_MAX ? "..." : "");
+                     "invocation-count file", path, l.lineno, i + 1, fixed[i], QUOTE(fs, fl));
                 goto out;
             }
             continue;
         }
-        char want[32];
-        snprintf(want, sizeof want, "%zu", i - AZ19_FIXED + 1);
-        if (!field_is(fs, fl, want) || i - AZ19_FIXED >= AZ19_MINUTES) {
-            textline_fail(msg, msg_len, "%s:%zu: column %zu must be minute '%s' (got '%.*s%s')", path, l.lineno,
-                 i + 1, i - AZ19_FIXED >= AZ19_MINUTES ? "<= 1440" : want,
-                 (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs, fl > TRACE_QUOTE_MAX ? "..." : "");
-            goto out;
+        if (i == AZ19_FIXED) {
+            double v = 0;
+            if (!textline_parse_number(fs, fl, &v) || floor(v) != v || v < 1 || v > AZ19_MINUTES) {
+                textline_fail(msg, msg_len, "%s:%zu: column %zu must be a minute of the day, 1..1440 (got "
+                     "'%.*s%s')", path, l.lineno, i + 1, QUOTE(fs, fl));
+                goto out;
+            }
+            first = (size_t)v;
+        } else {
+            char want[32];
+            size_t m = first + (i - AZ19_FIXED);
+            snprintf(want, sizeof want, "%zu", m);
+            if (m > AZ19_MINUTES) {
+                textline_fail(msg, msg_len, "%s:%zu: column %zu: a day has 1440 minutes (got '%.*s%s' after "
+                     "minute 1440)", path, l.lineno, i + 1, QUOTE(fs, fl));
+                goto out;
+            }
+            if (!field_is(fs, fl, want)) {
+                textline_fail(msg, msg_len, "%s:%zu: column %zu must be minute '%s' (got '%.*s%s'): minute "
+                     "columns must be consecutive (a window such as 540..689 is fine; gaps and reordering "
+                     "are not)", path, l.lineno, i + 1, want, QUOTE(fs, fl));
+                goto out;
+            }
         }
         minutes = i - AZ19_FIXED + 1;
     }
@@ -375,10 +408,13 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         rows++;
         pos = 0;
         done = false;
-        const char *fn = NULL;
-        size_t fn_len = 0;
+        const char *fn = NULL, *app = NULL;
+        size_t fn_len = 0, app_len = 0;
         for (size_t i = 0; i < AZ19_FIXED && csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
-            if (i == 2) {
+            if (i == 1) {
+                app = fs;
+                app_len = fl;
+            } else if (i == 2) {
                 fn = fs;
                 fn_len = fl;
             }
@@ -399,13 +435,14 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
             continue;
         }
         match_line = l.lineno;
+        snprintf(out->app, sizeof out->app, "%.*s", (int)app_len, app);
+        snprintf(out->function, sizeof out->function, "%.*s", (int)fn_len, fn);
         c = xcalloc(minutes, sizeof *c);
         for (size_t m = 0; m < minutes && csv_next(s, sl, &pos, &done, &fs, &fl); m++) {
             double v = 0;
             if (!textline_parse_number(fs, fl, &v) || v < 0 || floor(v) != v || v > 1e12) {
                 textline_fail(msg, msg_len, "%s:%zu: minute %zu: not a whole number >= 0 ('%.*s%s')", path, l.lineno,
-                     m + 1, (int)(fl > TRACE_QUOTE_MAX ? TRACE_QUOTE_MAX : fl), fs,
-                     fl > TRACE_QUOTE_MAX ? "..." : "");
+                     first + m, QUOTE(fs, fl));
                 goto out;
             }
             c[m] = (uint64_t)v;
@@ -417,7 +454,7 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
         textline_fail(msg, msg_len, "%s: no functions (only a header)", path);
         goto out;
     }
-    if (match_line == 0) {
+    if (match_line == 0 && !missing_ok) {
         textline_fail(msg, msg_len, "%s: no function '%s' (the file has %zu, e.g. '%s' at line 2)", path, function,
              rows, first_fn);
         goto out;
@@ -427,34 +464,345 @@ int trace_read_azure2019(const char *path, const char *function, uint64_t **coun
              "'%s')", path, rows, first_fn);
         goto out;
     }
-    size_t first = 0, last = 0;
-    uint64_t sum = 0;
-    bool seen = false;
-    for (size_t m = 0; m < minutes; m++) {
-        if (c[m] > 0) {
-            if (!seen)
-                first = m;
-            seen = true;
-            last = m;
-            sum += c[m];
-        }
-    }
-    if (!seen) {
-        textline_fail(msg, msg_len, "%s:%zu: the function has no invocations in any minute", path, match_line);
-        goto out;
-    }
-    memmove(c, c + first, (last - first + 1) * sizeof *c);
-    *counts = c;
-    *n_minutes = last - first + 1;
-    *total = sum;
+    out->found = match_line != 0;
+    out->line = match_line;
+    out->counts = c != NULL ? c : xcalloc(minutes, sizeof *c);
+    out->n = minutes;
+    out->first = first;
     c = NULL;
-    if (msg != NULL && msg_len > 0)
-        msg[0] = '\0';
     rc = 0;
 out:
     free(c);
     close_lines(&l);
     return rc;
+}
+
+int trace_read_azure2019_files(const char *const *paths, size_t n_paths, const char *function,
+                               struct trace_az19 *out, char *msg, size_t msg_len)
+{
+    memset(out, 0, sizeof *out);
+    if (n_paths == 0) {
+        textline_fail(msg, msg_len, "no invocation-count file given");
+        return -1;
+    }
+    bool any = function == NULL || function[0] == '\0';
+    if (n_paths > 1 && any) {
+        textline_fail(msg, msg_len, "%s: %zu files are chained into one trace; name the function with "
+             "workload.function", paths[0], n_paths);
+        return -1;
+    }
+    uint64_t *all = NULL;
+    size_t cap = 0, len = 0, day = 0, prev_last = 0, found = 0;
+    const char *app_path = NULL;
+    size_t app_line = 0;
+    int rc = -1;
+    for (size_t k = 0; k < n_paths; k++) {
+        struct az19_file f;
+        if (az19_read_file(paths[k], function, n_paths > 1, &f, msg, msg_len) != 0)
+            goto out;
+        /* A file whose first minute directly follows the previous file's
+         * last continues that day (a day cut into pieces); any other file
+         * is the next day, at its own minutes of that day. */
+        if (k > 0 && !(f.first == prev_last + 1))
+            day++;
+        size_t at = day * AZ19_MINUTES + (f.first - 1);
+        all = xgrow(all, &cap, at + f.n, sizeof *all);
+        for (size_t i = len; i < at; i++)
+            all[i] = 0;
+        memcpy(all + at, f.counts, f.n * sizeof *all);
+        len = at + f.n;
+        prev_last = f.first + f.n - 1;
+        if (f.found) {
+            if (found > 0 && strcmp(f.app, out->app) != 0) {
+                textline_fail(msg, msg_len, "%s:%zu: function '%s' is in app '%s' here but in app '%s' in %s:%zu "
+                     "(chained files must describe one function)", paths[k], f.line, function, f.app, out->app,
+                     app_path, app_line);
+                free(f.counts);
+                goto out;
+            }
+            if (found == 0) {
+                snprintf(out->app, sizeof out->app, "%s", f.app);
+                snprintf(out->function, sizeof out->function, "%s", f.function);
+                app_path = paths[k];
+                app_line = f.line;
+            }
+            found++;
+        }
+        free(f.counts);
+    }
+    if (found == 0) {
+        textline_fail(msg, msg_len, "%s: no function '%s' in any of the %zu chained files", paths[0], function,
+             n_paths);
+        goto out;
+    }
+    size_t first = 0, last = 0;
+    uint64_t sum = 0;
+    bool seen = false;
+    for (size_t m = 0; m < len; m++) {
+        if (all[m] > 0) {
+            if (!seen)
+                first = m;
+            seen = true;
+            last = m;
+            sum += all[m];
+        }
+    }
+    if (!seen) {
+        if (n_paths == 1)
+            textline_fail(msg, msg_len, "%s:%zu: the function has no invocations in any minute", paths[0],
+                 app_line);
+        else
+            textline_fail(msg, msg_len, "%s: the function has no invocations in any minute of the %zu chained "
+                 "files", paths[0], n_paths);
+        goto out;
+    }
+    memmove(all, all + first, (last - first + 1) * sizeof *all);
+    out->counts = all;
+    out->n_minutes = last - first + 1;
+    out->total = sum;
+    out->first_minute = first;
+    out->files_found = found;
+    all = NULL;
+    if (msg != NULL && msg_len > 0)
+        msg[0] = '\0';
+    rc = 0;
+out:
+    free(all);
+    if (rc != 0) {
+        out->app[0] = '\0';
+        out->function[0] = '\0';
+    }
+    return rc;
+}
+
+int trace_read_azure2019(const char *path, const char *function, uint64_t **counts, size_t *n_minutes,
+                         uint64_t *total, char *msg, size_t msg_len)
+{
+    struct trace_az19 t;
+    *counts = NULL;
+    *n_minutes = 0;
+    *total = 0;
+    if (trace_read_azure2019_files(&path, 1, function, &t, msg, msg_len) != 0)
+        return -1;
+    *counts = t.counts;
+    *n_minutes = t.n_minutes;
+    *total = t.total;
+    return 0;
+}
+
+/* ---- Azure 2019 durations and memory percentiles ------------------------------ */
+
+/* Reads a header and the one row chosen by key column `key` == `want`
+ * (want NULL or "": the file must hold one row) of a percentile file;
+ * names[0..n) are required numeric columns, stored in v[] in that order.
+ * `what` names the file kind in messages. */
+static int read_pct_row(const char *path, const char *what, const char *key, const char *want,
+                        const char *const *names, size_t n, double *v, char *msg, size_t msg_len)
+{
+    struct lines l;
+    const char *s, *fs;
+    size_t sl, fl, pos, header_cols = 0, match_line = 0, rows = 0;
+    bool done;
+    long col[24], key_col = -1;
+    char first_key[80] = "";
+    int rc = -1;
+    bool any = want == NULL || want[0] == '\0';
+    assert(n <= 24);
+    for (size_t k = 0; k < n; k++)
+        col[k] = -1;
+    if (open_lines(&l, path, msg, msg_len) != 0)
+        return -1;
+    if (!next_line(&l, &s, &sl, msg, msg_len)) {
+        if (!l.error)
+            textline_fail(msg, msg_len, "%s: empty (expected the header of an Azure 2019 %s file)", path, what);
+        goto out;
+    }
+    pos = 0;
+    done = false;
+    for (long i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
+        header_cols++;
+        if (field_is(fs, fl, key))
+            key_col = i;
+        for (size_t k = 0; k < n; k++) {
+            if (field_is(fs, fl, names[k]))
+                col[k] = i;
+        }
+    }
+    if (key_col < 0) {
+        textline_fail(msg, msg_len, "%s:%zu: no column named '%s' in header (not an Azure 2019 %s file)", path,
+             l.lineno, key, what);
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (col[k] < 0) {
+            textline_fail(msg, msg_len, "%s:%zu: no column named '%s' in header (not an Azure 2019 %s file)", path,
+                 l.lineno, names[k], what);
+            goto out;
+        }
+    }
+    while (next_line(&l, &s, &sl, msg, msg_len)) {
+        size_t cols = csv_count(s, sl);
+        if (cols != header_cols) {
+            textline_fail(msg, msg_len, "%s:%zu: the row has %zu columns, the header %zu (truncated line?)", path,
+                 l.lineno, cols, header_cols);
+            goto out;
+        }
+        rows++;
+        const char *kf = NULL;
+        size_t kl = 0;
+        pos = 0;
+        done = false;
+        for (long i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
+            if (i == key_col) {
+                kf = fs;
+                kl = fl;
+            }
+        }
+        if (rows == 1)
+            snprintf(first_key, sizeof first_key, "%.*s", (int)kl, kf);
+        if (!any && !field_is(kf, kl, want))
+            continue;
+        if (match_line != 0) {
+            if (any)
+                textline_fail(msg, msg_len, "%s: the file holds more than one row; %s picks one (e.g. '%s')", path,
+                     key, first_key);
+            else
+                textline_fail(msg, msg_len, "%s:%zu: %s '%s' appears again (first at line %zu)", path, l.lineno,
+                     key, want, match_line);
+            goto out;
+        }
+        match_line = l.lineno;
+        pos = 0;
+        done = false;
+        for (long i = 0; csv_next(s, sl, &pos, &done, &fs, &fl); i++) {
+            for (size_t k = 0; k < n; k++) {
+                if (i != col[k])
+                    continue;
+                if (!textline_parse_number(fs, fl, &v[k]) || !isfinite(v[k]) || v[k] < 0) {
+                    textline_fail(msg, msg_len, "%s:%zu: %s: not a number >= 0 ('%.*s%s')", path, l.lineno,
+                         names[k], QUOTE(fs, fl));
+                    goto out;
+                }
+            }
+        }
+    }
+    if (l.error)
+        goto out;
+    if (rows == 0) {
+        textline_fail(msg, msg_len, "%s: no rows (only a header)", path);
+        goto out;
+    }
+    if (match_line == 0) {
+        textline_fail(msg, msg_len, "%s: no %s '%s' (the file has %zu rows, e.g. '%s' at line 2)", path, key, want,
+             rows, first_key);
+        goto out;
+    }
+    /* Percentile columns come last in names[] and must not decrease. */
+    rc = (int)match_line;
+out:
+    close_lines(&l);
+    return rc;
+}
+
+static int check_increasing(const char *path, int line, const char *const *names, const double *v, size_t n,
+                            char *msg, size_t msg_len)
+{
+    for (size_t k = 1; k < n; k++) {
+        if (v[k] < v[k - 1]) {
+            char g1[40], g2[40];
+            textline_fail(msg, msg_len, "%s:%d: %s (%s) is below %s (%s): percentiles must not decrease", path,
+                 line, names[k], fmt_num(g1, sizeof g1, v[k]), names[k - 1], fmt_num(g2, sizeof g2, v[k - 1]));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+const double trace_az19_duration_p[TRACE_AZ19_DURATION_PCTS] = { 0, 0.01, 0.25, 0.50, 0.75, 0.99, 1 };
+const double trace_az19_memory_p[TRACE_AZ19_MEMORY_PCTS] = { 0.01, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99, 1 };
+
+int trace_read_azure2019_durations(const char *path, const char *function, struct trace_az19_durations *out,
+                                   char *msg, size_t msg_len)
+{
+    static const char *const names[] = {
+        "Average", "Count", "percentile_Average_0", "percentile_Average_1", "percentile_Average_25",
+        "percentile_Average_50", "percentile_Average_75", "percentile_Average_99", "percentile_Average_100",
+    };
+    double v[9];
+    memset(out, 0, sizeof *out);
+    int line = read_pct_row(path, "durations-percentile", "HashFunction", function, names, 9, v, msg, msg_len);
+    if (line < 0 || check_increasing(path, line, names + 2, v + 2, TRACE_AZ19_DURATION_PCTS, msg, msg_len) != 0)
+        return -1;
+    out->average_ms = v[0];
+    out->count = v[1];
+    memcpy(out->pct_ms, v + 2, sizeof out->pct_ms);
+    if (msg != NULL && msg_len > 0)
+        msg[0] = '\0';
+    return 0;
+}
+
+int trace_read_azure2019_memory(const char *path, const char *app, const char *function,
+                                struct trace_az19_memory *out, char *msg, size_t msg_len)
+{
+    static const char *const names[] = {
+        "SampleCount", "AverageAllocatedMb", "AverageAllocatedMb_pct1", "AverageAllocatedMb_pct5",
+        "AverageAllocatedMb_pct25", "AverageAllocatedMb_pct50", "AverageAllocatedMb_pct75",
+        "AverageAllocatedMb_pct95", "AverageAllocatedMb_pct99", "AverageAllocatedMb_pct100",
+    };
+    double v[10];
+    memset(out, 0, sizeof *out);
+    /* As published the file has one row per app (memory is allocated per
+     * app); a per-function variant (a HashFunction column, as some tools
+     * write) is matched by function instead. */
+    bool per_function = false;
+    {
+        struct lines l;
+        const char *s, *fs;
+        size_t sl, fl, pos = 0;
+        bool done = false;
+        if (open_lines(&l, path, msg, msg_len) != 0)
+            return -1;
+        if (next_line(&l, &s, &sl, msg, msg_len)) {
+            while (csv_next(s, sl, &pos, &done, &fs, &fl))
+                per_function = per_function || field_is(fs, fl, "HashFunction");
+        }
+        close_lines(&l);
+    }
+    int line = per_function
+                   ? read_pct_row(path, "memory-percentile", "HashFunction", function, names, 10, v, msg, msg_len)
+                   : read_pct_row(path, "memory-percentile", "HashApp", app, names, 10, v, msg, msg_len);
+    if (line < 0 || check_increasing(path, line, names + 2, v + 2, TRACE_AZ19_MEMORY_PCTS, msg, msg_len) != 0)
+        return -1;
+    out->sample_count = v[0];
+    out->average_mb = v[1];
+    memcpy(out->pct_mb, v + 2, sizeof out->pct_mb);
+    out->per_function = per_function;
+    if (msg != NULL && msg_len > 0)
+        msg[0] = '\0';
+    return 0;
+}
+
+void trace_az19_duration_dist(const struct trace_az19_durations *d, struct dist *out_s)
+{
+    /* The percentiles, joined by straight lines, are the quantile function
+     * Q(p); it is tabulated at TRACE_AZ19_QUANTILE_POINTS evenly spaced
+     * probabilities (p = (i + 0.5) / n) and drawn from uniformly, which is
+     * inverse-transform sampling of Q with a resolution of 1/n. */
+    size_t n = TRACE_AZ19_QUANTILE_POINTS;
+    memset(out_s, 0, sizeof *out_s);
+    out_s->kind = DIST_EMPIRICAL;
+    out_s->samples = xmalloc(n * sizeof *out_s->samples);
+    out_s->n_samples = n;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        double p = ((double)i + 0.5) / (double)n;
+        while (k + 2 < TRACE_AZ19_DURATION_PCTS && p > trace_az19_duration_p[k + 1])
+            k++;
+        double p0 = trace_az19_duration_p[k], p1 = trace_az19_duration_p[k + 1];
+        double v0 = d->pct_ms[k], v1 = d->pct_ms[k + 1];
+        double q = v0 + (v1 - v0) * (p - p0) / (p1 - p0);
+        out_s->samples[i] = q / 1000.0;
+    }
 }
 
 static int cmp_time(const void *a, const void *b)
