@@ -542,6 +542,16 @@ static void test_linear(void)
         double t10 = time_read(k->read, k->known != NULL ? 1 : 3);
         double ratio = t10 / t1;
         bool ok = ratio <= MAX_RATIO;
+        if (!ok && k->known == NULL) {
+            /* Other jobs on the machine (CI's other suites, on 2 cores)
+             * slow the large read more than the small one (caches, memory
+             * bandwidth: x21.6 once, x9.3 alone). Read it 5 more times and
+             * keep the least: a quadratic reader stays near x100. */
+            double again = time_read(k->read, 5);
+            t10 = again < t10 ? again : t10;
+            ratio = t10 / t1;
+            ok = ratio <= MAX_RATIO;
+        }
         printf("\n    %-46s N = %-9zu %7.1f ms, 10N %8.1f ms: x%.1f", k->name, n, t1 * 1e3, t10 * 1e3,
                ratio);
         if (!ok && k->known != NULL)
