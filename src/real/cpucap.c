@@ -313,6 +313,13 @@ int cpucap_isolate(struct cpucap *c, char *msg, size_t msg_len)
         set_msg(msg, msg_len, "%s: cannot move the emulator into it: %s", main_dir, strerror(errno));
         return -1;
     }
+    /* The emulator itself stands for Lambda's front end, which does not
+     * share the instances' hosts: ahead of its own workers for the CPU
+     * (the highest weight against their default 100), so that five busy
+     * workers on two cores do not hold back the next dispatch by one
+     * scheduling slice each (measured: 2 ms of send lag for a burst of
+     * 10 on an idle machine). A failure only costs that. */
+    (void)(c->kind == CPUCAP_V2 ? put(main_dir, "cpu.weight", "10000") : put(main_dir, "cpu.shares", "262144"));
     c->joined = true;
     return 0;
 }
