@@ -404,8 +404,10 @@ static void test_log_errors(void)
     expect_log_error("START RequestId:\n", ":1: START: no RequestId (truncated line?)");
     snprintf(buf, sizeof buf, "%s{\"type\": \"platform.report\",\n \"record\": {\"requestId\": \"x\"", report);
     expect_log_error(buf, ":2: truncated JSON record (no closing '}' before the end of the file)");
+    /* durationMs alone is a Managed Instances report (test_managed_instances);
+     * with one of the other three but not all, the record was cut. */
     expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": \"x\", \"metrics\": "
-                     "{\"durationMs\": 1}}}\n",
+                     "{\"durationMs\": 1, \"memorySizeMB\": 128, \"maxMemoryUsedMB\": 9}}}\n",
                      ":1: platform.report: record.metrics.billedDurationMs: required field is missing "
                      "(truncated record?)");
     expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": 5}}\n",
@@ -578,6 +580,33 @@ static void test_client_errors(void)
     expect_client_error("# nothing\n\n", ": empty (a client log starts with a header: send_s,latency_ms,...)");
 }
 
+/* A Lambda Managed Instances platform.report (record from the Datadog
+ * extension's tests, tests/data/reallogs/README.md) has durationMs alone:
+ * read, with Memory Size 0 (not reported) and no billed duration. It was
+ * refused as a truncated record before. */
+static void test_managed_instances(void)
+{
+    struct lambdalog log;
+    const char *mi = "{\"time\":\"2025-09-19T19:36:50.881Z\",\"type\":\"platform.report\",\"record\":{"
+                     "\"requestId\":\"13d1305b-a2f5-440c-bfbe-686ccff3d3e0\",\"status\":\"success\",\"metrics\":{"
+                     "\"durationMs\":1.148},\"spans\":[{\"name\":\"responseLatency\",\"start\":"
+                     "\"2025-09-19T19:36:50.880Z\",\"durationMs\":0.847}]}}\n";
+    CU_ASSERT_EQUAL_FATAL(read_log(mi, &log, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_STRING_EQUAL(log.inv[0].request_id, "13d1305b-a2f5-440c-bfbe-686ccff3d3e0");
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].duration_ms, 1.148, 1e-12);
+    CU_ASSERT(isnan(log.inv[0].billed_ms));
+    CU_ASSERT_EQUAL(log.inv[0].memory_mb, 0);
+    CU_ASSERT_EQUAL(log.inv[0].max_memory_mb, 0);
+    CU_ASSERT(isnan(log.inv[0].init_ms));
+    CU_ASSERT(!log.inv[0].timed_out && !log.inv[0].errored);
+    lambdalog_fini(&log);
+    expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": \"x\", \"metrics\": "
+                     "{\"durationMs\": 1, \"billedDurationMs\": 1}}}\n",
+                     ":1: platform.report: record.metrics.memorySizeMB: required field is missing "
+                     "(truncated record?)");
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "REPORT lines as AWS prints them", test_report_verbatim);
@@ -588,6 +617,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "envelopes: get/filter-log-events, subscription payloads", test_envelopes);
     CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
     CU_add_test(s, "multi-line records: linear time, 1 MB cap", test_long_record_linear);
+    CU_add_test(s, "Managed Instances platform.report", test_managed_instances);
     CU_add_test(s, "mixed memory sizes, functions, duplicates", test_check);
     CU_add_test(s, "client log columns", test_client_log);
     CU_add_test(s, "client log errors", test_client_errors);
