@@ -607,6 +607,34 @@ static void test_managed_instances(void)
                      "(truncated record?)");
 }
 
+/* X-Ray's trailer on the REPORT line (tracing on), as the console and
+ * Logs Insights show it: the Baselime docs' line (tests/data/reallogs),
+ * and the tab-separated form. It ends the fields; it was refused as
+ * unexpected text before. */
+static void test_report_xray_trailer(void)
+{
+    struct lambdalog_invocation v;
+    const char *spaced = "REPORT RequestId: 8fc6f963-411b-58b5-8483-a32130c0f45d Duration: 201.67 ms Billed "
+                         "Duration: 202 ms Memory Size: 2048 MB Max Memory Used: 81 MB Init Duration: 480.25 ms "
+                         "XRAY TraceId: 1-61c86fa4-59b3c6d959653c527fd10966 SegmentId: 107ea78a5750a811 "
+                         "Sampled: true";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(spaced, strlen(spaced), &v, msg, sizeof msg), 0);
+    CU_ASSERT_STRING_EQUAL(v.request_id, "8fc6f963-411b-58b5-8483-a32130c0f45d");
+    CU_ASSERT_DOUBLE_EQUAL(v.duration_ms, 201.67, 1e-12);
+    CU_ASSERT_EQUAL(v.memory_mb, 2048);
+    CU_ASSERT_DOUBLE_EQUAL(v.init_ms, 480.25, 1e-12);
+    const char *tabbed = "REPORT RequestId: a\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"
+                         "Max Memory Used: 9 MB\tXRAY TraceId: 1-5\tSegmentId: 3\tSampled: true";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL(lambdalog_parse_report(tabbed, strlen(tabbed), &v, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(v.max_memory_mb, 9);
+    /* The required fields still are: a trailer does not stand for them. */
+    const char *cut = "REPORT RequestId: a Duration: 1 ms XRAY TraceId: 1-5";
+    CU_ASSERT_EQUAL(lambdalog_parse_report(cut, strlen(cut), &v, msg, sizeof msg), -1);
+    TESTUTIL_ASSERT_CONTAINS(msg, "no 'Billed Duration' field (truncated line?)");
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "REPORT lines as AWS prints them", test_report_verbatim);
@@ -618,6 +646,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
     CU_add_test(s, "multi-line records: linear time, 1 MB cap", test_long_record_linear);
     CU_add_test(s, "Managed Instances platform.report", test_managed_instances);
+    CU_add_test(s, "X-Ray trailer on the REPORT line", test_report_xray_trailer);
     CU_add_test(s, "mixed memory sizes, functions, duplicates", test_check);
     CU_add_test(s, "client log columns", test_client_log);
     CU_add_test(s, "client log errors", test_client_errors);
