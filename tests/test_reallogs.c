@@ -6,6 +6,7 @@
  * cold starts at one memory size for a fit, so calibrate's answer is a
  * refusal naming the count and the first line; that is checked exactly. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct want {
     double duration_ms, billed_ms, init_ms, restore_ms;
     int memory_mb, max_memory_mb;
     const char *version;
+    bool timed_out;
 };
 
 static void expect_inv(const struct lambdalog_invocation *v, const struct want *w)
@@ -46,7 +48,7 @@ static void expect_inv(const struct lambdalog_invocation *v, const struct want *
     CU_ASSERT_EQUAL(v->memory_mb, w->memory_mb);
     CU_ASSERT_EQUAL(v->max_memory_mb, w->max_memory_mb);
     CU_ASSERT_EQUAL(v->batch_size, -1);
-    CU_ASSERT(!v->timed_out);
+    CU_ASSERT_EQUAL(v->timed_out, w->timed_out);
     CU_ASSERT(!v->errored);
     if (w->version != NULL) {
         CU_ASSERT_STRING_EQUAL(v->version, w->version);
@@ -88,9 +90,9 @@ static void expect_calibrate_refuses(const char *name, const char *frag)
 static void test_datadog_forwarder_reports(void)
 {
     static const struct want w[] = {
-        {"8edab1f8-7d34-4a8e-a965-15ccbbb78d4c", 0.62, 100, NAN, NAN, 128, 51, ""},
-        {"814ba7cb-071e-4181-9a09-fa41db5bccad", 1711.87, 1800, NAN, NAN, 128, 98, ""},
-        {"fe1467d6-1458-4e20-8e40-9aaa4be7a0f4", 3470.65, 3500, NAN, NAN, 128, 89, ""},
+        {"8edab1f8-7d34-4a8e-a965-15ccbbb78d4c", 0.62, 100, NAN, NAN, 128, 51, "", false},
+        {"814ba7cb-071e-4181-9a09-fa41db5bccad", 1711.87, 1800, NAN, NAN, 128, 98, "", false},
+        {"fe1467d6-1458-4e20-8e40-9aaa4be7a0f4", 3470.65, 3500, NAN, NAN, 128, 89, "", false},
     };
     expect_file(DIR "datadog-forwarder-reports.log", w, 3);
     expect_calibrate_refuses(DIR "datadog-forwarder-reports.log",
@@ -120,7 +122,7 @@ static void test_datadog_forwarder_timeout_payload(void)
 static void test_rust_runtime_telemetry(void)
 {
     static const struct want w[] = {
-        {"459921b5-681c-4a96-beb0-81e0aa586026", 2599.4, 2600, 549.04, NAN, 128, 94, "$LATEST"},
+        {"459921b5-681c-4a96-beb0-81e0aa586026", 2599.4, 2600, 549.04, NAN, 128, 94, "$LATEST", false},
     };
     expect_file(DIR "rust-runtime-telemetry.jsonl", w, 1);
     expect_calibrate_refuses(DIR "rust-runtime-telemetry.jsonl",
@@ -133,7 +135,7 @@ static void test_rust_runtime_telemetry(void)
 static void test_managed_instances(void)
 {
     static const struct want w[] = {
-        {"13d1305b-a2f5-440c-bfbe-686ccff3d3e0", 1.148, NAN, NAN, NAN, 0, 0, ""},
+        {"13d1305b-a2f5-440c-bfbe-686ccff3d3e0", 1.148, NAN, NAN, NAN, 0, 0, "", false},
     };
     expect_file(DIR "datadog-extension-managed-instances.jsonl", w, 1);
     expect_calibrate_refuses(DIR "datadog-extension-managed-instances.jsonl",
@@ -147,11 +149,11 @@ static void test_managed_instances(void)
 static void test_embr_logs_insights(void)
 {
     static const struct want w[] = {
-        {"76269889-7d50-4d6d-a3f1-9b4f5322f47c", 14.97, 15, NAN, NAN, 128, 67, NULL},
-        {"be5b175d-ff9d-40db-adef-77555f4b77a8", 5.93, 6, 145.69, NAN, 128, 67, NULL},
-        {"94376af3-22fc-4de1-bc5c-7df1e71766f9", 1.49, 2, NAN, NAN, 128, 68, NULL},
-        {"5486ce42-96dc-4c6c-8424-21c1880ca262", 1.44, 2, NAN, NAN, 128, 68, NULL},
-        {"2709a79e-0740-491b-87cf-08f9c1e4089b", 1.85, 2, NAN, NAN, 128, 68, NULL},
+        {"76269889-7d50-4d6d-a3f1-9b4f5322f47c", 14.97, 15, NAN, NAN, 128, 67, NULL, false},
+        {"be5b175d-ff9d-40db-adef-77555f4b77a8", 5.93, 6, 145.69, NAN, 128, 67, NULL, false},
+        {"94376af3-22fc-4de1-bc5c-7df1e71766f9", 1.49, 2, NAN, NAN, 128, 68, NULL, false},
+        {"5486ce42-96dc-4c6c-8424-21c1880ca262", 1.44, 2, NAN, NAN, 128, 68, NULL, false},
+        {"2709a79e-0740-491b-87cf-08f9c1e4089b", 1.85, 2, NAN, NAN, 128, 68, NULL, false},
     };
     expect_file(DIR "embr-logs-insights.log", w, 5);
     expect_calibrate_refuses(DIR "embr-logs-insights.log",
@@ -165,10 +167,10 @@ static void test_embr_logs_insights(void)
 static void test_chime_sam_logs_snapstart(void)
 {
     static const struct want w[] = {
-        {"b771fecc-1b53-4faf-922d-1d74357b1676", 306.34, 610, NAN, 511.25, 3009, 155, "56"},
-        {"7667964c-05ac-4891-b28c-56f1282ebc1b", 138.27, 139, NAN, NAN, 3009, 159, "56"},
-        {"c5617d6b-3eff-409b-bff8-7f6ed83c319a", 50.76, 51, NAN, NAN, 3009, 159, "56"},
-        {"09cea32b-12e6-4283-9092-15e3fd5eabf8", 10.09, 11, NAN, NAN, 3009, 160, "56"},
+        {"b771fecc-1b53-4faf-922d-1d74357b1676", 306.34, 610, NAN, 511.25, 3009, 155, "56", false},
+        {"7667964c-05ac-4891-b28c-56f1282ebc1b", 138.27, 139, NAN, NAN, 3009, 159, "56", false},
+        {"c5617d6b-3eff-409b-bff8-7f6ed83c319a", 50.76, 51, NAN, NAN, 3009, 159, "56", false},
+        {"09cea32b-12e6-4283-9092-15e3fd5eabf8", 10.09, 11, NAN, NAN, 3009, 160, "56", false},
     };
     expect_file(DIR "chime-sma-sam-logs-snapstart.log", w, 4);
     expect_calibrate_refuses(DIR "chime-sma-sam-logs-snapstart.log",
@@ -182,12 +184,27 @@ static void test_chime_sam_logs_snapstart(void)
 static void test_baselime_docs(void)
 {
     static const struct want w[] = {
-        {"8fc6f963-411b-58b5-8483-a32130c0f45d", 201.67, 202, 480.25, NAN, 2048, 81, NULL},
+        {"8fc6f963-411b-58b5-8483-a32130c0f45d", 201.67, 202, 480.25, NAN, 2048, 81, NULL, false},
     };
     expect_file(DIR "baselime-docs-report-xray.log", w, 1);
     expect_calibrate_refuses(DIR "baselime-docs-report-xray.log",
                              "too few cold starts: 1 REPORT lines with Init Duration (first at "
                              DIR "baselime-docs-report-xray.log:3); need at least 3 (--min-samples)");
+}
+
+/* `serverless invoke --log` output (2019): a warm invocation, then one
+ * that timed out, its "Task timed out" line after its REPORT. The line
+ * names the RequestId: that invocation is marked, not the one before. */
+static void test_sls_invoke_timeout(void)
+{
+    static const struct want w[] = {
+        {"ff19f6b4-781d-4952-b054-15060028e0ae", 7.60, 100, NAN, NAN, 1024, 73, "$LATEST", false},
+        {"2e5a2ee9-defc-4495-b3f7-1ae2fe5df91c", 6006.18, 6000, NAN, NAN, 1024, 73, "$LATEST", true},
+    };
+    expect_file(DIR "sls-invoke-log-timeout.log", w, 2);
+    expect_calibrate_refuses(DIR "sls-invoke-log-timeout.log",
+                             "too few cold starts: no REPORT line has an Init Duration (2 invocations, first at "
+                             DIR "sls-invoke-log-timeout.log:3); need at least 3 (--min-samples)");
 }
 
 /* All the readable files at 128 MB together: still two cold starts. */
@@ -212,6 +229,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "Embr: Logs Insights export, newest first", test_embr_logs_insights);
     CU_add_test(s, "Chime SMA: sam logs, SnapStart", test_chime_sam_logs_snapstart);
     CU_add_test(s, "Baselime docs: REPORT with X-Ray trailer", test_baselime_docs);
+    CU_add_test(s, "serverless invoke --log: timeout after REPORT", test_sls_invoke_timeout);
     CU_add_test(s, "calibrate over the 128 MB files together", test_calibrate_together);
 }
 
