@@ -404,8 +404,10 @@ static void test_log_errors(void)
     expect_log_error("START RequestId:\n", ":1: START: no RequestId (truncated line?)");
     snprintf(buf, sizeof buf, "%s{\"type\": \"platform.report\",\n \"record\": {\"requestId\": \"x\"", report);
     expect_log_error(buf, ":2: truncated JSON record (no closing '}' before the end of the file)");
+    /* durationMs alone is a Managed Instances report (test_managed_instances);
+     * with one of the other three but not all, the record was cut. */
     expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": \"x\", \"metrics\": "
-                     "{\"durationMs\": 1}}}\n",
+                     "{\"durationMs\": 1, \"memorySizeMB\": 128, \"maxMemoryUsedMB\": 9}}}\n",
                      ":1: platform.report: record.metrics.billedDurationMs: required field is missing "
                      "(truncated record?)");
     expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": 5}}\n",
@@ -578,6 +580,61 @@ static void test_client_errors(void)
     expect_client_error("# nothing\n\n", ": empty (a client log starts with a header: send_s,latency_ms,...)");
 }
 
+/* A Lambda Managed Instances platform.report (record from the Datadog
+ * extension's tests, tests/data/reallogs/README.md) has durationMs alone:
+ * read, with Memory Size 0 (not reported) and no billed duration. It was
+ * refused as a truncated record before. */
+static void test_managed_instances(void)
+{
+    struct lambdalog log;
+    const char *mi = "{\"time\":\"2025-09-19T19:36:50.881Z\",\"type\":\"platform.report\",\"record\":{"
+                     "\"requestId\":\"13d1305b-a2f5-440c-bfbe-686ccff3d3e0\",\"status\":\"success\",\"metrics\":{"
+                     "\"durationMs\":1.148},\"spans\":[{\"name\":\"responseLatency\",\"start\":"
+                     "\"2025-09-19T19:36:50.880Z\",\"durationMs\":0.847}]}}\n";
+    CU_ASSERT_EQUAL_FATAL(read_log(mi, &log, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_STRING_EQUAL(log.inv[0].request_id, "13d1305b-a2f5-440c-bfbe-686ccff3d3e0");
+    CU_ASSERT_DOUBLE_EQUAL(log.inv[0].duration_ms, 1.148, 1e-12);
+    CU_ASSERT(isnan(log.inv[0].billed_ms));
+    CU_ASSERT_EQUAL(log.inv[0].memory_mb, 0);
+    CU_ASSERT_EQUAL(log.inv[0].max_memory_mb, 0);
+    CU_ASSERT(isnan(log.inv[0].init_ms));
+    CU_ASSERT(!log.inv[0].timed_out && !log.inv[0].errored);
+    lambdalog_fini(&log);
+    expect_log_error("{\"type\": \"platform.report\", \"record\": {\"requestId\": \"x\", \"metrics\": "
+                     "{\"durationMs\": 1, \"billedDurationMs\": 1}}}\n",
+                     ":1: platform.report: record.metrics.memorySizeMB: required field is missing "
+                     "(truncated record?)");
+}
+
+/* X-Ray's trailer on the REPORT line (tracing on), as the console and
+ * Logs Insights show it: the Baselime docs' line (tests/data/reallogs),
+ * and the tab-separated form. It ends the fields; it was refused as
+ * unexpected text before. */
+static void test_report_xray_trailer(void)
+{
+    struct lambdalog_invocation v;
+    const char *spaced = "REPORT RequestId: 8fc6f963-411b-58b5-8483-a32130c0f45d Duration: 201.67 ms Billed "
+                         "Duration: 202 ms Memory Size: 2048 MB Max Memory Used: 81 MB Init Duration: 480.25 ms "
+                         "XRAY TraceId: 1-61c86fa4-59b3c6d959653c527fd10966 SegmentId: 107ea78a5750a811 "
+                         "Sampled: true";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL_FATAL(lambdalog_parse_report(spaced, strlen(spaced), &v, msg, sizeof msg), 0);
+    CU_ASSERT_STRING_EQUAL(v.request_id, "8fc6f963-411b-58b5-8483-a32130c0f45d");
+    CU_ASSERT_DOUBLE_EQUAL(v.duration_ms, 201.67, 1e-12);
+    CU_ASSERT_EQUAL(v.memory_mb, 2048);
+    CU_ASSERT_DOUBLE_EQUAL(v.init_ms, 480.25, 1e-12);
+    const char *tabbed = "REPORT RequestId: a\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"
+                         "Max Memory Used: 9 MB\tXRAY TraceId: 1-5\tSegmentId: 3\tSampled: true";
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL(lambdalog_parse_report(tabbed, strlen(tabbed), &v, msg, sizeof msg), 0);
+    CU_ASSERT_EQUAL(v.max_memory_mb, 9);
+    /* The required fields still are: a trailer does not stand for them. */
+    const char *cut = "REPORT RequestId: a Duration: 1 ms XRAY TraceId: 1-5";
+    CU_ASSERT_EQUAL(lambdalog_parse_report(cut, strlen(cut), &v, msg, sizeof msg), -1);
+    TESTUTIL_ASSERT_CONTAINS(msg, "no 'Billed Duration' field (truncated line?)");
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "REPORT lines as AWS prints them", test_report_verbatim);
@@ -588,6 +645,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "envelopes: get/filter-log-events, subscription payloads", test_envelopes);
     CU_add_test(s, "Lambda log errors name file and line", test_log_errors);
     CU_add_test(s, "multi-line records: linear time, 1 MB cap", test_long_record_linear);
+    CU_add_test(s, "Managed Instances platform.report", test_managed_instances);
+    CU_add_test(s, "X-Ray trailer on the REPORT line", test_report_xray_trailer);
     CU_add_test(s, "mixed memory sizes, functions, duplicates", test_check);
     CU_add_test(s, "client log columns", test_client_log);
     CU_add_test(s, "client log errors", test_client_errors);

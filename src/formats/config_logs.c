@@ -110,10 +110,19 @@ static int parse_report(const cJSON *rec, struct lambdalog_record *out, char *wh
     double mem = 0, maxmem = 0;
     inv->init_ms = NAN;
     inv->restore_ms = NAN;
+    inv->billed_ms = NAN;
+    /* A Lambda Managed Instances report has durationMs alone: billing is
+     * per instance and many invocations share an environment's memory, so
+     * none of billedDurationMs, memorySizeMB, maxMemoryUsedMB is written.
+     * Only when all three are absent is that the form; one or two missing
+     * is still a truncated record. Memory Size is then 0 (not reported). */
+    bool managed = cJSON_GetObjectItemCaseSensitive(m, "billedDurationMs") == NULL
+                   && cJSON_GetObjectItemCaseSensitive(m, "memorySizeMB") == NULL
+                   && cJSON_GetObjectItemCaseSensitive(m, "maxMemoryUsedMB") == NULL;
     if (get_metric(m, "durationMs", true, false, &inv->duration_ms, why, why_len) != 0
-        || get_metric(m, "billedDurationMs", true, false, &inv->billed_ms, why, why_len) != 0
-        || get_metric(m, "memorySizeMB", true, true, &mem, why, why_len) != 0
-        || get_metric(m, "maxMemoryUsedMB", true, true, &maxmem, why, why_len) != 0
+        || get_metric(m, "billedDurationMs", !managed, false, &inv->billed_ms, why, why_len) != 0
+        || get_metric(m, "memorySizeMB", !managed, true, &mem, why, why_len) != 0
+        || get_metric(m, "maxMemoryUsedMB", !managed, true, &maxmem, why, why_len) != 0
         || get_metric(m, "initDurationMs", false, false, &inv->init_ms, why, why_len) != 0
         || get_metric(m, "restoreDurationMs", false, false, &inv->restore_ms, why, why_len) != 0)
         return -1;

@@ -133,6 +133,11 @@ int lambdalog_parse_report(const char *s, size_t len, struct lambdalog_invocatio
                 break;
             }
         }
+        /* X-Ray's trailer ("XRAY TraceId: ... SegmentId: ... Sampled: true")
+         * is part of the REPORT event when tracing is on; the console and
+         * Logs Insights show it on the same line. Nothing after it is ours. */
+        if (f < 0 && len - pos >= 13 && memcmp(s + pos, "XRAY TraceId:", 13) == 0)
+            break;
         if (f < 0) {
             size_t rest = len - pos;
             for (int i = 0; i < F_COUNT; i++) {

@@ -21,11 +21,12 @@
 struct lambdalog_invocation {
     char request_id[LAMBDALOG_ID_MAX];
     double duration_ms;         /* handler time */
-    double billed_ms;
+    double billed_ms;           /* NAN when not reported (Managed Instances) */
     double init_ms;             /* Init Duration; NAN when absent (not a cold start) */
     double restore_ms;          /* Restore Duration (SnapStart: a new environment restored
                                    from the snapshot, a cold start); NAN when absent */
-    int memory_mb;              /* Memory Size (configured) */
+    int memory_mb;              /* Memory Size (configured); 0 when not reported
+                                   (a Managed Instances platform.report) */
     int max_memory_mb;          /* Max Memory Used */
     int batch_size;             /* requests carried: -1 unknown, 0 a warm-up ping */
     bool timed_out;             /* "Task timed out" line naming its RequestId, or status "timeout" */

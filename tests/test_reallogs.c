@@ -1,0 +1,239 @@
+/* test_reallogs: real Lambda log lines, copied from public sources
+ * (tests/data/reallogs/README.md gives each file's source, commit and
+ * lines), read as they were published. Each file: what lambdalog_read
+ * makes of it (invocations, durations, init/restore, memory, status),
+ * and what `lambdasim calibrate` makes of it. No file here has enough
+ * cold starts at one memory size for a fit, so calibrate's answer is a
+ * refusal naming the count and the first line; that is checked exactly. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "formats/lambdalog.h"
+#include "testutil.h"
+
+#define DIR "tests/data/reallogs/"
+
+static char msg[1024];
+
+/* One expected invocation; NAN for a duration the record does not give. */
+struct want {
+    const char *id;
+    double duration_ms, billed_ms, init_ms, restore_ms;
+    int memory_mb, max_memory_mb;
+    const char *version;
+    bool timed_out;
+};
+
+static void expect_inv(const struct lambdalog_invocation *v, const struct want *w)
+{
+    CU_ASSERT_STRING_EQUAL(v->request_id, w->id);
+    CU_ASSERT_DOUBLE_EQUAL(v->duration_ms, w->duration_ms, 1e-9);
+    if (isnan(w->billed_ms)) {
+        CU_ASSERT(isnan(v->billed_ms));
+    } else {
+        CU_ASSERT_DOUBLE_EQUAL(v->billed_ms, w->billed_ms, 1e-9);
+    }
+    if (isnan(w->init_ms)) {
+        CU_ASSERT(isnan(v->init_ms));
+    } else {
+        CU_ASSERT_DOUBLE_EQUAL(v->init_ms, w->init_ms, 1e-9);
+    }
+    if (isnan(w->restore_ms)) {
+        CU_ASSERT(isnan(v->restore_ms));
+    } else {
+        CU_ASSERT_DOUBLE_EQUAL(v->restore_ms, w->restore_ms, 1e-9);
+    }
+    CU_ASSERT_EQUAL(v->memory_mb, w->memory_mb);
+    CU_ASSERT_EQUAL(v->max_memory_mb, w->max_memory_mb);
+    CU_ASSERT_EQUAL(v->batch_size, -1);
+    CU_ASSERT_EQUAL(v->timed_out, w->timed_out);
+    CU_ASSERT(!v->errored);
+    if (w->version != NULL) {
+        CU_ASSERT_STRING_EQUAL(v->version, w->version);
+    }
+}
+
+/* Reads one file; expects it to hold exactly the n invocations of want, in order. */
+static void expect_file(const char *name, const struct want *want, size_t n)
+{
+    struct lambdalog log;
+    lambdalog_init(&log);
+    int rc = lambdalog_read(&log, name, msg, sizeof msg);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s: %s\n", name, msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(log.n, n);
+    for (size_t i = 0; i < n; i++)
+        expect_inv(&log.inv[i], &want[i]);
+    CU_ASSERT_EQUAL(log.timeouts_unattributed, 0);
+    CU_ASSERT_EQUAL(lambdalog_check(&log, msg, sizeof msg), 0);
+    lambdalog_fini(&log);
+}
+
+/* `lambdasim calibrate FILE` exits 2 with `frag` in its message. */
+static void expect_calibrate_refuses(const char *name, const char *frag)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "calibrate %s --batch-size 1 --min-samples 3 -o /dev/null --force", name);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, frag);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    free(out);
+    free(err);
+}
+
+/* DataDog forwarder's REPORT test strings: tab-separated text REPORT
+ * lines, the 2019 billing in 100 ms steps, an X-Ray line after two of
+ * them (no RequestId: function output, ignored). */
+static void test_datadog_forwarder_reports(void)
+{
+    static const struct want w[] = {
+        {"8edab1f8-7d34-4a8e-a965-15ccbbb78d4c", 0.62, 100, NAN, NAN, 128, 51, "", false},
+        {"814ba7cb-071e-4181-9a09-fa41db5bccad", 1711.87, 1800, NAN, NAN, 128, 98, "", false},
+        {"fe1467d6-1458-4e20-8e40-9aaa4be7a0f4", 3470.65, 3500, NAN, NAN, 128, 89, "", false},
+    };
+    expect_file(DIR "datadog-forwarder-reports.log", w, 3);
+    expect_calibrate_refuses(DIR "datadog-forwarder-reports.log",
+                             "too few cold starts: no REPORT line has an Init Duration (3 invocations, first at "
+                             DIR "datadog-forwarder-reports.log:1); need at least 3 (--min-samples)");
+}
+
+/* DataDog forwarder's timeout snapshot: a subscription payload whose
+ * messages are escaped twice (a backslash and 't' where CloudWatch has a
+ * tab). Refused at the REPORT event, naming the text, not misread. */
+static void test_datadog_forwarder_timeout_payload(void)
+{
+    const char *name = DIR "datadog-forwarder-timeout-subscription.json";
+    struct lambdalog log;
+    lambdalog_init(&log);
+    CU_ASSERT_EQUAL(lambdalog_read(&log, name, msg, sizeof msg), -1);
+    CU_ASSERT_EQUAL(log.n, 0);
+    TESTUTIL_ASSERT_CONTAINS(msg, DIR "datadog-forwarder-timeout-subscription.json: event 3: unexpected text "
+                             "'3003.16 ms\\tBilled Duration: 3000 ms\\tMe...'");
+    lambdalog_fini(&log);
+    expect_calibrate_refuses(name, "event 3: unexpected text '3003.16 ms\\tBilled");
+}
+
+/* The Rust runtime's Telemetry API records: initStart, a telemetry
+ * subscription, an extension, then start/runtimeDone/report with X-Ray
+ * tracing. One cold invocation; the version comes from platform.start. */
+static void test_rust_runtime_telemetry(void)
+{
+    static const struct want w[] = {
+        {"459921b5-681c-4a96-beb0-81e0aa586026", 2599.4, 2600, 549.04, NAN, 128, 94, "$LATEST", false},
+    };
+    expect_file(DIR "rust-runtime-telemetry.jsonl", w, 1);
+    expect_calibrate_refuses(DIR "rust-runtime-telemetry.jsonl",
+                             "too few cold starts: 1 REPORT lines with Init Duration (first at "
+                             DIR "rust-runtime-telemetry.jsonl:7); need at least 3 (--min-samples)");
+}
+
+/* The Datadog extension's Managed Instances report (durationMs alone),
+ * a SnapStart restoreReport and a logsDropped record (both skipped). */
+static void test_managed_instances(void)
+{
+    static const struct want w[] = {
+        {"13d1305b-a2f5-440c-bfbe-686ccff3d3e0", 1.148, NAN, NAN, NAN, 0, 0, "", false},
+    };
+    expect_file(DIR "datadog-extension-managed-instances.jsonl", w, 1);
+    expect_calibrate_refuses(DIR "datadog-extension-managed-instances.jsonl",
+                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             DIR "datadog-extension-managed-instances.jsonl:1); need at least 3 (--min-samples)");
+}
+
+/* A CloudWatch Logs Insights export, newest first: every invocation's
+ * REPORT precedes its START, one cold start (INIT_START, an "undefined"
+ * request id on the init-time line). Read by RequestId all the same. */
+static void test_embr_logs_insights(void)
+{
+    static const struct want w[] = {
+        {"76269889-7d50-4d6d-a3f1-9b4f5322f47c", 14.97, 15, NAN, NAN, 128, 67, NULL, false},
+        {"be5b175d-ff9d-40db-adef-77555f4b77a8", 5.93, 6, 145.69, NAN, 128, 67, NULL, false},
+        {"94376af3-22fc-4de1-bc5c-7df1e71766f9", 1.49, 2, NAN, NAN, 128, 68, NULL, false},
+        {"5486ce42-96dc-4c6c-8424-21c1880ca262", 1.44, 2, NAN, NAN, 128, 68, NULL, false},
+        {"2709a79e-0740-491b-87cf-08f9c1e4089b", 1.85, 2, NAN, NAN, 128, 68, NULL, false},
+    };
+    expect_file(DIR "embr-logs-insights.log", w, 5);
+    expect_calibrate_refuses(DIR "embr-logs-insights.log",
+                             "too few cold starts: 1 REPORT lines with Init Duration (first at "
+                             DIR "embr-logs-insights.log:5); need at least 3 (--min-samples)");
+}
+
+/* `sam logs` output of a SnapStart function (stream and timestamp before
+ * each line): RESTORE_START/RESTORE_REPORT, then a restored invocation
+ * (Restore Duration, Billed Restore Duration) and three warm ones. */
+static void test_chime_sam_logs_snapstart(void)
+{
+    static const struct want w[] = {
+        {"b771fecc-1b53-4faf-922d-1d74357b1676", 306.34, 610, NAN, 511.25, 3009, 155, "56", false},
+        {"7667964c-05ac-4891-b28c-56f1282ebc1b", 138.27, 139, NAN, NAN, 3009, 159, "56", false},
+        {"c5617d6b-3eff-409b-bff8-7f6ed83c319a", 50.76, 51, NAN, NAN, 3009, 159, "56", false},
+        {"09cea32b-12e6-4283-9092-15e3fd5eabf8", 10.09, 11, NAN, NAN, 3009, 160, "56", false},
+    };
+    expect_file(DIR "chime-sma-sam-logs-snapstart.log", w, 4);
+    expect_calibrate_refuses(DIR "chime-sma-sam-logs-snapstart.log",
+                             "too few SnapStart restores: 1 REPORT lines with Restore Duration (first at "
+                             DIR "chime-sma-sam-logs-snapstart.log:7); need at least 3 (--min-samples)");
+}
+
+/* The Baselime docs' example lines (console form, single spaces): START
+ * and END of one invocation, the REPORT of another, cold, with X-Ray's
+ * trailer on the REPORT line. */
+static void test_baselime_docs(void)
+{
+    static const struct want w[] = {
+        {"8fc6f963-411b-58b5-8483-a32130c0f45d", 201.67, 202, 480.25, NAN, 2048, 81, NULL, false},
+    };
+    expect_file(DIR "baselime-docs-report-xray.log", w, 1);
+    expect_calibrate_refuses(DIR "baselime-docs-report-xray.log",
+                             "too few cold starts: 1 REPORT lines with Init Duration (first at "
+                             DIR "baselime-docs-report-xray.log:3); need at least 3 (--min-samples)");
+}
+
+/* `serverless invoke --log` output (2019): a warm invocation, then one
+ * that timed out, its "Task timed out" line after its REPORT. The line
+ * names the RequestId: that invocation is marked, not the one before. */
+static void test_sls_invoke_timeout(void)
+{
+    static const struct want w[] = {
+        {"ff19f6b4-781d-4952-b054-15060028e0ae", 7.60, 100, NAN, NAN, 1024, 73, "$LATEST", false},
+        {"2e5a2ee9-defc-4495-b3f7-1ae2fe5df91c", 6006.18, 6000, NAN, NAN, 1024, 73, "$LATEST", true},
+    };
+    expect_file(DIR "sls-invoke-log-timeout.log", w, 2);
+    expect_calibrate_refuses(DIR "sls-invoke-log-timeout.log",
+                             "too few cold starts: no REPORT line has an Init Duration (2 invocations, first at "
+                             DIR "sls-invoke-log-timeout.log:3); need at least 3 (--min-samples)");
+}
+
+/* All the readable files at 128 MB together: still two cold starts. */
+static void test_calibrate_together(void)
+{
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err,
+                           "calibrate " DIR "datadog-forwarder-reports.log " DIR "rust-runtime-telemetry.jsonl " DIR
+                           "embr-logs-insights.log --batch-size 1 --min-samples 3 -o /dev/null --force");
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "too few cold starts: 2 REPORT lines with Init Duration");
+    free(out);
+    free(err);
+}
+
+static void add_tests(CU_pSuite s)
+{
+    CU_add_test(s, "DataDog forwarder: text REPORT and X-Ray lines", test_datadog_forwarder_reports);
+    CU_add_test(s, "DataDog forwarder: doubly escaped subscription payload", test_datadog_forwarder_timeout_payload);
+    CU_add_test(s, "Rust runtime: Telemetry API records", test_rust_runtime_telemetry);
+    CU_add_test(s, "Datadog extension: Managed Instances report", test_managed_instances);
+    CU_add_test(s, "Embr: Logs Insights export, newest first", test_embr_logs_insights);
+    CU_add_test(s, "Chime SMA: sam logs, SnapStart", test_chime_sam_logs_snapstart);
+    CU_add_test(s, "Baselime docs: REPORT with X-Ray trailer", test_baselime_docs);
+    CU_add_test(s, "serverless invoke --log: timeout after REPORT", test_sls_invoke_timeout);
+    CU_add_test(s, "calibrate over the 128 MB files together", test_calibrate_together);
+}
+
+int main(void)
+{
+    return testutil_main("reallogs", add_tests);
+}
