@@ -39,8 +39,9 @@ if [ "${PROFILE:-}" != skip ]; then
   # idle for 20 ms (as between invocations).
   "$BIN" profile -o "$KEEP/mnist-local.json" --force --max-batch 4 --repetitions 200 \
     --gap-ms 20 $ISOLATE
-  # Batches of 64 (bursty-contention, memory-*).
-  "$BIN" profile -o "$KEEP/mnist-local-64.json" --force --max-batch 64 --repetitions 10 \
+  # Batches of 64 (bursty-contention, memory-*): 40 each, so that the tail
+  # of a batch's time is not set by one or two slow samples.
+  "$BIN" profile -o "$KEEP/mnist-local-64.json" --force --max-batch 64 --repetitions 40 \
     --cold-starts 20 --gap-ms 20 $ISOLATE
   # The study's function as far as it runs here: this machine's inference,
   # the study's invoke overhead and cold start (models/mnist-lambda-1024.json).
