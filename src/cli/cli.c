@@ -67,6 +67,21 @@ bool cli_parse_double(const char *s, double *out)
     return true;
 }
 
+int cli_opt_replications(const char *cmd, const char *v, uint64_t max, uint64_t *out)
+{
+    if (!cli_parse_u64(v, out) || *out < 1 || *out > max)
+        return cli_usage_error(cmd, "--replications: expected a whole number from 1 to %llu (got '%s')",
+                               (unsigned long long)max, v);
+    return 0;
+}
+
+int cli_opt_interval_level(const char *cmd, const char *v, double *out)
+{
+    if (!cli_parse_double(v, out) || !(*out > 0 && *out < 1))
+        return cli_usage_error(cmd, "--interval-level: expected a number between 0 and 1, e.g. 0.95 (got '%s')", v);
+    return 0;
+}
+
 int cli_claim_stdout(const char *const *options, const char *const *paths, size_t n, bool json, int *rc)
 {
     int first = -1;

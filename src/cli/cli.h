@@ -42,6 +42,13 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 /* A finite decimal number with nothing after it. */
 bool cli_parse_double(const char *s, double *out);
 
+/* --replications R and --interval-level L, as run and validate read them:
+ * 0 with *out set, or the usage error printed (naming cmd) and its exit
+ * code returned. R is a whole number 1..max; L is strictly between 0
+ * and 1. */
+int cli_opt_replications(const char *cmd, const char *v, uint64_t max, uint64_t *out);
+int cli_opt_interval_level(const char *cmd, const char *v, double *out);
+
 /* Parses a time window "T0:T1" (seconds; either side may be left out:
  * 0 and infinity). Times are finite and >= 0, and T0 <= T1. */
 bool cli_parse_window(const char *s, double *from_s, double *to_s);

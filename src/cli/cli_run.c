@@ -236,18 +236,12 @@ int cli_run(int argc, char **argv)
             timing = true;
             break;
         case O_REPLICATIONS:
-            if (!cli_parse_u64(v, &replications) || replications < 1 || replications > 100000) {
-                rc = cli_usage_error("run", "--replications: expected a whole number from 1 to 100000 (got '%s')",
-                                     v);
+            if ((rc = cli_opt_replications("run", v, 100000, &replications)) != 0)
                 goto out;
-            }
             break;
         case O_INTERVAL_LEVEL:
-            if (!cli_parse_double(v, &level) || !(level > 0 && level < 1)) {
-                rc = cli_usage_error("run", "--interval-level: expected a number between 0 and 1, e.g. 0.95 "
-                                     "(got '%s')", v);
+            if ((rc = cli_opt_interval_level("run", v, &level)) != 0)
                 goto out;
-            }
             break;
         case O_STATS:
             /* Sugar for --set stats.mode=MODE: validated with the file,

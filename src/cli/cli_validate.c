@@ -351,18 +351,12 @@ int cli_validate(int argc, char **argv)
             tolerance_only = true;
             break;
         case O_REPLICATIONS:
-            if (!cli_parse_u64(v, &reps) || reps < 1 || reps > 10000) {
-                rc = cli_usage_error("validate", "--replications: expected a whole number from 1 to "
-                                     "10000 (got '%s')", v);
+            if ((rc = cli_opt_replications("validate", v, 10000, &reps)) != 0)
                 goto out;
-            }
             break;
         case O_INTERVAL_LEVEL:
-            if (!cli_parse_double(v, &level) || !(level > 0 && level < 1)) {
-                rc = cli_usage_error("validate", "--interval-level: expected a number between 0 and 1, e.g. "
-                                     "0.95 (got '%s')", v);
+            if ((rc = cli_opt_interval_level("validate", v, &level)) != 0)
                 goto out;
-            }
             break;
         case O_TOLERANCE:
             if (!cli_parse_double(v, &tol) || !(tol > 0)) {
