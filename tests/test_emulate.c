@@ -541,6 +541,9 @@ static void test_worker_killed(void)
     TESTUTIL_ASSERT_CONTAINS(o, "\"arrived\": 24,");
     TESTUTIL_ASSERT_CONTAINS(o, "\"completed\": 22,");
     TESTUTIL_ASSERT_CONTAINS(o, "\"failed\": 2,");
+    /* Named as what it is, not as throttling. */
+    TESTUTIL_ASSERT_CONTAINS(o, "2 requests failed because their worker process died (emulate)");
+    CU_ASSERT(strstr(o, "after throttling") == NULL);
     size_t errors = 0;
     for (const char *p = rows; p != NULL && (p = strstr(p, ",error,")) != NULL; p++)
         errors++;

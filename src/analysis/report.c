@@ -4,6 +4,7 @@
 #include "formats/jsonout.h"
 #include "core/sink.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,7 +82,7 @@ static double per_million(const struct engine_result *r)
 
 /* ---- warnings: what a user should not miss ---- */
 
-#define MAX_WARNINGS 4
+#define MAX_WARNINGS 8
 
 static int warnings(const struct scenario *sc, const struct engine_result *r, char out[][320])
 {
@@ -92,7 +93,13 @@ static int warnings(const struct scenario *sc, const struct engine_result *r, ch
                  "arrivals outpace what client.max_inflight = %d invocations can serve, so the queue "
                  "would grow without bound (an unstable configuration)",
                  sc->client.max_queue, (unsigned long long)r->client.rejected_batches, sc->client.max_inflight);
-    uint64_t thr_failed = r->requests.failed - r->requests.timed_out - r->requests.rejected;
+    /* Failures that are neither timeouts, client rejections nor dead
+     * workers (emulate) are what throttling left: dropped or out of
+     * retries. */
+    uint64_t thr_failed = r->requests.failed - r->requests.timed_out - r->requests.rejected - r->requests.errored;
+    if (r->requests.errored > 0)
+        snprintf(out[n++], 320, "%llu requests failed because their worker process died (emulate)",
+                 (unsigned long long)r->requests.errored);
     if (thr_failed > 0)
         snprintf(out[n++], 320,
                  "%llu requests failed after throttling (concurrency limit %d, scaling %.0f per 10 s)",
@@ -102,6 +109,7 @@ static int warnings(const struct scenario *sc, const struct engine_result *r, ch
                  (unsigned long long)r->requests.timed_out, sc->function.timeout_s);
     if (r->requests.arrived > 0 && r->requests.completed == 0)
         snprintf(out[n++], 320, "no request completed: latency and throughput are undefined");
+    assert(n <= MAX_WARNINGS);
     return n;
 }
 

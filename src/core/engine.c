@@ -345,6 +345,8 @@ HOT void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum req
                 r->requests.timed_out += counted;
             else if (status == REQUEST_REJECTED)
                 r->requests.rejected += counted;
+            else if (status == REQUEST_FAILED)
+                r->requests.errored += counted;
         }
         if (b->throttled)
             r->requests.throttled += counted;

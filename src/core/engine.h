@@ -118,6 +118,7 @@ struct engine_result {
     uint64_t seed;
     struct {
         uint64_t arrived, completed, failed, throttled, retries, timed_out, rejected;
+        uint64_t errored;            /* real time: failed because their worker died */
     } requests;                      /* counted requests only */
     struct {
         uint64_t peak_queue;         /* most batches waiting for an in-flight slot */
