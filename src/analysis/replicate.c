@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_cdf.h>
+#include "analysis/fit.h"
 #include "analysis/validate.h"
 #include "base/xalloc.h"
 #include "core/engine.h"
@@ -54,14 +54,9 @@ static void summarise(struct replicate_row *row, double *v, size_t n, double lev
         row->mean = row->half = row->run_lo = row->run_hi = (double)NAN;
         return;
     }
-    double s = 0, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        s += v[i];
-    double m = s / (double)n;
-    for (size_t i = 0; i < n; i++)
-        ss += (v[i] - m) * (v[i] - m);
-    row->mean = m;
-    row->half = n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sqrt(ss / (double)(n - 1) / (double)n) : 0;
+    fit_mean_ci(v, n, 0.95, &row->mean, &row->half);
+    if (n < 2)
+        row->half = 0; /* one run: no spread to speak of (replicate.h) */
     double cov = 0;
     bool enough = false;
     size_t k = validate_order_k(n, level, &cov, &enough);

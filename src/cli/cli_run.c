@@ -153,15 +153,11 @@ static void print_replications(bool json, const struct scenario *sc, uint64_t se
             printf("    \"%s\": {\"runs\": %zu, \"runs_above_0\": %zu, \"mean\": ", replicate_metric_key[m], r->n,
                    r->above_zero);
             jsonout_number(stdout, r->mean, 17);
-            printf(", \"ci95\": [");
-            jsonout_number(stdout, r->mean - r->half, 17);
-            printf(", ");
-            jsonout_number(stdout, r->mean + r->half, 17);
-            printf("], \"per_run_interval\": [");
-            jsonout_number(stdout, r->run_lo, 17);
-            printf(", ");
-            jsonout_number(stdout, r->run_hi, 17);
-            printf("]}%s\n", m + 1 < REPLICATE_METRIC_COUNT ? "," : "");
+            printf(", \"ci95\": ");
+            jsonout_interval(stdout, r->mean - r->half, r->mean + r->half, 17);
+            printf(", \"per_run_interval\": ");
+            jsonout_interval(stdout, r->run_lo, r->run_hi, 17);
+            printf("}%s\n", m + 1 < REPLICATE_METRIC_COUNT ? "," : "");
         }
         printf("  }\n}\n");
         return;

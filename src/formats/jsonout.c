@@ -37,3 +37,12 @@ void jsonout_number(FILE *f, double v, int digits)
     else
         fputs("null", f);
 }
+
+void jsonout_interval(FILE *f, double lo, double hi, int digits)
+{
+    fputc('[', f);
+    jsonout_number(f, lo, digits);
+    fputs(", ", f);
+    jsonout_number(f, hi, digits);
+    fputc(']', f);
+}

@@ -16,4 +16,7 @@ void jsonout_string(FILE *f, const char *s);
  * is not finite (JSON has no NaN or infinity). */
 void jsonout_number(FILE *f, double v, int digits);
 
+/* Writes [lo, hi] with jsonout_number's rule. */
+void jsonout_interval(FILE *f, double lo, double hi, int digits);
+
 #endif
