@@ -776,6 +776,8 @@ static const struct bad_case {
       ": inference_ms.per_item_ms: only used together with 'base'" },
     { "tests/bad/model-cpu-fraction-above.json", MODEL, CONFIG_ERR_INVALID,
       ": cpu_bound_fraction: must be <= 1 (got 1.5)" },
+    { "tests/bad/model-host-idle-gaps.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.idle.long_gap_ms: must be more than short_gap_ms (1000; got 20)" },
     { "tests/bad/model-cpu-fraction-negative.json", MODEL, CONFIG_ERR_INVALID,
       ": cpu_bound_fraction: must be >= 0 (got -0.1)" },
     { "tests/bad/model-cpu-fraction-string.json", MODEL, CONFIG_ERR_INVALID,

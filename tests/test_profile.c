@@ -12,7 +12,7 @@
 
 #define WEIGHTS "models/mnist-cnn.bin"
 #define DIGITS "traces/mnist-digits-300.bin"
-#define TINY "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --quiet"
+#define TINY "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --long-gap-ms 0 --quiet"
 
 /* Runs `lambdasim profile ARGS`; returns the exit code, stderr in *err. */
 static int profile(const char *args, char **err)
@@ -67,6 +67,7 @@ static void test_profile_writes_valid_model(void)
         CU_ASSERT(m.host_dispatch_s.samples[i] > 0 && m.host_dispatch_s.samples[i] < 1.0);
     CU_ASSERT_EQUAL_FATAL(m.host_start_s.n_samples, m.cold_start_s.n_samples);
     CU_ASSERT_EQUAL(m.host_start_s.samples[0], m.cold_start_s.samples[0]);
+    CU_ASSERT(!m.has_idle); /* --long-gap-ms 0 */
     model_fini(&m);
 
     /* The machine is named in sources. */
@@ -221,8 +222,47 @@ static void test_measure_options(void)
     free(path);
 }
 
+/* --long-gap-ms: the idle penalty is measured and loads back: its two
+ * gaps as asked, a non-negative fit, and the medians it came from
+ * (batch 1 and the largest, after the short and the long gap). */
+static void test_idle_penalty_measured(void)
+{
+    char *dir = testutil_temp_dir();
+    char out[1024], args[2048];
+    snprintf(out, sizeof out, "%s/idle.json", dir);
+    snprintf(args, sizeof args, "-o %s --max-batch 4 --repetitions 3 --cold-starts 2 --warmup 1 --gap-ms 5 "
+             "--long-gap-ms 60 --quiet", out);
+    char *err = NULL;
+    int rc = profile(args, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(err);
+    struct model_profile m;
+    char msg[CONFIG_MSG_MAX];
+    CU_ASSERT_FATAL(config_load_model(out, &m, msg, sizeof msg) == CONFIG_OK);
+    CU_ASSERT_FATAL(m.has_idle);
+    CU_ASSERT_DOUBLE_EQUAL(m.idle_short_s, 0.005, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(m.idle_long_s, 0.060, 1e-12);
+    CU_ASSERT(m.idle_wake_s >= 0 && m.idle_wake_s < 1.0);
+    CU_ASSERT(m.idle_slowdown >= 0 && m.idle_slowdown < 100);
+    model_fini(&m);
+    char *text = testutil_read_file(out);
+    CU_ASSERT(text != NULL && strstr(text, "\"measured\": {\"batch_1_ms\": [") != NULL
+              && strstr(text, "\"batch_4_ms\": [") != NULL);
+    free(text);
+    /* The long gap must be longer than the short one. */
+    snprintf(args, sizeof args, "-o %s/x.json --gap-ms 50 --long-gap-ms 50 --quiet", dir);
+    err = NULL;
+    CU_ASSERT_EQUAL(profile(args, &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "--long-gap-ms: must be 0 (not measured) or more than --gap-ms (50)") != NULL);
+    free(err);
+    testutil_remove_dir(dir);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "--long-gap-ms measures the idle penalty", test_idle_penalty_measured);
     CU_add_test(s, "profile writes a model that run accepts; no overwrite without --force",
                 test_profile_writes_valid_model);
     CU_add_test(s, "profile: bad weights, digits, worker, options", test_profile_bad_inputs);

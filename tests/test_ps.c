@@ -368,6 +368,46 @@ static void test_capped_is_more_cores(void)
     fixture_free(&sc, &log);
 }
 
+/* The host's idle penalty (model host.idle): short gap 0.1 s, long 1 s,
+ * wake 0.05 s, slowdown 0.5, one core, 0.1 s of work each. Request 0 is a
+ * cold start (no penalty): 0..0.1. Request 1 at 0.2 after 0.1 s idle (the
+ * short gap): none, ends 0.3. Request 2 at 2.0 after 1.7 s idle (past the
+ * long gap): 0.1 + 0.05 + 0.5 * 0.1 = 0.2 s, ends 2.2. Request 3 after
+ * sqrt(0.1) s idle, halfway on the log scale: 0.1 + 0.5 * 0.1 = 0.15 s.
+ * Without platform.host_cores the profile's host is not modelled: no
+ * penalty anywhere. */
+static void test_idle_penalty(void)
+{
+    const double t[] = { 0.0, 0.2, 2.0, 2.2 + sqrt(0.1) };
+    for (int host = 0; host < 2; host++) {
+        struct scenario sc;
+        whole_core_scenario(&sc, t, N(t), 0.0, 0.1);
+        sc.platform.host_cores = host ? 1 : 0;
+        struct model_profile *m = &sc.function.model;
+        m->has_idle = true;
+        m->idle_short_s = 0.1;
+        m->idle_long_s = 1.0;
+        m->idle_wake_s = 0.05;
+        m->idle_slowdown = 0.5;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        CU_ASSERT_EQUAL(res.cold_starts.count, 1);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->inference_ms, 100.0, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->inference_ms, 100.0, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->inference_ms, host ? 200.0 : 100.0, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, host ? 2.2 : 2.1, EPS);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 3)->inference_ms, host ? 150.0 : 100.0, 1e-6);
+        fixture_free(&sc, &log);
+    }
+    struct model_profile m = { .has_idle = true, .idle_short_s = 0.02, .idle_long_s = 2.0 };
+    CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 0.01), 0.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 0.2), 0.5, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 20.0), 1.0, EPS);
+    m.has_idle = false;
+    CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 20.0), 0.0, EPS);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
@@ -380,6 +420,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "init is work, extra init is a wait", test_init_and_extra);
     CU_add_test(s, "enough cores: same as no sharing", test_enough_cores_is_off);
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
+    CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);

@@ -17,7 +17,7 @@
 
 enum {
     O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
-    O_WORKER, O_QUIET, O_ISOLATE
+    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS
 };
 
 static const struct cli_opt opt_table[] = {
@@ -33,6 +33,9 @@ static const struct cli_opt opt_table[] = {
     { .id = O_GAP_MS, .name = "gap-ms", .metavar = "N",
       .help = "leave the worker idle N ms before each timed batch, as between real invocations (default 0: "
               "back to back)" },
+    { .id = O_LONG_GAP_MS, .name = "long-gap-ms", .metavar = "N",
+      .help = "measure the idle penalty: batches of 1 and of the largest size after N ms idle against "
+              "after --gap-ms, 8 pairs each (default 1000; 0: not measured)" },
     { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "weight file (default models/mnist-cnn.bin)" },
     { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
@@ -125,6 +128,7 @@ int cli_profile(int argc, char **argv)
         .repetitions = 50,
         .cold_starts = -1,
         .warmup = 20,
+        .long_gap_ms = 1000,
     };
     bool force = false, quiet = false, isolate = false;
     char msg[CONFIG_MSG_MAX];
@@ -183,6 +187,9 @@ int cli_profile(int argc, char **argv)
             break;
         case O_GAP_MS:
             prc = parse_count("--gap-ms", v, 0, 10000, &o.gap_ms) ? -1 : CLI_USAGE;
+            break;
+        case O_LONG_GAP_MS:
+            prc = parse_count("--long-gap-ms", v, 0, 10000, &o.long_gap_ms) ? -1 : CLI_USAGE;
             break;
         case O_WARMUP:
             prc = parse_count("--warmup", v, 0, 1000000, &o.warmup) ? -1 : CLI_USAGE;

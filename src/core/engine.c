@@ -580,6 +580,14 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         b->cold_s += extra_s;
     }
     b->inference_s = model_sample_inference_s(&sc->function.model, b->size, e->rng[RNG_INFERENCE]);
+    if (e->ps && !b->cold && sc->function.model.has_idle) {
+        /* The host's idle penalty (model.h): a warm instance that sat idle
+         * runs its next batch slower; only where the scenario models the
+         * host it was measured on (platform.host_cores). */
+        const struct model_profile *m = &sc->function.model;
+        double w = model_idle_weight(m, now - platform_instance(&e->pf, inst)->idle_since_s);
+        b->inference_s += w * (m->idle_wake_s + m->idle_slowdown * b->inference_s);
+    }
     double busy_s = b->cold_s + b->inference_s;
     if (busy_s > sc->function.timeout_s) {
         /* The function timeout covers init and handler alike. */

@@ -6,6 +6,7 @@
 #define LAMBDASIM_MODEL_H
 
 #include <assert.h>
+#include <math.h>
 #include <stdbool.h>
 #include <gsl/gsl_rng.h>
 #include "core/dist.h"
@@ -44,7 +45,24 @@ struct model_profile {
     bool has_host;
     struct dist host_dispatch_s;
     struct dist host_start_s;
+    /* The host's idle penalty (host.idle, `profile --long-gap-ms`): an
+     * instance that sat idle for t before an invocation runs it slower by
+     * wake + slowdown * inference (a sleeping CPU woken, caches refilled),
+     * in full from idle_long_s, not at all up to idle_short_s (what the
+     * inference samples were measured after), log-linear between. */
+    bool has_idle;
+    double idle_short_s, idle_long_s, idle_wake_s, idle_slowdown;
 };
+
+/* The share (0..1) of the idle penalty after idle_s of idleness. */
+static inline double model_idle_weight(const struct model_profile *m, double idle_s)
+{
+    if (!m->has_idle || idle_s <= m->idle_short_s)
+        return 0;
+    if (idle_s >= m->idle_long_s)
+        return 1;
+    return log(idle_s / m->idle_short_s) / log(m->idle_long_s / m->idle_short_s);
+}
 
 /* CPU share of a single-threaded function at memory_mb:
  * min(memory_mb, 1769) / 1769 (above 1769 MB a second vCPU does not help one

@@ -927,7 +927,39 @@ static const char *const model_keys[] = {
     "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
-static const char *const host_keys[] = { "dispatch_ms", "start_ms" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle" };
+static const char *const idle_keys[] = { "short_gap_ms", "long_gap_ms", "wake_ms", "slowdown", "measured" };
+
+/* host.idle: the idle penalty `profile --long-gap-ms` measured ("measured"
+ * is its provenance, not read). All four numbers or no "idle". */
+static int get_host_idle(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
+{
+    const cJSON *idle = NULL;
+    char p[CFG_PATH_MAX], q[CFG_PATH_MAX];
+    int got = get_obj(c, host, hpath, "idle", false, &idle);
+    if (got <= 0)
+        return got;
+    join(p, hpath, "idle");
+    double short_ms = 0, long_ms = 0, wake_ms = 0, slowdown = 0;
+    if (check_keys(c, idle, p, idle_keys, COUNT(idle_keys)) < 0
+        || get_num(c, idle, p, "short_gap_ms", true, above(0), &short_ms) < 0
+        || get_num(c, idle, p, "long_gap_ms", true, above(0), &long_ms) < 0
+        || get_num(c, idle, p, "wake_ms", true, between(0, 60000), &wake_ms) < 0
+        || get_num(c, idle, p, "slowdown", true, between(0, 100), &slowdown) < 0)
+        return -1;
+    if (long_ms <= short_ms) {
+        char g[40], l[40];
+        join(q, p, "long_gap_ms");
+        return fail(c, q, NULL, "must be more than short_gap_ms (%s; got %s)", fmt_num(l, sizeof l, short_ms),
+                    fmt_num(g, sizeof g, long_ms));
+    }
+    m->has_idle = true;
+    m->idle_short_s = short_ms * 1e-3;
+    m->idle_long_s = long_ms * 1e-3;
+    m->idle_wake_s = wake_ms * 1e-3;
+    m->idle_slowdown = slowdown;
+    return 1;
+}
 
 /* A batch-size key: canonical decimal 1..CFG_BATCH_MAX. */
 static int batch_key(const char *s)
@@ -1054,6 +1086,8 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
             || get_dist(c, host, p, "start_ms", true, 1e-3, &m->host_start_s) < 0)
             return -1;
         m->has_host = true;
+        if (get_host_idle(c, host, p, m) < 0)
+            return -1;
     }
     return 0;
 }

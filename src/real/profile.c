@@ -96,6 +96,11 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
         worker_set_msg(msg, msg_len, "warm-up: must be >= 0 (got %d)", o->warmup);
         return -1;
     }
+    if (o->long_gap_ms < 0 || o->long_gap_ms > 10000 || (o->long_gap_ms > 0 && o->long_gap_ms <= o->gap_ms)) {
+        worker_set_msg(msg, msg_len, "--long-gap-ms: must be 0 (not measured) or more than --gap-ms (%d) "
+                       "and at most 10000 (got %d)", o->gap_ms, o->long_gap_ms);
+        return -1;
+    }
     if (o->gap_ms < 0 || o->gap_ms > 10000) {
         worker_set_msg(msg, msg_len, "--gap-ms: must be 0..10000 (got %d)", o->gap_ms);
         return -1;
@@ -132,15 +137,20 @@ static int measure_cold(const struct profile_options *o, struct profile_result *
     return 0;
 }
 
+static void sleep_ms(int ms)
+{
+    if (ms > 0) {
+        struct timespec gap = { ms / 1000, (long)(ms % 1000) * 1000000L };
+        nanosleep(&gap, NULL);
+    }
+}
+
 /* Sleeps the idle gap before a timed request: the worker blocks for work,
  * as between real invocations (its caches go cold, the request has to
  * wake it). */
 static void idle_gap(const struct profile_options *o)
 {
-    if (o->gap_ms > 0) {
-        struct timespec gap = { o->gap_ms / 1000, (long)(o->gap_ms % 1000) * 1000000L };
-        nanosleep(&gap, NULL);
-    }
+    sleep_ms(o->gap_ms);
 }
 
 /* One timed ping (n = 0): what handing any request to a warm worker and
@@ -169,6 +179,139 @@ static int time_ping(const struct profile_options *o, struct worker_client *w, l
     return 0;
 }
 
+/* One worker being timed: the buffers of a batch and the answers so far. */
+struct timing {
+    const struct profile_options *o;
+    const struct mnist_digits *d;
+    const uint8_t *expect;      /* in-process labels of the digits */
+    struct worker_client w;
+    long pid;
+    uint8_t *batch, *labels;
+    size_t *which;
+    size_t next, correct, answered;
+    uint64_t id;
+};
+
+/* Sends the next n digits, reads and checks the answer; *round_trip_ms is
+ * the parent's send-to-answer time, *infer_ms the worker's own. */
+static int time_batch(struct timing *t, size_t n, double *round_trip_ms, double *infer_ms, char *msg,
+                      size_t msg_len)
+{
+    const struct mnist_digits *d = t->d;
+    size_t maxb = (size_t)t->o->max_batch;
+    /* The next n digits of the file, wrapping around. */
+    for (size_t i = 0; i < n; i++) {
+        t->which[i] = t->next;
+        memcpy(t->batch + i * MNIST_PIXELS, d->pixels + t->next * MNIST_PIXELS, MNIST_PIXELS);
+        t->next = (t->next + 1) % d->n;
+    }
+    struct worker_reply rep;
+    double t0 = worker_mono_s();
+    if (worker_client_send(&t->w, t->id, t->batch, (uint32_t)n, msg, msg_len) != 0)
+        return -1;
+    int got = worker_client_recv(&t->w, ANSWER_TIMEOUT_S, &rep, t->labels, maxb, msg, msg_len);
+    double t1 = worker_mono_s();
+    if (got == 1)
+        worker_set_msg(msg, msg_len, "worker %ld: no answer after %.0f s", t->pid, ANSWER_TIMEOUT_S);
+    if (got != 0)
+        return -1;
+    if (rep.id != t->id || rep.n != n) {
+        worker_set_msg(msg, msg_len, "worker %ld: answered request %llu with %u labels, "
+                "expected request %llu with %zu", t->pid, (unsigned long long)rep.id,
+                (unsigned)rep.n, (unsigned long long)t->id, n);
+        return -1;
+    }
+    t->id++;
+    for (size_t i = 0; i < n; i++) {
+        if (t->labels[i] != t->expect[t->which[i]]) {
+            worker_set_msg(msg, msg_len, "worker %ld: digit %zu classified as %u, in-process "
+                    "inference says %u", t->pid, t->which[i], (unsigned)t->labels[i],
+                    (unsigned)t->expect[t->which[i]]);
+            return -1;
+        }
+        t->correct += t->labels[i] == d->labels[t->which[i]];
+    }
+    t->answered += n;
+    *round_trip_ms = (t1 - t0) * 1e3;
+    *infer_ms = rep.infer_s * 1e3;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The idle penalty's two parameters from the medians of the round trips of
+ * the smallest and the largest batch after the short and the long gap:
+ * extra = wake + slowdown * short-gap time, solved through both sizes and
+ * kept non-negative (with one size, or when one comes out negative, the
+ * other carries the whole difference). */
+static void fit_idle(struct profile_result *r)
+{
+    size_t reps = PROFILE_IDLE_REPETITIONS;
+    double t_small = median_of(r->idle_short_ms, reps), t_large = median_of(r->idle_short_ms + reps, reps);
+    double d_small = median_of(r->idle_long_ms, reps) - t_small;
+    double d_large = median_of(r->idle_long_ms + reps, reps) - t_large;
+    double wake = d_small, slowdown = 0;
+    if (r->idle_sizes == 2 && t_large > t_small) {
+        slowdown = (d_large - d_small) / (t_large - t_small);
+        wake = d_small - slowdown * t_small;
+        if (slowdown < 0) {
+            slowdown = 0;
+            wake = 0.5 * (d_small + d_large);
+        } else if (wake < 0) {
+            wake = 0;
+            slowdown = d_large > 0 ? d_large / t_large : 0;
+        }
+    }
+    r->idle_wake_ms = wake > 0 ? wake : 0;
+    r->idle_slowdown = slowdown;
+    r->idle_small_short_ms = t_small;
+    r->idle_small_long_ms = t_small + d_small;
+    r->idle_large_short_ms = t_large;
+    r->idle_large_long_ms = t_large + d_large;
+}
+
+/* After the timed rounds, on the same warm worker: the smallest and the
+ * largest batch, each after the profile's gap and after the long gap, in
+ * pairs so that a slow drift of the machine cancels. */
+static int measure_idle(struct timing *t, struct profile_result *r, char *msg, size_t msg_len)
+{
+    const struct profile_options *o = t->o;
+    size_t sizes[2] = { 1, (size_t)o->max_batch };
+    r->idle_sizes = o->max_batch > 1 ? 2 : 1;
+    for (size_t k = 0; k < PROFILE_IDLE_REPETITIONS; k++) {
+        for (size_t j = 0; j < r->idle_sizes; j++) {
+            double rt, inf;
+            sleep_ms(o->gap_ms);
+            if (time_batch(t, sizes[j], &rt, &inf, msg, msg_len) != 0)
+                return -1;
+            r->idle_short_ms[j * PROFILE_IDLE_REPETITIONS + k] = rt;
+            sleep_ms(o->long_gap_ms);
+            if (time_batch(t, sizes[j], &rt, &inf, msg, msg_len) != 0)
+                return -1;
+            r->idle_long_ms[j * PROFILE_IDLE_REPETITIONS + k] = rt;
+        }
+        progress(o, "idle penalty", k + 1, PROFILE_IDLE_REPETITIONS);
+    }
+    if (r->idle_sizes == 1) {
+        memcpy(r->idle_short_ms + PROFILE_IDLE_REPETITIONS, r->idle_short_ms,
+               PROFILE_IDLE_REPETITIONS * sizeof(double));
+        memcpy(r->idle_long_ms + PROFILE_IDLE_REPETITIONS, r->idle_long_ms,
+               PROFILE_IDLE_REPETITIONS * sizeof(double));
+    }
+    fit_idle(r);
+    return 0;
+}
+
 /* Batch sizes in rounds (1..max, 1..max, ...) so that slow drifts of the
  * machine spread over all sizes instead of biasing the last ones. */
 static int measure_inference(const struct profile_options *o, const struct mnist_digits *d,
@@ -176,79 +319,46 @@ static int measure_inference(const struct profile_options *o, const struct mnist
                              size_t msg_len)
 {
     const size_t maxb = (size_t)o->max_batch;
-    uint8_t *batch = xmalloc(maxb * MNIST_PIXELS);
-    uint8_t *labels = xmalloc(maxb);
-    size_t *which = xmalloc(maxb * sizeof *which);
-    struct worker_client w;
-    long pid = 0;
+    struct timing t = { .o = o, .d = d, .expect = expect };
+    t.batch = xmalloc(maxb * MNIST_PIXELS);
+    t.labels = xmalloc(maxb);
+    t.which = xmalloc(maxb * sizeof *t.which);
     double init_ms = 0;
-    size_t next = 0, correct = 0, answered = 0;
-    uint64_t id = 0;
     int rc = -1;
-    if (worker_client_start(&w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
+    if (worker_client_start(&t.w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
         goto out_nostop;
-    if (worker_client_wait_ready(&w, READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len) != 0)
+    if (worker_client_wait_ready(&t.w, READY_TIMEOUT_S, &t.pid, &init_ms, msg, msg_len) != 0)
         goto out;
     for (int round = -o->warmup; round < o->repetitions; round++) {
         bool timed = round >= 0;
-        if (timed && time_ping(o, &w, pid, id++, r, msg, msg_len) != 0)
+        if (timed && time_ping(o, &t.w, t.pid, t.id++, r, msg, msg_len) != 0)
             goto out;
         for (size_t n = timed ? 1 : maxb; n <= maxb; n++) {
-            /* The next n digits of the file, wrapping around. */
-            for (size_t i = 0; i < n; i++) {
-                which[i] = next;
-                memcpy(batch + i * MNIST_PIXELS, d->pixels + next * MNIST_PIXELS, MNIST_PIXELS);
-                next = (next + 1) % d->n;
-            }
-            struct worker_reply rep;
             if (timed)
                 idle_gap(o);
-            double t0 = worker_mono_s();
-            if (worker_client_send(&w, id, batch, (uint32_t)n, msg, msg_len) != 0)
+            double rt_ms, infer_ms;
+            if (time_batch(&t, n, &rt_ms, &infer_ms, msg, msg_len) != 0)
                 goto out;
-            int got = worker_client_recv(&w, ANSWER_TIMEOUT_S, &rep, labels, maxb, msg, msg_len);
-            double t1 = worker_mono_s();
-            if (got == 1)
-                worker_set_msg(msg, msg_len, "worker %ld: no answer after %.0f s", pid,
-                        ANSWER_TIMEOUT_S);
-            if (got != 0)
-                goto out;
-            if (rep.id != id || rep.n != n) {
-                worker_set_msg(msg, msg_len, "worker %ld: answered request %llu with %u labels, "
-                        "expected request %llu with %zu", pid, (unsigned long long)rep.id,
-                        (unsigned)rep.n, (unsigned long long)id, n);
-                goto out;
-            }
-            id++;
-            for (size_t i = 0; i < n; i++) {
-                if (labels[i] != expect[which[i]]) {
-                    worker_set_msg(msg, msg_len, "worker %ld: digit %zu classified as %u, in-process "
-                            "inference says %u", pid, which[i], (unsigned)labels[i],
-                            (unsigned)expect[which[i]]);
-                    goto out;
-                }
-                correct += labels[i] == d->labels[which[i]];
-            }
-            answered += n;
             if (!timed)
                 continue;
-            double infer_ms = rep.infer_s * 1e3;
-            double over_ms = (t1 - t0) * 1e3 - infer_ms;
+            double over_ms = rt_ms - infer_ms;
             r->inference_ms[(n - 1) * (size_t)o->repetitions + (size_t)round] = infer_ms;
             r->overhead_ms[r->n_overhead++] = over_ms > 0 ? over_ms : 0;
         }
         if (timed)
             progress(o, "inference", (size_t)round + 1, (size_t)o->repetitions);
     }
-    r->worker_rss_mb = peak_rss_mb(pid);
-    r->accuracy = answered > 0 ? (double)correct / (double)answered : 0;
+    if (o->long_gap_ms > 0 && measure_idle(&t, r, msg, msg_len) != 0)
+        goto out;
+    r->worker_rss_mb = peak_rss_mb(t.pid);
+    r->accuracy = t.answered > 0 ? (double)t.correct / (double)t.answered : 0;
     rc = 0;
 out:
-    worker_client_stop(&w, STOP_GRACE_S);
+    worker_client_stop(&t.w, STOP_GRACE_S);
 out_nostop:
-    free(batch);
-    free(labels);
-    free(which);
+    free(t.batch);
+    free(t.labels);
+    free(t.which);
     return rc;
 }
 
@@ -361,6 +471,14 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     json_empirical(f, r->dispatch_ms, r->n_dispatch, 1);
     fputs(",\n    \"start_ms\": ", f);
     json_empirical(f, r->cold_start_ms, r->n_cold, 1);
+    if (r->idle_sizes > 0) {
+        int small_gap = o->gap_ms > 0 ? o->gap_ms : 1;
+        fprintf(f, ",\n    \"idle\": {\"short_gap_ms\": %d, \"long_gap_ms\": %d, \"wake_ms\": %.4f, "
+                "\"slowdown\": %.4f,\n      \"measured\": {\"batch_%d_ms\": [%.4f, %.4f], \"batch_%d_ms\": "
+                "[%.4f, %.4f]}}", small_gap, o->long_gap_ms, r->idle_wake_ms, r->idle_slowdown, 1,
+                r->idle_small_short_ms, r->idle_small_long_ms, r->max_batch, r->idle_large_short_ms,
+                r->idle_large_long_ms);
+    }
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
     jsonout_string(f, buf);
@@ -398,6 +516,14 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              "beyond the function's own times.",
              r->n_dispatch, gap, mean_of(r->dispatch_ms, r->n_dispatch),
              mean_of(r->cold_start_ms, r->n_cold));
+    if (r->idle_sizes > 0) {
+        size_t m = strlen(buf);
+        snprintf(buf + m, sizeof buf - m, " idle: the round trip of batches of 1 and %d, %d pairs each, "
+                 "one after %d ms idle and one after %d ms; median round trips [short, long] in "
+                 "`measured`; wake_ms and slowdown solve extra = wake_ms + slowdown x short-gap time "
+                 "through both sizes.", r->max_batch, PROFILE_IDLE_REPETITIONS, o->gap_ms,
+                 o->long_gap_ms);
+    }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);
     snprintf(buf, sizeof buf, "measured: the worker's own wall time of mnist_infer_batch, "

@@ -14,6 +14,10 @@
  * So the simulator scales the measured times only below 1769 MB. */
 #define PROFILE_MEMORY_MB 1769
 
+/* Pairs (after gap_ms, after long_gap_ms) per batch size in the idle
+ * penalty's measurement. */
+#define PROFILE_IDLE_REPETITIONS 8
+
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
 typedef void profile_progress_fn(void *ctx, const char *stage, size_t done, size_t total);
@@ -28,6 +32,8 @@ struct profile_options {
     int warmup;                 /* untimed batches of max_batch first (>= 0) */
     int gap_ms;                 /* idle pause before each timed batch (0..10000): the
                                    worker then waits for work as between invocations */
+    int long_gap_ms;            /* the idle penalty: batches after this long an idle pause
+                                   (more than gap_ms, at most 10000), 0: not measured */
     profile_progress_fn *progress;   /* may be NULL */
     void *progress_ctx;
 };
@@ -43,6 +49,15 @@ struct profile_result {
     double *dispatch_ms;        /* n_dispatch: round trip of an empty request (a ping) to
                                    the warm worker, one per timed round */
     size_t n_dispatch;
+    /* The idle penalty (long_gap_ms > 0): round trips of batches of 1 and
+     * max_batch ([size][pair]), after gap_ms and after long_gap_ms, and
+     * the fit extra = wake + slowdown * short-gap time. idle_sizes 0: not
+     * measured. */
+    size_t idle_sizes;
+    double idle_short_ms[2 * PROFILE_IDLE_REPETITIONS];
+    double idle_long_ms[2 * PROFILE_IDLE_REPETITIONS];
+    double idle_wake_ms, idle_slowdown;
+    double idle_small_short_ms, idle_small_long_ms, idle_large_short_ms, idle_large_long_ms;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
