@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include "core/rng.h"
 #include "analysis/sweep.h"
+#include "analysis/sweep_internal.h"
 #include "testutil.h"
 
 static char cmd[16384];
@@ -235,7 +236,7 @@ static void test_jobs_determinism(void)
     static const char head[] = "point,batching.threshold,platform.routing,workload.rate_rps,"
                                "batching.timeout_s,replications,latency_ms.mean_mean,latency_ms.mean_ci95,";
     CU_ASSERT_EQUAL(strncmp(c1, head, strlen(head)), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(c1, ",feasible,pareto,rank\n0,1,mru,2,0.5,3,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(c1, ",feasible,pareto,rank,tied\n0,1,mru,2,0.5,3,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(c1, "\n11,2,random,12,0.1,3,"));
     /* No checkpoint is left behind after success. */
     char ck[700];
@@ -321,7 +322,7 @@ static void test_overloaded_point(void)
     char *t = testutil_read_file(csv);
     CU_ASSERT_PTR_NOT_NULL(t);
     CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, "\n0,40000,1,,,") : NULL);
-    CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, ",0,0,2\n1,6,1,") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, ",0,0,2,0\n1,6,1,") : NULL);
     free(t);
     free(out);
     free(err);
@@ -564,6 +565,7 @@ static const struct {
     { "constraint-type", "sweep-bad-constraint-type.json: objective.subject_to: must be a list of strings" },
     { "memory-points", "sweep-bad-memory-points.json: about 8.3 GB of memory needed for 10000000 points "
                        "x 10 replications" },
+    { "feasible-on", "sweep-bad-feasible-on.json: objective.feasible_on: must be \"bound\"" },
     { "constraints-contradict", "sweep-bad-constraints-contradict.json: objective.subject_to: contradictory constraints on cost_usd.total" },
 };
 
@@ -662,8 +664,58 @@ static void test_memory_limit(void)
                  "sweep-bad-memory-runs.json: about 6.4 GB of memory needed");
 }
 
+/* Feasibility on the confidence bound (the default) and on the mean, and
+ * the tied set, on a hand-made table: minimise p99 subject to cost <= 1.
+ * Point 0: p99 100 +- 5, cost 0.9 +- 0.2 (mean fits, bound 1.1 does not).
+ * Point 1: p99 104 +- 5, cost 0.5 +- 0.1 (fits both ways).
+ * Point 2: p99 108 +- 1, cost 0.5 +- 0.1.  Point 3: p99 130 +- 1, cost 0.1.
+ * On the bound the best is 1 (104 +- 5): 2 is worse by 4 <= sqrt(25 + 1)
+ * = 5.10, tied; 3 is worse by 26, not. On the means the best is 0 (100 +-
+ * 5): 1 is worse by 4 <= sqrt(50), tied; 2 by 8 > sqrt(26), not. */
+static void test_feasible_on_bound_and_tied(void)
+{
+    for (int on_mean = 0; on_mean < 2; on_mean++) {
+        struct sweep_table t;
+        memset(&t, 0, sizeof t);
+        struct sweep_constraint c = { .metric = M_COST, .op = SWEEP_OP_LE, .bound = 1.0 };
+        t.objective.metric = M_P99;
+        t.objective.constraints = &c;
+        t.objective.n_constraints = 1;
+        t.objective.feasible_on_mean = on_mean;
+        const double p99[4][2] = { { 100, 5 }, { 104, 5 }, { 108, 1 }, { 130, 1 } };
+        const double cost[4][2] = { { 0.9, 0.2 }, { 0.5, 0.1 }, { 0.5, 0.1 }, { 0.1, 0.01 } };
+        struct sweep_row rows[4];
+        size_t nm = sweep_metric_count();
+        double mean[4][64], ci[4][64];
+        CU_ASSERT_FATAL(nm <= 64);
+        for (size_t i = 0; i < 4; i++) {
+            for (size_t m = 0; m < nm; m++)
+                mean[i][m] = ci[i][m] = 1;
+            mean[i][M_P99] = p99[i][0];
+            ci[i][M_P99] = p99[i][1];
+            mean[i][M_COST] = cost[i][0];
+            ci[i][M_COST] = cost[i][1];
+            rows[i] = (struct sweep_row){ .point = i, .mean = mean[i], .ci95 = ci[i] };
+        }
+        t.rows = rows;
+        t.n_rows = 4;
+        sweep_table_finish(&t);
+        CU_ASSERT_EQUAL(rows[0].feasible, on_mean ? true : false);
+        CU_ASSERT(rows[1].feasible && rows[2].feasible && rows[3].feasible);
+        CU_ASSERT_EQUAL(rows[on_mean ? 0 : 1].rank, 1);
+        CU_ASSERT(rows[on_mean ? 0 : 1].tied);
+        CU_ASSERT_EQUAL(rows[on_mean ? 1 : 2].tied, true);
+        CU_ASSERT_EQUAL(rows[2].tied, on_mean ? false : true);
+        CU_ASSERT_FALSE(rows[3].tied);
+        if (!on_mean)
+            CU_ASSERT_FALSE(rows[0].tied); /* infeasible points are never tied */
+    }
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "feasible on the 95% bound by default, on the mean if asked; the tied set",
+                test_feasible_on_bound_and_tied);
     CU_add_test(s, "CI half-width on hand-computed data", test_stats_fixed_data);
     CU_add_test(s, "CI coverage and width on a known variance", test_ci_known_variance);
     CU_add_test(s, "grid order, values and seeds", test_grid_order_and_seeds);

@@ -114,6 +114,7 @@ struct sweep_row {
     bool feasible;
     bool pareto;            /* on the (p99, cost) front of the feasible points */
     size_t rank;            /* 1 = best; 0 = not ranked (shard) */
+    bool tied;              /* feasible and not significantly worse than the best (sweep_rank.c) */
 };
 
 /* What is written: everything needed to rank, print and merge, whether it

@@ -116,7 +116,7 @@ static int csv_next(const char *text, size_t len, size_t *pos, struct csv_rec *r
 /* The '#' lines of one shard file. */
 struct shard_head {
     size_t k, n;
-    char *version, *sweep, *id, *points, *replications, *scenario, *seed, *crn, *objective;
+    char *version, *sweep, *id, *points, *replications, *scenario, *seed, *crn, *objective, *feasible_on;
     char **subject_to;
     size_t n_subject_to;
     char **overrides;
@@ -134,6 +134,7 @@ static void shard_head_fini(struct shard_head *h)
     free(h->seed);
     free(h->crn);
     free(h->objective);
+    free(h->feasible_on);
     sweep_free_strings(h->subject_to, h->n_subject_to);
     sweep_free_strings(h->overrides, h->n_overrides);
     memset(h, 0, sizeof *h);
@@ -206,6 +207,7 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
             KEY("seed", seed);
             KEY("common_random_numbers", crn);
             KEY("objective", objective);
+            KEY("feasible_on", feasible_on);
 #undef KEY
             if (slot != NULL) {
                 free(*slot);
@@ -236,7 +238,7 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
                           : h->id == NULL ? "id" : h->points == NULL ? "points"
                           : h->replications == NULL ? "replications" : h->scenario == NULL ? "scenario"
                           : h->seed == NULL ? "seed" : h->crn == NULL ? "common_random_numbers"
-                          : h->objective == NULL ? "objective" : NULL;
+                          : h->objective == NULL ? "objective" : h->feasible_on == NULL ? "feasible_on" : NULL;
     if (missing != NULL) {
         sweep_msgf(msg, msg_len, "%s: the shard header has no '# %s:' line", file, missing);
         return -1;
@@ -278,6 +280,8 @@ static const char *shard_head_diff(const struct shard_head *a, const struct shar
         return "common_random_numbers";
     if (strcmp(a->objective, b->objective) != 0)
         return "objective";
+    if (strcmp(a->feasible_on, b->feasible_on) != 0)
+        return "feasible_on";
     if (!same_list(a->subject_to, a->n_subject_to, b->subject_to, b->n_subject_to))
         return "subject_to";
     if (!same_list(a->overrides, a->n_overrides, b->overrides, b->n_overrides))
@@ -299,7 +303,8 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     ok = ok && sweep_parse_size(h->points, &points) && points >= 1 && points <= SWEEP_POINTS_MAX &&
          sweep_parse_size(h->replications, &reps) && reps >= 1 && reps <= SWEEP_REPLICATIONS_MAX &&
          sweep_parse_u64(h->seed, &t->seed) &&
-         (strcmp(h->crn, "true") == 0 || strcmp(h->crn, "false") == 0);
+         (strcmp(h->crn, "true") == 0 || strcmp(h->crn, "false") == 0) &&
+         (strcmp(h->feasible_on, "bound") == 0 || strcmp(h->feasible_on, "mean") == 0);
     if (!ok || strcmp(h->version, LAMBDASIM_VERSION) != 0) {
         sweep_msgf(msg, msg_len, "%s: the shard header is damaged or from another version (%s; this is "
              "%s)", file, h->version, LAMBDASIM_VERSION);
@@ -320,6 +325,7 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     }
     t->objective.metric = (size_t)m;
     t->objective.maximize = max;
+    t->objective.feasible_on_mean = strcmp(h->feasible_on, "mean") == 0;
     t->objective.constraints = xcalloc(h->n_subject_to + 1, sizeof *t->objective.constraints);
     for (size_t i = 0; i < h->n_subject_to; i++) {
         char why[512];
@@ -347,11 +353,11 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
 }
 
 /* Checks the CSV header: point, the axis columns, replications, the metric
- * columns, feasible, pareto, rank. Sets or checks the table's columns. */
+ * columns, feasible, pareto, rank, tied. Sets or checks the table's columns. */
 static int check_columns(struct sweep_table *t, const char *file, const struct csv_rec *rec,
                          char *msg, size_t msg_len)
 {
-    size_t nm = sweep_metric_count(), fixed = 1 + 1 + 2 * nm + 3;
+    size_t nm = sweep_metric_count(), fixed = 1 + 1 + 2 * nm + 4;
     if (rec->n < fixed || strcmp(rec->cells[0], "point") != 0) {
         sweep_msgf(msg, msg_len, "%s: the column header is not a sweep's", file);
         return -1;
@@ -365,8 +371,8 @@ static int check_columns(struct sweep_table *t, const char *file, const struct c
         snprintf(want, sizeof want, "%s_ci95", sweep_metric_name(m));
         ok = ok && strcmp(rec->cells[3 + na + 2 * m], want) == 0;
     }
-    ok = ok && strcmp(rec->cells[rec->n - 3], "feasible") == 0 &&
-         strcmp(rec->cells[rec->n - 2], "pareto") == 0 && strcmp(rec->cells[rec->n - 1], "rank") == 0;
+    ok = ok && strcmp(rec->cells[rec->n - 4], "feasible") == 0 && strcmp(rec->cells[rec->n - 3], "pareto") == 0
+         && strcmp(rec->cells[rec->n - 2], "rank") == 0 && strcmp(rec->cells[rec->n - 1], "tied") == 0;
     if (!ok) {
         sweep_msgf(msg, msg_len, "%s: the column header does not match this version's sweep columns", file);
         return -1;

@@ -32,6 +32,11 @@ static void csv_cell(FILE *f, const char *s)
     fputc('"', f);
 }
 
+static const char *feasible_on(const struct sweep_objective *o)
+{
+    return o->feasible_on_mean ? "mean" : "bound";
+}
+
 static const char *objective_verb(const struct sweep_objective *o)
 {
     return o->maximize ? "maximize" : "minimize";
@@ -54,6 +59,7 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         fprintf(f, "# common_random_numbers: %s\n", t->common_random_numbers ? "true" : "false");
         fprintf(f, "# objective: %s %s\n", objective_verb(&t->objective),
                 sweep_metric_name(t->objective.metric));
+        fprintf(f, "# feasible_on: %s\n", feasible_on(&t->objective));
         for (size_t i = 0; i < t->objective.n_constraints; i++) {
             sweep_format_constraint(&t->objective.constraints[i], con, sizeof con);
             fprintf(f, "# subject_to: %s\n", con);
@@ -69,7 +75,7 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
     fputs(",replications", f);
     for (size_t m = 0; m < nm; m++)
         fprintf(f, ",%s_mean,%s_ci95", sweep_metric_name(m), sweep_metric_name(m));
-    fputs(",feasible,pareto,rank\n", f);
+    fputs(",feasible,pareto,rank,tied\n", f);
     for (size_t i = 0; i < t->n_rows; i++) {
         const struct sweep_row *r = &t->rows[i];
         fprintf(f, "%zu", r->point);
@@ -83,9 +89,9 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
             fprintf(f, ",%s", sweep_num_text(num, r->ci95[m]));
         }
         if (t->shard_n != 0)
-            fprintf(f, ",%d,,\n", r->feasible ? 1 : 0);
+            fprintf(f, ",%d,,,\n", r->feasible ? 1 : 0);
         else
-            fprintf(f, ",%d,%d,%zu\n", r->feasible ? 1 : 0, r->pareto ? 1 : 0, r->rank);
+            fprintf(f, ",%d,%d,%zu,%d\n", r->feasible ? 1 : 0, r->pareto ? 1 : 0, r->rank, r->tied ? 1 : 0);
     }
 }
 
@@ -139,7 +145,7 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
         fputs(i == 0 ? "" : ", ", f);
         jsonout_string(f, con);
     }
-    fputs("]},\n  \"overrides\": {", f);
+    fprintf(f, "], \"feasible_on\": \"%s\"},\n  \"overrides\": {", feasible_on(&t->objective));
     for (size_t i = 0; i < t->n_overrides; i++) {
         fputs(i == 0 ? "" : ", ", f);
         jsonout_string(f, t->override_paths[i]);
@@ -171,9 +177,10 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
         }
         fprintf(f, "}, \"feasible\": %s", r->feasible ? "true" : "false");
         if (t->shard_n == 0)
-            fprintf(f, ", \"pareto\": %s, \"rank\": %zu}", r->pareto ? "true" : "false", r->rank);
+            fprintf(f, ", \"pareto\": %s, \"rank\": %zu, \"tied\": %s}", r->pareto ? "true" : "false", r->rank,
+                    r->tied ? "true" : "false");
         else
-            fputs(", \"pareto\": null, \"rank\": null}", f);
+            fputs(", \"pareto\": null, \"rank\": null, \"tied\": null}", f);
     }
     fputs(t->n_rows > 0 ? "\n  ],\n  \"pareto_front\": [" : "],\n  \"pareto_front\": [", f);
     bool first = true;
@@ -349,10 +356,11 @@ static void row_values(char *buf, size_t len, const struct sweep_table *t, const
 void sweep_write_summary(FILE *f, const struct sweep_table *t)
 {
     char buf[256];
-    size_t ms[3], nms = summary_metrics(t, ms), feasible = 0, front = 0;
+    size_t ms[3], nms = summary_metrics(t, ms), feasible = 0, front = 0, tied = 0;
     for (size_t i = 0; i < t->n_rows; i++) {
         feasible += t->rows[i].feasible;
         front += t->rows[i].pareto;
+        tied += t->rows[i].tied;
     }
     fprintf(f, "sweep %s: %zu points x %d replications of %s (base seed %llu%s)\n", t->file,
             t->n_points_total, t->replications, t->scenario, (unsigned long long)t->seed,
@@ -362,9 +370,15 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
         sweep_format_constraint(&t->objective.constraints[i], buf, sizeof buf);
         fprintf(f, "%s%s", i == 0 ? " subject to " : " and ", buf);
     }
+    if (t->objective.n_constraints > 0)
+        fputs(t->objective.feasible_on_mean ? " (on the means)"
+                                            : " (on the 95% CI bound: mean + ci95 below, mean - ci95 above)", f);
     fprintf(f, "\nfeasible points: %zu of %zu\n", feasible, t->n_rows);
     if (t->n_rows == 0)
         return;
+    if (tied > 0)
+        fprintf(f, "tied with the best (not significantly worse at about 5%%): %zu point%s\n", tied,
+                tied == 1 ? "" : "s");
 
     /* Top points by rank. */
     size_t top = t->n_rows < SUMMARY_TOP ? t->n_rows : SUMMARY_TOP;
@@ -372,7 +386,7 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     for (size_t i = 0; i < t->n_rows; i++)
         by_rank[t->rows[i].rank - 1] = &t->rows[i];
     struct grid g;
-    size_t cols = 2 + t->n_columns + nms + 1;
+    size_t cols = 2 + t->n_columns + nms + 2;
     grid_init(&g, top + 1, cols);
     grid_set(&g, 0, 0, "rank");
     grid_set(&g, 0, 1, "point");
@@ -380,7 +394,8 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
         grid_set(&g, 0, 2 + a, "%s", t->columns[a]);
     for (size_t k = 0; k < nms; k++)
         grid_set(&g, 0, 2 + t->n_columns + k, "%s", sweep_metric_name(ms[k]));
-    grid_set(&g, 0, cols - 1, "feasible");
+    grid_set(&g, 0, cols - 2, "feasible");
+    grid_set(&g, 0, cols - 1, "tied");
     /* cppcheck-suppress knownConditionTrueFalse ; false positive: top >= 1 (n_rows > 0 here) */
     for (size_t i = 0; i < top; i++) {
         const struct sweep_row *r = by_rank[i];
@@ -392,7 +407,8 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
             fmt_mean_ci(buf, sizeof buf, r->mean[ms[k]], r->ci95[ms[k]]);
             grid_set(&g, i + 1, 2 + t->n_columns + k, "%s", buf);
         }
-        grid_set(&g, i + 1, cols - 1, "%s", r->feasible ? "yes" : "no");
+        grid_set(&g, i + 1, cols - 2, "%s", r->feasible ? "yes" : "no");
+        grid_set(&g, i + 1, cols - 1, "%s", r->tied ? "yes" : "no");
     }
     fprintf(f, "\ntop %zu points by rank (mean ± 95%% CI half-width over replications):\n", top);
     grid_print(f, &g);

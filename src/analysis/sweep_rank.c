@@ -53,16 +53,52 @@ void sweep_table_fini(struct sweep_table *t)
     memset(t, 0, sizeof *t);
 }
 
+/* The value a constraint is checked on (sweep_spec.h): the mean, or the
+ * side of its confidence interval the bound is about. Without an interval
+ * (one replication) only the mean is known. */
+static double constraint_value(const struct sweep_objective *o, const struct sweep_constraint *c,
+                               const struct sweep_row *r)
+{
+    double v = r->mean[c->metric], h = r->ci95[c->metric];
+    if (o->feasible_on_mean || !isfinite(h))
+        return v;
+    return c->op == SWEEP_OP_LE || c->op == SWEEP_OP_LT ? v + h : v - h;
+}
+
 static bool row_feasible(const struct sweep_table *t, const struct sweep_row *r)
 {
     if (!isfinite(r->mean[t->objective.metric]))
         return false;
     for (size_t i = 0; i < t->objective.n_constraints; i++) {
         const struct sweep_constraint *c = &t->objective.constraints[i];
-        if (!satisfies(c, r->mean[c->metric]))   /* NAN satisfies nothing */
+        if (!satisfies(c, constraint_value(&t->objective, c, r)))   /* NAN satisfies nothing */
             return false;
     }
     return true;
+}
+
+/* Tied with the best: a feasible point whose objective is not significantly
+ * worse than the best's: the difference of the means is within the
+ * combined 95 % half-widths sqrt(h_i^2 + h_best^2) (a two-sample normal
+ * approximation at about the 5 % level; unpaired, so under common random
+ * numbers, whose positive correlation narrows the paired difference, it
+ * keeps more points than a paired test would: none is dropped unfairly).
+ * Without intervals only an equal mean ties. The best is tied with itself. */
+static void mark_tied(struct sweep_table *t, size_t best_row)
+{
+    size_t om = t->objective.metric;
+    const struct sweep_row *b = &t->rows[best_row];
+    if (!b->feasible || !isfinite(b->mean[om]))
+        return;
+    double hb = isfinite(b->ci95[om]) ? b->ci95[om] : 0;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        struct sweep_row *r = &t->rows[i];
+        if (!r->feasible || !isfinite(r->mean[om]))
+            continue;
+        double worse = t->objective.maximize ? b->mean[om] - r->mean[om] : r->mean[om] - b->mean[om];
+        double hr = isfinite(r->ci95[om]) ? r->ci95[om] : 0;
+        r->tied = worse <= sqrt(hr * hr + hb * hb);
+    }
 }
 
 struct rank_key {
@@ -127,6 +163,7 @@ void sweep_table_finish(struct sweep_table *t)
         t->rows[i].feasible = row_feasible(t, &t->rows[i]);
         t->rows[i].pareto = false;
         t->rows[i].rank = 0;
+        t->rows[i].tied = false;
     }
     if (t->shard_n != 0 || t->n_rows == 0)
         return;
@@ -143,6 +180,7 @@ void sweep_table_finish(struct sweep_table *t)
     qsort(rk, n, sizeof *rk, rank_cmp);
     for (size_t i = 0; i < n; i++)
         t->rows[rk[i].row].rank = i + 1;
+    mark_tied(t, rk[0].row);
     free(rk);
 
     /* Pareto front of (p99, cost), both minimised: sorted by p99, a point is

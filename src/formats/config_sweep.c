@@ -418,7 +418,7 @@ static int parse_overrides(struct swc *c, const cJSON *ov, struct sweep_spec *sp
 
 /* ---- objective ------------------------------------------------------------------- */
 
-static const char *const objective_keys[] = { "minimize", "maximize", "subject_to" };
+static const char *const objective_keys[] = { "minimize", "maximize", "subject_to", "feasible_on" };
 
 static int metric_field(struct swc *c, const char *field, const cJSON *it, size_t *out)
 {
@@ -464,6 +464,14 @@ static int parse_objective(struct swc *c, const cJSON *obj, struct sweep_objecti
                      mn != NULL ? mn : mx, &o->metric) < 0)
         return -1;
     o->maximize = mx != NULL;
+    const cJSON *fo = cJSON_GetObjectItemCaseSensitive(obj, "feasible_on");
+    if (fo != NULL) {
+        if (!cJSON_IsString(fo) || (strcmp(fo->valuestring, "bound") != 0 && strcmp(fo->valuestring, "mean") != 0))
+            return fail(c, "objective.feasible_on", "must be \"bound\" (the constraint holds for the side of "
+                        "the 95 %% confidence interval it is about, the default) or \"mean\" (it holds for "
+                        "the mean)");
+        o->feasible_on_mean = strcmp(fo->valuestring, "mean") == 0;
+    }
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "subject_to");
     if (st == NULL)
         return 0;

@@ -31,7 +31,11 @@ const char *sweep_metric_suggest(const char *name);
 
 enum sweep_op { SWEEP_OP_LE = 0, SWEEP_OP_LT, SWEEP_OP_GE, SWEEP_OP_GT };
 
-/* "METRIC OP NUMBER", evaluated on the metric's mean over replications. */
+/* "METRIC OP NUMBER", evaluated on the metric's mean over replications, or
+ * (the default, feasible_on_mean false) on the side of its 95 % confidence
+ * interval that the bound is about: mean + ci95 against <= and <, mean -
+ * ci95 against >= and >, so that a feasible point is one that meets the
+ * constraint with confidence, not by the luck of its replications. */
 struct sweep_constraint {
     size_t metric;
     enum sweep_op op;
@@ -43,6 +47,7 @@ struct sweep_objective {
     bool maximize;
     struct sweep_constraint *constraints;   /* owned */
     size_t n_constraints;
+    bool feasible_on_mean;  /* objective.feasible_on "mean"; default "bound" */
 };
 
 /* Parses "METRIC OP NUMBER" (OP one of <= < >= >; spaces optional).
