@@ -712,8 +712,42 @@ static void test_feasible_on_bound_and_tied(void)
     }
 }
 
+/* A p99 objective read from 300 completed requests per replication rests
+ * on 3 above it: warned, naming the worst point and the requests needed
+ * (10 / 0.01 = 1000); from 5000 (50 above it) it is not. */
+static void test_tail_warning(void)
+{
+    size_t nm = sweep_metric_count(), completed = (size_t)sweep_metric_find("requests.completed");
+    double mean[2][64], ci[2][64];
+    CU_ASSERT_FATAL(nm <= 64);
+    struct sweep_row rows[2];
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t m = 0; m < nm; m++)
+            mean[i][m] = ci[i][m] = 1;
+        rows[i] = (struct sweep_row){ .point = i, .mean = mean[i], .ci95 = ci[i] };
+    }
+    mean[0][completed] = 5000;
+    mean[1][completed] = 300;
+    struct sweep_table t;
+    memset(&t, 0, sizeof t);
+    t.rows = rows;
+    t.n_rows = 2;
+    t.objective.metric = M_P99;
+    char buf[512] = "";
+    CU_ASSERT_EQUAL(sweep_tail_warning(&t, buf, sizeof buf), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "latency_ms.p99 rests on about 3.0 requests above it per replication at "
+                                       "point 1 (300 completed)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "about 1000 requests complete"));
+    mean[1][completed] = 5000;
+    CU_ASSERT_EQUAL(sweep_tail_warning(&t, buf, sizeof buf), 0);
+    t.objective.metric = M_COST; /* not a percentile */
+    mean[1][completed] = 10;
+    CU_ASSERT_EQUAL(sweep_tail_warning(&t, buf, sizeof buf), 0);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "a tail percentile from too few requests is warned about", test_tail_warning);
     CU_add_test(s, "feasible on the 95% bound by default, on the mean if asked; the tied set",
                 test_feasible_on_bound_and_tied);
     CU_add_test(s, "CI half-width on hand-computed data", test_stats_fixed_data);

@@ -161,6 +161,17 @@ void sweep_write_json(FILE *f, const struct sweep_table *t);
  * point with a command line that reproduces its first replication. */
 void sweep_write_summary(FILE *f, const struct sweep_table *t);
 
+/* A latency percentile that the objective or a constraint uses is read
+ * from fewer than this many requests above it per replication (at some
+ * point): it is then mostly the largest few values, biased and noisy. */
+#define SWEEP_TAIL_MIN 10
+
+/* 1 and a one-line warning (no prefix, no newline) when a percentile the
+ * objective or a constraint uses rests on fewer than SWEEP_TAIL_MIN
+ * requests above it per replication at some point (the worst point is
+ * named); else 0. */
+int sweep_tail_warning(const struct sweep_table *t, char *buf, size_t len);
+
 /* The `lambdasim run` command line of the first replication of a point
  * (values quoted for a POSIX shell). Caller frees. */
 char *sweep_command_line(const struct sweep_table *t, const struct sweep_row *row);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include <stdio.h>
 
 static bool satisfies(const struct sweep_constraint *c, double v)
 {
@@ -272,4 +273,49 @@ void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
     t->n_rows = n_points;
     free(order);
     sweep_table_finish(t);
+}
+
+/* The tail fraction of a latency percentile metric ("latency_ms.p99" ->
+ * 0.01), or 0 when the metric is not one. */
+static double tail_fraction(size_t metric)
+{
+    const char *name = sweep_metric_name(metric);
+    const char *pre = "latency_ms.p";
+    if (strncmp(name, pre, strlen(pre)) != 0)
+        return 0;
+    double q = atof(name + strlen(pre));
+    return q > 0 && q < 100 ? 1.0 - q / 100.0 : 0;
+}
+
+int sweep_tail_warning(const struct sweep_table *t, char *buf, size_t len)
+{
+    size_t used[1 + 64], n = 0;
+    used[n++] = t->objective.metric;
+    for (size_t i = 0; i < t->objective.n_constraints && n < sizeof used / sizeof used[0]; i++)
+        used[n++] = t->objective.constraints[i].metric;
+    size_t completed = (size_t)sweep_metric_find("requests.completed");
+    double worst = INFINITY, worst_completed = 0;
+    size_t worst_metric = 0, worst_point = 0;
+    for (size_t k = 0; k < n; k++) {
+        double f = tail_fraction(used[k]);
+        if (f <= 0)
+            continue;
+        for (size_t i = 0; i < t->n_rows; i++) {
+            double c = t->rows[i].mean[completed];
+            if (isfinite(c) && c * f < worst) {
+                worst = c * f;
+                worst_completed = c;
+                worst_metric = used[k];
+                worst_point = t->rows[i].point;
+            }
+        }
+    }
+    if (!(worst < SWEEP_TAIL_MIN))
+        return 0;
+    const char *name = sweep_metric_name(worst_metric);
+    snprintf(buf, len, "%s rests on about %.1f request%s above it per replication at point %zu (%.0f "
+             "completed): a tail percentile from fewer than %d is biased and noisy; lengthen duration_s "
+             "so that about %.0f requests complete", name, worst, worst == 1.0 ? "" : "s", worst_point,
+             worst_completed, SWEEP_TAIL_MIN, ceil(SWEEP_TAIL_MIN / tail_fraction(worst_metric)));
+    return 1;
 }

@@ -384,6 +384,9 @@ static int write_outputs(const struct sweep_table *t, const char *opt, const cha
                 "requests in the system at once than the engine allows; see client.max_queue): "
                 "%s metrics are empty and %s last\n", unfinished, unfinished == 1 ? "" : "s",
                 unfinished == 1 ? "its" : "their", unfinished == 1 ? "it ranks" : "they rank");
+    char tail[512];
+    if (t->shard_n == 0 && sweep_tail_warning(t, tail, sizeof tail))
+        fprintf(stderr, "lambdasim: warning: %s\n", tail);
     /* With --out -, stdout is the CSV's and these lines go to stderr (cli_claim_stdout). */
     if (t->shard_n != 0)
         printf("shard %zu/%zu of %s: %zu of %zu points written to %s; combine the shards with "
