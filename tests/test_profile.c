@@ -22,22 +22,30 @@ static int profile(const char *args, char **err)
     return testutil_run(cmd, NULL, err);
 }
 
+/* Runs `profile ARGS`, which must succeed, and loads the profile it wrote
+ * to `out` into *m. */
+static void profile_and_load(const char *args, const char *out, struct model_profile *m)
+{
+    char *err = NULL;
+    int rc = profile(args, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s", err);
+    free(err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    char msg[CONFIG_MSG_MAX];
+    CU_ASSERT_FATAL(config_load_model(out, m, msg, sizeof msg) == CONFIG_OK);
+}
+
 static void test_profile_writes_valid_model(void)
 {
     char *dir = testutil_temp_dir();
     char out[1024], args[2048], cmd[4096];
     snprintf(out, sizeof out, "%s/mnist-here.json", dir);
     snprintf(args, sizeof args, "-o %s " TINY, out);
-    char *err = NULL;
-    int rc = profile(args, &err);
-    if (rc != 0)
-        fprintf(stderr, "\n  %s", err);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    free(err);
-
     struct model_profile m;
-    char msg[CONFIG_MSG_MAX];
-    CU_ASSERT_FATAL(config_load_model(out, &m, msg, sizeof msg) == CONFIG_OK);
+    profile_and_load(args, out, &m);
+    char *err = NULL;
+    int rc;
     CU_ASSERT_STRING_EQUAL(m.name, "mnist-here");
     CU_ASSERT_EQUAL(m.memory_mb, PROFILE_MEMORY_MB);
     CU_ASSERT_EQUAL(m.cold_start_s.kind, DIST_EMPIRICAL);
@@ -232,15 +240,8 @@ static void test_idle_penalty_measured(void)
     snprintf(out, sizeof out, "%s/idle.json", dir);
     snprintf(args, sizeof args, "-o %s --max-batch 4 --repetitions 3 --cold-starts 2 --warmup 1 --gap-ms 5 "
              "--long-gap-ms 60 --quiet", out);
-    char *err = NULL;
-    int rc = profile(args, &err);
-    if (rc != 0)
-        fprintf(stderr, "\n  %s", err);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    free(err);
     struct model_profile m;
-    char msg[CONFIG_MSG_MAX];
-    CU_ASSERT_FATAL(config_load_model(out, &m, msg, sizeof msg) == CONFIG_OK);
+    profile_and_load(args, out, &m);
     CU_ASSERT_FATAL(m.has_idle);
     CU_ASSERT_DOUBLE_EQUAL(m.idle_short_s, 0.005, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(m.idle_long_s, 0.060, 1e-12);
@@ -253,7 +254,7 @@ static void test_idle_penalty_measured(void)
     free(text);
     /* The long gap must be longer than the short one. */
     snprintf(args, sizeof args, "-o %s/x.json --gap-ms 50 --long-gap-ms 50 --quiet", dir);
-    err = NULL;
+    char *err = NULL;
     CU_ASSERT_EQUAL(profile(args, &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "--long-gap-ms: must be 0 (not measured) or more than --gap-ms (50)") != NULL);
     free(err);
