@@ -1,8 +1,10 @@
 /* cli_sweep: `lambdasim sweep` (grid search, threads, checkpoints, shards,
  * MPI ranks) and `lambdasim merge` (shard files into one result). */
 #define _DEFAULT_SOURCE /* ftruncate with the POSIX feature macro */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +57,8 @@ const struct cli_spec cli_sweep_spec = {
     .notes =
         "Results do not depend on --jobs, on the order of execution, on sharding or\n"
         "on MPI ranks: each point's seeds derive from the base seed and its index.\n"
-        "A progress line is shown on stderr when it is a terminal.\n"
+        "A progress line is shown on stderr (on a terminal, rewritten in place;\n"
+        "otherwise a plain line every 10 s once the sweep has run that long).\n"
         "Ctrl-C (SIGINT) or SIGTERM stops the sweep: the points being run are\n"
         "abandoned, finished points stay in the checkpoint, no output is written,\n"
         "and the exit code is 130 or 143 (124 after --time-limit); --resume continues.\n",
@@ -151,17 +154,36 @@ static int stage_end(int rc, const char *msg)
 
 /* ---- progress ------------------------------------------------------------------- */
 
+/* Not on a terminal (a batch job's log, a pipe), progress is a plain line
+ * every PROGRESS_LINE_S, plus a last one when any was written: a short
+ * sweep stays silent, a long one shows in the job's log that it moves. */
+#define PROGRESS_LINE_S 10.0
+
 struct progress {
     double start_s;
     size_t offset;      /* points already done before this run (resume) */
     size_t total;
+    bool tty;           /* stderr is a terminal: one line rewritten in place */
+    double last_line_s; /* not a terminal: when the last line was written (0: none yet) */
 };
 
 static void show_progress(void *ctx, size_t done, size_t total)
 {
     struct progress *p = ctx;
-    double el = cli_now_s() - p->start_s;
+    double now = cli_now_s(), el = now - p->start_s;
     double rate = el > 0 ? (double)done / el : 0;
+    if (!p->tty) {
+        bool due = now - (p->last_line_s > 0 ? p->last_line_s : p->start_s) >= PROGRESS_LINE_S;
+        if (!(due || (done == total && p->last_line_s > 0)))
+            return;
+        p->last_line_s = now;
+        fprintf(stderr, "sweep: %zu/%zu points, %.1f points/s", p->offset + done, p->total, rate);
+        if (done < total && rate > 0)
+            fprintf(stderr, ", %.0f s left", (double)(total - done) / rate);
+        fputc('\n', stderr);
+        fflush(stderr);
+        return;
+    }
     fprintf(stderr, "\rsweep: %zu/%zu points, %.1f points/s", p->offset + done, p->total, rate);
     if (done < total && rate > 0)
         fprintf(stderr, ", %.0f s left   ", (double)(total - done) / rate);
@@ -429,8 +451,14 @@ int cli_sweep(int argc, char **argv)
 
     unsigned jobs = a.jobs;
     if (jobs == 0) {
+        /* The cores this process may run on: under taskset, Slurm or an
+         * MPI launcher that binds, its affinity mask is its share already;
+         * an unbound rank shares the node's cores with the others. */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        long per_rank = (cores > 0 ? cores : 1) / mpi_local_size();
+        cpu_set_t set;
+        long allowed = sched_getaffinity(0, sizeof set, &set) == 0 ? (long)CPU_COUNT(&set) : cores;
+        bool bound = allowed > 0 && allowed < cores;
+        long per_rank = bound ? allowed : (cores > 0 ? cores : 1) / mpi_local_size();
         jobs = per_rank < 1 ? 1 : per_rank > JOBS_MAX ? JOBS_MAX : (unsigned)per_rank;
     }
     rc = config_load_sweep(a.sweep_path, &sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
@@ -479,10 +507,10 @@ int cli_sweep(int argc, char **argv)
     for (size_t j = (size_t)rank; j < n_todo; j += (size_t)size)
         mine[n_mine++] = todo[j];
 
-    struct progress prog = { .start_s = cli_now_s(), .offset = resumed, .total = n_wanted };
+    struct progress prog = { .start_s = cli_now_s(), .offset = resumed, .total = n_wanted, .tty = isatty(2) != 0 };
     struct sweep_run_opts opts = {
         .points = mine, .n_points = n_mine, .jobs = jobs, .checkpoint = ckpt,
-        .progress = rank == 0 && isatty(2) ? show_progress : NULL, .progress_ctx = &prog,
+        .progress = rank == 0 ? show_progress : NULL, .progress_ctx = &prog,
         .progress_interval_s = 0.25,
         .stop = &interrupt_signal,
     };
