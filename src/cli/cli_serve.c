@@ -226,9 +226,6 @@ int cli_serve(int argc, char **argv)
     if (cli_catch_stop(0, &rc) != 0)
         goto out;
     /* What this stage does not do yet is said, not silently ignored. */
-    if (sc.batching.threshold > 1)
-        fprintf(stderr, "serve: warning: %s: batching.threshold is %d, but the batching gateway is not done yet: "
-                "each Invoke is one invocation of the function\n", sa.path, sc.batching.threshold);
     if (sc.warmup.concurrency > 0)
         fprintf(stderr, "serve: warning: %s: warm-up pings (warmup.concurrency %d) are not done yet\n", sa.path,
                 sc.warmup.concurrency);
@@ -246,6 +243,9 @@ int cli_serve(int argc, char **argv)
         .keep_alive_s = dist_mean(&sc.platform.keep_alive_s),
         .concurrency_limit = sc.platform.concurrency_limit,
         .provisioned = sc.platform.provisioned_concurrency,
+        .batch_threshold = sc.batching.threshold,
+        .batch_max = sc.batching.max_batch,
+        .batch_timeout_s = sc.batching.timeout_s,
         .cpu_cap = cpu_cap,
         .log = log,
         .client_log = client,
@@ -261,6 +261,9 @@ int cli_serve(int argc, char **argv)
            "provisioned %d, keep-alive %g s)\n",
            host, serve_port(srv), name, sc.function.memory_mb, sc.function.timeout_s, sc.platform.concurrency_limit,
            sc.platform.provisioned_concurrency, so.keep_alive_s);
+    if (sc.batching.threshold > 1)
+        printf("serve: batching gateway: threshold %d, max_batch %d, timeout %g s (each Invoke is one item of a "
+               "JSON array event)\n", sc.batching.threshold, sc.batching.max_batch, sc.batching.timeout_s);
     fflush(stdout);
     serve_run(srv, &interrupt_signal);
     int signo = (int)interrupt_signal;

@@ -45,6 +45,9 @@ struct serve_options {
     double keep_alive_s;        /* idle time before an on-demand instance stops */
     int concurrency_limit;      /* platform: at most this many instances / in flight */
     int provisioned;            /* instances started before serving */
+    int batch_threshold;        /* batching.threshold; above 1: the batching gateway */
+    int batch_max;              /* batching.max_batch (>= batch_threshold) */
+    double batch_timeout_s;     /* batching.timeout_s, from the oldest waiting item */
     bool cpu_cap;               /* try to give each instance Lambda's CPU share (cgroup) */
     FILE *log;                  /* CloudWatch text log and the instances' output; may be NULL */
     FILE *client_log;           /* one CSV row per Invoke (as `run --client-log`); may be NULL */
