@@ -3,8 +3,10 @@
  * (200 and the body, 404, 413, 202, 204, 429, Tail logs), function errors,
  * an init error, a crash at init and a timeout reported as Lambda reports
  * them, warm reuse, keep-alive, provisioned instances, SIGINT/SIGTERM, and
- * the log read back by `lambdasim calibrate`, and the AWS CLI as a client
- * when it is installed. The example function
+ * the log read back by `lambdasim calibrate`, the AWS CLI as a client
+ * when it is installed, and the batching gateway (threshold, timeout, size
+ * cap, each caller's own element, a wrong reply failing every caller, the
+ * MNIST function classifying one image per caller). The example function
  * examples/functions/echo/bootstrap runs with curl: without curl every
  * test is skipped. */
 #define _GNU_SOURCE /* strcasestr */
@@ -225,6 +227,12 @@ static bool wait_for_log(const struct server *s, const char *frag, size_t n)
     "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":" timeout_s "},"                      \
     "\"platform\":{\"provisioned_concurrency\":" provisioned ",\"keep_alive_s\":" keep_alive_s                   \
     ",\"reserved_concurrency\":" reserved "}}"
+
+#define BATCH_SCENARIO(threshold, timeout_s, max_batch, reserved)                                                 \
+    "{\"name\":\"serve-batch\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"            \
+    "\"batching\":{\"threshold\":" threshold ",\"timeout_s\":" timeout_s ",\"max_batch\":" max_batch "},"          \
+    "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"                                  \
+    "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":" reserved "}}"
 
 /* The scenario is written to a temporary directory: the model by absolute
  * path is the repository's, found from the working directory. */
@@ -720,6 +728,40 @@ static void test_mnist_bootstrap(void)
     server_free(&s);
     testutil_remove_dir(dir);
 
+    /* Through the batching gateway: each caller sends one image (a JSON
+     * string), the function classifies the batch, each gets its label. */
+    dir = mnist_function_dir(true);
+    if (setup(&s, BATCH_SCENARIO("4", "5", "4", "2"), dir, "--function-name mnist")) {
+        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1], path[600];
+        for (int i = 0; i < 4; i++) {
+            snprintf(path, sizeof path, "%s/image.%d", s.dir, i + 1);
+            FILE *f = fopen(path, "w");
+            CU_ASSERT_FATAL(f != NULL);
+            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            fprintf(f, "\"%s\"", b64);
+            fclose(f);
+        }
+        char cmd[2048], *out = NULL, want[64] = "";
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && for i in 1 2 3 4; do curl -sS -m 30 -o label.$i --data-binary @image.$i "
+                 "http://127.0.0.1:%d/2015-03-31/functions/mnist/invocations & done; wait; cat label.1 label.2 "
+                 "label.3 label.4", s.dir, s.port);
+        CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+        for (int i = 0; i < 4; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%u", (unsigned)labels[i]);
+        /* Each caller's own label, whatever order they arrived in: the
+         * images are those of label.1..4. */
+        CU_ASSERT_STRING_EQUAL(out, want);
+        free(out);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        TESTUTIL_ASSERT_CONTAINS(log, "batch_size=4");
+        CU_ASSERT_EQUAL(count(log, "START RequestId:"), 1);
+        free(log);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+
     dir = mnist_function_dir(false);
     if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
         struct answer a = invoke(&s, "mnist", "", "[]");
@@ -735,6 +777,157 @@ static void test_mnist_bootstrap(void)
     mnist_digits_fini(&digits);
 }
 
+/* n concurrent invokes of s's function with the payloads {"i":K}, K = 1..n
+ * (started 50 ms apart, so that they arrive in order); returns curl's
+ * output: one line "K:STATUS:BODY" per invoke, in K order. */
+static char *invoke_concurrently(const struct server *s, const char *function, int n)
+{
+    char cmd[2048], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && for i in $(seq 1 %d); do "
+             "curl -sS -m 30 -o body.$i -w '%%{http_code}' --data-binary \"{\\\"i\\\":$i}\" "
+             "http://127.0.0.1:%d/2015-03-31/functions/%s/invocations > status.$i & sleep 0.05; done; wait; "
+             "for i in $(seq 1 %d); do printf '%%s:%%s:%%s\\n' $i \"$(cat status.$i)\" \"$(cat body.$i)\"; done",
+             s->dir, n, s->port, function, n);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    return out;
+}
+
+/* The rows of the client log whose batch_size column is n. */
+static size_t client_rows_of_batch_size(const struct server *s, int n)
+{
+    char *text = testutil_read_file(s->client);
+    size_t k = 0;
+    for (char *line = text != NULL ? strchr(text, '\n') : NULL; line != NULL && line[1] != '\0';
+         line = strchr(line + 1, '\n')) {
+        const char *f = line + 1;
+        for (int c = 0; c < 5 && f != NULL; c++) {
+            f = strchr(f, ',');
+            if (f != NULL)
+                f++;
+        }
+        if (f != NULL && atoi(f) == n && strncmp(line + 1, "send_s", 6) != 0)
+            k++;
+    }
+    free(text);
+    return k;
+}
+
+/* Batching gateway, threshold: 3 concurrent invokes are one invocation
+ * whose event is the array of their payloads (echo returns it), and each
+ * caller gets its own element back. A lone one then waits for the
+ * timeout (0.4 s from its arrival) and goes alone. */
+static void test_batching_threshold_and_timeout(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("3", "0.4", "5", "2"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char *out = invoke_concurrently(&s, "echo", 3);
+    CU_ASSERT_STRING_EQUAL(out, "1:200:{\"i\":1}\n2:200:{\"i\":2}\n3:200:{\"i\":3}\n");
+    free(out);
+    double t0 = testutil_now_s();
+    struct answer a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "[\"lone\"]");
+    double waited_s = testutil_now_s() - t0;
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "[\"lone\"]");
+    CU_ASSERT(waited_s >= 0.4); /* it cannot leave before its timeout */
+    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? base64_decode(tail) : NULL;
+    TESTUTIL_ASSERT_CONTAINS(log, "REPORT RequestId: ");
+    free(tail);
+    free(log);
+    answer_free(&a);
+    /* A payload that is not JSON cannot go into the array. */
+    a = invoke(&s, "echo", "", "not json");
+    CU_ASSERT_EQUAL(a.status, 400);
+    char *et = header(a.head, "x-amzn-ErrorType");
+    CU_ASSERT(et != NULL && strcmp(et, "InvalidRequestContentException") == 0);
+    free(et);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 2);
+    free(log);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 3), 3);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 1), 1);
+    char *client = testutil_read_file(s.client);
+    /* The lone request's latency (its whole wait) is at least the timeout. */
+    const char *last = client != NULL ? strrchr(client, '\n') : NULL;
+    while (last != NULL && last > client && last[-1] != '\n')
+        last--;
+    CU_ASSERT(last != NULL && strtod(strchr(last, ',') + 1, NULL) >= 400.0);
+    free(client);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (4 ok, 0 function errors");
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 1);
+    free(err);
+    server_free(&s);
+}
+
+/* Size cap: with threshold = max_batch = 3, five concurrent invokes are a
+ * batch of 3 at once and a batch of 2 at the timeout. */
+static void test_batching_size_cap(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("3", "1", "3", "2"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char *out = invoke_concurrently(&s, "echo", 5);
+    CU_ASSERT_STRING_EQUAL(out, "1:200:{\"i\":1}\n2:200:{\"i\":2}\n3:200:{\"i\":3}\n4:200:{\"i\":4}\n"
+                                "5:200:{\"i\":5}\n");
+    free(out);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 2);
+    free(log);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 3), 3);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 2), 2);
+    server_free(&s);
+}
+
+/* A reply that is not an array of one result per item is a function
+ * error for every caller of the batch. */
+static void test_batching_wrong_reply(void)
+{
+    if (!have_curl())
+        return;
+    char *dir = function_dir("#!/bin/sh\n"
+                             "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+                             "h=$(mktemp)\n"
+                             "while true; do\n"
+                             "  e=$(curl -sS -D \"$h\" \"$api/invocation/next\")\n"
+                             "  id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' \"$h\" | tr -d '[:space:]' | cut -d: -f2)\n"
+                             "  case \"$e\" in *notarray*) r='{\"x\":1}';; *) r='[1]';; esac\n"
+                             "  curl -sS -o /dev/null -X POST \"$api/invocation/$id/response\" --data-binary \"$r\"\n"
+                             "done\n");
+    struct server s;
+    if (setup(&s, BATCH_SCENARIO("2", "5", "2", "2"), dir, "--function-name short")) {
+        char *out = invoke_concurrently(&s, "short", 2);
+        CU_ASSERT_EQUAL(count(out, ":200:{\"errorMessage\":\"lambdasim serve: the function's reply to a batch of 2 "
+                                  "requests is a JSON array of 1 results"), 2);
+        CU_ASSERT_EQUAL(count(out, "\"errorType\":\"Lambdasim.BatchReplyMismatch\"}"), 2);
+        free(out);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd,
+                 "for p in '\"notarray\"' 2; do curl -sS -m 30 -D - -o /dev/null --data-binary \"$p\" "
+                 "http://127.0.0.1:%d/2015-03-31/functions/short/invocations & sleep 0.05; done; wait", s.port);
+        CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+        CU_ASSERT_EQUAL(count(out, "X-Amz-Function-Error: Unhandled"), 2);
+        free(out);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        CU_ASSERT_EQUAL(count(log, "every request of the batch gets a function error"), 2);
+        free(log);
+        char *err = testutil_read_file(s.err);
+        TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (0 ok, 4 function errors");
+        free(err);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -744,6 +937,9 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "calibrate reads serve's log", test_calibrate_reads_the_log);
     CU_add_test(suite, "the AWS CLI as a client", test_aws_cli);
     CU_add_test(suite, "the MNIST custom runtime", test_mnist_bootstrap);
+    CU_add_test(suite, "batching gateway: threshold, timeout, bad payload", test_batching_threshold_and_timeout);
+    CU_add_test(suite, "batching gateway: size cap", test_batching_size_cap);
+    CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
 }
 
 int main(void)

@@ -80,8 +80,10 @@ const struct cli_spec cli_serve_spec = {
         "Prints 'serve: listening on http://HOST:PORT function NAME' once ready.\n"
         "SIGINT / SIGTERM stop accepting, wait for the invocations in flight (at most\n"
         "function.timeout_s, 30 s at most), stop every instance and exit 130 / 143.\n"
-        "Not yet: the batching gateway, the scaling rate and warm-up pings\n"
-        "(docs/reference/serve.md).\n"
+        "With batching.threshold > 1, each Invoke is one item of a batch: the\n"
+        "function's event is the JSON array of the items (as the simulator's batcher\n"
+        "groups them) and must return an array of as many results, one per caller.\n"
+        "Not yet: the scaling rate and warm-up pings (docs/reference/serve.md).\n"
         "\n"
         "Exit codes: 1 the server could not start (address in use, a provisioned\n"
         "instance failed); 2 bad usage or input; 130 / 143 stopped by SIGINT / SIGTERM.\n",

@@ -8,9 +8,15 @@
  * after keep-alive; provisioned ones start before serving. Logs are
  * CloudWatch text (START/END/REPORT) plus the instances' output.
  *
- * This first stage runs its own small pool (not engine_run_real): no
- * batching gateway, scaling rate or warm-up pings yet
- * (docs/reference/serve.md says what is not done).
+ * With batch_threshold > 1 it is also the batching gateway: each Invoke
+ * is one item; the simulator's batcher (core/batcher.h: threshold, size
+ * cap, timeout from the oldest item) groups items into one invocation
+ * whose event is the JSON array of their payloads, and each caller gets
+ * its element of the JSON array the function returns (any other reply is
+ * a function error for every caller of the batch).
+ *
+ * It runs its own small pool (not engine_run_real); scaling rate and
+ * warm-up pings are not done (docs/reference/serve.md says what is not).
  *
  * Library code: errors are a status and a message; events worth a line on
  * stderr go through on_note. */
