@@ -928,6 +928,48 @@ static void test_batching_wrong_reply(void)
     testutil_remove_dir(dir);
 }
 
+/* The scaling rate: with platform.scale_per_10s 1, the first invoke
+ * takes the bucket's one token and starts an instance; the next two,
+ * which would each need a new instance while it is busy, are throttled
+ * (the bucket refills 0.1 token a second), though the concurrency limit
+ * (5) has room. */
+static void test_scaling_rate(void)
+{
+    struct server s;
+    if (!setup(&s,
+               "{\"name\":\"serve-scale\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"
+               "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"
+               "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":5,\"scale_per_10s\":1}}",
+               ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "for i in 1 2 3; do curl -sS -m 30 -w ' %%{http_code}\\n' --data-binary '{\"sleep_s\":1}' "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations & sleep 0.1; done; wait",
+             s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_EQUAL(count(out, " 200"), 1);
+    CU_ASSERT_EQUAL(count(out, " 429"), 2);
+    CU_ASSERT_EQUAL(count(out, "{\"Reason\":\"ConcurrentInvocationLimitExceeded\",\"Type\":\"User\","
+                               "\"message\":\"Rate Exceeded.\"}"), 2);
+    free(out);
+    /* The warm instance serves the next one: no token needed. */
+    struct answer a = invoke(&s, "echo", "", "{\"again\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "2 ok, 0 function errors, 0 timeouts, 2 throttled");
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 1);
+    free(err);
+    char *client = testutil_read_file(s.client);
+    CU_ASSERT_EQUAL(count(client, ",throttled,"), 2);
+    free(client);
+    server_free(&s);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -940,6 +982,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "batching gateway: threshold, timeout, bad payload", test_batching_threshold_and_timeout);
     CU_add_test(suite, "batching gateway: size cap", test_batching_size_cap);
     CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
+    CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
 }
 
 int main(void)

@@ -83,7 +83,8 @@ const struct cli_spec cli_serve_spec = {
         "With batching.threshold > 1, each Invoke is one item of a batch: the\n"
         "function's event is the JSON array of the items (as the simulator's batcher\n"
         "groups them) and must return an array of as many results, one per caller.\n"
-        "Not yet: the scaling rate and warm-up pings (docs/reference/serve.md).\n"
+        "New instances beyond platform.scale_per_10s per 10 s are throttled (429).\n"
+        "Not yet: warm-up pings (docs/reference/serve.md).\n"
         "\n"
         "Exit codes: 1 the server could not start (address in use, a provisioned\n"
         "instance failed); 2 bad usage or input; 130 / 143 stopped by SIGINT / SIGTERM.\n",
@@ -248,6 +249,7 @@ int cli_serve(int argc, char **argv)
         .batch_threshold = sc.batching.threshold,
         .batch_max = sc.batching.max_batch,
         .batch_timeout_s = sc.batching.timeout_s,
+        .scale_per_10s = sc.platform.scale_per_10s,
         .cpu_cap = cpu_cap,
         .log = log,
         .client_log = client,

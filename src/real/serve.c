@@ -28,6 +28,7 @@
 #include "base/common.h"
 #include "base/xalloc.h"
 #include "core/batcher.h"
+#include "core/platform.h"
 #include "formats/jsonarray.h"
 #include "formats/simlog.h"
 #include "real/cpucap.h"
@@ -63,7 +64,9 @@ struct inv {
                                    as a Lambda invoke waits for its cold start */
     int refs;                   /* the caller (sync) + the platform */
     struct inv *next;           /* queue link */
-    bool throttled;             /* item: its batch left over the concurrency limit (429) */
+    const char *throttled;      /* refused with 429 after it was accepted: the Reason
+                                   (an item whose batch left over the concurrency limit,
+                                   an invocation over the scaling rate) */
     uint64_t batch_serial;      /* item: its batch's number (client log) */
     struct inv **items;         /* batch: its callers' items, oldest first (a reference each) */
     int n_items;
@@ -112,6 +115,7 @@ struct serve {
     struct inv **pending;       /* [batch_max] */
     double *taken_s;            /* [batch_max], batcher_take's arrival times */
     uint64_t next_batch;
+    struct platform_bucket bucket; /* the scaling rate (scale_per_10s > 0), as the simulator's */
     size_t spawn_wanted;        /* instances dispatch wants started */
     double prov_retry_at;       /* a lost provisioned instance is replaced from then on */
     uint64_t next_serial, next_inst;
@@ -713,6 +717,10 @@ static struct inst *spawn(struct serve *s, bool provisioned)
  * just answered and not yet asked for more (busy, nothing running) is
  * about to be idle: counted as coming, so a quick second request reuses
  * it. */
+static void unlink_inv(struct serve *s, struct inv *v);
+static void throttle_items(struct serve *s, struct inv **items, int n, const char *reason);
+static void throttle_inv(struct serve *s, struct inv *v, const char *reason);
+
 static void dispatch(struct serve *s)
 {
     if (s->closing)
@@ -757,6 +765,57 @@ static void dispatch(struct serve *s)
         pthread_cond_broadcast(&s->cv);
 }
 
+/* Removes a queued invocation from the queue (lock held). */
+static void unlink_inv(struct serve *s, struct inv *v)
+{
+    struct inv *prev = NULL;
+    for (struct inv *w = s->q_head; w != NULL && w != v; w = w->next)
+        prev = w;
+    if (prev != NULL)
+        prev->next = v->next;
+    else
+        s->q_head = v->next;
+    if (s->q_tail == v)
+        s->q_tail = prev;
+    v->next = NULL;
+    s->queued--;
+}
+
+/* Refuses items that were accepted (lock held): each caller gets a 429
+ * with reason; the platform's reference to each is dropped. */
+static void throttle_items(struct serve *s, struct inv **items, int n, const char *reason)
+{
+    double t = now_s();
+    for (int i = 0; i < n; i++) {
+        struct inv *it = items[i];
+        it->throttled = reason;
+        it->t_end = t;
+        it->state = INV_DONE;
+        s->st.throttled++;
+        client_row_item(s, it, NULL, n, "throttled");
+        inv_unref(it);
+    }
+    pthread_cond_broadcast(&s->cv);
+}
+
+/* Refuses an accepted invocation taken off the queue (a batch: all its
+ * callers). */
+static void throttle_inv(struct serve *s, struct inv *v, const char *reason)
+{
+    note(s, "%s throttled: no instance may start now (scaling rate platform.scale_per_10s %g)",
+         v->n_items > 0 ? "a batch" : "an invocation", s->o.scale_per_10s);
+    if (v->n_items > 0) {
+        throttle_items(s, v->items, v->n_items, reason);
+        v->n_items = 0;
+        v->state = INV_DONE;
+        inv_unref(v);
+        return;
+    }
+    struct inv *one[1] = { v };
+    v->batch_serial = v->serial;
+    throttle_items(s, one, 1, reason);
+}
+
 /* Starts the instances dispatch asked for (lock held; the housekeeping
  * thread only). */
 static void start_wanted(struct serve *s)
@@ -768,6 +827,18 @@ static void start_wanted(struct serve *s)
             v = v->next;
         if (v == NULL)
             break;
+        /* A new on-demand instance takes a token of the scaling rate, as
+         * in the simulator's platform_acquire; none left: the invocation
+         * that wanted it is throttled. One with no caller waiting (Event
+         * only) waits for the bucket to refill instead, as Lambda's
+         * asynchronous queue retries throttles. */
+        if (s->o.scale_per_10s > 0 && !platform_bucket_take(&s->bucket, now_s())) {
+            if (v->event)
+                break;
+            unlink_inv(s, v);
+            throttle_inv(s, v, SERVE_REASON_SCALING);
+            continue;
+        }
         struct inst *in = spawn(s, false);
         if (in == NULL)
             break;
@@ -1063,18 +1134,8 @@ static void form_batch(struct serve *s)
     }
     size_t in_flight = s->queued + s->running;
     if ((any_sync && in_flight >= (size_t)s->o.concurrency_limit) || (!any_sync && s->queued >= SERVE_EVENT_QUEUE_MAX)) {
-        double t = now_s();
-        for (int i = 0; i < n; i++) {
-            struct inv *it = s->pending[i];
-            it->throttled = true;
-            it->t_end = t;
-            it->state = INV_DONE;
-            s->st.throttled++;
-            client_row_item(s, it, NULL, n, "throttled");
-            inv_unref(it);
-        }
         note(s, "batch %" PRIu64 " of %d throttled (%zu invocations in flight, the limit)", serial, n, in_flight);
-        pthread_cond_broadcast(&s->cv);
+        throttle_items(s, s->pending, n, SERVE_REASON_CONCURRENCY);
         return;
     }
     struct inv *b = xcalloc(1, sizeof *b);
@@ -1221,8 +1282,8 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
         if (s->o.client_log != NULL && !event)
             fprintf(s->o.client_log, "%.6f,0.000,throttled,,%" PRIu64 ",1,,\n", now_s() - s->t0, ++s->next_serial);
         pthread_mutex_unlock(&s->mu);
-        return platform_error(c, 429, "TooManyRequestsException",
-                              "\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\",", "Rate Exceeded.");
+        return platform_error(c, 429, "TooManyRequestsException", "\"Reason\":\"" SERVE_REASON_CONCURRENCY "\",",
+                              "Rate Exceeded.");
     }
     struct inv *v = xcalloc(1, sizeof *v);
     new_uuid(v->id);
@@ -1268,11 +1329,12 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
     }
     while (v->state != INV_DONE)
         pthread_cond_wait(&s->cv, &s->mu);
-    if (v->throttled) {
+    if (v->throttled != NULL) {
+        char reason[160];
+        snprintf(reason, sizeof reason, "\"Reason\":\"%s\",", v->throttled);
         inv_unref(v);
         pthread_mutex_unlock(&s->mu);
-        return platform_error(c, 429, "TooManyRequestsException",
-                              "\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\",", "Rate Exceeded.");
+        return platform_error(c, 429, "TooManyRequestsException", reason, "Rate Exceeded.");
     }
     pthread_mutex_unlock(&s->mu);
 
@@ -1427,6 +1489,7 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
     pthread_cond_init(&s->cv, NULL);
     s->inst = xcalloc((size_t)o->concurrency_limit, sizeof *s->inst);
     s->t0 = now_s();
+    platform_bucket_init(&s->bucket, o->scale_per_10s, s->t0);
     if (o->cpu_cap) {
         char why[512];
         if (cpucap_open(&s->cap, why, sizeof why) == 0)

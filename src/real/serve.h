@@ -15,8 +15,10 @@
  * its element of the JSON array the function returns (any other reply is
  * a function error for every caller of the batch).
  *
- * It runs its own small pool (not engine_run_real); scaling rate and
- * warm-up pings are not done (docs/reference/serve.md says what is not).
+ * New on-demand instances are limited by the scaling rate with the
+ * simulator's token bucket (core/platform.h). It runs its own small pool
+ * (not engine_run_real); warm-up pings are not done
+ * (docs/reference/serve.md says what is not).
  *
  * Library code: errors are a status and a message; events worth a line on
  * stderr go through on_note. */
@@ -40,6 +42,14 @@
 /* Asynchronous invocations waiting for an instance, at most (then 429). */
 #define SERVE_EVENT_QUEUE_MAX 10000
 
+/* The Reason of a 429 TooManyRequestsException. Over the concurrency
+ * limit: Lambda's own for a function with reserved concurrency. Over the
+ * scaling rate: AWS documents no Reason for it; this is the one of the
+ * list (Invoke API, TooManyRequestsException) that says concurrency could
+ * not grow. */
+#define SERVE_REASON_CONCURRENCY "ReservedFunctionConcurrentInvocationLimitExceeded"
+#define SERVE_REASON_SCALING "ConcurrentInvocationLimitExceeded"
+
 struct serve_options {
     const char *host;           /* listening address (numeric IPv4) */
     int port;                   /* 0: any free port (serve_port) */
@@ -54,6 +64,8 @@ struct serve_options {
     int batch_threshold;        /* batching.threshold; above 1: the batching gateway */
     int batch_max;              /* batching.max_batch (>= batch_threshold) */
     double batch_timeout_s;     /* batching.timeout_s, from the oldest waiting item */
+    double scale_per_10s;       /* platform.scale_per_10s: new on-demand instances per 10 s
+                                   (a token bucket of that size); 0: no limit */
     bool cpu_cap;               /* try to give each instance Lambda's CPU share (cgroup) */
     FILE *log;                  /* CloudWatch text log and the instances' output; may be NULL */
     FILE *client_log;           /* one CSV row per Invoke (as `run --client-log`); may be NULL */
