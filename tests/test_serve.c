@@ -970,6 +970,60 @@ static void test_scaling_rate(void)
     server_free(&s);
 }
 
+#define WARMUP_SCENARIO(reserved)                                                                                  \
+    "{\"name\":\"serve-warmup\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"           \
+    "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"                                  \
+    "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":" reserved "},"                                   \
+    "\"warmup\":{\"concurrency\":2,\"interval_s\":2,\"first_at_s\":0,\"hold_ms\":50}}"
+
+/* Warm-up pings: 2 pings every 2 s from the start. The first round
+ * starts two instances (cold pings), the second finds them idle (warm),
+ * and a request after that (once the pings' 50 ms hold is over, well
+ * before the third round) is warm. Over the concurrency limit (1) a ping
+ * is dropped. */
+static void test_warmup_pings(void)
+{
+    struct server s;
+    if (!setup(&s, WARMUP_SCENARIO("5"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    CU_ASSERT(wait_for_log(&s, "REPORT RequestId:", 4));
+    testutil_sleep_ms(300);
+    struct answer a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "{\"after\":\"pings\"}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? base64_decode(tail) : NULL;
+    TESTUTIL_ASSERT_CONTAINS(log, "REPORT RequestId: ");
+    CU_ASSERT(log != NULL && strstr(log, "Init Duration") == NULL);
+    free(tail);
+    free(log);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *err = testutil_read_file(s.err);
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "1 invokes (1 ok,");
+    TESTUTIL_ASSERT_CONTAINS(err, " warm-up pings (0 dropped), 2 instances started, 2 cold starts");
+    free(err);
+    /* The pings are not callers: no client log row. */
+    char *client = testutil_read_file(s.client);
+    CU_ASSERT_EQUAL(count(client, "\n"), 2);
+    free(client);
+    server_free(&s);
+
+    if (!setup(&s, WARMUP_SCENARIO("1"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    CU_ASSERT(wait_for_log(&s, "START RequestId:", 2));
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    err = testutil_read_file(s.err);
+    const char *at = err != NULL ? strstr(err, " warm-up pings (") : NULL;
+    CU_ASSERT(at != NULL && atoi(at + strlen(" warm-up pings (")) >= 2);
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 1);
+    free(err);
+    server_free(&s);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -983,6 +1037,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "batching gateway: size cap", test_batching_size_cap);
     CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
     CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
+    CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
 }
 
 int main(void)

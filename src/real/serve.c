@@ -48,6 +48,7 @@ struct inv {
     char *payload;
     size_t payload_len;
     bool event, tail;
+    bool ping;                  /* a warm-up ping: no caller, bypasses the batcher */
     enum inv_state state;
     char *body;                 /* the function's response or error */
     size_t body_len;
@@ -90,6 +91,7 @@ struct inst {
     bool provisioned;
     bool doomed;                /* to be removed by the housekeeping */
     bool stopping;              /* removed: wakes its /next */
+    double hold_until;          /* a warm-up ping holds it until then after answering */
     struct inv *cur;
     char line[LINE_MAX_BYTES];
     size_t line_len;
@@ -116,6 +118,7 @@ struct serve {
     double *taken_s;            /* [batch_max], batcher_take's arrival times */
     uint64_t next_batch;
     struct platform_bucket bucket; /* the scaling rate (scale_per_10s > 0), as the simulator's */
+    double next_round_at;       /* the next warm-up round (monotonic s) */
     size_t spawn_wanted;        /* instances dispatch wants started */
     double prov_retry_at;       /* a lost provisioned instance is replaced from then on */
     uint64_t next_serial, next_inst;
@@ -471,7 +474,12 @@ static void finish(struct serve *s, struct inst *in, struct inv *v, const char *
     } else if (v->state == INV_QUEUED) {
         s->queued--;
     }
-    if (v->n_items > 0) {
+    if (v->ping) {
+        /* As the simulator's ping, it holds its instance hold_s after
+         * its answer (next_invocation waits it out). */
+        if (in != NULL)
+            in->hold_until = v->t_end + s->o.warmup_hold_s;
+    } else if (v->n_items > 0) {
         finish_items(s, v, spans, mismatch, mismatch_len);
     } else {
         stats_count(s, func_error, report_status);
@@ -749,7 +757,7 @@ static void dispatch(struct serve *s)
     size_t coming = 0, unbound = 0;
     for (int i = 0; i < s->o.concurrency_limit; i++) {
         struct inst *in = s->inst[i];
-        if (in != NULL && !in->doomed && in->state == I_BUSY && in->cur == NULL)
+        if (in != NULL && !in->doomed && in->state == I_BUSY && in->cur == NULL && in->hold_until <= now_s())
             coming++;
     }
     for (const struct inv *v = s->q_head; v != NULL; v = v->next)
@@ -791,7 +799,10 @@ static void throttle_items(struct serve *s, struct inv **items, int n, const cha
         it->throttled = reason;
         it->t_end = t;
         it->state = INV_DONE;
-        s->st.throttled++;
+        if (it->ping)
+            s->st.pings_throttled++;
+        else
+            s->st.throttled++;
         client_row_item(s, it, NULL, n, "throttled");
         inv_unref(it);
     }
@@ -803,7 +814,7 @@ static void throttle_items(struct serve *s, struct inv **items, int n, const cha
 static void throttle_inv(struct serve *s, struct inv *v, const char *reason)
 {
     note(s, "%s throttled: no instance may start now (scaling rate platform.scale_per_10s %g)",
-         v->n_items > 0 ? "a batch" : "an invocation", s->o.scale_per_10s);
+         v->n_items > 0 ? "a batch" : v->ping ? "a warm-up ping" : "an invocation", s->o.scale_per_10s);
     if (v->n_items > 0) {
         throttle_items(s, v->items, v->n_items, reason);
         v->n_items = 0;
@@ -833,7 +844,7 @@ static void start_wanted(struct serve *s)
          * only) waits for the bucket to refill instead, as Lambda's
          * asynchronous queue retries throttles. */
         if (s->o.scale_per_10s > 0 && !platform_bucket_take(&s->bucket, now_s())) {
-            if (v->event)
+            if (v->event && !v->ping)
                 break;
             unlink_inv(s, v);
             throttle_inv(s, v, SERVE_REASON_SCALING);
@@ -1011,6 +1022,20 @@ static enum MHD_Result next_invocation(struct inst *in, struct MHD_Connection *c
         in->init_pending = !in->provisioned;
         note(s, "instance %" PRIu64 " ready (init %.1f ms)", in->serial, in->init_ms);
     }
+    /* Held by a warm-up ping: not available until the hold ends (a
+     * request meanwhile goes elsewhere, as in the simulator). */
+    while (in->cur == NULL && !in->stopping && !s->closing && in->hold_until > now_s()) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double wait_s = in->hold_until - now_s();
+        ts.tv_sec += (time_t)wait_s;
+        ts.tv_nsec += (long)((wait_s - floor(wait_s)) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    }
     if (in->cur == NULL) {
         in->state = I_IDLE;
         in->t_idle = now_s();
@@ -1168,6 +1193,46 @@ static void form_batch(struct serve *s)
         s->q_head = b;
     s->q_tail = b;
     s->queued++;
+    dispatch(s);
+}
+
+/* ---- warm-up pings ------------------------------------------------------------- */
+
+/* The event of a warm-up ping, in the manner of the warmer plugins
+ * (serverless-plugin-warmup sends {"source": "serverless-plugin-warmup"}):
+ * a function may recognise it and answer at once. */
+#define WARMUP_EVENT "{\"source\":\"lambdasim.warmup\"}"
+
+/* One round of warmup_concurrency pings (lock held). Each is an
+ * invocation with no caller that takes an instance as a request would (an
+ * idle one, else a new one: a cold ping), bypassing the batcher, as the
+ * simulator's pings go straight to the platform. Over the concurrency
+ * limit a ping is dropped, as the simulator drops a throttled ping. */
+static void warmup_round(struct serve *s)
+{
+    note(s, "warm-up round: %d pings", s->o.warmup_concurrency);
+    for (int i = 0; i < s->o.warmup_concurrency; i++) {
+        if (s->queued + s->running >= (size_t)s->o.concurrency_limit) {
+            s->st.pings_throttled++;
+            continue;
+        }
+        struct inv *v = xcalloc(1, sizeof *v);
+        new_uuid(v->id);
+        v->payload = xstrdup(WARMUP_EVENT);
+        v->payload_len = strlen(WARMUP_EVENT);
+        v->event = v->ping = true;
+        v->state = INV_QUEUED;
+        v->t_arrive = now_s();
+        v->serial = ++s->next_serial;
+        v->refs = 1;
+        if (s->q_tail != NULL)
+            s->q_tail->next = v;
+        else
+            s->q_head = v;
+        s->q_tail = v;
+        s->queued++;
+        s->st.pings++;
+    }
     dispatch(s);
 }
 
@@ -1424,6 +1489,12 @@ static size_t housekeeping(struct serve *s, struct inst **gone)
         s->prov_retry_at = t + 1.0;
         spawn(s, true);
     }
+    if (s->o.warmup_concurrency > 0 && !s->refusing && !s->closing && t >= s->next_round_at) {
+        /* A fixed rate, as the simulator's (and a scheduler's): the next
+         * round is due one interval after this one was due. */
+        s->next_round_at += s->o.warmup_interval_s;
+        warmup_round(s);
+    }
     /* The batcher's timeout, anchored at the oldest waiting item. */
     if (s->batching && batcher_timer(&s->batcher, t) == BATCHER_TIMEOUT)
         form_batch(s);
@@ -1490,6 +1561,7 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
     s->inst = xcalloc((size_t)o->concurrency_limit, sizeof *s->inst);
     s->t0 = now_s();
     platform_bucket_init(&s->bucket, o->scale_per_10s, s->t0);
+    s->next_round_at = INFINITY; /* from when serve listens */
     if (o->cpu_cap) {
         char why[512];
         if (cpucap_open(&s->cap, why, sizeof why) == 0)
@@ -1535,6 +1607,9 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
         return -1;
     }
     s->port = daemon_port(s->api);
+    pthread_mutex_lock(&s->mu);
+    s->next_round_at = now_s() + o->warmup_first_at_s;
+    pthread_mutex_unlock(&s->mu);
     *out = s;
     return 0;
 }

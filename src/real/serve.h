@@ -16,9 +16,10 @@
  * a function error for every caller of the batch).
  *
  * New on-demand instances are limited by the scaling rate with the
- * simulator's token bucket (core/platform.h). It runs its own small pool
- * (not engine_run_real); warm-up pings are not done
- * (docs/reference/serve.md says what is not).
+ * simulator's token bucket (core/platform.h), and warm-up pings go out
+ * every warmup_interval_s as the simulator's do (each takes an instance,
+ * holds it warmup_hold_s after answering). It runs its own small pool
+ * (not engine_run_real; docs/reference/serve.md says what is not done).
  *
  * Library code: errors are a status and a message; events worth a line on
  * stderr go through on_note. */
@@ -66,6 +67,10 @@ struct serve_options {
     double batch_timeout_s;     /* batching.timeout_s, from the oldest waiting item */
     double scale_per_10s;       /* platform.scale_per_10s: new on-demand instances per 10 s
                                    (a token bucket of that size); 0: no limit */
+    int warmup_concurrency;     /* warm-up pings per round; 0: none */
+    double warmup_interval_s;   /* between rounds (fixed rate) */
+    double warmup_first_at_s;   /* the first round, from serve_start */
+    double warmup_hold_s;       /* a ping holds its instance this long after answering */
     bool cpu_cap;               /* try to give each instance Lambda's CPU share (cgroup) */
     FILE *log;                  /* CloudWatch text log and the instances' output; may be NULL */
     FILE *client_log;           /* one CSV row per Invoke (as `run --client-log`); may be NULL */
@@ -76,6 +81,7 @@ struct serve_options {
 struct serve_stats {
     uint64_t invokes, ok, function_errors, timeouts, throttled, events, dry_runs, not_found;
     uint64_t instances_started, cold_starts, init_errors;
+    uint64_t pings, pings_throttled;  /* warm-up pings sent, dropped over the limits */
 };
 
 struct serve;
