@@ -1024,6 +1024,103 @@ static void test_warmup_pings(void)
     server_free(&s);
 }
 
+/* The real AWS SDK for JavaScript v3 as a client (tests/sdk/invoke.mjs):
+ * its package is installed with `npm ci` from the committed lockfile into
+ * BUILD/sdk (never into the source tree), then the script checks echo
+ * (RequestResponse, LogResult, a function error, Event 202, DryRun 204,
+ * ResourceNotFoundException, 20 concurrent invokes over reserved
+ * concurrency 4: TooManyRequestsException without retries, every one
+ * answered with the SDK's retries) and the MNIST runtime's labels; the
+ * fleet grows to the limit (4) and shrinks after keep-alive.
+ * Skipped without node or npm, or when npm cannot install the package
+ * (no network). */
+static void test_aws_sdk(void)
+{
+    if (!have_curl())
+        return;
+    if (testutil_run("command -v node && command -v npm", NULL, NULL) != 0) {
+        testutil_skip("the AWS SDK test (no node or npm: Debian's nodejs and npm run it)");
+        return;
+    }
+    char *bin = realpath(testutil_bin(), NULL);
+    CU_ASSERT_FATAL(bin != NULL);
+    *strrchr(bin, '/') = '\0';
+    char sdk[600], cmd[8192];
+    snprintf(sdk, sizeof sdk, "%s/sdk", bin);
+    free(bin);
+    /* npm ci only when the lockfile changed since the last install: the
+     * suite then runs offline once the package is there. */
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s && cp tests/sdk/invoke.mjs tests/sdk/package.json %s/ && "
+             "if ! cmp -s tests/sdk/package-lock.json %s/package-lock.json || "
+             "[ ! -d %s/node_modules/@aws-sdk/client-lambda ]; then "
+             "cp tests/sdk/package-lock.json %s/ && cd %s && "
+             "timeout 300 npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1 || "
+             "{ rm -f package-lock.json; exit 1; }; fi",
+             sdk, sdk, sdk, sdk, sdk, sdk);
+    if (testutil_run(cmd, NULL, NULL) != 0) {
+        testutil_skip("the AWS SDK test (npm ci of @aws-sdk/client-lambda failed, no network? see %s/npm.log)", sdk);
+        return;
+    }
+    enum { N = 6 };
+    struct mnist_digits digits;
+    struct mnist_net *net = NULL;
+    char msg[MNIST_MSG_MAX];
+    CU_ASSERT_FATAL(mnist_digits_load("traces/mnist-digits-300.bin", &digits, msg, sizeof msg) == MNIST_OK);
+    CU_ASSERT_FATAL(mnist_load("models/mnist-cnn.bin", &net, msg, sizeof msg) == MNIST_OK);
+    uint8_t labels[N];
+    mnist_infer_batch(net, digits.pixels, N, labels, NULL);
+    char expected[64] = "[";
+    for (int i = 0; i < N; i++)
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%u", i > 0 ? "," : "",
+                 (unsigned)labels[i]);
+    strncat(expected, "]", sizeof expected - strlen(expected) - 1);
+
+    struct server echo, mnist;
+    char *dir = mnist_function_dir(true);
+    bool up = setup(&echo, SCENARIO("10", "5", "4", "0"), ECHO_DIR, "");
+    up = setup(&mnist, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist") && up;
+    if (up) {
+        char event[600];
+        snprintf(event, sizeof event, "%s/event.json", mnist.dir);
+        FILE *f = fopen(event, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+        fputc('[', f);
+        for (int i = 0; i < N; i++) {
+            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            fprintf(f, "%s\"%s\"", i > 0 ? "," : "", b64);
+        }
+        fputc(']', f);
+        fclose(f);
+        char *out = NULL, *err = NULL;
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && ENDPOINT=http://127.0.0.1:%d MNIST_ENDPOINT=http://127.0.0.1:%d MNIST_EVENT=%s "
+                 "MNIST_LABELS='%s' NODE_NO_WARNINGS=1 timeout 120 node invoke.mjs",
+                 sdk, echo.port, mnist.port, event, expected);
+        int rc = testutil_run(cmd, &out, &err);
+        CU_ASSERT_EQUAL(rc, 0);
+        TESTUTIL_ASSERT_CONTAINS(out, "sdk: all checks passed");
+        if (rc != 0)
+            fprintf(stderr, "\n  node invoke.mjs: %s%s\n", out != NULL ? out : "", err != NULL ? err : "");
+        free(out);
+        free(err);
+        /* The 20 concurrent invokes grew the fleet to the limit, no
+         * further, and it shrinks again after the keep-alive (5 s). */
+        testutil_sleep_ms(5600);
+        CU_ASSERT_EQUAL(server_stop(&echo, SIGTERM), 143);
+        char *serr = testutil_read_file(echo.err);
+        CU_ASSERT_EQUAL(count(serr, " started (pid"), 4);
+        CU_ASSERT_EQUAL(count(serr, "stopped (keep-alive expired)"), 4);
+        free(serr);
+    }
+    server_free(&echo);
+    server_free(&mnist);
+    testutil_remove_dir(dir);
+    mnist_destroy(net);
+    mnist_digits_fini(&digits);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -1038,6 +1135,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
     CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
     CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
+    CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);
 }
 
 int main(void)
