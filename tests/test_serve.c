@@ -1121,6 +1121,56 @@ static void test_aws_sdk(void)
     mnist_digits_fini(&digits);
 }
 
+/* The tutorial-shaped shell runtime (examples/functions/shell): a basic
+ * invoke through its handler file, a function error, a timeout, and a
+ * handler that cannot be loaded reported as an init error. */
+static void test_shell_example(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("1", "60", "2", "0"), "examples/functions/shell", "")) {
+        server_free(&s);
+        return;
+    }
+    struct answer a = invoke(&s, "shell", "", "{\"a\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"received\":{\"a\":1},\"function\":\"shell\"}");
+    answer_free(&a);
+    a = invoke(&s, "shell", "", "{\"fail\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    char *fe = header(a.head, "X-Amz-Function-Error");
+    CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+    free(fe);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"errorMessage\":\"handler failed\",\"errorType\":\"Function.Failed\"}");
+    answer_free(&a);
+    a = invoke(&s, "shell", "", "{\"sleep_s\":3}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    TESTUTIL_ASSERT_CONTAINS(a.body, "Task timed out after 1.00 seconds");
+    TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Sandbox.Timedout\"");
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    TESTUTIL_ASSERT_CONTAINS(log, "function.sh: an event of 7 bytes");
+    TESTUTIL_ASSERT_CONTAINS(log, "Status: timeout");
+    free(log);
+    server_free(&s);
+
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), "examples/functions/shell", "--handler missing.handler")) {
+        a = invoke(&s, "shell", "", "{}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        fe = header(a.head, "X-Amz-Function-Error");
+        CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+        free(fe);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Runtime.HandlerNotFound\"");
+        TESTUTIL_ASSERT_CONTAINS(a.body, "missing.sh");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *err = testutil_read_file(s.err);
+        TESTUTIL_ASSERT_CONTAINS(err, "1 init errors");
+        free(err);
+    }
+    server_free(&s);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -1136,6 +1186,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
     CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
     CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);
+    CU_add_test(suite, "the shell runtime example: invoke, errors, timeout, init error", test_shell_example);
 }
 
 int main(void)
