@@ -416,9 +416,9 @@ static void finish_items(struct serve *s, struct inv *b, const struct jsonarray_
         it->cold = b->cold;
         it->init_ms = b->init_ms;
         it->report_status = b->report_status;
-        if (b->func_error || mismatch_len > 0) {
+        if (b->func_error || mismatch_len > 0 || spans == NULL) {
             it->func_error = true;
-            if (b->func_error)
+            if (b->func_error || spans == NULL)
                 set_body(it, b->body, b->body_len);
             else
                 set_body(it, mismatch, mismatch_len);

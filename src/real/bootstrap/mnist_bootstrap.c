@@ -132,7 +132,7 @@ static char *classify(struct mnist_net *net, const char *event, char *why, size_
     /* A warm-up ping ({"source": "...warmup"}, as warmer plugins and
      * `lambdasim serve` send): answered at once, no batch. */
     const cJSON *src = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "source") : NULL;
-    if (cJSON_IsString(src) && strlen(src->valuestring) >= 6
+    if (src != NULL && cJSON_IsString(src) && src->valuestring != NULL && strlen(src->valuestring) >= 6
         && strcmp(src->valuestring + strlen(src->valuestring) - 6, "warmup") == 0) {
         cJSON_Delete(root);
         printf("warm-up ping\n");
