@@ -84,7 +84,7 @@ const struct cli_spec cli_serve_spec = {
         "function's event is the JSON array of the items (as the simulator's batcher\n"
         "groups them) and must return an array of as many results, one per caller.\n"
         "New instances beyond platform.scale_per_10s per 10 s are throttled (429).\n"
-        "The scenario's warmup section sends warm-up pings ({\"source\":\"lambdasim.warmup\"}).\n"
+        "The warmup section sends warm-up pings ({\"source\":\"lambdasim.warmup\"}).\n"
         "\n"
         "Exit codes: 1 the server could not start (address in use, a provisioned\n"
         "instance failed); 2 bad usage or input; 130 / 143 stopped by SIGINT / SIGTERM.\n",
