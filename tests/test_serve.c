@@ -887,6 +887,40 @@ static void test_batching_size_cap(void)
     server_free(&s);
 }
 
+/* Throttling is per batch, when it leaves: with reserved concurrency 1,
+ * a batch that leaves while another runs (1 s) is refused whole, each of
+ * its callers getting the 429 of the concurrency limit. */
+static void test_batching_throttle(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("2", "5", "2", "1"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && k=0; for p in '{\"sleep_s\":1}' '{\"i\":2}' '{\"i\":3}' '{\"i\":4}'; do k=$((k + 1)); "
+             "curl -sS -m 30 -o out.$k -w ' %%{http_code}' --data-binary \"$p\" "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations >> out.$k & sleep 0.15; "
+             "done; wait; for k in 1 2 3 4; do cat out.$k; echo; done", s.dir, s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_EQUAL(count(out, " 200"), 2);
+    CU_ASSERT_EQUAL(count(out, " 429"), 2);
+    CU_ASSERT_EQUAL(count(out, "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\""), 2);
+    TESTUTIL_ASSERT_CONTAINS(out, "{\"sleep_s\":1} 200");
+    TESTUTIL_ASSERT_CONTAINS(out, "{\"i\":2} 200");
+    free(out);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 2), 4);
+    char *client = testutil_read_file(s.client);
+    CU_ASSERT_EQUAL(count(client, ",throttled,"), 2);
+    free(client);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (2 ok, 0 function errors, 0 timeouts, 2 throttled)");
+    free(err);
+    server_free(&s);
+}
+
 /* A reply that is not an array of one result per item is a function
  * error for every caller of the batch. */
 static void test_batching_wrong_reply(void)
@@ -1183,6 +1217,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "batching gateway: threshold, timeout, bad payload", test_batching_threshold_and_timeout);
     CU_add_test(suite, "batching gateway: size cap", test_batching_size_cap);
     CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
+    CU_add_test(suite, "batching gateway: a batch over the limit is throttled whole", test_batching_throttle);
     CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
     CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
     CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);
