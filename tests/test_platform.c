@@ -265,8 +265,31 @@ static void test_discard(void)
     platform_fini(&p);
 }
 
+/* The scaling-rate bucket on its own (serve uses it without a platform):
+ * full at start, one token per new instance, refilled continuously at
+ * per_10s / 10 a second up to per_10s, and a refused take takes nothing. */
+static void test_bucket_alone(void)
+{
+    struct platform_bucket b;
+    platform_bucket_init(&b, 10, 100.0); /* 1 token a second, at most 10 */
+    for (int i = 0; i < 10; i++)
+        CU_ASSERT(platform_bucket_take(&b, 100.0));
+    CU_ASSERT(!platform_bucket_take(&b, 100.0));
+    CU_ASSERT(!platform_bucket_take(&b, 100.5)); /* 0.5 token */
+    CU_ASSERT_DOUBLE_EQUAL(b.tokens, 0.5, 0.0);
+    CU_ASSERT(platform_bucket_take(&b, 101.0)); /* exactly 1 */
+    CU_ASSERT_DOUBLE_EQUAL(b.tokens, 0.0, 0.0);
+    /* A long idle refills to the cap, no further. */
+    CU_ASSERT(platform_bucket_take(&b, 1000.0));
+    CU_ASSERT_DOUBLE_EQUAL(b.tokens, 9.0, 0.0);
+    /* A time before the last refill (not monotonic) adds nothing. */
+    CU_ASSERT(platform_bucket_take(&b, 999.0));
+    CU_ASSERT_DOUBLE_EQUAL(b.tokens, 8.0, 0.0);
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "scaling bucket on its own", test_bucket_alone);
     CU_add_test(s, "cold, then warm on the same instance", test_cold_then_warm);
     CU_add_test(s, "keep-alive expiry at release + keep-alive", test_keep_alive_expiry);
     CU_add_test(s, "keep-alive re-armed on reuse", test_keep_alive_rearm);

@@ -3,8 +3,10 @@
  * (200 and the body, 404, 413, 202, 204, 429, Tail logs), function errors,
  * an init error, a crash at init and a timeout reported as Lambda reports
  * them, warm reuse, keep-alive, provisioned instances, SIGINT/SIGTERM, and
- * the log read back by `lambdasim calibrate`, and the AWS CLI as a client
- * when it is installed. The example function
+ * the log read back by `lambdasim calibrate`, the AWS CLI as a client
+ * when it is installed, and the batching gateway (threshold, timeout, size
+ * cap, each caller's own element, a wrong reply failing every caller, the
+ * MNIST function classifying one image per caller). The example function
  * examples/functions/echo/bootstrap runs with curl: without curl every
  * test is skipped. */
 #define _GNU_SOURCE /* strcasestr */
@@ -225,6 +227,12 @@ static bool wait_for_log(const struct server *s, const char *frag, size_t n)
     "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":" timeout_s "},"                      \
     "\"platform\":{\"provisioned_concurrency\":" provisioned ",\"keep_alive_s\":" keep_alive_s                   \
     ",\"reserved_concurrency\":" reserved "}}"
+
+#define BATCH_SCENARIO(threshold, timeout_s, max_batch, reserved)                                                 \
+    "{\"name\":\"serve-batch\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"            \
+    "\"batching\":{\"threshold\":" threshold ",\"timeout_s\":" timeout_s ",\"max_batch\":" max_batch "},"          \
+    "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"                                  \
+    "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":" reserved "}}"
 
 /* The scenario is written to a temporary directory: the model by absolute
  * path is the repository's, found from the working directory. */
@@ -720,6 +728,40 @@ static void test_mnist_bootstrap(void)
     server_free(&s);
     testutil_remove_dir(dir);
 
+    /* Through the batching gateway: each caller sends one image (a JSON
+     * string), the function classifies the batch, each gets its label. */
+    dir = mnist_function_dir(true);
+    if (setup(&s, BATCH_SCENARIO("4", "5", "4", "2"), dir, "--function-name mnist")) {
+        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1], path[600];
+        for (int i = 0; i < 4; i++) {
+            snprintf(path, sizeof path, "%s/image.%d", s.dir, i + 1);
+            FILE *f = fopen(path, "w");
+            CU_ASSERT_FATAL(f != NULL);
+            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            fprintf(f, "\"%s\"", b64);
+            fclose(f);
+        }
+        char cmd[2048], *out = NULL, want[64] = "";
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && for i in 1 2 3 4; do curl -sS -m 30 -o label.$i --data-binary @image.$i "
+                 "http://127.0.0.1:%d/2015-03-31/functions/mnist/invocations & done; wait; cat label.1 label.2 "
+                 "label.3 label.4", s.dir, s.port);
+        CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+        for (int i = 0; i < 4; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%u", (unsigned)labels[i]);
+        /* Each caller's own label, whatever order they arrived in: the
+         * images are those of label.1..4. */
+        CU_ASSERT_STRING_EQUAL(out, want);
+        free(out);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        TESTUTIL_ASSERT_CONTAINS(log, "batch_size=4");
+        CU_ASSERT_EQUAL(count(log, "START RequestId:"), 1);
+        free(log);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+
     dir = mnist_function_dir(false);
     if (setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
         struct answer a = invoke(&s, "mnist", "", "[]");
@@ -735,6 +777,434 @@ static void test_mnist_bootstrap(void)
     mnist_digits_fini(&digits);
 }
 
+/* n concurrent invokes of s's function with the payloads {"i":K}, K = 1..n
+ * (started 50 ms apart, so that they arrive in order); returns curl's
+ * output: one line "K:STATUS:BODY" per invoke, in K order. */
+static char *invoke_concurrently(const struct server *s, const char *function, int n)
+{
+    char cmd[2048], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && for i in $(seq 1 %d); do "
+             "curl -sS -m 30 -o body.$i -w '%%{http_code}' --data-binary \"{\\\"i\\\":$i}\" "
+             "http://127.0.0.1:%d/2015-03-31/functions/%s/invocations > status.$i & sleep 0.05; done; wait; "
+             "for i in $(seq 1 %d); do printf '%%s:%%s:%%s\\n' $i \"$(cat status.$i)\" \"$(cat body.$i)\"; done",
+             s->dir, n, s->port, function, n);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    return out;
+}
+
+/* The rows of the client log whose batch_size column is n. */
+static size_t client_rows_of_batch_size(const struct server *s, int n)
+{
+    char *text = testutil_read_file(s->client);
+    size_t k = 0;
+    for (char *line = text != NULL ? strchr(text, '\n') : NULL; line != NULL && line[1] != '\0';
+         line = strchr(line + 1, '\n')) {
+        const char *f = line + 1;
+        for (int c = 0; c < 5 && f != NULL; c++) {
+            f = strchr(f, ',');
+            if (f != NULL)
+                f++;
+        }
+        if (f != NULL && atoi(f) == n && strncmp(line + 1, "send_s", 6) != 0)
+            k++;
+    }
+    free(text);
+    return k;
+}
+
+/* Batching gateway, threshold: 3 concurrent invokes are one invocation
+ * whose event is the array of their payloads (echo returns it), and each
+ * caller gets its own element back. A lone one then waits for the
+ * timeout (0.4 s from its arrival) and goes alone. */
+static void test_batching_threshold_and_timeout(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("3", "0.4", "5", "2"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char *out = invoke_concurrently(&s, "echo", 3);
+    CU_ASSERT_STRING_EQUAL(out, "1:200:{\"i\":1}\n2:200:{\"i\":2}\n3:200:{\"i\":3}\n");
+    free(out);
+    double t0 = testutil_now_s();
+    struct answer a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "[\"lone\"]");
+    double waited_s = testutil_now_s() - t0;
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "[\"lone\"]");
+    CU_ASSERT(waited_s >= 0.4); /* it cannot leave before its timeout */
+    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? base64_decode(tail) : NULL;
+    TESTUTIL_ASSERT_CONTAINS(log, "REPORT RequestId: ");
+    free(tail);
+    free(log);
+    answer_free(&a);
+    /* A payload that is not JSON cannot go into the array. */
+    a = invoke(&s, "echo", "", "not json");
+    CU_ASSERT_EQUAL(a.status, 400);
+    char *et = header(a.head, "x-amzn-ErrorType");
+    CU_ASSERT(et != NULL && strcmp(et, "InvalidRequestContentException") == 0);
+    free(et);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 2);
+    free(log);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 3), 3);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 1), 1);
+    char *client = testutil_read_file(s.client);
+    /* The lone request's latency (its whole wait) is at least the timeout. */
+    const char *last = client != NULL ? strrchr(client, '\n') : NULL;
+    while (last != NULL && last > client && last[-1] != '\n')
+        last--;
+    CU_ASSERT(last != NULL && strtod(strchr(last, ',') + 1, NULL) >= 400.0);
+    free(client);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (4 ok, 0 function errors");
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 1);
+    free(err);
+    server_free(&s);
+}
+
+/* Size cap: with threshold = max_batch = 3, five concurrent invokes are a
+ * batch of 3 at once and a batch of 2 at the timeout. */
+static void test_batching_size_cap(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("3", "1", "3", "2"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char *out = invoke_concurrently(&s, "echo", 5);
+    CU_ASSERT_STRING_EQUAL(out, "1:200:{\"i\":1}\n2:200:{\"i\":2}\n3:200:{\"i\":3}\n4:200:{\"i\":4}\n"
+                                "5:200:{\"i\":5}\n");
+    free(out);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 2);
+    free(log);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 3), 3);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 2), 2);
+    server_free(&s);
+}
+
+/* Throttling is per batch, when it leaves: with reserved concurrency 1,
+ * a batch that leaves while another runs (1 s) is refused whole, each of
+ * its callers getting the 429 of the concurrency limit. */
+static void test_batching_throttle(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("2", "5", "2", "1"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && k=0; for p in '{\"sleep_s\":1}' '{\"i\":2}' '{\"i\":3}' '{\"i\":4}'; do k=$((k + 1)); "
+             "curl -sS -m 30 -o out.$k -w ' %%{http_code}' --data-binary \"$p\" "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations >> out.$k & sleep 0.15; "
+             "done; wait; for k in 1 2 3 4; do cat out.$k; echo; done", s.dir, s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_EQUAL(count(out, " 200"), 2);
+    CU_ASSERT_EQUAL(count(out, " 429"), 2);
+    CU_ASSERT_EQUAL(count(out, "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\""), 2);
+    TESTUTIL_ASSERT_CONTAINS(out, "{\"sleep_s\":1} 200");
+    TESTUTIL_ASSERT_CONTAINS(out, "{\"i\":2} 200");
+    free(out);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 2), 4);
+    char *client = testutil_read_file(s.client);
+    CU_ASSERT_EQUAL(count(client, ",throttled,"), 2);
+    free(client);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (2 ok, 0 function errors, 0 timeouts, 2 throttled)");
+    free(err);
+    server_free(&s);
+}
+
+/* A reply that is not an array of one result per item is a function
+ * error for every caller of the batch. */
+static void test_batching_wrong_reply(void)
+{
+    if (!have_curl())
+        return;
+    char *dir = function_dir("#!/bin/sh\n"
+                             "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+                             "h=$(mktemp)\n"
+                             "while true; do\n"
+                             "  e=$(curl -sS -D \"$h\" \"$api/invocation/next\")\n"
+                             "  id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' \"$h\" | tr -d '[:space:]' | cut -d: -f2)\n"
+                             "  case \"$e\" in *notarray*) r='{\"x\":1}';; *) r='[1]';; esac\n"
+                             "  curl -sS -o /dev/null -X POST \"$api/invocation/$id/response\" --data-binary \"$r\"\n"
+                             "done\n");
+    struct server s;
+    if (setup(&s, BATCH_SCENARIO("2", "5", "2", "2"), dir, "--function-name short")) {
+        char *out = invoke_concurrently(&s, "short", 2);
+        CU_ASSERT_EQUAL(count(out, ":200:{\"errorMessage\":\"lambdasim serve: the function's reply to a batch of 2 "
+                                  "requests is a JSON array of 1 results"), 2);
+        CU_ASSERT_EQUAL(count(out, "\"errorType\":\"Lambdasim.BatchReplyMismatch\"}"), 2);
+        free(out);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd,
+                 "for p in '\"notarray\"' 2; do curl -sS -m 30 -D - -o /dev/null --data-binary \"$p\" "
+                 "http://127.0.0.1:%d/2015-03-31/functions/short/invocations & sleep 0.05; done; wait", s.port);
+        CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+        CU_ASSERT_EQUAL(count(out, "X-Amz-Function-Error: Unhandled"), 2);
+        free(out);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        CU_ASSERT_EQUAL(count(log, "every request of the batch gets a function error"), 2);
+        free(log);
+        char *err = testutil_read_file(s.err);
+        TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (0 ok, 4 function errors");
+        free(err);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+}
+
+/* The scaling rate: with platform.scale_per_10s 1, the first invoke
+ * takes the bucket's one token and starts an instance; the next two,
+ * which would each need a new instance while it is busy, are throttled
+ * (the bucket refills 0.1 token a second), though the concurrency limit
+ * (5) has room. */
+static void test_scaling_rate(void)
+{
+    struct server s;
+    if (!setup(&s,
+               "{\"name\":\"serve-scale\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"
+               "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"
+               "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":5,\"scale_per_10s\":1}}",
+               ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "for i in 1 2 3; do curl -sS -m 30 -w ' %%{http_code}\\n' --data-binary '{\"sleep_s\":1}' "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations & sleep 0.1; done; wait",
+             s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_EQUAL(count(out, " 200"), 1);
+    CU_ASSERT_EQUAL(count(out, " 429"), 2);
+    CU_ASSERT_EQUAL(count(out, "{\"Reason\":\"ConcurrentInvocationLimitExceeded\",\"Type\":\"User\","
+                               "\"message\":\"Rate Exceeded.\"}"), 2);
+    free(out);
+    /* The warm instance serves the next one: no token needed. */
+    struct answer a = invoke(&s, "echo", "", "{\"again\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "2 ok, 0 function errors, 0 timeouts, 2 throttled");
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 1);
+    free(err);
+    char *client = testutil_read_file(s.client);
+    CU_ASSERT_EQUAL(count(client, ",throttled,"), 2);
+    free(client);
+    server_free(&s);
+}
+
+#define WARMUP_SCENARIO(reserved)                                                                                  \
+    "{\"name\":\"serve-warmup\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"           \
+    "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"                                  \
+    "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":" reserved "},"                                   \
+    "\"warmup\":{\"concurrency\":2,\"interval_s\":2,\"first_at_s\":0,\"hold_ms\":50}}"
+
+/* Warm-up pings: 2 pings every 2 s from the start. The first round
+ * starts two instances (cold pings), the second finds them idle (warm),
+ * and a request after that (once the pings' 50 ms hold is over, well
+ * before the third round) is warm. Over the concurrency limit (1) a ping
+ * is dropped. */
+static void test_warmup_pings(void)
+{
+    struct server s;
+    if (!setup(&s, WARMUP_SCENARIO("5"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    CU_ASSERT(wait_for_log(&s, "REPORT RequestId:", 4));
+    testutil_sleep_ms(300);
+    struct answer a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "{\"after\":\"pings\"}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? base64_decode(tail) : NULL;
+    TESTUTIL_ASSERT_CONTAINS(log, "REPORT RequestId: ");
+    CU_ASSERT(log != NULL && strstr(log, "Init Duration") == NULL);
+    free(tail);
+    free(log);
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *err = testutil_read_file(s.err);
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "1 invokes (1 ok,");
+    TESTUTIL_ASSERT_CONTAINS(err, " warm-up pings (0 dropped), 2 instances started, 2 cold starts");
+    free(err);
+    /* The pings are not callers: no client log row. */
+    char *client = testutil_read_file(s.client);
+    CU_ASSERT_EQUAL(count(client, "\n"), 2);
+    free(client);
+    server_free(&s);
+
+    if (!setup(&s, WARMUP_SCENARIO("1"), ECHO_DIR, "")) {
+        server_free(&s);
+        return;
+    }
+    CU_ASSERT(wait_for_log(&s, "START RequestId:", 2));
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    err = testutil_read_file(s.err);
+    const char *at = err != NULL ? strstr(err, " warm-up pings (") : NULL;
+    CU_ASSERT(at != NULL && atoi(at + strlen(" warm-up pings (")) >= 2);
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 1);
+    free(err);
+    server_free(&s);
+}
+
+/* The real AWS SDK for JavaScript v3 as a client (tests/sdk/invoke.mjs):
+ * its package is installed with `npm ci` from the committed lockfile into
+ * BUILD/sdk (never into the source tree), then the script checks echo
+ * (RequestResponse, LogResult, a function error, Event 202, DryRun 204,
+ * ResourceNotFoundException, 20 concurrent invokes over reserved
+ * concurrency 4: TooManyRequestsException without retries, every one
+ * answered with the SDK's retries) and the MNIST runtime's labels; the
+ * fleet grows to the limit (4) and shrinks after keep-alive.
+ * Skipped without node or npm, or when npm cannot install the package
+ * (no network). */
+static void test_aws_sdk(void)
+{
+    if (!have_curl())
+        return;
+    if (testutil_run("command -v node && command -v npm", NULL, NULL) != 0) {
+        testutil_skip("the AWS SDK test (no node or npm: Debian's nodejs and npm run it)");
+        return;
+    }
+    char *bin = realpath(testutil_bin(), NULL);
+    CU_ASSERT_FATAL(bin != NULL);
+    *strrchr(bin, '/') = '\0';
+    char sdk[600], cmd[8192];
+    snprintf(sdk, sizeof sdk, "%s/sdk", bin);
+    free(bin);
+    /* npm ci only when the lockfile changed since the last install: the
+     * suite then runs offline once the package is there. */
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s && cp tests/sdk/invoke.mjs tests/sdk/package.json %s/ && "
+             "if ! cmp -s tests/sdk/package-lock.json %s/package-lock.json || "
+             "[ ! -d %s/node_modules/@aws-sdk/client-lambda ]; then "
+             "cp tests/sdk/package-lock.json %s/ && cd %s && "
+             "timeout 300 npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1 || "
+             "{ rm -f package-lock.json; exit 1; }; fi",
+             sdk, sdk, sdk, sdk, sdk, sdk);
+    if (testutil_run(cmd, NULL, NULL) != 0) {
+        testutil_skip("the AWS SDK test (npm ci of @aws-sdk/client-lambda failed, no network? see %s/npm.log)", sdk);
+        return;
+    }
+    enum { N = 6 };
+    struct mnist_digits digits;
+    struct mnist_net *net = NULL;
+    char msg[MNIST_MSG_MAX];
+    CU_ASSERT_FATAL(mnist_digits_load("traces/mnist-digits-300.bin", &digits, msg, sizeof msg) == MNIST_OK);
+    CU_ASSERT_FATAL(mnist_load("models/mnist-cnn.bin", &net, msg, sizeof msg) == MNIST_OK);
+    uint8_t labels[N];
+    mnist_infer_batch(net, digits.pixels, N, labels, NULL);
+    char expected[64] = "[";
+    for (int i = 0; i < N; i++)
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%u", i > 0 ? "," : "",
+                 (unsigned)labels[i]);
+    strncat(expected, "]", sizeof expected - strlen(expected) - 1);
+
+    struct server echo, mnist;
+    char *dir = mnist_function_dir(true);
+    bool up = setup(&echo, SCENARIO("10", "5", "4", "0"), ECHO_DIR, "");
+    up = setup(&mnist, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist") && up;
+    if (up) {
+        char event[600];
+        snprintf(event, sizeof event, "%s/event.json", mnist.dir);
+        FILE *f = fopen(event, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+        fputc('[', f);
+        for (int i = 0; i < N; i++) {
+            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            fprintf(f, "%s\"%s\"", i > 0 ? "," : "", b64);
+        }
+        fputc(']', f);
+        fclose(f);
+        char *out = NULL, *err = NULL;
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && ENDPOINT=http://127.0.0.1:%d MNIST_ENDPOINT=http://127.0.0.1:%d MNIST_EVENT=%s "
+                 "MNIST_LABELS='%s' NODE_NO_WARNINGS=1 timeout 120 node invoke.mjs",
+                 sdk, echo.port, mnist.port, event, expected);
+        int rc = testutil_run(cmd, &out, &err);
+        CU_ASSERT_EQUAL(rc, 0);
+        TESTUTIL_ASSERT_CONTAINS(out, "sdk: all checks passed");
+        if (rc != 0)
+            fprintf(stderr, "\n  node invoke.mjs: %s%s\n", out != NULL ? out : "", err != NULL ? err : "");
+        free(out);
+        free(err);
+        /* The 20 concurrent invokes grew the fleet to the limit, no
+         * further, and it shrinks again after the keep-alive (5 s). */
+        testutil_sleep_ms(5600);
+        CU_ASSERT_EQUAL(server_stop(&echo, SIGTERM), 143);
+        char *serr = testutil_read_file(echo.err);
+        CU_ASSERT_EQUAL(count(serr, " started (pid"), 4);
+        CU_ASSERT_EQUAL(count(serr, "stopped (keep-alive expired)"), 4);
+        free(serr);
+    }
+    server_free(&echo);
+    server_free(&mnist);
+    testutil_remove_dir(dir);
+    mnist_destroy(net);
+    mnist_digits_fini(&digits);
+}
+
+/* The tutorial-shaped shell runtime (examples/functions/shell): a basic
+ * invoke through its handler file, a function error, a timeout, and a
+ * handler that cannot be loaded reported as an init error. */
+static void test_shell_example(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("1", "60", "2", "0"), "examples/functions/shell", "")) {
+        server_free(&s);
+        return;
+    }
+    struct answer a = invoke(&s, "shell", "", "{\"a\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"received\":{\"a\":1},\"function\":\"shell\"}");
+    answer_free(&a);
+    a = invoke(&s, "shell", "", "{\"fail\":1}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    char *fe = header(a.head, "X-Amz-Function-Error");
+    CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+    free(fe);
+    CU_ASSERT_STRING_EQUAL(a.body, "{\"errorMessage\":\"handler failed\",\"errorType\":\"Function.Failed\"}");
+    answer_free(&a);
+    a = invoke(&s, "shell", "", "{\"sleep_s\":3}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    TESTUTIL_ASSERT_CONTAINS(a.body, "Task timed out after 1.00 seconds");
+    TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Sandbox.Timedout\"");
+    answer_free(&a);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    TESTUTIL_ASSERT_CONTAINS(log, "function.sh: an event of 7 bytes");
+    TESTUTIL_ASSERT_CONTAINS(log, "Status: timeout");
+    free(log);
+    server_free(&s);
+
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), "examples/functions/shell", "--handler missing.handler")) {
+        a = invoke(&s, "shell", "", "{}");
+        CU_ASSERT_EQUAL(a.status, 200);
+        fe = header(a.head, "X-Amz-Function-Error");
+        CU_ASSERT(fe != NULL && strcmp(fe, "Unhandled") == 0);
+        free(fe);
+        TESTUTIL_ASSERT_CONTAINS(a.body, "\"errorType\":\"Runtime.HandlerNotFound\"");
+        TESTUTIL_ASSERT_CONTAINS(a.body, "missing.sh");
+        answer_free(&a);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *err = testutil_read_file(s.err);
+        TESTUTIL_ASSERT_CONTAINS(err, "1 init errors");
+        free(err);
+    }
+    server_free(&s);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
@@ -744,6 +1214,14 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "calibrate reads serve's log", test_calibrate_reads_the_log);
     CU_add_test(suite, "the AWS CLI as a client", test_aws_cli);
     CU_add_test(suite, "the MNIST custom runtime", test_mnist_bootstrap);
+    CU_add_test(suite, "batching gateway: threshold, timeout, bad payload", test_batching_threshold_and_timeout);
+    CU_add_test(suite, "batching gateway: size cap", test_batching_size_cap);
+    CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
+    CU_add_test(suite, "batching gateway: a batch over the limit is throttled whole", test_batching_throttle);
+    CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
+    CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
+    CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);
+    CU_add_test(suite, "the shell runtime example: invoke, errors, timeout, init error", test_shell_example);
 }
 
 int main(void)

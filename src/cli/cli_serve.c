@@ -80,8 +80,11 @@ const struct cli_spec cli_serve_spec = {
         "Prints 'serve: listening on http://HOST:PORT function NAME' once ready.\n"
         "SIGINT / SIGTERM stop accepting, wait for the invocations in flight (at most\n"
         "function.timeout_s, 30 s at most), stop every instance and exit 130 / 143.\n"
-        "Not yet: the batching gateway, the scaling rate and warm-up pings\n"
-        "(docs/reference/serve.md).\n"
+        "With batching.threshold > 1, each Invoke is one item of a batch: the\n"
+        "function's event is the JSON array of the items (as the simulator's batcher\n"
+        "groups them) and must return an array of as many results, one per caller.\n"
+        "New instances beyond platform.scale_per_10s per 10 s are throttled (429).\n"
+        "The warmup section sends warm-up pings ({\"source\":\"lambdasim.warmup\"}).\n"
         "\n"
         "Exit codes: 1 the server could not start (address in use, a provisioned\n"
         "instance failed); 2 bad usage or input; 130 / 143 stopped by SIGINT / SIGTERM.\n",
@@ -225,13 +228,14 @@ int cli_serve(int argc, char **argv)
     }
     if (cli_catch_stop(0, &rc) != 0)
         goto out;
-    /* What this stage does not do yet is said, not silently ignored. */
-    if (sc.batching.threshold > 1)
-        fprintf(stderr, "serve: warning: %s: batching.threshold is %d, but the batching gateway is not done yet: "
-                "each Invoke is one invocation of the function\n", sa.path, sc.batching.threshold);
-    if (sc.warmup.concurrency > 0)
-        fprintf(stderr, "serve: warning: %s: warm-up pings (warmup.concurrency %d) are not done yet\n", sa.path,
-                sc.warmup.concurrency);
+    /* warmup.first_at_s "random": a phase in [0, interval_s) from the
+     * scenario's seed, so that the same scenario pings at the same phase. */
+    double first_at_s = sc.warmup.first_at_s;
+    if (sc.warmup.first_at_random) {
+        unsigned short xs[3] = { (unsigned short)sc.seed, (unsigned short)(sc.seed >> 16),
+                                 (unsigned short)(sc.seed >> 32) };
+        first_at_s = erand48(xs) * sc.warmup.interval_s;
+    }
     if (!is_loopback(host))
         fprintf(stderr, "serve: warning: listening on %s, beyond this machine, with no authentication: anyone "
                 "who reaches it can run the function\n", host);
@@ -246,6 +250,14 @@ int cli_serve(int argc, char **argv)
         .keep_alive_s = dist_mean(&sc.platform.keep_alive_s),
         .concurrency_limit = sc.platform.concurrency_limit,
         .provisioned = sc.platform.provisioned_concurrency,
+        .batch_threshold = sc.batching.threshold,
+        .batch_max = sc.batching.max_batch,
+        .batch_timeout_s = sc.batching.timeout_s,
+        .scale_per_10s = sc.platform.scale_per_10s,
+        .warmup_concurrency = sc.warmup.concurrency,
+        .warmup_interval_s = sc.warmup.interval_s,
+        .warmup_first_at_s = first_at_s,
+        .warmup_hold_s = sc.warmup.hold_s,
         .cpu_cap = cpu_cap,
         .log = log,
         .client_log = client,
@@ -261,6 +273,12 @@ int cli_serve(int argc, char **argv)
            "provisioned %d, keep-alive %g s)\n",
            host, serve_port(srv), name, sc.function.memory_mb, sc.function.timeout_s, sc.platform.concurrency_limit,
            sc.platform.provisioned_concurrency, so.keep_alive_s);
+    if (sc.batching.threshold > 1)
+        printf("serve: batching gateway: threshold %d, max_batch %d, timeout %g s (each Invoke is one item of a "
+               "JSON array event)\n", sc.batching.threshold, sc.batching.max_batch, sc.batching.timeout_s);
+    if (sc.warmup.concurrency > 0)
+        printf("serve: warm-up: %d pings every %g s, the first in %g s, each holding its instance %g ms\n",
+               sc.warmup.concurrency, sc.warmup.interval_s, first_at_s, sc.warmup.hold_s * 1e3);
     fflush(stdout);
     serve_run(srv, &interrupt_signal);
     int signo = (int)interrupt_signal;
@@ -270,10 +288,12 @@ int cli_serve(int argc, char **argv)
     serve_get_stats(srv, &st);
     fprintf(stderr,
             "serve: stopped by %s: %llu invokes (%llu ok, %llu function errors, %llu timeouts, %llu throttled), "
-            "%llu events, %llu dry runs, %llu instances started, %llu cold starts, %llu init errors%s\n",
+            "%llu events, %llu dry runs, %llu warm-up pings (%llu dropped), %llu instances started, %llu cold "
+            "starts, %llu init errors%s\n",
             interrupt_signal_name(signo), (unsigned long long)st.invokes, (unsigned long long)st.ok,
             (unsigned long long)st.function_errors, (unsigned long long)st.timeouts,
             (unsigned long long)st.throttled, (unsigned long long)st.events, (unsigned long long)st.dry_runs,
+            (unsigned long long)st.pings, (unsigned long long)st.pings_throttled,
             (unsigned long long)st.instances_started, (unsigned long long)st.cold_starts,
             (unsigned long long)st.init_errors, failed > 0 ? "; invocations still in flight failed" : "");
     rc = interrupt_exit_code(signo);

@@ -132,8 +132,7 @@ void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng
     bool indexed = spec->routing == ROUTING_RANDOM;
     idle_init(&p->idle_provisioned, indexed);
     idle_init(&p->idle_on_demand, indexed);
-    p->tokens = spec->scale_per_10s;
-    p->tokens_at_s = 0;
+    platform_bucket_init(&p->bucket, spec->scale_per_10s, 0);
     size_t hint = (size_t)spec->provisioned_concurrency + 16;
     p->inst = xgrow(NULL, &p->cap, hint, sizeof *p->inst);
     for (size_t i = 0; i < p->cap; i++)
@@ -158,15 +157,18 @@ void platform_fini(struct platform *p)
 
 /* The bucket refills continuously at capacity/10 s and never holds more than
  * its capacity (unused rate does not accumulate). */
-static void refill(struct platform *p, double now_s)
+bool platform_bucket_take(struct platform_bucket *b, double now_s)
 {
-    double cap = p->spec->scale_per_10s;
-    if (now_s > p->tokens_at_s) {
-        p->tokens += (now_s - p->tokens_at_s) * cap / 10.0;
-        if (p->tokens > cap)
-            p->tokens = cap;
-        p->tokens_at_s = now_s;
+    if (now_s > b->at_s) {
+        b->tokens += (now_s - b->at_s) * b->per_10s / 10.0;
+        if (b->tokens > b->per_10s)
+            b->tokens = b->per_10s;
+        b->at_s = now_s;
     }
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
 }
 
 enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_t *slot)
@@ -183,10 +185,8 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
         p->n_idle--;
         out = PLATFORM_WARM;
     } else {
-        refill(p, now_s);
-        if (p->tokens < 1.0)
+        if (!platform_bucket_take(&p->bucket, now_s))
             return PLATFORM_THROTTLED_SCALING;
-        p->tokens -= 1.0;
         *slot = slot_new(p, false, now_s);
         out = PLATFORM_COLD;
     }

@@ -47,6 +47,25 @@ enum platform_outcome {
     PLATFORM_THROTTLED_SCALING
 };
 
+/* The scaling-rate token bucket: it holds at most per_10s tokens (the
+ * burst), refills at per_10s per 10 s, and each new on-demand instance
+ * takes one. Used by the platform below and, in real time, by serve. */
+struct platform_bucket {
+    double tokens, at_s, per_10s;
+};
+
+/* Full at now_s. */
+static inline void platform_bucket_init(struct platform_bucket *b, double per_10s, double now_s)
+{
+    b->per_10s = per_10s;
+    b->tokens = per_10s;
+    b->at_s = now_s;
+}
+
+/* Refills up to now_s, then takes a token: false (nothing taken) when
+ * less than one is left, i.e. a new instance now would exceed the rate. */
+bool platform_bucket_take(struct platform_bucket *b, double now_s);
+
 struct platform {
     const struct platform_spec *spec;   /* borrowed */
     gsl_rng *rng_keep_alive;            /* borrowed */
@@ -56,7 +75,7 @@ struct platform {
     uint32_t free_head;                 /* free slots, linked through next */
     struct idle_set idle_provisioned, idle_on_demand;
     uint32_t n_alive, n_busy, n_idle;
-    double tokens, tokens_at_s;         /* scaling-rate bucket */
+    struct platform_bucket bucket;      /* scaling rate */
     int64_t next_uid;
     uint64_t created, expired;
 };

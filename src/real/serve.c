@@ -27,6 +27,9 @@
 #include <unistd.h>
 #include "base/common.h"
 #include "base/xalloc.h"
+#include "core/batcher.h"
+#include "core/platform.h"
+#include "formats/jsonarray.h"
 #include "formats/simlog.h"
 #include "real/cpucap.h"
 
@@ -35,13 +38,17 @@
 #define TICK_NS 10000000L   /* housekeeping every 10 ms */
 #define LINE_MAX_BYTES 8192 /* longer output lines are split */
 
-enum inv_state { INV_QUEUED, INV_RUNNING, INV_DONE };
+/* An inv is one invocation of the function, or (batching gateway) one
+ * caller's item: INV_BATCHING while it waits in the batcher, then carried
+ * by the batch inv that holds it in items[] until that one ends. */
+enum inv_state { INV_BATCHING, INV_QUEUED, INV_RUNNING, INV_DONE };
 
 struct inv {
     char id[40];
     char *payload;
     size_t payload_len;
     bool event, tail;
+    bool ping;                  /* a warm-up ping: no caller, bypasses the batcher */
     enum inv_state state;
     char *body;                 /* the function's response or error */
     size_t body_len;
@@ -58,6 +65,12 @@ struct inv {
                                    as a Lambda invoke waits for its cold start */
     int refs;                   /* the caller (sync) + the platform */
     struct inv *next;           /* queue link */
+    const char *throttled;      /* refused with 429 after it was accepted: the Reason
+                                   (an item whose batch left over the concurrency limit,
+                                   an invocation over the scaling rate) */
+    uint64_t batch_serial;      /* item: its batch's number (client log) */
+    struct inv **items;         /* batch: its callers' items, oldest first (a reference each) */
+    int n_items;
 };
 
 enum inst_state { I_STARTING, I_IDLE, I_BUSY };
@@ -78,6 +91,7 @@ struct inst {
     bool provisioned;
     bool doomed;                /* to be removed by the housekeeping */
     bool stopping;              /* removed: wakes its /next */
+    double hold_until;          /* a warm-up ping holds it until then after answering */
     struct inv *cur;
     char line[LINE_MAX_BYTES];
     size_t line_len;
@@ -96,6 +110,15 @@ struct serve {
     int n_inst;
     struct inv *q_head, *q_tail;
     size_t queued, running;
+    /* The batching gateway (batch_threshold > 1): the simulator's batcher
+     * decides when the items in pending[] (same order, same count) leave. */
+    bool batching;
+    struct batcher batcher;
+    struct inv **pending;       /* [batch_max] */
+    double *taken_s;            /* [batch_max], batcher_take's arrival times */
+    uint64_t next_batch;
+    struct platform_bucket bucket; /* the scaling rate (scale_per_10s > 0), as the simulator's */
+    double next_round_at;       /* the next warm-up round (monotonic s) */
     size_t spawn_wanted;        /* instances dispatch wants started */
     double prov_retry_at;       /* a lost provisioned instance is replaced from then on */
     uint64_t next_serial, next_inst;
@@ -296,6 +319,7 @@ static void inv_unref(struct inv *v)
         free(v->payload);
         free(v->body);
         free(v->log);
+        free(v->items);
         free(v);
     }
 }
@@ -316,6 +340,102 @@ static void client_row(struct serve *s, const struct inv *v, const char *status)
     fflush(s->o.client_log);
 }
 
+/* One caller's row of a batch b (b NULL: the item was throttled with its
+ * batch before it ran). latency_ms is the caller's whole wait (batching
+ * included); invoke_ms the batch invocation's round trip, from leaving the
+ * batcher to the function's reply, as a batching client would time its
+ * Invoke call. */
+static void client_row_item(struct serve *s, const struct inv *it, const struct inv *b, int n, const char *status)
+{
+    if (s->o.client_log == NULL || it->event)
+        return;
+    fprintf(s->o.client_log, "%.6f,%.3f,%s,", it->t_arrive - s->t0, (it->t_end - it->t_arrive) * 1e3, status);
+    if (b != NULL && b->t_start > 0)
+        fprintf(s->o.client_log, "%s,%" PRIu64 ",%d,%.3f,%d\n", it->id, it->batch_serial, n,
+                (b->t_end - b->t_arrive) * 1e3, b->cold ? 1 : 0);
+    else
+        fprintf(s->o.client_log, ",%" PRIu64 ",%d,,\n", it->batch_serial, n);
+    fflush(s->o.client_log);
+}
+
+static void stats_count(struct serve *s, bool func_error, const char *report_status)
+{
+    if (report_status != NULL && strcmp(report_status, "timeout") == 0)
+        s->st.timeouts++;
+    else if (func_error)
+        s->st.function_errors++;
+    else
+        s->st.ok++;
+}
+
+static const char *client_status(bool func_error, const char *report_status)
+{
+    return report_status != NULL && strcmp(report_status, "timeout") == 0 ? "timed_out"
+           : func_error ? "error" : "ok";
+}
+
+static void set_body(struct inv *v, const char *body, size_t len)
+{
+    free(v->body);
+    v->body = xmalloc(len + 1);
+    memcpy(v->body, body, len);
+    v->body[len] = '\0';
+    v->body_len = len;
+}
+
+/* The batch reply, when it is not a JSON array of one result per item:
+ * the error every caller gets (the function did run). 0 when it fits;
+ * spans (room for b->n_items) then hold the elements. */
+static size_t batch_mismatch(const struct inv *b, struct jsonarray_span *spans, char *err, size_t err_len)
+{
+    long n = jsonarray_split(b->body, b->body_len, spans, (size_t)b->n_items);
+    if (n == b->n_items)
+        return 0;
+    int w;
+    if (n < 0)
+        w = snprintf(err, err_len, "{\"errorMessage\":\"lambdasim serve: the function's reply to a batch of %d "
+                     "requests is not a JSON array (the batching gateway expects one result per request, "
+                     "in order)\",\"errorType\":\"Lambdasim.BatchReplyMismatch\"}", b->n_items);
+    else
+        w = snprintf(err, err_len, "{\"errorMessage\":\"lambdasim serve: the function's reply to a batch of %d "
+                     "requests is a JSON array of %ld results (the batching gateway expects one result per "
+                     "request, in order)\",\"errorType\":\"Lambdasim.BatchReplyMismatch\"}", b->n_items, n);
+    return w < 0 ? 0 : (size_t)w < err_len ? (size_t)w : err_len - 1;
+}
+
+/* The batch b has ended (its body, error and log are final): each caller
+ * gets its own element of the reply, or the batch's error, and b's log
+ * (for X-Amz-Log-Result), and is woken. */
+static void finish_items(struct serve *s, struct inv *b, const struct jsonarray_span *spans, const char *mismatch,
+                         size_t mismatch_len)
+{
+    for (int i = 0; i < b->n_items; i++) {
+        struct inv *it = b->items[i];
+        it->t_end = b->t_end;
+        it->t_start = b->t_start;
+        it->cold = b->cold;
+        it->init_ms = b->init_ms;
+        it->report_status = b->report_status;
+        if (b->func_error || mismatch_len > 0 || spans == NULL) {
+            it->func_error = true;
+            if (b->func_error || spans == NULL)
+                set_body(it, b->body, b->body_len);
+            else
+                set_body(it, mismatch, mismatch_len);
+        } else {
+            it->func_error = false;
+            set_body(it, b->body + spans[i].off, spans[i].len);
+        }
+        if (it->tail && b->log_len > 0)
+            inv_log_append(it, b->log, b->log_len);
+        stats_count(s, it->func_error, it->report_status);
+        client_row_item(s, it, b, b->n_items, client_status(it->func_error, it->report_status));
+        it->state = INV_DONE;
+        inv_unref(it);
+    }
+    b->n_items = 0;
+}
+
 /* Ends the invocation running on in (or, in == NULL, one never placed):
  * END and REPORT lines, the caller woken, the platform's reference dropped. */
 static void finish(struct serve *s, struct inst *in, struct inv *v, const char *body, size_t len, bool func_error,
@@ -324,13 +444,19 @@ static void finish(struct serve *s, struct inst *in, struct inv *v, const char *
     if (in != NULL)
         drain_output(s, in, false);
     v->t_end = now_s();
-    free(v->body);
-    v->body = xmalloc(len + 1);
-    memcpy(v->body, body, len);
-    v->body[len] = '\0';
-    v->body_len = len;
+    set_body(v, body, len);
     v->func_error = func_error;
     v->report_status = report_status;
+    struct jsonarray_span *spans = NULL;
+    char mismatch[400];
+    size_t mismatch_len = 0;
+    if (v->n_items > 0 && !func_error) {
+        spans = xcalloc((size_t)v->n_items, sizeof *spans);
+        mismatch_len = batch_mismatch(v, spans, mismatch, sizeof mismatch);
+        if (mismatch_len > 0 && v->state == INV_RUNNING)
+            log_fmt(s, v, "lambdasim serve: RequestId: %s: the reply to a batch of %d is not a JSON array of %d "
+                    "results: every request of the batch gets a function error", v->id, v->n_items, v->n_items);
+    }
     if (v->state == INV_RUNNING) {
         s->running--;
         double dur_ms = (v->t_end - v->t_start) * 1e3;
@@ -348,14 +474,18 @@ static void finish(struct serve *s, struct inst *in, struct inv *v, const char *
     } else if (v->state == INV_QUEUED) {
         s->queued--;
     }
-    if (report_status != NULL && strcmp(report_status, "timeout") == 0)
-        s->st.timeouts++;
-    else if (func_error)
-        s->st.function_errors++;
-    else
-        s->st.ok++;
-    client_row(s, v, report_status != NULL && strcmp(report_status, "timeout") == 0 ? "timed_out"
-                     : func_error ? "error" : "ok");
+    if (v->ping) {
+        /* As the simulator's ping, it holds its instance hold_s after
+         * its answer (next_invocation waits it out). */
+        if (in != NULL)
+            in->hold_until = v->t_end + s->o.warmup_hold_s;
+    } else if (v->n_items > 0) {
+        finish_items(s, v, spans, mismatch, mismatch_len);
+    } else {
+        stats_count(s, func_error, report_status);
+        client_row(s, v, client_status(func_error, report_status));
+    }
+    free(spans);
     v->state = INV_DONE;
     if (in != NULL && in->cur == v)
         in->cur = NULL;
@@ -595,6 +725,10 @@ static struct inst *spawn(struct serve *s, bool provisioned)
  * just answered and not yet asked for more (busy, nothing running) is
  * about to be idle: counted as coming, so a quick second request reuses
  * it. */
+static void unlink_inv(struct serve *s, struct inv *v);
+static void throttle_items(struct serve *s, struct inv **items, int n, const char *reason);
+static void throttle_inv(struct serve *s, struct inv *v, const char *reason);
+
 static void dispatch(struct serve *s)
 {
     if (s->closing)
@@ -623,7 +757,7 @@ static void dispatch(struct serve *s)
     size_t coming = 0, unbound = 0;
     for (int i = 0; i < s->o.concurrency_limit; i++) {
         struct inst *in = s->inst[i];
-        if (in != NULL && !in->doomed && in->state == I_BUSY && in->cur == NULL)
+        if (in != NULL && !in->doomed && in->state == I_BUSY && in->cur == NULL && in->hold_until <= now_s())
             coming++;
     }
     for (const struct inv *v = s->q_head; v != NULL; v = v->next)
@@ -639,6 +773,60 @@ static void dispatch(struct serve *s)
         pthread_cond_broadcast(&s->cv);
 }
 
+/* Removes a queued invocation from the queue (lock held). */
+static void unlink_inv(struct serve *s, struct inv *v)
+{
+    struct inv *prev = NULL;
+    for (struct inv *w = s->q_head; w != NULL && w != v; w = w->next)
+        prev = w;
+    if (prev != NULL)
+        prev->next = v->next;
+    else
+        s->q_head = v->next;
+    if (s->q_tail == v)
+        s->q_tail = prev;
+    v->next = NULL;
+    s->queued--;
+}
+
+/* Refuses items that were accepted (lock held): each caller gets a 429
+ * with reason; the platform's reference to each is dropped. */
+static void throttle_items(struct serve *s, struct inv **items, int n, const char *reason)
+{
+    double t = now_s();
+    for (int i = 0; i < n; i++) {
+        struct inv *it = items[i];
+        it->throttled = reason;
+        it->t_end = t;
+        it->state = INV_DONE;
+        if (it->ping)
+            s->st.pings_throttled++;
+        else
+            s->st.throttled++;
+        client_row_item(s, it, NULL, n, "throttled");
+        inv_unref(it);
+    }
+    pthread_cond_broadcast(&s->cv);
+}
+
+/* Refuses an accepted invocation taken off the queue (a batch: all its
+ * callers). */
+static void throttle_inv(struct serve *s, struct inv *v, const char *reason)
+{
+    note(s, "%s throttled: no instance may start now (scaling rate platform.scale_per_10s %g)",
+         v->n_items > 0 ? "a batch" : v->ping ? "a warm-up ping" : "an invocation", s->o.scale_per_10s);
+    if (v->n_items > 0) {
+        throttle_items(s, v->items, v->n_items, reason);
+        v->n_items = 0;
+        v->state = INV_DONE;
+        inv_unref(v);
+        return;
+    }
+    struct inv *one[1] = { v };
+    v->batch_serial = v->serial;
+    throttle_items(s, one, 1, reason);
+}
+
 /* Starts the instances dispatch asked for (lock held; the housekeeping
  * thread only). */
 static void start_wanted(struct serve *s)
@@ -650,6 +838,18 @@ static void start_wanted(struct serve *s)
             v = v->next;
         if (v == NULL)
             break;
+        /* A new on-demand instance takes a token of the scaling rate, as
+         * in the simulator's platform_acquire; none left: the invocation
+         * that wanted it is throttled. One with no caller waiting (Event
+         * only) waits for the bucket to refill instead, as Lambda's
+         * asynchronous queue retries throttles. */
+        if (s->o.scale_per_10s > 0 && !platform_bucket_take(&s->bucket, now_s())) {
+            if (v->event && !v->ping)
+                break;
+            unlink_inv(s, v);
+            throttle_inv(s, v, SERVE_REASON_SCALING);
+            continue;
+        }
         struct inst *in = spawn(s, false);
         if (in == NULL)
             break;
@@ -822,6 +1022,20 @@ static enum MHD_Result next_invocation(struct inst *in, struct MHD_Connection *c
         in->init_pending = !in->provisioned;
         note(s, "instance %" PRIu64 " ready (init %.1f ms)", in->serial, in->init_ms);
     }
+    /* Held by a warm-up ping: not available until the hold ends (a
+     * request meanwhile goes elsewhere, as in the simulator). */
+    while (in->cur == NULL && !in->stopping && !s->closing && in->hold_until > now_s()) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double wait_s = in->hold_until - now_s();
+        ts.tv_sec += (time_t)wait_s;
+        ts.tv_nsec += (long)((wait_s - floor(wait_s)) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    }
     if (in->cur == NULL) {
         in->state = I_IDLE;
         in->t_idle = now_s();
@@ -921,6 +1135,107 @@ static enum MHD_Result runtime_api(void *cls, struct MHD_Connection *c, const ch
     return reply_str(c, 404, "{\"errorMessage\":\"unknown Runtime API path\",\"errorType\":\"NotFound\"}");
 }
 
+/* ---- the batching gateway ------------------------------------------------------ */
+
+/* The batcher has said the waiting items leave (lock held): one invocation
+ * whose event is the JSON array of their payloads, oldest first. Over the
+ * concurrency limit (as many invocations queued or running as the limit),
+ * the batch is throttled whole, as the simulator throttles a batch with
+ * on_throttle "drop": its callers get 429. A batch of Event items only is
+ * queued as Event invocations are. */
+static void form_batch(struct serve *s)
+{
+    uint64_t first_id;
+    int n = batcher_take(&s->batcher, s->taken_s, &first_id);
+    if (n == 0)
+        return;
+    uint64_t serial = ++s->next_batch;
+    bool any_sync = false;
+    size_t len = 2;
+    for (int i = 0; i < n; i++) {
+        s->pending[i]->batch_serial = serial;
+        any_sync = any_sync || !s->pending[i]->event;
+        len += s->pending[i]->payload_len + 1;
+    }
+    size_t in_flight = s->queued + s->running;
+    if ((any_sync && in_flight >= (size_t)s->o.concurrency_limit) || (!any_sync && s->queued >= SERVE_EVENT_QUEUE_MAX)) {
+        note(s, "batch %" PRIu64 " of %d throttled (%zu invocations in flight, the limit)", serial, n, in_flight);
+        throttle_items(s, s->pending, n, SERVE_REASON_CONCURRENCY);
+        return;
+    }
+    struct inv *b = xcalloc(1, sizeof *b);
+    new_uuid(b->id);
+    b->payload = xmalloc(len + 1);
+    size_t o = 0;
+    b->payload[o++] = '[';
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            b->payload[o++] = ',';
+        memcpy(b->payload + o, s->pending[i]->payload, s->pending[i]->payload_len);
+        o += s->pending[i]->payload_len;
+    }
+    b->payload[o++] = ']';
+    b->payload[o] = '\0';
+    b->payload_len = o;
+    b->event = !any_sync;
+    b->state = INV_QUEUED;
+    b->t_arrive = now_s();
+    b->serial = serial;
+    b->refs = 1;
+    b->items = xmalloc((size_t)n * sizeof *b->items);
+    memcpy(b->items, s->pending, (size_t)n * sizeof *b->items);
+    b->n_items = n;
+    for (int i = 0; i < n; i++)
+        s->pending[i]->state = INV_QUEUED;
+    if (s->q_tail != NULL)
+        s->q_tail->next = b;
+    else
+        s->q_head = b;
+    s->q_tail = b;
+    s->queued++;
+    dispatch(s);
+}
+
+/* ---- warm-up pings ------------------------------------------------------------- */
+
+/* The event of a warm-up ping, in the manner of the warmer plugins
+ * (serverless-plugin-warmup sends {"source": "serverless-plugin-warmup"}):
+ * a function may recognise it and answer at once. */
+#define WARMUP_EVENT "{\"source\":\"lambdasim.warmup\"}"
+
+/* One round of warmup_concurrency pings (lock held). Each is an
+ * invocation with no caller that takes an instance as a request would (an
+ * idle one, else a new one: a cold ping), bypassing the batcher, as the
+ * simulator's pings go straight to the platform. Over the concurrency
+ * limit a ping is dropped, as the simulator drops a throttled ping. */
+static void warmup_round(struct serve *s)
+{
+    note(s, "warm-up round: %d pings", s->o.warmup_concurrency);
+    for (int i = 0; i < s->o.warmup_concurrency; i++) {
+        if (s->queued + s->running >= (size_t)s->o.concurrency_limit) {
+            s->st.pings_throttled++;
+            continue;
+        }
+        struct inv *v = xcalloc(1, sizeof *v);
+        new_uuid(v->id);
+        v->payload = xstrdup(WARMUP_EVENT);
+        v->payload_len = strlen(WARMUP_EVENT);
+        v->event = v->ping = true;
+        v->state = INV_QUEUED;
+        v->t_arrive = now_s();
+        v->serial = ++s->next_serial;
+        v->refs = 1;
+        if (s->q_tail != NULL)
+            s->q_tail->next = v;
+        else
+            s->q_head = v;
+        s->q_tail = v;
+        s->queued++;
+        s->st.pings++;
+    }
+    dispatch(s);
+}
+
 /* ---- the Invoke API ------------------------------------------------------------ */
 
 /* Lambda's platform errors: status, x-amzn-ErrorType and {"Type","message"}. */
@@ -1010,6 +1325,14 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
         return reply(c, 204, "", 0, h);
     }
     const char *lt = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type");
+    /* The batching gateway puts the payload into a JSON array as it is:
+     * it must be one JSON value (Lambda refuses invalid JSON the same
+     * way). An empty payload is the empty object, as the AWS CLI's
+     * invoke without --payload gets. */
+    if (s->batching && b->len > 0 && !jsonarray_is_value(b->data, b->len))
+        return platform_error(c, 400, "InvalidRequestContentException", "",
+                              "Could not parse request body into json: the payload must be one JSON value (the "
+                              "batching gateway puts it into the JSON array event of a batch)");
 
     pthread_mutex_lock(&s->mu);
     s->st.invokes++;
@@ -1018,35 +1341,50 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
         pthread_mutex_unlock(&s->mu);
         return platform_error(c, 503, "ServiceException", "", "The server is shutting down");
     }
-    if ((!event && in_flight >= (size_t)s->o.concurrency_limit) || (event && s->queued >= SERVE_EVENT_QUEUE_MAX)) {
+    if ((!event && !s->batching && in_flight >= (size_t)s->o.concurrency_limit)
+        || (event && s->queued >= SERVE_EVENT_QUEUE_MAX)) {
         s->st.throttled++;
         if (s->o.client_log != NULL && !event)
             fprintf(s->o.client_log, "%.6f,0.000,throttled,,%" PRIu64 ",1,,\n", now_s() - s->t0, ++s->next_serial);
         pthread_mutex_unlock(&s->mu);
-        return platform_error(c, 429, "TooManyRequestsException",
-                              "\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\",", "Rate Exceeded.");
+        return platform_error(c, 429, "TooManyRequestsException", "\"Reason\":\"" SERVE_REASON_CONCURRENCY "\",",
+                              "Rate Exceeded.");
     }
     struct inv *v = xcalloc(1, sizeof *v);
     new_uuid(v->id);
-    v->payload = xmalloc(b->len + 1);
-    if (b->len > 0)
-        memcpy(v->payload, b->data, b->len);
-    v->payload_len = b->len;
+    if (s->batching && b->len == 0) {
+        v->payload = xstrdup("{}");
+        v->payload_len = 2;
+    } else {
+        v->payload = xmalloc(b->len + 1);
+        if (b->len > 0)
+            memcpy(v->payload, b->data, b->len);
+        v->payload_len = b->len;
+    }
     v->event = event;
     v->tail = lt != NULL && strcmp(lt, "Tail") == 0 && !event;
-    v->state = INV_QUEUED;
     v->t_arrive = now_s();
     v->serial = ++s->next_serial;
     v->refs = event ? 1 : 2;
-    if (s->q_tail != NULL)
-        s->q_tail->next = v;
-    else
-        s->q_head = v;
-    s->q_tail = v;
-    s->queued++;
     if (event)
         s->st.events++;
-    dispatch(s);
+    if (s->batching) {
+        v->state = INV_BATCHING;
+        uint64_t id;
+        enum batcher_verdict verdict = batcher_arrive(&s->batcher, v->t_arrive, &id);
+        s->pending[s->batcher.len - 1] = v;
+        if (verdict != BATCHER_WAIT)
+            form_batch(s);
+    } else {
+        v->state = INV_QUEUED;
+        if (s->q_tail != NULL)
+            s->q_tail->next = v;
+        else
+            s->q_head = v;
+        s->q_tail = v;
+        s->queued++;
+        dispatch(s);
+    }
     if (event) {
         char rid[40];
         memcpy(rid, v->id, sizeof rid);
@@ -1056,6 +1394,13 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
     }
     while (v->state != INV_DONE)
         pthread_cond_wait(&s->cv, &s->mu);
+    if (v->throttled != NULL) {
+        char reason[160];
+        snprintf(reason, sizeof reason, "\"Reason\":\"%s\",", v->throttled);
+        inv_unref(v);
+        pthread_mutex_unlock(&s->mu);
+        return platform_error(c, 429, "TooManyRequestsException", reason, "Rate Exceeded.");
+    }
     pthread_mutex_unlock(&s->mu);
 
     /* Done: the platform no longer touches v. */
@@ -1144,6 +1489,15 @@ static size_t housekeeping(struct serve *s, struct inst **gone)
         s->prov_retry_at = t + 1.0;
         spawn(s, true);
     }
+    if (s->o.warmup_concurrency > 0 && !s->refusing && !s->closing && t >= s->next_round_at) {
+        /* A fixed rate, as the simulator's (and a scheduler's): the next
+         * round is due one interval after this one was due. */
+        s->next_round_at += s->o.warmup_interval_s;
+        warmup_round(s);
+    }
+    /* The batcher's timeout, anchored at the oldest waiting item. */
+    if (s->batching && batcher_timer(&s->batcher, t) == BATCHER_TIMEOUT)
+        form_batch(s);
     /* A retired instance may leave queued work without a taker. */
     dispatch(s);
     start_wanted(s);
@@ -1175,8 +1529,19 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
                 "concurrency (%d)", o->concurrency_limit, o->provisioned);
         return -1;
     }
+    if (o->batch_threshold > 1 && (o->batch_max < o->batch_threshold || !(o->batch_timeout_s >= 0))) {
+        set_msg(msg, msg_len, "batching: max_batch (%d) must be at least the threshold (%d) and timeout_s (%g) "
+                "at least 0", o->batch_max, o->batch_threshold, o->batch_timeout_s);
+        return -1;
+    }
     struct serve *s = xcalloc(1, sizeof *s);
     s->o = *o;
+    if (o->batch_threshold > 1) {
+        s->batching = true;
+        batcher_init(&s->batcher, o->batch_threshold, o->batch_max, o->batch_timeout_s);
+        s->pending = xcalloc((size_t)o->batch_max, sizeof *s->pending);
+        s->taken_s = xcalloc((size_t)o->batch_max, sizeof *s->taken_s);
+    }
     if (realpath(o->function_dir, s->dir) == NULL) {
         set_msg(msg, msg_len, "%s: cannot open the function directory: %s", o->function_dir, strerror(errno));
         free(s);
@@ -1195,6 +1560,8 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
     pthread_cond_init(&s->cv, NULL);
     s->inst = xcalloc((size_t)o->concurrency_limit, sizeof *s->inst);
     s->t0 = now_s();
+    platform_bucket_init(&s->bucket, o->scale_per_10s, s->t0);
+    s->next_round_at = INFINITY; /* from when serve listens */
     if (o->cpu_cap) {
         char why[512];
         if (cpucap_open(&s->cap, why, sizeof why) == 0)
@@ -1240,6 +1607,9 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
         return -1;
     }
     s->port = daemon_port(s->api);
+    pthread_mutex_lock(&s->mu);
+    s->next_round_at = now_s() + o->warmup_first_at_s;
+    pthread_mutex_unlock(&s->mu);
     *out = s;
     return 0;
 }
@@ -1275,6 +1645,9 @@ size_t serve_stop(struct serve *s, double drain_s)
         return 0;
     pthread_mutex_lock(&s->mu);
     s->refusing = true;
+    /* Items still in the batcher leave now, to run during the drain. */
+    if (s->batching)
+        form_batch(s);
     pthread_mutex_unlock(&s->mu);
     if (s->api != NULL) {
         MHD_socket fd = MHD_quiesce_daemon(s->api);
@@ -1336,6 +1709,10 @@ void serve_destroy(struct serve *s)
     if (s == NULL)
         return;
     serve_stop(s, 0);
+    if (s->batching)
+        batcher_fini(&s->batcher);
+    free(s->pending);
+    free(s->taken_s);
     free(s->inst);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

@@ -8,9 +8,18 @@
  * after keep-alive; provisioned ones start before serving. Logs are
  * CloudWatch text (START/END/REPORT) plus the instances' output.
  *
- * This first stage runs its own small pool (not engine_run_real): no
- * batching gateway, scaling rate or warm-up pings yet
- * (docs/reference/serve.md says what is not done).
+ * With batch_threshold > 1 it is also the batching gateway: each Invoke
+ * is one item; the simulator's batcher (core/batcher.h: threshold, size
+ * cap, timeout from the oldest item) groups items into one invocation
+ * whose event is the JSON array of their payloads, and each caller gets
+ * its element of the JSON array the function returns (any other reply is
+ * a function error for every caller of the batch).
+ *
+ * New on-demand instances are limited by the scaling rate with the
+ * simulator's token bucket (core/platform.h), and warm-up pings go out
+ * every warmup_interval_s as the simulator's do (each takes an instance,
+ * holds it warmup_hold_s after answering). It runs its own small pool
+ * (not engine_run_real; docs/reference/serve.md says what is not done).
  *
  * Library code: errors are a status and a message; events worth a line on
  * stderr go through on_note. */
@@ -34,6 +43,14 @@
 /* Asynchronous invocations waiting for an instance, at most (then 429). */
 #define SERVE_EVENT_QUEUE_MAX 10000
 
+/* The Reason of a 429 TooManyRequestsException. Over the concurrency
+ * limit: Lambda's own for a function with reserved concurrency. Over the
+ * scaling rate: AWS documents no Reason for it; this is the one of the
+ * list (Invoke API, TooManyRequestsException) that says concurrency could
+ * not grow. */
+#define SERVE_REASON_CONCURRENCY "ReservedFunctionConcurrentInvocationLimitExceeded"
+#define SERVE_REASON_SCALING "ConcurrentInvocationLimitExceeded"
+
 struct serve_options {
     const char *host;           /* listening address (numeric IPv4) */
     int port;                   /* 0: any free port (serve_port) */
@@ -45,6 +62,15 @@ struct serve_options {
     double keep_alive_s;        /* idle time before an on-demand instance stops */
     int concurrency_limit;      /* platform: at most this many instances / in flight */
     int provisioned;            /* instances started before serving */
+    int batch_threshold;        /* batching.threshold; above 1: the batching gateway */
+    int batch_max;              /* batching.max_batch (>= batch_threshold) */
+    double batch_timeout_s;     /* batching.timeout_s, from the oldest waiting item */
+    double scale_per_10s;       /* platform.scale_per_10s: new on-demand instances per 10 s
+                                   (a token bucket of that size); 0: no limit */
+    int warmup_concurrency;     /* warm-up pings per round; 0: none */
+    double warmup_interval_s;   /* between rounds (fixed rate) */
+    double warmup_first_at_s;   /* the first round, from serve_start */
+    double warmup_hold_s;       /* a ping holds its instance this long after answering */
     bool cpu_cap;               /* try to give each instance Lambda's CPU share (cgroup) */
     FILE *log;                  /* CloudWatch text log and the instances' output; may be NULL */
     FILE *client_log;           /* one CSV row per Invoke (as `run --client-log`); may be NULL */
@@ -55,6 +81,7 @@ struct serve_options {
 struct serve_stats {
     uint64_t invokes, ok, function_errors, timeouts, throttled, events, dry_runs, not_found;
     uint64_t instances_started, cold_starts, init_errors;
+    uint64_t pings, pings_throttled;  /* warm-up pings sent, dropped over the limits */
 };
 
 struct serve;

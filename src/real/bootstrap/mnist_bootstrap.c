@@ -7,7 +7,8 @@
  * Event: a JSON array of images, each the base64 of 784 bytes (28 x 28
  * grey levels, row by row, as traces/mnist-digits-300.bin holds them);
  * or an object {"images": [...]} with that array. Response: a JSON array
- * of the labels, in order. It logs "batch_size=N" per invocation, which
+ * of the labels, in order. A warm-up ping, {"source": "...warmup"} (as
+ * serve and the warmer plugins send), is answered "warm" at once. It logs "batch_size=N" per invocation, which
  * `lambdasim calibrate` reads as the batch size. A malformed event is a
  * function error (errorType InvalidEvent); weights that cannot be loaded
  * are an init error (Runtime.InitError).
@@ -128,6 +129,16 @@ static char *classify(struct mnist_net *net, const char *event, char *why, size_
 {
     cJSON *root = cJSON_Parse(event);
     const cJSON *arr = root;
+    /* A warm-up ping ({"source": "...warmup"}, as warmer plugins and
+     * `lambdasim serve` send): answered at once, no batch. */
+    const cJSON *src = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "source") : NULL;
+    if (src != NULL && cJSON_IsString(src) && src->valuestring != NULL && strlen(src->valuestring) >= 6
+        && strcmp(src->valuestring + strlen(src->valuestring) - 6, "warmup") == 0) {
+        cJSON_Delete(root);
+        printf("warm-up ping\n");
+        fflush(stdout);
+        return strdup("\"warm\"");
+    }
     if (cJSON_IsObject(root))
         arr = cJSON_GetObjectItemCaseSensitive(root, "images");
     if (!cJSON_IsArray(arr)) {
