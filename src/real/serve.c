@@ -505,6 +505,31 @@ static struct inv *dequeue(struct serve *s)
     return v;
 }
 
+/* Puts v at the tail of the queue (lock held). */
+static void queue_append(struct serve *s, struct inv *v)
+{
+    if (s->q_tail != NULL)
+        s->q_tail->next = v;
+    else
+        s->q_head = v;
+    s->q_tail = v;
+    s->queued++;
+}
+
+/* Takes v, which follows prev (NULL: v is the head), out of the queue (lock
+ * held). */
+static void queue_remove(struct serve *s, struct inv *prev, struct inv *v)
+{
+    if (prev != NULL)
+        prev->next = v->next;
+    else
+        s->q_head = v->next;
+    if (s->q_tail == v)
+        s->q_tail = prev;
+    v->next = NULL;
+    s->queued--;
+}
+
 /* Takes from the queue the invocation in should run: the one bound to it,
  * else the oldest that waits for no instance in particular (with
  * only_bound, none). NULL when there is none. */
@@ -524,14 +549,7 @@ static struct inv *take(struct serve *s, const struct inst *in, bool only_bound)
     }
     if (pick == NULL)
         return NULL;
-    if (pick_prev != NULL)
-        pick_prev->next = pick->next;
-    else
-        s->q_head = pick->next;
-    if (s->q_tail == pick)
-        s->q_tail = pick_prev;
-    pick->next = NULL;
-    s->queued--;
+    queue_remove(s, pick_prev, pick);
     return pick;
 }
 
@@ -779,14 +797,7 @@ static void unlink_inv(struct serve *s, struct inv *v)
     struct inv *prev = NULL;
     for (struct inv *w = s->q_head; w != NULL && w != v; w = w->next)
         prev = w;
-    if (prev != NULL)
-        prev->next = v->next;
-    else
-        s->q_head = v->next;
-    if (s->q_tail == v)
-        s->q_tail = prev;
-    v->next = NULL;
-    s->queued--;
+    queue_remove(s, prev, v);
 }
 
 /* Refuses items that were accepted (lock held): each caller gets a 429
@@ -1187,12 +1198,7 @@ static void form_batch(struct serve *s)
     b->n_items = n;
     for (int i = 0; i < n; i++)
         s->pending[i]->state = INV_QUEUED;
-    if (s->q_tail != NULL)
-        s->q_tail->next = b;
-    else
-        s->q_head = b;
-    s->q_tail = b;
-    s->queued++;
+    queue_append(s, b);
     dispatch(s);
 }
 
@@ -1225,12 +1231,7 @@ static void warmup_round(struct serve *s)
         v->t_arrive = now_s();
         v->serial = ++s->next_serial;
         v->refs = 1;
-        if (s->q_tail != NULL)
-            s->q_tail->next = v;
-        else
-            s->q_head = v;
-        s->q_tail = v;
-        s->queued++;
+        queue_append(s, v);
         s->st.pings++;
     }
     dispatch(s);
@@ -1377,12 +1378,7 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
             form_batch(s);
     } else {
         v->state = INV_QUEUED;
-        if (s->q_tail != NULL)
-            s->q_tail->next = v;
-        else
-            s->q_head = v;
-        s->q_tail = v;
-        s->queued++;
+        queue_append(s, v);
         dispatch(s);
     }
     if (event) {
