@@ -283,7 +283,7 @@ static double tail_fraction(size_t metric)
     const char *pre = "latency_ms.p";
     if (strncmp(name, pre, strlen(pre)) != 0)
         return 0;
-    double q = atof(name + strlen(pre));
+    double q = strtod(name + strlen(pre), NULL);
     return q > 0 && q < 100 ? 1.0 - q / 100.0 : 0;
 }
 

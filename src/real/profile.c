@@ -303,10 +303,11 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
         progress(o, "idle penalty", k + 1, PROFILE_IDLE_REPETITIONS);
     }
     if (r->idle_sizes == 1) {
-        memcpy(r->idle_short_ms + PROFILE_IDLE_REPETITIONS, r->idle_short_ms,
-               PROFILE_IDLE_REPETITIONS * sizeof(double));
-        memcpy(r->idle_long_ms + PROFILE_IDLE_REPETITIONS, r->idle_long_ms,
-               PROFILE_IDLE_REPETITIONS * sizeof(double));
+        /* One size (max_batch 1): it is both the smallest and the largest. */
+        for (size_t k = 0; k < PROFILE_IDLE_REPETITIONS; k++) {
+            r->idle_short_ms[PROFILE_IDLE_REPETITIONS + k] = r->idle_short_ms[k];
+            r->idle_long_ms[PROFILE_IDLE_REPETITIONS + k] = r->idle_long_ms[k];
+        }
     }
     fit_idle(r);
     return 0;
