@@ -266,14 +266,13 @@ static const char *shard_head_diff(const struct shard_head *a, const struct shar
         return "the sweep id (a different sweep file, scenario, model or version)";
     if (strcmp(a->version, b->version) != 0)
         return "version";
-    if (strcmp(a->sweep, b->sweep) != 0)
-        return "sweep";
+    /* The sweep file and base scenario are compared by content (the id
+     * hashes them), not by path: `par.json` and `./par.json`, or a shard
+     * run from another directory, are the same sweep. */
     if (strcmp(a->points, b->points) != 0)
         return "points";
     if (strcmp(a->replications, b->replications) != 0)
         return "replications";
-    if (strcmp(a->scenario, b->scenario) != 0)
-        return "scenario";
     if (strcmp(a->seed, b->seed) != 0)
         return "seed";
     if (strcmp(a->crn, b->crn) != 0)
