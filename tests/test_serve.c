@@ -248,8 +248,11 @@ static char *scenario_text(const char *tmpl)
     return s;
 }
 
+/* Starts serve on the scenario; false (the test then returns) when curl is
+ * missing or the start failed, with nothing left to free. */
 static bool setup(struct server *s, const char *fmt, const char *fdir, const char *extra)
 {
+    memset(s, 0, sizeof *s);
     if (!have_curl())
         return false;
     if (model_abs[0] == '\0') {
@@ -261,6 +264,8 @@ static bool setup(struct server *s, const char *fmt, const char *fdir, const cha
     bool ok = server_start(s, sc, fdir, extra);
     free(sc);
     CU_ASSERT(ok);
+    if (!ok)
+        server_free(s);
     return ok;
 }
 
@@ -269,10 +274,8 @@ static bool setup(struct server *s, const char *fmt, const char *fdir, const cha
 static void test_invoke_api(void)
 {
     struct server s;
-    if (!setup(&s, SCENARIO("1.5", "60", "2", "0"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, SCENARIO("1.5", "60", "2", "0"), ECHO_DIR, ""))
         return;
-    }
     struct answer a = invoke(&s, "echo", "", "{\"a\":1}");
     CU_ASSERT_EQUAL(a.status, 200);
     CU_ASSERT_STRING_EQUAL(a.body, "{\"a\":1}");
@@ -396,10 +399,8 @@ static void test_invoke_api(void)
 static void test_throttle_and_keep_alive(void)
 {
     struct server s;
-    if (!setup(&s, SCENARIO("10", "0.5", "2", "0"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, SCENARIO("10", "0.5", "2", "0"), ECHO_DIR, ""))
         return;
-    }
     char cmd[1024], *out = NULL;
     snprintf(cmd, sizeof cmd,
              "for i in 1 2 3; do curl -sS -m 30 -o /dev/null -w '%%{http_code}\\n' --data-binary '{\"sleep_s\":1.5}' "
@@ -426,10 +427,8 @@ static void test_throttle_and_keep_alive(void)
 static void test_provisioned(void)
 {
     struct server s;
-    if (!setup(&s, SCENARIO("10", "0.2", "3", "1"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, SCENARIO("10", "0.2", "3", "1"), ECHO_DIR, ""))
         return;
-    }
     char *err = testutil_read_file(s.err);
     TESTUTIL_ASSERT_CONTAINS(err, "instance 1 started");
     TESTUTIL_ASSERT_CONTAINS(err, ", provisioned)");
@@ -560,10 +559,8 @@ static void test_init_errors(void)
 static void test_calibrate_reads_the_log(void)
 {
     struct server s;
-    if (!setup(&s, SCENARIO("10", "60", "4", "0"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, SCENARIO("10", "60", "4", "0"), ECHO_DIR, ""))
         return;
-    }
     /* Three at once: three cold starts; then warm ones. */
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
@@ -616,7 +613,6 @@ static void test_aws_cli(void)
     const char *binary = testutil_contains(version, "aws-cli/2") ? "--cli-binary-format raw-in-base64-out" : "";
     struct server s;
     if (!setup(&s, SCENARIO("10", "60", "2", "0"), ECHO_DIR, "")) {
-        server_free(&s);
         free(version);
         return;
     }
@@ -820,10 +816,8 @@ static size_t client_rows_of_batch_size(const struct server *s, int n)
 static void test_batching_threshold_and_timeout(void)
 {
     struct server s;
-    if (!setup(&s, BATCH_SCENARIO("3", "0.4", "5", "2"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, BATCH_SCENARIO("3", "0.4", "5", "2"), ECHO_DIR, ""))
         return;
-    }
     char *out = invoke_concurrently(&s, "echo", 3);
     CU_ASSERT_STRING_EQUAL(out, "1:200:{\"i\":1}\n2:200:{\"i\":2}\n3:200:{\"i\":3}\n");
     free(out);
@@ -870,10 +864,8 @@ static void test_batching_threshold_and_timeout(void)
 static void test_batching_size_cap(void)
 {
     struct server s;
-    if (!setup(&s, BATCH_SCENARIO("3", "1", "3", "2"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, BATCH_SCENARIO("3", "1", "3", "2"), ECHO_DIR, ""))
         return;
-    }
     char *out = invoke_concurrently(&s, "echo", 5);
     CU_ASSERT_STRING_EQUAL(out, "1:200:{\"i\":1}\n2:200:{\"i\":2}\n3:200:{\"i\":3}\n4:200:{\"i\":4}\n"
                                 "5:200:{\"i\":5}\n");
@@ -893,10 +885,8 @@ static void test_batching_size_cap(void)
 static void test_batching_throttle(void)
 {
     struct server s;
-    if (!setup(&s, BATCH_SCENARIO("2", "5", "2", "1"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, BATCH_SCENARIO("2", "5", "2", "1"), ECHO_DIR, ""))
         return;
-    }
     char cmd[1024], *out = NULL;
     snprintf(cmd, sizeof cmd,
              "cd %s && k=0; for p in '{\"sleep_s\":1}' '{\"i\":2}' '{\"i\":3}' '{\"i\":4}'; do k=$((k + 1)); "
@@ -974,10 +964,8 @@ static void test_scaling_rate(void)
                "{\"name\":\"serve-scale\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"
                "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"
                "\"platform\":{\"keep_alive_s\":60,\"reserved_concurrency\":5,\"scale_per_10s\":1}}",
-               ECHO_DIR, "")) {
-        server_free(&s);
+               ECHO_DIR, ""))
         return;
-    }
     char cmd[1024], *out = NULL;
     snprintf(cmd, sizeof cmd,
              "for i in 1 2 3; do curl -sS -m 30 -w ' %%{http_code}\\n' --data-binary '{\"sleep_s\":1}' "
@@ -1018,10 +1006,8 @@ static void test_scaling_rate(void)
 static void test_warmup_pings(void)
 {
     struct server s;
-    if (!setup(&s, WARMUP_SCENARIO("5"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, WARMUP_SCENARIO("5"), ECHO_DIR, ""))
         return;
-    }
     CU_ASSERT(wait_for_log(&s, "REPORT RequestId:", 4));
     testutil_sleep_ms(300);
     struct answer a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "{\"after\":\"pings\"}");
@@ -1044,10 +1030,8 @@ static void test_warmup_pings(void)
     free(client);
     server_free(&s);
 
-    if (!setup(&s, WARMUP_SCENARIO("1"), ECHO_DIR, "")) {
-        server_free(&s);
+    if (!setup(&s, WARMUP_SCENARIO("1"), ECHO_DIR, ""))
         return;
-    }
     CU_ASSERT(wait_for_log(&s, "START RequestId:", 2));
     CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
     err = testutil_read_file(s.err);
@@ -1161,10 +1145,8 @@ static void test_aws_sdk(void)
 static void test_shell_example(void)
 {
     struct server s;
-    if (!setup(&s, SCENARIO("1", "60", "2", "0"), "examples/functions/shell", "")) {
-        server_free(&s);
+    if (!setup(&s, SCENARIO("1", "60", "2", "0"), "examples/functions/shell", ""))
         return;
-    }
     struct answer a = invoke(&s, "shell", "", "{\"a\":1}");
     CU_ASSERT_EQUAL(a.status, 200);
     CU_ASSERT_STRING_EQUAL(a.body, "{\"received\":{\"a\":1},\"function\":\"shell\"}");
