@@ -287,35 +287,36 @@ static double tail_fraction(size_t metric)
     return q > 0 && q < 100 ? 1.0 - q / 100.0 : 0;
 }
 
+/* The fewest requests above the percentile `metric` per replication, over
+ * the rows, if fewer than *worst so far. */
+struct tail_worst {
+    double above, completed;
+    size_t metric, point;
+};
+
+static void tail_consider(const struct sweep_table *t, size_t metric, size_t completed, struct tail_worst *w)
+{
+    double f = tail_fraction(metric);
+    for (size_t i = 0; f > 0 && i < t->n_rows; i++) {
+        double c = t->rows[i].mean[completed];
+        if (isfinite(c) && c * f < w->above)
+            *w = (struct tail_worst){ .above = c * f, .completed = c, .metric = metric, .point = t->rows[i].point };
+    }
+}
+
 int sweep_tail_warning(const struct sweep_table *t, char *buf, size_t len)
 {
-    size_t used[1 + 64], n = 0;
-    used[n++] = t->objective.metric;
-    for (size_t i = 0; i < t->objective.n_constraints && n < sizeof used / sizeof used[0]; i++)
-        used[n++] = t->objective.constraints[i].metric;
     size_t completed = (size_t)sweep_metric_find("requests.completed");
-    double worst = INFINITY, worst_completed = 0;
-    size_t worst_metric = 0, worst_point = 0;
-    for (size_t k = 0; k < n; k++) {
-        double f = tail_fraction(used[k]);
-        if (f <= 0)
-            continue;
-        for (size_t i = 0; i < t->n_rows; i++) {
-            double c = t->rows[i].mean[completed];
-            if (isfinite(c) && c * f < worst) {
-                worst = c * f;
-                worst_completed = c;
-                worst_metric = used[k];
-                worst_point = t->rows[i].point;
-            }
-        }
-    }
-    if (!(worst < SWEEP_TAIL_MIN))
+    struct tail_worst w = { .above = INFINITY };
+    tail_consider(t, t->objective.metric, completed, &w);
+    for (size_t i = 0; i < t->objective.n_constraints; i++)
+        tail_consider(t, t->objective.constraints[i].metric, completed, &w);
+    if (!(w.above < SWEEP_TAIL_MIN))
         return 0;
-    const char *name = sweep_metric_name(worst_metric);
     snprintf(buf, len, "%s rests on about %.1f request%s above it per replication at point %zu (%.0f "
              "completed): a tail percentile from fewer than %d is biased and noisy; lengthen duration_s "
-             "so that about %.0f requests complete", name, worst, worst == 1.0 ? "" : "s", worst_point,
-             worst_completed, SWEEP_TAIL_MIN, ceil(SWEEP_TAIL_MIN / tail_fraction(worst_metric)));
+             "so that about %.0f requests complete", sweep_metric_name(w.metric), w.above,
+             w.above == 1.0 ? "" : "s", w.point, w.completed, SWEEP_TAIL_MIN,
+             ceil(SWEEP_TAIL_MIN / tail_fraction(w.metric)));
     return 1;
 }
