@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE /* kill, usleep-free sleeps */
 #include <errno.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,61 @@ static void test_round_trip(void)
     mnist_destroy(net);
 }
 
+/* The shortest of three 256-image batches on a worker paced to `share` of
+ * a CPU (1: not paced), in seconds; labels must be right either way. */
+static double paced_batch_s(const struct mnist_digits *d, const uint8_t *expect, double share)
+{
+    struct worker_client w;
+    long pid = 0;
+    double ms = 0, best = INFINITY;
+    uint8_t got[256];
+    CU_ASSERT_FATAL(worker_client_start_in(&w, testutil_worker_bin(), WEIGHTS, 0, NULL, share, msg,
+                                           sizeof msg) == 0);
+    CU_ASSERT_FATAL(worker_client_wait_ready(&w, 30, &pid, &ms, msg, sizeof msg) == 0);
+    for (int k = 0; k < 3; k++) {
+        struct worker_reply r;
+        CU_ASSERT_FATAL(worker_client_send(&w, (uint64_t)k, d->pixels, 256, msg, sizeof msg) == 0);
+        CU_ASSERT_FATAL(worker_client_recv(&w, 30, &r, got, sizeof got, msg, sizeof msg) == 0);
+        CU_ASSERT(memcmp(got, expect, sizeof got) == 0);
+        best = fmin(best, r.infer_s);
+    }
+    worker_client_stop(&w, 5);
+    return best;
+}
+
+/* --cpu-share paces a batch to that share of a CPU from its own CPU clock
+ * (no cgroup needed): at 0.25 a batch takes 4x its CPU time. Chopping the
+ * batch into paced images costs some cache warmth (measured ~5 % more CPU
+ * time on this machine at share 0.25 with per-image sleeps, 0-4 % in 2 ms pieces), and other jobs only lengthen the unpaced run less
+ * often than the paced one, so the band is 3.6 to 4.8. */
+static void test_cpu_share(void)
+{
+    struct mnist_net *net = NULL;
+    struct mnist_digits d;
+    char m2[MNIST_MSG_MAX];
+    CU_ASSERT_FATAL(mnist_load(WEIGHTS, &net, m2, sizeof m2) == MNIST_OK);
+    CU_ASSERT_FATAL(mnist_digits_load(DIGITS, &d, m2, sizeof m2) == MNIST_OK);
+    CU_ASSERT_FATAL(d.n >= 256);
+    uint8_t expect[256];
+    mnist_infer_batch(net, d.pixels, 256, expect, NULL);
+    double full = paced_batch_s(&d, expect, 1), quarter = paced_batch_s(&d, expect, 0.25);
+    double ratio = quarter / full;
+    if (getenv("DBG") || !(ratio >= 3.6 && ratio <= 4.8))
+        fprintf(stderr, "\n  share 1: %.2f ms, share 0.25: %.2f ms, ratio %.2f\n", full * 1e3, quarter * 1e3, ratio);
+    CU_ASSERT(ratio >= 3.6 && ratio <= 4.8);
+    mnist_digits_fini(&d);
+    mnist_destroy(net);
+
+    /* A share out of range is refused by name. */
+    char *out = NULL, *err = NULL;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "%s --weights %s --cpu-share 0 </dev/null", testutil_worker_bin(), WEIGHTS);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, &err), 2);
+    TESTUTIL_ASSERT_CONTAINS(out, "ERR --cpu-share: expected a share of one CPU, above 0 and at most 1");
+    free(out);
+    free(err);
+}
+
 static void test_bad_weights_and_path(void)
 {
     struct worker_client w;
@@ -286,6 +342,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "request header encoding", test_header);
     CU_add_test(s, "READY and answer lines", test_parse_lines);
     CU_add_test(s, "round trip: batch, ping, pipelined, matches in-process", test_round_trip);
+    CU_add_test(s, "--cpu-share paces a batch to a share of a CPU", test_cpu_share);
     CU_add_test(s, "bad weight file and missing executable", test_bad_weights_and_path);
     CU_add_test(s, "a bad request: ERR and exit 2", test_bad_request);
     CU_add_test(s, "--extra-init-ms delays READY", test_extra_init);

@@ -27,7 +27,9 @@ double cpucap_vcpus(double memory_mb);
  * ratios of 2.9-3.4 (expected 3.46) where 20-100 ms gave 2.2-2.8 (the
  * kernel hands quota out in per-CPU slices, so a group can overrun it a
  * little each period; an observation on this kernel, not a derivation).
- * Longer when the quota would fall under the kernel's 1 ms. */
+ * Longer when the quota would fall under the kernel's 1 ms. The quota is
+ * still coarse for a batch of a few ms (checked at ticks), so the emulator
+ * also has each worker pace its batches to the share (--cpu-share). */
 #define CPUCAP_PERIOD_US 10000L
 
 /* The period used for a share of vcpus: CPUCAP_PERIOD_US, or longer so the

@@ -137,13 +137,15 @@ static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extr
     s->uid = uid;
     char procs[PATH_MAX + 64];
     const char *cg = NULL;
+    double share = 1;
     if (em->cap.kind != CPUCAP_NONE) {
+        share = em->vcpus;
         if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, msg, len) != 0)
             return -1;
         cg = procs;
     }
     s->t_spawn = em_now(em);
-    if (worker_client_start_in(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, cg, msg, len) != 0)
+    if (worker_client_start_in(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, cg, share, msg, len) != 0)
         return -1;
     s->pid = (long)s->w.pid;
     s->state = SLOT_STARTING;

@@ -190,7 +190,7 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
                         const char *weights_path, double extra_init_ms, char *msg,
                         size_t msg_len)
 {
-    return worker_client_start_in(w, worker_path, weights_path, extra_init_ms, NULL, msg, msg_len);
+    return worker_client_start_in(w, worker_path, weights_path, extra_init_ms, NULL, 1, msg, msg_len);
 }
 
 /* Writes the calling process's pid to the file at path with
@@ -214,7 +214,7 @@ static int child_join(const char *path)
 
 int worker_client_start_in(struct worker_client *w, const char *worker_path,
                            const char *weights_path, double extra_init_ms, const char *cgroup_procs,
-                           char *msg, size_t msg_len)
+                           double cpu_share, char *msg, size_t msg_len)
 {
     memset(w, 0, sizeof *w);
     w->pid = -1;
@@ -229,12 +229,20 @@ int worker_client_start_in(struct worker_client *w, const char *worker_path,
     }
     char extra[32];
     snprintf(extra, sizeof extra, "%.3f", extra_init_ms);
-    char *argv[] = {
-        (char *)(uintptr_t)worker_path, (char *)(uintptr_t)"--weights",
-        (char *)(uintptr_t)weights_path, (char *)(uintptr_t)"--extra-init-ms", extra, NULL,
-    };
-    if (extra_init_ms <= 0)
-        argv[3] = NULL;
+    char share[32];
+    snprintf(share, sizeof share, "%.6f", cpu_share);
+    char *argv[8] = { (char *)(uintptr_t)worker_path, (char *)(uintptr_t)"--weights",
+                      (char *)(uintptr_t)weights_path, NULL };
+    int argc = 3;
+    if (extra_init_ms > 0) {
+        argv[argc++] = (char *)(uintptr_t)"--extra-init-ms";
+        argv[argc++] = extra;
+    }
+    if (cpu_share > 0 && cpu_share < 1) {
+        argv[argc++] = (char *)(uintptr_t)"--cpu-share";
+        argv[argc++] = share;
+    }
+    argv[argc] = NULL;
     char fail[600], join_fail[600];
     int fail_len = snprintf(fail, sizeof fail, "ERR cannot execute %.500s (errno ", worker_path);
     int join_len = snprintf(join_fail, sizeof join_fail, "ERR cannot join the cgroup %.500s (errno ",

@@ -3,7 +3,7 @@
  * MNIST weights when it starts), and the parent side's client for it.
  *
  * The worker is started as
- *     lambdasim-worker [--weights FILE] [--extra-init-ms N]
+ *     lambdasim-worker [--weights FILE] [--extra-init-ms N] [--cpu-share F]
  * It loads the weights, sleeps N ms more (to mimic a container image's init)
  * and writes one line to stdout:
  *     READY <pid> <init_ms>\n          (init_ms: its own time from start to ready)
@@ -91,10 +91,12 @@ int worker_client_start(struct worker_client *w, const char *worker_path,
 /* The same, with the child moved into a cgroup before exec: it writes its
  * pid to cgroup_procs (a cgroup.procs file; NULL: stay), so its whole life,
  * the cold start included, is under that cgroup's CPU quota. A child that
- * cannot join says "ERR cannot join the cgroup <path> (errno N)". */
+ * cannot join says "ERR cannot join the cgroup <path> (errno N)".
+ * cpu_share in (0, 1) also passes --cpu-share: the worker paces each batch
+ * to that share of a CPU itself, finer than the quota (worker_main.c). */
 int worker_client_start_in(struct worker_client *w, const char *worker_path,
                            const char *weights_path, double extra_init_ms, const char *cgroup_procs,
-                           char *msg, size_t msg_len);
+                           double cpu_share, char *msg, size_t msg_len);
 
 /* Waits up to timeout_s for the READY line. Returns 0, or -1 with a message
  * (timeout, the worker's ERR line, or its exit). */
