@@ -1,9 +1,13 @@
 /* test_profile: `lambdasim profile` with tiny settings writes a valid model
  * profile that `run` accepts; output safety (no overwrite without --force,
  * nothing left on failure); bad inputs; and the JSON writer directly. */
+#define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "formats/config.h"
 #include "core/model.h"
@@ -230,6 +234,44 @@ static void test_measure_options(void)
     free(path);
 }
 
+/* A batch during which the worker waited for a CPU is measured again: with
+ * this process (and so its workers) and a busy loop pinned to one CPU, the
+ * loop takes that CPU from the worker in the middle of batches. */
+static void test_preempted_batches_retried(void)
+{
+    cpu_set_t old, one;
+    CU_ASSERT_FATAL(sched_getaffinity(0, sizeof old, &old) == 0);
+    CPU_ZERO(&one);
+    for (size_t c = 0; c < (size_t)CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &old)) {
+            CPU_SET(c, &one);
+            break;
+        }
+    CU_ASSERT_FATAL(sched_setaffinity(0, sizeof one, &one) == 0);
+    pid_t spin = fork();
+    CU_ASSERT_FATAL(spin >= 0);
+    if (spin == 0) {
+        for (volatile unsigned long i = 0;; i++) {
+        }
+    }
+    struct profile_options o = {
+        .worker_path = testutil_worker_bin(), .weights_path = WEIGHTS, .digits_path = DIGITS,
+        .max_batch = 32, .repetitions = 3, .cold_starts = 1, .warmup = 0,
+    };
+    struct profile_result r;
+    char msg[512];
+    int st = profile_measure(&o, &r, msg, sizeof msg);
+    kill(spin, SIGKILL);
+    waitpid(spin, NULL, 0);
+    CU_ASSERT(sched_setaffinity(0, sizeof old, &old) == 0);
+    CU_ASSERT_FATAL(st == PROFILE_OK);
+    if (r.preempt_unknown)
+        testutil_skip("this kernel keeps no run-queue times (/proc/PID/schedstat)");
+    else
+        CU_ASSERT(r.preempted_retried + r.preempted_kept > 0);
+    profile_result_fini(&r);
+}
+
 /* --long-gap-ms: the idle penalty is measured and loads back: its two
  * gaps as asked, a non-negative fit, and the medians it came from
  * (batch 1 and the largest, after the short and the long gap). */
@@ -264,6 +306,7 @@ static void test_idle_penalty_measured(void)
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "--long-gap-ms measures the idle penalty", test_idle_penalty_measured);
+    CU_add_test(s, "a batch preempted by another job is measured again", test_preempted_batches_retried);
     CU_add_test(s, "profile writes a model that run accepts; no overwrite without --force",
                 test_profile_writes_valid_model);
     CU_add_test(s, "profile: bad weights, digits, worker, options", test_profile_bad_inputs);

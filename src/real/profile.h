@@ -17,6 +17,11 @@
 /* Pairs (after gap_ms, after long_gap_ms) per batch size in the idle
  * penalty's measurement. */
 #define PROFILE_IDLE_REPETITIONS 8
+/* A timed batch during which the worker waited more than PROFILE_PREEMPT_MS
+ * + 2 % of its round trip for a CPU was preempted: it is measured again, up
+ * to PROFILE_PREEMPT_TRIES times in all (profile.c). */
+#define PROFILE_PREEMPT_MS 0.2
+#define PROFILE_PREEMPT_TRIES 4
 
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
@@ -58,6 +63,12 @@ struct profile_result {
     double idle_long_ms[2 * PROFILE_IDLE_REPETITIONS];
     double idle_wake_ms, idle_slowdown;
     double idle_small_short_ms, idle_small_long_ms, idle_large_short_ms, idle_large_long_ms;
+    /* Timed batches measured again because the worker waited for a CPU
+     * meanwhile (preempted by another job), and those still preempted at
+     * the last try and kept; preempt_unknown: the kernel gave no run-queue
+     * times (/proc/PID/schedstat), so nothing was checked. */
+    size_t preempted_retried, preempted_kept;
+    bool preempt_unknown;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
