@@ -778,6 +778,8 @@ static const struct bad_case {
       ": cpu_bound_fraction: must be <= 1 (got 1.5)" },
     { "tests/bad/model-host-idle-gaps.json", MODEL, CONFIG_ERR_INVALID,
       ": host.idle.long_gap_ms: must be more than short_gap_ms (1000; got 20)" },
+    { "tests/bad/model-host-start-burst-fraction.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.start_burst.starts: must be a whole number of starts (got 4.5)" },
     { "tests/bad/model-cpu-fraction-negative.json", MODEL, CONFIG_ERR_INVALID,
       ": cpu_bound_fraction: must be >= 0 (got -0.1)" },
     { "tests/bad/model-cpu-fraction-string.json", MODEL, CONFIG_ERR_INVALID,

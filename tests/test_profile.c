@@ -281,10 +281,17 @@ static void test_idle_penalty_measured(void)
     char out[1024], args[2048];
     snprintf(out, sizeof out, "%s/idle.json", dir);
     snprintf(args, sizeof args, "-o %s --max-batch 4 --repetitions 3 --cold-starts 2 --warmup 1 --gap-ms 5 "
-             "--long-gap-ms 60 --quiet", out);
+             "--long-gap-ms 60 --burst-starts 3 --quiet", out);
     struct model_profile m;
     profile_and_load(args, out, &m);
     CU_ASSERT_FATAL(m.has_idle);
+    /* Simultaneous starts, as asked (absent only where the kernel keeps no
+     * per-process CPU times). */
+    if (access("/proc/self/schedstat", R_OK) == 0) {
+        CU_ASSERT(m.has_start_burst);
+        CU_ASSERT_EQUAL(m.start_burst_n, 3);
+        CU_ASSERT(m.start_burst_factor > 0.1 && m.start_burst_factor < 100);
+    }
     CU_ASSERT_DOUBLE_EQUAL(m.idle_short_s, 0.005, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(m.idle_long_s, 0.060, 1e-12);
     CU_ASSERT(m.idle_wake_s >= 0 && m.idle_wake_s < 1.0);
@@ -299,6 +306,11 @@ static void test_idle_penalty_measured(void)
     char *err = NULL;
     CU_ASSERT_EQUAL(profile(args, &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "--long-gap-ms: must be 0 (not measured) or more than --gap-ms (50)") != NULL);
+    free(err);
+    snprintf(args, sizeof args, "-o %s/x.json --burst-starts 1 --quiet", dir);
+    err = NULL;
+    CU_ASSERT_EQUAL(profile(args, &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "--burst-starts: must be 0 (not measured) or 2..1024 (got 1)") != NULL);
     free(err);
     testutil_remove_dir(dir);
 }

@@ -408,6 +408,58 @@ static void test_idle_penalty(void)
     CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 20.0), 0.0, EPS);
 }
 
+/* Simultaneous starts (model host.start_burst): factor 2 from 3 starts
+ * under way, so m(1) = 1, m(2) = 1.5, m(3) = 2. Enough cores that nothing
+ * shares a core: only the start work grows. Three cold starts of 0.5 s at
+ * once all end up at 2 x 0.5 = 1 s, then 1 s of inference: 2.0 s, the
+ * breakdown still the sum of its parts. Staggered on 2 cores: A starts at
+ * 0 (m = 1); at 0.25, with 0.25 of its start left, B joins (m = 1.5): A's
+ * rest becomes 0.375 (start 0.625, ends 0.625 + 1 = 1.625), B's start
+ * 0.75 (ends 0.25 + 0.75 + 1 = 2.0). Without platform.host_cores nothing
+ * changes: 0.5 s starts. */
+static void test_start_burst(void)
+{
+    const double together[] = { 0.0, 0.0, 0.0 };
+    for (int host = 0; host < 2; host++) {
+        struct scenario sc;
+        whole_core_scenario(&sc, together, N(together), 0.5, 1.0);
+        sc.platform.host_cores = host ? 3 : 0;
+        sc.function.model.has_start_burst = true;
+        sc.function.model.start_burst_n = 3;
+        sc.function.model.start_burst_factor = 2.0;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        CU_ASSERT_EQUAL(res.cold_starts.count, 3);
+        for (size_t i = 0; i < 3; i++) {
+            const struct request_record *r = fixture_rec(&log, i);
+            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, host ? 1000.0 : 500.0, 1e-6);
+            CU_ASSERT_DOUBLE_EQUAL(r->end_s, host ? 2.0 : 1.5, EPS);
+            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
+        }
+        fixture_free(&sc, &log);
+    }
+    const double staggered[] = { 0.0, 0.25 };
+    struct scenario sc;
+    whole_core_scenario(&sc, staggered, N(staggered), 0.5, 1.0);
+    sc.platform.host_cores = 2;
+    sc.function.model.has_start_burst = true;
+    sc.function.model.start_burst_n = 3;
+    sc.function.model.start_burst_factor = 2.0;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->cold_start_ms, 625.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.625, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->cold_start_ms, 750.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 2.0, EPS);
+    fixture_free(&sc, &log);
+    struct model_profile m = { .has_start_burst = true, .start_burst_n = 5, .start_burst_factor = 1.4 };
+    CU_ASSERT_DOUBLE_EQUAL(model_start_factor(&m, 1), 1.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_start_factor(&m, 3), 1.2, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_start_factor(&m, 9), 1.4, EPS);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
@@ -421,6 +473,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "enough cores: same as no sharing", test_enough_cores_is_off);
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
     CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
+    CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);

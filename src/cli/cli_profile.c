@@ -17,7 +17,7 @@
 
 enum {
     O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
-    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS
+    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS
 };
 
 static const struct cli_opt opt_table[] = {
@@ -36,6 +36,9 @@ static const struct cli_opt opt_table[] = {
     { .id = O_LONG_GAP_MS, .name = "long-gap-ms", .metavar = "N",
       .help = "measure the idle penalty: batches of 1 and of the largest size after N ms idle against "
               "after --gap-ms, 8 pairs each (default 1000; 0: not measured)" },
+    { .id = O_BURST_STARTS, .name = "burst-starts", .metavar = "N",
+      .help = "measure how much more CPU a worker start takes among N started at once, 8 bursts "
+              "(default: 2 x the CPUs + 1; 0: not measured)" },
     { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "weight file (default models/mnist-cnn.bin)" },
     { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
@@ -129,6 +132,7 @@ int cli_profile(int argc, char **argv)
         .cold_starts = -1,
         .warmup = 20,
         .long_gap_ms = 1000,
+        .burst_starts = -1,
     };
     bool force = false, quiet = false, isolate = false;
     char msg[CONFIG_MSG_MAX];
@@ -191,6 +195,9 @@ int cli_profile(int argc, char **argv)
         case O_LONG_GAP_MS:
             prc = parse_count("--long-gap-ms", v, 0, 10000, &o.long_gap_ms) ? -1 : CLI_USAGE;
             break;
+        case O_BURST_STARTS:
+            prc = parse_count("--burst-starts", v, 0, 1024, &o.burst_starts) ? -1 : CLI_USAGE;
+            break;
         case O_WARMUP:
             prc = parse_count("--warmup", v, 0, 1000000, &o.warmup) ? -1 : CLI_USAGE;
             break;
@@ -203,6 +210,11 @@ int cli_profile(int argc, char **argv)
         return prc;
     if (o.cold_starts < 0)
         o.cold_starts = o.repetitions;
+    if (o.burst_starts < 0) {
+        /* More starts than cores, as a burst of cold starts is. */
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o.burst_starts = 2 * (int)(cpus > 0 && cpus < 500 ? cpus : 1) + 1;
+    }
     if (cli_default_data(&o.weights_path, "--weights", DATADIR_WEIGHTS, weights, sizeof weights, &rc) != 0
         || cli_default_data(&o.digits_path, "--digits", DATADIR_DIGITS, digits, sizeof digits, &rc) != 0
         || (o.worker_path == NULL && cli_default_worker(&o.worker_path, worker, sizeof worker, &rc) != 0))

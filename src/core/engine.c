@@ -65,6 +65,11 @@ struct batch {
 struct ps_job {
     double start_s, work_s;
     double wait_s;          /* then waits this long (extra init, ping hold) */
+    /* A cold start's part of work_s (0: none) as scaled for the starts
+     * under way (model_start_factor), that factor, and V when the job
+     * began: the start is under way while V - v0_s < start_work_s. */
+    double start_work_s, start_factor, v0_s;
+    uint32_t job;
 };
 
 struct engine {
@@ -152,6 +157,8 @@ struct engine {
     struct ps_job *ps_job;          /* by instance slot */
     size_t ps_job_cap;
     uint32_t ps_gen;                /* generation of the one live EV_PS_DONE */
+    struct evq_event *ps_scratch;   /* re-keying the jobs (ps_restart); grows, kept */
+    size_t ps_scratch_cap;
     bool ps_armed;
     double ps_next_s;               /* when that event fires */
 };
@@ -412,22 +419,78 @@ static void ps_reschedule(struct engine *e, double now)
     evq_push(&e->q, at, EV_PS_DONE, 0, e->ps_gen);
 }
 
+/* Simultaneous starts on the measuring host (model.h host.start_burst):
+ * a start among others takes more work. When a start joins, it and every
+ * start still under way get the factor for the new count on their
+ * remaining start work, so a burst's starts end up alike whatever order
+ * they were dispatched in; their keys change, so the job list is rebuilt
+ * (a cold start is rare next to other events, and the list holds one job
+ * per busy instance). A start that ends does not give the others their
+ * work back: the factor can only overstate a start that outlived the
+ * burst, by at most the rest of its start. Returns the new start's work. */
+static double ps_join_starts(struct engine *e, double start_work_s)
+{
+    const struct model_profile *m = &e->sc->function.model;
+    size_t k = evq_len(&e->ps_jobs);
+    if (k > e->ps_scratch_cap)
+        e->ps_scratch = xgrow(e->ps_scratch, &e->ps_scratch_cap, k, sizeof *e->ps_scratch);
+    int starting = 1;
+    for (size_t i = 0; i < k; i++) {
+        evq_pop(&e->ps_jobs, &e->ps_scratch[i]);
+        const struct ps_job *j = &e->ps_job[e->ps_scratch[i].id];
+        if (j->start_work_s > 0 && e->ps_v - j->v0_s < j->start_work_s)
+            starting++;
+    }
+    double factor = model_start_factor(m, starting);
+    for (size_t i = 0; i < k; i++) {
+        struct evq_event *ev = &e->ps_scratch[i];
+        struct ps_job *j = &e->ps_job[ev->id];
+        double v_end = evq_event_time(ev);
+        double left = j->start_work_s - (e->ps_v - j->v0_s);
+        if (j->start_work_s > 0 && left > 0 && factor != j->start_factor) {
+            double more = left * (factor / j->start_factor - 1);
+            j->start_work_s += more;
+            j->work_s += more;
+            j->start_factor = factor;
+            v_end += more;
+            if (j->job != JOB_PING)
+                batch_at(e, j->job)->cold_s += more;
+        }
+        evq_push(&e->ps_jobs, v_end, 0, ev->id, ev->gen);
+    }
+    return start_work_s * factor;
+}
+
 /* Instance `inst` starts `work_s` of processing (init and inference) for
- * `job`, to be followed by a wait of `wait_s`. */
-static void ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double wait_s, double now)
+ * `job`, to be followed by a wait of `wait_s`; start_work_s of the work is
+ * a cold start (0: warm). Returns the work added for other starts under way
+ * (ps_join_starts), which the caller adds to its own init. */
+static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double start_work_s,
+                       double wait_s, double now)
 {
     if (!(work_s > 0)) {
         /* Nothing to share (a warm ping): just the wait, as without sharing. */
         bill_invocation(e, platform_instance(&e->pf, inst)->provisioned, wait_s);
         evq_push(&e->q, now + wait_s, EV_INSTANCE_DONE, inst, job);
-        return;
+        return 0;
     }
     ps_advance(e, now);
+    double factor = 1, more = 0;
+    if (start_work_s > 0 && e->sc->function.model.has_start_burst) {
+        double scaled = ps_join_starts(e, start_work_s);
+        factor = scaled / start_work_s;
+        more = scaled - start_work_s;
+        start_work_s = scaled;
+        work_s += more;
+    }
     if (inst >= e->ps_job_cap)
         e->ps_job = xgrow(e->ps_job, &e->ps_job_cap, (size_t)inst + 1, sizeof *e->ps_job);
-    e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s };
+    e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s,
+                                       .start_work_s = start_work_s, .start_factor = factor,
+                                       .v0_s = e->ps_v, .job = job };
     evq_push(&e->ps_jobs, e->ps_v + work_s, 0, inst, job);
     ps_reschedule(e, now);
+    return more;
 }
 
 static void on_ps_done(struct engine *e, uint32_t gen, double now)
@@ -602,7 +665,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         /* The container's extra init is a wait; the rest is work. */
         if (extra_s > b->cold_s)
             extra_s = b->cold_s;
-        ps_start(e, inst, slot, busy_s - extra_s, extra_s, now);
+        b->cold_s += ps_start(e, inst, slot, busy_s - extra_s, b->cold ? b->cold_s - extra_s : 0, extra_s, now);
     } else {
         bill_invocation(e, b->provisioned, busy_s);
         evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
@@ -971,7 +1034,7 @@ static void on_warmup(struct engine *e, double due_s, double now)
             /* Only the init is work: the hold and the extra init are waits. */
             if (work_s > busy_s)
                 work_s = busy_s;
-            ps_start(e, inst, JOB_PING, work_s, busy_s - work_s, now);
+            (void)ps_start(e, inst, JOB_PING, work_s, out == PLATFORM_COLD ? work_s : 0, busy_s - work_s, now);
         } else {
             bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
             evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
@@ -1109,6 +1172,7 @@ static void engine_teardown(struct engine *e)
     free(e->bmem);
     evq_fini(&e->ps_jobs);
     free(e->ps_job);
+    free(e->ps_scratch);
 }
 
 static void engine_summarize(struct engine *e)

@@ -52,7 +52,28 @@ struct model_profile {
      * inference samples were measured after), log-linear between. */
     bool has_idle;
     double idle_short_s, idle_long_s, idle_wake_s, idle_slowdown;
+    /* Simultaneous starts (host.start_burst, `profile --burst-starts`): a
+     * worker start among start_burst_n started at once took
+     * start_burst_factor times the CPU of a start alone (the kernel's exec
+     * and page-fault work contend beyond sharing the cores); see
+     * model_start_factor. */
+    bool has_start_burst;
+    int start_burst_n;
+    double start_burst_factor;
 };
+
+/* The work of a cold start on the measuring host when `starting` starts
+ * (this one included) are under way: 1 alone, start_burst_factor from
+ * start_burst_n on, linear in between (two measured points; no more is
+ * claimed). */
+static inline double model_start_factor(const struct model_profile *m, int starting)
+{
+    if (!m->has_start_burst || starting <= 1)
+        return 1;
+    if (starting >= m->start_burst_n)
+        return m->start_burst_factor;
+    return 1 + (m->start_burst_factor - 1) * (double)(starting - 1) / (double)(m->start_burst_n - 1);
+}
 
 /* The share (0..1) of the idle penalty after idle_s of idleness. */
 static inline double model_idle_weight(const struct model_profile *m, double idle_s)

@@ -927,7 +927,34 @@ static const char *const model_keys[] = {
     "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
-static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst" };
+static const char *const burst_keys[] = { "starts", "factor", "measured" };
+
+/* host.start_burst: how much more CPU a start takes among others, as
+ * `profile --burst-starts` measured it ("measured" is provenance). */
+static int get_host_burst(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
+{
+    const cJSON *b = NULL;
+    char p[CFG_PATH_MAX];
+    int got = get_obj(c, host, hpath, "start_burst", false, &b);
+    if (got <= 0)
+        return got;
+    join(p, hpath, "start_burst");
+    double starts = 0, factor = 0;
+    if (check_keys(c, b, p, burst_keys, COUNT(burst_keys)) < 0
+        || get_num(c, b, p, "starts", true, between(2, 1024), &starts) < 0
+        || get_num(c, b, p, "factor", true, between(0.1, 100), &factor) < 0)
+        return -1;
+    if (starts != floor(starts)) {
+        char q[CFG_PATH_MAX], g[40];
+        join(q, p, "starts");
+        return fail(c, q, NULL, "must be a whole number of starts (got %s)", fmt_num(g, sizeof g, starts));
+    }
+    m->has_start_burst = true;
+    m->start_burst_n = (int)starts;
+    m->start_burst_factor = factor;
+    return 1;
+}
 static const char *const idle_keys[] = { "short_gap_ms", "long_gap_ms", "wake_ms", "slowdown", "measured" };
 
 /* host.idle: the idle penalty `profile --long-gap-ms` measured ("measured"
@@ -1086,7 +1113,7 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
             || get_dist(c, host, p, "start_ms", true, 1e-3, &m->host_start_s) < 0)
             return -1;
         m->has_host = true;
-        if (get_host_idle(c, host, p, m) < 0)
+        if (get_host_idle(c, host, p, m) < 0 || get_host_burst(c, host, p, m) < 0)
             return -1;
     }
     return 0;

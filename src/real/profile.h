@@ -22,6 +22,8 @@
  * to PROFILE_PREEMPT_TRIES times in all (profile.c). */
 #define PROFILE_PREEMPT_MS 0.2
 #define PROFILE_PREEMPT_TRIES 4
+/* Bursts of simultaneous worker starts timed (burst_starts > 0). */
+#define PROFILE_BURST_REPETITIONS 8
 
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
@@ -39,6 +41,8 @@ struct profile_options {
                                    worker then waits for work as between invocations */
     int long_gap_ms;            /* the idle penalty: batches after this long an idle pause
                                    (more than gap_ms, at most 10000), 0: not measured */
+    int burst_starts;           /* start this many workers at once to measure how much more
+                                   CPU a start takes among others (2..1024), 0: not measured */
     profile_progress_fn *progress;   /* may be NULL */
     void *progress_ctx;
 };
@@ -69,6 +73,14 @@ struct profile_result {
      * times (/proc/PID/schedstat), so nothing was checked. */
     size_t preempted_retried, preempted_kept;
     bool preempt_unknown;
+    /* Simultaneous starts (burst_starts > 0): the CPU time each worker
+     * had used by its READY line (/proc/PID/schedstat), mean over the
+     * single starts of cold_start_ms and over the workers of
+     * PROFILE_BURST_REPETITIONS bursts of burst_starts; factor =
+     * burst / single. burst_measured false: not measured, or the kernel
+     * keeps no CPU times. */
+    bool burst_measured;
+    double start_cpu_single_ms, start_cpu_burst_ms, start_burst_factor;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
