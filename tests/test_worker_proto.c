@@ -172,13 +172,15 @@ static void test_round_trip(void)
 static double process_cpu_s(long pid)
 {
     char path[64];
-    unsigned long long ns = 0;
+    char line[128] = "";
     snprintf(path, sizeof path, "/proc/%ld/schedstat", pid);
     FILE *f = fopen(path, "r");
-    int n = f != NULL ? fscanf(f, "%llu", &ns) : 0;
+    bool ok = f != NULL && fgets(line, sizeof line, f) != NULL;
     if (f != NULL)
         fclose(f);
-    return n == 1 ? (double)ns * 1e-9 : (double)NAN;
+    char *end = line;
+    unsigned long long ns = ok ? strtoull(line, &end, 10) : 0;
+    return ok && end != line ? (double)ns * 1e-9 : (double)NAN;
 }
 
 /* --cpu-share paces a batch to that share of a CPU from its own CPU clock

@@ -130,12 +130,16 @@ static void schedstat_ms(long pid, double *on_cpu_ms, double *waited_ms)
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/schedstat", pid);
     FILE *f = fopen(path, "r");
-    unsigned long long on_cpu = 0, waited = 0;
-    int n = f != NULL ? fscanf(f, "%llu %llu", &on_cpu, &waited) : 0;
+    char line[128] = "";
+    bool ok = f != NULL && fgets(line, sizeof line, f) != NULL;
     if (f != NULL)
         fclose(f);
-    *on_cpu_ms = n == 2 ? (double)on_cpu * 1e-6 : (double)NAN;
-    *waited_ms = n == 2 ? (double)waited * 1e-6 : (double)NAN;
+    char *end = line, *end2 = line;
+    unsigned long long on_cpu = ok ? strtoull(line, &end, 10) : 0;
+    unsigned long long waited = ok && end != line ? strtoull(end, &end2, 10) : 0;
+    ok = ok && end != line && end2 != end;
+    *on_cpu_ms = ok ? (double)on_cpu * 1e-6 : (double)NAN;
+    *waited_ms = ok ? (double)waited * 1e-6 : (double)NAN;
 }
 
 static double run_delay_ms(long pid)
@@ -416,9 +420,10 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
 {
     const struct profile_options *o = t->o;
     size_t sizes[2] = { 1, (size_t)o->max_batch };
-    r->idle_sizes = o->max_batch > 1 ? 2 : 1;
+    size_t n_sizes = o->max_batch > 1 ? 2 : 1;
+    r->idle_sizes = n_sizes;
     for (size_t k = 0; k < PROFILE_IDLE_REPETITIONS; k++) {
-        for (size_t j = 0; j < r->idle_sizes; j++) {
+        for (size_t j = 0; j < n_sizes; j++) {
             double rt, inf;
             if (time_clean_batch(t, r, o->gap_ms, sizes[j], &rt, &inf, msg, msg_len) != 0)
                 return -1;
