@@ -23,4 +23,5 @@ def cell($k): m($k) as $x
   + "| \(if m("cold_starts") then "\(m("cold_starts").observed) / \(r(m("cold_starts").predicted))" else "n/a" end) "
   + "| \(r2($e[0].lag_ms.p50)) / \(r($e[0].lag_ms.p99)) "
   + "| \(r($e[0].host_cpu.before_avg10_pct // 0)) / \(r($e[0].host_cpu.during_pct // 0)) "
+  + "| \(if $e[0].function_cpu then "x\(r2($e[0].function_cpu.ratio))" else "n/a" end) "
   + "| \(if $lat and cold_ok then "pass" else "**miss**" end) |"

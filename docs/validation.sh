@@ -62,8 +62,8 @@ for p in mnist-local mnist-local-64 mnist-local-lambda-1024; do
 done
 
 status=0
-printf '%s\n' '| scenario | requests | mean ms obs / pred (err) | p50 | p90 | p99 | cold starts obs / pred | lag p50 / p99 ms | CPU pressure % before / during | verdict |' \
-  '|---|---|---|---|---|---|---|---|---|---|' > "$OUT/rows.md.tmp"
+printf '%s\n' '| scenario | requests | mean ms obs / pred (err) | p50 | p90 | p99 | cold starts obs / pred | lag p50 / p99 ms | CPU pressure % before / during | function CPU / profile | verdict |' \
+  '|---|---|---|---|---|---|---|---|---|---|---|' > "$OUT/rows.md.tmp"
 for s in $SCENARIOS; do
   sc=scenarios/emulate/$s.json
   model=$(jq -r '.function.model' "$sc" | sed 's|.*/||')

@@ -316,6 +316,10 @@ static void test_emulate_runs(void)
     CU_ASSERT_PTR_NULL(strstr(out, "\"pings\": 0}"));      /* pings were answered */
     CU_ASSERT_PTR_NULL(strstr(out, "\"expired\": 0"));     /* and workers expired */
     CU_ASSERT_PTR_NULL(strstr(out, "\"cold\": 0,"));       /* and cold-started */
+    /* The workers' CPU time against the model's 0.05 + 2 x 0.2 ms for each
+     * of the 8 batches of 2 (the ratio is this machine's). */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"function_cpu\": {\"batches\": 8, \"cpu_ms_mean\": "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"profile_ms_mean\": 0.4500, \"ratio\": "));
     /* The client log reads back, as validate reads it. */
     char path[512];
     snprintf(path, sizeof path, "%s/c.csv", dir);

@@ -91,8 +91,19 @@ static void test_parse_lines(void)
     CU_ASSERT(r.id == 7 && r.n == 3);
     CU_ASSERT_DOUBLE_EQUAL(r.infer_s, 125e-6, 1e-12);
     CU_ASSERT(labels[0] == 9 && labels[1] == 0 && labels[2] == 5);
+    CU_ASSERT(isnan(r.cpu_s));   /* an answer without its CPU time */
     CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 8 0 0 -", &r, labels, 8, msg, sizeof msg), 0);
     CU_ASSERT_EQUAL(r.n, 0);
+    /* With the worker's CPU time after the labels. */
+    CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 7 3 125000 905 98000", &r, labels, 8, msg, sizeof msg), 0);
+    CU_ASSERT(r.n == 3 && labels[2] == 5);
+    CU_ASSERT_DOUBLE_EQUAL(r.cpu_s, 98e-6, 1e-12);
+    CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 8 0 0 - 0", &r, labels, 8, msg, sizeof msg), 0);
+    CU_ASSERT(r.n == 0 && r.cpu_s == 0);
+    CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 7 3 1 905 9x", &r, labels, 8, msg, sizeof msg), -1);
+    CU_ASSERT(strstr(msg, "malformed answer") != NULL);
+    CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 7 3 1 905 ", &r, labels, 8, msg, sizeof msg), -1);
+    CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 8 0 0 -- 1", &r, labels, 8, msg, sizeof msg), -1);
     CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 7 3 1 90", &r, labels, 8, msg, sizeof msg), -1);
     CU_ASSERT(strstr(msg, "2 labels for 3 images") != NULL);
     CU_ASSERT_EQUAL(worker_proto_parse_reply("OK 7 3 1 9x0", &r, labels, 8, msg, sizeof msg), -1);
@@ -132,6 +143,7 @@ static void test_round_trip(void)
     CU_ASSERT_FATAL(worker_client_recv(&w, 30, &r, got, d.n, msg, sizeof msg) == 0);
     CU_ASSERT(r.id == 1000 && r.n == 64);
     CU_ASSERT(r.infer_s > 0 && r.infer_s < 5);
+    CU_ASSERT(r.cpu_s > 0 && r.cpu_s < 5);   /* the worker says how much CPU it took */
     CU_ASSERT(memcmp(got, expect, 64) == 0);
     /* A ping: no images, no inference. */
     CU_ASSERT_FATAL(worker_client_send(&w, 1001, NULL, 0, msg, sizeof msg) == 0);

@@ -287,6 +287,7 @@ int cli_emulate(int argc, char **argv)
     eo.isolate = isolate;
     eo.inject = !host_only;
     eo.model = &sc.function.model;
+    eo.model_factor = sc.function.compute_factor;
     eo.typical_batch = sc.batching.threshold;
     enum emulate_status ecs = emulate_create(&eo, &em, msg, sizeof msg);
     if (ecs != EMULATE_OK) {

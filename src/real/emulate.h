@@ -44,6 +44,9 @@ struct emulate_options {
      * typical_batch differs from this machine's by more than 2x, a
      * warning says so (the report always shows both). */
     const struct model_profile *model;
+    double model_factor;        /* how much the model's inference was stretched for the
+                                   scenario's memory (scenario function.compute_factor;
+                                   0 taken as 1): the CPU comparison undoes it */
     int typical_batch;
     bool inject;
     emulate_worker_fn *on_worker;   /* may be NULL */
@@ -58,6 +61,13 @@ struct emulate_stats {
     uint64_t correct;           /* of those, labelled as the digits file says */
     uint64_t pings;             /* n = 0 requests answered */
     uint64_t workers_died;      /* died by themselves: their invocations failed */
+    /* Batches whose CPU time the worker reported and the model covers:
+     * their CPU time, and the model's mean time for the same sizes at the
+     * model's own memory (one vCPU for a `profile`). A ratio away from 1
+     * is a function that cost more or less CPU than when it was profiled:
+     * a host whose speed changed, or contention that slows the CPU itself. */
+    uint64_t cpu_batches;
+    double cpu_s, profile_s;
 };
 
 struct emulate;

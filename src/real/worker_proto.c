@@ -4,6 +4,7 @@
 #include "real/worker_proto.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -110,8 +111,20 @@ int worker_proto_parse_reply(const char *line, struct worker_reply *reply, uint8
         worker_set_msg(msg, msg_len, "worker: malformed answer '%.60s'", line);
         return -1;
     }
-    size_t len = strlen(p);
-    if (n == 0 ? strcmp(p, "-") != 0 : len != n) {
+    /* The labels run to the next space or the end; an optional CPU time
+     * may follow. */
+    size_t len = strcspn(p, " ");
+    double cpu_s = (double)NAN;
+    if (p[len] == ' ') {
+        const char *q = p + len + 1;
+        uint64_t cpu_ns = 0;
+        if (parse_uint(&q, &cpu_ns) != 0 || *q != '\0') {
+            worker_set_msg(msg, msg_len, "worker: malformed answer '%.60s'", line);
+            return -1;
+        }
+        cpu_s = (double)cpu_ns * 1e-9;
+    }
+    if (n == 0 ? (len != 1 || p[0] != '-') : len != n) {
         worker_set_msg(msg, msg_len, "worker: answer %" PRIu64 " has %zu labels for %" PRIu64
                 " images", id, n == 0 ? 0 : len, n);
         return -1;
@@ -132,6 +145,7 @@ int worker_proto_parse_reply(const char *line, struct worker_reply *reply, uint8
     reply->id = id;
     reply->n = (uint32_t)n;
     reply->infer_s = (double)ns * 1e-9;
+    reply->cpu_s = cpu_s;
     return 0;
 }
 

@@ -14,10 +14,14 @@
  * followed by n images of 784 bytes (28x28, row-major, 0 = background).
  * n = 0 is a ping (a warm-up request): answered at once, no inference. The
  * answer is one line,
- *     OK <id> <n> <infer_ns> <labels>\n
+ *     OK <id> <n> <infer_ns> <labels> [<cpu_ns>]\n
  * where infer_ns is the wall time of the forward pass of the n images, in
- * nanoseconds (CLOCK_MONOTONIC), and labels is n characters '0'..'9' (the
- * predicted digits in request order; "-" when n = 0). On a bad request or
+ * nanoseconds (CLOCK_MONOTONIC), labels is n characters '0'..'9' (the
+ * predicted digits in request order; "-" when n = 0), and cpu_ns the CPU
+ * time the worker's thread spent on it (CLOCK_THREAD_CPUTIME_ID; optional
+ * for the parser, always written by this worker): wall time says how long
+ * a batch took, CPU time how much work it was, which shows a host whose
+ * speed changed since the profile. On a bad request or
  * weight file the worker writes "ERR <message>\n" and exits with status 2.
  *
  * The worker exits 0 at end of input, dies on SIGTERM, and asks the kernel
@@ -53,6 +57,7 @@ struct worker_reply {
     uint64_t id;
     uint32_t n;
     double infer_s;     /* the worker's own measure of the forward pass */
+    double cpu_s;       /* its CPU time; NAN when the line does not say */
 };
 
 /* Parses an "OK ..." line (without its newline). labels gets reply->n
