@@ -272,6 +272,99 @@ static char *temp_sweep(const char *rest)
     return testutil_temp_file(text, ".json");
 }
 
+/* Index of a CSV header's column, -1 when absent. */
+static int csv_column(const char *header, const char *name)
+{
+    int col = 0;
+    size_t n = strlen(name);
+    for (const char *p = header; *p != '\0' && *p != '\n'; col++) {
+        size_t len = strcspn(p, ",\n");
+        if (len == n && strncmp(p, name, n) == 0)
+            return col;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return -1;
+}
+
+/* Cell `col` of the CSV line at p, as a number (NAN when empty). */
+static double csv_number(const char *p, int col)
+{
+    for (int c = 0; c < col; c++)
+        p = strchr(p, ',') + 1;
+    return *p == ',' || *p == '\n' ? (double)NAN : strtod(p, NULL);
+}
+
+/* objective.pareto chooses the front's axes: max throughput and min cost
+ * per million requests, checked against a brute-force front of the CSV;
+ * the summary, the JSON and a shard header name them, and merge keeps
+ * them. */
+static void test_pareto_axes(void)
+{
+    char *sw = temp_sweep("\"axes\": {\"batching.threshold\": {\"from\": 1, \"to\": 4, \"step\": 1}, "
+                          "\"workload.rate_rps\": [2, 8, 20]}, \"objective\": {\"minimize\": \"latency_ms.mean\", "
+                          "\"pareto\": [\"max throughput_rps\", \"cost_usd.per_million_requests\"]}");
+    char *dir = testutil_temp_dir(), csv[600], s1[600], s2[600], merged[600];
+    snprintf(csv, sizeof csv, "%s/p.csv", dir);
+    snprintf(s1, sizeof s1, "%s/s1.csv", dir);
+    snprintf(s2, sizeof s2, "%s/s2.csv", dir);
+    snprintf(merged, sizeof merged, "%s/m.csv", dir);
+    char *out = run_ok("sweep %s --out %s", sw, csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Pareto front of max throughput_rps and cost_usd.per_million_requests"));
+    char *text = testutil_read_file(csv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    int thr = csv_column(text, "throughput_rps_mean"), cost = csv_column(text, "cost_usd.per_million_requests_mean");
+    int feas = csv_column(text, "feasible"), par = csv_column(text, "pareto");
+    CU_ASSERT_FATAL(thr >= 0 && cost >= 0 && feas >= 0 && par >= 0);
+    double x[12], y[12];
+    bool ok[12], front[12];
+    size_t n = 0, on_front = 0;
+    for (const char *line = strchr(text, '\n'); line != NULL && line[1] != '\0' && n < 12; line = strchr(line + 1, '\n')) {
+        x[n] = csv_number(line + 1, thr);
+        y[n] = csv_number(line + 1, cost);
+        ok[n] = csv_number(line + 1, feas) == 1;
+        front[n] = csv_number(line + 1, par) == 1;
+        on_front += front[n];
+        n++;
+    }
+    CU_ASSERT_EQUAL(n, 12);
+    for (size_t i = 0; i < n; i++) {
+        bool dominated = false;
+        for (size_t j = 0; j < n; j++)
+            if (j != i && ok[j] && x[j] >= x[i] && y[j] <= y[i] && (x[j] > x[i] || y[j] < y[i]))
+                dominated = true;
+        CU_ASSERT_EQUAL(front[i], ok[i] && !dominated);
+    }
+    CU_ASSERT(on_front >= 2);   /* throughput and cost trade off across the rates */
+    char *json = run_ok("sweep %s --json", sw);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"pareto\": [\"max throughput_rps\", \"cost_usd.per_million_requests\"]}"));
+    free(run_ok("sweep %s --shard 1/2 --out %s", sw, s1));
+    free(run_ok("sweep %s --shard 2/2 --out %s", sw, s2));
+    char *shard = testutil_read_file(s1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(shard, "\n# pareto: max throughput_rps, min cost_usd.per_million_requests\n"));
+    free(run_ok("merge %s %s -o %s", s2, s1, merged));
+    char *m = testutil_read_file(merged);
+    CU_ASSERT(same_text(text, m));
+    free(m);
+    free(shard);
+    free(json);
+    free(text);
+    free(out);
+    /* The parser and writer agree; a bad axis names the problem. */
+    struct sweep_objective o = { 0 };
+    char buf[256];
+    CU_ASSERT_EQUAL(sweep_parse_pareto("min latency_ms.p99, max throughput_rps", &o, buf, sizeof buf), 0);
+    CU_ASSERT(o.pareto_max[1] && !o.pareto_max[0]);
+    sweep_format_pareto(&o, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "min latency_ms.p99, max throughput_rps");
+    CU_ASSERT_EQUAL(sweep_parse_pareto("max latency_ms.p9, min cost_usd.total", &o, buf, sizeof buf), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "did you mean"));
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sw);
+    free(sw);
+}
+
 /* The printed command line reproduces the best point's first replication. */
 static void test_best_command(void)
 {
@@ -529,6 +622,10 @@ static const struct {
     const char *fragment;
 } bad_files[] = {
     { "malformed", "sweep-bad-malformed.json:1:70: malformed JSON near ']}}'" },
+    { "pareto-twice", "sweep-bad-pareto-twice.json: objective.pareto: names cost_usd.total twice: a front needs two "
+                      "different metrics" },
+    { "pareto-metric", "sweep-bad-pareto-metric.json: objective.pareto[0]: 'max throughput': unknown metric "
+                       "'throughput' (did you mean 'throughput_rps'?)" },
     { "not-object", "sweep-bad-not-object.json: the top level must be a JSON object" },
     { "unknown-key", "sweep-bad-unknown-key.json: replicatons: unknown field (did you mean 'replications'?)" },
     { "duplicate-key", "sweep-bad-duplicate-key.json: field 'replications' appears twice" },
@@ -761,6 +858,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "grid order, values and seeds", test_grid_order_and_seeds);
     CU_add_test(s, "range and value texts", test_range_values);
     CU_add_test(s, "objective constraints", test_constraints);
+    CU_add_test(s, "objective.pareto chooses the front's axes", test_pareto_axes);
     CU_add_test(s, "memory estimate and limit", test_memory_limit);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);
     CU_add_test(s, "best point command line reproduces it", test_best_command);

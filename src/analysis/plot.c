@@ -1352,6 +1352,20 @@ static enum plot_status write_heatmap(struct gp *g, const struct plot_opts *o, c
     return PLOT_OK;
 }
 
+/* qsort has no context argument: the rows being ordered, set around the
+ * one call (plot runs single-threaded). */
+static const struct sweep_row *pareto_rows;
+
+static int pareto_cmp(const void *a, const void *b)
+{
+    const struct sweep_row *x = &pareto_rows[*(const size_t *)a], *y = &pareto_rows[*(const size_t *)b];
+    if (x->mean[0] != y->mean[0])
+        return x->mean[0] < y->mean[0] ? -1 : 1;
+    if (x->mean[1] != y->mean[1])
+        return x->mean[1] < y->mean[1] ? -1 : 1;
+    return 0;
+}
+
 static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
     FILE *f = g->f;
@@ -1360,26 +1374,32 @@ static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, ch
     enum plot_status st = read_sweep(o->inputs[0], metrics, 2, &s, msg, len);
     if (st != PLOT_OK)
         return st;
-    /* The sweep's own front when it wrote one; a shard's is computed here:
-     * feasible points that no other feasible point beats on both. */
+    /* The front of the two axes drawn, computed here: the sweep's own
+     * `pareto` column may be on other axes (objective.pareto), and a shard
+     * has none. Feasible points that no other feasible point beats on both,
+     * equal pairs all kept (the sweep's rule): sorted by x then y, a point
+     * is on it when its y is its x group's lowest and below every y at a
+     * lower x. n log n, as a sweep may hold a million points. */
     bool *front = xcalloc(s.n_rows + 1, sizeof *front);
-    for (size_t i = 0; i < s.n_rows; i++) {
-        const struct sweep_row *a = &s.row[i];
-        if (a->pareto >= 0) {
-            front[i] = a->pareto == 1;
-            continue;
-        }
-        bool ok = a->feasible && isfinite(a->mean[0]) && isfinite(a->mean[1]);
-        for (size_t j = 0; j < s.n_rows && ok; j++) {
-            const struct sweep_row *b = &s.row[j];
-            if (j == i || !b->feasible)
-                continue;
-            if (b->mean[0] <= a->mean[0] && b->mean[1] <= a->mean[1] &&
-                (b->mean[0] < a->mean[0] || b->mean[1] < a->mean[1]))
-                ok = false;
-        }
-        front[i] = ok;
+    size_t *ord = xcalloc(s.n_rows + 1, sizeof *ord), n_ord = 0;
+    for (size_t i = 0; i < s.n_rows; i++)
+        if (s.row[i].feasible && isfinite(s.row[i].mean[0]) && isfinite(s.row[i].mean[1]))
+            ord[n_ord++] = i;
+    pareto_rows = s.row;
+    qsort(ord, n_ord, sizeof *ord, pareto_cmp);
+    pareto_rows = NULL;
+    double best_y = INFINITY;
+    for (size_t i = 0; i < n_ord;) {
+        size_t j = i;
+        while (j < n_ord && s.row[ord[j]].mean[0] == s.row[ord[i]].mean[0])
+            j++;
+        double group_min = s.row[ord[i]].mean[1];
+        for (size_t k = i; k < j; k++)
+            front[ord[k]] = s.row[ord[k]].mean[1] == group_min && group_min < best_y;
+        best_y = fmin(best_y, group_min);
+        i = j;
     }
+    free(ord);
     double lo = INFINITY, hi = 0;
     size_t n_front = 0;
     for (size_t i = 0; i < s.n_rows; i++) {

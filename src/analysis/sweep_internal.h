@@ -29,10 +29,12 @@ size_t sweep_point_overrides(const struct sweep_spec *sp, size_t point, struct c
 char *sweep_read_text(const char *path, const char *role, size_t *len, char *msg, size_t msg_len);
 
 /* sweep_rank.c: frees a row's cells; feasibility, Pareto front and ranks
- * of a table; the order of the Pareto front (qsort over row pointers). */
+ * of a table. */
 void sweep_row_fini(struct sweep_row *r, size_t n_cells);
 void sweep_table_finish(struct sweep_table *t);
-int sweep_front_row_cmp(const void *a, const void *b);
+/* The Pareto front's rows in order of its first axis (then the second,
+ * then point) into out (room for n_rows); returns how many. */
+size_t sweep_front_rows(const struct sweep_table *t, const struct sweep_row **out);
 
 /* sweep_merge.c: a whole decimal number, nothing else. */
 bool sweep_parse_size(const char *s, size_t *out);

@@ -117,6 +117,7 @@ static int csv_next(const char *text, size_t len, size_t *pos, struct csv_rec *r
 struct shard_head {
     size_t k, n;
     char *version, *sweep, *id, *points, *replications, *scenario, *seed, *crn, *objective, *feasible_on;
+    char *pareto;           /* optional: absent means the default axes */
     char **subject_to;
     size_t n_subject_to;
     char **overrides;
@@ -135,6 +136,7 @@ static void shard_head_fini(struct shard_head *h)
     free(h->crn);
     free(h->objective);
     free(h->feasible_on);
+    free(h->pareto);
     sweep_free_strings(h->subject_to, h->n_subject_to);
     sweep_free_strings(h->overrides, h->n_overrides);
     memset(h, 0, sizeof *h);
@@ -208,6 +210,7 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
             KEY("common_random_numbers", crn);
             KEY("objective", objective);
             KEY("feasible_on", feasible_on);
+            KEY("pareto", pareto);
 #undef KEY
             if (slot != NULL) {
                 free(*slot);
@@ -281,6 +284,8 @@ static const char *shard_head_diff(const struct shard_head *a, const struct shar
         return "objective";
     if (strcmp(a->feasible_on, b->feasible_on) != 0)
         return "feasible_on";
+    if ((a->pareto == NULL) != (b->pareto == NULL) || (a->pareto != NULL && strcmp(a->pareto, b->pareto) != 0))
+        return "pareto";
     if (!same_list(a->subject_to, a->n_subject_to, b->subject_to, b->n_subject_to))
         return "subject_to";
     if (!same_list(a->overrides, a->n_overrides, b->overrides, b->n_overrides))
@@ -325,6 +330,12 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     t->objective.metric = (size_t)m;
     t->objective.maximize = max;
     t->objective.feasible_on_mean = strcmp(h->feasible_on, "mean") == 0;
+    sweep_objective_default_pareto(&t->objective);
+    char why_pareto[512];
+    if (h->pareto != NULL && sweep_parse_pareto(h->pareto, &t->objective, why_pareto, sizeof why_pareto) < 0) {
+        sweep_msgf(msg, msg_len, "%s: bad '# pareto: %s' line: %s", file, h->pareto, why_pareto);
+        return -1;
+    }
     t->objective.constraints = xcalloc(h->n_subject_to + 1, sizeof *t->objective.constraints);
     for (size_t i = 0; i < h->n_subject_to; i++) {
         char why[512];

@@ -60,6 +60,8 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         fprintf(f, "# objective: %s %s\n", objective_verb(&t->objective),
                 sweep_metric_name(t->objective.metric));
         fprintf(f, "# feasible_on: %s\n", feasible_on(&t->objective));
+        sweep_format_pareto(&t->objective, con, sizeof con);
+        fprintf(f, "# pareto: %s\n", con);
         for (size_t i = 0; i < t->objective.n_constraints; i++) {
             sweep_format_constraint(&t->objective.constraints[i], con, sizeof con);
             fprintf(f, "# subject_to: %s\n", con);
@@ -145,7 +147,10 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
         fputs(i == 0 ? "" : ", ", f);
         jsonout_string(f, con);
     }
-    fprintf(f, "], \"feasible_on\": \"%s\"},\n  \"overrides\": {", feasible_on(&t->objective));
+    fprintf(f, "], \"feasible_on\": \"%s\", \"pareto\": [\"%s%s\", \"%s%s\"]},\n  \"overrides\": {",
+            feasible_on(&t->objective), t->objective.pareto_max[0] ? "max " : "",
+            sweep_metric_name(t->objective.pareto[0]), t->objective.pareto_max[1] ? "max " : "",
+            sweep_metric_name(t->objective.pareto[1]));
     for (size_t i = 0; i < t->n_overrides; i++) {
         fputs(i == 0 ? "" : ", ", f);
         jsonout_string(f, t->override_paths[i]);
@@ -328,15 +333,14 @@ static void fmt_mean_ci(char *buf, size_t len, double mean, double ci)
         snprintf(buf, len, "%.5g ± %.2g", mean, ci);
 }
 
-/* Metrics shown in the summary tables: the objective, p99, cost. */
+/* Metrics shown in the summary tables: the objective and the Pareto axes. */
 static size_t summary_metrics(const struct sweep_table *t, size_t *ms)
 {
     size_t n = 0;
     ms[n++] = t->objective.metric;
-    if (t->objective.metric != M_P99)
-        ms[n++] = M_P99;
-    if (t->objective.metric != M_COST)
-        ms[n++] = M_COST;
+    for (int k = 0; k < 2; k++)
+        if (t->objective.pareto[k] != t->objective.metric)
+            ms[n++] = t->objective.pareto[k];
     return n;
 }
 
@@ -413,32 +417,30 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     fprintf(f, "\ntop %zu points by rank (mean ± 95%% CI half-width over replications):\n", top);
     grid_print(f, &g);
 
-    /* The Pareto front, in order of p99. */
-    fprintf(f, "\nPareto front of latency_ms.p99 and cost_usd.total (feasible points): %zu point%s\n",
-            front, front == 1 ? "" : "s");
+    /* The Pareto front, in order of its first axis. */
+    const size_t *pa = t->objective.pareto;
+    const bool *px = t->objective.pareto_max;
+    fprintf(f, "\nPareto front of %s%s and %s%s (feasible points): %zu point%s\n", px[0] ? "max " : "",
+            sweep_metric_name(pa[0]), px[1] ? "max " : "", sweep_metric_name(pa[1]), front, front == 1 ? "" : "s");
     if (front > 0) {
-        const struct sweep_row **fr = xcalloc(front, sizeof *fr);
-        size_t n = 0;
-        for (size_t i = 0; i < t->n_rows; i++)
-            if (t->rows[i].pareto)
-                fr[n++] = &t->rows[i];
-        /* Sorted by p99, then cost, then point. A sort in n log n: the
-         * front of a grid the input sizes may hold every point. */
-        qsort(fr, n, sizeof *fr, sweep_front_row_cmp);
+        const struct sweep_row **fr = xcalloc(t->n_rows, sizeof *fr);
+        /* A sort in n log n: the front of a grid the input sizes may hold
+         * every point. */
+        size_t n = sweep_front_rows(t, fr);
         grid_init(&g, n + 1, 3 + t->n_columns + 1);
         grid_set(&g, 0, 0, "point");
         for (size_t a = 0; a < t->n_columns; a++)
             grid_set(&g, 0, 1 + a, "%s", t->columns[a]);
-        grid_set(&g, 0, 1 + t->n_columns, "latency_ms.p99");
-        grid_set(&g, 0, 2 + t->n_columns, "cost_usd.total");
+        grid_set(&g, 0, 1 + t->n_columns, "%s", sweep_metric_name(pa[0]));
+        grid_set(&g, 0, 2 + t->n_columns, "%s", sweep_metric_name(pa[1]));
         grid_set(&g, 0, 3 + t->n_columns, "rank");
         for (size_t i = 0; i < n; i++) {
             grid_set(&g, i + 1, 0, "%zu", fr[i]->point);
             for (size_t a = 0; a < t->n_columns; a++)
                 grid_set(&g, i + 1, 1 + a, "%s", fr[i]->cells[a]);
-            fmt_mean_ci(buf, sizeof buf, fr[i]->mean[M_P99], fr[i]->ci95[M_P99]);
+            fmt_mean_ci(buf, sizeof buf, fr[i]->mean[pa[0]], fr[i]->ci95[pa[0]]);
             grid_set(&g, i + 1, 1 + t->n_columns, "%s", buf);
-            fmt_mean_ci(buf, sizeof buf, fr[i]->mean[M_COST], fr[i]->ci95[M_COST]);
+            fmt_mean_ci(buf, sizeof buf, fr[i]->mean[pa[1]], fr[i]->ci95[pa[1]]);
             grid_set(&g, i + 1, 2 + t->n_columns, "%s", buf);
             grid_set(&g, i + 1, 3 + t->n_columns, "%zu", fr[i]->rank);
         }

@@ -123,37 +123,41 @@ static int rank_cmp(const void *a, const void *b)
 }
 
 struct front_key {
-    double p99, cost;
+    double x, y;            /* the two axes, signed so that lower is better */
     size_t point, row;
 };
 
 static int front_cmp(const void *a, const void *b)
 {
     const struct front_key *x = a, *y = b;
-    if (x->p99 != y->p99)
-        return x->p99 < y->p99 ? -1 : 1;
-    if (x->cost != y->cost)
-        return x->cost < y->cost ? -1 : 1;
+    if (x->x != y->x)
+        return x->x < y->x ? -1 : 1;
+    if (x->y != y->y)
+        return x->y < y->y ? -1 : 1;
     return x->point < y->point ? -1 : x->point > y->point;
 }
 
-/* a before b: -1; a NaN sorts last, so the order is total. */
-static int cmp_num(double a, double b)
+/* A row's value on Pareto axis k, negated when the axis is maximised, so
+ * that lower is better on both. */
+static double front_value(const struct sweep_table *t, const struct sweep_row *r, int k)
 {
-    if (a < b)
-        return -1;
-    if (a > b)
-        return 1;
-    return isnan(a) == isnan(b) ? 0 : isnan(a) ? 1 : -1;
+    double v = r->mean[t->objective.pareto[k]];
+    return t->objective.pareto_max[k] ? -v : v;
 }
 
-int sweep_front_row_cmp(const void *a, const void *b)
+size_t sweep_front_rows(const struct sweep_table *t, const struct sweep_row **out)
 {
-    const struct sweep_row *x = *(const struct sweep_row *const *)a, *y = *(const struct sweep_row *const *)b;
-    int c = cmp_num(x->mean[M_P99], y->mean[M_P99]);
-    if (c == 0)
-        c = cmp_num(x->mean[M_COST], y->mean[M_COST]);
-    return c != 0 ? c : x->point < y->point ? -1 : x->point > y->point;
+    struct front_key *fk = xcalloc(t->n_rows + 1, sizeof *fk);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_rows; i++)
+        if (t->rows[i].pareto)
+            fk[n++] = (struct front_key){ .x = front_value(t, &t->rows[i], 0), .y = front_value(t, &t->rows[i], 1),
+                                          .point = t->rows[i].point, .row = i };
+    qsort(fk, n, sizeof *fk, front_cmp);
+    for (size_t i = 0; i < n; i++)
+        out[i] = &t->rows[fk[i].row];
+    free(fk);
+    return n;
 }
 
 /* Feasibility always; Pareto front and ranks only for a whole sweep, since
@@ -184,29 +188,29 @@ void sweep_table_finish(struct sweep_table *t)
     mark_tied(t, rk[0].row);
     free(rk);
 
-    /* Pareto front of (p99, cost), both minimised: sorted by p99, a point is
-     * on the front when its cost is the lowest of its p99 group and below
-     * every cost seen at a strictly lower p99. Equal pairs are all kept. */
+    /* Pareto front of the two axes (objective.pareto; by default p99 and
+     * cost), both made "lower is better": sorted by x, a point is on the
+     * front when its y is the lowest of its x group and below every y seen
+     * at a strictly lower x. Equal pairs are all kept. */
     struct front_key *fk = xcalloc(n, sizeof *fk);
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {
         const struct sweep_row *r = &t->rows[i];
-        if (!r->feasible || !isfinite(r->mean[M_P99]) || !isfinite(r->mean[M_COST]))
+        double x = front_value(t, r, 0), y = front_value(t, r, 1);
+        if (!r->feasible || !isfinite(x) || !isfinite(y))
             continue;
-        fk[nf].p99 = r->mean[M_P99];
-        fk[nf].cost = r->mean[M_COST];
-        fk[nf].point = r->point;
-        fk[nf++].row = i;
+        fk[nf] = (struct front_key){ .x = x, .y = y, .point = r->point, .row = i };
+        nf++;
     }
     qsort(fk, nf, sizeof *fk, front_cmp);
     double best = INFINITY;
     for (size_t i = 0; i < nf;) {
         size_t j = i;
-        while (j < nf && fk[j].p99 == fk[i].p99)
+        while (j < nf && fk[j].x == fk[i].x)
             j++;
-        double group_min = fk[i].cost;  /* sorted by cost inside the group */
+        double group_min = fk[i].y;  /* sorted by y inside the group */
         for (size_t k = i; k < j; k++)
-            if (fk[k].cost == group_min && group_min < best)
+            if (fk[k].y == group_min && group_min < best)
                 t->rows[fk[k].row].pareto = true;
         if (group_min < best)
             best = group_min;

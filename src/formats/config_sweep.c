@@ -418,7 +418,30 @@ static int parse_overrides(struct swc *c, const cJSON *ov, struct sweep_spec *sp
 
 /* ---- objective ------------------------------------------------------------------- */
 
-static const char *const objective_keys[] = { "minimize", "maximize", "subject_to", "feasible_on" };
+static const char *const objective_keys[] = { "minimize", "maximize", "subject_to", "feasible_on", "pareto" };
+
+/* objective.pareto: two axes, ["METRIC" | "min METRIC" | "max METRIC", ...]. */
+static int parse_pareto(struct swc *c, const cJSON *pa, struct sweep_objective *o)
+{
+    if (!cJSON_IsArray(pa) || cJSON_GetArraySize(pa) != 2)
+        return fail(c, "objective.pareto", "must be a list of two metrics, each \"METRIC\" (minimised), "
+                    "\"min METRIC\" or \"max METRIC\", e.g. [\"latency_ms.p99\", "
+                    "\"cost_usd.per_million_requests\"]");
+    size_t i = 0;
+    for (const cJSON *it = pa->child; it != NULL; it = it->next, i++) {
+        char field[64], why[512];
+        snprintf(field, sizeof field, "objective.pareto[%zu]", i);
+        if (!cJSON_IsString(it))
+            return fail(c, field, "must be a string like \"latency_ms.p99\" or \"max throughput_rps\" (got %s)",
+                        type_name(it));
+        if (sweep_parse_pareto_axis(it->valuestring, &o->pareto[i], &o->pareto_max[i], why, sizeof why) < 0)
+            return fail(c, field, "%s", why);
+    }
+    if (o->pareto[0] == o->pareto[1])
+        return fail(c, "objective.pareto", "names %s twice: a front needs two different metrics",
+                    sweep_metric_name(o->pareto[0]));
+    return 0;
+}
 
 static int metric_field(struct swc *c, const char *field, const cJSON *it, size_t *out)
 {
@@ -464,6 +487,9 @@ static int parse_objective(struct swc *c, const cJSON *obj, struct sweep_objecti
                      mn != NULL ? mn : mx, &o->metric) < 0)
         return -1;
     o->maximize = mx != NULL;
+    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(obj, "pareto");
+    if (pa != NULL && parse_pareto(c, pa, o) < 0)
+        return -1;
     const cJSON *fo = cJSON_GetObjectItemCaseSensitive(obj, "feasible_on");
     if (fo != NULL) {
         if (!cJSON_IsString(fo) || (strcmp(fo->valuestring, "bound") != 0 && strcmp(fo->valuestring, "mean") != 0))
@@ -628,6 +654,7 @@ static int parse_sweep(struct swc *c, const cJSON *root, struct sweep_spec *sp)
     it = cJSON_GetObjectItemCaseSensitive(root, "zip");
     if (it != NULL && parse_zip(c, it, sp) < 0)
         return -1;
+    sweep_objective_default_pareto(&sp->objective);
     it = cJSON_GetObjectItemCaseSensitive(root, "objective");
     if (it != NULL) {
         if (parse_objective(c, it, &sp->objective) < 0)

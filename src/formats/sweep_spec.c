@@ -174,6 +174,64 @@ int sweep_parse_constraint(const char *text, struct sweep_constraint *out, char 
     return 0;
 }
 
+void sweep_objective_default_pareto(struct sweep_objective *o)
+{
+    o->pareto[0] = (size_t)sweep_metric_find("latency_ms.p99");
+    o->pareto[1] = (size_t)sweep_metric_find("cost_usd.total");
+    o->pareto_max[0] = o->pareto_max[1] = false;
+}
+
+int sweep_parse_pareto_axis(const char *text, size_t *metric, bool *maximize, char *msg, size_t msg_len)
+{
+    const char *s = text;
+    bool max = false;
+    if (strncmp(s, "max ", 4) == 0 || strncmp(s, "min ", 4) == 0) {
+        max = s[1] == 'a';
+        s += 4;
+    }
+    while (*s == ' ')
+        s++;
+    int m = sweep_metric_find(s);
+    if (m < 0) {
+        const char *hint = sweep_metric_suggest(s);
+        if (hint != NULL)
+            sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (did you mean '%s'?)", text, s, hint);
+        else
+            sweep_msgf(msg, msg_len, "'%s': expected \"METRIC\", \"min METRIC\" or \"max METRIC\" with a "
+                       "metric of the CSV (e.g. \"cost_usd.per_million_requests\")", text);
+        return -1;
+    }
+    *metric = (size_t)m;
+    *maximize = max;
+    return 0;
+}
+
+void sweep_format_pareto(const struct sweep_objective *o, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s %s, %s %s", o->pareto_max[0] ? "max" : "min", metric_names[o->pareto[0]],
+             o->pareto_max[1] ? "max" : "min", metric_names[o->pareto[1]]);
+}
+
+int sweep_parse_pareto(const char *text, struct sweep_objective *o, char *msg, size_t msg_len)
+{
+    const char *comma = strchr(text, ',');
+    char first[128];
+    size_t n = comma != NULL ? (size_t)(comma - text) : 0;
+    if (comma == NULL || n >= sizeof first) {
+        sweep_msgf(msg, msg_len, "'%s': expected two axes \"min METRIC, max METRIC\"", text);
+        return -1;
+    }
+    memcpy(first, text, n);
+    first[n] = '\0';
+    const char *second = comma + 1;
+    while (*second == ' ')
+        second++;
+    if (sweep_parse_pareto_axis(first, &o->pareto[0], &o->pareto_max[0], msg, msg_len) < 0 ||
+        sweep_parse_pareto_axis(second, &o->pareto[1], &o->pareto_max[1], msg, msg_len) < 0)
+        return -1;
+    return 0;
+}
+
 void sweep_format_constraint(const struct sweep_constraint *c, char *buf, size_t len)
 {
     char num[SWEEP_NUM_MAX];

@@ -48,7 +48,23 @@ struct sweep_objective {
     struct sweep_constraint *constraints;   /* owned */
     size_t n_constraints;
     bool feasible_on_mean;  /* objective.feasible_on "mean"; default "bound" */
+    /* The Pareto front's two metrics (objective.pareto), each minimised
+     * unless pareto_max; default min latency_ms.p99, min cost_usd.total
+     * (sweep_objective_default_pareto). */
+    size_t pareto[2];
+    bool pareto_max[2];
 };
+
+/* Sets the default Pareto axes: min latency_ms.p99, min cost_usd.total. */
+void sweep_objective_default_pareto(struct sweep_objective *o);
+/* Parses one Pareto axis: "METRIC", "min METRIC" or "max METRIC". Returns
+ * 0, or -1 with a message. */
+int sweep_parse_pareto_axis(const char *text, size_t *metric, bool *maximize, char *msg, size_t msg_len);
+/* Writes both axes as "min latency_ms.p99, min cost_usd.total" (what
+ * sweep_parse_pareto reads back). */
+void sweep_format_pareto(const struct sweep_objective *o, char *buf, size_t len);
+/* Parses the text sweep_format_pareto writes. Returns 0, or -1 with a message. */
+int sweep_parse_pareto(const char *text, struct sweep_objective *o, char *msg, size_t msg_len);
 
 /* Parses "METRIC OP NUMBER" (OP one of <= < >= >; spaces optional).
  * Returns 0, or -1 with a message naming the problem. */
