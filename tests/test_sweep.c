@@ -365,6 +365,86 @@ static void test_pareto_axes(void)
     free(sw);
 }
 
+/* objective.balanced, Power Tuning's formula: weight 0 ranks (and ties)
+ * exactly as minimising the time metric, weight 1 as minimising the cost
+ * metric (the score is that metric over its largest value), so the CSVs
+ * are byte-identical; at 0.5 the ranks follow the score computed by hand
+ * from the JSON's means; shards merge to the whole run. */
+static void test_balanced_objective(void)
+{
+    static const char axes[] = "\"axes\": {\"function.memory_mb\": [512, 1024, 1769, 3008], "
+                               "\"batching.threshold\": [1, 4]}, ";
+    char rest[1024];
+    char *dir = testutil_temp_dir(), a[600], b[600], s1[600], s2[600], m[600];
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    snprintf(s1, sizeof s1, "%s/s1.csv", dir);
+    snprintf(s2, sizeof s2, "%s/s2.csv", dir);
+    snprintf(m, sizeof m, "%s/m.csv", dir);
+    for (int w = 0; w <= 1; w++) {
+        snprintf(rest, sizeof rest, "%s\"objective\": {\"balanced\": {\"weight\": %d}}", axes, w);
+        char *bal = temp_sweep(rest);
+        snprintf(rest, sizeof rest, "%s\"objective\": {\"minimize\": \"%s\"}", axes,
+                 w == 0 ? "latency_ms.mean" : "cost_usd.per_million_requests");
+        char *plain = temp_sweep(rest);
+        unlink(a);
+        unlink(b);
+        free(run_ok("sweep %s --out %s 2>/dev/null", bal, a));
+        free(run_ok("sweep %s --out %s 2>/dev/null", plain, b));
+        char *ta = testutil_read_file(a), *tb = testutil_read_file(b);
+        CU_ASSERT(same_text(ta, tb));
+        free(ta);
+        free(tb);
+        unlink(bal);
+        unlink(plain);
+        free(bal);
+        free(plain);
+    }
+    snprintf(rest, sizeof rest, "%s\"objective\": {\"balanced\": {\"weight\": 0.5}}", axes);
+    char *bal = temp_sweep(rest);
+    char *json = run_ok("sweep %s --json 2>/dev/null", bal);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"objective\": {\"balanced\": {\"weight\": 0.5, \"time\": "
+                                        "\"latency_ms.mean\", \"cost\": \"cost_usd.per_million_requests\"}"));
+    /* Each point's time and cost means, score and rank, in point order. */
+    double t[8], c[8], score[8], max_t = 0, max_c = 0;
+    size_t rank[8], n = 0;
+    for (const char *p = strstr(json, "{\"point\": "); p != NULL && n < 8; p = strstr(p + 1, "{\"point\": ")) {
+        t[n] = strtod(strstr(p, "\"latency_ms.mean\": {\"mean\": ") + 27, NULL);
+        c[n] = strtod(strstr(p, "\"cost_usd.per_million_requests\": {\"mean\": ") + 42, NULL);
+        score[n] = strtod(strstr(p, "\"score\": ") + 9, NULL);
+        rank[n] = (size_t)strtoul(strstr(p, "\"rank\": ") + 8, NULL, 10);
+        max_t = fmax(max_t, t[n]);
+        max_c = fmax(max_c, c[n]);
+        n++;
+    }
+    CU_ASSERT_EQUAL_FATAL(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_DOUBLE_EQUAL(score[i], 0.5 * c[i] / max_c + 0.5 * t[i] / max_t, 1e-9);
+        for (size_t j = 0; j < n; j++)
+            if (score[j] < score[i])
+                CU_ASSERT(rank[j] < rank[i]);
+    }
+    free(json);
+    unlink(a);
+    char *out = run_ok("sweep %s --out %s 2>/dev/null", bal, a);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "objective: balanced, lowest 0.5 x cost_usd.per_million_requests / its "
+                                       "largest + 0.5 x latency_ms.mean / its largest"));
+    free(out);
+    free(run_ok("sweep %s --shard 1/2 --out %s 2>/dev/null", bal, s1));
+    free(run_ok("sweep %s --shard 2/2 --out %s 2>/dev/null", bal, s2));
+    char *shard = testutil_read_file(s1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(shard, "\n# objective: balanced 0.5 latency_ms.mean cost_usd.per_million_requests\n"));
+    free(shard);
+    free(run_ok("merge %s %s -o %s", s1, s2, m));
+    char *ta = testutil_read_file(a), *tm = testutil_read_file(m);
+    CU_ASSERT(same_text(ta, tm));
+    free(ta);
+    free(tm);
+    unlink(bal);
+    free(bal);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+}
+
 /* The printed command line reproduces the best point's first replication. */
 static void test_best_command(void)
 {
@@ -622,6 +702,12 @@ static const struct {
     const char *fragment;
 } bad_files[] = {
     { "malformed", "sweep-bad-malformed.json:1:70: malformed JSON near ']}}'" },
+    { "balanced-weight", "sweep-bad-balanced-weight.json: objective.balanced.weight: must be a number from 0 "
+                         "(time only) to 1 (cost only)" },
+    { "balanced-same", "sweep-bad-balanced-same.json: objective.balanced: time and cost are both cost_usd.total: "
+                       "a balance needs two metrics" },
+    { "objective-two", "sweep-bad-objective-two.json: objective: contradictory: give one of 'minimize', "
+                       "'maximize' and 'balanced'" },
     { "pareto-twice", "sweep-bad-pareto-twice.json: objective.pareto: names cost_usd.total twice: a front needs two "
                       "different metrics" },
     { "pareto-metric", "sweep-bad-pareto-metric.json: objective.pareto[0]: 'max throughput': unknown metric "
@@ -658,7 +744,8 @@ static const struct {
     { "seed", "sweep-bad-seed.json: seed: must be a whole number from 0 to 2^53 (got -1)" },
     { "crn-type", "sweep-bad-crn-type.json: common_random_numbers: must be true or false" },
     { "overrides-type", "sweep-bad-overrides-type.json: overrides: must be an object" },
-    { "objective-both", "sweep-bad-objective-both.json: objective: contradictory: both 'minimize' and 'maximize'" },
+    { "objective-both", "sweep-bad-objective-both.json: objective: contradictory: give one of 'minimize', "
+                        "'maximize' and 'balanced'" },
     { "objective-none", "sweep-bad-objective-none.json: objective: needs 'minimize' or 'maximize'" },
     { "objective-metric", "sweep-bad-objective-metric.json: objective.minimize: unknown metric 'latency_ms.p98' (did you mean" },
     { "objective-key", "sweep-bad-objective-key.json: objective.minimise: unknown field (did you mean 'minimize'?)" },
@@ -666,7 +753,7 @@ static const struct {
     { "constraint-number", "sweep-bad-constraint-number.json: objective.subject_to[0]: 'cost_usd.total <= cheap': expected a number" },
     { "constraint-metric", "sweep-bad-constraint-metric.json: objective.subject_to[0]: 'cost.total <= 0.05': unknown metric 'cost.total'" },
     { "constraint-type", "sweep-bad-constraint-type.json: objective.subject_to: must be a list of strings" },
-    { "memory-points", "sweep-bad-memory-points.json: about 8.3 GB of memory needed for 10000000 points "
+    { "memory-points", "sweep-bad-memory-points.json: about 8.5 GB of memory needed for 10000000 points "
                        "x 10 replications" },
     { "feasible-on", "sweep-bad-feasible-on.json: objective.feasible_on: must be \"bound\"" },
     { "constraints-contradict", "sweep-bad-constraints-contradict.json: objective.subject_to: contradictory constraints on cost_usd.total" },
@@ -859,6 +946,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "range and value texts", test_range_values);
     CU_add_test(s, "objective constraints", test_constraints);
     CU_add_test(s, "objective.pareto chooses the front's axes", test_pareto_axes);
+    CU_add_test(s, "objective.balanced: Power Tuning's weighted cost and time", test_balanced_objective);
     CU_add_test(s, "memory estimate and limit", test_memory_limit);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);
     CU_add_test(s, "best point command line reproduces it", test_best_command);

@@ -112,9 +112,13 @@ struct sweep_row {
     double *mean;           /* per metric (owned) */
     double *ci95;           /* per metric (owned) */
     bool feasible;
-    bool pareto;            /* on the (p99, cost) front of the feasible points */
+    bool pareto;            /* on the front of the feasible points (objective.pareto) */
     size_t rank;            /* 1 = best; 0 = not ranked (shard) */
     bool tied;              /* feasible and not significantly worse than the best (sweep_rank.c) */
+    /* The objective's value, lower is better (the metric's mean, negated
+     * when maximised; the balanced score), and its 95 % half-width (NAN
+     * without intervals); whole sweeps only (sweep_rank.c). */
+    double score, score_ci95;
 };
 
 /* What is written: everything needed to rank, print and merge, whether it

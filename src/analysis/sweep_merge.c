@@ -323,6 +323,25 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     const char *o = h->objective;
     bool max = strncmp(o, "maximize ", 9) == 0;
     int m = (max || strncmp(o, "minimize ", 9) == 0) ? sweep_metric_find(o + 9) : -1;
+    if (strncmp(o, "balanced ", 9) == 0) {
+        /* "balanced WEIGHT TIME COST" */
+        char tm[128], cm[128];
+        char *wend = NULL;
+        double w = strtod(o + 9, &wend);
+        int ti = -1, ci = -1;
+        if (wend != o + 9 && *wend == ' ' && sscanf(wend + 1, "%127s %127s", tm, cm) == 2) {
+            ti = sweep_metric_find(tm);
+            ci = sweep_metric_find(cm);
+        }
+        if (!(w >= 0 && w <= 1) || ti < 0 || ci < 0) {
+            sweep_msgf(msg, msg_len, "%s: bad '# objective: %s' line", file, o);
+            return -1;
+        }
+        t->objective.balanced = true;
+        t->objective.weight = w;
+        t->objective.cost_metric = (size_t)ci;
+        m = ti;
+    }
     if (m < 0) {
         sweep_msgf(msg, msg_len, "%s: bad '# objective: %s' line", file, o);
         return -1;

@@ -42,6 +42,19 @@ static const char *objective_verb(const struct sweep_objective *o)
     return o->maximize ? "maximize" : "minimize";
 }
 
+/* The objective as the shard header's "# objective:" line says it (and
+ * merge reads it back): "minimize METRIC", "maximize METRIC" or "balanced
+ * WEIGHT TIME COST". */
+static void objective_line(const struct sweep_objective *o, char *buf, size_t len)
+{
+    char num[SWEEP_NUM_MAX];
+    if (o->balanced)
+        snprintf(buf, len, "balanced %s %s %s", sweep_num_text(num, o->weight), sweep_metric_name(o->metric),
+                 sweep_metric_name(o->cost_metric));
+    else
+        snprintf(buf, len, "%s %s", objective_verb(o), sweep_metric_name(o->metric));
+}
+
 void sweep_write_csv(FILE *f, const struct sweep_table *t)
 {
     size_t nm = sweep_metric_count();
@@ -57,8 +70,8 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         fprintf(f, "# scenario: %s\n", t->scenario);
         fprintf(f, "# seed: %llu\n", (unsigned long long)t->seed);
         fprintf(f, "# common_random_numbers: %s\n", t->common_random_numbers ? "true" : "false");
-        fprintf(f, "# objective: %s %s\n", objective_verb(&t->objective),
-                sweep_metric_name(t->objective.metric));
+        objective_line(&t->objective, con, sizeof con);
+        fprintf(f, "# objective: %s\n", con);
         fprintf(f, "# feasible_on: %s\n", feasible_on(&t->objective));
         sweep_format_pareto(&t->objective, con, sizeof con);
         fprintf(f, "# pareto: %s\n", con);
@@ -126,7 +139,7 @@ static const struct sweep_row *best_row(const struct sweep_table *t)
 void sweep_write_json(FILE *f, const struct sweep_table *t)
 {
     size_t nm = sweep_metric_count();
-    char con[256];
+    char con[256], num[SWEEP_NUM_MAX];
     fputs("{\n  \"lambdasim_version\": ", f);
     jsonout_string(f, LAMBDASIM_VERSION);
     fputs(",\n  \"sweep\": ", f);
@@ -140,8 +153,13 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     fprintf(f, ",\n  \"points_total\": %zu", t->n_points_total);
     if (t->shard_n != 0)
         fprintf(f, ",\n  \"shard\": \"%zu/%zu\"", t->shard_k, t->shard_n);
-    fprintf(f, ",\n  \"objective\": {\"%s\": \"%s\", \"subject_to\": [", objective_verb(&t->objective),
-            sweep_metric_name(t->objective.metric));
+    if (t->objective.balanced)
+        fprintf(f, ",\n  \"objective\": {\"balanced\": {\"weight\": %s, \"time\": \"%s\", \"cost\": \"%s\"}, "
+                "\"subject_to\": [", sweep_num_text(num, t->objective.weight), sweep_metric_name(t->objective.metric),
+                sweep_metric_name(t->objective.cost_metric));
+    else
+        fprintf(f, ",\n  \"objective\": {\"%s\": \"%s\", \"subject_to\": [", objective_verb(&t->objective),
+                sweep_metric_name(t->objective.metric));
     for (size_t i = 0; i < t->objective.n_constraints; i++) {
         sweep_format_constraint(&t->objective.constraints[i], con, sizeof con);
         fputs(i == 0 ? "" : ", ", f);
@@ -181,6 +199,10 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
             fputc('}', f);
         }
         fprintf(f, "}, \"feasible\": %s", r->feasible ? "true" : "false");
+        if (t->shard_n == 0 && t->objective.balanced) {
+            fputs(", \"score\": ", f);
+            json_num(f, r->score);
+        }
         if (t->shard_n == 0)
             fprintf(f, ", \"pareto\": %s, \"rank\": %zu, \"tied\": %s}", r->pareto ? "true" : "false", r->rank,
                     r->tied ? "true" : "false");
@@ -333,14 +355,19 @@ static void fmt_mean_ci(char *buf, size_t len, double mean, double ci)
         snprintf(buf, len, "%.5g ± %.2g", mean, ci);
 }
 
-/* Metrics shown in the summary tables: the objective and the Pareto axes. */
+/* Metrics shown in the summary tables: the objective's (two when
+ * balanced) and the Pareto axes, each once. */
 static size_t summary_metrics(const struct sweep_table *t, size_t *ms)
 {
-    size_t n = 0;
-    ms[n++] = t->objective.metric;
-    for (int k = 0; k < 2; k++)
-        if (t->objective.pareto[k] != t->objective.metric)
-            ms[n++] = t->objective.pareto[k];
+    size_t n = 0, want[4] = { t->objective.metric, t->objective.cost_metric, t->objective.pareto[0],
+                              t->objective.pareto[1] };
+    for (size_t k = 0; k < 4; k++) {
+        bool seen = k == 1 && !t->objective.balanced;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = ms[j] == want[k];
+        if (!seen)
+            ms[n++] = want[k];
+    }
     return n;
 }
 
@@ -360,7 +387,7 @@ static void row_values(char *buf, size_t len, const struct sweep_table *t, const
 void sweep_write_summary(FILE *f, const struct sweep_table *t)
 {
     char buf[256];
-    size_t ms[3], nms = summary_metrics(t, ms), feasible = 0, front = 0, tied = 0;
+    size_t ms[4], nms = summary_metrics(t, ms), feasible = 0, front = 0, tied = 0;
     for (size_t i = 0; i < t->n_rows; i++) {
         feasible += t->rows[i].feasible;
         front += t->rows[i].pareto;
@@ -369,7 +396,15 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     fprintf(f, "sweep %s: %zu points x %d replications of %s (base seed %llu%s)\n", t->file,
             t->n_points_total, t->replications, t->scenario, (unsigned long long)t->seed,
             t->common_random_numbers ? ", common random numbers" : "");
-    fprintf(f, "objective: %s %s", objective_verb(&t->objective), sweep_metric_name(t->objective.metric));
+    if (t->objective.balanced) {
+        char num[SWEEP_NUM_MAX], rest[SWEEP_NUM_MAX];
+        fprintf(f, "objective: balanced, lowest %s x %s / its largest + %s x %s / its largest (AWS Lambda Power "
+                "Tuning's balanced strategy)", sweep_num_text(num, t->objective.weight),
+                sweep_metric_name(t->objective.cost_metric), sweep_num_text(rest, 1 - t->objective.weight),
+                sweep_metric_name(t->objective.metric));
+    } else {
+        fprintf(f, "objective: %s %s", objective_verb(&t->objective), sweep_metric_name(t->objective.metric));
+    }
     for (size_t i = 0; i < t->objective.n_constraints; i++) {
         sweep_format_constraint(&t->objective.constraints[i], buf, sizeof buf);
         fprintf(f, "%s%s", i == 0 ? " subject to " : " and ", buf);
@@ -390,8 +425,10 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     for (size_t i = 0; i < t->n_rows; i++)
         by_rank[t->rows[i].rank - 1] = &t->rows[i];
     struct grid g;
-    size_t cols = 2 + t->n_columns + nms + 2;
+    size_t score_col = 2 + t->n_columns + nms, cols = score_col + (t->objective.balanced ? 1 : 0) + 2;
     grid_init(&g, top + 1, cols);
+    if (t->objective.balanced)
+        grid_set(&g, 0, score_col, "score");
     grid_set(&g, 0, 0, "rank");
     grid_set(&g, 0, 1, "point");
     for (size_t a = 0; a < t->n_columns; a++)
@@ -411,6 +448,8 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
             fmt_mean_ci(buf, sizeof buf, r->mean[ms[k]], r->ci95[ms[k]]);
             grid_set(&g, i + 1, 2 + t->n_columns + k, "%s", buf);
         }
+        if (t->objective.balanced)
+            grid_set(&g, i + 1, score_col, "%.4f", r->score);
         grid_set(&g, i + 1, cols - 2, "%s", r->feasible ? "yes" : "no");
         grid_set(&g, i + 1, cols - 1, "%s", r->tied ? "yes" : "no");
     }

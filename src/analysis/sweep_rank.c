@@ -70,6 +70,8 @@ static bool row_feasible(const struct sweep_table *t, const struct sweep_row *r)
 {
     if (!isfinite(r->mean[t->objective.metric]))
         return false;
+    if (t->objective.balanced && !isfinite(r->mean[t->objective.cost_metric]))
+        return false;
     for (size_t i = 0; i < t->objective.n_constraints; i++) {
         const struct sweep_constraint *c = &t->objective.constraints[i];
         if (!satisfies(c, constraint_value(&t->objective, c, r)))   /* NAN satisfies nothing */
@@ -78,27 +80,59 @@ static bool row_feasible(const struct sweep_table *t, const struct sweep_row *r)
     return true;
 }
 
+/* The objective's value of every row, lower is better, with its 95 %
+ * half-width. Balanced (AWS Lambda Power Tuning's "balanced" strategy,
+ * lambda/analyzer.js of alexcasalboni/aws-lambda-power-tuning): weight x
+ * cost / max cost + (1 - weight) x time / max time, the maxima over every
+ * point with both (a term whose maximum is not above 0 counts 0); its
+ * half-width combines the two as independent, sqrt((w hc / C)^2 +
+ * ((1 - w) ht / T)^2). */
+static void score_rows(struct sweep_table *t)
+{
+    const struct sweep_objective *o = &t->objective;
+    size_t om = o->metric, cm = o->cost_metric;
+    double max_t = 0, max_c = 0;
+    if (o->balanced)
+        for (size_t i = 0; i < t->n_rows; i++) {
+            const struct sweep_row *r = &t->rows[i];
+            if (isfinite(r->mean[om]) && isfinite(r->mean[cm])) {
+                max_t = fmax(max_t, r->mean[om]);
+                max_c = fmax(max_c, r->mean[cm]);
+            }
+        }
+    for (size_t i = 0; i < t->n_rows; i++) {
+        struct sweep_row *r = &t->rows[i];
+        if (!o->balanced) {
+            r->score = o->maximize ? -r->mean[om] : r->mean[om];
+            r->score_ci95 = r->ci95[om];
+            continue;
+        }
+        double wt = max_t > 0 ? (1 - o->weight) / max_t : 0, wc = max_c > 0 ? o->weight / max_c : 0;
+        r->score = wt * r->mean[om] + wc * r->mean[cm];
+        double ht = wt * r->ci95[om], hc = wc * r->ci95[cm];
+        r->score_ci95 = sqrt(ht * ht + hc * hc);
+    }
+}
+
 /* Tied with the best: a feasible point whose objective is not significantly
- * worse than the best's: the difference of the means is within the
+ * worse than the best's: the difference of the scores is within the
  * combined 95 % half-widths sqrt(h_i^2 + h_best^2) (a two-sample normal
  * approximation at about the 5 % level; unpaired, so under common random
  * numbers, whose positive correlation narrows the paired difference, it
  * keeps more points than a paired test would: none is dropped unfairly).
- * Without intervals only an equal mean ties. The best is tied with itself. */
+ * Without intervals only an equal score ties. The best is tied with itself. */
 static void mark_tied(struct sweep_table *t, size_t best_row)
 {
-    size_t om = t->objective.metric;
     const struct sweep_row *b = &t->rows[best_row];
-    if (!b->feasible || !isfinite(b->mean[om]))
+    if (!b->feasible || !isfinite(b->score))
         return;
-    double hb = isfinite(b->ci95[om]) ? b->ci95[om] : 0;
+    double hb = isfinite(b->score_ci95) ? b->score_ci95 : 0;
     for (size_t i = 0; i < t->n_rows; i++) {
         struct sweep_row *r = &t->rows[i];
-        if (!r->feasible || !isfinite(r->mean[om]))
+        if (!r->feasible || !isfinite(r->score))
             continue;
-        double worse = t->objective.maximize ? b->mean[om] - r->mean[om] : r->mean[om] - b->mean[om];
-        double hr = isfinite(r->ci95[om]) ? r->ci95[om] : 0;
-        r->tied = worse <= sqrt(hr * hr + hb * hb);
+        double hr = isfinite(r->score_ci95) ? r->score_ci95 : 0;
+        r->tied = r->score - b->score <= sqrt(hr * hr + hb * hb);
     }
 }
 
@@ -169,16 +203,18 @@ void sweep_table_finish(struct sweep_table *t)
         t->rows[i].pareto = false;
         t->rows[i].rank = 0;
         t->rows[i].tied = false;
+        t->rows[i].score = t->rows[i].score_ci95 = (double)NAN;
     }
     if (t->shard_n != 0 || t->n_rows == 0)
         return;
-    size_t n = t->n_rows, om = t->objective.metric;
+    size_t n = t->n_rows;
+    score_rows(t);
     struct rank_key *rk = xcalloc(n, sizeof *rk);
     for (size_t i = 0; i < n; i++) {
-        double v = t->rows[i].mean[om];
+        double v = t->rows[i].score;
         rk[i].feasible = t->rows[i].feasible;
         rk[i].finite = isfinite(v);
-        rk[i].key = t->objective.maximize ? -v : v;
+        rk[i].key = v;
         rk[i].point = t->rows[i].point;
         rk[i].row = i;
     }

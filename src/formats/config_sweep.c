@@ -418,7 +418,9 @@ static int parse_overrides(struct swc *c, const cJSON *ov, struct sweep_spec *sp
 
 /* ---- objective ------------------------------------------------------------------- */
 
-static const char *const objective_keys[] = { "minimize", "maximize", "subject_to", "feasible_on", "pareto" };
+static const char *const objective_keys[] = { "minimize", "maximize", "balanced", "subject_to", "feasible_on",
+                                               "pareto" };
+static const char *const balanced_keys[] = { "weight", "time", "cost" };
 
 /* objective.pareto: two axes, ["METRIC" | "min METRIC" | "max METRIC", ...]. */
 static int parse_pareto(struct swc *c, const cJSON *pa, struct sweep_objective *o)
@@ -469,6 +471,37 @@ static int metric_field(struct swc *c, const char *field, const cJSON *it, size_
     return fail(c, field, "unknown metric '%s' (known: %s)", it->valuestring, names);
 }
 
+/* objective.balanced: {"weight": W, "time": METRIC, "cost": METRIC}, all
+ * optional (0.5, latency_ms.mean, cost_usd.per_million_requests). */
+static int parse_balanced(struct swc *c, const cJSON *ba, struct sweep_objective *o)
+{
+    if (!cJSON_IsObject(ba))
+        return fail(c, "objective.balanced", "must be an object {\"weight\": 0.5, \"time\": \"latency_ms.mean\", "
+                    "\"cost\": \"cost_usd.per_million_requests\"} (got %s)", type_name(ba));
+    if (check_keys(c, ba, "objective.balanced", balanced_keys, COUNT(balanced_keys)) < 0)
+        return -1;
+    o->balanced = true;
+    o->weight = 0.5;
+    o->metric = (size_t)sweep_metric_find("latency_ms.mean");
+    o->cost_metric = (size_t)sweep_metric_find("cost_usd.per_million_requests");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(ba, "weight");
+    if (w != NULL) {
+        if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0 && w->valuedouble <= 1))
+            return fail(c, "objective.balanced.weight", "must be a number from 0 (time only) to 1 (cost only)");
+        o->weight = w->valuedouble;
+    }
+    const cJSON *tm = cJSON_GetObjectItemCaseSensitive(ba, "time");
+    if (tm != NULL && metric_field(c, "objective.balanced.time", tm, &o->metric) < 0)
+        return -1;
+    const cJSON *cm = cJSON_GetObjectItemCaseSensitive(ba, "cost");
+    if (cm != NULL && metric_field(c, "objective.balanced.cost", cm, &o->cost_metric) < 0)
+        return -1;
+    if (o->metric == o->cost_metric)
+        return fail(c, "objective.balanced", "time and cost are both %s: a balance needs two metrics",
+                    sweep_metric_name(o->metric));
+    return 0;
+}
+
 static int parse_objective(struct swc *c, const cJSON *obj, struct sweep_objective *o)
 {
     if (!cJSON_IsObject(obj))
@@ -478,14 +511,18 @@ static int parse_objective(struct swc *c, const cJSON *obj, struct sweep_objecti
         return -1;
     const cJSON *mn = cJSON_GetObjectItemCaseSensitive(obj, "minimize");
     const cJSON *mx = cJSON_GetObjectItemCaseSensitive(obj, "maximize");
-    if (mn != NULL && mx != NULL)
-        return fail(c, "objective", "contradictory: both 'minimize' and 'maximize' are given "
-                    "(keep one)");
-    if (mn == NULL && mx == NULL)
-        return fail(c, "objective", "needs 'minimize' or 'maximize' and a metric name");
-    if (metric_field(c, mn != NULL ? "objective.minimize" : "objective.maximize",
-                     mn != NULL ? mn : mx, &o->metric) < 0)
+    const cJSON *ba = cJSON_GetObjectItemCaseSensitive(obj, "balanced");
+    if ((mn != NULL) + (mx != NULL) + (ba != NULL) > 1)
+        return fail(c, "objective", "contradictory: give one of 'minimize', 'maximize' and 'balanced'");
+    if (mn == NULL && mx == NULL && ba == NULL)
+        return fail(c, "objective", "needs 'minimize' or 'maximize' and a metric name, or 'balanced'");
+    if (ba != NULL) {
+        if (parse_balanced(c, ba, o) < 0)
+            return -1;
+    } else if (metric_field(c, mn != NULL ? "objective.minimize" : "objective.maximize", mn != NULL ? mn : mx,
+                            &o->metric) < 0) {
         return -1;
+    }
     o->maximize = mx != NULL;
     const cJSON *pa = cJSON_GetObjectItemCaseSensitive(obj, "pareto");
     if (pa != NULL && parse_pareto(c, pa, o) < 0)

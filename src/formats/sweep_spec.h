@@ -43,8 +43,14 @@ struct sweep_constraint {
 };
 
 struct sweep_objective {
-    size_t metric;
+    size_t metric;          /* minimize/maximize; balanced: the time metric */
     bool maximize;
+    /* objective.balanced, AWS Lambda Power Tuning's "balanced" strategy:
+     * minimise weight x cost / max cost + (1 - weight) x time / max time,
+     * the maxima over the sweep's points (metric is the time metric). */
+    bool balanced;
+    double weight;          /* 0 = time only .. 1 = cost only */
+    size_t cost_metric;
     struct sweep_constraint *constraints;   /* owned */
     size_t n_constraints;
     bool feasible_on_mean;  /* objective.feasible_on "mean"; default "bound" */
