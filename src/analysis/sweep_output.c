@@ -359,7 +359,8 @@ static void fmt_mean_ci(char *buf, size_t len, double mean, double ci)
  * balanced) and the Pareto axes, each once. */
 static size_t summary_metrics(const struct sweep_table *t, size_t *ms)
 {
-    size_t n = 0, want[4] = { t->objective.metric, t->objective.cost_metric, t->objective.pareto[0],
+    size_t n = 0;
+    const size_t want[4] = { t->objective.metric, t->objective.cost_metric, t->objective.pareto[0],
                               t->objective.pareto[1] };
     for (size_t k = 0; k < 4; k++) {
         bool seen = k == 1 && !t->objective.balanced;
@@ -387,7 +388,7 @@ static void row_values(char *buf, size_t len, const struct sweep_table *t, const
 void sweep_write_summary(FILE *f, const struct sweep_table *t)
 {
     char buf[256];
-    size_t ms[4], nms = summary_metrics(t, ms), feasible = 0, front = 0, tied = 0;
+    size_t ms[4] = { 0 }, nms = summary_metrics(t, ms), feasible = 0, front = 0, tied = 0;
     for (size_t i = 0; i < t->n_rows; i++) {
         feasible += t->rows[i].feasible;
         front += t->rows[i].pareto;
