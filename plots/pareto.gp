@@ -1,13 +1,14 @@
-# pareto.gp: p99 latency against cost for every point of a sweep; the
-# Pareto front (no other feasible point is both cheaper and faster) joined.
-# Input (set by lambdasim plot pareto): log_x, n_points, label_axes (what
+# pareto.gp: p99 latency against cost (or the two metrics of --x and --y)
+# for every point of a sweep; the Pareto front (no other feasible point is
+# better on both) joined.
+# Input (set by lambdasim plot pareto): xlab, ylab, log_x, n_points, label_axes (what
 # the front's labels list, e.g. "threshold / timeout_s"), and three blocks,
 # each drawn only when its count (n_other, n_infeasible, n_front) is > 0:
 #   $other       cost_usd  p99_ms                     (feasible, not on the front)
 #   $infeasible  cost_usd  p99_ms                     (fail a sweep constraint)
 #   $front       cost_usd  p99_ms  cost_ci95  p99_ci95  "axis values"  (by cost)
-set xlabel "total cost of the run (USD)"
-set ylabel "p99 latency (ms)"
+set xlabel xlab
+set ylabel ylab
 if (log_x) { set logscale x 10 } else { set xrange [0:*] }
 set yrange [0:*]
 set format x "%.3g"

@@ -317,6 +317,34 @@ static void test_shard_front(void)
     expect_png("shard-pareto.png");
 }
 
+/* --x and --y choose the front's metrics, "max" when higher is better:
+ * throughput (max) across, cost per million up. Point 0 (10 rps, 2.0) and
+ * point 1 (20 rps, 3.0) are the front; point 2 (15 rps, 3.5) is beaten by
+ * point 1 on both; a whole sweep's `pareto` column (here p99/cost's) is not
+ * what is drawn. Two equal metrics are refused. */
+static void test_front_axes(void)
+{
+    CU_ASSERT_FATAL(write_file("axes.csv",
+               "point,batching.threshold,replications,throughput_rps_mean,throughput_rps_ci95,"
+               "cost_usd.per_million_requests_mean,cost_usd.per_million_requests_ci95,feasible,pareto,rank\n"
+               "0,1,2,10,0.5,2.0,0.1,1,0,3\n"
+               "1,2,2,20,0.5,3.0,0.1,1,0,1\n"
+               "2,3,2,15,0.5,3.5,0.1,1,1,2\n"));
+    CU_ASSERT_EQUAL_FATAL(lsim("plot pareto axes.csv -o x.png --x 'max throughput_rps' --y cost_usd.per_million_requests "
+                               "--gnuplot-commands axes.gp"), 0);
+    char *p = path_in("axes.gp");
+    char *out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$front << EOD\n10 2 0.5 0.1 \"1\"\n20 3 0.5 0.1 \"2\"\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$other << EOD\n15 3.5\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "xlab = \"throughput_rps (higher is better)\"\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ylab = \"cost_usd.per_million_requests\"\n"));
+    free(out);
+    CU_ASSERT_EQUAL(lsim("plot pareto axes.csv -o axes.png --x throughput_rps --y 'max throughput_rps'"), 2);
+    CU_ASSERT_EQUAL(lsim("plot pareto axes.csv -o axes.png --x 'max throughput_rps' --y cost_usd.per_million_requests"), 0);
+    expect_png("axes.png");
+}
+
 /* ---- injection ------------------------------------------------------------ */
 
 /* What every payload below would create, in the directory gnuplot runs in. */
@@ -714,6 +742,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("plot", setup, teardown);
+    CU_add_test(s, "pareto --x/--y: the front of two chosen metrics", test_front_axes);
     CU_add_test(s, "every kind draws a PNG", test_every_kind_draws_a_png);
     CU_add_test(s, "data handed to gnuplot", test_commands);
     CU_add_test(s, "gnuplot missing", test_missing_gnuplot);

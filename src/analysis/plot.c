@@ -1051,6 +1051,7 @@ struct sweep_row {
     bool feasible;
     int pareto;             /* 1, 0, or -1 when the column is empty (a shard) */
     double rank;            /* NAN when empty */
+    double key[2];          /* pareto: the two metrics, signed so that lower is better */
 };
 
 struct sweep_data {
@@ -1359,21 +1360,50 @@ static const struct sweep_row *pareto_rows;
 static int pareto_cmp(const void *a, const void *b)
 {
     const struct sweep_row *x = &pareto_rows[*(const size_t *)a], *y = &pareto_rows[*(const size_t *)b];
-    if (x->mean[0] != y->mean[0])
-        return x->mean[0] < y->mean[0] ? -1 : 1;
-    if (x->mean[1] != y->mean[1])
-        return x->mean[1] < y->mean[1] ? -1 : 1;
+    if (x->key[0] != y->key[0])
+        return x->key[0] < y->key[0] ? -1 : 1;
+    if (x->key[1] != y->key[1])
+        return x->key[1] < y->key[1] ? -1 : 1;
     return 0;
+}
+
+/* A pareto axis, "METRIC", "min METRIC" or "max METRIC": the metric and
+ * the sign that makes lower better. */
+static const char *pareto_metric(const char *spec, double *sign)
+{
+    *sign = strncmp(spec, "max ", 4) == 0 ? -1 : 1;
+    return strncmp(spec, "max ", 4) == 0 || strncmp(spec, "min ", 4) == 0 ? spec + 4 : spec;
 }
 
 static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
     FILE *f = g->f;
-    static const char *const metrics[] = { "cost_usd.total", "latency_ms.p99" };
+    /* The front of the sweep's objective.pareto when the user names it
+     * with --x and --y; p99 up and cost across by default. */
+    double sx, sy;
+    const char *metrics[] = { pareto_metric(o->x_axis != NULL ? o->x_axis : "cost_usd.total", &sx),
+                              pareto_metric(o->y_axis != NULL ? o->y_axis : "latency_ms.p99", &sy) };
+    if (strcmp(metrics[0], metrics[1]) == 0)
+        return fail(msg, len, PLOT_ERR_INPUT, "pareto: --x and --y are both %s: a front needs two metrics",
+                    metrics[0]);
     struct sweep_data s;
     enum plot_status st = read_sweep(o->inputs[0], metrics, 2, &s, msg, len);
     if (st != PLOT_OK)
         return st;
+    /* Labels: the defaults say what they are; others name the metric. The
+     * names were found among the CSV's columns, so they are plain text. */
+    if (o->x_axis == NULL)
+        fputs("xlab = \"total cost of the run (USD)\"\n", f);
+    else
+        fprintf(f, "xlab = \"%s%s\"\n", metrics[0], sx < 0 ? " (higher is better)" : "");
+    if (o->y_axis == NULL)
+        fputs("ylab = \"p99 latency (ms)\"\n", f);
+    else
+        fprintf(f, "ylab = \"%s%s\"\n", metrics[1], sy < 0 ? " (higher is better)" : "");
+    for (size_t i = 0; i < s.n_rows; i++) {
+        s.row[i].key[0] = sx * s.row[i].mean[0];
+        s.row[i].key[1] = sy * s.row[i].mean[1];
+    }
     /* The front of the two axes drawn, computed here: the sweep's own
      * `pareto` column may be on other axes (objective.pareto), and a shard
      * has none. Feasible points that no other feasible point beats on both,
@@ -1383,7 +1413,7 @@ static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, ch
     bool *front = xcalloc(s.n_rows + 1, sizeof *front);
     size_t *ord = xcalloc(s.n_rows + 1, sizeof *ord), n_ord = 0;
     for (size_t i = 0; i < s.n_rows; i++)
-        if (s.row[i].feasible && isfinite(s.row[i].mean[0]) && isfinite(s.row[i].mean[1]))
+        if (s.row[i].feasible && isfinite(s.row[i].key[0]) && isfinite(s.row[i].key[1]))
             ord[n_ord++] = i;
     pareto_rows = s.row;
     qsort(ord, n_ord, sizeof *ord, pareto_cmp);
@@ -1391,11 +1421,11 @@ static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, ch
     double best_y = INFINITY;
     for (size_t i = 0; i < n_ord;) {
         size_t j = i;
-        while (j < n_ord && s.row[ord[j]].mean[0] == s.row[ord[i]].mean[0])
+        while (j < n_ord && s.row[ord[j]].key[0] == s.row[ord[i]].key[0])
             j++;
-        double group_min = s.row[ord[i]].mean[1];
+        double group_min = s.row[ord[i]].key[1];
         for (size_t k = i; k < j; k++)
-            front[ord[k]] = s.row[ord[k]].mean[1] == group_min && group_min < best_y;
+            front[ord[k]] = s.row[ord[k]].key[1] == group_min && group_min < best_y;
         best_y = fmin(best_y, group_min);
         i = j;
     }

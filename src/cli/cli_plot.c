@@ -28,8 +28,10 @@ static const struct cli_opt opt_table[] = {
               "queue wait, as with the scenario field stats.latency_from)" },
     { .id = O_METRIC, .name = "metric", .metavar = "NAME",
       .help = "heatmap: the sweep metric (default latency_ms.p99)" },
-    { .id = O_X, .name = "x", .metavar = "AXIS", .help = "heatmap: the sweep axis across (default: its first)" },
-    { .id = O_Y, .name = "y", .metavar = "AXIS", .help = "heatmap: the sweep axis up (default: its second)" },
+    { .id = O_X, .name = "x", .metavar = "AXIS", .help = "heatmap: the sweep axis across (default: its first); "
+      "pareto: the metric across, 'max METRIC' when higher is better (default cost_usd.total)" },
+    { .id = O_Y, .name = "y", .metavar = "AXIS", .help = "heatmap: the sweep axis up (default: its second); "
+      "pareto: the metric up (default latency_ms.p99)" },
     { .id = O_GNUPLOT_COMMANDS, .name = "gnuplot-commands", .metavar = "F", .complete = CLI_C_FILE,
       .help = "write gnuplot's command file (data inline) to F instead of drawing: run `gnuplot F` to "
               "draw FILE.png yourself" },
