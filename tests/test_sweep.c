@@ -445,6 +445,38 @@ static void test_balanced_objective(void)
     CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
 }
 
+/* Under common random numbers, points that simulate the same thing are
+ * found: at batching.threshold 1 no request waits, so batching.timeout_s
+ * changes nothing; the summary names the groups and the axis, the JSON
+ * gives same_as, and a merge of shards finds the same groups. */
+static void test_same_results(void)
+{
+    char *sw = temp_sweep("\"common_random_numbers\": true, \"axes\": {\"batching.threshold\": [1, 2], "
+                          "\"batching.timeout_s\": [0.1, 0.3, 0.5], \"workload.rate_rps\": [4, 8]}");
+    char *out = run_ok("sweep %s", sw);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "gave bit-identical results in every metric (common random numbers"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  points 0, 2, 4: batching.timeout_s\n  points 1, 3, 5: batching.timeout_s\n"));
+    char *json = run_ok("sweep %s --json", sw);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"point\": 4, "));
+    const char *p4 = strstr(json, "{\"point\": 4, ");
+    CU_ASSERT(p4 != NULL && strstr(p4, "\"same_as\": 0}") != NULL);
+    const char *p0 = strstr(json, "{\"point\": 0, ");
+    CU_ASSERT(p0 != NULL && strstr(p0, "\"same_as\": null}") != NULL && strstr(p0, "\"same_as\": null}") < p4);
+    char *dir = testutil_temp_dir(), s1[600], s2[600];
+    snprintf(s1, sizeof s1, "%s/s1.csv", dir);
+    snprintf(s2, sizeof s2, "%s/s2.csv", dir);
+    free(run_ok("sweep %s --shard 1/2 --out %s", sw, s1));
+    free(run_ok("sweep %s --shard 2/2 --out %s", sw, s2));
+    char *merged = run_ok("merge %s %s", s1, s2);
+    CU_ASSERT(same_text(out, merged));
+    free(merged);
+    free(json);
+    free(out);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sw);
+    free(sw);
+}
+
 /* The printed command line reproduces the best point's first replication. */
 static void test_best_command(void)
 {
@@ -753,7 +785,7 @@ static const struct {
     { "constraint-number", "sweep-bad-constraint-number.json: objective.subject_to[0]: 'cost_usd.total <= cheap': expected a number" },
     { "constraint-metric", "sweep-bad-constraint-metric.json: objective.subject_to[0]: 'cost.total <= 0.05': unknown metric 'cost.total'" },
     { "constraint-type", "sweep-bad-constraint-type.json: objective.subject_to: must be a list of strings" },
-    { "memory-points", "sweep-bad-memory-points.json: about 8.5 GB of memory needed for 10000000 points "
+    { "memory-points", "sweep-bad-memory-points.json: about 8.6 GB of memory needed for 10000000 points "
                        "x 10 replications" },
     { "feasible-on", "sweep-bad-feasible-on.json: objective.feasible_on: must be \"bound\"" },
     { "constraints-contradict", "sweep-bad-constraints-contradict.json: objective.subject_to: contradictory constraints on cost_usd.total" },
@@ -946,6 +978,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "range and value texts", test_range_values);
     CU_add_test(s, "objective constraints", test_constraints);
     CU_add_test(s, "objective.pareto chooses the front's axes", test_pareto_axes);
+    CU_add_test(s, "points with the same results are found (an inert axis)", test_same_results);
     CU_add_test(s, "objective.balanced: Power Tuning's weighted cost and time", test_balanced_objective);
     CU_add_test(s, "memory estimate and limit", test_memory_limit);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);

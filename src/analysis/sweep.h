@@ -119,6 +119,12 @@ struct sweep_row {
      * when maximised; the balanced score), and its 95 % half-width (NAN
      * without intervals); whole sweeps only (sweep_rank.c). */
     double score, score_ci95;
+    /* The first point (in point order) whose every metric's mean and
+     * half-width are bit for bit this row's, when it is another point;
+     * SIZE_MAX otherwise. Under common random numbers two such points ran
+     * the same simulation: what differs between them changes nothing
+     * there (sweep_rank.c). Whole sweeps only. */
+    size_t same_as;
 };
 
 /* What is written: everything needed to rank, print and merge, whether it

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/common.h"
@@ -203,11 +204,16 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
             fputs(", \"score\": ", f);
             json_num(f, r->score);
         }
-        if (t->shard_n == 0)
-            fprintf(f, ", \"pareto\": %s, \"rank\": %zu, \"tied\": %s}", r->pareto ? "true" : "false", r->rank,
-                    r->tied ? "true" : "false");
-        else
-            fputs(", \"pareto\": null, \"rank\": null, \"tied\": null}", f);
+        if (t->shard_n == 0) {
+            fprintf(f, ", \"pareto\": %s, \"rank\": %zu, \"tied\": %s, \"same_as\": ", r->pareto ? "true" : "false",
+                    r->rank, r->tied ? "true" : "false");
+            if (r->same_as == SIZE_MAX)
+                fputs("null}", f);
+            else
+                fprintf(f, "%zu}", r->same_as);
+        } else {
+            fputs(", \"pareto\": null, \"rank\": null, \"tied\": null, \"same_as\": null}", f);
+        }
     }
     fputs(t->n_rows > 0 ? "\n  ],\n  \"pareto_front\": [" : "],\n  \"pareto_front\": [", f);
     bool first = true;
@@ -385,6 +391,66 @@ static void row_values(char *buf, size_t len, const struct sweep_table *t, const
     }
 }
 
+#define SAME_GROUPS_SHOWN 5
+
+/* Groups of points with the same results (sweep_row.same_as): how many,
+ * and the first few with the axes that differ inside them, which change
+ * nothing there. Rows are in point order. */
+static void write_same_groups(FILE *f, const struct sweep_table *t)
+{
+    size_t groups = 0, points = 0;
+    bool *leader = xcalloc(t->n_rows + 1, sizeof *leader);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        size_t p = t->rows[i].same_as;
+        if (p == SIZE_MAX)
+            continue;
+        points++;
+        /* Rows are in point order: the leader's row by bisection. */
+        size_t lo = 0, hi = i;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (t->rows[mid].point < p)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < i && t->rows[lo].point == p && !leader[lo]) {
+            groups++;
+            points++;
+            leader[lo] = true;
+        }
+    }
+    if (groups > 0) {
+        fprintf(f, "same results: %zu group%s of points (%zu points) gave bit-identical results in every "
+                "metric%s; what differs inside a group changes nothing there:\n", groups, groups == 1 ? "" : "s",
+                points, t->common_random_numbers ? " (common random numbers: the same simulation)" : "");
+        size_t shown = 0;
+        for (size_t i = 0; i < t->n_rows && shown < SAME_GROUPS_SHOWN; i++) {
+            if (!leader[i])
+                continue;
+            shown++;
+            fprintf(f, "  points %zu", t->rows[i].point);
+            for (size_t j = i + 1; j < t->n_rows; j++)
+                if (t->rows[j].same_as == t->rows[i].point)
+                    fprintf(f, ", %zu", t->rows[j].point);
+            const char *sep = ": ";
+            for (size_t a = 0; a < t->n_columns; a++) {
+                bool differs = false;
+                for (size_t j = i + 1; j < t->n_rows && !differs; j++)
+                    differs = t->rows[j].same_as == t->rows[i].point && strcmp(t->rows[j].cells[a], t->rows[i].cells[a]) != 0;
+                if (differs) {
+                    fprintf(f, "%s%s", sep, t->columns[a]);
+                    sep = ", ";
+                }
+            }
+            fputc('\n', f);
+        }
+        if (groups > shown)
+            fprintf(f, "  ... and %zu more (same_as in --json)\n", groups - shown);
+    }
+    free(leader);
+}
+
 void sweep_write_summary(FILE *f, const struct sweep_table *t)
 {
     char buf[256];
@@ -419,6 +485,7 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     if (tied > 0)
         fprintf(f, "tied with the best (not significantly worse at about 5%%): %zu point%s\n", tied,
                 tied == 1 ? "" : "s");
+    write_same_groups(f, t);
 
     /* Top points by rank. */
     size_t top = t->n_rows < SUMMARY_TOP ? t->n_rows : SUMMARY_TOP;

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,51 @@ size_t sweep_front_rows(const struct sweep_table *t, const struct sweep_row **ou
     return n;
 }
 
+/* qsort has no context argument: the table whose rows are being grouped,
+ * set around the one call (the table is finished on one thread). */
+static const struct sweep_table *same_table;
+static size_t same_metrics;
+
+static int same_cmp(const void *a, const void *b)
+{
+    const struct sweep_row *x = &same_table->rows[*(const size_t *)a], *y = &same_table->rows[*(const size_t *)b];
+    int c = memcmp(x->mean, y->mean, same_metrics * sizeof *x->mean);
+    if (c == 0)
+        c = memcmp(x->ci95, y->ci95, same_metrics * sizeof *x->ci95);
+    return c != 0 ? c : x->point < y->point ? -1 : x->point > y->point;
+}
+
+/* Points whose results are bit-identical in every metric (mean and
+ * half-width): under common random numbers, where every point's
+ * replication r uses the same seed, they simulated the same thing (say,
+ * batching.timeout_s at batching.threshold 1, where no request ever waits).
+ * Bits, not values: two different simulations agreeing in all 30 numbers
+ * to the last bit does not happen by chance. n log n. */
+static void mark_same(struct sweep_table *t)
+{
+    size_t n = t->n_rows;
+    size_t *ord = xcalloc(n + 1, sizeof *ord);
+    for (size_t i = 0; i < n; i++) {
+        ord[i] = i;
+        t->rows[i].same_as = SIZE_MAX;
+    }
+    same_table = t;
+    same_metrics = sweep_metric_count();
+    qsort(ord, n, sizeof *ord, same_cmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && memcmp(t->rows[ord[j]].mean, t->rows[ord[i]].mean, same_metrics * sizeof(double)) == 0 &&
+               memcmp(t->rows[ord[j]].ci95, t->rows[ord[i]].ci95, same_metrics * sizeof(double)) == 0)
+            j++;
+        /* ord[i] has the group's lowest point (ties sort by point). */
+        for (size_t k = i + 1; k < j; k++)
+            t->rows[ord[k]].same_as = t->rows[ord[i]].point;
+        i = j;
+    }
+    same_table = NULL;
+    free(ord);
+}
+
 /* Feasibility always; Pareto front and ranks only for a whole sweep, since
  * they compare every point with every other. */
 void sweep_table_finish(struct sweep_table *t)
@@ -204,11 +250,13 @@ void sweep_table_finish(struct sweep_table *t)
         t->rows[i].rank = 0;
         t->rows[i].tied = false;
         t->rows[i].score = t->rows[i].score_ci95 = (double)NAN;
+        t->rows[i].same_as = SIZE_MAX;
     }
     if (t->shard_n != 0 || t->n_rows == 0)
         return;
     size_t n = t->n_rows;
     score_rows(t);
+    mark_same(t);
     struct rank_key *rk = xcalloc(n, sizeof *rk);
     for (size_t i = 0; i < n; i++) {
         double v = t->rows[i].score;
