@@ -417,16 +417,23 @@ static void test_idle_penalty(void)
  * rest becomes 0.375 (start 0.625, ends 0.625 + 1 = 1.625), B's start
  * 0.75 (ends 0.25 + 0.75 + 1 = 2.0). Without platform.host_cores nothing
  * changes: 0.5 s starts. */
+/* A whole-core scenario of cold starts of 0.5 s and 1 s of inference on
+ * `cores`, whose profile says: factor 2 from 3 starts under way. */
+static void burst_scenario(struct scenario *sc, const double *t, size_t n, double cores)
+{
+    whole_core_scenario(sc, t, n, 0.5, 1.0);
+    sc->platform.host_cores = cores;
+    sc->function.model.has_start_burst = true;
+    sc->function.model.start_burst_n = 3;
+    sc->function.model.start_burst_factor = 2.0;
+}
+
 static void test_start_burst(void)
 {
     const double together[] = { 0.0, 0.0, 0.0 };
     for (int host = 0; host < 2; host++) {
         struct scenario sc;
-        whole_core_scenario(&sc, together, N(together), 0.5, 1.0);
-        sc.platform.host_cores = host ? 3 : 0;
-        sc.function.model.has_start_burst = true;
-        sc.function.model.start_burst_n = 3;
-        sc.function.model.start_burst_factor = 2.0;
+        burst_scenario(&sc, together, N(together), host ? 3 : 0);
         struct fixture_log log;
         struct engine_result res;
         fixture_run(&sc, &log, &res);
@@ -441,11 +448,7 @@ static void test_start_burst(void)
     }
     const double staggered[] = { 0.0, 0.25 };
     struct scenario sc;
-    whole_core_scenario(&sc, staggered, N(staggered), 0.5, 1.0);
-    sc.platform.host_cores = 2;
-    sc.function.model.has_start_burst = true;
-    sc.function.model.start_burst_n = 3;
-    sc.function.model.start_burst_factor = 2.0;
+    burst_scenario(&sc, staggered, N(staggered), 2);
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);

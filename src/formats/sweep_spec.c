@@ -108,6 +108,18 @@ bool sweep_parse_num(const char *s, double *out)
 
 static const char *const op_text[] = { "<=", "<", ">=", ">" };
 
+/* "'TEXT': unknown metric 'NAME'", with the nearest metric's name when one
+ * is near, else where the names are. */
+static void unknown_metric(char *msg, size_t msg_len, const char *text, const char *name)
+{
+    const char *hint = sweep_metric_suggest(name);
+    if (hint != NULL)
+        sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (did you mean '%s'?)", text, name, hint);
+    else
+        sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (the metrics are the CSV's: "
+                   "latency_ms.p99, cost_usd.total, ... see docs/reference/sweep.md)", text, name);
+}
+
 int sweep_parse_constraint(const char *text, struct sweep_constraint *out, char *msg,
                            size_t msg_len)
 {
@@ -148,12 +160,7 @@ int sweep_parse_constraint(const char *text, struct sweep_constraint *out, char 
     }
     int m = sweep_metric_find(name);
     if (m < 0) {
-        const char *hint = sweep_metric_suggest(name);
-        if (hint != NULL)
-            sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (did you mean '%s'?)", text, name, hint);
-        else
-            sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (the metrics are the CSV's: "
-                 "latency_ms.p99, cost_usd.total, ... see README.md)", text, name);
+        unknown_metric(msg, msg_len, text, name);
         return -1;
     }
     while (*s == ' ')
@@ -193,12 +200,7 @@ int sweep_parse_pareto_axis(const char *text, size_t *metric, bool *maximize, ch
         s++;
     int m = sweep_metric_find(s);
     if (m < 0) {
-        const char *hint = sweep_metric_suggest(s);
-        if (hint != NULL)
-            sweep_msgf(msg, msg_len, "'%s': unknown metric '%s' (did you mean '%s'?)", text, s, hint);
-        else
-            sweep_msgf(msg, msg_len, "'%s': expected \"METRIC\", \"min METRIC\" or \"max METRIC\" with a "
-                       "metric of the CSV (e.g. \"cost_usd.per_million_requests\")", text);
+        unknown_metric(msg, msg_len, text, s);
         return -1;
     }
     *metric = (size_t)m;
