@@ -911,6 +911,38 @@ static void test_batching_throttle(void)
     server_free(&s);
 }
 
+/* A throttled batch that holds an Event item: the waiting caller gets its
+ * 429, the Event item (answered 202 already) is not lost but queued as a
+ * batch of its own, as Lambda's asynchronous queue retries a throttled
+ * event, and runs once the first batch is done. */
+static void test_batching_throttle_event(void)
+{
+    struct server s;
+    if (!setup(&s, BATCH_SCENARIO("2", "5", "2", "1"), ECHO_DIR, ""))
+        return;
+    char cmd[1400], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && k=0; for p in '{\"sleep_s\":1}' '{\"i\":2}' '{\"i\":3}' 'E{\"i\":4}'; do k=$((k + 1)); "
+             "h=; case $p in E*) p=${p#E}; h='X-Amz-Invocation-Type: Event';; esac; "
+             "curl -sS -m 30 -o out.$k -w ' %%{http_code}' -H \"${h:-X-Lambdasim-Test: 1}\" --data-binary \"$p\" "
+             "http://127.0.0.1:%d/2015-03-31/functions/echo/invocations >> out.$k & sleep 0.15; "
+             "done; wait; sleep 1.5; for k in 1 2 3 4; do cat out.$k; echo; done", s.dir, s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    CU_ASSERT_EQUAL(count(out, " 200"), 2);
+    CU_ASSERT_EQUAL(count(out, " 429"), 1);
+    CU_ASSERT_EQUAL(count(out, " 202"), 1);
+    free(out);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 2); /* the first batch, then the Event's own */
+    free(log);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "its Event items stay queued");
+    TESTUTIL_ASSERT_CONTAINS(err, "4 invokes (3 ok, 0 function errors, 0 timeouts, 1 throttled)");
+    free(err);
+    server_free(&s);
+}
+
 /* A reply that is not an array of one result per item is a function
  * error for every caller of the batch. */
 static void test_batching_wrong_reply(void)
@@ -1200,6 +1232,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "batching gateway: size cap", test_batching_size_cap);
     CU_add_test(suite, "batching gateway: a wrong reply fails every caller", test_batching_wrong_reply);
     CU_add_test(suite, "batching gateway: a batch over the limit is throttled whole", test_batching_throttle);
+    CU_add_test(suite, "batching gateway: a throttled batch's Event items stay queued", test_batching_throttle_event);
     CU_add_test(suite, "scaling rate: 429 beyond the bucket", test_scaling_rate);
     CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
     CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);

@@ -1169,8 +1169,34 @@ static void form_batch(struct serve *s)
         len += s->pending[i]->payload_len + 1;
     }
     size_t in_flight = s->queued + s->running;
-    if ((any_sync && in_flight >= (size_t)s->o.concurrency_limit) || (!any_sync && s->queued >= SERVE_EVENT_QUEUE_MAX)) {
-        note(s, "batch %" PRIu64 " of %d throttled (%zu invocations in flight, the limit)", serial, n, in_flight);
+    if (any_sync && in_flight >= (size_t)s->o.concurrency_limit) {
+        /* The callers waiting get their 429. The Event items in the batch
+         * have been answered 202 already: Lambda's asynchronous queue
+         * retries a throttled event, so they stay, as a batch of their
+         * own, queued as Event invocations are. */
+        int n_event = 0, n_sync = 0;
+        struct inv **sync = xmalloc((size_t)n * sizeof *sync);
+        for (int i = 0; i < n; i++) {
+            if (s->pending[i]->event)
+                s->pending[n_event++] = s->pending[i];
+            else
+                sync[n_sync++] = s->pending[i];
+        }
+        note(s, "batch %" PRIu64 " of %d throttled (%zu invocations in flight, the limit)%s", serial, n, in_flight,
+             n_event > 0 ? "; its Event items stay queued" : "");
+        throttle_items(s, sync, n_sync, SERVE_REASON_CONCURRENCY);
+        free(sync);
+        if (n_event == 0)
+            return;
+        n = n_event;
+        any_sync = false;
+        len = 2;
+        for (int i = 0; i < n; i++)
+            len += s->pending[i]->payload_len + 1;
+    }
+    if (!any_sync && s->queued >= SERVE_EVENT_QUEUE_MAX) {
+        note(s, "batch %" PRIu64 " of %d Event items refused: %d Event invocations are queued already", serial, n,
+             SERVE_EVENT_QUEUE_MAX);
         throttle_items(s, s->pending, n, SERVE_REASON_CONCURRENCY);
         return;
     }
