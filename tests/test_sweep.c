@@ -37,6 +37,10 @@ static char *run_ok(const char *fmt, ...)
     return out;
 }
 
+static void expect_exit2(const char *args, const char *fragment);
+
+static size_t count_lines(const char *path);
+
 static bool same_text(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcmp(a, b) == 0;
@@ -472,6 +476,70 @@ static void test_same_results(void)
     free(merged);
     free(json);
     free(out);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sw);
+    free(sw);
+}
+
+/* --replications-csv: one row per point and replication; each point's
+ * rows average to the --out CSV's mean, and a row's seed reproduces it
+ * with `run --seed`. Checked before running: "-" and an existing file
+ * (without --force) are usage errors. */
+static void test_replications_csv(void)
+{
+    char *sw = temp_sweep("\"axes\": {\"batching.threshold\": [1, 2], \"workload.rate_rps\": [4, 8]}");
+    char *dir = testutil_temp_dir(), reps[600], out[600];
+    snprintf(reps, sizeof reps, "%s/reps.csv", dir);
+    snprintf(out, sizeof out, "%s/out.csv", dir);
+    /* temp_sweep asks for 1 replication; 3 through an override of the file is not possible, so
+     * the sweep file is rewritten with 3. */
+    char *text = testutil_read_file(sw);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    char *r1 = strstr(text, "\"replications\": 1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r1);
+    r1[16] = '3';
+    FILE *f = fopen(sw, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    free(run_ok("sweep %s --out %s --replications-csv %s", sw, out, reps));
+    char *rt = testutil_read_file(reps), *ot = testutil_read_file(out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ot);
+    CU_ASSERT_EQUAL(strncmp(rt, "point,batching.threshold,workload.rate_rps,replication,seed,latency_ms.mean,", 76), 0);
+    CU_ASSERT_EQUAL(count_lines(reps), 1 + 4 * 3);
+    int rcol = csv_column(rt, "latency_ms.mean"), ocol = csv_column(ot, "latency_ms.mean_mean");
+    double sum[4] = { 0 }, mean[4] = { 0 };
+    unsigned long long seed0 = 0;
+    size_t row = 0;
+    for (const char *line = strchr(rt, '\n'); line != NULL && line[1] != '\0'; line = strchr(line + 1, '\n'), row++) {
+        size_t point = (size_t)strtoul(line + 1, NULL, 10);
+        CU_ASSERT_EQUAL(point, row / 3);
+        if (point < 4)
+            sum[point] += csv_number(line + 1, rcol);
+        if (row == 0)
+            seed0 = strtoull(strchr(strchr(strchr(strchr(line + 1, ',') + 1, ',') + 1, ',') + 1, ',') + 1, NULL, 10);
+    }
+    row = 0;
+    for (const char *line = strchr(ot, '\n'); line != NULL && line[1] != '\0' && row < 4; line = strchr(line + 1, '\n'))
+        mean[row++] = csv_number(line + 1, ocol);
+    for (size_t p = 0; p < 4; p++)
+        CU_ASSERT_DOUBLE_EQUAL(sum[p] / 3, mean[p], 1e-9 * fabs(mean[p]));
+    /* Point 0, replication 0, by hand: its seed and settings. */
+    char *run = run_ok("run tests/data/sweep-base.json --seed %llu --set batching.threshold=1 "
+                       "--set workload.rate_rps=4 --json", seed0);
+    const char *lat = strstr(run, "\"latency_ms\": {");
+    const char *first = strchr(rt, '\n') + 1;
+    CU_ASSERT(lat != NULL && fabs(strtod(strstr(lat, "\"mean\": ") + 8, NULL) - csv_number(first, rcol)) < 1e-4);
+    free(run);
+    free(rt);
+    free(ot);
+    char args[1400];
+    snprintf(args, sizeof args, "sweep %s --replications-csv -", sw);
+    expect_exit2(args, "--replications-csv needs a file name");
+    snprintf(args, sizeof args, "sweep %s --replications-csv %s", sw, reps);
+    expect_exit2(args, "--replications-csv ");
     CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
     unlink(sw);
     free(sw);
@@ -979,6 +1047,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "objective constraints", test_constraints);
     CU_add_test(s, "objective.pareto chooses the front's axes", test_pareto_axes);
     CU_add_test(s, "points with the same results are found (an inert axis)", test_same_results);
+    CU_add_test(s, "--replications-csv: every replication, with its seed", test_replications_csv);
     CU_add_test(s, "objective.balanced: Power Tuning's weighted cost and time", test_balanced_objective);
     CU_add_test(s, "memory estimate and limit", test_memory_limit);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);

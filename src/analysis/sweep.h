@@ -55,9 +55,16 @@ struct sweep_results {
     double *mean;       /* owned */
     double *ci95;       /* owned */
     bool *done;         /* owned */
+    /* Every replication's metrics, [point][replication][metric], when
+     * asked for with sweep_results_keep_raw (NULL otherwise): what
+     * `--replications-csv` writes. */
+    double *raw;        /* owned */
+    size_t reps;
 };
 
 void sweep_results_init(struct sweep_results *r, size_t n_points);
+/* Keeps every replication's values too (n_points x reps x metrics). */
+void sweep_results_keep_raw(struct sweep_results *r, size_t reps);
 void sweep_results_fini(struct sweep_results *r);
 
 /* Called from the thread that called sweep_run, about every interval. */
@@ -162,6 +169,11 @@ void sweep_table_fini(struct sweep_table *t);
 int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
                 char *msg, size_t msg_len);
 
+/* One CSV row per point of the table and replication, in point order: the
+ * point, its axis values, the replication, its seed (as `run --seed`
+ * takes it) and every headline metric's value. */
+void sweep_write_replications_csv(FILE *f, const struct sweep_table *t, const struct sweep_spec *sp,
+                                  const struct sweep_results *res);
 /* The CSV: for a shard, '#' lines identifying the sweep come first and the
  * pareto and rank cells are empty. */
 void sweep_write_csv(FILE *f, const struct sweep_table *t);

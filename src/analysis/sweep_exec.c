@@ -82,10 +82,24 @@ void sweep_results_init(struct sweep_results *r, size_t n_points)
     r->done = xcalloc(n_points + 1, sizeof *r->done);
 }
 
+void sweep_results_keep_raw(struct sweep_results *r, size_t reps)
+{
+    r->reps = reps;
+    r->raw = xcalloc(r->n_points * reps * r->n_metrics + 1, sizeof *r->raw);
+}
+
+/* Keeps a point's replications when the results keep them. */
+static void keep_raw(struct sweep_results *res, size_t point, const double *raw, size_t reps)
+{
+    if (res->raw != NULL && reps == res->reps)
+        memcpy(res->raw + point * reps * res->n_metrics, raw, reps * res->n_metrics * sizeof *raw);
+}
+
 void sweep_results_fini(struct sweep_results *r)
 {
     if (r == NULL)
         return;
+    free(r->raw);
     free(r->mean);
     free(r->ci95);
     free(r->done);
@@ -195,6 +209,7 @@ static void *worker(void *arg)
             break;
         /* Each point's slots are written by one thread only. */
         point_stats(p->res, point, raw, reps, col);
+        keep_raw(p->res, point, raw, reps);
 
         pthread_mutex_lock(&p->lock);
         if (p->o->checkpoint != NULL) {
@@ -389,6 +404,7 @@ int sweep_checkpoint_read(const struct sweep_spec *sp, const char *path, const c
             goto out;
         }
         point_stats(res, (size_t)point, raw, reps, col);
+        keep_raw(res, (size_t)point, raw, reps);
         pos = (size_t)(end - text) + 1;
         *valid_len = (long)pos;
         line++;

@@ -137,6 +137,37 @@ static const struct sweep_row *best_row(const struct sweep_table *t)
     return NULL;
 }
 
+void sweep_write_replications_csv(FILE *f, const struct sweep_table *t, const struct sweep_spec *sp,
+                                  const struct sweep_results *res)
+{
+    size_t nm = sweep_metric_count();
+    char num[SWEEP_NUM_MAX];
+    fputs("point", f);
+    for (size_t a = 0; a < t->n_columns; a++) {
+        fputc(',', f);
+        csv_cell(f, t->columns[a]);
+    }
+    fputs(",replication,seed", f);
+    for (size_t m = 0; m < nm; m++)
+        fprintf(f, ",%s", sweep_metric_name(m));
+    fputc('\n', f);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        const struct sweep_row *r = &t->rows[i];
+        for (size_t k = 0; k < res->reps; k++) {
+            fprintf(f, "%zu", r->point);
+            for (size_t a = 0; a < t->n_columns; a++) {
+                fputc(',', f);
+                csv_cell(f, r->cells[a]);
+            }
+            fprintf(f, ",%zu,%llu", k, (unsigned long long)sweep_seed(sp, r->point, (int)k));
+            const double *v = res->raw + (r->point * res->reps + k) * nm;
+            for (size_t m = 0; m < nm; m++)
+                fprintf(f, ",%s", sweep_num_text(num, v[m]));
+            fputc('\n', f);
+        }
+    }
+}
+
 void sweep_write_json(FILE *f, const struct sweep_table *t)
 {
     size_t nm = sweep_metric_count();

@@ -23,13 +23,16 @@
 
 #define JOBS_MAX 1024
 
-enum { O_OUT = CLI_O_OWN, O_JOBS, O_RESUME, O_SHARD, O_TIMING };
+enum { O_OUT = CLI_O_OWN, O_JOBS, O_RESUME, O_SHARD, O_TIMING, O_REPS_CSV };
 
 static const struct cli_opt sweep_opts[] = {
     { .id = O_OUT, .short_name = 'o', .name = "out", .metavar = "FILE.csv", .complete = CLI_C_FILE,
       .help = "write one CSV row per point (mean and 95% CI half-width of every headline metric, feasible, "
               "pareto, rank); a checkpoint FILE.csv.ckpt records finished points until the end (--out - "
               "writes it to standard output, without a checkpoint; the summary then goes to standard error)" },
+    { .id = O_REPS_CSV, .name = "replications-csv", .metavar = "FILE.csv", .complete = CLI_C_FILE,
+      .help = "also write one CSV row per point and replication (its seed and every headline metric's "
+              "value), for tests of your own; not under MPI" },
     CLI_ROW_JSON("print everything as one JSON object instead of the summary"),
     { .id = O_JOBS, .short_name = 'j', .name = "jobs", .metavar = "N",
       .help = "worker threads (default: the number of online cores)" },
@@ -226,7 +229,7 @@ static bool file_exists(const char *path)
 #endif
 
 struct sweep_args {
-    const char *sweep_path, *out_path;
+    const char *sweep_path, *out_path, *reps_path;
     bool json, resume, force, timing;
     unsigned jobs;
     size_t shard_k, shard_n;
@@ -279,6 +282,9 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
         case O_OUT:
             a->out_path = v;
             break;
+        case O_REPS_CSV:
+            a->reps_path = v;
+            break;
         case O_SHARD:
             if (!parse_shard(v, &a->shard_k, &a->shard_n))
                 rc = cli_usage_error("sweep", "--shard: expected K/N with 1 <= K <= N (got '%s')", v);
@@ -303,10 +309,16 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
     if (a->shard_n != 0 && a->json)
         return cli_usage_error("sweep", "--shard and --json do not mix: a shard cannot be ranked; "
                                "merge the shards, then use 'merge --json'");
+    if (a->reps_path != NULL && strcmp(a->reps_path, "-") == 0)
+        return cli_usage_error("sweep", "--replications-csv needs a file name (standard output is the "
+                               "summary's or the CSV's)");
 #ifdef LAMBDASIM_MPI
     if (a->resume)
         return cli_usage_error("sweep", "--resume is not available under MPI (use --shard, which "
                                "resumes shard by shard)");
+    if (a->reps_path != NULL && mpi_size() > 1)
+        return cli_usage_error("sweep", "--replications-csv is not available under MPI (rank 0 gathers "
+                               "only the means; run the sweep, or each --shard, without mpirun)");
 #endif
     return 0;
 }
@@ -489,7 +501,23 @@ int cli_sweep(int argc, char **argv)
     }
     sweep_results_init(&res, sp.n_points);
     msg[0] = '\0';
-    if (rank == 0 && a.out_path != NULL)
+    if (a.reps_path != NULL) {
+        /* Checked now, not after hours of running. */
+        char why[SWEEP_MSG_MAX / 2];
+        double bytes = (double)n_held * (double)sp.replications * (double)sweep_metric_count() * 8.0;
+        if (outfile_check(a.reps_path, a.force, why, sizeof why) != OUTFILE_OK) {
+            snprintf(msg, SWEEP_MSG_MAX, "--replications-csv %s", why);
+            rc = CLI_USAGE;
+        } else if (bytes > 4e9) {
+            snprintf(msg, SWEEP_MSG_MAX, "--replications-csv: %zu points x %d replications would keep %.1f GB of "
+                     "values; the limit is 4 GB: use --shard K/N (one file per shard) or fewer points",
+                     n_held, sp.replications, bytes / 1e9);
+            rc = CLI_USAGE;
+        } else {
+            sweep_results_keep_raw(&res, (size_t)sp.replications);
+        }
+    }
+    if (rc == CLI_OK && rank == 0 && a.out_path != NULL)
         rc = open_checkpoint(&a, &sp, wanted, &res, &ckpt, &ckpt_path, msg, SWEEP_MSG_MAX);
     if ((rc = stage_end(rc, msg)) != CLI_OK)
         goto out;
@@ -572,6 +600,22 @@ int cli_sweep(int argc, char **argv)
     }
     sweep_table_build(&table, &sp, &res, wanted_list, n_wanted, a.shard_k, a.shard_n);
     msg[0] = '\0';
+    if (a.reps_path != NULL) {
+        struct outfile of;
+        char why[SWEEP_MSG_MAX / 2];
+        int r = outfile_open(&of, a.reps_path, a.force, why, sizeof why);
+        if (r != OUTFILE_OK) {
+            cli_error("--replications-csv %s", why);
+            rc = r == OUTFILE_FAILED ? CLI_FAILED : CLI_USAGE;
+            goto out;
+        }
+        sweep_write_replications_csv(of.f, &table, &sp, &res);
+        if (outfile_commit(&of, msg, SWEEP_MSG_MAX) != 0) {
+            cli_error("%s", msg);
+            rc = CLI_FAILED;
+            goto out;
+        }
+    }
     rc = write_outputs(&table, "--out", a.out_path, a.force, a.json, msg, SWEEP_MSG_MAX);
     if (rc != CLI_OK) {
         cli_error("%s", msg);
