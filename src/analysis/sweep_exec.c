@@ -75,6 +75,7 @@ void sweep_stats(const double *x, size_t n, double *mean, double *ci95)
 void sweep_results_init(struct sweep_results *r, size_t n_points)
 {
     size_t m = sweep_metric_count();
+    memset(r, 0, sizeof *r); /* raw stays NULL unless sweep_results_keep_raw */
     r->n_points = n_points;
     r->n_metrics = m;
     r->mean = xcalloc(n_points * m + 1, sizeof *r->mean);
