@@ -1390,16 +1390,20 @@ static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, ch
     enum plot_status st = read_sweep(o->inputs[0], metrics, 2, &s, msg, len);
     if (st != PLOT_OK)
         return st;
-    /* Labels: the defaults say what they are; others name the metric. The
-     * names were found among the CSV's columns, so they are plain text. */
+    /* Labels: the defaults say what they are; others name the metric. As
+     * every text that comes from the user, they reach gnuplot as data
+     * ($text), never as a string in a command. */
+    char axis_label[300];
     if (o->x_axis == NULL)
-        fputs("xlab = \"total cost of the run (USD)\"\n", f);
+        snprintf(axis_label, sizeof axis_label, "total cost of the run (USD)");
     else
-        fprintf(f, "xlab = \"%s%s\"\n", metrics[0], sx < 0 ? " (higher is better)" : "");
+        snprintf(axis_label, sizeof axis_label, "%s%s", metrics[0], sx < 0 ? " (higher is better)" : "");
+    gp_var_str(g, "xlab", axis_label);
     if (o->y_axis == NULL)
-        fputs("ylab = \"p99 latency (ms)\"\n", f);
+        snprintf(axis_label, sizeof axis_label, "p99 latency (ms)");
     else
-        fprintf(f, "ylab = \"%s%s\"\n", metrics[1], sy < 0 ? " (higher is better)" : "");
+        snprintf(axis_label, sizeof axis_label, "%s%s", metrics[1], sy < 0 ? " (higher is better)" : "");
+    gp_var_str(g, "ylab", axis_label);
     for (size_t i = 0; i < s.n_rows; i++) {
         s.row[i].key[0] = sx * s.row[i].mean[0];
         s.row[i].key[1] = sy * s.row[i].mean[1];
