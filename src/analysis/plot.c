@@ -1393,17 +1393,17 @@ static enum plot_status write_pareto(struct gp *g, const struct plot_opts *o, ch
     /* Labels: the defaults say what they are; others name the metric. As
      * every text that comes from the user, they reach gnuplot as data
      * ($text), never as a string in a command. */
-    char axis_label[300];
+    char label_text[300];
     if (o->x_axis == NULL)
-        snprintf(axis_label, sizeof axis_label, "total cost of the run (USD)");
+        snprintf(label_text, sizeof label_text, "total cost of the run (USD)");
     else
-        snprintf(axis_label, sizeof axis_label, "%s%s", metrics[0], sx < 0 ? " (higher is better)" : "");
-    gp_var_str(g, "xlab", axis_label);
+        snprintf(label_text, sizeof label_text, "%s%s", metrics[0], sx < 0 ? " (higher is better)" : "");
+    gp_var_str(g, "xlab", label_text);
     if (o->y_axis == NULL)
-        snprintf(axis_label, sizeof axis_label, "p99 latency (ms)");
+        snprintf(label_text, sizeof label_text, "p99 latency (ms)");
     else
-        snprintf(axis_label, sizeof axis_label, "%s%s", metrics[1], sy < 0 ? " (higher is better)" : "");
-    gp_var_str(g, "ylab", axis_label);
+        snprintf(label_text, sizeof label_text, "%s%s", metrics[1], sy < 0 ? " (higher is better)" : "");
+    gp_var_str(g, "ylab", label_text);
     for (size_t i = 0; i < s.n_rows; i++) {
         s.row[i].key[0] = sx * s.row[i].mean[0];
         s.row[i].key[1] = sy * s.row[i].mean[1];
