@@ -200,12 +200,18 @@ size_t sweep_front_rows(const struct sweep_table *t, const struct sweep_row **ou
 static const struct sweep_table *same_table;
 static size_t same_metrics;
 
+/* Orders two rows by their results' bits: 0 when every mean and half-width
+ * is the same. */
+static int results_cmp(const struct sweep_row *x, const struct sweep_row *y)
+{
+    int c = memcmp(x->mean, y->mean, same_metrics * sizeof *x->mean);
+    return c != 0 ? c : memcmp(x->ci95, y->ci95, same_metrics * sizeof *x->ci95);
+}
+
 static int same_cmp(const void *a, const void *b)
 {
     const struct sweep_row *x = &same_table->rows[*(const size_t *)a], *y = &same_table->rows[*(const size_t *)b];
-    int c = memcmp(x->mean, y->mean, same_metrics * sizeof *x->mean);
-    if (c == 0)
-        c = memcmp(x->ci95, y->ci95, same_metrics * sizeof *x->ci95);
+    int c = results_cmp(x, y);
     return c != 0 ? c : x->point < y->point ? -1 : x->point > y->point;
 }
 
@@ -228,8 +234,7 @@ static void mark_same(struct sweep_table *t)
     qsort(ord, n, sizeof *ord, same_cmp);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && memcmp(t->rows[ord[j]].mean, t->rows[ord[i]].mean, same_metrics * sizeof(double)) == 0 &&
-               memcmp(t->rows[ord[j]].ci95, t->rows[ord[i]].ci95, same_metrics * sizeof(double)) == 0)
+        while (j < n && results_cmp(&t->rows[ord[j]], &t->rows[ord[i]]) == 0)
             j++;
         /* ord[i] has the group's lowest point (ties sort by point). */
         for (size_t k = i + 1; k < j; k++)
