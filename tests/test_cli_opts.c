@@ -431,7 +431,7 @@ static void test_completion(void)
     expect_completion("lambdasim run --ti", "--timeline-csv --timing --time-limit");
     expect_completion("lambdasim run x.json --stats \"\"", "exact streaming");
     expect_completion("lambdasim run x.json --stats = st", "streaming");
-    expect_completion("lambdasim sweep -", "--out -o --replications-csv --json --jobs -j --resume --shard --force -f --timing "
+    expect_completion("lambdasim sweep -", "--out -o --replications-csv --json --interval-level --jobs -j --resume --shard --force -f --timing "
                                            "--time-limit --help -h");
     expect_completion("lambdasim plot \"\"", "cdf histogram timeline queue heatmap pareto paper");
     expect_completion("lambdasim plot cdf tests/data/log-cl", "tests/data/log-client.csv");

@@ -226,15 +226,18 @@ static void gen_shard(size_t n)
     FILE *f = open_input("shard.csv");
     fprintf(f, "# lambdasim sweep shard 1/2\n# version: 0.1.0\n# sweep: s.json\n# id: 90050ec34a99f2da\n"
                "# points: %zu\n# replications: 1\n# scenario: base.json\n# seed: 7\n"
-               "# common_random_numbers: false\n# objective: minimize latency_ms.mean\n# feasible_on: bound\n", 2 * n);
+               "# common_random_numbers: false\n# per_run_level: 0.95\n# objective: minimize latency_ms.mean\n"
+               "# feasible_on: bound\n", 2 * n);
     fputs("point,batching.threshold,replications", f);
     for (size_t m = 0; m < sweep_metric_count(); m++)
-        fprintf(f, ",%s_mean,%s_ci95", sweep_metric_name(m), sweep_metric_name(m));
+        fprintf(f, ",%s_mean,%s_ci95,%s_run_lo,%s_run_hi", sweep_metric_name(m), sweep_metric_name(m),
+                sweep_metric_name(m), sweep_metric_name(m));
     fputs(",feasible,pareto,rank,tied\n", f);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%zu,%zu,1", 2 * i, 2 * i + 1);
         for (size_t m = 0; m < sweep_metric_count(); m++)
-            fprintf(f, ",%.17g,", 100.0 + (double)((i * 31 + m) % 97));
+            fprintf(f, ",%.17g,,%.17g,%.17g", 100.0 + (double)((i * 31 + m) % 97), 100.0 + (double)((i * 31 + m) % 97),
+                    100.0 + (double)((i * 31 + m) % 97));
         fputs(",1,,,\n", f);
     }
     fclose(f);

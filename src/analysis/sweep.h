@@ -48,12 +48,24 @@ const char *sweep_value(const struct sweep_spec *sp, size_t point, size_t a);
 
 /* ---- running ---------------------------------------------------------------------- */
 
-/* Per-point results: mean and 95 % half-width per metric, [point * M + m]. */
+/* The per-run interval's level when none is asked for (`--interval-level`,
+ * as `run --replications`): a new single run falls inside it with this
+ * probability when there are replications enough (validate_order_k). */
+#define SWEEP_PER_RUN_LEVEL_DEFAULT 0.95
+
+/* Per-point results, [point * M + m]: per metric the mean over
+ * replications with its 95 % half-width, and the per-run interval (order
+ * statistics k and R+1-k of the replications' values, k from
+ * validate_order_k at per_run_level): where one single run of the point
+ * falls, which the mean's interval does not say. */
 struct sweep_results {
     size_t n_points;
     size_t n_metrics;
+    double per_run_level;   /* SWEEP_PER_RUN_LEVEL_DEFAULT unless set before sweep_run */
     double *mean;       /* owned */
     double *ci95;       /* owned */
+    double *run_lo;     /* owned */
+    double *run_hi;     /* owned */
     bool *done;         /* owned */
     /* Every replication's metrics, [point][replication][metric], when
      * asked for with sweep_results_keep_raw (NULL otherwise): what
@@ -118,6 +130,7 @@ struct sweep_row {
     char **cells;           /* axis values (owned) */
     double *mean;           /* per metric (owned) */
     double *ci95;           /* per metric (owned) */
+    double *run_lo, *run_hi; /* per metric: the per-run interval (owned) */
     bool feasible;
     bool pareto;            /* on the front of the feasible points (objective.pareto) */
     size_t rank;            /* 1 = best; 0 = not ranked (shard) */
@@ -143,6 +156,12 @@ struct sweep_table {
     uint64_t seed;
     bool common_random_numbers;
     int replications;
+    /* The per-run intervals' level asked for, and what R replications
+     * achieve: order statistic k, coverage (R+1-2k)/(R+1) (sweep_table_interval). */
+    double per_run_level;
+    size_t per_run_k;
+    double per_run_coverage;
+    bool per_run_enough;            /* coverage reaches the level (else [min, max]) */
     size_t n_points_total;
     size_t shard_k, shard_n;        /* shard_n = 0: the whole sweep */
     struct sweep_objective objective;
@@ -162,6 +181,8 @@ void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
                        const struct sweep_results *res, const size_t *points, size_t n_points,
                        size_t shard_k, size_t shard_n);
 void sweep_table_fini(struct sweep_table *t);
+/* Sets per_run_k, _coverage and _enough from replications and per_run_level. */
+void sweep_table_interval(struct sweep_table *t);
 
 /* Reads shard files (written by `sweep --shard`), checks that they come from
  * one sweep and cover every point exactly once, and builds the whole table

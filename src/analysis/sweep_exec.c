@@ -19,6 +19,7 @@
 #include <mpi.h>
 #endif
 
+#include "analysis/validate.h"
 #include "core/engine.h"
 #include "base/common.h"
 #include "base/infile.h"
@@ -78,8 +79,11 @@ void sweep_results_init(struct sweep_results *r, size_t n_points)
     memset(r, 0, sizeof *r); /* raw stays NULL unless sweep_results_keep_raw */
     r->n_points = n_points;
     r->n_metrics = m;
+    r->per_run_level = SWEEP_PER_RUN_LEVEL_DEFAULT;
     r->mean = xcalloc(n_points * m + 1, sizeof *r->mean);
     r->ci95 = xcalloc(n_points * m + 1, sizeof *r->ci95);
+    r->run_lo = xcalloc(n_points * m + 1, sizeof *r->run_lo);
+    r->run_hi = xcalloc(n_points * m + 1, sizeof *r->run_hi);
     r->done = xcalloc(n_points + 1, sizeof *r->done);
 }
 
@@ -103,19 +107,32 @@ void sweep_results_fini(struct sweep_results *r)
     free(r->raw);
     free(r->mean);
     free(r->ci95);
+    free(r->run_lo);
+    free(r->run_hi);
     free(r->done);
     memset(r, 0, sizeof *r);
 }
 
-/* raw[r * M + m] -> mean and half-width of each metric of one point. */
+/* raw[r * M + m] -> mean, half-width and per-run interval of each metric
+ * of one point. The interval is NAN where the mean is (a replication
+ * without the metric): an interval over the runs that have it would
+ * claim a coverage it does not have. */
 static void point_stats(struct sweep_results *res, size_t point, const double *raw, size_t reps,
                         double *col)
 {
     size_t nm = res->n_metrics;
+    double coverage;
+    bool enough;
+    size_t k = validate_order_k(reps, res->per_run_level, &coverage, &enough);
     for (size_t m = 0; m < nm; m++) {
+        size_t i = point * nm + m;
         for (size_t r = 0; r < reps; r++)
             col[r] = raw[r * nm + m];
-        sweep_stats(col, reps, &res->mean[point * nm + m], &res->ci95[point * nm + m]);
+        sweep_stats(col, reps, &res->mean[i], &res->ci95[i]);
+        if (isnan(res->mean[i]))
+            res->run_lo[i] = res->run_hi[i] = (double)NAN;
+        else
+            validate_per_run_interval(col, reps, k, &res->run_lo[i], &res->run_hi[i]);
     }
     res->done[point] = true;
 }
@@ -424,7 +441,7 @@ out:
 void sweep_mpi_gather(struct sweep_results *res, const size_t *points, size_t n_points, int rank,
                       int size)
 {
-    size_t nm = res->n_metrics, per = 2 * nm;
+    size_t nm = res->n_metrics, per = 4 * nm;
     size_t mine = 0;
     for (size_t j = (size_t)rank; j < n_points; j += (size_t)size)
         mine++;
@@ -433,6 +450,8 @@ void sweep_mpi_gather(struct sweep_results *res, const size_t *points, size_t n_
     for (size_t j = (size_t)rank; j < n_points; j += (size_t)size, k++) {
         memcpy(send + k * per, &res->mean[points[j] * nm], nm * sizeof *send);
         memcpy(send + k * per + nm, &res->ci95[points[j] * nm], nm * sizeof *send);
+        memcpy(send + k * per + 2 * nm, &res->run_lo[points[j] * nm], nm * sizeof *send);
+        memcpy(send + k * per + 3 * nm, &res->run_hi[points[j] * nm], nm * sizeof *send);
     }
     int *counts = NULL, *displs = NULL;
     double *recv = NULL;
@@ -460,6 +479,8 @@ void sweep_mpi_gather(struct sweep_results *res, const size_t *points, size_t n_
             for (size_t j = (size_t)r; j < n_points; j += (size_t)size, src += per) {
                 memcpy(&res->mean[points[j] * nm], src, nm * sizeof *src);
                 memcpy(&res->ci95[points[j] * nm], src + nm, nm * sizeof *src);
+                memcpy(&res->run_lo[points[j] * nm], src + 2 * nm, nm * sizeof *src);
+                memcpy(&res->run_hi[points[j] * nm], src + 3 * nm, nm * sizeof *src);
                 res->done[points[j]] = true;
             }
         }

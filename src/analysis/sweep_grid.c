@@ -204,11 +204,12 @@ static void memory_parts(const struct sweep_spec *sp, size_t n_held, unsigned jo
 {
     size_t n_metrics = sweep_metric_count();
     double nm = (double)n_metrics, axes = (double)sp->n_axes;
-    /* Every point: its results (mean, ci95, done) and the command's point
-     * lists (wanted flag, wanted list, to do, this rank's). */
-    double per_point = 2 * nm * sizeof(double) + sizeof(bool) + 1 + 3 * sizeof(size_t);
+    /* Every point: its results (mean, ci95, per-run interval, done) and the
+     * command's point lists (wanted flag, wanted list, to do, this rank's). */
+    double per_point = 4 * nm * sizeof(double) + sizeof(bool) + 1 + 3 * sizeof(size_t);
     /* Every row built: the row, its cells (a pointer and a short string
-     * each), its means and half-widths, and the sorting and ranking keys. */
+     * each), its means, half-widths and per-run intervals, and the sorting
+     * and ranking keys. */
     double value_len = 0;
     for (size_t a = 0; a < sp->n_axes; a++) {
         const struct sweep_axis *ax = &sp->axes[a];
@@ -218,7 +219,7 @@ static void memory_parts(const struct sweep_spec *sp, size_t n_held, unsigned jo
         value_len += ax->n_values > 0 ? sum / (double)ax->n_values : 32;
     }
     double per_row = sizeof(struct sweep_row) + block((axes + 1) * sizeof(char *)) + value_len +
-                     2 * block(nm * sizeof(double)) + sizeof(size_t) + 40 + 32;
+                     4 * block(nm * sizeof(double)) + sizeof(size_t) + 40 + 32;
     *points = (double)sp->n_points * per_point + (double)n_held * per_row;
     *per_run = (double)sp->replications * (nm + 1) * sizeof(double) + sp->run_bytes;
     unsigned c = jobs < 1 ? 1 : jobs;

@@ -117,6 +117,7 @@ static int csv_next(const char *text, size_t len, size_t *pos, struct csv_rec *r
 struct shard_head {
     size_t k, n;
     char *version, *sweep, *id, *points, *replications, *scenario, *seed, *crn, *objective, *feasible_on;
+    char *per_run_level;
     char *pareto;           /* optional: absent means the default axes */
     char **subject_to;
     size_t n_subject_to;
@@ -134,6 +135,7 @@ static void shard_head_fini(struct shard_head *h)
     free(h->scenario);
     free(h->seed);
     free(h->crn);
+    free(h->per_run_level);
     free(h->objective);
     free(h->feasible_on);
     free(h->pareto);
@@ -208,6 +210,7 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
             KEY("scenario", scenario);
             KEY("seed", seed);
             KEY("common_random_numbers", crn);
+            KEY("per_run_level", per_run_level);
             KEY("objective", objective);
             KEY("feasible_on", feasible_on);
             KEY("pareto", pareto);
@@ -241,6 +244,7 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
                           : h->id == NULL ? "id" : h->points == NULL ? "points"
                           : h->replications == NULL ? "replications" : h->scenario == NULL ? "scenario"
                           : h->seed == NULL ? "seed" : h->crn == NULL ? "common_random_numbers"
+                          : h->per_run_level == NULL ? "per_run_level"
                           : h->objective == NULL ? "objective" : h->feasible_on == NULL ? "feasible_on" : NULL;
     if (missing != NULL) {
         sweep_msgf(msg, msg_len, "%s: the shard header has no '# %s:' line", file, missing);
@@ -280,6 +284,8 @@ static const char *shard_head_diff(const struct shard_head *a, const struct shar
         return "seed";
     if (strcmp(a->crn, b->crn) != 0)
         return "common_random_numbers";
+    if (strcmp(a->per_run_level, b->per_run_level) != 0)
+        return "per_run_level";
     if (strcmp(a->objective, b->objective) != 0)
         return "objective";
     if (strcmp(a->feasible_on, b->feasible_on) != 0)
@@ -307,6 +313,7 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     ok = ok && sweep_parse_size(h->points, &points) && points >= 1 && points <= SWEEP_POINTS_MAX &&
          sweep_parse_size(h->replications, &reps) && reps >= 1 && reps <= SWEEP_REPLICATIONS_MAX &&
          sweep_parse_u64(h->seed, &t->seed) &&
+         sweep_parse_num(h->per_run_level, &t->per_run_level) && t->per_run_level > 0 && t->per_run_level < 1 &&
          (strcmp(h->crn, "true") == 0 || strcmp(h->crn, "false") == 0) &&
          (strcmp(h->feasible_on, "bound") == 0 || strcmp(h->feasible_on, "mean") == 0);
     if (!ok || strcmp(h->version, LAMBDASIM_VERSION) != 0) {
@@ -319,6 +326,7 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     t->id = id;
     t->n_points_total = points;
     t->replications = (int)reps;
+    sweep_table_interval(t);
     t->common_random_numbers = strcmp(h->crn, "true") == 0;
     const char *o = h->objective;
     bool max = strncmp(o, "maximize ", 9) == 0;
@@ -381,12 +389,16 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
     return 0;
 }
 
+/* The columns of each metric, in the order sweep_write_csv writes them. */
+#define SWEEP_STATS 4
+static const char *const stat_suffix[SWEEP_STATS] = { "mean", "ci95", "run_lo", "run_hi" };
+
 /* Checks the CSV header: point, the axis columns, replications, the metric
  * columns, feasible, pareto, rank, tied. Sets or checks the table's columns. */
 static int check_columns(struct sweep_table *t, const char *file, const struct csv_rec *rec,
                          char *msg, size_t msg_len)
 {
-    size_t nm = sweep_metric_count(), fixed = 1 + 1 + 2 * nm + 4;
+    size_t nm = sweep_metric_count(), fixed = 1 + 1 + SWEEP_STATS * nm + 4;
     if (rec->n < fixed || strcmp(rec->cells[0], "point") != 0) {
         sweep_msgf(msg, msg_len, "%s: the column header is not a sweep's", file);
         return -1;
@@ -395,10 +407,10 @@ static int check_columns(struct sweep_table *t, const char *file, const struct c
     bool ok = strcmp(rec->cells[1 + na], "replications") == 0;
     for (size_t m = 0; ok && m < nm; m++) {
         char want[128];
-        snprintf(want, sizeof want, "%s_mean", sweep_metric_name(m));
-        ok = strcmp(rec->cells[2 + na + 2 * m], want) == 0;
-        snprintf(want, sizeof want, "%s_ci95", sweep_metric_name(m));
-        ok = ok && strcmp(rec->cells[3 + na + 2 * m], want) == 0;
+        for (size_t j = 0; ok && j < SWEEP_STATS; j++) {
+            snprintf(want, sizeof want, "%s_%s", sweep_metric_name(m), stat_suffix[j]);
+            ok = strcmp(rec->cells[2 + na + SWEEP_STATS * m + j], want) == 0;
+        }
     }
     ok = ok && strcmp(rec->cells[rec->n - 4], "feasible") == 0 && strcmp(rec->cells[rec->n - 3], "pareto") == 0
          && strcmp(rec->cells[rec->n - 2], "rank") == 0 && strcmp(rec->cells[rec->n - 1], "tied") == 0;
@@ -512,12 +524,15 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
             r->cells = xcalloc(na + 1, sizeof *r->cells);
             r->mean = xmalloc(nm * sizeof *r->mean);
             r->ci95 = xmalloc(nm * sizeof *r->ci95);
+            r->run_lo = xmalloc(nm * sizeof *r->run_lo);
+            r->run_hi = xmalloc(nm * sizeof *r->run_hi);
             from[point] = fi + 1;
             for (size_t a = 0; a < na; a++)
                 r->cells[a] = xstrdup(rec.cells[1 + a]);
             for (size_t m = 0; m < nm; m++) {
-                if (!sweep_parse_num(rec.cells[2 + na + 2 * m], &r->mean[m]) ||
-                    !sweep_parse_num(rec.cells[3 + na + 2 * m], &r->ci95[m])) {
+                const char *const *c = (const char *const *)rec.cells + 2 + na + SWEEP_STATS * m;
+                if (!sweep_parse_num(c[0], &r->mean[m]) || !sweep_parse_num(c[1], &r->ci95[m]) ||
+                    !sweep_parse_num(c[2], &r->run_lo[m]) || !sweep_parse_num(c[3], &r->run_hi[m])) {
                     sweep_msgf(msg, msg_len, "%s:%zu: %s: not a number", file, line, sweep_metric_name(m));
                     goto out;
                 }

@@ -71,6 +71,7 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         fprintf(f, "# scenario: %s\n", t->scenario);
         fprintf(f, "# seed: %llu\n", (unsigned long long)t->seed);
         fprintf(f, "# common_random_numbers: %s\n", t->common_random_numbers ? "true" : "false");
+        fprintf(f, "# per_run_level: %s\n", sweep_num_text(num, t->per_run_level));
         objective_line(&t->objective, con, sizeof con);
         fprintf(f, "# objective: %s\n", con);
         fprintf(f, "# feasible_on: %s\n", feasible_on(&t->objective));
@@ -90,7 +91,8 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
     }
     fputs(",replications", f);
     for (size_t m = 0; m < nm; m++)
-        fprintf(f, ",%s_mean,%s_ci95", sweep_metric_name(m), sweep_metric_name(m));
+        fprintf(f, ",%s_mean,%s_ci95,%s_run_lo,%s_run_hi", sweep_metric_name(m), sweep_metric_name(m),
+                sweep_metric_name(m), sweep_metric_name(m));
     fputs(",feasible,pareto,rank,tied\n", f);
     for (size_t i = 0; i < t->n_rows; i++) {
         const struct sweep_row *r = &t->rows[i];
@@ -103,6 +105,8 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         for (size_t m = 0; m < nm; m++) {
             fprintf(f, ",%s", sweep_num_text(num, r->mean[m]));
             fprintf(f, ",%s", sweep_num_text(num, r->ci95[m]));
+            fprintf(f, ",%s", sweep_num_text(num, r->run_lo[m]));
+            fprintf(f, ",%s", sweep_num_text(num, r->run_hi[m]));
         }
         if (t->shard_n != 0)
             fprintf(f, ",%d,,,\n", r->feasible ? 1 : 0);
@@ -182,6 +186,9 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)t->seed);
     fprintf(f, ",\n  \"common_random_numbers\": %s", t->common_random_numbers ? "true" : "false");
     fprintf(f, ",\n  \"replications\": %d", t->replications);
+    fprintf(f, ",\n  \"per_run_interval\": {\"level\": %s, ", sweep_num_text(num, t->per_run_level));
+    fprintf(f, "\"coverage\": %s, \"k\": %zu, \"enough\": %s}", sweep_num_text(num, t->per_run_coverage),
+            t->per_run_k, t->per_run_enough ? "true" : "false");
     fprintf(f, ",\n  \"points_total\": %zu", t->n_points_total);
     if (t->shard_n != 0)
         fprintf(f, ",\n  \"shard\": \"%zu/%zu\"", t->shard_k, t->shard_n);
@@ -228,7 +235,11 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
             json_num(f, r->mean[m]);
             fputs(", \"ci95\": ", f);
             json_num(f, r->ci95[m]);
-            fputc('}', f);
+            fputs(", \"per_run\": [", f);
+            json_num(f, r->run_lo[m]);
+            fputs(", ", f);
+            json_num(f, r->run_hi[m]);
+            fputs("]}", f);
         }
         fprintf(f, "}, \"feasible\": %s", r->feasible ? "true" : "false");
         if (t->shard_n == 0 && t->objective.balanced) {
@@ -591,10 +602,24 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     row_values(values, sizeof values, t, b);
     fprintf(f, "\n%s point: %zu%s%s%s\n", b->feasible ? "best" : "no feasible point; best by the objective",
             b->point, values[0] != '\0' ? " (" : "", values, values[0] != '\0' ? ")" : "");
+    int width = 0;
     for (size_t k = 0; k < nms; k++) {
         fmt_mean_ci(buf, sizeof buf, b->mean[ms[k]], b->ci95[ms[k]]);
-        fprintf(f, "  %-16s %s\n", sweep_metric_name(ms[k]), buf);
+        int w = (int)strlen(buf);
+        width = w > width ? w : width;
     }
+    for (size_t k = 0; k < nms; k++) {
+        fmt_mean_ci(buf, sizeof buf, b->mean[ms[k]], b->ci95[ms[k]]);
+        /* "±" is two bytes and one column. */
+        fprintf(f, "  %-16s %-*s", sweep_metric_name(ms[k]), width + (strstr(buf, "±") != NULL ? 1 : 0), buf);
+        if (isfinite(b->run_lo[ms[k]]))
+            fprintf(f, " one run: %.5g to %.5g", b->run_lo[ms[k]], b->run_hi[ms[k]]);
+        fputc('\n', f);
+    }
+    fprintf(f, "  (mean ± 95%% CI half-width; one run: where a single run falls, order statistics %zu and %d "
+            "of the %d replications, %.0f%% of runs%s)\n", t->per_run_k,
+            t->replications + 1 - (int)t->per_run_k, t->replications, 100 * t->per_run_coverage,
+            t->per_run_enough ? "" : ": too few replications for the level asked");
     char *cmd = sweep_command_line(t, b);
     fprintf(f, "reproduce its first replication:\n  %s\n", cmd);
     free(cmd);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/validate.h"
 #include "base/xalloc.h"
 #include <stdio.h>
 
@@ -37,6 +38,14 @@ void sweep_row_fini(struct sweep_row *r, size_t n_cells)
     sweep_free_strings(r->cells, n_cells);
     free(r->mean);
     free(r->ci95);
+    free(r->run_lo);
+    free(r->run_hi);
+}
+
+void sweep_table_interval(struct sweep_table *t)
+{
+    t->per_run_k = validate_order_k(t->replications >= 1 ? (size_t)t->replications : 1, t->per_run_level,
+                                    &t->per_run_coverage, &t->per_run_enough);
 }
 
 void sweep_table_fini(struct sweep_table *t)
@@ -334,6 +343,8 @@ void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
     t->seed = sp->seed;
     t->common_random_numbers = sp->common_random_numbers;
     t->replications = sp->replications;
+    t->per_run_level = res->per_run_level;
+    sweep_table_interval(t);
     t->n_points_total = sp->n_points;
     t->shard_k = shard_k;
     t->shard_n = shard_n;
@@ -362,6 +373,10 @@ void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
         r->ci95 = xmalloc(nm * sizeof *r->ci95);
         memcpy(r->mean, &res->mean[p * nm], nm * sizeof *r->mean);
         memcpy(r->ci95, &res->ci95[p * nm], nm * sizeof *r->ci95);
+        r->run_lo = xmalloc(nm * sizeof *r->run_lo);
+        r->run_hi = xmalloc(nm * sizeof *r->run_hi);
+        memcpy(r->run_lo, &res->run_lo[p * nm], nm * sizeof *r->run_lo);
+        memcpy(r->run_hi, &res->run_hi[p * nm], nm * sizeof *r->run_hi);
     }
     t->n_rows = n_points;
     free(order);

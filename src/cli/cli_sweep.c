@@ -23,17 +23,21 @@
 
 #define JOBS_MAX 1024
 
-enum { O_OUT = CLI_O_OWN, O_JOBS, O_RESUME, O_SHARD, O_TIMING, O_REPS_CSV };
+enum { O_OUT = CLI_O_OWN, O_JOBS, O_RESUME, O_SHARD, O_TIMING, O_REPS_CSV, O_INTERVAL_LEVEL };
 
 static const struct cli_opt sweep_opts[] = {
     { .id = O_OUT, .short_name = 'o', .name = "out", .metavar = "FILE.csv", .complete = CLI_C_FILE,
-      .help = "write one CSV row per point (mean and 95% CI half-width of every headline metric, feasible, "
-              "pareto, rank); a checkpoint FILE.csv.ckpt records finished points until the end (--out - "
+      .help = "write one CSV row per point (mean, 95% CI half-width and per-run interval of every headline "
+              "metric, feasible, pareto, rank); a checkpoint FILE.csv.ckpt records finished points until the end (--out - "
               "writes it to standard output, without a checkpoint; the summary then goes to standard error)" },
     { .id = O_REPS_CSV, .name = "replications-csv", .metavar = "FILE.csv", .complete = CLI_C_FILE,
       .help = "also write one CSV row per point and replication (its seed and every headline metric's "
               "value), for tests of your own; not under MPI" },
     CLI_ROW_JSON("print everything as one JSON object instead of the summary"),
+    { .id = O_INTERVAL_LEVEL, .name = "interval-level", .metavar = "L",
+      .help = "probability that a point's per-run interval (where one single run of it falls) holds a new "
+              "run (default 0.95; needs replications >= 2/(1-L) - 1, e.g. 39 for 0.95, else [min, max] with "
+              "its coverage)" },
     { .id = O_JOBS, .short_name = 'j', .name = "jobs", .metavar = "N",
       .help = "worker threads (default: the number of online cores)" },
     { .id = O_RESUME, .name = "resume", .help = "continue an interrupted sweep from FILE.csv.ckpt (needs --out)" },
@@ -231,6 +235,7 @@ static bool file_exists(const char *path)
 struct sweep_args {
     const char *sweep_path, *out_path, *reps_path;
     bool json, resume, force, timing;
+    double per_run_level;
     unsigned jobs;
     size_t shard_k, shard_n;
     double time_limit_s;    /* 0: none */
@@ -240,6 +245,7 @@ struct sweep_args {
 static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
 {
     memset(a, 0, sizeof *a);
+    a->per_run_level = SWEEP_PER_RUN_LEVEL_DEFAULT;
     int rc = 0;
     uint64_t n;
     struct cli_parser p;
@@ -284,6 +290,9 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
             break;
         case O_REPS_CSV:
             a->reps_path = v;
+            break;
+        case O_INTERVAL_LEVEL:
+            rc = cli_opt_interval_level("sweep", v, &a->per_run_level);
             break;
         case O_SHARD:
             if (!parse_shard(v, &a->shard_k, &a->shard_n))
@@ -500,6 +509,7 @@ int cli_sweep(int argc, char **argv)
         }
     }
     sweep_results_init(&res, sp.n_points);
+    res.per_run_level = a.per_run_level;
     msg[0] = '\0';
     if (a.reps_path != NULL) {
         /* Checked now, not after hours of running. */
