@@ -325,6 +325,38 @@ static void test_aws_docs_subscription_decoded(void)
                              DIR "aws-docs-subscription-decoded.json:1); need at least 3 (--min-samples)");
 }
 
+/* A custom runtime's output spilling over (2018, erllambda): after the
+ * REPORT of one invocation and the START of the next, a line naming the
+ * first one's RequestId ("Invoke Success path .../<id>/response"). The
+ * next invocation has no REPORT in the excerpt; "1300 ms Memory" has a
+ * space, not a tab, as Lambda wrote it then. */
+static void test_erllambda_spill(void)
+{
+    static const struct want w[] = {
+        {"1d6b832c-e984-11e8-a0c1-51c269721f59", 1297.37, 1300, NAN, NAN, 2048, 746, "", false, false},
+    };
+    expect_file(DIR "erllambda-output-after-next-start.log", w, 1);
+    expect_calibrate_refuses(DIR "erllambda-output-after-next-start.log",
+                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             DIR "erllambda-output-after-next-start.log:5); need at least 3 (--min-samples)");
+}
+
+/* Lines copied from the CloudWatch console (2021, a Rust custom runtime)
+ * with "&nbsp; | timestamp | " before each message: a cold REPORT whose
+ * Billed Duration (86 ms) covers Duration and Init Duration, as custom
+ * runtimes were billed, then a warm invocation with its START. */
+static void test_flock_console_custom_runtime(void)
+{
+    static const struct want w[] = {
+        {"f72de1ee-6577-4aec-91e2-425254136189", 59.26, 86, 25.91, NAN, 128, 30, "", false, false},
+        {"e1110680-d183-4b77-9310-4b7d18cccbe2", 15.14, 16, NAN, NAN, 128, 31, "$LATEST", false, false},
+    };
+    expect_file(DIR "flock-console-custom-runtime.log", w, 2);
+    expect_calibrate_refuses(DIR "flock-console-custom-runtime.log",
+                             "too few cold starts: 1 REPORT lines with Init Duration (first at "
+                             DIR "flock-console-custom-runtime.log:3); need at least 3 (--min-samples)");
+}
+
 /* All the readable files at 128 MB together: still two cold starts. */
 static void test_calibrate_together(void)
 {
@@ -356,6 +388,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "cold invocation that timed out", test_cold_timeout);
     CU_add_test(s, "AWS docs: get-log-events envelope", test_aws_docs_get_log_events);
     CU_add_test(s, "AWS docs: decoded subscription payload", test_aws_docs_subscription_decoded);
+    CU_add_test(s, "erllambda: output of one invocation after the next START", test_erllambda_spill);
+    CU_add_test(s, "flock: console copy, custom runtime billed for init", test_flock_console_custom_runtime);
     CU_add_test(s, "calibrate over the 128 MB files together", test_calibrate_together);
 }
 
