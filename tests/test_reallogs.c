@@ -357,6 +357,22 @@ static void test_flock_console_custom_runtime(void)
                              DIR "flock-console-custom-runtime.log:3); need at least 3 (--min-samples)");
 }
 
+/* Two REPORT lines from a blog post on suppressed inits (October 2024):
+ * a cold one (Init Duration 3152 ms at 1024 MB), then one with the then
+ * new "Status: timeout" (a re-init counted against the 3 s timeout), read
+ * as timed out with no "Task timed out" line needed. */
+static void test_astuyve_status_timeout(void)
+{
+    static const struct want w[] = {
+        {"bdace18c-8f63-48f0-b44a-c909b6b134a0", 2.85, 3, 3152.18, NAN, 1024, 64, "", false, false},
+        {"13222b1e-f16b-4550-89df-869ab0a9806d", 3000.00, 3000, NAN, NAN, 1024, 64, "", true, false},
+    };
+    expect_file(DIR "astuyve-doom-loop-status-timeout.log", w, 2);
+    expect_calibrate_refuses(DIR "astuyve-doom-loop-status-timeout.log",
+                             "too few cold starts: 1 REPORT lines with Init Duration (first at "
+                             DIR "astuyve-doom-loop-status-timeout.log:1); need at least 3 (--min-samples)");
+}
+
 /* All the readable files at 128 MB together: still two cold starts. */
 static void test_calibrate_together(void)
 {
@@ -390,6 +406,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "AWS docs: decoded subscription payload", test_aws_docs_subscription_decoded);
     CU_add_test(s, "erllambda: output of one invocation after the next START", test_erllambda_spill);
     CU_add_test(s, "flock: console copy, custom runtime billed for init", test_flock_console_custom_runtime);
+    CU_add_test(s, "REPORT with Status: timeout (suppressed init)", test_astuyve_status_timeout);
     CU_add_test(s, "calibrate over the 128 MB files together", test_calibrate_together);
 }
 
