@@ -97,7 +97,7 @@ static void test_datadog_forwarder_reports(void)
     };
     expect_file(DIR "datadog-forwarder-reports.log", w, 3);
     expect_calibrate_refuses(DIR "datadog-forwarder-reports.log",
-                             "too few cold starts: no REPORT line has an Init Duration (3 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (3 invocations, first at "
                              DIR "datadog-forwarder-reports.log:1); need at least 3 (--min-samples)");
 }
 
@@ -140,7 +140,7 @@ static void test_managed_instances(void)
     };
     expect_file(DIR "datadog-extension-managed-instances.jsonl", w, 1);
     expect_calibrate_refuses(DIR "datadog-extension-managed-instances.jsonl",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "datadog-extension-managed-instances.jsonl:1); need at least 3 (--min-samples)");
 }
 
@@ -204,7 +204,7 @@ static void test_sls_invoke_timeout(void)
     };
     expect_file(DIR "sls-invoke-log-timeout.log", w, 2);
     expect_calibrate_refuses(DIR "sls-invoke-log-timeout.log",
-                             "too few cold starts: no REPORT line has an Init Duration (2 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (2 invocations, first at "
                              DIR "sls-invoke-log-timeout.log:3); need at least 3 (--min-samples)");
 }
 
@@ -234,7 +234,7 @@ static void test_azul_timeout_before_report(void)
     };
     expect_file(DIR "azul-insights-timeout-before-report.log", w, 1);
     expect_calibrate_refuses(DIR "azul-insights-timeout-before-report.log",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "azul-insights-timeout-before-report.log:5); need at least 3 (--min-samples)");
 }
 
@@ -247,7 +247,7 @@ static void test_report_status_error(void)
     };
     expect_file(DIR "contactform-api-report-status-error.log", w, 1);
     expect_calibrate_refuses(DIR "contactform-api-report-status-error.log",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "contactform-api-report-status-error.log:1); need at least 3 (--min-samples)");
 }
 
@@ -263,7 +263,7 @@ static void test_init_report_error(void)
     };
     expect_file(DIR "aws-lambda-go-init-report-error.log", w, 1);
     expect_calibrate_refuses(DIR "aws-lambda-go-init-report-error.log",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "aws-lambda-go-init-report-error.log:7); need at least 3 (--min-samples)");
 }
 
@@ -283,16 +283,19 @@ static void test_azul_billed_includes_init(void)
 
 /* A cold invocation that timed out (2020): Init Duration in its REPORT,
  * the "Task timed out" line after it. Marked timed out, so its Init
- * Duration is kept out of the cold-start fit. (calibrate's refusal then
- * says "no REPORT line has an Init Duration", which line 5 has: only the
- * start of the message is checked here.) */
+ * Duration is kept out of the cold-start fit, and calibrate's refusal says
+ * so, naming the line. */
 static void test_cold_timeout(void)
 {
     static const struct want w[] = {
         {"dbb585bb-3a54-4d1a-a690-54e5085c55f8", 300099.78, 300000, 170.57, NAN, 128, 28, "$LATEST", true, false},
     };
     expect_file(DIR "cloudfront-samples-cold-timeout.log", w, 1);
-    expect_calibrate_refuses(DIR "cloudfront-samples-cold-timeout.log", "too few cold starts: ");
+    expect_calibrate_refuses(DIR "cloudfront-samples-cold-timeout.log",
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, "
+                             "first at " DIR "cloudfront-samples-cold-timeout.log:5; 1 with an Init Duration left "
+                             "out because the invocation timed out or failed (first at "
+                             DIR "cloudfront-samples-cold-timeout.log:5)); need at least 3 (--min-samples)");
 }
 
 /* `aws logs get-log-events` output as the AWS Lambda Developer Guide
@@ -307,7 +310,7 @@ static void test_aws_docs_get_log_events(void)
     };
     expect_file(DIR "aws-docs-get-log-events.json", w, 1);
     expect_calibrate_refuses(DIR "aws-docs-get-log-events.json",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "aws-docs-get-log-events.json:5); need at least 3 (--min-samples)");
 }
 
@@ -321,7 +324,7 @@ static void test_aws_docs_subscription_decoded(void)
     };
     expect_file(DIR "aws-docs-subscription-decoded.json", w, 1);
     expect_calibrate_refuses(DIR "aws-docs-subscription-decoded.json",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "aws-docs-subscription-decoded.json:1); need at least 3 (--min-samples)");
 }
 
@@ -337,7 +340,7 @@ static void test_erllambda_spill(void)
     };
     expect_file(DIR "erllambda-output-after-next-start.log", w, 1);
     expect_calibrate_refuses(DIR "erllambda-output-after-next-start.log",
-                             "too few cold starts: no REPORT line has an Init Duration (1 invocations, first at "
+                             "too few cold starts: no usable REPORT line with an Init Duration (1 invocations, first at "
                              DIR "erllambda-output-after-next-start.log:5); need at least 3 (--min-samples)");
 }
 

@@ -650,24 +650,36 @@ int cli_calibrate(int argc, char **argv)
 
     /* Cold starts: every Init Duration (pings too: they are cold starts). */
     nv = 0;
-    const struct lambdalog_invocation *first_cold = NULL;
+    size_t n_cold_failed = 0;
+    const struct lambdalog_invocation *first_cold = NULL, *first_cold_failed = NULL;
     for (size_t i = 0; i < log.n; i++) {
+        if (!isfinite(log.inv[i].init_ms))
+            continue;
         /* A failed invocation's init may have been cut short: not a sample. */
-        if (isfinite(log.inv[i].init_ms) && !log.inv[i].timed_out && !log.inv[i].errored) {
-            vals[nv++] = log.inv[i].init_ms;
-            if (first_cold == NULL)
-                first_cold = &log.inv[i];
+        if (log.inv[i].timed_out || log.inv[i].errored) {
+            if (n_cold_failed++ == 0)
+                first_cold_failed = &log.inv[i];
+            continue;
         }
+        vals[nv++] = log.inv[i].init_ms;
+        if (first_cold == NULL)
+            first_cold = &log.inv[i];
     }
     bool have_cold = !(nv == 0 && n_restores > 0);
     if (have_cold && nv < o.min_samples) {
+        /* Say why a cold start that is in the log does not count. */
+        char failed[256] = "";
+        if (n_cold_failed > 0)
+            snprintf(failed, sizeof failed, "; %zu with an Init Duration left out because the invocation timed "
+                     "out or failed (first at %s:%zu)", n_cold_failed, first_cold_failed->file,
+                     first_cold_failed->line);
         if (nv == 0)
-            cli_error("too few cold starts: no REPORT line has an Init Duration (%zu invocations, first at "
-                      "%s:%zu); need at least %zu (--min-samples)", log.n, log.inv[0].file, log.inv[0].line,
-                      o.min_samples);
+            cli_error("too few cold starts: no usable REPORT line with an Init Duration (%zu invocations, first "
+                      "at %s:%zu%s); need at least %zu (--min-samples)", log.n, log.inv[0].file, log.inv[0].line,
+                      failed, o.min_samples);
         else
-            cli_error("too few cold starts: %zu REPORT lines with Init Duration (first at %s:%zu); need at "
-                      "least %zu (--min-samples)", nv, first_cold->file, first_cold->line, o.min_samples);
+            cli_error("too few cold starts: %zu REPORT lines with Init Duration (first at %s:%zu%s); need at "
+                      "least %zu (--min-samples)", nv, first_cold->file, first_cold->line, failed, o.min_samples);
         goto out;
     }
     struct fitted cold;
