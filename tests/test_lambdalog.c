@@ -222,7 +222,21 @@ static void test_timeouts_and_errors(void)
              "REPORT RequestId: d-4\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 1024 MB\t"
              "Max Memory Used: 80 MB\tStatus: error\tError Type: Runtime.ExitError\n"
              "REPORT RequestId: e-5\tDuration: 9.00 ms\tBilled Duration: 9 ms\tMemory Size: 1024 MB\t"
-             "Max Memory Used: 80 MB\tStatus: success\n",
+             "Max Memory Used: 80 MB\tStatus: success\n"
+             /* An init that failed in the init phase (not re-run inside an
+              * invocation) fails nothing; one in the invoke phase fails the
+              * invocation whose START follows, once (g is not marked). */
+             "INIT_REPORT Init Duration: 1.57 ms\tPhase: init\tStatus: error\tError Type: Runtime.Unknown\n"
+             "START RequestId: f-6 Version: $LATEST\n"
+             "REPORT RequestId: f-6\tDuration: 8.00 ms\tBilled Duration: 8 ms\tMemory Size: 1024 MB\t"
+             "Max Memory Used: 80 MB\t\n"
+             "INIT_REPORT Init Duration: 3000.00 ms\tPhase: invoke\tStatus: timeout\n"
+             "START RequestId: h-8 Version: $LATEST\n"
+             "REPORT RequestId: h-8\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 1024 MB\t"
+             "Max Memory Used: 80 MB\t\n"
+             "START RequestId: g-7 Version: $LATEST\n"
+             "REPORT RequestId: g-7\tDuration: 7.00 ms\tBilled Duration: 7 ms\tMemory Size: 1024 MB\t"
+             "Max Memory Used: 80 MB\t\n",
              rep, rep);
     struct lambdalog log;
     char *path = NULL;
@@ -230,7 +244,7 @@ static void test_timeouts_and_errors(void)
     if (rc != 0)
         fprintf(stderr, "\n  %s\n", msg);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL_FATAL(log.n, 5);
+    CU_ASSERT_EQUAL_FATAL(log.n, 8);
     const struct lambdalog_invocation *v = log.inv;
     CU_ASSERT_STRING_EQUAL(v[0].request_id, "a-1");
     CU_ASSERT(v[0].timed_out);
@@ -242,6 +256,13 @@ static void test_timeouts_and_errors(void)
     CU_ASSERT(!v[3].timed_out);
     CU_ASSERT(v[3].errored);
     CU_ASSERT(!v[4].errored && !v[4].timed_out);
+    CU_ASSERT_STRING_EQUAL(v[5].request_id, "f-6");
+    CU_ASSERT(!v[5].errored);
+    CU_ASSERT_STRING_EQUAL(v[6].request_id, "h-8");
+    CU_ASSERT(v[6].errored);
+    CU_ASSERT(isnan(v[6].init_ms)); /* an INIT_REPORT's Init Duration is no cold start */
+    CU_ASSERT_STRING_EQUAL(v[7].request_id, "g-7");
+    CU_ASSERT(!v[7].errored);
     CU_ASSERT_EQUAL(log.timeouts_unattributed, 1);
     lambdalog_fini(&log);
     free(path);

@@ -226,6 +226,7 @@ struct pending {
     size_t batch_line;      /* where batch_size came from (0: not given) */
     bool ended;             /* END seen */
     bool timed_out;
+    bool init_failed;       /* an INIT_REPORT of its own init (Phase: invoke) failed */
 };
 
 struct reader {
@@ -236,6 +237,10 @@ struct reader {
     struct pending *pend;
     size_t n_pend, cap_pend;
     size_t n_added;         /* invocations this file added (dropped on error) */
+    /* An "INIT_REPORT ... Phase: invoke Status: error|timeout" line was read:
+     * Lambda re-ran a failed init inside the next invocation of this stream
+     * (the START that follows), and that invocation failed with it. */
+    bool init_failed_next;
 };
 
 /* Version from a log stream name in the line's prefix: "2024/05/01/[$LATEST]abc". */
@@ -376,6 +381,7 @@ static void add_invocation(struct reader *r, struct lambdalog_invocation *inv, s
     if (p != NULL) {
         inv->batch_size = p->batch_size;
         inv->timed_out = inv->timed_out || p->timed_out;
+        inv->errored = inv->errored || p->init_failed;
         memcpy(inv->version, p->version, sizeof inv->version);
         pending_remove(r, p);
     }
@@ -404,6 +410,13 @@ static int text_line(struct reader *r, const char *s, size_t len, size_t lineno)
             memcpy(added->version, ver, sizeof ver);
         return 0;
     }
+    if (find_word(s, len, "INIT_REPORT") >= 0) {
+        /* Not a REPORT: its Init Duration is not an invocation's. A failed
+         * init in the invoke phase fails the invocation that follows. */
+        if (contains(s, len, "Phase: invoke") && (contains(s, len, "Status: error") || contains(s, len, "Status: timeout")))
+            r->init_failed_next = true;
+        return 0;
+    }
     bool start = (at = find_word(s, len, "START RequestId:")) >= 0;
     if (start || (at = find_word(s, len, "END RequestId:")) >= 0) {
         size_t pos = (size_t)at + strlen(start ? "START RequestId:" : "END RequestId:");
@@ -423,6 +436,8 @@ static int text_line(struct reader *r, const char *s, size_t len, size_t lineno)
         }
         if (p == NULL)
             p = pending_add(r, id, il);
+        p->init_failed = p->init_failed || r->init_failed_next;
+        r->init_failed_next = false;
         stream_version(s, (size_t)at, p->version, sizeof p->version);
         const char *tok;
         size_t tl = next_token(s, len, &pos, &tok);
