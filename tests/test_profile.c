@@ -281,7 +281,7 @@ static void test_idle_penalty_measured(void)
     char out[1024], args[2048];
     snprintf(out, sizeof out, "%s/idle.json", dir);
     snprintf(args, sizeof args, "-o %s --max-batch 4 --repetitions 3 --cold-starts 2 --warmup 1 --gap-ms 5 "
-             "--long-gap-ms 60 --burst-starts 3 --quiet", out);
+             "--long-gap-ms 60 --burst-starts 3 --share-jobs %ld --quiet", out, sysconf(_SC_NPROCESSORS_ONLN) + 1);
     struct model_profile m;
     profile_and_load(args, out, &m);
     CU_ASSERT_FATAL(m.has_idle);
@@ -292,6 +292,11 @@ static void test_idle_penalty_measured(void)
         CU_ASSERT_EQUAL(m.start_burst_n, 3);
         CU_ASSERT(m.start_burst_factor > 0.1 && m.start_burst_factor < 100);
     }
+    /* The sharing efficiency, as asked: one job more than the CPUs. */
+    CU_ASSERT_FATAL(m.has_share);
+    CU_ASSERT_EQUAL(m.share_jobs, sysconf(_SC_NPROCESSORS_ONLN) + 1);
+    CU_ASSERT_EQUAL(m.share_cores, sysconf(_SC_NPROCESSORS_ONLN));
+    CU_ASSERT(m.share_efficiency >= 0.05 && m.share_efficiency <= 1);
     CU_ASSERT_DOUBLE_EQUAL(m.idle_short_s, 0.005, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(m.idle_long_s, 0.060, 1e-12);
     CU_ASSERT(m.idle_wake_s >= 0 && m.idle_wake_s < 1.0);

@@ -463,6 +463,41 @@ static void test_start_burst(void)
     CU_ASSERT_DOUBLE_EQUAL(model_start_factor(&m, 9), 1.4, EPS);
 }
 
+/* The host's sharing efficiency (host.share), by hand, on 2 cores with
+ * efficiency 0.8 measured at 4 jobs: 4 jobs of 1 s at once get 0.8 x 2
+ * cores, so all end at 4 / 1.6 = 2.5 s (2 s without it); 3 jobs ask for
+ * 1.5 x the cores, halfway to the measured 2, so they get 0.9 x 2 and end
+ * at 3 / 1.8 = 5/3 s; 2 jobs share nothing and end at 1 s; 8 jobs (beyond
+ * the measurement) keep 0.8: 8 / 1.6 = 5 s. */
+static void test_share_efficiency(void)
+{
+    const size_t jobs[] = { 4, 3, 2, 8 };
+    const double end_s[] = { 2.5, 5.0 / 3.0, 1.0, 5.0 };
+    const double zero[8] = { 0 };
+    for (size_t c = 0; c < N(jobs); c++) {
+        struct scenario sc;
+        ps_scenario(&sc, zero, jobs[c], 1.0, 2);
+        sc.function.model.has_share = true;
+        sc.function.model.share_jobs = 4;
+        sc.function.model.share_cores = 2;
+        sc.function.model.share_efficiency = 0.8;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        for (size_t i = 0; i < jobs[c]; i++)
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, end_s[c], EPS);
+        fixture_free(&sc, &log);
+    }
+    struct model_profile m = { .has_share = true, .share_jobs = 6, .share_cores = 2, .share_efficiency = 0.6 };
+    CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 0.5), 1.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 1.0), 1.0, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 2.0), 0.8, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 3.0), 0.6, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 30.0), 0.6, EPS);
+    m.has_share = false;
+    CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 30.0), 1.0, EPS);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
@@ -477,6 +512,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
     CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
+    CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);

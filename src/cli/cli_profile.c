@@ -17,7 +17,7 @@
 
 enum {
     O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
-    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS
+    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS, O_SHARE_JOBS
 };
 
 static const struct cli_opt opt_table[] = {
@@ -39,6 +39,9 @@ static const struct cli_opt opt_table[] = {
     { .id = O_BURST_STARTS, .name = "burst-starts", .metavar = "N",
       .help = "measure how much more CPU a worker start takes among N started at once, 8 bursts "
               "(default: 2 x the CPUs + 1; 0: not measured)" },
+    { .id = O_SHARE_JOBS, .name = "share-jobs", .metavar = "N",
+      .help = "measure how much of the CPUs N workers get together: the largest batch on N warm workers at "
+              "once against alone, 8 rounds (default: 2 x the CPUs; more than the CPUs; 0: not measured)" },
     { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "weight file (default models/mnist-cnn.bin)" },
     { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
@@ -133,6 +136,7 @@ int cli_profile(int argc, char **argv)
         .warmup = 20,
         .long_gap_ms = 1000,
         .burst_starts = -1,
+        .share_jobs = -1,
     };
     bool force = false, quiet = false, isolate = false;
     char msg[CONFIG_MSG_MAX];
@@ -198,6 +202,9 @@ int cli_profile(int argc, char **argv)
         case O_BURST_STARTS:
             prc = parse_count("--burst-starts", v, 0, 1024, &o.burst_starts) ? -1 : CLI_USAGE;
             break;
+        case O_SHARE_JOBS:
+            prc = parse_count("--share-jobs", v, 0, 1024, &o.share_jobs) ? -1 : CLI_USAGE;
+            break;
         case O_WARMUP:
             prc = parse_count("--warmup", v, 0, 1000000, &o.warmup) ? -1 : CLI_USAGE;
             break;
@@ -210,11 +217,15 @@ int cli_profile(int argc, char **argv)
         return prc;
     if (o.cold_starts < 0)
         o.cold_starts = o.repetitions;
-    if (o.burst_starts < 0) {
-        /* More starts than cores, as a burst of cold starts is. */
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        o.burst_starts = 2 * (int)(cpus > 0 && cpus < 500 ? cpus : 1) + 1;
-    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int ncpu = (int)(cpus > 0 && cpus < 500 ? cpus : 1);
+    /* More starts than cores, as a burst of cold starts is. */
+    if (o.burst_starts < 0)
+        o.burst_starts = 2 * ncpu + 1;
+    /* Twice the cores: the simulator interpolates between no
+     * oversubscription (efficiency 1) and this one. */
+    if (o.share_jobs < 0)
+        o.share_jobs = 2 * ncpu;
     if (cli_default_data(&o.weights_path, "--weights", DATADIR_WEIGHTS, weights, sizeof weights, &rc) != 0
         || cli_default_data(&o.digits_path, "--digits", DATADIR_DIGITS, digits, sizeof digits, &rc) != 0
         || (o.worker_path == NULL && cli_default_worker(&o.worker_path, worker, sizeof worker, &rc) != 0))

@@ -386,7 +386,10 @@ static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t jo
 static double ps_rate(const struct engine *e)
 {
     double k = (double)evq_len(&e->ps_jobs);
-    return k <= e->ps_cores ? 1.0 : e->ps_cores / k;
+    if (k <= e->ps_cores)
+        return 1.0;
+    /* Oversubscribed cores give less than their time (host.share). */
+    return model_share_efficiency(&e->sc->function.model, k / e->ps_cores) * e->ps_cores / k;
 }
 
 /* Brings V up to now at the rate of the current job count. */

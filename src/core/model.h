@@ -60,7 +60,31 @@ struct model_profile {
     bool has_start_burst;
     int start_burst_n;
     double start_burst_factor;
+    /* The host's sharing efficiency (host.share, `profile --share-jobs`):
+     * share_jobs busy workers on share_cores cores got share_efficiency
+     * of the cores' time (the emulator's own loop, migrations between the
+     * cores, caches shared by the jobs of one core); see
+     * model_share_efficiency. */
+    bool has_share;
+    int share_jobs, share_cores;
+    double share_efficiency;
 };
+
+/* The share of the host's cores that busy jobs get when they ask for
+ * `demand` times the cores (jobs x CPU share / cores): 1 up to 1 (no core
+ * is shared), share_efficiency from the measured oversubscription
+ * share_jobs / share_cores on, linear in between (two measured points; no
+ * more is claimed). */
+static inline double model_share_efficiency(const struct model_profile *m, double demand)
+{
+    if (!m->has_share || demand <= 1)
+        return 1;
+    double measured = (double)m->share_jobs / (double)m->share_cores;
+    assert(measured > 1);
+    if (demand >= measured)
+        return m->share_efficiency;
+    return 1 - (1 - m->share_efficiency) * (demand - 1) / (measured - 1);
+}
 
 /* The work of a cold start on the measuring host when `starting` starts
  * (this one included) are under way: 1 alone, start_burst_factor from

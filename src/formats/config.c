@@ -927,8 +927,48 @@ static const char *const model_keys[] = {
     "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
-static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share" };
 static const char *const burst_keys[] = { "starts", "factor", "measured" };
+static const char *const share_keys[] = { "jobs", "cores", "efficiency", "measured" };
+
+/* A whole number at p.key (already read into v and checked for range). */
+static int whole(struct cfg *c, const char *p, const char *key, double v)
+{
+    if (v == floor(v))
+        return 0;
+    char q[CFG_PATH_MAX], g[40];
+    join(q, p, key);
+    return fail(c, q, NULL, "must be a whole number (got %s)", fmt_num(g, sizeof g, v));
+}
+
+/* host.share: how much of the cores jobs more than the cores got, as
+ * `profile --share-jobs` measured it ("measured" is provenance). */
+static int get_host_share(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
+{
+    const cJSON *s = NULL;
+    char p[CFG_PATH_MAX];
+    int got = get_obj(c, host, hpath, "share", false, &s);
+    if (got <= 0)
+        return got;
+    join(p, hpath, "share");
+    double jobs = 0, cores = 0, eff = 0;
+    if (check_keys(c, s, p, share_keys, COUNT(share_keys)) < 0
+        || get_num(c, s, p, "jobs", true, between(2, 1024), &jobs) < 0 || whole(c, p, "jobs", jobs) < 0
+        || get_num(c, s, p, "cores", true, between(1, 1023), &cores) < 0 || whole(c, p, "cores", cores) < 0
+        || get_num(c, s, p, "efficiency", true, between(0.05, 1), &eff) < 0)
+        return -1;
+    if (jobs <= cores) {
+        char q[CFG_PATH_MAX];
+        join(q, p, "jobs");
+        return fail(c, q, NULL, "must be more than cores (%.0f): with no more jobs than cores nothing is "
+                    "shared (got %.0f)", cores, jobs);
+    }
+    m->has_share = true;
+    m->share_jobs = (int)jobs;
+    m->share_cores = (int)cores;
+    m->share_efficiency = eff;
+    return 1;
+}
 
 /* host.start_burst: how much more CPU a start takes among others, as
  * `profile --burst-starts` measured it ("measured" is provenance). */
@@ -1113,7 +1153,8 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
             || get_dist(c, host, p, "start_ms", true, 1e-3, &m->host_start_s) < 0)
             return -1;
         m->has_host = true;
-        if (get_host_idle(c, host, p, m) < 0 || get_host_burst(c, host, p, m) < 0)
+        if (get_host_idle(c, host, p, m) < 0 || get_host_burst(c, host, p, m) < 0
+            || get_host_share(c, host, p, m) < 0)
             return -1;
     }
     return 0;

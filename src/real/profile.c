@@ -3,6 +3,9 @@
 #define _DEFAULT_SOURCE /* gmtime_r */
 #include "real/profile.h"
 
+/* The lowest sharing efficiency written (measure_share). */
+#define PROFILE_SHARE_EFFICIENCY_MIN 0.05
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -105,6 +108,12 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
     if (o->burst_starts != 0 && (o->burst_starts < 2 || o->burst_starts > 1024)) {
         worker_set_msg(msg, msg_len, "--burst-starts: must be 0 (not measured) or 2..1024 (got %d)",
                        o->burst_starts);
+        return -1;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (o->share_jobs != 0 && (o->share_jobs <= cpus || o->share_jobs > 1024)) {
+        worker_set_msg(msg, msg_len, "--share-jobs: must be 0 (not measured) or more than the %ld CPUs and at "
+                       "most 1024 (got %d): with no more jobs than CPUs nothing is shared", cpus, o->share_jobs);
         return -1;
     }
     if (o->gap_ms < 0 || o->gap_ms > 10000) {
@@ -348,6 +357,105 @@ static double median_of(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The host's sharing efficiency, as the emulator meets it: a burst's
+ * batches handed one after another from one loop to warm workers, more
+ * of them than there are CPUs, then their answers read. Processor sharing
+ * predicts the last answer at jobs x inference / cores after the first
+ * send (plus one round trip's overhead); on the development VM four
+ * 64-image batches on two cores took ~25 ms against ~21 predicted: the
+ * loop's own sends and reads, migrations between the cores and caches
+ * shared by two jobs per core, none of which sharing a core's time
+ * describes. The ratio is kept as host.share and the simulator scales
+ * the cores by it when they are oversubscribed (model.h). Each round
+ * times the batch alone on one worker, then on all at once, after the
+ * profile's gap each, so that drifts of the machine fall on both. */
+static int measure_share(const struct profile_options *o, const struct mnist_digits *d, struct profile_result *r,
+                         char *msg, size_t msg_len)
+{
+    size_t k = (size_t)o->share_jobs, n = (size_t)o->max_batch;
+    struct worker_client *w = xcalloc(k, sizeof *w);
+    uint8_t *pixels = xmalloc(n * MNIST_PIXELS), *labels = xmalloc(n);
+    double alone_inf[PROFILE_SHARE_REPETITIONS], alone_over[PROFILE_SHARE_REPETITIONS];
+    double makespan[PROFILE_SHARE_REPETITIONS];
+    for (size_t i = 0; i < n; i++)
+        memcpy(pixels + i * MNIST_PIXELS, d->pixels + (i % d->n) * MNIST_PIXELS, MNIST_PIXELS);
+    uint64_t id = 1;
+    size_t started = 0;
+    int rc = 0;
+    for (; started < k && rc == 0; started++)
+        rc = worker_client_start(&w[started], o->worker_path, o->weights_path, 0, msg, msg_len);
+    if (rc != 0)
+        started--; /* the one that failed has no process */
+    for (size_t i = 0; i < started && rc == 0; i++) {
+        long pid = 0;
+        double init_ms = 0;
+        rc = worker_client_wait_ready(&w[i], READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len);
+    }
+    struct worker_reply rep;
+    /* Warm every worker (its first batches are slower), then the rounds:
+     * round -2 and -1 untimed. */
+    for (int round = -2; round < PROFILE_SHARE_REPETITIONS && rc == 0; round++) {
+        size_t one = (size_t)(round < 0 ? 0 : round) % k;
+        sleep_ms(o->gap_ms);
+        double t0 = worker_mono_s();
+        rc = worker_client_send(&w[one], id, pixels, (uint32_t)n, msg, msg_len);
+        int got = rc == 0 ? worker_client_recv(&w[one], ANSWER_TIMEOUT_S, &rep, labels, n, msg, msg_len) : -1;
+        double t1 = worker_mono_s();
+        if (got != 0 || rep.id != id || rep.n != n) {
+            if (got >= 0)
+                worker_set_msg(msg, msg_len, "worker %ld: no answer or a wrong one to a batch of %zu",
+                               (long)w[one].pid, n);
+            rc = -1;
+            break;
+        }
+        id++;
+        if (round >= 0) {
+            alone_inf[round] = rep.infer_s * 1e3;
+            alone_over[round] = (t1 - t0) * 1e3 - alone_inf[round];
+        }
+        sleep_ms(o->gap_ms);
+        t0 = worker_mono_s();
+        for (size_t i = 0; i < k && rc == 0; i++)
+            rc = worker_client_send(&w[i], id + i, pixels, (uint32_t)n, msg, msg_len);
+        for (size_t i = 0; i < k && rc == 0; i++) {
+            got = worker_client_recv(&w[i], ANSWER_TIMEOUT_S, &rep, labels, n, msg, msg_len);
+            if (got != 0 || rep.id != id + i || rep.n != n) {
+                if (got >= 0)
+                    worker_set_msg(msg, msg_len, "worker %ld: no answer or a wrong one to a batch of %zu",
+                                   (long)w[i].pid, n);
+                rc = -1;
+            }
+        }
+        t1 = worker_mono_s();
+        id += k;
+        if (round >= 0) {
+            makespan[round] = (t1 - t0) * 1e3;
+            progress(o, "sharing", (size_t)round + 1, PROFILE_SHARE_REPETITIONS);
+        }
+    }
+    for (size_t i = 0; i < started; i++)
+        worker_client_stop(&w[i], STOP_GRACE_S);
+    free(w);
+    free(pixels);
+    free(labels);
+    if (rc != 0)
+        return -1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    r->share_jobs = (int)k;
+    r->share_cores = (int)(cpus > 0 ? cpus : 1);
+    r->share_inference_ms = median_of(alone_inf, PROFILE_SHARE_REPETITIONS);
+    r->share_overhead_ms = median_of(alone_over, PROFILE_SHARE_REPETITIONS);
+    r->share_makespan_ms = median_of(makespan, PROFILE_SHARE_REPETITIONS);
+    double work_ms = r->share_makespan_ms - (r->share_overhead_ms > 0 ? r->share_overhead_ms : 0);
+    double predicted_ms = (double)k * r->share_inference_ms / (double)r->share_cores;
+    double eff = work_ms > 0 ? predicted_ms / work_ms : 1;
+    /* Above 1 is measurement noise (sharing cannot beat the cores); the
+     * floor keeps a broken measurement from stopping the simulation. */
+    r->share_efficiency = eff > 1 ? 1 : eff < PROFILE_SHARE_EFFICIENCY_MIN ? PROFILE_SHARE_EFFICIENCY_MIN : eff;
+    r->share_measured = true;
+    return 0;
+}
+
 /* The idle penalty's two parameters from the medians of the round trips of
  * the smallest and the largest batch after the short and the long gap:
  * extra = wake + slowdown * short-gap time, solved through both sizes and
@@ -539,6 +647,8 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
         goto out;
     if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
         goto out;
+    if (o->share_jobs > 0 && measure_share(o, &d, r, msg, msg_len) != 0)
+        goto out;
     hostload_end(&r->host);
     st = PROFILE_OK;
 out:
@@ -581,7 +691,7 @@ static double mean_of(const double *v, size_t n)
 void profile_write_json(FILE *f, const char *name, const struct profile_options *o,
                         const struct profile_result *r)
 {
-    char buf[2048];
+    char buf[4096];
     const size_t reps = (size_t)r->repetitions;
     fputs("{\n  \"name\": ", f);
     jsonout_string(f, name);
@@ -619,6 +729,11 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         fprintf(f, ",\n    \"start_burst\": {\"starts\": %d, \"factor\": %.4f,\n      \"measured\": "
                 "{\"single_cpu_ms\": %.4f, \"burst_cpu_ms\": %.4f}}", o->burst_starts, r->start_burst_factor,
                 r->start_cpu_single_ms, r->start_cpu_burst_ms);
+    if (r->share_measured)
+        fprintf(f, ",\n    \"share\": {\"jobs\": %d, \"cores\": %d, \"efficiency\": %.4f,\n      \"measured\": "
+                "{\"batch\": %d, \"inference_ms\": %.4f, \"overhead_ms\": %.4f, \"makespan_ms\": %.4f}}",
+                r->share_jobs, r->share_cores, r->share_efficiency, r->max_batch, r->share_inference_ms,
+                r->share_overhead_ms, r->share_makespan_ms);
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
     jsonout_string(f, buf);
@@ -671,6 +786,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  "its READY line (/proc/PID/schedstat), mean %.3f ms, against %.3f ms for a start alone: "
                  "factor = the ratio.", PROFILE_BURST_REPETITIONS, o->burst_starts, o->gap_ms,
                  r->start_cpu_burst_ms, r->start_cpu_single_ms);
+    }
+    if (r->share_measured) {
+        size_t m = strlen(buf);
+        snprintf(buf + m, sizeof buf - m, " share: %d rounds, each a batch of %d on one warm worker, then "
+                 "on %d at once (sent one after another, answers read after), after %d ms idle each; median "
+                 "inference alone %.3f ms and overhead %.3f ms, median time from the first send to the last "
+                 "answer %.3f ms on %d CPUs: efficiency = %d x inference / %d CPUs over (that time - "
+                 "overhead), at most 1.", PROFILE_SHARE_REPETITIONS, r->max_batch, r->share_jobs, o->gap_ms,
+                 r->share_inference_ms, r->share_overhead_ms, r->share_makespan_ms, r->share_cores,
+                 r->share_jobs, r->share_cores);
     }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);

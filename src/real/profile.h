@@ -24,6 +24,9 @@
 #define PROFILE_PREEMPT_TRIES 4
 /* Bursts of simultaneous worker starts timed (burst_starts > 0). */
 #define PROFILE_BURST_REPETITIONS 8
+/* Rounds of the host's sharing efficiency (share_jobs > 0): each one
+ * batch alone and the same batch on share_jobs workers at once. */
+#define PROFILE_SHARE_REPETITIONS 8
 
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
@@ -43,6 +46,9 @@ struct profile_options {
                                    (more than gap_ms, at most 10000), 0: not measured */
     int burst_starts;           /* start this many workers at once to measure how much more
                                    CPU a start takes among others (2..1024), 0: not measured */
+    int share_jobs;             /* send the largest batch to this many warm workers at once
+                                   (more than the CPUs, at most 1024) to measure how much of
+                                   the cores they get together; 0: not measured */
     profile_progress_fn *progress;   /* may be NULL */
     void *progress_ctx;
 };
@@ -81,6 +87,15 @@ struct profile_result {
      * keeps no CPU times. */
     bool burst_measured;
     double start_cpu_single_ms, start_cpu_burst_ms, start_burst_factor;
+    /* The host's sharing efficiency (share_jobs > 0): the largest batch
+     * alone (the worker's inference and the rest of the round trip,
+     * medians) and on share_jobs workers at once on share_cores CPUs (the
+     * median time from the first send to the last answer); efficiency =
+     * what processor sharing predicts, jobs x inference / cores, over what
+     * the work took, makespan - overhead (at most 1). */
+    bool share_measured;
+    int share_jobs, share_cores;
+    double share_inference_ms, share_overhead_ms, share_makespan_ms, share_efficiency;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
