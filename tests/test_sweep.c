@@ -1055,8 +1055,8 @@ static void test_feasible_on_bound_and_tied(void)
     for (int on_mean = 0; on_mean < 2; on_mean++) {
         struct sweep_table t;
         memset(&t, 0, sizeof t);
-        struct sweep_constraint c = { .metric = M_COST, .op = SWEEP_OP_LE, .bound = 1.0 };
-        t.objective.metric = M_P99;
+        struct sweep_constraint c = { .metric = SWEEP_M_COST, .op = SWEEP_OP_LE, .bound = 1.0 };
+        t.objective.metric = SWEEP_M_LATENCY_P99;
         t.objective.constraints = &c;
         t.objective.n_constraints = 1;
         t.objective.feasible_on_mean = on_mean;
@@ -1069,10 +1069,10 @@ static void test_feasible_on_bound_and_tied(void)
         for (size_t i = 0; i < 4; i++) {
             for (size_t m = 0; m < nm; m++)
                 mean[i][m] = ci[i][m] = 1;
-            mean[i][M_P99] = p99[i][0];
-            ci[i][M_P99] = p99[i][1];
-            mean[i][M_COST] = cost[i][0];
-            ci[i][M_COST] = cost[i][1];
+            mean[i][SWEEP_M_LATENCY_P99] = p99[i][0];
+            ci[i][SWEEP_M_LATENCY_P99] = p99[i][1];
+            mean[i][SWEEP_M_COST] = cost[i][0];
+            ci[i][SWEEP_M_COST] = cost[i][1];
             rows[i] = (struct sweep_row){ .point = i, .mean = mean[i], .ci95 = ci[i] };
         }
         t.rows = rows;
@@ -1110,7 +1110,7 @@ static void test_tail_warning(void)
     memset(&t, 0, sizeof t);
     t.rows = rows;
     t.n_rows = 2;
-    t.objective.metric = M_P99;
+    t.objective.metric = SWEEP_M_LATENCY_P99;
     char buf[512] = "";
     CU_ASSERT_EQUAL(sweep_tail_warning(&t, buf, sizeof buf), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "latency_ms.p99 rests on about 3.0 requests above it per replication at "
@@ -1118,7 +1118,7 @@ static void test_tail_warning(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "about 1000 requests complete"));
     mean[1][completed] = 5000;
     CU_ASSERT_EQUAL(sweep_tail_warning(&t, buf, sizeof buf), 0);
-    t.objective.metric = M_COST; /* not a percentile */
+    t.objective.metric = SWEEP_M_COST; /* not a percentile */
     mean[1][completed] = 10;
     CU_ASSERT_EQUAL(sweep_tail_warning(&t, buf, sizeof buf), 0);
 }

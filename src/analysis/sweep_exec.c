@@ -26,30 +26,15 @@
 #include "core/scenario.h"
 #include "base/xalloc.h"
 
-/* Metric m of one run, in sweep_metric_name's order (formats/sweep_spec.c).
- * A value that cannot be computed (latency with nothing completed) is NAN,
- * where `run --json` prints null. */
+/* Metric m of one run (SWEEP_METRICS, formats/sweep_spec.h). */
 static double metric_value(size_t m, const struct engine_result *r)
 {
-    switch (m) {
-    case 0: return r->latency_ms.n > 0 ? r->latency_ms.mean : (double)NAN;
-    case 1: return r->latency_ms.p50;
-    case 2: return r->latency_ms.p90;
-    case 3: return r->latency_ms.p95;
-    case M_P99: return r->latency_ms.p99;
-    case 5: return r->throughput_rps;
-    case 6: return (double)r->requests.completed;
-    case 7: return (double)r->requests.failed;
-    case 8: return (double)r->cold_starts.count;
-    case 9: return r->cold_starts.request_fraction;
-    case 10: return r->batches.mean_size;
-    case 11: return r->instances.mean_alive;
-    case 12: return (double)r->warmup.collisions;
-    case M_COST: return r->cost_usd.total;
-    case 14:
-        return r->requests.completed > 0
-                   ? r->cost_usd.total / (double)r->requests.completed * 1e6 : (double)NAN;
-    default: break;
+    switch ((enum sweep_metric)m) {
+#define SWEEP_METRIC_CASE(id, name, value) \
+    case SWEEP_M_##id: return (value);
+    SWEEP_METRICS(SWEEP_METRIC_CASE)
+#undef SWEEP_METRIC_CASE
+    case SWEEP_METRIC_COUNT: break;
     }
     assert(!"unknown metric");
     return (double)NAN;

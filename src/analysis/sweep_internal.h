@@ -14,10 +14,6 @@
 #define SHARD_MAGIC FILE_PREFIX "shard "
 #define CKPT_MAGIC FILE_PREFIX "checkpoint v1"
 
-/* Indexes of two headline metrics in sweep_metric_name's order
- * (formats/sweep_spec.c): the Pareto front's axes. */
-enum { M_P99 = 4, M_COST = 13 };
-
 /* sweep_grid.c: seed of one replication of a point, and the overrides that
  * make the point (into ov, room for the spec's overrides and axes; returns
  * how many). */

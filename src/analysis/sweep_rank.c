@@ -414,7 +414,7 @@ static void tail_consider(const struct sweep_table *t, size_t metric, size_t com
 
 int sweep_tail_warning(const struct sweep_table *t, char *buf, size_t len)
 {
-    size_t completed = (size_t)sweep_metric_find("requests.completed");
+    size_t completed = SWEEP_M_COMPLETED;
     struct tail_worst w = { .above = INFINITY };
     tail_consider(t, t->objective.metric, completed, &w);
     for (size_t i = 0; i < t->objective.n_constraints; i++)

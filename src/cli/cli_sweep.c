@@ -419,7 +419,7 @@ static int write_outputs(const struct sweep_table *t, const char *opt, const cha
             return CLI_FAILED;
     }
     /* requests.completed is defined for every run that went to the end. */
-    size_t completed = (size_t)sweep_metric_find("requests.completed"), unfinished = 0;
+    size_t completed = SWEEP_M_COMPLETED, unfinished = 0;
     for (size_t i = 0; i < t->n_rows; i++)
         unfinished += isnan(t->rows[i].mean[completed]) ? 1u : 0u;
     if (unfinished > 0)

@@ -482,8 +482,8 @@ static int parse_balanced(struct swc *c, const cJSON *ba, struct sweep_objective
         return -1;
     o->balanced = true;
     o->weight = 0.5;
-    o->metric = (size_t)sweep_metric_find("latency_ms.mean");
-    o->cost_metric = (size_t)sweep_metric_find("cost_usd.per_million_requests");
+    o->metric = SWEEP_M_LATENCY_MEAN;
+    o->cost_metric = SWEEP_M_COST_PER_MILLION;
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(ba, "weight");
     if (w != NULL) {
         if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0 && w->valuedouble <= 1))
@@ -698,7 +698,7 @@ static int parse_sweep(struct swc *c, const cJSON *root, struct sweep_spec *sp)
             return -1;
     } else {
         /* The study picked its best settings by mean latency. */
-        sp->objective.metric = (size_t)sweep_metric_find("latency_ms.mean");
+        sp->objective.metric = SWEEP_M_LATENCY_MEAN;
     }
     size_t n = 1;
     for (size_t d = 0; d < sp->n_dims; d++) {

@@ -30,18 +30,15 @@ void sweep_msgf(char *msg, size_t len, const char *fmt, ...)
 
 /* ---- headline metrics ------------------------------------------------------------- */
 
-/* Order = CSV column order; keep in step with metric_value
- * (analysis/sweep_exec.c) and M_P99, M_COST (analysis/sweep_internal.h). */
 static const char *const metric_names[] = {
-    "latency_ms.mean", "latency_ms.p50", "latency_ms.p90", "latency_ms.p95", "latency_ms.p99",
-    "throughput_rps", "requests.completed", "requests.failed", "cold_starts.count",
-    "cold_starts.request_fraction", "batches.mean_size", "instances.mean_alive",
-    "warmup.collisions", "cost_usd.total", "cost_usd.per_million_requests",
+#define SWEEP_METRIC_NAME(id, name, value) name,
+    SWEEP_METRICS(SWEEP_METRIC_NAME)
+#undef SWEEP_METRIC_NAME
 };
 
 size_t sweep_metric_count(void)
 {
-    return COUNT(metric_names);
+    return SWEEP_METRIC_COUNT;
 }
 
 const char *sweep_metric_name(size_t m)
@@ -183,8 +180,8 @@ int sweep_parse_constraint(const char *text, struct sweep_constraint *out, char 
 
 void sweep_objective_default_pareto(struct sweep_objective *o)
 {
-    o->pareto[0] = (size_t)sweep_metric_find("latency_ms.p99");
-    o->pareto[1] = (size_t)sweep_metric_find("cost_usd.total");
+    o->pareto[0] = SWEEP_M_LATENCY_P99;
+    o->pareto[1] = SWEEP_M_COST;
     o->pareto_max[0] = o->pareto_max[1] = false;
 }
 

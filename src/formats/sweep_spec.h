@@ -18,7 +18,37 @@
 
 /* ---- headline metrics -------------------------------------------------------- */
 
-/* Number of headline metrics (CSV columns <name>_mean and <name>_ci95). */
+/* The one list of a sweep's headline metrics, in CSV column order:
+ * X(ID, "dotted name as in run --json", its value in one run's struct
+ * engine_result *r). The value is only expanded where the engine's result
+ * is known (analysis/sweep_exec.c); a value that cannot be computed
+ * (latency with nothing completed) is NAN, where `run --json` prints null. */
+#define SWEEP_METRICS(X)                                                                              \
+    X(LATENCY_MEAN, "latency_ms.mean", r->latency_ms.n > 0 ? r->latency_ms.mean : (double)NAN)        \
+    X(LATENCY_P50, "latency_ms.p50", r->latency_ms.p50)                                               \
+    X(LATENCY_P90, "latency_ms.p90", r->latency_ms.p90)                                               \
+    X(LATENCY_P95, "latency_ms.p95", r->latency_ms.p95)                                               \
+    X(LATENCY_P99, "latency_ms.p99", r->latency_ms.p99)                                               \
+    X(THROUGHPUT, "throughput_rps", r->throughput_rps)                                                \
+    X(COMPLETED, "requests.completed", (double)r->requests.completed)                                 \
+    X(FAILED, "requests.failed", (double)r->requests.failed)                                          \
+    X(COLD_STARTS, "cold_starts.count", (double)r->cold_starts.count)                                 \
+    X(COLD_FRACTION, "cold_starts.request_fraction", r->cold_starts.request_fraction)                 \
+    X(BATCH_SIZE, "batches.mean_size", r->batches.mean_size)                                          \
+    X(INSTANCES, "instances.mean_alive", r->instances.mean_alive)                                     \
+    X(COLLISIONS, "warmup.collisions", (double)r->warmup.collisions)                                  \
+    X(COST, "cost_usd.total", r->cost_usd.total)                                                      \
+    X(COST_PER_MILLION, "cost_usd.per_million_requests",                                              \
+      r->requests.completed > 0 ? r->cost_usd.total / (double)r->requests.completed * 1e6 : (double)NAN)
+
+enum sweep_metric {
+#define SWEEP_METRIC_ENUM(id, name, value) SWEEP_M_##id,
+    SWEEP_METRICS(SWEEP_METRIC_ENUM)
+#undef SWEEP_METRIC_ENUM
+    SWEEP_METRIC_COUNT
+};
+
+/* Number of headline metrics (SWEEP_METRIC_COUNT). */
 size_t sweep_metric_count(void);
 /* Dotted name as in `run --json`, e.g. "latency_ms.p99". */
 const char *sweep_metric_name(size_t m);
