@@ -13,7 +13,9 @@
 #include "core/ziggurat_tables.h"
 
 static const char *const kind_names[] = {
-    "constant", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform", "empirical",
+#define DIST_KIND_NAME(id, name, n, p0, p1, p2) name,
+    DIST_KINDS(DIST_KIND_NAME)
+#undef DIST_KIND_NAME
 };
 
 struct dist dist_constant(double value)
@@ -24,14 +26,14 @@ struct dist dist_constant(double value)
 
 const char *dist_kind_name(enum dist_kind kind)
 {
-    if ((unsigned)kind >= sizeof kind_names / sizeof kind_names[0])
+    if ((unsigned)kind >= DIST_KIND_COUNT)
         return NULL;
     return kind_names[kind];
 }
 
 int dist_kind_parse(const char *name, enum dist_kind *out)
 {
-    for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++) {
+    for (size_t i = 0; i < DIST_KIND_COUNT; i++) {
         if (strcmp(name, kind_names[i]) == 0) {
             *out = (enum dist_kind)i;
             return 0;

@@ -9,16 +9,32 @@
 #include <gsl/gsl_rng.h>
 #include "core/rng.h"
 
+/* The one list of distribution kinds: X(ID, "name as written in files",
+ * number of parameters a file gives, their names (NULL past the number)).
+ * What struct dist holds, per kind: constant a = value; exponential a =
+ * mean; normal a = mean, b = sd, truncated at 0 by rejection; lognormal
+ * a = mu, b = sigma of the underlying normal (a file gives mu or median,
+ * and sigma); gamma and weibull a = shape, b = scale; uniform a = min,
+ * b = max; empirical samples[0..n_samples), drawn uniformly (bootstrap). */
+#define DIST_KINDS(X)                                             \
+    X(CONSTANT, "constant", 1, "value", NULL, NULL)               \
+    X(EXPONENTIAL, "exponential", 1, "mean", NULL, NULL)          \
+    X(NORMAL, "normal", 2, "mean", "sd", NULL)                    \
+    X(LOGNORMAL, "lognormal", 3, "mu", "median", "sigma")         \
+    X(GAMMA, "gamma", 2, "shape", "scale", NULL)                  \
+    X(WEIBULL, "weibull", 2, "shape", "scale", NULL)              \
+    X(UNIFORM, "uniform", 2, "min", "max", NULL)                  \
+    X(EMPIRICAL, "empirical", 1, "samples", NULL, NULL)
+
 enum dist_kind {
-    DIST_CONSTANT = 0, /* a = value */
-    DIST_EXPONENTIAL,  /* a = mean */
-    DIST_NORMAL,       /* a = mean, b = sd; truncated at 0 by rejection */
-    DIST_LOGNORMAL,    /* a = mu, b = sigma (of the underlying normal) */
-    DIST_GAMMA,        /* a = shape, b = scale */
-    DIST_WEIBULL,      /* a = shape, b = scale */
-    DIST_UNIFORM,      /* a = min, b = max */
-    DIST_EMPIRICAL     /* samples[0..n_samples), drawn uniformly (bootstrap) */
+#define DIST_KIND_ENUM(id, name, n, p0, p1, p2) DIST_##id,
+    DIST_KINDS(DIST_KIND_ENUM)
+#undef DIST_KIND_ENUM
 };
+/* Outside the enum, so that a switch over the kinds needs no case for it. */
+#define DIST_KIND_ONE(id, name, n, p0, p1, p2) +1
+enum { DIST_KIND_COUNT = 0 DIST_KINDS(DIST_KIND_ONE) };
+#undef DIST_KIND_ONE
 
 struct dist {
     enum dist_kind kind;

@@ -514,19 +514,25 @@ struct dist_form {
 };
 
 static const struct dist_form dist_forms[] = {
-    { DIST_CONSTANT, "constant", 1, { "value" } },
-    { DIST_EXPONENTIAL, "exponential", 1, { "mean" } },
-    { DIST_NORMAL, "normal", 2, { "mean", "sd" } },
-    { DIST_LOGNORMAL, "lognormal", 3, { "mu", "median", "sigma" } },
-    { DIST_GAMMA, "gamma", 2, { "shape", "scale" } },
-    { DIST_WEIBULL, "weibull", 2, { "shape", "scale" } },
-    { DIST_UNIFORM, "uniform", 2, { "min", "max" } },
-    { DIST_EMPIRICAL, "empirical", 1, { "samples" } },
+#define DIST_FORM(id, name, n, p0, p1, p2) { DIST_##id, name, n, { p0, p1, p2 } },
+    DIST_KINDS(DIST_FORM)
+#undef DIST_FORM
 };
 
 static const char *const dist_names[] = {
-    "constant", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform", "empirical",
+#define DIST_NAME(id, name, n, p0, p1, p2) name,
+    DIST_KINDS(DIST_NAME)
+#undef DIST_NAME
 };
+
+/* "constant, exponential, ... or empirical" into text. */
+static const char *dist_names_text(char *text, size_t len)
+{
+    struct sb b;
+    sb_init(&b, text, len);
+    sb_list(&b, dist_names, COUNT(dist_names), " or ");
+    return text;
+}
 
 /* Keys of a {"dist": ...} object: each a parameter of that kind, "dist" or
  * "notes", and each once. */
@@ -599,7 +605,7 @@ static int parse_empirical(struct cfg *c, const cJSON *obj, const char *path, st
 static int parse_dist(struct cfg *c, const cJSON *it, const char *path, double scale,
                       struct dist *out)
 {
-    char p[CFG_PATH_MAX], g[40];
+    char p[CFG_PATH_MAX], g[40], names[128];
     struct dist d;
     memset(&d, 0, sizeof d);
     memset(out, 0, sizeof *out);
@@ -612,8 +618,7 @@ static int parse_dist(struct cfg *c, const cJSON *it, const char *path, double s
         if (get(it, "dist") == NULL)
             return fail(c, join(p, path, "dist"), NULL,
                         "required field is missing (a distribution object names its "
-                        "distribution: constant, exponential, normal, lognormal, gamma, "
-                        "weibull, uniform or empirical)");
+                        "distribution: %s)", dist_names_text(names, sizeof names));
         if (get_str(c, it, path, "dist", true, &name) < 0)
             return -1;
         const struct dist_form *f = NULL;
@@ -626,8 +631,8 @@ static int parse_dist(struct cfg *c, const cJSON *it, const char *path, double s
             join(p, path, "dist");
             if (s != NULL)
                 return fail(c, p, NULL, "unknown distribution '%s' (did you mean '%s'?)", name, s);
-            return fail(c, p, NULL, "unknown distribution '%s' (expected constant, exponential, "
-                        "normal, lognormal, gamma, weibull, uniform or empirical)", name);
+            return fail(c, p, NULL, "unknown distribution '%s' (expected %s)", name,
+                        dist_names_text(names, sizeof names));
         }
         if (check_dist_keys(c, it, path, f) < 0)
             return -1;
