@@ -5,6 +5,14 @@
  * batch left by threshold, with exact times on hand-made arrivals. */
 #include <stdint.h>
 #include "core/batcher.h"
+
+/* batcher_arrive's answer as one number: WAIT, or why the queue leaves. */
+#define WAIT (-1)
+static int arrive(struct batcher *b, double now_s, uint64_t *id)
+{
+    enum batch_reason why;
+    return batcher_arrive(b, now_s, id, &why) ? (int)why : WAIT;
+}
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -22,7 +30,7 @@ static void test_init_empty(void)
     CU_ASSERT_EQUAL(b.len, 0);
     CU_ASSERT_EQUAL(b.next_id, 0u);
     /* An empty queue never times out, however late the check. */
-    CU_ASSERT_EQUAL(batcher_timer(&b, 1e9), BATCHER_WAIT);
+    CU_ASSERT(!batcher_timer(&b, 1e9));
     batcher_fini(&b);
     CU_ASSERT_PTR_NULL(b.arrival_s);
 }
@@ -33,11 +41,11 @@ static void test_threshold(void)
     struct batcher b;
     batcher_init(&b, 3, 5, 10.0);
     uint64_t id = 99;
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.0, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.0, &id), WAIT);
     CU_ASSERT_EQUAL(id, 0u);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.1, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.1, &id), WAIT);
     CU_ASSERT_EQUAL(id, 1u);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.25, &id), BATCHER_THRESHOLD);
+    CU_ASSERT_EQUAL(arrive(&b, 0.25, &id), BATCH_BY_THRESHOLD);
     CU_ASSERT_EQUAL(id, 2u);
     double out[5] = { -1, -1, -1, -1, -1 };
     uint64_t first = 99;
@@ -49,7 +57,7 @@ static void test_threshold(void)
     CU_ASSERT_DOUBLE_EQUAL(out[3], -1.0, 0.0); /* nothing written past the batch */
     CU_ASSERT_EQUAL(b.len, 0);
     /* Ids go on from where the batch ended. */
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.3, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.3, &id), WAIT);
     CU_ASSERT_EQUAL(id, 3u);
     CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 1);
     CU_ASSERT_EQUAL(first, 3u);
@@ -66,19 +74,19 @@ static void test_size_cap(void)
     uint64_t id;
     double out[2];
     uint64_t first;
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.5, &id), BATCHER_WAIT);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.75, &id), BATCHER_SIZE);
+    CU_ASSERT_EQUAL(arrive(&b, 0.5, &id), WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.75, &id), BATCH_BY_SIZE);
     CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 2);
     CU_ASSERT_EQUAL(first, 0u);
     CU_ASSERT_DOUBLE_EQUAL(out[1], 0.75, 0.0);
     batcher_fini(&b);
 
     batcher_init(&b, 1, 4, 1.0);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 2.0, &id), BATCHER_THRESHOLD);
+    CU_ASSERT_EQUAL(arrive(&b, 2.0, &id), BATCH_BY_THRESHOLD);
     CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 1);
     batcher_fini(&b);
     batcher_init(&b, 1, 1, 1.0);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 2.0, &id), BATCHER_SIZE);
+    CU_ASSERT_EQUAL(arrive(&b, 2.0, &id), BATCH_BY_SIZE);
     CU_ASSERT_EQUAL(id, 0u);
     batcher_fini(&b);
 }
@@ -90,24 +98,24 @@ static void test_timeout(void)
     struct batcher b;
     batcher_init(&b, 4, 4, 1.0);
     uint64_t id;
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.25, &id), BATCHER_WAIT);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.75, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.25, &id), WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.75, &id), WAIT);
     CU_ASSERT_DOUBLE_EQUAL(batcher_deadline(&b), 1.25, EPS);
-    CU_ASSERT_EQUAL(batcher_timer(&b, 1.2), BATCHER_WAIT);
-    CU_ASSERT_EQUAL(batcher_timer(&b, 1.25), BATCHER_TIMEOUT);
-    CU_ASSERT_EQUAL(batcher_timer(&b, 7.0), BATCHER_TIMEOUT);
+    CU_ASSERT(!batcher_timer(&b, 1.2));
+    CU_ASSERT(batcher_timer(&b, 1.25));
+    CU_ASSERT(batcher_timer(&b, 7.0));
     double out[4];
     uint64_t first;
     CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 2);
     CU_ASSERT_EQUAL(first, 0u);
-    CU_ASSERT_EQUAL(batcher_timer(&b, 7.0), BATCHER_WAIT);
+    CU_ASSERT(!batcher_timer(&b, 7.0));
     batcher_fini(&b);
 
     /* timeout 0: a lone request times out at its own arrival time. */
     batcher_init(&b, 2, 2, 0.0);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 3.5, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 3.5, &id), WAIT);
     CU_ASSERT_DOUBLE_EQUAL(batcher_deadline(&b), 3.5, 0.0);
-    CU_ASSERT_EQUAL(batcher_timer(&b, 3.5), BATCHER_TIMEOUT);
+    CU_ASSERT(batcher_timer(&b, 3.5));
     batcher_fini(&b);
 }
 
@@ -119,16 +127,16 @@ static void test_deadline_rearms(void)
     batcher_init(&b, 2, 3, 1.0);
     uint64_t id, first;
     double out[3];
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.0, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.0, &id), WAIT);
     CU_ASSERT_DOUBLE_EQUAL(batcher_deadline(&b), 1.0, 0.0); /* timer armed here */
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.5, &id), BATCHER_THRESHOLD);
+    CU_ASSERT_EQUAL(arrive(&b, 0.5, &id), BATCH_BY_THRESHOLD);
     CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 2);
-    CU_ASSERT_EQUAL(batcher_arrive(&b, 0.7, &id), BATCHER_WAIT);
+    CU_ASSERT_EQUAL(arrive(&b, 0.7, &id), WAIT);
     CU_ASSERT_EQUAL(id, 2u);
     /* The stale timer fires at 1.0: not yet. */
-    CU_ASSERT_EQUAL(batcher_timer(&b, 1.0), BATCHER_WAIT);
+    CU_ASSERT(!batcher_timer(&b, 1.0));
     CU_ASSERT_DOUBLE_EQUAL(batcher_deadline(&b), 1.7, EPS);
-    CU_ASSERT_EQUAL(batcher_timer(&b, 1.7), BATCHER_TIMEOUT);
+    CU_ASSERT(batcher_timer(&b, 1.7));
     CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 1);
     CU_ASSERT_EQUAL(first, 2u);
     CU_ASSERT_DOUBLE_EQUAL(out[0], 0.7, 0.0);
@@ -143,7 +151,7 @@ struct sent {
     double at_s;
     int size;
     uint64_t first_id;
-    enum batcher_verdict why;
+    enum batch_reason why;
 };
 
 struct run {
@@ -152,7 +160,7 @@ struct run {
     int timer_fires;
 };
 
-static void send(struct batcher *b, struct run *r, double now_s, enum batcher_verdict why)
+static void send(struct batcher *b, struct run *r, double now_s, enum batch_reason why)
 {
     double out[16];
     uint64_t first;
@@ -177,8 +185,8 @@ static void run_batcher(int threshold, int max_batch, double timeout_s, const do
             armed = false;
             /* A timer that re-arms for the time it fired at would loop. */
             CU_ASSERT_FATAL(++r->timer_fires <= (int)n + 1);
-            if (batcher_timer(&b, now) == BATCHER_TIMEOUT) {
-                send(&b, r, now, BATCHER_TIMEOUT);
+            if (batcher_timer(&b, now)) {
+                send(&b, r, now, BATCH_BY_TIMEOUT);
             } else if (b.len > 0) {
                 armed = true;
                 timer_s = batcher_deadline(&b);
@@ -186,10 +194,10 @@ static void run_batcher(int threshold, int max_batch, double timeout_s, const do
             continue;
         }
         uint64_t id;
-        enum batcher_verdict v = batcher_arrive(&b, arr[i], &id);
+        int v = arrive(&b, arr[i], &id);
         CU_ASSERT_EQUAL(id, (uint64_t)i);
-        if (v != BATCHER_WAIT) {
-            send(&b, r, arr[i], v);
+        if (v != WAIT) {
+            send(&b, r, arr[i], (enum batch_reason)v);
         } else if (!armed) {
             armed = true;
             timer_s = batcher_deadline(&b);
@@ -201,7 +209,7 @@ static void run_batcher(int threshold, int max_batch, double timeout_s, const do
 }
 
 static void expect_sent(const struct run *r, int k, double at_s, int size, uint64_t first,
-                        enum batcher_verdict why)
+                        enum batch_reason why)
 {
     CU_ASSERT_FATAL(k < r->n_sent);
     CU_ASSERT_DOUBLE_EQUAL(r->sent[k].at_s, at_s, EPS);
@@ -223,9 +231,9 @@ static void test_run_threshold_and_timeout(void)
     struct run r;
     run_batcher(3, 4, 1.0, arr, N(arr), &r);
     CU_ASSERT_EQUAL_FATAL(r.n_sent, 3);
-    expect_sent(&r, 0, 0.3, 3, 0, BATCHER_THRESHOLD);
-    expect_sent(&r, 1, 1.5, 3, 3, BATCHER_THRESHOLD);
-    expect_sent(&r, 2, 3.6, 2, 6, BATCHER_TIMEOUT);
+    expect_sent(&r, 0, 0.3, 3, 0, BATCH_BY_THRESHOLD);
+    expect_sent(&r, 1, 1.5, 3, 3, BATCH_BY_THRESHOLD);
+    expect_sent(&r, 2, 3.6, 2, 6, BATCH_BY_TIMEOUT);
     CU_ASSERT_EQUAL(r.timer_fires, 3); /* 1.0 (stale), 1.9 (empty), 3.6 */
 }
 
@@ -237,10 +245,10 @@ static void test_run_size_cap(void)
     struct run r;
     run_batcher(3, 3, 0.5, arr, N(arr), &r);
     CU_ASSERT_EQUAL_FATAL(r.n_sent, 4);
-    expect_sent(&r, 0, 1.02, 3, 0, BATCHER_SIZE);
-    expect_sent(&r, 1, 1.05, 3, 3, BATCHER_SIZE);
-    expect_sent(&r, 2, 1.56, 1, 6, BATCHER_TIMEOUT);
-    expect_sent(&r, 3, 4.5, 2, 7, BATCHER_TIMEOUT);
+    expect_sent(&r, 0, 1.02, 3, 0, BATCH_BY_SIZE);
+    expect_sent(&r, 1, 1.05, 3, 3, BATCH_BY_SIZE);
+    expect_sent(&r, 2, 1.56, 1, 6, BATCH_BY_TIMEOUT);
+    expect_sent(&r, 3, 4.5, 2, 7, BATCH_BY_TIMEOUT);
 }
 
 static void add_tests(CU_pSuite s)

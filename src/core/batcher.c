@@ -29,10 +29,8 @@ double batcher_deadline(const struct batcher *b)
     return b->arrival_s[0] + b->timeout_s;
 }
 
-enum batcher_verdict batcher_timer(const struct batcher *b, double now_s)
+bool batcher_timer(const struct batcher *b, double now_s)
 {
-    if (b->len > 0 && batcher_deadline(b) <= now_s)
-        return BATCHER_TIMEOUT;
-    return BATCHER_WAIT;
+    return b->len > 0 && batcher_deadline(b) <= now_s;
 }
 

@@ -11,11 +11,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum batcher_verdict {
-    BATCHER_WAIT = 0,     /* nothing to send now */
-    BATCHER_THRESHOLD,    /* queue reached threshold (< max_batch) */
-    BATCHER_SIZE,         /* queue reached max_batch */
-    BATCHER_TIMEOUT       /* oldest request waited timeout_s */
+/* Why a batch leaves the queue, as the engine's records and outputs name
+ * it: X(ID, "name"). The queue reached the threshold (below max_batch),
+ * its oldest request waited timeout_s, or the queue reached max_batch. */
+#define BATCH_REASONS(X)              \
+    X(THRESHOLD, "threshold")         \
+    X(TIMEOUT, "timeout")             \
+    X(SIZE, "size")
+
+enum batch_reason {
+#define BATCH_REASON_ENUM(id, name) BATCH_BY_##id,
+    BATCH_REASONS(BATCH_REASON_ENUM)
+#undef BATCH_REASON_ENUM
 };
 
 struct batcher {
@@ -31,29 +38,33 @@ struct batcher {
 void batcher_init(struct batcher *b, int threshold, int max_batch, double timeout_s);
 void batcher_fini(struct batcher *b);
 
-/* A request arrives at now_s; returns its id through *id and whether the
- * queue must be dispatched now. The caller arms the timer when the queue was
- * empty before (batcher_deadline). */
-static inline enum batcher_verdict batcher_arrive(struct batcher *b, double now_s, uint64_t *id)
+/* A request arrives at now_s; returns its id through *id, and true when the
+ * queue must be dispatched now, for *why. The caller arms the timer when the
+ * queue was empty before (batcher_deadline). */
+static inline bool batcher_arrive(struct batcher *b, double now_s, uint64_t *id, enum batch_reason *why)
 {
     /* The queue is emptied whenever it reaches threshold <= max_batch, so
      * there is always room for one more. */
     assert(b->len < b->max_batch);
     b->arrival_s[b->len++] = now_s;
     *id = b->next_id++;
-    if (b->len == b->max_batch)
-        return BATCHER_SIZE;
-    if (b->len >= b->threshold)
-        return BATCHER_THRESHOLD;
-    return BATCHER_WAIT;
+    if (b->len == b->max_batch) {
+        *why = BATCH_BY_SIZE;
+        return true;
+    }
+    if (b->len >= b->threshold) {
+        *why = BATCH_BY_THRESHOLD;
+        return true;
+    }
+    return false;
 }
 
 /* Time at which the oldest queued request times out; only when len > 0. */
 double batcher_deadline(const struct batcher *b);
 
-/* Timer check at now_s: BATCHER_TIMEOUT when the oldest request's deadline
- * has come, else BATCHER_WAIT. */
-enum batcher_verdict batcher_timer(const struct batcher *b, double now_s);
+/* Timer check at now_s: true when the oldest request's deadline has come
+ * (the queue leaves by BATCH_BY_TIMEOUT). */
+bool batcher_timer(const struct batcher *b, double now_s);
 
 /* Removes every queued request (at most max_batch by construction), oldest
  * first, copying arrival times to out (capacity >= max_batch); returns how

@@ -749,15 +749,6 @@ HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
     }
 }
 
-static enum batch_reason reason_of(enum batcher_verdict v)
-{
-    switch (v) {
-    case BATCHER_SIZE: return BATCH_BY_SIZE;
-    case BATCHER_TIMEOUT: return BATCH_BY_TIMEOUT;
-    default: return BATCH_BY_THRESHOLD;
-    }
-}
-
 /* ---- event handlers ------------------------------------------------------ */
 
 HOT void schedule_next_arrival(struct engine *e)
@@ -789,7 +780,8 @@ HOT void on_arrival_at(struct engine *e, double arr_s, double now)
         e->res.requests.arrived++;
     }
     uint64_t id;
-    enum batcher_verdict v = batcher_arrive(&e->bq, arr_s, &id);
+    enum batch_reason why;
+    bool send = batcher_arrive(&e->bq, arr_s, &id, &why);
     schedule_next_arrival(e);
     if (e->arrivals_done && !e->have_last) {
         e->have_last = true;
@@ -801,8 +793,8 @@ HOT void on_arrival_at(struct engine *e, double arr_s, double now)
         struct engine_event ev = { .kind = ENGINE_EV_ARRIVAL, .request_id = id, .instance_id = -1 };
         emit(e, &ev, now);
     }
-    if (v != BATCHER_WAIT) {
-        dispatch(e, reason_of(v), now);
+    if (send) {
+        dispatch(e, why, now);
     } else if (!e->timer_armed) {
         e->timer_armed = true;
         evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
@@ -817,7 +809,7 @@ HOT void on_arrival(struct engine *e, double now)
 static void on_batch_timer(struct engine *e, double now)
 {
     e->timer_armed = false;
-    if (batcher_timer(&e->bq, now) == BATCHER_TIMEOUT) {
+    if (batcher_timer(&e->bq, now)) {
         dispatch(e, BATCH_BY_TIMEOUT, now);
     } else if (e->bq.len > 0) {
         /* The batch this timer was armed for left by threshold; re-arm for
@@ -1394,9 +1386,10 @@ done:
 const char *engine_batch_reason_name(enum batch_reason r)
 {
     switch (r) {
-    case BATCH_BY_THRESHOLD: return "threshold";
-    case BATCH_BY_TIMEOUT: return "timeout";
-    case BATCH_BY_SIZE: return "size";
+#define BATCH_REASON_NAME(id, name) \
+    case BATCH_BY_##id: return name;
+        BATCH_REASONS(BATCH_REASON_NAME)
+#undef BATCH_REASON_NAME
     }
     return "?";
 }
@@ -1404,11 +1397,10 @@ const char *engine_batch_reason_name(enum batch_reason r)
 const char *engine_request_status_name(enum request_status s)
 {
     switch (s) {
-    case REQUEST_OK: return "ok";
-    case REQUEST_THROTTLED: return "throttled";
-    case REQUEST_TIMED_OUT: return "timed_out";
-    case REQUEST_REJECTED: return "rejected";
-    case REQUEST_FAILED: return "error";
+#define REQUEST_STATUS_NAME(id, name) \
+    case REQUEST_##id: return name;
+        REQUEST_STATUSES(REQUEST_STATUS_NAME)
+#undef REQUEST_STATUS_NAME
     }
     return "?";
 }

@@ -9,15 +9,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/batcher.h"
 #include "core/scenario.h"
 #include "core/metrics.h"
 
+/* What became of a request: X(ID, "name in the outputs"). Throttled:
+ * dropped on throttle, or out of retries; timed out: the invocation ran past
+ * function.timeout_s; rejected: the client queue was full
+ * (client.max_queue); failed (real time): the instance's worker died. */
+#define REQUEST_STATUSES(X)       \
+    X(OK, "ok")                   \
+    X(THROTTLED, "throttled")     \
+    X(TIMED_OUT, "timed_out")     \
+    X(REJECTED, "rejected")       \
+    X(FAILED, "error")
+
 enum request_status {
-    REQUEST_OK = 0,
-    REQUEST_THROTTLED,  /* dropped on throttle, or out of retries */
-    REQUEST_TIMED_OUT,  /* the invocation ran past function.timeout_s */
-    REQUEST_REJECTED,   /* the client queue was full (client.max_queue) */
-    REQUEST_FAILED      /* real time: the instance's worker died ("error") */
+#define REQUEST_STATUS_ENUM(id, name) REQUEST_##id,
+    REQUEST_STATUSES(REQUEST_STATUS_ENUM)
+#undef REQUEST_STATUS_ENUM
 };
 
 /* The engine refuses to hold more requests than this at once: an input
@@ -33,7 +43,6 @@ enum engine_status {
     ENGINE_EXEC_FAILED      /* real time: the executor failed (message given) */
 };
 
-enum batch_reason { BATCH_BY_THRESHOLD = 0, BATCH_BY_TIMEOUT, BATCH_BY_SIZE };
 
 /* What became of one request; handed to the on_request hook when it ends. */
 struct request_record {

@@ -1398,9 +1398,10 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
     if (s->batching) {
         v->state = INV_BATCHING;
         uint64_t id;
-        enum batcher_verdict verdict = batcher_arrive(&s->batcher, v->t_arrive, &id);
+        enum batch_reason why;
+        bool send = batcher_arrive(&s->batcher, v->t_arrive, &id, &why);
         s->pending[s->batcher.len - 1] = v;
-        if (verdict != BATCHER_WAIT)
+        if (send)
             form_batch(s);
     } else {
         v->state = INV_QUEUED;
@@ -1518,7 +1519,7 @@ static size_t housekeeping(struct serve *s, struct inst **gone)
         warmup_round(s);
     }
     /* The batcher's timeout, anchored at the oldest waiting item. */
-    if (s->batching && batcher_timer(&s->batcher, t) == BATCHER_TIMEOUT)
+    if (s->batching && batcher_timer(&s->batcher, t))
         form_batch(s);
     /* A retired instance may leave queued work without a taker. */
     dispatch(s);
