@@ -221,6 +221,50 @@ static void test_remove_temps(void)
 
 /* ---- infile ---------------------------------------------------------------------- */
 
+/* A recording lists each file opened while it runs once, in the order
+ * first opened, with the path as opened and the first role, whatever was
+ * read before it began (a file the table already knows is listed too). */
+static void test_record(void)
+{
+    char *dir = testutil_temp_dir(), *a = join(dir, "a.json"), *b = join(dir, "b.txt"), *al = join(dir, "al.json");
+    char msg[512];
+    infile_reset();
+    write_text(a, "{}\n");
+    write_text(b, "0.5\n");
+    CU_ASSERT_EQUAL_FATAL(symlink("a.json", al), 0);
+    FILE *f = infile_open(a, "scenario", msg, sizeof msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+    infile_record_begin();
+    const char *order[] = { b, a, al, b };
+    const char *roles[] = { "workload.file", "function.model", "function.model", "workload.file" };
+    for (size_t i = 0; i < 4; i++) {
+        f = infile_open(order[i], roles[i], msg, sizeof msg);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fclose(f);
+    }
+    struct infile_read *r = NULL;
+    size_t n = infile_record_end(&r);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_STRING_EQUAL(r[0].path, b);
+    CU_ASSERT_STRING_EQUAL(r[0].role, "workload.file");
+    CU_ASSERT_STRING_EQUAL(r[1].path, a);
+    CU_ASSERT_STRING_EQUAL(r[1].role, "function.model");
+    CU_ASSERT_PTR_NULL(r[0].data);
+    infile_record_free(r, n);
+    /* Not recording: nothing is listed by the next recording. */
+    f = infile_open(b, "workload.file", msg, sizeof msg);
+    fclose(f);
+    infile_record_begin();
+    CU_ASSERT_EQUAL(infile_record_end(&r), 0);
+    infile_record_free(r, 0);
+    infile_reset();
+    free(a);
+    free(b);
+    free(al);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+}
+
 static void test_inputs_never_overwritten(void)
 {
     char *dir = testutil_temp_dir(), *model = join(dir, "m.json"), *sym = join(dir, "sym.json"),
@@ -467,6 +511,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "outfile: directories and sockets are refused", test_refused_kinds);
     CU_add_test(s, "outfile: the signal handler's clean-up", test_remove_temps);
     CU_add_test(s, "infile: no output over an input, through any link", test_inputs_never_overwritten);
+    CU_add_test(s, "infile: a recording lists each input once", test_record);
     CU_add_test(s, "infile: a FIFO without a writer does not hang", test_fifo_input);
     CU_add_test(s, "cli: /dev/null, a FIFO, a symlink as outputs", test_cli_devices_fifo_symlink);
     CU_add_test(s, "cli: never over the model, its symlink or hard link", test_cli_model_never_overwritten);

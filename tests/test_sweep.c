@@ -633,6 +633,56 @@ static void test_per_run_interval(void)
     free(sw);
 }
 
+/* Writes text to dir/name. */
+static void write_in(const char *dir, const char *name, const char *text)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A trace the points read is part of the sweep's identity by content: a
+ * shard computed after the trace changed does not merge, and a checkpoint
+ * written before it changed is not resumed; both messages name the input.
+ * The same trace under another path spelling is the same sweep. */
+static void test_inputs_by_content(void)
+{
+    char *dir = testutil_temp_dir(), trace[2000] = "", args[2400], out[700], a[700], b[700];
+    for (int i = 0; i < 200; i++)
+        snprintf(trace + strlen(trace), sizeof trace - strlen(trace), "%.2f\n", 0.05 * i);
+    write_in(dir, "t.txt", trace);
+    write_in(dir, "s.json", "{\"name\": \"t\", \"requests\": 200, \"workload\": {\"type\": \"trace\", \"file\": \"t.txt\"}, "
+                            "\"batching\": {\"timeout_s\": 0.1, \"max_batch\": 4}, \"function\": {\"model\": "
+                            "{\"memory_mb\": 1024, \"cold_start_ms\": 500, \"overhead_ms\": 0, \"inference_ms\": {\"base\": 50}}}}\n");
+    write_in(dir, "sw.json", "{\"scenario\": \"s.json\", \"replications\": 2, \"axes\": {\"batching.threshold\": [1, 2, 3, 4]}}\n");
+    snprintf(out, sizeof out, "%s/o.csv", dir);
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    char *json = run_ok("sweep %s/sw.json --json", dir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"role\": \"workload.file\", \"path\": \""));
+    free(json);
+    /* Shard 1 from the trace as it is, shard 2 (by another spelling of the
+     * same path) too: they merge. */
+    free(run_ok("sweep %s/sw.json --shard 1/2 --out %s", dir, a));
+    free(run_ok("sweep %s/./sw.json --shard 2/2 --out %s", dir, b));
+    free(run_ok("merge %s %s", a, b));
+    /* A checkpoint, then the trace changes: no resume, no merge. */
+    char *o = NULL, *e = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&o, &e, "sweep %s/sw.json --out %s --time-limit 0.000001", dir, out), 124);
+    free(o);
+    free(e);
+    write_in(dir, "t.txt", "0.0\n0.5\n");
+    snprintf(args, sizeof args, "sweep %s/sw.json --out %s --resume", dir, out);
+    expect_exit2(args, "o.csv.ckpt: the content of workload.file (");
+    free(run_ok("sweep %s/sw.json --shard 2/2 --out %s --force", dir, b));
+    snprintf(args, sizeof args, "merge %s %s", a, b);
+    expect_exit2(args, "are not shards of the same sweep: the content of workload.file (");
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+}
+
 /* The printed command line reproduces the best point's first replication. */
 static void test_best_command(void)
 {
@@ -1137,6 +1187,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "points with the same results are found (an inert axis)", test_same_results);
     CU_add_test(s, "--replications-csv: every replication, with its seed", test_replications_csv);
     CU_add_test(s, "per-run interval: order statistics of the replications", test_per_run_interval);
+    CU_add_test(s, "inputs by content: a changed trace refuses merge and resume", test_inputs_by_content);
     CU_add_test(s, "objective.balanced: Power Tuning's weighted cost and time", test_balanced_objective);
     CU_add_test(s, "memory estimate and limit", test_memory_limit);
     CU_add_test(s, "byte-identical output for --jobs 1, 2, 3", test_jobs_determinism);

@@ -165,6 +165,8 @@ struct sweep_table {
     size_t n_points_total;
     size_t shard_k, shard_n;        /* shard_n = 0: the whole sweep */
     struct sweep_objective objective;
+    struct sweep_input *inputs;     /* what the points read, as sweep_spec (owned) */
+    size_t n_inputs;
     char **override_paths;          /* owned */
     char **override_values;
     size_t n_overrides;

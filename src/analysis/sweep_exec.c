@@ -311,9 +311,44 @@ int sweep_run(const struct sweep_spec *sp, const struct sweep_run_opts *o,
 void sweep_checkpoint_header(const struct sweep_spec *sp, size_t shard_k, size_t shard_n,
                              char *buf, size_t len)
 {
-    snprintf(buf, len, CKPT_MAGIC " id=%016llx points=%zu shard=%zu/%zu replications=%d metrics=%zu",
-             (unsigned long long)sp->id, sp->n_points, shard_k, shard_n, sp->replications,
-             sweep_metric_count());
+    int n = snprintf(buf, len, CKPT_MAGIC " id=%016llx points=%zu shard=%zu/%zu replications=%d metrics=%zu",
+                     (unsigned long long)sp->id, sp->n_points, shard_k, shard_n, sp->replications,
+                     sweep_metric_count());
+    /* The inputs by content, so that --resume can name the one that changed
+     * (the id covers them all; a list cut short by len still matches). */
+    for (size_t i = 0; i < sp->n_inputs && n > 0 && (size_t)n < len; i++)
+        n += snprintf(buf + n, len - (size_t)n, "%s%s:%016llx", i == 0 ? " inputs=" : ",", sp->inputs[i].role,
+                      (unsigned long long)sp->inputs[i].hash);
+}
+
+/* "ROLE (PATH)" of the first of sp's inputs whose "ROLE:HASH" is not in the
+ * checkpoint's header line `old`; false when all are (or old has none). */
+static bool changed_input(const struct sweep_spec *sp, const char *old, char *why, size_t len)
+{
+    const char *list = strstr(old, " inputs=");
+    if (list == NULL)
+        return false;
+    list += strlen(" inputs=");
+    /* Two passes: another sweep file is another sweep, not a changed input. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < sp->n_inputs; i++) {
+            if ((strcmp(sp->inputs[i].role, SWEEP_FILE_ROLE) == 0) != (pass == 0))
+                continue;
+            char item[128];
+            snprintf(item, sizeof item, "%s:%016llx", sp->inputs[i].role, (unsigned long long)sp->inputs[i].hash);
+            size_t il = strlen(item);
+            bool found = false;
+            for (const char *p = list; !found && (p = strstr(p, item)) != NULL; p += il)
+                found = (p == list || p[-1] == ',') && (p[il] == ',' || p[il] == '\0');
+            if (!found && pass == 0)
+                return false;
+            if (!found) {
+                snprintf(why, len, "%s (%s)", sp->inputs[i].role, sp->inputs[i].path);
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 char *sweep_read_text(const char *path, const char *role, size_t *len, char *msg, size_t msg_len)
@@ -365,9 +400,16 @@ int sweep_checkpoint_read(const struct sweep_spec *sp, const char *path, const c
         goto out;
     }
     *nl = '\0';
+    char why[1024];
+    if (strcmp(text, header) != 0 && changed_input(sp, text, why, sizeof why)) {
+        sweep_msgf(msg, msg_len, "%s: the content of %s changed since this checkpoint was written: its "
+             "points would mix two inputs. Delete it, or run without --resume and with --force to start over",
+             path, why);
+        goto out;
+    }
     if (strcmp(text, header) != 0) {
         sweep_msgf(msg, msg_len, "%s: this checkpoint belongs to another sweep or other options (the "
-             "sweep file, the base scenario, its model, the version or --shard changed): its "
+             "sweep file, the version, --shard, or the content of the scenario, a model or a trace changed): its "
              "header is '%.200s', this sweep's is '%s'. Delete it, or run without --resume "
              "and with --force to start over", path, text, header);
         goto out;

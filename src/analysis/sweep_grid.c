@@ -130,11 +130,51 @@ static void culprit(const struct sweep_spec *sp, const struct config_override *o
     }
 }
 
+static int input_cmp(const void *a, const void *b)
+{
+    const struct sweep_input *x = a, *y = b;
+    int c = strcmp(x->role, y->role);
+    return c != 0 ? c : (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+/* The inputs the points read, each hashed (a stream from its kept bytes),
+ * sorted so that neither the order of reading nor the paths' spelling
+ * changes the id, and folded into it. */
+static int hash_inputs(struct sweep_spec *sp, const struct infile_read *reads, size_t n, char *msg, size_t msg_len)
+{
+    sp->inputs = xcalloc(n + 1, sizeof *sp->inputs);
+    for (size_t i = 0; i < n; i++) {
+        struct sweep_input *in = &sp->inputs[sp->n_inputs++];
+        snprintf(in->role, sizeof in->role, "%s", reads[i].role);
+        for (char *c = in->role; *c != '\0'; c++)
+            if (*c == ' ' || *c == ',' || *c == ':' || *c == '\n')
+                *c = '_'; /* one word in a shard or checkpoint header */
+        in->path = xstrdup(reads[i].path);
+        in->hash = 0xcbf29ce484222325ULL;
+        if (reads[i].data != NULL) {
+            in->hash = fnv1a(in->hash, reads[i].data, reads[i].len);
+            in->hash = fnv1a(in->hash, &reads[i].len, sizeof reads[i].len);
+        } else if (hash_file(&in->hash, reads[i].path, reads[i].role, msg, msg_len) != 0) {
+            return -1;
+        }
+    }
+    qsort(sp->inputs, sp->n_inputs, sizeof *sp->inputs, input_cmp);
+    for (size_t i = 0; i < sp->n_inputs; i++) {
+        sp->id = fnv1a(sp->id, sp->inputs[i].role, strlen(sp->inputs[i].role) + 1);
+        sp->id = fnv1a(sp->id, &sp->inputs[i].hash, sizeof sp->inputs[i].hash);
+    }
+    return 0;
+}
+
 enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_len)
 {
     char inner[CONFIG_MSG_MAX], where[1024];
     struct scenario sc;
     struct config_override *ov = xcalloc(sp->n_overrides + sp->n_axes + 1, sizeof *ov);
+    /* What every point reads, for the id (hash_inputs). */
+    infile_record_begin();
+    bool recording = true;
+    struct infile_read *reads = NULL;
     enum config_status st = config_load_scenario(sp->scenario, NULL, 0, &sc, inner, sizeof inner);
     if (st != CONFIG_OK) {
         sweep_msgf(msg, msg_len, "%s: scenario: %s", sp->file, inner);
@@ -144,7 +184,7 @@ enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_le
         sp->seed = sc.seed;
     uint64_t h = 0xcbf29ce484222325ULL;
     h = fnv1a(h, LAMBDASIM_VERSION, sizeof LAMBDASIM_VERSION);
-    bool ok = hash_file(&h, sp->file, "sweep file", inner, sizeof inner) == 0 &&
+    bool ok = hash_file(&h, sp->file, SWEEP_FILE_ROLE, inner, sizeof inner) == 0 &&
               hash_file(&h, sp->scenario, "scenario", inner, sizeof inner) == 0 &&
               (sc.function.model_path[0] == '\0' ||
                hash_file(&h, sc.function.model_path, "function.model", inner, sizeof inner) == 0);
@@ -184,7 +224,18 @@ enum config_status sweep_prepare(struct sweep_spec *sp, char *msg, size_t msg_le
         }
         scenario_fini(&sc);
     }
+    recording = false;
+    size_t n_reads = infile_record_end(&reads);
+    if (hash_inputs(sp, reads, n_reads, inner, sizeof inner) != 0) {
+        sweep_msgf(msg, msg_len, "%s", inner);
+        st = CONFIG_ERR_IO;
+    }
+    infile_record_free(reads, n_reads);
 out:
+    if (recording) {
+        size_t n_left = infile_record_end(&reads);
+        infile_record_free(reads, n_left);
+    }
     free(ov);
     return st;
 }

@@ -13,6 +13,9 @@
 #define FILE_PREFIX "# lambdasim sweep "
 #define SHARD_MAGIC FILE_PREFIX "shard "
 #define CKPT_MAGIC FILE_PREFIX "checkpoint v1"
+/* The sweep file's role among the inputs (sweep_spec.inputs): a sweep
+ * file that differs makes another sweep, not a changed input. */
+#define SWEEP_FILE_ROLE "sweep_file"
 
 /* sweep_grid.c: seed of one replication of a point, and the overrides that
  * make the point (into ov, room for the spec's overrides and axes; returns

@@ -123,6 +123,8 @@ struct shard_head {
     size_t n_subject_to;
     char **overrides;
     size_t n_overrides;
+    char **inputs;          /* "HASH ROLE PATH" */
+    size_t n_inputs;
 };
 
 static void shard_head_fini(struct shard_head *h)
@@ -141,6 +143,7 @@ static void shard_head_fini(struct shard_head *h)
     free(h->pareto);
     sweep_free_strings(h->subject_to, h->n_subject_to);
     sweep_free_strings(h->overrides, h->n_overrides);
+    sweep_free_strings(h->inputs, h->n_inputs);
     memset(h, 0, sizeof *h);
 }
 
@@ -225,6 +228,9 @@ static int shard_head_read(const char *file, const char *text, size_t len, size_
             } else if (colon != NULL && kl == strlen("# override") && strncmp(s, "# override", kl) == 0) {
                 push_string(&h->overrides, &h->n_overrides, v);
                 free(v);
+            } else if (colon != NULL && kl == strlen("# input") && strncmp(s, "# input", kl) == 0) {
+                push_string(&h->inputs, &h->n_inputs, v);
+                free(v);
             } else {
                 sweep_msgf(msg, msg_len, "%s:%zu: unexpected line '%.80s' in the shard header", file, line, s);
                 free(v);
@@ -264,13 +270,59 @@ static bool same_list(char **a, size_t na, char **b, size_t nb)
     return true;
 }
 
+/* Length of an "# input:" value's "HASH ROLE" (what is compared). */
+static size_t input_key_len(const char *s)
+{
+    const char *sp = strchr(s, ' ');
+    const char *sp2 = sp != NULL ? strchr(sp + 1, ' ') : NULL;
+    return sp2 != NULL ? (size_t)(sp2 - s) : strlen(s);
+}
+
+/* True when list holds s up to its path ("HASH ROLE"). */
+static bool in_list_str(char *const *list, size_t n, const char *s)
+{
+    size_t k = input_key_len(s);
+    for (size_t i = 0; i < n; i++)
+        if (input_key_len(list[i]) == k && memcmp(list[i], s, k) == 0)
+            return true;
+    return false;
+}
+
+/* The first input whose content differs between two shards' headers, as
+ * "ROLE (PATH)" in why; false when their inputs agree. */
+static bool inputs_differ(const struct shard_head *a, const struct shard_head *b, char *why, size_t len)
+{
+    /* Another sweep file is another sweep (shard_head_diff says so), not a
+     * changed input. */
+    for (size_t i = 0; i < a->n_inputs; i++)
+        if (strstr(a->inputs[i], " " SWEEP_FILE_ROLE " ") != NULL && !in_list_str(b->inputs, b->n_inputs, a->inputs[i]))
+            return false;
+    for (size_t i = 0; i < a->n_inputs || i < b->n_inputs; i++) {
+        const char *x = i < a->n_inputs ? a->inputs[i] : NULL, *y = i < b->n_inputs ? b->inputs[i] : NULL;
+        size_t kx = x != NULL ? input_key_len(x) : 0, ky = y != NULL ? input_key_len(y) : 0;
+        if (x != NULL && y != NULL && kx == ky && memcmp(x, y, kx) == 0)
+            continue;
+        /* Role and path of the one that differs (the later shard's, if any). */
+        const char *s = y != NULL ? y : x;
+        if (s == NULL)
+            break; /* both lists ended (the loop's condition) */
+        const char *role = strchr(s, ' ');
+        role = role != NULL ? role + 1 : s;
+        const char *path = strchr(role, ' ');
+        snprintf(why, len, "the content of %.*s (%s) differs: shards must be computed from the same inputs",
+                 (int)(path != NULL ? (size_t)(path - role) : strlen(role)), role, path != NULL ? path + 1 : "?");
+        return true;
+    }
+    return false;
+}
+
 /* The sweep-wide header fields must agree between shards. */
 static const char *shard_head_diff(const struct shard_head *a, const struct shard_head *b)
 {
     if (a->n != b->n)
         return "the number of shards N";
     if (strcmp(a->id, b->id) != 0)
-        return "the sweep id (a different sweep file, scenario, model or version)";
+        return "the sweep id (a different sweep file, scenario, model, trace or version)";
     if (strcmp(a->version, b->version) != 0)
         return "version";
     /* The sweep file and base scenario are compared by content (the id
@@ -386,6 +438,25 @@ static int table_from_head(struct sweep_table *t, const char *file, const struct
         t->override_values[i] = xstrdup(eq + 1);
         t->n_overrides = i + 1;
     }
+    t->inputs = xcalloc(h->n_inputs + 1, sizeof *t->inputs);
+    for (size_t i = 0; i < h->n_inputs; i++) {
+        /* "HASH ROLE PATH" */
+        const char *s = h->inputs[i];
+        char *hend = NULL;
+        errno = 0;
+        unsigned long long hash = strtoull(s, &hend, 16);
+        const char *role = hend != NULL && *hend == ' ' ? hend + 1 : NULL;
+        const char *path = role != NULL ? strchr(role, ' ') : NULL;
+        if (hend != s + 16 || errno != 0 || path == NULL || path == role || (size_t)(path - role) >= sizeof t->inputs[i].role) {
+            sweep_msgf(msg, msg_len, "%s: bad '# input: %.200s' line", file, s);
+            return -1;
+        }
+        struct sweep_input *in = &t->inputs[t->n_inputs++];
+        in->hash = (uint64_t)hash;
+        memcpy(in->role, role, (size_t)(path - role));
+        in->role[path - role] = '\0';
+        in->path = xstrdup(path + 1);
+    }
     return 0;
 }
 
@@ -469,6 +540,11 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
             from = xcalloc(t->n_points_total, sizeof *from);
             shard_seen = xcalloc(first.n + 1, sizeof *shard_seen);
         } else {
+            char why[SWEEP_MSG_MAX / 2];
+            if (inputs_differ(&first, &h, why, sizeof why)) {
+                sweep_msgf(msg, msg_len, "%s and %s are not shards of the same sweep: %s", files[0], file, why);
+                goto out;
+            }
             const char *diff = shard_head_diff(&first, &h);
             if (diff != NULL) {
                 sweep_msgf(msg, msg_len, "%s and %s are not shards of the same sweep: %s differs",

@@ -72,6 +72,14 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         fprintf(f, "# seed: %llu\n", (unsigned long long)t->seed);
         fprintf(f, "# common_random_numbers: %s\n", t->common_random_numbers ? "true" : "false");
         fprintf(f, "# per_run_level: %s\n", sweep_num_text(num, t->per_run_level));
+        /* What the points read, by content: merge names the one that
+         * differs between shards (the path is for the reader). */
+        for (size_t i = 0; i < t->n_inputs; i++) {
+            fprintf(f, "# input: %016llx %s ", (unsigned long long)t->inputs[i].hash, t->inputs[i].role);
+            for (const char *c = t->inputs[i].path; *c != '\0'; c++)
+                fputc(*c == '\n' || *c == '\r' ? '?' : *c, f);
+            fputc('\n', f);
+        }
         objective_line(&t->objective, con, sizeof con);
         fprintf(f, "# objective: %s\n", con);
         fprintf(f, "# feasible_on: %s\n", feasible_on(&t->objective));
@@ -183,6 +191,15 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     fprintf(f, ",\n  \"id\": \"%016llx\"", (unsigned long long)t->id);
     fputs(",\n  \"scenario\": ", f);
     jsonout_string(f, t->scenario);
+    fputs(",\n  \"inputs\": [", f);
+    for (size_t i = 0; i < t->n_inputs; i++) {
+        fputs(i == 0 ? "{\"role\": " : ", {\"role\": ", f);
+        jsonout_string(f, t->inputs[i].role);
+        fputs(", \"path\": ", f);
+        jsonout_string(f, t->inputs[i].path);
+        fprintf(f, ", \"hash\": \"%016llx\"}", (unsigned long long)t->inputs[i].hash);
+    }
+    fputc(']', f);
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)t->seed);
     fprintf(f, ",\n  \"common_random_numbers\": %s", t->common_random_numbers ? "true" : "false");
     fprintf(f, ",\n  \"replications\": %d", t->replications);

@@ -59,6 +59,9 @@ void sweep_table_fini(struct sweep_table *t)
     sweep_free_strings(t->override_paths, t->n_overrides);
     sweep_free_strings(t->override_values, t->n_overrides);
     free(t->objective.constraints);
+    for (size_t i = 0; i < t->n_inputs; i++)
+        free(t->inputs[i].path);
+    free(t->inputs);
     free(t->file);
     free(t->scenario);
     memset(t, 0, sizeof *t);
@@ -349,6 +352,12 @@ void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
     t->shard_k = shard_k;
     t->shard_n = shard_n;
     copy_objective(&t->objective, &sp->objective);
+    t->inputs = xcalloc(sp->n_inputs + 1, sizeof *t->inputs);
+    for (size_t i = 0; i < sp->n_inputs; i++) {
+        t->inputs[i] = sp->inputs[i];
+        t->inputs[i].path = xstrdup(sp->inputs[i].path);
+    }
+    t->n_inputs = sp->n_inputs;
     t->override_paths = copy_strings(sp->override_paths, sp->n_overrides);
     t->override_values = copy_strings(sp->override_values, sp->n_overrides);
     t->n_overrides = sp->n_overrides;

@@ -1,6 +1,7 @@
 /* infile: inputs opened in one place (see infile.h). */
 #include "base/infile.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,6 +27,30 @@ struct input {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct input *inputs;
 static size_t n_inputs, cap_inputs;
+
+/* The recording (infile_record_begin): what was opened, and the identity of
+ * each to open it once. Guarded by lock. */
+static bool recording;
+static struct infile_read *rec;
+static dev_t *rec_dev;
+static ino_t *rec_ino;
+static size_t n_rec, cap_rec, cap_rec_dev, cap_rec_ino;
+
+static void record(dev_t dev, ino_t ino, const char *path, const char *role, const char *data, size_t len)
+{
+    if (!recording)
+        return;
+    for (size_t i = 0; i < n_rec; i++)
+        if (rec_dev[i] == dev && rec_ino[i] == ino)
+            return;
+    rec = xgrow(rec, &cap_rec, n_rec + 1, sizeof *rec);
+    rec_dev = xgrow(rec_dev, &cap_rec_dev, n_rec + 1, sizeof *rec_dev);
+    rec_ino = xgrow(rec_ino, &cap_rec_ino, n_rec + 1, sizeof *rec_ino);
+    rec[n_rec] = (struct infile_read){ .path = xstrdup(path), .role = role, .data = data, .len = len };
+    rec_dev[n_rec] = dev;
+    rec_ino[n_rec] = ino;
+    n_rec++;
+}
 
 static void set_msg(char *msg, size_t len, const char *path, const char *why)
 {
@@ -180,6 +205,9 @@ FILE *infile_open(const char *path, const char *role, char *msg, size_t msg_len)
     pthread_mutex_lock(&lock);
     if (strcmp(path, "-") == 0) {
         f = open_stdin(role, msg, msg_len);
+        for (size_t i = 0; f != NULL && i < n_inputs; i++)
+            if (inputs[i].is_stdin)
+                record(inputs[i].dev, inputs[i].ino, "-", inputs[i].role, inputs[i].data, inputs[i].len);
         pthread_mutex_unlock(&lock);
         return f;
     }
@@ -216,6 +244,8 @@ FILE *infile_open(const char *path, const char *role, char *msg, size_t msg_len)
             in->len = len;
         }
         f = open_copy(in, path, msg, msg_len);
+        if (f != NULL)
+            record(in->dev, in->ino, path, in->role, in->data, in->len);
         goto out;
     }
     if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
@@ -229,6 +259,7 @@ FILE *infile_open(const char *path, const char *role, char *msg, size_t msg_len)
     }
     fd = -1;
     note_stat(&st, role);
+    record(st.st_dev, st.st_ino, path, role, NULL, 0);
 out:
     if (fd >= 0)
         close(fd);
@@ -273,4 +304,34 @@ void infile_reset(void)
     inputs = NULL;
     n_inputs = cap_inputs = 0;
     pthread_mutex_unlock(&lock);
+}
+
+void infile_record_begin(void)
+{
+    pthread_mutex_lock(&lock);
+    assert(!recording);
+    recording = true;
+    n_rec = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+size_t infile_record_end(struct infile_read **out)
+{
+    pthread_mutex_lock(&lock);
+    assert(recording);
+    recording = false;
+    size_t n = n_rec;
+    *out = xcalloc(n + 1, sizeof **out);
+    if (n > 0)
+        memcpy(*out, rec, n * sizeof **out);
+    n_rec = 0;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+void infile_record_free(struct infile_read *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(r[i].path);
+    free(r);
 }

@@ -46,4 +46,25 @@ int infile_check_output(const char *path, char *msg, size_t msg_len);
  * against concurrent opens). */
 void infile_reset(void);
 
+/* An input opened while recording: the path as it was opened ("-" for
+ * standard input), the role it was first opened as, and for a stream
+ * (standard input, a FIFO) its kept bytes (NULL for a file, which the
+ * caller reads again). */
+struct infile_read {
+    char *path;             /* owned */
+    const char *role;
+    const char *data;       /* borrowed from the table, valid until infile_reset */
+    size_t len;
+};
+
+/* Records every input opened from now on, by any thread, each file once
+ * (device and inode), until infile_record_end: what a computation read,
+ * so that its identity can include the inputs' contents (a sweep's id).
+ * One recording at a time. */
+void infile_record_begin(void);
+/* Ends the recording; *out gets the inputs in the order first opened
+ * (caller frees with infile_record_free). Returns how many. */
+size_t infile_record_end(struct infile_read **out);
+void infile_record_free(struct infile_read *r, size_t n);
+
 #endif

@@ -362,7 +362,7 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
     (void)ckpt;
     return CLI_OK;
 #else
-    char header[256];
+    char header[8192];
     sweep_checkpoint_header(sp, a->shard_k, a->shard_n, header, sizeof header);
     long keep = 0;
     /* Checked before --resume reads it (which makes it an input). */

@@ -31,10 +31,14 @@ enum dist_kind {
     DIST_KINDS(DIST_KIND_ENUM)
 #undef DIST_KIND_ENUM
 };
-/* Outside the enum, so that a switch over the kinds needs no case for it. */
-#define DIST_KIND_ONE(id, name, n, p0, p1, p2) +1
-enum { DIST_KIND_COUNT = 0 DIST_KINDS(DIST_KIND_ONE) };
-#undef DIST_KIND_ONE
+/* Outside enum dist_kind, so that a switch over the kinds needs no case
+ * for it: one counting enumerator per kind, then the count. */
+enum dist_kind_count {
+#define DIST_KIND_COUNTER(id, name, n, p0, p1, p2) DIST_COUNTING_##id,
+    DIST_KINDS(DIST_KIND_COUNTER)
+#undef DIST_KIND_COUNTER
+    DIST_KIND_COUNT
+};
 
 struct dist {
     enum dist_kind kind;

@@ -289,6 +289,9 @@ void sweep_spec_fini(struct sweep_spec *sp)
     sweep_free_strings(sp->override_paths, sp->n_overrides);
     sweep_free_strings(sp->override_values, sp->n_overrides);
     free(sp->objective.constraints);
+    for (size_t i = 0; i < sp->n_inputs; i++)
+        free(sp->inputs[i].path);
+    free(sp->inputs);
     free(sp->file);
     free(sp->scenario);
     memset(sp, 0, sizeof *sp);

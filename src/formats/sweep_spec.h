@@ -130,6 +130,15 @@ struct sweep_dim {
     size_t n_values;
 };
 
+/* A file the sweep's points read (sweep_prepare): the role it was read as
+ * ("scenario", "function.model", "workload.file", ...), the path as first
+ * opened, and a hash of its content. */
+struct sweep_input {
+    char role[64];
+    char *path;                     /* owned */
+    uint64_t hash;
+};
+
 struct sweep_spec {
     char *file;                     /* the sweep file, as given (owned) */
     char *scenario;                 /* base scenario, relative to the working directory (owned) */
@@ -147,6 +156,12 @@ struct sweep_spec {
     size_t n_points;                /* product of the dimensions' lengths */
     struct sweep_objective objective;
     uint64_t id;                    /* identity of the sweep (after prepare) */
+    /* After prepare: every input the points read (the base scenario, the
+     * models and traces that the scenario, the overrides or the axes name),
+     * sorted by role, then hash; the id includes their contents, so shards
+     * or a checkpoint computed from other contents do not match. */
+    struct sweep_input *inputs;     /* owned */
+    size_t n_inputs;
     /* After prepare: the most memory one run of any point keeps (exact
      * latencies at 8 bytes per expected request, a trace's times), and
      * that run's expected requests; 0 before. */

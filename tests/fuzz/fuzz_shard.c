@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sweep_spec spec;
-static char header[256];
+static char header[8192];
 
 static void setup(void)
 {
