@@ -40,7 +40,7 @@ static void test_cold_then_warm(void)
     CU_ASSERT_EQUAL(p.created, 1u);
     double check_s = -1;
     uint32_t gen = 99;
-    CU_ASSERT_TRUE(platform_release(&p, s0, 1.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s0, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 11.0, 0.0);
     CU_ASSERT_EQUAL(gen, in->gen);
     CU_ASSERT_EQUAL(in->state, INSTANCE_IDLE);
@@ -72,7 +72,7 @@ static void test_keep_alive_expiry(void)
     double check_s = 0;
     bool expired = true;
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 11.0, 0.0);
     CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 11.0, &check_s, &expired));
     CU_ASSERT_TRUE(expired);
@@ -103,9 +103,9 @@ static void test_keep_alive_rearm(void)
     double check_s = 0;
     bool expired = true;
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen));  /* check at 11 */
+    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen, NULL));  /* check at 11 */
     CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s), PLATFORM_WARM);
-    CU_ASSERT_FALSE(platform_release(&p, s, 6.0, &check_s, &gen2)); /* already armed */
+    CU_ASSERT_FALSE(platform_release(&p, s, 6.0, &check_s, &gen2, NULL)); /* already armed */
     CU_ASSERT_TRUE(platform_expiry(&p, s, gen, 11.0, &check_s, &expired));
     CU_ASSERT_FALSE(expired);
     CU_ASSERT_DOUBLE_EQUAL(check_s, 16.0, 0.0);
@@ -115,12 +115,12 @@ static void test_keep_alive_rearm(void)
 
     /* Busy when its check comes: no expiry, and release arms a new one. */
     CU_ASSERT_EQUAL(platform_acquire(&p, 20.0, &s), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, s, 21.0, &check_s, &gen));  /* check at 31 */
+    CU_ASSERT_TRUE(platform_release(&p, s, 21.0, &check_s, &gen, NULL));  /* check at 31 */
     CU_ASSERT_EQUAL(platform_acquire(&p, 25.0, &s), PLATFORM_WARM);
     CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 31.0, &check_s, &expired));
     CU_ASSERT_FALSE(expired);
     CU_ASSERT_EQUAL(p.n_alive, 1u);
-    CU_ASSERT_TRUE(platform_release(&p, s, 32.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s, 32.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 42.0, 0.0);
     CU_ASSERT_EQUAL(p.expired, 1u);
     platform_fini(&p);
@@ -145,16 +145,16 @@ static void test_provisioned(void)
     CU_ASSERT_FALSE(platform_instance(&p, c)->provisioned);
     CU_ASSERT_EQUAL(p.created, 1u);
     /* Released: no expiry check for a provisioned instance. */
-    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, -1.0, 0.0);
-    CU_ASSERT_TRUE(platform_release(&p, c, 1.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, c, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 1.0, 0.0); /* keep-alive 0 */
     /* An idle provisioned instance wins over an idle on-demand one. */
     uint32_t d = 0;
     CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &d), PLATFORM_PROVISIONED);
     CU_ASSERT_EQUAL(d, a);
-    CU_ASSERT_FALSE(platform_release(&p, d, 2.0, &check_s, &gen));
-    CU_ASSERT_FALSE(platform_release(&p, b, 2.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, d, 2.0, &check_s, &gen, NULL));
+    CU_ASSERT_FALSE(platform_release(&p, b, 2.0, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 1e6, &d), PLATFORM_PROVISIONED);
     CU_ASSERT_EQUAL(platform_acquire(&p, 1e6, &d), PLATFORM_PROVISIONED);
     CU_ASSERT_EQUAL(p.expired, 0u);
@@ -176,7 +176,7 @@ static void test_concurrency_limit(void)
     CU_ASSERT_EQUAL(c, PLATFORM_NONE); /* untouched */
     CU_ASSERT_EQUAL(p.n_busy, 2u);
     CU_ASSERT_EQUAL(p.n_idle, 1u);
-    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &c), PLATFORM_PROVISIONED);
     platform_fini(&p);
 
@@ -187,7 +187,7 @@ static void test_concurrency_limit(void)
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_COLD);
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &c), PLATFORM_THROTTLED_CONCURRENCY);
     CU_ASSERT_EQUAL(p.created, 2u);
-    CU_ASSERT_TRUE(platform_release(&p, b, 0.5, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, b, 0.5, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.75, &c), PLATFORM_WARM);
     CU_ASSERT_EQUAL(c, b);
     platform_fini(&p);
@@ -208,7 +208,7 @@ static void test_scaling_rate(void)
     CU_ASSERT_EQUAL(platform_acquire(&p, 4.9, &s[2]), PLATFORM_THROTTLED_SCALING);
     CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s[2]), PLATFORM_COLD); /* 1 token at 5 s */
     CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s[3]), PLATFORM_THROTTLED_SCALING);
-    CU_ASSERT_TRUE(platform_release(&p, s[0], 6.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s[0], 6.0, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 6.0, &s[3]), PLATFORM_WARM);
     CU_ASSERT_EQUAL(p.created, 3u);
     /* Unused rate does not pile up past the capacity: 2 after 1000 s. */
@@ -230,8 +230,8 @@ static void test_routing(void)
         double check_s = 0;
         CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
         CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_COLD);
-        CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen));
-        CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen));
+        CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen, NULL));
+        CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen, NULL));
         CU_ASSERT_EQUAL(platform_acquire(&p, 3.0, &c), PLATFORM_WARM);
         CU_ASSERT_EQUAL(c, r == 0 ? b : a);
         platform_fini(&p);
@@ -253,7 +253,7 @@ static void test_discard(void)
     CU_ASSERT_EQUAL(p.n_alive, 0u);
     CU_ASSERT_EQUAL(p.n_busy, 0u);
     CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &b), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen, NULL));
     platform_discard_idle(&p, b);
     CU_ASSERT_EQUAL(p.n_alive, 0u);
     CU_ASSERT_EQUAL(p.n_idle, 0u);
