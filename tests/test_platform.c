@@ -3,6 +3,7 @@
  * its re-arming when an instance is reused, provisioned instances that are
  * never cold and never expire, the concurrency limit, the scaling-rate
  * bucket, mru/lru routing and discarded instances, with exact times. */
+#include <math.h>
 #include <stdint.h>
 #include "core/dist.h"
 #include "core/platform.h"
@@ -287,6 +288,79 @@ static void test_bucket_alone(void)
     CU_ASSERT_DOUBLE_EQUAL(b.tokens, 8.0, 0.0);
 }
 
+/* Histogram keep-alive policy, through the platform alone: idle times
+ * are measured from the moment nothing runs to the next start; once the
+ * windows have a pre-warm, a release unloads the instance (a pre-warm due
+ * at end + window), the pre-warm loads a new one (alive, not available
+ * while loading), and the next acquire finds it warm and pre-warmed. */
+static void test_histogram_prewarm(void)
+{
+    struct platform_spec sp = spec_of(0, 10.0, 1000, 1000);
+    sp.keep_alive_policy = (struct keepalive_spec){ .policy = KEEPALIVE_HISTOGRAM, .range_s = 600, .bin_s = 60,
+                                                    .head_percentile = 5, .tail_percentile = 99, .margin = 0,
+                                                    .min_samples = 1, .cv_threshold = 2, .oob_threshold = 0.5 };
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t a = PLATFORM_NONE, b = PLATFORM_NONE, c = PLATFORM_NONE;
+    double check_s = -1, pre_s = 0;
+    uint32_t gen = 0;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
+    /* Learning: kept for range_s, nothing unloaded. */
+    CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen, &pre_s));
+    CU_ASSERT(isnan(pre_s));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 601.0, 0.0);
+    /* Idle 1 -> 131: bin 2; with one sample, head = tail = bin 2: pre-warm
+     * 120 s, keep (180 - 120) s, no margin. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 131.0, &b), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(b, a);
+    CU_ASSERT_FALSE(platform_instance(&p, b)->prewarmed);
+    CU_ASSERT_TRUE(p.ka_changed);
+    CU_ASSERT_EQUAL(p.idle_times, 1u);
+    CU_ASSERT_DOUBLE_EQUAL(p.ka.prewarm_s, 120.0, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(p.ka.keep_alive_s, 60.0, 0.0);
+    /* A second start while one runs is no idle time. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 131.5, &c), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(p.idle_times, 1u);
+    CU_ASSERT_FALSE(platform_release(&p, c, 132.0, &check_s, &gen, &pre_s)); /* unloaded */
+    CU_ASSERT_DOUBLE_EQUAL(pre_s, 252.0, 0.0);
+    CU_ASSERT_FALSE(p.app_idle); /* b still runs */
+    CU_ASSERT_FALSE(platform_release(&p, b, 133.0, &check_s, &gen, &pre_s));
+    CU_ASSERT_DOUBLE_EQUAL(pre_s, 253.0, 0.0);
+    CU_ASSERT_EQUAL(p.unloaded, 2u);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    CU_ASSERT_TRUE(p.app_idle);
+    CU_ASSERT_DOUBLE_EQUAL(p.app_idle_since_s, 133.0, 0.0);
+    /* The first pre-warm loads; the second finds it loading and is skipped. */
+    uint32_t w = PLATFORM_NONE, w2 = PLATFORM_NONE;
+    CU_ASSERT_TRUE(platform_prewarm(&p, 252.0, &w));
+    CU_ASSERT_EQUAL(platform_instance(&p, w)->state, INSTANCE_LOADING);
+    CU_ASSERT_EQUAL(p.n_alive, 1u);
+    CU_ASSERT_EQUAL(p.n_idle, 0u);
+    CU_ASSERT_FALSE(platform_prewarm(&p, 253.0, &w2));
+    CU_ASSERT_EQUAL(p.prewarms, 1u);
+    CU_ASSERT_EQUAL(p.prewarms_skipped, 1u);
+    /* Ready after its init; kept until load + keep-alive = 312. */
+    CU_ASSERT_TRUE(platform_prewarm_done(&p, w, 254.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 312.0, 0.0);
+    CU_ASSERT_EQUAL(p.n_idle, 1u);
+    /* The predicted start: warm, on the pre-warmed instance. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 260.0, &a), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(a, w);
+    CU_ASSERT_TRUE(platform_instance(&p, a)->prewarmed);
+    CU_ASSERT_EQUAL(p.prewarm_hits, 1u);
+    CU_ASSERT_EQUAL(p.idle_times, 2u); /* 133 -> 260 */
+    CU_ASSERT_FALSE(platform_release(&p, a, 261.0, &check_s, &gen, &pre_s));
+    /* Unused until its window ends: reclaimed as any idle instance. */
+    CU_ASSERT_TRUE(platform_prewarm(&p, 400.0, &w));
+    CU_ASSERT_TRUE(platform_prewarm_done(&p, w, 401.0, &check_s, &gen));
+    bool expired = false;
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 400.0 + p.ka.keep_alive_s, 0.0);
+    CU_ASSERT_FALSE(platform_expiry(&p, w, gen, check_s, &check_s, &expired));
+    CU_ASSERT_TRUE(expired);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    platform_fini(&p);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "scaling bucket on its own", test_bucket_alone);
@@ -298,6 +372,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "scaling-rate bucket", test_scaling_rate);
     CU_add_test(s, "routing: mru and lru", test_routing);
     CU_add_test(s, "discarded instances", test_discard);
+    CU_add_test(s, "histogram keep-alive: idle times, unload, pre-warm", test_histogram_prewarm);
 }
 
 int main(void)

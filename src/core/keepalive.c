@@ -73,7 +73,7 @@ bool keepalive_observe(struct keepalive *k, double idle_s)
     } else {
         k->n_oob++;
     }
-    if (k->n_in >= 2) {
+    if (k->n_in > 0) {
         /* Sample standard deviation of the bin counts over their mean. */
         double n = (double)k->n_bins, mean = (double)k->n_in / n;
         double var = (k->sum_sq - n * mean * mean) / (n - 1.0);
@@ -84,7 +84,7 @@ bool keepalive_observe(struct keepalive *k, double idle_s)
         fall_back(k, KEEPALIVE_MODE_LEARNING);
     } else if ((double)k->n_oob >= s->oob_threshold * (double)total) {
         fall_back(k, KEEPALIVE_MODE_OUT_OF_RANGE);
-    } else if (k->n_in < 2 || k->cv < s->cv_threshold) {
+    } else if (k->n_in == 0 || k->cv < s->cv_threshold) {
         fall_back(k, KEEPALIVE_MODE_FLAT);
     } else {
         /* The head bin's lower edge, the tail bin's upper edge: the windows

@@ -26,7 +26,7 @@ struct keepalive {
     size_t n_bins;
     uint64_t n_in, n_oob;               /* idle times in range / beyond range_s */
     double sum_sq;                      /* sum of the squared bin counts (for the CV) */
-    double cv;                          /* bin counts' coefficient of variation (0 while < 2 in range) */
+    double cv;                          /* bin counts' coefficient of variation (0 while none in range) */
     enum keepalive_mode mode;
     double prewarm_s;                   /* unload at the end, load again this much later (0: stay) */
     double keep_alive_s;                /* then keep the instance loaded this long */
