@@ -257,7 +257,7 @@ static void narrate_policy(struct explain *x, const struct engine_event *ev)
                     ev->keepalive.prewarm_s, ev->keepalive.keep_alive_s);
         else
             fprintf(x->out, "learned: no pre-warm, keep alive %.1f s", ev->keepalive.keep_alive_s);
-        fprintf(x->out, " (%g-th and %g-th percentiles, margin %g; bin counts' CV %.2f)", ks->head_percentile,
+        fprintf(x->out, " (idle-time percentiles %g and %g, margin %g; bin counts' CV %.2f)", ks->head_percentile,
                 ks->tail_percentile, ks->margin, ev->keepalive.cv);
         break;
     case KEEPALIVE_MODE_LEARNING:
