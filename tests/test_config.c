@@ -423,6 +423,68 @@ static void test_dist_forms(void)
     }
 }
 
+/* platform.keep_alive_policy: absent = fixed; the string and object forms
+ * with the paper's defaults; each rule's message. */
+static void test_keep_alive_policy(void)
+{
+    const char *p = "tests/data/scenario-minimal.json";
+    struct scenario sc;
+    CU_ASSERT_EQUAL_FATAL(load_with(p, NULL, 0, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.platform.keep_alive_policy.policy, KEEPALIVE_FIXED);
+    scenario_fini(&sc);
+    const char *word[] = { "platform.keep_alive_policy=histogram" };
+    CU_ASSERT_EQUAL_FATAL(load_with(p, word, 1, &sc), CONFIG_OK);
+    const struct keepalive_spec *k = &sc.platform.keep_alive_policy;
+    CU_ASSERT_EQUAL(k->policy, KEEPALIVE_HISTOGRAM);
+    CU_ASSERT(near(k->range_s, 14400) && near(k->bin_s, 60) && near(k->head_percentile, 5)
+              && near(k->tail_percentile, 99) && near(k->margin, 0.1) && near(k->cv_threshold, 2)
+              && near(k->oob_threshold, 0.5));
+    CU_ASSERT_EQUAL(k->min_samples, 10);
+    scenario_fini(&sc);
+    const char *obj[] = { "platform.keep_alive_policy={\"policy\":\"histogram\",\"bin_s\":30,\"range_s\":600,"
+                          "\"margin\":0,\"min_samples\":3,\"head_percentile\":1,\"tail_percentile\":100}" };
+    CU_ASSERT_EQUAL_FATAL(load_with(p, obj, 1, &sc), CONFIG_OK);
+    CU_ASSERT(near(k->bin_s, 30) && near(k->range_s, 600) && near(k->margin, 0) && near(k->head_percentile, 1)
+              && near(k->tail_percentile, 100));
+    CU_ASSERT_EQUAL(k->min_samples, 3);
+    scenario_fini(&sc);
+    /* A sweep axis sets the policy alone: the other fields keep their defaults. */
+    const char *sub[] = { "platform.keep_alive_policy.policy=histogram" };
+    CU_ASSERT_EQUAL_FATAL(load_with(p, sub, 1, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(k->policy, KEEPALIVE_HISTOGRAM);
+    scenario_fini(&sc);
+    static const struct {
+        const char *set, *frag;
+    } bad[] = {
+        { "platform.keep_alive_policy=lru", "platform.keep_alive_policy: must be fixed or histogram (got 'lru')" },
+        { "platform.keep_alive_policy=5", "platform.keep_alive_policy: must be \"fixed\", \"histogram\" or an object" },
+        { "platform.keep_alive_policy={\"bin_s\":60}", "platform.keep_alive_policy.policy: required field is missing" },
+        { "platform.keep_alive_policy={\"policy\":\"fixed\",\"bin_s\":60}",
+          "platform.keep_alive_policy.bin_s: applies to policy \"histogram\" only" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"bins\":60}",
+          "platform.keep_alive_policy.bins: unknown field (did you mean 'bin_s'?)" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"range_s\":100}",
+          "platform.keep_alive_policy.range_s: must be at least two bins, 2 x bin_s = 120 s (got 100)" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"bin_s\":0.001}",
+          "range_s / bin_s must be at most 1000000 bins (got 14400000)" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"head_percentile\":0}",
+          "platform.keep_alive_policy.head_percentile: must be > 0 (got 0)" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"head_percentile\":50,\"tail_percentile\":40}",
+          "platform.keep_alive_policy.head_percentile: must be <= tail_percentile (got 50 > 40)" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"margin\":1}",
+          "platform.keep_alive_policy.margin: must be < 1" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"min_samples\":0}",
+          "platform.keep_alive_policy.min_samples: must be >= 1 (got 0)" },
+        { "platform.keep_alive_policy={\"policy\":\"histogram\",\"oob_threshold\":0}",
+          "platform.keep_alive_policy.oob_threshold: must be > 0 (got 0)" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *set[] = { bad[i].set };
+        CU_ASSERT_EQUAL(load_with(p, set, 1, &sc), CONFIG_ERR_INVALID);
+        ASSERT_MSG(bad[i].frag);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Overrides                                                                */
 
@@ -1238,6 +1300,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "inline model", test_inline_model);
     CU_add_test(s, "model file: units and defaults", test_model_file);
     CU_add_test(s, "distribution forms", test_dist_forms);
+    CU_add_test(s, "platform.keep_alive_policy", test_keep_alive_policy);
     CU_add_test(s, "overrides: number, string, object, new object, array index", test_overrides);
     CU_add_test(s, "override argument parsing", test_override_parse);
     CU_add_test(s, "override errors name the override", test_override_errors);

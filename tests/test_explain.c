@@ -355,6 +355,49 @@ static void test_library_retry_split(void)
     fixture_free(&sc, &log);
 }
 
+/* The histogram keep-alive policy (tests/data/explain-keepalive.json says
+ * why each time is what it is): what it learned and when, the unloads and
+ * pre-warms, the cold start a pre-warm saved, the one in the pre-warm gap,
+ * a skipped pre-warm, and the summary after the narration. */
+static void test_keepalive_policy(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-keepalive.json"), 0);
+    expect_in(out, "  600.0000 s  batch 2 runs on warm on-demand instance 0 (idle for 299.950 s), handler 50.0 ms\n");
+    expect_in(out, "  900.0000 s  keep-alive policy (histogram) after 3 idle times: learned: unload after each "
+                   "invocation, pre-warm 216.0 s later, keep 92.4 s (idle-time percentiles 5 and 99, margin 0.1; "
+                   "bin counts' CV 15.49)\n");
+    expect_in(out, "  900.0500 s  instance 0 unloaded (keep-alive policy); pre-warm due at 1116.0500 s; 0 alive\n");
+    expect_in(out, " 1116.0500 s  pre-warm: instance 1 loads (init 500.0 ms, not a request's cold start), "
+                   "kept until 1208.4500 s\n");
+    expect_in(out, " 1200.0000 s  batch 4 runs on warm on-demand instance 1 (idle for 83.950 s; pre-warmed by the "
+                   "keep-alive policy: a cold start saved), handler 50.0 ms\n");
+    expect_in(out, " 1530.0000 s  keep-alive policy (histogram) after 6 idle times: learned: no pre-warm, keep alive "
+                   "330.0 s");
+    expect_in(out, " 1530.0000 s  batch 6 cold start: new on-demand instance 3, init 500.0 ms");
+    expect_in(out, " 1716.0500 s  pre-warm skipped: an on-demand instance is already loaded\n");
+    expect_in(out, " 1800.0000 s  batch 7 runs on warm on-demand instance 3 (idle for 269.450 s), handler 50.0 ms\n");
+    expect_in(out, "Keep-alive policy (histogram, Shahrad et al. ATC'20): 7 idle times learned (0 beyond range_s = "
+                   "14400 s); its windows changed 2 times.\n");
+    expect_in(out, "  At the end it pre-warms 0.0 s after an invocation ends and keeps the instance 330.0 s");
+    /* idle: 899.35 + 2 x 83.95 + 269.45 (see the scenario's description) */
+    expect_in(out, "  Instances unloaded: 3; pre-warms: 2 (1 skipped: an instance was already loaded); invocations "
+                   "a pre-warm kept from a cold start: 2; cold starts: 2; idle instance time: 1336.7 s.\n");
+    free(out);
+    /* A fixed keep-alive run says nothing of a policy. */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json"), 0);
+    expect_not_in(out, "Keep-alive policy");
+    expect_not_in(out, "pre-warm");
+    free(out);
+    /* Too few idle times: the fall-back, said as such. */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-keepalive.json --set "
+                                        "platform.keep_alive_policy.min_samples=20"), 0);
+    expect_in(out, "  At the end it falls back to a fixed keep-alive of 14400 s (learning: fewer than min_samples "
+                   "idle times).\n");
+    expect_in(out, "Instances unloaded: 0; pre-warms: 0");
+    free(out);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "threshold dispatch, cold starts", test_threshold_and_cold);
@@ -369,6 +412,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "usage errors", test_usage_errors);
     CU_add_test(s, "library: diagnosis numbers", test_library_diagnosis);
     CU_add_test(s, "library: retry wait split", test_library_retry_split);
+    CU_add_test(s, "histogram keep-alive policy", test_keepalive_policy);
 }
 
 int main(void)

@@ -3,6 +3,7 @@
  * its re-arming when an instance is reused, provisioned instances that are
  * never cold and never expire, the concurrency limit, the scaling-rate
  * bucket, mru/lru routing and discarded instances, with exact times. */
+#include <math.h>
 #include <stdint.h>
 #include "core/dist.h"
 #include "core/platform.h"
@@ -40,7 +41,7 @@ static void test_cold_then_warm(void)
     CU_ASSERT_EQUAL(p.created, 1u);
     double check_s = -1;
     uint32_t gen = 99;
-    CU_ASSERT_TRUE(platform_release(&p, s0, 1.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s0, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 11.0, 0.0);
     CU_ASSERT_EQUAL(gen, in->gen);
     CU_ASSERT_EQUAL(in->state, INSTANCE_IDLE);
@@ -72,7 +73,7 @@ static void test_keep_alive_expiry(void)
     double check_s = 0;
     bool expired = true;
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 11.0, 0.0);
     CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 11.0, &check_s, &expired));
     CU_ASSERT_TRUE(expired);
@@ -103,9 +104,9 @@ static void test_keep_alive_rearm(void)
     double check_s = 0;
     bool expired = true;
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &s), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen));  /* check at 11 */
+    CU_ASSERT_TRUE(platform_release(&p, s, 1.0, &check_s, &gen, NULL));  /* check at 11 */
     CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s), PLATFORM_WARM);
-    CU_ASSERT_FALSE(platform_release(&p, s, 6.0, &check_s, &gen2)); /* already armed */
+    CU_ASSERT_FALSE(platform_release(&p, s, 6.0, &check_s, &gen2, NULL)); /* already armed */
     CU_ASSERT_TRUE(platform_expiry(&p, s, gen, 11.0, &check_s, &expired));
     CU_ASSERT_FALSE(expired);
     CU_ASSERT_DOUBLE_EQUAL(check_s, 16.0, 0.0);
@@ -115,12 +116,12 @@ static void test_keep_alive_rearm(void)
 
     /* Busy when its check comes: no expiry, and release arms a new one. */
     CU_ASSERT_EQUAL(platform_acquire(&p, 20.0, &s), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, s, 21.0, &check_s, &gen));  /* check at 31 */
+    CU_ASSERT_TRUE(platform_release(&p, s, 21.0, &check_s, &gen, NULL));  /* check at 31 */
     CU_ASSERT_EQUAL(platform_acquire(&p, 25.0, &s), PLATFORM_WARM);
     CU_ASSERT_FALSE(platform_expiry(&p, s, gen, 31.0, &check_s, &expired));
     CU_ASSERT_FALSE(expired);
     CU_ASSERT_EQUAL(p.n_alive, 1u);
-    CU_ASSERT_TRUE(platform_release(&p, s, 32.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s, 32.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 42.0, 0.0);
     CU_ASSERT_EQUAL(p.expired, 1u);
     platform_fini(&p);
@@ -145,16 +146,16 @@ static void test_provisioned(void)
     CU_ASSERT_FALSE(platform_instance(&p, c)->provisioned);
     CU_ASSERT_EQUAL(p.created, 1u);
     /* Released: no expiry check for a provisioned instance. */
-    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, -1.0, 0.0);
-    CU_ASSERT_TRUE(platform_release(&p, c, 1.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, c, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_DOUBLE_EQUAL(check_s, 1.0, 0.0); /* keep-alive 0 */
     /* An idle provisioned instance wins over an idle on-demand one. */
     uint32_t d = 0;
     CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &d), PLATFORM_PROVISIONED);
     CU_ASSERT_EQUAL(d, a);
-    CU_ASSERT_FALSE(platform_release(&p, d, 2.0, &check_s, &gen));
-    CU_ASSERT_FALSE(platform_release(&p, b, 2.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, d, 2.0, &check_s, &gen, NULL));
+    CU_ASSERT_FALSE(platform_release(&p, b, 2.0, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 1e6, &d), PLATFORM_PROVISIONED);
     CU_ASSERT_EQUAL(platform_acquire(&p, 1e6, &d), PLATFORM_PROVISIONED);
     CU_ASSERT_EQUAL(p.expired, 0u);
@@ -176,7 +177,7 @@ static void test_concurrency_limit(void)
     CU_ASSERT_EQUAL(c, PLATFORM_NONE); /* untouched */
     CU_ASSERT_EQUAL(p.n_busy, 2u);
     CU_ASSERT_EQUAL(p.n_idle, 1u);
-    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen));
+    CU_ASSERT_FALSE(platform_release(&p, a, 1.0, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &c), PLATFORM_PROVISIONED);
     platform_fini(&p);
 
@@ -187,7 +188,7 @@ static void test_concurrency_limit(void)
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_COLD);
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &c), PLATFORM_THROTTLED_CONCURRENCY);
     CU_ASSERT_EQUAL(p.created, 2u);
-    CU_ASSERT_TRUE(platform_release(&p, b, 0.5, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, b, 0.5, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 0.75, &c), PLATFORM_WARM);
     CU_ASSERT_EQUAL(c, b);
     platform_fini(&p);
@@ -208,7 +209,7 @@ static void test_scaling_rate(void)
     CU_ASSERT_EQUAL(platform_acquire(&p, 4.9, &s[2]), PLATFORM_THROTTLED_SCALING);
     CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s[2]), PLATFORM_COLD); /* 1 token at 5 s */
     CU_ASSERT_EQUAL(platform_acquire(&p, 5.0, &s[3]), PLATFORM_THROTTLED_SCALING);
-    CU_ASSERT_TRUE(platform_release(&p, s[0], 6.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, s[0], 6.0, &check_s, &gen, NULL));
     CU_ASSERT_EQUAL(platform_acquire(&p, 6.0, &s[3]), PLATFORM_WARM);
     CU_ASSERT_EQUAL(p.created, 3u);
     /* Unused rate does not pile up past the capacity: 2 after 1000 s. */
@@ -230,8 +231,8 @@ static void test_routing(void)
         double check_s = 0;
         CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
         CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &b), PLATFORM_COLD);
-        CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen));
-        CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen));
+        CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen, NULL));
+        CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen, NULL));
         CU_ASSERT_EQUAL(platform_acquire(&p, 3.0, &c), PLATFORM_WARM);
         CU_ASSERT_EQUAL(c, r == 0 ? b : a);
         platform_fini(&p);
@@ -253,7 +254,7 @@ static void test_discard(void)
     CU_ASSERT_EQUAL(p.n_alive, 0u);
     CU_ASSERT_EQUAL(p.n_busy, 0u);
     CU_ASSERT_EQUAL(platform_acquire(&p, 1.0, &b), PLATFORM_COLD);
-    CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen));
+    CU_ASSERT_TRUE(platform_release(&p, b, 2.0, &check_s, &gen, NULL));
     platform_discard_idle(&p, b);
     CU_ASSERT_EQUAL(p.n_alive, 0u);
     CU_ASSERT_EQUAL(p.n_idle, 0u);
@@ -287,6 +288,79 @@ static void test_bucket_alone(void)
     CU_ASSERT_DOUBLE_EQUAL(b.tokens, 8.0, 0.0);
 }
 
+/* Histogram keep-alive policy, through the platform alone: idle times
+ * are measured from the moment nothing runs to the next start; once the
+ * windows have a pre-warm, a release unloads the instance (a pre-warm due
+ * at end + window), the pre-warm loads a new one (alive, not available
+ * while loading), and the next acquire finds it warm and pre-warmed. */
+static void test_histogram_prewarm(void)
+{
+    struct platform_spec sp = spec_of(0, 10.0, 1000, 1000);
+    sp.keep_alive_policy = (struct keepalive_spec){ .policy = KEEPALIVE_HISTOGRAM, .range_s = 600, .bin_s = 60,
+                                                    .head_percentile = 5, .tail_percentile = 99, .margin = 0,
+                                                    .min_samples = 1, .cv_threshold = 2, .oob_threshold = 0.5 };
+    struct platform p;
+    platform_init(&p, &sp, NULL, NULL);
+    uint32_t a = PLATFORM_NONE, b = PLATFORM_NONE, c = PLATFORM_NONE;
+    double check_s = -1, pre_s = 0;
+    uint32_t gen = 0;
+    CU_ASSERT_EQUAL(platform_acquire(&p, 0.0, &a), PLATFORM_COLD);
+    /* Learning: kept for range_s, nothing unloaded. */
+    CU_ASSERT_TRUE(platform_release(&p, a, 1.0, &check_s, &gen, &pre_s));
+    CU_ASSERT(isnan(pre_s));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 601.0, 0.0);
+    /* Idle 1 -> 131: bin 2; with one sample, head = tail = bin 2: pre-warm
+     * 120 s, keep (180 - 120) s, no margin. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 131.0, &b), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(b, a);
+    CU_ASSERT_FALSE(platform_instance(&p, b)->prewarmed);
+    CU_ASSERT_TRUE(p.ka_changed);
+    CU_ASSERT_EQUAL(p.idle_times, 1u);
+    CU_ASSERT_DOUBLE_EQUAL(p.ka.prewarm_s, 120.0, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(p.ka.keep_alive_s, 60.0, 0.0);
+    /* A second start while one runs is no idle time. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 131.5, &c), PLATFORM_COLD);
+    CU_ASSERT_EQUAL(p.idle_times, 1u);
+    CU_ASSERT_FALSE(platform_release(&p, c, 132.0, &check_s, &gen, &pre_s)); /* unloaded */
+    CU_ASSERT_DOUBLE_EQUAL(pre_s, 252.0, 0.0);
+    CU_ASSERT_FALSE(p.app_idle); /* b still runs */
+    CU_ASSERT_FALSE(platform_release(&p, b, 133.0, &check_s, &gen, &pre_s));
+    CU_ASSERT_DOUBLE_EQUAL(pre_s, 253.0, 0.0);
+    CU_ASSERT_EQUAL(p.unloaded, 2u);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    CU_ASSERT_TRUE(p.app_idle);
+    CU_ASSERT_DOUBLE_EQUAL(p.app_idle_since_s, 133.0, 0.0);
+    /* The first pre-warm loads; the second finds it loading and is skipped. */
+    uint32_t w = PLATFORM_NONE, w2 = PLATFORM_NONE;
+    CU_ASSERT_TRUE(platform_prewarm(&p, 252.0, &w));
+    CU_ASSERT_EQUAL(platform_instance(&p, w)->state, INSTANCE_LOADING);
+    CU_ASSERT_EQUAL(p.n_alive, 1u);
+    CU_ASSERT_EQUAL(p.n_idle, 0u);
+    CU_ASSERT_FALSE(platform_prewarm(&p, 253.0, &w2));
+    CU_ASSERT_EQUAL(p.prewarms, 1u);
+    CU_ASSERT_EQUAL(p.prewarms_skipped, 1u);
+    /* Ready after its init; kept until load + keep-alive = 312. */
+    CU_ASSERT_TRUE(platform_prewarm_done(&p, w, 254.0, &check_s, &gen));
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 312.0, 0.0);
+    CU_ASSERT_EQUAL(p.n_idle, 1u);
+    /* The predicted start: warm, on the pre-warmed instance. */
+    CU_ASSERT_EQUAL(platform_acquire(&p, 260.0, &a), PLATFORM_WARM);
+    CU_ASSERT_EQUAL(a, w);
+    CU_ASSERT_TRUE(platform_instance(&p, a)->prewarmed);
+    CU_ASSERT_EQUAL(p.prewarm_hits, 1u);
+    CU_ASSERT_EQUAL(p.idle_times, 2u); /* 133 -> 260 */
+    CU_ASSERT_FALSE(platform_release(&p, a, 261.0, &check_s, &gen, &pre_s));
+    /* Unused until its window ends: reclaimed as any idle instance. */
+    CU_ASSERT_TRUE(platform_prewarm(&p, 400.0, &w));
+    CU_ASSERT_TRUE(platform_prewarm_done(&p, w, 401.0, &check_s, &gen));
+    bool expired = false;
+    CU_ASSERT_DOUBLE_EQUAL(check_s, 400.0 + p.ka.keep_alive_s, 0.0);
+    CU_ASSERT_FALSE(platform_expiry(&p, w, gen, check_s, &check_s, &expired));
+    CU_ASSERT_TRUE(expired);
+    CU_ASSERT_EQUAL(p.n_alive, 0u);
+    platform_fini(&p);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "scaling bucket on its own", test_bucket_alone);
@@ -298,6 +372,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "scaling-rate bucket", test_scaling_rate);
     CU_add_test(s, "routing: mru and lru", test_routing);
     CU_add_test(s, "discarded instances", test_discard);
+    CU_add_test(s, "histogram keep-alive: idle times, unload, pre-warm", test_histogram_prewarm);
 }
 
 int main(void)

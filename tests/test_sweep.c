@@ -300,6 +300,65 @@ static double csv_number(const char *p, int col)
     return *p == ',' || *p == '\n' ? (double)NAN : strtod(p, NULL);
 }
 
+/* The keep-alive policy is an axis like any other: fixed keep-alives of 60
+ * and 600 s against the histogram policy, on one request every 300 s (20
+ * requests, 1 s init). Fixed 60 s: every request is cold (20); fixed 600 s:
+ * the first only, and the instance stays alive all along; histogram: the
+ * first only (it keeps range_s while learning, then pre-warms), with less
+ * instance time alive than 600 s (84 s of each later 300 s period). And an
+ * object value reaches the scenario, written to the CSV as JSON. */
+static void test_keep_alive_policy_axis(void)
+{
+    char cwd[PATH_MAX], text[PATH_MAX + 600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "{\"seed\": 1, \"duration_s\": 6000, \"workload\": {\"type\": \"uniform\", "
+             "\"rate_rps\": 0.0033333333333333335}, \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}",
+             cwd);
+    char *scen = testutil_temp_file(text, ".json");
+    snprintf(text, sizeof text, "{\"scenario\": \"%s\", \"axes\": {\"platform.keep_alive_policy\": "
+             "[\"fixed\", \"histogram\"], \"platform.keep_alive_s\": [60, 600]}}", scen);
+    char *sw = testutil_temp_file(text, ".json");
+    char *dir = testutil_temp_dir(), csv[600];
+    snprintf(csv, sizeof csv, "%s/k.csv", dir);
+    char *out = run_ok("sweep %s --out %s", sw, csv);
+    char *t = testutil_read_file(csv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    int cold = csv_column(t, "cold_starts.count_mean"), alive = csv_column(t, "instances.mean_alive_mean");
+    CU_ASSERT_FATAL(cold >= 0 && alive >= 0);
+    const char *row[4];
+    const char *line = strchr(t, '\n');
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+        row[i] = line + 1;
+        line = strchr(line + 1, '\n');
+    }
+    CU_ASSERT_EQUAL(strncmp(row[0], "0,fixed,60,", 11), 0);
+    CU_ASSERT_EQUAL(strncmp(row[2], "2,histogram,60,", 15), 0);
+    CU_ASSERT_DOUBLE_EQUAL(csv_number(row[0], cold), 20, 0);
+    CU_ASSERT_DOUBLE_EQUAL(csv_number(row[1], cold), 1, 0);
+    CU_ASSERT_DOUBLE_EQUAL(csv_number(row[2], cold), 1, 0);
+    CU_ASSERT_DOUBLE_EQUAL(csv_number(row[3], cold), 1, 0);
+    CU_ASSERT(csv_number(row[2], alive) < csv_number(row[1], alive));
+    CU_ASSERT_DOUBLE_EQUAL(csv_number(row[2], alive), csv_number(row[3], alive), 0); /* keep_alive_s unused */
+    free(t);
+    free(out);
+    unlink(sw);
+    free(sw);
+    snprintf(text, sizeof text, "{\"scenario\": \"%s\", \"axes\": {\"platform.keep_alive_policy\": "
+             "[{\"policy\": \"histogram\", \"min_samples\": 5}]}}", scen);
+    sw = testutil_temp_file(text, ".json");
+    out = run_ok("sweep %s --out %s --force", sw, csv);
+    t = testutil_read_file(csv);
+    CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, "\n0,\"{\"\"policy\"\":\"\"histogram\"\",\"\"min_samples\"\":5}\",1,") : NULL);
+    free(t);
+    free(out);
+    unlink(sw);
+    free(sw);
+    unlink(scen);
+    free(scen);
+    testutil_remove_dir(dir);
+}
+
 /* objective.pareto chooses the front's axes: max throughput and min cost
  * per million requests, checked against a brute-force front of the CSV;
  * the summary, the JSON and a shard header name them, and merge keeps
@@ -1175,6 +1234,7 @@ static void test_tail_warning(void)
 
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "keep-alive policy as an axis", test_keep_alive_policy_axis);
     CU_add_test(s, "a tail percentile from too few requests is warned about", test_tail_warning);
     CU_add_test(s, "feasible on the 95% bound by default, on the mean if asked; the tied set",
                 test_feasible_on_bound_and_tied);

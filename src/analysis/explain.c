@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/keepalive.h"
 #include "core/metrics.h"
 #include "base/xalloc.h"
 
@@ -168,8 +169,9 @@ static void narrate_invoke(struct explain *x, const struct engine_event *ev)
                 (long long)ev->instance_id);
         break;
     case ENGINE_PLACED_WARM:
-        fprintf(x->out, "%s runs on warm on-demand instance %lld (idle for %.3f s)", name,
-                (long long)ev->instance_id, ev->time_s - *idle);
+        fprintf(x->out, "%s runs on warm on-demand instance %lld (idle for %.3f s%s)", name,
+                (long long)ev->instance_id, ev->time_s - *idle,
+                ev->prewarmed ? "; pre-warmed by the keep-alive policy: a cold start saved" : "");
         break;
     default:
         fprintf(x->out, "%s cold start: new on-demand instance %lld, init %.1f ms", name,
@@ -241,6 +243,39 @@ static void narrate_complete(struct explain *x, const struct engine_event *ev)
     }
 }
 
+/* The histogram keep-alive policy's state, as the engine reported it. */
+static void narrate_policy(struct explain *x, const struct engine_event *ev)
+{
+    const struct keepalive_spec *ks = &x->sc->platform.keep_alive_policy;
+    uint64_t n = ev->keepalive.in_range + ev->keepalive.out_of_range;
+    fprintf(x->out, "keep-alive policy (histogram) after %llu idle time%s: ", (unsigned long long)n,
+            n == 1 ? "" : "s");
+    switch ((enum keepalive_mode)ev->keepalive.mode) {
+    case KEEPALIVE_MODE_HISTOGRAM:
+        if (ev->keepalive.prewarm_s > 0)
+            fprintf(x->out, "learned: unload after each invocation, pre-warm %.1f s later, keep %.1f s",
+                    ev->keepalive.prewarm_s, ev->keepalive.keep_alive_s);
+        else
+            fprintf(x->out, "learned: no pre-warm, keep alive %.1f s", ev->keepalive.keep_alive_s);
+        fprintf(x->out, " (idle-time percentiles %g and %g, margin %g; bin counts' CV %.2f)", ks->head_percentile,
+                ks->tail_percentile, ks->margin, ev->keepalive.cv);
+        break;
+    case KEEPALIVE_MODE_LEARNING:
+        fprintf(x->out, "falls back to a fixed keep-alive of %.0f s (fewer than min_samples = %d idle times)",
+                ev->keepalive.keep_alive_s, ks->min_samples);
+        break;
+    case KEEPALIVE_MODE_FLAT:
+        fprintf(x->out, "falls back to a fixed keep-alive of %.0f s (bin counts' CV %.2f < cv_threshold = %g: "
+                "no pattern)", ev->keepalive.keep_alive_s, ev->keepalive.cv, ks->cv_threshold);
+        break;
+    case KEEPALIVE_MODE_OUT_OF_RANGE:
+        fprintf(x->out, "falls back to a fixed keep-alive of %.0f s (%llu idle times beyond range_s = %g s, "
+                "at least oob_threshold = %g of them)", ev->keepalive.keep_alive_s,
+                (unsigned long long)ev->keepalive.out_of_range, ks->range_s, ks->oob_threshold);
+        break;
+    }
+}
+
 static void narrate(struct explain *x, const struct engine_event *ev)
 {
     FILE *f = x->out;
@@ -286,6 +321,21 @@ static void narrate(struct explain *x, const struct engine_event *ev)
     case ENGINE_EV_WARMUP:
         fprintf(f, "warm-up round: %d ping%s", ev->batch_size, plural(ev->batch_size));
         break;
+    case ENGINE_EV_POLICY:
+        narrate_policy(x, ev);
+        break;
+    case ENGINE_EV_UNLOAD:
+        fprintf(f, "instance %lld unloaded (keep-alive policy); pre-warm due at %.4f s; %u alive",
+                (long long)ev->instance_id, ev->retry_at_s, ev->instances_alive);
+        break;
+    case ENGINE_EV_PREWARM:
+        if (ev->dropped)
+            fprintf(f, "pre-warm skipped: an on-demand instance is already loaded");
+        else
+            fprintf(f, "pre-warm: instance %lld loads (init %.1f ms, not a request's cold start), "
+                    "kept until %.4f s", (long long)ev->instance_id, ev->init_s * 1000.0,
+                    ev->time_s + ev->keepalive.keep_alive_s);
+        break;
     }
     fputc('\n', f);
 }
@@ -324,6 +374,11 @@ static void on_event(void *ctx, const struct engine_event *ev)
         break;
     case ENGINE_EV_DONE:
         *idle_slot(x, ev->instance_id) = ev->time_s;
+        break;
+    case ENGINE_EV_PREWARM:
+        /* Loaded (not busy) from the pre-warm's start: its idle time counts from here. */
+        if (!ev->dropped)
+            *idle_slot(x, ev->instance_id) = ev->time_s;
         break;
     case ENGINE_EV_COMPLETE:
         x->done_n = 0;
@@ -385,9 +440,36 @@ void explain_hooks(struct explain *x, struct engine_hooks *hooks)
 
 void explain_write_footer(struct explain *x, const struct engine_result *res)
 {
-    (void)res;
     fprintf(x->out, "(%llu of %llu events narrated)\n", (unsigned long long)x->narrated,
             (unsigned long long)x->events);
+    if (res != NULL && x->sc->platform.keep_alive_policy.policy == KEEPALIVE_HISTOGRAM)
+        explain_write_keepalive(x->out, x->sc, res);
+}
+
+void explain_write_keepalive(FILE *f, const struct scenario *sc, const struct engine_result *res)
+{
+    const struct keepalive_spec *ks = &sc->platform.keep_alive_policy;
+    const struct engine_keep_alive *k = &res->keep_alive;
+    fprintf(f, "Keep-alive policy (histogram, Shahrad et al. ATC'20): %llu idle time%s learned "
+            "(%llu beyond range_s = %g s); its windows changed %llu time%s.\n",
+            (unsigned long long)k->idle_times, k->idle_times == 1 ? "" : "s",
+            (unsigned long long)k->out_of_range, ks->range_s, (unsigned long long)k->policy_changes,
+            k->policy_changes == 1 ? "" : "s");
+    if (k->mode == KEEPALIVE_MODE_HISTOGRAM)
+        fprintf(f, "  At the end it pre-warms %.1f s after an invocation ends and keeps the instance %.1f s "
+                "(bin counts' CV %.2f >= cv_threshold %g).\n", k->prewarm_s, k->keep_alive_s, k->cv,
+                ks->cv_threshold);
+    else
+        fprintf(f, "  At the end it falls back to a fixed keep-alive of %.0f s (%s: %s).\n", k->keep_alive_s,
+                keepalive_mode_name((enum keepalive_mode)k->mode),
+                k->mode == KEEPALIVE_MODE_LEARNING ? "fewer than min_samples idle times"
+                : k->mode == KEEPALIVE_MODE_FLAT ? "the bin counts' CV is below cv_threshold"
+                                                 : "too many idle times beyond range_s");
+    fprintf(f, "  Instances unloaded: %llu; pre-warms: %llu (%llu skipped: an instance was already loaded); "
+            "invocations a pre-warm kept from a cold start: %llu; cold starts: %llu; idle instance time: %.1f s.\n",
+            (unsigned long long)k->unloaded, (unsigned long long)k->prewarms,
+            (unsigned long long)k->prewarms_skipped, (unsigned long long)k->prewarm_hits,
+            (unsigned long long)res->cold_starts.count, k->idle_instance_s);
 }
 
 /* ---- diagnosis ------------------------------------------------------------ */

@@ -29,8 +29,14 @@ void explain_destroy(struct explain *x);
 /* Fills hooks so that engine_run feeds the narration (hooks->ctx = x). */
 void explain_hooks(struct explain *x, struct engine_hooks *hooks);
 
-/* After the run: one line saying how many events were narrated of all. */
+/* After the run: one line saying how many events were narrated of all;
+ * with the histogram keep-alive policy, then explain_write_keepalive. */
 void explain_write_footer(struct explain *x, const struct engine_result *res);
+
+/* What the histogram keep-alive policy decided over a run (windows learned
+ * or the fall-back, unloads, pre-warms and the cold starts they saved, idle
+ * instance time), a few lines. */
+void explain_write_keepalive(FILE *f, const struct scenario *sc, const struct engine_result *res);
 
 /* ---- diagnosis -------------------------------------------------------- */
 

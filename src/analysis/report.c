@@ -2,6 +2,7 @@
  * printed with a fixed format so that the same run prints the same bytes. */
 #include "analysis/report.h"
 #include "formats/jsonout.h"
+#include "core/keepalive.h"
 #include "core/sink.h"
 
 #include <assert.h>
@@ -223,6 +224,25 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_u64(&w, "expired", r->instances.expired);
     jw_close(&w);
 
+    if (sc->platform.keep_alive_policy.policy == KEEPALIVE_HISTOGRAM) {
+        const struct engine_keep_alive *k = &r->keep_alive;
+        jw_open(&w, "keep_alive");
+        jw_str(&w, "policy", "histogram");
+        jw_num(&w, "idle_instance_s", k->idle_instance_s);
+        jw_u64(&w, "idle_times", k->idle_times);
+        jw_u64(&w, "out_of_range", k->out_of_range);
+        jw_str(&w, "mode", keepalive_mode_name((enum keepalive_mode)k->mode));
+        jw_num(&w, "prewarm_s", k->prewarm_s);
+        jw_num(&w, "keep_alive_s", k->keep_alive_s);
+        jw_num(&w, "cv", k->cv);
+        jw_u64(&w, "policy_changes", k->policy_changes);
+        jw_u64(&w, "unloaded", k->unloaded);
+        jw_u64(&w, "prewarms", k->prewarms);
+        jw_u64(&w, "prewarms_skipped", k->prewarms_skipped);
+        jw_u64(&w, "prewarm_hits", k->prewarm_hits);
+        jw_close(&w);
+    }
+
     jw_open(&w, "warmup");
     jw_u64(&w, "pings", r->warmup.pings);
     jw_u64(&w, "cold_pings", r->warmup.cold_pings);
@@ -387,6 +407,19 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
             ? "the last arrival (stats.window)" : "the last completion (stats.window)");
     row_count(f, "created (cold starts)", r->instances.created);
     row_count(f, "expired (keep-alive)", r->instances.expired);
+
+    if (sc->platform.keep_alive_policy.policy == KEEPALIVE_HISTOGRAM) {
+        const struct engine_keep_alive *k = &r->keep_alive;
+        fprintf(f, "\nKeep-alive policy (histogram)\n");
+        row_num(f, "idle instance time", k->idle_instance_s, "s");
+        row_count(f, "idle times learned", k->idle_times);
+        fprintf(f, "  %-26s %12s\n", "mode at the end", keepalive_mode_name((enum keepalive_mode)k->mode));
+        row_num(f, "pre-warm window", k->prewarm_s, "s");
+        row_num(f, "keep-alive window", k->keep_alive_s, "s");
+        row_count(f, "unloaded", k->unloaded);
+        row_count(f, "pre-warms", k->prewarms);
+        row_count(f, "pre-warmed and used", k->prewarm_hits);
+    }
 
     if (sc->warmup.concurrency > 0) {
         fprintf(f, "\nWarm-up pings\n");

@@ -268,6 +268,12 @@ int cli_emulate(int argc, char **argv)
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
         || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
+    if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED) {
+        /* Pre-warms would start instances the executor never hears of. */
+        rc = cli_usage_error("emulate", "platform.keep_alive_policy: the histogram policy is simulated "
+                             "only (run, sweep, explain); emulate needs the fixed platform.keep_alive_s");
+        goto out;
+    }
     if (cli_default_data(&eo.weights_path, "--weights", DATADIR_WEIGHTS, weights, sizeof weights, &rc) != 0
         || cli_default_data(&eo.digits_path, "--digits", DATADIR_DIGITS, digits, sizeof digits, &rc) != 0
         || (eo.worker_path == NULL && cli_default_worker(&eo.worker_path, worker, sizeof worker, &rc) != 0))

@@ -226,6 +226,11 @@ int cli_serve(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
+    if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED) {
+        rc = cli_usage_error("serve", "platform.keep_alive_policy: the histogram policy is simulated "
+                             "only (run, sweep, explain); serve keeps instances for platform.keep_alive_s");
+        goto out;
+    }
     if (cli_catch_stop(0, &rc) != 0)
         goto out;
     /* warmup.first_at_s "random": a phase in [0, interval_s) from the

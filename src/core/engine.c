@@ -14,6 +14,7 @@
 #include "core/batcher.h"
 #include "core/dist.h"
 #include "core/evq.h"
+#include "core/keepalive.h"
 #include "core/model.h"
 #include "core/platform.h"
 #include "core/rng.h"
@@ -29,7 +30,9 @@ enum ev_kind {
     EV_EXPIRY,          /* id = instance slot, gen = instance generation */
     EV_WARMUP,
     EV_RETRY,           /* id = batch slot */
-    EV_PS_DONE          /* gen = ps generation: next processor-sharing completion */
+    EV_PS_DONE,         /* gen = ps generation: next processor-sharing completion */
+    EV_PREWARM,         /* histogram keep-alive: a pre-warm is due */
+    EV_PREWARM_DONE     /* id = instance slot, gen = its generation: the pre-warm's init ended */
 };
 
 /* The per-request handlers are called from both loops; keep them inlined
@@ -190,6 +193,32 @@ static void emit(struct engine *e, struct engine_event *ev, double now)
     ev->instances_busy = e->pf.n_busy;
     ev->pings_busy = e->pings_busy;
     e->hooks->on_event(e->hooks->ctx, ev);
+}
+
+static void fill_keepalive(const struct engine *e, struct engine_event *ev)
+{
+    const struct keepalive *k = &e->pf.ka;
+    ev->keepalive.mode = (int)k->mode;
+    ev->keepalive.prewarm_s = k->prewarm_s;
+    ev->keepalive.keep_alive_s = k->keep_alive_s;
+    ev->keepalive.cv = k->cv;
+    ev->keepalive.in_range = k->n_in;
+    ev->keepalive.out_of_range = k->n_oob;
+}
+
+/* Histogram keep-alive: the acquire that just ended an idle time may have
+ * changed the policy's windows; counted, and told when narrating. */
+static void policy_news(struct engine *e, double now)
+{
+    if (!e->pf.ka_changed)
+        return;
+    e->pf.ka_changed = false;
+    e->res.keep_alive.policy_changes++;
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_POLICY, .instance_id = -1 };
+        fill_keepalive(e, &ev);
+        emit(e, &ev, now);
+    }
 }
 
 static enum engine_placement placement_of(enum platform_outcome o)
@@ -630,6 +659,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         return;
     }
     const struct scenario *sc = e->sc;
+    policy_news(e, now);
     b->start_s = now;
     b->instance_slot = inst;
     b->instance_uid = platform_instance(&e->pf, inst)->uid;
@@ -664,6 +694,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         b->inference_s = busy_s - b->cold_s;
     }
     count_invocation(e, b, counted);
+    bool prewarmed = out == PLATFORM_WARM && platform_instance(&e->pf, inst)->prewarmed;
     if (e->ps) {
         /* The container's extra init is a wait; the rest is work. */
         if (extra_s > b->cold_s)
@@ -679,7 +710,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
                                    .instance_id = b->instance_uid, .batch_size = b->size,
                                    .placement = placement_of(out), .provisioned = b->provisioned,
                                    .timed_out = b->timed_out, .attempt = b->retries, .init_s = b->cold_s,
-                                   .run_s = b->inference_s };
+                                   .run_s = b->inference_s, .prewarmed = prewarmed };
         emit(e, &ev, now);
     }
 }
@@ -824,8 +855,11 @@ static void push_expiry(struct engine *e, double at, uint32_t inst, uint32_t gen
     evq_push_seq(&e->expiries, at, evq_take_seq(&e->q), EV_EXPIRY, inst, gen);
 }
 
-HOT void release_instance(struct engine *e, uint32_t inst, double now, bool discard)
+/* Returns when a pre-warm is due for the instance just unloaded
+ * (histogram keep-alive policy), NAN when it was not unloaded. */
+HOT double release_instance(struct engine *e, uint32_t inst, double now, bool discard)
 {
+    double prewarm_at = (double)NAN;
     if (discard) {
         platform_discard(&e->pf, inst);
         if (e->real != NULL)
@@ -833,9 +867,60 @@ HOT void release_instance(struct engine *e, uint32_t inst, double now, bool disc
     } else {
         double check_at;
         uint32_t gen;
-        if (platform_release(&e->pf, inst, now, &check_at, &gen))
+        if (platform_release(&e->pf, inst, now, &check_at, &gen, &prewarm_at))
             push_expiry(e, check_at, inst, gen);
+        if (!isnan(prewarm_at))
+            evq_push(&e->q, prewarm_at, EV_PREWARM, 0, 0);
     }
+    levels(e, now);
+    return prewarm_at;
+}
+
+/* After the DONE of an instance that release_instance unloaded. */
+static void narrate_unload(struct engine *e, uint32_t inst, double prewarm_at, double now)
+{
+    if (!e->narrate || isnan(prewarm_at))
+        return;
+    struct engine_event ev = { .kind = ENGINE_EV_UNLOAD, .instance_id = platform_instance(&e->pf, inst)->uid,
+                               .retry_at_s = prewarm_at };
+    fill_keepalive(e, &ev);
+    emit(e, &ev, now);
+}
+
+/* A pre-warm due now (histogram keep-alive policy): an instance starts its
+ * init so that it is warm when the next invocation is predicted. The init
+ * is the platform's own: it is not billed and is not a request's cold
+ * start, but the instance is alive (idle) meanwhile. */
+static void on_prewarm(struct engine *e, double now)
+{
+    const struct scenario *sc = e->sc;
+    uint32_t inst = PLATFORM_NONE;
+    bool started = platform_prewarm(&e->pf, now, &inst);
+    double init_s = 0;
+    if (started) {
+        init_s = dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_PREWARM]);
+        if (e->has_extra)
+            init_s += dist_sample(&sc->function.extra_init_s, e->rng[RNG_PREWARM]);
+        evq_push(&e->q, now + init_s, EV_PREWARM_DONE, inst, platform_instance(&e->pf, inst)->gen);
+        levels(e, now);
+    }
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_PREWARM, .dropped = !started, .init_s = init_s,
+                                   .instance_id = started ? platform_instance(&e->pf, inst)->uid : -1 };
+        fill_keepalive(e, &ev);
+        emit(e, &ev, now);
+    }
+}
+
+static void on_prewarm_done(struct engine *e, uint32_t inst, uint32_t gen, double now)
+{
+    /* A loading instance is never freed before its init ends. */
+    assert(platform_instance(&e->pf, inst)->gen == gen);
+    (void)gen;
+    double check_at;
+    uint32_t egen;
+    if (platform_prewarm_done(&e->pf, inst, now, &check_at, &egen))
+        push_expiry(e, check_at, inst, egen);
     levels(e, now);
 }
 
@@ -859,9 +944,11 @@ static void on_instance_done_ping(struct engine *e, uint32_t inst, double now, b
 {
     assert(e->pings_busy > 0);
     e->pings_busy--;
-    release_instance(e, inst, now, discard && !platform_instance(&e->pf, inst)->provisioned);
-    if (e->narrate)
+    double prewarm_at = release_instance(e, inst, now, discard && !platform_instance(&e->pf, inst)->provisioned);
+    if (e->narrate) {
         narrate_done(e, inst, NULL, now);
+        narrate_unload(e, inst, prewarm_at, now);
+    }
 }
 
 HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
@@ -874,10 +961,13 @@ HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double 
     /* Lambda resets an environment whose invocation timed out; a provisioned
      * one is re-initialised in place and stays provisioned. */
     bool discard = b->timed_out && !platform_instance(&e->pf, inst)->provisioned;
-    release_instance(e, inst, now, discard);
-    /* A discarded slot keeps its uid until reused, so it can still be named. */
-    if (e->narrate)
+    double prewarm_at = release_instance(e, inst, now, discard);
+    /* A discarded or unloaded slot keeps its uid until reused, so it can
+     * still be named. */
+    if (e->narrate) {
         narrate_done(e, inst, b, now);
+        narrate_unload(e, inst, prewarm_at, now);
+    }
     b->overhead_s = dist_sample(&e->sc->function.model.overhead_s, e->rng[RNG_OVERHEAD]);
     if (b->overhead_s > 0)
         evq_push(&e->q, now + b->overhead_s, EV_RESPONSE, job, 0);
@@ -923,9 +1013,11 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
     b->timed_out = c->timed_out;
     bill_invocation(e, b->provisioned, b->cold_s + b->inference_s);
     bool discard = (b->timed_out || c->died) && !platform_instance(&e->pf, inst)->provisioned;
-    release_instance(e, inst, now, discard);
-    if (e->narrate)
+    double prewarm_at = release_instance(e, inst, now, discard);
+    if (e->narrate) {
         narrate_done(e, inst, b, now);
+        narrate_unload(e, inst, prewarm_at, now);
+    }
     if (e->real->inject && !c->died) {
         /* The invoke and network time the profile says, as in simulation
          * (drawn when the invocation ends, from the same stream): the
@@ -998,6 +1090,7 @@ static void on_warmup(struct engine *e, double due_s, double now)
             }
             continue;
         }
+        policy_news(e, now);
         r->warmup.pings++;
         if (out == PLATFORM_COLD)
             r->warmup.cold_pings++;
@@ -1202,6 +1295,21 @@ static void engine_summarize(struct engine *e)
         r->instances.mean_busy = metrics_level_mean(&e->busy, end);
     }
     r->instances.mean_idle = r->instances.mean_alive - r->instances.mean_busy;
+    double means_end = sc->window == STATS_WINDOW_ARRIVALS && e->have_last ? e->last_arrival_s : end;
+    r->keep_alive.idle_instance_s = means_end > e->window_s ? r->instances.mean_idle * (means_end - e->window_s) : 0;
+    if (e->pf.histogram) {
+        const struct keepalive *k = &e->pf.ka;
+        r->keep_alive.idle_times = k->n_in + k->n_oob;
+        r->keep_alive.out_of_range = k->n_oob;
+        r->keep_alive.mode = (int)k->mode;
+        r->keep_alive.prewarm_s = k->prewarm_s;
+        r->keep_alive.keep_alive_s = k->keep_alive_s;
+        r->keep_alive.cv = k->cv;
+        r->keep_alive.unloaded = e->pf.unloaded;
+        r->keep_alive.prewarms = e->pf.prewarms;
+        r->keep_alive.prewarms_skipped = e->pf.prewarms_skipped;
+        r->keep_alive.prewarm_hits = e->pf.prewarm_hits;
+    }
     r->instances.peak = (uint64_t)metrics_level_peak(&e->alive);
     r->instances.created = e->pf.created;
     r->instances.expired = e->pf.expired;
@@ -1261,6 +1369,8 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             case EV_WARMUP: on_warmup(&e, now, now); break;
             case EV_RETRY: invoke(&e, ev.id, now); break;
             case EV_PS_DONE: on_ps_done(&e, ev.gen, now); break;
+            case EV_PREWARM: on_prewarm(&e, now); break;
+            case EV_PREWARM_DONE: on_prewarm_done(&e, ev.id, ev.gen, now); break;
             default: assert(!"unknown event kind");
             }
         }

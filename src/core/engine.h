@@ -79,7 +79,13 @@ enum engine_event_kind {
                                idle, or discarded after a timeout) */
     ENGINE_EV_COMPLETE,     /* batch_id's response reached the client: status */
     ENGINE_EV_EXPIRE,       /* idle instance_id reclaimed after its keep-alive */
-    ENGINE_EV_WARMUP        /* a round of warm-up pings starts */
+    ENGINE_EV_WARMUP,       /* a round of warm-up pings starts */
+    /* Histogram keep-alive policy (platform.keep_alive_policy) only: */
+    ENGINE_EV_POLICY,       /* the policy's windows or mode changed: keepalive */
+    ENGINE_EV_UNLOAD,       /* instance_id unloaded as its invocation ended (after
+                               its DONE); a pre-warm is due at retry_at_s */
+    ENGINE_EV_PREWARM       /* a pre-warm: instance_id starts loading (init_s), or
+                               dropped = skipped (an instance is already loaded) */
 };
 
 enum engine_placement {
@@ -106,7 +112,13 @@ struct engine_event {
     bool dropped;               /* THROTTLE: the requests fail now */
     int attempt;                /* INVOKE, THROTTLE: 0 first try, then retries */
     double init_s, run_s;       /* INVOKE: init (cold) and handler time */
-    double retry_at_s;          /* THROTTLE: when the retry happens */
+    double retry_at_s;          /* THROTTLE: when the retry happens; UNLOAD: the pre-warm */
+    bool prewarmed;             /* INVOKE: warm on an instance a pre-warm loaded */
+    struct {                    /* POLICY, PREWARM: the policy's state after the event */
+        int mode;               /* enum keepalive_mode */
+        double prewarm_s, keep_alive_s, cv;
+        uint64_t in_range, out_of_range;    /* idle times learned */
+    } keepalive;
     int queue_len;              /* requests in the batching queue after the event */
     uint32_t inflight;          /* outstanding invocations after the event */
     uint32_t instances_alive, instances_busy, pings_busy;
@@ -158,6 +170,20 @@ struct engine_result {
         uint64_t pings, cold_pings, throttled, collisions;
         double first_at_s;           /* when the first round was due */
     } warmup;
+    /* Histogram keep-alive policy (platform.keep_alive_policy; zero when
+     * fixed, except idle_instance_s). */
+    struct engine_keep_alive {
+        double idle_instance_s;     /* mean_idle times the window its means cover: instance
+                                       time alive but not running an invocation (pre-warm
+                                       inits included), the paper's wasted memory time */
+        uint64_t idle_times;        /* idle times learned (in range + out of range) */
+        uint64_t out_of_range;
+        int mode;                   /* enum keepalive_mode at the end */
+        double prewarm_s, keep_alive_s, cv;  /* the windows at the end */
+        uint64_t policy_changes;    /* times the windows or mode changed */
+        uint64_t unloaded, prewarms, prewarms_skipped;
+        uint64_t prewarm_hits;      /* request invocations warm on a pre-warmed instance */
+    } keep_alive;
     struct {
         double requests, duration, provisioned, total;
         double snapstart;           /* restores + snapshot cache; 0 without SnapStart */

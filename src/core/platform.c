@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "core/dist.h"
+#include "core/keepalive.h"
 #include "base/common.h"
 #include "base/xalloc.h"
 
@@ -145,6 +146,9 @@ void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng
     }
     /* Provisioned instances are set up before the run: not "created" by it. */
     p->created = 0;
+    p->histogram = spec->keep_alive_policy.policy == KEEPALIVE_HISTOGRAM;
+    if (p->histogram)
+        keepalive_init(&p->ka, &spec->keep_alive_policy);
 }
 
 void platform_fini(struct platform *p)
@@ -152,6 +156,8 @@ void platform_fini(struct platform *p)
     free(p->inst);
     free(p->idle_provisioned.slots);
     free(p->idle_on_demand.slots);
+    if (p->histogram)
+        keepalive_fini(&p->ka);
     *p = (struct platform){ 0 };
 }
 
@@ -184,6 +190,8 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
         *slot = idle_pick(p, &p->idle_on_demand);
         p->n_idle--;
         out = PLATFORM_WARM;
+        if (p->inst[*slot].prewarmed)
+            p->prewarm_hits++; /* loaded by a pre-warm after an unload: a cold start saved */
     } else {
         if (!platform_bucket_take(&p->bucket, now_s))
             return PLATFORM_THROTTLED_SCALING;
@@ -191,25 +199,23 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
         out = PLATFORM_COLD;
     }
     p->inst[*slot].state = INSTANCE_BUSY;
+    /* The application's idle time ends with the first invocation to start
+     * after nothing was running (the paper's IT: end of one invocation to
+     * the start of the next, the function taken as one application). */
+    if (p->histogram && p->app_idle) {
+        assert(p->n_busy == 0);
+        p->app_idle = false;
+        p->idle_times++;
+        if (keepalive_observe(&p->ka, now_s - p->app_idle_since_s))
+            p->ka_changed = true;
+    }
     p->n_busy++;
     return out;
 }
 
-bool platform_release(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
-                      uint32_t *gen)
+/* Arms the one pending expiry check of an idle on-demand instance. */
+static bool arm_expiry(struct instance *in, double *check_at_s, uint32_t *gen)
 {
-    struct instance *in = &p->inst[slot];
-    assert(in->state == INSTANCE_BUSY);
-    in->state = INSTANCE_IDLE;
-    in->idle_since_s = now_s;
-    p->n_busy--;
-    p->n_idle++;
-    if (in->provisioned) {
-        idle_push(p, &p->idle_provisioned, slot);
-        return false;
-    }
-    idle_push(p, &p->idle_on_demand, slot);
-    in->expire_at_s = now_s + dist_sample(&p->spec->keep_alive_s, p->rng_keep_alive);
     /* One pending check per instance at most: a check that finds the
      * instance was reused re-arms itself, so the event list never holds one
      * stale timer per invocation. */
@@ -219,6 +225,79 @@ bool platform_release(struct platform *p, uint32_t slot, double now_s, double *c
     *check_at_s = in->expire_at_s;
     *gen = in->gen;
     return true;
+}
+
+bool platform_release(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
+                      uint32_t *gen, double *prewarm_at_s)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_BUSY);
+    if (prewarm_at_s != NULL)
+        *prewarm_at_s = (double)NAN;
+    p->n_busy--;
+    if (p->histogram && p->n_busy == 0) {
+        p->app_idle = true;
+        p->app_idle_since_s = now_s;
+    }
+    in->prewarmed = false;
+    if (p->histogram && !in->provisioned && p->ka.prewarm_s > 0) {
+        /* Unloaded at once; loaded again by a pre-warm before the predicted
+         * next invocation. */
+        assert(prewarm_at_s != NULL);
+        slot_free(p, slot);
+        p->unloaded++;
+        *prewarm_at_s = now_s + p->ka.prewarm_s;
+        return false;
+    }
+    in->state = INSTANCE_IDLE;
+    in->idle_since_s = now_s;
+    p->n_idle++;
+    if (in->provisioned) {
+        idle_push(p, &p->idle_provisioned, slot);
+        return false;
+    }
+    idle_push(p, &p->idle_on_demand, slot);
+    if (p->histogram) {
+        in->expire_at_s = now_s + p->ka.keep_alive_s;
+        return arm_expiry(in, check_at_s, gen);
+    }
+    in->expire_at_s = now_s + dist_sample(&p->spec->keep_alive_s, p->rng_keep_alive);
+    return arm_expiry(in, check_at_s, gen);
+}
+
+bool platform_prewarm(struct platform *p, double now_s, uint32_t *slot)
+{
+    assert(p->histogram);
+    /* One instance already loaded (or loading) and idle serves the next
+     * invocation the pre-warm was for: a second would only add waste. */
+    if (p->idle_on_demand.n > 0 || p->n_loading > 0) {
+        p->prewarms_skipped++;
+        return false;
+    }
+    *slot = slot_new(p, false, now_s);
+    struct instance *in = &p->inst[*slot];
+    in->state = INSTANCE_LOADING;
+    in->prewarmed = true;
+    /* The keep-alive window counts from the load, as the paper's does. */
+    in->expire_at_s = now_s + p->ka.keep_alive_s;
+    p->n_loading++;
+    p->prewarms++;
+    return true;
+}
+
+bool platform_prewarm_done(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
+                           uint32_t *gen)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_LOADING && p->n_loading > 0);
+    p->n_loading--;
+    in->state = INSTANCE_IDLE;
+    in->idle_since_s = now_s;
+    if (in->expire_at_s < now_s)
+        in->expire_at_s = now_s; /* an init longer than the window: reclaimed once ready */
+    p->n_idle++;
+    idle_push(p, &p->idle_on_demand, slot);
+    return arm_expiry(in, check_at_s, gen);
 }
 
 bool platform_expiry(struct platform *p, uint32_t slot, uint32_t gen, double now_s,
@@ -251,6 +330,8 @@ void platform_discard(struct platform *p, uint32_t slot)
     struct instance *in = &p->inst[slot];
     assert(in->state == INSTANCE_BUSY);
     p->n_busy--;
+    /* Histogram policy: a timed-out invocation starts no idle time
+     * (app_idle stays false until an invocation ends normally). */
     slot_free(p, slot);
 }
 

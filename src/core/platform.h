@@ -10,11 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
+#include "core/keepalive.h"
 #include "core/scenario.h"
 
 #define PLATFORM_NONE UINT32_MAX
 
-enum instance_state { INSTANCE_DEAD = 0, INSTANCE_BUSY, INSTANCE_IDLE };
+/* LOADING: a pre-warm's init is under way (histogram keep-alive policy):
+ * alive, neither busy nor available until it is done. */
+enum instance_state { INSTANCE_DEAD = 0, INSTANCE_BUSY, INSTANCE_IDLE, INSTANCE_LOADING };
 
 struct instance {
     int64_t uid;            /* unique over the run, in creation order */
@@ -22,6 +25,7 @@ struct instance {
     uint8_t state;          /* enum instance_state */
     bool provisioned;
     bool expiry_armed;      /* an expiry event for this generation is pending */
+    bool prewarmed;         /* loaded by a pre-warm; cleared when its first invocation ends */
     uint32_t prev, next;    /* idle list, ordered by the time they went idle */
     uint32_t pos;           /* index in the idle set's array (random routing) */
     double idle_since_s;
@@ -75,9 +79,18 @@ struct platform {
     uint32_t free_head;                 /* free slots, linked through next */
     struct idle_set idle_provisioned, idle_on_demand;
     uint32_t n_alive, n_busy, n_idle;
+    uint32_t n_loading;                 /* pre-warms under way (alive, not idle) */
     struct platform_bucket bucket;      /* scaling rate */
     int64_t next_uid;
     uint64_t created, expired;
+    /* Histogram keep-alive policy (spec->keep_alive_policy); unused when fixed. */
+    bool histogram;
+    struct keepalive ka;
+    bool ka_changed;                    /* the windows or mode changed since the caller last cleared it */
+    bool app_idle;                      /* nothing busy since app_idle_since_s (an idle time is running) */
+    double app_idle_since_s;
+    uint64_t idle_times;                /* idle times observed */
+    uint64_t unloaded, prewarms, prewarms_skipped, prewarm_hits;
 };
 
 /* Creates provisioned_concurrency idle provisioned instances (initialised
@@ -96,9 +109,27 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
 
 /* The invocation on `slot` ended at now_s: the instance becomes idle. For an
  * on-demand instance a keep-alive is drawn; returns true when the caller
- * must schedule an expiry check at *check_at_s for generation *gen. */
+ * must schedule an expiry check at *check_at_s for generation *gen.
+ * Histogram policy: the keep-alive is the learned window; when the policy
+ * has a pre-warm window the instance is unloaded instead (freed, returns
+ * false) and *prewarm_at_s (may be NULL otherwise) is when the caller must
+ * call platform_prewarm; it is NAN when nothing was unloaded. */
 bool platform_release(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
-                      uint32_t *gen);
+                      uint32_t *gen, double *prewarm_at_s);
+
+/* Histogram policy: a pre-warm due at now_s. Unless an on-demand instance
+ * is already idle or loading (then it is skipped: returns false), a new
+ * on-demand instance starts loading (*slot, state LOADING, no scaling
+ * token: the platform's own doing); the caller draws its init time and
+ * calls platform_prewarm_done when it is over. */
+bool platform_prewarm(struct platform *p, double now_s, uint32_t *slot);
+
+/* The pre-warm init of `slot` ended at now_s: the instance is idle and
+ * available, kept loaded until its load time plus the keep-alive window.
+ * Returns true when the caller must schedule an expiry check at
+ * *check_at_s for generation *gen. */
+bool platform_prewarm_done(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
+                           uint32_t *gen);
 
 /* Expiry check for (slot, gen) at now_s. Returns true when the caller must
  * check again at *check_at_s (the instance was used since); the instance is

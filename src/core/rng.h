@@ -21,6 +21,7 @@ enum rng_stream {
     RNG_BACKOFF,
     RNG_WARMUP,
     RNG_EXTRA_INIT,     /* function.extra_init_ms draws */
+    RNG_PREWARM,        /* init times of pre-warms (histogram keep-alive policy) */
     RNG_STREAM_COUNT
 };
 

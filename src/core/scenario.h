@@ -72,11 +72,30 @@ struct client_spec {
 };
 
 enum routing_policy { ROUTING_MRU = 0, ROUTING_LRU, ROUTING_RANDOM };
+
+/* platform.keep_alive_policy: fixed (platform.keep_alive_s after every
+ * invocation) or the hybrid histogram policy of Shahrad et al., "Serverless
+ * in the Wild", USENIX ATC 2020, which learns the function's idle times
+ * (keepalive.h). Zeroed = fixed. */
+enum keepalive_policy { KEEPALIVE_FIXED = 0, KEEPALIVE_HISTOGRAM };
+
+struct keepalive_spec {
+    enum keepalive_policy policy;
+    double range_s;                 /* idle times up to this are binned; beyond: out of bounds */
+    double bin_s;                   /* bin width */
+    double head_percentile;         /* of the idle times, in percent: the pre-warm window */
+    double tail_percentile;         /* in percent: the end of the keep-alive window */
+    double margin;                  /* fraction: pre-warm earlier, keep alive longer */
+    int min_samples;                /* idle times needed before the histogram is trusted */
+    double cv_threshold;            /* bin counts' coefficient of variation needed */
+    double oob_threshold;           /* fraction of idle times beyond range_s that makes it fall back */
+};
 enum throttle_action { THROTTLE_DROP = 0, THROTTLE_RETRY };
 
 struct platform_spec {
     int provisioned_concurrency;
     struct dist keep_alive_s;       /* idle time before an on-demand instance is reclaimed */
+    struct keepalive_spec keep_alive_policy; /* fixed: keep_alive_s; histogram: learned */
     enum routing_policy routing;
     int reserved_concurrency;       /* 0 = not set */
     int account_concurrency;        /* default 1000 */

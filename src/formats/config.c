@@ -1562,9 +1562,95 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
 }
 
 static const char *const platform_keys[] = {
-    "provisioned_concurrency", "keep_alive_s", "routing", "reserved_concurrency",
+    "provisioned_concurrency", "keep_alive_s", "keep_alive_policy", "routing", "reserved_concurrency",
     "account_concurrency", "scale_per_10s", "on_throttle", "host_cores",
 };
+static const char *const keep_alive_policy_keys[] = {
+    "policy", "range_s", "bin_s", "head_percentile", "tail_percentile", "margin",
+    "min_samples", "cv_threshold", "oob_threshold",
+};
+static const char *const keep_alive_policy_names[] = { "fixed", "histogram" };
+
+/* The histogram's bins are allocated once per run: bounded so that a typo
+ * (bin_s = 0.001 over 4 hours) is an input error, not 100 MB per run. */
+#define CONFIG_KEEPALIVE_BINS_MAX 1000000
+
+/* platform.keep_alive_policy: "fixed", "histogram", or an object with
+ * "policy" and the histogram's parameters. The defaults are the paper's
+ * (Shahrad et al., ATC 2020: 4 h range, 1-minute bins, 5th and 99th
+ * percentiles, 10 % margin); min_samples, cv_threshold and oob_threshold
+ * are ours (docs/keepalive.md says where they come from). */
+static int parse_keep_alive_policy(struct cfg *c, const cJSON *p, struct keepalive_spec *ks)
+{
+    const char *kp = "platform.keep_alive_policy";
+    char g1[40], g2[40];
+    *ks = (struct keepalive_spec){
+        .policy = KEEPALIVE_FIXED, .range_s = 14400, .bin_s = 60, .head_percentile = 5,
+        .tail_percentile = 99, .margin = 0.1, .min_samples = 10, .cv_threshold = 2, .oob_threshold = 0.5,
+    };
+    const cJSON *it = get(p, "keep_alive_policy");
+    int policy = 0;
+    if (it == NULL || cJSON_IsNull(it))
+        return 0;
+    if (cJSON_IsString(it)) {
+        if (get_choice(c, p, "platform", "keep_alive_policy", keep_alive_policy_names,
+                       COUNT(keep_alive_policy_names), &policy) < 0)
+            return -1;
+        ks->policy = policy == 0 ? KEEPALIVE_FIXED : KEEPALIVE_HISTOGRAM;
+        return 0;
+    }
+    if (!cJSON_IsObject(it))
+        return fail(c, kp, NULL, "must be \"fixed\", \"histogram\" or an object with \"policy\" (got %s)",
+                    config_json_type_name(it));
+    if (check_keys(c, it, kp, keep_alive_policy_keys, COUNT(keep_alive_policy_keys)) < 0)
+        return -1;
+    if (get(it, "policy") == NULL)
+        return fail(c, "platform.keep_alive_policy.policy", NULL,
+                    "required field is missing (\"fixed\" or \"histogram\")");
+    if (get_choice(c, it, kp, "policy", keep_alive_policy_names, COUNT(keep_alive_policy_names), &policy) < 0)
+        return -1;
+    ks->policy = policy == 0 ? KEEPALIVE_FIXED : KEEPALIVE_HISTOGRAM;
+    if (ks->policy == KEEPALIVE_FIXED) {
+        for (const cJSON *f = it->child; f != NULL; f = f->next) {
+            char fp[CFG_PATH_MAX];
+            if (strcmp(f->string, "policy") != 0 && strcmp(f->string, "notes") != 0)
+                return fail(c, join(fp, kp, f->string), NULL,
+                            "applies to policy \"histogram\" only (the fixed policy keeps "
+                            "instances for platform.keep_alive_s)");
+        }
+        return 0;
+    }
+    if (get_time(c, it, kp, "bin_s", false, false, &ks->bin_s) < 0
+        || get_time(c, it, kp, "range_s", false, false, &ks->range_s) < 0)
+        return -1;
+    if (ks->range_s < 2 * ks->bin_s)
+        return fail(c, "platform.keep_alive_policy.range_s", NULL,
+                    "must be at least two bins, 2 x bin_s = %s s (got %s)",
+                    fmt_num(g1, sizeof g1, 2 * ks->bin_s), fmt_num(g2, sizeof g2, ks->range_s));
+    if (ceil(ks->range_s / ks->bin_s) > CONFIG_KEEPALIVE_BINS_MAX)
+        return fail(c, "platform.keep_alive_policy.bin_s", "platform.keep_alive_policy.range_s",
+                    "range_s / bin_s must be at most %d bins (got %s)", CONFIG_KEEPALIVE_BINS_MAX,
+                    fmt_num(g1, sizeof g1, ceil(ks->range_s / ks->bin_s)));
+    if (get_num(c, it, kp, "head_percentile", false, above_upto(0, 100), &ks->head_percentile) < 0
+        || get_num(c, it, kp, "tail_percentile", false, above_upto(0, 100), &ks->tail_percentile) < 0)
+        return -1;
+    if (ks->head_percentile > ks->tail_percentile)
+        return fail(c, "platform.keep_alive_policy.head_percentile", "platform.keep_alive_policy.tail_percentile",
+                    "must be <= tail_percentile (got %s > %s)", fmt_num(g1, sizeof g1, ks->head_percentile),
+                    fmt_num(g2, sizeof g2, ks->tail_percentile));
+    struct range below_one = { 0, false, 1 };
+    if (get_num(c, it, kp, "margin", false, below_one, &ks->margin) < 0)
+        return -1;
+    if (ks->margin >= 1)
+        return fail(c, "platform.keep_alive_policy.margin", NULL,
+                    "must be < 1: a fraction of the windows (0.1 = 10 %%) (got %s)",
+                    fmt_num(g1, sizeof g1, ks->margin));
+    if (get_int32(c, it, kp, "min_samples", false, 1, INT_MAX, &ks->min_samples) < 0
+        || get_num(c, it, kp, "cv_threshold", false, at_least(0), &ks->cv_threshold) < 0
+        || get_num(c, it, kp, "oob_threshold", false, above_upto(0, 1), &ks->oob_threshold) < 0)
+        return -1;
+    return 0;
+}
 static const char *const throttle_keys[] = {
     "action", "backoff_s", "backoff_max_s", "max_retries",
 };
@@ -1611,6 +1697,8 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
         return -1;
     ps->keep_alive_s = dist_constant(600);
     if (get_dist(c, p, pp, "keep_alive_s", false, 1, &ps->keep_alive_s) < 0)
+        return -1;
+    if (parse_keep_alive_policy(c, p, &ps->keep_alive_policy) < 0)
         return -1;
     if (get_choice(c, p, pp, "routing", routing_names, COUNT(routing_names), &routing) < 0)
         return -1;

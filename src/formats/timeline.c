@@ -207,6 +207,16 @@ static void timeline_on_event(void *state, FILE *f, const struct engine_event *e
             instance_forget(t, ev->instance_id);
         break;
     }
+    case ENGINE_EV_PREWARM:
+        /* Histogram keep-alive: a pre-warmed instance is idle (loaded, no
+         * request) from the start of its init. */
+        if (!ev->dropped) {
+            struct tl_instance *in = instance_at(t, ev->instance_id);
+            *in = (struct tl_instance){ .alive = true };
+            in->since_s = now;
+        }
+        break;
+    case ENGINE_EV_UNLOAD: /* as an expiry, right after the DONE */
     case ENGINE_EV_EXPIRE: {
         struct tl_instance *in = instance_at(t, ev->instance_id);
         assert(in->alive && !in->busy);
