@@ -105,8 +105,9 @@ struct csv {
     char *line;
     size_t cap;
     long lineno;
-    char **field;
-    size_t n, fcap;
+    struct textline_csv_record rec;   /* the current line's cells */
+    char **field;       /* rec.cells */
+    size_t n;           /* rec.n */
     char **header;
     size_t n_header;
     char *source;       /* the first "# source: ..." comment, NULL if none */
@@ -114,44 +115,6 @@ struct csv {
     size_t msg_len;
     bool failed;        /* csv_next stopped on a bad line (message in msg) */
 };
-
-static void csv_split(struct csv *c)
-{
-    c->n = 0;
-    char *p = c->line;
-    size_t L = strlen(p);
-    while (L > 0 && (p[L - 1] == '\n' || p[L - 1] == '\r'))
-        p[--L] = '\0';
-    for (;;) {
-        c->field = xgrow(c->field, &c->fcap, c->n + 1, sizeof *c->field);
-        char *w = p;
-        c->field[c->n++] = w;
-        if (*p == '"') {
-            p++;
-            while (*p != '\0') {
-                if (*p == '"' && p[1] == '"') {
-                    *w++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *w++ = *p++;
-                }
-            }
-            while (*p != '\0' && *p != ',')
-                p++;
-        } else {
-            while (*p != '\0' && *p != ',')
-                *w++ = *p++;
-        }
-        char sep = *p;
-        *w = '\0';
-        if (sep == '\0')
-            break;
-        p++;
-    }
-}
 
 /* Next data line: 1, or 0 at the end or on a bad line (then c->failed,
  * with the message in c->msg). */
@@ -187,7 +150,15 @@ static int csv_next(struct csv *c)
         }
         if (c->line[0] == '\n' || (c->line[0] == '\r' && c->line[1] == '\n'))
             continue;
-        csv_split(c);
+        size_t pos = 0;
+        bool bad = false;
+        if (textline_csv_record_next(c->line, (size_t)got, &pos, &c->rec, &bad) < 0) {
+            fail_msg(c->msg, c->msg_len, "%s:%ld: a quoted cell is not closed on its line", c->path, c->lineno);
+            c->failed = true;
+            return 0;
+        }
+        c->field = c->rec.cells;
+        c->n = c->rec.n;
         return 1;
     }
 }
@@ -203,7 +174,7 @@ static void csv_close(struct csv *c)
     if (c->f != NULL)
         fclose(c->f);
     free(c->line);
-    free(c->field);
+    textline_csv_record_fini(&c->rec);
     for (size_t i = 0; i < c->n_header; i++)
         free(c->header[i]);
     free(c->header);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/version.h"
+#include "base/textline.h"
 #include "base/xalloc.h"
 
 bool sweep_parse_size(const char *s, size_t *out)
@@ -39,79 +40,6 @@ bool sweep_parse_u64(const char *s, uint64_t *out)
 
 /* ---- merging shard files --------------------------------------------------------------- */
 
-/* One CSV record from text at *pos: cells split on commas, quotes undone.
- * Returns the number of cells, or -1 at the end of the text or on an
- * unterminated quote (*bad set). Cells point into a buffer owned by *rec. */
-struct csv_rec {
-    char *buf;
-    size_t cap;
-    char **cells;
-    size_t cells_cap;
-    size_t n;
-};
-
-static int csv_next(const char *text, size_t len, size_t *pos, struct csv_rec *rec, bool *bad)
-{
-    *bad = false;
-    if (*pos >= len)
-        return -1;
-    size_t p = *pos, o = 0;
-    rec->buf = xgrow(rec->buf, &rec->cap, len - p + 2, 1);
-    size_t *starts = NULL, scap = 0, ns = 0;
-    starts = xgrow(starts, &scap, 8, sizeof *starts);
-    starts[ns++] = 0;
-    bool quoted = false;
-    for (;;) {
-        if (p >= len) {
-            if (quoted) {
-                *bad = true;
-                free(starts);
-                return -1;
-            }
-            break;
-        }
-        char ch = text[p];
-        if (quoted) {
-            if (ch == '"' && p + 1 < len && text[p + 1] == '"') {
-                rec->buf[o++] = '"';
-                p += 2;
-            } else if (ch == '"') {
-                quoted = false;
-                p++;
-            } else {
-                rec->buf[o++] = ch;
-                p++;
-            }
-            continue;
-        }
-        if (ch == '"') {
-            quoted = true;
-            p++;
-        } else if (ch == ',') {
-            rec->buf[o++] = '\0';
-            starts = xgrow(starts, &scap, ns + 1, sizeof *starts);
-            starts[ns++] = o;
-            p++;
-        } else if (ch == '\n') {
-            p++;
-            break;
-        } else if (ch == '\r' && p + 1 < len && text[p + 1] == '\n') {
-            p += 2;
-            break;
-        } else {
-            rec->buf[o++] = ch;
-            p++;
-        }
-    }
-    rec->buf[o] = '\0';
-    rec->cells = xgrow(rec->cells, &rec->cells_cap, ns, sizeof *rec->cells);
-    for (size_t i = 0; i < ns; i++)
-        rec->cells[i] = rec->buf + starts[i];
-    rec->n = ns;
-    free(starts);
-    *pos = p;
-    return (int)ns;
-}
 
 /* The '#' lines of one shard file. */
 struct shard_head {
@@ -466,7 +394,7 @@ static const char *const stat_suffix[SWEEP_STATS] = { "mean", "ci95", "run_lo", 
 
 /* Checks the CSV header: point, the axis columns, replications, the metric
  * columns, feasible, pareto, rank, tied. Sets or checks the table's columns. */
-static int check_columns(struct sweep_table *t, const char *file, const struct csv_rec *rec,
+static int check_columns(struct sweep_table *t, const char *file, const struct textline_csv_record *rec,
                          char *msg, size_t msg_len)
 {
     size_t nm = sweep_metric_count(), fixed = 1 + 1 + SWEEP_STATS * nm + 4;
@@ -511,7 +439,7 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
 {
     size_t nm = sweep_metric_count();
     struct shard_head first, h;
-    struct csv_rec rec = { 0 };
+    struct textline_csv_record rec = { 0 };
     struct sweep_row *rows = NULL;          /* by point */
     size_t *from = NULL;                    /* file index + 1 of each point */
     bool *shard_seen = NULL;
@@ -558,7 +486,7 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
         }
         shard_seen[hp->k] = true;
         bool bad;
-        if (csv_next(text, len, &pos, &rec, &bad) < 0) {
+        if (textline_csv_record_next(text, len, &pos, &rec, &bad) < 0) {
             sweep_msgf(msg, msg_len, "%s: no column header", file);
             goto out;
         }
@@ -569,7 +497,7 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
         size_t line = 1;
         for (const char *c = text; c < text + pos; c++)
             line += *c == '\n';
-        while (csv_next(text, len, &pos, &rec, &bad) >= 0) {
+        while (textline_csv_record_next(text, len, &pos, &rec, &bad) >= 0) {
             size_t point = 0, reps = 0;
             if (rec.n == 1 && rec.cells[0][0] == '\0') {
                 line++;
@@ -665,8 +593,7 @@ out:
     free(from);
     free(shard_seen);
     free(text);
-    free(rec.buf);
-    free(rec.cells);
+    textline_csv_record_fini(&rec);
     shard_head_fini(&first);
     shard_head_fini(&h);
     return rc;

@@ -183,3 +183,107 @@ void textline_sanitize(char *s)
         }
     }
 }
+
+void textline_trim(const char **s, size_t *len, bool unquote)
+{
+    while (*len > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+    if (unquote && *len >= 2 && (*s)[0] == '"' && (*s)[*len - 1] == '"') {
+        (*s)++;
+        *len -= 2;
+    }
+}
+
+bool textline_csv_next(const char *s, size_t len, size_t *pos, bool *done, const char **field, size_t *field_len)
+{
+    if (*done)
+        return false;
+    size_t i = *pos;
+    bool quoted = false;
+    while (i < len && (quoted || s[i] != ',')) {
+        if (s[i] == '"')
+            quoted = !quoted;
+        i++;
+    }
+    *field = s + *pos;
+    *field_len = i - *pos;
+    textline_trim(field, field_len, true);
+    if (i >= len)
+        *done = true;
+    *pos = i + 1;
+    return true;
+}
+
+int textline_csv_record_next(const char *text, size_t len, size_t *pos, struct textline_csv_record *rec, bool *bad)
+{
+    *bad = false;
+    if (*pos >= len)
+        return -1;
+    size_t p = *pos, o = 0;
+    rec->buf = xgrow(rec->buf, &rec->cap, len - p + 2, 1);
+    size_t *starts = NULL, scap = 0, ns = 0;
+    starts = xgrow(starts, &scap, 8, sizeof *starts);
+    starts[ns++] = 0;
+    bool quoted = false;
+    for (;;) {
+        if (p >= len) {
+            if (quoted) {
+                *bad = true;
+                free(starts);
+                return -1;
+            }
+            break;
+        }
+        char ch = text[p];
+        if (quoted) {
+            if (ch == '"' && p + 1 < len && text[p + 1] == '"') {
+                rec->buf[o++] = '"';
+                p += 2;
+            } else if (ch == '"') {
+                quoted = false;
+                p++;
+            } else {
+                rec->buf[o++] = ch;
+                p++;
+            }
+            continue;
+        }
+        if (ch == '"') {
+            quoted = true;
+            p++;
+        } else if (ch == ',') {
+            rec->buf[o++] = '\0';
+            starts = xgrow(starts, &scap, ns + 1, sizeof *starts);
+            starts[ns++] = o;
+            p++;
+        } else if (ch == '\n') {
+            p++;
+            break;
+        } else if (ch == '\r' && p + 1 < len && text[p + 1] == '\n') {
+            p += 2;
+            break;
+        } else {
+            rec->buf[o++] = ch;
+            p++;
+        }
+    }
+    rec->buf[o] = '\0';
+    rec->cells = xgrow(rec->cells, &rec->cells_cap, ns, sizeof *rec->cells);
+    for (size_t i = 0; i < ns; i++)
+        rec->cells[i] = rec->buf + starts[i];
+    rec->n = ns;
+    free(starts);
+    *pos = p;
+    return (int)ns;
+}
+
+void textline_csv_record_fini(struct textline_csv_record *rec)
+{
+    free(rec->buf);
+    free(rec->cells);
+    memset(rec, 0, sizeof *rec);
+}

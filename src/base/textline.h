@@ -25,6 +25,35 @@
  * goes on past TEXTLINE_MAX bytes (then nothing more should be read). */
 ssize_t textline_read(char **buf, size_t *cap, FILE *f);
 
+/* Trims blanks (spaces, tabs) off both ends of s[0..*len), and, when
+ * `unquote`, then one pair of enclosing double quotes. */
+void textline_trim(const char **s, size_t *len, bool unquote);
+
+/* The one reader of comma-separated rows of user files (traces, logs):
+ * the fields of s[0..len), one per call. *pos starts at 0 and *done at
+ * false; each call stores the next field, trimmed and unquoted as
+ * textline_trim does (commas inside double quotes do not split; a "" in a
+ * quoted field stays as it is), and returns false after the last field. A
+ * row ending in a comma has an empty last field. */
+bool textline_csv_next(const char *s, size_t len, size_t *pos, bool *done, const char **field, size_t *field_len);
+
+/* The one reader of the CSV files lambdasim writes itself (sweep results
+ * and shards, requests, timelines; RFC 4180): a record from text at *pos,
+ * cells split on commas, a quoted cell's quotes undone ("" is one quote)
+ * and its commas and line breaks kept, the record ended by LF or CRLF
+ * outside quotes. Returns the number of cells, or -1 at the end of the
+ * text or on a quote left open (*bad set). The cells point into rec's
+ * buffer, valid until the next call; textline_csv_record_fini frees it. */
+struct textline_csv_record {
+    char *buf;
+    size_t cap;
+    char **cells;
+    size_t cells_cap;
+    size_t n;
+};
+int textline_csv_record_next(const char *text, size_t len, size_t *pos, struct textline_csv_record *rec, bool *bad);
+void textline_csv_record_fini(struct textline_csv_record *rec);
+
 /* Longest token textline_parse_number reads as a number. */
 #define TEXTLINE_NUM_MAX 64
 

@@ -859,44 +859,22 @@ static const char *const col_names[C_COUNT] = {
     "send_s", "latency_ms", "status", "request_id", "batch_id", "batch_size", "invoke_ms", "cold",
 };
 
-/* Trims blanks and one pair of double quotes. */
-static void trim(const char **s, size_t *len)
-{
-    while (*len > 0 && is_blank(**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && is_blank((*s)[*len - 1]))
-        (*len)--;
-    if (*len >= 2 && (*s)[0] == '"' && (*s)[*len - 1] == '"') {
-        (*s)++;
-        *len -= 2;
-    }
-}
-
-/* Splits a CSV row into at most max fields (commas inside double quotes do
- * not split); returns the number of fields in the row. */
+/* Splits a CSV row into at most max fields (textline_csv_next); returns
+ * the number of fields in the row. */
 static size_t csv_split(const char *s, size_t len, const char **fs, size_t *fl, size_t max)
 {
-    size_t field = 0, start = 0;
-    bool quoted = false;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] == '"')
-            quoted = !quoted;
-        if (i == len || (s[i] == ',' && !quoted)) {
-            if (field < max) {
-                fs[field] = s + start;
-                fl[field] = i - start;
-                trim(&fs[field], &fl[field]);
-            }
-            field++;
-            start = i + 1;
+    size_t pos = 0, field = 0, l;
+    const char *f;
+    bool done = false;
+    while (textline_csv_next(s, len, &pos, &done, &f, &l)) {
+        if (field < max) {
+            fs[field] = f;
+            fl[field] = l;
         }
+        field++;
     }
     return field;
 }
-
-
 
 #define CLIENT_MAX_COLS 256
 
@@ -911,11 +889,11 @@ static int client_header(const char *path, size_t lineno, const char *s, size_t 
     const char *fs[CLIENT_MAX_COLS];
     size_t fl[CLIENT_MAX_COLS];
     size_t n = csv_split(s, len, fs, fl, CLIENT_MAX_COLS);
-    if (n > CLIENT_MAX_COLS)
-        return textline_fail(msg, msg_len, "%s:%zu: more than %d columns", path, lineno, CLIENT_MAX_COLS);
     h->n_cols = n;
     for (int c = 0; c < C_COUNT; c++)
         h->col[c] = -1;
+    if (n > CLIENT_MAX_COLS)
+        return textline_fail(msg, msg_len, "%s:%zu: more than %d columns", path, lineno, CLIENT_MAX_COLS);
     for (size_t i = 0; i < n; i++) {
         int known = -1;
         for (int c = 0; c < C_COUNT; c++) {

@@ -17,45 +17,22 @@
 #define TRACE_QUOTE_MAX 40      /* bytes of an offending field quoted back */
 #define TRACE_COLUMN "time_s"
 
-static bool is_blank(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
 /* Trims blanks (and, for CSV fields, one pair of double quotes). */
 static void trim(const char **s, size_t *len, bool unquote)
 {
-    while (*len > 0 && is_blank(**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && is_blank((*s)[*len - 1]))
-        (*len)--;
-    if (unquote && *len >= 2 && (*s)[0] == '"' && (*s)[*len - 1] == '"') {
-        (*s)++;
-        *len -= 2;
-    }
+    textline_trim(s, len, unquote);
 }
 
-/* Field `want` of a comma-separated row (commas inside double quotes do not
- * split). Returns the number of fields in the row when it has fewer. */
+/* Field `want` of a comma-separated row (textline_csv_next). Returns the
+ * number of fields in the row when it has fewer, else 0. */
 static size_t csv_field(const char *s, size_t len, size_t want, const char **fs, size_t *flen)
 {
-    size_t field = 0, start = 0;
-    bool quoted = false;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] == '"')
-            quoted = !quoted;
-        if (i == len || (s[i] == ',' && !quoted)) {
-            if (field == want) {
-                *fs = s + start;
-                *flen = i - start;
-                trim(fs, flen, true);
-                return 0;
-            }
-            field++;
-            start = i + 1;
-        }
+    size_t pos = 0, field = 0;
+    bool done = false;
+    while (textline_csv_next(s, len, &pos, &done, fs, flen)) {
+        if (field == want)
+            return 0;
+        field++;
     }
     return field;
 }
@@ -65,21 +42,12 @@ static size_t csv_field(const char *s, size_t len, size_t want, const char **fs,
  * width, and a header of a few hundred thousand columns would hang. */
 static long csv_find(const char *s, size_t len, const char *name, long none)
 {
-    size_t field = 0, start = 0, nl = strlen(name);
-    bool quoted = false;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] == '"')
-            quoted = !quoted;
-        if (i == len || (s[i] == ',' && !quoted)) {
-            const char *fs = s + start;
-            size_t fl = i - start;
-            trim(&fs, &fl, true);
-            if (fl == nl && memcmp(fs, name, nl) == 0)
-                return (long)field;
-            field++;
-            start = i + 1;
-        }
-    }
+    size_t pos = 0, nl = strlen(name), fl;
+    const char *fs;
+    bool done = false;
+    for (long field = 0; textline_csv_next(s, len, &pos, &done, &fs, &fl); field++)
+        if (fl == nl && memcmp(fs, name, nl) == 0)
+            return field;
     return none;
 }
 
@@ -209,26 +177,10 @@ out:
 
 /* ---- Azure Functions traces --------------------------------------------------- */
 
-/* Iterates the fields of a CSV row: *pos starts at 0; each call stores the
- * next field (trimmed, unquoted) and returns false after the last one. */
+/* The fields of a CSV row (textline_csv_next). */
 static bool csv_next(const char *s, size_t len, size_t *pos, bool *done, const char **fs, size_t *fl)
 {
-    if (*done)
-        return false;
-    size_t i = *pos;
-    bool quoted = false;
-    while (i < len && (quoted || s[i] != ',')) {
-        if (s[i] == '"')
-            quoted = !quoted;
-        i++;
-    }
-    *fs = s + *pos;
-    *fl = i - *pos;
-    trim(fs, fl, true);
-    if (i >= len)
-        *done = true;
-    *pos = i + 1;
-    return true;
+    return textline_csv_next(s, len, pos, done, fs, fl);
 }
 
 static size_t csv_count(const char *s, size_t len)
