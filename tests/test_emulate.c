@@ -845,11 +845,12 @@ static void test_cpu_cap(void)
     char *sc = testutil_temp_file(CPU_SCENARIO, ".json");
     bool e1 = false, e2 = false;
     double full = INFINITY, capped = INFINITY, ratio = NAN;
-    /* Other jobs on the machine (the rest of the suite, on 2 cores) can only
+    /* Other jobs on the machine, or a virtual CPU that runs slower for a
+     * while (the development VM does, by up to 1.5x for seconds), can only
      * lengthen a batch, and a run that lost its core for a while is out of
-     * the band for that reason alone: measure again, up to 3 times, keeping
+     * the band for that reason alone: measure again, up to 5 times, keeping
      * each memory size's shortest batch, which tends to the clean value. */
-    for (int attempt = 0; attempt < 3; attempt++) {
+    for (int attempt = 0; attempt < 5; attempt++) {
         full = fmin(full, capped_inference_ms(sc, 1769, &e1));
         capped = fmin(capped, capped_inference_ms(sc, 512, &e2));
         ratio = capped / full;
