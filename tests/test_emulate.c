@@ -191,8 +191,8 @@ static void test_same_policies(void)
     for (int pol = 0; pol < 2; pol++) {
         struct scenario sc;
         fixture_scenario(&sc, t, N(t), 0.05, 0.02);
+        /* No overhead: the fake executor reports none (emulate measures it). */
         sc.function.model.per_item_s = 0.002;
-        sc.function.model.overhead_s = dist_constant(0.003);
         sc.batching = (struct batching_spec){ .threshold = 2, .max_batch = 16, .timeout_s = 0.1,
                                               .policy = pol == 0 ? BATCH_POLICY_AIMD : BATCH_POLICY_SLO,
                                               .slo_s = 0.09, .aimd_increase = 1, .aimd_decrease = 0.9 };
