@@ -759,6 +759,10 @@ static const struct bad_case {
     { "tests/bad/scenario-batching-no-timeout.json", SCENARIO, CONFIG_ERR_INVALID,
       ": batching.timeout_s: required when threshold > 1: a partial batch would otherwise "
       "wait forever" },
+    { "tests/bad/scenario-batching-policy-no-slo.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": batching.slo_ms: required field is missing" },
+    { "tests/bad/scenario-batching-slo-fixed.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": batching.slo_ms: applies to batching.policy \"aimd\" and \"slo\" only (the policy is \"fixed\")" },
     { "tests/bad/scenario-batching-timeout-negative.json", SCENARIO, CONFIG_ERR_INVALID,
       ": batching.timeout_s: must be >= 0 (got -1)" },
     { "tests/bad/scenario-batching-max-too-big.json", SCENARIO, CONFIG_ERR_INVALID,
