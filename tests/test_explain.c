@@ -412,6 +412,8 @@ static void test_batching_policy(void)
     expect_in(out, "Batching policy (slo): batching.slo_ms = 60 ms; 10 of 10 batches left by slack, 0 full, 0 at the "
                    "threshold, 0 at the timeout; mean batch size 4.00.\n");
     expect_not_in(out, "AIMD");
+    /* The fix for the batch wait is a tighter objective, not threshold 1. */
+    expect_in(out, "Fix: --set batching.slo_ms=30 (a tighter objective: smaller batches, shorter waits)\n");
     free(out);
     CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-batching.json --set batching.policy=aimd "
                                         "--set batching.threshold=2 --set batching.timeout_s=0.1"), 0);

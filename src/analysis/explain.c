@@ -602,7 +602,12 @@ static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
                  "every warmup.interval_s = %g s)", sc->warmup.concurrency, sc->warmup.interval_s);
 
     c = &d->cause[EXPLAIN_BATCH_WAIT];
-    if (sc->batching.threshold > 1) {
+    long long half_slo_ms = (long long)floor(sc->batching.slo_s * 1000.0 / 2);
+    if (sc->batching.policy != BATCH_POLICY_FIXED && sc->batching.max_batch > 1 && half_slo_ms >= 1) {
+        /* The adaptive policies size their batches by the objective. */
+        add_fix(c, "batching.slo_ms", half_slo_ms);
+        c->fix_note = "a tighter objective: smaller batches, shorter waits";
+    } else if (sc->batching.policy == BATCH_POLICY_FIXED && sc->batching.threshold > 1) {
         add_fix(c, "batching.threshold", 1);
         c->fix_note = "no batching: one invocation per request";
         if (sc->batching.timeout_s > 0)
