@@ -251,6 +251,35 @@ static void test_run_size_cap(void)
     expect_sent(&r, 3, 4.5, 2, 7, BATCH_BY_TIMEOUT);
 }
 
+/* A threshold lowered below the queue's length (batching.policy aimd):
+ * take removes threshold requests, oldest first, with their ids; the rest
+ * stay queued in order, and the deadline follows the new oldest. */
+static void test_lowered_threshold(void)
+{
+    struct batcher b;
+    batcher_init(&b, 5, 8, 1.0);
+    uint64_t id;
+    for (int k = 0; k < 4; k++)
+        CU_ASSERT_EQUAL(arrive(&b, 0.25 * k, &id), WAIT);
+    b.threshold = 3;
+    double out[8];
+    uint64_t first = 99;
+    CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 3);
+    CU_ASSERT_EQUAL(first, 0u);
+    CU_ASSERT_DOUBLE_EQUAL(out[2], 0.5, 0.0);
+    CU_ASSERT_EQUAL(b.len, 1);
+    CU_ASSERT_DOUBLE_EQUAL(batcher_deadline(&b), 0.75 + 1.0, EPS);
+    CU_ASSERT_EQUAL(arrive(&b, 1.0, &id), WAIT);
+    CU_ASSERT_EQUAL(id, 4u);
+    CU_ASSERT_EQUAL(arrive(&b, 1.25, &id), BATCH_BY_THRESHOLD);
+    CU_ASSERT_EQUAL(batcher_take(&b, out, &first), 3);
+    CU_ASSERT_EQUAL(first, 3u);
+    CU_ASSERT_DOUBLE_EQUAL(out[0], 0.75, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(out[2], 1.25, 0.0);
+    CU_ASSERT_EQUAL(b.len, 0);
+    batcher_fini(&b);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "init: empty queue, no timeout", test_init_empty);
@@ -260,6 +289,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "deadline re-arms after a threshold batch", test_deadline_rearms);
     CU_add_test(s, "run: threshold, stale timer, timeout", test_run_threshold_and_timeout);
     CU_add_test(s, "run: size cap then timeout", test_run_size_cap);
+    CU_add_test(s, "a lowered threshold takes part of the queue", test_lowered_threshold);
 }
 
 int main(void)

@@ -485,6 +485,56 @@ static void test_keep_alive_policy(void)
     }
 }
 
+/* batching.policy: absent = fixed; aimd and slo with their defaults (aimd
+ * step 1, back-off 0.9; slo needs no timeout); each rule's message. */
+static void test_batching_policy(void)
+{
+    const char *p = "tests/data/scenario-minimal.json";
+    struct scenario sc;
+    CU_ASSERT_EQUAL_FATAL(load_with(p, NULL, 0, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.batching.policy, BATCH_POLICY_FIXED);
+    scenario_fini(&sc);
+    const char *aimd[] = { "batching.policy=aimd", "batching.slo_ms=250", "batching.max_batch=16",
+                           "batching.threshold=2", "batching.timeout_s=0.1" };
+    CU_ASSERT_EQUAL_FATAL(load_with(p, aimd, 5, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.batching.policy, BATCH_POLICY_AIMD);
+    CU_ASSERT(near(sc.batching.slo_s, 0.25) && near(sc.batching.aimd_decrease, 0.9));
+    CU_ASSERT_EQUAL(sc.batching.aimd_increase, 1);
+    CU_ASSERT_EQUAL(sc.batching.threshold, 2);
+    scenario_fini(&sc);
+    const char *slo[] = { "batching.policy=slo", "batching.slo_ms=80", "batching.max_batch=16" };
+    CU_ASSERT_EQUAL_FATAL(load_with(p, slo, 3, &sc), CONFIG_OK);
+    CU_ASSERT_EQUAL(sc.batching.policy, BATCH_POLICY_SLO);
+    CU_ASSERT(near(sc.batching.slo_s, 0.08) && sc.batching.timeout_s == 0);
+    CU_ASSERT_EQUAL(sc.batching.threshold, 16);
+    scenario_fini(&sc);
+    static const struct {
+        const char *set[3];
+        const char *frag;
+    } bad[] = {
+        { { "batching.policy=lifo" }, "batching.policy: must be fixed, aimd or slo (got 'lifo')" },
+        { { "batching.slo_ms=100" }, "batching.slo_ms: applies to batching.policy \"aimd\" and \"slo\" only "
+                                     "(the policy is \"fixed\")" },
+        { { "batching.policy=slo", "batching.slo_ms=100", "batching.aimd_increase=2" },
+          "batching.aimd_increase: applies to batching.policy \"aimd\" only (the policy is \"slo\")" },
+        { { "batching.policy=aimd" }, "batching.slo_ms: required field is missing" },
+        { { "batching.policy=slo", "batching.slo_ms=0" }, "batching.slo_ms: must be > 0 (got 0)" },
+        { { "batching.policy=aimd", "batching.slo_ms=100", "batching.aimd_decrease=1" },
+          "batching.aimd_decrease: must be < 1" },
+        { { "batching.policy=aimd", "batching.slo_ms=100", "batching.aimd_increase=0" },
+          "batching.aimd_increase: must be >= 1 (got 0)" },
+        { { "batching.policy=aimd", "batching.slo_ms=100", "batching.max_batch=4" },
+          "batching.timeout_s: required with policy \"aimd\" when max_batch > 1" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t n = 0;
+        while (n < 3 && bad[i].set[n] != NULL)
+            n++;
+        CU_ASSERT_EQUAL(load_with(p, bad[i].set, n, &sc), CONFIG_ERR_INVALID);
+        ASSERT_MSG(bad[i].frag);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Overrides                                                                */
 
@@ -709,6 +759,10 @@ static const struct bad_case {
     { "tests/bad/scenario-batching-no-timeout.json", SCENARIO, CONFIG_ERR_INVALID,
       ": batching.timeout_s: required when threshold > 1: a partial batch would otherwise "
       "wait forever" },
+    { "tests/bad/scenario-batching-policy-no-slo.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": batching.slo_ms: required field is missing" },
+    { "tests/bad/scenario-batching-slo-fixed.json", SCENARIO, CONFIG_ERR_INVALID,
+      ": batching.slo_ms: applies to batching.policy \"aimd\" and \"slo\" only (the policy is \"fixed\")" },
     { "tests/bad/scenario-batching-timeout-negative.json", SCENARIO, CONFIG_ERR_INVALID,
       ": batching.timeout_s: must be >= 0 (got -1)" },
     { "tests/bad/scenario-batching-max-too-big.json", SCENARIO, CONFIG_ERR_INVALID,
@@ -1300,6 +1354,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "inline model", test_inline_model);
     CU_add_test(s, "model file: units and defaults", test_model_file);
     CU_add_test(s, "distribution forms", test_dist_forms);
+    CU_add_test(s, "batching.policy", test_batching_policy);
     CU_add_test(s, "platform.keep_alive_policy", test_keep_alive_policy);
     CU_add_test(s, "overrides: number, string, object, new object, array index", test_overrides);
     CU_add_test(s, "override argument parsing", test_override_parse);

@@ -180,6 +180,50 @@ static void test_same_as_simulation(void)
     fixture_free(&sc, &sim);
 }
 
+/* The adaptive batching policies run in the engine both loops share: on
+ * the fake clock, aimd's cap moves and slo's slack dispatches give every
+ * request the times the simulation gives it. */
+static void test_same_policies(void)
+{
+    double t[60];
+    for (size_t i = 0; i < N(t); i++)
+        t[i] = 0.0071 * (double)i + 0.001 * (double)(i % 3);
+    for (int pol = 0; pol < 2; pol++) {
+        struct scenario sc;
+        fixture_scenario(&sc, t, N(t), 0.05, 0.02);
+        /* No overhead: the fake executor reports none (emulate measures it). */
+        sc.function.model.per_item_s = 0.002;
+        sc.batching = (struct batching_spec){ .threshold = 2, .max_batch = 16, .timeout_s = 0.1,
+                                              .policy = pol == 0 ? BATCH_POLICY_AIMD : BATCH_POLICY_SLO,
+                                              .slo_s = 0.09, .aimd_increase = 1, .aimd_decrease = 0.9 };
+        if (pol == 1)
+            sc.batching.threshold = 16;
+        struct fixture_log sim, real;
+        struct engine_result rs, rr;
+        struct fake f;
+        run_both(&sc, &sim, &rs, &f, &real, &rr);
+        CU_ASSERT_EQUAL(real.n, N(t));
+        for (uint64_t id = 0; id < N(t); id++) {
+            const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
+            CU_ASSERT_DOUBLE_EQUAL(a->dispatch_s, b->dispatch_s, EPS);
+            CU_ASSERT_DOUBLE_EQUAL(a->end_s, b->end_s, EPS);
+            CU_ASSERT_EQUAL(a->batch_size, b->batch_size);
+            CU_ASSERT_EQUAL(a->batch_reason, b->batch_reason);
+        }
+        CU_ASSERT(rs.batches.mean_size > 1);
+        CU_ASSERT_EQUAL(rs.batching.cap, rr.batching.cap);
+        CU_ASSERT_EQUAL(rs.batching.increases, rr.batching.increases);
+        CU_ASSERT_EQUAL(rs.batches.by_slack, rr.batches.by_slack);
+        if (pol == 0) {
+            CU_ASSERT(rs.batching.increases > 0 && rs.batching.decreases > 0);
+        } else {
+            CU_ASSERT(rs.batches.by_slack > 0);
+        }
+        free(real.rec);
+        fixture_free(&sc, &sim);
+    }
+}
+
 /* Warm-up rounds keep a fixed rate in real time: the loop wakes 1 ms late
  * after every timer, yet each round stays due at first_at + k x interval,
  * so pings meet the bursts they were set to meet, as in the simulation
@@ -279,6 +323,7 @@ static void add_fake_tests(CU_pSuite s)
 {
     CU_add_test(s, "real-time loop = simulation (fake clock)", test_same_as_simulation);
     CU_add_test(s, "real-time loop: throttling and retries", test_same_throttling);
+    CU_add_test(s, "real-time loop: adaptive batching policies", test_same_policies);
     CU_add_test(s, "warm-up rounds keep a fixed rate in real time", test_warmup_fixed_rate);
     CU_add_test(s, "real-time loop: time limit and stop flag", test_time_limit_and_stop);
 }

@@ -398,6 +398,45 @@ static void test_keepalive_policy(void)
     free(out);
 }
 
+/* The adaptive batching policies (tests/data/explain-batching.json says
+ * why each time is what it is): slo's dispatches by slack with the wait,
+ * the slack left and the prediction; aimd's cap moves, up within the SLO
+ * and down beyond it; each policy's summary after the narration. */
+static void test_batching_policy(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-batching.json"), 0);
+    expect_in(out, "    0.0310 s  batch 0 dispatched with requests 0-3: slack (the oldest, request 0, waited 31.0 ms: "
+                   "29.0 ms of batching.slo_ms = 60 ms left, and 4 take a predicted 29.0 ms)\n");
+    expect_in(out, "    0.0710 s  batch 1 dispatched with requests 4-7: slack (the oldest, request 4, waited 31.0 ms: ");
+    expect_in(out, "Batching policy (slo): batching.slo_ms = 60 ms; 10 of 10 batches left by slack, 0 full, 0 at the "
+                   "threshold, 0 at the timeout; mean batch size 4.00.\n");
+    expect_not_in(out, "AIMD");
+    /* The fix for the batch wait is a tighter objective, not threshold 1. */
+    expect_in(out, "Fix: --set batching.slo_ms=30 (a tighter objective: smaller batches, shorter waits)\n");
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-batching.json --set batching.policy=aimd "
+                                        "--set batching.threshold=2 --set batching.timeout_s=0.1"), 0);
+    expect_in(out, "    0.0100 s  batch 0 dispatched with requests 0-1: cap reached (2 queued = the AIMD cap)\n");
+    expect_in(out, "    0.0370 s  batch 0 took 37.0 ms (its oldest request), within batching.slo_ms = 60 ms: "
+                   "AIMD cap 2 -> 3 (+ aimd_increase = 1)\n");
+    /* 4 of them: 30 ms waiting, 24 ms running, 5 ms overhead. */
+    expect_in(out, "    0.0990 s  batch 2 took 59.0 ms (its oldest request), within batching.slo_ms = 60 ms: "
+                   "AIMD cap 4 -> 5 (+ aimd_increase = 1)\n");
+    expect_in(out, "    0.1200 s  batch 3 dispatched with requests 8-12: cap reached (5 queued = the AIMD cap)\n");
+    expect_in(out, "    0.1500 s  batch 3 took 70.0 ms (its oldest request), beyond batching.slo_ms = 60 ms: "
+                   "AIMD cap 5 -> 4 (x aimd_decrease = 0.9, rounded down)\n");
+    expect_in(out, "Batching policy (aimd, Clipper NSDI'17): batching.slo_ms = 60 ms; the cap rose 6 times and fell "
+                   "4 times, 4 at the end (of max_batch 8); mean batch size 4.00.\n");
+    expect_not_in(out, "slack");
+    free(out);
+    /* The fixed policy says nothing of one. */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json"), 0);
+    expect_not_in(out, "Batching policy");
+    expect_not_in(out, "AIMD");
+    free(out);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "threshold dispatch, cold starts", test_threshold_and_cold);
@@ -413,6 +452,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "library: diagnosis numbers", test_library_diagnosis);
     CU_add_test(s, "library: retry wait split", test_library_retry_split);
     CU_add_test(s, "histogram keep-alive policy", test_keepalive_policy);
+    CU_add_test(s, "adaptive batching policies", test_batching_policy);
 }
 
 int main(void)

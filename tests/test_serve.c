@@ -271,6 +271,18 @@ static bool setup(struct server *s, const char *fmt, const char *fdir, const cha
 
 /* 200 + the body, warm reuse, Tail, 404, 413, Event, DryRun, a function
  * error, a timeout, and exit 143 on SIGTERM. */
+/* The adaptive batching policies run in the engine, which serve does not
+ * use: asked for one, it says so and exits 2 before serving. */
+static void test_batching_policy_refused(void)
+{
+    char *err = NULL;
+    int rc = testutil_runf(NULL, &err, "serve tests/data/explain-batching.json");
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(err != NULL ? strstr(err, "serve: batching.policy: the aimd and slo policies run in "
+                                                     "the engine") : NULL);
+    free(err);
+}
+
 static void test_invoke_api(void)
 {
     struct server s;
@@ -1221,6 +1233,7 @@ static void test_shell_example(void)
 
 static void add_tests(CU_pSuite suite)
 {
+    CU_add_test(suite, "batching.policy aimd and slo are refused", test_batching_policy_refused);
     CU_add_test(suite, "Invoke API: 200, reuse, Tail, 404, 413, Event, DryRun, errors, timeout", test_invoke_api);
     CU_add_test(suite, "429 over the concurrency limit; keep-alive", test_throttle_and_keep_alive);
     CU_add_test(suite, "provisioned instances", test_provisioned);

@@ -359,6 +359,51 @@ static void test_keep_alive_policy_axis(void)
     testutil_remove_dir(dir);
 }
 
+/* batching.policy and batching.slo_ms are axes like any other: aimd and
+ * slo at SLOs of 60 and 300 ms on 200 requests/s (model-simple: a batch of
+ * n takes about 30 + 2n ms with its overhead). A looser SLO lets both
+ * policies batch more; at 60 ms the slo policy keeps the mean latency
+ * within the SLO once instances are warm (the median says so). */
+static void test_batching_policy_axis(void)
+{
+    char cwd[PATH_MAX], text[PATH_MAX + 600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "{\"seed\": 1, \"requests\": 3000, \"workload\": {\"type\": \"uniform\", "
+             "\"rate_rps\": 200}, \"batching\": {\"max_batch\": 16, \"timeout_s\": 0.2}, "
+             "\"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}", cwd);
+    char *scen = testutil_temp_file(text, ".json");
+    snprintf(text, sizeof text, "{\"scenario\": \"%s\", \"axes\": {\"batching.policy\": [\"aimd\", \"slo\"], "
+             "\"batching.slo_ms\": [60, 300]}}", scen);
+    char *sw = testutil_temp_file(text, ".json");
+    char *dir = testutil_temp_dir(), csv[600];
+    snprintf(csv, sizeof csv, "%s/b.csv", dir);
+    char *out = run_ok("sweep %s --out %s", sw, csv);
+    char *t = testutil_read_file(csv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    int size = csv_column(t, "batches.mean_size_mean"), p50 = csv_column(t, "latency_ms.p50_mean");
+    CU_ASSERT_FATAL(size >= 0 && p50 >= 0);
+    const char *row[4];
+    const char *line = strchr(t, '\n');
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+        row[i] = line + 1;
+        line = strchr(line + 1, '\n');
+    }
+    CU_ASSERT_EQUAL(strncmp(row[0], "0,aimd,60,", 10), 0);
+    CU_ASSERT_EQUAL(strncmp(row[3], "3,slo,300,", 10), 0);
+    CU_ASSERT(csv_number(row[1], size) > csv_number(row[0], size));
+    CU_ASSERT(csv_number(row[3], size) > csv_number(row[2], size));
+    CU_ASSERT(csv_number(row[2], size) > 1);
+    CU_ASSERT(csv_number(row[2], p50) <= 60);
+    free(t);
+    free(out);
+    unlink(sw);
+    free(sw);
+    unlink(scen);
+    free(scen);
+    testutil_remove_dir(dir);
+}
+
 /* objective.pareto chooses the front's axes: max throughput and min cost
  * per million requests, checked against a brute-force front of the CSV;
  * the summary, the JSON and a shard header name them, and merge keeps
@@ -1235,6 +1280,7 @@ static void test_tail_warning(void)
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "keep-alive policy as an axis", test_keep_alive_policy_axis);
+    CU_add_test(s, "batching policy and SLO as axes", test_batching_policy_axis);
     CU_add_test(s, "a tail percentile from too few requests is warned about", test_tail_warning);
     CU_add_test(s, "feasible on the 95% bound by default, on the mean if asked; the tied set",
                 test_feasible_on_bound_and_tied);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/batchpolicy.h"
 #include "core/keepalive.h"
 #include "core/metrics.h"
 #include "base/xalloc.h"
@@ -133,7 +134,10 @@ static void narrate_dispatch(struct explain *x, const struct engine_event *ev)
     fprintf(x->out, "batch %llu dispatched with %s: ", (unsigned long long)ev->batch_id, who);
     switch (ev->reason) {
     case BATCH_BY_THRESHOLD:
-        fprintf(x->out, "threshold reached (%d queued = batching.threshold)", ev->batch_size);
+        if (b->policy == BATCH_POLICY_AIMD)
+            fprintf(x->out, "cap reached (%d queued = the AIMD cap)", ev->batch_size);
+        else
+            fprintf(x->out, "threshold reached (%d queued = batching.threshold)", ev->batch_size);
         break;
     case BATCH_BY_SIZE:
         if (b->max_batch == 1)
@@ -144,6 +148,12 @@ static void narrate_dispatch(struct explain *x, const struct engine_event *ev)
     case BATCH_BY_TIMEOUT:
         fprintf(x->out, "timeout (the oldest, request %llu, waited batching.timeout_s = %g s; %d queued)",
                 (unsigned long long)ev->request_id, b->timeout_s, ev->batch_size);
+        break;
+    case BATCH_BY_SLACK:
+        fprintf(x->out, "slack (the oldest, request %llu, waited %.1f ms: %.1f ms of batching.slo_ms = %g ms "
+                "left, and %d take a predicted %.1f ms)", (unsigned long long)ev->request_id,
+                ev->batching.wait_s * 1000.0, (b->slo_s - ev->batching.wait_s) * 1000.0, b->slo_s * 1000.0,
+                ev->batch_size, ev->batching.predicted_s * 1000.0);
         break;
     }
 }
@@ -324,6 +334,17 @@ static void narrate(struct explain *x, const struct engine_event *ev)
     case ENGINE_EV_POLICY:
         narrate_policy(x, ev);
         break;
+    case ENGINE_EV_BATCH_CAP: {
+        bool within = ev->batching.latency_s <= x->sc->batching.slo_s;
+        fprintf(f, "batch %llu took %.1f ms (its oldest request), %s batching.slo_ms = %g ms: AIMD cap %d -> %d",
+                (unsigned long long)ev->batch_id, ev->batching.latency_s * 1000.0, within ? "within" : "beyond",
+                x->sc->batching.slo_s * 1000.0, ev->batching.old_cap, ev->batch_size);
+        if (within)
+            fprintf(f, " (+ aimd_increase = %d)", x->sc->batching.aimd_increase);
+        else
+            fprintf(f, " (x aimd_decrease = %g, rounded down)", x->sc->batching.aimd_decrease);
+        break;
+    }
     case ENGINE_EV_UNLOAD:
         fprintf(f, "instance %lld unloaded (keep-alive policy); pre-warm due at %.4f s; %u alive",
                 (long long)ev->instance_id, ev->retry_at_s, ev->instances_alive);
@@ -444,6 +465,26 @@ void explain_write_footer(struct explain *x, const struct engine_result *res)
             (unsigned long long)x->events);
     if (res != NULL && x->sc->platform.keep_alive_policy.policy == KEEPALIVE_HISTOGRAM)
         explain_write_keepalive(x->out, x->sc, res);
+    if (res != NULL && x->sc->batching.policy != BATCH_POLICY_FIXED)
+        explain_write_batching(x->out, x->sc, res);
+}
+
+void explain_write_batching(FILE *f, const struct scenario *sc, const struct engine_result *res)
+{
+    const struct batching_spec *b = &sc->batching;
+    if (b->policy == BATCH_POLICY_AIMD)
+        fprintf(f, "Batching policy (aimd, Clipper NSDI'17): batching.slo_ms = %g ms; the cap rose %llu time%s "
+                "and fell %llu time%s, %d at the end (of max_batch %d); mean batch size %.2f.\n",
+                b->slo_s * 1000.0, (unsigned long long)res->batching.increases,
+                res->batching.increases == 1 ? "" : "s", (unsigned long long)res->batching.decreases,
+                res->batching.decreases == 1 ? "" : "s", res->batching.cap, b->max_batch, res->batches.mean_size);
+    else
+        fprintf(f, "Batching policy (slo): batching.slo_ms = %g ms; %llu of %llu batches left by slack, "
+                "%llu full, %llu at the threshold, %llu at the timeout; mean batch size %.2f.\n",
+                b->slo_s * 1000.0, (unsigned long long)res->batches.by_slack,
+                (unsigned long long)res->batches.count, (unsigned long long)res->batches.by_size,
+                (unsigned long long)res->batches.by_threshold, (unsigned long long)res->batches.by_timeout,
+                res->batches.mean_size);
 }
 
 void explain_write_keepalive(FILE *f, const struct scenario *sc, const struct engine_result *res)
@@ -561,7 +602,12 @@ static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
                  "every warmup.interval_s = %g s)", sc->warmup.concurrency, sc->warmup.interval_s);
 
     c = &d->cause[EXPLAIN_BATCH_WAIT];
-    if (sc->batching.threshold > 1) {
+    long long half_slo_ms = (long long)floor(sc->batching.slo_s * 1000.0 / 2);
+    if (sc->batching.policy != BATCH_POLICY_FIXED && sc->batching.max_batch > 1 && half_slo_ms >= 1) {
+        /* The adaptive policies size their batches by the objective. */
+        add_fix(c, "batching.slo_ms", half_slo_ms);
+        c->fix_note = "a tighter objective: smaller batches, shorter waits";
+    } else if (sc->batching.policy == BATCH_POLICY_FIXED && sc->batching.threshold > 1) {
         add_fix(c, "batching.threshold", 1);
         c->fix_note = "no batching: one invocation per request";
         if (sc->batching.timeout_s > 0)

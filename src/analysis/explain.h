@@ -30,13 +30,19 @@ void explain_destroy(struct explain *x);
 void explain_hooks(struct explain *x, struct engine_hooks *hooks);
 
 /* After the run: one line saying how many events were narrated of all;
- * with the histogram keep-alive policy, then explain_write_keepalive. */
+ * with the histogram keep-alive policy, then explain_write_keepalive; with
+ * an adaptive batching.policy, then explain_write_batching. */
 void explain_write_footer(struct explain *x, const struct engine_result *res);
 
 /* What the histogram keep-alive policy decided over a run (windows learned
  * or the fall-back, unloads, pre-warms and the cold starts they saved, idle
  * instance time), a few lines. */
 void explain_write_keepalive(FILE *f, const struct scenario *sc, const struct engine_result *res);
+
+/* What an adaptive batching.policy did over a run: aimd, the cap's rises
+ * and falls and its value at the end; slo, how many batches left by slack;
+ * one line. */
+void explain_write_batching(FILE *f, const struct scenario *sc, const struct engine_result *res);
 
 /* ---- diagnosis -------------------------------------------------------- */
 

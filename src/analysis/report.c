@@ -2,6 +2,7 @@
  * printed with a fixed format so that the same run prints the same bytes. */
 #include "analysis/report.h"
 #include "formats/jsonout.h"
+#include "core/batchpolicy.h"
 #include "core/keepalive.h"
 #include "core/sink.h"
 
@@ -197,6 +198,17 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_u64(&w, "by_threshold", r->batches.by_threshold);
     jw_u64(&w, "by_timeout", r->batches.by_timeout);
     jw_u64(&w, "by_size", r->batches.by_size);
+    if (sc->batching.policy == BATCH_POLICY_SLO)
+        jw_u64(&w, "by_slack", r->batches.by_slack);
+    if (sc->batching.policy != BATCH_POLICY_FIXED) {
+        jw_str(&w, "policy", batchpolicy_name(sc->batching.policy));
+        jw_num(&w, "slo_ms", sc->batching.slo_s * 1000.0);
+    }
+    if (sc->batching.policy == BATCH_POLICY_AIMD) {
+        jw_num(&w, "final_cap", r->batching.cap);
+        jw_u64(&w, "cap_increases", r->batching.increases);
+        jw_u64(&w, "cap_decreases", r->batching.decreases);
+    }
     jw_close(&w);
 
     jw_open(&w, "invocations");
@@ -390,6 +402,12 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
             pct(r->batches.by_timeout, r->batches.count));
     fprintf(f, "  %-26s %12llu (%.1f%%)\n", "sent full (max_batch)", (unsigned long long)r->batches.by_size,
             pct(r->batches.by_size, r->batches.count));
+    if (sc->batching.policy == BATCH_POLICY_SLO)
+        fprintf(f, "  %-26s %12llu (%.1f%%)\n", "sent by slack (slo_ms)", (unsigned long long)r->batches.by_slack,
+                pct(r->batches.by_slack, r->batches.count));
+    if (sc->batching.policy == BATCH_POLICY_AIMD)
+        fprintf(f, "  %-26s %12d  (rose %llu times, fell %llu times)\n", "AIMD cap at the end", r->batching.cap,
+                (unsigned long long)r->batching.increases, (unsigned long long)r->batching.decreases);
 
     fprintf(f, "\nInvocations and instances\n");
     row_count(f, "invocations", r->invocations.total);

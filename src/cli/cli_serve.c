@@ -231,6 +231,13 @@ int cli_serve(int argc, char **argv)
                              "only (run, sweep, explain); serve keeps instances for platform.keep_alive_s");
         goto out;
     }
+    if (sc.batching.policy != BATCH_POLICY_FIXED) {
+        /* The gateway runs the batcher on its own timers, not the engine's. */
+        rc = cli_usage_error("serve", "batching.policy: the aimd and slo policies run in the engine "
+                             "(run, sweep, explain, emulate); serve's gateway batches with the fixed "
+                             "batching.threshold and batching.timeout_s");
+        goto out;
+    }
     if (cli_catch_stop(0, &rc) != 0)
         goto out;
     /* warmup.first_at_s "random": a phase in [0, interval_s) from the

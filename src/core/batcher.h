@@ -13,11 +13,14 @@
 
 /* Why a batch leaves the queue, as the engine's records and outputs name
  * it: X(ID, "name"). The queue reached the threshold (below max_batch),
- * its oldest request waited timeout_s, or the queue reached max_batch. */
+ * its oldest request waited timeout_s, the queue reached max_batch, or
+ * (batching.policy slo) its oldest request's slack fell to the predicted
+ * latency of the batch. */
 #define BATCH_REASONS(X)              \
     X(THRESHOLD, "threshold")         \
     X(TIMEOUT, "timeout")             \
-    X(SIZE, "size")
+    X(SIZE, "size")                   \
+    X(SLACK, "slack")
 
 enum batch_reason {
 #define BATCH_REASON_ENUM(id, name) BATCH_BY_##id,
@@ -66,17 +69,21 @@ double batcher_deadline(const struct batcher *b);
  * (the queue leaves by BATCH_BY_TIMEOUT). */
 bool batcher_timer(const struct batcher *b, double now_s);
 
-/* Removes every queued request (at most max_batch by construction), oldest
- * first, copying arrival times to out (capacity >= max_batch); returns how
- * many and the id of the first through *first_id. */
+/* Removes the oldest queued requests, at most threshold of them, copying
+ * their arrival times to out (capacity >= max_batch); returns how many and
+ * the id of the first through *first_id. The queue never holds more than
+ * threshold unless the threshold was lowered (batching.policy aimd): the
+ * rest stay queued, oldest first. */
 static inline int batcher_take(struct batcher *b, double *out, uint64_t *first_id)
 {
-    int n = b->len;
+    int n = b->len < b->threshold ? b->len : b->threshold;
     /* A loop, not memcpy: batches are small and one is the common size. */
     for (int k = 0; k < n; k++)
         out[k] = b->arrival_s[k];
-    *first_id = b->next_id - (uint64_t)n;
-    b->len = 0;
+    *first_id = b->next_id - (uint64_t)b->len;
+    b->len -= n;
+    for (int k = 0; k < b->len; k++)
+        b->arrival_s[k] = b->arrival_s[n + k];
     return n;
 }
 

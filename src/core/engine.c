@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/batcher.h"
+#include "core/batchpolicy.h"
 #include "core/dist.h"
 #include "core/evq.h"
 #include "core/keepalive.h"
@@ -102,6 +103,13 @@ struct engine {
     struct workload wl;
     struct batcher bq;
     bool timer_armed;
+    /* batching.policy: aimd moves bq.threshold to bp.cap; slo arms the
+     * timer at the queue's due time, earlier as the queue grows, so more
+     * than one timer may be pending: timer_at is the earliest that counts
+     * (INFINITY when none). */
+    struct batchpolicy bp;
+    bool aimd, slo;
+    double timer_at;
     struct platform pf;
     double gb;                      /* memory in GB, for billing */
     double granules_per_s;          /* billing granules in one second */
@@ -338,6 +346,7 @@ static void emit_records(struct engine *e, const struct batch *b, const double *
 
 static inline void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum request_status status,
                               bool held_slot);
+static void aimd_observe(struct engine *e, uint64_t batch_id, double latency_s, double now);
 
 /* Every request of the batch ends at `end` with `status`. Per-request work
  * is only what differs by request (arrival time, latency); what the batch
@@ -353,6 +362,10 @@ HOT void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum req
     struct batch *b = batch_at(e, slot);
     const double *arr = batch_arrivals(e, slot);
     struct engine_result *r = &e->res;
+    /* aimd learns from every batch that ran (not from one turned away). */
+    bool observe = e->aimd && (status == REQUEST_OK || status == REQUEST_TIMED_OUT);
+    double oldest_latency_s = end - arr[0];
+    uint64_t batch_id = b->id;
     uint64_t counted = 0;
     double sum_arrival = 0;
     bool from_dispatch = e->from_dispatch;
@@ -406,6 +419,8 @@ HOT void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum req
     batch_free(e, slot);
     if (held_slot)
         client_slot_free(e, end);
+    if (observe)
+        aimd_observe(e, batch_id, oldest_latency_s, end);
 }
 
 /* ---- processor sharing (platform.host_cores) ------------------------------ */
@@ -743,12 +758,18 @@ HOT void dispatch(struct engine *e, enum batch_reason reason, double now)
             r->batches.by_threshold++;
         else if (reason == BATCH_BY_TIMEOUT)
             r->batches.by_timeout++;
-        else
+        else if (reason == BATCH_BY_SIZE)
             r->batches.by_size++;
+        else
+            r->batches.by_slack++;
     }
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_DISPATCH, .request_id = first, .batch_id = b->id,
                                    .instance_id = -1, .batch_size = n, .reason = reason };
+        if (e->slo) {
+            ev.batching.wait_s = now - batch_arrivals(e, slot)[0];
+            ev.batching.predicted_s = batchpolicy_predict_s(&e->bp, n);
+        }
         emit(e, &ev, now);
     }
     uint32_t limit = e->max_inflight;
@@ -797,6 +818,61 @@ HOT void schedule_next_arrival(struct engine *e)
     e->have_arrival = true;
 }
 
+/* slo: when the queue must leave (len > 0): its slack's due time, or its
+ * oldest request's timeout when batching.timeout_s is set and earlier.
+ * *why says which. */
+static double slo_due(const struct engine *e, enum batch_reason *why)
+{
+    const struct batcher *q = &e->bq;
+    double due = batchpolicy_due_s(&e->bp, q->arrival_s[0], q->len);
+    *why = BATCH_BY_SLACK;
+    if (q->timeout_s > 0 && batcher_deadline(q) < due) {
+        due = batcher_deadline(q);
+        *why = BATCH_BY_TIMEOUT;
+    }
+    return due;
+}
+
+/* slo: sends the queue when it is due, else makes sure a timer is pending
+ * at its due time (which only moves earlier while the queue grows). */
+static void slo_check(struct engine *e, double now)
+{
+    if (e->bq.len == 0)
+        return;
+    enum batch_reason why;
+    double due = slo_due(e, &why);
+    if (due <= now) {
+        dispatch(e, why, now);
+    } else if (due < e->timer_at) {
+        e->timer_at = due;
+        evq_push(&e->q, due, EV_BATCH_TIMER, 0, 0);
+    }
+}
+
+/* aimd: a batch that ran ended with its oldest request's latency_s; the cap
+ * may move. A cap lowered below the queue's length sends the queue now, a
+ * cap at a time, and the rest waits for its timer. */
+static void aimd_observe(struct engine *e, uint64_t batch_id, double latency_s, double now)
+{
+    int old_cap = e->bp.cap;
+    if (!batchpolicy_observe(&e->bp, latency_s))
+        return;
+    e->bq.threshold = e->bp.cap;
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_BATCH_CAP, .batch_id = batch_id, .instance_id = -1,
+                                   .batch_size = e->bp.cap };
+        ev.batching.old_cap = old_cap;
+        ev.batching.latency_s = latency_s;
+        emit(e, &ev, now);
+    }
+    while (e->bq.len >= e->bq.threshold)
+        dispatch(e, e->bq.len == e->bq.max_batch ? BATCH_BY_SIZE : BATCH_BY_THRESHOLD, now);
+    if (e->bq.len > 0 && !e->timer_armed) {
+        e->timer_armed = true;
+        evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
+    }
+}
+
 /* A request arrives: it is stamped `arr_s`, its scheduled send time, and
  * what it sets off happens at `now` (the same in simulation; in real time
  * the loop may get to it late, and that lag belongs in its latency). */
@@ -812,6 +888,10 @@ HOT void on_arrival_at(struct engine *e, double arr_s, double now)
     }
     uint64_t id;
     enum batch_reason why;
+    /* slo: a queue that this request would make late leaves first, on
+     * time, without it. */
+    if (e->slo && e->bq.len > 0 && batchpolicy_due_s(&e->bp, e->bq.arrival_s[0], e->bq.len + 1) < now)
+        dispatch(e, BATCH_BY_SLACK, now);
     bool send = batcher_arrive(&e->bq, arr_s, &id, &why);
     schedule_next_arrival(e);
     if (e->arrivals_done && !e->have_last) {
@@ -826,6 +906,8 @@ HOT void on_arrival_at(struct engine *e, double arr_s, double now)
     }
     if (send) {
         dispatch(e, why, now);
+    } else if (e->slo) {
+        slo_check(e, now);
     } else if (!e->timer_armed) {
         e->timer_armed = true;
         evq_push(&e->q, batcher_deadline(&e->bq), EV_BATCH_TIMER, 0, 0);
@@ -839,6 +921,14 @@ HOT void on_arrival(struct engine *e, double now)
 
 static void on_batch_timer(struct engine *e, double now)
 {
+    if (e->slo) {
+        /* Timers run in time order: the one that counted is this one or
+         * already gone, and any left were armed for later times. */
+        if (now >= e->timer_at)
+            e->timer_at = INFINITY;
+        slo_check(e, now);
+        return;
+    }
     e->timer_armed = false;
     if (batcher_timer(&e->bq, now)) {
         dispatch(e, BATCH_BY_TIMEOUT, now);
@@ -1220,6 +1310,10 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     evq_init(&e->ps_jobs, 16);
     workload_init(&e->wl, &sc->workload, e->rng[RNG_ARRIVALS]);
     batcher_init(&e->bq, sc->batching.threshold, sc->batching.max_batch, sc->batching.timeout_s);
+    batchpolicy_init(&e->bp, &sc->batching, &sc->function.model);
+    e->aimd = sc->batching.policy == BATCH_POLICY_AIMD;
+    e->slo = sc->batching.policy == BATCH_POLICY_SLO;
+    e->timer_at = INFINITY;
     platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
     e->gb = sc->function.memory_mb / 1024.0;
     e->granules_per_s = 1000.0 / sc->pricing.duration_granularity_ms;
@@ -1255,6 +1349,7 @@ static void engine_teardown(struct engine *e)
     evq_fini(&e->q);
     evq_fini(&e->expiries);
     batcher_fini(&e->bq);
+    batchpolicy_fini(&e->bp);
     platform_fini(&e->pf);
     metrics_sample_fini(&e->lat);
     free(e->bmem);
@@ -1282,6 +1377,11 @@ static void engine_summarize(struct engine *e)
     }
     if (r->batches.count > 0)
         r->batches.mean_size = (double)e->sum_batch_sizes / (double)r->batches.count;
+    if (e->aimd) {
+        r->batching.cap = e->bp.cap;
+        r->batching.increases = e->bp.increases;
+        r->batching.decreases = e->bp.decreases;
+    }
     r->cold_starts.count = r->invocations.cold;
     if (r->invocations.total > 0)
         r->cold_starts.invocation_fraction = (double)r->invocations.cold / (double)r->invocations.total;

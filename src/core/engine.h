@@ -84,8 +84,11 @@ enum engine_event_kind {
     ENGINE_EV_POLICY,       /* the policy's windows or mode changed: keepalive */
     ENGINE_EV_UNLOAD,       /* instance_id unloaded as its invocation ended (after
                                its DONE); a pre-warm is due at retry_at_s */
-    ENGINE_EV_PREWARM       /* a pre-warm: instance_id starts loading (init_s), or
+    ENGINE_EV_PREWARM,      /* a pre-warm: instance_id starts loading (init_s), or
                                dropped = skipped (an instance is already loaded) */
+    /* batching.policy aimd only: */
+    ENGINE_EV_BATCH_CAP     /* batch_id's latency (batching.latency_s) moved the
+                               cap from batching.old_cap to batch_size */
 };
 
 enum engine_placement {
@@ -119,6 +122,12 @@ struct engine_event {
         double prewarm_s, keep_alive_s, cv;
         uint64_t in_range, out_of_range;    /* idle times learned */
     } keepalive;
+    struct {                    /* batching.policy (zero when fixed) */
+        int old_cap;            /* BATCH_CAP: the cap before */
+        double latency_s;       /* BATCH_CAP: the batch's (its oldest request's) latency */
+        double wait_s;          /* DISPATCH (slo): the oldest request's wait so far */
+        double predicted_s;     /* DISPATCH (slo): the predicted latency of the batch */
+    } batching;
     int queue_len;              /* requests in the batching queue after the event */
     uint32_t inflight;          /* outstanding invocations after the event */
     uint32_t instances_alive, instances_busy, pings_busy;
@@ -152,8 +161,13 @@ struct engine_result {
     } breakdown_ms;                  /* means over completed counted requests */
     struct {
         uint64_t count, by_threshold, by_timeout, by_size;
+        uint64_t by_slack;           /* batching.policy slo only */
         double mean_size;
     } batches;
+    struct {                         /* batching.policy aimd only (zero otherwise) */
+        int cap;                     /* the cap at the end */
+        uint64_t increases, decreases;
+    } batching;
     struct {
         uint64_t count;              /* cold starts that served a request batch */
         double invocation_fraction;  /* of request invocations */

@@ -59,10 +59,32 @@ struct workload_spec {
     double memory_pct_mb[8];
 };
 
+/* batching.policy (batchpolicy.h, docs/batching-policies.md): fixed
+ * (threshold, max_batch, timeout_s as given), aimd (the threshold moves
+ * with each completed batch's latency against slo_s: Crankshaw et al.,
+ * Clipper, NSDI 2017) or slo (the queue also leaves when its oldest
+ * request's slack falls to the predicted latency). Zeroed = fixed. */
+#define BATCH_POLICIES(X)     \
+    X(FIXED, "fixed")         \
+    X(AIMD, "aimd")           \
+    X(SLO, "slo")
+
+enum batch_policy {
+#define BATCH_POLICY_ENUM(id, name) BATCH_POLICY_##id,
+    BATCH_POLICIES(BATCH_POLICY_ENUM)
+#undef BATCH_POLICY_ENUM
+};
+
 struct batching_spec {
-    int threshold;          /* dispatch when this many are queued (1 = no batching) */
+    int threshold;          /* dispatch when this many are queued (1 = no batching);
+                               aimd: the cap's starting value */
     int max_batch;          /* a batch never holds more */
-    double timeout_s;       /* dispatch when the oldest queued request waited this long */
+    double timeout_s;       /* dispatch when the oldest queued request waited this long;
+                               slo: 0 = no timeout (the slack bounds the wait) */
+    enum batch_policy policy;
+    double slo_s;           /* aimd, slo: the latency objective (arrival to response) */
+    int aimd_increase;      /* aimd: the cap grows by this after a batch within slo_s */
+    double aimd_decrease;   /* aimd: the cap is multiplied by this (0..1) after one beyond */
 };
 
 struct client_spec {

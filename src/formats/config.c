@@ -1440,12 +1440,65 @@ static int parse_workload(struct cfg *c, const cJSON *w, struct workload_spec *w
     return get_time(c, w, "workload", "start_s", false, true, &ws->start_s) < 0 ? -1 : 0;
 }
 
-static const char *const batching_keys[] = { "threshold", "max_batch", "timeout_s" };
+static const char *const batching_keys[] = {
+    "threshold", "max_batch", "timeout_s", "policy", "slo_ms", "aimd_increase", "aimd_decrease",
+};
+static const char *const batch_policy_names[] = {
+#define BATCH_POLICY_NAME(id, name) name,
+    BATCH_POLICIES(BATCH_POLICY_NAME)
+#undef BATCH_POLICY_NAME
+};
+
+/* batching.policy and its fields: slo_ms for aimd and slo, aimd_* for aimd
+ * only (defaults: Clipper's additive step of one and 10 % back-off). */
+static int parse_batch_policy(struct cfg *c, const cJSON *b, struct batching_spec *bs)
+{
+    int policy = BATCH_POLICY_FIXED;
+    bs->policy = BATCH_POLICY_FIXED;
+    bs->slo_s = 0;
+    bs->aimd_increase = 1;
+    bs->aimd_decrease = 0.9;
+    if (get_choice(c, b, "batching", "policy", batch_policy_names, COUNT(batch_policy_names), &policy) < 0)
+        return -1;
+    bs->policy = (enum batch_policy)policy;
+    static const char *const own[] = { "slo_ms", "aimd_increase", "aimd_decrease" };
+    for (size_t i = 0; i < COUNT(own); i++) {
+        bool applies = i == 0 ? bs->policy != BATCH_POLICY_FIXED : bs->policy == BATCH_POLICY_AIMD;
+        if (!applies && get(b, own[i]) != NULL) {
+            char fp[CFG_PATH_MAX];
+            return fail(c, join(fp, "batching", own[i]), "batching.policy",
+                        "applies to batching.policy %s only (the policy is \"%s\")",
+                        i == 0 ? "\"aimd\" and \"slo\"" : "\"aimd\"", batch_policy_names[policy]);
+        }
+    }
+    if (bs->policy == BATCH_POLICY_FIXED)
+        return 0;
+    double slo_ms = 0;
+    if (get_num(c, b, "batching", "slo_ms", true, above(0), &slo_ms) < 0
+        || check_time(c, "batching.slo_ms", slo_ms * 1e-3, 1e-3, false) < 0)
+        return -1;
+    bs->slo_s = slo_ms * 1e-3;
+    if (bs->policy == BATCH_POLICY_AIMD) {
+        if (get_int32(c, b, "batching", "aimd_increase", false, 1, CFG_BATCH_MAX, &bs->aimd_increase) < 0
+            || get_num(c, b, "batching", "aimd_decrease", false, above_upto(0, 1),
+                       &bs->aimd_decrease) < 0)
+            return -1;
+        if (bs->aimd_decrease >= 1) {
+            char g[40];
+            return fail(c, "batching.aimd_decrease", NULL,
+                        "must be < 1: the factor the cap is multiplied by after a batch beyond slo_ms "
+                        "(0.9 = back off by 10 %%) (got %s)", fmt_num(g, sizeof g, bs->aimd_decrease));
+        }
+    }
+    return 0;
+}
 
 static int parse_batching(struct cfg *c, const cJSON *b, struct batching_spec *bs)
 {
     char g1[40];
     if (check_keys(c, b, "batching", batching_keys, COUNT(batching_keys)) < 0)
+        return -1;
+    if (parse_batch_policy(c, b, bs) < 0)
         return -1;
     int got_th = get_int32(c, b, "batching", "threshold", false, 1, CFG_BATCH_MAX, &bs->threshold);
     if (got_th < 0)
@@ -1466,10 +1519,15 @@ static int parse_batching(struct cfg *c, const cJSON *b, struct batching_spec *b
     int got_to = get_time(c, b, "batching", "timeout_s", false, true, &bs->timeout_s);
     if (got_to < 0)
         return -1;
-    if (got_to == 0 && bs->threshold > 1)
+    if (got_to == 0 && bs->threshold > 1 && bs->policy == BATCH_POLICY_FIXED)
         return fail(c, "batching.timeout_s", "batching.threshold",
                     "required when threshold > 1: a partial batch would otherwise wait forever "
                     "(threshold is %s)", fmt_num(g1, sizeof g1, bs->threshold));
+    if (got_to == 0 && bs->max_batch > 1 && bs->policy == BATCH_POLICY_AIMD)
+        return fail(c, "batching.timeout_s", "batching.policy",
+                    "required with policy \"aimd\" when max_batch > 1: the cap may grow past the "
+                    "queue's length, and a partial batch would otherwise wait forever (max_batch is %s)",
+                    fmt_num(g1, sizeof g1, bs->max_batch));
     return 0;
 }
 
