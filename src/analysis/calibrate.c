@@ -354,6 +354,7 @@ static int join_client(struct calibrate_result *r, double *invoke_ms, const stru
     int *rows_per_inv = xcalloc(log->n, sizeof *rows_per_inv);
     int rc = -1;
     const struct lambdalog_request *first_unmatched = NULL;
+    r->joined = r->unmatched = 0;
     for (size_t i = 0; i < log->n; i++)
         invoke_ms[i] = NAN;
     for (size_t i = 0; i < cl->n; i++) {
@@ -494,6 +495,7 @@ static int fit_inference(const struct calibrate_opts *o, struct calibrate_result
 {
     const struct lambdalog *log = &r->log;
     struct calibrate_inference *inf = &r->inf;
+    memset(inf, 0, sizeof *inf);
     const struct lambdalog_invocation *first_unknown = NULL;
     for (size_t i = 0; i < log->n; i++) {
         const struct lambdalog_invocation *v = &log->inv[i];
@@ -520,7 +522,7 @@ static int fit_inference(const struct calibrate_opts *o, struct calibrate_result
             inf->n++;
         }
     }
-    if (inf->n == 0 && inf->unknown > 0) {
+    if (inf->n == 0 && first_unknown != NULL) { /* that is, inf->unknown > 0 */
         snprintf(msg, len, "batch size unknown for all %zu invocations (first at %s:%zu): log a line "
                  "batch_size=N in the function, give a client log with request_id and batch_size, "
                  "or say --batch-size N", inf->unknown, first_unknown->file, first_unknown->line);
@@ -573,6 +575,8 @@ static int fit_overhead(const struct calibrate_opts *o, struct calibrate_result 
 {
     const struct lambdalog *log = &r->log;
     size_t nv = 0;
+    r->n_cold_rt = 0;
+    r->cold_excess_ms = 0;
     for (size_t k = 0; k < log->n; k++) {
         if (!isfinite(invoke_ms[k]) || log->inv[k].timed_out || log->inv[k].errored)
             continue;

@@ -99,10 +99,12 @@ enum calibrate_status calibrate_run(const struct calibrate_opts *o, struct calib
 /* The two halves of calibrate_run, for a caller that checks something
  * between reading and fitting (the command line refuses an output file
  * that names an input before any fit can fail). calibrate_read initialises
- * *out and reads every log; calibrate_fit takes *out as read. */
+ * *out and reads every log; calibrate_fit fits *r as calibrate_read left
+ * it, once (it narrows r->log to the fitted memory and fills in batch
+ * sizes from the client log). */
 enum calibrate_status calibrate_read(const struct calibrate_opts *o, struct calibrate_result *out, char *msg,
                                      size_t len);
-enum calibrate_status calibrate_fit(const struct calibrate_opts *o, struct calibrate_result *out, char *msg,
+enum calibrate_status calibrate_fit(const struct calibrate_opts *o, struct calibrate_result *r, char *msg,
                                     size_t len);
 
 /* Frees what *r owns; safe on a zeroed result and twice. */

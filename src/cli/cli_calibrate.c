@@ -1,6 +1,7 @@
 /* cli_calibrate: `lambdasim calibrate`, turn Lambda and client logs into a
  * model profile (cold start, inference against batch size, overhead), with
  * the fit quality and sample counts recorded in the profile. */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -176,6 +177,7 @@ int cli_calibrate(int argc, char **argv)
             cli_opts_print_help(&cli_calibrate_spec, stdout);
         goto out;
     }
+    assert(o.out != NULL && o.n_logs > 0); /* parse_args refuses a command line without them */
     rc = CLI_USAGE;
     const char *out_opt[] = { "-o" }, *out_path[] = { o.out };
     if (cli_claim_stdout(out_opt, out_path, 1, false, &rc) != 0)
