@@ -300,6 +300,22 @@ static double csv_number(const char *p, int col)
     return *p == ',' || *p == '\n' ? (double)NAN : strtod(p, NULL);
 }
 
+/* Runs `sweep SW --out CSV --force` and reads the CSV back: returns its
+ * text (caller frees) with row[0..n) at its first n data rows. */
+static char *sweep_csv_rows(const char *sw, const char *csv, const char **row, int n)
+{
+    free(run_ok("sweep %s --out %s --force", sw, csv));
+    char *t = testutil_read_file(csv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    const char *line = strchr(t, '\n');
+    for (int i = 0; i < n; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+        row[i] = line + 1;
+        line = strchr(line + 1, '\n');
+    }
+    return t;
+}
+
 /* The keep-alive policy is an axis like any other: fixed keep-alives of 60
  * and 600 s against the histogram policy, on one request every 300 s (20
  * requests, 1 s init). Fixed 60 s: every request is cold (20); fixed 600 s:
@@ -320,18 +336,10 @@ static void test_keep_alive_policy_axis(void)
     char *sw = testutil_temp_file(text, ".json");
     char *dir = testutil_temp_dir(), csv[600];
     snprintf(csv, sizeof csv, "%s/k.csv", dir);
-    char *out = run_ok("sweep %s --out %s", sw, csv);
-    char *t = testutil_read_file(csv);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    const char *row[4];
+    char *t = sweep_csv_rows(sw, csv, row, 4);
     int cold = csv_column(t, "cold_starts.count_mean"), alive = csv_column(t, "instances.mean_alive_mean");
     CU_ASSERT_FATAL(cold >= 0 && alive >= 0);
-    const char *row[4];
-    const char *line = strchr(t, '\n');
-    for (int i = 0; i < 4; i++) {
-        CU_ASSERT_PTR_NOT_NULL_FATAL(line);
-        row[i] = line + 1;
-        line = strchr(line + 1, '\n');
-    }
     CU_ASSERT_EQUAL(strncmp(row[0], "0,fixed,60,", 11), 0);
     CU_ASSERT_EQUAL(strncmp(row[2], "2,histogram,60,", 15), 0);
     CU_ASSERT_DOUBLE_EQUAL(csv_number(row[0], cold), 20, 0);
@@ -341,17 +349,14 @@ static void test_keep_alive_policy_axis(void)
     CU_ASSERT(csv_number(row[2], alive) < csv_number(row[1], alive));
     CU_ASSERT_DOUBLE_EQUAL(csv_number(row[2], alive), csv_number(row[3], alive), 0); /* keep_alive_s unused */
     free(t);
-    free(out);
     unlink(sw);
     free(sw);
     snprintf(text, sizeof text, "{\"scenario\": \"%s\", \"axes\": {\"platform.keep_alive_policy\": "
              "[{\"policy\": \"histogram\", \"min_samples\": 5}]}}", scen);
     sw = testutil_temp_file(text, ".json");
-    out = run_ok("sweep %s --out %s --force", sw, csv);
-    t = testutil_read_file(csv);
-    CU_ASSERT_PTR_NOT_NULL(t != NULL ? strstr(t, "\n0,\"{\"\"policy\"\":\"\"histogram\"\",\"\"min_samples\"\":5}\",1,") : NULL);
+    t = sweep_csv_rows(sw, csv, row, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\n0,\"{\"\"policy\"\":\"\"histogram\"\",\"\"min_samples\"\":5}\",1,"));
     free(t);
-    free(out);
     unlink(sw);
     free(sw);
     unlink(scen);
@@ -377,18 +382,10 @@ static void test_batching_policy_axis(void)
     char *sw = testutil_temp_file(text, ".json");
     char *dir = testutil_temp_dir(), csv[600];
     snprintf(csv, sizeof csv, "%s/b.csv", dir);
-    char *out = run_ok("sweep %s --out %s", sw, csv);
-    char *t = testutil_read_file(csv);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    const char *row[4];
+    char *t = sweep_csv_rows(sw, csv, row, 4);
     int size = csv_column(t, "batches.mean_size_mean"), p50 = csv_column(t, "latency_ms.p50_mean");
     CU_ASSERT_FATAL(size >= 0 && p50 >= 0);
-    const char *row[4];
-    const char *line = strchr(t, '\n');
-    for (int i = 0; i < 4; i++) {
-        CU_ASSERT_PTR_NOT_NULL_FATAL(line);
-        row[i] = line + 1;
-        line = strchr(line + 1, '\n');
-    }
     CU_ASSERT_EQUAL(strncmp(row[0], "0,aimd,60,", 10), 0);
     CU_ASSERT_EQUAL(strncmp(row[3], "3,slo,300,", 10), 0);
     CU_ASSERT(csv_number(row[1], size) > csv_number(row[0], size));
@@ -396,7 +393,6 @@ static void test_batching_policy_axis(void)
     CU_ASSERT(csv_number(row[2], size) > 1);
     CU_ASSERT(csv_number(row[2], p50) <= 60);
     free(t);
-    free(out);
     unlink(sw);
     free(sw);
     unlink(scen);

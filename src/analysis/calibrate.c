@@ -108,6 +108,16 @@ static void print_fitted(FILE *f, const struct calibrate_fitted *ft)
                100 * ft->median_coverage, ft->n);
 }
 
+/* `, "key": [lo, hi]`: an interval of the notes. */
+static void json_interval(FILE *f, const char *key, double lo, double hi)
+{
+    fprintf(f, ", \"%s\": [", key);
+    jsonout_number(f, lo, 6);
+    fputs(", ", f);
+    jsonout_number(f, hi, 6);
+    fputc(']', f);
+}
+
 static void json_fit_note(FILE *f, const struct calibrate_fitted *ft)
 {
     fprintf(f, "{\"samples\": %zu, ", ft->n);
@@ -130,11 +140,8 @@ static void json_fit_note(FILE *f, const struct calibrate_fitted *ft)
         fputs("}, \"median\": ", f);
         jsonout_number(f, ft->median, 6);
     }
-    fputs(", \"median_ci95\": [", f);
-    jsonout_number(f, ft->median_lo, 6);
-    fputs(", ", f);
-    jsonout_number(f, ft->median_hi, 6);
-    fputs("], \"median_ci_coverage\": ", f);
+    json_interval(f, "median_ci95", ft->median_lo, ft->median_hi);
+    fputs(", \"median_ci_coverage\": ", f);
     jsonout_number(f, ft->median_coverage, 6);
     fputs(", \"mean\": ", f);
     jsonout_number(f, ft->mean, 6);
@@ -890,17 +897,11 @@ void calibrate_write_profile(FILE *f, const char *name, const struct calibrate_o
     if (inf->regression) {
         fputs(", \"base_ms\": ", f);
         jsonout_number(f, inf->line.c0, 6);
-        fputs(", \"base_ms_ci95\": [", f);
-        jsonout_number(f, inf->line.c0 - inf->line.c0_half, 6);
-        fputs(", ", f);
-        jsonout_number(f, inf->line.c0 + inf->line.c0_half, 6);
-        fputs("], \"per_item_ms\": ", f);
+        json_interval(f, "base_ms_ci95", inf->line.c0 - inf->line.c0_half, inf->line.c0 + inf->line.c0_half);
+        fputs(", \"per_item_ms\": ", f);
         jsonout_number(f, inf->line.c1, 6);
-        fputs(", \"per_item_ms_ci95\": [", f);
-        jsonout_number(f, inf->line.c1 - inf->line.c1_half, 6);
-        fputs(", ", f);
-        jsonout_number(f, inf->line.c1 + inf->line.c1_half, 6);
-        fputs("], \"r2\": ", f);
+        json_interval(f, "per_item_ms_ci95", inf->line.c1 - inf->line.c1_half, inf->line.c1 + inf->line.c1_half);
+        fputs(", \"r2\": ", f);
         jsonout_number(f, inf->line.r2, 6);
         fputs(", \"residual_sd_ms\": ", f);
         jsonout_number(f, inf->line.sd_resid, 6);
