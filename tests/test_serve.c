@@ -19,7 +19,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <gsl/gsl_sort_double.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
 #include "testutil.h"
+#include "analysis/calibrate.h"
 #include "real/mnist.h"
 #include "real/serve.h"
 
@@ -607,6 +611,123 @@ static void test_calibrate_reads_the_log(void)
     free(out);
     free(err);
     server_free(&s);
+}
+
+static char *mnist_function_dir(bool with_weights);
+
+/* Medians of the client log's latency_ms over its ok rows, cold (cold
+ * column 1) and warm apart. */
+static void client_medians(const char *path, double *warm_ms, double *cold_ms)
+{
+    char *text = testutil_read_file(path);
+    CU_ASSERT_FATAL(text != NULL);
+    double warm[512], cold[512];
+    size_t nw = 0, nc = 0;
+    for (char *line = strchr(text, '\n'); line != NULL && line[1] != '\0'; line = strchr(line + 1, '\n')) {
+        double send, lat;
+        char status[16];
+        if (sscanf(line + 1, "%lf,%lf,%15[^,]", &send, &lat, status) != 3 || strcmp(status, "ok") != 0)
+            continue;
+        const char *last = strchr(line + 1, '\n');
+        size_t len = last != NULL ? (size_t)(last - line - 1) : strlen(line + 1);
+        bool is_cold = len > 0 && line[len] == '1'; /* the line's last character: the cold column */
+        if (is_cold && nc < 512)
+            cold[nc++] = lat;
+        else if (!is_cold && nw < 512)
+            warm[nw++] = lat;
+    }
+    free(text);
+    CU_ASSERT_FATAL(nw >= 10 && nc >= 10);
+    gsl_sort(warm, 1, nw);
+    gsl_sort(cold, 1, nc);
+    *warm_ms = gsl_stats_median_from_sorted_data(warm, 1, nw);
+    *cold_ms = gsl_stats_median_from_sorted_data(cold, 1, nc);
+}
+
+/* The loop closes on a real function: a serve run of the MNIST runtime
+ * (bursts of cold starts after keep-alive expiries, warm requests between)
+ * is calibrated from its own logs, the calibrated medians match what the
+ * client saw (within 10 %), and validate of the run's client log against
+ * the scenario with the calibrated model passes. */
+static void test_calibrate_validate_loop(void)
+{
+    if (!have_curl())
+        return;
+    struct mnist_digits digits;
+    char msg[MNIST_MSG_MAX];
+    CU_ASSERT_FATAL(mnist_digits_load("traces/mnist-digits-300.bin", &digits, msg, sizeof msg) == MNIST_OK);
+    char *dir = mnist_function_dir(true);
+    struct server s;
+    /* keep-alive 2 s, a pair every 3.3 s or so: (nearly) every pair is
+     * cold; two at once, as the host has two cores. */
+    if (!setup(&s, SCENARIO("10", "2", "4", "0"), dir, "--function-name mnist")) {
+        mnist_digits_fini(&digits);
+        testutil_remove_dir(dir);
+        return;
+    }
+    char event[600], b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+    snprintf(event, sizeof event, "%s/event.json", s.dir);
+    FILE *f = fopen(event, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    serve_base64(digits.pixels, MNIST_PIXELS, b64);
+    fprintf(f, "[\"%s\"]", b64);
+    fclose(f);
+    mnist_digits_fini(&digits);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "u=http://127.0.0.1:%d/2015-03-31/functions/mnist/invocations; for b in 1 2 3 4 5 6 7 8; do "
+             "for i in 1 2; do curl -sS -m 30 -o /dev/null --data-binary @%s $u & done; sleep 0.2; "
+             "for i in $(seq 20); do curl -sS -m 30 -o /dev/null --data-binary @%s $u; "
+             "sleep 0.05; done; wait; sleep 2.6; done",
+             s.port, event, event);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGINT), 130);
+
+    /* What calibrate fits, against what the client measured. */
+    const char *logs[] = { s.log, s.client };
+    struct calibrate_opts o = { .logs = logs, .n_logs = 2, .min_samples = 10 };
+    struct calibrate_result r;
+    char cmsg[CALIBRATE_MSG_MAX];
+    CU_ASSERT_EQUAL_FATAL(calibrate_run(&o, &r, cmsg, sizeof cmsg), CALIBRATE_OK);
+    CU_ASSERT_FATAL(r.have_cold && r.have_overhead && !r.inf.regression);
+    double warm_ms, cold_ms;
+    client_medians(s.client, &warm_ms, &cold_ms);
+    double fit_warm_ms = r.inf.base.median + r.overhead.median;
+    double fit_cold_ms = r.cold.median + fit_warm_ms;
+    if (fabs(fit_warm_ms - warm_ms) > 0.1 * warm_ms || fabs(fit_cold_ms - cold_ms) > 0.1 * cold_ms)
+        fprintf(stderr, "\n  client medians: warm %.3f ms, cold %.3f ms; calibrated: %.3f, %.3f\n", warm_ms, cold_ms,
+                fit_warm_ms, fit_cold_ms);
+    CU_ASSERT(fabs(fit_warm_ms - warm_ms) <= 0.1 * warm_ms);
+    CU_ASSERT(fabs(fit_cold_ms - cold_ms) <= 0.1 * cold_ms);
+    calibrate_result_fini(&r);
+
+    /* The scenario, with the calibrated model, predicts the run. */
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "calibrate %s %s --min-samples 10 -o %s/fitted.json", s.log, s.client, s.dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    free(out);
+    free(err);
+    char path[700];
+    snprintf(path, sizeof path, "%s/scenario.json", s.dir);
+    char *text = testutil_read_file(path);
+    CU_ASSERT_FATAL(text != NULL);
+    char *at = strstr(text, model_abs);
+    CU_ASSERT_FATAL(at != NULL);
+    snprintf(path, sizeof path, "%s/fitted-scenario.json", s.dir);
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "%.*s%s/fitted.json%s", (int)(at - text), text, s.dir, at + strlen(model_abs));
+    fclose(f);
+    free(text);
+    rc = testutil_runf(&out, &err, "validate %s --observed %s", path, s.client);
+    if (rc != 0)
+        fprintf(stderr, "\n  validate: %s%s\n", out, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "result: PASS");
+    free(out);
+    free(err);
+    server_free(&s);
+    testutil_remove_dir(dir);
 }
 
 /* The AWS CLI, when installed, as a real client: signed requests, its
@@ -1239,6 +1360,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "provisioned instances", test_provisioned);
     CU_add_test(suite, "init errors and a crash at init", test_init_errors);
     CU_add_test(suite, "calibrate reads serve's log", test_calibrate_reads_the_log);
+    CU_add_test(suite, "calibrate and validate on a serve run of the MNIST runtime", test_calibrate_validate_loop);
     CU_add_test(suite, "the AWS CLI as a client", test_aws_cli);
     CU_add_test(suite, "the MNIST custom runtime", test_mnist_bootstrap);
     CU_add_test(suite, "batching gateway: threshold, timeout, bad payload", test_batching_threshold_and_timeout);

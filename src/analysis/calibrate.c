@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_statistics_double.h>
 #include "analysis/calibrate.h"
 #include "analysis/fit.h"
 #include "formats/jsonout.h"
@@ -49,6 +50,20 @@ static void json_dist(FILE *f, const struct fit_dist *d)
 
 /* ---- one fitted quantity ------------------------------------------------------ */
 
+/* The two-sided 5 % critical value of Kolmogorov's D times sqrt(n), for
+ * large n (Kolmogorov's limiting distribution: P(K > 1.3581) = 0.05). */
+#define KS_CRITICAL_5 1.3581
+
+/* x[0..n) sorted: kept as its percentiles (what the profile's empirical
+ * distribution draws from) with its sample median. */
+static void keep_empirical(struct calibrate_fitted *ft, const double *x, size_t n)
+{
+    ft->empirical = true;
+    for (size_t i = 0; i < CALIBRATE_EMPIRICAL_POINTS; i++)
+        ft->percentiles[i] = gsl_stats_quantile_from_sorted_data(x, 1, n, (double)i / (CALIBRATE_EMPIRICAL_POINTS - 1));
+    ft->median = gsl_stats_median_from_sorted_data(x, 1, n);
+}
+
 /* Fits x[0..n) (sorted here). All equal values give a constant. */
 static int fit_values(struct calibrate_fitted *ft, const char *what, double *x, size_t n, char *msg, size_t len)
 {
@@ -67,16 +82,33 @@ static int fit_values(struct calibrate_fitted *ft, const char *what, double *x, 
         ft->median = x[0];
         return 0;
     }
-    if (x[0] <= 0) {
-        snprintf(msg, len, "%s: %zu values include %g, but a lognormal, gamma or Weibull needs every "
-                 "value > 0", what, n, x[0]);
+    if (x[0] < 0) {
+        snprintf(msg, len, "%s: %zu values include %g, but a duration cannot be negative", what, n, x[0]);
         return -1;
+    }
+    if (x[0] == 0) {
+        /* A point mass at 0 (times below the log's resolution) is what
+         * was measured: keep it as measured rather than force a positive
+         * family onto it. */
+        while (ft->n_zero < n && x[ft->n_zero] == 0)
+            ft->n_zero++;
+        keep_empirical(ft, x, n);
+        return 0;
     }
     if (fit_best(x, n, ft->fits, &ft->best) != 0) {
         snprintf(msg, len, "%s: no distribution could be fitted to the %zu values", what, n);
         return -1;
     }
     ft->median = fit_median(&ft->fits[ft->best]);
+    /* Kolmogorov's asymptotic 5 % critical value; with parameters fitted
+     * to the same values the true one is smaller (Lilliefors), so a family
+     * rejected here is rejected at least at 5 %. The simulator then draws
+     * what was measured instead of a shape the values do not have. */
+    double critical = KS_CRITICAL_5 / sqrt((double)n);
+    if (ft->fits[ft->best].ks > critical) {
+        ft->ks_critical = critical;
+        keep_empirical(ft, x, n);
+    }
     return 0;
 }
 
@@ -86,8 +118,19 @@ static void print_fitted(FILE *f, const struct calibrate_fitted *ft)
         fprintf(f, "  %zu values, all %.6g: a constant\n", ft->n, ft->value);
         return;
     }
+    if (ft->empirical && ft->n_zero > 0) {
+        fprintf(f, "  %zu values, %zu of them 0 (no positive family fits): their empirical distribution, "
+                "%d percentiles; median %.6g, 95th percentile %.6g\n", ft->n, ft->n_zero,
+                CALIBRATE_EMPIRICAL_POINTS, ft->median, ft->percentiles[95 * (CALIBRATE_EMPIRICAL_POINTS - 1) / 100]);
+        return;
+    }
     const struct fit_dist *b = &ft->fits[ft->best];
-    fprintf(f, "  %zu values; chosen by AIC: %s (KS D = %.4f)\n", ft->n, fit_family_name(b->family), b->ks);
+    if (ft->empirical)
+        fprintf(f, "  %zu values; best by AIC: %s, but KS D = %.4f > %.4f (5 %% critical value): rejected, their "
+                "empirical distribution (%d percentiles) is used\n", ft->n, fit_family_name(b->family), b->ks,
+                ft->ks_critical, CALIBRATE_EMPIRICAL_POINTS);
+    else
+        fprintf(f, "  %zu values; chosen by AIC: %s (KS D = %.4f)\n", ft->n, fit_family_name(b->family), b->ks);
     for (size_t i = 0; i < FIT_FAMILY_COUNT; i++) {
         const struct fit_dist *d = &ft->fits[i];
         if (!d->ok) {
@@ -97,15 +140,27 @@ static void print_fitted(FILE *f, const struct calibrate_fitted *ft)
         fprintf(f, "    %-10s %s %-9.6g %s %-9.6g AIC %-12.2f KS D %.4f%s\n", fit_family_name(d->family),
                d->family == FIT_LOGNORMAL ? "mu   " : "shape", d->a,
                d->family == FIT_LOGNORMAL ? "sigma" : "scale", d->b, d->aic, d->ks,
-               i == ft->best ? "  <- chosen" : "");
+               i == ft->best && !ft->empirical ? "  <- chosen" : "");
     }
-    if (ft->median_coverage >= LEVEL)
+    if (ft->empirical)
+        fprintf(f, "  median %.6g (sample); 95%% CI [%.6g, %.6g]\n", ft->median, ft->median_lo, ft->median_hi);
+    else if (ft->median_coverage >= LEVEL)
         fprintf(f, "  median %.6g (fitted); sample median 95%% CI [%.6g, %.6g]\n", ft->median, ft->median_lo,
                ft->median_hi);
     else
         fprintf(f, "  median %.6g (fitted); sample median interval [%.6g, %.6g] covers only %.1f %%: %zu values "
                "are too few for 95 %% (6 are needed)\n", ft->median, ft->median_lo, ft->median_hi,
                100 * ft->median_coverage, ft->n);
+}
+
+/* What a fitted quantity became, in a phrase. */
+static const char *fitted_kind(const struct calibrate_fitted *ft)
+{
+    if (ft->constant)
+        return "a constant";
+    if (ft->empirical)
+        return "the empirical distribution";
+    return fit_family_name(ft->fits[ft->best].family);
 }
 
 /* `, "key": [lo, hi]`: an interval of the notes. */
@@ -124,6 +179,17 @@ static void json_fit_note(FILE *f, const struct calibrate_fitted *ft)
     if (ft->constant) {
         fputs("\"constant\": ", f);
         jsonout_number(f, ft->value, 6);
+    } else if (ft->empirical) {
+        fprintf(f, "\"family\": \"empirical\", \"zeros\": %zu, ", ft->n_zero);
+        if (ft->n_zero == 0) {
+            fprintf(f, "\"rejected\": {\"family\": \"%s\", \"ks\": ", fit_family_name(ft->fits[ft->best].family));
+            jsonout_number(f, ft->fits[ft->best].ks, 6);
+            fputs(", \"ks_critical_5pct\": ", f);
+            jsonout_number(f, ft->ks_critical, 6);
+            fputs("}, ", f);
+        }
+        fputs("\"median\": ", f);
+        jsonout_number(f, ft->median, 6);
     } else {
         const struct fit_dist *b = &ft->fits[ft->best];
         fprintf(f, "\"family\": \"%s\", \"ks\": ", fit_family_name(b->family));
@@ -150,16 +216,38 @@ static void json_fit_note(FILE *f, const struct calibrate_fitted *ft)
 
 static void json_fit_dist(FILE *f, const struct calibrate_fitted *ft)
 {
-    if (ft->constant)
+    if (ft->constant) {
         jsonout_number(f, ft->value, 6);
-    else
+    } else if (ft->empirical) {
+        fputs("{\"dist\": \"empirical\", \"samples\": [", f);
+        for (size_t i = 0; i < CALIBRATE_EMPIRICAL_POINTS; i++) {
+            if (i > 0)
+                fputs(", ", f);
+            jsonout_number(f, ft->percentiles[i], 6);
+        }
+        fputs("]}", f);
+    } else {
         json_dist(f, &ft->fits[ft->best]);
+    }
 }
 
 static void source_text(char *buf, size_t len, const struct calibrate_fitted *ft, const char *values)
 {
     if (ft->constant) {
         snprintf(buf, len, "calibrated: %zu %s, all equal (%.6g)", ft->n, values, ft->value);
+        return;
+    }
+    if (ft->empirical && ft->n_zero > 0) {
+        snprintf(buf, len, "calibrated: %zu %s, %zu of them 0, which no positive family fits: their %d "
+                 "percentiles, drawn uniformly; median %.6g", ft->n, values, ft->n_zero, CALIBRATE_EMPIRICAL_POINTS,
+                 ft->median);
+        return;
+    }
+    if (ft->empirical) {
+        snprintf(buf, len, "calibrated: %zu %s; the best family by AIC (%s) is rejected by the KS test (D = %.4f > "
+                 "%.4f, 5 %%): their %d percentiles, drawn uniformly; median %.6g", ft->n, values,
+                 fit_family_name(ft->fits[ft->best].family), ft->fits[ft->best].ks, ft->ks_critical,
+                 CALIBRATE_EMPIRICAL_POINTS, ft->median);
         return;
     }
     const struct fit_dist *b = &ft->fits[ft->best];
@@ -617,7 +705,7 @@ static int fit_overhead(const struct calibrate_opts *o, struct calibrate_result 
         }
         char why[MSG_MAX];
         if (fit_values(&r->overhead, "overhead_ms", vals, nv, why, sizeof why) != 0) {
-            /* Zero overheads cannot be fitted by a positive family. */
+            /* No family fits (negative values cannot occur here). */
             snprintf(msg, len, "%s", why);
             return -1;
         }
@@ -844,7 +932,7 @@ void calibrate_write_profile(FILE *f, const char *name, const struct calibrate_o
                  "invocations (batch sizes %d..%d, R^2 %.3f); per_item_ms %.6g, 95%% CI [%.6g, %.6g]; base "
                  "%s of the residual Duration - per_item_ms x n", inf->n, inf->min_size, inf->max_size,
                  inf->line.r2, inf->line.c1, inf->line.c1 - inf->line.c1_half, inf->line.c1 + inf->line.c1_half,
-                 inf->base_normal ? "a truncated normal" : fit_family_name(inf->base.fits[inf->base.best].family));
+                 inf->base_normal ? "a truncated normal" : fitted_kind(&inf->base));
     else
         source_text(src, sizeof src, &inf->base, "Duration values (all one batch size)");
     jsonout_string(f, src);

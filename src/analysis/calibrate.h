@@ -28,13 +28,24 @@ struct calibrate_opts {
     int batch_size;             /* 0: not given; else the batch size of invocations the logs leave unknown */
 };
 
-/* One fitted quantity: a constant when every value is equal, else the
- * three families and the one AIC chose. */
+/* Points of an empirical distribution written for values no positive
+ * family fits: the 0th, 1st, ..., 100th percentiles. */
+#define CALIBRATE_EMPIRICAL_POINTS 101
+/* One fitted quantity: a constant when every value is equal; the
+ * empirical distribution (its percentiles) when some values are 0, which
+ * no positive family fits (an overhead below the log's 0.01 ms
+ * resolution), or when the KS test rejects even the best family at 5 %
+ * (a mixture such as warm Durations with slower first invocations); else
+ * the three families and the one AIC chose. */
 struct calibrate_fitted {
     const char *what;           /* "cold_start_ms", ... (static) */
     size_t n;
     bool constant;              /* every value equal: no family fits */
     double value;               /* the constant */
+    bool empirical;             /* percentiles[] instead of a family */
+    size_t n_zero;              /* how many values were 0 */
+    double ks_critical;         /* empirical for a rejected family: the 5 % critical D it exceeded */
+    double percentiles[CALIBRATE_EMPIRICAL_POINTS];
     struct fit_dist fits[FIT_FAMILY_COUNT];
     size_t best;
     double median, median_lo, median_hi;
