@@ -992,6 +992,23 @@ static void test_batching_threshold_and_timeout(void)
     CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 3), 3);
     CU_ASSERT_EQUAL(client_rows_of_batch_size(&s, 1), 1);
     char *client = testutil_read_file(s.client);
+    /* Every row's request_id is its batch's, the one of a REPORT line, so
+     * calibrate can join the client log to the log. */
+    log = testutil_read_file(s.log);
+    int joined = 0;
+    for (const char *row = client != NULL ? strchr(client, '\n') : NULL; row != NULL && row[1] != '\0';
+         row = strchr(row + 1, '\n')) {
+        const char *c = row + 1;
+        for (int k = 0; k < 3 && c != NULL; k++)
+            c = strchr(c, ',') != NULL ? strchr(c, ',') + 1 : NULL;
+        char rid[64] = "", want[96];
+        if (c != NULL)
+            sscanf(c, "%63[^,]", rid);
+        snprintf(want, sizeof want, "REPORT RequestId: %s\t", rid);
+        joined += rid[0] != '\0' && log != NULL && strstr(log, want) != NULL;
+    }
+    CU_ASSERT_EQUAL(joined, 4);
+    free(log);
     /* The lone request's latency (its whole wait) is at least the timeout. */
     const char *last = client != NULL ? strrchr(client, '\n') : NULL;
     while (last != NULL && last > client && last[-1] != '\n')

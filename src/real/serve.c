@@ -344,14 +344,16 @@ static void client_row(struct serve *s, const struct inv *v, const char *status)
  * batch before it ran). latency_ms is the caller's whole wait (batching
  * included); invoke_ms the batch invocation's round trip, from leaving the
  * batcher to the function's reply, as a batching client would time its
- * Invoke call. */
+ * Invoke call. request_id is the batch's RequestId, not the caller's own
+ * x-amzn-RequestId: it is the one in the log's REPORT line, which is what
+ * calibrate joins a row to. */
 static void client_row_item(struct serve *s, const struct inv *it, const struct inv *b, int n, const char *status)
 {
     if (s->o.client_log == NULL || it->event)
         return;
     fprintf(s->o.client_log, "%.6f,%.3f,%s,", it->t_arrive - s->t0, (it->t_end - it->t_arrive) * 1e3, status);
     if (b != NULL && b->t_start > 0)
-        fprintf(s->o.client_log, "%s,%" PRIu64 ",%d,%.3f,%d\n", it->id, it->batch_serial, n,
+        fprintf(s->o.client_log, "%s,%" PRIu64 ",%d,%.3f,%d\n", b->id, it->batch_serial, n,
                 (b->t_end - b->t_arrive) * 1e3, b->cold ? 1 : 0);
     else
         fprintf(s->o.client_log, ",%" PRIu64 ",%d,,\n", it->batch_serial, n);
