@@ -24,6 +24,7 @@
 #include <math.h>
 #include "testutil.h"
 #include "analysis/calibrate.h"
+#include "base/base64.h"
 #include "real/mnist.h"
 #include "real/serve.h"
 
@@ -665,11 +666,11 @@ static void test_calibrate_validate_loop(void)
         testutil_remove_dir(dir);
         return;
     }
-    char event[600], b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+    char event[600], b64[BASE64_ENCODED_SIZE(MNIST_PIXELS)];
     snprintf(event, sizeof event, "%s/event.json", s.dir);
     FILE *f = fopen(event, "w");
     CU_ASSERT_FATAL(f != NULL);
-    serve_base64(digits.pixels, MNIST_PIXELS, b64);
+    base64_encode(digits.pixels, MNIST_PIXELS, b64);
     fprintf(f, "[\"%s\"]", b64);
     fclose(f);
     mnist_digits_fini(&digits);
@@ -839,10 +840,10 @@ static void test_mnist_bootstrap(void)
         snprintf(event, sizeof event, "%s/event.json", s.dir);
         FILE *f = fopen(event, "w");
         CU_ASSERT_FATAL(f != NULL);
-        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+        char b64[BASE64_ENCODED_SIZE(MNIST_PIXELS)];
         fputc('[', f);
         for (int i = 0; i < N; i++) {
-            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            base64_encode(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
             fprintf(f, "%s\"%s\"", i > 0 ? "," : "", b64);
         }
         fputc(']', f);
@@ -874,12 +875,12 @@ static void test_mnist_bootstrap(void)
      * string), the function classifies the batch, each gets its label. */
     dir = mnist_function_dir(true);
     if (setup(&s, BATCH_SCENARIO("4", "5", "4", "2"), dir, "--function-name mnist")) {
-        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1], path[600];
+        char b64[BASE64_ENCODED_SIZE(MNIST_PIXELS)], path[600];
         for (int i = 0; i < 4; i++) {
             snprintf(path, sizeof path, "%s/image.%d", s.dir, i + 1);
             FILE *f = fopen(path, "w");
             CU_ASSERT_FATAL(f != NULL);
-            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            base64_encode(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
             fprintf(f, "\"%s\"", b64);
             fclose(f);
         }
@@ -1298,10 +1299,10 @@ static void test_aws_sdk(void)
         snprintf(event, sizeof event, "%s/event.json", mnist.dir);
         FILE *f = fopen(event, "w");
         CU_ASSERT_FATAL(f != NULL);
-        char b64[4 * ((MNIST_PIXELS + 2) / 3) + 1];
+        char b64[BASE64_ENCODED_SIZE(MNIST_PIXELS)];
         fputc('[', f);
         for (int i = 0; i < N; i++) {
-            serve_base64(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
+            base64_encode(digits.pixels + (size_t)i * MNIST_PIXELS, MNIST_PIXELS, b64);
             fprintf(f, "%s\"%s\"", i > 0 ? "," : "", b64);
         }
         fputc(']', f);

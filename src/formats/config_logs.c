@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include <zlib.h>
+#include "base/base64.h"
 #include "base/infile.h"
 #include "base/textline.h"
 #include "base/xalloc.h"
@@ -222,48 +223,6 @@ out:
 
 /* ---- envelopes: the CloudWatch Logs API's and subscriptions' wrappers ---- */
 
-/* Standard base64 (RFC 4648), blanks ignored. Returns the decoded length,
- * or (size_t)-1 on a character outside the alphabet or a bad length. */
-static size_t base64_decode(const char *in, size_t len, unsigned char *out)
-{
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0, pad = 0, used = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = in[i];
-        int v;
-        if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
-            continue;
-        used++;
-        if (ch == '=') {
-            pad++;
-            continue;
-        }
-        if (pad > 0)
-            return (size_t)-1;  /* data after padding */
-        if (ch >= 'A' && ch <= 'Z')
-            v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z')
-            v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9')
-            v = ch - '0' + 52;
-        else if (ch == '+')
-            v = 62;
-        else if (ch == '/')
-            v = 63;
-        else
-            return (size_t)-1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (used % 4 != 0 || pad > 2)
-        return (size_t)-1;
-    return n;
-}
 
 /* Inflates gzip data (a subscription payload is gzip-compressed) into a
  * new NUL-terminated buffer of at most max bytes. NULL with why on error. */

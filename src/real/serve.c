@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/base64.h"
 #include "base/common.h"
 #include "base/xalloc.h"
 #include "core/batcher.h"
@@ -198,23 +199,6 @@ static void new_uuid(char out[40])
     snprintf(out, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
-void serve_base64(const unsigned char *in, size_t n, char *out)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = t[(v >> 18) & 63];
-        out[o++] = t[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? t[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
 
 /* ---- log ------------------------------------------------------------------ */
 
@@ -1449,7 +1433,7 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
     if (v->tail) {
         size_t n = v->log_len > SERVE_TAIL_BYTES ? SERVE_TAIL_BYTES : v->log_len;
         tail = xmalloc(4 * ((n + 2) / 3) + 1);
-        serve_base64((const unsigned char *)(v->log != NULL ? v->log + v->log_len - n : ""), n, tail);
+        base64_encode((const unsigned char *)(v->log != NULL ? v->log + v->log_len - n : ""), n, tail);
         headers[h++] = "X-Amz-Log-Result";
         headers[h++] = tail;
     }

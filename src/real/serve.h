@@ -108,7 +108,5 @@ void serve_get_stats(struct serve *s, struct serve_stats *st);
 /* Frees everything (stops first when needed). NULL is fine. */
 void serve_destroy(struct serve *s);
 
-/* Encodes n bytes as base64 into out (room for 4 * ((n + 2) / 3) + 1). */
-void serve_base64(const unsigned char *in, size_t n, char *out);
 
 #endif
