@@ -22,13 +22,13 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS    := gsl libcjson zlib libmicrohttpd
+PKGS    := gsl libcjson zlib libmicrohttpd libcurl
 TESTPKG := cunit
 # Debian packages that provide $(PKGS) and $(TESTPKG), plus pkg-config itself,
 # gnuplot (for `lambdasim plot`, `make plots` and their tests), libcurl (the
-# MNIST custom runtime's client of the Runtime API) and curl (the example
-# function's bootstrap and test_serve's client; `lambdasim serve` itself
-# only needs libmicrohttpd).
+# MNIST custom runtime's client of the Runtime API, and emulate's client of
+# the Invoke API: `emulate --invoke-url`) and curl (the example function's
+# bootstrap and test_serve's client).
 APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libcunit1-dev gnuplot-nox curl
 # The MNIST custom runtime (build/mnist-bootstrap) alone links libcurl.
 BOOT_PKGS := libcurl

@@ -180,25 +180,14 @@ static char *header(const char *head, const char *name)
     return v;
 }
 
-static char *base64_decode(const char *in)
+/* The decoded text of a base64 header value (malloc'd; "" when it is not
+ * base64). */
+static char *tail_text(const char *in)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(in);
-    char *out = calloc(n, 1);
-    size_t o = 0;
-    unsigned v = 0, bits = 0;
-    for (size_t i = 0; i < n && in[i] != '='; i++) {
-        const char *p = strchr(t, in[i]);
-        if (p == NULL)
-            continue;
-        v = (v << 6) | (unsigned)(p - t);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)((v >> bits) & 0xff);
-        }
-    }
-    out[o] = '\0';
+    char *out = calloc(n + 1, 1);
+    size_t len = base64_decode(in, n, (unsigned char *)out);
+    out[len == (size_t)-1 ? 0 : len] = '\0';
     return out;
 }
 
@@ -307,7 +296,7 @@ static void test_invoke_api(void)
     CU_ASSERT_STRING_EQUAL(a.body, "{\"b\":2}");
     char *tail64 = header(a.head, "X-Amz-Log-Result");
     CU_ASSERT_FATAL(tail64 != NULL);
-    char *tail = base64_decode(tail64);
+    char *tail = tail_text(tail64);
     TESTUTIL_ASSERT_CONTAINS(tail, "START RequestId: ");
     TESTUTIL_ASSERT_CONTAINS(tail, "echo: invocation 2 of this instance");
     TESTUTIL_ASSERT_CONTAINS(tail, "REPORT RequestId: ");
@@ -974,7 +963,7 @@ static void test_batching_threshold_and_timeout(void)
     CU_ASSERT_EQUAL(a.status, 200);
     CU_ASSERT_STRING_EQUAL(a.body, "[\"lone\"]");
     CU_ASSERT(waited_s >= 0.4); /* it cannot leave before its timeout */
-    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? base64_decode(tail) : NULL;
+    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? tail_text(tail) : NULL;
     TESTUTIL_ASSERT_CONTAINS(log, "REPORT RequestId: ");
     free(tail);
     free(log);
@@ -1208,7 +1197,7 @@ static void test_warmup_pings(void)
     testutil_sleep_ms(300);
     struct answer a = invoke(&s, "echo", "-H 'X-Amz-Log-Type: Tail'", "{\"after\":\"pings\"}");
     CU_ASSERT_EQUAL(a.status, 200);
-    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? base64_decode(tail) : NULL;
+    char *tail = header(a.head, "X-Amz-Log-Result"), *log = tail != NULL ? tail_text(tail) : NULL;
     TESTUTIL_ASSERT_CONTAINS(log, "REPORT RequestId: ");
     CU_ASSERT(log != NULL && strstr(log, "Init Duration") == NULL);
     free(tail);
@@ -1383,6 +1372,91 @@ static void test_shell_example(void)
     server_free(&s);
 }
 
+/* emulate --invoke-url: emulate is the client (the scenario's bursts, its
+ * retries after a 429) and serve the platform (reserved concurrency 2, the
+ * real MNIST runtime). Every request comes back labelled as in-process
+ * inference labels it, the 429s are retried until they pass, the cold
+ * starts are the platform's (REPORT lines with an Init Duration, at most
+ * the 2 instances it may start), and the client log has a row per
+ * request. Then the ways it is refused: no server, no such function, a
+ * URL with a path. */
+static void test_emulate_client(void)
+{
+    char *dir = mnist_function_dir(true);
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "60", "2", "0"), dir, "--function-name mnist")) {
+        testutil_remove_dir(dir);
+        return;
+    }
+    char *cdir = testutil_temp_dir(); /* outlives the server's directory */
+    char client_sc[600], client_log[600];
+    snprintf(client_sc, sizeof client_sc, "%s/client-scenario.json", cdir);
+    snprintf(client_log, sizeof client_log, "%s/emulate-client.csv", cdir);
+    char *text = scenario_text(
+        "{\"name\":\"invoke-client\",\"duration_s\":1.9,"
+        "\"workload\":{\"type\":\"bursty\",\"burst_size\":4,\"burst_pause_s\":0.5},\"batching\":{\"threshold\":1},"
+        "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10},"
+        "\"platform\":{\"keep_alive_s\":60,\"on_throttle\":{\"action\":\"retry\",\"max_retries\":50,"
+        "\"backoff_s\":0.01,\"backoff_max_s\":0.05}}}");
+    FILE *f = fopen(client_sc, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "emulate %s --invoke-url http://127.0.0.1:%d --function-name mnist --json "
+                           "--client-log %s", client_sc, s.port, client_log);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "\n  emulate: %s\n", err != NULL ? err : "");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"completed\": 16,");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"labels_checked\": 16, \"labels_correct\": 16");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"counted\": \"client_calls_in_flight\"");
+    const char *at = out != NULL ? strstr(out, "\"calls_on_cold_start\": ") : NULL;
+    long cold = at != NULL ? strtol(at + strlen("\"calls_on_cold_start\": "), NULL, 10) : -1;
+    CU_ASSERT(cold >= 1 && cold <= 2);
+    at = out != NULL ? strstr(out, "\"throttled_429\": ") : NULL;
+    long throttled = at != NULL ? strtol(at + strlen("\"throttled_429\": "), NULL, 10) : -1;
+    CU_ASSERT(throttled >= 1); /* 4 at once on 2 instances */
+    free(out);
+    free(err);
+    char *client = testutil_read_file(client_log);
+    CU_ASSERT_EQUAL(count(client, ",ok,"), 16);
+    free(client);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "REPORT RequestId"), 16);
+    CU_ASSERT_EQUAL(count(log, "Init Duration"), cold);
+    free(log);
+
+    /* The server is gone: nothing answers at its port. */
+    rc = testutil_runf(NULL, &err, "emulate %s --invoke-url http://127.0.0.1:%d --function-name mnist", client_sc,
+                       s.port);
+    CU_ASSERT_EQUAL(rc, 1);
+    TESTUTIL_ASSERT_CONTAINS(err, "cannot reach http://127.0.0.1:");
+    free(err);
+    rc = testutil_runf(NULL, &err, "emulate %s --invoke-url http://127.0.0.1:%d/2015-03-31 --function-name mnist",
+                       client_sc, s.port);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "without a path");
+    free(err);
+    rc = testutil_runf(NULL, &err, "emulate %s --invoke-url http://127.0.0.1:%d", client_sc, s.port);
+    CU_ASSERT_EQUAL(rc, 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "--invoke-url needs --function-name");
+    free(err);
+    server_free(&s);
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), ECHO_DIR, "")) {
+        rc = testutil_runf(NULL, &err, "emulate %s --invoke-url http://127.0.0.1:%d --function-name nosuch",
+                           client_sc, s.port);
+        CU_ASSERT_EQUAL(rc, 1);
+        TESTUTIL_ASSERT_CONTAINS(err, "function 'nosuch' not found at http://127.0.0.1:");
+        free(err);
+        server_free(&s);
+    }
+    testutil_remove_dir(dir);
+    testutil_remove_dir(cdir);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "batching.policy aimd and slo are refused", test_batching_policy_refused);
@@ -1403,6 +1477,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "warm-up pings: cold, then warm; dropped over the limit", test_warmup_pings);
     CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);
     CU_add_test(suite, "the shell runtime example: invoke, errors, timeout, init error", test_shell_example);
+    CU_add_test(suite, "emulate --invoke-url: the client of a served function", test_emulate_client);
 }
 
 int main(void)

@@ -227,6 +227,9 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
     jw_close(&w);
 
     jw_open(&w, "instances");
+    /* emulate --invoke-url: the platform is another program's; these are
+     * the client's concurrent calls. */
+    jw_str(&w, "counted", r->remote_platform ? "client_calls_in_flight" : "platform_instances");
     jw_u64(&w, "peak", r->instances.peak);
     jw_num(&w, "mean_alive", r->instances.mean_alive);
     jw_num(&w, "mean_busy", r->instances.mean_busy);
@@ -417,14 +420,19 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
             (unsigned long long)r->invocations.cold, 100.0 * r->cold_starts.invocation_fraction,
             100.0 * r->cold_starts.request_fraction);
     row_count(f, "throttled attempts", r->invocations.throttled);
-    row_count(f, "peak instances", r->instances.peak);
-    row_num(f, "mean alive", r->instances.mean_alive, "instances");
-    row_num(f, "mean busy", r->instances.mean_busy, "instances");
-    row_num(f, "mean idle", r->instances.mean_idle, "instances");
-    fprintf(f, "  %-26s %s\n", "  means until", sc->window == STATS_WINDOW_ARRIVALS
-            ? "the last arrival (stats.window)" : "the last completion (stats.window)");
-    row_count(f, "created (cold starts)", r->instances.created);
-    row_count(f, "expired (keep-alive)", r->instances.expired);
+    if (r->remote_platform) {
+        row_count(f, "peak calls in flight", r->instances.peak);
+        fprintf(f, "  %-26s %s\n", "instances", "the served platform's (its log and stderr): not seen here");
+    } else {
+        row_count(f, "peak instances", r->instances.peak);
+        row_num(f, "mean alive", r->instances.mean_alive, "instances");
+        row_num(f, "mean busy", r->instances.mean_busy, "instances");
+        row_num(f, "mean idle", r->instances.mean_idle, "instances");
+        fprintf(f, "  %-26s %s\n", "  means until", sc->window == STATS_WINDOW_ARRIVALS
+                ? "the last arrival (stats.window)" : "the last completion (stats.window)");
+        row_count(f, "created (cold starts)", r->instances.created);
+        row_count(f, "expired (keep-alive)", r->instances.expired);
+    }
 
     if (sc->platform.keep_alive_policy.policy == KEEPALIVE_HISTOGRAM) {
         const struct engine_keep_alive *k = &r->keep_alive;

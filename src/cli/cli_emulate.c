@@ -14,8 +14,11 @@
 #include "cli/cli.h"
 #include "formats/config.h"
 #include "real/emulate.h"
+#include "real/invoker.h"
+#include "real/mnist.h"
 #include "core/engine.h"
 #include "base/interrupt.h"
+#include "formats/jsonarray.h"
 #include "formats/jsonout.h"
 #include "base/infile.h"
 #include "base/outfile.h"
@@ -29,7 +32,7 @@
 #define BACKSTOP_S 60.0
 
 enum { O_REQUESTS_CSV = CLI_O_OWN, O_CLIENT_LOG, O_WORKER, O_WEIGHTS, O_DIGITS, O_TIME_LIMIT_S, O_ISOLATE,
-       O_REQUIRE_CPU_CAP, O_HOST_COSTS_ONLY, O_VERBOSE };
+       O_REQUIRE_CPU_CAP, O_HOST_COSTS_ONLY, O_VERBOSE, O_INVOKE_URL, O_FUNCTION_NAME, O_PAYLOAD };
 
 static const struct cli_opt opt_table[] = {
     CLI_ROW_SEED("master seed (arrivals, keep-alive draws, routing...)"),
@@ -58,6 +61,15 @@ static const struct cli_opt opt_table[] = {
     { .id = O_HOST_COSTS_ONLY, .name = "host-costs-only",
       .help = "do not inject the profile's overhead_ms and cold_start_ms (by default each response waits "
               "until its overhead, and each cold start until its init, is the profile's draw)" },
+    { .id = O_INVOKE_URL, .name = "invoke-url", .metavar = "URL",
+      .help = "be the client of a function served by `lambdasim serve` at URL (http://HOST:PORT) instead of "
+              "running workers: every invocation is an Invoke API call, and the platform's log tail says "
+              "what ran (cold or warm, the function's duration)" },
+    { .id = O_FUNCTION_NAME, .name = "function-name", .metavar = "NAME",
+      .help = "with --invoke-url: the function to invoke (as serve printed it)" },
+    { .id = O_PAYLOAD, .name = "payload", .metavar = "JSON",
+      .help = "with --invoke-url: send this JSON on every call (default: the batch's digits, a JSON array "
+              "of base64 images, or one image per call when the function batches its callers)" },
     { .id = O_VERBOSE, .short_name = 'v', .name = "verbose",
       .help = "one stderr line per worker started or stopped ('emulate: worker started pid=P instance=U')" },
     CLI_ROW_HELP,
@@ -78,7 +90,12 @@ const struct cli_spec cli_emulate_spec = {
         "vCPU), enforced with a cgroup CPU quota (needs root; else a warning).\n"
         "Provisioned workers are started and ready before t = 0; idle workers are\n"
         "stopped at keep-alive expiry; warm-up pings are real (n = 0) requests.\n"
-        "Reports what `run` reports, from measured times. Keep runs short.\n",
+        "Reports what `run` reports, from measured times. Keep runs short.\n"
+        "\n"
+        "With --invoke-url, emulate is the client of a function that `lambdasim serve`\n"
+        "runs instead: the workload, batching queue, in-flight cap and retries are\n"
+        "the scenario's, each invocation is an Invoke call, and serve's platform\n"
+        "decides where it runs (its scenario's instances, limits and pings).\n",
     .opts = opt_table,
     .notes =
         "A worker that dies is a failed invocation: its requests end with status\n"
@@ -124,7 +141,7 @@ static void on_warning(void *ctx, const char *line)
  * partial (and why: "partial_reason", and "interrupted_by" for a signal, as
  * `run` labels it), and the workers' counts. */
 static void print_json(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                       int signo, const struct emulate *em)
+                       int signo, const struct emulate *em, const struct invoker *iv)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -144,15 +161,22 @@ static void print_json(const struct scenario *sc, const struct engine_result *re
     }
     if (signo != 0)
         printf("  \"interrupted_by\": \"%s\",\n", interrupt_signal_name(signo));
-    emulate_report_json(stdout, em, res);
+    if (iv != NULL)
+        invoker_report_json(stdout, iv);
+    else
+        emulate_report_json(stdout, em, res);
     fputs(len >= 2 ? buf + 2 : buf, stdout);
     free(buf);
 }
 
 static void print_table(const struct scenario *sc, const struct engine_result *res, const char *partial,
-                        const struct emulate *em)
+                        const struct emulate *em, const struct invoker *iv)
 {
-    printf("EMULATED RUN: real time, real worker processes; times are measured, not drawn\n");
+    if (iv != NULL)
+        printf("EMULATED RUN through the Invoke API: real time, the served platform's instances; times are "
+               "measured, not drawn\n");
+    else
+        printf("EMULATED RUN: real time, real worker processes; times are measured, not drawn\n");
     if (partial != NULL)
         printf("PARTIAL RESULTS: %s\n", partial);
     printf("\n");
@@ -174,9 +198,65 @@ static void print_table(const struct scenario *sc, const struct engine_result *r
         }
         free(buf);
     }
-    emulate_report_table(stdout, em, res);
+    if (iv != NULL)
+        invoker_report_table(stdout, iv);
+    else
+        emulate_report_table(stdout, em, res);
     if (partial != NULL)
         printf("\nPARTIAL RESULTS: %s\n", partial);
+}
+
+static void on_invoker_warning(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "emulate: warning: %s\n", line);
+}
+
+/* --invoke-url: the client of a served function. Loads the digits (unless
+ * --payload), asks the platform whether the function is there and whether
+ * it batches its callers, and makes the scenario's platform the client's
+ * bookkeeping only: the served platform's limits, provisioned instances,
+ * keep-alive and pings are the ones that act. Returns 0, or -1 with *rc. */
+static int start_invoker(struct scenario *sc, const char *url, const char *name, const char *payload,
+                         const char *digits_path, char *digits_buf, size_t digits_len, struct mnist_digits *digs,
+                         struct invoker **iv, int *rc)
+{
+    char msg[1024];
+    if (payload == NULL) {
+        if (cli_default_data(&digits_path, "--digits", DATADIR_DIGITS, digits_buf, digits_len, rc) != 0)
+            return -1;
+        infile_note(digits_path, "digits");
+        if (mnist_digits_load(digits_path, digs, msg, sizeof msg) != MNIST_OK) {
+            cli_error("%s", msg);
+            *rc = CLI_USAGE;
+            return -1;
+        }
+    }
+    struct invoker_options io = { .url = url, .function_name = name,
+                                  .payload = payload != NULL ? INVOKER_FIXED : INVOKER_IMAGES,
+                                  .digits = digs, .fixed_json = payload, .on_warning = on_invoker_warning };
+    int gateway = 0;
+    int st = invoker_create(&io, &gateway, iv, msg, sizeof msg);
+    if (st != 0) {
+        cli_error("%s", msg);
+        *rc = st == INVOKER_ERR_INPUT ? CLI_USAGE : CLI_FAILED;
+        return -1;
+    }
+    if (gateway > 0 && (sc->batching.threshold > 1 || sc->batching.policy != BATCH_POLICY_FIXED)) {
+        fprintf(stderr, "emulate: '%s' batches its callers (threshold %d): each request is sent alone and "
+                "batched there; the scenario's batching is not applied again by the client\n", name, gateway);
+    }
+    if (gateway > 0) {
+        sc->batching.threshold = sc->batching.max_batch = 1;
+        sc->batching.policy = BATCH_POLICY_FIXED;
+    }
+    struct platform_spec *pf = &sc->platform;
+    pf->provisioned_concurrency = 0;
+    pf->concurrency_limit = pf->account_concurrency = 1 << 20;
+    pf->reserved_concurrency = 0;
+    pf->scale_per_10s = 1e9;
+    sc->warmup.concurrency = 0;
+    return 0;
 }
 
 int cli_emulate(int argc, char **argv)
@@ -203,6 +283,10 @@ int cli_emulate(int argc, char **argv)
     struct scenario sc;
     memset(&sc, 0, sizeof sc);
     struct emulate *em = NULL;
+    struct invoker *iv = NULL;
+    struct mnist_digits digs;
+    memset(&digs, 0, sizeof digs);
+    const char *invoke_url = NULL, *function_name = NULL, *payload = NULL;
 
     struct cli_parser p;
     cli_parser_init(&p, &cli_emulate_spec, argc, argv);
@@ -251,6 +335,15 @@ int cli_emulate(int argc, char **argv)
                 goto out;
             rc = CLI_USAGE;
             break;
+        case O_INVOKE_URL:
+            invoke_url = v;
+            break;
+        case O_FUNCTION_NAME:
+            function_name = v;
+            break;
+        case O_PAYLOAD:
+            payload = v;
+            break;
         case O_REQUESTS_CSV:
         case O_CLIENT_LOG:
             open[id - O_REQUESTS_CSV].path = v;
@@ -258,6 +351,29 @@ int cli_emulate(int argc, char **argv)
         default:
             if (cli_scenario_opt(&sa, id, v, &rc) != 0)
                 goto out;
+        }
+    }
+    if (invoke_url == NULL && (function_name != NULL || payload != NULL)) {
+        rc = cli_usage_error("emulate", "%s goes with --invoke-url (the client of a served function)",
+                             function_name != NULL ? "--function-name" : "--payload");
+        goto out;
+    }
+    if (invoke_url != NULL) {
+        const char *clash = eo.worker_path != NULL ? "--worker" : eo.weights_path != NULL ? "--weights"
+                            : isolate ? "--isolate" : eo.require_cpu_cap ? "--require-cpu-cap" : NULL;
+        if (clash != NULL) {
+            rc = cli_usage_error("emulate", "%s: not with --invoke-url (the served platform runs the function's "
+                                 "processes)", clash);
+            goto out;
+        }
+        if (function_name == NULL) {
+            rc = cli_usage_error("emulate", "--invoke-url needs --function-name NAME (the name `lambdasim serve` "
+                                 "printed)");
+            goto out;
+        }
+        if (payload != NULL && !jsonarray_is_value(payload, strlen(payload))) {
+            rc = cli_usage_error("emulate", "--payload: not one JSON value: %.80s", payload);
+            goto out;
         }
     }
     if (eo.weights_path != NULL && strcmp(eo.weights_path, "-") == 0) {
@@ -273,6 +389,14 @@ int cli_emulate(int argc, char **argv)
         rc = cli_usage_error("emulate", "platform.keep_alive_policy: the histogram policy is simulated "
                              "only (run, sweep, explain); emulate needs the fixed platform.keep_alive_s");
         goto out;
+    }
+    if (invoke_url != NULL) {
+        if (start_invoker(&sc, invoke_url, function_name, payload, eo.digits_path, digits, sizeof digits, &digs,
+                          &iv, &rc) != 0
+            || cli_outputs_open(outputs, open, N_OUTPUTS, force, CLI_FAILED, &rc) != 0)
+            goto out;
+        eo.inject = false;
+        goto run;
     }
     if (cli_default_data(&eo.weights_path, "--weights", DATADIR_WEIGHTS, weights, sizeof weights, &rc) != 0
         || cli_default_data(&eo.digits_path, "--digits", DATADIR_DIGITS, digits, sizeof digits, &rc) != 0
@@ -308,6 +432,7 @@ int cli_emulate(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
+run:
     for (size_t i = 0; i < N_OUTPUTS; i++)
         if (open[i].path != NULL && outputs[i].ops->start != NULL)
             open[i].state = outputs[i].ops->start(open[i].file.f, &sc);
@@ -324,12 +449,15 @@ int cli_emulate(int argc, char **argv)
     if (cli_catch_stop(time_limit_s + BACKSTOP_S, &rc) != 0)
         goto out;
     struct engine_hooks hooks = { .on_request = fan_request, .ctx = open, .stop = &interrupt_signal };
-    struct engine_real real = { .exec = emulate_executor(em), .time_limit_s = time_limit_s,
+    struct engine_real real = { .exec = iv != NULL ? invoker_executor(iv) : emulate_executor(em),
+                                .time_limit_s = time_limit_s,
                                 .msg = run_msg, .msg_len = sizeof run_msg, .inject = eo.inject };
     struct engine_result res;
     enum engine_status est = engine_run_real(&sc, sa.seed, &hooks, &real, &res);
+    res.remote_platform = iv != NULL;
     /* Stop every worker before anything else can go wrong. */
-    emulate_stop_all(em, 1.0);
+    if (em != NULL)
+        emulate_stop_all(em, 1.0);
 
     char partial[1200] = "";
     int signo = est == ENGINE_INTERRUPTED ? (int)interrupt_signal : 0;
@@ -368,11 +496,11 @@ int cli_emulate(int argc, char **argv)
         }
     }
     if (json)
-        print_json(&sc, &res, is_partial ? partial : NULL, signo, em);
+        print_json(&sc, &res, is_partial ? partial : NULL, signo, em, iv);
     else
-        print_table(&sc, &res, is_partial ? partial : NULL, em);
+        print_table(&sc, &res, is_partial ? partial : NULL, em, iv);
     char busy[200];
-    if (emulate_host_busy(em, busy, sizeof busy))
+    if (em != NULL && emulate_host_busy(em, busy, sizeof busy))
         fprintf(stderr, "emulate: warning: a busy machine: %s; the measured times include other jobs' "
                 "contention\n", busy);
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -386,6 +514,8 @@ int cli_emulate(int argc, char **argv)
     }
 out:
     emulate_destroy(em);
+    invoker_destroy(iv);
+    mnist_digits_fini(&digs);
     cli_isolate_end();
     cli_outputs_abort(outputs, open, N_OUTPUTS);
     scenario_fini(&sc);

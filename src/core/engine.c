@@ -640,37 +640,46 @@ static void invoke_real(struct engine *e, uint32_t slot, uint32_t inst, double n
     }
 }
 
-static void invoke(struct engine *e, uint32_t slot, double now)
+/* The platform refused the batch (out: which limit): it is retried after a
+ * backoff when platform.on_throttle says so and retries are left, else its
+ * requests end throttled now. The batch holds its in-flight slot meanwhile. */
+static void throttle(struct engine *e, uint32_t slot, double now, enum platform_outcome out)
 {
     struct batch *b = batch_at(e, slot);
     struct engine_result *r = &e->res;
     bool counted = now >= e->window_s;
+    if (e->pings_busy > 0)
+        r->warmup.collisions++;
+    if (counted)
+        r->invocations.throttled++;
+    b->throttled = true;
+    const struct platform_spec *p = &e->sc->platform;
+    bool retry = p->on_throttle == THROTTLE_RETRY && b->retries < p->max_retries;
+    double delay = retry ? backoff_delay(e, b->retries) : 0;
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_THROTTLE, .request_id = b->first_req, .batch_id = b->id,
+                                   .instance_id = -1, .batch_size = b->size, .placement = placement_of(out),
+                                   .dropped = !retry, .attempt = b->retries, .retry_at_s = now + delay };
+        emit(e, &ev, now);
+    }
+    if (retry) {
+        b->retries++;
+        if (counted)
+            r->invocations.retries++;
+        evq_push(&e->q, now + delay, EV_RETRY, slot, 0);
+    } else {
+        b->start_s = now;
+        finish_batch(e, slot, now, REQUEST_THROTTLED);
+    }
+}
+
+static void invoke(struct engine *e, uint32_t slot, double now)
+{
+    struct batch *b = batch_at(e, slot);
     uint32_t inst;
     enum platform_outcome out = platform_acquire(&e->pf, now, &inst);
     if (out == PLATFORM_THROTTLED_CONCURRENCY || out == PLATFORM_THROTTLED_SCALING) {
-        if (e->pings_busy > 0)
-            r->warmup.collisions++;
-        if (counted)
-            r->invocations.throttled++;
-        b->throttled = true;
-        const struct platform_spec *p = &e->sc->platform;
-        bool retry = p->on_throttle == THROTTLE_RETRY && b->retries < p->max_retries;
-        double delay = retry ? backoff_delay(e, b->retries) : 0;
-        if (e->narrate) {
-            struct engine_event ev = { .kind = ENGINE_EV_THROTTLE, .request_id = b->first_req, .batch_id = b->id,
-                                       .instance_id = -1, .batch_size = b->size, .placement = placement_of(out),
-                                       .dropped = !retry, .attempt = b->retries, .retry_at_s = now + delay };
-            emit(e, &ev, now);
-        }
-        if (retry) {
-            b->retries++;
-            if (counted)
-                r->invocations.retries++;
-            evq_push(&e->q, now + delay, EV_RETRY, slot, 0);
-        } else {
-            b->start_s = now;
-            finish_batch(e, slot, now, REQUEST_THROTTLED);
-        }
+        throttle(e, slot, now, out);
         return;
     }
     const struct scenario *sc = e->sc;
@@ -708,7 +717,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
             b->cold_s = busy_s;
         b->inference_s = busy_s - b->cold_s;
     }
-    count_invocation(e, b, counted);
+    count_invocation(e, b, now >= e->window_s);
     bool prewarmed = out == PLATFORM_WARM && platform_instance(&e->pf, inst)->prewarmed;
     if (e->ps) {
         /* The container's extra init is a wait; the rest is work. */
@@ -1065,6 +1074,29 @@ HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double 
         finish_batch(e, job, now, b->timed_out ? REQUEST_TIMED_OUT : REQUEST_OK);
 }
 
+/* A remote platform placed (or refused) the invocation otherwise than the
+ * engine's own placement, which count_invocation counted when it started:
+ * the counts move to what the platform did. */
+static void recount_placement(struct engine *e, struct batch *b, enum engine_placed placed)
+{
+    struct engine_result *r = &e->res;
+    if (b->start_s >= e->window_s) {
+        uint64_t *was = b->cold ? &r->invocations.cold
+                        : b->provisioned ? &r->invocations.provisioned : &r->invocations.warm;
+        assert(*was > 0 && r->invocations.total > 0);
+        (*was)--;
+        if (placed == ENGINE_PLACED_REFUSED)
+            r->invocations.total--;
+        else if (placed == ENGINE_PLACED_REPORTED_COLD)
+            r->invocations.cold++;
+        else if (b->provisioned)
+            r->invocations.provisioned++;
+        else
+            r->invocations.warm++;
+    }
+    b->cold = placed == ENGINE_PLACED_REPORTED_COLD;
+}
+
 /* Real time: the executor reports an invocation's end with measured times.
  * The instance is released and the response reaches the client now (the
  * overhead was part of the round trip just measured). */
@@ -1097,6 +1129,16 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
     }
     struct batch *b = batch_at(e, c->job);
     assert(b->instance_slot == inst);
+    if (c->placed != ENGINE_PLACED_AS_ASKED)
+        recount_placement(e, b, c->placed);
+    if (c->placed == ENGINE_PLACED_REFUSED) {
+        /* A remote platform refused it (429): its limit, not the engine's,
+         * decided; the client's on_throttle applies as to the engine's own. */
+        release_instance(e, inst, now, false);
+        levels(e, now);
+        throttle(e, c->job, now, PLATFORM_THROTTLED_CONCURRENCY);
+        return;
+    }
     b->cold_s = c->init_s;
     b->inference_s = c->inference_s;
     b->overhead_s = c->overhead_s;

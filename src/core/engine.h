@@ -176,6 +176,10 @@ struct engine_result {
     struct {
         uint64_t total, provisioned, warm, cold, throttled, retries, timed_out;
     } invocations;                   /* request invocations (pings apart) */
+    /* The executor's platform placed the invocations (engine_placed): the
+     * instance figures then count the client's calls in flight. Set by
+     * the caller of engine_run_real (emulate --invoke-url). */
+    bool remote_platform;
     struct {
         uint64_t peak, created, expired;
         double mean_alive, mean_busy, mean_idle;
@@ -252,6 +256,17 @@ struct engine_invocation {
  * worker died (the instance is gone). */
 #define ENGINE_JOB_IDLE (UINT32_MAX - 1)
 
+/* Where the platform ran an invocation, when the executor's platform is a
+ * remote one that decides it (emulate --invoke-url: `lambdasim serve`):
+ * the engine's own placement is then only the client's bookkeeping. */
+enum engine_placed {
+    ENGINE_PLACED_AS_ASKED = 0,     /* the engine's placement holds (its own workers) */
+    ENGINE_PLACED_REPORTED_WARM,    /* the platform ran it on a ready instance */
+    ENGINE_PLACED_REPORTED_COLD,    /* the platform started an instance for it */
+    ENGINE_PLACED_REFUSED           /* the platform throttled it (429): the scenario's
+                                       platform.on_throttle applies (retry or drop) */
+};
+
 /* What the executor measured when an invocation ended. */
 struct engine_completion {
     uint32_t instance, job;     /* from the invocation (or ENGINE_JOB_IDLE) */
@@ -261,6 +276,7 @@ struct engine_completion {
     bool timed_out;             /* reached deadline_s; the instance is gone */
     bool died;                  /* the worker died: the invocation failed (its
                                    requests end REQUEST_FAILED), the instance is gone */
+    enum engine_placed placed;  /* a remote platform's placement (0: as asked) */
 };
 
 /* The executor's operations; every message is one line. */

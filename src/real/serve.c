@@ -1338,7 +1338,12 @@ static enum MHD_Result invoke_api(void *cls, struct MHD_Connection *c, const cha
         pthread_mutex_lock(&s->mu);
         s->st.dry_runs++;
         pthread_mutex_unlock(&s->mu);
-        static const char *const h[] = { "X-Amz-Executed-Version", "$LATEST", NULL };
+        /* Not Lambda's: tells a client (emulate --invoke-url) that this
+         * function batches its callers, so it must send one item per call. */
+        char thr[16];
+        snprintf(thr, sizeof thr, "%d", s->o.batch_threshold);
+        const char *const h[] = { "X-Amz-Executed-Version", "$LATEST", s->batching ? SERVE_BATCHING_HEADER : NULL,
+                                  thr, NULL };
         return reply(c, 204, "", 0, h);
     }
     const char *lt = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type");

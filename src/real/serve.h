@@ -40,6 +40,9 @@
 #define SERVE_TAIL_BYTES 4096
 /* Lambda's limit on the init phase of an on-demand instance. */
 #define SERVE_INIT_LIMIT_S 10.0
+/* A DryRun's answer names the batching gateway's threshold in this header
+ * (lambdasim's own, not Lambda's) when the function batches its callers. */
+#define SERVE_BATCHING_HEADER "X-Lambdasim-Batch-Threshold"
 /* Asynchronous invocations waiting for an instance, at most (then 429). */
 #define SERVE_EVENT_QUEUE_MAX 10000
 
