@@ -27,6 +27,9 @@
 #define BATCH_MAX 4
 #define OVERHEAD_MEDIAN_MS 30.0
 #define OVERHEAD_SIGMA 0.2
+/* write_logs adds this to every cold invocation's Duration (an instance's
+ * first invocation being slower); 0 in every test but one. */
+static double first_extra_ms;
 
 static char *dir;
 
@@ -92,6 +95,8 @@ static void write_logs(const char *log_path, const char *client_path, size_t n_c
         int batch = 1 + (int)(i % BATCH_MAX);
         double d = lognormal(r, BASE_MEDIAN_MS, BASE_SIGMA) + PER_ITEM_MS * batch;
         double init = i < n_cold ? lognormal(r, COLD_MEDIAN_MS, COLD_SIGMA) : 0;
+        if (i < n_cold)
+            d += first_extra_ms;
         /* Rounded as the log prints it, so the client's round trip is
          * never shorter than what the log says the function spent. */
         d = round(d * 100) / 100;
@@ -134,6 +139,9 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(r.cold.n, n_cold);
     CU_ASSERT_EQUAL(r.n_restores, 0);
     CU_ASSERT_EQUAL(r.inf.n, n);
+    /* Cold and warm Durations drawn alike: compared, not modelled apart. */
+    CU_ASSERT_EQUAL(r.inf.n_first, n_cold);
+    CU_ASSERT(!r.inf.first);
     CU_ASSERT_EQUAL(r.inf.pings + r.inf.timed_out + r.inf.errored + r.inf.unknown, 0);
     CU_ASSERT(r.inf.regression);
     CU_ASSERT_EQUAL(r.inf.min_size, 1);
@@ -315,9 +323,49 @@ static void test_memory_fit(void)
     free(log_path);
 }
 
+/* Cold invocations 3 ms slower than warm ones of the same batch size: the
+ * warm ones alone make the inference fit, and the excess is found as
+ * first_invocation_ms (its mean within Z standard errors of 3 ms; the
+ * excess is Duration minus a fitted mean, so its spread is the base's, sd
+ * about BASE_MEDIAN_MS x BASE_SIGMA). Without the excess (test_round_trip's
+ * log) the same test keeps every invocation in the inference fit. */
+static void test_first_invocation(void)
+{
+    const size_t n_cold = 200, n_warm = 400;
+    char *log_path = path_in_dir("first.log");
+    first_extra_ms = 3.0;
+    write_logs(log_path, NULL, n_cold, n_warm, 11);
+    first_extra_ms = 0;
+    const char *logs[] = { log_path };
+    struct calibrate_opts o = { .logs = logs, .n_logs = 1, .min_samples = CALIBRATE_MIN_SAMPLES_DEFAULT };
+    struct calibrate_result r;
+    char msg[CALIBRATE_MSG_MAX] = "";
+    CU_ASSERT_EQUAL_FATAL(calibrate_run(&o, &r, msg, sizeof msg), CALIBRATE_OK);
+    CU_ASSERT(r.inf.first);
+    CU_ASSERT_EQUAL(r.inf.n, n_warm);
+    CU_ASSERT_EQUAL(r.inf.n_first, n_cold);
+    CU_ASSERT(r.inf.first_z > CALIBRATE_FIRST_Z);
+    double se = BASE_MEDIAN_MS * BASE_SIGMA / sqrt((double)n_cold);
+    check_near("first invocation mean excess", r.inf.first_mean_ms, 3.0, Z * se);
+    check_near("per_item_ms", r.inf.per_item_ms, PER_ITEM_MS, 0.2);
+    char *prof = path_in_dir("first.json");
+    FILE *f = fopen(prof, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    calibrate_write_profile(f, "first", &o, &r);
+    fclose(f);
+    char *text = testutil_read_file(prof);
+    TESTUTIL_ASSERT_CONTAINS(text, "\"first_invocation_ms\": {");
+    TESTUTIL_ASSERT_CONTAINS(text, "\"first_invocation\": {\"samples\": 200, \"modelled\": true");
+    free(text);
+    calibrate_result_fini(&r);
+    free(prof);
+    free(log_path);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "counts and fits of a synthetic log", test_round_trip);
+    CU_add_test(s, "first invocations slower: fitted apart", test_first_invocation);
     CU_add_test(s, "too few cold starts refused", test_too_few_cold_starts);
     CU_add_test(s, "a log without REPORT lines", test_empty_log);
     CU_add_test(s, "cpu_bound_fraction across memory sizes", test_memory_fit);

@@ -912,6 +912,8 @@ static const struct bad_case {
       ": cold_start_ms: must be a number or a distribution object" },
     { "tests/bad/model-cold-start-negative.json", MODEL, CONFIG_ERR_INVALID,
       ": cold_start_ms: must be >= 0 (got -1)" },
+    { "tests/bad/model-first-invocation-negative.json", MODEL, CONFIG_ERR_INVALID,
+      ": first_invocation_ms.mean: must be >= 0: the normal is truncated at 0 (got -3)" },
     { "tests/bad/model-unknown-key.json", MODEL, CONFIG_ERR_INVALID,
       ": overhead: unknown field (did you mean 'overhead_ms'?)" },
     { "tests/bad/model-dist-no-name.json", MODEL, CONFIG_ERR_INVALID,

@@ -635,6 +635,36 @@ static void test_stop_flag(void)
     fixture_free(&sc, &log);
 }
 
+/* model first_invocation_ms: an instance's first batch takes that much
+ * longer, whether the instance was cold-started on demand or provisioned;
+ * its later batches do not. Constant times: arrivals at 0, 0 (one on the
+ * provisioned instance, one spills over to a cold start) and 100 (the
+ * provisioned one again); init 0.5 s, inference 1 s, first batch +0.25 s. */
+static void test_first_invocation(void)
+{
+    const double t[] = { 0.0, 0.0, 100.0, 100.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.5, 1.0);
+    sc.platform.provisioned_concurrency = 1;
+    sc.platform.keep_alive_s = dist_constant(1000.0);
+    sc.function.model.has_first_invocation = true;
+    sc.function.model.first_invocation_s = dist_constant(0.25);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_TRUE(fixture_rec(&log, 0)->provisioned);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->inference_ms, 1250.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->end_s, 1.25, EPS);
+    CU_ASSERT_TRUE(fixture_rec(&log, 1)->cold);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->inference_ms, 1250.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 1.75, EPS);
+    /* Both instances have run: no extra any more. */
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->inference_ms, 1000.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 3)->inference_ms, 1000.0, 1e-6);
+    CU_ASSERT_FALSE(fixture_rec(&log, 3)->cold);
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "stop flag interrupts", test_stop_flag);
@@ -651,6 +681,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "client in-flight gate", test_inflight_gate);
     CU_add_test(s, "instance lifecycle and keep-alive", test_instance_lifecycle);
     CU_add_test(s, "provisioned concurrency", test_provisioned);
+    CU_add_test(s, "first_invocation_ms: an instance's first batch only", test_first_invocation);
     CU_add_test(s, "routing mru/lru", test_routing);
     CU_add_test(s, "routing random", test_routing_random);
     CU_add_test(s, "throttle drop", test_throttle_drop);

@@ -584,51 +584,10 @@ static int fit_cold(const struct calibrate_opts *o, struct calibrate_result *r, 
     return 0;
 }
 
-/* Inference against batch size. xs and ys have room for every invocation. */
-static int fit_inference(const struct calibrate_opts *o, struct calibrate_result *r, double *xs, double *ys,
-                         char *msg, size_t len)
+/* The regression (or one-size fit) of ys on xs, n values, into inf (whose
+ * n, min_size and max_size are set). ys is changed. */
+static int fit_durations(struct calibrate_inference *inf, double *xs, double *ys, char *msg, size_t len)
 {
-    const struct lambdalog *log = &r->log;
-    struct calibrate_inference *inf = &r->inf;
-    memset(inf, 0, sizeof *inf);
-    const struct lambdalog_invocation *first_unknown = NULL;
-    for (size_t i = 0; i < log->n; i++) {
-        const struct lambdalog_invocation *v = &log->inv[i];
-        int b = v->batch_size;
-        if (b < 0 && o->batch_size > 0)
-            b = o->batch_size;
-        if (b == 0) {
-            inf->pings++;
-        } else if (v->timed_out) {
-            inf->timed_out++;
-        } else if (v->errored) {
-            inf->errored++;
-        } else if (b < 0) {
-            if (first_unknown == NULL)
-                first_unknown = v;
-            inf->unknown++;
-        } else {
-            if (inf->n == 0 || b < inf->min_size)
-                inf->min_size = b;
-            if (inf->n == 0 || b > inf->max_size)
-                inf->max_size = b;
-            xs[inf->n] = b;
-            ys[inf->n] = v->duration_ms;
-            inf->n++;
-        }
-    }
-    if (inf->n == 0 && first_unknown != NULL) { /* that is, inf->unknown > 0 */
-        snprintf(msg, len, "batch size unknown for all %zu invocations (first at %s:%zu): log a line "
-                 "batch_size=N in the function, give a client log with request_id and batch_size, "
-                 "or say --batch-size N", inf->unknown, first_unknown->file, first_unknown->line);
-        return -1;
-    }
-    if (inf->n < o->min_samples) {
-        snprintf(msg, len, "too few invocations with a known batch size: %zu (of %zu; %zu pings, %zu timed out, "
-                 "%zu errored, %zu unknown); need at least %zu (--min-samples)", inf->n, log->n, inf->pings,
-                 inf->timed_out, inf->errored, inf->unknown, o->min_samples);
-        return -1;
-    }
     char why[MSG_MAX];
     inf->regression = inf->min_size != inf->max_size;
     if (inf->regression) {
@@ -659,6 +618,178 @@ static int fit_inference(const struct calibrate_opts *o, struct calibrate_result
         }
     }
     return 0;
+}
+
+/* The warm fit's mean Duration for a batch of b; NAN outside the sizes it
+ * saw (one size: that size only). */
+static double warm_mean_ms(const struct calibrate_inference *inf, int b)
+{
+    if (b < inf->min_size || b > inf->max_size)
+        return (double)NAN;
+    if (!inf->regression)
+        return inf->base.constant ? inf->base.value : inf->base.mean;
+    return inf->line.c0 + inf->line.c1 * b;
+}
+
+struct ranked {
+    double v;
+    bool cold;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    double x = ((const struct ranked *)a)->v, y = ((const struct ranked *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* The Wilcoxon-Mann-Whitney statistic of the cold values against the warm
+ * ones in r[0..n) (sorted here), as a z score (normal approximation, ties
+ * given their mean rank; the tie correction of the variance is left out,
+ * which only makes z smaller). Positive: the cold values rank higher. */
+static double rank_sum_z(struct ranked *r, size_t n, size_t n_cold)
+{
+    qsort(r, n, sizeof *r, cmp_ranked);
+    double rank_sum = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && r[j].v == r[i].v)
+            j++;
+        double mean_rank = (double)(i + 1 + j) / 2.0; /* ranks i+1 .. j */
+        for (size_t k = i; k < j; k++)
+            rank_sum += r[k].cold ? mean_rank : 0;
+        i = j;
+    }
+    double nc = (double)n_cold, nw = (double)(n - n_cold);
+    double u = rank_sum - nc * (nc + 1) / 2;
+    return (u - nc * nw / 2) / sqrt(nc * nw * (nc + nw + 1) / 12);
+}
+
+/* The first invocations' excess over the warm fit (see calibrate.h): xs,
+ * ys the n invocations as read, cold[0..nc) the indices of the cold ones
+ * (ascending). */
+static void fit_first(const struct calibrate_opts *o, struct calibrate_inference *inf, const double *xs,
+                      const double *ys, size_t n, const size_t *cold, size_t nc)
+{
+    struct ranked *r = xmalloc(n * sizeof *r);
+    double *ex = xmalloc((nc > 0 ? nc : 1) * sizeof *ex);
+    size_t nr = 0, ne = 0;
+    for (size_t i = 0, k = 0; i < n; i++) {
+        bool is_cold = k < nc && cold[k] == i;
+        k += is_cold;
+        double want = warm_mean_ms(inf, (int)xs[i]);
+        if (!isfinite(want))
+            continue;
+        r[nr++] = (struct ranked){ .v = ys[i] - want, .cold = is_cold };
+        if (is_cold)
+            ex[ne++] = ys[i] - want;
+    }
+    if (ne >= o->min_samples && ne >= 2 && nr - ne >= 2) {
+        inf->n_first = ne;
+        inf->first_mean_ms = gsl_stats_mean(ex, 1, ne);
+        inf->first_sd_ms = gsl_stats_sd_m(ex, 1, ne, inf->first_mean_ms);
+        inf->first_z = rank_sum_z(r, nr, ne);
+        if (inf->first_z > CALIBRATE_FIRST_Z && inf->first_mean_ms > 0) {
+            for (size_t k = 0; k < ne; k++)
+                ex[k] = ex[k] > 0 ? ex[k] : 0;
+            char why[MSG_MAX];
+            inf->first = fit_values(&inf->first_fit, "first_invocation_ms", ex, ne, why, sizeof why) == 0;
+        }
+    }
+    free(ex);
+    free(r);
+}
+
+/* Inference against batch size. xs and ys have room for every invocation. */
+static int fit_inference(const struct calibrate_opts *o, struct calibrate_result *r, double *xs, double *ys,
+                         char *msg, size_t len)
+{
+    const struct lambdalog *log = &r->log;
+    struct calibrate_inference *inf = &r->inf;
+    memset(inf, 0, sizeof *inf);
+    const struct lambdalog_invocation *first_unknown = NULL;
+    size_t *cold = xmalloc((log->n > 0 ? log->n : 1) * sizeof *cold), nc = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        const struct lambdalog_invocation *v = &log->inv[i];
+        int b = v->batch_size;
+        if (b < 0 && o->batch_size > 0)
+            b = o->batch_size;
+        if (b == 0) {
+            inf->pings++;
+        } else if (v->timed_out) {
+            inf->timed_out++;
+        } else if (v->errored) {
+            inf->errored++;
+        } else if (b < 0) {
+            if (first_unknown == NULL)
+                first_unknown = v;
+            inf->unknown++;
+        } else {
+            if (inf->n == 0 || b < inf->min_size)
+                inf->min_size = b;
+            if (inf->n == 0 || b > inf->max_size)
+                inf->max_size = b;
+            if (isfinite(v->init_ms) || isfinite(v->restore_ms))
+                cold[nc++] = inf->n;
+            xs[inf->n] = b;
+            ys[inf->n] = v->duration_ms;
+            inf->n++;
+        }
+    }
+    if (inf->n == 0 && first_unknown != NULL) { /* that is, inf->unknown > 0 */
+        snprintf(msg, len, "batch size unknown for all %zu invocations (first at %s:%zu): log a line "
+                 "batch_size=N in the function, give a client log with request_id and batch_size, "
+                 "or say --batch-size N", inf->unknown, first_unknown->file, first_unknown->line);
+        free(cold);
+        return -1;
+    }
+    if (inf->n < o->min_samples) {
+        snprintf(msg, len, "too few invocations with a known batch size: %zu (of %zu; %zu pings, %zu timed out, "
+                 "%zu errored, %zu unknown); need at least %zu (--min-samples)", inf->n, log->n, inf->pings,
+                 inf->timed_out, inf->errored, inf->unknown, o->min_samples);
+        free(cold);
+        return -1;
+    }
+    int rc;
+    if (nc >= o->min_samples && inf->n - nc >= o->min_samples) {
+        /* The warm invocations alone, then the cold ones against them. */
+        struct calibrate_inference warm = *inf;
+        double *wx = xmalloc(inf->n * sizeof *wx), *wy = xmalloc(inf->n * sizeof *wy);
+        warm.n = 0;
+        bool set = false;
+        for (size_t i = 0, k = 0; i < inf->n; i++) {
+            if (k < nc && cold[k] == i) {
+                k++;
+                continue;
+            }
+            wx[warm.n] = xs[i];
+            wy[warm.n] = ys[i];
+            warm.min_size = !set || (int)xs[i] < warm.min_size ? (int)xs[i] : warm.min_size;
+            warm.max_size = !set || (int)xs[i] > warm.max_size ? (int)xs[i] : warm.max_size;
+            set = true;
+            warm.n++;
+        }
+        rc = fit_durations(&warm, wx, wy, msg, len);
+        if (rc == 0) {
+            fit_first(o, &warm, xs, ys, inf->n, cold, nc);
+            if (warm.first) {
+                *inf = warm;
+            } else {
+                size_t tried = warm.n_first;
+                double m = warm.first_mean_ms, sd = warm.first_sd_ms, z = warm.first_z;
+                rc = fit_durations(inf, xs, ys, msg, len);
+                inf->n_first = tried;
+                inf->first_mean_ms = m;
+                inf->first_sd_ms = sd;
+                inf->first_z = z;
+            }
+        }
+        free(wx);
+        free(wy);
+    } else {
+        rc = fit_durations(inf, xs, ys, msg, len);
+    }
+    free(cold);
+    return rc;
 }
 
 /* Overhead: the client's round trip minus what the function spent, on warm
@@ -836,6 +967,20 @@ void calibrate_print_summary(FILE *f, const struct calibrate_opts *o, const stru
                 inf->min_size == 1 ? "" : "s");
         print_fitted(f, &inf->base);
     }
+    if (inf->n_first > 0) {
+        fprintf(f, "\nfirst_invocation_ms (Duration of a cold invocation - the warm fit at its batch size), %zu "
+                "invocations: mean %.4g ms, sd %.4g ms; rank-sum z against the warm ones %.3g\n", inf->n_first,
+                inf->first_mean_ms, inf->first_sd_ms, inf->first_z);
+        if (inf->first) {
+            fprintf(f, "  an instance's first invocation is slower (z > %.2f): the fit above is of the warm "
+                    "invocations, and this excess (negative values as 0) is first_invocation_ms:\n",
+                    CALIBRATE_FIRST_Z);
+            print_fitted(f, &inf->first_fit);
+        } else {
+            fprintf(f, "  not significantly slower (z <= %.2f): the cold invocations are fitted with the warm "
+                    "ones, and the profile has no first_invocation_ms\n", CALIBRATE_FIRST_Z);
+        }
+    }
     if (r->memory_fitted)
         print_memory_fit(f, &r->mf);
     fprintf(f, "\noverhead_ms (client round trip - Duration - Init Duration):\n");
@@ -905,7 +1050,12 @@ void calibrate_write_profile(FILE *f, const char *name, const struct calibrate_o
         json_fit_dist(f, &inf->base);
         fputc('}', f);
     }
-    fputs("},\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\"", f);
+    fputc('}', f);
+    if (inf->first) {
+        fputs(",\n  \"first_invocation_ms\": ", f);
+        json_fit_dist(f, &inf->first_fit);
+    }
+    fputs(",\n  \"sources\": {\n    \"memory_mb\": \"measured: Memory Size of the REPORT lines\"", f);
     if (r->memory_fitted) {
         fputs(",\n    \"cpu_bound_fraction\": ", f);
         snprintf(src, sizeof src, "calibrated: weighted least squares (relative errors) of the mean Duration at "
@@ -936,6 +1086,12 @@ void calibrate_write_profile(FILE *f, const char *name, const struct calibrate_o
     else
         source_text(src, sizeof src, &inf->base, "Duration values (all one batch size)");
     jsonout_string(f, src);
+    if (inf->first) {
+        fputs(",\n    \"first_invocation_ms\": ", f);
+        source_text(src, sizeof src, &inf->first_fit, "cold invocations' Duration minus the warm fit at their "
+                    "batch size (negative as 0)");
+        jsonout_string(f, src);
+    }
     fputs(",\n    \"overhead_ms\": ", f);
     if (r->have_overhead)
         source_text(src, sizeof src, &r->overhead, "client round trips minus Duration, warm invocations");
@@ -1000,6 +1156,21 @@ void calibrate_write_profile(FILE *f, const char *name, const struct calibrate_o
     } else {
         fputs(", \"fit\": ", f);
         json_fit_note(f, &inf->base);
+    }
+    if (inf->n_first > 0) {
+        fprintf(f, ", \"first_invocation\": {\"samples\": %zu, \"modelled\": %s, \"mean_excess_ms\": ",
+                inf->n_first, inf->first ? "true" : "false");
+        jsonout_number(f, inf->first_mean_ms, 6);
+        fputs(", \"sd_ms\": ", f);
+        jsonout_number(f, inf->first_sd_ms, 6);
+        fputs(", \"rank_sum_z\": ", f);
+        jsonout_number(f, inf->first_z, 6);
+        fprintf(f, ", \"z_needed\": %.2f", CALIBRATE_FIRST_Z);
+        if (inf->first) {
+            fputs(", \"fit\": ", f);
+            json_fit_note(f, &inf->first_fit);
+        }
+        fputc('}', f);
     }
     fputs("},\n    \"overhead_ms\": ", f);
     if (r->have_overhead) {

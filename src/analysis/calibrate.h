@@ -64,6 +64,11 @@ struct calibrate_memory_fit {
 
 /* Duration against batch size: a regression when the batch sizes differ,
  * else the distribution of Duration at the one size. */
+/* The rank-sum z a first-invocation excess needs to be modelled: 3.09,
+ * the normal's one-sided 0.1 % point (a profile should not gain a term
+ * from noise). */
+#define CALIBRATE_FIRST_Z 3.09
+
 struct calibrate_inference {
     size_t n, pings, timed_out, errored, unknown;
     int min_size, max_size;
@@ -73,6 +78,18 @@ struct calibrate_inference {
     bool base_normal;           /* residual base as a truncated normal */
     double per_item_ms;         /* the slope, clamped at 0 */
     bool per_item_clamped;
+    /* An instance's first invocation: cold invocations' Duration minus the
+     * warm fit at their batch size. With enough of both (--min-samples
+     * each) the warm ones alone are fitted above; when the cold ones'
+     * residuals rank significantly above the warm ones' (Wilcoxon-Mann-
+     * Whitney, z > CALIBRATE_FIRST_Z: robust to the skew of durations,
+     * where a t test is not) and their mean excess is positive, that excess
+     * is the profile's first_invocation_ms (negative values as 0), else
+     * the cold ones are fitted with the warm ones as before. */
+    size_t n_first;             /* cold invocations compared (0: not enough to try) */
+    double first_mean_ms, first_sd_ms, first_z;
+    bool first;                 /* first_invocation_ms is written */
+    struct calibrate_fitted first_fit;
 };
 
 struct calibrate_result {

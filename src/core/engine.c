@@ -700,6 +700,8 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         b->cold_s += extra_s;
     }
     b->inference_s = model_sample_inference_s(&sc->function.model, b->size, e->rng[RNG_INFERENCE]);
+    if (platform_first_batch(&e->pf, inst) && sc->function.model.has_first_invocation)
+        b->inference_s += dist_sample(&sc->function.model.first_invocation_s, e->rng[RNG_FIRST_INVOCATION]);
     if (e->ps && !b->cold && sc->function.model.has_idle) {
         /* The host's idle penalty (model.h): a warm instance that sat idle
          * runs its next batch slower; only where the scenario models the

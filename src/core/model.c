@@ -58,6 +58,8 @@ void model_scale_compute(struct model_profile *m, double factor)
     assert(factor > 0);
     if (m->has_base)
         dist_scale(&m->base_s, factor);
+    if (m->has_first_invocation)
+        dist_scale(&m->first_invocation_s, factor);
     m->per_item_s *= factor;
     for (int n = 1; n <= m->table_max; n++) {
         if (m->has_size[n])
@@ -81,6 +83,7 @@ void model_copy(struct model_profile *dst, const struct model_profile *src)
     dist_copy(&dst->cold_start_s, &src->cold_start_s);
     dist_copy(&dst->restore_s, &src->restore_s);
     dist_copy(&dst->overhead_s, &src->overhead_s);
+    dist_copy(&dst->first_invocation_s, &src->first_invocation_s);
     dist_copy(&dst->base_s, &src->base_s);
     dist_copy(&dst->host_dispatch_s, &src->host_dispatch_s);
     dist_copy(&dst->host_start_s, &src->host_start_s);
@@ -103,6 +106,7 @@ void model_fini(struct model_profile *m)
     dist_fini(&m->cold_start_s);
     dist_fini(&m->restore_s);
     dist_fini(&m->overhead_s);
+    dist_fini(&m->first_invocation_s);
     dist_fini(&m->base_s);
     dist_fini(&m->host_dispatch_s);
     dist_fini(&m->host_start_s);

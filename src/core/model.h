@@ -30,6 +30,12 @@ struct model_profile {
     struct dist restore_s;      /* SnapStart: a new instance's snapshot restore (has_restore) */
     bool has_restore;
     struct dist overhead_s;     /* per invocation, outside the instance */
+    /* The first invocation an instance runs takes this much longer than
+     * the same batch later (lazy loading, cold caches and branch
+     * predictors; has_first_invocation): optional "first_invocation_ms".
+     * Scaled with memory as inference is. */
+    bool has_first_invocation;
+    struct dist first_invocation_s;
     /* inference time of a batch of n: by_size[n] when has_size[n], else
      * base_s + per_item_s * n (has_base). */
     bool has_base;

@@ -26,6 +26,8 @@ struct instance {
     bool provisioned;
     bool expiry_armed;      /* an expiry event for this generation is pending */
     bool prewarmed;         /* loaded by a pre-warm; cleared when its first invocation ends */
+    bool has_run;           /* has run a batch since its init (pings do not count: they
+                               do not run the function's work) */
     uint32_t prev, next;    /* idle list, ordered by the time they went idle */
     uint32_t pos;           /* index in the idle set's array (random routing) */
     double idle_since_s;
@@ -146,6 +148,15 @@ void platform_discard_idle(struct platform *p, uint32_t slot);
 static inline const struct instance *platform_instance(const struct platform *p, uint32_t slot)
 {
     return &p->inst[slot];
+}
+
+/* True the first time it is asked for an instance since its init: its
+ * first batch (model first_invocation_ms). */
+static inline bool platform_first_batch(struct platform *p, uint32_t slot)
+{
+    bool first = !p->inst[slot].has_run;
+    p->inst[slot].has_run = true;
+    return first;
 }
 
 #endif

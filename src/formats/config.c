@@ -929,7 +929,7 @@ out:
 
 static const char *const model_keys[] = {
     "name", "description", "memory_mb", "cpu_bound_fraction", "cold_start_ms", "restore_ms", "overhead_ms",
-    "inference_ms", "host", "sources",
+    "first_invocation_ms", "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
 static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share" };
@@ -1123,6 +1123,10 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
     m->has_cold_start = got == 1;
     if (get_dist(c, obj, opath, "overhead_ms", true, 1e-3, &m->overhead_s) < 0)
         return -1;
+    got = get_dist(c, obj, opath, "first_invocation_ms", false, 1e-3, &m->first_invocation_s);
+    if (got < 0)
+        return -1;
+    m->has_first_invocation = got == 1;
     if (get_obj(c, obj, opath, "inference_ms", true, &inf) < 0)
         return -1;
     join(ip, opath, "inference_ms");
