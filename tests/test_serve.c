@@ -1451,6 +1451,75 @@ static void test_emulate_client(void)
     testutil_remove_dir(cdir);
 }
 
+/* The deployment package for AWS Lambda (tools/lambda-bundle.sh, `make
+ * lambda-zip`), unzipped, is a function directory: serve runs its
+ * bootstrap script, which starts the runtime through the packaged loader
+ * with the packaged libraries only (every library resolves inside lib/),
+ * and emulate's calls get the right labels. Two builds give the same
+ * bytes. */
+static void test_lambda_bundle(void)
+{
+    if (!have_curl())
+        return;
+    if (testutil_run("command -v zip && command -v unzip", NULL, NULL) != 0) {
+        testutil_skip("the Lambda deployment package (no zip or unzip)");
+        return;
+    }
+    char *worker = realpath(testutil_worker_bin(), NULL);
+    CU_ASSERT_FATAL(worker != NULL);
+    *strrchr(worker, '/') = '\0';
+    char *dir = testutil_temp_dir();
+    char cmd[4096], *out = NULL;
+    snprintf(cmd, sizeof cmd, "sh tools/lambda-bundle.sh %s/mnist-bootstrap models/mnist-cnn.bin %s/a.zip && "
+             "sh tools/lambda-bundle.sh %s/mnist-bootstrap models/mnist-cnn.bin %s/b.zip && cmp %s/a.zip %s/b.zip && "
+             "mkdir %s/fn && cd %s/fn && unzip -q ../a.zip && test -x bootstrap && test -f lib/libc.so.6 && "
+             "LD_TRACE_LOADED_OBJECTS=1 ./lib/ld-linux-x86-64.so.2 --library-path lib ./mnist-bootstrap",
+             worker, dir, worker, dir, dir, dir, dir, dir);
+    free(worker);
+    CU_ASSERT_EQUAL(testutil_run(cmd, &out, NULL), 0);
+    /* Every "name => path" inside the package. */
+    size_t resolved = 0, outside = 0;
+    for (const char *at = out != NULL ? strstr(out, " => ") : NULL; at != NULL; at = strstr(at + 4, " => ")) {
+        resolved++;
+        outside += strncmp(at + 4, "lib/", 4) != 0 && strncmp(at + 4, "./lib/", 6) != 0;
+    }
+    CU_ASSERT(resolved >= 3); /* libcurl, cJSON, libc at least */
+    CU_ASSERT_EQUAL(outside, 0);
+    if (outside > 0)
+        fprintf(stderr, "\n  libraries from outside the package: %s\n", out);
+    free(out);
+
+    char fn[600], sc[700];
+    snprintf(fn, sizeof fn, "%s/fn", dir);
+    struct server s;
+    if (setup(&s, SCENARIO("10", "60", "2", "0"), fn, "--function-name mnist")) {
+        snprintf(sc, sizeof sc, "%s/client.json", dir);
+        char *text = scenario_text("{\"name\":\"bundle\",\"duration_s\":0.5,\"workload\":{\"type\":\"bursty\","
+                                   "\"burst_size\":2,\"burst_pause_s\":0.2},\"batching\":{\"threshold\":1},"
+                                   "\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,\"timeout_s\":10}}");
+        FILE *f = fopen(sc, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        fputs(text, f);
+        fclose(f);
+        free(text);
+        char *err = NULL;
+        int rc = testutil_runf(&out, &err, "emulate %s --invoke-url http://127.0.0.1:%d --function-name mnist --json",
+                               sc, s.port);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0)
+            fprintf(stderr, "\n  emulate: %s\n", err != NULL ? err : "");
+        TESTUTIL_ASSERT_CONTAINS(out, "\"labels_checked\": 6, \"labels_correct\": 6");
+        free(out);
+        free(err);
+        CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+        char *log = testutil_read_file(s.log);
+        TESTUTIL_ASSERT_CONTAINS(log, "mnist-bootstrap: loaded ");
+        free(log);
+    }
+    server_free(&s);
+    testutil_remove_dir(dir);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "batching.policy aimd and slo are refused", test_batching_policy_refused);
@@ -1472,6 +1541,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "the AWS SDK for JavaScript as a client (npm)", test_aws_sdk);
     CU_add_test(suite, "the shell runtime example: invoke, errors, timeout, init error", test_shell_example);
     CU_add_test(suite, "emulate --invoke-url: the client of a served function", test_emulate_client);
+    CU_add_test(suite, "the Lambda deployment package runs under serve", test_lambda_bundle);
 }
 
 int main(void)
