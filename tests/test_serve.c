@@ -1520,6 +1520,62 @@ static void test_lambda_bundle(void)
     testutil_remove_dir(dir);
 }
 
+/* Lambda's asynchronous retries: an Event invocation whose function fails
+ * runs again, with the same RequestId, after 1 x and then 2 x the delay
+ * (Lambda: 1 minute, then 2; 0.3 s here), up to --event-retries times; a
+ * synchronous one never. With --event-retries 0 it runs once. */
+static void test_event_retries(void)
+{
+    struct server s;
+    if (!setup(&s, SCENARIO("10", "60", "2", "0"), "examples/functions/shell", "--event-retry-delay 0.3"))
+        return;
+    double t0 = testutil_now_s();
+    struct answer a = invoke(&s, "shell", "-H 'X-Amz-Invocation-Type: Event'", "{\"fail\":\"always\"}");
+    CU_ASSERT_EQUAL(a.status, 202);
+    char *rid = header(a.head, "x-amzn-RequestId");
+    answer_free(&a);
+    CU_ASSERT(wait_for_log(&s, "START RequestId:", 3));
+    double took_s = testutil_now_s() - t0;
+    CU_ASSERT(took_s >= 0.9); /* 0.3 s, then 0.6 s more */
+    a = invoke(&s, "shell", "", "{\"fail\":\"once\"}");
+    CU_ASSERT_EQUAL(a.status, 200);
+    answer_free(&a);
+    testutil_sleep_ms(500);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *log = testutil_read_file(s.log);
+    char want[128];
+    snprintf(want, sizeof want, "START RequestId: %s ", rid != NULL ? rid : "?");
+    CU_ASSERT_EQUAL(count(log, want), 3);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 4); /* the synchronous one once */
+    TESTUTIL_ASSERT_CONTAINS(log, "the Event invocation failed (attempt 1 of 3); it runs again in 0.3 s");
+    TESTUTIL_ASSERT_CONTAINS(log, "the Event invocation failed (attempt 2 of 3); it runs again in 0.6 s");
+    free(log);
+    char *err = testutil_read_file(s.err);
+    TESTUTIL_ASSERT_CONTAINS(err, "1 events (2 retries)");
+    free(err);
+    free(rid);
+    server_free(&s);
+
+    if (!setup(&s, SCENARIO("10", "60", "2", "0"), "examples/functions/shell", "--event-retries 0"))
+        return;
+    a = invoke(&s, "shell", "-H 'X-Amz-Invocation-Type: Event'", "{\"fail\":\"always\"}");
+    CU_ASSERT_EQUAL(a.status, 202);
+    answer_free(&a);
+    CU_ASSERT(wait_for_log(&s, "REPORT RequestId:", 1));
+    testutil_sleep_ms(300);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    log = testutil_read_file(s.log);
+    CU_ASSERT_EQUAL(count(log, "START RequestId:"), 1);
+    free(log);
+    server_free(&s);
+    char *out = NULL;
+    err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "serve x.json --event-retries 3"), 2);
+    TESTUTIL_ASSERT_CONTAINS(err, "--event-retries 3: must be 0, 1 or 2");
+    free(out);
+    free(err);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "batching.policy aimd and slo are refused", test_batching_policy_refused);
@@ -1542,6 +1598,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "the shell runtime example: invoke, errors, timeout, init error", test_shell_example);
     CU_add_test(suite, "emulate --invoke-url: the client of a served function", test_emulate_client);
     CU_add_test(suite, "the Lambda deployment package runs under serve", test_lambda_bundle);
+    CU_add_test(suite, "Event invocations that fail are retried, as Lambda retries them", test_event_retries);
 }
 
 int main(void)

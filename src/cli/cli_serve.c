@@ -28,7 +28,7 @@
 #define DRAIN_MAX_S 30.0
 
 enum { O_LISTEN = CLI_O_OWN, O_ALLOW_REMOTE, O_FUNCTION_DIR, O_FUNCTION_NAME, O_HANDLER, O_LOG, O_CLIENT_LOG,
-       O_NO_CPU_CAP, O_VERBOSE };
+       O_NO_CPU_CAP, O_VERBOSE, O_EVENT_RETRIES, O_EVENT_RETRY_DELAY };
 
 static const struct cli_opt opt_table[] = {
     { .id = O_LISTEN, .name = "listen", .metavar = "HOST:PORT",
@@ -51,6 +51,12 @@ static const struct cli_opt opt_table[] = {
     { .id = O_NO_CPU_CAP, .name = "no-cpu-cap",
       .help = "do not give each instance Lambda's CPU share of function.memory_mb (by default a cgroup CPU "
               "quota when the machine allows it, else a warning)" },
+    { .id = O_EVENT_RETRIES, .name = "event-retries", .metavar = "N",
+      .help = "run a failed Event invocation again up to N times (0, 1 or 2; default 2, as Lambda's "
+              "MaximumRetryAttempts)" },
+    { .id = O_EVENT_RETRY_DELAY, .name = "event-retry-delay", .metavar = "SECONDS",
+      .help = "retry k of an Event invocation waits k times this after its failure (default 60: Lambda's "
+              "1 minute, then 2)" },
     CLI_ROW_FORCE("replace the --client-log file if it exists"),
     CLI_ROW_SET(CLI_SET_HELP),
     { .id = O_VERBOSE, .short_name = 'v', .name = "verbose",
@@ -147,6 +153,8 @@ int cli_serve(int argc, char **argv)
     const char *listen = DEFAULT_LISTEN, *dir = ".", *name = NULL, *handler = "function.handler";
     const char *log_path = NULL, *client_path = NULL;
     bool allow_remote = false, cpu_cap = true, force = false;
+    int event_retries = 2;
+    double event_retry_delay_s = 60.0;
     verbose = false;
     int rc = CLI_USAGE;
     struct scenario sc;
@@ -179,6 +187,27 @@ int cli_serve(int argc, char **argv)
         case O_NO_CPU_CAP: cpu_cap = false; break;
         case O_VERBOSE: verbose = true; break;
         case CLI_O_FORCE: force = true; break;
+        case O_EVENT_RETRIES: {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (end == v || *end != '\0' || n < 0 || n > 2) {
+                rc = cli_usage_error("serve", "--event-retries %s: must be 0, 1 or 2 (Lambda's "
+                                     "MaximumRetryAttempts)", v);
+                goto out;
+            }
+            event_retries = (int)n;
+            break;
+        }
+        case O_EVENT_RETRY_DELAY: {
+            char *end;
+            double d = strtod(v, &end);
+            if (end == v || *end != '\0' || !(d > 0) || !isfinite(d)) {
+                rc = cli_usage_error("serve", "--event-retry-delay %s: must be a number of seconds above 0", v);
+                goto out;
+            }
+            event_retry_delay_s = d;
+            break;
+        }
         default:
             if (cli_scenario_opt(&sa, id, v, &rc) != 0)
                 goto out;
@@ -270,6 +299,8 @@ int cli_serve(int argc, char **argv)
         .warmup_interval_s = sc.warmup.interval_s,
         .warmup_first_at_s = first_at_s,
         .warmup_hold_s = sc.warmup.hold_s,
+        .event_retries = event_retries,
+        .event_retry_delay_s = event_retry_delay_s,
         .cpu_cap = cpu_cap,
         .log = log,
         .client_log = client,
@@ -300,11 +331,12 @@ int cli_serve(int argc, char **argv)
     serve_get_stats(srv, &st);
     fprintf(stderr,
             "serve: stopped by %s: %llu invokes (%llu ok, %llu function errors, %llu timeouts, %llu throttled), "
-            "%llu events, %llu dry runs, %llu warm-up pings (%llu dropped), %llu instances started, %llu cold "
+            "%llu events (%llu retries), %llu dry runs, %llu warm-up pings (%llu dropped), %llu instances started, %llu cold "
             "starts, %llu init errors%s\n",
             interrupt_signal_name(signo), (unsigned long long)st.invokes, (unsigned long long)st.ok,
             (unsigned long long)st.function_errors, (unsigned long long)st.timeouts,
-            (unsigned long long)st.throttled, (unsigned long long)st.events, (unsigned long long)st.dry_runs,
+            (unsigned long long)st.throttled, (unsigned long long)st.events,
+            (unsigned long long)st.event_retries, (unsigned long long)st.dry_runs,
             (unsigned long long)st.pings, (unsigned long long)st.pings_throttled,
             (unsigned long long)st.instances_started, (unsigned long long)st.cold_starts,
             (unsigned long long)st.init_errors, failed > 0 ? "; invocations still in flight failed" : "");

@@ -42,7 +42,7 @@
 /* An inv is one invocation of the function, or (batching gateway) one
  * caller's item: INV_BATCHING while it waits in the batcher, then carried
  * by the batch inv that holds it in items[] until that one ends. */
-enum inv_state { INV_BATCHING, INV_QUEUED, INV_RUNNING, INV_DONE };
+enum inv_state { INV_BATCHING, INV_QUEUED, INV_RUNNING, INV_RETRY_WAIT, INV_DONE };
 
 struct inv {
     char id[40];
@@ -70,6 +70,9 @@ struct inv {
                                    (an item whose batch left over the concurrency limit,
                                    an invocation over the scaling rate) */
     uint64_t batch_serial;      /* item: its batch's number (client log) */
+    int attempt;                /* Event: retries made so far */
+    double retry_at;            /* INV_RETRY_WAIT: when it is queued again (monotonic s) */
+    struct inv *retry_next;     /* the waiting retries' list */
     struct inv **items;         /* batch: its callers' items, oldest first (a reference each) */
     int n_items;
 };
@@ -111,6 +114,7 @@ struct serve {
     int n_inst;
     struct inv *q_head, *q_tail;
     size_t queued, running;
+    struct inv *retry_head;     /* failed Event invocations waiting to run again */
     /* The batching gateway (batch_threshold > 1): the simulator's batcher
      * decides when the items in pending[] (same order, same count) leave. */
     bool batching;
@@ -422,6 +426,57 @@ static void finish_items(struct serve *s, struct inv *b, const struct jsonarray_
     b->n_items = 0;
 }
 
+/* Lambda's asynchronous retries: an Event invocation that failed (function
+ * error, crash, timeout) runs again after 1 minute, then after 2 more, up to
+ * MaximumRetryAttempts (2) times, with the same RequestId
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+ * Here: event_retries times, retry k after k x event_retry_delay_s. Returns
+ * true when v waits for its retry instead of ending (lock held; finish has
+ * logged its REPORT and taken it off the running count). Not once serve is stopping: a failure then is
+ * final. */
+static bool retry_event(struct serve *s, struct inst *in, struct inv *v, bool func_error, const char *report_status)
+{
+    bool failed = func_error || report_status != NULL;
+    if (!v->event || v->ping || !failed || v->attempt >= s->o.event_retries || s->refusing
+        || v->state != INV_RUNNING)
+        return false;
+    v->attempt++;
+    double wait_s = s->o.event_retry_delay_s * v->attempt;
+    log_fmt(s, NULL, "lambdasim serve: RequestId: %s: the Event invocation failed (attempt %d of %d); it runs "
+            "again in %g s", v->id, v->attempt, s->o.event_retries + 1, wait_s);
+    s->st.event_retries++;
+    v->state = INV_RETRY_WAIT;
+    v->retry_at = v->t_end + wait_s;
+    v->bound = NULL;
+    v->cold = false;
+    v->log_len = 0;
+    v->retry_next = s->retry_head;
+    s->retry_head = v;
+    if (in != NULL && in->cur == v)
+        in->cur = NULL;
+    pthread_cond_broadcast(&s->cv);
+    return true;
+}
+
+static void queue_append(struct serve *s, struct inv *v);
+
+/* Queues the retries that are due; when stopping, all of them (they run
+ * during the drain, or fail with the rest of the queue). Lock held. */
+static void queue_due_retries(struct serve *s, double t)
+{
+    for (struct inv **p = &s->retry_head; *p != NULL;) {
+        struct inv *v = *p;
+        if (v->retry_at > t && !s->refusing) {
+            p = &v->retry_next;
+            continue;
+        }
+        *p = v->retry_next;
+        v->retry_next = NULL;
+        v->state = INV_QUEUED;
+        queue_append(s, v);
+    }
+}
+
 /* Ends the invocation running on in (or, in == NULL, one never placed):
  * END and REPORT lines, the caller woken, the platform's reference dropped. */
 static void finish(struct serve *s, struct inst *in, struct inv *v, const char *body, size_t len, bool func_error,
@@ -459,6 +514,10 @@ static void finish(struct serve *s, struct inst *in, struct inv *v, const char *
                 in != NULL && !in->exited ? max_memory_mb(in->pid) : 0, init, status);
     } else if (v->state == INV_QUEUED) {
         s->queued--;
+    }
+    if (retry_event(s, in, v, func_error, report_status)) {
+        free(spans);
+        return;
     }
     if (v->ping) {
         /* As the simulator's ping, it holds its instance hold_s after
@@ -1516,6 +1575,7 @@ static size_t housekeeping(struct serve *s, struct inst **gone)
     /* The batcher's timeout, anchored at the oldest waiting item. */
     if (s->batching && batcher_timer(&s->batcher, t))
         form_batch(s);
+    queue_due_retries(s, t);
     /* A retired instance may leave queued work without a taker. */
     dispatch(s);
     start_wanted(s);
@@ -1663,9 +1723,11 @@ size_t serve_stop(struct serve *s, double drain_s)
         return 0;
     pthread_mutex_lock(&s->mu);
     s->refusing = true;
-    /* Items still in the batcher leave now, to run during the drain. */
+    /* Items still in the batcher leave now, to run during the drain, and
+     * so do the Event invocations waiting for a retry. */
     if (s->batching)
         form_batch(s);
+    queue_due_retries(s, now_s());
     pthread_mutex_unlock(&s->mu);
     if (s->api != NULL) {
         MHD_socket fd = MHD_quiesce_daemon(s->api);

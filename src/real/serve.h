@@ -74,6 +74,11 @@ struct serve_options {
     double warmup_interval_s;   /* between rounds (fixed rate) */
     double warmup_first_at_s;   /* the first round, from serve_start */
     double warmup_hold_s;       /* a ping holds its instance this long after answering */
+    int event_retries;          /* an Event invocation that fails (function error, crash,
+                                   timeout) is run again this many times (Lambda's
+                                   MaximumRetryAttempts, 0..2, default 2) */
+    double event_retry_delay_s; /* retry k waits k times this after the failure (Lambda:
+                                   1 minute, then 2) */
     bool cpu_cap;               /* try to give each instance Lambda's CPU share (cgroup) */
     FILE *log;                  /* CloudWatch text log and the instances' output; may be NULL */
     FILE *client_log;           /* one CSV row per Invoke (as `run --client-log`); may be NULL */
@@ -83,6 +88,7 @@ struct serve_options {
 
 struct serve_stats {
     uint64_t invokes, ok, function_errors, timeouts, throttled, events, dry_runs, not_found;
+    uint64_t event_retries;           /* Event invocations run again after a failure */
     uint64_t instances_started, cold_starts, init_errors;
     uint64_t pings, pings_throttled;  /* warm-up pings sent, dropped over the limits */
 };
