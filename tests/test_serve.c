@@ -716,7 +716,12 @@ static void test_calibrate_validate_loop(void)
     fprintf(f, "%.*s%s/fitted.json%s", (int)(at - text), text, s.dir, at + strlen(model_abs));
     fclose(f);
     free(text);
-    rc = testutil_runf(&out, &err, "validate %s --observed %s", path, s.client);
+    /* Seven metrics are judged at once, and p99 of 176 requests is about
+     * the second-largest cold latency: at the default 95 % a metric falls
+     * outside the per-run spread by chance in about one run in six here.
+     * At 99 % (199 replications; Bonferroni 5 % / 7 is 0.7 %) a miss is
+     * model error, not this run's luck. */
+    rc = testutil_runf(&out, &err, "validate %s --observed %s --interval-level 0.99", path, s.client);
     if (rc != 0)
         fprintf(stderr, "\n  validate: %s%s\n", out, err);
     CU_ASSERT_EQUAL(rc, 0);
@@ -1576,6 +1581,42 @@ static void test_event_retries(void)
     free(err);
 }
 
+/* platform.routing as the simulator's: two instances (two requests that
+ * each hold one 0.3 s), then one request
+ * every 0.25 s for 2.2 s with keep-alive 1 s. mru sends them all to the
+ * instance that answered last, so the other one expires; lru alternates,
+ * so neither does. */
+static void routing_case(const char *routing, int want_expired)
+{
+    char sc[1024];
+    snprintf(sc, sizeof sc,
+             "{\"name\":\"routing\",\"duration_s\":10,\"workload\":{\"type\":\"poisson\",\"rate_rps\":1},"
+             "\"batching\":{\"threshold\":1},\"function\":{\"model\":\"" MODEL "\",\"memory_mb\":512,"
+             "\"timeout_s\":10},\"platform\":{\"keep_alive_s\":1,\"routing\":\"%s\"}}", routing);
+    struct server s;
+    if (!setup(&s, sc, "examples/functions/shell", ""))
+        return;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "u=http://127.0.0.1:%d/2015-03-31/functions/shell/invocations; "
+             "for i in 1 2; do curl -sS -m 30 -o /dev/null --data-binary '{\"sleep_s\":0.3}' $u & done; wait; "
+             "for i in $(seq 9); do curl -sS -m 30 -o /dev/null --data-binary '{}' $u; sleep 0.25; done", s.port);
+    CU_ASSERT_EQUAL(testutil_run(cmd, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(server_stop(&s, SIGTERM), 143);
+    char *err = testutil_read_file(s.err);
+    CU_ASSERT_EQUAL(count(err, " started (pid"), 2);
+    CU_ASSERT_EQUAL(count(err, "(keep-alive expired)"), want_expired);
+    if (count(err, "(keep-alive expired)") != (size_t)want_expired)
+        fprintf(stderr, "\n  routing %s: %s\n", routing, err);
+    free(err);
+    server_free(&s);
+}
+
+static void test_routing(void)
+{
+    routing_case("mru", 1);
+    routing_case("lru", 0);
+}
+
 static void add_tests(CU_pSuite suite)
 {
     CU_add_test(suite, "batching.policy aimd and slo are refused", test_batching_policy_refused);
@@ -1599,6 +1640,7 @@ static void add_tests(CU_pSuite suite)
     CU_add_test(suite, "emulate --invoke-url: the client of a served function", test_emulate_client);
     CU_add_test(suite, "the Lambda deployment package runs under serve", test_lambda_bundle);
     CU_add_test(suite, "Event invocations that fail are retried, as Lambda retries them", test_event_retries);
+    CU_add_test(suite, "routing: mru and lru pick idle instances as the simulator does", test_routing);
 }
 
 int main(void)

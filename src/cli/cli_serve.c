@@ -294,6 +294,7 @@ int cli_serve(int argc, char **argv)
         .batch_threshold = sc.batching.threshold,
         .batch_max = sc.batching.max_batch,
         .batch_timeout_s = sc.batching.timeout_s,
+        .routing = sc.platform.routing,
         .scale_per_10s = sc.platform.scale_per_10s,
         .warmup_concurrency = sc.warmup.concurrency,
         .warmup_interval_s = sc.warmup.interval_s,

@@ -132,6 +132,7 @@ struct serve {
     struct cpucap cap;
     double vcpus;
     struct serve_stats st;
+    uint64_t rng;               /* random routing's state */
 };
 
 static double now_s(void)
@@ -796,14 +797,50 @@ static void unlink_inv(struct serve *s, struct inv *v);
 static void throttle_items(struct serve *s, struct inv **items, int n, const char *reason);
 static void throttle_inv(struct serve *s, struct inv *v, const char *reason);
 
+/* xorshift64* (Vigna): random routing's picks; no statistics depend on it. */
+static uint64_t next_random(struct serve *s)
+{
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+/* The idle instances in the order the simulator's platform would use them
+ * (core/platform.c, platform_acquire): provisioned ones first, then
+ * on-demand ones, each by platform.routing: mru the most recently idle
+ * first, lru the longest idle first, random any. Returns how many (lock
+ * held). */
+static size_t idle_order(struct serve *s, struct inst **out)
+{
+    size_t n = 0;
+    double key[SERVE_ROUTE_MAX];
+    for (int i = 0; i < s->o.concurrency_limit && n < SERVE_ROUTE_MAX; i++) {
+        struct inst *in = s->inst[i];
+        if (in == NULL || in->state != I_IDLE || in->cur != NULL || in->doomed)
+            continue;
+        double k = s->o.routing == ROUTING_LRU ? in->t_idle
+                   : s->o.routing == ROUTING_RANDOM ? (double)(next_random(s) >> 11) * 0x1p-53 : -in->t_idle;
+        k += in->provisioned ? 0 : 1e12; /* every provisioned one before any on-demand one */
+        size_t j = n++;
+        for (; j > 0 && key[j - 1] > k; j--) {
+            key[j] = key[j - 1];
+            out[j] = out[j - 1];
+        }
+        key[j] = k;
+        out[j] = in;
+    }
+    return n;
+}
+
 static void dispatch(struct serve *s)
 {
     if (s->closing)
         return;
-    for (int i = 0; i < s->o.concurrency_limit && s->q_head != NULL; i++) {
-        struct inst *in = s->inst[i];
-        if (in == NULL || in->state != I_IDLE || in->cur != NULL || in->doomed)
-            continue;
+    struct inst *order[SERVE_ROUTE_MAX];
+    size_t n_idle = s->q_head != NULL ? idle_order(s, order) : 0;
+    for (size_t i = 0; i < n_idle && s->q_head != NULL; i++) {
+        struct inst *in = order[i];
         struct inv *v = take(s, in, false);
         if (v == NULL)
             continue;
@@ -1614,6 +1651,8 @@ int serve_start(const struct serve_options *o, struct serve **out, char *msg, si
     }
     struct serve *s = xcalloc(1, sizeof *s);
     s->o = *o;
+    if (getrandom(&s->rng, sizeof s->rng, 0) != (ssize_t)sizeof s->rng || s->rng == 0)
+        s->rng = (uint64_t)0x9E3779B97F4A7C15ULL ^ (uint64_t)(unsigned long)getpid();
     if (o->batch_threshold > 1) {
         s->batching = true;
         batcher_init(&s->batcher, o->batch_threshold, o->batch_max, o->batch_timeout_s);

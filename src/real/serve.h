@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "core/scenario.h"
 
 /* Lambda's payload limits: 6 MB for a synchronous invocation, 1 MB for an
  * asynchronous one (raised from 256 KB in October 2025). */
@@ -43,6 +44,9 @@
 /* A DryRun's answer names the batching gateway's threshold in this header
  * (lambdasim's own, not Lambda's) when the function batches its callers. */
 #define SERVE_BATCHING_HEADER "X-Lambdasim-Batch-Threshold"
+/* Idle instances ordered by routing per dispatch, at most (the rest wait
+ * for the next one). */
+#define SERVE_ROUTE_MAX 1024
 /* Asynchronous invocations waiting for an instance, at most (then 429). */
 #define SERVE_EVENT_QUEUE_MAX 10000
 
@@ -68,6 +72,7 @@ struct serve_options {
     int batch_threshold;        /* batching.threshold; above 1: the batching gateway */
     int batch_max;              /* batching.max_batch (>= batch_threshold) */
     double batch_timeout_s;     /* batching.timeout_s, from the oldest waiting item */
+    enum routing_policy routing; /* platform.routing: which idle instance takes an invocation */
     double scale_per_10s;       /* platform.scale_per_10s: new on-demand instances per 10 s
                                    (a token bucket of that size); 0: no limit */
     int warmup_concurrency;     /* warm-up pings per round; 0: none */
