@@ -841,46 +841,45 @@ static void test_burst_one_instant(void)
                      "\"timeout_s\": 0.05}, \"function\": {\"model\": " MODEL "}, " \
                      "\"platform\": {\"provisioned_concurrency\": 1}}"
 
-/* The shortest batch inference time (ms) of an emulation at memory_mb,
- * from the per-request CSV (column 10, inference_ms): other jobs on the
- * machine can only lengthen a batch, so the shortest is the cleanest
- * measure. NAN when the cap was not enforced (*enforced false). */
-static double capped_inference_ms(const char *sc, int memory_mb, bool *enforced)
+/* The number after "key": in text (NAN when absent). */
+static double json_number_after(const char *text, const char *key)
 {
-    char *dir = testutil_temp_dir();
+    const char *p = text != NULL ? strstr(text, key) : NULL;
+    return p != NULL ? strtod(p + strlen(key), NULL) : (double)NAN;
+}
+
+/* How much longer than its own CPU time a batch takes at memory_mb: the
+ * mean inference (wall, per request; every batch holds 256) over the
+ * mean CPU time the worker reports per batch (its thread's CPU clock).
+ * Both come from the same batches of one run, so a virtual CPU that runs
+ * slower for a while (the development VM's does, by up to 1.5x for
+ * seconds) lengthens both and cancels out; only the cap, and other jobs
+ * taking the core, stretch the wall time. NAN when the cap was not
+ * enforced (*enforced false). */
+static double cpu_stretch(const char *sc, int memory_mb, bool *enforced)
+{
     char *out = NULL, *err = NULL;
     /* --isolate: the run's cgroup goes ahead of other jobs, so the full
      * core at 1769 MB is not eaten by the machine's other load. */
-    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --isolate --set function.memory_mb=%d "
-                           "--requests-csv %s/r.csv", sc, testutil_worker_bin(), memory_mb, dir);
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --isolate --set function.memory_mb=%d", sc,
+                           testutil_worker_bin(), memory_mb);
     CU_ASSERT_EQUAL(rc, 0);
     *enforced = testutil_contains(out, "\"enforced\": true");
-    char path[512];
-    snprintf(path, sizeof path, "%s/r.csv", dir);
-    char *csv = testutil_read_file(path);
-    double best = INFINITY;
-    for (const char *line = csv != NULL ? strchr(csv, '\n') : NULL; line != NULL; line = strchr(line + 1, '\n')) {
-        const char *p = line + 1;
-        for (int col = 1; col < 10 && p != NULL; col++) {
-            p = strchr(p, ',');
-            p = p != NULL ? p + 1 : NULL;
-        }
-        if (p != NULL && *p != '\0') {
-            double v = strtod(p, NULL);
-            best = v > 0 && v < best ? v : best;
-        }
-    }
-    free(csv);
+    const char *breakdown = out != NULL ? strstr(out, "\"breakdown_ms\"") : NULL;
+    double wall_ms = json_number_after(breakdown, "\"inference\": ");
+    double cpu_ms = json_number_after(out, "\"cpu_ms_mean\": ");
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
-    return *enforced && isfinite(best) ? best : (double)NAN;
+    return *enforced && wall_ms > 0 && cpu_ms > 0 ? wall_ms / cpu_ms : (double)NAN;
 }
 
-/* The CPU cap is in force: the same batches take 1769 / 512 = 3.46 times
- * as long at 512 MB as at 1769 MB (one vCPU). Accepted: 3.0 to 4.0: the
- * worker paces itself to the share (worker_main.c), 3.5-3.6 measured on an
- * idle machine, the chopped batch costing a few % more CPU time. */
+/* The CPU cap is in force: a batch's wall time over its CPU time is 1769 /
+ * 512 = 3.46 times as large at 512 MB as at 1769 MB (one vCPU). Accepted:
+ * 3.0 to 4.0: the worker paces itself to the share (worker_main.c), 3.5-3.6
+ * measured on an idle machine, the chopped batch costing a few % more CPU
+ * time. Compared as stretches (wall / CPU of the same batches), not as
+ * wall times: CI saw 512 MB at 176.6 ms against 39.1 ms at 1769 MB (4.52)
+ * when the two runs met different speeds of the virtual CPU. */
 static void test_cpu_cap(void)
 {
     if (geteuid() != 0) {
@@ -889,24 +888,23 @@ static void test_cpu_cap(void)
     }
     char *sc = testutil_temp_file(CPU_SCENARIO, ".json");
     bool e1 = false, e2 = false;
-    double full = INFINITY, capped = INFINITY, ratio = NAN;
-    /* Other jobs on the machine, or a virtual CPU that runs slower for a
-     * while (the development VM does, by up to 1.5x for seconds), can only
-     * lengthen a batch, and a run that lost its core for a while is out of
-     * the band for that reason alone: measure again, up to 5 times, keeping
-     * each memory size's shortest batch, which tends to the clean value. */
+    double full = NAN, capped = NAN, ratio = NAN;
+    /* Other jobs can still take the core for a while: measure again, up
+     * to 5 times, until the ratio is in the band. */
     for (int attempt = 0; attempt < 5; attempt++) {
-        full = fmin(full, capped_inference_ms(sc, 1769, &e1));
-        capped = fmin(capped, capped_inference_ms(sc, 512, &e2));
+        full = cpu_stretch(sc, 1769, &e1);
+        capped = cpu_stretch(sc, 512, &e2);
         ratio = capped / full;
         if (!e1 || !e2 || (ratio >= 3.0 && ratio <= 4.0))
             break;
+        fprintf(stderr, "\n  attempt %d: stretch at 512 MB %.3f, at 1769 MB %.3f: ratio %.2f", attempt + 1, capped,
+                full, ratio);
     }
     if (!e1 || !e2) {
         testutil_skip("no usable cgroup cpu controller here");
     } else {
         if (!(ratio >= 3.0 && ratio <= 4.0))
-            fprintf(stderr, "\n  512 MB %.2f ms, 1769 MB %.2f ms: ratio %.2f\n", capped, full, ratio);
+            fprintf(stderr, "\n  stretch at 512 MB %.3f, at 1769 MB %.3f: ratio %.2f\n", capped, full, ratio);
         CU_ASSERT(ratio >= 3.0 && ratio <= 4.0);
     }
     /* No cgroup of the run is left behind. */
