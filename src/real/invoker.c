@@ -218,6 +218,8 @@ static int ex_start(void *ctx, const struct engine_invocation *inv, char *msg, s
     c->inv = *inv;
     c->body = make_body(iv, inv);
     c->resp.len = 0;
+    if (c->resp.data != NULL)
+        c->resp.data[0] = '\0'; /* an empty answer must not show the last call's body */
     free(c->log_b64);
     c->log_b64 = NULL;
     c->error_kind[0] = c->error_type[0] = '\0';
