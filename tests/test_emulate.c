@@ -947,9 +947,7 @@ static double emulated_mean_ms(const char *sc, const char *extra)
     char *out = NULL, *err = NULL;
     int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json %s", sc, testutil_worker_bin(), extra);
     CU_ASSERT_EQUAL(rc, 0);
-    const char *p = strstr(out, "\"latency_ms\": {");
-    p = p != NULL ? strstr(p, "\"mean\": ") : NULL;
-    double v = p != NULL ? strtod(p + strlen("\"mean\": "), NULL) : (double)NAN;
+    double v = json_number_after(out != NULL ? strstr(out, "\"latency_ms\": {") : NULL, "\"mean\": ");
     free(out);
     free(err);
     return v;

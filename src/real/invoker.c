@@ -165,6 +165,21 @@ static void ex_retire(void *ctx, uint32_t instance)
     (void)instance;
 }
 
+/* One POST of body to url whose answer (body and the headers read by
+ * on_header) goes into c: what an Invoke call and the DryRun share. */
+static void setup_call(CURL *h, const char *url, struct curl_slist *headers, const char *body, struct call *c)
+{
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+}
+
 /* The event of an invocation: its images, one item, a ping or the fixed
  * payload. */
 static char *make_body(const struct invoker *iv, const struct engine_invocation *inv)
@@ -224,16 +239,8 @@ static int ex_start(void *ctx, const struct engine_invocation *inv, char *msg, s
     c->log_b64 = NULL;
     c->error_kind[0] = c->error_type[0] = '\0';
     curl_easy_reset(c->h);
-    curl_easy_setopt(c->h, CURLOPT_URL, iv->invoke_url);
-    curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, iv->headers);
-    curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, c->body);
-    curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
-    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c->h, CURLOPT_HEADERDATA, c);
+    setup_call(c->h, iv->invoke_url, iv->headers, c->body, c);
     curl_easy_setopt(c->h, CURLOPT_PRIVATE, c);
-    curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
     double now = since_t0(iv);
     double limit_s = (isfinite(inv->deadline_s) ? inv->deadline_s - now : 900.0) + DEADLINE_GRACE_S;
     curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, (long)(limit_s * 1000.0));
@@ -439,14 +446,7 @@ static int dry_run(struct invoker *iv, int *gateway_threshold, char *msg, size_t
     memset(&c, 0, sizeof c);
     struct curl_slist *hs = curl_slist_append(NULL, "X-Amz-Invocation-Type: DryRun");
     hs = curl_slist_append(hs, "Expect:");
-    curl_easy_setopt(h, CURLOPT_URL, iv->invoke_url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{}");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &c);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &c);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    setup_call(h, iv->invoke_url, hs, "{}", &c);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
     CURLcode r = curl_easy_perform(h);
     long status = 0;
