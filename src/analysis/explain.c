@@ -12,6 +12,7 @@
 #include "core/batchpolicy.h"
 #include "core/keepalive.h"
 #include "core/metrics.h"
+#include "core/pcscaling.h"
 #include "base/xalloc.h"
 
 enum {
@@ -286,6 +287,46 @@ static void narrate_policy(struct explain *x, const struct engine_event *ev)
     }
 }
 
+/* Provisioned concurrency that changes (platform.provisioned). */
+static void narrate_pc(struct explain *x, const struct engine_event *ev)
+{
+    const struct pc_scaling_spec *sp = &x->sc->platform.provisioned;
+    FILE *f = x->out;
+    double target = sp->target_utilization;
+    switch (ev->kind) {
+    case ENGINE_EV_PC_DATAPOINT:
+        if (!ev->pc.have) {
+            fprintf(f, "provisioned utilization datapoint missing (nothing invoked in the last %g s: Lambda emits "
+                    "no metric); both alarms start over", sp->period_s);
+            break;
+        }
+        fprintf(f, "provisioned utilization %.1f %% (%s over %g s; target %g %%, scale-in below %g %%): "
+                "%d datapoint%s in a row above (alarm at %d), %d below (alarm at %d)", ev->pc.value * 100.0,
+                sp->statistic == PC_STAT_MAXIMUM ? "maximum" : "average", sp->period_s, target * 100.0,
+                sp->scale_in_ratio * target * 100.0, ev->pc.high_streak, plural(ev->pc.high_streak),
+                sp->scale_out_datapoints, ev->pc.low_streak, sp->scale_in_datapoints);
+        break;
+    case ENGINE_EV_PC_SCALE:
+        fprintf(f, "provisioned concurrency %d -> %d", ev->pc.from, ev->pc.to);
+        if (ev->pc.reason == PC_REASON_SCHEDULE)
+            fputs(" (scheduled action)", f);
+        else
+            fprintf(f, " (%s alarm: %d x %.1f %% / %g %%, rounded up, within min/max capacity)",
+                    ev->pc.reason == PC_REASON_ALARM_HIGH ? "scale-out" : "scale-in", ev->pc.from,
+                    ev->pc.value * 100.0, target * 100.0);
+        if (ev->pc.to > ev->pc.from)
+            fprintf(f, "; billed from now, ready at %.4f s (ready_delay_s %g)", ev->pc.ready_at_s, sp->ready_delay_s);
+        else
+            fputs("; idle ones go now, busy ones when they finish", f);
+        break;
+    case ENGINE_EV_PC_READY:
+        fprintf(f, "provisioned instance %lld allocated: ready, idle", (long long)ev->instance_id);
+        break;
+    default:
+        break;
+    }
+}
+
 static void narrate(struct explain *x, const struct engine_event *ev)
 {
     FILE *f = x->out;
@@ -356,6 +397,11 @@ static void narrate(struct explain *x, const struct engine_event *ev)
             fprintf(f, "pre-warm: instance %lld loads (init %.1f ms, not a request's cold start), "
                     "kept until %.4f s", (long long)ev->instance_id, ev->init_s * 1000.0,
                     ev->time_s + ev->keepalive.keep_alive_s);
+        break;
+    case ENGINE_EV_PC_DATAPOINT:
+    case ENGINE_EV_PC_SCALE:
+    case ENGINE_EV_PC_READY:
+        narrate_pc(x, ev);
         break;
     }
     fputc('\n', f);
@@ -467,6 +513,29 @@ void explain_write_footer(struct explain *x, const struct engine_result *res)
         explain_write_keepalive(x->out, x->sc, res);
     if (res != NULL && x->sc->batching.policy != BATCH_POLICY_FIXED)
         explain_write_batching(x->out, x->sc, res);
+    if (res != NULL && x->sc->platform.provisioned.enabled)
+        explain_write_provisioned(x->out, x->sc, res);
+}
+
+void explain_write_provisioned(FILE *f, const struct scenario *sc, const struct engine_result *res)
+{
+    const struct pc_scaling_spec *sp = &sc->platform.provisioned;
+    fprintf(f, "Provisioned concurrency (platform.provisioned): %d at t = 0, %u at the end, %u at most, %.2f on "
+            "average over the billed %.0f instance-s; %llu scheduled action%s",
+            sc->platform.provisioned_concurrency, res->provisioned.configured_end, res->provisioned.configured_peak,
+            res->provisioned.configured_mean, res->provisioned.instance_s, (unsigned long long)res->provisioned.actions,
+            res->provisioned.actions == 1 ? "" : "s");
+    if (sp->tracking)
+        fprintf(f, "; target tracking at %g %%: %llu scale-out%s, %llu scale-in%s over %llu datapoints "
+                "(%llu missing: nothing invoked)", sp->target_utilization * 100.0,
+                (unsigned long long)res->provisioned.scale_outs, res->provisioned.scale_outs == 1 ? "" : "s",
+                (unsigned long long)res->provisioned.scale_ins, res->provisioned.scale_ins == 1 ? "" : "s",
+                (unsigned long long)res->provisioned.datapoints,
+                (unsigned long long)res->provisioned.missing_datapoints);
+    fprintf(f, "; %llu invocation%s on provisioned instances, %llu spilled to on-demand (%llu cold).\n",
+            (unsigned long long)res->invocations.provisioned, res->invocations.provisioned == 1 ? "" : "s",
+            (unsigned long long)(res->invocations.warm + res->invocations.cold),
+            (unsigned long long)res->invocations.cold);
 }
 
 void explain_write_batching(FILE *f, const struct scenario *sc, const struct engine_result *res)

@@ -31,7 +31,8 @@ void explain_hooks(struct explain *x, struct engine_hooks *hooks);
 
 /* After the run: one line saying how many events were narrated of all;
  * with the histogram keep-alive policy, then explain_write_keepalive; with
- * an adaptive batching.policy, then explain_write_batching. */
+ * an adaptive batching.policy, then explain_write_batching; with
+ * platform.provisioned, then explain_write_provisioned. */
 void explain_write_footer(struct explain *x, const struct engine_result *res);
 
 /* What the histogram keep-alive policy decided over a run (windows learned
@@ -43,6 +44,13 @@ void explain_write_keepalive(FILE *f, const struct scenario *sc, const struct en
  * and falls and its value at the end; slo, how many batches left by slack;
  * one line. */
 void explain_write_batching(FILE *f, const struct scenario *sc, const struct engine_result *res);
+
+/* What platform.provisioned did over a run: the configured provisioned
+ * concurrency at the start, end, peak and on average (billed
+ * instance-seconds), scheduled actions and target tracking's scale-outs,
+ * scale-ins and datapoints, invocations on provisioned instances and
+ * spilled to on-demand; one line. */
+void explain_write_provisioned(FILE *f, const struct scenario *sc, const struct engine_result *res);
 
 /* ---- diagnosis -------------------------------------------------------- */
 

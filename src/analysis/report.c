@@ -258,6 +258,21 @@ void report_json(FILE *f, const struct scenario *sc, const struct engine_result 
         jw_close(&w);
     }
 
+    if (sc->platform.provisioned.enabled) {
+        jw_open(&w, "provisioned_scaling");
+        jw_u64(&w, "configured_start", (uint64_t)sc->platform.provisioned_concurrency);
+        jw_u64(&w, "configured_end", r->provisioned.configured_end);
+        jw_u64(&w, "configured_peak", r->provisioned.configured_peak);
+        jw_num(&w, "configured_mean", r->provisioned.configured_mean);
+        jw_num(&w, "instance_s", r->provisioned.instance_s);
+        jw_u64(&w, "scheduled_actions", r->provisioned.actions);
+        jw_u64(&w, "scale_outs", r->provisioned.scale_outs);
+        jw_u64(&w, "scale_ins", r->provisioned.scale_ins);
+        jw_u64(&w, "datapoints", r->provisioned.datapoints);
+        jw_u64(&w, "missing_datapoints", r->provisioned.missing_datapoints);
+        jw_close(&w);
+    }
+
     jw_open(&w, "warmup");
     jw_u64(&w, "pings", r->warmup.pings);
     jw_u64(&w, "cold_pings", r->warmup.cold_pings);
@@ -445,6 +460,22 @@ void report_table(FILE *f, const struct scenario *sc, const struct engine_result
         row_count(f, "unloaded", k->unloaded);
         row_count(f, "pre-warms", k->prewarms);
         row_count(f, "pre-warmed and used", k->prewarm_hits);
+    }
+
+    if (sc->platform.provisioned.enabled) {
+        fprintf(f, "\nProvisioned concurrency (platform.provisioned)\n");
+        row_count(f, "configured at t = 0", (uint64_t)sc->platform.provisioned_concurrency);
+        row_count(f, "configured at the end", r->provisioned.configured_end);
+        row_count(f, "configured at most", r->provisioned.configured_peak);
+        row_num(f, "configured on average", r->provisioned.configured_mean, "instances");
+        row_num(f, "billed", r->provisioned.instance_s, "instance-s");
+        row_count(f, "scheduled actions", r->provisioned.actions);
+        if (sc->platform.provisioned.tracking) {
+            row_count(f, "scale-outs (tracking)", r->provisioned.scale_outs);
+            row_count(f, "scale-ins (tracking)", r->provisioned.scale_ins);
+            row_count(f, "datapoints", r->provisioned.datapoints);
+            row_count(f, "  missing (no invocation)", r->provisioned.missing_datapoints);
+        }
     }
 
     if (sc->warmup.concurrency > 0) {

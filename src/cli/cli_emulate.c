@@ -384,6 +384,13 @@ int cli_emulate(int argc, char **argv)
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
         || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
+    if (sc.platform.provisioned.enabled) {
+        /* Instances allocated during the run would need the executor to
+         * start them outside an invocation. */
+        rc = cli_usage_error("emulate", "platform.provisioned: scheduled and target-tracking provisioned "
+                             "concurrency is simulated only (run, sweep, explain); emulate needs a fixed platform.provisioned_concurrency");
+        goto out;
+    }
     if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED) {
         /* Pre-warms would start instances the executor never hears of. */
         rc = cli_usage_error("emulate", "platform.keep_alive_policy: the histogram policy is simulated "

@@ -17,6 +17,7 @@
 #include "core/evq.h"
 #include "core/keepalive.h"
 #include "core/model.h"
+#include "core/pcscaling.h"
 #include "core/platform.h"
 #include "core/rng.h"
 #include "core/workload.h"
@@ -33,7 +34,10 @@ enum ev_kind {
     EV_RETRY,           /* id = batch slot */
     EV_PS_DONE,         /* gen = ps generation: next processor-sharing completion */
     EV_PREWARM,         /* histogram keep-alive: a pre-warm is due */
-    EV_PREWARM_DONE     /* id = instance slot, gen = its generation: the pre-warm's init ended */
+    EV_PREWARM_DONE,    /* id = instance slot, gen = its generation: the pre-warm's init ended */
+    EV_PC_ACTION,       /* platform.provisioned: the next scheduled action is due */
+    EV_PC_PERIOD,       /* platform.provisioned: a target-tracking metric period ends */
+    EV_PC_READY         /* id = instance slot, gen = its generation: allocated */
 };
 
 /* The per-request handlers are called from both loops; keep them inlined
@@ -111,6 +115,12 @@ struct engine {
     bool aimd, slo;
     double timer_at;
     struct platform pf;
+    /* platform.provisioned: the controller, and the configured capacity's
+     * integral (billing) up to pc_cfg_t. */
+    bool pc_scaling;
+    struct pcscaling pcs;
+    double pc_cfg_t, pc_cfg_area;
+    uint32_t pc_cfg_peak;
     double gb;                      /* memory in GB, for billing */
     double granules_per_s;          /* billing granules in one second */
     double billed_granules[2];      /* [on-demand, provisioned] */
@@ -1291,6 +1301,102 @@ static double warmup_first_at(struct engine *e, uint64_t seed)
     return t;
 }
 
+/* ---- provisioned concurrency that changes (platform.provisioned) --------- */
+
+/* Moves the configured provisioned concurrency to `want` at now: new
+ * instances start allocating (ready after ready_delay_s, billed from now),
+ * removed ones go as platform_pc_remove says. */
+static void pc_resize(struct engine *e, int want, enum pc_reason reason, double value, double now)
+{
+    struct platform *pf = &e->pf;
+    const struct pc_scaling_spec *sp = &e->sc->platform.provisioned;
+    assert(want >= 0);
+    uint32_t from = pf->pc_configured, to = (uint32_t)want;
+    if (to == from)
+        return;
+    e->pc_cfg_area += (double)from * (now - e->pc_cfg_t);
+    e->pc_cfg_t = now;
+    double ready_at = now + sp->ready_delay_s;
+    while (pf->pc_configured < to) {
+        uint32_t inst;
+        if (platform_pc_add(pf, now, &inst))
+            evq_push(&e->q, ready_at, EV_PC_READY, inst, platform_instance(pf, inst)->gen);
+    }
+    while (pf->pc_configured > to) {
+        uint32_t inst;
+        (void)platform_pc_remove(pf, now, &inst);
+    }
+    if (to > e->pc_cfg_peak)
+        e->pc_cfg_peak = to;
+    levels(e, now);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_PC_SCALE, .instance_id = -1 };
+        ev.pc.from = (int)from;
+        ev.pc.to = (int)to;
+        ev.pc.reason = (int)reason;
+        ev.pc.have = reason != PC_REASON_SCHEDULE;
+        ev.pc.value = value;
+        ev.pc.ready_at_s = to > from ? ready_at : now;
+        emit(e, &ev, now);
+    }
+}
+
+static void on_pc_action(struct engine *e, double now)
+{
+    int want = pcscaling_apply_action(&e->pcs, (int)e->pf.pc_configured);
+    pc_resize(e, want, PC_REASON_SCHEDULE, (double)NAN, now);
+    double next = pcscaling_next_action_s(&e->pcs);
+    if (isfinite(next))
+        evq_push(&e->q, next, EV_PC_ACTION, 0, 0);
+}
+
+static void on_pc_period(struct engine *e, double now)
+{
+    const struct pc_scaling_spec *sp = &e->sc->platform.provisioned;
+    double value = 0;
+    bool have = platform_pc_datapoint(&e->pf, now, sp->statistic == PC_STAT_MAXIMUM, &value);
+    enum pc_reason reason = PC_REASON_ALARM_HIGH;
+    int current = (int)e->pf.pc_configured;
+    int want = pcscaling_datapoint(&e->pcs, now, have, value, current, e->pf.pc_loading > 0, &reason);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_PC_DATAPOINT, .instance_id = -1 };
+        ev.pc.from = ev.pc.to = current;
+        ev.pc.have = have;
+        ev.pc.value = have ? value : (double)NAN;
+        ev.pc.high_streak = e->pcs.high_streak;
+        ev.pc.low_streak = e->pcs.low_streak;
+        emit(e, &ev, now);
+    }
+    if (want != current)
+        pc_resize(e, want, reason, value, now);
+    evq_push(&e->q, now + sp->period_s, EV_PC_PERIOD, 0, 0);
+}
+
+static void on_pc_ready(struct engine *e, uint32_t inst, uint32_t gen, double now)
+{
+    if (!platform_pc_ready(&e->pf, inst, gen, now))
+        return; /* cancelled by a scale-in while it was allocating */
+    levels(e, now);
+    if (e->narrate) {
+        struct engine_event ev = { .kind = ENGINE_EV_PC_READY, .provisioned = true,
+                                   .instance_id = platform_instance(&e->pf, inst)->uid };
+        emit(e, &ev, now);
+    }
+}
+
+/* The first scheduled action and metric period. */
+static void pc_start(struct engine *e)
+{
+    const struct pc_scaling_spec *sp = &e->sc->platform.provisioned;
+    if (!e->pc_scaling)
+        return;
+    double first = pcscaling_next_action_s(&e->pcs);
+    if (isfinite(first))
+        evq_push(&e->q, first, EV_PC_ACTION, 0, 0);
+    if (sp->tracking)
+        evq_push(&e->q, sp->period_s, EV_PC_PERIOD, 0, 0);
+}
+
 /* ---- run ------------------------------------------------------------------ */
 
 enum source { SRC_NONE, SRC_ARRIVAL, SRC_HEAP, SRC_EXPIRIES };
@@ -1359,6 +1465,10 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->slo = sc->batching.policy == BATCH_POLICY_SLO;
     e->timer_at = INFINITY;
     platform_init(&e->pf, &sc->platform, e->rng[RNG_KEEP_ALIVE], e->rng[RNG_ROUTING]);
+    e->pc_scaling = sc->platform.provisioned.enabled;
+    if (e->pc_scaling)
+        pcscaling_init(&e->pcs, &sc->platform.provisioned);
+    e->pc_cfg_peak = e->pf.pc_configured;
     e->gb = sc->function.memory_mb / 1024.0;
     e->granules_per_s = 1000.0 / sc->pricing.duration_granularity_ms;
     e->bfree = NO_SLOT;
@@ -1464,9 +1574,25 @@ static void engine_summarize(struct engine *e)
     r->cost_usd.requests = (double)e->billed_requests * p->request_usd;
     r->cost_usd.duration = e->billed_granules[0] * granule_s * e->gb * p->duration_usd_per_gb_s +
                            e->billed_granules[1] * granule_s * e->gb * p->provisioned_duration_usd_per_gb_s;
+    /* Configured instance-seconds: each level from when it was configured
+     * (instances allocating included) to the next change, the last one to
+     * the end of the billed span. */
     double periods = ceil(e->end_s / p->provisioned_billing_period_s - 1e-9);
-    r->cost_usd.provisioned = (double)sc->platform.provisioned_concurrency * e->gb *
-                              periods * p->provisioned_billing_period_s * p->provisioned_usd_per_gb_s;
+    double billed_end_s = periods * p->provisioned_billing_period_s;
+    double tail_s = billed_end_s > e->pc_cfg_t ? billed_end_s - e->pc_cfg_t : 0;
+    double instance_s = e->pc_cfg_area + (double)e->pf.pc_configured * tail_s;
+    r->cost_usd.provisioned = instance_s * e->gb * p->provisioned_usd_per_gb_s;
+    if (e->pc_scaling) {
+        r->provisioned.actions = e->pcs.actions;
+        r->provisioned.scale_outs = e->pcs.scale_outs;
+        r->provisioned.scale_ins = e->pcs.scale_ins;
+        r->provisioned.datapoints = e->pcs.datapoints;
+        r->provisioned.missing_datapoints = e->pcs.missing;
+        r->provisioned.configured_end = e->pf.pc_configured;
+        r->provisioned.configured_peak = e->pc_cfg_peak;
+        r->provisioned.instance_s = instance_s;
+        r->provisioned.configured_mean = billed_end_s > 0 ? instance_s / billed_end_s : (double)e->pf.pc_configured;
+    }
     /* SnapStart: every new instance is a restore, charged per GB of memory;
      * the version's snapshot is cached (billed per GB-s, at least 3 hours)
      * for the whole run. A restore's time is billed as duration, as an init
@@ -1490,6 +1616,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
     schedule_next_arrival(&e);
     if (sc->warmup.concurrency > 0)
         evq_push(&e.q, warmup_first_at(&e, seed), EV_WARMUP, 0, 0);
+    pc_start(&e);
     struct evq_event ev;
     while (!(e.arrivals_done && e.outstanding == 0)) {
         double at;
@@ -1515,6 +1642,9 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             case EV_PS_DONE: on_ps_done(&e, ev.gen, now); break;
             case EV_PREWARM: on_prewarm(&e, now); break;
             case EV_PREWARM_DONE: on_prewarm_done(&e, ev.id, ev.gen, now); break;
+            case EV_PC_ACTION: on_pc_action(&e, now); break;
+            case EV_PC_PERIOD: on_pc_period(&e, now); break;
+            case EV_PC_READY: on_pc_ready(&e, ev.id, ev.gen, now); break;
             default: assert(!"unknown event kind");
             }
         }
@@ -1565,6 +1695,9 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
     const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
     const struct engine_executor *x = real->exec;
     struct engine e;
+    /* The callers refuse it: an executor cannot allocate provisioned
+     * instances during the run (yet). */
+    assert(!sc->platform.provisioned.enabled);
     engine_setup(&e, sc, seed, hooks);
     e.real = real;
     e.ps = false; /* the real machine shares its cores by itself */

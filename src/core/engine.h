@@ -87,8 +87,12 @@ enum engine_event_kind {
     ENGINE_EV_PREWARM,      /* a pre-warm: instance_id starts loading (init_s), or
                                dropped = skipped (an instance is already loaded) */
     /* batching.policy aimd only: */
-    ENGINE_EV_BATCH_CAP     /* batch_id's latency (batching.latency_s) moved the
+    ENGINE_EV_BATCH_CAP,    /* batch_id's latency (batching.latency_s) moved the
                                cap from batching.old_cap to batch_size */
+    /* platform.provisioned only: */
+    ENGINE_EV_PC_DATAPOINT, /* target tracking's datapoint at the end of a period: pc */
+    ENGINE_EV_PC_SCALE,     /* the configured provisioned concurrency changed: pc */
+    ENGINE_EV_PC_READY      /* provisioned instance_id finished allocating */
 };
 
 enum engine_placement {
@@ -128,6 +132,14 @@ struct engine_event {
         double wait_s;          /* DISPATCH (slo): the oldest request's wait so far */
         double predicted_s;     /* DISPATCH (slo): the predicted latency of the batch */
     } batching;
+    struct {                    /* platform.provisioned */
+        int from, to;           /* PC_SCALE: configured capacity before and after */
+        int reason;             /* PC_SCALE: enum pc_reason */
+        bool have;              /* PC_DATAPOINT: false = missing (nothing invoked) */
+        double value;           /* PC_DATAPOINT, PC_SCALE by an alarm: the utilization */
+        int high_streak, low_streak;    /* PC_DATAPOINT: datapoints in a row past each alarm */
+        double ready_at_s;      /* PC_SCALE out: when the new instances are ready */
+    } pc;
     int queue_len;              /* requests in the batching queue after the event */
     uint32_t inflight;          /* outstanding invocations after the event */
     uint32_t instances_alive, instances_busy, pings_busy;
@@ -184,6 +196,15 @@ struct engine_result {
         uint64_t peak, created, expired;
         double mean_alive, mean_busy, mean_idle;
     } instances;
+    /* platform.provisioned (zero when fixed): the configured provisioned
+     * concurrency over the run. */
+    struct {
+        uint64_t actions, scale_outs, scale_ins;    /* scheduled actions applied; alarm-driven changes */
+        uint64_t datapoints, missing_datapoints;
+        uint32_t configured_end, configured_peak;
+        double configured_mean;     /* over the billed span (ceil(end) to whole billing periods) */
+        double instance_s;          /* configured instance-seconds billed */
+    } provisioned;
     struct {
         uint64_t pings, cold_pings, throttled, collisions;
         double first_at_s;           /* when the first round was due */

@@ -146,6 +146,9 @@ void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng
     }
     /* Provisioned instances are set up before the run: not "created" by it. */
     p->created = 0;
+    p->pc_configured = p->pc_ready = (uint32_t)spec->provisioned_concurrency;
+    idle_init(&p->pc_allocating, false);
+    p->pc_track = spec->provisioned.tracking;
     p->histogram = spec->keep_alive_policy.policy == KEEPALIVE_HISTOGRAM;
     if (p->histogram)
         keepalive_init(&p->ka, &spec->keep_alive_policy);
@@ -177,6 +180,27 @@ bool platform_bucket_take(struct platform_bucket *b, double now_s)
     return true;
 }
 
+/* Target tracking's metric: integrates pc_busy and pc_ready up to now_s.
+ * Called before either changes, and pc_peak after. */
+static void pc_account(struct platform *p, double now_s)
+{
+    double dt = now_s - p->pc_t;
+    if (dt > 0) {
+        p->pc_busy_area += (double)p->pc_busy * dt;
+        p->pc_ready_area += (double)p->pc_ready * dt;
+        p->pc_t = now_s;
+    }
+}
+
+static void pc_peak(struct platform *p)
+{
+    if (p->pc_ready > 0) {
+        double u = (double)p->pc_busy / (double)p->pc_ready;
+        if (u > p->pc_peak_util)
+            p->pc_peak_util = u;
+    }
+}
+
 enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_t *slot)
 {
     if (p->n_busy >= (uint32_t)p->spec->concurrency_limit)
@@ -186,6 +210,11 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
         *slot = idle_pick(p, &p->idle_provisioned);
         p->n_idle--;
         out = PLATFORM_PROVISIONED;
+        if (p->pc_track)
+            pc_account(p, now_s);
+        p->pc_busy++;
+        if (p->pc_track)
+            pc_peak(p);
     } else if (p->idle_on_demand.n > 0) {
         *slot = idle_pick(p, &p->idle_on_demand);
         p->n_idle--;
@@ -199,6 +228,7 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
         out = PLATFORM_COLD;
     }
     p->inst[*slot].state = INSTANCE_BUSY;
+    p->pc_invocations++;
     /* The application's idle time ends with the first invocation to start
      * after nothing was running (the paper's IT: end of one invocation to
      * the start of the next, the function taken as one application). */
@@ -235,6 +265,19 @@ bool platform_release(struct platform *p, uint32_t slot, double now_s, double *c
     if (prewarm_at_s != NULL)
         *prewarm_at_s = (double)NAN;
     p->n_busy--;
+    if (in->provisioned) {
+        if (p->pc_track)
+            pc_account(p, now_s);
+        assert(p->pc_busy > 0);
+        p->pc_busy--;
+        if (p->pc_excess > 0) {
+            /* Configured away while it ran: it goes now. */
+            p->pc_excess--;
+            p->pc_ready--;
+            slot_free(p, slot);
+            return false;
+        }
+    }
     if (p->histogram && p->n_busy == 0) {
         p->app_idle = true;
         p->app_idle_since_s = now_s;
@@ -342,4 +385,85 @@ void platform_discard_idle(struct platform *p, uint32_t slot)
     idle_remove(p, &p->idle_on_demand, slot);
     p->n_idle--;
     slot_free(p, slot);
+}
+
+bool platform_pc_add(struct platform *p, double now_s, uint32_t *slot)
+{
+    if (p->pc_excess > 0) {
+        /* One due to go when its invocation ends stays instead. */
+        p->pc_excess--;
+        p->pc_configured++;
+        *slot = PLATFORM_NONE;
+        return false;
+    }
+    *slot = slot_new(p, true, now_s);
+    p->created--; /* allocated by the platform, not created for a request */
+    p->inst[*slot].state = INSTANCE_LOADING;
+    idle_push(p, &p->pc_allocating, *slot);
+    p->pc_loading++;
+    p->pc_configured++;
+    return true;
+}
+
+bool platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double now_s)
+{
+    if (slot >= p->used)
+        return false;
+    struct instance *in = &p->inst[slot];
+    if (in->gen != gen || in->state != INSTANCE_LOADING || !in->provisioned)
+        return false;
+    idle_remove(p, &p->pc_allocating, slot);
+    p->pc_loading--;
+    in->state = INSTANCE_IDLE;
+    in->idle_since_s = now_s;
+    p->n_idle++;
+    idle_push(p, &p->idle_provisioned, slot);
+    if (p->pc_track)
+        pc_account(p, now_s);
+    p->pc_ready++;
+    if (p->pc_track)
+        pc_peak(p);
+    return true;
+}
+
+enum platform_pc_removal platform_pc_remove(struct platform *p, double now_s, uint32_t *slot)
+{
+    assert(p->pc_configured > 0);
+    p->pc_configured--;
+    *slot = PLATFORM_NONE;
+    if (p->pc_allocating.n > 0) {
+        *slot = p->pc_allocating.tail;
+        idle_remove(p, &p->pc_allocating, *slot);
+        p->pc_loading--;
+        slot_free(p, *slot);
+        return PLATFORM_PC_CANCELLED;
+    }
+    if (p->idle_provisioned.n > 0) {
+        *slot = p->idle_provisioned.head;
+        idle_remove(p, &p->idle_provisioned, *slot);
+        p->n_idle--;
+        if (p->pc_track)
+            pc_account(p, now_s);
+        p->pc_ready--;
+        if (p->pc_track)
+            pc_peak(p);
+        slot_free(p, *slot);
+        return PLATFORM_PC_IDLE;
+    }
+    assert(p->pc_busy > p->pc_excess);
+    p->pc_excess++;
+    return PLATFORM_PC_WHEN_DONE;
+}
+
+bool platform_pc_datapoint(struct platform *p, double now_s, bool maximum, double *value)
+{
+    pc_account(p, now_s);
+    bool have = p->pc_invocations > 0 && p->pc_ready_area > 0;
+    if (have)
+        *value = maximum ? p->pc_peak_util : p->pc_busy_area / p->pc_ready_area;
+    p->pc_busy_area = p->pc_ready_area = 0;
+    p->pc_invocations = 0;
+    p->pc_peak_util = 0;
+    pc_peak(p);
+    return have;
 }

@@ -93,6 +93,28 @@ struct platform {
     double app_idle_since_s;
     uint64_t idle_times;                /* idle times observed */
     uint64_t unloaded, prewarms, prewarms_skipped, prewarm_hits;
+    /* Provisioned concurrency. Fixed: configured = ready from t = 0. With
+     * platform.provisioned the engine changes the configured count: new
+     * instances are LOADING (allocating) until ready; removed ones go
+     * allocating first, then idle, and busy ones (excess) when they end. */
+    uint32_t pc_configured;             /* what is configured (and billed) */
+    uint32_t pc_ready;                  /* provisioned, initialised and alive (idle or busy) */
+    uint32_t pc_loading;                /* being allocated */
+    uint32_t pc_excess;                 /* busy provisioned instances to retire when they end */
+    uint32_t pc_busy;                   /* provisioned instances running an invocation */
+    struct idle_set pc_allocating;      /* the loading ones, newest last */
+    /* Target tracking's metric, ProvisionedConcurrencyUtilization (pc_track
+     * only): pc_busy and pc_ready integrated since the period began, the
+     * largest pc_busy / pc_ready seen, invocations started. */
+    bool pc_track;
+    double pc_t, pc_busy_area, pc_ready_area, pc_peak_util;
+    uint64_t pc_invocations;
+};
+
+enum platform_pc_removal {
+    PLATFORM_PC_CANCELLED = 0,          /* an allocating instance (its init is abandoned) */
+    PLATFORM_PC_IDLE,                   /* an idle provisioned instance, freed */
+    PLATFORM_PC_WHEN_DONE               /* all are busy: one is freed when its invocation ends */
 };
 
 /* Creates provisioned_concurrency idle provisioned instances (initialised
@@ -144,6 +166,26 @@ void platform_discard(struct platform *p, uint32_t slot);
 
 /* Destroys an idle on-demand instance (real time: its worker died). */
 void platform_discard_idle(struct platform *p, uint32_t slot);
+
+/* Configures one more provisioned instance at now_s. Returns true when a
+ * new one starts allocating (*slot, state LOADING): the caller calls
+ * platform_pc_ready when its allocation is over; false when a busy one
+ * that was to be retired stays instead. */
+bool platform_pc_add(struct platform *p, double now_s, uint32_t *slot);
+
+/* The allocation of (slot, gen) ended at now_s: the instance is idle and
+ * provisioned. False when it was cancelled meanwhile (a stale event). */
+bool platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double now_s);
+
+/* Configures one provisioned instance fewer at now_s: an allocating one is
+ * cancelled, else an idle one freed (the one idle longest), else a busy
+ * one is freed when its invocation ends. *slot names the one freed now. */
+enum platform_pc_removal platform_pc_remove(struct platform *p, double now_s, uint32_t *slot);
+
+/* Target tracking: the datapoint of the period ending at now_s, and a new
+ * period begins. False when there is none (nothing was invoked in the
+ * period, or no provisioned instance was ready: Lambda emits no metric). */
+bool platform_pc_datapoint(struct platform *p, double now_s, bool maximum, double *value);
 
 static inline const struct instance *platform_instance(const struct platform *p, uint32_t slot)
 {

@@ -22,6 +22,9 @@ void scenario_fini(struct scenario *sc)
     model_fini(&sc->function.model);
     dist_fini(&sc->function.extra_init_s);
     memset(&sc->function.extra_init_s, 0, sizeof sc->function.extra_init_s);
+    free(sc->platform.provisioned.schedule);
+    sc->platform.provisioned.schedule = NULL;
+    sc->platform.provisioned.n_schedule = 0;
     dist_fini(&sc->platform.keep_alive_s);
     memset(&sc->platform.keep_alive_s, 0, sizeof sc->platform.keep_alive_s);
 }

@@ -114,8 +114,38 @@ struct keepalive_spec {
 };
 enum throttle_action { THROTTLE_DROP = 0, THROTTLE_RETRY };
 
+/* platform.provisioned: provisioned concurrency that changes during the
+ * run, as Application Auto Scaling changes it for a Lambda alias: scheduled
+ * actions (min and max capacity from a time on) and target tracking of
+ * ProvisionedConcurrencyUtilization (pcscaling.h). The capacity at t = 0 is
+ * platform.provisioned_concurrency. Zeroed = fixed. */
+struct pc_schedule_entry {
+    double at_s;
+    int min_capacity, max_capacity;
+};
+
+enum pc_statistic { PC_STAT_AVERAGE = 0, PC_STAT_MAXIMUM };
+
+struct pc_scaling_spec {
+    bool enabled;                   /* a schedule or target tracking is set */
+    double ready_delay_s;           /* configured at t, available at t + this */
+    struct pc_schedule_entry *schedule;  /* owned, by at_s (ties: file order) */
+    size_t n_schedule;
+    bool tracking;                  /* target tracking is set */
+    double target_utilization;      /* TargetValue, a fraction (0.7) */
+    int min_capacity, max_capacity; /* the scalable target's (until a schedule moves them) */
+    enum pc_statistic statistic;    /* of the 1-minute datapoint */
+    double period_s;                /* one datapoint per period (60) */
+    int scale_out_datapoints;       /* consecutive datapoints above the target (3) */
+    int scale_in_datapoints;        /* consecutive datapoints below scale_in_ratio x target (15) */
+    double scale_in_ratio;          /* 0.9: the low alarm's threshold over the target */
+    double scale_out_cooldown_s, scale_in_cooldown_s;   /* 0 for Lambda */
+    bool disable_scale_in;
+};
+
 struct platform_spec {
-    int provisioned_concurrency;
+    int provisioned_concurrency;    /* at t = 0 (initialised before the run) */
+    struct pc_scaling_spec provisioned;
     struct dist keep_alive_s;       /* idle time before an on-demand instance is reclaimed */
     struct keepalive_spec keep_alive_policy; /* fixed: keep_alive_s; histogram: learned */
     enum routing_policy routing;

@@ -1624,8 +1624,8 @@ static int parse_function(struct cfg *c, const cJSON *f, const struct scenario *
 }
 
 static const char *const platform_keys[] = {
-    "provisioned_concurrency", "keep_alive_s", "keep_alive_policy", "routing", "reserved_concurrency",
-    "account_concurrency", "scale_per_10s", "on_throttle", "host_cores",
+    "provisioned_concurrency", "provisioned", "keep_alive_s", "keep_alive_policy", "routing",
+    "reserved_concurrency", "account_concurrency", "scale_per_10s", "on_throttle", "host_cores",
 };
 static const char *const keep_alive_policy_keys[] = {
     "policy", "range_s", "bin_s", "head_percentile", "tail_percentile", "margin",
@@ -1713,6 +1713,183 @@ static int parse_keep_alive_policy(struct cfg *c, const cJSON *p, struct keepali
         return -1;
     return 0;
 }
+static const char *const pc_keys[] = { "ready_delay_s", "schedule", "target_tracking" };
+static const char *const pc_entry_keys[] = { "at_s", "value", "min_capacity", "max_capacity" };
+static const char *const pc_tracking_keys[] = {
+    "target_utilization", "min_capacity", "max_capacity", "statistic", "period_s",
+    "scale_out_datapoints", "scale_in_datapoints", "scale_in_ratio", "scale_out_cooldown_s",
+    "scale_in_cooldown_s", "disable_scale_in",
+};
+static const char *const pc_statistic_names[] = { "average", "maximum" };
+
+/* Most scheduled actions and target trackings per scenario: a day in
+ * minutes, with room. */
+#define CONFIG_PC_SCHEDULE_MAX 100000
+
+/* A provisioned capacity: an integer from 0 to the concurrency limit
+ * (provisioned instances count against it). */
+static int get_capacity(struct cfg *c, const cJSON *obj, const char *opath, const char *key, int limit,
+                        const char *limit_path, int *out)
+{
+    char p[CFG_PATH_MAX];
+    int v = 0;
+    int got = get_int32(c, obj, opath, key, false, 0, INT_MAX, &v);
+    if (got == 1 && v > limit)
+        return fail(c, join(p, opath, key), limit_path, "must be <= the concurrency limit, %d from %s (got %d)",
+                    limit, limit_path, v);
+    if (got == 1)
+        *out = v;
+    return got;
+}
+
+/* Entries of platform.provisioned.schedule: a scheduled action sets the
+ * scalable target's min and max capacity from at_s on ("value" sets both).
+ * Kept in time order; equal times apply in file order. */
+static int parse_pc_schedule(struct cfg *c, const cJSON *arr, struct pc_scaling_spec *pc, int limit,
+                             const char *limit_path)
+{
+    const char *sp = "platform.provisioned.schedule";
+    char ep[CFG_PATH_MAX], fp[CFG_PATH_MAX], g1[40], g2[40];
+    if (!cJSON_IsArray(arr))
+        return fail(c, sp, NULL, "must be an array of {\"at_s\", \"value\"} or {\"at_s\", \"min_capacity\", "
+                    "\"max_capacity\"} objects (got %s)", config_json_type_name(arr));
+    int n = cJSON_GetArraySize(arr);
+    if (n <= 0)
+        return fail(c, sp, NULL, "must hold at least one scheduled action");
+    if (n > CONFIG_PC_SCHEDULE_MAX)
+        return fail(c, sp, NULL, "must hold at most %d scheduled actions (got %d)", CONFIG_PC_SCHEDULE_MAX, n);
+    pc->schedule = xmalloc((size_t)n * sizeof *pc->schedule);
+    pc->n_schedule = 0;
+    size_t i = 0;
+    for (const cJSON *it = arr->child; it != NULL; it = it->next, i++) {
+        snprintf(ep, sizeof ep, "%s[%zu]", sp, i);
+        if (!cJSON_IsObject(it))
+            return fail(c, ep, NULL, "must be an object with \"at_s\" and \"value\" (or \"min_capacity\" "
+                        "and \"max_capacity\") (got %s)", config_json_type_name(it));
+        if (check_keys(c, it, ep, pc_entry_keys, COUNT(pc_entry_keys)) < 0)
+            return -1;
+        struct pc_schedule_entry *en = &pc->schedule[i];
+        en->at_s = 0;
+        en->min_capacity = 0;
+        en->max_capacity = limit;
+        if (get_time(c, it, ep, "at_s", true, true, &en->at_s) < 0)
+            return -1;
+        int value = -1;
+        int got_v = get_capacity(c, it, ep, "value", limit, limit_path, &value);
+        int got_lo = get_capacity(c, it, ep, "min_capacity", limit, limit_path, &en->min_capacity);
+        int got_hi = get_capacity(c, it, ep, "max_capacity", limit, limit_path, &en->max_capacity);
+        if (got_v < 0 || got_lo < 0 || got_hi < 0)
+            return -1;
+        if (got_v == 1 && (got_lo == 1 || got_hi == 1))
+            return fail(c, join(fp, ep, "value"), NULL,
+                        "sets min_capacity and max_capacity both: give either value or min_capacity/max_capacity");
+        if (got_v == 0 && got_lo == 0 && got_hi == 0)
+            return fail(c, join(fp, ep, "value"), NULL,
+                        "required field is missing (the capacity from at_s on; or min_capacity and/or "
+                        "max_capacity, as a scheduled action sets them)");
+        if (got_v == 1)
+            en->min_capacity = en->max_capacity = value;
+        if (en->min_capacity > en->max_capacity)
+            return fail(c, join(fp, ep, "min_capacity"), NULL, "must be <= max_capacity (got %s > %s)",
+                        fmt_num(g1, sizeof g1, en->min_capacity), fmt_num(g2, sizeof g2, en->max_capacity));
+        if (i > 0 && en->at_s < pc->schedule[i - 1].at_s)
+            return fail(c, join(fp, ep, "at_s"), NULL,
+                        "must not be earlier than the action before it (got %s < %s): list the actions in time order",
+                        fmt_num(g1, sizeof g1, en->at_s), fmt_num(g2, sizeof g2, pc->schedule[i - 1].at_s));
+        pc->n_schedule = i + 1;
+    }
+    return 0;
+}
+
+/* platform.provisioned.target_tracking: Application Auto Scaling's target
+ * tracking of LambdaProvisionedConcurrencyUtilization. Defaults are AWS's
+ * (docs/pc-autoscaling.md gives the sources): target 0.7 as in the Lambda
+ * guide's example, 1-minute datapoints, 3 above the target to scale out and
+ * 15 below 90 % of it to scale in, no cooldown for Lambda. */
+static int parse_pc_tracking(struct cfg *c, const cJSON *t, struct pc_scaling_spec *pc, int limit,
+                             const char *limit_path)
+{
+    const char *tp = "platform.provisioned.target_tracking";
+    char g1[40], g2[40];
+    int stat = 0;
+    if (check_keys(c, t, tp, pc_tracking_keys, COUNT(pc_tracking_keys)) < 0)
+        return -1;
+    pc->tracking = true;
+    pc->target_utilization = 0.7;
+    pc->min_capacity = 1;
+    pc->max_capacity = limit;
+    pc->statistic = PC_STAT_AVERAGE;
+    pc->period_s = 60;
+    pc->scale_out_datapoints = 3;
+    pc->scale_in_datapoints = 15;
+    pc->scale_in_ratio = 0.9;
+    pc->scale_out_cooldown_s = pc->scale_in_cooldown_s = 0;
+    pc->disable_scale_in = false;
+    if (get_num(c, t, tp, "target_utilization", true, above_upto(0, 1), &pc->target_utilization) < 0)
+        return -1;
+    if (get_capacity(c, t, tp, "min_capacity", limit, limit_path, &pc->min_capacity) < 0
+        || get_capacity(c, t, tp, "max_capacity", limit, limit_path, &pc->max_capacity) < 0)
+        return -1;
+    if (pc->max_capacity < 1)
+        return fail(c, "platform.provisioned.target_tracking.max_capacity", NULL, "must be >= 1 (got 0)");
+    if (pc->min_capacity > pc->max_capacity)
+        return fail(c, "platform.provisioned.target_tracking.min_capacity",
+                    "platform.provisioned.target_tracking.max_capacity", "must be <= max_capacity (got %s > %s)",
+                    fmt_num(g1, sizeof g1, pc->min_capacity), fmt_num(g2, sizeof g2, pc->max_capacity));
+    if (get_choice(c, t, tp, "statistic", pc_statistic_names, COUNT(pc_statistic_names), &stat) < 0)
+        return -1;
+    pc->statistic = stat == 0 ? PC_STAT_AVERAGE : PC_STAT_MAXIMUM;
+    if (get_time(c, t, tp, "period_s", false, false, &pc->period_s) < 0
+        || get_int32(c, t, tp, "scale_out_datapoints", false, 1, 1000, &pc->scale_out_datapoints) < 0
+        || get_int32(c, t, tp, "scale_in_datapoints", false, 1, 1000, &pc->scale_in_datapoints) < 0
+        || get_num(c, t, tp, "scale_in_ratio", false, above_upto(0, 1), &pc->scale_in_ratio) < 0
+        || get_time(c, t, tp, "scale_out_cooldown_s", false, true, &pc->scale_out_cooldown_s) < 0
+        || get_time(c, t, tp, "scale_in_cooldown_s", false, true, &pc->scale_in_cooldown_s) < 0)
+        return -1;
+    const cJSON *d = get(t, "disable_scale_in");
+    if (d != NULL) {
+        if (!cJSON_IsBool(d))
+            return fail(c, "platform.provisioned.target_tracking.disable_scale_in", NULL,
+                        "must be true or false (got %s)", config_json_type_name(d));
+        pc->disable_scale_in = cJSON_IsTrue(d);
+    }
+    return 0;
+}
+
+/* platform.provisioned (after the concurrency limit is known). */
+static int parse_pc_scaling(struct cfg *c, const cJSON *p, struct platform_spec *ps, const char *limit_path)
+{
+    const char *pp = "platform.provisioned";
+    struct pc_scaling_spec *pc = &ps->provisioned;
+    const cJSON *o = NULL, *t = NULL;
+    *pc = (struct pc_scaling_spec){ .ready_delay_s = 60 };
+    if (get_obj(c, p, "platform", "provisioned", false, &o) < 0)
+        return -1;
+    if (o == NULL)
+        return 0;
+    if (check_keys(c, o, pp, pc_keys, COUNT(pc_keys)) < 0)
+        return -1;
+    if (get_time(c, o, pp, "ready_delay_s", false, true, &pc->ready_delay_s) < 0)
+        return -1;
+    const cJSON *sched = get(o, "schedule");
+    if (sched != NULL && parse_pc_schedule(c, sched, pc, ps->concurrency_limit, limit_path) < 0)
+        return -1;
+    if (get_obj(c, o, pp, "target_tracking", false, &t) < 0)
+        return -1;
+    if (t != NULL && parse_pc_tracking(c, t, pc, ps->concurrency_limit, limit_path) < 0)
+        return -1;
+    if (pc->n_schedule == 0 && !pc->tracking)
+        return fail(c, pp, NULL, "needs a schedule, target_tracking or both (for a fixed number of provisioned "
+                    "instances, set platform.provisioned_concurrency alone)");
+    pc->enabled = true;
+    if (pc->tracking && (ps->provisioned_concurrency < pc->min_capacity
+                         || ps->provisioned_concurrency > pc->max_capacity))
+        return fail(c, "platform.provisioned_concurrency", "platform.provisioned.target_tracking.min_capacity",
+                    "must be within the target tracking's min_capacity..max_capacity, %d..%d, at t = 0 "
+                    "(got %d)", pc->min_capacity, pc->max_capacity, ps->provisioned_concurrency);
+    return 0;
+}
+
 static const char *const throttle_keys[] = {
     "action", "backoff_s", "backoff_max_s", "max_retries",
 };
@@ -1802,6 +1979,8 @@ static int parse_platform(struct cfg *c, const cJSON *p, struct platform_spec *p
         return fail(c, "platform.host_cores", NULL, "must be 0 (off) or at least 0.001, a millicore (got %s)",
                     fmt_num(g, sizeof g, ps->host_cores));
     }
+    if (parse_pc_scaling(c, p, ps, limit_path) < 0)
+        return -1;
     if (get_obj(c, p, pp, "on_throttle", false, &t) < 0)
         return -1;
     return parse_throttle(c, t, ps);
