@@ -1825,8 +1825,12 @@ static int parse_pc_tracking(struct cfg *c, const cJSON *t, struct pc_scaling_sp
     pc->scale_in_ratio = 0.9;
     pc->scale_out_cooldown_s = pc->scale_in_cooldown_s = 0;
     pc->disable_scale_in = false;
-    if (get_num(c, t, tp, "target_utilization", true, above_upto(0, 1), &pc->target_utilization) < 0)
+    if (get_num(c, t, tp, "target_utilization", true, above(0), &pc->target_utilization) < 0)
         return -1;
+    if (pc->target_utilization > 1)
+        return fail(c, "platform.provisioned.target_tracking.target_utilization", NULL,
+                    "must be a fraction of the provisioned instances busy, at most 1 (0.7 = 70 %%) (got %s)",
+                    fmt_num(g1, sizeof g1, pc->target_utilization));
     if (get_capacity(c, t, tp, "min_capacity", limit, limit_path, &pc->min_capacity) < 0
         || get_capacity(c, t, tp, "max_capacity", limit, limit_path, &pc->max_capacity) < 0)
         return -1;
