@@ -2295,6 +2295,10 @@ static int parse_scenario(struct cfg *c, const cJSON *root, struct scenario *sc)
         return fail(c, "function.snapstart", "platform.provisioned_concurrency",
                     "SnapStart and provisioned concurrency cannot both be set on a function version (AWS "
                     "refuses the combination)");
+    if (sc->function.snapstart && sc->platform.provisioned.enabled)
+        return fail(c, "function.snapstart", "platform.provisioned",
+                    "SnapStart and provisioned concurrency cannot both be set on a function version (AWS "
+                    "refuses the combination)");
     if (get_obj(c, root, "", "warmup", false, &wu) < 0 || parse_warmup(c, wu, &sc->warmup) < 0)
         return -1;
     if (get_obj(c, root, "", "pricing", false, &pr) < 0 || parse_pricing(c, pr, &sc->pricing) < 0)
