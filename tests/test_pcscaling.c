@@ -138,7 +138,7 @@ static void test_schedule_bounds(void)
 struct pc_events {
     double first_scale_s, ready_s[16];
     int first_from, first_to, first_reason;
-    size_t scales, readies, datapoints, missing;
+    size_t scales, readies, retires, datapoints, missing;
     int high_at[16];    /* high_streak after datapoint k (1-based periods) */
 };
 
@@ -156,6 +156,8 @@ static void on_pc_event(void *ctx, const struct engine_event *ev)
         if (p->readies < 16)
             p->ready_s[p->readies] = ev->time_s;
         p->readies++;
+    } else if (ev->kind == ENGINE_EV_PC_RETIRE) {
+        p->retires++;
     } else if (ev->kind == ENGINE_EV_PC_DATAPOINT) {
         if (p->datapoints < 16)
             p->high_at[p->datapoints] = ev->pc.high_streak;
@@ -224,6 +226,7 @@ static void test_schedule_ready_and_billed(void)
     CU_ASSERT_EQUAL(pe.first_to, 3);
     CU_ASSERT_EQUAL(pe.first_reason, PC_REASON_SCHEDULE);
     CU_ASSERT_EQUAL(pe.scales, 2u);
+    CU_ASSERT_EQUAL(pe.retires, 2u);    /* at 300 two of the three, idle, go */
     CU_ASSERT_EQUAL(r.provisioned.actions, 2u);
     CU_ASSERT_EQUAL(r.provisioned.configured_peak, 3u);
     CU_ASSERT_EQUAL(r.provisioned.configured_end, 1u);

@@ -322,6 +322,10 @@ static void narrate_pc(struct explain *x, const struct engine_event *ev)
     case ENGINE_EV_PC_READY:
         fprintf(f, "provisioned instance %lld allocated: ready, idle", (long long)ev->instance_id);
         break;
+    case ENGINE_EV_PC_RETIRE:
+        fprintf(f, "provisioned instance %lld retired (configured away); %u alive", (long long)ev->instance_id,
+                ev->instances_alive);
+        break;
     default:
         break;
     }
@@ -401,6 +405,7 @@ static void narrate(struct explain *x, const struct engine_event *ev)
     case ENGINE_EV_PC_DATAPOINT:
     case ENGINE_EV_PC_SCALE:
     case ENGINE_EV_PC_READY:
+    case ENGINE_EV_PC_RETIRE:
         narrate_pc(x, ev);
         break;
     }

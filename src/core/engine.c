@@ -990,6 +990,14 @@ HOT double release_instance(struct engine *e, uint32_t inst, double now, bool di
 /* After the DONE of an instance that release_instance unloaded. */
 static void narrate_unload(struct engine *e, uint32_t inst, double prewarm_at, double now)
 {
+    const struct instance *in = platform_instance(&e->pf, inst);
+    if (e->narrate && in->state == INSTANCE_DEAD && in->provisioned) {
+        /* Configured away while it ran (platform.provisioned): a
+         * provisioned instance is never discarded otherwise. */
+        struct engine_event ev = { .kind = ENGINE_EV_PC_RETIRE, .instance_id = in->uid, .provisioned = true };
+        emit(e, &ev, now);
+        return;
+    }
     if (!e->narrate || isnan(prewarm_at))
         return;
     struct engine_event ev = { .kind = ENGINE_EV_UNLOAD, .instance_id = platform_instance(&e->pf, inst)->uid,
@@ -1322,9 +1330,17 @@ static void pc_resize(struct engine *e, int want, enum pc_reason reason, double 
         if (platform_pc_add(pf, now, &inst))
             evq_push(&e->q, ready_at, EV_PC_READY, inst, platform_instance(pf, inst)->gen);
     }
+    /* The idle instances freed are told after the change itself. They are
+     * freed last (allocating ones go first) and one after the other, so
+     * the free list, from the last one freed, holds them all in a row. */
+    uint32_t retired_last = PLATFORM_NONE;
+    size_t n_retired = 0;
     while (pf->pc_configured > to) {
         uint32_t inst;
-        (void)platform_pc_remove(pf, now, &inst);
+        if (platform_pc_remove(pf, now, &inst) == PLATFORM_PC_IDLE) {
+            n_retired++;
+            retired_last = inst;
+        }
     }
     if (to > e->pc_cfg_peak)
         e->pc_cfg_peak = to;
@@ -1338,6 +1354,14 @@ static void pc_resize(struct engine *e, int want, enum pc_reason reason, double 
         ev.pc.value = value;
         ev.pc.ready_at_s = to > from ? ready_at : now;
         emit(e, &ev, now);
+        uint32_t slot = retired_last;
+        for (size_t i = 0; i < n_retired; i++, slot = platform_instance(pf, slot)->next) {
+            assert(slot == (i == 0 ? pf->free_head : slot));
+            assert(platform_instance(pf, slot)->state == INSTANCE_DEAD && platform_instance(pf, slot)->provisioned);
+            struct engine_event rv = { .kind = ENGINE_EV_PC_RETIRE, .provisioned = true,
+                                       .instance_id = platform_instance(pf, slot)->uid };
+            emit(e, &rv, now);
+        }
     }
 }
 

@@ -92,7 +92,9 @@ enum engine_event_kind {
     /* platform.provisioned only: */
     ENGINE_EV_PC_DATAPOINT, /* target tracking's datapoint at the end of a period: pc */
     ENGINE_EV_PC_SCALE,     /* the configured provisioned concurrency changed: pc */
-    ENGINE_EV_PC_READY      /* provisioned instance_id finished allocating */
+    ENGINE_EV_PC_READY,     /* provisioned instance_id finished allocating: idle */
+    ENGINE_EV_PC_RETIRE     /* provisioned instance_id configured away: gone (an idle
+                               one at the PC_SCALE, a busy one right after its DONE) */
 };
 
 enum engine_placement {

@@ -216,6 +216,15 @@ static void timeline_on_event(void *state, FILE *f, const struct engine_event *e
             in->since_s = now;
         }
         break;
+    case ENGINE_EV_PC_READY: {
+        /* platform.provisioned: an instance allocated during the run is
+         * idle and provisioned from when it is ready. */
+        struct tl_instance *in = instance_at(t, ev->instance_id);
+        *in = (struct tl_instance){ .alive = true, .provisioned = true };
+        in->since_s = now;
+        break;
+    }
+    case ENGINE_EV_PC_RETIRE: /* configured away: idle (a busy one right after its DONE) */
     case ENGINE_EV_UNLOAD: /* as an expiry, right after the DONE */
     case ENGINE_EV_EXPIRE: {
         struct tl_instance *in = instance_at(t, ev->instance_id);
