@@ -286,6 +286,79 @@ static void test_same_throttling(void)
     fixture_free(&sc, &sim);
 }
 
+/* Provisioned concurrency that changes (platform.provisioned) runs in the
+ * engine both loops share: a schedule (3 instances at 1 s, back to 1 at
+ * 6 s) and target tracking on 1-second datapoints (out after 2 above 0.7,
+ * in after 3 below 0.63) take the same decisions at the same times on the
+ * fake clock as in simulation. In real time a new instance's worker starts
+ * at the change (a cold start with no work, 0.2 s here) and is ready at
+ * the change + ready_delay_s, as simulated; retired ones are stopped
+ * through the executor. */
+static void test_same_pc_scaling(void)
+{
+    double t[200];
+    size_t n = 0;
+    for (double at = 0.05; at < 5 && n < N(t); at += 0.1)
+        t[n++] = at;                    /* one instance busy 90 % of the time */
+    for (double at = 5.05; at < 12 && n < N(t); at += 0.5)
+        t[n++] = at;                    /* then 18 % */
+    for (int mode = 0; mode < 2; mode++) {
+        struct scenario sc;
+        fixture_scenario(&sc, t, n, 0.2, 0.09);
+        sc.platform.provisioned_concurrency = 1;
+        struct pc_schedule_entry sched[] = { { 1.0, 3, 3 }, { 6.0, 1, 1 } };
+        if (mode == 0)
+            sc.platform.provisioned = (struct pc_scaling_spec){ .enabled = true, .ready_delay_s = 0.52,
+                                                                .schedule = sched, .n_schedule = 2 };
+        else
+            sc.platform.provisioned = (struct pc_scaling_spec){
+                .enabled = true, .ready_delay_s = 0.52, .tracking = true, .target_utilization = 0.7,
+                .min_capacity = 1, .max_capacity = 10, .period_s = 1, .scale_out_datapoints = 2,
+                .scale_in_datapoints = 3, .scale_in_ratio = 0.9 };
+        struct fixture_log sim, real;
+        struct engine_result rs, rr;
+        struct fake f;
+        run_both(&sc, &sim, &rs, &f, &real, &rr);
+        CU_ASSERT_EQUAL(real.n, n);
+        for (uint64_t id = 0; id < n; id++) {
+            const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
+            CU_ASSERT_EQUAL(a->provisioned, b->provisioned);
+            CU_ASSERT_EQUAL(a->cold, b->cold);
+            CU_ASSERT_EQUAL(a->instance_id, b->instance_id);
+            CU_ASSERT_DOUBLE_EQUAL(a->end_s, b->end_s, EPS);
+        }
+        CU_ASSERT_EQUAL(rs.provisioned.actions, rr.provisioned.actions);
+        CU_ASSERT_EQUAL(rs.provisioned.scale_outs, rr.provisioned.scale_outs);
+        CU_ASSERT_EQUAL(rs.provisioned.scale_ins, rr.provisioned.scale_ins);
+        CU_ASSERT_EQUAL(rs.provisioned.configured_peak, rr.provisioned.configured_peak);
+        CU_ASSERT_EQUAL(rs.provisioned.configured_end, rr.provisioned.configured_end);
+        CU_ASSERT_DOUBLE_EQUAL(rs.provisioned.instance_s, rr.provisioned.instance_s, 1e-9);
+        CU_ASSERT_DOUBLE_EQUAL(rs.cost_usd.total, rr.cost_usd.total, 1e-12);
+        if (mode == 0) {
+            CU_ASSERT_EQUAL(rs.provisioned.actions, 2u);
+            CU_ASSERT_EQUAL(rs.provisioned.configured_peak, 3u);
+            /* 1 prepared, 2 allocated at 1 s (started through the executor),
+             * 2 retired at 6 s. */
+            CU_ASSERT_EQUAL(f.prepared, 1u);
+            CU_ASSERT_EQUAL(f.retired, 2u);
+        } else {
+            CU_ASSERT_EQUAL(rs.provisioned.scale_outs, 1u);
+            CU_ASSERT_EQUAL(rs.provisioned.scale_ins, 1u);
+            CU_ASSERT_EQUAL(rs.provisioned.configured_end, 1u);
+            CU_ASSERT_EQUAL(f.retired, 1u);
+        }
+        /* No request before the first change + ready_delay_s ran on a
+         * second provisioned instance (instance ids 0 = the first). */
+        for (uint64_t id = 0; id < n; id++) {
+            const struct request_record *b = fixture_rec(&real, id);
+            if (b->start_s < (mode == 0 ? 1.52 : 2.52))
+                CU_ASSERT(!b->provisioned || b->instance_id == 0);
+        }
+        free(real.rec);
+        fixture_free(&sc, &sim);
+    }
+}
+
 /* The time limit and the stop flag end a real-time run with what ran. */
 static void test_time_limit_and_stop(void)
 {
@@ -324,6 +397,7 @@ static void add_fake_tests(CU_pSuite s)
     CU_add_test(s, "real-time loop = simulation (fake clock)", test_same_as_simulation);
     CU_add_test(s, "real-time loop: throttling and retries", test_same_throttling);
     CU_add_test(s, "real-time loop: adaptive batching policies", test_same_policies);
+    CU_add_test(s, "real-time loop: provisioned concurrency schedule and target tracking", test_same_pc_scaling);
     CU_add_test(s, "warm-up rounds keep a fixed rate in real time", test_warmup_fixed_rate);
     CU_add_test(s, "real-time loop: time limit and stop flag", test_time_limit_and_stop);
 }
@@ -1015,6 +1089,60 @@ static void test_cold_start_injected(void)
     free(sc);
 }
 
+/* platform.provisioned with real workers: 2 provisioned instances
+ * configured at 0.5 s start their workers then and take requests from
+ * 0.5 + ready_delay_s (1.25 s) on; at 2.5 s one of them is retired. Every
+ * request before 1.2 s runs on-demand, every one from 1.3 s on a
+ * provisioned instance (sub-millisecond work at 10 requests/s: one is
+ * always free). */
+static void test_pc_schedule_real(void)
+{
+    char *sc = testutil_temp_file(
+        "{\"seed\": 3, \"duration_s\": 3.5, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 10}, "
+        "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 2, \"overhead_ms\": 0.01, "
+        "\"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}}}, "
+        "\"platform\": {\"keep_alive_s\": 60, \"provisioned\": {\"ready_delay_s\": 0.75, "
+        "\"schedule\": [{\"at_s\": 0.5, \"value\": 2}, {\"at_s\": 2.5, \"value\": 1}]}}}",
+        ".json");
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --worker %s --json --requests-csv %s/r.csv", sc,
+                                  testutil_worker_bin(), dir), 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"scheduled_actions\": 2,");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"configured_peak\": 2,");
+    TESTUTIL_ASSERT_CONTAINS(out, "\"configured_end\": 1,");
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    char *csv = testutil_read_file(path);
+    CU_ASSERT_FATAL(csv != NULL);
+    size_t rows = 0, wrong = 0;
+    for (const char *line = strchr(csv, '\n'); line != NULL && line[1] != '\0'; line = strchr(line + 1, '\n')) {
+        /* arrival_s is column 1, provisioned column 15 */
+        double f[16];
+        const char *p = line + 1;
+        for (int col = 0; col < 16 && p != NULL; col++) {
+            f[col] = strtod(p, NULL);
+            p = strchr(p, ',');
+            if (p != NULL)
+                p++;
+        }
+        rows++;
+        bool prov = f[15] != 0;
+        if ((f[1] < 1.2 && prov) || (f[1] >= 1.3 && !prov)) {
+            wrong++;
+            fprintf(stderr, "\n  request at %.3f s: provisioned %d\n", f[1], (int)prov);
+        }
+    }
+    CU_ASSERT_EQUAL(rows, 35u);
+    CU_ASSERT_EQUAL(wrong, 0u);
+    free(csv);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
@@ -1034,6 +1162,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate: a memory above the host's cores is refused", test_memory_too_big);
     CU_add_test(s, "emulate: the profile's overhead is a real delay", test_overhead_injected);
     CU_add_test(s, "emulate: the profile's cold start is waited out", test_cold_start_injected);
+    CU_add_test(s, "emulate: a provisioned-concurrency schedule with real workers", test_pc_schedule_real);
 }
 
 int main(void)

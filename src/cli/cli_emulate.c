@@ -384,11 +384,11 @@ int cli_emulate(int argc, char **argv)
     if (cli_scenario_args_check(&sa, &rc) != 0 || cli_outputs_claim_stdout(outputs, open, N_OUTPUTS, json, &rc) != 0
         || cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
-    if (sc.platform.provisioned.enabled) {
-        /* Instances allocated during the run would need the executor to
-         * start them outside an invocation. */
-        rc = cli_usage_error("emulate", "platform.provisioned: scheduled and target-tracking provisioned "
-                             "concurrency is simulated only (run, sweep, explain); emulate needs a fixed platform.provisioned_concurrency");
+    if (sc.platform.provisioned.enabled && invoke_url != NULL) {
+        /* The served platform allocates its own provisioned instances. */
+        rc = cli_usage_error("emulate", "platform.provisioned: with --invoke-url the served function's "
+                             "provisioned concurrency is the server's (serve keeps a fixed "
+                             "platform.provisioned_concurrency); drop platform.provisioned or --invoke-url");
         goto out;
     }
     if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED) {

@@ -45,6 +45,9 @@ enum ev_kind {
  * (HOT: base/common.h). */
 
 #define JOB_PING UINT32_MAX
+/* Real time: the init of a provisioned instance being allocated during the
+ * run (platform.provisioned), as a ping with no work on a new instance. */
+#define JOB_PC_ALLOC (UINT32_MAX - 2)
 #define NO_SLOT UINT32_MAX
 
 struct batch {
@@ -591,8 +594,11 @@ static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold,
         .cold = cold,
         .n = n,
         .first_request = first,
-        .extra_init_s = cold && e->has_extra ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
-        .model_init_s = cold && e->real->inject
+        /* An allocation's readiness is platform.provisioned.ready_delay_s:
+         * nothing is drawn for it, as in simulation. */
+        .extra_init_s = cold && e->has_extra && job != JOB_PC_ALLOC
+                        ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
+        .model_init_s = cold && e->real->inject && job != JOB_PC_ALLOC
                         ? dist_sample(&sc->function.model.cold_start_s, e->rng[job == JOB_PING ? RNG_WARMUP
                                                                                               : RNG_COLD_START])
                         : 0,
@@ -982,6 +988,9 @@ HOT double release_instance(struct engine *e, uint32_t inst, double now, bool di
             push_expiry(e, check_at, inst, gen);
         if (!isnan(prewarm_at))
             evq_push(&e->q, prewarm_at, EV_PREWARM, 0, 0);
+        /* Freed as it ended (a provisioned instance configured away). */
+        if (e->real != NULL && platform_instance(&e->pf, inst)->state == INSTANCE_DEAD)
+            e->real->exec->retire(e->real->exec->ctx, inst);
     }
     levels(e, now);
     return prewarm_at;
@@ -1120,6 +1129,8 @@ static void recount_placement(struct engine *e, struct batch *b, enum engine_pla
 /* Real time: the executor reports an invocation's end with measured times.
  * The instance is released and the response reaches the client now (the
  * overhead was part of the round trip just measured). */
+static void on_pc_ready(struct engine *e, uint32_t inst, uint32_t gen, double now);
+
 static void on_real_done(struct engine *e, const struct engine_completion *c, double now)
 {
     uint32_t inst = c->instance;
@@ -1136,6 +1147,24 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
             evq_push(&e->q, now + hold_s, EV_INSTANCE_DONE, inst, JOB_PING);
         else
             on_instance_done_ping(e, inst, now, c->timed_out);
+        return;
+    }
+    if (c->job == JOB_PC_ALLOC) {
+        const struct instance *in = platform_instance(&e->pf, inst);
+        if (c->died || c->timed_out) {
+            /* The capacity it was for is lost (serve and Lambda would
+             * retry; the run says so through configured_end). */
+            platform_pc_alloc_failed(&e->pf, inst);
+            levels(e, now);
+            if (c->timed_out && !c->died)
+                e->real->exec->retire(e->real->exec->ctx, inst);
+            return;
+        }
+        double ready_at = in->created_s + e->sc->platform.provisioned.ready_delay_s;
+        if (now >= ready_at)
+            on_pc_ready(e, inst, in->gen, now);
+        else
+            evq_push(&e->q, ready_at, EV_PC_READY, inst, in->gen);
         return;
     }
     if (c->job == ENGINE_JOB_IDLE) {
@@ -1327,7 +1356,13 @@ static void pc_resize(struct engine *e, int want, enum pc_reason reason, double 
     double ready_at = now + sp->ready_delay_s;
     while (pf->pc_configured < to) {
         uint32_t inst;
-        if (platform_pc_add(pf, now, &inst))
+        if (!platform_pc_add(pf, now, &inst))
+            continue;
+        if (e->real != NULL)
+            /* The worker starts now; ready when its init is over, and no
+             * sooner than ready_at (on_real_done). */
+            real_start(e, inst, JOB_PC_ALLOC, true, 0, 0, now);
+        else
             evq_push(&e->q, ready_at, EV_PC_READY, inst, platform_instance(pf, inst)->gen);
     }
     /* The idle instances freed are told after the change itself. They are
@@ -1340,6 +1375,8 @@ static void pc_resize(struct engine *e, int want, enum pc_reason reason, double 
         if (platform_pc_remove(pf, now, &inst) == PLATFORM_PC_IDLE) {
             n_retired++;
             retired_last = inst;
+            if (e->real != NULL)
+                e->real->exec->retire(e->real->exec->ctx, inst);
         }
     }
     if (to > e->pc_cfg_peak)
@@ -1374,7 +1411,9 @@ static void on_pc_action(struct engine *e, double now)
         evq_push(&e->q, next, EV_PC_ACTION, 0, 0);
 }
 
-static void on_pc_period(struct engine *e, double now)
+/* A metric period due at due_s ends, handled at now (the same in
+ * simulation); the next is due a period after due_s (fixed rate). */
+static void on_pc_period(struct engine *e, double due_s, double now)
 {
     const struct pc_scaling_spec *sp = &e->sc->platform.provisioned;
     double value = 0;
@@ -1393,14 +1432,21 @@ static void on_pc_period(struct engine *e, double now)
     }
     if (want != current)
         pc_resize(e, want, reason, value, now);
-    evq_push(&e->q, now + sp->period_s, EV_PC_PERIOD, 0, 0);
+    evq_push(&e->q, due_s + sp->period_s, EV_PC_PERIOD, 0, 0);
 }
 
 static void on_pc_ready(struct engine *e, uint32_t inst, uint32_t gen, double now)
 {
-    if (!platform_pc_ready(&e->pf, inst, gen, now))
-        return; /* cancelled by a scale-in while it was allocating */
+    enum platform_pc_allocated a = platform_pc_ready(&e->pf, inst, gen, now);
+    if (a == PLATFORM_PC_STALE)
+        return;
     levels(e, now);
+    if (a == PLATFORM_PC_RETIRED) {
+        /* Configured away while it was allocated: never available. */
+        if (e->real != NULL)
+            e->real->exec->retire(e->real->exec->ctx, inst);
+        return;
+    }
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_PC_READY, .provisioned = true,
                                    .instance_id = platform_instance(&e->pf, inst)->uid };
@@ -1667,7 +1713,7 @@ enum engine_status engine_run(const struct scenario *sc, uint64_t seed, const st
             case EV_PREWARM: on_prewarm(&e, now); break;
             case EV_PREWARM_DONE: on_prewarm_done(&e, ev.id, ev.gen, now); break;
             case EV_PC_ACTION: on_pc_action(&e, now); break;
-            case EV_PC_PERIOD: on_pc_period(&e, now); break;
+            case EV_PC_PERIOD: on_pc_period(&e, now, now); break;
             case EV_PC_READY: on_pc_ready(&e, ev.id, ev.gen, now); break;
             default: assert(!"unknown event kind");
             }
@@ -1706,6 +1752,9 @@ static void real_event(struct engine *e, const struct evq_event *ev, double now)
     case EV_WARMUP: on_warmup(e, evq_event_time(ev), now); break;
     case EV_RETRY: invoke(e, ev->id, now); break;
     case EV_RESPONSE: on_response(e, ev->id, now); break; /* an injected overhead */
+    case EV_PC_ACTION: on_pc_action(e, now); break;
+    case EV_PC_PERIOD: on_pc_period(e, evq_event_time(ev), now); break;
+    case EV_PC_READY: on_pc_ready(e, ev->id, ev->gen, now); break;
     /* No processor sharing: the real machine shares its cores. */
     case EV_PS_DONE:
     default: assert(!"event kind not used in real time");
@@ -1719,9 +1768,6 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
     const volatile sig_atomic_t *stop = hooks != NULL ? hooks->stop : NULL;
     const struct engine_executor *x = real->exec;
     struct engine e;
-    /* The callers refuse it: an executor cannot allocate provisioned
-     * instances during the run (yet). */
-    assert(!sc->platform.provisioned.enabled);
     engine_setup(&e, sc, seed, hooks);
     e.real = real;
     e.ps = false; /* the real machine shares its cores by itself */
@@ -1742,6 +1788,7 @@ enum engine_status engine_run_real(const struct scenario *sc, uint64_t seed, con
     schedule_next_arrival(&e);
     if (sc->warmup.concurrency > 0)
         evq_push(&e.q, warmup_first_at(&e, seed), EV_WARMUP, 0, 0);
+    pc_start(&e);
     while (!(e.arrivals_done && e.outstanding == 0)) {
         if (stop != NULL && *stop) {
             status = ENGINE_INTERRUPTED;

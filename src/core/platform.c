@@ -147,7 +147,6 @@ void platform_init(struct platform *p, const struct platform_spec *spec, gsl_rng
     /* Provisioned instances are set up before the run: not "created" by it. */
     p->created = 0;
     p->pc_configured = p->pc_ready = (uint32_t)spec->provisioned_concurrency;
-    idle_init(&p->pc_allocating, false);
     p->pc_track = spec->provisioned.tracking;
     p->histogram = spec->keep_alive_policy.policy == KEEPALIVE_HISTOGRAM;
     if (p->histogram)
@@ -389,9 +388,13 @@ void platform_discard_idle(struct platform *p, uint32_t slot)
 
 bool platform_pc_add(struct platform *p, double now_s, uint32_t *slot)
 {
-    if (p->pc_excess > 0) {
-        /* One due to go when its invocation ends stays instead. */
-        p->pc_excess--;
+    if (p->pc_cancel > 0 || p->pc_excess > 0) {
+        /* One due to go stays instead (one allocating first: it is the
+         * further from being lost). */
+        if (p->pc_cancel > 0)
+            p->pc_cancel--;
+        else
+            p->pc_excess--;
         p->pc_configured++;
         *slot = PLATFORM_NONE;
         return false;
@@ -399,21 +402,24 @@ bool platform_pc_add(struct platform *p, double now_s, uint32_t *slot)
     *slot = slot_new(p, true, now_s);
     p->created--; /* allocated by the platform, not created for a request */
     p->inst[*slot].state = INSTANCE_LOADING;
-    idle_push(p, &p->pc_allocating, *slot);
     p->pc_loading++;
     p->pc_configured++;
     return true;
 }
 
-bool platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double now_s)
+enum platform_pc_allocated platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double now_s)
 {
     if (slot >= p->used)
-        return false;
+        return PLATFORM_PC_STALE;
     struct instance *in = &p->inst[slot];
     if (in->gen != gen || in->state != INSTANCE_LOADING || !in->provisioned)
-        return false;
-    idle_remove(p, &p->pc_allocating, slot);
+        return PLATFORM_PC_STALE;
     p->pc_loading--;
+    if (p->pc_cancel > 0) {
+        p->pc_cancel--;
+        slot_free(p, slot);
+        return PLATFORM_PC_RETIRED;
+    }
     in->state = INSTANCE_IDLE;
     in->idle_since_s = now_s;
     p->n_idle++;
@@ -423,7 +429,19 @@ bool platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double n
     p->pc_ready++;
     if (p->pc_track)
         pc_peak(p);
-    return true;
+    return PLATFORM_PC_READY;
+}
+
+void platform_pc_alloc_failed(struct platform *p, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_LOADING && in->provisioned);
+    p->pc_loading--;
+    if (p->pc_cancel > 0)
+        p->pc_cancel--;
+    else
+        p->pc_configured--;
+    slot_free(p, slot);
 }
 
 enum platform_pc_removal platform_pc_remove(struct platform *p, double now_s, uint32_t *slot)
@@ -431,11 +449,8 @@ enum platform_pc_removal platform_pc_remove(struct platform *p, double now_s, ui
     assert(p->pc_configured > 0);
     p->pc_configured--;
     *slot = PLATFORM_NONE;
-    if (p->pc_allocating.n > 0) {
-        *slot = p->pc_allocating.tail;
-        idle_remove(p, &p->pc_allocating, *slot);
-        p->pc_loading--;
-        slot_free(p, *slot);
+    if (p->pc_loading > p->pc_cancel) {
+        p->pc_cancel++;
         return PLATFORM_PC_CANCELLED;
     }
     if (p->idle_provisioned.n > 0) {

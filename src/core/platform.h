@@ -96,13 +96,14 @@ struct platform {
     /* Provisioned concurrency. Fixed: configured = ready from t = 0. With
      * platform.provisioned the engine changes the configured count: new
      * instances are LOADING (allocating) until ready; removed ones go
-     * allocating first, then idle, and busy ones (excess) when they end. */
+     * allocating first (when their allocation ends: pc_cancel), then
+     * idle, then busy ones when their invocation ends (pc_excess). */
     uint32_t pc_configured;             /* what is configured (and billed) */
     uint32_t pc_ready;                  /* provisioned, initialised and alive (idle or busy) */
     uint32_t pc_loading;                /* being allocated */
     uint32_t pc_excess;                 /* busy provisioned instances to retire when they end */
+    uint32_t pc_cancel;                 /* allocating ones to retire when their allocation ends */
     uint32_t pc_busy;                   /* provisioned instances running an invocation */
-    struct idle_set pc_allocating;      /* the loading ones, newest last */
     /* Target tracking's metric, ProvisionedConcurrencyUtilization (pc_track
      * only): pc_busy and pc_ready integrated since the period began, the
      * largest pc_busy / pc_ready seen, invocations started. */
@@ -112,9 +113,16 @@ struct platform {
 };
 
 enum platform_pc_removal {
-    PLATFORM_PC_CANCELLED = 0,          /* an allocating instance (its init is abandoned) */
-    PLATFORM_PC_IDLE,                   /* an idle provisioned instance, freed */
+    PLATFORM_PC_CANCELLED = 0,          /* an allocating instance: freed when its allocation ends
+                                           (an init under way is not interrupted) */
+    PLATFORM_PC_IDLE,                   /* an idle provisioned instance, freed now */
     PLATFORM_PC_WHEN_DONE               /* all are busy: one is freed when its invocation ends */
+};
+
+enum platform_pc_allocated {
+    PLATFORM_PC_READY = 0,              /* idle and provisioned */
+    PLATFORM_PC_RETIRED,                /* configured away meanwhile: freed */
+    PLATFORM_PC_STALE                   /* not an allocating instance (a stale event) */
 };
 
 /* Creates provisioned_concurrency idle provisioned instances (initialised
@@ -169,17 +177,21 @@ void platform_discard_idle(struct platform *p, uint32_t slot);
 
 /* Configures one more provisioned instance at now_s. Returns true when a
  * new one starts allocating (*slot, state LOADING): the caller calls
- * platform_pc_ready when its allocation is over; false when a busy one
- * that was to be retired stays instead. */
+ * platform_pc_ready when its allocation is over; false when one that was
+ * to be retired (allocating, else busy) stays instead. */
 bool platform_pc_add(struct platform *p, double now_s, uint32_t *slot);
 
-/* The allocation of (slot, gen) ended at now_s: the instance is idle and
- * provisioned. False when it was cancelled meanwhile (a stale event). */
-bool platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double now_s);
+/* The allocation of (slot, gen) ended at now_s: the instance is ready, or
+ * freed when it was configured away meanwhile. */
+enum platform_pc_allocated platform_pc_ready(struct platform *p, uint32_t slot, uint32_t gen, double now_s);
 
-/* Configures one provisioned instance fewer at now_s: an allocating one is
- * cancelled, else an idle one freed (the one idle longest), else a busy
- * one is freed when its invocation ends. *slot names the one freed now. */
+/* Real time: the allocation of `slot` failed (its worker died during
+ * init): the slot is freed and the capacity it was for is lost. */
+void platform_pc_alloc_failed(struct platform *p, uint32_t slot);
+
+/* Configures one provisioned instance fewer at now_s: one still allocating
+ * goes when its allocation ends, else an idle one now (the one idle
+ * longest: *slot), else a busy one when its invocation ends. */
 enum platform_pc_removal platform_pc_remove(struct platform *p, double now_s, uint32_t *slot);
 
 /* Target tracking: the datapoint of the period ending at now_s, and a new
