@@ -359,6 +359,48 @@ static void test_same_pc_scaling(void)
     }
 }
 
+/* The histogram keep-alive policy (Shahrad et al.) in real time: one
+ * request every 300 s (0.1 s of work, 1 s cold start); after 5 idle times
+ * the policy unloads each instance as its invocation ends and pre-warms one
+ * 216 s later (a worker started with no request, through the executor),
+ * which the next request finds warm: the same cold starts, unloads,
+ * pre-warms and idle time as simulated, and every unloaded instance
+ * stopped through the executor. */
+static void test_same_keepalive_histogram(void)
+{
+    double t[20];
+    for (size_t i = 0; i < N(t); i++)
+        t[i] = 300.0 * (double)i;
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 1.0, 0.1);
+    sc.platform.keep_alive_policy = (struct keepalive_spec){
+        .policy = KEEPALIVE_HISTOGRAM, .range_s = 14400, .bin_s = 60, .head_percentile = 5,
+        .tail_percentile = 99, .margin = 0.1, .min_samples = 5, .cv_threshold = 2, .oob_threshold = 0.5 };
+    struct fixture_log sim, real;
+    struct engine_result rs, rr;
+    struct fake f;
+    run_both(&sc, &sim, &rs, &f, &real, &rr);
+    CU_ASSERT_EQUAL(real.n, N(t));
+    for (uint64_t id = 0; id < N(t); id++) {
+        const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
+        CU_ASSERT_EQUAL(a->cold, b->cold);
+        CU_ASSERT_EQUAL(a->instance_id, b->instance_id);
+        CU_ASSERT_DOUBLE_EQUAL(a->end_s, b->end_s, EPS);
+    }
+    CU_ASSERT_EQUAL(rs.cold_starts.count, 1u);
+    CU_ASSERT(rs.keep_alive.prewarms >= 10);
+    CU_ASSERT_EQUAL(rs.cold_starts.count, rr.cold_starts.count);
+    CU_ASSERT_EQUAL(rs.keep_alive.unloaded, rr.keep_alive.unloaded);
+    CU_ASSERT_EQUAL(rs.keep_alive.prewarms, rr.keep_alive.prewarms);
+    CU_ASSERT_EQUAL(rs.keep_alive.prewarm_hits, rr.keep_alive.prewarm_hits);
+    CU_ASSERT_DOUBLE_EQUAL(rs.keep_alive.idle_instance_s, rr.keep_alive.idle_instance_s, 1e-6);
+    /* Each pre-warm was a start with no request; each unload a retire. */
+    CU_ASSERT_EQUAL(f.started, N(t) + rr.keep_alive.prewarms);
+    CU_ASSERT_EQUAL(f.retired, rr.keep_alive.unloaded + rr.instances.expired);
+    free(real.rec);
+    fixture_free(&sc, &sim);
+}
+
 /* The time limit and the stop flag end a real-time run with what ran. */
 static void test_time_limit_and_stop(void)
 {
@@ -398,6 +440,7 @@ static void add_fake_tests(CU_pSuite s)
     CU_add_test(s, "real-time loop: throttling and retries", test_same_throttling);
     CU_add_test(s, "real-time loop: adaptive batching policies", test_same_policies);
     CU_add_test(s, "real-time loop: provisioned concurrency schedule and target tracking", test_same_pc_scaling);
+    CU_add_test(s, "real-time loop: the histogram keep-alive policy", test_same_keepalive_histogram);
     CU_add_test(s, "warm-up rounds keep a fixed rate in real time", test_warmup_fixed_rate);
     CU_add_test(s, "real-time loop: time limit and stop flag", test_time_limit_and_stop);
 }
@@ -1143,6 +1186,45 @@ static void test_pc_schedule_real(void)
     free(sc);
 }
 
+/* The histogram keep-alive policy with real workers follows the simulated
+ * decisions: one request a second, 0.25 s bins, 3 idle times to learn;
+ * then each instance is unloaded as its request ends and a new worker
+ * pre-warmed 0.675 s later (the head bin's edge, 0.75 s, less 10 %) serves
+ * the next request warm. The run and its simulation give the same cold
+ * starts, unloads, pre-warms and pre-warms used. */
+static void test_keepalive_histogram_real(void)
+{
+    char *sc = testutil_temp_file(
+        "{\"seed\": 3, \"duration_s\": 12, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 1}, "
+        "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 2, \"overhead_ms\": 0.01, "
+        "\"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}}}, "
+        "\"platform\": {\"keep_alive_policy\": {\"policy\": \"histogram\", \"range_s\": 10, \"bin_s\": 0.25, "
+        "\"min_samples\": 3}}}",
+        ".json");
+    char *sim = NULL, *real = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&sim, &err, "run %s --json", sc), 0);
+    free(err);
+    err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&real, &err, "emulate %s --worker %s --json", sc, testutil_worker_bin()), 0);
+    const char *keys[] = { "\"prewarms\": ", "\"prewarm_hits\": ", "\"unloaded\": " };
+    for (size_t i = 0; i < N(keys); i++) {
+        double a = json_number_after(sim != NULL ? strstr(sim, "\"keep_alive\": {") : NULL, keys[i]);
+        double b = json_number_after(real != NULL ? strstr(real, "\"keep_alive\": {") : NULL, keys[i]);
+        if (!(a == b && a >= 5))
+            fprintf(stderr, "\n  %s simulated %g, emulated %g\n", keys[i], a, b);
+        CU_ASSERT(a == b && a >= 5);
+    }
+    double ca = json_number_after(sim != NULL ? strstr(sim, "\"cold_starts\": {") : NULL, "\"count\": ");
+    double cb = json_number_after(real != NULL ? strstr(real, "\"cold_starts\": {") : NULL, "\"count\": ");
+    CU_ASSERT_EQUAL(ca, 1);
+    CU_ASSERT_EQUAL(cb, 1);
+    free(sim);
+    free(real);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
 static void add_tests(CU_pSuite s)
 {
     add_fake_tests(s);
@@ -1163,6 +1245,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate: the profile's overhead is a real delay", test_overhead_injected);
     CU_add_test(s, "emulate: the profile's cold start is waited out", test_cold_start_injected);
     CU_add_test(s, "emulate: a provisioned-concurrency schedule with real workers", test_pc_schedule_real);
+    CU_add_test(s, "emulate: the histogram keep-alive policy with real workers", test_keepalive_histogram_real);
 }
 
 int main(void)

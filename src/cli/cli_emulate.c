@@ -391,10 +391,11 @@ int cli_emulate(int argc, char **argv)
                              "platform.provisioned_concurrency); drop platform.provisioned or --invoke-url");
         goto out;
     }
-    if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED) {
-        /* Pre-warms would start instances the executor never hears of. */
-        rc = cli_usage_error("emulate", "platform.keep_alive_policy: the histogram policy is simulated "
-                             "only (run, sweep, explain); emulate needs the fixed platform.keep_alive_s");
+    if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED && invoke_url != NULL) {
+        /* The served platform keeps and reclaims its own instances. */
+        rc = cli_usage_error("emulate", "platform.keep_alive_policy: with --invoke-url the served function's "
+                             "keep-alive is the server's (serve keeps instances for platform.keep_alive_s); "
+                             "drop the histogram policy or --invoke-url");
         goto out;
     }
     if (invoke_url != NULL) {

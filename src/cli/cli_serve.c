@@ -256,15 +256,15 @@ int cli_serve(int argc, char **argv)
         goto out;
     }
     if (sc.platform.provisioned.enabled) {
-        /* Instances allocated during the run would need the executor to
-         * start them outside an invocation. */
+        /* serve's pool is its own, not the engine's (which runs these). */
         rc = cli_usage_error("serve", "platform.provisioned: scheduled and target-tracking provisioned "
-                             "concurrency is simulated only (run, sweep, explain); serve starts platform.provisioned_concurrency instances and keeps them");
+                             "concurrency run in the engine (run, sweep, explain, emulate); serve starts "
+                             "platform.provisioned_concurrency instances and keeps them");
         goto out;
     }
     if (sc.platform.keep_alive_policy.policy != KEEPALIVE_FIXED) {
-        rc = cli_usage_error("serve", "platform.keep_alive_policy: the histogram policy is simulated "
-                             "only (run, sweep, explain); serve keeps instances for platform.keep_alive_s");
+        rc = cli_usage_error("serve", "platform.keep_alive_policy: the histogram policy runs in the engine "
+                             "(run, sweep, explain, emulate); serve keeps instances for platform.keep_alive_s");
         goto out;
     }
     if (sc.batching.policy != BATCH_POLICY_FIXED) {

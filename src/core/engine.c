@@ -48,6 +48,9 @@ enum ev_kind {
 /* Real time: the init of a provisioned instance being allocated during the
  * run (platform.provisioned), as a ping with no work on a new instance. */
 #define JOB_PC_ALLOC (UINT32_MAX - 2)
+/* Real time: the init of a pre-warm (histogram keep-alive policy), also a
+ * ping with no work on a new instance. */
+#define JOB_PREWARM (UINT32_MAX - 3)
 #define NO_SLOT UINT32_MAX
 
 struct batch {
@@ -587,6 +590,20 @@ static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold,
                        double now)
 {
     const struct scenario *sc = e->sc;
+    /* Drawn in the order and from the streams the simulation uses: a
+     * request's or a ping's cold start, then the extra init; a pre-warm's
+     * both from its own stream. An allocation's readiness is
+     * platform.provisioned.ready_delay_s: nothing is drawn for it. */
+    double model_init_s = 0, extra_init_s = 0;
+    if (cold && job != JOB_PC_ALLOC) {
+        if (e->real->inject)
+            model_init_s = dist_sample(&sc->function.model.cold_start_s,
+                                       e->rng[job == JOB_PING ? RNG_WARMUP : job == JOB_PREWARM ? RNG_PREWARM
+                                                                                             : RNG_COLD_START]);
+        if (e->has_extra)
+            extra_init_s = dist_sample(&sc->function.extra_init_s,
+                                       e->rng[job == JOB_PREWARM ? RNG_PREWARM : RNG_EXTRA_INIT]);
+    }
     struct engine_invocation inv = {
         .instance = inst,
         .instance_uid = platform_instance(&e->pf, inst)->uid,
@@ -594,14 +611,8 @@ static void real_start(struct engine *e, uint32_t inst, uint32_t job, bool cold,
         .cold = cold,
         .n = n,
         .first_request = first,
-        /* An allocation's readiness is platform.provisioned.ready_delay_s:
-         * nothing is drawn for it, as in simulation. */
-        .extra_init_s = cold && e->has_extra && job != JOB_PC_ALLOC
-                        ? dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]) : 0,
-        .model_init_s = cold && e->real->inject && job != JOB_PC_ALLOC
-                        ? dist_sample(&sc->function.model.cold_start_s, e->rng[job == JOB_PING ? RNG_WARMUP
-                                                                                              : RNG_COLD_START])
-                        : 0,
+        .extra_init_s = extra_init_s,
+        .model_init_s = model_init_s,
         .deadline_s = now + sc->function.timeout_s,
     };
     const struct engine_executor *x = e->real->exec;
@@ -1025,7 +1036,12 @@ static void on_prewarm(struct engine *e, double now)
     uint32_t inst = PLATFORM_NONE;
     bool started = platform_prewarm(&e->pf, now, &inst);
     double init_s = 0;
-    if (started) {
+    if (started && e->real != NULL) {
+        /* The worker starts now; loaded when its init is over (on_real_done). */
+        real_start(e, inst, JOB_PREWARM, true, 0, 0, now);
+        init_s = (double)NAN;
+        levels(e, now);
+    } else if (started) {
         init_s = dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_PREWARM]);
         if (e->has_extra)
             init_s += dist_sample(&sc->function.extra_init_s, e->rng[RNG_PREWARM]);
@@ -1147,6 +1163,17 @@ static void on_real_done(struct engine *e, const struct engine_completion *c, do
             evq_push(&e->q, now + hold_s, EV_INSTANCE_DONE, inst, JOB_PING);
         else
             on_instance_done_ping(e, inst, now, c->timed_out);
+        return;
+    }
+    if (c->job == JOB_PREWARM) {
+        if (c->died || c->timed_out) {
+            platform_prewarm_failed(&e->pf, inst);
+            levels(e, now);
+            if (!c->died)
+                e->real->exec->retire(e->real->exec->ctx, inst);
+            return;
+        }
+        on_prewarm_done(e, inst, platform_instance(&e->pf, inst)->gen, now);
         return;
     }
     if (c->job == JOB_PC_ALLOC) {
@@ -1752,6 +1779,7 @@ static void real_event(struct engine *e, const struct evq_event *ev, double now)
     case EV_WARMUP: on_warmup(e, evq_event_time(ev), now); break;
     case EV_RETRY: invoke(e, ev->id, now); break;
     case EV_RESPONSE: on_response(e, ev->id, now); break; /* an injected overhead */
+    case EV_PREWARM: on_prewarm(e, now); break;
     case EV_PC_ACTION: on_pc_action(e, now); break;
     case EV_PC_PERIOD: on_pc_period(e, evq_event_time(ev), now); break;
     case EV_PC_READY: on_pc_ready(e, ev->id, ev->gen, now); break;

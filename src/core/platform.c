@@ -342,6 +342,14 @@ bool platform_prewarm_done(struct platform *p, uint32_t slot, double now_s, doub
     return arm_expiry(in, check_at_s, gen);
 }
 
+void platform_prewarm_failed(struct platform *p, uint32_t slot)
+{
+    struct instance *in = &p->inst[slot];
+    assert(in->state == INSTANCE_LOADING && !in->provisioned && p->n_loading > 0);
+    p->n_loading--;
+    slot_free(p, slot);
+}
+
 bool platform_expiry(struct platform *p, uint32_t slot, uint32_t gen, double now_s,
                      double *check_at_s, bool *expired)
 {

@@ -163,6 +163,10 @@ bool platform_prewarm(struct platform *p, double now_s, uint32_t *slot);
 bool platform_prewarm_done(struct platform *p, uint32_t slot, double now_s, double *check_at_s,
                            uint32_t *gen);
 
+/* Real time: the pre-warm of `slot` failed (its worker died during init):
+ * the slot is freed, as if nothing had been loaded. */
+void platform_prewarm_failed(struct platform *p, uint32_t slot);
+
 /* Expiry check for (slot, gen) at now_s. Returns true when the caller must
  * check again at *check_at_s (the instance was used since); the instance is
  * reclaimed when idle past its keep-alive. Stale generations are ignored. */
