@@ -401,6 +401,38 @@ static void test_same_keepalive_histogram(void)
     fixture_free(&sc, &sim);
 }
 
+/* SnapStart in real time: a new instance's cold start is a restore (the
+ * model's restore_ms, copied into its cold start when the scenario is
+ * loaded: what emulate injects as the wait), priced per restore and for
+ * the cached snapshot: the same cold starts, restores and costs as
+ * simulated. */
+static void test_same_snapstart(void)
+{
+    const double t[] = { 0.01, 0.02, 0.03, 2.5, 2.51, 9.0 };
+    struct scenario sc;
+    fixture_scenario(&sc, t, N(t), 0.15, 0.05);   /* 0.15 s: the restore */
+    sc.function.snapstart = true;
+    sc.platform.keep_alive_s = dist_constant(3.0);
+    sc.pricing.snapstart_restore_usd_per_gb = 0.0001397998;
+    sc.pricing.snapstart_cache_usd_per_gb_s = 0.0000015046;
+    struct fixture_log sim, real;
+    struct engine_result rs, rr;
+    struct fake f;
+    run_both(&sc, &sim, &rs, &f, &real, &rr);
+    for (uint64_t id = 0; id < N(t); id++) {
+        const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
+        CU_ASSERT_EQUAL(a->cold, b->cold);
+        CU_ASSERT_DOUBLE_EQUAL(a->cold_start_ms, b->cold_start_ms, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(a->end_s, b->end_s, EPS);
+    }
+    CU_ASSERT_EQUAL(rs.cold_starts.count, 4u);   /* 3 at once, 1 after the keep-alive */
+    CU_ASSERT_EQUAL(rr.cold_starts.count, rs.cold_starts.count);
+    CU_ASSERT(rs.cost_usd.snapstart > 0);
+    CU_ASSERT_DOUBLE_EQUAL(rr.cost_usd.snapstart, rs.cost_usd.snapstart, 1e-15);
+    free(real.rec);
+    fixture_free(&sc, &sim);
+}
+
 /* The time limit and the stop flag end a real-time run with what ran. */
 static void test_time_limit_and_stop(void)
 {
@@ -441,6 +473,7 @@ static void add_fake_tests(CU_pSuite s)
     CU_add_test(s, "real-time loop: adaptive batching policies", test_same_policies);
     CU_add_test(s, "real-time loop: provisioned concurrency schedule and target tracking", test_same_pc_scaling);
     CU_add_test(s, "real-time loop: the histogram keep-alive policy", test_same_keepalive_histogram);
+    CU_add_test(s, "real-time loop: SnapStart restores and their price", test_same_snapstart);
     CU_add_test(s, "warm-up rounds keep a fixed rate in real time", test_warmup_fixed_rate);
     CU_add_test(s, "real-time loop: time limit and stop flag", test_time_limit_and_stop);
 }
