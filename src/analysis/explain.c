@@ -185,8 +185,12 @@ static void narrate_invoke(struct explain *x, const struct engine_event *ev)
                 ev->prewarmed ? "; pre-warmed by the keep-alive policy: a cold start saved" : "");
         break;
     default:
-        fprintf(x->out, "%s cold start: new on-demand instance %lld, init %.1f ms", name,
-                (long long)ev->instance_id, ev->init_s * 1000.0);
+        if (x->sc->function.snapstart)
+            fprintf(x->out, "%s cold start: new on-demand instance %lld restored from the SnapStart snapshot, "
+                    "restore %.1f ms", name, (long long)ev->instance_id, ev->init_s * 1000.0);
+        else
+            fprintf(x->out, "%s cold start: new on-demand instance %lld, init %.1f ms", name,
+                    (long long)ev->instance_id, ev->init_s * 1000.0);
         break;
     }
     if (ev->ping) {
@@ -659,11 +663,32 @@ static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
                                                                          : p->provisioned_concurrency + 1LL;
     if (want > p->concurrency_limit)
         want = p->concurrency_limit;
-    if (want > p->provisioned_concurrency) {
+    const struct pc_scaling_spec *pc = &p->provisioned;
+    if (pc->tracking && want > pc->max_capacity)
+        want = pc->max_capacity;
+    if (sc->function.snapstart || (pc->enabled && !pc->tracking)) {
+        /* SnapStart refuses provisioned concurrency; a schedule sets the
+         * capacity itself after its first action. No fix to propose. */
+    } else if (want > p->provisioned_concurrency && pc->tracking) {
+        /* Target tracking never goes below its minimum: raise both (the
+         * capacity at t = 0 must lie within min..max). */
+        if (want > pc->min_capacity) {
+            add_fix(c, "platform.provisioned_concurrency", want);
+            add_fix(c, "platform.provisioned.target_tracking.min_capacity", want);
+            c->fix_note = "a floor under target tracking: standby capacity billed all the time";
+        }
+    } else if (want > p->provisioned_concurrency) {
         add_fix(c, "platform.provisioned_concurrency", want);
         c->fix_note = "standby capacity is billed all the time";
     }
-    if (sc->warmup.concurrency == 0)
+    if (sc->function.snapstart)
+        snprintf(c->hint, sizeof c->hint, "SnapStart restores already shorten them; provisioned concurrency "
+                 "cannot be combined with it: keep instances warm with warm-up pings (--set "
+                 "warmup.concurrency=N) or a longer platform.keep_alive_s");
+    else if (pc->enabled && !pc->tracking)
+        snprintf(c->hint, sizeof c->hint, "or raise the values of platform.provisioned.schedule around the "
+                 "busy times, or keep instances warm with warm-up pings (--set warmup.concurrency=N)");
+    else if (sc->warmup.concurrency == 0)
         snprintf(c->hint, sizeof c->hint, "or keep instances warm with warm-up pings "
                  "(--set warmup.concurrency=N) or a longer platform.keep_alive_s");
     else if (d->collisions > 0)
