@@ -437,6 +437,52 @@ static void test_batching_policy(void)
     free(out);
 }
 
+/* Target tracking of provisioned concurrency (tests/data/explain-pc.json
+ * says why each number is what it is): each datapoint with the alarms'
+ * counts, the scale-out and scale-in with the rule that set them, the
+ * allocation and the retirement, the summary; the cold-start fix raises
+ * tracking's floor with the capacity (a capacity below min_capacity is
+ * refused), and SnapStart gets no provisioned-concurrency fix at all. */
+static void test_pc_policy(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-pc.json"), 0);
+    expect_in(out, "    2.0000 s  provisioned utilization 90.0 % (average over 1 s; target 70 %, scale-in below 63 %): "
+                   "2 datapoints in a row above (alarm at 2), 0 below (alarm at 3)\n");
+    expect_in(out, "    2.0000 s  provisioned concurrency 1 -> 2 (scale-out alarm: 1 x 90.0 % / 70 %, rounded up, within "
+                   "min/max capacity); billed from now, ready at 2.5000 s (ready_delay_s 0.5)\n");
+    expect_in(out, "    2.5000 s  provisioned instance 1 allocated: ready, idle\n");
+    expect_in(out, "    5.0000 s  provisioned utilization 45.0 % (average over 1 s; target 70 %, scale-in below 63 %): "
+                   "0 datapoints in a row above (alarm at 2), 3 below (alarm at 3)\n");
+    expect_in(out, "    6.0000 s  provisioned concurrency 2 -> 1 (scale-in alarm: 2 x 11.0 % / 70 %, rounded up, within "
+                   "min/max capacity); idle ones go now, busy ones when they finish\n");
+    expect_in(out, "    6.0000 s  provisioned instance 1 retired (configured away); 1 alive\n");
+    expect_in(out, "Provisioned concurrency (platform.provisioned): 1 at t = 0, 1 at the end, 2 at most, 1.01 on average "
+                   "over the billed 304 instance-s; 0 scheduled actions; target tracking at 70 %: 1 scale-out, 1 scale-in "
+                   "over 8 datapoints (0 missing: nothing invoked); 58 invocations on provisioned instances, 0 spilled "
+                   "to on-demand (0 cold).\n");
+    free(out);
+    /* A cold start to fix (the first request on-demand): the floor rises with the capacity. */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json --set "
+                                        "'platform.provisioned={\"target_tracking\": {\"target_utilization\": 0.7, "
+                                        "\"min_capacity\": 0, \"max_capacity\": 4}}'"), 0);
+    expect_in(out, "Fix: --set platform.provisioned_concurrency=");
+    expect_in(out, " --set platform.provisioned.target_tracking.min_capacity=");
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json"), 0);
+    expect_not_in(out, "Provisioned concurrency (platform.provisioned)");
+    free(out);
+    /* SnapStart: a restore, and no provisioned concurrency proposed (AWS
+     * refuses the two together). */
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "tests/data/explain-threshold.json --set function.snapstart=true --set "
+                                        "'function.model={\"memory_mb\": 1024, \"restore_ms\": 200, "
+                                        "\"overhead_ms\": 0, \"inference_ms\": {\"base\": 50}}'"), 0);
+    expect_in(out, "cold start: new on-demand instance 0 restored from the SnapStart snapshot, restore 200.0 ms");
+    expect_not_in(out, "--set platform.provisioned_concurrency");
+    expect_in(out, "SnapStart restores already shorten them");
+    free(out);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "threshold dispatch, cold starts", test_threshold_and_cold);
@@ -453,6 +499,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "library: retry wait split", test_library_retry_split);
     CU_add_test(s, "histogram keep-alive policy", test_keepalive_policy);
     CU_add_test(s, "adaptive batching policies", test_batching_policy);
+    CU_add_test(s, "provisioned-concurrency target tracking", test_pc_policy);
 }
 
 int main(void)
