@@ -400,6 +400,60 @@ static void test_batching_policy_axis(void)
     testutil_remove_dir(dir);
 }
 
+/* The provisioned-concurrency policy and SnapStart are axes like any
+ * other. Target tracking at 0.5 keeps more provisioned instances than at
+ * 0.9 on the same load (20 requests/s of 50 ms for 30 minutes), so it
+ * costs more; SnapStart (a model with restore_ms) adds its restores and
+ * cache to the cost and shortens the cold starts' wait. */
+static void test_pc_and_snapstart_axes(void)
+{
+    char text[1200];
+    const char *model = "{\"memory_mb\": 1024, \"cold_start_ms\": 2000, \"restore_ms\": 300, \"overhead_ms\": 5, "
+                        "\"inference_ms\": {\"base\": 50}}";
+    snprintf(text, sizeof text, "{\"seed\": 1, \"duration_s\": 1800, \"workload\": {\"type\": \"poisson\", "
+             "\"rate_rps\": 20}, \"function\": {\"model\": %s}, \"platform\": {\"provisioned_concurrency\": 1, "
+             "\"provisioned\": {\"target_tracking\": {\"target_utilization\": 0.7}}}}", model);
+    char *scen = testutil_temp_file(text, ".json");
+    snprintf(text, sizeof text, "{\"scenario\": \"%s\", \"replications\": 2, \"axes\": "
+             "{\"platform.provisioned.target_tracking.target_utilization\": [0.5, 0.9]}}", scen);
+    char *sw = testutil_temp_file(text, ".json");
+    char *dir = testutil_temp_dir(), csv[600];
+    snprintf(csv, sizeof csv, "%s/p.csv", dir);
+    const char *row[2];
+    char *t = sweep_csv_rows(sw, csv, row, 2);
+    int cost = csv_column(t, "cost_usd.total_mean");
+    CU_ASSERT_FATAL(cost >= 0);
+    CU_ASSERT_EQUAL(strncmp(row[0], "0,0.5,", 6), 0);
+    CU_ASSERT(csv_number(row[0], cost) > csv_number(row[1], cost));
+    free(t);
+    unlink(sw);
+    free(sw);
+    unlink(scen);
+    free(scen);
+    /* SnapStart: no provisioned concurrency (AWS refuses both). */
+    snprintf(text, sizeof text, "{\"seed\": 1, \"duration_s\": 600, \"workload\": {\"type\": \"bursty\", "
+             "\"burst_size\": 3, \"burst_pause_s\": 120}, \"function\": {\"model\": %s}, "
+             "\"platform\": {\"keep_alive_s\": 60}}", model);
+    scen = testutil_temp_file(text, ".json");
+    snprintf(text, sizeof text, "{\"scenario\": \"%s\", \"axes\": {\"function.snapstart\": [false, true]}}", scen);
+    sw = testutil_temp_file(text, ".json");
+    t = sweep_csv_rows(sw, csv, row, 2);
+    int cold = csv_column(t, "cold_starts.count_mean"), mean = csv_column(t, "latency_ms.mean_mean");
+    cost = csv_column(t, "cost_usd.total_mean");
+    CU_ASSERT_FATAL(cold >= 0 && mean >= 0 && cost >= 0);
+    CU_ASSERT_EQUAL(strncmp(row[1], "1,true,", 7), 0);
+    CU_ASSERT_DOUBLE_EQUAL(csv_number(row[0], cold), csv_number(row[1], cold), 0);
+    CU_ASSERT(csv_number(row[0], cold) >= 10);  /* every burst is cold (pause 120 s > keep-alive 60 s) */
+    CU_ASSERT(csv_number(row[1], mean) < csv_number(row[0], mean) - 1000);  /* 300 ms restores, not 2 s inits */
+    CU_ASSERT(csv_number(row[1], cost) > csv_number(row[0], cost));
+    free(t);
+    unlink(sw);
+    free(sw);
+    unlink(scen);
+    free(scen);
+    testutil_remove_dir(dir);
+}
+
 /* objective.pareto chooses the front's axes: max throughput and min cost
  * per million requests, checked against a brute-force front of the CSV;
  * the summary, the JSON and a shard header name them, and merge keeps
@@ -1277,6 +1331,7 @@ static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "keep-alive policy as an axis", test_keep_alive_policy_axis);
     CU_add_test(s, "batching policy and SLO as axes", test_batching_policy_axis);
+    CU_add_test(s, "provisioned-concurrency tracking and SnapStart as axes", test_pc_and_snapstart_axes);
     CU_add_test(s, "a tail percentile from too few requests is warned about", test_tail_warning);
     CU_add_test(s, "feasible on the 95% bound by default, on the mean if asked; the tied set",
                 test_feasible_on_bound_and_tied);
