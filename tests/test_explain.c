@@ -2,6 +2,7 @@
  * cases with exact times (tests/data/explain-*.json): threshold vs timeout
  * vs size cap; cold vs warm vs provisioned; a ping collision; throttling and
  * the client gate; and the diagnosis (p99 without each cause, the fix). */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,6 +484,123 @@ static void test_pc_policy(void)
     free(out);
 }
 
+/* The ranking of one explain output is by value: every line "N. ... (-G ms)
+ * ...: gains at no added cost" before every line "...: V ms of p99 per USD
+ * added"; the first kind by G, the second by V, both non-increasing; a
+ * ranked change gains (G > 0) and costs nothing more (first kind) or more
+ * (second kind). Returns the number of ranked lines. */
+static int check_ranking(const char *name, const char *out, int *bad)
+{
+    const char *p = strstr(out, "What each change buys");
+    if (p == NULL)
+        return 0;
+    int n = 0, cls_prev = 0;
+    double key_prev = INFINITY;
+    for (const char *line = strchr(p, '\n'); line != NULL; line = strchr(line + 1, '\n')) {
+        /* One line at a time: every search below stays within it. */
+        char l[1024];
+        const char *end = strchr(line + 1, '\n');
+        size_t len = end != NULL ? (size_t)(end - line - 1) : strlen(line + 1);
+        if (len >= sizeof l)
+            len = sizeof l - 1;
+        memcpy(l, line + 1, len);
+        l[len] = '\0';
+        if (strncmp(l, "    No clear gain:", 18) == 0 || *l == '\0')
+            break;
+        int rank = 0;
+        if (sscanf(l, "    %d. ", &rank) != 1)
+            continue;
+        const char *g = strstr(l, " ms (");
+        const char *c = strstr(l, "), cost ");
+        if (g == NULL || c == NULL) {
+            (*bad)++;
+            continue;
+        }
+        double gain = -strtod(g + 5, NULL), added = strtod(c + 8, NULL);
+        int cls = strstr(l, ": gains at no added cost") != NULL ? 0 : 1;
+        const char *v = strstr(l, " ms of p99 per USD added");
+        double key = gain;
+        if (cls == 1 && v == NULL) {
+            (*bad)++;
+            continue;
+        }
+        if (cls == 1) {
+            const char *start = v;
+            while (start > l && start[-1] != ' ')
+                start--;
+            key = strtod(start, NULL);
+        }
+        bool ok = gain > 0 && (cls == 0 ? added <= 0 : added > 0) && cls >= cls_prev
+                  && (cls > cls_prev || key <= key_prev * (1 + 1e-3));
+        n++;
+        if (!ok) {
+            if (name != NULL)
+                printf("\n    %s: rank %d out of order or not a gain: %.80s", name, rank, l);
+            (*bad)++;
+            continue;   /* the next is compared with the last one in order */
+        }
+        cls_prev = cls;
+        key_prev = key;
+    }
+    return n;
+}
+
+/* Acceptance (issue 16): on every shipped scenario, tutorial step and
+ * emulate scenario,
+ * explain prices each change by re-running it and never ranks a change
+ * that buys less p99 per dollar above one that buys more. */
+static void test_ranking_by_value(void)
+{
+    const char *dirs[] = { "scenarios", "scenarios/tutorial", "scenarios/emulate" };
+    int scenarios = 0, ranked = 0;
+    for (size_t i = 0; i < N(dirs); i++) {
+        DIR *dir = opendir(dirs[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 5, ".json") != 0 || strstr(e->d_name, "sweep") != NULL)
+                continue;
+            char args[600], *out = NULL;
+            snprintf(args, sizeof args, "%s/%s", dirs[i], e->d_name);
+            char *text = testutil_read_file(args);
+            bool scenario = text != NULL && strstr(text, "\"workload\"") != NULL; /* not a model profile */
+            free(text);
+            if (!scenario)
+                continue;
+            snprintf(args, sizeof args, "%s/%s --first 0", dirs[i], e->d_name);
+            CU_ASSERT_EQUAL(explain(&out, args), 0);
+            if (out == NULL)
+                continue;
+            scenarios++;
+            int bad = 0;
+            ranked += check_ranking(e->d_name, out, &bad);
+            CU_ASSERT_EQUAL(bad, 0);
+            free(out);
+        }
+        closedir(dir);
+    }
+    CU_ASSERT(scenarios >= 20);
+    CU_ASSERT(ranked >= 5);
+    /* The check itself finds a misordered ranking (a free change below a
+     * priced one; a smaller gain per dollar above a larger one). */
+    int bad = 0;
+    const char *wrong = "  What each change buys (...)\n    1. --set a=1: p99 10.0 -> 5.0 ms (-5.0 ms), cost +1.00000000 USD "
+                        "(+10.0%): 5 ms of p99 per USD added\n    2. --set b=1: p99 10.0 -> 9.0 ms (-1.0 ms), cost "
+                        "-0.10000000 USD (-1.0%): gains at no added cost\n    3. --set c=1: p99 10.0 -> 4.0 ms (-6.0 ms), "
+                        "cost +0.50000000 USD (+5.0%): 12 ms of p99 per USD added\n\n";
+    CU_ASSERT_EQUAL(check_ranking(NULL, wrong, &bad), 3);
+    CU_ASSERT_EQUAL(bad, 2);
+    /* A change that buys less per dollar never comes first: the sparse
+     * step's pings (cheaper than the cold starts they remove) rank above
+     * provisioned concurrency, which costs far more for the same p99. */
+    char *out = NULL;
+    CU_ASSERT_EQUAL_FATAL(explain(&out, "scenarios/tutorial/sparse.json --first 0"), 0);
+    const char *pings = strstr(out, "--set warmup.concurrency="), *pc = strstr(out, "    3. --set platform.provisioned_concurrency=");
+    CU_ASSERT(pings != NULL && pc != NULL && pings < pc);
+    free(out);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "threshold dispatch, cold starts", test_threshold_and_cold);
@@ -500,6 +618,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "histogram keep-alive policy", test_keepalive_policy);
     CU_add_test(s, "adaptive batching policies", test_batching_policy);
     CU_add_test(s, "provisioned-concurrency target tracking", test_pc_policy);
+    CU_add_test(s, "every shipped scenario: changes ranked by p99 gained per dollar", test_ranking_by_value);
 }
 
 int main(void)

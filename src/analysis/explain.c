@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/batchpolicy.h"
+#include "core/dist.h"
 #include "core/keepalive.h"
 #include "core/metrics.h"
 #include "core/pcscaling.h"
@@ -651,6 +652,104 @@ static void add_fix_null(struct explain_cause *c, const char *path)
         snprintf(c->fix[c->n_fix++], EXPLAIN_SET_MAX, "%s=null", path);
 }
 
+/* A new option for cause k; NULL when the list is full. */
+static struct explain_option *add_option(struct explain_diagnosis *d, enum explain_cause_kind k, const char *what)
+{
+    if (d->n_option >= EXPLAIN_OPTION_MAX)
+        return NULL;
+    struct explain_option *o = &d->option[d->n_option++];
+    memset(o, 0, sizeof *o);
+    o->cause = k;
+    o->what = what;
+    return o;
+}
+
+static void option_set(struct explain_option *o, const char *path, double v)
+{
+    if (o != NULL && o->n_set < EXPLAIN_FIX_MAX)
+        snprintf(o->set[o->n_set++], EXPLAIN_SET_MAX, "%s=%.6g", path, v);
+}
+
+/* The cheap changes, priced by re-running them (explain_write_diagnosis
+ * ranks them with the causes' fixes): each is a valid value for the
+ * scenario, and only for a cause that is part of the measured latency. */
+static void suggest_options(const struct explain *x, struct explain_diagnosis *d)
+{
+    const struct scenario *sc = x->sc;
+    const struct platform_spec *p = &sc->platform;
+    const struct warmup_spec *w = &sc->warmup;
+    if (d->cause[EXPLAIN_COLD_START].requests > 0) {
+        double keep_s = dist_mean(&p->keep_alive_s);
+        if (w->concurrency > 0 && d->collisions > 0 && !w->first_at_random) {
+            /* The pings met the traffic: the same pings half a round later. */
+            struct explain_option *o = add_option(d, EXPLAIN_COLD_START, "the same pings, half a round later");
+            option_set(o, "warmup.first_at_s", w->first_at_s + w->interval_s / 2);
+        }
+        if (w->concurrency == 0) {
+            /* Pings often enough that an idle instance never expires:
+             * every 5 minutes, sooner when the keep-alive is shorter. */
+            long long n = x->peak_busy > 0 ? (long long)x->peak_busy : 1;
+            if (n > p->concurrency_limit)
+                n = p->concurrency_limit;
+            double every_s = keep_s > 0 && keep_s / 2 < 300 ? keep_s / 2 : 300;
+            if (every_s >= 1) {
+                struct explain_option *o = add_option(d, EXPLAIN_COLD_START, "warm-up pings (billed invocations)");
+                option_set(o, "warmup.concurrency", (double)n);
+                option_set(o, "warmup.interval_s", floor(every_s));
+            }
+        } else if (2LL * w->concurrency <= p->concurrency_limit) {
+            struct explain_option *o = add_option(d, EXPLAIN_COLD_START, "twice as many pings");
+            option_set(o, "warmup.concurrency", 2.0 * w->concurrency);
+        }
+        if (p->keep_alive_policy.policy == KEEPALIVE_FIXED && keep_s > 0 && keep_s < 3600) {
+            struct explain_option *o = add_option(d, EXPLAIN_COLD_START,
+                                                  "a longer keep-alive (the platform's setting: on AWS not yours "
+                                                  "to choose; what it would buy)");
+            option_set(o, "platform.keep_alive_s", fmin(2 * keep_s, 3600));
+        }
+    }
+    const struct batching_spec *b = &sc->batching;
+    if (d->cause[EXPLAIN_BATCH_WAIT].requests > 0 && !d->latency_from_dispatch && b->policy == BATCH_POLICY_FIXED
+        && b->threshold > 1 && b->timeout_s > 0) {
+        /* A timeout from the arrival rate: about the time threshold
+         * requests take to arrive, so a batch rarely waits longer. */
+        const struct workload_spec *wl = &sc->workload;
+        double rate = wl->type == WORKLOAD_UNIFORM || wl->type == WORKLOAD_POISSON ? wl->rate_rps : 0;
+        double fill_s = rate > 0 ? (double)(b->threshold - 1) / rate : 0;
+        double want_s = fill_s > 0 && fill_s < b->timeout_s ? fill_s : b->timeout_s / 2;
+        want_s = floor(want_s * 1000.0) / 1000.0;
+        if (want_s >= 0.001 && want_s < b->timeout_s) {
+            struct explain_option *o = add_option(d, EXPLAIN_BATCH_WAIT, fill_s > 0 && fill_s < b->timeout_s
+                                                  ? "a batching timeout from the arrival rate, (threshold - 1) / rate"
+                                                  : "half the batching timeout");
+            option_set(o, "batching.timeout_s", want_s);
+        }
+    }
+    if (d->cause[EXPLAIN_CLIENT_WAIT].requests > 0 && sc->client.max_inflight > 0
+        && 2LL * sc->client.max_inflight <= p->concurrency_limit) {
+        struct explain_option *o = add_option(d, EXPLAIN_CLIENT_WAIT, "twice the client's in-flight cap");
+        option_set(o, "client.max_inflight", 2.0 * sc->client.max_inflight);
+    }
+}
+
+void explain_set_option_rerun(struct explain_diagnosis *d, int i, const struct engine_result *res)
+{
+    assert(i >= 0 && i < d->n_option);
+    struct explain_option *o = &d->option[i];
+    o->done = true;
+    o->error[0] = '\0';
+    o->p99_ms = res->latency_ms.p99;
+    o->cost_usd = res->cost_usd.total;
+    o->failed = res->requests.failed;
+    o->cold_starts = res->cold_starts.count;
+}
+
+void explain_set_option_error(struct explain_diagnosis *d, int i, const char *msg)
+{
+    assert(i >= 0 && i < d->n_option);
+    snprintf(d->option[i].error, sizeof d->option[i].error, "%s", msg);
+}
+
 static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
 {
     const struct scenario *sc = x->sc;
@@ -702,7 +801,9 @@ static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
 
     c = &d->cause[EXPLAIN_BATCH_WAIT];
     long long half_slo_ms = (long long)floor(sc->batching.slo_s * 1000.0 / 2);
-    if (sc->batching.policy != BATCH_POLICY_FIXED && sc->batching.max_batch > 1 && half_slo_ms >= 1) {
+    if (d->latency_from_dispatch) {
+        /* The wait is not part of the latency measured: nothing to fix. */
+    } else if (sc->batching.policy != BATCH_POLICY_FIXED && sc->batching.max_batch > 1 && half_slo_ms >= 1) {
         /* The adaptive policies size their batches by the objective. */
         add_fix(c, "batching.slo_ms", half_slo_ms);
         c->fix_note = "a tighter objective: smaller batches, shorter waits";
@@ -790,6 +891,7 @@ void explain_diagnose(const struct explain *x, const struct engine_result *res,
         c->p99_without_ms = c->requests > 0 ? p99_without(x, k) : d->p99_ms;
     }
     suggest_fixes(x, d);
+    suggest_options(x, d);
 }
 
 void explain_set_rerun(struct explain_diagnosis *d, enum explain_cause_kind k,
@@ -864,7 +966,9 @@ static void write_cause(FILE *f, const struct explain_diagnosis *d, const struct
             (unsigned long long)d->tail);
     write_ms(f, c->p99_without_ms);
     fputs(".\n", f);
-    if (c->n_fix == 0) {
+    if (c->n_fix == 0 && c->kind == EXPLAIN_BATCH_WAIT && d->latency_from_dispatch) {
+        fputs("      Nothing to fix: the wait is outside the latency measured.\n", f);
+    } else if (c->n_fix == 0) {
         fputs("      No --set change removes it here.\n", f);
     } else {
         fputs("      Fix:", f);
@@ -888,6 +992,110 @@ static void write_cause(FILE *f, const struct explain_diagnosis *d, const struct
     }
     if (c->hint[0] != '\0')
         fprintf(f, "      %c%s.\n", c->hint[0] == 'o' ? 'O' : c->hint[0], c->hint + 1);
+}
+
+/* One fix as re-run, for the ranking. */
+struct ranked {
+    char sets[EXPLAIN_FIX_MAX * (EXPLAIN_SET_MAX + 8)];
+    const char *what;
+    double p99_ms, cost_usd, gain_ms, added_usd;
+    uint64_t failed;
+    int cls;        /* 0: gains at no added cost; 1: gains for a price; 2: no clear gain */
+    double key;     /* within the class, larger first */
+};
+
+static int by_value(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->cls != y->cls)
+        return x->cls < y->cls ? -1 : 1;
+    return x->key > y->key ? -1 : x->key < y->key ? 1 : strcmp(x->sets, y->sets);
+}
+
+/* A p99 change smaller than this is not counted as a gain: half a per
+ * cent of the p99, at least 0.05 ms (one run's p99 moves that much with
+ * the requests the change reorders). */
+static double gain_floor_ms(double p99_ms)
+{
+    return fmax(0.005 * p99_ms, 0.05);
+}
+
+static void rank_one(struct ranked *r, const struct explain_diagnosis *d, const char (*set)[EXPLAIN_SET_MAX],
+                     int n_set, const char *what, double p99_ms, double cost_usd, uint64_t failed)
+{
+    size_t used = 0;
+    r->sets[0] = '\0';
+    for (int i = 0; i < n_set && used < sizeof r->sets; i++) {
+        int w = snprintf(r->sets + used, sizeof r->sets - used, "%s--set %s", i > 0 ? " " : "", set[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    r->what = what;
+    r->p99_ms = p99_ms;
+    r->cost_usd = cost_usd;
+    r->failed = failed;
+    r->gain_ms = d->p99_ms - p99_ms;
+    r->added_usd = cost_usd - d->cost_usd;
+    /* More failures is no gain, whatever the p99 of what completed. */
+    bool gains = isfinite(r->gain_ms) && r->gain_ms > gain_floor_ms(d->p99_ms) && failed <= d->failed;
+    if (!gains) {
+        r->cls = 2;
+        r->key = isfinite(r->gain_ms) ? r->gain_ms : -(double)INFINITY;
+    } else if (r->added_usd <= 0) {
+        r->cls = 0;
+        r->key = r->gain_ms;
+    } else {
+        r->cls = 1;
+        r->key = r->gain_ms / r->added_usd;
+    }
+}
+
+/* Every fix that was re-run, best value first. */
+static void write_ranking(FILE *f, const struct explain_diagnosis *d)
+{
+    struct ranked r[EXPLAIN_N_CAUSES + EXPLAIN_OPTION_MAX];
+    size_t n = 0;
+    for (int k = 0; k < EXPLAIN_N_CAUSES; k++) {
+        const struct explain_cause *c = &d->cause[k];
+        if (c->requests > 0 && c->n_fix > 0 && c->rerun_done)
+            rank_one(&r[n++], d, c->fix, c->n_fix, c->fix_note != NULL ? c->fix_note : "", c->rerun_p99_ms,
+                     c->rerun_cost_usd, c->rerun_failed);
+    }
+    for (int i = 0; i < d->n_option; i++) {
+        const struct explain_option *o = &d->option[i];
+        if (o->done)
+            rank_one(&r[n++], d, o->set, o->n_set, o->what, o->p99_ms, o->cost_usd, o->failed);
+    }
+    if (n == 0 || !isfinite(d->p99_ms))
+        return;
+    qsort(r, n, sizeof *r, by_value);
+    fputs("\n  What each change buys (re-run with the same seed), best value first: those that gain at no\n"
+          "  added cost, then p99 gained per dollar added; a gain under 0.5 % of p99 is not counted.\n", f);
+    int rank = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].cls == 2 && (i == 0 || r[i - 1].cls != 2))
+            fputs("    No clear gain:\n", f);
+        if (r[i].cls == 2)
+            fputs("      ", f);
+        else
+            fprintf(f, "    %d. ", ++rank);
+        fprintf(f, "%s", r[i].sets);
+        if (r[i].what[0] != '\0')
+            fprintf(f, " (%s)", r[i].what);
+        fprintf(f, ": p99 %.1f -> %.1f ms (%+.1f ms), cost %+.8f USD", d->p99_ms, r[i].p99_ms, -r[i].gain_ms,
+                r[i].added_usd);
+        if (d->cost_usd > 0)
+            fprintf(f, " (%+.1f%%)", 100.0 * r[i].added_usd / d->cost_usd);
+        if (r[i].failed != d->failed)
+            fprintf(f, ", %llu failed", (unsigned long long)r[i].failed);
+        if (r[i].cls == 0)
+            fputs(": gains at no added cost", f);
+        else if (r[i].cls == 1)
+            fprintf(f, ": %.4g ms of p99 per USD added", r[i].key);
+        fputs("\n", f);
+    }
+    for (int i = 0; i < d->n_option; i++)
+        if (d->option[i].error[0] != '\0')
+            fprintf(f, "    Not priced: %s: %s\n", d->option[i].set[0], d->option[i].error);
 }
 
 void explain_write_diagnosis(FILE *f, const struct explain_diagnosis *d)
@@ -915,6 +1123,7 @@ void explain_write_diagnosis(FILE *f, const struct explain_diagnosis *d)
         fprintf(f, "  function timeout: %llu request%s failed after function.timeout_s = %g s; raise it "
                 "(--set function.timeout_s=S, at most 900).\n",
                 (unsigned long long)d->timed_out, plural((long long)d->timed_out), d->function_timeout_s);
+    write_ranking(f, d);
     /* The lever: the cause whose removal lowers p99 the most. */
     int best = -1;
     double best_gain = 0;

@@ -87,6 +87,22 @@ struct explain_cause {
     uint64_t rerun_failed, rerun_cold_starts;
 };
 
+/* Another change worth pricing against the causes' fixes (the cheap ones:
+ * ping timing, pings, a batching timeout from the arrival rate, keep-alive,
+ * the in-flight cap): re-run by the caller like a cause's fix. */
+#define EXPLAIN_OPTION_MAX 8
+
+struct explain_option {
+    enum explain_cause_kind cause;  /* what it is meant to shorten */
+    char set[EXPLAIN_FIX_MAX][EXPLAIN_SET_MAX];
+    int n_set;
+    const char *what;       /* what it does, a few words */
+    bool done;
+    char error[EXPLAIN_MSG_MAX];    /* non-empty: the re-run could not be set up */
+    double p99_ms, cost_usd;
+    uint64_t failed, cold_starts;
+};
+
 struct explain_diagnosis {
     uint64_t counted;       /* requests in the statistics window */
     uint64_t completed, failed, timed_out;
@@ -97,6 +113,8 @@ struct explain_diagnosis {
     double function_timeout_s;
     bool latency_from_dispatch;     /* stats.latency_from = dispatch: queue wait not in latency */
     struct explain_cause cause[EXPLAIN_N_CAUSES];  /* indexed by kind */
+    struct explain_option option[EXPLAIN_OPTION_MAX];
+    int n_option;
 };
 
 /* Attributes the tail of the finished run (the result engine_run filled
@@ -110,7 +128,14 @@ void explain_set_rerun(struct explain_diagnosis *d, enum explain_cause_kind k,
 /* Records that the re-run could not be set up (msg names why). */
 void explain_set_rerun_error(struct explain_diagnosis *d, enum explain_cause_kind k, const char *msg);
 
-/* Writes the diagnosis in plain words. */
+/* Records the re-run of option i (or why it could not be set up). */
+void explain_set_option_rerun(struct explain_diagnosis *d, int i, const struct engine_result *res);
+void explain_set_option_error(struct explain_diagnosis *d, int i, const char *msg);
+
+/* Writes the diagnosis in plain words: each cause with its fix, then every
+ * fix re-run (causes' and options') ranked by p99 gained per dollar added:
+ * those that gain at no added cost first (by gain), then by gain per
+ * dollar, then those with no clear gain. */
 void explain_write_diagnosis(FILE *f, const struct explain_diagnosis *d);
 
 const char *explain_cause_name(enum explain_cause_kind k);
