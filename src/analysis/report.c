@@ -85,6 +85,9 @@ static double per_million(const struct engine_result *r)
 /* ---- warnings: what a user should not miss ---- */
 
 #define MAX_WARNINGS 8
+/* Requests above a tail percentile for it to be a fair estimate (as the
+ * sweep's SWEEP_TAIL_MIN). */
+#define REPORT_TAIL_MIN 10
 
 static int warnings(const struct scenario *sc, const struct engine_result *r, char out[][320])
 {
@@ -111,6 +114,24 @@ static int warnings(const struct scenario *sc, const struct engine_result *r, ch
                  (unsigned long long)r->requests.timed_out, sc->function.timeout_s);
     if (r->requests.arrived > 0 && r->requests.completed == 0)
         snprintf(out[n++], 320, "no request completed: latency and throughput are undefined");
+    /* Too short for its p99: a tail percentile from fewer than
+     * REPORT_TAIL_MIN requests above it is biased and noisy. */
+    double done = (double)r->requests.completed, above = done * 0.01;
+    if (done >= 100 && above < REPORT_TAIL_MIN) /* below 100 the table says n/a */
+        snprintf(out[n++], 320, "p99 rests on %.1f of the %.0f completed requests: a tail percentile from fewer "
+                 "than %d requests above it is biased and noisy; run about %.0f (duration_s, requests) or "
+                 "replicate (sweep --replications)", above, done, REPORT_TAIL_MIN, REPORT_TAIL_MIN / 0.01);
+    /* A start-up measured as if it were the steady state: every cold start
+     * in the first tenth of the window, and enough of them to fill half of
+     * the p99 tail. */
+    double span = r->end_s - r->window_start_s, cold_req = r->cold_starts.request_fraction * done;
+    if (sc->warmup_period_s == 0 && r->cold_starts.count > 0 && span > 0 && above >= 1
+        && r->cold_starts.last_s - r->window_start_s <= 0.1 * span && cold_req >= 0.5 * above)
+        snprintf(out[n++], 320, "all %llu cold starts (%.0f requests) came in the first %.1f s of a %.0f s run, "
+                 "and p99 rests on the top %.0f requests: the start-up shapes the tail; set warmup_period_s "
+                 "(e.g. %.0f) to measure the steady state, or keep 0 if the start is what you study",
+                 (unsigned long long)r->cold_starts.count, cold_req, r->cold_starts.last_s - r->window_start_s,
+                 span, above, ceil(r->cold_starts.last_s - r->window_start_s + 1));
     assert(n <= MAX_WARNINGS);
     return n;
 }

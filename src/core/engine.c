@@ -639,9 +639,10 @@ HOT void count_invocation(struct engine *e, const struct batch *b, bool counted)
         r->warmup.collisions++;
     if (counted) {
         r->invocations.total++;
-        if (b->cold)
+        if (b->cold) {
             r->invocations.cold++;
-        else if (b->provisioned)
+            r->cold_starts.last_s = b->start_s;
+        } else if (b->provisioned)
             r->invocations.provisioned++;
         else
             r->invocations.warm++;

@@ -186,6 +186,7 @@ struct engine_result {
         uint64_t count;              /* cold starts that served a request batch */
         double invocation_fraction;  /* of request invocations */
         double request_fraction;     /* of completed requests */
+        double last_s;               /* when the last counted one started (0: none) */
     } cold_starts;
     struct {
         uint64_t total, provisioned, warm, cold, throttled, retries, timed_out;
