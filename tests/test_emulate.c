@@ -147,7 +147,7 @@ static void test_same_as_simulation(void)
     sc.warmup = (struct warmup_spec){ .concurrency = 2, .interval_s = 2.5, .first_at_s = 0.7, .hold_s = 0.05 };
     struct fixture_log sim, real;
     struct engine_result rs, rr;
-    struct fake f;
+    struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
     run_both(&sc, &sim, &rs, &f, &real, &rr);
     CU_ASSERT_EQUAL(f.prepared, 1);
     CU_ASSERT_EQUAL(sim.n, N(t));
@@ -200,7 +200,7 @@ static void test_same_policies(void)
             sc.batching.threshold = 16;
         struct fixture_log sim, real;
         struct engine_result rs, rr;
-        struct fake f;
+        struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
         run_both(&sc, &sim, &rs, &f, &real, &rr);
         CU_ASSERT_EQUAL(real.n, N(t));
         for (uint64_t id = 0; id < N(t); id++) {
@@ -271,7 +271,7 @@ static void test_same_throttling(void)
     sc.platform.backoff_max_s = 0.05;
     struct fixture_log sim, real;
     struct engine_result rs, rr;
-    struct fake f;
+    struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
     run_both(&sc, &sim, &rs, &f, &real, &rr);
     CU_ASSERT(rs.invocations.throttled > 0);
     CU_ASSERT_EQUAL(rs.invocations.throttled, rr.invocations.throttled);
@@ -317,7 +317,7 @@ static void test_same_pc_scaling(void)
                 .scale_in_datapoints = 3, .scale_in_ratio = 0.9 };
         struct fixture_log sim, real;
         struct engine_result rs, rr;
-        struct fake f;
+        struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
         run_both(&sc, &sim, &rs, &f, &real, &rr);
         CU_ASSERT_EQUAL(real.n, n);
         for (uint64_t id = 0; id < n; id++) {
@@ -378,7 +378,7 @@ static void test_same_keepalive_histogram(void)
         .tail_percentile = 99, .margin = 0.1, .min_samples = 5, .cv_threshold = 2, .oob_threshold = 0.5 };
     struct fixture_log sim, real;
     struct engine_result rs, rr;
-    struct fake f;
+    struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
     run_both(&sc, &sim, &rs, &f, &real, &rr);
     CU_ASSERT_EQUAL(real.n, N(t));
     for (uint64_t id = 0; id < N(t); id++) {
@@ -417,7 +417,7 @@ static void test_same_snapstart(void)
     sc.pricing.snapstart_cache_usd_per_gb_s = 0.0000015046;
     struct fixture_log sim, real;
     struct engine_result rs, rr;
-    struct fake f;
+    struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
     run_both(&sc, &sim, &rs, &f, &real, &rr);
     for (uint64_t id = 0; id < N(t); id++) {
         const struct request_record *a = fixture_rec(&sim, id), *b = fixture_rec(&real, id);
@@ -440,7 +440,7 @@ static void test_time_limit_and_stop(void)
     struct scenario sc;
     fixture_scenario(&sc, t, N(t), 0.0, 0.05);
     static char msg[256];
-    struct fake f;
+    struct fake f = { 0 }; /* lag_s 0: fake_run keeps it */
     memset(&f, 0, sizeof f);
     f.sc = &sc;
     struct engine_executor x = { .ctx = &f, .prepare = fake_prepare, .now = fake_now, .start = fake_start,
