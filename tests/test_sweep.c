@@ -454,6 +454,62 @@ static void test_pc_and_snapstart_axes(void)
     testutil_remove_dir(dir);
 }
 
+/* Common random numbers by default (issue 16): a one-axis memory sweep of
+ * a CPU-bound model comes out monotone point for point (mean and p99
+ * never rise with memory), and flat where the model is (1769 MB and above
+ * get one vCPU: bit-identical results); the tied set, decided by paired
+ * t tests, holds that whole flat region and none of the slower points. An
+ * axis on the workload turns the default off; false in the file wins. */
+static void test_crn_default(void)
+{
+    char cwd[PATH_MAX], text[PATH_MAX + 600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "{\"scenario\": \"%s/tests/data/sweep-base.json\", \"replications\": 8, \"axes\": "
+             "{\"function.memory_mb\": [512, 768, 1024, 1536, 1769, 2048, 3008]}, \"objective\": {\"minimize\": "
+             "\"latency_ms.mean\"}}", cwd);
+    char *sw = testutil_temp_file(text, ".json");
+    char *dir = testutil_temp_dir(), csv[600];
+    snprintf(csv, sizeof csv, "%s/m.csv", dir);
+    char *out = run_ok("sweep %s --out %s", sw, csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, ", common random numbers)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "paired t test"));
+    free(out);
+    out = run_ok("sweep %s --json", sw);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"common_random_numbers\": true"));
+    free(out);
+    const char *row[7];
+    char *t = sweep_csv_rows(sw, csv, row, 7);
+    int mean = csv_column(t, "latency_ms.mean_mean"), p99 = csv_column(t, "latency_ms.p99_mean"),
+        tied = csv_column(t, "tied");
+    CU_ASSERT_FATAL(mean >= 0 && p99 >= 0 && tied >= 0);
+    for (int i = 1; i < 7; i++) {
+        CU_ASSERT(csv_number(row[i], mean) <= csv_number(row[i - 1], mean));
+        CU_ASSERT(csv_number(row[i], p99) <= csv_number(row[i - 1], p99));
+    }
+    CU_ASSERT(csv_number(row[3], mean) > csv_number(row[4], mean));     /* 1536 MB is slower */
+    for (int i = 5; i < 7; i++)
+        CU_ASSERT_DOUBLE_EQUAL(csv_number(row[i], mean), csv_number(row[4], mean), 0);
+    for (int i = 0; i < 7; i++)
+        CU_ASSERT_DOUBLE_EQUAL(csv_number(row[i], tied), i >= 4 ? 1 : 0, 0);
+    free(t);
+    unlink(sw);
+    free(sw);
+    /* The workload varies: independent seeds. */
+    sw = temp_sweep("\"axes\": {\"workload.rate_rps\": [2, 4]}");
+    out = run_ok("sweep %s --json", sw);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"common_random_numbers\": false"));
+    free(out);
+    unlink(sw);
+    free(sw);
+    sw = temp_sweep("\"common_random_numbers\": false, \"axes\": {\"function.memory_mb\": [512, 1024]}");
+    out = run_ok("sweep %s --json", sw);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"common_random_numbers\": false"));
+    free(out);
+    unlink(sw);
+    free(sw);
+    testutil_remove_dir(dir);
+}
+
 /* objective.pareto chooses the front's axes: max throughput and min cost
  * per million requests, checked against a brute-force front of the CSV;
  * the summary, the JSON and a shard header name them, and merge keeps
@@ -1145,7 +1201,7 @@ static const struct {
     { "constraint-number", "sweep-bad-constraint-number.json: objective.subject_to[0]: 'cost_usd.total <= cheap': expected a number" },
     { "constraint-metric", "sweep-bad-constraint-metric.json: objective.subject_to[0]: 'cost.total <= 0.05': unknown metric 'cost.total'" },
     { "constraint-type", "sweep-bad-constraint-type.json: objective.subject_to: must be a list of strings" },
-    { "memory-points", "sweep-bad-memory-points.json: about 13.7 GB of memory needed for 10000000 points "
+    { "memory-points", "sweep-bad-memory-points.json: about 13.9 GB of memory needed for 10000000 points "
                        "x 10 replications" },
     { "feasible-on", "sweep-bad-feasible-on.json: objective.feasible_on: must be \"bound\"" },
     { "constraints-contradict", "sweep-bad-constraints-contradict.json: objective.subject_to: contradictory constraints on cost_usd.total" },
@@ -1340,6 +1396,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "grid order, values and seeds", test_grid_order_and_seeds);
     CU_add_test(s, "range and value texts", test_range_values);
     CU_add_test(s, "objective constraints", test_constraints);
+    CU_add_test(s, "common random numbers by default: monotone, flat region tied (paired)", test_crn_default);
     CU_add_test(s, "objective.pareto chooses the front's axes", test_pareto_axes);
     CU_add_test(s, "points with the same results are found (an inert axis)", test_same_results);
     CU_add_test(s, "--replications-csv: every replication, with its seed", test_replications_csv);

@@ -542,10 +542,10 @@ void explain_write_provisioned(FILE *f, const struct scenario *sc, const struct 
                 (unsigned long long)res->provisioned.scale_ins, res->provisioned.scale_ins == 1 ? "" : "s",
                 (unsigned long long)res->provisioned.datapoints,
                 (unsigned long long)res->provisioned.missing_datapoints);
+    uint64_t spilled = res->invocations.warm + res->invocations.cold;
     fprintf(f, "; %llu invocation%s on provisioned instances, %llu spilled to on-demand (%llu cold).\n",
             (unsigned long long)res->invocations.provisioned, res->invocations.provisioned == 1 ? "" : "s",
-            (unsigned long long)(res->invocations.warm + res->invocations.cold),
-            (unsigned long long)res->invocations.cold);
+            (unsigned long long)spilled, (unsigned long long)res->invocations.cold);
 }
 
 void explain_write_batching(FILE *f, const struct scenario *sc, const struct engine_result *res)

@@ -145,6 +145,13 @@ struct sweep_row {
      * the same simulation: what differs between them changes nothing
      * there (sweep_rank.c). Whole sweeps only. */
     size_t same_as;
+    /* Per replication, when the run kept them (a whole sweep in one
+     * process): the objective's metric and, balanced, its cost metric
+     * (rep[0..R) and rep[R..2R)), and the objective's score of each
+     * replication (sweep_rank.c); NULL otherwise. Under common random
+     * numbers replication r of every point ran with the same seed, so the
+     * ties are decided on paired differences. */
+    double *rep, *rep_score;
 };
 
 /* What is written: everything needed to rank, print and merge, whether it
@@ -155,6 +162,7 @@ struct sweep_table {
     uint64_t id;
     uint64_t seed;
     bool common_random_numbers;
+    bool paired_ties;               /* the ties were decided by paired tests (sweep_rank.c) */
     int replications;
     /* The per-run intervals' level asked for, and what R replications
      * achieve: order statistic k, coverage (R+1-2k)/(R+1) (sweep_table_interval). */

@@ -541,8 +541,11 @@ void sweep_write_summary(FILE *f, const struct sweep_table *t)
     fprintf(f, "\nfeasible points: %zu of %zu\n", feasible, t->n_rows);
     if (t->n_rows == 0)
         return;
-    if (tied > 0)
-        fprintf(f, "tied with the best (not significantly worse at about 5%%): %zu point%s\n", tied,
+    if (tied > 0 && t->paired_ties)
+        fprintf(f, "tied with the best (not significantly worse: paired t test on the replications' differences, "
+                "common random numbers, 2.5%% one-sided): %zu point%s\n", tied, tied == 1 ? "" : "s");
+    else if (tied > 0)
+        fprintf(f, "tied with the best (not significantly worse at about 5%%, unpaired): %zu point%s\n", tied,
                 tied == 1 ? "" : "s");
     write_same_groups(f, t);
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 #include "analysis/validate.h"
 #include "base/xalloc.h"
 #include <stdio.h>
@@ -40,6 +42,8 @@ void sweep_row_fini(struct sweep_row *r, size_t n_cells)
     free(r->ci95);
     free(r->run_lo);
     free(r->run_hi);
+    free(r->rep);
+    free(r->rep_score);
 }
 
 void sweep_table_interval(struct sweep_table *t)
@@ -113,40 +117,80 @@ static void score_rows(struct sweep_table *t)
                 max_c = fmax(max_c, r->mean[cm]);
             }
         }
+    size_t reps = t->replications > 0 ? (size_t)t->replications : 0;
+    double wt = max_t > 0 ? (1 - o->weight) / max_t : 0, wc = max_c > 0 ? o->weight / max_c : 0;
     for (size_t i = 0; i < t->n_rows; i++) {
         struct sweep_row *r = &t->rows[i];
+        if (r->rep != NULL) {
+            /* Each replication's score, on the same scale as the mean's. */
+            free(r->rep_score);
+            r->rep_score = xmalloc(reps * sizeof *r->rep_score);
+            for (size_t k = 0; k < reps; k++)
+                r->rep_score[k] = o->balanced ? wt * r->rep[k] + wc * r->rep[reps + k]
+                                  : o->maximize ? -r->rep[k] : r->rep[k];
+        }
         if (!o->balanced) {
             r->score = o->maximize ? -r->mean[om] : r->mean[om];
             r->score_ci95 = r->ci95[om];
             continue;
         }
-        double wt = max_t > 0 ? (1 - o->weight) / max_t : 0, wc = max_c > 0 ? o->weight / max_c : 0;
         r->score = wt * r->mean[om] + wc * r->mean[cm];
         double ht = wt * r->ci95[om], hc = wc * r->ci95[cm];
         r->score_ci95 = sqrt(ht * ht + hc * hc);
     }
 }
 
+/* Paired test of row r against the best b under common random numbers:
+ * the replications' differences d_k = score_k(r) - score_k(b) (each pair
+ * ran with the same seed); r is tied when their mean is within the 95 %
+ * half-width of the paired t interval (t_{0.975, R-1} sd / sqrt R): not
+ * significantly worse at the 2.5 % one-sided level. Returns -1 when it
+ * cannot be done (a replication without a value). */
+static int paired_tied(const struct sweep_row *r, const struct sweep_row *b, size_t reps, double *d)
+{
+    for (size_t k = 0; k < reps; k++) {
+        d[k] = r->rep_score[k] - b->rep_score[k];
+        if (!isfinite(d[k]))
+            return -1;
+    }
+    double mean = gsl_stats_mean(d, 1, reps), sd = gsl_stats_sd_m(d, 1, reps, mean);
+    double h = gsl_cdf_tdist_Pinv(0.975, (double)(reps - 1)) * sd / sqrt((double)reps);
+    return mean <= h ? 1 : 0;
+}
+
 /* Tied with the best: a feasible point whose objective is not significantly
- * worse than the best's: the difference of the scores is within the
- * combined 95 % half-widths sqrt(h_i^2 + h_best^2) (a two-sample normal
- * approximation at about the 5 % level; unpaired, so under common random
- * numbers, whose positive correlation narrows the paired difference, it
- * keeps more points than a paired test would: none is dropped unfairly).
- * Without intervals only an equal score ties. The best is tied with itself. */
+ * worse than the best's. Under common random numbers with every
+ * replication kept, by a paired t test (paired_tied). Otherwise the
+ * difference of the scores is compared with the combined 95 % half-widths
+ * sqrt(h_i^2 + h_best^2) (a two-sample normal approximation at about the
+ * 5 % level; unpaired, so under common random numbers, whose positive
+ * correlation narrows the paired difference, it keeps more points than a
+ * paired test would: none is dropped unfairly). Without intervals only an
+ * equal score ties. The best is tied with itself. */
 static void mark_tied(struct sweep_table *t, size_t best_row)
 {
     const struct sweep_row *b = &t->rows[best_row];
+    t->paired_ties = false;
     if (!b->feasible || !isfinite(b->score))
         return;
     double hb = isfinite(b->score_ci95) ? b->score_ci95 : 0;
+    size_t reps = t->replications > 0 ? (size_t)t->replications : 0;
+    bool paired = t->common_random_numbers && reps >= 2 && b->rep_score != NULL;
+    t->paired_ties = paired;
+    double *d = paired ? xmalloc(reps * sizeof *d) : NULL;
     for (size_t i = 0; i < t->n_rows; i++) {
         struct sweep_row *r = &t->rows[i];
         if (!r->feasible || !isfinite(r->score))
             continue;
+        int pt = paired && r->rep_score != NULL ? paired_tied(r, b, reps, d) : -1;
+        if (pt >= 0) {
+            r->tied = pt == 1;
+            continue;
+        }
         double hr = isfinite(r->score_ci95) ? r->score_ci95 : 0;
         r->tied = r->score - b->score <= sqrt(hr * hr + hb * hb);
     }
+    free(d);
 }
 
 struct rank_key {
@@ -386,6 +430,16 @@ void sweep_table_build(struct sweep_table *t, const struct sweep_spec *sp,
         r->run_hi = xmalloc(nm * sizeof *r->run_hi);
         memcpy(r->run_lo, &res->run_lo[p * nm], nm * sizeof *r->run_lo);
         memcpy(r->run_hi, &res->run_hi[p * nm], nm * sizeof *r->run_hi);
+        if (res->raw != NULL && res->reps == (size_t)sp->replications) {
+            /* The objective's metrics of each replication, for paired ties. */
+            size_t reps = res->reps;
+            const double *x = res->raw + p * reps * nm;
+            r->rep = xmalloc(2 * reps * sizeof *r->rep);
+            for (size_t k = 0; k < reps; k++) {
+                r->rep[k] = x[k * nm + sp->objective.metric];
+                r->rep[reps + k] = x[k * nm + sp->objective.cost_metric];
+            }
+        }
     }
     t->n_rows = n_points;
     free(order);

@@ -527,6 +527,12 @@ int cli_sweep(int argc, char **argv)
             sweep_results_keep_raw(&res, (size_t)sp.replications);
         }
     }
+    /* Paired ties (sweep_rank.c) need every replication of every point in
+     * one place: a whole sweep in one process, under common random
+     * numbers, within 256 MB of values. */
+    if (rc == CLI_OK && res.raw == NULL && sp.common_random_numbers && sp.replications >= 2 && a.shard_n == 0
+        && size == 1 && (double)sp.n_points * sp.replications * (double)sweep_metric_count() * 8.0 <= 256e6)
+        sweep_results_keep_raw(&res, (size_t)sp.replications);
     if (rc == CLI_OK && rank == 0 && a.out_path != NULL)
         rc = open_checkpoint(&a, &sp, wanted, &res, &ckpt, &ckpt_path, msg, SWEEP_MSG_MAX);
     if ((rc = stage_end(rc, msg)) != CLI_OK)

@@ -676,12 +676,9 @@ static int parse_sweep(struct swc *c, const cJSON *root, struct sweep_spec *sp)
         sp->seed = (uint64_t)v;
         sp->have_seed = true;
     }
-    it = cJSON_GetObjectItemCaseSensitive(root, "common_random_numbers");
-    if (it != NULL) {
-        if (!cJSON_IsBool(it))
-            return fail(c, "common_random_numbers", "must be true or false (got %s)", type_name(it));
-        sp->common_random_numbers = cJSON_IsTrue(it);
-    }
+    const cJSON *crn = cJSON_GetObjectItemCaseSensitive(root, "common_random_numbers");
+    if (crn != NULL && !cJSON_IsBool(crn))
+        return fail(c, "common_random_numbers", "must be true or false (got %s)", type_name(crn));
     it = cJSON_GetObjectItemCaseSensitive(root, "overrides");
     if (it != NULL && parse_overrides(c, it, sp) < 0)
         return -1;
@@ -691,6 +688,19 @@ static int parse_sweep(struct swc *c, const cJSON *root, struct sweep_spec *sp)
     it = cJSON_GetObjectItemCaseSensitive(root, "zip");
     if (it != NULL && parse_zip(c, it, sp) < 0)
         return -1;
+    if (crn != NULL) {
+        sp->common_random_numbers = cJSON_IsTrue(crn);
+    } else {
+        /* By default the points share their random numbers (a paired
+         * design: differences between points are the settings', not the
+         * seeds'), unless what varies is the workload itself. */
+        sp->crn_by_default = true;
+        sp->common_random_numbers = true;
+        for (size_t a = 0; a < sp->n_axes; a++)
+            if (strncmp(sp->axes[a].path, "workload", 8) == 0
+                && (sp->axes[a].path[8] == '\0' || sp->axes[a].path[8] == '.'))
+                sp->common_random_numbers = false;
+    }
     sweep_objective_default_pareto(&sp->objective);
     it = cJSON_GetObjectItemCaseSensitive(root, "objective");
     if (it != NULL) {

@@ -145,7 +145,11 @@ struct sweep_spec {
     bool have_seed;
     uint64_t seed;                  /* base seed (the scenario's when !have_seed, after prepare) */
     int replications;
+    /* Common random numbers: given, or by default on unless an axis
+     * varies the workload (the arrivals then differ between points anyway,
+     * and points that share seeds would only be correlated). */
     bool common_random_numbers;
+    bool crn_by_default;            /* not given: the default decided it */
     char **override_paths;          /* applied to every point before the axes (owned) */
     char **override_values;
     size_t n_overrides;
