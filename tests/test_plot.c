@@ -166,6 +166,28 @@ static void test_every_kind_draws_a_png(void)
     expect_no_temp();
 }
 
+/* The format follows -o's name: an SVG for .svg, a PDF for .pdf (before:
+ * a PNG under either name), and another extension is refused with exit 2
+ * and nothing written. */
+static void test_formats_by_name(void)
+{
+    CU_ASSERT_EQUAL(lsim("plot cdf threshold.csv size.csv -o cdf.svg"), 0);
+    CU_ASSERT_EQUAL(lsim("plot heatmap sweep.csv -o heatmap.PDF"), 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/cdf.svg", dir);
+    char *svg = testutil_read_file(path);
+    CU_ASSERT(svg != NULL && strstr(svg, "<svg") != NULL && strstr(svg, "</svg>") != NULL);
+    free(svg);
+    snprintf(path, sizeof path, "%s/heatmap.PDF", dir);
+    char *pdf = testutil_read_file(path);
+    CU_ASSERT(pdf != NULL && strncmp(pdf, "%PDF-", 5) == 0);
+    free(pdf);
+    CU_ASSERT_EQUAL(lsim("plot cdf threshold.csv -o cdf.jpg"), 2);
+    snprintf(path, sizeof path, "%s/cdf.jpg", dir);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+    expect_no_temp();
+}
+
 /* The data gnuplot gets: exact ECDF points, bins, intervals, cells. */
 static void test_commands(void)
 {
@@ -745,6 +767,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("plot", setup, teardown);
     CU_add_test(s, "pareto --x/--y: the front of two chosen metrics", test_front_axes);
     CU_add_test(s, "every kind draws a PNG", test_every_kind_draws_a_png);
+    CU_add_test(s, "SVG and PDF by the output's name, other extensions refused", test_formats_by_name);
     CU_add_test(s, "data handed to gnuplot", test_commands);
     CU_add_test(s, "gnuplot missing", test_missing_gnuplot);
     CU_add_test(s, "gnuplot fails: output untouched", test_gnuplot_fails);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1597,9 +1598,31 @@ static bool has_control(const char *s)
     return false;
 }
 
+/* The image format -o FILE's name asks for: .svg, .pdf, else PNG (.png,
+ * no extension, or - for standard output); NULL for another extension. */
+static const char *output_format(const char *name)
+{
+    if (name == NULL)
+        return "png";
+    const char *slash = strrchr(name, '/'), *dot = strrchr(name, '.');
+    if (dot == NULL || (slash != NULL && dot < slash))
+        return "png";
+    if (strcasecmp(dot, ".svg") == 0)
+        return "svg";
+    if (strcasecmp(dot, ".pdf") == 0)
+        return "pdf";
+    if (strcasecmp(dot, ".png") == 0)
+        return "png";
+    return NULL;
+}
+
 enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const char *png_path, char *msg,
                                      size_t len)
 {
+    const char *format = output_format(o->output);
+    if (format == NULL)
+        return fail(msg, len, PLOT_ERR_INPUT, "-o %s: unknown image format '%s' (the name must end in .png, .svg "
+                    "or .pdf)", o->output, strrchr(o->output, '.'));
     if (o->kind >= PLOT_N_KINDS)
         return fail(msg, len, PLOT_ERR_INPUT, "unknown plot kind");
     if (o->n_inputs < kinds[o->kind].min_inputs || o->n_inputs > kinds[o->kind].max_inputs) {
@@ -1629,7 +1652,7 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const c
     struct gp g = { .f = f };
     if (st == PLOT_OK) {
         fprintf(f, "# gnuplot commands written by lambdasim plot %s\n", kinds[o->kind].name);
-        fprintf(f, "outfile = %s\n", q_out);
+        fprintf(f, "outfile = %s\nout_format = \"%s\"\n", q_out, format);
         const char *title = o->title != NULL ? o->title : kinds[o->kind].title;
         gp_var_str(&g, "plot_title", title != NULL ? title : "");
         switch (o->kind) {
@@ -1755,16 +1778,27 @@ static enum plot_status run_gnuplot(const char *prog, const char *cmd_path, char
     return PLOT_OK;
 }
 
-static bool is_png(const char *path)
+/* What gnuplot wrote is an image of the format asked for, not a stub:
+ * its signature (PNG's eight bytes, "%PDF-", an SVG's "<svg" in its first
+ * lines) and at least PNG_MIN_BYTES. */
+static bool is_image(const char *path, const char *format)
 {
     static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-    unsigned char head[8];
+    char head[1024];
     struct stat st;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return false;
-    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, sig, sizeof sig) == 0;
+    size_t n = fread(head, 1, sizeof head - 1, f);
     fclose(f);
+    head[n] = '\0';
+    bool ok;
+    if (strcmp(format, "svg") == 0)
+        ok = strstr(head, "<svg") != NULL;
+    else if (strcmp(format, "pdf") == 0)
+        ok = n >= 5 && memcmp(head, "%PDF-", 5) == 0;
+    else
+        ok = n >= sizeof sig && memcmp(head, sig, sizeof sig) == 0;
     return ok && stat(path, &st) == 0 && st.st_size >= PNG_MIN_BYTES;
 }
 
@@ -1817,8 +1851,10 @@ enum plot_status plot_render(const struct plot_opts *o, char *msg, size_t len)
         st = run_gnuplot(o->gnuplot != NULL ? o->gnuplot : "gnuplot", cmd_path, msg, len);
     unlink(cmd_path);
     free(cmd_path);
-    if (st == PLOT_OK && !is_png(out.tmp_path))
-        st = fail(msg, len, PLOT_ERR_FAILED, "%s: gnuplot did not produce a PNG", o->output);
+    const char *format = output_format(o->output);
+    if (st == PLOT_OK && (format == NULL || !is_image(out.tmp_path, format)))
+        st = fail(msg, len, PLOT_ERR_FAILED, "%s: gnuplot did not produce a%s %s", o->output,
+                  format != NULL && strcmp(format, "svg") == 0 ? "n" : "", format != NULL ? format : "image");
     if (st == PLOT_OK && outfile_commit(&out, omsg, sizeof omsg) != 0)
         st = fail(msg, len, PLOT_ERR_FAILED, "%s", omsg);
     outfile_abort(&out);

@@ -17,7 +17,8 @@ enum { O_OUTPUT = CLI_O_OWN, O_TITLE, O_WINDOW, O_LATENCY_FROM, O_METRIC, O_X, O
 
 static const struct cli_opt opt_table[] = {
     { .id = O_OUTPUT, .short_name = 'o', .name = "output", .metavar = "FILE", .complete = CLI_C_FILE,
-      .help = "the PNG to write (required; - for standard output)" },
+      .help = "the image to write, PNG, SVG or PDF by its name (.png, .svg, .pdf; "
+              "required; - for a PNG on standard output)" },
     { .id = O_TITLE, .name = "title", .metavar = "TEXT", .help = "the figure's title (default: one per kind)" },
     CLI_ROW_FORCE("replace FILE if it exists"),
     { .id = O_WINDOW, .name = "window", .metavar = "T0:T1",
@@ -41,7 +42,7 @@ static const struct cli_opt opt_table[] = {
 
 const struct cli_spec cli_plot_spec = {
     .name = "plot",
-    .summary = "draw a figure (PNG) from our CSV outputs with gnuplot",
+    .summary = "draw a figure (PNG, SVG or PDF) from our CSV outputs with gnuplot",
     .synopsis = "KIND INPUT... -o FILE.png [OPTIONS]",
     .about =
         "Draws a figure from lambdasim's own CSV outputs with gnuplot (Debian package\n"
