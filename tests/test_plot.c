@@ -213,6 +213,24 @@ static void test_commands(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n550 0.75\n550 1\nEOD\n"));
     free(out);
 
+    /* Histograms of runs of different sizes compare shares: threshold.csv
+     * holds 4 requests (two bars of 2: 50 % each), ping.csv another
+     * number; the same run twice stays in counts. */
+    CU_ASSERT_EQUAL_FATAL(lsim("plot histogram threshold.csv ping.csv -o x.png --gnuplot-commands h.gp"), 0);
+    p = path_in("h.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "shares = 1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " 50\n"));
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(lsim("plot histogram threshold.csv threshold.csv -o x.png --gnuplot-commands h2.gp"), 0);
+    p = path_in("h2.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "shares = 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " 2\n"));
+    free(out);
+
     /* Timeline: provisioned instance 0 runs batches 0 and 2; instance 1 cold-starts. */
     CU_ASSERT_EQUAL_FATAL(lsim("plot timeline size-tl.csv -o x.png --gnuplot-commands tl.gp"), 0);
     p = path_in("tl.gp");

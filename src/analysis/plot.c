@@ -684,17 +684,37 @@ static enum plot_status write_histogram(struct gp *g, const struct plot_opts *o,
                 count_min = c;
         }
     }
+    /* Runs of different sizes compare by shares, not counts: a run twice
+     * as long would otherwise look twice as tall everywhere. */
+    bool shares = false;
+    for (size_t s = 1; s < n; s++)
+        shares = shares || l[s].n != l[0].n;
     /* A few cold starts among thousands of warm requests vanish on a
      * linear count axis. */
     bool log_y = count_min != SIZE_MAX && count_max > 50 * count_min;
+    double y_low = 0.8;     /* the log axis' floor, under the smallest bar */
+    if (shares) {
+        double share_min = INFINITY;
+        for (size_t s = 0; s < n; s++)
+            for (int k = 0; k < HIST_BINS; k++)
+                if (count[s * HIST_BINS + (size_t)k] > 0)
+                    share_min = fmin(share_min, 100.0 * (double)count[s * HIST_BINS + (size_t)k] / (double)l[s].n);
+        y_low = isfinite(share_min) ? 0.8 * share_min : 0.8;
+    }
     char **titles = legend_titles(l, n);
-    fprintf(f, "n_series = %zu\nlog_x = %d\nlog_y = %d\n", n, log_x, log_y);
+    fprintf(f, "n_series = %zu\nlog_x = %d\nlog_y = %d\nshares = %d\ny_low = %.9g\n", n, log_x, log_y, shares,
+            y_low);
     gp_array(g, "series_title", titles, n);
     gp_var_str(g, "x_label", latency_axis(o, log_x));
     fputs("$hist << EOD\n", f);
     for (size_t s = 0; s < n; s++) {
-        for (int b = 0; b < HIST_BINS; b++)
-            fprintf(f, "%.9g %.9g %zu\n", edge[b], edge[b + 1], count[s * HIST_BINS + (size_t)b]);
+        for (int b = 0; b < HIST_BINS; b++) {
+            size_t c = count[s * HIST_BINS + (size_t)b];
+            if (shares)
+                fprintf(f, "%.9g %.9g %.9g\n", edge[b], edge[b + 1], 100.0 * (double)c / (double)l[s].n);
+            else
+                fprintf(f, "%.9g %.9g %zu\n", edge[b], edge[b + 1], c);
+        }
         fputs(s + 1 < n ? "\n\n" : "", f);
     }
     fputs("EOD\n", f);
