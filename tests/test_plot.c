@@ -213,6 +213,23 @@ static void test_commands(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n550 0.75\n550 1\nEOD\n"));
     free(out);
 
+    /* Without --latency-from a plot times latency as the run did: a run of
+     * a scenario timed from dispatch is plotted from dispatch (its
+     * requests file says so in latency_from); runs that differ need the
+     * option. */
+    CU_ASSERT_EQUAL_FATAL(lsim("run explain-threshold.json --set stats.latency_from=dispatch "
+                               "--requests-csv thr-d.csv"), 0);
+    CU_ASSERT_EQUAL_FATAL(lsim("plot cdf thr-d.csv -o x.png --gnuplot-commands dd.gp"), 0);
+    p = path_in("dd.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n550 0.75\n550 1\nEOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "latency from batch dispatch"));
+    free(out);
+    CU_ASSERT_EQUAL(lsim("plot cdf thr-d.csv threshold.csv -o x.png --gnuplot-commands mix.gp"), 2);
+    CU_ASSERT_EQUAL(lsim("plot cdf thr-d.csv threshold.csv -o x.png --latency-from arrival "
+                         "--gnuplot-commands mix.gp"), 0);
+
     /* Histograms of runs of different sizes compare shares: threshold.csv
      * holds 4 requests (two bars of 2: 50 % each), ping.csv another
      * number; the same run twice stays in counts. */

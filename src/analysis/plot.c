@@ -1618,6 +1618,51 @@ static bool has_control(const char *s)
     return false;
 }
 
+/* How a requests file's run timed latency: its latency_from column's first
+ * row, 1 dispatch, 0 arrival, -1 when the file has no such column (an older
+ * file) or no row. */
+static enum plot_status file_latency_from(const char *path, int *from, char *msg, size_t len)
+{
+    struct csv c;
+    *from = -1;
+    enum plot_status st = csv_open(&c, path, requests_what, msg, len);
+    if (st != PLOT_OK)
+        return st;
+    int col = csv_col(&c, "latency_from");
+    if (col >= 0 && csv_next(&c))
+        *from = strcmp(cell(&c, col), "dispatch") == 0 ? 1 : 0;
+    st = csv_status(&c, st);
+    csv_close(&c);
+    return st;
+}
+
+/* Without --latency-from, latency is timed as the runs timed it: from
+ * dispatch when every requests file says so (stats.latency_from), from
+ * arrival when none does; runs that differ need the option. */
+static enum plot_status resolve_latency_from(struct plot_opts *o, char *msg, size_t len)
+{
+    if (o->latency_from_set || !(o->kind == PLOT_CDF || o->kind == PLOT_HISTOGRAM || o->kind == PLOT_PAPER))
+        return PLOT_OK;
+    size_t first = o->kind == PLOT_PAPER ? 1 : 0;
+    int seen = -1;
+    const char *seen_path = NULL;
+    for (size_t i = first; i < o->n_inputs; i++) {
+        int from;
+        enum plot_status st = file_latency_from(o->inputs[i], &from, msg, len);
+        if (st != PLOT_OK)
+            return st;
+        from = from < 0 ? 0 : from;
+        if (seen >= 0 && from != seen)
+            return fail(msg, len, PLOT_ERR_INPUT, "%s timed latency from %s and %s from %s (stats.latency_from): "
+                        "give --latency-from arrival or dispatch to plot them on one axis", seen_path,
+                        seen ? "dispatch" : "arrival", o->inputs[i], from ? "dispatch" : "arrival");
+        seen = from;
+        seen_path = o->inputs[i];
+    }
+    o->from_dispatch = seen == 1;
+    return PLOT_OK;
+}
+
 /* The image format -o FILE's name asks for: .svg, .pdf, else PNG (.png,
  * no extension, or - for standard output); NULL for another extension. */
 static const char *output_format(const char *name)
@@ -1636,9 +1681,11 @@ static const char *output_format(const char *name)
     return NULL;
 }
 
-enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const char *png_path, char *msg,
+enum plot_status plot_write_commands(FILE *f, const struct plot_opts *opts, const char *png_path, char *msg,
                                      size_t len)
 {
+    struct plot_opts eff = *opts;
+    const struct plot_opts *o = &eff;
     const char *format = output_format(o->output);
     if (format == NULL)
         return fail(msg, len, PLOT_ERR_INPUT, "-o %s: unknown image format '%s' (the name must end in .png, .svg "
@@ -1655,6 +1702,9 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *o, const c
     if (o->title != NULL && has_control(o->title))
         return fail(msg, len, PLOT_ERR_INPUT, "--title: contains a control character (such as a newline or a tab); "
                     "give the title on one line");
+    enum plot_status rst = resolve_latency_from(&eff, msg, len);
+    if (rst != PLOT_OK)
+        return rst;
     size_t dl = strlen(o->script_dir) + 64;
     char *script = xmalloc(dl);
     snprintf(script, dl, "%s/common.gp", o->script_dir);

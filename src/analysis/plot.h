@@ -44,6 +44,9 @@ struct plot_opts {
     bool have_window;           /* timeline, queue: show only [t0_s, t1_s] */
     double t0_s, t1_s;
     bool from_dispatch;         /* cdf, histogram, paper: latency from batch dispatch */
+    bool latency_from_set;      /* from_dispatch was asked for; otherwise the requests
+                                   files' latency_from column decides (the run's own
+                                   stats.latency_from), arrival when they have none */
     const char *script_dir;     /* directory holding common.gp and <kind>.gp */
     const char *gnuplot;        /* program to run; NULL = "gnuplot" (found on PATH) */
     const char *commands_out;   /* non-NULL: write the command file here (drawing

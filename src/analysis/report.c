@@ -540,7 +540,7 @@ void report_requests_csv_header(FILE *f)
 {
     fputs("id,arrival_s,dispatch_s,start_s,end_s,latency_ms,batch_wait_ms,overhead_ms,cold_start_ms,"
           "inference_ms,batch_id,batch_size,batch_reason,retries,cold,provisioned,instance_id,status,"
-          "counted\n",
+          "counted,latency_from\n",
           f);
 }
 
@@ -552,31 +552,32 @@ static void csv_time(FILE *f, double v)
         fputc(',', f);
 }
 
-void report_requests_csv_row(FILE *f, const struct request_record *r)
+void report_requests_csv_row(FILE *f, const struct request_record *r, enum latency_origin from)
 {
     fprintf(f, "%llu,", (unsigned long long)r->id);
     csv_time(f, r->arrival_s);
     csv_time(f, r->dispatch_s);
     csv_time(f, r->start_s);
     csv_time(f, r->end_s);
-    fprintf(f, "%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%d,%s,%d,%d,%d,%lld,%s,%d\n", r->latency_ms,
+    fprintf(f, "%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%d,%s,%d,%d,%d,%lld,%s,%d,%s\n", r->latency_ms,
             (r->dispatch_s - r->arrival_s) * 1000.0, r->overhead_ms, r->cold_start_ms, r->inference_ms,
             (unsigned long long)r->batch_id, r->batch_size, engine_batch_reason_name(r->batch_reason),
             r->retries, r->cold ? 1 : 0, r->provisioned ? 1 : 0, (long long)r->instance_id,
-            engine_request_status_name(r->status), r->counted ? 1 : 0);
+            engine_request_status_name(r->status), r->counted ? 1 : 0,
+            from == LATENCY_FROM_DISPATCH ? "dispatch" : "arrival");
 }
 
+/* The sink's state is the scenario's latency origin, as a non-null tag
+ * (nothing to allocate or free). */
 static void *requests_start(FILE *f, const struct scenario *sc)
 {
-    (void)sc;
     report_requests_csv_header(f);
-    return NULL;
+    return (void *)(uintptr_t)(sc->latency_from == LATENCY_FROM_DISPATCH ? 2 : 1);
 }
 
 static void requests_on_request(void *state, FILE *f, const struct request_record *rec)
 {
-    (void)state;
-    report_requests_csv_row(f, rec);
+    report_requests_csv_row(f, rec, (uintptr_t)state == 2 ? LATENCY_FROM_DISPATCH : LATENCY_FROM_ARRIVAL);
 }
 
 const struct sink_ops report_requests_sink = {

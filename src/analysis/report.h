@@ -10,8 +10,10 @@
 void report_table(FILE *f, const struct scenario *sc, const struct engine_result *r);
 void report_json(FILE *f, const struct scenario *sc, const struct engine_result *r);
 
-/* Per-request CSV: header then one row per request (in completion order). */
+/* Per-request CSV: header then one row per request (in completion order);
+ * each row names the scenario's stats.latency_from, so that a plot times
+ * latency as the run did. */
 void report_requests_csv_header(FILE *f);
-void report_requests_csv_row(FILE *f, const struct request_record *rec);
+void report_requests_csv_row(FILE *f, const struct request_record *rec, enum latency_origin from);
 
 #endif

@@ -25,8 +25,9 @@ static const struct cli_opt opt_table[] = {
       .help = "timeline, queue: show only simulated times T0..T1 (s)" },
     { .id = O_LATENCY_FROM, .name = "latency-from", .metavar = "WHERE", .complete = CLI_C_WORDS,
       .words = "arrival dispatch",
-      .help = "cdf, histogram, paper: 'arrival' (default) or 'dispatch' (latency without the batching "
-              "queue wait, as with the scenario field stats.latency_from)" },
+      .help = "cdf, histogram, paper: 'arrival' or 'dispatch' (latency without the batching "
+              "queue wait, as with the scenario field stats.latency_from). Default: as the runs "
+              "timed it (the requests files' latency_from column; arrival for files without one)" },
     { .id = O_METRIC, .name = "metric", .metavar = "NAME",
       .help = "heatmap: the sweep metric (default latency_ms.p99)" },
     { .id = O_X, .name = "x", .metavar = "AXIS", .help = "heatmap: the sweep axis across (default: its first); "
@@ -132,6 +133,7 @@ int cli_plot(int argc, char **argv)
                 goto out;
             }
             o.from_dispatch = strcmp(v, "dispatch") == 0;
+            o.latency_from_set = true;
             break;
         default:
             assert(id == CLI_PARSE_ARG);
