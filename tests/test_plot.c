@@ -163,6 +163,8 @@ static void test_every_kind_draws_a_png(void)
     CU_ASSERT_EQUAL(lsim("plot paper paper-baseline.csv threshold.csv size.csv -o paper.png "
                          "--latency-from dispatch"), 0);
     expect_png("paper.png");
+    CU_ASSERT_EQUAL(lsim("plot line sweep.csv -o line.png --y batching.timeout_s"), 0);
+    expect_png("line.png");
     expect_no_temp();
 }
 
@@ -229,6 +231,26 @@ static void test_commands(void)
     CU_ASSERT_EQUAL(lsim("plot cdf thr-d.csv threshold.csv -o x.png --gnuplot-commands mix.gp"), 2);
     CU_ASSERT_EQUAL(lsim("plot cdf thr-d.csv threshold.csv -o x.png --latency-from arrival "
                          "--gnuplot-commands mix.gp"), 0);
+
+    /* A line: the metric's mean and its band at each x; one series per
+     * --y value; the other axis folded (best-ranked point per x). */
+    CU_ASSERT_EQUAL_FATAL(lsim("plot line sweep.csv -o x.png --metric cost_usd.total --y batching.timeout_s "
+                               "--gnuplot-commands line.gp"), 0);
+    p = path_in("line.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "n_series = 2\nmore_axes = 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "batching.timeout_s = 0.1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "$line << EOD\n1 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n3 "));
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(lsim("plot line sweep.csv -o x.png --gnuplot-commands line1.gp"), 0);
+    p = path_in("line1.gp");
+    out = testutil_read_file(p);
+    free(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "n_series = 1\nmore_axes = 1\n"));
+    free(out);
+    CU_ASSERT_EQUAL(lsim("plot line sweep.csv -o x.png --x nosuch --gnuplot-commands e.gp"), 2);
 
     /* Histograms of runs of different sizes compare shares: threshold.csv
      * holds 4 requests (two bars of 2: 50 % each), ping.csv another

@@ -58,6 +58,7 @@ static const struct {
     [PLOT_HEATMAP] = { "heatmap", "heatmap.gp", NULL, 1, 1 },
     [PLOT_PARETO] = { "pareto", "pareto.gp", "Pareto front: p99 latency vs cost", 1, 1 },
     [PLOT_PAPER] = { "paper", "paper.gp", "The paper's baseline vs the simulator", 2, 13 },
+    [PLOT_LINE] = { "line", "line.gp", NULL, 1, 1 },
 };
 
 const char *plot_kind_name(enum plot_kind k)
@@ -1261,6 +1262,107 @@ static void write_tics(FILE *f, const char *block, char *const *cat, size_t n)
     fputs("EOD\n", f);
 }
 
+/* Most lines in one figure (values of --y): more would not be read. */
+#define LINE_SERIES_MAX 8
+
+/* A sweep metric against one numeric axis: its mean with the 95 %
+ * confidence band (mean +- ci95), one line, or one per value of --y. With
+ * more axes than those, each x (and line) shows the best-ranked point over
+ * the others, as the heatmap's cells do. */
+static enum plot_status write_line(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
+{
+    FILE *f = g->f;
+    const char *metric = o->metric != NULL ? o->metric : "latency_ms.p99";
+    struct sweep_data s;
+    enum plot_status st = read_sweep(o->inputs[0], &metric, 1, &s, msg, len);
+    if (st != PLOT_OK)
+        return st;
+    int ax = o->x_axis != NULL ? find_axis(&s, o->x_axis) : 0;
+    int ay = o->y_axis != NULL ? find_axis(&s, o->y_axis) : -1;
+    if (s.n_axes == 0 || ax < 0 || (o->y_axis != NULL && (ay < 0 || ay == ax))) {
+        char list[1024] = "";
+        for (size_t a = 0; a < s.n_axes; a++) {
+            strncat(list, a > 0 ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, s.axis_name[a], sizeof list - strlen(list) - 1);
+        }
+        st = fail(msg, len, PLOT_ERR_INPUT, "%s: --x (and --y, for one line per value) must name %saxes of the "
+                  "sweep (%s)", o->inputs[0], o->y_axis != NULL ? "two different " : "an axis of the sweep's ",
+                  s.n_axes > 0 ? list : "it has none");
+        free_sweep(&s);
+        return st;
+    }
+    char **cx, **cy = NULL;
+    size_t nx = categories(&s, (size_t)ax, &cx), ny = 1;
+    for (size_t i = 0; i < nx && st == PLOT_OK; i++) {
+        char *end;
+        strtod(cx[i], &end);
+        if (cx[i][0] == '\0' || *end != '\0')
+            st = fail(msg, len, PLOT_ERR_INPUT, "%s: axis %s has a value that is not a number (%s): a line needs "
+                      "a numeric axis (use plot heatmap for others)", o->inputs[0], s.axis_name[ax], cx[i]);
+    }
+    if (st == PLOT_OK && ay >= 0) {
+        ny = categories(&s, (size_t)ay, &cy);
+        if (ny > LINE_SERIES_MAX)
+            st = fail(msg, len, PLOT_ERR_INPUT, "%s: --y %s has %zu values; at most %d lines are drawn (choose "
+                      "an axis with fewer values, or plot heatmap)", o->inputs[0], s.axis_name[ay], ny,
+                      LINE_SERIES_MAX);
+    }
+    if (st != PLOT_OK) {
+        free_strings_n(cx, nx);
+        if (cy != NULL)
+            free_strings_n(cy, ny);
+        free_sweep(&s);
+        return st;
+    }
+    long *pick = xcalloc(nx * ny, sizeof *pick);
+    for (size_t i = 0; i < nx * ny; i++)
+        pick[i] = -1;
+    for (size_t r = 0; r < s.n_rows; r++) {
+        size_t i = category_of(cx, nx, s.row[r].axis[ax]) * ny + (ay >= 0 ? category_of(cy, ny, s.row[r].axis[ay]) : 0);
+        long p = pick[i];
+        if (p < 0 || (isfinite(s.row[r].rank) && !(s.row[p].rank <= s.row[r].rank)))
+            pick[i] = (long)r;
+    }
+    char xl[300], ml[300], title[600];
+    axis_label(xl, sizeof xl, s.axis_name[ax]);
+    metric_label(ml, sizeof ml, metric);
+    gp_var_str(g, "x_label", xl);
+    gp_var_str(g, "y_label", ml);
+    snprintf(title, sizeof title, "%s by %s (mean and 95 %% confidence band)", ml, s.axis_name[ax]);
+    if (o->title == NULL)
+        gp_var_str(g, "plot_title", title);
+    char **names = xcalloc(ny, sizeof *names);
+    for (size_t y = 0; y < ny; y++) {
+        char buf[400];
+        if (ay >= 0)
+            snprintf(buf, sizeof buf, "%s = %s", s.axis_name[ay], cy[y]);
+        else
+            snprintf(buf, sizeof buf, "%s", metric);
+        names[y] = xstrdup(buf);
+    }
+    fprintf(f, "n_series = %zu\nmore_axes = %d\n", ny, s.n_axes > (ay >= 0 ? 2u : 1u));
+    gp_array(g, "series_title", names, ny);
+    fputs("$line << EOD\n", f);
+    for (size_t y = 0; y < ny; y++) {
+        for (size_t x = 0; x < nx; x++) {
+            long p = pick[x * ny + y];
+            if (p < 0 || !isfinite(s.row[p].mean[0]))
+                continue;
+            double m = s.row[p].mean[0], h = isfinite(s.row[p].ci95[0]) ? s.row[p].ci95[0] : 0;
+            fprintf(f, "%.9g %.9g %.9g %.9g\n", strtod(cx[x], NULL), m, m - h, m + h);
+        }
+        fputs(y + 1 < ny ? "\n\n" : "", f);
+    }
+    fputs("EOD\n", f);
+    free_strings_n(names, ny);
+    free(pick);
+    free_strings_n(cx, nx);
+    if (cy != NULL)
+        free_strings_n(cy, ny);
+    free_sweep(&s);
+    return PLOT_OK;
+}
+
 static enum plot_status write_heatmap(struct gp *g, const struct plot_opts *o, char *msg, size_t len)
 {
     FILE *f = g->f;
@@ -1733,6 +1835,7 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *opts, cons
         case PLOT_HEATMAP: st = write_heatmap(&g, o, msg, len); break;
         case PLOT_PARETO: st = write_pareto(&g, o, msg, len); break;
         case PLOT_PAPER: st = write_paper(&g, o, msg, len); break;
+        case PLOT_LINE: st = write_line(&g, o, msg, len); break;
         case PLOT_N_KINDS: break;
         }
     }

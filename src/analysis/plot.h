@@ -21,6 +21,7 @@ enum plot_kind {
     PLOT_HEATMAP,       /* a sweep metric over two axes (one sweep CSV) */
     PLOT_PARETO,        /* p99 vs cost of every sweep point, the front joined */
     PLOT_PAPER,         /* the paper's baseline vs the simulator (paper CSV + requests CSVs) */
+    PLOT_LINE,          /* a sweep metric against one numeric axis, with its 95 % CI band */
     PLOT_N_KINDS
 };
 
@@ -39,8 +40,9 @@ struct plot_opts {
     bool replace;               /* replace an existing output (--force) */
     const char *title;          /* NULL: the kind's default title */
     const char *metric;         /* heatmap: NULL = "latency_ms.p99" */
-    const char *x_axis;         /* heatmap: NULL = the sweep's first axis */
-    const char *y_axis;         /* heatmap: NULL = the sweep's second axis */
+    const char *x_axis;         /* heatmap, line: NULL = the sweep's first axis */
+    const char *y_axis;         /* heatmap: NULL = the sweep's second axis; line: one
+                                   line per value of this axis (NULL: one line) */
     bool have_window;           /* timeline, queue: show only [t0_s, t1_s] */
     double t0_s, t1_s;
     bool from_dispatch;         /* cdf, histogram, paper: latency from batch dispatch */

@@ -29,11 +29,12 @@ static const struct cli_opt opt_table[] = {
               "queue wait, as with the scenario field stats.latency_from). Default: as the runs "
               "timed it (the requests files' latency_from column; arrival for files without one)" },
     { .id = O_METRIC, .name = "metric", .metavar = "NAME",
-      .help = "heatmap: the sweep metric (default latency_ms.p99)" },
-    { .id = O_X, .name = "x", .metavar = "AXIS", .help = "heatmap: the sweep axis across (default: its first); "
-      "pareto: the metric across, 'max METRIC' when higher is better (default cost_usd.total)" },
+      .help = "heatmap, line: the sweep metric (default latency_ms.p99)" },
+    { .id = O_X, .name = "x", .metavar = "AXIS", .help = "heatmap, line: the sweep axis across (default: its "
+      "first; line: a numeric one); pareto: the metric across, 'max METRIC' when higher is better (default "
+      "cost_usd.total)" },
     { .id = O_Y, .name = "y", .metavar = "AXIS", .help = "heatmap: the sweep axis up (default: its second); "
-      "pareto: the metric up (default latency_ms.p99)" },
+      "line: one line per value of this axis (at most 8); pareto: the metric up (default latency_ms.p99)" },
     { .id = O_GNUPLOT_COMMANDS, .name = "gnuplot-commands", .metavar = "F", .complete = CLI_C_FILE,
       .help = "write gnuplot's command file (data inline) to F instead of drawing: run `gnuplot F` to "
               "draw FILE.png yourself" },
@@ -54,6 +55,8 @@ const struct cli_spec cli_plot_spec = {
         "  queue      batching queue length over time; --timeline-csv files\n"
         "  heatmap    a sweep metric over two axes; one sweep CSV\n"
         "  pareto     p99 latency vs cost of every sweep point; one sweep CSV\n"
+        "  line       a sweep metric against a numeric axis, with its 95% confidence\n"
+        "             band; one sweep CSV\n"
         "  paper      the paper's baseline vs the simulator: a paper CSV, then one\n"
         "             --requests-csv file per paper row, in the same order\n"
         "Curves are named after their files (runs/no-batching.csv -> no-batching).\n",
@@ -71,7 +74,7 @@ const struct cli_spec cli_plot_spec = {
         "written; 2 bad command line or input file.\n",
     .args = CLI_C_FILE,
     .first_args = CLI_C_WORDS,
-    .first_words = "cdf histogram timeline queue heatmap pareto paper",
+    .first_words = "cdf histogram timeline queue heatmap pareto paper line",
     .fn = cli_plot,
 };
 
@@ -140,7 +143,7 @@ int cli_plot(int argc, char **argv)
             if (!have_kind) {
                 if (plot_kind_parse(v, &o.kind) != 0) {
                     rc = cli_usage_error("plot", "unknown plot kind '%s' (cdf, histogram, timeline, queue, heatmap, "
-                                         "pareto or paper)", v);
+                                         "pareto, paper or line)", v);
                     goto out;
                 }
                 have_kind = true;
