@@ -594,6 +594,8 @@ int cli_sweep(int argc, char **argv)
     }
 #ifdef LAMBDASIM_MPI
     sweep_mpi_gather(&res, todo, n_todo, rank, size);
+    /* The job's time is its slowest rank's, not rank 0's. */
+    MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
 #endif
     if (a.timing && rank == 0) {
         double runs = (double)n_todo * (double)sp.replications;
