@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef LAMBDASIM_MPI
 #include <mpi.h>
@@ -22,6 +23,15 @@
 #include "base/xalloc.h"
 
 #define JOBS_MAX 1024
+
+/* CPU time of this process (every thread), s. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 enum { O_OUT = CLI_O_OWN, O_JOBS, O_RESUME, O_SHARD, O_TIMING, O_REPS_CSV, O_INTERVAL_LEVEL };
 
@@ -546,7 +556,22 @@ int cli_sweep(int argc, char **argv)
         else
             todo[n_todo++] = wanted_list[j];
     }
-    /* Rank r takes every size-th point of the list (the same on all ranks). */
+    /* Rank r takes every size-th point of the list (the same on all ranks),
+     * dealt in an order shuffled from the sweep's id under MPI: a grid's
+     * innermost axis often decides a point's cost, and dealt in grid order
+     * a value would land on the same rank every time (one rank did a
+     * third of the work of four). The results do not depend on who
+     * computes what. */
+    if (size > 1) {
+        uint64_t x = sp.id;
+        for (size_t j = n_todo; j > 1; j--) {
+            x = rng_derive_seed(x, j);
+            size_t k = (size_t)(x % j);
+            size_t t = todo[j - 1];
+            todo[j - 1] = todo[k];
+            todo[k] = t;
+        }
+    }
     mine = xcalloc(n_todo + 1, sizeof *mine);
     for (size_t j = (size_t)rank; j < n_todo; j += (size_t)size)
         mine[n_mine++] = todo[j];
@@ -562,9 +587,10 @@ int cli_sweep(int argc, char **argv)
      * finished points are in the checkpoint, so --resume goes on from them. */
     if (cli_catch_stop(a.time_limit_s, &rc) != 0)
         goto out;
-    double t0 = cli_now_s();
+    double t0 = cli_now_s(), cpu0 = cpu_seconds();
     msg[0] = '\0';
     int run_rc = sweep_run(&sp, &opts, &res, msg, SWEEP_MSG_MAX);
+    double cpu = cpu_seconds() - cpu0;
     rc = run_rc < 0 ? CLI_FAILED : CLI_OK;
     double wall = cli_now_s() - t0;
     if ((rc = stage_end(rc, msg)) != CLI_OK)
@@ -592,10 +618,15 @@ int cli_sweep(int argc, char **argv)
         rc = interrupt_exit_code(signo);
         goto out;
     }
+    double cpu_min = cpu, cpu_max = cpu, cpu_sum = cpu;
 #ifdef LAMBDASIM_MPI
     sweep_mpi_gather(&res, todo, n_todo, rank, size);
-    /* The job's time is its slowest rank's, not rank 0's. */
+    /* The job's time is its slowest rank's, not rank 0's; the ranks' CPU
+     * times show how evenly the work was shared. */
     MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&cpu, &cpu_min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&cpu, &cpu_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&cpu, &cpu_sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 #endif
     if (a.timing && rank == 0) {
         double runs = (double)n_todo * (double)sp.replications;
@@ -604,6 +635,9 @@ int cli_sweep(int argc, char **argv)
                 jobs, jobs == 1 ? "" : "s", size, size == 1 ? "" : "s",
                 wall > 0 ? (double)n_todo / wall : 0.0, wall > 0 ? runs / wall : 0.0,
                 cli_peak_rss_mb());
+        if (size > 1)
+            fprintf(stderr, "timing: the ranks' CPU time: %.3f s to %.3f s, the largest %.3f x the mean\n",
+                    cpu_min, cpu_max, cpu_sum > 0 ? cpu_max / (cpu_sum / size) : 1.0);
     }
     if (rank != 0)
         goto out;
