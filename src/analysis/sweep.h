@@ -93,6 +93,9 @@ struct sweep_run_opts {
     /* When set (by a signal handler, say) and raised, no further point is
      * started and the points being run are abandoned (not recorded). */
     const volatile sig_atomic_t *stop;
+    /* Filled by sweep_run: the events the runs simulated, a measure of the
+     * work done that does not depend on the machine (MPI balance). */
+    uint64_t events;
 };
 
 /* Runs the listed points on `jobs` threads. Work is handed out by a shared
@@ -101,7 +104,7 @@ struct sweep_run_opts {
  * point was done (res and the checkpoint hold the points that were); or
  * -1 with a message (a point could no longer be loaded, or the checkpoint
  * could not be written). */
-int sweep_run(const struct sweep_spec *sp, const struct sweep_run_opts *o,
+int sweep_run(const struct sweep_spec *sp, struct sweep_run_opts *o,
               struct sweep_results *res, char *msg, size_t msg_len);
 
 /* Sample mean and 95 % Student-t half-width t(0.975, n-1) * sd / sqrt(n) of

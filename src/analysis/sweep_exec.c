@@ -126,7 +126,7 @@ static void point_stats(struct sweep_results *res, size_t point, const double *r
 
 struct pool {
     const struct sweep_spec *sp;
-    const struct sweep_run_opts *o;
+    struct sweep_run_opts *o;
     struct sweep_results *res;
     pthread_mutex_t lock;           /* next, done, failed, msg, the checkpoint */
     pthread_cond_t cond;            /* signalled when a point finishes or fails */
@@ -173,6 +173,7 @@ static void *worker(void *arg)
     char *msg = xmalloc(CONFIG_MSG_MAX);
     const volatile sig_atomic_t *stop = p->o->stop;
     struct engine_hooks hooks = { .stop = stop };
+    uint64_t events = 0;
     for (;;) {
         pthread_mutex_lock(&p->lock);
         if (p->failed || p->next >= p->o->n_points || (stop != NULL && *stop)) {
@@ -201,6 +202,7 @@ static void *worker(void *arg)
                                                stop != NULL ? &hooks : NULL, &er);
             /* Stopped: the point is left undone (a resume recomputes it). */
             abandoned = es == ENGINE_INTERRUPTED;
+            events += er.events;
             /* An overloaded run stopped part-way: its numbers describe only
              * what was simulated, so the replication has no result (NAN),
              * which empties the point's cells and ranks it last. */
@@ -226,6 +228,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
     }
     pthread_mutex_lock(&p->lock);
+    p->o->events += events;
     p->alive--;
     pthread_cond_broadcast(&p->cond); /* the caller may wait for a stop */
     pthread_mutex_unlock(&p->lock);
@@ -244,9 +247,10 @@ static void deadline_after(struct timespec *ts, double s)
     ts->tv_nsec = ns % 1000000000L;
 }
 
-int sweep_run(const struct sweep_spec *sp, const struct sweep_run_opts *o,
+int sweep_run(const struct sweep_spec *sp, struct sweep_run_opts *o,
               struct sweep_results *res, char *msg, size_t msg_len)
 {
+    o->events = 0;
     struct pool p = { .sp = sp, .o = o, .res = res, .msg = msg, .msg_len = msg_len };
     if (msg != NULL && msg_len > 0)
         msg[0] = '\0';

@@ -2,6 +2,7 @@
  * MPI ranks) and `lambdasim merge` (shard files into one result). */
 #define _DEFAULT_SOURCE /* ftruncate with the POSIX feature macro */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <sched.h>
@@ -234,13 +235,11 @@ static bool parse_shard(const char *s, size_t *k, size_t *n)
     return true;
 }
 
-#ifndef LAMBDASIM_MPI /* no checkpoint under MPI */
 static bool file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
 }
-#endif
 
 struct sweep_args {
     const char *sweep_path, *out_path, *reps_path;
@@ -332,9 +331,6 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
         return cli_usage_error("sweep", "--replications-csv needs a file name (standard output is the "
                                "summary's or the CSV's)");
 #ifdef LAMBDASIM_MPI
-    if (a->resume)
-        return cli_usage_error("sweep", "--resume is not available under MPI (use --shard, which "
-                               "resumes shard by shard)");
     if (a->reps_path != NULL && mpi_size() > 1)
         return cli_usage_error("sweep", "--replications-csv is not available under MPI (rank 0 gathers "
                                "only the means; run the sweep, or each --shard, without mpirun)");
@@ -342,59 +338,148 @@ static int parse_sweep_args(int argc, char **argv, struct sweep_args *a)
     return 0;
 }
 
+/* The checkpoint files of the sweep whose output is `out`, in its
+ * directory: FILE.csv.ckpt (one process) and FILE.csv.ckpt.R (rank R of an
+ * MPI run, each writing its own so that none waits for another and a lost
+ * rank loses only its points in progress). Calls fn for each; returns how
+ * many, or -1 when fn failed. */
+static int each_checkpoint(const char *out, int (*fn)(const char *path, void *ctx), void *ctx)
+{
+    const char *slash = strrchr(out, '/');
+    size_t dlen = slash != NULL ? (size_t)(slash - out) : 0;
+    char *dir = slash != NULL ? xmalloc(dlen + 2) : xstrdup(".");
+    if (slash != NULL) {
+        memcpy(dir, out, dlen);
+        dir[dlen] = '\0';
+        if (dlen == 0)
+            snprintf(dir, dlen + 2, "/");
+    }
+    const char *base = slash != NULL ? slash + 1 : out;
+    size_t blen = strlen(base);
+    int n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && n >= 0 && (e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".ckpt", 5) != 0)
+            continue;
+        const char *tail = name + blen + 5;
+        if (*tail == '.') {
+            const char *q = tail + 1;
+            while (*q >= '0' && *q <= '9')
+                q++;
+            if (q == tail + 1 || *q != '\0')
+                continue;
+        } else if (*tail != '\0') {
+            continue;
+        }
+        size_t pl = strlen(dir) + strlen(name) + 2;
+        char *path = xmalloc(pl);
+        snprintf(path, pl, "%s/%s", dir, name);
+        n = fn(path, ctx) == 0 ? n + 1 : -1;
+        free(path);
+    }
+    if (d != NULL)
+        closedir(d);
+    free(dir);
+    return n;
+}
+
+struct ckpt_read {
+    const struct sweep_spec *sp;
+    const char *header, *own;
+    const bool *wanted;
+    struct sweep_results *res;
+    long own_keep;
+    char *msg;
+    size_t msg_len;
+};
+
+/* Reads one checkpoint's finished points into the results. */
+static int read_one_checkpoint(const char *path, void *ctx)
+{
+    struct ckpt_read *c = ctx;
+    long keep = 0;
+    if (sweep_checkpoint_read(c->sp, path, c->header, c->wanted, c->res, &keep, c->msg, c->msg_len) < 0)
+        return -1;
+    if (strcmp(path, c->own) == 0)
+        c->own_keep = keep;
+    return 0;
+}
+
+static int unlink_one(const char *path, void *ctx)
+{
+    (void)ctx;
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 /* Checks the output and checkpoint files before anything runs, reads the
- * checkpoint on --resume and opens it for appending. Rank 0 only. */
+ * checkpoints on --resume and opens this process's for appending (under
+ * MPI each rank its own, FILE.csv.ckpt.RANK; every rank reads all of them,
+ * so that all agree on what is left to do, whatever the number of ranks
+ * before). */
 static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *sp, const bool *wanted,
-                           struct sweep_results *res, FILE **ckpt, char **ckpt_path, char *msg,
-                           size_t msg_len)
+                           int rank, int size, struct sweep_results *res, FILE **ckpt, char **ckpt_path,
+                           char *msg, size_t msg_len)
 {
     const char *out = a->out_path;
     /* The sweep file, the base scenario and the models of every point are
      * read by now (sweep_prepare), so an input is refused here. */
     char why[SWEEP_MSG_MAX / 2];
-    if (outfile_check(out, a->force, why, sizeof why) != OUTFILE_OK) {
+    if (rank == 0 && outfile_check(out, a->force, why, sizeof why) != OUTFILE_OK) {
         snprintf(msg, msg_len, "--out %s", why);
         return CLI_USAGE;
     }
     /* Standard output keeps no checkpoint (--resume needs a file). */
     if (strcmp(out, "-") == 0)
         return CLI_OK;
-    size_t n = strlen(out) + 6;
+    size_t n = strlen(out) + 32;
     char *path = xmalloc(n);
-    snprintf(path, n, "%s.ckpt", out);
+    if (size > 1)
+        snprintf(path, n, "%s.ckpt.%d", out, rank);
+    else
+        snprintf(path, n, "%s.ckpt", out);
     *ckpt_path = path;
-#ifdef LAMBDASIM_MPI
-    /* No checkpoint under MPI: rank 0 only learns the other ranks' points
-     * at the end. */
-    (void)sp;
-    (void)wanted;
-    (void)res;
-    (void)ckpt;
-    return CLI_OK;
-#else
     char header[8192];
     sweep_checkpoint_header(sp, a->shard_k, a->shard_n, header, sizeof header);
-    long keep = 0;
     /* Checked before --resume reads it (which makes it an input). */
     if (outfile_check(path, true, why, sizeof why) != OUTFILE_OK) {
         snprintf(msg, msg_len, "--out: the checkpoint %s", why);
         return CLI_USAGE;
     }
-    if (file_exists(path)) {
-        if (a->resume) {
-            if (sweep_checkpoint_read(sp, path, header, wanted, res, &keep, msg, msg_len) < 0)
-                return CLI_USAGE;
-            /* Drop a torn last line before appending. */
-            if (truncate(path, (off_t)keep) != 0) {
-                snprintf(msg, msg_len, "%s: cannot truncate: %s", path, strerror(errno));
-                return CLI_FAILED;
-            }
-        } else if (!a->force) {
+    struct ckpt_read cr = { .sp = sp, .header = header, .own = path, .wanted = wanted, .res = res,
+                            .msg = msg, .msg_len = msg_len };
+    if (a->resume) {
+        if (each_checkpoint(out, read_one_checkpoint, &cr) < 0)
+            return CLI_USAGE;
+        /* Drop a torn last line before appending. */
+        if (cr.own_keep > 0 && truncate(path, (off_t)cr.own_keep) != 0) {
+            snprintf(msg, msg_len, "%s: cannot truncate: %s", path, strerror(errno));
+            return CLI_FAILED;
+        }
+    } else {
+        char probe[SWEEP_MSG_MAX / 4];
+        snprintf(probe, sizeof probe, "%s.ckpt", out);
+        int exists = file_exists(probe) || file_exists(path);
+#ifdef LAMBDASIM_MPI
+        MPI_Allreduce(MPI_IN_PLACE, &exists, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+        if (exists && !a->force) {
             snprintf(msg, msg_len, "%s: a checkpoint of an interrupted sweep exists; pass --resume "
-                     "to continue it, or --force to start over", path);
+                     "to continue it, or --force to start over", size > 1 ? path : probe);
             return CLI_USAGE;
         }
+        /* Starting over: rank 0 clears every checkpoint of this output
+         * before any rank writes its own. */
+        if (rank == 0 && each_checkpoint(out, unlink_one, NULL) < 0) {
+            snprintf(msg, msg_len, "%s.ckpt*: cannot remove an old checkpoint: %s", out, strerror(errno));
+            return CLI_FAILED;
+        }
+#ifdef LAMBDASIM_MPI
+        MPI_Barrier(MPI_COMM_WORLD);
+#endif
     }
+    long keep = cr.own_keep;
     FILE *f = fopen(path, keep > 0 ? "a" : "w");
     if (f == NULL) {
         snprintf(msg, msg_len, "%s: cannot write the checkpoint: %s", path, strerror(errno));
@@ -410,7 +495,6 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
     }
     *ckpt = f;
     return CLI_OK;
-#endif
 }
 
 static int write_outputs(const struct sweep_table *t, const char *opt, const char *out_path, bool force,
@@ -543,8 +627,8 @@ int cli_sweep(int argc, char **argv)
     if (rc == CLI_OK && res.raw == NULL && sp.common_random_numbers && sp.replications >= 2 && a.shard_n == 0
         && size == 1 && (double)sp.n_points * sp.replications * (double)sweep_metric_count() * 8.0 <= 256e6)
         sweep_results_keep_raw(&res, (size_t)sp.replications);
-    if (rc == CLI_OK && rank == 0 && a.out_path != NULL)
-        rc = open_checkpoint(&a, &sp, wanted, &res, &ckpt, &ckpt_path, msg, SWEEP_MSG_MAX);
+    if (rc == CLI_OK && a.out_path != NULL)
+        rc = open_checkpoint(&a, &sp, wanted, rank, size, &res, &ckpt, &ckpt_path, msg, SWEEP_MSG_MAX);
     if ((rc = stage_end(rc, msg)) != CLI_OK)
         goto out;
 
@@ -604,13 +688,20 @@ int cli_sweep(int argc, char **argv)
         size_t done = 0;
         for (size_t j = 0; j < n_wanted; j++)
             done += res.done[wanted_list[j]];
+#ifdef LAMBDASIM_MPI
+        /* Every rank holds the points read back plus its own new ones. */
+        unsigned long long fresh = done - resumed, all_fresh = fresh;
+        MPI_Allreduce(&fresh, &all_fresh, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+        done = resumed + (size_t)all_fresh;
+#endif
         if (ckpt != NULL && fflush(ckpt) != 0)
             cli_error("%s: cannot write the checkpoint", ckpt_path);
         /* Rank 0 speaks for all. */
         if (rank == 0 && ckpt != NULL)
-            cli_error("interrupted by %s: %zu of %zu points done and kept in %s; no output was "
-                      "written. To continue, run the same command with --resume",
-                      interrupt_signal_name(signo), done, n_wanted, ckpt_path);
+            cli_error("interrupted by %s: %zu of %zu points done and kept in %s%s; no output was "
+                      "written. To continue, run the same command with --resume (with any number of "
+                      "ranks)", interrupt_signal_name(signo), done, n_wanted, size > 1 ? a.out_path : ckpt_path,
+                      size > 1 ? ".ckpt.* (one per rank)" : "");
         else if (rank == 0)
             cli_error("interrupted by %s: %zu of %zu points done; nothing was written (to be able "
                       "to resume, give --out FILE.csv; under MPI, --shard K/N with --out)",
@@ -619,6 +710,7 @@ int cli_sweep(int argc, char **argv)
         goto out;
     }
     double cpu_min = cpu, cpu_max = cpu, cpu_sum = cpu;
+    double ev = (double)opts.events, ev_max = ev, ev_sum = ev;
 #ifdef LAMBDASIM_MPI
     sweep_mpi_gather(&res, todo, n_todo, rank, size);
     /* The job's time is its slowest rank's, not rank 0's; the ranks' CPU
@@ -627,6 +719,8 @@ int cli_sweep(int argc, char **argv)
     MPI_Allreduce(&cpu, &cpu_min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
     MPI_Allreduce(&cpu, &cpu_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     MPI_Allreduce(&cpu, &cpu_sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&ev, &ev_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&ev, &ev_sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 #endif
     if (a.timing && rank == 0) {
         double runs = (double)n_todo * (double)sp.replications;
@@ -636,8 +730,10 @@ int cli_sweep(int argc, char **argv)
                 wall > 0 ? (double)n_todo / wall : 0.0, wall > 0 ? runs / wall : 0.0,
                 cli_peak_rss_mb());
         if (size > 1)
-            fprintf(stderr, "timing: the ranks' CPU time: %.3f s to %.3f s, the largest %.3f x the mean\n",
-                    cpu_min, cpu_max, cpu_sum > 0 ? cpu_max / (cpu_sum / size) : 1.0);
+            fprintf(stderr, "timing: the ranks' work: the most simulated events %.3f x the mean (%.0f of "
+                    "%.0f); their CPU time %.3f s to %.3f s, the largest %.3f x the mean\n",
+                    ev_sum > 0 ? ev_max / (ev_sum / size) : 1.0, ev_max, ev_sum, cpu_min, cpu_max,
+                    cpu_sum > 0 ? cpu_max / (cpu_sum / size) : 1.0);
     }
     if (rank != 0)
         goto out;
@@ -673,9 +769,10 @@ int cli_sweep(int argc, char **argv)
         cli_error("%s", msg);
         goto out;
     }
-    /* The result is in place: the checkpoint has served its purpose. */
+    /* The result is in place: the checkpoints (every rank's) have served
+     * their purpose. */
     if (ckpt_path != NULL)
-        unlink(ckpt_path);
+        (void)each_checkpoint(a.out_path, unlink_one, NULL);
 out:
     if (ckpt != NULL)
         fclose(ckpt);
