@@ -407,6 +407,13 @@ static int read_one_checkpoint(const char *path, void *ctx)
     return 0;
 }
 
+static int count_one(const char *path, void *ctx)
+{
+    (void)path;
+    (void)ctx;
+    return 0;
+}
+
 static int unlink_one(const char *path, void *ctx)
 {
     (void)ctx;
@@ -458,15 +465,14 @@ static int open_checkpoint(const struct sweep_args *a, const struct sweep_spec *
             return CLI_FAILED;
         }
     } else {
-        char probe[SWEEP_MSG_MAX / 4];
-        snprintf(probe, sizeof probe, "%s.ckpt", out);
-        int exists = file_exists(probe) || file_exists(path);
+        /* Any checkpoint of this output, whichever process wrote it. */
+        int exists = each_checkpoint(out, count_one, NULL) > 0;
 #ifdef LAMBDASIM_MPI
         MPI_Allreduce(MPI_IN_PLACE, &exists, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 #endif
         if (exists && !a->force) {
-            snprintf(msg, msg_len, "%s: a checkpoint of an interrupted sweep exists; pass --resume "
-                     "to continue it, or --force to start over", size > 1 ? path : probe);
+            snprintf(msg, msg_len, "%s.ckpt%s: a checkpoint of an interrupted sweep exists; pass --resume "
+                     "to continue it, or --force to start over", out, file_exists(path) && size == 1 ? "" : "*");
             return CLI_USAGE;
         }
         /* Starting over: rank 0 clears every checkpoint of this output
