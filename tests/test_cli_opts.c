@@ -433,7 +433,7 @@ static void test_completion(void)
     expect_completion("lambdasim run x.json --stats = st", "streaming");
     expect_completion("lambdasim sweep -", "--out -o --replications-csv --json --interval-level --jobs -j --resume --shard --force -f --timing "
                                            "--time-limit --help -h");
-    expect_completion("lambdasim plot \"\"", "cdf histogram timeline queue heatmap pareto paper");
+    expect_completion("lambdasim plot \"\"", "cdf histogram timeline queue heatmap pareto paper line");
     expect_completion("lambdasim plot cdf tests/data/log-cl", "tests/data/log-client.csv");
     expect_completion("lambdasim plot --latency-from d", "dispatch");
     expect_completion("lambdasim help sw", "sweep");
