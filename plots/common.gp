@@ -3,7 +3,7 @@
 #   outfile     the PNG to draw into
 #   plot_title  the figure's title
 # and the data and variables of the figure's own script (see each script).
-#   out_format  "png", "svg" or "pdf": the terminal (from -o FILE's name)
+#   out_format  0 png, 1 svg, 2 pdf: the terminal (from -o FILE's name)
 # Every text that comes from the inputs or the command line (titles, legend
 # entries, axis names, tick labels) arrives as data: a line of the data
 # block $text (read into the variables by text_line(i)) or a column of a
@@ -11,10 +11,10 @@
 # never eval, never build a command from a string, and keep it that way.
 # Labels are taken literally (noenhanced), so field names such as
 # latency_ms.p99 print as written.
-if (out_format eq "svg") {
+if (out_format == 1) {
     set terminal svg size 1200,700 noenhanced font "DejaVu Sans,12" linewidth 1.4 background rgb "white"
 } else {
-    if (out_format eq "pdf") {
+    if (out_format == 2) {
         set terminal pdfcairo size 12in,7in noenhanced font "DejaVu Sans,12" linewidth 1.4
     } else {
         set terminal pngcairo size 1200,700 noenhanced font "DejaVu Sans,12" linewidth 1.4

@@ -1824,7 +1824,10 @@ enum plot_status plot_write_commands(FILE *f, const struct plot_opts *opts, cons
     struct gp g = { .f = f };
     if (st == PLOT_OK) {
         fprintf(f, "# gnuplot commands written by lambdasim plot %s\n", kinds[o->kind].name);
-        fprintf(f, "outfile = %s\nout_format = \"%s\"\n", q_out, format);
+        /* A number, not a string: no text but the quoted paths enters the
+         * commands outside a data block (tests/fuzz/fuzz_plot.c checks). */
+        fprintf(f, "outfile = %s\nout_format = %d\n", q_out,
+                strcmp(format, "svg") == 0 ? 1 : strcmp(format, "pdf") == 0 ? 2 : 0);
         const char *title = o->title != NULL ? o->title : kinds[o->kind].title;
         gp_var_str(&g, "plot_title", title != NULL ? title : "");
         switch (o->kind) {
