@@ -732,24 +732,6 @@ static void suggest_options(const struct explain *x, struct explain_diagnosis *d
     }
 }
 
-void explain_set_option_rerun(struct explain_diagnosis *d, int i, const struct engine_result *res)
-{
-    assert(i >= 0 && i < d->n_option);
-    struct explain_option *o = &d->option[i];
-    o->done = true;
-    o->error[0] = '\0';
-    o->p99_ms = res->latency_ms.p99;
-    o->cost_usd = res->cost_usd.total;
-    o->failed = res->requests.failed;
-    o->cold_starts = res->cold_starts.count;
-}
-
-void explain_set_option_error(struct explain_diagnosis *d, int i, const char *msg)
-{
-    assert(i >= 0 && i < d->n_option);
-    snprintf(d->option[i].error, sizeof d->option[i].error, "%s", msg);
-}
-
 static void suggest_fixes(const struct explain *x, struct explain_diagnosis *d)
 {
     const struct scenario *sc = x->sc;
@@ -894,23 +876,16 @@ void explain_diagnose(const struct explain *x, const struct engine_result *res,
     suggest_options(x, d);
 }
 
-void explain_set_rerun(struct explain_diagnosis *d, enum explain_cause_kind k,
-                       const struct engine_result *res)
+void explain_rerun_set(struct explain_rerun *r, const struct engine_result *res)
 {
-    struct explain_cause *c = &d->cause[k];
-    c->rerun_done = true;
-    c->rerun_error[0] = '\0';
-    c->rerun_p99_ms = res->latency_ms.p99;
-    c->rerun_cost_usd = res->cost_usd.total;
-    c->rerun_failed = res->requests.failed;
-    c->rerun_cold_starts = res->cold_starts.count;
+    *r = (struct explain_rerun){ .done = true, .p99_ms = res->latency_ms.p99, .cost_usd = res->cost_usd.total,
+                                 .failed = res->requests.failed, .cold_starts = res->cold_starts.count };
 }
 
-void explain_set_rerun_error(struct explain_diagnosis *d, enum explain_cause_kind k, const char *msg)
+void explain_rerun_fail(struct explain_rerun *r, const char *msg)
 {
-    struct explain_cause *c = &d->cause[k];
-    c->rerun_done = false;
-    snprintf(c->rerun_error, sizeof c->rerun_error, "%s", msg);
+    r->done = false;
+    snprintf(r->error, sizeof r->error, "%s", msg);
 }
 
 static double percent(uint64_t part, uint64_t whole)
@@ -977,16 +952,16 @@ static void write_cause(FILE *f, const struct explain_diagnosis *d, const struct
         if (c->fix_note != NULL && c->fix_note[0] != '\0')
             fprintf(f, " (%s)", c->fix_note);
         fputs("\n", f);
-        if (c->rerun_error[0] != '\0') {
-            fprintf(f, "      After the fix: not re-run: %s\n", c->rerun_error);
-        } else if (c->rerun_done) {
+        if (c->rerun.error[0] != '\0') {
+            fprintf(f, "      After the fix: not re-run: %s\n", c->rerun.error);
+        } else if (c->rerun.done) {
             fputs("      After the fix (re-run): p99 ", f);
-            write_ms(f, c->rerun_p99_ms);
-            fprintf(f, ", %llu failed, %llu cold start%s, cost %.8f USD", (unsigned long long)c->rerun_failed,
-                    (unsigned long long)c->rerun_cold_starts, plural((long long)c->rerun_cold_starts),
-                    c->rerun_cost_usd);
+            write_ms(f, c->rerun.p99_ms);
+            fprintf(f, ", %llu failed, %llu cold start%s, cost %.8f USD", (unsigned long long)c->rerun.failed,
+                    (unsigned long long)c->rerun.cold_starts, plural((long long)c->rerun.cold_starts),
+                    c->rerun.cost_usd);
             if (d->cost_usd > 0)
-                fprintf(f, " (%+.1f%%)", 100.0 * (c->rerun_cost_usd - d->cost_usd) / d->cost_usd);
+                fprintf(f, " (%+.1f%%)", 100.0 * (c->rerun.cost_usd - d->cost_usd) / d->cost_usd);
             fputs(".\n", f);
         }
     }
@@ -1021,8 +996,10 @@ static double gain_floor_ms(double p99_ms)
 }
 
 static void rank_one(struct ranked *r, const struct explain_diagnosis *d, const char (*set)[EXPLAIN_SET_MAX],
-                     int n_set, const char *what, double p99_ms, double cost_usd, uint64_t failed)
+                     int n_set, const char *what, const struct explain_rerun *run)
 {
+    double p99_ms = run->p99_ms, cost_usd = run->cost_usd;
+    uint64_t failed = run->failed;
     size_t used = 0;
     r->sets[0] = '\0';
     for (int i = 0; i < n_set && used < sizeof r->sets; i++) {
@@ -1056,14 +1033,13 @@ static void write_ranking(FILE *f, const struct explain_diagnosis *d)
     size_t n = 0;
     for (int k = 0; k < EXPLAIN_N_CAUSES; k++) {
         const struct explain_cause *c = &d->cause[k];
-        if (c->requests > 0 && c->n_fix > 0 && c->rerun_done)
-            rank_one(&r[n++], d, c->fix, c->n_fix, c->fix_note != NULL ? c->fix_note : "", c->rerun_p99_ms,
-                     c->rerun_cost_usd, c->rerun_failed);
+        if (c->requests > 0 && c->n_fix > 0 && c->rerun.done)
+            rank_one(&r[n++], d, c->fix, c->n_fix, c->fix_note != NULL ? c->fix_note : "", &c->rerun);
     }
     for (int i = 0; i < d->n_option; i++) {
         const struct explain_option *o = &d->option[i];
-        if (o->done)
-            rank_one(&r[n++], d, o->set, o->n_set, o->what, o->p99_ms, o->cost_usd, o->failed);
+        if (o->rerun.done)
+            rank_one(&r[n++], d, o->set, o->n_set, o->what, &o->rerun);
     }
     if (n == 0 || !isfinite(d->p99_ms))
         return;
@@ -1094,8 +1070,8 @@ static void write_ranking(FILE *f, const struct explain_diagnosis *d)
         fputs("\n", f);
     }
     for (int i = 0; i < d->n_option; i++)
-        if (d->option[i].error[0] != '\0')
-            fprintf(f, "    Not priced: %s: %s\n", d->option[i].set[0], d->option[i].error);
+        if (d->option[i].rerun.error[0] != '\0')
+            fprintf(f, "    Not priced: %s: %s\n", d->option[i].set[0], d->option[i].rerun.error);
 }
 
 void explain_write_diagnosis(FILE *f, const struct explain_diagnosis *d)

@@ -67,6 +67,15 @@ enum explain_cause_kind {
 #define EXPLAIN_SET_MAX 96
 #define EXPLAIN_MSG_MAX 512
 
+/* What re-running the scenario with a change gave (filled by the caller,
+ * explain_rerun_set or explain_rerun_fail). */
+struct explain_rerun {
+    bool done;
+    char error[EXPLAIN_MSG_MAX];    /* non-empty: the re-run could not be set up */
+    double p99_ms, cost_usd;
+    uint64_t failed, cold_starts;
+};
+
 struct explain_cause {
     enum explain_cause_kind kind;
     uint64_t requests;      /* counted requests it touched (completed or failed) */
@@ -80,11 +89,7 @@ struct explain_cause {
     int n_fix;
     const char *fix_note;   /* a short caveat for the fix, or "" */
     char hint[EXPLAIN_MSG_MAX]; /* another way to reduce it, or "" */
-    /* The re-run with the fix, filled by the caller (explain_set_rerun). */
-    bool rerun_done;
-    char rerun_error[EXPLAIN_MSG_MAX];  /* non-empty: the re-run could not be loaded */
-    double rerun_p99_ms, rerun_cost_usd;
-    uint64_t rerun_failed, rerun_cold_starts;
+    struct explain_rerun rerun;     /* with the fix */
 };
 
 /* Another change worth pricing against the causes' fixes (the cheap ones:
@@ -97,10 +102,7 @@ struct explain_option {
     char set[EXPLAIN_FIX_MAX][EXPLAIN_SET_MAX];
     int n_set;
     const char *what;       /* what it does, a few words */
-    bool done;
-    char error[EXPLAIN_MSG_MAX];    /* non-empty: the re-run could not be set up */
-    double p99_ms, cost_usd;
-    uint64_t failed, cold_starts;
+    struct explain_rerun rerun;
 };
 
 struct explain_diagnosis {
@@ -122,15 +124,10 @@ struct explain_diagnosis {
 void explain_diagnose(const struct explain *x, const struct engine_result *res,
                       struct explain_diagnosis *d);
 
-/* Records the result of re-running the scenario with cause k's fix. */
-void explain_set_rerun(struct explain_diagnosis *d, enum explain_cause_kind k,
-                       const struct engine_result *res);
-/* Records that the re-run could not be set up (msg names why). */
-void explain_set_rerun_error(struct explain_diagnosis *d, enum explain_cause_kind k, const char *msg);
-
-/* Records the re-run of option i (or why it could not be set up). */
-void explain_set_option_rerun(struct explain_diagnosis *d, int i, const struct engine_result *res);
-void explain_set_option_error(struct explain_diagnosis *d, int i, const char *msg);
+/* Records what a re-run gave (a cause's fix, an option), or why it could
+ * not be set up. */
+void explain_rerun_set(struct explain_rerun *r, const struct engine_result *res);
+void explain_rerun_fail(struct explain_rerun *r, const char *msg);
 
 /* Writes the diagnosis in plain words: each cause with its fix, then every
  * fix re-run (causes' and options') ranked by p99 gained per dollar added:

@@ -99,16 +99,16 @@ static void rerun_fixes(const char *path, const struct config_override *sets, si
         if (c->requests == 0 || c->n_fix == 0)
             continue;
         if (rerun_with(path, sets, n_sets, c->fix, c->n_fix, seed, &res, msg, sizeof msg) == 0)
-            explain_set_rerun(d, (enum explain_cause_kind)k, &res);
+            explain_rerun_set(&d->cause[k].rerun, &res);
         else
-            explain_set_rerun_error(d, (enum explain_cause_kind)k, msg);
+            explain_rerun_fail(&d->cause[k].rerun, msg);
     }
     for (int i = 0; i < d->n_option; i++) {
         const struct explain_option *o = &d->option[i];
         if (rerun_with(path, sets, n_sets, o->set, o->n_set, seed, &res, msg, sizeof msg) == 0)
-            explain_set_option_rerun(d, i, &res);
+            explain_rerun_set(&d->option[i].rerun, &res);
         else
-            explain_set_option_error(d, i, msg);
+            explain_rerun_fail(&d->option[i].rerun, msg);
     }
 }
 
