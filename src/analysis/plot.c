@@ -1262,6 +1262,35 @@ static void write_tics(FILE *f, const char *block, char *const *cat, size_t n)
     fputs("EOD\n", f);
 }
 
+/* The sweep's axes as "a, b, c", for messages. */
+static void axes_list(const struct sweep_data *s, char *list, size_t len)
+{
+    list[0] = '\0';
+    for (size_t a = 0; a < s->n_axes; a++) {
+        strncat(list, a > 0 ? ", " : "", len - strlen(list) - 1);
+        strncat(list, s->axis_name[a], len - strlen(list) - 1);
+    }
+}
+
+/* The row each (x, y) cell shows, x over cx of axis ax and y over cy of
+ * axis ay (ay < 0: one y): with more axes several rows share a cell, and
+ * the one the sweep ranked best (else the first) stands for it; -1 for an
+ * empty cell. Caller frees. */
+static long *pick_rows(const struct sweep_data *s, int ax, char *const *cx, size_t nx, int ay, char *const *cy,
+                       size_t ny)
+{
+    long *pick = xcalloc(nx * ny, sizeof *pick);
+    for (size_t i = 0; i < nx * ny; i++)
+        pick[i] = -1;
+    for (size_t r = 0; r < s->n_rows; r++) {
+        size_t i = category_of(cx, nx, s->row[r].axis[ax]) * ny + (ay >= 0 ? category_of(cy, ny, s->row[r].axis[ay]) : 0);
+        long p = pick[i];
+        if (p < 0 || (isfinite(s->row[r].rank) && !(s->row[p].rank <= s->row[r].rank)))
+            pick[i] = (long)r;
+    }
+    return pick;
+}
+
 /* Most lines in one figure (values of --y): more would not be read. */
 #define LINE_SERIES_MAX 8
 
@@ -1280,11 +1309,8 @@ static enum plot_status write_line(struct gp *g, const struct plot_opts *o, char
     int ax = o->x_axis != NULL ? find_axis(&s, o->x_axis) : 0;
     int ay = o->y_axis != NULL ? find_axis(&s, o->y_axis) : -1;
     if (s.n_axes == 0 || ax < 0 || (o->y_axis != NULL && (ay < 0 || ay == ax))) {
-        char list[1024] = "";
-        for (size_t a = 0; a < s.n_axes; a++) {
-            strncat(list, a > 0 ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, s.axis_name[a], sizeof list - strlen(list) - 1);
-        }
+        char list[1024];
+        axes_list(&s, list, sizeof list);
         st = fail(msg, len, PLOT_ERR_INPUT, "%s: --x (and --y, for one line per value) must name %saxes of the "
                   "sweep (%s)", o->inputs[0], o->y_axis != NULL ? "two different " : "an axis of the sweep's ",
                   s.n_axes > 0 ? list : "it has none");
@@ -1314,15 +1340,7 @@ static enum plot_status write_line(struct gp *g, const struct plot_opts *o, char
         free_sweep(&s);
         return st;
     }
-    long *pick = xcalloc(nx * ny, sizeof *pick);
-    for (size_t i = 0; i < nx * ny; i++)
-        pick[i] = -1;
-    for (size_t r = 0; r < s.n_rows; r++) {
-        size_t i = category_of(cx, nx, s.row[r].axis[ax]) * ny + (ay >= 0 ? category_of(cy, ny, s.row[r].axis[ay]) : 0);
-        long p = pick[i];
-        if (p < 0 || (isfinite(s.row[r].rank) && !(s.row[p].rank <= s.row[r].rank)))
-            pick[i] = (long)r;
-    }
+    long *pick = pick_rows(&s, ax, cx, nx, ay, cy, ny);
     char xl[300], ml[300], title[600];
     axis_label(xl, sizeof xl, s.axis_name[ax]);
     metric_label(ml, sizeof ml, metric);
@@ -1380,11 +1398,8 @@ static enum plot_status write_heatmap(struct gp *g, const struct plot_opts *o, c
     int ax = o->x_axis != NULL ? find_axis(&s, o->x_axis) : 0;
     int ay = o->y_axis != NULL ? find_axis(&s, o->y_axis) : (ax == 1 ? 0 : 1);
     if (ax < 0 || ay < 0 || ax == ay) {
-        char list[1024] = "";
-        for (size_t a = 0; a < s.n_axes; a++) {
-            strncat(list, a > 0 ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, s.axis_name[a], sizeof list - strlen(list) - 1);
-        }
+        char list[1024];
+        axes_list(&s, list, sizeof list);
         st = fail(msg, len, PLOT_ERR_INPUT, "%s: --x and --y must name two different axes of the sweep (%s)",
                   o->inputs[0], list);
         free_sweep(&s);
@@ -1392,17 +1407,7 @@ static enum plot_status write_heatmap(struct gp *g, const struct plot_opts *o, c
     }
     char **cx, **cy;
     size_t nx = categories(&s, (size_t)ax, &cx), ny = categories(&s, (size_t)ay, &cy);
-    /* With more than two axes several points share a cell: show the one
-     * the sweep ranked best (its objective), else the first. */
-    long *pick = xcalloc(nx * ny, sizeof *pick);
-    for (size_t i = 0; i < nx * ny; i++)
-        pick[i] = -1;
-    for (size_t r = 0; r < s.n_rows; r++) {
-        size_t i = category_of(cx, nx, s.row[r].axis[ax]) * ny + category_of(cy, ny, s.row[r].axis[ay]);
-        long p = pick[i];
-        if (p < 0 || (isfinite(s.row[r].rank) && !(s.row[p].rank <= s.row[r].rank)))
-            pick[i] = (long)r;
-    }
+    long *pick = pick_rows(&s, ax, cx, nx, ay, cy, ny);
     char xl[300], yl[300], ml[300], title[600];
     axis_label(xl, sizeof xl, s.axis_name[ax]);
     axis_label(yl, sizeof yl, s.axis_name[ay]);
