@@ -1393,23 +1393,8 @@ static void pc_resize(struct engine *e, int want, enum pc_reason reason, double 
         else
             evq_push(&e->q, ready_at, EV_PC_READY, inst, platform_instance(pf, inst)->gen);
     }
-    /* The idle instances freed are told after the change itself. They are
-     * freed last (allocating ones go first) and one after the other, so
-     * the free list, from the last one freed, holds them all in a row. */
-    uint32_t retired_last = PLATFORM_NONE;
-    size_t n_retired = 0;
-    while (pf->pc_configured > to) {
-        uint32_t inst;
-        if (platform_pc_remove(pf, now, &inst) == PLATFORM_PC_IDLE) {
-            n_retired++;
-            retired_last = inst;
-            if (e->real != NULL)
-                e->real->exec->retire(e->real->exec->ctx, inst);
-        }
-    }
     if (to > e->pc_cfg_peak)
         e->pc_cfg_peak = to;
-    levels(e, now);
     if (e->narrate) {
         struct engine_event ev = { .kind = ENGINE_EV_PC_SCALE, .instance_id = -1 };
         ev.pc.from = (int)from;
@@ -1419,15 +1404,22 @@ static void pc_resize(struct engine *e, int want, enum pc_reason reason, double 
         ev.pc.value = value;
         ev.pc.ready_at_s = to > from ? ready_at : now;
         emit(e, &ev, now);
-        uint32_t slot = retired_last;
-        for (size_t i = 0; i < n_retired; i++, slot = platform_instance(pf, slot)->next) {
-            assert(slot == (i == 0 ? pf->free_head : slot));
-            assert(platform_instance(pf, slot)->state == INSTANCE_DEAD && platform_instance(pf, slot)->provisioned);
+    }
+    /* Removals after the change is told, each idle instance freed with
+     * its own event. */
+    while (pf->pc_configured > to) {
+        uint32_t inst;
+        if (platform_pc_remove(pf, now, &inst) != PLATFORM_PC_IDLE)
+            continue;
+        if (e->real != NULL)
+            e->real->exec->retire(e->real->exec->ctx, inst);
+        if (e->narrate) {
             struct engine_event rv = { .kind = ENGINE_EV_PC_RETIRE, .provisioned = true,
-                                       .instance_id = platform_instance(pf, slot)->uid };
+                                       .instance_id = platform_instance(pf, inst)->uid };
             emit(e, &rv, now);
         }
     }
+    levels(e, now);
 }
 
 static void on_pc_action(struct engine *e, double now)

@@ -227,7 +227,8 @@ enum platform_outcome platform_acquire(struct platform *p, double now_s, uint32_
         out = PLATFORM_COLD;
     }
     p->inst[*slot].state = INSTANCE_BUSY;
-    p->pc_invocations++;
+    if (p->pc_track)
+        p->pc_invocations++;
     /* The application's idle time ends with the first invocation to start
      * after nothing was running (the paper's IT: end of one invocation to
      * the start of the next, the function taken as one application). */
