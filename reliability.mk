@@ -14,7 +14,7 @@
 # FUZZ_HARNESSES picks some, e.g. `make fuzz FUZZ_HARNESSES="scenario set"`.
 FUZZ_CC        ?= clang
 FUZZ_SECONDS   ?= 60
-FUZZ_HARNESSES ?= scenario model set trace log sweep shard plot mnist digits worker_proto
+FUZZ_HARNESSES ?= scenario model set trace log sweep shard plot mnist digits worker_proto result
 FUZZ_BUILD     := build/fuzz
 FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # libclang-rt-14-dev holds libFuzzer's runtime for Debian's clang 14.

@@ -92,7 +92,7 @@ static void test_catalogue_coverage(void)
             printf("\n    no row of kind %s", kinds[i]);
         CU_ASSERT(strstr(table, kinds[i]) != NULL);
     }
-    static const char *const commands[] = { "run", "sweep", "merge", "explain", "plot", "calibrate",
+    static const char *const commands[] = { "run", "sweep", "merge", "explain", "plot", "report", "calibrate",
                                             "validate", "profile", "emulate" };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         char pat[64];

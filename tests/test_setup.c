@@ -65,6 +65,8 @@ static void test_readme_lists_every_package(void)
     expect_words_in(line, pkgs, "Makefile APT_PKGS");
     CU_ASSERT(make_var(rel, "LINT_APT", pkgs, sizeof pkgs));
     expect_words_in(line, pkgs, "reliability.mk LINT_APT");
+    CU_ASSERT(make_var(mk, "CHECK_APT", pkgs, sizeof pkgs));
+    expect_words_in(line, pkgs, "Makefile CHECK_APT");
     /* Before anything can be built: make and a C compiler with its libc headers. */
     expect_words_in(line, "make gcc libc6-dev", "the build itself");
     /* Not needed by the two commands: Open MPI, valgrind, clang. */

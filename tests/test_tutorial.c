@@ -187,6 +187,11 @@ static const struct quoted quoted[] = {
     { THROTTLE " --set platform.reserved_concurrency=20", "p99", 1, "removes the throttles (p99 %s ms)" },
     { THROTTLE " --set client.max_inflight=10", "p99", 1, "but p99 is %s ms" },
     { THROTTLE " --set client.max_inflight=10", "waiting to be invoked", 1, "(%s ms on average over all requests" },
+    /* Step 11: the report leads with step 8's answer and its tied set. */
+    { "lambdasim sweep scenarios/tutorial/tradeoff-sweep.json", "latency_ms.p99", 2, "timeout 0.25 s, p99 %s ms)" },
+    { "lambdasim sweep scenarios/tutorial/tradeoff-sweep.json",
+      "tied with the best (not significantly worse: paired t test on the replications' differences, common random "
+      "numbers, 2.5% one-sided):", 0, "then says that %s points are *tied* with it" },
 };
 
 static char *run_in_tree(const char *command, int *rc)

@@ -41,6 +41,11 @@ int sweep_check_memory(const struct sweep_spec *sp, size_t n_held, unsigned jobs
 /* Seed of replication r of point i. */
 uint64_t sweep_seed(const struct sweep_spec *sp, size_t point, int replication);
 
+/* The overrides that make `point`: the spec's, then its axis values, as
+ * `--set` would apply them (into ov, room for n_overrides + n_axes;
+ * returns how many; borrowed from sp). */
+size_t sweep_point_overrides(const struct sweep_spec *sp, size_t point, struct config_override *ov);
+
 /* Position of `point` along dimension d. */
 size_t sweep_coord(const struct sweep_spec *sp, size_t point, size_t d);
 /* Value text of axis a at `point`. Borrowed. */
@@ -208,6 +213,9 @@ int sweep_merge(struct sweep_table *t, const char *const *files, size_t n_files,
  * takes it) and every headline metric's value. */
 void sweep_write_replications_csv(FILE *f, const struct sweep_table *t, const struct sweep_spec *sp,
                                   const struct sweep_results *res);
+/* One CSV cell: quoted (quotes doubled) when it holds a comma, a quote, a
+ * line break, leading or trailing blanks, or starts with '#'. */
+void sweep_csv_cell(FILE *f, const char *s);
 /* The CSV: for a shard, '#' lines identifying the sweep come first and the
  * pareto and rank cells are empty. */
 void sweep_write_csv(FILE *f, const struct sweep_table *t);

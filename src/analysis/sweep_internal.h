@@ -17,11 +17,8 @@
  * file that differs makes another sweep, not a changed input. */
 #define SWEEP_FILE_ROLE "sweep_file"
 
-/* sweep_grid.c: seed of one replication of a point, and the overrides that
- * make the point (into ov, room for the spec's overrides and axes; returns
- * how many). */
+/* sweep_grid.c: seed of one replication of a point. */
 uint64_t sweep_point_seed(uint64_t base, bool crn, size_t point, int replication);
-size_t sweep_point_overrides(const struct sweep_spec *sp, size_t point, struct config_override *ov);
 
 /* sweep_exec.c: reads a whole file the sweep wrote (a checkpoint or a
  * shard) as text; NULL with a message. Caller frees. */

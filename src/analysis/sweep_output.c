@@ -17,7 +17,7 @@
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
-static void csv_cell(FILE *f, const char *s)
+void sweep_csv_cell(FILE *f, const char *s)
 {
     if (strpbrk(s, ",\"\n\r") == NULL && s[0] != '#' && s[0] != ' ' &&
         (s[0] == '\0' || s[strlen(s) - 1] != ' ')) {
@@ -95,7 +95,7 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
     fputs("point", f);
     for (size_t a = 0; a < t->n_columns; a++) {
         fputc(',', f);
-        csv_cell(f, t->columns[a]);
+        sweep_csv_cell(f, t->columns[a]);
     }
     fputs(",replications", f);
     for (size_t m = 0; m < nm; m++)
@@ -107,7 +107,7 @@ void sweep_write_csv(FILE *f, const struct sweep_table *t)
         fprintf(f, "%zu", r->point);
         for (size_t a = 0; a < t->n_columns; a++) {
             fputc(',', f);
-            csv_cell(f, r->cells[a]);
+            sweep_csv_cell(f, r->cells[a]);
         }
         fprintf(f, ",%d", t->replications);
         for (size_t m = 0; m < nm; m++) {
@@ -157,7 +157,7 @@ void sweep_write_replications_csv(FILE *f, const struct sweep_table *t, const st
     fputs("point", f);
     for (size_t a = 0; a < t->n_columns; a++) {
         fputc(',', f);
-        csv_cell(f, t->columns[a]);
+        sweep_csv_cell(f, t->columns[a]);
     }
     fputs(",replication,seed", f);
     for (size_t m = 0; m < nm; m++)
@@ -169,7 +169,7 @@ void sweep_write_replications_csv(FILE *f, const struct sweep_table *t, const st
             fprintf(f, "%zu", r->point);
             for (size_t a = 0; a < t->n_columns; a++) {
                 fputc(',', f);
-                csv_cell(f, r->cells[a]);
+                sweep_csv_cell(f, r->cells[a]);
             }
             fprintf(f, ",%zu,%llu", k, (unsigned long long)sweep_seed(sp, r->point, (int)k));
             const double *v = res->raw + (r->point * res->reps + k) * nm;
@@ -207,6 +207,10 @@ void sweep_write_json(FILE *f, const struct sweep_table *t)
     fprintf(f, "\"coverage\": %s, \"k\": %zu, \"enough\": %s}", sweep_num_text(num, t->per_run_coverage),
             t->per_run_k, t->per_run_enough ? "true" : "false");
     fprintf(f, ",\n  \"points_total\": %zu", t->n_points_total);
+    /* How "tied" was decided (a reader such as `report` says so): paired
+     * on the replications' differences, or unpaired on the intervals. */
+    if (t->shard_n == 0)
+        fprintf(f, ",\n  \"ties_test\": \"%s\"", t->paired_ties ? "paired" : "unpaired");
     if (t->shard_n != 0)
         fprintf(f, ",\n  \"shard\": \"%zu/%zu\"", t->shard_k, t->shard_n);
     if (t->objective.balanced)

@@ -175,6 +175,8 @@ extern const struct cli_spec cli_explain_spec;
 int cli_explain(int argc, char **argv);
 extern const struct cli_spec cli_plot_spec;
 int cli_plot(int argc, char **argv);
+extern const struct cli_spec cli_report_spec;
+int cli_report(int argc, char **argv);
 extern const struct cli_spec cli_calibrate_spec;
 int cli_calibrate(int argc, char **argv);
 extern const struct cli_spec cli_validate_spec;

@@ -50,7 +50,7 @@ static const struct cli_spec completion_spec = {
 
 /* Add a command here and in cli.h; its file is src/cli/cli_<name>.c. */
 const struct cli_spec *const cli_commands[] = {
-    &cli_run_spec, &cli_sweep_spec, &cli_merge_spec, &cli_explain_spec, &cli_plot_spec,
+    &cli_run_spec, &cli_sweep_spec, &cli_merge_spec, &cli_explain_spec, &cli_plot_spec, &cli_report_spec,
     &cli_calibrate_spec, &cli_validate_spec, &cli_profile_spec, &cli_emulate_spec, &cli_serve_spec,
     &help_spec, &completion_spec,
 };

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 BIN=${BIN:-build/lambdasim}
 C=tests/fuzz/corpus
 rm -rf "$C"
-mkdir -p "$C"/{scenario,model,set,trace,log,sweep,shard,plot,mnist,digits,worker_proto}
+mkdir -p "$C"/{scenario,model,set,trace,log,sweep,shard,plot,mnist,digits,worker_proto,result}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -72,6 +72,9 @@ head -4 "$tmp/whole.csv" > "$C/shard/whole"
     done
     printf '7 1 2'
 } > "$C/shard/ckpt_lines"
+# Results (`report`'s input): a sweep's and a run's JSON.
+"$BIN" sweep tests/data/sweep-small.json --json --jobs 1 > "$C/result/sweep-small.json" 2> /dev/null
+"$BIN" run tests/data/scenario-minimal.json --json > "$C/result/run-minimal.json"
 # Plot inputs: requests and timeline CSVs of short runs, a sweep CSV and a
 # shard, the paper's baseline, the bad plot inputs, and two inputs whose
 # first comment line names the file (see fuzz_plot.c).
