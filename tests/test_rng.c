@@ -83,8 +83,8 @@ static void test_golden_values(void)
     CU_ASSERT_EQUAL(rng_derive_seed(1, 42), UINT64_C(0x910b02edf0f98029));
     gsl_rng *r = rng_stream_create(42, RNG_ARRIVALS);
     unsigned long first = gsl_rng_get(r), second = gsl_rng_get(r);
-    CU_ASSERT_EQUAL(first, 1623406295UL);
-    CU_ASSERT_EQUAL(second, 391918827UL);
+    CU_ASSERT_EQUAL(first, 4222259858UL);
+    CU_ASSERT_EQUAL(second, 2493261748UL);
     gsl_rng_free(r);
 }
 
@@ -394,25 +394,45 @@ static void test_mt_clone(void)
     gsl_rng_free(c);
 }
 
-/* rng_stream_create seeds as before: GSL's MT19937 with the folded 32-bit
- * stream seed (0 replaced by 1) gives the same outputs. */
-static void test_stream_seeding_unchanged(void)
+/* 64-bit stream seeds: MT19937's init_by_array as the reference
+ * mt19937ar.c (its published test output for the key {0x123, 0x234, 0x345,
+ * 0x456}); rng_mt_set64 is the key {low, high}; rng_stream_create uses all
+ * 64 bits of the derived seed, so two seeds that the former 32-bit fold
+ * (low ^ high) mapped to one stream now give two. */
+static void test_stream_seeding_64(void)
 {
-    const uint64_t seeds[] = { 0, 1, 42, UINT64_MAX };
-    for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
-        for (uint64_t id = 0; id < RNG_STREAM_COUNT; id++) {
-            uint64_t s = rng_derive_seed(seeds[k], id);
-            unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffULL);
-            gsl_rng *a = rng_stream_create(seeds[k], id);
-            gsl_rng *b = gsl_rng_alloc(gsl_rng_mt19937);
-            CU_ASSERT_FATAL(b != NULL);
-            gsl_rng_set(b, s32 == 0 ? 1UL : s32);
-            long differ = 0;
-            for (int i = 0; i < 2000; i++)
-                differ += rng_u32(a) != gsl_rng_get(b);
-            CU_ASSERT_EQUAL(differ, 0);
-            free_pair(a, b);
-        }
+    static const uint32_t key[4] = { 0x123, 0x234, 0x345, 0x456 };
+    static const unsigned long ref[5] = { 1067595299UL, 955945823UL, 477289528UL, 4107218783UL, 4228976476UL };
+    gsl_rng *a = gsl_rng_alloc(&rng_mt19937_type), *b = gsl_rng_alloc(&rng_mt19937_type);
+    CU_ASSERT_FATAL(a != NULL && b != NULL);
+    rng_mt_set_key(a, key, 4);
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(gsl_rng_get(a), ref[i]);
+    const uint64_t s = UINT64_C(0x0123456789abcdef);
+    const uint32_t k2[2] = { 0x89abcdefu, 0x01234567u };
+    rng_mt_set64(a, s);
+    rng_mt_set_key(b, k2, 2);
+    long differ = 0;
+    for (int i = 0; i < 2000; i++)
+        differ += rng_u32(a) != rng_u32(b);
+    CU_ASSERT_EQUAL(differ, 0);
+    /* (lo, hi) and (lo ^ d, hi ^ d) folded to the same 32 bits. */
+    const uint64_t d = 0x5a5a5a5aU, t = s ^ (d << 32 | d);
+    CU_ASSERT_EQUAL((uint32_t)(s ^ (s >> 32)), (uint32_t)(t ^ (t >> 32)));
+    rng_mt_set64(a, s);
+    rng_mt_set64(b, t);
+    CU_ASSERT_EQUAL(sequences_overlap(a, b), 0);
+    free_pair(a, b);
+    /* The engine's streams are seeded so. */
+    for (uint64_t id = 0; id < RNG_STREAM_COUNT; id++) {
+        gsl_rng *x = rng_stream_create(42, id), *y = gsl_rng_alloc(&rng_mt19937_type);
+        CU_ASSERT_FATAL(y != NULL);
+        rng_mt_set64(y, rng_derive_seed(42, id));
+        differ = 0;
+        for (int i = 0; i < 2000; i++)
+            differ += rng_u32(x) != rng_u32(y);
+        CU_ASSERT_EQUAL(differ, 0);
+        free_pair(x, y);
     }
 }
 
@@ -432,7 +452,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "rng_u32 = gsl_rng_get of GSL's MT19937", test_mt_u32_matches_gsl);
     CU_add_test(s, "uniform, uniform_pos, uniform_int, gaussian_ziggurat match", test_mt_gsl_calls_match);
     CU_add_test(s, "a clone continues the sequence", test_mt_clone);
-    CU_add_test(s, "stream seeding unchanged", test_stream_seeding_unchanged);
+    CU_add_test(s, "64-bit stream seeds (init_by_array, reference output)", test_stream_seeding_64);
 }
 
 int main(void)

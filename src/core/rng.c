@@ -1,6 +1,7 @@
 /* rng: one master seed, many independent streams (see rng.h). */
 #include "core/rng.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,12 +26,19 @@ gsl_rng *rng_stream_create(uint64_t seed, uint64_t stream_id)
         fprintf(stderr, "lambdasim: out of memory (random generator)\n");
         abort();
     }
-    /* MT19937 takes a 32-bit seed; 0 would select the default seed, so
-     * fold the 64-bit value and avoid 0. */
-    uint64_t s = rng_derive_seed(seed, stream_id);
-    unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffULL);
-    gsl_rng_set(r, s32 == 0 ? 1UL : s32);
+    rng_mt_set64(r, rng_derive_seed(seed, stream_id));
     return r;
+}
+
+void rng_mt_set64(gsl_rng *r, uint64_t seed)
+{
+    assert(r->type == &rng_mt19937_type);
+    struct rng_mt_state *s = r->state;
+    s->seed = (uint32_t)(seed & 0xffffffffu);
+    s->seed_hi = (uint32_t)(seed >> 32);
+    s->seed64 = true;
+    s->seeded = false;
+    s->mti = RNG_MT_N;
 }
 
 /* MT19937 (Matsumoto & Nishimura 1998) with the 2002 seeding, exactly as
@@ -49,11 +57,61 @@ static uint32_t mt_twist(uint32_t hi, uint32_t lo, uint32_t far)
  * per source of randomness and most scenarios draw from only a few, and in
  * a sweep of short runs the 624-step seeding of every stream was a tenth
  * of the time. */
+static void mt_init(uint32_t *mt, uint32_t seed)
+{
+    mt[0] = seed;
+    for (uint32_t i = 1; i < RNG_MT_N; i++)
+        mt[i] = 1812433253u * (mt[i - 1] ^ (mt[i - 1] >> 30)) + i; /* Knuth's multiplier */
+}
+
+/* A 64-bit seed: the reference implementation's init_by_array (mt19937ar.c,
+ * Matsumoto & Nishimura 2002) with the key {low 32 bits, high 32 bits}, so
+ * that 2^64 seeds give 2^64 different states (a 32-bit seed gives 2^32:
+ * among the 10^8 streams of a large sweep, a million pairs would be the
+ * same stream). */
+static void mt_init_by_array(uint32_t *mt, const uint32_t *key, uint32_t key_len)
+{
+    mt_init(mt, 19650218u);
+    uint32_t i = 1, j = 0;
+    for (uint32_t k = RNG_MT_N > key_len ? RNG_MT_N : key_len; k > 0; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525u)) + key[j] + j;
+        i++;
+        j++;
+        if (i >= RNG_MT_N) {
+            mt[0] = mt[RNG_MT_N - 1];
+            i = 1;
+        }
+        if (j >= key_len)
+            j = 0;
+    }
+    for (uint32_t k = RNG_MT_N - 1; k > 0; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941u)) - i;
+        i++;
+        if (i >= RNG_MT_N) {
+            mt[0] = mt[RNG_MT_N - 1];
+            i = 1;
+        }
+    }
+    mt[0] = 0x80000000u; /* the MSB is 1: a non-zero initial state */
+}
+
+void rng_mt_set_key(gsl_rng *r, const uint32_t *key, size_t key_len)
+{
+    assert(r->type == &rng_mt19937_type && key_len >= 1 && key_len <= RNG_MT_N);
+    struct rng_mt_state *s = r->state;
+    mt_init_by_array(s->mt, key, (uint32_t)key_len);
+    s->seeded = true;
+    s->mti = RNG_MT_N;
+}
+
 static void mt_seed(struct rng_mt_state *s)
 {
-    s->mt[0] = s->seed;
-    for (uint32_t i = 1; i < RNG_MT_N; i++)
-        s->mt[i] = 1812433253u * (s->mt[i - 1] ^ (s->mt[i - 1] >> 30)) + i; /* Knuth's multiplier */
+    if (s->seed64) {
+        const uint32_t key[2] = { s->seed, s->seed_hi };
+        mt_init_by_array(s->mt, key, 2);
+    } else {
+        mt_init(s->mt, s->seed);
+    }
     s->seeded = true;
 }
 
@@ -86,6 +144,7 @@ static void mt_set(void *state, unsigned long seed)
     if (seed == 0)
         seed = 4357;
     s->seed = (uint32_t)(seed & 0xffffffffUL);
+    s->seed64 = false;
     s->seeded = false;
     s->mti = RNG_MT_N; /* the first draw refills, which seeds first */
 }

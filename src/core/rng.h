@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
@@ -31,8 +32,18 @@ enum rng_stream {
 uint64_t rng_derive_seed(uint64_t seed, uint64_t id);
 
 /* A new generator (rng_mt19937_type) for stream `stream_id` of master seed
- * `seed`. Caller frees with gsl_rng_free. Aborts on out of memory. */
+ * `seed`, seeded with all 64 bits of rng_derive_seed(seed, stream_id)
+ * (rng_mt_set64). Caller frees with gsl_rng_free. Aborts on out of memory. */
 gsl_rng *rng_stream_create(uint64_t seed, uint64_t stream_id);
+
+/* Seeds r (of rng_mt19937_type) with a 64-bit seed: MT19937's
+ * init_by_array with the key {seed & 0xffffffff, seed >> 32}, as the
+ * reference mt19937ar.c does; distinct seeds give distinct streams.
+ * (gsl_rng_set keeps GSL's 32-bit seeding.) */
+void rng_mt_set64(gsl_rng *r, uint64_t seed);
+/* Seeds r with init_by_array(key, key_len) now (1 <= key_len <= 624):
+ * rng_mt_set64(s) is the key {s & 0xffffffff, s >> 32}. */
+void rng_mt_set_key(gsl_rng *r, const uint32_t *key, size_t key_len);
 
 /* MT19937 as a gsl_rng_type ("lambdasim-mt19937"): for every seed, the same
  * outputs as GSL's gsl_rng_mt19937 through every gsl_rng_* and gsl_ran_*
@@ -48,8 +59,10 @@ struct rng_mt_state {
     uint32_t mt[RNG_MT_N];
     uint32_t out[RNG_MT_N];    /* the block's outputs, tempered by the refill */
     int mti;
-    uint32_t seed;              /* set by gsl_rng_set; mt[] follows at the */
-    bool seeded;                /* first draw (see rng.c) */
+    uint32_t seed;              /* set by gsl_rng_set (or the low half of a */
+    uint32_t seed_hi;           /* rng_mt_set64 seed); mt[] follows at the */
+    bool seed64;                /* first draw (see rng.c) */
+    bool seeded;
 };
 
 /* Regenerates all RNG_MT_N words, tempers them into out[] and sets mti to
