@@ -893,6 +893,62 @@ static void test_inputs_by_content(void)
     CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
 }
 
+
+/* A trace sweep parses its trace once (tracecache.h) and copies it to
+ * every load: each replication, on 2 threads, must be what `run` (which
+ * parses the file itself) gives with its seed and settings. */
+static void test_trace_sweep_matches_runs(void)
+{
+    char *dir = testutil_temp_dir(), path[700], cwd[4096];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    snprintf(path, sizeof path, "%s/t.txt", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    double t = 0;
+    for (int i = 0; i < 3000; i++) {
+        t += 0.05 + 0.1 * (double)((i * 7919) % 13) / 13.0;   /* irregular, no randomness needed */
+        fprintf(f, "%.6f\n", t);
+    }
+    fclose(f);
+    char sc[4096 + 400], sw[900], reps[700];
+    snprintf(sc, sizeof sc, "{\"seed\": 3, \"workload\": {\"type\": \"trace\", \"file\": \"t.txt\"}, "
+             "\"batching\": {\"threshold\": 2, \"timeout_s\": 0.3, \"max_batch\": 4}, "
+             "\"function\": {\"model\": \"%s/models/mnist-lambda-1024.json\"}}", cwd);
+    write_in(dir, "sc.json", sc);
+    snprintf(sw, sizeof sw, "{\"scenario\": \"sc.json\", \"axes\": {\"batching.threshold\": [1, 2, 4], "
+             "\"batching.timeout_s\": [0.1, 0.5]}, \"replications\": 2}");
+    write_in(dir, "sw.json", sw);
+    snprintf(reps, sizeof reps, "%s/reps.csv", dir);
+    free(run_ok("sweep %s/sw.json --jobs 2 --replications-csv %s", dir, reps));
+    char *rt = testutil_read_file(reps);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+    int mcol = csv_column(rt, "latency_ms.mean"), pcol = csv_column(rt, "latency_ms.p99");
+    size_t rows = 0;
+    for (const char *line = strchr(rt, '\n'); line != NULL && line[1] != '\0'; line = strchr(line + 1, '\n')) {
+        /* point,threshold,timeout,replication,seed,... */
+        const char *c = line + 1;
+        char thr[32], to[32];
+        c = strchr(c, ',') + 1;
+        snprintf(thr, sizeof thr, "%.*s", (int)strcspn(c, ","), c);
+        c = strchr(c, ',') + 1;
+        snprintf(to, sizeof to, "%.*s", (int)strcspn(c, ","), c);
+        c = strchr(strchr(c, ',') + 1, ',') + 1;
+        unsigned long long seed = strtoull(c, NULL, 10);
+        char *run = run_ok("run %s/sc.json --seed %llu --set batching.threshold=%s --set batching.timeout_s=%s --json",
+                           dir, seed, thr, to);
+        const char *lat = strstr(run, "\"latency_ms\": {");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(lat);
+        double mean = strtod(strstr(lat, "\"mean\": ") + 8, NULL), p99 = strtod(strstr(lat, "\"p99\": ") + 7, NULL);
+        CU_ASSERT_DOUBLE_EQUAL(mean, csv_number(line + 1, mcol), 1e-6 * mean);
+        CU_ASSERT_DOUBLE_EQUAL(p99, csv_number(line + 1, pcol), 1e-6 * p99);
+        free(run);
+        rows++;
+    }
+    CU_ASSERT_EQUAL(rows, 6 * 2);
+    free(rt);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+}
+
 /* The printed command line reproduces the best point's first replication. */
 static void test_best_command(void)
 {
@@ -1481,6 +1537,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "objective.pareto chooses the front's axes", test_pareto_axes);
     CU_add_test(s, "points with the same results are found (an inert axis)", test_same_results);
     CU_add_test(s, "--replications-csv: every replication, with its seed", test_replications_csv);
+    CU_add_test(s, "a trace sweep: parsed once, every replication as run gives it", test_trace_sweep_matches_runs);
     CU_add_test(s, "per-run interval: order statistics of the replications", test_per_run_interval);
     CU_add_test(s, "inputs by content: a changed trace refuses merge and resume", test_inputs_by_content);
     CU_add_test(s, "objective.balanced: Power Tuning's weighted cost and time", test_balanced_objective);

@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "core/model.h"
 #include "core/scenario.h"
+#include "formats/tracecache.h"
 #include "formats/config.h"
 #include "formats/trace.h"
 #include "core/workload.h"
@@ -655,6 +656,160 @@ static void test_azure_catalogue(void)
     CU_ASSERT(cases >= 9);
 }
 
+/* Loads a scenario file (fatal on failure). */
+static void load_ok(const char *path, struct scenario *sc)
+{
+    enum config_status st = config_load_scenario(path, NULL, 0, sc, msg, sizeof msg);
+    if (st != CONFIG_OK)
+        fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(st, CONFIG_OK);
+}
+
+static bool same_workload(const struct workload_spec *a, const struct workload_spec *b)
+{
+    if (a->trace_len != b->trace_len || a->n_minutes != b->n_minutes || a->first_minute != b->first_minute ||
+        (a->trace_s == NULL) != (b->trace_s == NULL) || (a->minute_counts == NULL) != (b->minute_counts == NULL))
+        return false;
+    if (a->trace_s != NULL && memcmp(a->trace_s, b->trace_s, a->trace_len * sizeof *a->trace_s) != 0)
+        return false;
+    return a->minute_counts == NULL ||
+           memcmp(a->minute_counts, b->minute_counts, a->n_minutes * sizeof *a->minute_counts) == 0;
+}
+
+/* The sweep's trace cache (tracecache.h): with it on, a trace is parsed
+ * once and every later load gets the same arrays (a copy: freeing one
+ * scenario leaves the next intact); time_scale still applies per load; a
+ * file rewritten in between is parsed again; off, nothing is kept. */
+static void test_trace_cache(void)
+{
+    char cwd[4096], body[12000];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    /* Each workload: the text before the source tree's path, and after it. */
+    const char *pre[] = {
+        "{\"type\": \"trace\", \"file\": \"",
+        "{\"type\": \"trace\", \"format\": \"azure2021\", \"file\": \"",
+        "{\"type\": \"trace\", \"format\": \"azure2019\", \"function\": \"fn-http-diurnal\", \"file\": [\"",
+    };
+    const char *post[] = {
+        "/tests/data/trace.csv\"}",
+        "/traces/azure/azure2021-readme-sample.csv\", "
+        "\"function\": \"9bc86d6cd1ee254aaa313492f0fd88be8bd7b92d50d4237ff52d7685440c0906\"}",
+        "/traces/azure2019-sample.csv\"]}",
+    };
+    for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++) {
+        char w[4096 + 256];
+        snprintf(w, sizeof w, "%s%s%s", pre[k], cwd, post[k]);
+        snprintf(body, sizeof body, "{\"workload\": %s, \"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}",
+                 w, cwd);
+        char *p = testutil_temp_file(body, ".json");
+        struct scenario plain, a, b;
+        load_ok(p, &plain);                 /* cache off: parsed */
+        tracecache_enable((size_t)1 << 26);
+        load_ok(p, &a);                     /* parsed, kept */
+        load_ok(p, &b);                     /* from the cache */
+        uint64_t hits = 0, puts = 0;
+        tracecache_stats(&hits, &puts);
+        CU_ASSERT_EQUAL(puts, 1);
+        CU_ASSERT_EQUAL(hits, 1);
+        CU_ASSERT(same_workload(&plain.workload, &a.workload));
+        CU_ASSERT(same_workload(&plain.workload, &b.workload));
+        CU_ASSERT(a.workload.trace_s == NULL || a.workload.trace_s != b.workload.trace_s);
+        scenario_fini(&a);
+        struct scenario c;
+        load_ok(p, &c);                     /* the cache's copy outlived a */
+        CU_ASSERT(same_workload(&plain.workload, &c.workload));
+        scenario_fini(&c);
+        scenario_fini(&b);
+        tracecache_disable();
+        scenario_fini(&plain);
+        unlink(p);
+        free(p);
+    }
+
+    /* time_scale is applied to each load's copy, not to the cached trace. */
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"file\": \"%s/tests/data/trace.csv\"}, "
+             "\"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}", cwd, cwd);
+    char *p = testutil_temp_file(body, ".json");
+    struct scenario a, b;
+    tracecache_enable((size_t)1 << 26);
+    load_ok(p, &a);
+    CU_ASSERT_EQUAL_FATAL(config_load_scenario(p, &(struct config_override){ "workload.time_scale", "2" }, 1, &b,
+                                               msg, sizeof msg), CONFIG_OK);
+    CU_ASSERT_EQUAL_FATAL(a.workload.trace_len, b.workload.trace_len);
+    for (size_t i = 0; i < a.workload.trace_len; i++)
+        CU_ASSERT_DOUBLE_EQUAL(b.workload.trace_s[i], 2 * a.workload.trace_s[i], 1e-12);
+    scenario_fini(&a);
+    scenario_fini(&b);
+    tracecache_disable();
+    unlink(p);
+    free(p);
+
+    /* A trace rewritten between two loads is parsed again. */
+    char *trace = testutil_temp_file("0\n1\n2\n", ".csv");
+    snprintf(body, sizeof body, "{\"workload\": {\"type\": \"trace\", \"file\": \"%s\"}, "
+             "\"function\": {\"model\": \"%s/tests/data/model-simple.json\"}}", trace, cwd);
+    p = testutil_temp_file(body, ".json");
+    tracecache_enable((size_t)1 << 26);
+    load_ok(p, &a);
+    CU_ASSERT_EQUAL(a.workload.trace_len, 3);
+    scenario_fini(&a);
+    FILE *f = fopen(trace, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("0\n1\n2\n3\n4\n", f);
+    fclose(f);
+    load_ok(p, &a);
+    CU_ASSERT_EQUAL(a.workload.trace_len, 5);
+    scenario_fini(&a);
+    uint64_t hits = 0, puts = 0;
+    tracecache_stats(&hits, &puts);
+    CU_ASSERT_EQUAL(hits, 0);
+    CU_ASSERT_EQUAL(puts, 2);
+    tracecache_disable();
+    /* Off: no key, nothing kept. */
+    CU_ASSERT_PTR_NULL(tracecache_key(0, NULL, NULL, (const char *const[]){ trace }, 1));
+    unlink(p);
+    free(p);
+    unlink(trace);
+    free(trace);
+}
+
+/* Eviction: at most the byte budget is kept, the least recently used goes
+ * first, and a value larger than the budget is not kept at all. */
+static void test_trace_cache_budget(void)
+{
+    char *t1 = testutil_temp_file("1\n", ".csv"), *t2 = testutil_temp_file("2\n", ".csv");
+    double x1[4] = { 1, 2, 3, 4 }, x2[4] = { 5, 6, 7, 8 }, big[9] = { 0 };
+    tracecache_enable(8 * sizeof(double));
+    char *k1 = tracecache_key(0, NULL, NULL, (const char *const[]){ t1 }, 1);
+    char *k2 = tracecache_key(0, NULL, NULL, (const char *const[]){ t2 }, 1);
+    CU_ASSERT_FATAL(k1 != NULL && k2 != NULL);
+    CU_ASSERT(strcmp(k1, k2) != 0);
+    tracecache_put(k1, &(struct tracecache_value){ .times_s = x1, .n_times = 4 });
+    tracecache_put(k2, &(struct tracecache_value){ .times_s = x2, .n_times = 4 });
+    struct tracecache_value v;
+    CU_ASSERT_FATAL(tracecache_get(k1, &v));    /* k1 now the most recent */
+    CU_ASSERT_EQUAL(v.n_times, 4);
+    CU_ASSERT_DOUBLE_EQUAL(v.times_s[3], 4, 0);
+    free(v.times_s);
+    tracecache_put(k2, &(struct tracecache_value){ .times_s = big, .n_times = 9 });  /* over budget: not kept */
+    CU_ASSERT_TRUE(tracecache_get(k2, &v));     /* the old k2 was replaced only if kept */
+    free(v.times_s);
+    double x3[6] = { 0 };
+    tracecache_put(k2, &(struct tracecache_value){ .times_s = x3, .n_times = 6 });  /* needs k1 evicted */
+    CU_ASSERT_FALSE(tracecache_get(k1, &v));
+    CU_ASSERT_TRUE(tracecache_get(k2, &v));
+    CU_ASSERT_EQUAL(v.n_times, 6);
+    free(v.times_s);
+    tracecache_disable();
+    CU_ASSERT_FALSE(tracecache_get(k2, &v));
+    free(k1);
+    free(k2);
+    unlink(t1);
+    unlink(t2);
+    free(t1);
+    free(t2);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "one number per line", test_plain);
@@ -671,6 +826,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "real Azure 2019 window as a scenario", test_azure2019_real_run);
     CU_add_test(s, "real Azure 2021 README rows", test_azure2021_real);
     CU_add_test(s, "a trace ends the run without duration_s or requests", test_trace_ends_run);
+    CU_add_test(s, "the sweep's trace cache: parsed once, copies, stale files parsed again", test_trace_cache);
+    CU_add_test(s, "the trace cache's byte budget", test_trace_cache_budget);
 }
 
 int main(void)

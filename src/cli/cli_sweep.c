@@ -22,6 +22,10 @@
 #include "base/outfile.h"
 #include "analysis/sweep.h"
 #include "base/xalloc.h"
+#include "formats/tracecache.h"
+
+/* The parsed traces a sweep keeps (a 10^8-request trace is 800 MB). */
+#define TRACE_CACHE_MAX_BYTES ((size_t)1 << 30)
 
 #define JOBS_MAX 1024
 
@@ -582,6 +586,9 @@ int cli_sweep(int argc, char **argv)
         long per_rank = bound ? allowed : (cores > 0 ? cores : 1) / mpi_local_size();
         jobs = per_rank < 1 ? 1 : per_rank > JOBS_MAX ? JOBS_MAX : (unsigned)per_rank;
     }
+    /* Every point loads the base scenario (twice: checked, then run); a
+     * trace it names is parsed once and copied after (tracecache.h). */
+    tracecache_enable(TRACE_CACHE_MAX_BYTES);
     rc = config_load_sweep(a.sweep_path, &sp, msg, SWEEP_MSG_MAX) == CONFIG_OK ? CLI_OK : CLI_USAGE;
     /* A grid too big to hold is refused before its points are loaded (which
      * takes long for millions), and again once the runs' size is known. */
@@ -780,6 +787,7 @@ int cli_sweep(int argc, char **argv)
     if (ckpt_path != NULL)
         (void)each_checkpoint(a.out_path, unlink_one, NULL);
 out:
+    tracecache_disable();
     if (ckpt != NULL)
         fclose(ckpt);
     free(ckpt_path);

@@ -21,6 +21,7 @@
 #include "base/infile.h"
 #include "core/model.h"
 #include "formats/trace.h"
+#include "formats/tracecache.h"
 #include "base/textline.h"
 #include "base/suggest.h"
 #include "base/xalloc.h"
@@ -1341,24 +1342,46 @@ static int read_trace_files(struct cfg *c, const cJSON *wj, struct workload_spec
     struct trace_az19 az;
     memset(&az, 0, sizeof az);
     w->n_trace_files = n;
-    switch (w->trace_format) {
-    case TRACE_FORMAT_TIMES:
-        rc = trace_read_times(w->trace_path, &w->trace_s, &w->trace_len, inner, sizeof inner);
-        break;
-    case TRACE_FORMAT_AZURE2019:
-        rc = trace_read_azure2019_files(ptrs, n, function, &az, inner, sizeof inner);
-        if (rc == 0) {
-            w->minute_counts = az.counts;
-            w->n_minutes = az.n_minutes;
-            w->trace_len = (size_t)az.total;
-            w->first_minute = az.first_minute;
+    /* A sweep's loads parse the same trace once (tracecache.h). */
+    char *key = tracecache_key((int)w->trace_format, function, app, ptrs, n);
+    struct tracecache_value hit;
+    if (tracecache_get(key, &hit)) {
+        w->trace_s = hit.times_s;
+        w->trace_len = hit.times_s != NULL ? hit.n_times : (size_t)hit.total;
+        w->minute_counts = hit.counts;
+        w->n_minutes = hit.n_minutes;
+        w->first_minute = hit.first_minute;
+        snprintf(az.app, sizeof az.app, "%s", hit.app);
+        snprintf(az.function, sizeof az.function, "%s", hit.function);
+    } else {
+        switch (w->trace_format) {
+        case TRACE_FORMAT_TIMES:
+            rc = trace_read_times(w->trace_path, &w->trace_s, &w->trace_len, inner, sizeof inner);
+            break;
+        case TRACE_FORMAT_AZURE2019:
+            rc = trace_read_azure2019_files(ptrs, n, function, &az, inner, sizeof inner);
+            if (rc == 0) {
+                w->minute_counts = az.counts;
+                w->n_minutes = az.n_minutes;
+                w->trace_len = (size_t)az.total;
+                w->first_minute = az.first_minute;
+            }
+            break;
+        case TRACE_FORMAT_AZURE2021:
+            rc = trace_read_azure2021(w->trace_path, app, function, &w->trace_s, &w->trace_len, inner,
+                                      sizeof inner);
+            break;
         }
-        break;
-    case TRACE_FORMAT_AZURE2021:
-        rc = trace_read_azure2021(w->trace_path, app, function, &w->trace_s, &w->trace_len, inner,
-                                  sizeof inner);
-        break;
+        if (rc == 0) {
+            struct tracecache_value v = { .times_s = w->trace_s, .n_times = w->trace_s != NULL ? w->trace_len : 0,
+                                          .counts = w->minute_counts, .n_minutes = w->n_minutes,
+                                          .total = w->trace_len, .first_minute = w->first_minute };
+            snprintf(v.app, sizeof v.app, "%s", az.app);
+            snprintf(v.function, sizeof v.function, "%s", az.function);
+            tracecache_put(key, &v);
+        }
     }
+    free(key);
     if (rc != 0)
         return fail_ref(c, CONFIG_ERR_INVALID, inner, "workload.file");
     /* The percentile files are matched by the function found in the
