@@ -87,9 +87,30 @@ void sweep_results_fini(struct sweep_results *r);
 /* Called from the thread that called sweep_run, about every interval. */
 typedef void (*sweep_progress_fn)(void *ctx, size_t done, size_t total);
 
+/* Points that arrive while the sweep runs (MPI: chunks that rank 0 hands
+ * out as ranks ask, so a slow or busy rank takes fewer). tick is called
+ * only by the thread that called sweep_run (under MPI_THREAD_FUNNELED the
+ * one thread that may talk MPI), about every millisecond, with `queued`
+ * points waiting for a thread, `done` finished here, and `stopping` once
+ * o->stop was raised or a point failed. It writes new points to
+ * more[0..cap) and returns how many; sets *no_more once no more will come
+ * here (the threads then finish what is queued) and *finished once it
+ * needs no more calls (it may still have had to talk to others after
+ * *no_more). done_all (may be NULL) gives the progress of the whole job
+ * from this process's own done. */
+struct sweep_feed {
+    size_t (*tick)(void *ctx, size_t queued, size_t done, bool stopping, size_t *more, size_t cap,
+                   bool *no_more, bool *finished);
+    size_t (*done_all)(void *ctx, size_t done);
+    void *ctx;
+};
+
 struct sweep_run_opts {
-    const size_t *points;       /* the points to compute (borrowed) */
+    /* The points to compute (borrowed); with a feed, n_points is the most
+     * it can give (points is not read). */
+    const size_t *points;
     size_t n_points;
+    const struct sweep_feed *feed;  /* NULL: the listed points */
     unsigned jobs;              /* worker threads (>= 1) */
     FILE *checkpoint;           /* borrowed; NULL = none. One line per finished point, flushed */
     sweep_progress_fn progress; /* may be NULL */
@@ -99,8 +120,12 @@ struct sweep_run_opts {
      * started and the points being run are abandoned (not recorded). */
     const volatile sig_atomic_t *stop;
     /* Filled by sweep_run: the events the runs simulated, a measure of the
-     * work done that does not depend on the machine (MPI balance). */
+     * work done that does not depend on the machine, and how long after
+     * sweep_run began its last point here was finished (MPI balance: with
+     * points handed out as ranks ask, every rank should finish its last
+     * at about the same time, whatever its share of the events). */
     uint64_t events;
+    double busy_s;
 };
 
 /* Runs the listed points on `jobs` threads. Work is handed out by a shared
@@ -241,11 +266,22 @@ int sweep_tail_warning(const struct sweep_table *t, char *buf, size_t len);
 char *sweep_command_line(const struct sweep_table *t, const struct sweep_row *row);
 
 #ifdef LAMBDASIM_MPI
-/* MPI builds: `points` is the same list on every rank, and rank r computed
- * points[j] for j % size == r. Collects every rank's results on rank 0
- * (MPI_Gatherv of doubles); a collective call. */
-void sweep_mpi_gather(struct sweep_results *res, const size_t *points, size_t n_points, int rank,
-                      int size);
+/* MPI builds: the points handed out by rank 0 as ranks ask (a sweep_feed
+ * for sweep_run on every rank). `todo` is the same list on every rank;
+ * rank 0 hands out chunks of it, from the front, their size shrinking as
+ * the list does (guided self-scheduling: ceil(left / (2 x ranks x jobs)),
+ * at most 256), to itself and to every rank that asks; each rank asks when
+ * fewer points than its threads are queued. Which rank computes a point
+ * changes nothing in the results. A rank that stops (a signal, a failed
+ * point) takes no more and says so; rank 0 answers every request until
+ * every rank has. */
+struct sweep_mpi_feed;
+struct sweep_mpi_feed *sweep_mpi_feed_new(const size_t *todo, size_t n_todo, int rank, int size, unsigned jobs);
+const struct sweep_feed *sweep_mpi_feed_get(struct sweep_mpi_feed *f);
+void sweep_mpi_feed_free(struct sweep_mpi_feed *f);
+/* Collects on rank 0 the results of every point another rank computed
+ * (each rank sends those it was handed and finished); a collective call. */
+void sweep_mpi_gather(struct sweep_results *res, const struct sweep_mpi_feed *f);
 #endif
 
 #endif

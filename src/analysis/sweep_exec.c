@@ -124,18 +124,33 @@ static void point_stats(struct sweep_results *res, size_t point, const double *r
 
 /* ---- running -------------------------------------------------------------------------- */
 
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 struct pool {
     const struct sweep_spec *sp;
     struct sweep_run_opts *o;
     struct sweep_results *res;
-    pthread_mutex_t lock;           /* next, done, failed, msg, the checkpoint */
+    pthread_mutex_t lock;           /* next, done, failed, msg, the checkpoint, the queue */
     pthread_cond_t cond;            /* signalled when a point finishes or fails */
+    /* The points to run: o->points, or (with a feed) what it gave so far;
+     * the threads wait on work_cond while the feed may give more. */
+    const size_t *queue;
+    size_t *fed;                    /* owned, with a feed: room for o->n_points */
+    size_t n_queue;
+    bool no_more;                   /* nothing more will be queued */
+    pthread_cond_t work_cond;
     /* config_load_scenario is re-entrant except for cJSON, which writes a
      * global error position on every parse (even when the caller takes the
      * position through return_parse_end): loads are serialised. */
     pthread_mutex_t load_lock;
     size_t next, done;
     size_t alive;                   /* worker threads still running */
+    double t0_s, last_done_s;       /* monotonic: sweep_run began; the last point finished */
     bool failed;
     char *msg;
     size_t msg_len;
@@ -152,6 +167,7 @@ static void pool_fail(struct pool *p, const char *fmt, ...)
         va_end(ap);
     }
     pthread_cond_broadcast(&p->cond);
+    pthread_cond_broadcast(&p->work_cond);
 }
 
 static void write_checkpoint_line(FILE *f, size_t point, const double *raw, size_t n)
@@ -176,11 +192,13 @@ static void *worker(void *arg)
     uint64_t events = 0;
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        if (p->failed || p->next >= p->o->n_points || (stop != NULL && *stop)) {
+        while (!p->failed && p->next >= p->n_queue && !p->no_more && !(stop != NULL && *stop))
+            pthread_cond_wait(&p->work_cond, &p->lock);
+        if (p->failed || p->next >= p->n_queue || (stop != NULL && *stop)) {
             pthread_mutex_unlock(&p->lock);
             break;
         }
-        size_t point = p->o->points[p->next++];
+        size_t point = p->queue[p->next++];
         pthread_mutex_unlock(&p->lock);
 
         struct scenario sc;
@@ -222,8 +240,9 @@ static void *worker(void *arg)
             if (fflush(p->o->checkpoint) != 0 || ferror(p->o->checkpoint))
                 pool_fail(p, "checkpoint: write failed: %s", strerror(errno));
         }
+        p->last_done_s = mono_s();
         /* The caller only waits for the end (progress comes from its timer). */
-        if (++p->done == p->o->n_points)
+        if (++p->done == p->n_queue && p->no_more)
             pthread_cond_broadcast(&p->cond);
         pthread_mutex_unlock(&p->lock);
     }
@@ -247,21 +266,78 @@ static void deadline_after(struct timespec *ts, double s)
     ts->tv_nsec = ns % 1000000000L;
 }
 
+/* With a feed: asks it for points (about every millisecond) and queues
+ * them, until it has finished; the threads run what is queued meanwhile.
+ * Called with p->lock held; returns with it held. */
+static void feed_loop(struct pool *p, size_t *more, size_t cap, const volatile sig_atomic_t *stop)
+{
+    const struct sweep_feed *feed = p->o->feed;
+    double interval = p->o->progress_interval_s > 0 ? p->o->progress_interval_s : 0.25, next_progress = 0;
+    bool finished = false;
+    while (!finished) {
+        bool stopping = p->failed || (stop != NULL && *stop);
+        size_t queued = p->n_queue - p->next, done = p->done, room = p->o->n_points - p->n_queue;
+        pthread_mutex_unlock(&p->lock);
+        bool no_more = false;
+        size_t got = feed->tick(feed->ctx, queued, done, stopping, more, cap < room ? cap : room, &no_more,
+                                &finished);
+        double t = mono_s();
+        if (p->o->progress != NULL && t >= next_progress) {
+            size_t all = feed->done_all != NULL ? feed->done_all(feed->ctx, done) : done;
+            p->o->progress(p->o->progress_ctx, all, p->o->n_points);
+            next_progress = t + interval;
+        }
+        pthread_mutex_lock(&p->lock);
+        assert(p->fed != NULL && more != NULL);     /* allocated by sweep_run with a feed */
+        if (got > 0 && !stopping && p->fed != NULL && more != NULL) {
+            memcpy(p->fed + p->n_queue, more, got * sizeof *more);
+            p->n_queue += got;
+        }
+        if (no_more || stopping)
+            p->no_more = true;
+        pthread_cond_broadcast(&p->work_cond);
+        if (finished)
+            break;
+        /* Wake at the next point finished, or in a millisecond. */
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+    }
+}
+
 int sweep_run(const struct sweep_spec *sp, struct sweep_run_opts *o,
               struct sweep_results *res, char *msg, size_t msg_len)
 {
     o->events = 0;
-    struct pool p = { .sp = sp, .o = o, .res = res, .msg = msg, .msg_len = msg_len };
+    o->busy_s = 0;
+    struct pool p = { .sp = sp, .o = o, .res = res, .msg = msg, .msg_len = msg_len, .t0_s = mono_s() };
     if (msg != NULL && msg_len > 0)
         msg[0] = '\0';
-    if (o->n_points == 0)
+    if (o->n_points == 0 && o->feed == NULL)
         return 0;
     size_t jobs = o->jobs < 1 ? 1 : o->jobs;
-    if (jobs > o->n_points)
+    if (o->feed == NULL && jobs > o->n_points)
         jobs = o->n_points;
+    size_t *more = NULL, more_cap = 0;
+    if (o->feed != NULL) {
+        p.fed = xcalloc(o->n_points + 1, sizeof *p.fed);
+        p.queue = p.fed;
+        more_cap = 4096;
+        more = xcalloc(more_cap, sizeof *more);
+    } else {
+        p.queue = o->points;
+        p.n_queue = o->n_points;
+        p.no_more = true;
+    }
     pthread_mutex_init(&p.lock, NULL);
     pthread_mutex_init(&p.load_lock, NULL);
     pthread_cond_init(&p.cond, NULL);
+    pthread_cond_init(&p.work_cond, NULL);
     pthread_t *th = xcalloc(jobs, sizeof *th);
     size_t started = 0;
     for (; started < jobs; started++) {
@@ -282,28 +358,41 @@ int sweep_run(const struct sweep_spec *sp, struct sweep_run_opts *o,
     struct timespec deadline;
     deadline_after(&deadline, interval);
     pthread_mutex_lock(&p.lock);
-    /* Workers leave early only on a failure or a stop; either way the
-     * last one to leave wakes this loop. */
-    while (started > 0 && p.done < o->n_points && !p.failed && p.alive > 0) {
-        if (o->progress == NULL) {
-            pthread_cond_wait(&p.cond, &p.lock);
-            continue;
-        }
-        if (pthread_cond_timedwait(&p.cond, &p.lock, &deadline) == ETIMEDOUT) {
-            size_t done = p.done;
-            pthread_mutex_unlock(&p.lock);
-            o->progress(o->progress_ctx, done, o->n_points);
-            deadline_after(&deadline, interval);
-            pthread_mutex_lock(&p.lock);
+    if (o->feed != NULL) {
+        /* Even when no thread could start: the feed must still be told
+         * (MPI: rank 0 waits for every rank to say it is done). */
+        feed_loop(&p, more, more_cap, o->stop);
+    } else {
+        /* Workers leave early only on a failure or a stop; either way the
+         * last one to leave wakes this loop. */
+        while (started > 0 && p.done < o->n_points && !p.failed && p.alive > 0) {
+            if (o->progress == NULL) {
+                pthread_cond_wait(&p.cond, &p.lock);
+                continue;
+            }
+            if (pthread_cond_timedwait(&p.cond, &p.lock, &deadline) == ETIMEDOUT) {
+                size_t done = p.done;
+                pthread_mutex_unlock(&p.lock);
+                o->progress(o->progress_ctx, done, o->n_points);
+                deadline_after(&deadline, interval);
+                pthread_mutex_lock(&p.lock);
+            }
         }
     }
     pthread_mutex_unlock(&p.lock);
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    bool stopped = !p.failed && p.done < o->n_points;
-    if (o->progress != NULL && !p.failed && !stopped)
-        o->progress(o->progress_ctx, p.done, o->n_points);
+    /* With a feed, what was left to do is not known here: a stop is a stop. */
+    bool stopped = !p.failed && (o->feed != NULL ? o->stop != NULL && *o->stop : p.done < o->n_points);
+    if (o->progress != NULL && !p.failed && !stopped) {
+        size_t all = o->feed != NULL && o->feed->done_all != NULL ? o->feed->done_all(o->feed->ctx, p.done) : p.done;
+        o->progress(o->progress_ctx, all, o->n_points);
+    }
+    o->busy_s = p.done > 0 ? p.last_done_s - p.t0_s : 0;
     free(th);
+    free(more);
+    free(p.fed);
+    pthread_cond_destroy(&p.work_cond);
     pthread_cond_destroy(&p.cond);
     pthread_mutex_destroy(&p.load_lock);
     pthread_mutex_destroy(&p.lock);
@@ -469,56 +558,236 @@ out:
 /* ---- MPI ----------------------------------------------------------------------------------- */
 
 #ifdef LAMBDASIM_MPI
-void sweep_mpi_gather(struct sweep_results *res, const size_t *points, size_t n_points, int rank,
-                      int size)
+enum { TAG_REQUEST = 7101, TAG_CHUNK, TAG_BYE };
+#define FEED_CHUNK_MAX 256
+
+struct sweep_mpi_feed {
+    struct sweep_feed feed;
+    const size_t *todo;             /* the same list on every rank (borrowed) */
+    size_t n_todo;
+    int rank, size;
+    unsigned jobs;
+    /* The points this rank was handed, in order (for the gather). */
+    size_t *mine;
+    size_t n_mine;
+    /* rank 0 */
+    size_t next;                    /* todo[next..) not handed out yet */
+    size_t *reported;               /* per rank: points done, as last told */
+    int byes;                       /* ranks that said they take no more */
+    bool self_done;                 /* rank 0 takes no more for itself */
+    /* other ranks */
+    bool pending, got_empty, bye_sent;
+    MPI_Request req;
+    unsigned long long chunk[FEED_CHUNK_MAX];
+};
+
+/* Rank 0: the next chunk for a rank with `jobs` threads (0 when none left). */
+static size_t take_chunk(struct sweep_mpi_feed *f, unsigned jobs, unsigned long long *out)
 {
-    size_t nm = res->n_metrics, per = 4 * nm;
+    size_t left = f->n_todo - f->next;
+    size_t n = (left + 2u * (size_t)f->size * jobs - 1) / (2u * (size_t)f->size * jobs);
+    if (n > FEED_CHUNK_MAX)
+        n = FEED_CHUNK_MAX;
+    if (n > left)
+        n = left;
+    for (size_t i = 0; i < n; i++)
+        out[i] = f->todo[f->next + i];
+    f->next += n;
+    return n;
+}
+
+static size_t keep_mine(struct sweep_mpi_feed *f, const unsigned long long *pts, size_t n, size_t *more, size_t cap)
+{
+    assert(n <= cap && f->n_mine + n <= f->n_todo);
+    for (size_t i = 0; i < n; i++) {
+        more[i] = (size_t)pts[i];
+        f->mine[f->n_mine++] = (size_t)pts[i];
+    }
+    return n;
+}
+
+static size_t feed_tick_root(struct sweep_mpi_feed *f, size_t queued, size_t done, bool stopping, size_t *more,
+                             size_t cap, bool *no_more, bool *finished)
+{
+    /* Answer every rank that asked or left. */
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+        if (!flag)
+            break;
+        unsigned long long msg[2] = { 0, 1 };
+        MPI_Recv(msg, 2, MPI_UNSIGNED_LONG_LONG, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        f->reported[st.MPI_SOURCE] = (size_t)msg[0];
+        if (st.MPI_TAG == TAG_BYE) {
+            f->byes++;
+            continue;
+        }
+        unsigned long long out[FEED_CHUNK_MAX];
+        size_t n = stopping ? 0 : take_chunk(f, msg[1] < 1 ? 1u : (unsigned)msg[1], out);
+        MPI_Send(out, (int)n, MPI_UNSIGNED_LONG_LONG, st.MPI_SOURCE, TAG_CHUNK, MPI_COMM_WORLD);
+    }
+    f->reported[0] = done;
+    size_t got = 0;
+    if (!f->self_done) {
+        if (stopping) {
+            f->self_done = true;
+        } else if (queued < f->jobs) {
+            unsigned long long out[FEED_CHUNK_MAX];
+            size_t n = take_chunk(f, f->jobs, out);
+            if (n == 0)
+                f->self_done = true;
+            else
+                got = keep_mine(f, out, n, more, cap);
+        }
+    }
+    *no_more = f->self_done;
+    *finished = f->self_done && f->byes == f->size - 1;
+    return got;
+}
+
+static size_t feed_tick_other(struct sweep_mpi_feed *f, size_t queued, size_t done, bool stopping, size_t *more,
+                              size_t cap, bool *no_more, bool *finished)
+{
+    size_t got = 0;
+    if (f->pending) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Test(&f->req, &flag, &st);
+        if (flag) {
+            int n = 0;
+            MPI_Get_count(&st, MPI_UNSIGNED_LONG_LONG, &n);
+            f->pending = false;
+            if (n == 0)
+                f->got_empty = true;
+            else if (!stopping)     /* a stopped rank drops them: --resume recomputes them */
+                got = keep_mine(f, f->chunk, (size_t)n, more, cap);
+        }
+    }
+    if (!f->pending && !f->got_empty && !stopping && queued + got < f->jobs) {
+        unsigned long long msg[2] = { done, f->jobs };
+        MPI_Send(msg, 2, MPI_UNSIGNED_LONG_LONG, 0, TAG_REQUEST, MPI_COMM_WORLD);
+        MPI_Irecv(f->chunk, FEED_CHUNK_MAX, MPI_UNSIGNED_LONG_LONG, 0, TAG_CHUNK, MPI_COMM_WORLD, &f->req);
+        f->pending = true;
+    }
+    *no_more = f->got_empty || stopping;
+    /* Leave only with no answer outstanding: rank 0 answers every request. */
+    if (*no_more && !f->pending && !f->bye_sent) {
+        unsigned long long msg[2] = { done, f->jobs };
+        MPI_Send(msg, 2, MPI_UNSIGNED_LONG_LONG, 0, TAG_BYE, MPI_COMM_WORLD);
+        f->bye_sent = true;
+    }
+    *finished = f->bye_sent;
+    return got;
+}
+
+static size_t feed_tick(void *ctx, size_t queued, size_t done, bool stopping, size_t *more, size_t cap,
+                        bool *no_more, bool *finished)
+{
+    struct sweep_mpi_feed *f = ctx;
+    /* cap is enough for any chunk: a chunk is at most what is left to hand
+     * out, and sweep_run has room for every point not yet queued here. */
+    return f->rank == 0 ? feed_tick_root(f, queued, done, stopping, more, cap, no_more, finished)
+                        : feed_tick_other(f, queued, done, stopping, more, cap, no_more, finished);
+}
+
+/* Rank 0's view of the whole job: its own done plus what the others last told. */
+static size_t feed_done_all(void *ctx, size_t done)
+{
+    const struct sweep_mpi_feed *f = ctx;
+    if (f->rank != 0)
+        return done;
+    size_t all = done;
+    for (int r = 1; r < f->size; r++)
+        all += f->reported[r];
+    return all;
+}
+
+struct sweep_mpi_feed *sweep_mpi_feed_new(const size_t *todo, size_t n_todo, int rank, int size, unsigned jobs)
+{
+    struct sweep_mpi_feed *f = xcalloc(1, sizeof *f);
+    f->todo = todo;
+    f->n_todo = n_todo;
+    f->rank = rank;
+    f->size = size;
+    f->jobs = jobs < 1 ? 1 : jobs;
+    f->mine = xcalloc(n_todo + 1, sizeof *f->mine);
+    f->reported = xcalloc((size_t)size + 1, sizeof *f->reported);
+    f->feed.tick = feed_tick;
+    f->feed.done_all = feed_done_all;
+    f->feed.ctx = f;
+    return f;
+}
+
+const struct sweep_feed *sweep_mpi_feed_get(struct sweep_mpi_feed *f)
+{
+    return &f->feed;
+}
+
+void sweep_mpi_feed_free(struct sweep_mpi_feed *f)
+{
+    if (f == NULL)
+        return;
+    free(f->mine);
+    free(f->reported);
+    free(f);
+}
+
+void sweep_mpi_gather(struct sweep_results *res, const struct sweep_mpi_feed *f)
+{
+    size_t nm = res->n_metrics, per = 1 + 4 * nm;
+    /* What this rank finished of what it was handed (rank 0's are in res). */
     size_t mine = 0;
-    for (size_t j = (size_t)rank; j < n_points; j += (size_t)size)
-        mine++;
+    for (size_t j = 0; j < f->n_mine; j++)
+        mine += res->done[f->mine[j]];
     double *send = xmalloc((mine * per + 1) * sizeof *send);
     size_t k = 0;
-    for (size_t j = (size_t)rank; j < n_points; j += (size_t)size, k++) {
-        memcpy(send + k * per, &res->mean[points[j] * nm], nm * sizeof *send);
-        memcpy(send + k * per + nm, &res->ci95[points[j] * nm], nm * sizeof *send);
-        memcpy(send + k * per + 2 * nm, &res->run_lo[points[j] * nm], nm * sizeof *send);
-        memcpy(send + k * per + 3 * nm, &res->run_hi[points[j] * nm], nm * sizeof *send);
+    for (size_t j = 0; j < f->n_mine; j++) {
+        size_t pt = f->mine[j];
+        if (!res->done[pt])
+            continue;
+        double *d = send + k * per;
+        d[0] = (double)pt;  /* exact: points < 2^53 */
+        memcpy(d + 1, &res->mean[pt * nm], nm * sizeof *send);
+        memcpy(d + 1 + nm, &res->ci95[pt * nm], nm * sizeof *send);
+        memcpy(d + 1 + 2 * nm, &res->run_lo[pt * nm], nm * sizeof *send);
+        memcpy(d + 1 + 3 * nm, &res->run_hi[pt * nm], nm * sizeof *send);
+        k++;
     }
+    assert(mine * per <= INT_MAX);
+    int count = f->rank == 0 ? 0 : (int)(mine * per);
     int *counts = NULL, *displs = NULL;
     double *recv = NULL;
-    if (rank == 0) {
-        counts = xcalloc((size_t)size, sizeof *counts);
-        displs = xcalloc((size_t)size, sizeof *displs);
-        size_t total = 0;
-        for (int r = 0; r < size; r++) {
-            size_t nr = 0;
-            for (size_t j = (size_t)r; j < n_points; j += (size_t)size)
-                nr++;
-            assert(nr * per <= INT_MAX && total <= INT_MAX);
-            counts[r] = (int)(nr * per);
+    if (f->rank == 0) {
+        counts = xcalloc((size_t)f->size, sizeof *counts);
+        displs = xcalloc((size_t)f->size, sizeof *displs);
+    }
+    MPI_Gather(&count, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    size_t total = 0;
+    if (f->rank == 0) {
+        for (int r = 0; r < f->size; r++) {
+            assert(total <= INT_MAX);
             displs[r] = (int)total;
-            total += nr * per;
+            total += (size_t)counts[r];
         }
         recv = xmalloc((total + 1) * sizeof *recv);
     }
-    assert(mine * per <= INT_MAX);
-    MPI_Gatherv(send, (int)(mine * per), MPI_DOUBLE, recv, counts, displs, MPI_DOUBLE, 0,
-                MPI_COMM_WORLD);
-    if (rank == 0) {
-        for (int r = 0; r < size; r++) {
-            const double *src = recv + displs[r];
-            for (size_t j = (size_t)r; j < n_points; j += (size_t)size, src += per) {
-                memcpy(&res->mean[points[j] * nm], src, nm * sizeof *src);
-                memcpy(&res->ci95[points[j] * nm], src + nm, nm * sizeof *src);
-                memcpy(&res->run_lo[points[j] * nm], src + 2 * nm, nm * sizeof *src);
-                memcpy(&res->run_hi[points[j] * nm], src + 3 * nm, nm * sizeof *src);
-                res->done[points[j]] = true;
-            }
+    MPI_Gatherv(send, count, MPI_DOUBLE, recv, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (f->rank == 0) {
+        for (size_t off = 0; off + per <= total; off += per) {
+            const double *src = recv + off;
+            size_t pt = (size_t)src[0];
+            assert(pt < res->n_points);
+            memcpy(&res->mean[pt * nm], src + 1, nm * sizeof *src);
+            memcpy(&res->ci95[pt * nm], src + 1 + nm, nm * sizeof *src);
+            memcpy(&res->run_lo[pt * nm], src + 1 + 2 * nm, nm * sizeof *src);
+            memcpy(&res->run_hi[pt * nm], src + 1 + 3 * nm, nm * sizeof *src);
+            res->done[pt] = true;
         }
     }
-    free(recv);
-    free(displs);
-    free(counts);
     free(send);
+    free(recv);
+    free(counts);
+    free(displs);
 }
 #endif

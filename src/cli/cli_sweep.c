@@ -569,6 +569,9 @@ int cli_sweep(int argc, char **argv)
     memset(&res, 0, sizeof res);
     memset(&table, 0, sizeof table);
     size_t *wanted_list = NULL, *todo = NULL, *mine = NULL;
+#ifdef LAMBDASIM_MPI
+    struct sweep_mpi_feed *feed = NULL;
+#endif
     bool *wanted = NULL;
     FILE *ckpt = NULL;
     char *ckpt_path = NULL;
@@ -653,12 +656,12 @@ int cli_sweep(int argc, char **argv)
         else
             todo[n_todo++] = wanted_list[j];
     }
-    /* Rank r takes every size-th point of the list (the same on all ranks),
-     * dealt in an order shuffled from the sweep's id under MPI: a grid's
-     * innermost axis often decides a point's cost, and dealt in grid order
-     * a value would land on the same rank every time (one rank did a
-     * third of the work of four). The results do not depend on who
-     * computes what. */
+    /* Under MPI rank 0 hands the points out in chunks as ranks ask
+     * (sweep_mpi_feed_new), from the list in an order shuffled from the
+     * sweep's id: a grid's innermost axis often decides a point's cost,
+     * and in grid order the costly points would come together at the end,
+     * where the chunks are small anyway but fewer ranks are still busy.
+     * The results do not depend on who computes what. */
     if (size > 1) {
         uint64_t x = sp.id;
         for (size_t j = n_todo; j > 1; j--) {
@@ -669,17 +672,25 @@ int cli_sweep(int argc, char **argv)
             todo[k] = t;
         }
     }
+#ifdef LAMBDASIM_MPI
+    if (size > 1)
+        feed = sweep_mpi_feed_new(todo, n_todo, rank, size, jobs);
+#endif
     mine = xcalloc(n_todo + 1, sizeof *mine);
-    for (size_t j = (size_t)rank; j < n_todo; j += (size_t)size)
+    for (size_t j = 0; j < n_todo && size == 1; j++)
         mine[n_mine++] = todo[j];
 
     struct progress prog = { .start_s = cli_now_s(), .offset = resumed, .total = n_wanted, .tty = isatty(2) != 0 };
     struct sweep_run_opts opts = {
-        .points = mine, .n_points = n_mine, .jobs = jobs, .checkpoint = ckpt,
+        .points = mine, .n_points = size > 1 ? n_todo : n_mine, .jobs = jobs, .checkpoint = ckpt,
         .progress = rank == 0 ? show_progress : NULL, .progress_ctx = &prog,
         .progress_interval_s = 0.25,
         .stop = &interrupt_signal,
     };
+#ifdef LAMBDASIM_MPI
+    if (feed != NULL)
+        opts.feed = sweep_mpi_feed_get(feed);
+#endif
     /* A signal now stops handing out points (see sweep_run_opts.stop);
      * finished points are in the checkpoint, so --resume goes on from them. */
     if (cli_catch_stop(a.time_limit_s, &rc) != 0)
@@ -724,8 +735,12 @@ int cli_sweep(int argc, char **argv)
     }
     double cpu_min = cpu, cpu_max = cpu, cpu_sum = cpu;
     double ev = (double)opts.events, ev_max = ev, ev_sum = ev;
+    /* Each rank's time to its last point; under MPI the earliest and latest of them. */
+    double busy_max = opts.busy_s;
+    double busy_min = busy_max;
 #ifdef LAMBDASIM_MPI
-    sweep_mpi_gather(&res, todo, n_todo, rank, size);
+    if (feed != NULL)
+        sweep_mpi_gather(&res, feed);
     /* The job's time is its slowest rank's, not rank 0's; the ranks' CPU
      * times show how evenly the work was shared. */
     MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
@@ -734,6 +749,8 @@ int cli_sweep(int argc, char **argv)
     MPI_Allreduce(&cpu, &cpu_sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     MPI_Allreduce(&ev, &ev_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     MPI_Allreduce(&ev, &ev_sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&opts.busy_s, &busy_min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&opts.busy_s, &busy_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
 #endif
     if (a.timing && rank == 0) {
         double runs = (double)n_todo * (double)sp.replications;
@@ -743,8 +760,11 @@ int cli_sweep(int argc, char **argv)
                 wall > 0 ? (double)n_todo / wall : 0.0, wall > 0 ? runs / wall : 0.0,
                 cli_peak_rss_mb());
         if (size > 1)
-            fprintf(stderr, "timing: the ranks' work: the most simulated events %.3f x the mean (%.0f of "
-                    "%.0f); their CPU time %.3f s to %.3f s, the largest %.3f x the mean\n",
+            fprintf(stderr, "timing: the ranks' work: they finished their last point %.3f s to %.3f s "
+                    "after the start (a spread of %.1f%% of the slowest), points handed out as they asked; "
+                    "the most simulated events %.3f x the mean (%.0f of %.0f); their CPU time %.3f s to "
+                    "%.3f s, the largest %.3f x the mean\n",
+                    busy_min, busy_max, busy_max > 0 ? 100.0 * (busy_max - busy_min) / busy_max : 0.0,
                     ev_sum > 0 ? ev_max / (ev_sum / size) : 1.0, ev_max, ev_sum, cpu_min, cpu_max,
                     cpu_sum > 0 ? cpu_max / (cpu_sum / size) : 1.0);
     }
@@ -788,6 +808,9 @@ int cli_sweep(int argc, char **argv)
         (void)each_checkpoint(a.out_path, unlink_one, NULL);
 out:
     tracecache_disable();
+#ifdef LAMBDASIM_MPI
+    sweep_mpi_feed_free(feed);
+#endif
     if (ckpt != NULL)
         fclose(ckpt);
     free(ckpt_path);
