@@ -112,8 +112,18 @@ static void put_mean(FILE *f, double mean, double ci95)
 {
     put_num(f, mean);
     if (isfinite(mean) && isfinite(ci95)) {
-        /* Two digits of a half-width are all it says. */
-        fprintf(f, " &plusmn; %.2g", ci95);
+        /* Two significant digits of a half-width are all it says, written
+         * plainly (1100, 0.22) rather than as 1.1e+03. */
+        double a = fabs(ci95);
+        if (a == 0) {
+            fputs(" &plusmn; 0", f);
+        } else if (a < 1e-3 || a >= 1e6) {
+            fprintf(f, " &plusmn; %.1e", ci95);
+        } else {
+            int mag = (int)floor(log10(a)), decimals = mag >= 1 ? 0 : 1 - mag;
+            double unit = pow(10.0, mag - 1), r = round(ci95 / unit) * unit;
+            fprintf(f, " &plusmn; %.*f", decimals, r);
+        }
     }
 }
 
@@ -320,7 +330,7 @@ static const char css[] =
     "color:#1d1d1f;line-height:1.45}\n"
     "h1{font-size:1.7em;margin:28px 0 4px}h2{margin-top:40px;border-bottom:2px solid #ddd;padding-bottom:4px}\n"
     ".sub{color:#555;margin:0 0 16px}nav a{margin-right:14px}\n"
-    "table{border-collapse:collapse;margin:12px 0;font-size:.92em}\n"
+    "table{border-collapse:collapse;margin:12px 0;font-size:.92em;display:block;max-width:100%;overflow-x:auto}\n"
     "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}td{white-space:nowrap}\n"
     "th{background:#f2f2f2}td.t,th.t{text-align:left}\n"
     "tr.best td{background:#eef7ee}\n"
