@@ -25,6 +25,7 @@
 #include "analysis/sweep.h"
 #include "base/common.h"
 #include "base/outfile.h"
+#include "base/textline.h"
 #include "base/version.h"
 #include "base/xalloc.h"
 #include "core/engine.h"
@@ -49,32 +50,18 @@ static void fail_msg(char *msg, size_t len, const char *fmt, ...)
 
 /* ---- text ------------------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-        return 0;   /* overlong, or a surrogate */
-    if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-        return 0;
-    return n;
-}
-
 /* Text from an input, as HTML text or attribute value: markup characters
  * escaped, control characters and invalid UTF-8 as '?'. */
 static void esc(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    size_t left = strlen((const char *)p);
     while (*p != '\0') {
-        size_t n = utf8_len(p);
+        size_t n = textline_utf8_seq((const char *)p, left, NULL);
         if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
             fputc(*p == '\t' || *p == '\n' ? ' ' : '?', f);
             p++;
+            left--;
             continue;
         }
         switch (*p) {
@@ -86,6 +73,7 @@ static void esc(FILE *f, const char *s)
         default: fwrite(p, 1, n, f);
         }
         p += n;
+        left -= n;
     }
 }
 
