@@ -11,6 +11,17 @@
 
 #define SNIPPET 20 /* bytes of context quoted for malformed JSON */
 
+void config_json_vmsg(char *msg, size_t len, const char *file, const char *field, const char *fmt, va_list ap)
+{
+    if (msg == NULL || len == 0)
+        return;
+    int n = field != NULL && field[0] != '\0' ? snprintf(msg, len, "%s: %s: ", file, field)
+                                              : snprintf(msg, len, "%s: ", file);
+    if (n >= 0 && (size_t)n < len)
+        vsnprintf(msg + n, len - (size_t)n, fmt, ap);
+    textline_sanitize(msg);
+}
+
 const char *config_json_type_name(const cJSON *it)
 {
     if (cJSON_IsNull(it))

@@ -5,9 +5,11 @@
 #ifndef LAMBDASIM_CONFIG_JSON_H
 #define LAMBDASIM_CONFIG_JSON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
+#include "base/common.h"
 #include "formats/config.h"
 
 /* Reads and parses `path` (also its name in messages). `what` names the
@@ -30,6 +32,12 @@ enum config_status config_json_read_file(const char *path, const char *what, con
  * why[why_len] (may be NULL) describes it. Linear, and run before every
  * cJSON parse, so no tree is ever built that deep. */
 int config_json_check(const char *text, size_t len, size_t *pos, char *why, size_t why_len);
+
+/* "FILE: FIELD: " (or "FILE: " without a field) then fmt, into msg[len]
+ * (nothing when msg is NULL or len 0), as one line of valid UTF-8 whatever
+ * the file held: the message of the sweep and result readers. */
+void config_json_vmsg(char *msg, size_t len, const char *file, const char *field, const char *fmt, va_list ap)
+    PRINTF_LIKE(5, 0);
 
 /* "null", "boolean", "number", "string", "array", "object". */
 const char *config_json_type_name(const cJSON *it);

@@ -16,7 +16,6 @@
 #include "formats/config_json.h"
 #include "formats/sweep_spec.h"
 #include "base/common.h"
-#include "base/textline.h"
 #include "base/xalloc.h"
 
 #define RD_POINTS_MAX 10000000      /* more points than a JSON file under CONFIG_FILE_MAX holds */
@@ -31,17 +30,10 @@ struct rdc {
 static void fail_msg(struct rdc *c, const char *field, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static void fail_msg(struct rdc *c, const char *field, const char *fmt, ...)
 {
-    if (c->msg == NULL || c->msg_len == 0)
-        return;
-    int n = field != NULL && field[0] != '\0' ? snprintf(c->msg, c->msg_len, "%s: %s: ", c->file, field)
-                                              : snprintf(c->msg, c->msg_len, "%s: ", c->file);
-    if (n >= 0 && (size_t)n < c->msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->msg + n, c->msg_len - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    textline_sanitize(c->msg);
+    va_list ap;
+    va_start(ap, fmt);
+    config_json_vmsg(c->msg, c->msg_len, c->file, field, fmt, ap);
+    va_end(ap);
 }
 
 static int failed(void)

@@ -15,7 +15,6 @@
 
 #include "formats/config_json.h"
 #include "base/common.h"
-#include "base/textline.h"
 #include "base/suggest.h"
 #include "base/xalloc.h"
 
@@ -34,19 +33,10 @@ struct swc {
 static void fail_msg(struct swc *c, const char *field, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static void fail_msg(struct swc *c, const char *field, const char *fmt, ...)
 {
-    if (c->msg == NULL || c->msg_len == 0)
-        return;
-    int n = field != NULL && field[0] != '\0'
-                ? snprintf(c->msg, c->msg_len, "%s: %s: ", c->file, field)
-                : snprintf(c->msg, c->msg_len, "%s: ", c->file);
-    if (n >= 0 && (size_t)n < c->msg_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->msg + n, c->msg_len - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    /* One line of valid UTF-8, whatever the file held. */
-    textline_sanitize(c->msg);
+    va_list ap;
+    va_start(ap, fmt);
+    config_json_vmsg(c->msg, c->msg_len, c->file, field, fmt, ap);
+    va_end(ap);
 }
 
 static int failed(void)
