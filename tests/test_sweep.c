@@ -1148,20 +1148,29 @@ static void test_resume_after_kill(void)
     testutil_remove_dir(dir);
 }
 
-static void test_mpi(void)
+/* The MPI binary under test, or NULL after saying why `what` is skipped:
+ * Open MPI is installed only by `make mpi` (CI does it); `make test` builds
+ * the MPI binary when Open MPI is there. */
+static const char *mpi_bin_or_skip(const char *what)
 {
-    /* Open MPI is installed only by `make mpi` (CI does it); `make test`
-     * builds the MPI binary when Open MPI is there. */
     const char *bin = getenv("LAMBDASIM_MPI_BIN");
     if (testutil_run("command -v mpicc >/dev/null && command -v mpirun >/dev/null", NULL, NULL) != 0) {
-        testutil_skip("MPI sweep test (Open MPI not installed; `make mpi` installs it)");
-        return;
+        testutil_skip("%s (Open MPI not installed; `make mpi` installs it)", what);
+        return NULL;
     }
     if (bin == NULL || bin[0] == '\0' || access(bin, X_OK) != 0) {
-        testutil_skip("MPI sweep test (no MPI build at LAMBDASIM_MPI_BIN='%s'; `make mpi` builds it)",
+        testutil_skip("%s (no MPI build at LAMBDASIM_MPI_BIN='%s'; `make mpi` builds it)", what,
                       bin != NULL ? bin : "");
-        return;
+        return NULL;
     }
+    return bin;
+}
+
+static void test_mpi(void)
+{
+    const char *bin = mpi_bin_or_skip("MPI sweep test");
+    if (bin == NULL)
+        return;
     char *dir = testutil_temp_dir(), ref[600], got[600];
     snprintf(ref, sizeof ref, "%s/ref.csv", dir);
     snprintf(got, sizeof got, "%s/mpi.csv", dir);
@@ -1194,12 +1203,9 @@ static void test_mpi(void)
  * test_mpi_resume check. */
 static void test_mpi_balance(void)
 {
-    const char *bin = getenv("LAMBDASIM_MPI_BIN");
-    if (testutil_run("command -v mpirun >/dev/null", NULL, NULL) != 0 || bin == NULL || bin[0] == '\0'
-        || access(bin, X_OK) != 0) {
-        testutil_skip("MPI balance test (no Open MPI or no MPI build; `make mpi`)");
+    const char *bin = mpi_bin_or_skip("MPI balance test");
+    if (bin == NULL)
         return;
-    }
     char *out = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd, "mpirun %s--oversubscribe -np 4 %s sweep scenarios/sweeps/paper-bursty-grid.json "
              "--jobs 1 --timing", getuid() == 0 ? "--allow-run-as-root " : "", bin);
@@ -1222,12 +1228,9 @@ static void test_mpi_balance(void)
  * gone after. */
 static void test_mpi_resume(void)
 {
-    const char *bin = getenv("LAMBDASIM_MPI_BIN");
-    if (testutil_run("command -v mpirun >/dev/null", NULL, NULL) != 0 || bin == NULL || bin[0] == '\0'
-        || access(bin, X_OK) != 0) {
-        testutil_skip("MPI resume test (no Open MPI or no MPI build; `make mpi`)");
+    const char *bin = mpi_bin_or_skip("MPI resume test");
+    if (bin == NULL)
         return;
-    }
     const char *root = getuid() == 0 ? "--allow-run-as-root " : "";
     char *dir = testutil_temp_dir(), ref[600], got[600], ck[700];
     snprintf(ref, sizeof ref, "%s/ref.csv", dir);
