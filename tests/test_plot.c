@@ -48,6 +48,15 @@ static char *path_in(const char *name)
     return p;
 }
 
+/* The whole of the suite directory's file `name` (caller frees; NULL if unreadable). */
+static char *read_in(const char *name)
+{
+    char *p = path_in(name);
+    char *text = testutil_read_file(p);
+    free(p);
+    return text;
+}
+
 static unsigned be32(const unsigned char *p)
 {
     return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | (unsigned)p[3];
@@ -209,9 +218,7 @@ static void test_commands(void)
 
     /* From dispatch: the batch wait (100 ms for requests 0 and 2) is gone. */
     CU_ASSERT_EQUAL_FATAL(lsim("plot cdf threshold.csv -o x.png --latency-from dispatch --gnuplot-commands d.gp"), 0);
-    p = path_in("d.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("d.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n550 0.75\n550 1\nEOD\n"));
     free(out);
 
@@ -222,9 +229,7 @@ static void test_commands(void)
     CU_ASSERT_EQUAL_FATAL(lsim("run explain-threshold.json --set stats.latency_from=dispatch "
                                "--requests-csv thr-d.csv"), 0);
     CU_ASSERT_EQUAL_FATAL(lsim("plot cdf thr-d.csv -o x.png --gnuplot-commands dd.gp"), 0);
-    p = path_in("dd.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("dd.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$cdf << EOD\n550 0.25\n550 0.5\n550 0.75\n550 1\nEOD\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "latency from batch dispatch"));
     free(out);
@@ -236,18 +241,14 @@ static void test_commands(void)
      * --y value; the other axis folded (best-ranked point per x). */
     CU_ASSERT_EQUAL_FATAL(lsim("plot line sweep.csv -o x.png --metric cost_usd.total --y batching.timeout_s "
                                "--gnuplot-commands line.gp"), 0);
-    p = path_in("line.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("line.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "n_series = 2\nmore_axes = 0\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "batching.timeout_s = 0.1"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$line << EOD\n1 "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n3 "));
     free(out);
     CU_ASSERT_EQUAL_FATAL(lsim("plot line sweep.csv -o x.png --gnuplot-commands line1.gp"), 0);
-    p = path_in("line1.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("line1.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "n_series = 1\nmore_axes = 1\n"));
     free(out);
     CU_ASSERT_EQUAL(lsim("plot line sweep.csv -o x.png --x nosuch --gnuplot-commands e.gp"), 2);
@@ -256,25 +257,19 @@ static void test_commands(void)
      * holds 4 requests (two bars of 2: 50 % each), ping.csv another
      * number; the same run twice stays in counts. */
     CU_ASSERT_EQUAL_FATAL(lsim("plot histogram threshold.csv ping.csv -o x.png --gnuplot-commands h.gp"), 0);
-    p = path_in("h.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("h.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "shares = 1\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, " 50\n"));
     free(out);
     CU_ASSERT_EQUAL_FATAL(lsim("plot histogram threshold.csv threshold.csv -o x.png --gnuplot-commands h2.gp"), 0);
-    p = path_in("h2.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("h2.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "shares = 0\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, " 2\n"));
     free(out);
 
     /* Timeline: provisioned instance 0 runs batches 0 and 2; instance 1 cold-starts. */
     CU_ASSERT_EQUAL_FATAL(lsim("plot timeline size-tl.csv -o x.png --gnuplot-commands tl.gp"), 0);
-    p = path_in("tl.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("tl.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$init << EOD\n1 1 1.5\nEOD\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "has_row_labels = 1\n$rows << EOD\n0 \"0 (prov.)\"\n1 \"1\"\nEOD\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$ping << EOD\nNaN NaN NaN\nEOD\n"));
@@ -283,9 +278,7 @@ static void test_commands(void)
     /* Paper bars: the paper's numbers and ours, side by side. */
     CU_ASSERT_EQUAL_FATAL(lsim("plot paper paper-baseline.csv threshold.csv size.csv -o x.png "
                                "--gnuplot-commands paper.gp"), 0);
-    p = path_in("paper.gp");
-    out = testutil_read_file(p);
-    free(p);
+    out = read_in("paper.gp");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "$lat << EOD\n-0.2 126.9\n0.8 122.5\n1.8 185.2\n"));
     /* threshold.csv: latencies 550, 550, 650, 650 ms: mean 600, p50 600, p99 650 */
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n\n0.2 600\n1.2 600\n2.2 650\n"));
@@ -505,14 +498,6 @@ static void copy_as(const char *from, const char *to)
     free(text);
     free(a);
     free(b);
-}
-
-static char *read_in(const char *name)
-{
-    char *p = path_in(name);
-    char *text = testutil_read_file(p);
-    free(p);
-    return text;
 }
 
 /* Payloads as axis names (the header) and axis values of a sweep CSV:
