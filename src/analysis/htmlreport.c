@@ -630,16 +630,18 @@ static bool numeric_axis(const struct resultdoc *d, size_t a, size_t *distinct)
     return n >= 2;
 }
 
+/* How many different values axis a takes, counted up to one past
+ * HTMLREPORT_LIST_MAX (each value compared with the distinct ones seen). */
 static size_t distinct_values(const struct resultdoc *d, size_t a)
 {
+    const char *seen[HTMLREPORT_LIST_MAX + 1];
     size_t n = 0;
-    for (size_t i = 0; i < d->n_points; i++) {
+    for (size_t i = 0; i < d->n_points && n <= HTMLREPORT_LIST_MAX; i++) {
         bool dup = false;
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = strcmp(d->points[j].values[a], d->points[i].values[a]) == 0;
-        n += !dup;
-        if (n > HTMLREPORT_LIST_MAX)
-            break;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = strcmp(seen[j], d->points[i].values[a]) == 0;
+        if (!dup)
+            seen[n++] = d->points[i].values[a];
     }
     return n;
 }
@@ -662,15 +664,22 @@ static void objective_text(FILE *f, const struct resultdoc *d)
                                                                  "limit, mean &minus; ci95 above one");
 }
 
-/* Points in rank order. */
+static int rank_cmp(const void *a, const void *b)
+{
+    const struct resultdoc_point *x = *(const struct resultdoc_point *const *)a;
+    const struct resultdoc_point *y = *(const struct resultdoc_point *const *)b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->point < y->point ? -1 : x->point > y->point;
+}
+
+/* Points in rank order (ties by point; a whole sweep's ranks are 1..n). */
 static const struct resultdoc_point **by_rank(const struct resultdoc *d)
 {
     const struct resultdoc_point **r = xcalloc(d->n_points + 1, sizeof *r);
-    size_t n = 0;
-    for (size_t k = 1; k <= d->n_points; k++)
-        for (size_t i = 0; i < d->n_points; i++)
-            if (d->points[i].rank == k)
-                r[n++] = &d->points[i];
+    for (size_t i = 0; i < d->n_points; i++)
+        r[i] = &d->points[i];
+    qsort(r, d->n_points, sizeof *r, rank_cmp);
     return r;
 }
 
