@@ -230,10 +230,14 @@ mpi-if-possible: | $(DEPS_OK)
 # Runs every suite even when one fails: one line per suite (PASS or FAIL,
 # tests, asserts, seconds), the whole output only of a failing one (every
 # suite's output is in $(BUILD)/tests/logs/), then "N passed, N failed";
-# fails if any suite did. See tests/run-suites.sh.
+# fails if any suite did. See tests/run-suites.sh. Suites run side by side
+# (one per CPU), except ALONE_SUITES: those time real runs (the emulator,
+# serve, profile, signals, test_sweep's MPI balance) and run afterwards,
+# one at a time, with no other suite loading the CPUs they measure.
+ALONE_SUITES := test_serve test_emulate test_profile test_signals test_install test_sweep test_worker_proto
 test: $(BIN) $(WORKER) $(BOOTSTRAP) $(TEST_BIN) mpi-if-possible
 	@LAMBDASIM_BIN=$(BIN) LAMBDASIM_MPI_BIN=$(MPI_TEST_BIN) LAMBDASIM_WORKER=$(WORKER) \
-	  sh tests/run-suites.sh $(BUILD)/tests/logs $(TEST_BIN)
+	  ALONE_SUITES="$(ALONE_SUITES)" sh tests/run-suites.sh $(BUILD)/tests/logs $(TEST_BIN)
 
 # The same suites under AddressSanitizer + UBSan, no recovery, in their own tree.
 # Beyond `undefined`: float-cast-overflow (a NaN or out-of-range double cast

@@ -113,7 +113,8 @@ static void test_one_apt_recipe(void)
 
 /* tests/run-suites.sh on two fake suites, one passing with a skipped test
  * and one failing: one line each, the failing one's output, the total,
- * exit 1; --total adds up summaries. */
+ * exit 1, the same when one runs alone after the other; --total adds up
+ * summaries. */
 static void test_suite_runner(void)
 {
     char *dir = testutil_temp_dir();
@@ -144,6 +145,17 @@ static void test_suite_runner(void)
     CU_ASSERT(len > strlen(last) && strcmp(out + len - strlen(last), last) == 0);
     free(out);
     free(err);
+
+    /* Side by side or alone, the report is the same, in the order given. */
+    char *out2 = NULL;
+    snprintf(cmd, sizeof cmd, "SUITE_JOBS=2 ALONE_SUITES='test_bad' sh tests/run-suites.sh %s/logs2 %s/test_ok %s/test_bad",
+             dir, dir, dir);
+    rc = testutil_run(cmd, &out2, NULL);
+    CU_ASSERT_EQUAL(rc, 1);
+    const char *ok2 = out2 ? strstr(out2, "PASS test_ok") : NULL, *bad2 = out2 ? strstr(out2, "FAIL test_bad") : NULL;
+    CU_ASSERT(ok2 != NULL && bad2 != NULL && ok2 < bad2);
+    TESTUTIL_ASSERT_CONTAINS(out2, "\n1 passed, 1 failed\n");
+    free(out2);
 
     char path[1024];
     snprintf(path, sizeof path, "%s/logs/test_ok.log", dir);
