@@ -914,6 +914,13 @@ static const struct bad_case {
       ": host.share.jobs: must be more than cores (2): with no more jobs than cores nothing is shared (got 2)" },
     { "tests/bad/model-host-share-efficiency.json", MODEL, CONFIG_ERR_INVALID,
       ": host.share.efficiency: must be <= 1 (got 1.2)" },
+    { "tests/bad/model-host-speed-normal.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.speed.factor: every factor it can draw must be above 0: it multiplies the time work takes (a normal "
+      "distribution is truncated at 0 and can draw 0: use a lognormal or the measured samples)" },
+    { "tests/bad/model-host-speed-zero.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.speed.factor: every factor it can draw must be above 0: it multiplies the time work takes "
+      "(samples[1] is 0)" },
+    { "tests/bad/model-host-speed-hold.json", MODEL, CONFIG_ERR_INVALID, ": host.speed.hold_s: must be >= 0.001 (got 0)" },
     { "tests/bad/model-cpu-fraction-negative.json", MODEL, CONFIG_ERR_INVALID,
       ": cpu_bound_fraction: must be >= 0 (got -0.1)" },
     { "tests/bad/model-cpu-fraction-string.json", MODEL, CONFIG_ERR_INVALID,

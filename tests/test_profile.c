@@ -16,7 +16,8 @@
 
 #define WEIGHTS "models/mnist-cnn.bin"
 #define DIGITS "traces/mnist-digits-300.bin"
-#define TINY "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --long-gap-ms 0 --quiet"
+#define TINY_ANY_SPEED "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --long-gap-ms 0 --quiet"
+#define TINY TINY_ANY_SPEED " --speed-probe-s 0"
 
 /* Runs `lambdasim profile ARGS`; returns the exit code, stderr in *err. */
 static int profile(const char *args, char **err)
@@ -45,7 +46,7 @@ static void test_profile_writes_valid_model(void)
     char *dir = testutil_temp_dir();
     char out[1024], args[2048], cmd[4096];
     snprintf(out, sizeof out, "%s/mnist-here.json", dir);
-    snprintf(args, sizeof args, "-o %s " TINY, out);
+    snprintf(args, sizeof args, "-o %s " TINY_ANY_SPEED " --speed-probe-s 2", out);
     struct model_profile m;
     profile_and_load(args, out, &m);
     char *err = NULL;
@@ -80,6 +81,20 @@ static void test_profile_writes_valid_model(void)
     CU_ASSERT_EQUAL_FATAL(m.host_start_s.n_samples, m.cold_start_s.n_samples);
     CU_ASSERT_EQUAL(m.host_start_s.samples[0], m.cold_start_s.samples[0]);
     CU_ASSERT(!m.has_idle); /* --long-gap-ms 0 */
+    /* The host's speed over 2 s: a factor per 1 s window, their mean 1
+     * (each window's mean over the windows' mean), a hold from one window
+     * to 10 x the probe. */
+    CU_ASSERT_FATAL(m.has_speed);
+    CU_ASSERT_EQUAL(m.speed_factor.kind, DIST_EMPIRICAL);
+    CU_ASSERT_EQUAL_FATAL(m.speed_factor.n_samples, 2);
+    double sum = 0;
+    for (size_t i = 0; i < m.speed_factor.n_samples; i++) {
+        CU_ASSERT(m.speed_factor.samples[i] > 0);
+        sum += m.speed_factor.samples[i];
+    }
+    CU_ASSERT_DOUBLE_EQUAL(sum / 2, 1.0, 1e-4); /* four digits written */
+    CU_ASSERT(m.speed_hold_s >= 1.0 && m.speed_hold_s <= 20.0);
+    CU_ASSERT_DOUBLE_EQUAL(m.speed_window_s, 1.0, 1e-12);
     model_fini(&m);
 
     /* The machine is named in sources. */
@@ -159,6 +174,9 @@ static void test_profile_bad_inputs(void)
     free(err);
     CU_ASSERT_EQUAL(profile("--gap-ms 20000", &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "--gap-ms: expected a whole number from 0 to 10000") != NULL);
+    free(err);
+    CU_ASSERT_EQUAL(profile("--speed-probe-s 4000", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "--speed-probe-s: expected a whole number from 0 to 3600") != NULL);
     free(err);
     CU_ASSERT_EQUAL(profile("--bogus", &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "unknown option '--bogus'") != NULL);

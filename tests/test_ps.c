@@ -498,6 +498,106 @@ static void test_share_efficiency(void)
     CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 30.0), 1.0, EPS);
 }
 
+/* A speed factor drawn from {1, 3} (model host.speed), held an exponential
+ * time of mean hold_s; 0.1 s of work per request, one a second on one
+ * whole core. */
+static void speed_scenario(struct scenario *sc, size_t n, double hold_s, double cores)
+{
+    double *t = malloc(n * sizeof *t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (size_t i = 0; i < n; i++)
+        t[i] = (double)i;
+    whole_core_scenario(sc, t, n, 0.0, 0.1);
+    free(t);
+    sc->platform.host_cores = cores;
+    struct model_profile *m = &sc->function.model;
+    m->has_speed = true;
+    m->speed_hold_s = hold_s;
+    m->speed_factor.kind = DIST_EMPIRICAL;
+    m->speed_factor.samples = malloc(2 * sizeof(double));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m->speed_factor.samples);
+    m->speed_factor.samples[0] = 1;
+    m->speed_factor.samples[1] = 3;
+    m->speed_factor.n_samples = 2;
+}
+
+/* The host's speed (host.speed), against its definition:
+ * - a constant factor 2 doubles every batch's work, cold start included,
+ *   and only where the host is modelled (platform.host_cores);
+ * - a factor held far longer than the run: every batch of a run at the
+ *   same speed, 1 or 3, each in about half of 400 seeded runs (binomial:
+ *   200 +- 4 sd of 10);
+ * - a hold of 10 s, one batch a second: two batches in a row share the
+ *   factor with probability e^-0.1 + (1 - e^-0.1) / 2 = 0.9524 (no change
+ *   in 1 s, or a change to the same value); after a change the factor is
+ *   a fresh draw, independent of all before, and changes in disjoint
+ *   seconds are independent, so the 19,999 pairs are independent
+ *   Bernoulli trials: within 4 sd = 4 sqrt(p (1 - p) / n) = 0.006;
+ * - a hold far shorter than the gaps: a fresh draw per batch, mean work
+ *   0.2 s within 4 standard errors (0.1 / sqrt(n) x 4). */
+static void test_host_speed(void)
+{
+    for (int host = 0; host < 2; host++) {
+        const double t[] = { 0.0, 2.0, 4.0 };
+        struct scenario sc;
+        whole_core_scenario(&sc, t, N(t), 0.5, 0.1);
+        sc.platform.host_cores = host ? 1 : 0;
+        sc.function.model.has_speed = true;
+        sc.function.model.speed_hold_s = 5;
+        sc.function.model.speed_factor = dist_constant(2);
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->cold_start_ms, host ? 1000.0 : 500.0, 1e-6);
+        for (uint64_t i = 0; i < N(t); i++)
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->inference_ms, host ? 200.0 : 100.0, 1e-6);
+        fixture_free(&sc, &log);
+    }
+
+    int slow_runs = 0;
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        struct scenario sc;
+        speed_scenario(&sc, 20, 1e6, 1);
+        sc.seed = seed;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        double first = fixture_rec(&log, 0)->inference_ms;
+        CU_ASSERT(fabs(first - 100.0) < 1e-6 || fabs(first - 300.0) < 1e-6);
+        for (uint64_t i = 1; i < 20; i++)
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->inference_ms, first, 1e-6);
+        slow_runs += first > 200;
+        dist_fini(&sc.function.model.speed_factor);
+        fixture_free(&sc, &log);
+    }
+    CU_ASSERT(slow_runs >= 160 && slow_runs <= 240);
+
+    const size_t n = 20000;
+    struct scenario sc;
+    speed_scenario(&sc, n, 10.0, 1);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    size_t same = 0;
+    for (uint64_t i = 1; i < n; i++)
+        same += fabs(fixture_rec(&log, i)->inference_ms - fixture_rec(&log, i - 1)->inference_ms) < 1e-6;
+    double p_same = (double)same / (double)(n - 1);
+    double p = exp(-0.1) + (1 - exp(-0.1)) / 2;
+    CU_ASSERT_DOUBLE_EQUAL(p_same, p, 4 * sqrt(p * (1 - p) / (double)(n - 1)));
+    dist_fini(&sc.function.model.speed_factor);
+    fixture_free(&sc, &log);
+
+    speed_scenario(&sc, n, 1e-4, 1);
+    fixture_run(&sc, &log, &res);
+    double sum_ms = 0;
+    for (size_t i = 0; i < log.n; i++)
+        sum_ms += log.rec[i].inference_ms;
+    CU_ASSERT_EQUAL(log.n, n);
+    CU_ASSERT_DOUBLE_EQUAL(sum_ms / (double)n, 200.0, 4 * 100.0 / sqrt((double)n));
+    dist_fini(&sc.function.model.speed_factor);
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
@@ -513,6 +613,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
     CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
+    CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);

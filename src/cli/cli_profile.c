@@ -17,7 +17,7 @@
 
 enum {
     O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
-    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS, O_SHARE_JOBS
+    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS, O_SHARE_JOBS, O_SPEED_PROBE_S
 };
 
 static const struct cli_opt opt_table[] = {
@@ -42,6 +42,9 @@ static const struct cli_opt opt_table[] = {
     { .id = O_SHARE_JOBS, .name = "share-jobs", .metavar = "N",
       .help = "measure how much of the CPUs N workers get together: the largest batch on N warm workers at "
               "once against alone, 8 rounds (default: 2 x the CPUs; more than the CPUs; 0: not measured)" },
+    { .id = O_SPEED_PROBE_S, .name = "speed-probe-s", .metavar = "N",
+      .help = "measure how the host's speed varies over time: the largest batch on a warm worker for N "
+              "seconds, its mean time per 1 s window (default 20; 0: not measured)" },
     { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "weight file (default models/mnist-cnn.bin)" },
     { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
@@ -137,6 +140,7 @@ int cli_profile(int argc, char **argv)
         .long_gap_ms = 1000,
         .burst_starts = -1,
         .share_jobs = -1,
+        .speed_probe_s = 20,
     };
     bool force = false, quiet = false, isolate = false;
     char msg[CONFIG_MSG_MAX];
@@ -204,6 +208,9 @@ int cli_profile(int argc, char **argv)
             break;
         case O_SHARE_JOBS:
             prc = parse_count("--share-jobs", v, 0, 1024, &o.share_jobs) ? -1 : CLI_USAGE;
+            break;
+        case O_SPEED_PROBE_S:
+            prc = parse_count("--speed-probe-s", v, 0, 3600, &o.speed_probe_s) ? -1 : CLI_USAGE;
             break;
         case O_WARMUP:
             prc = parse_count("--warmup", v, 0, 1000000, &o.warmup) ? -1 : CLI_USAGE;

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_randist.h>
 #include "core/batcher.h"
 #include "core/batchpolicy.h"
 #include "core/dist.h"
@@ -188,6 +189,10 @@ struct engine {
     size_t ps_scratch_cap;
     bool ps_armed;
     double ps_next_s;               /* when that event fires */
+    /* The host's speed (model host.speed, with processor sharing only):
+     * the factor in force and until when. */
+    bool host_speed;
+    double speed_factor, speed_until_s;
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -701,6 +706,22 @@ static void throttle(struct engine *e, uint32_t slot, double now, enum platform_
     }
 }
 
+/* The host's speed factor at `now` (model.h host.speed): one factor holds
+ * for an exponential time of mean speed_hold_s, then a new one is drawn.
+ * Drawn only when work starts: the state at `now` after a change is a
+ * fresh draw, and the time to the next change is again exponential
+ * (memoryless), so skipping the changes no work saw changes nothing. */
+static double host_speed(struct engine *e, double now)
+{
+    if (now >= e->speed_until_s) {
+        const struct model_profile *m = &e->sc->function.model;
+        gsl_rng *r = e->rng[RNG_HOST_SPEED];
+        e->speed_factor = dist_sample(&m->speed_factor, r);
+        e->speed_until_s = now + gsl_ran_exponential(r, m->speed_hold_s);
+    }
+    return e->speed_factor;
+}
+
 static void invoke(struct engine *e, uint32_t slot, double now)
 {
     struct batch *b = batch_at(e, slot);
@@ -721,7 +742,10 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         invoke_real(e, slot, inst, now);
         return;
     }
-    b->cold_s = b->cold ? dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_COLD_START]) : 0;
+    /* The host's speed scales the work (init and inference), not the
+     * container's extra init, which is a wait. */
+    double speed = e->host_speed ? host_speed(e, now) : 1;
+    b->cold_s = b->cold ? speed * dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_COLD_START]) : 0;
     double extra_s = 0;
     if (b->cold && e->has_extra) {
         extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
@@ -730,6 +754,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
     b->inference_s = model_sample_inference_s(&sc->function.model, b->size, e->rng[RNG_INFERENCE]);
     if (platform_first_batch(&e->pf, inst) && sc->function.model.has_first_invocation)
         b->inference_s += dist_sample(&sc->function.model.first_invocation_s, e->rng[RNG_FIRST_INVOCATION]);
+    b->inference_s *= speed;
     if (e->ps && !b->cold && sc->function.model.has_idle) {
         /* The host's idle penalty (model.h): a warm instance that sat idle
          * runs its next batch slower; only where the scenario models the
@@ -1566,6 +1591,11 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     const struct dist *extra = &sc->function.extra_init_s;
     e->has_extra = !(extra->kind == DIST_CONSTANT && extra->a == 0);
     e->ps = sc->platform.host_cores > 0;
+    /* Like the host's other costs, its speed applies only where the
+     * scenario models the host it was measured on. */
+    e->host_speed = e->ps && sc->function.model.has_speed;
+    e->speed_factor = 1;
+    e->speed_until_s = -INFINITY;
     /* An instance may use only its CPU share s = min(memory, 1769)/1769 of
      * a core (the emulator's cgroup quota; its times are already stretched
      * by 1/s), so with k busy it progresses at min(1, H/(k s)): the lesser

@@ -87,6 +87,7 @@ void model_copy(struct model_profile *dst, const struct model_profile *src)
     dist_copy(&dst->base_s, &src->base_s);
     dist_copy(&dst->host_dispatch_s, &src->host_dispatch_s);
     dist_copy(&dst->host_start_s, &src->host_start_s);
+    dist_copy(&dst->speed_factor, &src->speed_factor);
     dst->by_size = NULL;
     dst->has_size = NULL;
     if (src->table_max > 0) {
@@ -110,6 +111,7 @@ void model_fini(struct model_profile *m)
     dist_fini(&m->base_s);
     dist_fini(&m->host_dispatch_s);
     dist_fini(&m->host_start_s);
+    dist_fini(&m->speed_factor);
     if (m->by_size != NULL) {
         for (int n = 1; n <= m->table_max; n++)
             dist_fini(&m->by_size[n]);

@@ -74,6 +74,16 @@ struct model_profile {
     bool has_share;
     int share_jobs, share_cores;
     double share_efficiency;
+    /* The host's speed over time (host.speed, `profile --speed-probe-s`):
+     * the same batch took speed_factor times its usual time for stretches
+     * of the probe (a VM's neighbours, frequency changes, other jobs), a
+     * stretch lasting about speed_hold_s. The simulator holds one factor
+     * for an exponential time of mean speed_hold_s, then draws the next;
+     * see engine.c host_speed. speed_window_s is the probe's window
+     * (provenance: the factors are means over windows that long). */
+    bool has_speed;
+    struct dist speed_factor;
+    double speed_hold_s, speed_window_s;
 };
 
 /* The share of the host's cores that busy jobs get when they ask for

@@ -24,6 +24,7 @@ enum rng_stream {
     RNG_EXTRA_INIT,     /* function.extra_init_ms draws */
     RNG_PREWARM,        /* init times of pre-warms (histogram keep-alive policy) */
     RNG_FIRST_INVOCATION, /* model first_invocation_ms draws */
+    RNG_HOST_SPEED,     /* the host's speed factor and how long it holds (host.speed) */
     RNG_STREAM_COUNT
 };
 

@@ -933,7 +933,8 @@ static const char *const model_keys[] = {
     "first_invocation_ms", "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
-static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share", "speed" };
+static const char *const speed_keys[] = { "factor", "hold_s", "window_s", "measured" };
 static const char *const burst_keys[] = { "starts", "factor", "measured" };
 static const char *const share_keys[] = { "jobs", "cores", "efficiency", "measured" };
 
@@ -973,6 +974,63 @@ static int get_host_share(struct cfg *c, const cJSON *host, const char *hpath, s
     m->share_jobs = (int)jobs;
     m->share_cores = (int)cores;
     m->share_efficiency = eff;
+    return 1;
+}
+
+/* Whether every value d can draw is above 0 (a speed factor of 0 would
+ * make work take no time); if not, why, in *why. A normal is truncated at
+ * 0, so it can draw 0. */
+static bool draws_positive(const struct dist *d, char *why, size_t why_len)
+{
+    char g[40];
+    switch (d->kind) {
+    case DIST_CONSTANT:
+    case DIST_UNIFORM:
+        if (d->a > 0)
+            return true;
+        snprintf(why, why_len, "its %s is %s", d->kind == DIST_CONSTANT ? "value" : "min",
+                 fmt_num(g, sizeof g, d->a));
+        return false;
+    case DIST_EMPIRICAL:
+        for (size_t i = 0; i < d->n_samples; i++) {
+            if (!(d->samples[i] > 0)) {
+                snprintf(why, why_len, "samples[%zu] is %s", i, fmt_num(g, sizeof g, d->samples[i]));
+                return false;
+            }
+        }
+        return true;
+    case DIST_NORMAL:
+        snprintf(why, why_len, "a normal distribution is truncated at 0 and can draw 0: use a lognormal "
+                 "or the measured samples");
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* host.speed: the host's speed over time, as `profile --speed-probe-s`
+ * measured it ("measured" is provenance). */
+static int get_host_speed(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
+{
+    const cJSON *s = NULL;
+    char p[CFG_PATH_MAX], q[CFG_PATH_MAX];
+    int got = get_obj(c, host, hpath, "speed", false, &s);
+    if (got <= 0)
+        return got;
+    join(p, hpath, "speed");
+    double hold = 0, window = 0;
+    if (check_keys(c, s, p, speed_keys, COUNT(speed_keys)) < 0
+        || get_dist(c, s, p, "factor", true, 1, &m->speed_factor) < 0
+        || get_num(c, s, p, "hold_s", true, between(1e-3, 1e7), &hold) < 0
+        || get_num(c, s, p, "window_s", false, between(1e-3, 1e7), &window) < 0)
+        return -1;
+    char why[160];
+    if (!draws_positive(&m->speed_factor, why, sizeof why))
+        return fail(c, join(q, p, "factor"), NULL, "every factor it can draw must be above 0: it "
+                    "multiplies the time work takes (%s)", why);
+    m->has_speed = true;
+    m->speed_hold_s = hold;
+    m->speed_window_s = window;
     return 1;
 }
 
@@ -1164,7 +1222,7 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
             return -1;
         m->has_host = true;
         if (get_host_idle(c, host, p, m) < 0 || get_host_burst(c, host, p, m) < 0
-            || get_host_share(c, host, p, m) < 0)
+            || get_host_share(c, host, p, m) < 0 || get_host_speed(c, host, p, m) < 0)
             return -1;
     }
     return 0;

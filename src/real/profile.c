@@ -116,6 +116,11 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
                        "most 1024 (got %d): with no more jobs than CPUs nothing is shared", cpus, o->share_jobs);
         return -1;
     }
+    if (o->speed_probe_s < 0 || o->speed_probe_s > 3600) {
+        worker_set_msg(msg, msg_len, "--speed-probe-s: must be 0 (not measured) to 3600 (got %d)",
+                       o->speed_probe_s);
+        return -1;
+    }
     if (o->gap_ms < 0 || o->gap_ms > 10000) {
         worker_set_msg(msg, msg_len, "--gap-ms: must be 0..10000 (got %d)", o->gap_ms);
         return -1;
@@ -351,6 +356,14 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static double mean_of(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return n > 0 ? s / (double)n : 0;
+}
+
 static double median_of(double *v, size_t n)
 {
     qsort(v, n, sizeof *v, cmp_double);
@@ -553,6 +566,67 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
     return 0;
 }
 
+/* The speed factors, their autocorrelation and the hold time from the
+ * window means w[0..n) (profile.h). */
+static void fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s)
+{
+    double mean = mean_of(w, n);
+    double var = 0, cov = 0;
+    for (size_t i = 0; i < n; i++) {
+        r->speed_factor[i] = mean > 0 ? w[i] / mean : 1;
+        var += (w[i] - mean) * (w[i] - mean);
+        if (i + 1 < n)
+            cov += (w[i] - mean) * (w[i + 1] - mean);
+    }
+    r->n_speed = n;
+    r->speed_mean_ms = mean;
+    double rho = var > 0 ? cov / var : 0;
+    r->speed_autocorrelation = rho;
+    double longest = 10 * probe_s;
+    if (rho <= 0)
+        r->speed_hold_s = PROFILE_SPEED_WINDOW_S;
+    else if (rho >= exp(-PROFILE_SPEED_WINDOW_S / longest))
+        r->speed_hold_s = longest;
+    else
+        r->speed_hold_s = fmax(PROFILE_SPEED_WINDOW_S, -PROFILE_SPEED_WINDOW_S / log(rho));
+}
+
+/* After the timed rounds, on the same warm worker: the largest batch after
+ * gap_ms idle, for speed_probe_s seconds, every batch kept. */
+static int measure_speed(struct timing *t, struct profile_result *r, char *msg, size_t msg_len)
+{
+    const struct profile_options *o = t->o;
+    size_t windows = (size_t)lround(o->speed_probe_s / PROFILE_SPEED_WINDOW_S);
+    if (windows < 2)
+        windows = 2;
+    double *sum = xcalloc(windows, sizeof *sum);
+    size_t *count = xcalloc(windows, sizeof *count);
+    r->speed_factor = xcalloc(windows, sizeof *r->speed_factor);
+    double t0 = worker_mono_s();
+    int rc = -1;
+    for (size_t k = 0; k < windows; k++) {
+        double end = t0 + (double)(k + 1) * PROFILE_SPEED_WINDOW_S;
+        /* At least one batch per window, however slow the batch. */
+        do {
+            double rt, inf, waited;
+            idle_gap(o);
+            if (time_batch(t, (size_t)o->max_batch, &rt, &inf, &waited, msg, msg_len) != 0)
+                goto out;
+            sum[k] += inf;
+            count[k]++;
+            r->speed_batches++;
+        } while (worker_mono_s() < end);
+        sum[k] /= (double)count[k];
+        progress(o, "host speed", k + 1, windows);
+    }
+    fit_speed(r, sum, windows, (double)windows * PROFILE_SPEED_WINDOW_S);
+    rc = 0;
+out:
+    free(sum);
+    free(count);
+    return rc;
+}
+
 /* Batch sizes in rounds (1..max, 1..max, ...) so that slow drifts of the
  * machine spread over all sizes instead of biasing the last ones. */
 static int measure_inference(const struct profile_options *o, const struct mnist_digits *d,
@@ -591,6 +665,8 @@ static int measure_inference(const struct profile_options *o, const struct mnist
             progress(o, "inference", (size_t)round + 1, (size_t)o->repetitions);
     }
     if (o->long_gap_ms > 0 && measure_idle(&t, r, msg, msg_len) != 0)
+        goto out;
+    if (o->speed_probe_s > 0 && measure_speed(&t, r, msg, msg_len) != 0)
         goto out;
     r->worker_rss_mb = peak_rss_mb(t.pid);
     r->accuracy = t.answered > 0 ? (double)t.correct / (double)t.answered : 0;
@@ -666,6 +742,7 @@ void profile_result_fini(struct profile_result *r)
     free(r->cold_start_ms);
     free(r->overhead_ms);
     free(r->dispatch_ms);
+    free(r->speed_factor);
     memset(r, 0, sizeof *r);
 }
 
@@ -678,14 +755,6 @@ static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%s%.4f", i > 0 ? ", " : "", v[i * stride]);
     fputs("]}", f);
-}
-
-static double mean_of(const double *v, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += v[i];
-    return n > 0 ? s / (double)n : 0;
 }
 
 void profile_write_json(FILE *f, const char *name, const struct profile_options *o,
@@ -734,6 +803,14 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                 "{\"batch\": %d, \"inference_ms\": %.4f, \"overhead_ms\": %.4f, \"makespan_ms\": %.4f}}",
                 r->share_jobs, r->share_cores, r->share_efficiency, r->max_batch, r->share_inference_ms,
                 r->share_overhead_ms, r->share_makespan_ms);
+    if (r->n_speed > 0) {
+        fputs(",\n    \"speed\": {\"factor\": ", f);
+        json_empirical(f, r->speed_factor, r->n_speed, 1);
+        fprintf(f, ",\n      \"hold_s\": %.4g, \"window_s\": %g,\n      \"measured\": {\"batch\": %d, "
+                "\"batches\": %zu, \"mean_ms\": %.4f, \"lag1_autocorrelation\": %.4f}}", r->speed_hold_s,
+                PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_batches, r->speed_mean_ms,
+                r->speed_autocorrelation);
+    }
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
     jsonout_string(f, buf);
@@ -796,6 +873,15 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  "overhead), at most 1.", PROFILE_SHARE_REPETITIONS, r->max_batch, r->share_jobs, o->gap_ms,
                  r->share_inference_ms, r->share_overhead_ms, r->share_makespan_ms, r->share_cores,
                  r->share_jobs, r->share_cores);
+    }
+    if (r->n_speed > 0) {
+        size_t m = strlen(buf);
+        snprintf(buf + m, sizeof buf - m, " speed: the batch of %d on the warm worker after %d ms idle, again "
+                 "and again for %zu s (%zu batches, every one kept, preempted or not); the mean inference time of "
+                 "each %g s window over the mean of the windows (%.4f ms) is a factor; the windows' lag-1 "
+                 "autocorrelation %.3f gives hold_s = -window / ln(autocorrelation), from one window to 10 x "
+                 "the probe.", r->max_batch, o->gap_ms, r->n_speed, r->speed_batches, PROFILE_SPEED_WINDOW_S,
+                 r->speed_mean_ms, r->speed_autocorrelation);
     }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);

@@ -27,6 +27,10 @@
 /* Rounds of the host's sharing efficiency (share_jobs > 0): each one
  * batch alone and the same batch on share_jobs workers at once. */
 #define PROFILE_SHARE_REPETITIONS 8
+/* The host's speed (speed_probe_s > 0): the largest batch's time is
+ * averaged over windows this long; the windows' means, over their mean,
+ * are the speed factors. */
+#define PROFILE_SPEED_WINDOW_S 1.0
 
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
@@ -49,6 +53,9 @@ struct profile_options {
     int share_jobs;             /* send the largest batch to this many warm workers at once
                                    (more than the CPUs, at most 1024) to measure how much of
                                    the cores they get together; 0: not measured */
+    int speed_probe_s;          /* run the largest batch on one warm worker for this many
+                                   seconds (0..3600) to see how the host's speed varies
+                                   over time; 0: not measured */
     profile_progress_fn *progress;   /* may be NULL */
     void *progress_ctx;
 };
@@ -96,6 +103,18 @@ struct profile_result {
     bool share_measured;
     int share_jobs, share_cores;
     double share_inference_ms, share_overhead_ms, share_makespan_ms, share_efficiency;
+    /* The host's speed over time (speed_probe_s > 0): the largest batch
+     * after gap_ms idle, again and again, on the warm worker; the mean of
+     * its inference time in each PROFILE_SPEED_WINDOW_S window over the
+     * mean of those means (speed_factor, n_speed of them), the lag-1
+     * autocorrelation of the window means, and what it says of how long a
+     * speed holds: hold = -window / ln(autocorrelation), from one window
+     * (no correlation) to 10 x the probe (a speed that held throughout).
+     * Every batch kept, preempted or not: this is the host as it is. */
+    double *speed_factor;
+    size_t n_speed;
+    size_t speed_batches;
+    double speed_mean_ms, speed_autocorrelation, speed_hold_s;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
