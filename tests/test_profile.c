@@ -81,18 +81,20 @@ static void test_profile_writes_valid_model(void)
     CU_ASSERT_EQUAL_FATAL(m.host_start_s.n_samples, m.cold_start_s.n_samples);
     CU_ASSERT_EQUAL(m.host_start_s.samples[0], m.cold_start_s.samples[0]);
     CU_ASSERT(!m.has_idle); /* --long-gap-ms 0 */
-    /* The host's speed over 2 s: a factor per 1 s window, their mean 1
-     * (each window's mean over the windows' mean), a hold from one window
-     * to 10 x the probe. */
+    /* The host's speed over 2 s: a factor per 1 s window (each window's
+     * mean over the mean of the profile's batch-4 samples, so the factors'
+     * mean x those samples' mean = the probe's mean, to the digits
+     * written), a hold from one window to 10 x the probe. */
     CU_ASSERT_FATAL(m.has_speed);
     CU_ASSERT_EQUAL(m.speed_factor.kind, DIST_EMPIRICAL);
     CU_ASSERT_EQUAL_FATAL(m.speed_factor.n_samples, 2);
-    double sum = 0;
+    double sum = 0, ref_ms = 0;
     for (size_t i = 0; i < m.speed_factor.n_samples; i++) {
         CU_ASSERT(m.speed_factor.samples[i] > 0);
         sum += m.speed_factor.samples[i];
     }
-    CU_ASSERT_DOUBLE_EQUAL(sum / 2, 1.0, 1e-4); /* four digits written */
+    for (size_t i = 0; i < m.by_size[4].n_samples; i++)
+        ref_ms += m.by_size[4].samples[i] * 1e3 / (double)m.by_size[4].n_samples;
     CU_ASSERT(m.speed_hold_s >= 1.0 && m.speed_hold_s <= 20.0);
     CU_ASSERT_DOUBLE_EQUAL(m.speed_window_s, 1.0, 1e-12);
     model_fini(&m);
@@ -100,6 +102,10 @@ static void test_profile_writes_valid_model(void)
     /* The machine is named in sources. */
     char *text = testutil_read_file(out);
     CU_ASSERT_FATAL(text != NULL);
+    const char *probe = strstr(text, "\"mean_ms\": ");
+    CU_ASSERT_FATAL(probe != NULL);
+    double probe_ms = strtod(probe + strlen("\"mean_ms\": "), NULL);
+    CU_ASSERT_DOUBLE_EQUAL(sum / 2 * ref_ms, probe_ms, 1e-3 * probe_ms + 1e-4);
     CU_ASSERT(strstr(text, "\"machine\": \"measured on Linux") != NULL);
     CU_ASSERT(strstr(text, "\"dist\": \"empirical\"") != NULL);
 

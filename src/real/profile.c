@@ -567,13 +567,16 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
 }
 
 /* The speed factors, their autocorrelation and the hold time from the
- * window means w[0..n) (profile.h). */
-static void fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s)
+ * window means w[0..n) (profile.h); reference_ms is the mean of the
+ * profile's own samples of the same batch, which the simulator multiplies
+ * by the factors. */
+static void fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms)
 {
     double mean = mean_of(w, n);
     double var = 0, cov = 0;
+    r->speed_reference_ms = reference_ms;
     for (size_t i = 0; i < n; i++) {
-        r->speed_factor[i] = mean > 0 ? w[i] / mean : 1;
+        r->speed_factor[i] = reference_ms > 0 ? w[i] / reference_ms : 1;
         var += (w[i] - mean) * (w[i] - mean);
         if (i + 1 < n)
             cov += (w[i] - mean) * (w[i + 1] - mean);
@@ -619,7 +622,9 @@ static int measure_speed(struct timing *t, struct profile_result *r, char *msg, 
         sum[k] /= (double)count[k];
         progress(o, "host speed", k + 1, windows);
     }
-    fit_speed(r, sum, windows, (double)windows * PROFILE_SPEED_WINDOW_S);
+    const size_t reps = (size_t)r->repetitions;
+    fit_speed(r, sum, windows, (double)windows * PROFILE_SPEED_WINDOW_S,
+              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps));
     rc = 0;
 out:
     free(sum);
@@ -807,9 +812,9 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         fputs(",\n    \"speed\": {\"factor\": ", f);
         json_empirical(f, r->speed_factor, r->n_speed, 1);
         fprintf(f, ",\n      \"hold_s\": %.4g, \"window_s\": %g,\n      \"measured\": {\"batch\": %d, "
-                "\"batches\": %zu, \"mean_ms\": %.4f, \"lag1_autocorrelation\": %.4f}}", r->speed_hold_s,
-                PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_batches, r->speed_mean_ms,
-                r->speed_autocorrelation);
+                "\"batches\": %zu, \"mean_ms\": %.4f, \"reference_ms\": %.4f, \"lag1_autocorrelation\": "
+                "%.4f}}", r->speed_hold_s, PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_batches,
+                r->speed_mean_ms, r->speed_reference_ms, r->speed_autocorrelation);
     }
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
@@ -877,11 +882,12 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     if (r->n_speed > 0) {
         size_t m = strlen(buf);
         snprintf(buf + m, sizeof buf - m, " speed: the batch of %d on the warm worker after %d ms idle, again "
-                 "and again for %zu s (%zu batches, every one kept, preempted or not); the mean inference time of "
-                 "each %g s window over the mean of the windows (%.4f ms) is a factor; the windows' lag-1 "
+                 "and again for %zu s (%zu batches, every one kept, preempted or not; mean %.4f ms); the mean "
+                 "inference time of each %g s window over the mean of this profile's samples of batch %d "
+                 "(%.4f ms, which the simulator multiplies by it) is a factor; the windows' lag-1 "
                  "autocorrelation %.3f gives hold_s = -window / ln(autocorrelation), from one window to 10 x "
-                 "the probe.", r->max_batch, o->gap_ms, r->n_speed, r->speed_batches, PROFILE_SPEED_WINDOW_S,
-                 r->speed_mean_ms, r->speed_autocorrelation);
+                 "the probe.", r->max_batch, o->gap_ms, r->n_speed, r->speed_batches, r->speed_mean_ms,
+                 PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->speed_autocorrelation);
     }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);

@@ -106,7 +106,11 @@ struct profile_result {
     /* The host's speed over time (speed_probe_s > 0): the largest batch
      * after gap_ms idle, again and again, on the warm worker; the mean of
      * its inference time in each PROFILE_SPEED_WINDOW_S window over the
-     * mean of those means (speed_factor, n_speed of them), the lag-1
+     * mean of the profile's own samples of that batch, speed_reference_ms
+     * (speed_factor, n_speed of them: the simulator multiplies those
+     * samples by them, so a host slower during the probe than during the
+     * timed rounds, or batches the rounds measured again because another
+     * job preempted them, show as factors above 1), the lag-1
      * autocorrelation of the window means, and what it says of how long a
      * speed holds: hold = -window / ln(autocorrelation), from one window
      * (no correlation) to 10 x the probe (a speed that held throughout).
@@ -114,7 +118,7 @@ struct profile_result {
     double *speed_factor;
     size_t n_speed;
     size_t speed_batches;
-    double speed_mean_ms, speed_autocorrelation, speed_hold_s;
+    double speed_mean_ms, speed_reference_ms, speed_autocorrelation, speed_hold_s;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
