@@ -566,22 +566,35 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
     return 0;
 }
 
-/* The speed factors, their autocorrelation and the hold time from the
- * window means w[0..n) (profile.h); reference_ms is the mean of the
+/* The speed factors, their autocorrelation and the hold time (profile.h)
+ * from the probe's window means w[0..n); reference_ms is the mean of the
  * profile's own samples of the same batch, which the simulator multiplies
- * by the factors. */
-static void fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms)
+ * by the factors. The timed rounds are windows of the host too, at the
+ * samples' own speed: their rounds_s count as windows of factor 1, so the
+ * factors describe the host over the whole profile, and their mean is
+ * neither period's level alone (a host that drifts is as likely to be in
+ * either when a run comes). */
+static void fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
+                      double rounds_s)
 {
     double mean = mean_of(w, n);
     double var = 0, cov = 0;
+    size_t ref = (size_t)lround(rounds_s / PROFILE_SPEED_WINDOW_S);
+    if (ref < 1)
+        ref = 1;
+    r->speed_factor = xcalloc(ref + n, sizeof *r->speed_factor);
     r->speed_reference_ms = reference_ms;
+    r->speed_reference_windows = ref;
+    for (size_t i = 0; i < ref; i++)
+        r->speed_factor[i] = 1;
     for (size_t i = 0; i < n; i++) {
-        r->speed_factor[i] = reference_ms > 0 ? w[i] / reference_ms : 1;
+        r->speed_factor[ref + i] = reference_ms > 0 ? w[i] / reference_ms : 1;
         var += (w[i] - mean) * (w[i] - mean);
         if (i + 1 < n)
             cov += (w[i] - mean) * (w[i + 1] - mean);
     }
-    r->n_speed = n;
+    r->n_speed = ref + n;
+    r->speed_probe_windows = n;
     r->speed_mean_ms = mean;
     double rho = var > 0 ? cov / var : 0;
     r->speed_autocorrelation = rho;
@@ -604,7 +617,6 @@ static int measure_speed(struct timing *t, struct profile_result *r, char *msg, 
         windows = 2;
     double *sum = xcalloc(windows, sizeof *sum);
     size_t *count = xcalloc(windows, sizeof *count);
-    r->speed_factor = xcalloc(windows, sizeof *r->speed_factor);
     double t0 = worker_mono_s();
     int rc = -1;
     for (size_t k = 0; k < windows; k++) {
@@ -624,7 +636,7 @@ static int measure_speed(struct timing *t, struct profile_result *r, char *msg, 
     }
     const size_t reps = (size_t)r->repetitions;
     fit_speed(r, sum, windows, (double)windows * PROFILE_SPEED_WINDOW_S,
-              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps));
+              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps), r->rounds_s);
     rc = 0;
 out:
     free(sum);
@@ -649,8 +661,11 @@ static int measure_inference(const struct profile_options *o, const struct mnist
         goto out_nostop;
     if (worker_client_wait_ready(&t.w, READY_TIMEOUT_S, &t.pid, &init_ms, msg, msg_len) != 0)
         goto out;
+    double rounds_t0 = 0;
     for (int round = -o->warmup; round < o->repetitions; round++) {
         bool timed = round >= 0;
+        if (round == 0)
+            rounds_t0 = worker_mono_s();
         if (timed && time_ping(o, &t.w, t.pid, t.id++, r, msg, msg_len) != 0)
             goto out;
         for (size_t n = timed ? 1 : maxb; n <= maxb; n++) {
@@ -669,6 +684,7 @@ static int measure_inference(const struct profile_options *o, const struct mnist
         if (timed)
             progress(o, "inference", (size_t)round + 1, (size_t)o->repetitions);
     }
+    r->rounds_s = worker_mono_s() - rounds_t0;
     if (o->long_gap_ms > 0 && measure_idle(&t, r, msg, msg_len) != 0)
         goto out;
     if (o->speed_probe_s > 0 && measure_speed(&t, r, msg, msg_len) != 0)
@@ -813,8 +829,9 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         json_empirical(f, r->speed_factor, r->n_speed, 1);
         fprintf(f, ",\n      \"hold_s\": %.4g, \"window_s\": %g,\n      \"measured\": {\"batch\": %d, "
                 "\"batches\": %zu, \"mean_ms\": %.4f, \"reference_ms\": %.4f, \"lag1_autocorrelation\": "
-                "%.4f}}", r->speed_hold_s, PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_batches,
-                r->speed_mean_ms, r->speed_reference_ms, r->speed_autocorrelation);
+                "%.4f, \"probe_windows\": %zu, \"reference_windows\": %zu}}", r->speed_hold_s, PROFILE_SPEED_WINDOW_S,
+                r->max_batch, r->speed_batches, r->speed_mean_ms, r->speed_reference_ms, r->speed_autocorrelation,
+                r->speed_probe_windows, r->speed_reference_windows);
     }
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
@@ -884,10 +901,12 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         snprintf(buf + m, sizeof buf - m, " speed: the batch of %d on the warm worker after %d ms idle, again "
                  "and again for %zu s (%zu batches, every one kept, preempted or not; mean %.4f ms); the mean "
                  "inference time of each %g s window over the mean of this profile's samples of batch %d "
-                 "(%.4f ms, which the simulator multiplies by it) is a factor; the windows' lag-1 "
+                 "(%.4f ms, which the simulator multiplies by it) is a factor; the timed rounds (%.1f s) "
+                 "count as %zu windows of factor 1, the samples' own speed; the probe's lag-1 "
                  "autocorrelation %.3f gives hold_s = -window / ln(autocorrelation), from one window to 10 x "
-                 "the probe.", r->max_batch, o->gap_ms, r->n_speed, r->speed_batches, r->speed_mean_ms,
-                 PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->speed_autocorrelation);
+                 "the probe.", r->max_batch, o->gap_ms, r->speed_probe_windows, r->speed_batches, r->speed_mean_ms,
+                 PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->rounds_s,
+                 r->speed_reference_windows, r->speed_autocorrelation);
     }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);

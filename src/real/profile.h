@@ -116,7 +116,9 @@ struct profile_result {
      * (no correlation) to 10 x the probe (a speed that held throughout).
      * Every batch kept, preempted or not: this is the host as it is. */
     double *speed_factor;
-    size_t n_speed;
+    size_t n_speed;             /* speed_reference_windows ones, then the probe's windows */
+    size_t speed_probe_windows, speed_reference_windows;
+    double rounds_s;            /* how long the timed rounds took (their windows are factor 1) */
     size_t speed_batches;
     double speed_mean_ms, speed_reference_ms, speed_autocorrelation, speed_hold_s;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
