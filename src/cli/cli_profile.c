@@ -41,7 +41,7 @@ static const struct cli_opt opt_table[] = {
               "(default: 2 x the CPUs + 1; 0: not measured)" },
     { .id = O_SHARE_JOBS, .name = "share-jobs", .metavar = "N",
       .help = "measure how much of the CPUs N workers get together: the largest batch on N warm workers at "
-              "once against alone, 8 rounds (default: 2 x the CPUs; more than the CPUs; 0: not measured)" },
+              "once against alone, 32 rounds (default: 2 x the CPUs; more than the CPUs; 0: not measured)" },
     { .id = O_SPEED_PROBE_S, .name = "speed-probe-s", .metavar = "N",
       .help = "measure how the host's speed varies over time: the largest batch on a warm worker for N "
               "seconds, its mean time per 1 s window (default 20; 0: not measured)" },

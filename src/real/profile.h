@@ -26,7 +26,7 @@
 #define PROFILE_BURST_REPETITIONS 8
 /* Rounds of the host's sharing efficiency (share_jobs > 0): each one
  * batch alone and the same batch on share_jobs workers at once. */
-#define PROFILE_SHARE_REPETITIONS 8
+#define PROFILE_SHARE_REPETITIONS 32
 /* The host's speed (speed_probe_s > 0): the largest batch's time is
  * averaged over windows this long; the windows' means, over their mean,
  * are the speed factors. */
@@ -98,8 +98,9 @@ struct profile_result {
      * alone (the worker's inference and the rest of the round trip,
      * medians) and on share_jobs workers at once on share_cores CPUs (the
      * median time from the first send to the last answer); efficiency =
-     * what processor sharing predicts, jobs x inference / cores, over what
-     * the work took, makespan - overhead (at most 1). */
+     * the median over the rounds of what processor sharing predicts, jobs
+     * x the round's inference alone / cores, over what the work took, the
+     * round's makespan - its overhead alone (at most 1). */
     bool share_measured;
     int share_jobs, share_cores;
     double share_inference_ms, share_overhead_ms, share_makespan_ms, share_efficiency;
