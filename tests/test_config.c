@@ -921,6 +921,8 @@ static const struct bad_case {
       ": host.speed.factor: every factor it can draw must be above 0: it multiplies the time work takes "
       "(samples[1] is 0)" },
     { "tests/bad/model-host-speed-hold.json", MODEL, CONFIG_ERR_INVALID, ": host.speed.hold_s: must be >= 0.001 (got 0)" },
+    { "tests/bad/model-host-stall-probability.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.stall.probability: must be <= 1 (got 1.5)" },
     { "tests/bad/model-cpu-fraction-negative.json", MODEL, CONFIG_ERR_INVALID,
       ": cpu_bound_fraction: must be >= 0 (got -0.1)" },
     { "tests/bad/model-cpu-fraction-string.json", MODEL, CONFIG_ERR_INVALID,

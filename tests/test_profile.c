@@ -2,6 +2,7 @@
  * profile that `run` accepts; output safety (no overwrite without --force,
  * nothing left on failure); bad inputs; and the JSON writer directly. */
 #define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,10 +83,11 @@ static void test_profile_writes_valid_model(void)
     CU_ASSERT_EQUAL(m.host_start_s.samples[0], m.cold_start_s.samples[0]);
     CU_ASSERT(!m.has_idle); /* --long-gap-ms 0 */
     /* The host's speed: the timed rounds as at least one window of factor
-     * 1, then a factor per 1 s window of the 2 s probe (each window's mean
-     * over the mean of the profile's batch-4 samples, so the probe's
-     * factors' mean x those samples' mean = the probe's mean, to the
-     * digits written), a hold from one window to 10 x the probe. */
+     * 1, then a factor per 1 s window of the 2 s probe (each window's
+     * median over the median of the profile's 3 batch-4 samples, so the
+     * probe's factors' mean x that median = the mean of the windows'
+     * medians, to the digits written), a hold from one window to 10 x the
+     * probe. */
     CU_ASSERT_FATAL(m.has_speed);
     CU_ASSERT_EQUAL(m.speed_factor.kind, DIST_EMPIRICAL);
     size_t n_speed = m.speed_factor.n_samples;
@@ -99,15 +101,24 @@ static void test_profile_writes_valid_model(void)
             sum += m.speed_factor.samples[i];
         }
     }
-    for (size_t i = 0; i < m.by_size[4].n_samples; i++)
-        ref_ms += m.by_size[4].samples[i] * 1e3 / (double)m.by_size[4].n_samples;
+    CU_ASSERT_EQUAL_FATAL(m.by_size[4].n_samples, 3);
+    const double *b4 = m.by_size[4].samples;
+    ref_ms = 1e3 * (b4[0] + b4[1] + b4[2] - fmin(b4[0], fmin(b4[1], b4[2])) - fmax(b4[0], fmax(b4[1], b4[2])));
     CU_ASSERT(m.speed_hold_s >= 1.0 && m.speed_hold_s <= 20.0);
+    /* Stalls, if the probe met any: each more than 0.5 ms. */
+    CU_ASSERT(m.stall_probability >= 0 && m.stall_probability <= 1);
+    CU_ASSERT(m.has_stall == (m.stall_probability > 0));
+    if (m.has_stall && m.stall_s.kind == DIST_EMPIRICAL) {
+        for (size_t i = 0; i < m.stall_s.n_samples; i++)
+            CU_ASSERT(m.stall_s.samples[i] > 0.5e-3);
+    }
     CU_ASSERT_DOUBLE_EQUAL(m.speed_window_s, 1.0, 1e-12);
     model_fini(&m);
 
     /* The machine is named in sources. */
     char *text = testutil_read_file(out);
     CU_ASSERT_FATAL(text != NULL);
+    TESTUTIL_ASSERT_CONTAINS(text, "\"stall\": {\"probability\": ");
     const char *probe = strstr(text, "\"mean_ms\": ");
     CU_ASSERT_FATAL(probe != NULL);
     double probe_ms = strtod(probe + strlen("\"mean_ms\": "), NULL);

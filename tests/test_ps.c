@@ -598,6 +598,53 @@ static void test_host_speed(void)
     fixture_free(&sc, &log);
 }
 
+/* Stalls of the host (host.stall): with probability 1 and a constant
+ * 5 ms, every batch takes 5 ms more, cold or warm, and only where the host
+ * is modelled; with probability 0.25, the share of 10,000 batches that met
+ * one is 0.25 within 4 sd (4 sqrt(0.25 x 0.75 / 10,000) = 0.0173). */
+static void test_host_stall(void)
+{
+    for (int host = 0; host < 2; host++) {
+        const double t[] = { 0.0, 2.0, 4.0 };
+        struct scenario sc;
+        whole_core_scenario(&sc, t, N(t), 0.5, 0.1);
+        sc.platform.host_cores = host ? 1 : 0;
+        sc.function.model.has_stall = true;
+        sc.function.model.stall_probability = 1;
+        sc.function.model.stall_s = dist_constant(0.005);
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        for (uint64_t i = 0; i < N(t); i++)
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->inference_ms, host ? 105.0 : 100.0, 1e-6);
+        fixture_free(&sc, &log);
+    }
+    const size_t n = 10000;
+    double *t = malloc(n * sizeof *t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (size_t i = 0; i < n; i++)
+        t[i] = (double)i;
+    struct scenario sc;
+    whole_core_scenario(&sc, t, n, 0.0, 0.1);
+    free(t);
+    sc.platform.host_cores = 1;
+    sc.function.model.has_stall = true;
+    sc.function.model.stall_probability = 0.25;
+    sc.function.model.stall_s = dist_constant(0.005);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_EQUAL_FATAL(log.n, n);
+    size_t stalled = 0;
+    for (size_t i = 0; i < log.n; i++) {
+        double ms = log.rec[i].inference_ms;
+        CU_ASSERT(fabs(ms - 100.0) < 1e-6 || fabs(ms - 105.0) < 1e-6);
+        stalled += ms > 102.5;
+    }
+    CU_ASSERT_DOUBLE_EQUAL((double)stalled / (double)n, 0.25, 4 * sqrt(0.25 * 0.75 / (double)n));
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
@@ -614,6 +661,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
     CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
     CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
+    CU_add_test(s, "host stalls: a batch meets one with its probability", test_host_stall);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);

@@ -191,7 +191,7 @@ struct engine {
     double ps_next_s;               /* when that event fires */
     /* The host's speed (model host.speed, with processor sharing only):
      * the factor in force and until when. */
-    bool host_speed;
+    bool host_speed, host_stall;
     double speed_factor, speed_until_s;
 };
 
@@ -755,6 +755,11 @@ static void invoke(struct engine *e, uint32_t slot, double now)
     if (platform_first_batch(&e->pf, inst) && sc->function.model.has_first_invocation)
         b->inference_s += dist_sample(&sc->function.model.first_invocation_s, e->rng[RNG_FIRST_INVOCATION]);
     b->inference_s *= speed;
+    if (e->host_stall && gsl_rng_uniform(e->rng[RNG_HOST_STALL]) < sc->function.model.stall_probability) {
+        /* A stall of the host (model.h host.stall) met by this batch;
+         * counted as the batch's work, which is what it holds up. */
+        b->inference_s += dist_sample(&sc->function.model.stall_s, e->rng[RNG_HOST_STALL]);
+    }
     if (e->ps && !b->cold && sc->function.model.has_idle) {
         /* The host's idle penalty (model.h): a warm instance that sat idle
          * runs its next batch slower; only where the scenario models the
@@ -1594,6 +1599,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     /* Like the host's other costs, its speed applies only where the
      * scenario models the host it was measured on. */
     e->host_speed = e->ps && sc->function.model.has_speed;
+    e->host_stall = e->ps && sc->function.model.has_stall;
     e->speed_factor = 1;
     e->speed_until_s = -INFINITY;
     /* An instance may use only its CPU share s = min(memory, 1769)/1769 of

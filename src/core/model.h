@@ -84,6 +84,13 @@ struct model_profile {
     bool has_speed;
     struct dist speed_factor;
     double speed_hold_s, speed_window_s;
+    /* Stalls of the host (host.stall, `profile --speed-probe-s`): a batch
+     * met one with stall_probability and then took stall_s longer (the
+     * hypervisor or another job took the CPU for milliseconds: the tail of
+     * sub-millisecond work). */
+    bool has_stall;
+    double stall_probability;
+    struct dist stall_s;
 };
 
 /* The share of the host's cores that busy jobs get when they ask for

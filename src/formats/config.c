@@ -933,7 +933,9 @@ static const char *const model_keys[] = {
     "first_invocation_ms", "inference_ms", "host", "sources",
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
-static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share", "speed" };
+static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share", "speed",
+                                         "stall" };
+static const char *const stall_keys[] = { "probability", "ms", "measured" };
 static const char *const speed_keys[] = { "factor", "hold_s", "window_s", "measured" };
 static const char *const burst_keys[] = { "starts", "factor", "measured" };
 static const char *const share_keys[] = { "jobs", "cores", "efficiency", "measured" };
@@ -1031,6 +1033,27 @@ static int get_host_speed(struct cfg *c, const cJSON *host, const char *hpath, s
     m->has_speed = true;
     m->speed_hold_s = hold;
     m->speed_window_s = window;
+    return 1;
+}
+
+/* host.stall: how often a batch met a stall of the host and how long it
+ * was, as `profile --speed-probe-s` measured it ("measured" is
+ * provenance). */
+static int get_host_stall(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
+{
+    const cJSON *s = NULL;
+    char p[CFG_PATH_MAX];
+    int got = get_obj(c, host, hpath, "stall", false, &s);
+    if (got <= 0)
+        return got;
+    join(p, hpath, "stall");
+    double prob = 0;
+    if (check_keys(c, s, p, stall_keys, COUNT(stall_keys)) < 0
+        || get_num(c, s, p, "probability", true, between(0, 1), &prob) < 0
+        || get_dist(c, s, p, "ms", true, 1e-3, &m->stall_s) < 0)
+        return -1;
+    m->has_stall = prob > 0;
+    m->stall_probability = prob;
     return 1;
 }
 
@@ -1222,7 +1245,8 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
             return -1;
         m->has_host = true;
         if (get_host_idle(c, host, p, m) < 0 || get_host_burst(c, host, p, m) < 0
-            || get_host_share(c, host, p, m) < 0 || get_host_speed(c, host, p, m) < 0)
+            || get_host_share(c, host, p, m) < 0 || get_host_speed(c, host, p, m) < 0
+            || get_host_stall(c, host, p, m) < 0)
             return -1;
     }
     return 0;

@@ -615,40 +615,77 @@ static void fit_speed(struct profile_result *r, const double *w, size_t n, doubl
         r->speed_hold_s = fmax(PROFILE_SPEED_WINDOW_S, -PROFILE_SPEED_WINDOW_S / log(rho));
 }
 
+/* The median of v[0..n) without reordering v (a copy is sorted). */
+static double median_copy(const double *v, size_t n, double *scratch)
+{
+    memcpy(scratch, v, n * sizeof *v);
+    return median_of(scratch, n);
+}
+
 /* After the timed rounds, on the same warm worker: the largest batch after
- * gap_ms idle, for speed_probe_s seconds, every batch kept. */
+ * gap_ms idle, for speed_probe_s seconds, every batch kept. Each window's
+ * median inference time gives its speed factor (fit_speed); a batch whose
+ * round trip exceeds its window's median by more than PROFILE_STALL_MIN_MS
+ * and PROFILE_STALL_SHARE of it met a stall of the host (host.stall): the
+ * excess is kept as the stall's length. Medians, so that the few stalled
+ * batches do not move a window's speed and are counted once. */
 static int measure_speed(struct timing *t, struct profile_result *r, char *msg, size_t msg_len)
 {
     const struct profile_options *o = t->o;
     size_t windows = (size_t)lround(o->speed_probe_s / PROFILE_SPEED_WINDOW_S);
     if (windows < 2)
         windows = 2;
-    double *sum = xcalloc(windows, sizeof *sum);
-    size_t *count = xcalloc(windows, sizeof *count);
+    double *w = xcalloc(windows, sizeof *w);
+    size_t *first = xcalloc(windows + 1, sizeof *first);
+    double *inf_ms = NULL, *rt_ms = NULL, *scratch = NULL;
+    size_t cap_inf = 0, cap_rt = 0, n = 0;
     double t0 = worker_mono_s();
     int rc = -1;
     for (size_t k = 0; k < windows; k++) {
         double end = t0 + (double)(k + 1) * PROFILE_SPEED_WINDOW_S;
+        first[k] = n;
         /* At least one batch per window, however slow the batch. */
         do {
             double rt, inf, waited;
             idle_gap(o);
             if (time_batch(t, (size_t)o->max_batch, &rt, &inf, &waited, msg, msg_len) != 0)
                 goto out;
-            sum[k] += inf;
-            count[k]++;
-            r->speed_batches++;
+            inf_ms = xgrow(inf_ms, &cap_inf, n + 1, sizeof *inf_ms);
+            rt_ms = xgrow(rt_ms, &cap_rt, n + 1, sizeof *rt_ms);
+            inf_ms[n] = inf;
+            rt_ms[n] = rt;
+            n++;
         } while (worker_mono_s() < end);
-        sum[k] /= (double)count[k];
         progress(o, "host speed", k + 1, windows);
     }
+    first[windows] = n;
+    r->speed_batches = n;
+    scratch = xmalloc(n * sizeof *scratch);
+    r->stall_ms = xmalloc(n * sizeof *r->stall_ms);
+    for (size_t k = 0; k < windows; k++) {
+        size_t m = first[k + 1] - first[k];
+        w[k] = median_copy(inf_ms + first[k], m, scratch);
+        double rt_median = median_copy(rt_ms + first[k], m, scratch);
+        for (size_t i = first[k]; i < first[k + 1]; i++) {
+            double excess = rt_ms[i] - rt_median;
+            if (excess > PROFILE_STALL_MIN_MS && excess > PROFILE_STALL_SHARE * rt_median)
+                r->stall_ms[r->n_stall++] = excess;
+        }
+    }
+    r->stall_probability = (double)r->n_stall / (double)n;
     const size_t reps = (size_t)r->repetitions;
-    fit_speed(r, sum, windows, (double)windows * PROFILE_SPEED_WINDOW_S,
-              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps), r->rounds_s);
+    double *samples = r->inference_ms + (size_t)(r->max_batch - 1) * reps;
+    double *sorted = xmalloc(reps * sizeof *sorted);
+    double reference_ms = median_copy(samples, reps, sorted);
+    free(sorted);
+    fit_speed(r, w, windows, (double)windows * PROFILE_SPEED_WINDOW_S, reference_ms, r->rounds_s);
     rc = 0;
 out:
-    free(sum);
-    free(count);
+    free(w);
+    free(first);
+    free(inf_ms);
+    free(rt_ms);
+    free(scratch);
     return rc;
 }
 
@@ -772,6 +809,7 @@ void profile_result_fini(struct profile_result *r)
     free(r->overhead_ms);
     free(r->dispatch_ms);
     free(r->speed_factor);
+    free(r->stall_ms);
     memset(r, 0, sizeof *r);
 }
 
@@ -840,6 +878,13 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                 "%.4f, \"probe_windows\": %zu, \"reference_windows\": %zu}}", r->speed_hold_s, PROFILE_SPEED_WINDOW_S,
                 r->max_batch, r->speed_batches, r->speed_mean_ms, r->speed_reference_ms, r->speed_autocorrelation,
                 r->speed_probe_windows, r->speed_reference_windows);
+        fprintf(f, ",\n    \"stall\": {\"probability\": %.6f, \"ms\": ", r->stall_probability);
+        if (r->n_stall > 0)
+            json_empirical(f, r->stall_ms, r->n_stall, 1);
+        else
+            fputs("0", f);
+        fprintf(f, ",\n      \"measured\": {\"batches\": %zu, \"stalled\": %zu, \"min_ms\": %g, \"min_share\": %g}}",
+                r->speed_batches, r->n_stall, PROFILE_STALL_MIN_MS, PROFILE_STALL_SHARE);
     }
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
@@ -907,14 +952,19 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     if (r->n_speed > 0) {
         size_t m = strlen(buf);
         snprintf(buf + m, sizeof buf - m, " speed: the batch of %d on the warm worker after %d ms idle, again "
-                 "and again for %zu s (%zu batches, every one kept, preempted or not; mean %.4f ms); the mean "
-                 "inference time of each %g s window over the mean of this profile's samples of batch %d "
+                 "and again for %zu s (%zu batches, every one kept, preempted or not; windows' medians %.4f ms on "
+                 "average); the median inference time of each %g s window over the median of this profile's "
+                 "samples of batch %d "
                  "(%.4f ms, which the simulator multiplies by it) is a factor; the timed rounds (%.1f s) "
                  "count as %zu windows of factor 1, the samples' own speed; the probe's lag-1 "
                  "autocorrelation %.3f gives hold_s = -window / ln(autocorrelation), from one window to 10 x "
                  "the probe.", r->max_batch, o->gap_ms, r->speed_probe_windows, r->speed_batches, r->speed_mean_ms,
                  PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->rounds_s,
                  r->speed_reference_windows, r->speed_autocorrelation);
+        m = strlen(buf);
+        snprintf(buf + m, sizeof buf - m, " stall: %zu of the probe's %zu batches (probability %.4f) took a round "
+                 "trip more than %.1f ms and %.0f %% over their window's median; ms are those excesses.",
+                 r->n_stall, r->speed_batches, r->stall_probability, PROFILE_STALL_MIN_MS, 100 * PROFILE_STALL_SHARE);
     }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);

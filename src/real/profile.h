@@ -31,6 +31,10 @@
  * averaged over windows this long; the windows' means, over their mean,
  * are the speed factors. */
 #define PROFILE_SPEED_WINDOW_S 1.0
+/* A probe batch whose round trip exceeds its window's median by more than
+ * both of these met a stall of the host (host.stall). */
+#define PROFILE_STALL_MIN_MS 0.5
+#define PROFILE_STALL_SHARE 0.5
 
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
@@ -105,9 +109,9 @@ struct profile_result {
     int share_jobs, share_cores;
     double share_inference_ms, share_overhead_ms, share_makespan_ms, share_efficiency;
     /* The host's speed over time (speed_probe_s > 0): the largest batch
-     * after gap_ms idle, again and again, on the warm worker; the mean of
-     * its inference time in each PROFILE_SPEED_WINDOW_S window over the
-     * mean of the profile's own samples of that batch, speed_reference_ms
+     * after gap_ms idle, again and again, on the warm worker; the median
+     * of its inference time in each PROFILE_SPEED_WINDOW_S window over the
+     * median of the profile's own samples of that batch, speed_reference_ms
      * (speed_factor, n_speed of them: the simulator multiplies those
      * samples by them, so a host slower during the probe than during the
      * timed rounds, or batches the rounds measured again because another
@@ -120,6 +124,13 @@ struct profile_result {
     size_t n_speed;             /* speed_reference_windows ones, then the probe's windows */
     size_t speed_probe_windows, speed_reference_windows;
     double rounds_s;            /* how long the timed rounds took (their windows are factor 1) */
+    /* Stalls of the host seen by the probe: the round trips that exceeded
+     * their window's median by more than PROFILE_STALL_MIN_MS and
+     * PROFILE_STALL_SHARE of it, the excess of each (n_stall), and the
+     * share of the probe's batches that met one. */
+    double *stall_ms;
+    size_t n_stall;
+    double stall_probability;
     size_t speed_batches;
     double speed_mean_ms, speed_reference_ms, speed_autocorrelation, speed_hold_s;
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
