@@ -361,6 +361,54 @@ static void test_idle_penalty_measured(void)
     testutil_remove_dir(dir);
 }
 
+/* profile_fit_speed on made-up windows (medians, ms) with reference 10 ms:
+ * - steady at 10 ms, alternating +-0.1: factors about 1, the lag-1
+ *   autocorrelation negative, so a hold of one window, no level shift;
+ *   the 12.4 s of rounds are 12 windows of 1 ahead of the probe's;
+ * - steady at 14 ms for the whole 20 s probe, the same +-0.1: the level
+ *   is 40 % off the rounds' with a standard error of about 0.2 %, a shift,
+ *   so the hold is the probe's length (its own correlation says 1 s);
+ * - a slow drift from 10 to 11.9 ms: lag-1 autocorrelation 0.85, a hold
+ *   of -1 / ln 0.85 = 6.15 s; its mean factor 1.095 is no shift: so
+ *   correlated, the 20 windows are worth 1.6 independent ones, and the
+ *   mean is 2 standard errors from 1, not 3. */
+static void test_fit_speed(void)
+{
+    double w[20];
+    struct profile_result r;
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t i = 0; i < 20; i++) {
+            double wiggle = i % 2 ? 0.1 : -0.1;
+            w[i] = kind == 0 ? 10 + wiggle : kind == 1 ? 14 + wiggle : 10 + 0.1 * (double)i;
+        }
+        memset(&r, 0, sizeof r);
+        profile_fit_speed(&r, w, 20, 20.0, 10.0, 12.4);
+        CU_ASSERT_EQUAL_FATAL(r.n_speed, 32);
+        CU_ASSERT_EQUAL(r.speed_reference_windows, 12);
+        CU_ASSERT_EQUAL(r.speed_probe_windows, 20);
+        for (size_t i = 0; i < 12; i++)
+            CU_ASSERT_DOUBLE_EQUAL(r.speed_factor[i], 1.0, 0);
+        CU_ASSERT_DOUBLE_EQUAL(r.speed_factor[12], w[0] / 10.0, 1e-12);
+        CU_ASSERT_DOUBLE_EQUAL(r.speed_factor[31], w[19] / 10.0, 1e-12);
+        if (kind == 0) {
+            CU_ASSERT(r.speed_autocorrelation < 0);
+            CU_ASSERT(!r.speed_shifted);
+            CU_ASSERT_DOUBLE_EQUAL(r.speed_hold_s, 1.0, 1e-12);
+        } else if (kind == 1) {
+            CU_ASSERT(r.speed_autocorrelation < 0);
+            CU_ASSERT(r.speed_shifted);
+            CU_ASSERT(r.speed_level_z > 100);
+            CU_ASSERT_DOUBLE_EQUAL(r.speed_hold_s, 20.0, 1e-12);
+        } else {
+            CU_ASSERT_DOUBLE_EQUAL(r.speed_autocorrelation, 0.85, 1e-9);
+            CU_ASSERT(!r.speed_shifted);
+            CU_ASSERT(r.speed_level_z > 1.5 && r.speed_level_z < 2.5);
+            CU_ASSERT_DOUBLE_EQUAL(r.speed_hold_s, -1.0 / log(0.85), 1e-6);
+        }
+        free(r.speed_factor);
+    }
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "--long-gap-ms measures the idle penalty", test_idle_penalty_measured);
@@ -369,6 +417,7 @@ static void add_tests(CU_pSuite s)
                 test_profile_writes_valid_model);
     CU_add_test(s, "profile: bad weights, digits, worker, options", test_profile_bad_inputs);
     CU_add_test(s, "profile_measure: options, results, JSON writer", test_measure_options);
+    CU_add_test(s, "the host's speed: factors, hold, a level held apart", test_fit_speed);
 }
 
 int main(void)

@@ -582,8 +582,8 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
  * factors describe the host over the whole profile, and their mean is
  * neither period's level alone (a host that drifts is as likely to be in
  * either when a run comes). */
-static void fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
-                      double rounds_s)
+void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
+                       double rounds_s)
 {
     double mean = mean_of(w, n);
     double var = 0, cov = 0;
@@ -613,6 +613,24 @@ static void fit_speed(struct profile_result *r, const double *w, size_t n, doubl
         r->speed_hold_s = longest;
     else
         r->speed_hold_s = fmax(PROFILE_SPEED_WINDOW_S, -PROFILE_SPEED_WINDOW_S / log(rho));
+    /* A level the probe held apart from the rounds' (factor 1): the mean
+     * of its factors further from 1 than PROFILE_SPEED_SHIFT_Z standard
+     * errors (counting the windows' autocorrelation: n (1 - rho) /
+     * (1 + rho) independent ones). Then the host kept a speed for the
+     * whole probe at least, whatever its second-to-second correlation
+     * says: the rounds at 9.5 ms and the probe a minute later at 13.5 ms
+     * for a 64-image batch on the development VM, each steady. The hold
+     * is then the probe's length, so that a simulated run meets one level
+     * or the other, as a real run does. */
+    double fmean = reference_ms > 0 ? mean / reference_ms : 1;
+    double fsd = reference_ms > 0 && n > 1 ? sqrt(var / (double)(n - 1)) / reference_ms : 0;
+    double r1 = rho > 0 ? rho : 0;
+    double n_eff = (double)n * (1 - r1) / (1 + r1);
+    double se = n_eff > 0 ? fsd / sqrt(n_eff) : 0;
+    r->speed_level_z = se > 0 ? (fmean - 1) / se : 0;
+    r->speed_shifted = fabs(r->speed_level_z) > PROFILE_SPEED_SHIFT_Z;
+    if (r->speed_shifted && r->speed_hold_s < probe_s)
+        r->speed_hold_s = probe_s;
 }
 
 /* The median of v[0..n) without reordering v (a copy is sorted). */
@@ -624,7 +642,7 @@ static double median_copy(const double *v, size_t n, double *scratch)
 
 /* After the timed rounds, on the same warm worker: the largest batch after
  * gap_ms idle, for speed_probe_s seconds, every batch kept. Each window's
- * median inference time gives its speed factor (fit_speed); a batch whose
+ * median inference time gives its speed factor (profile_fit_speed); a batch whose
  * round trip exceeds its window's median by more than PROFILE_STALL_MIN_MS
  * and PROFILE_STALL_SHARE of it met a stall of the host (host.stall): the
  * excess is kept as the stall's length. Medians, so that the few stalled
@@ -678,7 +696,7 @@ static int measure_speed(struct timing *t, struct profile_result *r, char *msg, 
     double *sorted = xmalloc(reps * sizeof *sorted);
     double reference_ms = median_copy(samples, reps, sorted);
     free(sorted);
-    fit_speed(r, w, windows, (double)windows * PROFILE_SPEED_WINDOW_S, reference_ms, r->rounds_s);
+    profile_fit_speed(r, w, windows, (double)windows * PROFILE_SPEED_WINDOW_S, reference_ms, r->rounds_s);
     rc = 0;
 out:
     free(w);
@@ -875,9 +893,9 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         json_empirical(f, r->speed_factor, r->n_speed, 1);
         fprintf(f, ",\n      \"hold_s\": %.4g, \"window_s\": %g,\n      \"measured\": {\"batch\": %d, "
                 "\"batches\": %zu, \"mean_ms\": %.4f, \"reference_ms\": %.4f, \"lag1_autocorrelation\": "
-                "%.4f, \"probe_windows\": %zu, \"reference_windows\": %zu}}", r->speed_hold_s, PROFILE_SPEED_WINDOW_S,
-                r->max_batch, r->speed_batches, r->speed_mean_ms, r->speed_reference_ms, r->speed_autocorrelation,
-                r->speed_probe_windows, r->speed_reference_windows);
+                "%.4f, \"probe_windows\": %zu, \"reference_windows\": %zu, \"level_z\": %.2f}}", r->speed_hold_s,
+                PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_batches, r->speed_mean_ms, r->speed_reference_ms,
+                r->speed_autocorrelation, r->speed_probe_windows, r->speed_reference_windows, r->speed_level_z);
         fprintf(f, ",\n    \"stall\": {\"probability\": %.6f, \"ms\": ", r->stall_probability);
         if (r->n_stall > 0)
             json_empirical(f, r->stall_ms, r->n_stall, 1);
@@ -958,9 +976,10 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  "(%.4f ms, which the simulator multiplies by it) is a factor; the timed rounds (%.1f s) "
                  "count as %zu windows of factor 1, the samples' own speed; the probe's lag-1 "
                  "autocorrelation %.3f gives hold_s = -window / ln(autocorrelation), from one window to 10 x "
-                 "the probe.", r->max_batch, o->gap_ms, r->speed_probe_windows, r->speed_batches, r->speed_mean_ms,
+                 "the probe, and at least the probe's length when the probe's mean factor is more than %g "
+                 "standard errors from 1 (level_z: the host held another speed than the rounds' throughout).", r->max_batch, o->gap_ms, r->speed_probe_windows, r->speed_batches, r->speed_mean_ms,
                  PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->rounds_s,
-                 r->speed_reference_windows, r->speed_autocorrelation);
+                 r->speed_reference_windows, r->speed_autocorrelation, PROFILE_SPEED_SHIFT_Z);
         m = strlen(buf);
         snprintf(buf + m, sizeof buf - m, " stall: %zu of the probe's %zu batches (probability %.4f) took a round "
                  "trip more than %.1f ms and %.0f %% over their window's median; ms are those excesses.",

@@ -37,6 +37,10 @@
  * batches of a window where the host flipped between 9 and 15 ms, which
  * the speed factors already hold, as stalls too. */
 #define PROFILE_STALL_MIN_MS 0.5
+/* The probe's mean speed factor this many standard errors from 1 (the
+ * rounds') means the host held another level throughout the probe
+ * (profile.c fit_speed). */
+#define PROFILE_SPEED_SHIFT_Z 3.0
 #define PROFILE_STALL_SHARE 1.0
 
 /* Called between measurements: `stage` is "cold start" or "inference",
@@ -136,6 +140,8 @@ struct profile_result {
     double stall_probability;
     size_t speed_batches;
     double speed_mean_ms, speed_reference_ms, speed_autocorrelation, speed_hold_s;
+    double speed_level_z;       /* (probe's mean factor - 1) / its standard error */
+    bool speed_shifted;         /* |speed_level_z| > PROFILE_SPEED_SHIFT_Z: hold_s >= the probe */
     double worker_init_ms_mean; /* the worker's own load time, mean over cold starts */
     double worker_rss_mb;       /* peak resident memory of the timed worker; 0 if unknown */
     double accuracy;            /* of the worker's answers on the digits */
@@ -165,5 +171,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                         const struct profile_result *r);
 
 void profile_result_fini(struct profile_result *r);
+
+/* The host's speed from a probe (what profile_measure does with it; public
+ * for its tests): w[0..n) the median inference time of each of the n
+ * windows (PROFILE_SPEED_WINDOW_S) of a probe of probe_s seconds,
+ * reference_ms the median of the profile's samples of that batch,
+ * rounds_s how long the timed rounds took. Fills speed_factor (allocated;
+ * the rounds' windows first, as 1), n_speed, speed_probe_windows,
+ * speed_reference_windows, speed_mean_ms, speed_reference_ms,
+ * speed_autocorrelation, speed_level_z, speed_shifted and speed_hold_s. */
+void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
+                       double rounds_s);
 
 #endif
