@@ -1351,6 +1351,8 @@ static void on_warmup(struct engine *e, double due_s, double now)
         double work_s = 0, extra_s = 0;
         if (out == PLATFORM_COLD) {
             work_s = dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_WARMUP]);
+            if (e->host_speed)
+                work_s *= host_speed(e, now); /* init is work, as for a request's cold start */
             if (e->has_extra)
                 extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
             busy_s += work_s + extra_s;

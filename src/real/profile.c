@@ -6,6 +6,7 @@
 /* The lowest sharing efficiency written (measure_share). */
 #define PROFILE_SHARE_EFFICIENCY_MIN 0.05
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -574,36 +575,46 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
     return 0;
 }
 
-/* The speed factors, their autocorrelation and the hold time (profile.h)
- * from the probe's window means w[0..n); reference_ms is the mean of the
- * profile's own samples of the same batch, which the simulator multiplies
- * by the factors. The timed rounds are windows of the host too, at the
- * samples' own speed: their rounds_s count as windows of factor 1, so the
- * factors describe the host over the whole profile, and their mean is
- * neither period's level alone (a host that drifts is as likely to be in
- * either when a run comes). */
-void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
-                       double rounds_s)
+/* The median of v[0..n) without reordering v (a copy is sorted). */
+static double median_copy(const double *v, size_t n, double *scratch)
 {
-    double mean = mean_of(w, n);
-    double var = 0, cov = 0;
-    size_t ref = (size_t)lround(rounds_s / PROFILE_SPEED_WINDOW_S);
-    if (ref < 1)
-        ref = 1;
-    r->speed_factor = xcalloc(ref + n, sizeof *r->speed_factor);
-    r->speed_reference_ms = reference_ms;
-    r->speed_reference_windows = ref;
-    for (size_t i = 0; i < ref; i++)
-        r->speed_factor[i] = 1;
+    memcpy(scratch, v, n * sizeof *v);
+    return median_of(scratch, n);
+}
+
+/* Adds series x[0..n) to the sums of a pooled lag-1 autocorrelation
+ * around `mean`: var over every value, cov over neighbours in the series. */
+static void lag1_sums(const double *x, size_t n, double mean, double *var, double *cov)
+{
     for (size_t i = 0; i < n; i++) {
-        r->speed_factor[ref + i] = reference_ms > 0 ? w[i] / reference_ms : 1;
-        var += (w[i] - mean) * (w[i] - mean);
+        *var += (x[i] - mean) * (x[i] - mean);
         if (i + 1 < n)
-            cov += (w[i] - mean) * (w[i + 1] - mean);
+            *cov += (x[i] - mean) * (x[i + 1] - mean);
     }
-    r->n_speed = ref + n;
+}
+
+void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
+                       const double *round_w, size_t n_round)
+{
+    assert(n >= 2 && reference_ms > 0);
+    size_t total = n_round + n;
+    r->speed_factor = xcalloc(total, sizeof *r->speed_factor);
+    r->speed_reference_ms = reference_ms;
+    r->speed_reference_windows = n_round;
     r->speed_probe_windows = n;
-    r->speed_mean_ms = mean;
+    r->n_speed = total;
+    if (n_round > 0)
+        memcpy(r->speed_factor, round_w, n_round * sizeof *round_w);
+    double *probe = r->speed_factor + n_round;
+    for (size_t i = 0; i < n; i++)
+        probe[i] = w[i] / reference_ms;
+    r->speed_mean_ms = mean_of(w, n);
+    /* How long a speed holds: the lag-1 autocorrelation of the windows,
+     * pooled over the rounds' series and the probe's (each contiguous;
+     * the idle penalty's measurement lies between them). */
+    double mean = mean_of(r->speed_factor, total), var = 0, cov = 0;
+    lag1_sums(round_w, n_round, mean, &var, &cov);
+    lag1_sums(probe, n, mean, &var, &cov);
     double rho = var > 0 ? cov / var : 0;
     r->speed_autocorrelation = rho;
     double longest = 10 * probe_s;
@@ -613,32 +624,75 @@ void profile_fit_speed(struct profile_result *r, const double *w, size_t n, doub
         r->speed_hold_s = longest;
     else
         r->speed_hold_s = fmax(PROFILE_SPEED_WINDOW_S, -PROFILE_SPEED_WINDOW_S / log(rho));
-    /* A level the probe held apart from the rounds' (factor 1): the mean
-     * of its factors further from 1 than PROFILE_SPEED_SHIFT_Z standard
-     * errors (counting the windows' autocorrelation: n (1 - rho) /
-     * (1 + rho) independent ones). Then the host kept a speed for the
-     * whole probe at least, whatever its second-to-second correlation
-     * says: the rounds at 9.5 ms and the probe a minute later at 13.5 ms
-     * for a 64-image batch on the development VM, each steady. The hold
-     * is then the probe's length, so that a simulated run meets one level
-     * or the other, as a real run does. */
-    double fmean = reference_ms > 0 ? mean / reference_ms : 1;
-    double fsd = reference_ms > 0 && n > 1 ? sqrt(var / (double)(n - 1)) / reference_ms : 0;
+    /* A level the probe held apart from the rounds': the probe's mean
+     * factor further from the rounds' (1 with no rounds) than
+     * PROFILE_SPEED_SHIFT_Z standard errors, counting the windows'
+     * autocorrelation (n (1 - rho) / (1 + rho) independent ones). Then the
+     * host kept a speed for the whole probe at least, whatever its
+     * second-to-second correlation says (the rounds at 9.5 ms and the
+     * probe a minute later at 13.5 ms for a 64-image batch on the
+     * development VM, each steady): the hold is then the probe's length,
+     * so that a simulated run meets one level or the other, as a real run
+     * does. */
+    double pmean = mean_of(probe, n), pvar = 0;
+    for (size_t i = 0; i < n; i++)
+        pvar += (probe[i] - pmean) * (probe[i] - pmean);
+    double base = n_round > 0 ? mean_of(round_w, n_round) : 1;
     double r1 = rho > 0 ? rho : 0;
     double n_eff = (double)n * (1 - r1) / (1 + r1);
-    double se = n_eff > 0 ? fsd / sqrt(n_eff) : 0;
-    r->speed_level_z = se > 0 ? (fmean - 1) / se : 0;
+    double se = sqrt(pvar / (double)(n - 1)) / sqrt(n_eff);
+    r->speed_level_z = se > 0 ? (pmean - base) / se : 0;
     r->speed_shifted = fabs(r->speed_level_z) > PROFILE_SPEED_SHIFT_Z;
     if (r->speed_shifted && r->speed_hold_s < probe_s)
         r->speed_hold_s = probe_s;
 }
 
-/* The median of v[0..n) without reordering v (a copy is sorted). */
-static double median_copy(const double *v, size_t n, double *scratch)
+/* The host's drift out of the timed rounds (with a speed probe): all sizes
+ * of one round met the host at one speed, so round k's factor is the
+ * median over sizes of its time over that size's median; the rounds'
+ * factors are scaled to median 1, every sample is divided by its round's
+ * factor (the samples then hold the function's own spread at the host's
+ * usual speed), and the factors, grouped into windows of at least
+ * PROFILE_SPEED_WINDOW_S (the median of each), go to host.speed beside the
+ * probe's. Without this a host that flipped between 9.5 and 15 ms during
+ * the rounds gave i.i.d. samples of both, and every simulated run averaged
+ * them where a real run meets one speed for seconds to minutes. */
+static void dedrift_rounds(struct profile_result *r, const double *round_end_s, double **windows, size_t *n_windows)
 {
-    memcpy(scratch, v, n * sizeof *v);
-    return median_of(scratch, n);
+    const size_t reps = (size_t)r->repetitions, maxb = (size_t)r->max_batch;
+    double *size_median = xmalloc(maxb * sizeof *size_median);
+    double *scratch = xmalloc((reps > maxb ? reps : maxb) * sizeof *scratch);
+    double *factor = xmalloc(reps * sizeof *factor);
+    for (size_t n = 0; n < maxb; n++)
+        size_median[n] = median_copy(r->inference_ms + n * reps, reps, scratch);
+    for (size_t k = 0; k < reps; k++) {
+        for (size_t n = 0; n < maxb; n++)
+            scratch[n] = size_median[n] > 0 ? r->inference_ms[n * reps + k] / size_median[n] : 1;
+        factor[k] = median_of(scratch, maxb);
+    }
+    double mid = median_copy(factor, reps, scratch);
+    for (size_t k = 0; k < reps; k++) {
+        factor[k] = mid > 0 && factor[k] > 0 ? factor[k] / mid : 1;
+        for (size_t n = 0; n < maxb; n++)
+            r->inference_ms[n * reps + k] /= factor[k];
+    }
+    double *w = xmalloc(reps * sizeof *w);
+    size_t nw = 0, first = 0;
+    double start = 0;
+    for (size_t k = 0; k < reps; k++) {
+        if (round_end_s[k] - start >= PROFILE_SPEED_WINDOW_S || k + 1 == reps) {
+            w[nw++] = median_copy(factor + first, k + 1 - first, scratch);
+            first = k + 1;
+            start = round_end_s[k];
+        }
+    }
+    *windows = w;
+    *n_windows = nw;
+    free(size_median);
+    free(scratch);
+    free(factor);
 }
+
 
 /* After the timed rounds, on the same warm worker: the largest batch after
  * gap_ms idle, for speed_probe_s seconds, every batch kept. Each window's
@@ -696,7 +750,8 @@ static int measure_speed(struct timing *t, struct profile_result *r, char *msg, 
     double *sorted = xmalloc(reps * sizeof *sorted);
     double reference_ms = median_copy(samples, reps, sorted);
     free(sorted);
-    profile_fit_speed(r, w, windows, (double)windows * PROFILE_SPEED_WINDOW_S, reference_ms, r->rounds_s);
+    profile_fit_speed(r, w, windows, (double)windows * PROFILE_SPEED_WINDOW_S, reference_ms, r->round_windows,
+                      r->n_round_windows);
     rc = 0;
 out:
     free(w);
@@ -718,6 +773,7 @@ static int measure_inference(const struct profile_options *o, const struct mnist
     t.batch = xmalloc(maxb * MNIST_PIXELS);
     t.labels = xmalloc(maxb);
     t.which = xmalloc(maxb * sizeof *t.which);
+    double *round_end_s = xmalloc((size_t)o->repetitions * sizeof *round_end_s);
     double init_ms = 0;
     int rc = -1;
     if (worker_client_start(&t.w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
@@ -744,10 +800,14 @@ static int measure_inference(const struct profile_options *o, const struct mnist
             r->inference_ms[(n - 1) * (size_t)o->repetitions + (size_t)round] = infer_ms;
             r->overhead_ms[r->n_overhead++] = over_ms > 0 ? over_ms : 0;
         }
-        if (timed)
+        if (timed) {
+            round_end_s[round] = worker_mono_s() - rounds_t0;
             progress(o, "inference", (size_t)round + 1, (size_t)o->repetitions);
+        }
     }
     r->rounds_s = worker_mono_s() - rounds_t0;
+    if (o->speed_probe_s > 0)
+        dedrift_rounds(r, round_end_s, &r->round_windows, &r->n_round_windows);
     if (o->long_gap_ms > 0 && measure_idle(&t, r, msg, msg_len) != 0)
         goto out;
     if (o->speed_probe_s > 0 && measure_speed(&t, r, msg, msg_len) != 0)
@@ -758,6 +818,7 @@ static int measure_inference(const struct profile_options *o, const struct mnist
 out:
     worker_client_stop(&t.w, STOP_GRACE_S);
 out_nostop:
+    free(round_end_s);
     free(t.batch);
     free(t.labels);
     free(t.which);
@@ -828,6 +889,7 @@ void profile_result_fini(struct profile_result *r)
     free(r->dispatch_ms);
     free(r->speed_factor);
     free(r->stall_ms);
+    free(r->round_windows);
     memset(r, 0, sizeof *r);
 }
 
@@ -973,11 +1035,15 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  "and again for %zu s (%zu batches, every one kept, preempted or not; windows' medians %.4f ms on "
                  "average); the median inference time of each %g s window over the median of this profile's "
                  "samples of batch %d "
-                 "(%.4f ms, which the simulator multiplies by it) is a factor; the timed rounds (%.1f s) "
-                 "count as %zu windows of factor 1, the samples' own speed; the probe's lag-1 "
-                 "autocorrelation %.3f gives hold_s = -window / ln(autocorrelation), from one window to 10 x "
-                 "the probe, and at least the probe's length when the probe's mean factor is more than %g "
-                 "standard errors from 1 (level_z: the host held another speed than the rounds' throughout).", r->max_batch, o->gap_ms, r->speed_probe_windows, r->speed_batches, r->speed_mean_ms,
+                 "(%.4f ms, which the simulator multiplies by it) is a factor. Before them, the timed rounds' "
+                 "own factors (%.1f s of rounds, %zu windows): each round's median over sizes of its time over "
+                 "that size's median, scaled to median 1, and every inference sample divided by its round's "
+                 "factor, so that the samples hold the function's spread and the factors the host's drift. "
+                 "The lag-1 autocorrelation of the windows (both series) %.3f gives hold_s = -window / "
+                 "ln(autocorrelation), from one window to 10 x the probe, and at least the probe's length when "
+                 "the probe's mean factor is more than %g standard errors from the rounds' (level_z: the host "
+                 "held another speed throughout the probe).", r->max_batch, o->gap_ms, r->speed_probe_windows,
+                 r->speed_batches, r->speed_mean_ms,
                  PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->rounds_s,
                  r->speed_reference_windows, r->speed_autocorrelation, PROFILE_SPEED_SHIFT_Z);
         m = strlen(buf);
@@ -1004,6 +1070,11 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  "because the worker waited more than %.1f ms + 2 %% of the round trip for a CPU (preempted "
                  "by another job); %zu still preempted after %d tries and kept.", r->preempted_retried,
                  PROFILE_PREEMPT_MS, r->preempted_kept, PROFILE_PREEMPT_TRIES);
+    if (r->n_round_windows > 0) {
+        m = strlen(buf);
+        snprintf(buf + m, sizeof buf - m, " Each sample divided by its round's speed factor (host.speed): the "
+                 "samples are the function at the host's usual speed, the host's drift is in host.speed.");
+    }
     jsonout_string(f, buf);
     fputs("\n  }\n}\n", f);
 }

@@ -130,7 +130,13 @@ struct profile_result {
     double *speed_factor;
     size_t n_speed;             /* speed_reference_windows ones, then the probe's windows */
     size_t speed_probe_windows, speed_reference_windows;
-    double rounds_s;            /* how long the timed rounds took (their windows are factor 1) */
+    double rounds_s;            /* how long the timed rounds took */
+    /* With a speed probe: the rounds' own speed factors (profile.c
+     * dedrift_rounds), one per window of at least PROFILE_SPEED_WINDOW_S
+     * of rounds; the samples in inference_ms are then divided by their
+     * round's factor. */
+    double *round_windows;
+    size_t n_round_windows;
     /* Stalls of the host seen by the probe: the round trips that exceeded
      * their window's median by more than PROFILE_STALL_MIN_MS and
      * PROFILE_STALL_SHARE of it, the excess of each (n_stall), and the
@@ -173,14 +179,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
 void profile_result_fini(struct profile_result *r);
 
 /* The host's speed from a probe (what profile_measure does with it; public
- * for its tests): w[0..n) the median inference time of each of the n
- * windows (PROFILE_SPEED_WINDOW_S) of a probe of probe_s seconds,
- * reference_ms the median of the profile's samples of that batch,
- * rounds_s how long the timed rounds took. Fills speed_factor (allocated;
- * the rounds' windows first, as 1), n_speed, speed_probe_windows,
+ * for its tests): w[0..n) (n >= 2) the median inference time of each of
+ * the n windows (PROFILE_SPEED_WINDOW_S) of a probe of probe_s seconds,
+ * reference_ms (> 0) the median of the profile's samples of that batch,
+ * round_w[0..n_round) the timed rounds' own speed factors by window.
+ * Fills speed_factor (allocated: the rounds' windows, then the probe's,
+ * w / reference_ms), n_speed, speed_probe_windows,
  * speed_reference_windows, speed_mean_ms, speed_reference_ms,
- * speed_autocorrelation, speed_level_z, speed_shifted and speed_hold_s. */
+ * speed_autocorrelation (pooled over both series), speed_level_z (the
+ * probe's mean against the rounds'), speed_shifted and speed_hold_s. */
 void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
-                       double rounds_s);
+                       const double *round_w, size_t n_round);
 
 #endif
