@@ -866,9 +866,13 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
         goto out;
     if (o->burst_starts > 0 && measure_burst(o, r, msg, msg_len) != 0)
         goto out;
-    if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
-        goto out;
+    /* Sharing before the rounds and the speed probe: measured after a
+     * minute of one worker's probe, four 4-image batches on two CPUs took
+     * 2.5 to 5 times what sharing predicts (efficiency 0.16-0.43 in four
+     * profiles of one day), and 0.61-0.66 with no probe or a short one. */
     if (o->share_jobs > 0 && measure_share(o, &d, r, msg, msg_len) != 0)
+        goto out;
+    if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
         goto out;
     hostload_end(&r->host);
     st = PROFILE_OK;
