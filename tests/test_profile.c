@@ -407,6 +407,15 @@ static void test_fit_speed(void)
         }
         free(r.speed_factor);
     }
+    /* Identical windows at 14 ms: no spread, still a level apart. */
+    for (size_t i = 0; i < 20; i++)
+        w[i] = 14;
+    memset(&r, 0, sizeof r);
+    const double ones[3] = { 1, 1, 1 };
+    profile_fit_speed(&r, w, 20, 20.0, 10.0, ones, 3);
+    CU_ASSERT(r.speed_shifted);
+    CU_ASSERT_DOUBLE_EQUAL(r.speed_hold_s, 20.0, 1e-12);
+    free(r.speed_factor);
 }
 
 static void add_tests(CU_pSuite s)

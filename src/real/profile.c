@@ -640,8 +640,10 @@ void profile_fit_speed(struct profile_result *r, const double *w, size_t n, doub
     double base = n_round > 0 ? mean_of(round_w, n_round) : 1;
     double r1 = rho > 0 ? rho : 0;
     double n_eff = (double)n * (1 - r1) / (1 + r1);
-    double se = sqrt(pvar / (double)(n - 1)) / sqrt(n_eff);
-    r->speed_level_z = se > 0 ? (pmean - base) / se : 0;
+    /* A floor, so that a probe of identical windows (no spread at all)
+     * away from the rounds' level still counts as a shift. */
+    double se = fmax(sqrt(pvar / (double)(n - 1)) / sqrt(n_eff), 1e-9);
+    r->speed_level_z = (pmean - base) / se;
     r->speed_shifted = fabs(r->speed_level_z) > PROFILE_SPEED_SHIFT_Z;
     if (r->speed_shifted && r->speed_hold_s < probe_s)
         r->speed_hold_s = probe_s;
