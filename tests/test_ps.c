@@ -498,10 +498,9 @@ static void test_share_efficiency(void)
     CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 30.0), 1.0, EPS);
 }
 
-/* A speed factor drawn from {1, 3} (model host.speed), held an exponential
- * time of mean hold_s; 0.1 s of work per request, one a second on one
- * whole core. */
-static void speed_scenario(struct scenario *sc, size_t n, double hold_s, double cores)
+/* n requests one a second (at 0, 1, ... s), 0.1 s of work each, no cold
+ * start, on one whole core of a host with `cores` cores. */
+static void every_second_scenario(struct scenario *sc, size_t n, double cores)
 {
     double *t = malloc(n * sizeof *t);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -510,6 +509,13 @@ static void speed_scenario(struct scenario *sc, size_t n, double hold_s, double 
     whole_core_scenario(sc, t, n, 0.0, 0.1);
     free(t);
     sc->platform.host_cores = cores;
+}
+
+/* every_second_scenario with a speed factor drawn from {1, 3} (model
+ * host.speed), held an exponential time of mean hold_s. */
+static void speed_scenario(struct scenario *sc, size_t n, double hold_s, double cores)
+{
+    every_second_scenario(sc, n, cores);
     struct model_profile *m = &sc->function.model;
     m->has_speed = true;
     m->speed_hold_s = hold_s;
@@ -620,14 +626,8 @@ static void test_host_stall(void)
         fixture_free(&sc, &log);
     }
     const size_t n = 10000;
-    double *t = malloc(n * sizeof *t);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    for (size_t i = 0; i < n; i++)
-        t[i] = (double)i;
     struct scenario sc;
-    whole_core_scenario(&sc, t, n, 0.0, 0.1);
-    free(t);
-    sc.platform.host_cores = 1;
+    every_second_scenario(&sc, n, 1);
     sc.function.model.has_stall = true;
     sc.function.model.stall_probability = 0.25;
     sc.function.model.stall_s = dist_constant(0.005);
