@@ -37,7 +37,7 @@ static const struct cli_opt opt_table[] = {
       .help = "measure the idle penalty: batches of 1 and of the largest size after N ms idle against "
               "after --gap-ms, 8 pairs each (default 1000; 0: not measured)" },
     { .id = O_BURST_STARTS, .name = "burst-starts", .metavar = "N",
-      .help = "measure how much more CPU a worker start takes among N started at once, 8 bursts "
+      .help = "measure how long N worker starts take when started at once, 8 bursts "
               "(default: 2 x the CPUs + 1; 0: not measured)" },
     { .id = O_SHARE_JOBS, .name = "share-jobs", .metavar = "N",
       .help = "measure how much of the CPUs N workers get together: the largest batch on N warm workers at "

@@ -59,9 +59,10 @@ struct model_profile {
     bool has_idle;
     double idle_short_s, idle_long_s, idle_wake_s, idle_slowdown;
     /* Simultaneous starts (host.start_burst, `profile --burst-starts`): a
-     * worker start among start_burst_n started at once took
-     * start_burst_factor times the CPU of a start alone (the kernel's exec
-     * and page-fault work contend beyond sharing the cores); see
+     * worker start among start_burst_n started at once does
+     * start_burst_factor times the work of a start alone, the multiplier
+     * with which processor sharing (and host.share) ends such a burst at
+     * its measured makespan (profile_fit_start_burst); see
      * model_start_factor. */
     bool has_start_burst;
     int start_burst_n;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include "real/hostload.h"
 
+struct model_profile;
+
 /* What `profile` puts in memory_mb: the worker runs single-threaded on one
  * whole core, which is what Lambda gives a function at 1769 MB (model.h).
  * So the simulator scales the measured times only below 1769 MB. */
@@ -97,14 +99,18 @@ struct profile_result {
      * times (/proc/PID/schedstat), so nothing was checked. */
     size_t preempted_retried, preempted_kept;
     bool preempt_unknown;
-    /* Simultaneous starts (burst_starts > 0): the CPU time each worker
-     * had used by its READY line (/proc/PID/schedstat), mean over the
-     * single starts of cold_start_ms and over the workers of
-     * PROFILE_BURST_REPETITIONS bursts of burst_starts; factor =
-     * burst / single. burst_measured false: not measured, or the kernel
-     * keeps no CPU times. */
+    /* Simultaneous starts (burst_starts > 0), PROFILE_BURST_REPETITIONS
+     * bursts of burst_starts: burst_makespan_ms, the median over the bursts
+     * of the time from the first fork to the last READY line; the CPU time
+     * each worker had used by its READY line (/proc/PID/schedstat), mean
+     * over the single starts of cold_start_ms (start_cpu_single_ms) and
+     * over the burst's workers (start_cpu_burst_ms), kept as provenance.
+     * start_burst_factor: see profile_fit_start_burst. burst_measured
+     * false: not measured. */
     bool burst_measured;
-    double start_cpu_single_ms, start_cpu_burst_ms, start_burst_factor;
+    double burst_makespan_ms, start_burst_factor;
+    int burst_cores;            /* the cores the fit shares */
+    double start_cpu_single_ms, start_cpu_burst_ms;
     /* The host's sharing efficiency (share_jobs > 0): the largest batch
      * alone (the worker's inference and the rest of the round trip,
      * medians) and on share_jobs workers at once on share_cores CPUs (the
@@ -188,6 +194,17 @@ void profile_result_fini(struct profile_result *r);
  * speed_reference_windows, speed_mean_ms, speed_reference_ms,
  * speed_autocorrelation (pooled over both series), speed_level_z (the
  * probe's mean against the rounds'), speed_shifted and speed_hold_s. */
+/* The work multiplier of a start among `starts` started at once
+ * (model.h host.start_burst) that makes the simulator's processor sharing
+ * of `cores` cores, with the host's sharing efficiency `m` (its host.share
+ * fields; none: 1), end such a burst at the measured makespan_ms, when a
+ * start alone takes alone_ms: equal starts of alone_ms x factor shared by
+ * min(starts, cores) cores at efficiency e(starts / cores) all end at
+ * starts x alone_ms x factor / (min(starts, cores) x e). Clamped to the
+ * loader's 0.1..100; NAN when an input is not positive. */
+double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
+                               double makespan_ms);
+
 void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
                        const double *round_w, size_t n_round);
 
