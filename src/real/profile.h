@@ -184,16 +184,6 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
 
 void profile_result_fini(struct profile_result *r);
 
-/* The host's speed from a probe (what profile_measure does with it; public
- * for its tests): w[0..n) (n >= 2) the median inference time of each of
- * the n windows (PROFILE_SPEED_WINDOW_S) of a probe of probe_s seconds,
- * reference_ms (> 0) the median of the profile's samples of that batch,
- * round_w[0..n_round) the timed rounds' own speed factors by window.
- * Fills speed_factor (allocated: the rounds' windows, then the probe's,
- * w / reference_ms), n_speed, speed_probe_windows,
- * speed_reference_windows, speed_mean_ms, speed_reference_ms,
- * speed_autocorrelation (pooled over both series), speed_level_z (the
- * probe's mean against the rounds'), speed_shifted and speed_hold_s. */
 /* The work multiplier of a start among `starts` started at once
  * (model.h host.start_burst) that makes the simulator's processor sharing
  * of `cores` cores, with the host's sharing efficiency `m` (its host.share
@@ -205,6 +195,16 @@ void profile_result_fini(struct profile_result *r);
 double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
                                double makespan_ms);
 
+/* The host's speed from a probe (what profile_measure does with it; public
+ * for its tests): w[0..n) (n >= 2) the median inference time of each of
+ * the n windows (PROFILE_SPEED_WINDOW_S) of a probe of probe_s seconds,
+ * reference_ms (> 0) the median of the profile's samples of that batch,
+ * round_w[0..n_round) the timed rounds' own speed factors by window.
+ * Fills speed_factor (allocated: the rounds' windows, then the probe's,
+ * w / reference_ms), n_speed, speed_probe_windows,
+ * speed_reference_windows, speed_mean_ms, speed_reference_ms,
+ * speed_autocorrelation (pooled over both series), speed_level_z (the
+ * probe's mean against the rounds'), speed_shifted and speed_hold_s. */
 void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
                        const double *round_w, size_t n_round);
 
