@@ -430,7 +430,7 @@ int cli_emulate(int argc, char **argv)
     enum emulate_status ecs = emulate_create(&eo, &em, msg, sizeof msg);
     if (ecs != EMULATE_OK) {
         cli_error("%s", msg);
-        rc = ecs == EMULATE_ERR_CAP ? CLI_FAILED : CLI_USAGE;
+        rc = ecs == EMULATE_ERR_CAP || ecs == EMULATE_ERR_RUN ? CLI_FAILED : CLI_USAGE;
         goto out;
     }
     /* Before any worker starts: they inherit it. Without a cgroup for the

@@ -24,6 +24,7 @@
 #include "real/hostload.h"
 #include "formats/jsonout.h"
 #include "real/mnist.h"
+#include "real/spawner.h"
 #include "core/model.h"
 #include "real/worker_proto.h"
 #include "base/xalloc.h"
@@ -48,7 +49,9 @@
  * failed): the next wait reports it. */
 /* SLOT_WAITING: the worker is ready but the profile's cold start is longer
  * than its own: the invocation is sent at ready_at_s. */
-enum slot_state { SLOT_NONE = 0, SLOT_STARTING, SLOT_WAITING, SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
+/* SLOT_SPAWNING: the spawner's thread is starting the worker (spawn_key);
+ * SLOT_STARTING once it runs, until its READY line. */
+enum slot_state { SLOT_NONE = 0, SLOT_SPAWNING, SLOT_STARTING, SLOT_WAITING, SLOT_IDLE, SLOT_BUSY, SLOT_DEAD };
 
 struct em_slot {
     struct worker_client w;
@@ -64,6 +67,7 @@ struct em_slot {
     double init_want_s;         /* the cold start to reach: profile's + extra init */
     double ready_at_s;          /* SLOT_WAITING: send the invocation then */
     double deadline_s;
+    uint64_t spawn_key;         /* SLOT_SPAWNING: the start asked of the spawner */
 };
 
 struct emulate {
@@ -90,6 +94,8 @@ struct emulate {
     double profile_infer_ms, local_infer_ms;    /* for a batch of typical_batch */
     bool isolated;
     bool load_begun, load_ended;
+    struct spawner *spawner;    /* cold starts during the run (spawner.h) */
+    uint32_t spawn_seq;         /* the high half of the next spawn key */
 };
 
 
@@ -120,38 +126,111 @@ static struct em_slot *slot_at(struct emulate *em, uint32_t i)
     return &em->slot[i];
 }
 
+/* The start of s's worker as worker_client_start_in takes it, its cgroup
+ * made ready. Returns 0, or -1 with a message. */
+static int spawn_request(struct emulate *em, struct em_slot *s, double extra_init_s, struct spawn_request *q,
+                         char *msg, size_t len)
+{
+    *q = (struct spawn_request){ .worker_path = em->o.worker_path, .weights_path = em->o.weights_path,
+                                 .extra_init_ms = extra_init_s * 1e3, .cpu_share = 1 };
+    if (em->cap.kind != CPUCAP_NONE) {
+        q->cpu_share = em->vcpus;
+        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, q->cgroup_procs, sizeof q->cgroup_procs,
+                        msg, len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* s's worker is running: READY comes next. */
+static void adopt(struct emulate *em, struct em_slot *s, const struct worker_client *w)
+{
+    s->w = *w;
+    s->pid = (long)s->w.pid;
+    s->state = SLOT_STARTING;
+    em->st.workers_started++;
+    note(em, "started", s);
+}
+
+/* Starts s's worker from this thread (provisioned instances, before t = 0). */
+static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extra_init_s, char *msg,
+                 size_t len)
+{
+    s->uid = uid;
+    struct spawn_request q;
+    if (spawn_request(em, s, extra_init_s, &q, msg, len) != 0)
+        return -1;
+    s->t_spawn = em_now(em);
+    struct worker_client w;
+    if (worker_client_start_in(&w, q.worker_path, q.weights_path, q.extra_init_ms,
+                               q.cgroup_procs[0] != '\0' ? q.cgroup_procs : NULL, q.cpu_share, msg, len) != 0)
+        return -1;
+    adopt(em, s, &w);
+    return 0;
+}
+
+/* Asks the spawner for s's worker (a cold start during the run): the loop
+ * goes on at once; the worker's init counts from now. */
+static int spawn_async(struct emulate *em, struct em_slot *s, int64_t uid, double extra_init_s, char *msg,
+                       size_t len)
+{
+    s->uid = uid;
+    struct spawn_request q;
+    if (spawn_request(em, s, extra_init_s, &q, msg, len) != 0)
+        return -1;
+    q.key = (uint64_t)em->spawn_seq++ << 32 | (uint64_t)(s - em->slot);
+    s->spawn_key = q.key;
+    s->t_spawn = em_now(em);
+    s->state = SLOT_SPAWNING;
+    spawner_submit(em->spawner, &q);
+    return 0;
+}
+
+/* A finished start: its slot, if it still waits for it, gets the worker;
+ * otherwise (retired meanwhile) the worker is stopped. Returns 0, or -1
+ * with the start's failure (the run then fails, as a failed start did). */
+static int spawned(struct emulate *em, struct spawn_result *r, char *msg, size_t len)
+{
+    uint32_t i = (uint32_t)(r->key & UINT32_MAX);
+    struct em_slot *s = i < em->n_slots ? &em->slot[i] : NULL;
+    bool wanted = s != NULL && s->state == SLOT_SPAWNING && s->spawn_key == r->key;
+    if (r->rc != 0) {
+        if (!wanted)
+            return 0;
+        s->state = SLOT_NONE;
+        worker_set_msg(msg, len, "%s", r->msg);
+        return -1;
+    }
+    if (!wanted) {
+        (void)worker_client_stop(&r->w, 0);
+        return 0;
+    }
+    adopt(em, s, &r->w);
+    return 0;
+}
+
+/* Waits for s's start to finish (s SLOT_SPAWNING). Returns as spawned. */
+static int finish_spawn(struct emulate *em, struct em_slot *s, char *msg, size_t len)
+{
+    struct spawn_result r;
+    spawner_wait(em->spawner, s->spawn_key, &r);
+    return spawned(em, &r, msg, len);
+}
+
 /* Kills and reaps the slot's worker (if any); the slot is then empty. */
 static void slot_kill(struct emulate *em, struct em_slot *s, const char *what)
 {
+    if (s->state == SLOT_SPAWNING) {
+        char ignored[WORKER_MSG_MAX];
+        if (finish_spawn(em, s, ignored, sizeof ignored) != 0)
+            return; /* it never ran: nothing to stop */
+    }
     if (s->state == SLOT_NONE)
         return;
     worker_client_stop(&s->w, 0);
     note(em, what, s);
     s->state = SLOT_NONE;
     s->job = JOB_NONE;
-}
-
-static int spawn(struct emulate *em, struct em_slot *s, int64_t uid, double extra_init_s, char *msg,
-                 size_t len)
-{
-    s->uid = uid;
-    char procs[PATH_MAX + 64];
-    const char *cg = NULL;
-    double share = 1;
-    if (em->cap.kind != CPUCAP_NONE) {
-        share = em->vcpus;
-        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, msg, len) != 0)
-            return -1;
-        cg = procs;
-    }
-    s->t_spawn = em_now(em);
-    if (worker_client_start_in(&s->w, em->o.worker_path, em->o.weights_path, extra_init_s * 1e3, cg, share, msg, len) != 0)
-        return -1;
-    s->pid = (long)s->w.pid;
-    s->state = SLOT_STARTING;
-    em->st.workers_started++;
-    note(em, "started", s);
-    return 0;
 }
 
 /* A worker died: one warning line naming it, its instance and what it was
@@ -255,7 +334,8 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
         worker_set_msg(msg, len, "a batch of %d images: the worker takes 0 to %u", inv->n, WORKER_PROTO_MAX_BATCH);
         return -1;
     }
-    if (s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY || s->state == SLOT_DEAD) {
+    if (s->state == SLOT_SPAWNING || s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY
+        || s->state == SLOT_DEAD) {
         worker_set_msg(msg, len,
                        "internal error: instance %" PRId64 " got an invocation while busy", inv->instance_uid);
         return -1;
@@ -275,7 +355,7 @@ static int em_start(void *ctx, const struct engine_invocation *inv, char *msg, s
     if (s->state == SLOT_NONE) {
         /* A cold start; or a provisioned instance whose worker was killed
          * at a function timeout, re-initialised in place. */
-        return spawn(em, s, inv->instance_uid, inv->cold ? inv->extra_init_s : 0, msg, len);
+        return spawn_async(em, s, inv->instance_uid, inv->cold ? inv->extra_init_s : 0, msg, len);
     }
     send_job(em, s);
     return 0;
@@ -431,10 +511,10 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
         /* Function timeouts first: the earliest overdue invocation ends. */
         double first_deadline = INFINITY;
         size_t n = 0;
-        if (em->n_slots > em->cap_pfd) {
+        if (em->n_slots + 1 > em->cap_pfd) {
             size_t cap = em->cap_pfd;
-            em->pfd = xgrow(em->pfd, &cap, em->n_slots, sizeof *em->pfd);
-            em->pfd_slot = xgrow(em->pfd_slot, &em->cap_pfd, em->n_slots, sizeof *em->pfd_slot);
+            em->pfd = xgrow(em->pfd, &cap, em->n_slots + 1, sizeof *em->pfd);
+            em->pfd_slot = xgrow(em->pfd_slot, &em->cap_pfd, em->n_slots + 1, sizeof *em->pfd_slot);
         }
         for (size_t k = 0; k < em->n_slots; k++) {
             size_t i = (em->rr + k) % em->n_slots;
@@ -456,6 +536,13 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
             }
             if (s->state == SLOT_WAITING && s->ready_at_s < first_deadline)
                 first_deadline = s->ready_at_s;
+            if (s->state == SLOT_SPAWNING && s->deadline_s <= now && finish_spawn(em, s, msg, len) != 0)
+                return -1; /* a timeout before the worker even ran: it must run to be killed */
+            if (s->state == SLOT_SPAWNING) {
+                if (s->deadline_s < first_deadline)
+                    first_deadline = s->deadline_s;
+                continue; /* nothing to read yet: the spawner's descriptor says when */
+            }
             if (s->state == SLOT_STARTING || s->state == SLOT_WAITING || s->state == SLOT_BUSY) {
                 if (s->deadline_s <= now) {
                     timed_out(em, s, (uint32_t)i, now, done);
@@ -468,6 +555,9 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
             em->pfd_slot[n] = (uint32_t)i;
             n++;
         }
+        em->pfd[n] = (struct pollfd){ .fd = spawner_fd(em->spawner), .events = POLLIN, .revents = 0 };
+        em->pfd_slot[n] = UINT32_MAX;
+        n++;
         double wake = until_s < first_deadline ? until_s : first_deadline;
         double left = wake - now;
         if (left < 0)
@@ -503,6 +593,14 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
             if (em->pfd[k].revents == 0)
                 continue;
             uint32_t i = em->pfd_slot[k];
+            if (i == UINT32_MAX) {
+                /* Started workers: their READY lines are polled next pass. */
+                struct spawn_result r;
+                while (spawner_take(em->spawner, &r))
+                    if (spawned(em, &r, msg, len) != 0)
+                        return -1;
+                continue;
+            }
             int rc = on_readable(em, &em->slot[i], i, done, msg, len);
             if (rc != 0) {
                 /* The next scan starts after this worker, so none starves. */
@@ -619,6 +717,10 @@ enum emulate_status emulate_create(const struct emulate_options *o, struct emula
         return cap_st;
     }
     check_inference(em);
+    if (spawner_create(&em->spawner, msg, msg_len) != 0) {
+        emulate_destroy(em);
+        return EMULATE_ERR_RUN;
+    }
     em->exec = (struct engine_executor){
         .ctx = em,
         .prepare = em_prepare,
@@ -646,6 +748,12 @@ void emulate_stop_all(struct emulate *em, double grace_s)
     if (em->load_begun && !em->load_ended) {
         hostload_end(&em->load);
         em->load_ended = true;
+    }
+    /* Starts under way finish first: they are stopped with the rest. */
+    for (size_t i = 0; i < em->n_slots; i++) {
+        char ignored[WORKER_MSG_MAX];
+        if (em->slot[i].state == SLOT_SPAWNING)
+            (void)finish_spawn(em, &em->slot[i], ignored, sizeof ignored);
     }
     /* End of input for all first, so they exit side by side. */
     for (size_t i = 0; i < em->n_slots; i++) {
@@ -677,6 +785,7 @@ void emulate_destroy(struct emulate *em)
     if (em == NULL)
         return;
     emulate_stop_all(em, 1.0);
+    spawner_destroy(em->spawner);
     cpucap_close(&em->cap);
     mnist_digits_fini(&em->digits);
     free(em->expect);

@@ -76,7 +76,8 @@ enum emulate_status {
     EMULATE_OK = 0,
     EMULATE_ERR_INPUT,      /* bad worker path, weight file or digits file; a
                                memory whose CPU share exceeds the host's cores */
-    EMULATE_ERR_CAP         /* require_cpu_cap and no usable cgroup cpu controller */
+    EMULATE_ERR_CAP,        /* require_cpu_cap and no usable cgroup cpu controller */
+    EMULATE_ERR_RUN         /* this process cannot start its worker-starting thread */
 };
 
 /* Checks that the worker is executable and loads the weights and digits

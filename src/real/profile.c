@@ -19,6 +19,7 @@
 #include "core/model.h"
 #include "formats/jsonout.h"
 #include "real/mnist.h"
+#include "real/spawner.h"
 #include "base/version.h"
 #include "real/worker_proto.h"
 #include "base/xalloc.h"
@@ -243,15 +244,31 @@ static int measure_burst(const struct profile_options *o, struct profile_result 
     double makespan_ms[PROFILE_BURST_REPETITIONS];
     size_t n_cpu = 0;
     int rc = 0;
+    /* Started as the emulator starts a run's cold starts: by a thread of
+     * their own (spawner.h), one after another. */
+    struct spawner *sp = NULL;
+    if (spawner_create(&sp, msg, msg_len) != 0) {
+        free(w);
+        return -1;
+    }
     for (int rep = 0; rep < PROFILE_BURST_REPETITIONS && rc == 0; rep++) {
         sleep_ms(o->gap_ms);
         double t0 = worker_mono_s();
+        for (size_t i = 0; i < k; i++)
+            spawner_submit(sp, &(struct spawn_request){ .key = i, .worker_path = o->worker_path,
+                                                        .weights_path = o->weights_path, .cpu_share = 1 });
         size_t started = 0;
-        for (; started < k; started++)
-            if (worker_client_start(&w[started], o->worker_path, o->weights_path, 0, msg, msg_len) != 0) {
+        for (size_t i = 0; i < k; i++) {
+            struct spawn_result got;
+            spawner_wait(sp, i, &got);
+            if (got.rc != 0) {
+                if (rc == 0)
+                    worker_set_msg(msg, msg_len, "%s", got.msg);
                 rc = -1;
-                break;
+                continue;
             }
+            w[started++] = got.w;
+        }
         for (size_t i = 0; i < started && rc == 0; i++) {
             long pid = 0;
             double init_ms = 0;
@@ -273,6 +290,7 @@ static int measure_burst(const struct profile_options *o, struct profile_result 
         }
         progress(o, "burst starts", (size_t)rep + 1, PROFILE_BURST_REPETITIONS);
     }
+    spawner_destroy(sp);
     free(w);
     if (rc != 0)
         return -1;
