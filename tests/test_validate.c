@@ -342,6 +342,66 @@ static void test_plot(void)
     free(err);
 }
 
+/* --host-speed: the prediction given the host's speed. On a scenario that
+ * models the host (platform.host_cores) with no host.speed of its own, x1
+ * predicts exactly what no option does (and says so in the JSON); x2
+ * doubles every batch's and cold start's work, so the mean latency (cold
+ * starts of 800 ms on half the invocations, 10-24 ms of inference, 30 ms
+ * of overhead that the host's speed does not touch) rises by well over
+ * half and the log of the x1 host fails. */
+static double json_number_after(const char *text, const char *key)
+{
+    const char *p = text != NULL ? strstr(text, key) : NULL;
+    double v = NAN;
+    if (p != NULL)
+        sscanf(p + strlen(key), "%lf", &v);
+    return v;
+}
+
+static void test_host_speed(void)
+{
+    char *hdir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "run tests/data/log-scenario.json --set platform.host_cores=64 "
+                           "--client-log %s/h.csv", hdir);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(out);
+    free(err);
+    char *plain = NULL, *x1 = NULL, *x2 = NULL;
+    rc = testutil_runf(&plain, NULL, "validate tests/data/log-scenario.json --set platform.host_cores=64 "
+                       "--observed %s/h.csv --json", hdir);
+    CU_ASSERT_EQUAL(rc, 0);
+    rc = testutil_runf(&x1, NULL, "validate tests/data/log-scenario.json --set platform.host_cores=64 "
+                       "--observed %s/h.csv --json --host-speed 1", hdir);
+    CU_ASSERT_EQUAL(rc, 0);
+    rc = testutil_runf(&x2, &err, "validate tests/data/log-scenario.json --set platform.host_cores=64 "
+                       "--observed %s/h.csv --json --host-speed 2", hdir);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT(err != NULL && strstr(err, "latency_mean_ms") != NULL);
+    CU_ASSERT(plain != NULL && strstr(plain, "\"host_speed\": null") != NULL);
+    CU_ASSERT(x1 != NULL && strstr(x1, "\"host_speed\": 1,") != NULL);
+    CU_ASSERT(x2 != NULL && strstr(x2, "\"host_speed\": 2,") != NULL);
+    const char *key = "\"latency_mean_ms\": {\"observed\": ";
+    const char *pred = "\"predicted\": ";
+    const char *m0 = plain != NULL ? strstr(plain, key) : NULL, *m1 = x1 != NULL ? strstr(x1, key) : NULL,
+               *m2 = x2 != NULL ? strstr(x2, key) : NULL;
+    double p0 = json_number_after(m0, pred), p1 = json_number_after(m1, pred), p2 = json_number_after(m2, pred);
+    CU_ASSERT(isfinite(p0) && p0 > 0);
+    CU_ASSERT_DOUBLE_EQUAL(p1, p0, 0);
+    CU_ASSERT(p2 > 1.6 * p1);
+    free(plain);
+    free(x1);
+    free(x2);
+    free(err);
+    /* The table says what was predicted. */
+    rc = testutil_runf(&out, NULL, "validate tests/data/log-scenario.json --set platform.host_cores=64 "
+                       "--observed %s/h.csv --host-speed 1", hdir);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(out != NULL && strstr(out, "host speed: fixed at x1 (--host-speed)") != NULL);
+    free(out);
+    testutil_remove_dir(hdir);
+}
+
 static void test_bad_input(void)
 {
     make_log();
@@ -366,6 +426,13 @@ static void test_bad_input(void)
           "unknown option '--bogus'" },
         { "validate tests/bad/scenario-workload-trace-scale.json --observed tests/data/log-client.csv",
           "workload.time_scale: must be > 0 (got 0)" },
+        { "validate tests/data/log-scenario.json --observed tests/data/log-client.csv --host-speed 0",
+          "--host-speed: expected a factor from 0.01 to 100, e.g. 0.8 for a host 20% faster than when profiled "
+          "(got '0')" },
+        { "validate tests/data/log-scenario.json --observed tests/data/log-client.csv --host-speed fast",
+          "--host-speed: expected a factor from 0.01 to 100" },
+        { "validate tests/data/log-scenario.json --observed tests/data/log-client.csv --host-speed 1.5",
+          "--host-speed: tests/data/log-scenario.json does not model the host (platform.host_cores is 0)" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL, *err = NULL;
@@ -394,6 +461,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "a metric that is only noise passes; --tolerance-only fails it", test_noise_passes);
     CU_add_test(s, "doubled cold start fails and names the metrics", test_doubled_cold_fails);
     CU_add_test(s, "--plot overlays the CDFs (gnuplot)", test_plot);
+    CU_add_test(s, "--host-speed predicts given the host's speed", test_host_speed);
     CU_add_test(s, "bad input exits 2", test_bad_input);
     CU_add_test(s, "clean up", cleanup);
 }

@@ -20,7 +20,8 @@
 #include "base/version.h"
 
 enum {
-    O_OBSERVED = CLI_O_OWN, O_REPLICATIONS, O_TOLERANCE, O_TOLERANCE_FOR, O_INTERVAL_LEVEL, O_TOLERANCE_ONLY, O_PLOT
+    O_OBSERVED = CLI_O_OWN, O_REPLICATIONS, O_TOLERANCE, O_TOLERANCE_FOR, O_INTERVAL_LEVEL, O_TOLERANCE_ONLY, O_PLOT,
+    O_HOST_SPEED
 };
 
 static const struct cli_opt opt_table[] = {
@@ -40,6 +41,10 @@ static const struct cli_opt opt_table[] = {
     { .id = O_TOLERANCE_ONLY, .name = "tolerance-only",
       .help = "fail on the tolerance alone: a metric outside it fails even when within the noise of single "
               "runs" },
+    { .id = O_HOST_SPEED, .name = "host-speed", .metavar = "F",
+      .help = "predict given the host's speed during the run: every batch and cold start takes F times the "
+              "profile's work (e.g. emulate's function CPU / profile ratio) instead of the profile's "
+              "host.speed draws; needs platform.host_cores > 0; 0.01..100" },
     CLI_ROW_SEED("master seed (default: the scenario's \"seed\", else 1)"),
     CLI_ROW_SET(CLI_SET_HELP),
     { .id = O_PLOT, .name = "plot", .metavar = "FILE.png", .complete = CLI_C_FILE,
@@ -158,6 +163,7 @@ struct summary {
     const char *scenario, *observed;
     uint64_t seed;
     double tolerance;       /* --tolerance (each metric's own is in res.m[i].tol) */
+    double host_speed;      /* --host-speed (0: the profile's host.speed, if any) */
     bool tolerance_only;
     const struct validate_result *res;
 };
@@ -170,6 +176,9 @@ static void print_table(const struct summary *s)
     printf("observed: %zu requests (%zu in the statistics window, %zu ok); predicted: %zu replications, "
            "seed %llu; tolerance %.4g%%\n\n", v->rows, v->counted, v->ok, iv->replications,
            (unsigned long long)s->seed, s->tolerance * 100);
+    if (s->host_speed > 0)
+        printf("host speed: fixed at x%.4g (--host-speed): the prediction given the host's speed during the "
+               "run, not the profile's draws\n\n", s->host_speed);
     char run_head[64];
     snprintf(run_head, sizeof run_head, "%.4g%% of single runs", iv->coverage * 100);
     printf("%-20s %12s %12s %27s %27s %11s  %s\n", "metric", "observed", "predicted", "95% CI of prediction",
@@ -224,7 +233,9 @@ static void print_json(const struct summary *s)
     printf("  \"replications\": %zu,\n  \"seed\": %llu,\n  \"tolerance\": ", iv->replications,
            (unsigned long long)s->seed);
     jsonout_number(stdout, s->tolerance, 6);
-    printf(",\n  \"tolerance_only\": %s,\n  \"interval\": {\"level\": ", s->tolerance_only ? "true" : "false");
+    printf(",\n  \"tolerance_only\": %s,\n  \"host_speed\": ", s->tolerance_only ? "true" : "false");
+    jsonout_number(stdout, s->host_speed > 0 ? s->host_speed : (double)NAN, 6);
+    printf(",\n  \"interval\": {\"level\": ");
     jsonout_number(stdout, iv->level, 6);
     printf(", \"coverage\": ");
     jsonout_number(stdout, iv->coverage, 6);
@@ -303,7 +314,7 @@ int cli_validate(int argc, char **argv)
     cli_scenario_args_init(&sa, "validate", "one scenario", argc);
     const char *observed = NULL, *plot_path = NULL;
     uint64_t reps = VALIDATE_REPLICATIONS_DEFAULT;
-    double tol = 0.1, level = VALIDATE_LEVEL_DEFAULT;
+    double tol = 0.1, level = VALIDATE_LEVEL_DEFAULT, host_speed = 0;
     double tol_for[VALIDATE_METRIC_COUNT];
     bool have_tol_for[VALIDATE_METRIC_COUNT] = { false };
     bool json = false, force = false, tolerance_only = false;
@@ -345,6 +356,13 @@ int cli_validate(int argc, char **argv)
             break;
         case O_TOLERANCE_ONLY:
             tolerance_only = true;
+            break;
+        case O_HOST_SPEED:
+            if (!cli_parse_double(v, &host_speed) || !(host_speed >= 0.01 && host_speed <= 100)) {
+                rc = cli_usage_error("validate", "--host-speed: expected a factor from 0.01 to 100, e.g. 0.8 "
+                                     "for a host 20%% faster than when profiled (got '%s')", v);
+                goto out;
+            }
             break;
         case O_REPLICATIONS:
             if ((rc = cli_opt_replications("validate", v, 10000, &reps)) != 0)
@@ -402,6 +420,16 @@ int cli_validate(int argc, char **argv)
     }
     if (cli_scenario_args_load(&sa, &sc, &rc) != 0)
         goto out;
+    if (host_speed > 0) {
+        /* The host's speed is modelled only where the host is. */
+        if (!(sc.platform.host_cores > 0)) {
+            rc = cli_usage_error("validate", "--host-speed: %s does not model the host (platform.host_cores is "
+                                 "0), so there is no host speed to fix; set platform.host_cores (e.g. --set "
+                                 "platform.host_cores=%ld)", sa.path, sysconf(_SC_NPROCESSORS_ONLN));
+            goto out;
+        }
+        model_fix_speed(&sc.function.model, host_speed);
+    }
     /* Checked once the inputs are read, before anything runs; plot_render
      * checks again when writing. */
     if (plot_path != NULL && (rc = cli_outfile_check("--plot", plot_path, force, CLI_USAGE)) != CLI_OK)
@@ -456,6 +484,7 @@ int cli_validate(int argc, char **argv)
         .seed = sa.seed,
         .tolerance = tol,
         .tolerance_only = tolerance_only,
+        .host_speed = host_speed,
         .res = &res,
     };
     if (json)

@@ -122,3 +122,15 @@ void model_fini(struct model_profile *m)
     free(m->has_size);
     memset(m, 0, sizeof *m);
 }
+
+void model_fix_speed(struct model_profile *m, double factor)
+{
+    assert(factor > 0);
+    if (m->has_speed)
+        dist_fini(&m->speed_factor);
+    m->has_speed = true;
+    m->speed_factor = dist_constant(factor);
+    m->speed_hold_s = INFINITY;
+    if (!(m->speed_window_s > 0))
+        m->speed_window_s = 1;
+}

@@ -133,6 +133,11 @@ static inline double model_idle_weight(const struct model_profile *m, double idl
     return log(idle_s / m->idle_short_s) / log(m->idle_long_s / m->idle_short_s);
 }
 
+/* Fixes the host's speed at `factor` for the whole run (validate
+ * --host-speed: a prediction given the speed the host ran at), in place of
+ * host.speed's draws; has_speed becomes true. factor > 0. */
+void model_fix_speed(struct model_profile *m, double factor);
+
 /* CPU share of a single-threaded function at memory_mb:
  * min(memory_mb, 1769) / 1769 (above 1769 MB a second vCPU does not help one
  * thread). */
