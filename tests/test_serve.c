@@ -720,8 +720,13 @@ static void test_calibrate_validate_loop(void)
     fprintf(f, "%.*s%s/fitted.json%s", (int)(at - text), text, s.dir, at + strlen(model_abs));
     fclose(f);
     free(text);
-    /* Seven metrics are judged at once (so the per-run interval is at
-     * 99 %, 199 replications: Bonferroni 5 % / 7 is 0.7 %). p99 of 256
+    /* Seven metrics are judged at once, and a model that is right must
+     * fail this test rarely: the per-run interval is the [min, max] of
+     * 1399 replications, which holds a new run's value with probability
+     * 1398/1400 (99.86 %), so that the seven together miss by chance in
+     * at most 1 % of runs (Bonferroni: 7 x 0.14 %). At 199 replications
+     * (99 % each, up to 7 % together) one CI run failed on a metric the
+     * eight local runs around it met well inside its tolerance. p99 of 256
      * requests is the third largest of 16 cold latencies, and
      * the model misses it by more than noise: the two cold starts of a
      * pair share the host's state, so their Init Durations go together
@@ -732,10 +737,22 @@ static void test_calibrate_validate_loop(void)
      * outside the single-run range). That gap is open (issue 18's note);
      * p99 gets a 25 % tolerance here so that the other six metrics keep
      * their 10 %, and a larger miss still fails. */
-    rc = testutil_runf(&out, &err, "validate %s --observed %s --replications 199 --interval-level 0.99 "
+    rc = testutil_runf(&out, &err, "validate %s --observed %s --replications 1399 --interval-level 0.998 "
                        "--tolerance-for latency_p99_ms=0.25", path, s.client);
-    if (rc != 0)
+    if (rc != 0) {
+        /* The metrics that missed first: a CI log may keep only the
+         * start of a long output. */
+        for (const char *line = out; line != NULL && *line != '\0';) {
+            const char *nl = strchr(line, '\n');
+            int len = nl != NULL ? (int)(nl - line) : (int)strlen(line);
+            char row[256];
+            snprintf(row, sizeof row, "%.*s", len, line);
+            if (strstr(row, "%  miss") != NULL)
+                fprintf(stderr, "\n  validate missed: %s", row);
+            line = nl != NULL ? nl + 1 : NULL;
+        }
         fprintf(stderr, "\n  validate: %s%s\n", out, err);
+    }
     CU_ASSERT_EQUAL(rc, 0);
     TESTUTIL_ASSERT_CONTAINS(out, "result: PASS");
     free(out);
