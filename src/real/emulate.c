@@ -128,7 +128,7 @@ static struct em_slot *slot_at(struct emulate *em, uint32_t i)
 
 /* The start of s's worker as worker_client_start_in takes it, its cgroup
  * made ready. Returns 0, or -1 with a message. */
-static int spawn_request(struct emulate *em, struct em_slot *s, double extra_init_s, struct spawn_request *q,
+static int spawn_request(struct emulate *em, const struct em_slot *s, double extra_init_s, struct spawn_request *q,
                          char *msg, size_t len)
 {
     *q = (struct spawn_request){ .worker_path = em->o.worker_path, .weights_path = em->o.weights_path,
