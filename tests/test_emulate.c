@@ -613,28 +613,12 @@ static size_t wait_started(const char *err_path, long *pids, size_t cap, size_t 
     return n;
 }
 
-/* A process is gone when /proc has no entry for it, or only a zombie's
- * (dead, waiting for its new parent to reap it). */
-static bool gone(long pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return true;
-    size_t got = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[got] = '\0';
-    const char *close_paren = strrchr(buf, ')');
-    return close_paren != NULL && close_paren[1] == ' ' && close_paren[2] == 'Z';
-}
-
 static bool all_gone(const long *pids, size_t n, double timeout_s)
 {
     for (int i = 0; i < (int)(timeout_s * 100); i++) {
         bool all = true;
         for (size_t k = 0; k < n; k++)
-            all &= gone(pids[k]);
+            all &= testutil_process_gone(pids[k]);
         if (all)
             return true;
         usleep(10000);

@@ -27,26 +27,6 @@ static bool readable(int fd, int timeout_ms)
     return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
 }
 
-/* True once pid is gone or a zombie. */
-static bool gone(pid_t pid)
-{
-    for (int i = 0; i < 500; i++) {
-        char path[64], buf[256];
-        snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            return true;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        const char *rp = strrchr(buf, ')');
-        if (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
-
 static void test_starts_by_key(void)
 {
     char msg[WORKER_MSG_MAX];
@@ -135,7 +115,7 @@ static void test_destroy_stops_untaken(void)
     /* A taken worker is the caller's to stop; the spawner's thread ended,
      * so it got SIGTERM already (spawner.h): any status, but a process. */
     CU_ASSERT(worker_client_stop(&r.w, 5) != -1);
-    CU_ASSERT(gone(taken));
+    CU_ASSERT(testutil_wait_gone((long)taken, 5));
     /* No child left, running or unreaped. */
     int st = 0;
     CU_ASSERT_EQUAL(waitpid(-1, &st, WNOHANG), -1);

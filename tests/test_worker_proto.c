@@ -21,34 +21,6 @@
 
 static char msg[WORKER_MSG_MAX];
 
-/* True once pid is gone or a zombie (exited, not yet reaped by init). */
-static bool process_gone(pid_t pid)
-{
-    if (kill(pid, 0) != 0 && errno == ESRCH)
-        return true;
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return true;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *rp = strrchr(buf, ')');
-    return rp != NULL && (rp[2] == 'Z' || rp[2] == 'X');
-}
-
-static bool wait_gone(pid_t pid, double timeout_s)
-{
-    double end = testutil_now_s() + timeout_s;
-    while (testutil_now_s() < end) {
-        if (process_gone(pid))
-            return true;
-        testutil_sleep_ms(10);
-    }
-    return process_gone(pid);
-}
-
 static void start_ready(struct worker_client *w, const char *weights, double extra_ms)
 {
     long pid = 0;
@@ -339,12 +311,12 @@ static void test_parent_death(void)
     CU_ASSERT_FATAL(read(p[0], pids, sizeof pids) == (ssize_t)sizeof pids);
     close(p[0]);
     pid_t worker = (pid_t)pids[0], holder = (pid_t)pids[1];
-    CU_ASSERT(!process_gone(worker));
+    CU_ASSERT(!testutil_process_gone((long)worker));
     CU_ASSERT_EQUAL(kill(mid, SIGKILL), 0);
     int st = 0;
     CU_ASSERT_EQUAL(waitpid(mid, &st, 0), mid);
-    CU_ASSERT(wait_gone(worker, 5));
-    if (!process_gone(worker))
+    CU_ASSERT(testutil_wait_gone((long)worker, 5));
+    if (!testutil_process_gone((long)worker))
         kill(worker, SIGKILL);
     kill(holder, SIGKILL);
 }

@@ -204,6 +204,29 @@ void testutil_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+bool testutil_process_gone(long pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    /* The state follows the command name, which may itself hold ")". */
+    const char *close_paren = strrchr(buf, ')');
+    return close_paren != NULL && close_paren[1] == ' ' && (close_paren[2] == 'Z' || close_paren[2] == 'X');
+}
+
+bool testutil_wait_gone(long pid, double timeout_s)
+{
+    for (double end = testutil_now_s() + timeout_s; testutil_now_s() < end; testutil_sleep_ms(10))
+        if (testutil_process_gone(pid))
+            return true;
+    return testutil_process_gone(pid);
+}
+
 gsl_rng *testutil_rng(const gsl_rng_type *type, unsigned long seed)
 {
     gsl_rng *r = gsl_rng_alloc(type);

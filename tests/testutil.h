@@ -87,6 +87,13 @@ double testutil_now_s(void);
 /* Sleeps `ms` milliseconds. */
 void testutil_sleep_ms(long ms);
 
+/* True when process pid is gone: no entry in /proc, or only a dead one's
+ * (a zombie waiting to be reaped, or exiting). */
+bool testutil_process_gone(long pid);
+
+/* Waits up to timeout_s for testutil_process_gone(pid); its last answer. */
+bool testutil_wait_gone(long pid, double timeout_s);
+
 /* A generator of `type` seeded with `seed` (a fatal assertion when it
  * cannot be allocated). Caller frees with gsl_rng_free. */
 gsl_rng *testutil_rng(const gsl_rng_type *type, unsigned long seed);
