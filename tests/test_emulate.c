@@ -533,6 +533,67 @@ static void test_emulate_runs(void)
     free(sc);
 }
 
+/* The scenario of test_speed_note, its profile's 2-image batch 2 x
+ * per_item_ms long. */
+static char *speed_scenario(double per_item_ms)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "{\"duration_s\": 0.4, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 20}, "
+             "\"batching\": {\"threshold\": 2, \"timeout_s\": 0.05}, "
+             "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 2, \"overhead_ms\": 0.1, "
+             "\"inference_ms\": {\"base\": 0, \"per_item_ms\": %.4f}}}, \"platform\": {\"host_cores\": 2}}",
+             per_item_ms);
+    return testutil_temp_file(text, ".json");
+}
+
+/* A function that ran faster or slower than its profile says: the run
+ * says so, with the validate command that predicts given the run's speed,
+ * and that command is one validate accepts. Not for a profile of another
+ * function (40 ms for what the real CNN does in well under 1 ms: already
+ * warned about as not emulated). The profile of the second run is made 0.7
+ * times what the first run's batches took (the workers' CPU time, which
+ * holds more than the in-process time per image that the not-emulated
+ * check compares with): x1.4 when the host holds its speed, a note on
+ * either side of 1 when it does not. */
+static void test_speed_note(void)
+{
+    char *sc = speed_scenario(20);
+    char *dir = testutil_temp_dir();
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json", sc, testutil_worker_bin());
+    CU_ASSERT_EQUAL(rc, 0);
+    TESTUTIL_ASSERT_CONTAINS(err, "inference_ms is not emulated");
+    CU_ASSERT_PTR_NULL(strstr(err, "emulate: note:"));
+    const char *at = strstr(out, "\"cpu_ms_mean\": ");
+    double cpu_ms = 0;
+    CU_ASSERT_FATAL(at != NULL && sscanf(at + strlen("\"cpu_ms_mean\": "), "%lf", &cpu_ms) == 1 && cpu_ms > 0);
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+
+    sc = speed_scenario(0.7 * cpu_ms / 2);
+    rc = testutil_runf(&out, &err, "emulate %s --worker %s --client-log %s/c.csv", sc, testutil_worker_bin(), dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NULL(strstr(err, "inference_ms is not emulated"));
+    TESTUTIL_ASSERT_CONTAINS(err, "emulate: note: the function's batches took x");
+    const char *cmd = err != NULL ? strstr(err, "`lambdasim validate ") : NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cmd);
+    char args[1024];
+    CU_ASSERT_FATAL(sscanf(cmd + strlen("`lambdasim "), "%1023[^`]", args) == 1);
+    TESTUTIL_ASSERT_CONTAINS(args, "/c.csv --host-speed ");
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "%s --replications 3", args);
+    CU_ASSERT(rc == 0 || rc == 1); /* a verdict, not a refused command */
+    TESTUTIL_ASSERT_CONTAINS(out, "host speed: fixed at x");
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
+    unlink(sc);
+    free(sc);
+}
+
 /* The acceptance check, short: profile this machine quickly, emulate the
  * uniform scenario with the study's batching for 8 s, and validate the
  * simulator against it. Tolerances as in docs/validation.md: 10 % on the
@@ -1247,6 +1308,7 @@ static void add_tests(CU_pSuite s)
     add_fake_tests(s);
     CU_add_test(s, "emulate: --isolate", test_isolate);
     CU_add_test(s, "emulate: a short run through every feature", test_emulate_runs);
+    CU_add_test(s, "emulate: a function faster or slower than its profile is noted, with --host-speed", test_speed_note);
     CU_add_test(s, "emulate: bad input", test_bad_input);
     CU_add_test(s, "emulate: --time-limit", test_time_limit);
     CU_add_test(s, "emulate: SIGINT stops it and its workers", test_sigint);

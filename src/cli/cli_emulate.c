@@ -117,6 +117,28 @@ static const struct cli_output outputs[] = {
 #define N_OUTPUTS (sizeof outputs / sizeof outputs[0])
 _Static_assert(O_CLIENT_LOG - O_REQUESTS_CSV + 1 == N_OUTPUTS, "one output per output option");
 
+/* How far the function's CPU time may stray from the profile's before the
+ * run says so: validate's default tolerance for the mean. */
+#define SPEED_NOTE_OFF 0.1
+
+/* A run whose function ran faster or slower than when it was profiled (a
+ * VM's neighbours, a core shared with another) is predicted off by that
+ * much, whatever the model: says so, and how to predict given the run's
+ * speed (validate --host-speed, for a scenario that models the host). */
+static void note_function_speed(const struct scenario *sc, const char *scenario_path, const char *client_log,
+                                double speed)
+{
+    if (!(speed > 0) || fabs(speed - 1) <= SPEED_NOTE_OFF)
+        return;
+    fprintf(stderr, "emulate: note: the function's batches took x%.2f the CPU time the profile gives them: the "
+            "host ran it %s than when it was profiled, so a prediction from the profile is off by about that",
+            speed, speed > 1 ? "slower" : "faster");
+    if (sc->platform.host_cores > 0)
+        fprintf(stderr, "; `lambdasim validate %s --observed %s --host-speed %.3g` predicts given this speed",
+                scenario_path, client_log != NULL ? client_log : "CLIENT_LOG", speed);
+    fputc('\n', stderr);
+}
+
 static void fan_request(void *ctx, const struct request_record *rec)
 {
     struct cli_open_output *open = ctx;
@@ -511,6 +533,8 @@ run:
     if (em != NULL && emulate_host_busy(em, busy, sizeof busy))
         fprintf(stderr, "emulate: warning: a busy machine: %s; the measured times include other jobs' "
                 "contention\n", busy);
+    if (em != NULL && !emulate_profile_foreign(em))
+        note_function_speed(&sc, sa.path, open[O_CLIENT_LOG - O_REQUESTS_CSV].path, emulate_function_speed(em));
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("writing results to standard output failed: %s", strerror(errno));
         rc = CLI_FAILED;

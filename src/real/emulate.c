@@ -87,6 +87,7 @@ struct emulate {
     size_t rr;                  /* where the next scan of ready workers starts */
     struct emulate_stats st;
     struct hostload load;       /* the host's CPU pressure around the run */
+    bool profile_foreign;       /* the profile's inference is not this machine's CNN's (check_inference) */
     struct cpucap cap;          /* the workers' cgroups (kind NONE: not enforced) */
     double vcpus;               /* each worker's CPU share; 0: no cap asked */
     char cap_why[600];          /* why the cap is not enforced */
@@ -672,7 +673,8 @@ static void check_inference(struct emulate *em)
     em->profile_infer_ms = model_mean_inference_s(m, n) * 1e3;
     em->local_infer_ms = em->local_ms_per_image * n / share;
     double r = em->local_infer_ms > 0 ? em->profile_infer_ms / em->local_infer_ms : 1;
-    if ((r > 2 || r < 0.5) && em->o.on_warning != NULL) {
+    em->profile_foreign = r > 2 || r < 0.5;
+    if (em->profile_foreign && em->o.on_warning != NULL) {
         char line[600];
         snprintf(line, sizeof line, "function.model inference_ms is not emulated: the profile (%s) gives %.3f ms for "
                  "a batch of %d, this machine's CNN about %.3f ms at %.3f vCPU; the workers' real times are used, "
@@ -830,7 +832,7 @@ void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_
     if (st->cpu_batches > 0)
         fprintf(f, "  \"function_cpu\": {\"batches\": %llu, \"cpu_ms_mean\": %.4f, \"profile_ms_mean\": %.4f, "
                 "\"ratio\": %.4f},\n", (unsigned long long)st->cpu_batches, st->cpu_s * 1e3 / (double)st->cpu_batches,
-                st->profile_s * 1e3 / (double)st->cpu_batches, st->profile_s > 0 ? st->cpu_s / st->profile_s : 0);
+                st->profile_s * 1e3 / (double)st->cpu_batches, emulate_function_speed(em));
     fprintf(f, "  \"lag_ms\": {\"n\": %llu, ", (unsigned long long)res->lag_ms.n);
     json_ms(f, "p50", res->lag_ms.p50, ", ");
     json_ms(f, "p99", res->lag_ms.p99, ", ");
@@ -863,10 +865,10 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
     if (em->o.model != NULL && em->profile_infer_ms > 0)
         fprintf(f, "  %-34s real CNN: about %.3f ms here, profile %.3f ms (batch %d)\n", "inference (not emulated)",
                 em->local_infer_ms, em->profile_infer_ms, em->o.typical_batch > 0 ? em->o.typical_batch : 1);
-    if (st->cpu_batches > 0 && st->profile_s > 0)
+    if (emulate_function_speed(em) > 0)
         fprintf(f, "  %-34s %.3f ms a batch, the profile's %.3f ms (x%.2f)\n", "function CPU time",
                 st->cpu_s * 1e3 / (double)st->cpu_batches, st->profile_s * 1e3 / (double)st->cpu_batches,
-                st->cpu_s / st->profile_s);
+                emulate_function_speed(em));
     if (res->lag_ms.n > 0)
         fprintf(f, "  %-34s %.3f / %.3f / %.3f\n", "send lag p50 / p99 / max (ms)", res->lag_ms.p50,
                 res->lag_ms.p99, res->lag_ms.max);
@@ -875,6 +877,17 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
         hostload_describe(&em->load, line, sizeof line);
         fprintf(f, "  %-34s %s\n", "host", line);
     }
+}
+
+bool emulate_profile_foreign(const struct emulate *em)
+{
+    return em->profile_foreign;
+}
+
+double emulate_function_speed(const struct emulate *em)
+{
+    const struct emulate_stats *st = &em->st;
+    return st->cpu_batches > 0 && st->profile_s > 0 ? st->cpu_s / st->profile_s : 0;
 }
 
 bool emulate_host_busy(const struct emulate *em, char *why, size_t len)

@@ -109,6 +109,18 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
 /* True when the run was made on a busy machine (hostload.h), with why. */
 bool emulate_host_busy(const struct emulate *em, char *why, size_t len);
 
+/* The workers' CPU time on their batches over the profile's mean time for
+ * the same batch sizes (report's "function_cpu" ratio): 1 when the host
+ * ran the function as fast as when it was profiled, 1.3 when 30 % slower;
+ * 0 when nothing was measured (no batch, or no profile time). */
+double emulate_function_speed(const struct emulate *em);
+
+/* True when the profile's inference time is not this machine's CNN's (more
+ * than 2x apart, warned about at creation): a profile of another function
+ * or machine, against which emulate_function_speed is not the host's
+ * speed. */
+bool emulate_profile_foreign(const struct emulate *em);
+
 /* Stops every worker (emulate_stop_all with a short grace) and frees em.
  * Safe on NULL. */
 void emulate_destroy(struct emulate *em);
