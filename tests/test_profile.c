@@ -354,6 +354,17 @@ static void test_idle_penalty_measured(void)
                     && sscanf(one, "\"single_ms\": %lf", &single) == 1);
     double fit = profile_fit_start_burst(&shared, 3, shared.share_cores, single, makespan);
     CU_ASSERT_DOUBLE_EQUAL(factor, fit, 2e-4 * fit + 1e-4);
+    /* The share's answers were each timed as they came: their mean is at
+     * most the last one's time (medians over the rounds of each, so the
+     * order holds round by round and so for the medians). */
+    const char *share = text != NULL ? strstr(text, "\"share\": {") : NULL;
+    const char *mean_at = share != NULL ? strstr(share, "\"mean_answer_ms\": ") : NULL;
+    const char *last_at = share != NULL ? strstr(share, "\"makespan_ms\": ") : NULL;
+    double mean_answer = NAN, last_answer = NAN;
+    CU_ASSERT_FATAL(mean_at != NULL && last_at != NULL
+                    && sscanf(mean_at, "\"mean_answer_ms\": %lf", &mean_answer) == 1
+                    && sscanf(last_at, "\"makespan_ms\": %lf", &last_answer) == 1);
+    CU_ASSERT(mean_answer > 0 && mean_answer <= last_answer);
     free(text);
     /* The long gap must be longer than the short one. */
     snprintf(args, sizeof args, "-o %s/x.json --gap-ms 50 --long-gap-ms 50 --quiet", dir);

@@ -114,13 +114,14 @@ struct profile_result {
     /* The host's sharing efficiency (share_jobs > 0): the largest batch
      * alone (the worker's inference and the rest of the round trip,
      * medians) and on share_jobs workers at once on share_cores CPUs (the
-     * median time from the first send to the last answer); efficiency =
-     * the median over the rounds of what processor sharing predicts, jobs
-     * x the round's inference alone / cores, over what the work took, the
-     * round's makespan - its overhead alone (at most 1). */
+     * median of the rounds' mean time from the first send to an answer, and
+     * to the last answer); efficiency = the median over the rounds of what
+     * processor sharing predicts, jobs x the round's inference alone /
+     * cores, over what the work took on average, the round's mean answer
+     * time - its overhead alone (at most 1). */
     bool share_measured;
     int share_jobs, share_cores;
-    double share_inference_ms, share_overhead_ms, share_makespan_ms, share_efficiency;
+    double share_inference_ms, share_overhead_ms, share_mean_ms, share_makespan_ms, share_efficiency;
     /* The host's speed over time (speed_probe_s > 0): the largest batch
      * after gap_ms idle, again and again, on the warm worker; the median
      * of its inference time in each PROFILE_SPEED_WINDOW_S window over the
