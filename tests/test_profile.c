@@ -345,6 +345,18 @@ static void test_idle_penalty_measured(void)
     char *text = testutil_read_file(out);
     CU_ASSERT(text != NULL && strstr(text, "\"measured\": {\"batch_1_ms\": [") != NULL
               && strstr(text, "\"batch_4_ms\": [") != NULL);
+    /* Stalls after the long gap: counted out of 2 sizes x 8 samples, the
+     * probability their share. */
+    const char *after = text != NULL ? strstr(text, "\"after_long_gap\": ") : NULL;
+    const char *prob_at = text != NULL ? strstr(text, "\"stall_probability\": ") : NULL;
+    size_t n_after = 0, n_stalled = 0;
+    double prob = NAN;
+    CU_ASSERT_FATAL(after != NULL && prob_at != NULL
+                    && sscanf(after, "\"after_long_gap\": %zu, \"stalled\": %zu", &n_after, &n_stalled) == 2
+                    && sscanf(prob_at, "\"stall_probability\": %lf", &prob) == 1);
+    CU_ASSERT_EQUAL(n_after, 16);
+    CU_ASSERT(n_stalled <= n_after);
+    CU_ASSERT_DOUBLE_EQUAL(prob, (double)n_stalled / 16.0, 1e-4);
     /* The written factor is the fit of the written burst: its makespan,
      * the lone start, the share's cores and efficiency (4 digits each). */
     const char *mk = text != NULL ? strstr(text, "\"makespan_ms\": ") : NULL;

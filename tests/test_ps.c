@@ -645,6 +645,69 @@ static void test_host_stall(void)
     fixture_free(&sc, &log);
 }
 
+/* Stalls after an idle (host.idle stall_probability, stall_ms): with
+ * probability 1 and a constant 20 ms, the arrivals of test_idle_penalty:
+ * the cold first batch and the second (0.1 s after the first ended:
+ * weight 0) meet none; the third (idle 1.8 s, weight 1) meets
+ * one, on top of its penalty, only where the host is modelled (it ends at
+ * 2.22 s); the fourth (idle sqrt(0.1) s then, weight 1/2) meets one or
+ * not. Then one batch a second, idle 0.9 s
+ * (weight 1, no penalty otherwise), probability 0.25: the share of 10,000
+ * that met one is 0.25 within 4 sd. */
+static void test_idle_stall(void)
+{
+    const double t[] = { 0.0, 0.2, 2.0, 2.22 + sqrt(0.1) };
+    for (int host = 0; host < 2; host++) {
+        struct scenario sc;
+        whole_core_scenario(&sc, t, N(t), 0.0, 0.1);
+        sc.platform.host_cores = host ? 1 : 0;
+        struct model_profile *m = &sc.function.model;
+        m->has_idle = true;
+        m->idle_short_s = 0.1;
+        m->idle_long_s = 1.0;
+        m->idle_wake_s = 0.05;
+        m->idle_slowdown = 0.5;
+        m->has_idle_stall = true;
+        m->idle_stall_probability = 1;
+        m->idle_stall_s = dist_constant(0.020);
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->inference_ms, 100.0, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->inference_ms, 100.0, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->inference_ms, host ? 220.0 : 100.0, 1e-6);
+        double last = fixture_rec(&log, 3)->inference_ms;
+        if (host) {
+            CU_ASSERT(fabs(last - 150.0) < 1e-6 || fabs(last - 170.0) < 1e-6);
+        } else {
+            CU_ASSERT_DOUBLE_EQUAL(last, 100.0, 1e-6);
+        }
+        fixture_free(&sc, &log);
+    }
+    const size_t n = 10000;
+    struct scenario sc;
+    every_second_scenario(&sc, n, 1);
+    struct model_profile *m = &sc.function.model;
+    m->has_idle = true;
+    m->idle_short_s = 0.1;
+    m->idle_long_s = 0.5;
+    m->has_idle_stall = true;
+    m->idle_stall_probability = 0.25;
+    m->idle_stall_s = dist_constant(0.020);
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_EQUAL_FATAL(log.n, n);
+    size_t stalled = 0;
+    for (size_t i = 1; i < log.n; i++) { /* the first is cold */
+        double ms = log.rec[i].inference_ms;
+        CU_ASSERT(fabs(ms - 100.0) < 1e-6 || fabs(ms - 120.0) < 1e-6);
+        stalled += ms > 110.0;
+    }
+    CU_ASSERT_DOUBLE_EQUAL((double)stalled / (double)(n - 1), 0.25, 4 * sqrt(0.25 * 0.75 / (double)(n - 1)));
+    fixture_free(&sc, &log);
+}
+
 static void add_tests(CU_pSuite s)
 {
     CU_add_test(s, "two jobs on one core end together at 2 s", test_two_together);
@@ -662,6 +725,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
     CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
     CU_add_test(s, "host stalls: a batch meets one with its probability", test_host_stall);
+    CU_add_test(s, "stalls after an idle: met as often as weighted, only where the host is modelled", test_idle_stall);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);

@@ -767,6 +767,11 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         const struct model_profile *m = &sc->function.model;
         double w = model_idle_weight(m, now - platform_instance(&e->pf, inst)->idle_since_s);
         b->inference_s += w * (m->idle_wake_s + m->idle_slowdown * b->inference_s);
+        /* A stall after the idle (the host's CPU handed back), as often as
+         * the profile met one after its long gap, weighted as the penalty;
+         * drawn only after an idle, so that other runs' streams stay. */
+        if (m->has_idle_stall && w > 0 && gsl_rng_uniform(e->rng[RNG_IDLE_STALL]) < w * m->idle_stall_probability)
+            b->inference_s += dist_sample(&m->idle_stall_s, e->rng[RNG_IDLE_STALL]);
     }
     double busy_s = b->cold_s + b->inference_s;
     if (busy_s > sc->function.timeout_s) {

@@ -89,6 +89,7 @@ void model_copy(struct model_profile *dst, const struct model_profile *src)
     dist_copy(&dst->host_start_s, &src->host_start_s);
     dist_copy(&dst->speed_factor, &src->speed_factor);
     dist_copy(&dst->stall_s, &src->stall_s);
+    dist_copy(&dst->idle_stall_s, &src->idle_stall_s);
     dst->by_size = NULL;
     dst->has_size = NULL;
     if (src->table_max > 0) {
@@ -114,6 +115,7 @@ void model_fini(struct model_profile *m)
     dist_fini(&m->host_start_s);
     dist_fini(&m->speed_factor);
     dist_fini(&m->stall_s);
+    dist_fini(&m->idle_stall_s);
     if (m->by_size != NULL) {
         for (int n = 1; n <= m->table_max; n++)
             dist_fini(&m->by_size[n]);

@@ -58,6 +58,17 @@ struct model_profile {
      * inference samples were measured after), log-linear between. */
     bool has_idle;
     double idle_short_s, idle_long_s, idle_wake_s, idle_slowdown;
+    /* Stalls after an idle (host.idle stall_probability, stall_ms): a
+     * warm batch after idle_long_s idle meets one with
+     * idle_stall_probability (weighted as the penalty, by
+     * model_idle_weight) and then takes a draw of idle_stall_s longer. A
+     * virtual machine's idle CPUs are handed back to the hypervisor, and
+     * getting them back now and then takes milliseconds: on the
+     * development VM a quarter of the bursts after 2 s pauses waited
+     * 15-18 ms, none after 0.2 s. */
+    bool has_idle_stall;
+    double idle_stall_probability;
+    struct dist idle_stall_s;
     /* Simultaneous starts (host.start_burst, `profile --burst-starts`): a
      * worker start among start_burst_n started at once does
      * start_burst_factor times the work of a start alone, the multiplier

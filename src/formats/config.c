@@ -1082,10 +1082,12 @@ static int get_host_burst(struct cfg *c, const cJSON *host, const char *hpath, s
     m->start_burst_factor = factor;
     return 1;
 }
-static const char *const idle_keys[] = { "short_gap_ms", "long_gap_ms", "wake_ms", "slowdown", "measured" };
+static const char *const idle_keys[] = { "short_gap_ms", "long_gap_ms", "wake_ms", "slowdown",
+                                         "stall_probability", "stall_ms", "measured" };
 
 /* host.idle: the idle penalty `profile --long-gap-ms` measured ("measured"
- * is its provenance, not read). All four numbers or no "idle". */
+ * is its provenance, not read). All four numbers or no "idle"; the stalls
+ * after an idle (stall_probability, stall_ms) both or neither. */
 static int get_host_idle(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
 {
     const cJSON *idle = NULL;
@@ -1106,6 +1108,15 @@ static int get_host_idle(struct cfg *c, const cJSON *host, const char *hpath, st
         join(q, p, "long_gap_ms");
         return fail(c, q, NULL, "must be more than short_gap_ms (%s; got %s)", fmt_num(l, sizeof l, short_ms),
                     fmt_num(g, sizeof g, long_ms));
+    }
+    bool has_prob = get(idle, "stall_probability") != NULL, has_ms = get(idle, "stall_ms") != NULL;
+    if (has_prob || has_ms) {
+        double prob = 0;
+        if (get_num(c, idle, p, "stall_probability", true, between(0, 1), &prob) < 0
+            || get_dist(c, idle, p, "stall_ms", true, 1e-3, &m->idle_stall_s) < 0)
+            return -1;
+        m->has_idle_stall = prob > 0;
+        m->idle_stall_probability = prob;
     }
     m->has_idle = true;
     m->idle_short_s = short_ms * 1e-3;

@@ -93,6 +93,13 @@ struct profile_result {
     double idle_long_ms[2 * PROFILE_IDLE_REPETITIONS];
     double idle_wake_ms, idle_slowdown;
     double idle_small_short_ms, idle_small_long_ms, idle_large_short_ms, idle_large_long_ms;
+    /* Stalls after the long gap: round trips that exceeded their size's
+     * long-gap median by more than PROFILE_STALL_MIN_MS and
+     * PROFILE_STALL_SHARE of it (the rule of host.stall), the excess of
+     * each, out of idle_sizes x PROFILE_IDLE_REPETITIONS. */
+    double idle_stall_ms[2 * PROFILE_IDLE_REPETITIONS];
+    size_t n_idle_stall;
+    double idle_stall_probability;
     /* Timed batches measured again because the worker waited for a CPU
      * meanwhile (preempted by another job), and those still preempted at
      * the last try and kept; preempt_unknown: the kernel gave no run-queue
