@@ -133,6 +133,12 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
     return 0;
 }
 
+/* How the long gap is waited out, as the emulator's loop waits
+ * (emulate.c EM_EARLY_PER_S, EM_SPIN_S): woken this share of the sleep
+ * early, then spinning the last stretch. */
+#define PROFILE_EARLY_PER_S 0.003
+#define PROFILE_SPIN_S 0.0003
+
 static void sleep_ms(int ms)
 {
     if (ms > 0) {
@@ -624,17 +630,45 @@ static bool preempted(double waited_ms, double round_trip_ms)
     return isfinite(waited_ms) && waited_ms > PROFILE_PREEMPT_MS + 0.02 * round_trip_ms;
 }
 
+/* Sleeps until due_s (worker_mono_s) as the emulator's loop waits for a
+ * request: woken early by PROFILE_EARLY_PER_S of the sleep (a long sleep
+ * comes back late in proportion to its length on a VM), then spinning to
+ * the instant. Returns how late it is then (s): about 0, unless the
+ * machine stalled meanwhile. */
+static double sleep_until(double due_s)
+{
+    double left = due_s - worker_mono_s();
+    left -= left * PROFILE_EARLY_PER_S + PROFILE_SPIN_S;
+    if (left > 0) {
+        struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+        nanosleep(&ts, NULL);
+    }
+    double now;
+    while ((now = worker_mono_s()) < due_s)
+        ;
+    return now - due_s;
+}
+
 /* time_batch after gap_ms idle, measured again (up to PROFILE_PREEMPT_TRIES
  * times in all) while the worker was preempted; the last try is kept
- * whatever it saw, and counted. */
-static int time_clean_batch(struct timing *t, struct profile_result *r, int gap_ms, size_t n,
+ * whatever it saw, and counted. With from_gap_end the round trip is timed
+ * from the instant the gap ends, as the emulator times a request from its
+ * scheduled send: a machine that stalls while idle (a VM whose idle CPUs
+ * went back to the hypervisor) makes this process wake late, and that
+ * lateness is part of the round trip, as it is part of an emulated
+ * request's latency (the long gap's samples: host.idle's stalls). */
+static int time_clean_batch(struct timing *t, struct profile_result *r, int gap_ms, bool from_gap_end, size_t n,
                             double *round_trip_ms, double *infer_ms, char *msg, size_t msg_len)
 {
     for (int k = 0;; k++) {
-        double waited;
-        sleep_ms(gap_ms);
+        double waited, late_s = 0;
+        if (from_gap_end)
+            late_s = sleep_until(worker_mono_s() + gap_ms * 1e-3);
+        else
+            sleep_ms(gap_ms);
         if (time_batch(t, n, round_trip_ms, infer_ms, &waited, msg, msg_len) != 0)
             return -1;
+        *round_trip_ms += late_s * 1e3;
         if (!isfinite(waited))
             r->preempt_unknown = true;
         if (!preempted(waited, *round_trip_ms))
@@ -659,10 +693,10 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
     for (size_t k = 0; k < PROFILE_IDLE_REPETITIONS; k++) {
         for (size_t j = 0; j < n_sizes; j++) {
             double rt, inf;
-            if (time_clean_batch(t, r, o->gap_ms, sizes[j], &rt, &inf, msg, msg_len) != 0)
+            if (time_clean_batch(t, r, o->gap_ms, false, sizes[j], &rt, &inf, msg, msg_len) != 0)
                 return -1;
             r->idle_short_ms[j * PROFILE_IDLE_REPETITIONS + k] = rt;
-            if (time_clean_batch(t, r, o->long_gap_ms, sizes[j], &rt, &inf, msg, msg_len) != 0)
+            if (time_clean_batch(t, r, o->long_gap_ms, true, sizes[j], &rt, &inf, msg, msg_len) != 0)
                 return -1;
             r->idle_long_ms[j * PROFILE_IDLE_REPETITIONS + k] = rt;
         }
@@ -900,7 +934,7 @@ static int measure_inference(const struct profile_options *o, const struct mnist
                     goto out;
                 continue;
             }
-            if (time_clean_batch(&t, r, o->gap_ms, n, &rt_ms, &infer_ms, msg, msg_len) != 0)
+            if (time_clean_batch(&t, r, o->gap_ms, false, n, &rt_ms, &infer_ms, msg, msg_len) != 0)
                 goto out;
             double over_ms = rt_ms - infer_ms;
             r->inference_ms[(n - 1) * (size_t)o->repetitions + (size_t)round] = infer_ms;
