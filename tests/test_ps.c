@@ -376,19 +376,27 @@ static void test_capped_is_more_cores(void)
  * sqrt(0.1) s idle, halfway on the log scale: 0.1 + 0.5 * 0.1 = 0.15 s.
  * Without platform.host_cores the profile's host is not modelled: no
  * penalty anywhere. */
+/* Arrivals t[], 0.1 s of inference each, on one core (host) or no host
+ * model, with the idle penalty of test_idle_penalty: none up to 0.1 s idle,
+ * in full from 1 s, wake 50 ms + half the inference. */
+static void idle_scenario(struct scenario *sc, const double *t, size_t n, bool host)
+{
+    whole_core_scenario(sc, t, n, 0.0, 0.1);
+    sc->platform.host_cores = host ? 1 : 0;
+    struct model_profile *m = &sc->function.model;
+    m->has_idle = true;
+    m->idle_short_s = 0.1;
+    m->idle_long_s = 1.0;
+    m->idle_wake_s = 0.05;
+    m->idle_slowdown = 0.5;
+}
+
 static void test_idle_penalty(void)
 {
     const double t[] = { 0.0, 0.2, 2.0, 2.2 + sqrt(0.1) };
     for (int host = 0; host < 2; host++) {
         struct scenario sc;
-        whole_core_scenario(&sc, t, N(t), 0.0, 0.1);
-        sc.platform.host_cores = host ? 1 : 0;
-        struct model_profile *m = &sc.function.model;
-        m->has_idle = true;
-        m->idle_short_s = 0.1;
-        m->idle_long_s = 1.0;
-        m->idle_wake_s = 0.05;
-        m->idle_slowdown = 0.5;
+        idle_scenario(&sc, t, N(t), host);
         struct fixture_log log;
         struct engine_result res;
         fixture_run(&sc, &log, &res);
@@ -659,14 +667,8 @@ static void test_idle_stall(void)
     const double t[] = { 0.0, 0.2, 2.0, 2.22 + sqrt(0.1) };
     for (int host = 0; host < 2; host++) {
         struct scenario sc;
-        whole_core_scenario(&sc, t, N(t), 0.0, 0.1);
-        sc.platform.host_cores = host ? 1 : 0;
+        idle_scenario(&sc, t, N(t), host);
         struct model_profile *m = &sc.function.model;
-        m->has_idle = true;
-        m->idle_short_s = 0.1;
-        m->idle_long_s = 1.0;
-        m->idle_wake_s = 0.05;
-        m->idle_slowdown = 0.5;
         m->has_idle_stall = true;
         m->idle_stall_probability = 1;
         m->idle_stall_s = dist_constant(0.020);
