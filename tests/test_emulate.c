@@ -550,11 +550,8 @@ static char *speed_scenario(double per_item_ms)
  * says so, with the validate command that predicts given the run's speed,
  * and that command is one validate accepts. Not for a profile of another
  * function (40 ms for what the real CNN does in well under 1 ms: already
- * warned about as not emulated). The profile of the second run is made 0.7
- * times what the first run's batches took (the workers' CPU time, which
- * holds more than the in-process time per image that the not-emulated
- * check compares with): x1.4 when the host holds its speed, a note on
- * either side of 1 when it does not. */
+ * warned about as not emulated, which also prints this machine's
+ * estimate). */
 static void test_speed_note(void)
 {
     char *sc = speed_scenario(20);
@@ -567,28 +564,55 @@ static void test_speed_note(void)
     const char *at = strstr(out, "\"cpu_ms_mean\": ");
     double cpu_ms = 0;
     CU_ASSERT_FATAL(at != NULL && sscanf(at + strlen("\"cpu_ms_mean\": "), "%lf", &cpu_ms) == 1 && cpu_ms > 0);
+    const char *est = strstr(err, "this machine's CNN about ");
+    double local_ms = 0;
+    CU_ASSERT_FATAL(est != NULL && sscanf(est + strlen("this machine's CNN about "), "%lf", &local_ms) == 1
+                    && local_ms > 0);
     free(out);
     free(err);
     unlink(sc);
     free(sc);
 
-    sc = speed_scenario(0.7 * cpu_ms / 2);
-    rc = testutil_runf(&out, &err, "emulate %s --worker %s --client-log %s/c.csv", sc, testutil_worker_bin(), dir);
+    /* The second profile within the not-emulated check's 2x of the local
+     * estimate (0.75 or 1.35 of it: a third of margin for the estimate to
+     * move between runs) and as far from the batches' CPU time as that
+     * allows: at least x1.34 either way, so the note comes even if the
+     * host's speed moves by a fifth between the two runs (under
+     * AddressSanitizer the estimate and the CPU time are 1.5x apart, one
+     * way or the other). */
+    double low = 0.75 * local_ms, high = 1.35 * local_ms;
+    double batch_ms = fabs(log(cpu_ms / low)) > fabs(log(cpu_ms / high)) ? low : high;
+    sc = speed_scenario(batch_ms / 2);
+    rc = testutil_runf(&out, &err, "emulate %s --worker %s --client-log %s/c.csv --json", sc, testutil_worker_bin(),
+                       dir);
     CU_ASSERT_EQUAL(rc, 0);
-    CU_ASSERT_PTR_NULL(strstr(err, "inference_ms is not emulated"));
-    TESTUTIL_ASSERT_CONTAINS(err, "emulate: note: the function's batches took x");
-    const char *cmd = err != NULL ? strstr(err, "`lambdasim validate ") : NULL;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(cmd);
-    char args[1024];
-    CU_ASSERT_FATAL(sscanf(cmd + strlen("`lambdasim "), "%1023[^`]", args) == 1);
-    TESTUTIL_ASSERT_CONTAINS(args, "/c.csv --host-speed ");
+    /* The rule, whichever side of it this machine lands on: a note when the
+     * profile is this machine's function's (within 2x of the estimate) and
+     * the batches' CPU time is more than 10 % off it. On a plain build the
+     * note comes; under a sanitizer the estimate can move by 1.7x between
+     * runs and make the profile another function's. */
+    at = strstr(out, "\"ratio\": ");
+    double ratio = 0;
+    CU_ASSERT_FATAL(at != NULL && sscanf(at + strlen("\"ratio\": "), "%lf", &ratio) == 1 && ratio > 0);
+    bool foreign = strstr(err, "inference_ms is not emulated") != NULL;
+    bool expect_note = !foreign && fabs(ratio - 1) > 0.1;
+    CU_ASSERT_EQUAL(strstr(err, "emulate: note: the function's batches took x") != NULL, expect_note);
+    const char *cmd = strstr(err, "`lambdasim validate ");
+    CU_ASSERT_EQUAL(cmd != NULL, expect_note);
+    char args[1024] = "";
+    if (cmd != NULL) {
+        CU_ASSERT_FATAL(sscanf(cmd + strlen("`lambdasim "), "%1023[^`]", args) == 1);
+        TESTUTIL_ASSERT_CONTAINS(args, "/c.csv --host-speed ");
+    }
     free(out);
     free(err);
-    rc = testutil_runf(&out, &err, "%s --replications 3", args);
-    CU_ASSERT(rc == 0 || rc == 1); /* a verdict, not a refused command */
-    TESTUTIL_ASSERT_CONTAINS(out, "host speed: fixed at x");
-    free(out);
-    free(err);
+    if (args[0] != '\0') {
+        rc = testutil_runf(&out, &err, "%s --replications 3", args);
+        CU_ASSERT(rc == 0 || rc == 1); /* a verdict, not a refused command */
+        TESTUTIL_ASSERT_CONTAINS(out, "host speed: fixed at x");
+        free(out);
+        free(err);
+    }
     CU_ASSERT_EQUAL(testutil_remove_dir(dir), 0);
     unlink(sc);
     free(sc);
