@@ -29,17 +29,6 @@
 #include "real/worker_proto.h"
 #include "base/xalloc.h"
 
-/* How long before a timer is due the loop stops sleeping and polls (s). */
-#define EM_SPIN_S 0.0003
-/* A long sleep comes back late in proportion to its length: on the
- * development VM (Firecracker, kvm-clock) ppoll woke 0.66 ms late after
- * 0.5 s, 1.16 ms after 1 s and 2.2 ms after 2 s, ~1.1 ms per second slept,
- * while a sleep of a few ms comes back within 0.1 ms. So the loop wakes
- * this fraction of the time left early (3 ms per second, with room), then
- * sleeps again for the rest, which is short and so punctual, then spins
- * for EM_SPIN_S. The pause before a burst is where it mattered: every
- * request of `bursty-simultaneous` (2 s pauses) was sent 1.5-2 ms late. */
-#define EM_EARLY_PER_S 0.003
 
 /* How long a readable worker may take to finish a line it started. */
 #define LINE_TIMEOUT_S 5.0
@@ -563,14 +552,14 @@ static int em_wait(void *ctx, double until_s, struct engine_completion *done, ch
         double left = wake - now;
         if (left < 0)
             left = 0;
-        /* Sleep until EM_SPIN_S before the due time, then poll without
+        /* Sleep until WORKER_WAKE_SPIN_S before the due time, then poll without
          * sleeping: a wake-up from ppoll comes ~0.1-0.2 ms late on this
          * kind of machine (a VM), and that lateness is inside every
-         * request's latency. The spin costs at most EM_SPIN_S of CPU per
-         * timer. A long sleep is cut short by EM_EARLY_PER_S of its length
+         * request's latency. The spin costs at most WORKER_WAKE_SPIN_S of CPU per
+         * timer. A long sleep is cut short by WORKER_WAKE_EARLY_PER_S of its length
          * (its lateness grows with it) and resumed on the next pass. */
-        left = left > EM_SPIN_S ? left - EM_SPIN_S : 0;
-        left -= left * EM_EARLY_PER_S;
+        left = left > WORKER_WAKE_SPIN_S ? left - WORKER_WAKE_SPIN_S : 0;
+        left -= left * WORKER_WAKE_EARLY_PER_S;
         struct timespec ts = { 0, 0 };
         struct timespec *tp = NULL;
         if (isfinite(left)) {

@@ -133,11 +133,13 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
     return 0;
 }
 
-/* How the long gap is waited out, as the emulator's loop waits
- * (emulate.c EM_EARLY_PER_S, EM_SPIN_S): woken this share of the sleep
- * early, then spinning the last stretch. */
-#define PROFILE_EARLY_PER_S 0.003
-#define PROFILE_SPIN_S 0.0003
+/* host.stall's rule, also host.idle's: a round trip that exceeds the
+ * median of its kind by more than PROFILE_STALL_MIN_MS and
+ * PROFILE_STALL_SHARE of that median met a stall of the host. */
+static bool is_stall(double excess_ms, double median_ms)
+{
+    return excess_ms > PROFILE_STALL_MIN_MS && excess_ms > PROFILE_STALL_SHARE * median_ms;
+}
 
 static void sleep_ms(int ms)
 {
@@ -608,7 +610,7 @@ static void fit_idle(struct profile_result *r)
         double median = median_of(rt, reps);
         for (size_t k = 0; k < reps; k++) {
             double excess = rt[k] - median;
-            if (excess > PROFILE_STALL_MIN_MS && excess > PROFILE_STALL_SHARE * median)
+            if (is_stall(excess, median))
                 r->idle_stall_ms[r->n_idle_stall++] = excess;
         }
     }
@@ -631,14 +633,14 @@ static bool preempted(double waited_ms, double round_trip_ms)
 }
 
 /* Sleeps until due_s (worker_mono_s) as the emulator's loop waits for a
- * request: woken early by PROFILE_EARLY_PER_S of the sleep (a long sleep
- * comes back late in proportion to its length on a VM), then spinning to
- * the instant. Returns how late it is then (s): about 0, unless the
+ * request: woken early by WORKER_WAKE_EARLY_PER_S of the sleep (a long
+ * sleep comes back late in proportion to its length on a VM), then
+ * spinning to the instant. Returns how late it is then (s): about 0, unless the
  * machine stalled meanwhile. */
 static double sleep_until(double due_s)
 {
     double left = due_s - worker_mono_s();
-    left -= left * PROFILE_EARLY_PER_S + PROFILE_SPIN_S;
+    left -= left * WORKER_WAKE_EARLY_PER_S + WORKER_WAKE_SPIN_S;
     if (left > 0) {
         struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
         nanosleep(&ts, NULL);
@@ -880,7 +882,7 @@ static int measure_speed(struct timing *t, struct profile_result *r, char *msg, 
         double rt_median = median_copy(rt_ms + first[k], m, scratch);
         for (size_t i = first[k]; i < first[k + 1]; i++) {
             double excess = rt_ms[i] - rt_median;
-            if (excess > PROFILE_STALL_MIN_MS && excess > PROFILE_STALL_SHARE * rt_median)
+            if (is_stall(excess, rt_median))
                 r->stall_ms[r->n_stall++] = excess;
         }
     }
