@@ -927,6 +927,8 @@ static const struct bad_case {
       ": host.idle.stall_probability: must be <= 1 (got 1.25)" },
     { "tests/bad/model-host-idle-stall-no-ms.json", MODEL, CONFIG_ERR_INVALID,
       ": host.idle.stall_ms: required field is missing" },
+    { "tests/bad/model-host-share-quantum.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.share.quantum_ms: must be >= 0 (got -1)" },
     { "tests/bad/model-cpu-fraction-negative.json", MODEL, CONFIG_ERR_INVALID,
       ": cpu_bound_fraction: must be >= 0 (got -0.1)" },
     { "tests/bad/model-cpu-fraction-string.json", MODEL, CONFIG_ERR_INVALID,

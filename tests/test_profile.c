@@ -439,6 +439,90 @@ static void test_fit_start_burst(void)
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* profile_share_ends by hand (the cases of test_ps's round robin): four
+ * unit jobs on two cores at full efficiency end at 2 under processor
+ * sharing, at 1, 1, 2, 2 in turns of the whole work; three in turns of
+ * half of it end at 1, 1.5, 1.5. Then it is the simulator's sharing: five
+ * unit jobs started together on two cores at efficiency 0.7 (measured at
+ * five), for processor sharing and three turns, end in the simulator
+ * exactly when profile_share_ends says, so the efficiency and turn the
+ * profile fits with it are the ones the simulator needs. */
+static void test_share_ends(void)
+{
+    struct model_profile full = { .has_share = true, .share_jobs = 4, .share_cores = 2, .share_efficiency = 1 };
+    double ends[5];
+    profile_share_ends(&full, 4, 2, 0, ends);
+    for (size_t i = 0; i < 4; i++)
+        CU_ASSERT_DOUBLE_EQUAL(ends[i], 2.0, 1e-12);
+    profile_share_ends(&full, 4, 2, 1, ends);
+    const double fifo[] = { 1, 1, 2, 2 };
+    for (size_t i = 0; i < 4; i++)
+        CU_ASSERT_DOUBLE_EQUAL(ends[i], fifo[i], 1e-12);
+    profile_share_ends(&full, 3, 2, 0.5, ends);
+    const double rr[] = { 1, 1.5, 1.5 };
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT_DOUBLE_EQUAL(ends[i], rr[i], 1e-12);
+
+    const double quantum[] = { 0, 0.3, 0.5, 1 };
+    const double together[] = { 0, 0, 0, 0, 0 };
+    for (size_t c = 0; c < sizeof quantum / sizeof quantum[0]; c++) {
+        struct scenario sc;
+        fixture_scenario(&sc, together, 5, 0.0, 1.0);
+        sc.function.memory_mb = 1769;
+        sc.function.model.memory_mb = 1769;
+        sc.platform.host_cores = 2;
+        struct model_profile *mp = &sc.function.model;
+        mp->has_share = true;
+        mp->share_jobs = 5;
+        mp->share_cores = 2;
+        mp->share_efficiency = 0.7;
+        mp->share_quantum_s = quantum[c];
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        double sim[5];
+        for (size_t i = 0; i < 5; i++)
+            sim[i] = fixture_rec(&log, i)->end_s;
+        qsort(sim, 5, sizeof sim[0], cmp_double);
+        profile_share_ends(mp, 5, 2, quantum[c], ends);
+        for (size_t i = 0; i < 5; i++)
+            CU_ASSERT_DOUBLE_EQUAL(sim[i], ends[i], 1e-9);
+        fixture_free(&sc, &log);
+    }
+}
+
+/* profile_fit_share on made-up rounds: 32 rounds of five jobs on two
+ * cores, each the simulator's ends for a known turn and efficiency 0.8,
+ * every round off by a drift of up to +-2 %. The fit finds the turn
+ * (processor sharing, first come first served, half the work) and the
+ * efficiency within 0.01, because the ends differ in shape between turns
+ * far more than the drift moves them. */
+static void test_fit_share(void)
+{
+    const double quantum[] = { 0, 1, 0.5 };
+    enum { ROUNDS = 32, JOBS = 5 };
+    for (size_t c = 0; c < sizeof quantum / sizeof quantum[0]; c++) {
+        struct model_profile m = { .has_share = true, .share_jobs = JOBS, .share_cores = 2,
+                                   .share_efficiency = 0.8 };
+        double ends[JOBS], answers[ROUNDS * JOBS];
+        profile_share_ends(&m, JOBS, 2, quantum[c], ends);
+        for (size_t r = 0; r < ROUNDS; r++)
+            for (size_t i = 0; i < JOBS; i++)
+                answers[r * JOBS + i] = ends[i] * (1 + 0.01 * (double)((int)(r % 5) - 2));
+        double q = -1;
+        double e = profile_fit_share(answers, ROUNDS, JOBS, 2, 0.05, &q);
+        printf("\n    turn %g: fitted turn %g, efficiency %.4f", quantum[c], q, e);
+        CU_ASSERT_DOUBLE_EQUAL(q, quantum[c], 1e-12);
+        CU_ASSERT_DOUBLE_EQUAL(e, 0.8, 0.01);
+    }
+}
+
 /* profile_fit_speed on made-up windows (medians, ms) with reference 10 ms,
  * after 12 windows of rounds at factor 1:
  * - the probe steady at 10 ms, alternating +-0.1: factors about 1, the
@@ -509,6 +593,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "profile_measure: options, results, JSON writer", test_measure_options);
     CU_add_test(s, "the host's speed: factors, hold, a level held apart", test_fit_speed);
     CU_add_test(s, "simultaneous starts: the factor that reproduces the measured burst", test_fit_start_burst);
+    CU_add_test(s, "shared jobs: the simulator's ends, by hand and through it", test_share_ends);
+    CU_add_test(s, "shared jobs: the turn and efficiency of made-up rounds", test_fit_share);
 }
 
 int main(void)

@@ -506,6 +506,91 @@ static void test_share_efficiency(void)
     CU_ASSERT_DOUBLE_EQUAL(model_share_efficiency(&m, 30.0), 1.0, EPS);
 }
 
+/* ps_scenario with cores taken in turns of quantum_s (host.share quantum),
+ * sharing at full efficiency. */
+static void rr_scenario(struct scenario *sc, const double *t, size_t n, double work_s, double cores,
+                        double quantum_s)
+{
+    ps_scenario(sc, t, n, work_s, cores);
+    struct model_profile *m = &sc->function.model;
+    m->has_share = true;
+    m->share_jobs = 4;
+    m->share_cores = 2;
+    m->share_efficiency = 1;
+    m->share_quantum_s = quantum_s;
+}
+
+/* Round robin, by hand. Four jobs of 1 s at 0 on two cores with turns
+ * longer than the work: first come first served, two at a time, ending at
+ * 1, 1, 2, 2 (processor sharing: all four at 2). Three on two cores in
+ * turns of 0.5 s: A and B run to 0.5, C and A to 1.0 (A done), B and C to
+ * 1.5 (both done): 1.0, 1.5, 1.5 (processor sharing: all three at 1.5).
+ * Forty on one core in turns of 0.5 s: a first round of 20 s, then each
+ * ends in the second, in arrival order, at 20 + 0.5 (i + 1); the waiting
+ * ring wraps and grows on the way. */
+static void test_round_robin(void)
+{
+    const double zero[40] = { 0 };
+    struct fixture_log log;
+    struct engine_result res;
+    struct scenario sc;
+    rr_scenario(&sc, zero, 4, 1.0, 2, 10.0);
+    fixture_run(&sc, &log, &res);
+    const double fifo_end_s[] = { 1, 1, 2, 2 };
+    for (size_t i = 0; i < 4; i++)
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, fifo_end_s[i], EPS);
+    fixture_free(&sc, &log);
+
+    rr_scenario(&sc, zero, 3, 1.0, 2, 0.5);
+    fixture_run(&sc, &log, &res);
+    const double rr_end_s[] = { 1.0, 1.5, 1.5 };
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, rr_end_s[i], EPS);
+    fixture_free(&sc, &log);
+
+    rr_scenario(&sc, zero, 40, 1.0, 1, 0.5);
+    fixture_run(&sc, &log, &res);
+    for (size_t i = 0; i < 40; i++)
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, 20.0 + 0.5 * (double)(i + 1), EPS);
+    fixture_free(&sc, &log);
+}
+
+/* M/D/1 both ways: turns longer than the service make the core first
+ * come first served, Pollaczek-Khinchine's W = S + rho S / (2 (1 - rho));
+ * turns far shorter than it approach processor sharing, whose mean
+ * response S / (1 - rho) holds for any service distribution. With rho =
+ * 0.7 the two are 2.17 s and 3.33 s, so a model that ignored the turns
+ * would fail one of them. Round robin tends to processor sharing as the
+ * turn shrinks (Kleinrock, Queueing Systems vol. 2, 1976, ch. 4); turns of
+ * S / 50 are taken as short enough, which the 5 % interval then checks. */
+static void test_md1_fcfs_and_ps(void)
+{
+    const double lambda = 0.7, service_s = 1.0, rho = lambda * service_s;
+    const double quantum_s[] = { 2.0, service_s / 50 };
+    const double theory_s[] = { service_s + rho * service_s / (2 * (1 - rho)), service_s / (1 - rho) };
+    for (size_t c = 0; c < N(quantum_s); c++) {
+        struct scenario sc;
+        poisson_ps(&sc, lambda, service_s, 1);
+        sc.function.model.base_s = dist_constant(service_s);
+        sc.function.model.has_share = true;
+        sc.function.model.share_jobs = 2;
+        sc.function.model.share_cores = 1;
+        sc.function.model.share_efficiency = 1;
+        sc.function.model.share_quantum_s = quantum_s[c];
+        double w[REPS];
+        for (int i = 0; i < REPS; i++) {
+            struct engine_result r;
+            engine_run(&sc, (uint64_t)i + 1, NULL, &r);
+            w[i] = r.latency_ms.mean / 1000.0;
+        }
+        check(c == 0 ? "M/D/1 first come first served (turns > S), mean response (s)"
+                     : "M/D/1 round robin in turns of S/50 ~ processor sharing, mean response (s)",
+              interval(w, REPS), theory_s[c]);
+        struct fixture_log log = { 0 };
+        fixture_free(&sc, &log);
+    }
+}
+
 /* n requests one a second (at 0, 1, ... s), 0.1 s of work each, no cold
  * start, on one whole core of a host with `cores` cores. */
 static void every_second_scenario(struct scenario *sc, size_t n, double cores)
@@ -728,7 +813,9 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
     CU_add_test(s, "host stalls: a batch meets one with its probability", test_host_stall);
     CU_add_test(s, "stalls after an idle: met as often as weighted, only where the host is modelled", test_idle_stall);
+    CU_add_test(s, "round robin (host.share quantum), by hand", test_round_robin);
     CU_add_test(s, "M/M/1-PS mean response", test_mm1_ps);
+    CU_add_test(s, "M/D/1: long turns are FCFS (Pollaczek-Khinchine), short ones PS", test_md1_fcfs_and_ps);
     CU_add_test(s, "M/M/2 by Little's law", test_mm2_limited_ps);
     CU_add_test(s, "half-core caps on one core = two whole cores", test_capped_is_more_cores);
 }

@@ -69,22 +69,31 @@ struct batch {
     bool cold, provisioned, throttled, timed_out;
 };
 
-/* An invocation in its work phase under processor sharing (host_cores):
- * every such job progresses at the same rate min(1, H / (k s)) (s: the
- * instance's CPU share, see engine_setup), so with V the
- * work each has received since the start of the run, a job finishes when V
- * reaches v_end = V(start) + work. The jobs wait in an event list of their
- * own ordered by v_end (ties: start order; id = the instance, gen = the
- * job), and only its earliest has a pending event. An instance runs one
- * job at a time, so the rest of a job is kept by instance slot. */
+/* An invocation in its work phase on the shared host (host_cores): every
+ * job on a core progresses at the same rate min(1, H / (k s)) (s: the
+ * instance's CPU share, see engine_setup; k: the jobs on the host), so
+ * with V the work each running job has received since the start of the
+ * run, a job that got a core when V was v_run stops when V reaches
+ * v_run + min(quantum, its work left). Under processor sharing (no
+ * quantum) every job is on a core and stops only when done; with a
+ * quantum (model.h host.share quantum) at most ceil(H / s) jobs are, the
+ * rest wait in a FIFO, and a job whose quantum ends while others wait
+ * goes to the back (round robin). The running jobs wait in an event list
+ * of their own ordered by their stop (ties: start order; id = the
+ * instance, gen = the job), and only its earliest has a pending event. An
+ * instance runs one job at a time, so the rest of a job is kept by
+ * instance slot. */
 struct ps_job {
     double start_s, work_s;
     double wait_s;          /* then waits this long (extra init, ping hold) */
     /* A cold start's part of work_s (0: none) as scaled for the starts
-     * under way (model_start_factor), that factor, and V when the job
-     * began: the start is under way while V - v0_s < start_work_s. */
-    double start_work_s, start_factor, v0_s;
+     * under way (model_start_factor), and that factor: the start is under
+     * way while ps_done_work < start_work_s. */
+    double start_work_s, start_factor;
+    double rem_s;           /* work left when it last got a core (or arrived) */
+    double v_run_s;         /* V when it last got a core */
     uint32_t job;
+    bool running;
 };
 
 struct engine {
@@ -181,9 +190,15 @@ struct engine {
     bool ps;
     double ps_cores;                /* H / s: host cores in units of one share */
     double ps_v, ps_t;              /* work per job received by ps_t */
-    struct evq ps_jobs;             /* key v_end, id instance, gen job */
+    struct evq ps_jobs;             /* the running jobs: key V at their stop, id instance, gen job */
     struct ps_job *ps_job;          /* by instance slot */
     size_t ps_job_cap;
+    /* Round robin (a quantum): the jobs waiting for a core, a FIFO ring
+     * of instance slots; grows, kept. */
+    double ps_quantum;              /* work per turn on a core; INFINITY: processor sharing */
+    uint32_t ps_run_max;            /* jobs on the cores at most; UINT32_MAX: processor sharing */
+    uint32_t *ps_wait;
+    size_t ps_wait_cap, ps_wait_head, ps_wait_n;
     uint32_t ps_gen;                /* generation of the one live EV_PS_DONE */
     struct evq_event *ps_scratch;   /* re-keying the jobs (ps_restart); grows, kept */
     size_t ps_scratch_cap;
@@ -448,13 +463,59 @@ HOT void finish_batch_slot(struct engine *e, uint32_t slot, double end, enum req
 
 static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now);
 
+/* The rate of each job on a core: 1 while the jobs on the host fit its
+ * cores, else the cores' time (less for oversubscribing them, host.share)
+ * shared among the jobs on them (all of them under processor sharing, at
+ * most ceil(H / s) with a quantum). */
 static double ps_rate(const struct engine *e)
 {
-    double k = (double)evq_len(&e->ps_jobs);
+    double k = (double)(evq_len(&e->ps_jobs) + e->ps_wait_n);
     if (k <= e->ps_cores)
         return 1.0;
-    /* Oversubscribed cores give less than their time (host.share). */
-    return model_share_efficiency(&e->sc->function.model, k / e->ps_cores) * e->ps_cores / k;
+    double running = (double)evq_len(&e->ps_jobs);
+    return model_share_efficiency(&e->sc->function.model, k / e->ps_cores) * e->ps_cores / running;
+}
+
+/* The work job j has done so far. */
+static double ps_done_work(const struct engine *e, const struct ps_job *j)
+{
+    return j->work_s - j->rem_s + (j->running ? e->ps_v - j->v_run_s : 0);
+}
+
+/* Puts the job of instance `inst` on a core now (V = e->ps_v) for one
+ * quantum or the rest of its work, whichever is less. */
+static void ps_run(struct engine *e, uint32_t inst)
+{
+    struct ps_job *j = &e->ps_job[inst];
+    j->running = true;
+    j->v_run_s = e->ps_v;
+    evq_push(&e->ps_jobs, e->ps_v + (j->rem_s < e->ps_quantum ? j->rem_s : e->ps_quantum), 0, inst, j->job);
+}
+
+static void ps_wait_push(struct engine *e, uint32_t inst)
+{
+    if (e->ps_wait_n == e->ps_wait_cap) {
+        /* A full ring: the entries that wrapped (before head) move to just
+         * past the old end, which xgrow's doubling leaves room for, so the
+         * ring runs on unbroken from head. */
+        size_t old = e->ps_wait_cap;
+        e->ps_wait = xgrow(e->ps_wait, &e->ps_wait_cap, old + 1, sizeof *e->ps_wait);
+        assert(e->ps_wait_cap >= old + e->ps_wait_head);
+        for (size_t i = 0; i < e->ps_wait_head; i++)
+            e->ps_wait[old + i] = e->ps_wait[i];
+    }
+    e->ps_wait[(e->ps_wait_head + e->ps_wait_n) % e->ps_wait_cap] = inst;
+    e->ps_wait_n++;
+    e->ps_job[inst].running = false;
+}
+
+static uint32_t ps_wait_pop(struct engine *e)
+{
+    assert(e->ps_wait_n > 0);
+    uint32_t inst = e->ps_wait[e->ps_wait_head];
+    e->ps_wait_head = (e->ps_wait_head + 1) % e->ps_wait_cap;
+    e->ps_wait_n--;
+    return inst;
 }
 
 /* Brings V up to now at the rate of the current job count. */
@@ -491,11 +552,26 @@ static void ps_reschedule(struct engine *e, double now)
  * a start among others takes more work. When a start joins, it and every
  * start still under way get the factor for the new count on their
  * remaining start work, so a burst's starts end up alike whatever order
- * they were dispatched in; their keys change, so the job list is rebuilt
- * (a cold start is rare next to other events, and the list holds one job
- * per busy instance). A start that ends does not give the others their
- * work back: the factor can only overstate a start that outlived the
- * burst, by at most the rest of its start. Returns the new start's work. */
+ * they were dispatched in; the running ones' keys change, so their list
+ * is rebuilt (a cold start is rare next to other events, and the lists
+ * hold one job per busy instance). A start that ends does not give the
+ * others their work back: the factor can only overstate a start that
+ * outlived the burst, by at most the rest of its start. Returns the new
+ * start's work. */
+static void ps_rescale_start(struct engine *e, struct ps_job *j, double factor)
+{
+    double left = j->start_work_s - ps_done_work(e, j);
+    if (!(j->start_work_s > 0 && left > 0 && factor != j->start_factor))
+        return;
+    double more = left * (factor / j->start_factor - 1);
+    j->start_work_s += more;
+    j->work_s += more;
+    j->rem_s += more;
+    j->start_factor = factor;
+    if (j->job != JOB_PING)
+        batch_at(e, j->job)->cold_s += more;
+}
+
 static double ps_join_starts(struct engine *e, double start_work_s)
 {
     const struct model_profile *m = &e->sc->function.model;
@@ -506,25 +582,30 @@ static double ps_join_starts(struct engine *e, double start_work_s)
     for (size_t i = 0; i < k; i++) {
         evq_pop(&e->ps_jobs, &e->ps_scratch[i]);
         const struct ps_job *j = &e->ps_job[e->ps_scratch[i].id];
-        if (j->start_work_s > 0 && e->ps_v - j->v0_s < j->start_work_s)
+        if (j->start_work_s > 0 && ps_done_work(e, j) < j->start_work_s)
+            starting++;
+    }
+    for (size_t i = 0; i < e->ps_wait_n; i++) {
+        const struct ps_job *j = &e->ps_job[e->ps_wait[(e->ps_wait_head + i) % e->ps_wait_cap]];
+        if (j->start_work_s > 0 && ps_done_work(e, j) < j->start_work_s)
             starting++;
     }
     double factor = model_start_factor(m, starting);
+    for (size_t i = 0; i < e->ps_wait_n; i++)
+        ps_rescale_start(e, &e->ps_job[e->ps_wait[(e->ps_wait_head + i) % e->ps_wait_cap]], factor);
     for (size_t i = 0; i < k; i++) {
         struct evq_event *ev = &e->ps_scratch[i];
         struct ps_job *j = &e->ps_job[ev->id];
-        double v_end = evq_event_time(ev);
-        double left = j->start_work_s - (e->ps_v - j->v0_s);
-        if (j->start_work_s > 0 && left > 0 && factor != j->start_factor) {
-            double more = left * (factor / j->start_factor - 1);
-            j->start_work_s += more;
-            j->work_s += more;
-            j->start_factor = factor;
-            v_end += more;
-            if (j->job != JOB_PING)
-                batch_at(e, j->job)->cold_s += more;
+        double stop = evq_event_time(ev);
+        double rem = j->rem_s;
+        ps_rescale_start(e, j, factor);
+        if (j->rem_s != rem) {
+            /* A stop that was the job's end moves by the added work; a
+             * quantum's end stays unless the quantum now outlasts the rest. */
+            double q = e->ps_quantum;
+            stop = rem <= q && j->rem_s <= q ? stop + (j->rem_s - rem) : j->v_run_s + (j->rem_s < q ? j->rem_s : q);
         }
-        evq_push(&e->ps_jobs, v_end, 0, ev->id, ev->gen);
+        evq_push(&e->ps_jobs, stop, 0, ev->id, ev->gen);
     }
     return start_work_s * factor;
 }
@@ -555,8 +636,11 @@ static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double wor
         e->ps_job = xgrow(e->ps_job, &e->ps_job_cap, (size_t)inst + 1, sizeof *e->ps_job);
     e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s,
                                        .start_work_s = start_work_s, .start_factor = factor,
-                                       .v0_s = e->ps_v, .job = job };
-    evq_push(&e->ps_jobs, e->ps_v + work_s, 0, inst, job);
+                                       .rem_s = work_s, .job = job };
+    if (evq_len(&e->ps_jobs) < e->ps_run_max)
+        ps_run(e, inst);
+    else
+        ps_wait_push(e, inst);
     ps_reschedule(e, now);
     return more;
 }
@@ -567,10 +651,27 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
         return; /* superseded by a later change of the job count */
     e->ps_armed = false;
     ps_advance(e, now);
-    struct evq_event done;
-    evq_pop_top(&e->ps_jobs, &done);
-    uint32_t inst = done.id, job = done.gen;
-    struct ps_job j = e->ps_job[inst];
+    struct evq_event stop;
+    evq_pop_top(&e->ps_jobs, &stop);
+    uint32_t inst = stop.id, job = stop.gen;
+    struct ps_job *run = &e->ps_job[inst];
+    if (run->rem_s > e->ps_quantum) {
+        /* Its quantum ended: to the back of the queue if a job waits for
+         * the core, else on for another. */
+        run->rem_s -= e->ps_quantum;
+        if (e->ps_wait_n > 0) {
+            uint32_t next = ps_wait_pop(e);
+            ps_wait_push(e, inst);
+            ps_run(e, next);
+        } else {
+            ps_run(e, inst);
+        }
+        ps_reschedule(e, now);
+        return;
+    }
+    struct ps_job j = *run;
+    if (e->ps_wait_n > 0)
+        ps_run(e, ps_wait_pop(e));
     ps_reschedule(e, now);
     /* The job's parts stretched by the same factor: keep the request's
      * breakdown an exact sum of its parts. */
@@ -1617,6 +1718,11 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
      * each, and the rest of the code never sees s. At 1769 MB and above
      * s is exactly 1 and nothing changes. */
     e->ps_cores = sc->platform.host_cores / model_cpu_share(sc->function.memory_mb);
+    /* With a quantum the cores take turns among the jobs (round robin),
+     * ceil(H / s) at a time; without, all share them at once. */
+    bool rr = e->ps && sc->function.model.has_share && sc->function.model.share_quantum_s > 0;
+    e->ps_quantum = rr ? sc->function.model.share_quantum_s : (double)INFINITY;
+    e->ps_run_max = rr ? (uint32_t)fmin(ceil(e->ps_cores), (double)UINT32_MAX) : UINT32_MAX;
     e->window_s = sc->warmup_period_s;
     e->res.window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
@@ -1643,6 +1749,7 @@ static void engine_teardown(struct engine *e)
     evq_fini(&e->ps_jobs);
     free(e->ps_job);
     free(e->ps_scratch);
+    free(e->ps_wait);
 }
 
 static void engine_summarize(struct engine *e)

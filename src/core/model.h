@@ -86,6 +86,16 @@ struct model_profile {
     bool has_share;
     int share_jobs, share_cores;
     double share_efficiency;
+    /* How the cores are shared (host.share quantum_ms): 0, all busy jobs
+     * at once (processor sharing); above 0, in turns of this much work
+     * each, ceil(cores) jobs at a time, the rest waiting in a FIFO (round
+     * robin: work shorter than a turn runs to its end, first come first
+     * served). A real scheduler gives each task a slice of milliseconds
+     * and keeps a task on its core: it ends a burst's short batches one
+     * after another and a long batch's peers spread out, where processor
+     * sharing ends equal jobs together. `profile` fits it to the spread of
+     * the shared answers. */
+    double share_quantum_s;
     /* The host's speed over time (host.speed, `profile --speed-probe-s`):
      * the same batch took speed_factor times its usual time for stretches
      * of the probe (a VM's neighbours, frequency changes, other jobs), a

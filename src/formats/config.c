@@ -938,7 +938,7 @@ static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "sta
 static const char *const stall_keys[] = { "probability", "ms", "measured" };
 static const char *const speed_keys[] = { "factor", "hold_s", "window_s", "measured" };
 static const char *const burst_keys[] = { "starts", "factor", "measured" };
-static const char *const share_keys[] = { "jobs", "cores", "efficiency", "measured" };
+static const char *const share_keys[] = { "jobs", "cores", "efficiency", "quantum_ms", "measured" };
 
 /* A whole number at p.key (already read into v and checked for range). */
 static int whole(struct cfg *c, const char *p, const char *key, double v)
@@ -960,11 +960,12 @@ static int get_host_share(struct cfg *c, const cJSON *host, const char *hpath, s
     if (got <= 0)
         return got;
     join(p, hpath, "share");
-    double jobs = 0, cores = 0, eff = 0;
+    double jobs = 0, cores = 0, eff = 0, quantum_ms = 0; /* none: processor sharing */
     if (check_keys(c, s, p, share_keys, COUNT(share_keys)) < 0
         || get_num(c, s, p, "jobs", true, between(2, 1024), &jobs) < 0 || whole(c, p, "jobs", jobs) < 0
         || get_num(c, s, p, "cores", true, between(1, 1023), &cores) < 0 || whole(c, p, "cores", cores) < 0
-        || get_num(c, s, p, "efficiency", true, between(0.05, 1), &eff) < 0)
+        || get_num(c, s, p, "efficiency", true, between(0.05, 1), &eff) < 0
+        || get_num(c, s, p, "quantum_ms", false, between(0, 1e6), &quantum_ms) < 0)
         return -1;
     if (jobs <= cores) {
         char q[CFG_PATH_MAX];
@@ -976,6 +977,7 @@ static int get_host_share(struct cfg *c, const cJSON *host, const char *hpath, s
     m->share_jobs = (int)jobs;
     m->share_cores = (int)cores;
     m->share_efficiency = eff;
+    m->share_quantum_s = quantum_ms / 1000.0;
     return 1;
 }
 

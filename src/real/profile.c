@@ -420,10 +420,11 @@ static int time_batch(struct timing *t, size_t n, double *round_trip_ms, double 
 
 /* Reads the answers to batches id .. id + k - 1 sent to w[0..k) in the
  * order they come (poll), so that each one's time is its own, not the
- * time the one before it in w was read; adds each answer's time since t0
- * (ms) to *sum_done_ms. Returns 0, or -1 with a message. */
+ * time the one before it in w was read; done_ms[0..k) gets the answers'
+ * times since t0 (ms) in the order they came. Returns 0, or -1 with a
+ * message. */
 static int recv_as_answered(struct worker_client *w, size_t k, uint64_t id, size_t n, struct worker_reply *rep,
-                            uint8_t *labels, double t0, double *sum_done_ms, char *msg, size_t msg_len)
+                            uint8_t *labels, double t0, double *done_ms, char *msg, size_t msg_len)
 {
     struct pollfd *pfd = xcalloc(k, sizeof *pfd);
     bool *done = xcalloc(k, sizeof *done);
@@ -452,7 +453,7 @@ static int recv_as_answered(struct worker_client *w, size_t k, uint64_t id, size
                 rc = -1;
                 break;
             }
-            *sum_done_ms += (worker_mono_s() - t0) * 1e3;
+            done_ms[k - left] = (worker_mono_s() - t0) * 1e3;
             done[i] = true;
             left--;
         }
@@ -491,7 +492,7 @@ static int measure_share(const struct profile_options *o, const struct mnist_dig
     uint8_t *pixels = xmalloc(n * MNIST_PIXELS), *labels = xmalloc(n);
     double alone_inf[PROFILE_SHARE_REPETITIONS], alone_over[PROFILE_SHARE_REPETITIONS];
     double makespan[PROFILE_SHARE_REPETITIONS], mean_done[PROFILE_SHARE_REPETITIONS];
-    double eff[PROFILE_SHARE_REPETITIONS];
+    double *done_ms = xcalloc((size_t)PROFILE_SHARE_REPETITIONS * k, sizeof *done_ms);
     for (size_t i = 0; i < n; i++)
         memcpy(pixels + i * MNIST_PIXELS, d->pixels + (i % d->n) * MNIST_PIXELS, MNIST_PIXELS);
     uint64_t id = 1;
@@ -532,14 +533,16 @@ static int measure_share(const struct profile_options *o, const struct mnist_dig
         t0 = worker_mono_s();
         for (size_t i = 0; i < k && rc == 0; i++)
             rc = worker_client_send(&w[i], id + i, pixels, (uint32_t)n, msg, msg_len);
-        double sum_done_ms = 0;
+        double *row = done_ms + (size_t)(round < 0 ? 0 : round) * k;
         if (rc == 0)
-            rc = recv_as_answered(w, k, id, n, &rep, labels, t0, &sum_done_ms, msg, msg_len);
+            rc = recv_as_answered(w, k, id, n, &rep, labels, t0, row, msg, msg_len);
         t1 = worker_mono_s();
         id += k;
         if (round >= 0) {
             makespan[round] = (t1 - t0) * 1e3;
-            mean_done[round] = sum_done_ms / (double)k;
+            mean_done[round] = 0;
+            for (size_t i = 0; i < k; i++)
+                mean_done[round] += row[i] / (double)k;
             progress(o, "sharing", (size_t)round + 1, PROFILE_SHARE_REPETITIONS);
         }
     }
@@ -548,31 +551,173 @@ static int measure_share(const struct profile_options *o, const struct mnist_dig
     free(w);
     free(pixels);
     free(labels);
-    if (rc != 0)
+    if (rc != 0) {
+        free(done_ms);
         return -1;
+    }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     r->share_jobs = (int)k;
     r->share_cores = (int)(cpus > 0 ? cpus : 1);
-    /* Each round's efficiency from that round's own batch alone: the
+    /* The per-rank medians of the answers, as measured (provenance). */
+    r->share_answers_ms = xcalloc(k, sizeof *r->share_answers_ms);
+    double *col = xcalloc(PROFILE_SHARE_REPETITIONS, sizeof *col);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < PROFILE_SHARE_REPETITIONS; j++)
+            col[j] = done_ms[j * k + i];
+        r->share_answers_ms[i] = median_of(col, PROFILE_SHARE_REPETITIONS);
+    }
+    free(col);
+    /* Each round in units of its own batch alone, less its overhead: the
      * alone batch and the shared ones are 20 ms apart, so a host that
      * drifts (the same batch 1.5 x slower for seconds on the development
      * VM) cancels within a round; medians taken apart over the rounds
      * compared a slow stretch's batches with a fast one's. */
-    for (size_t i = 0; i < PROFILE_SHARE_REPETITIONS; i++) {
-        double work_ms = mean_done[i] - (alone_over[i] > 0 ? alone_over[i] : 0);
-        double predicted_ms = (double)k * alone_inf[i] / (double)r->share_cores;
-        eff[i] = work_ms > 0 ? predicted_ms / work_ms : 1;
+    for (size_t j = 0; j < PROFILE_SHARE_REPETITIONS; j++) {
+        double over = alone_over[j] > 0 ? alone_over[j] : 0;
+        double unit = alone_inf[j] > 0 ? alone_inf[j] : 1e-9;
+        for (size_t i = 0; i < k; i++)
+            done_ms[j * k + i] = (done_ms[j * k + i] - over) / unit;
     }
-    double e = median_of(eff, PROFILE_SHARE_REPETITIONS);
+    double quantum = 0;
+    double e = profile_fit_share(done_ms, PROFILE_SHARE_REPETITIONS, (int)k, r->share_cores,
+                                 PROFILE_SHARE_EFFICIENCY_MIN, &quantum);
+    free(done_ms);
     r->share_inference_ms = median_of(alone_inf, PROFILE_SHARE_REPETITIONS);
     r->share_overhead_ms = median_of(alone_over, PROFILE_SHARE_REPETITIONS);
     r->share_makespan_ms = median_of(makespan, PROFILE_SHARE_REPETITIONS);
     r->share_mean_ms = median_of(mean_done, PROFILE_SHARE_REPETITIONS);
-    /* Above 1 is measurement noise (sharing cannot beat the cores); the
-     * floor keeps a broken measurement from stopping the simulation. */
-    r->share_efficiency = e > 1 ? 1 : e < PROFILE_SHARE_EFFICIENCY_MIN ? PROFILE_SHARE_EFFICIENCY_MIN : e;
+    r->share_efficiency = e;
+    r->share_quantum_ms = quantum * r->share_inference_ms;
     r->share_measured = true;
     return 0;
+}
+
+void profile_share_ends(const struct model_profile *m, int jobs, int cores, double quantum, double *ends)
+{
+    assert(jobs > 0 && cores > 0);
+    size_t k = (size_t)jobs;
+    double *rem = xcalloc(k, sizeof *rem), *turn = xcalloc(k, sizeof *turn);
+    /* run[0..nr): the jobs on a core, in the order they got it (the
+     * engine's order among stops at the same instant); wait: a FIFO. */
+    size_t *run = xcalloc(k, sizeof *run), *next = xcalloc(k, sizeof *next), *wait = xcalloc(k, sizeof *wait);
+    size_t run_max = quantum > 0 ? (size_t)ceil((double)cores) : k;
+    double q = quantum > 0 ? quantum : (double)INFINITY;
+    size_t nr = 0, wh = 0, wn = 0, left = k, n_end = 0;
+    for (size_t i = 0; i < k; i++) {
+        rem[i] = 1;
+        turn[i] = q;
+        if (nr < run_max)
+            run[nr++] = i;
+        else
+            wait[(wh + wn++) % k] = i;
+    }
+    double t = 0;
+    const double tiny = 1e-12;
+    while (left > 0) {
+        double rate = (double)left <= (double)cores ? 1
+                    : model_share_efficiency(m, (double)left / (double)cores) * (double)cores / (double)nr;
+        double step = INFINITY;
+        for (size_t i = 0; i < nr; i++) {
+            double s = rem[run[i]] < turn[run[i]] ? rem[run[i]] : turn[run[i]];
+            step = s < step ? s : step;
+        }
+        t += step / rate;
+        size_t nn = 0;
+        for (size_t i = 0; i < nr; i++) {
+            size_t j = run[i];
+            rem[j] -= step;
+            turn[j] -= step;
+            if (rem[j] <= tiny) {
+                ends[n_end++] = t;
+                left--;
+            } else if (turn[j] <= tiny && wn > 0) {
+                wait[(wh + wn++) % k] = j;
+            } else {
+                if (turn[j] <= tiny)
+                    turn[j] = q;
+                next[nn++] = j;
+                continue;
+            }
+            /* A core came free: the longest waiting job takes it. */
+            if (wn > 0) {
+                size_t w = wait[wh];
+                wh = (wh + 1) % k;
+                wn--;
+                turn[w] = q;
+                next[nn++] = w;
+            }
+        }
+        memcpy(run, next, nn * sizeof *run);
+        nr = nn;
+    }
+    qsort(ends, k, sizeof *ends, cmp_double);
+    free(rem);
+    free(turn);
+    free(run);
+    free(next);
+    free(wait);
+}
+
+/* The mean of ends[0..k). */
+static double mean_end(const double *ends, size_t k)
+{
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        sum += ends[i];
+    return sum / (double)k;
+}
+
+double profile_fit_share(const double *answers, int rounds, int jobs, int cores, double min_efficiency,
+                         double *quantum)
+{
+    assert(rounds > 0 && jobs > cores && cores > 0);
+    size_t k = (size_t)jobs, nr = (size_t)rounds;
+    double *col = xcalloc(nr, sizeof *col), *rank = xcalloc(k, sizeof *rank), *ends = xcalloc(k, sizeof *ends);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < nr; j++)
+            col[j] = answers[j * k + i];
+        rank[i] = median_of(col, nr);
+    }
+    for (size_t j = 0; j < nr; j++)
+        col[j] = mean_end(answers + j * k, k);
+    double mean = median_of(col, nr);
+    /* Processor sharing first, then longer turns before shorter: a tie
+     * keeps the simpler model. */
+    double best_e = 1, best_q = 0, best_sse = INFINITY;
+    for (int c = 0; c <= 25; c++) {
+        double q = c == 0 ? 0 : pow(2, -(double)(c - 1) / 4);
+        struct model_profile m = { .has_share = true, .share_jobs = jobs, .share_cores = cores };
+        /* The efficiency whose mean end is the measured mean: the ends
+         * fall as it rises, so bisect; beyond the range, its bound. */
+        double lo = min_efficiency, hi = 1;
+        m.share_efficiency = hi;
+        profile_share_ends(&m, jobs, cores, q, ends);
+        if (mean_end(ends, k) < mean) {
+            for (int it = 0; it < 50; it++) {
+                m.share_efficiency = (lo + hi) / 2;
+                profile_share_ends(&m, jobs, cores, q, ends);
+                if (mean_end(ends, k) > mean)
+                    lo = m.share_efficiency;
+                else
+                    hi = m.share_efficiency;
+            }
+            m.share_efficiency = (lo + hi) / 2;
+            profile_share_ends(&m, jobs, cores, q, ends);
+        }
+        double sse = 0;
+        for (size_t i = 0; i < k; i++)
+            sse += (ends[i] - rank[i]) * (ends[i] - rank[i]);
+        if (sse < best_sse * (1 - 1e-9)) {
+            best_sse = sse;
+            best_e = m.share_efficiency;
+            best_q = q;
+        }
+    }
+    free(col);
+    free(rank);
+    free(ends);
+    *quantum = best_q;
+    return best_e;
 }
 
 /* The idle penalty's two parameters from the medians of the round trips of
@@ -1046,6 +1191,7 @@ void profile_result_fini(struct profile_result *r)
     free(r->dispatch_ms);
     free(r->speed_factor);
     free(r->stall_ms);
+    free(r->share_answers_ms);
     free(r->round_windows);
     memset(r, 0, sizeof *r);
 }
@@ -1064,7 +1210,7 @@ static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
 void profile_write_json(FILE *f, const char *name, const struct profile_options *o,
                         const struct profile_result *r)
 {
-    char buf[4096];
+    char buf[8192];
     const size_t reps = (size_t)r->repetitions;
     fputs("{\n  \"name\": ", f);
     jsonout_string(f, name);
@@ -1114,11 +1260,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         fputs("}}", f);
     }
     if (r->share_measured)
-        fprintf(f, ",\n    \"share\": {\"jobs\": %d, \"cores\": %d, \"efficiency\": %.4f,\n      \"measured\": "
-                "{\"batch\": %d, \"inference_ms\": %.4f, \"overhead_ms\": %.4f, \"mean_answer_ms\": %.4f, "
-                "\"makespan_ms\": %.4f}}",
-                r->share_jobs, r->share_cores, r->share_efficiency, r->max_batch, r->share_inference_ms,
-                r->share_overhead_ms, r->share_mean_ms, r->share_makespan_ms);
+    {
+        fprintf(f, ",\n    \"share\": {\"jobs\": %d, \"cores\": %d, \"efficiency\": %.4f, \"quantum_ms\": %.4f,"
+                "\n      \"measured\": {\"batch\": %d, \"inference_ms\": %.4f, \"overhead_ms\": %.4f, "
+                "\"mean_answer_ms\": %.4f, \"makespan_ms\": %.4f, \"answers_ms\": [",
+                r->share_jobs, r->share_cores, r->share_efficiency, r->share_quantum_ms, r->max_batch,
+                r->share_inference_ms, r->share_overhead_ms, r->share_mean_ms, r->share_makespan_ms);
+        for (int i = 0; i < r->share_jobs; i++)
+            fprintf(f, "%s%.4f", i > 0 ? ", " : "", r->share_answers_ms[i]);
+        fputs("]}}", f);
+    }
     if (r->n_speed > 0) {
         fputs(",\n    \"speed\": {\"factor\": ", f);
         json_empirical(f, r->speed_factor, r->n_speed, 1);
@@ -1197,9 +1348,13 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         snprintf(buf + m, sizeof buf - m, " share: %d rounds, each a batch of %d on one warm worker, then "
                  "on %d at once (sent one after another, each answer timed as it came), after %d ms idle each; "
                  "median inference alone %.3f ms and overhead %.3f ms, median of the rounds' mean time from the "
-                 "first send to an answer %.3f ms (to the last answer %.3f ms) on %d CPUs: efficiency = the "
-                 "median over the rounds of %d x the round's inference alone / %d CPUs over (its mean answer "
-                 "time - its overhead alone), at most 1.",
+                 "first send to an answer %.3f ms (to the last answer %.3f ms; measured.answers_ms: the medians "
+                 "of the first, second, ... answer) on %d CPUs. Each round's answers less its overhead alone, "
+                 "in units of its inference alone; for processor sharing and for turns of 1, 2^-1/4, ... 2^-6 "
+                 "of the batch (round robin), the efficiency that gives the simulator's %d equal jobs on %d "
+                 "cores the rounds' median mean answer; kept: the turn (quantum_ms, 0 for processor sharing) "
+                 "whose sorted ends are nearest, in least squares, the per-rank medians, and its efficiency "
+                 "(at most 1).",
                  PROFILE_SHARE_REPETITIONS, r->max_batch, r->share_jobs, o->gap_ms, r->share_inference_ms,
                  r->share_overhead_ms, r->share_mean_ms, r->share_makespan_ms, r->share_cores, r->share_jobs,
                  r->share_cores);

@@ -129,6 +129,12 @@ struct profile_result {
     bool share_measured;
     int share_jobs, share_cores;
     double share_inference_ms, share_overhead_ms, share_mean_ms, share_makespan_ms, share_efficiency;
+    /* How the host takes turns (model.h host.share quantum): the turn,
+     * in ms of the batch's work (0: processor sharing), and the medians
+     * over the rounds of the first, second, ... answer (ms from the first
+     * send; share_jobs of them, owned): see profile_fit_share. */
+    double share_quantum_ms;
+    double *share_answers_ms;
     /* The host's speed over time (speed_probe_s > 0): the largest batch
      * after gap_ms idle, again and again, on the warm worker; the median
      * of its inference time in each PROFILE_SPEED_WINDOW_S window over the
@@ -202,6 +208,28 @@ void profile_result_fini(struct profile_result *r);
  * loader's 0.1..100; NAN when an input is not positive. */
 double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
                                double makespan_ms);
+
+/* The end times of `jobs` equal jobs of unit work started together on
+ * `cores` cores as the simulator shares them (engine.c: round robin in
+ * turns of `quantum` units, ceil(cores) jobs at a time, or processor
+ * sharing when quantum is 0), each running job at rate 1 while the jobs
+ * fit the cores, else the cores' time times model_share_efficiency(m,
+ * jobs left / cores) among the running ones. ends[] (jobs entries) comes
+ * back sorted. */
+void profile_share_ends(const struct model_profile *m, int jobs, int cores, double quantum, double *ends);
+
+/* The host's sharing fitted to `rounds` measured rounds of `jobs` equal
+ * batches on `cores` cores: answers[r * jobs + i] is round r's (i+1)-th
+ * answer, as a multiple of its batch's time alone, from the first send
+ * and less the round trip's overhead alone (each row sorted). For each
+ * candidate turn (processor sharing, then turns of 1, 2^-1/4, ... 2^-6 of
+ * the work), the efficiency whose mean end time (profile_share_ends) is
+ * the median over the rounds of their mean answer, and the candidate
+ * whose sorted ends are nearest (least squares) the per-rank medians of
+ * the answers. Returns that efficiency (clamped to [min_efficiency, 1])
+ * and its turn in *quantum (units of the work; 0: processor sharing). */
+double profile_fit_share(const double *answers, int rounds, int jobs, int cores, double min_efficiency,
+                         double *quantum);
 
 /* The host's speed from a probe (what profile_measure does with it; public
  * for its tests): w[0..n) (n >= 2) the median inference time of each of
