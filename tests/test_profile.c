@@ -339,7 +339,8 @@ static void test_idle_penalty_measured(void)
     CU_ASSERT(m.idle_slowdown >= 0 && m.idle_slowdown < 100);
     /* What the fit below needs (model_fini zeroes the profile). */
     struct model_profile shared = { .has_share = true, .share_jobs = m.share_jobs, .share_cores = m.share_cores,
-                                    .share_efficiency = m.share_efficiency };
+                                    .share_efficiency = m.share_efficiency, .share_quantum_s = m.share_quantum_s };
+    CU_ASSERT(m.share_quantum_s >= 0);
     double factor = m.start_burst_factor;
     model_fini(&m);
     char *text = testutil_read_file(out);
@@ -377,6 +378,25 @@ static void test_idle_penalty_measured(void)
                     && sscanf(mean_at, "\"mean_answer_ms\": %lf", &mean_answer) == 1
                     && sscanf(last_at, "\"makespan_ms\": %lf", &last_answer) == 1);
     CU_ASSERT(mean_answer > 0 && mean_answer <= last_answer);
+    /* Every answer's median, one per job, in order (the i-th answer of a
+     * round is no later than its (i+1)-th, so their medians are too), the
+     * last no later than the makespan (read after it). */
+    const char *ans = share != NULL ? strstr(share, "\"answers_ms\": [") : NULL;
+    CU_ASSERT_FATAL(ans != NULL);
+    ans += strlen("\"answers_ms\": [");
+    double prev = 0, a = NAN;
+    long n_ans = 0;
+    int used = 0;
+    while (sscanf(ans, "%lf%n", &a, &used) == 1) {
+        CU_ASSERT(a >= prev);
+        prev = a;
+        n_ans++;
+        ans += used;
+        if (*ans == ',')
+            ans++;
+    }
+    CU_ASSERT_EQUAL(n_ans, sysconf(_SC_NPROCESSORS_ONLN) + 1);
+    CU_ASSERT(prev > 0 && prev <= last_answer + 1e-4);
     free(text);
     /* The long gap must be longer than the short one. */
     snprintf(args, sizeof args, "-o %s/x.json --gap-ms 50 --long-gap-ms 50 --quiet", dir);
@@ -413,7 +433,11 @@ static void test_fit_start_burst(void)
     CU_ASSERT(isnan(profile_fit_start_burst(&m, 5, 2, 0.0, 20.0)));
     CU_ASSERT(isnan(profile_fit_start_burst(&m, 0, 2, 5.0, 20.0)));
 
-    const double makespan_ms[] = { 12.0, 20.0, 31.0 };
+    /* The same through the simulator, under processor sharing and in turns
+     * of 2 ms (less than a start: the starts take the cores in turns) and
+     * of 40 ms (more: first come first served, two at a time). */
+    const double makespan_ms[] = { 12.0, 20.0, 31.0, 12.0, 20.0, 31.0, 12.0, 20.0, 31.0 };
+    const double quantum_s[] = { 0, 0, 0, 0.002, 0.002, 0.002, 0.040, 0.040, 0.040 };
     const double together[] = { 0, 0, 0, 0, 0 };
     for (size_t c = 0; c < sizeof makespan_ms / sizeof makespan_ms[0]; c++) {
         struct scenario sc;
@@ -426,6 +450,7 @@ static void test_fit_start_burst(void)
         mp->share_jobs = 4;
         mp->share_cores = 2;
         mp->share_efficiency = 0.6;
+        mp->share_quantum_s = quantum_s[c];
         mp->has_start_burst = true;
         mp->start_burst_n = 5;
         mp->start_burst_factor = profile_fit_start_burst(mp, 5, 2, 5.0, makespan_ms[c]);
@@ -433,8 +458,15 @@ static void test_fit_start_burst(void)
         struct engine_result res;
         fixture_run(&sc, &log, &res);
         CU_ASSERT_EQUAL(res.cold_starts.count, 5);
-        for (size_t i = 0; i < 5; i++)
-            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s * 1e3, makespan_ms[c], 1e-6);
+        double last_ms = 0;
+        for (size_t i = 0; i < 5; i++) {
+            double end_ms = fixture_rec(&log, i)->end_s * 1e3;
+            last_ms = end_ms > last_ms ? end_ms : last_ms;
+            /* Processor sharing ends them together; turns, at the last. */
+            if (quantum_s[c] == 0)
+                CU_ASSERT_DOUBLE_EQUAL(end_ms, makespan_ms[c], 1e-6);
+        }
+        CU_ASSERT_DOUBLE_EQUAL(last_ms, makespan_ms[c], 1e-6);
         fixture_free(&sc, &log);
     }
 }

@@ -315,9 +315,30 @@ double profile_fit_start_burst(const struct model_profile *m, int starts, int co
 {
     if (!(starts > 0 && cores > 0 && alone_ms > 0 && makespan_ms > 0))
         return (double)NAN;
-    double running = starts < cores ? starts : cores;
-    double e = model_share_efficiency(m, (double)starts / (double)cores);
-    double factor = makespan_ms * running * e / ((double)starts * alone_ms);
+    double factor;
+    if (m->has_share && m->share_quantum_s > 0 && starts > cores) {
+        /* Cores taken in turns: the burst ends when the last of `starts`
+         * equal starts of alone_ms x factor, in turns of quantum_ms, ends
+         * (profile_share_ends, in units of one start); more work ends
+         * later, so bisect the factor (geometrically: it spans 0.1..100). */
+        double *ends = xcalloc((size_t)starts, sizeof *ends);
+        double quantum_ms = m->share_quantum_s * 1e3, lo = 0.1, hi = 100;
+        for (int it = 0; it < 60; it++) {
+            double mid = sqrt(lo * hi), work_ms = alone_ms * mid;
+            profile_share_ends(m, starts, cores, quantum_ms / work_ms, ends);
+            if (ends[starts - 1] * work_ms < makespan_ms)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        free(ends);
+        factor = sqrt(lo * hi);
+    } else {
+        /* Processor sharing ends them together, in closed form. */
+        double running = starts < cores ? starts : cores;
+        double e = model_share_efficiency(m, (double)starts / (double)cores);
+        factor = makespan_ms * running * e / ((double)starts * alone_ms);
+    }
     return factor < 0.1 ? 0.1 : factor > 100 ? 100 : factor;
 }
 
@@ -1162,7 +1183,8 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
     if (r->burst_measured) {
         /* After the share: the fit is the simulator's sharing of a burst. */
         struct model_profile shared = { .has_share = r->share_measured, .share_jobs = r->share_jobs,
-                                        .share_cores = r->share_cores, .share_efficiency = r->share_efficiency };
+                                        .share_cores = r->share_cores, .share_efficiency = r->share_efficiency,
+                                        .share_quantum_s = r->share_quantum_ms / 1e3 };
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         r->burst_cores = r->share_measured ? r->share_cores : (int)(cpus > 0 ? cpus : 1);
         r->start_burst_factor = profile_fit_start_burst(&shared, o->burst_starts, r->burst_cores,

@@ -204,8 +204,10 @@ void profile_result_fini(struct profile_result *r);
  * fields; none: 1), end such a burst at the measured makespan_ms, when a
  * start alone takes alone_ms: equal starts of alone_ms x factor shared by
  * min(starts, cores) cores at efficiency e(starts / cores) all end at
- * starts x alone_ms x factor / (min(starts, cores) x e). Clamped to the
- * loader's 0.1..100; NAN when an input is not positive. */
+ * starts x alone_ms x factor / (min(starts, cores) x e). With turns
+ * (m's share_quantum_s > 0) and more starts than cores, the factor whose
+ * last start ends at makespan_ms as profile_share_ends says (bisected).
+ * Clamped to the loader's 0.1..100; NAN when an input is not positive. */
 double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
                                double makespan_ms);
 
