@@ -1,9 +1,11 @@
 /* test_ps: processor sharing among busy instances (platform.host_cores),
- * with and without per-instance CPU caps below 1769 MB: hand-computed
- * cases with exact times, then the closed forms M/M/1-PS
- * (E[T] = E[S] / (1 - rho)) and, by Little's law, M/M/2 for the limited
- * sharing min(1, H/k) on H = 2 cores, each with replications and a 99.9 %
- * Student-t interval as in test_queueing. */
+ * with and without per-instance CPU caps below 1769 MB, and the cores taken
+ * in turns (host.share quantum): hand-computed cases with exact times, then
+ * the closed forms M/M/1-PS (E[T] = E[S] / (1 - rho)), by Little's law
+ * M/M/2 for the limited sharing min(1, H/k) on H = 2 cores, and M/D/1 first
+ * come first served (Pollaczek-Khinchine) and processor sharing at the two
+ * ends of the turn's length, each with replications and a 99.9 % Student-t
+ * interval as in test_queueing. */
 #include <math.h>
 #include <stdio.h>
 #include <gsl/gsl_cdf.h>
