@@ -550,6 +550,16 @@ static void test_round_robin(void)
         CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, rr_end_s[i], EPS);
     fixture_free(&sc, &log);
 
+    /* 1.5 cores (a cgroup limit): two jobs on them at 1.5 / 2 = 3/4 each
+     * end at 4/3 s; the third then runs alone at 1 (one job cannot use
+     * more than a core): 7/3 s. */
+    rr_scenario(&sc, zero, 3, 1.0, 1.5, 10.0);
+    fixture_run(&sc, &log, &res);
+    const double frac_end_s[] = { 4.0 / 3.0, 4.0 / 3.0, 7.0 / 3.0 };
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, frac_end_s[i], EPS);
+    fixture_free(&sc, &log);
+
     rr_scenario(&sc, zero, 40, 1.0, 1, 0.5);
     fixture_run(&sc, &log, &res);
     for (size_t i = 0; i < 40; i++)
