@@ -14,6 +14,7 @@ cases=(
   "steady|bench/steady.json||one core, few instances: the per-request cost"
   "wide|bench/wide.json||~1,000 live instances and throttles: no per-event scan"
   "batched|bench/batched.json||the paper's bursty batching for 10^6 requests"
+  "host|bench/host.json||instances sharing 2 cores in turns (host.share quantum): ~6 events a request"
   "long|bench/steady.json|--stats streaming --set requests=100000000 --set duration_s=4e9|10^8 requests in fixed memory"
 )
 
