@@ -633,8 +633,9 @@ static void speed_scenario(struct scenario *sc, size_t n, double hold_s, double 
 }
 
 /* The host's speed (host.speed), against its definition:
- * - a constant factor 2 doubles every batch's work, cold start included,
- *   and only where the host is modelled (platform.host_cores);
+ * - a constant factor 2 doubles every batch's work, cold start and
+ *   response overhead included, and only where the host is modelled
+ *   (platform.host_cores);
  * - a factor held far longer than the run: every batch of a run at the
  *   same speed, 1 or 3, each in about half of 400 seeded runs (binomial:
  *   200 +- 4 sd of 10);
@@ -656,12 +657,16 @@ static void test_host_speed(void)
         sc.function.model.has_speed = true;
         sc.function.model.speed_hold_s = 5;
         sc.function.model.speed_factor = dist_constant(2);
+        sc.function.model.overhead_s = dist_constant(0.05);
         struct fixture_log log;
         struct engine_result res;
         fixture_run(&sc, &log, &res);
         CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 0)->cold_start_ms, host ? 1000.0 : 500.0, 1e-6);
-        for (uint64_t i = 0; i < N(t); i++)
+        for (uint64_t i = 0; i < N(t); i++) {
             CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->inference_ms, host ? 200.0 : 100.0, 1e-6);
+            /* The overhead is the host's round trip: slowed as the work. */
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->overhead_ms, host ? 100.0 : 50.0, 1e-6);
+        }
         fixture_free(&sc, &log);
     }
 
