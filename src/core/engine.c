@@ -509,6 +509,12 @@ static void ps_wait_push(struct engine *e, uint32_t inst)
     e->ps_job[inst].running = false;
 }
 
+/* The i-th job waiting (0: the longest). */
+static uint32_t ps_wait_at(const struct engine *e, size_t i)
+{
+    return e->ps_wait[(e->ps_wait_head + i) % e->ps_wait_cap];
+}
+
 static uint32_t ps_wait_pop(struct engine *e)
 {
     assert(e->ps_wait_n > 0);
@@ -586,13 +592,13 @@ static double ps_join_starts(struct engine *e, double start_work_s)
             starting++;
     }
     for (size_t i = 0; i < e->ps_wait_n; i++) {
-        const struct ps_job *j = &e->ps_job[e->ps_wait[(e->ps_wait_head + i) % e->ps_wait_cap]];
+        const struct ps_job *j = &e->ps_job[ps_wait_at(e, i)];
         if (j->start_work_s > 0 && ps_done_work(e, j) < j->start_work_s)
             starting++;
     }
     double factor = model_start_factor(m, starting);
     for (size_t i = 0; i < e->ps_wait_n; i++)
-        ps_rescale_start(e, &e->ps_job[e->ps_wait[(e->ps_wait_head + i) % e->ps_wait_cap]], factor);
+        ps_rescale_start(e, &e->ps_job[ps_wait_at(e, i)], factor);
     for (size_t i = 0; i < k; i++) {
         struct evq_event *ev = &e->ps_scratch[i];
         struct ps_job *j = &e->ps_job[ev->id];

@@ -203,6 +203,19 @@ static double median_of(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* out[i] = the median over rows r of rows[r * k + i], for i < k: the
+ * medians of the first, second, ... value of `nr` rows of k. */
+static void rank_medians(const double *rows, size_t nr, size_t k, double *out)
+{
+    double *col = xcalloc(nr, sizeof *col);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < nr; j++)
+            col[j] = rows[j * k + i];
+        out[i] = median_of(col, nr);
+    }
+    free(col);
+}
+
 /* Times one worker start after another: fork to READY, then stop it. One
  * untimed start first, so that every timed one finds the executable and the
  * weights in the page cache, as a warm host would. */
@@ -561,9 +574,7 @@ static int measure_share(const struct profile_options *o, const struct mnist_dig
         id += k;
         if (round >= 0) {
             makespan[round] = (t1 - t0) * 1e3;
-            mean_done[round] = 0;
-            for (size_t i = 0; i < k; i++)
-                mean_done[round] += row[i] / (double)k;
+            mean_done[round] = mean_of(row, k);
             progress(o, "sharing", (size_t)round + 1, PROFILE_SHARE_REPETITIONS);
         }
     }
@@ -581,13 +592,7 @@ static int measure_share(const struct profile_options *o, const struct mnist_dig
     r->share_cores = (int)(cpus > 0 ? cpus : 1);
     /* The per-rank medians of the answers, as measured (provenance). */
     r->share_answers_ms = xcalloc(k, sizeof *r->share_answers_ms);
-    double *col = xcalloc(PROFILE_SHARE_REPETITIONS, sizeof *col);
-    for (size_t i = 0; i < k; i++) {
-        for (size_t j = 0; j < PROFILE_SHARE_REPETITIONS; j++)
-            col[j] = done_ms[j * k + i];
-        r->share_answers_ms[i] = median_of(col, PROFILE_SHARE_REPETITIONS);
-    }
-    free(col);
+    rank_medians(done_ms, PROFILE_SHARE_REPETITIONS, k, r->share_answers_ms);
     /* Each round in units of its own batch alone, less its overhead: the
      * alone batch and the shared ones are 20 ms apart, so a host that
      * drifts (the same batch 1.5 x slower for seconds on the development
@@ -621,7 +626,7 @@ void profile_share_ends(const struct model_profile *m, int jobs, int cores, doub
     /* run[0..nr): the jobs on a core, in the order they got it (the
      * engine's order among stops at the same instant); wait: a FIFO. */
     size_t *run = xcalloc(k, sizeof *run), *next = xcalloc(k, sizeof *next), *wait = xcalloc(k, sizeof *wait);
-    size_t run_max = quantum > 0 ? (size_t)ceil((double)cores) : k;
+    size_t run_max = quantum > 0 ? (size_t)cores : k;
     double q = quantum > 0 ? quantum : (double)INFINITY;
     size_t nr = 0, wh = 0, wn = 0, left = k, n_end = 0;
     for (size_t i = 0; i < k; i++) {
@@ -679,28 +684,15 @@ void profile_share_ends(const struct model_profile *m, int jobs, int cores, doub
     free(wait);
 }
 
-/* The mean of ends[0..k). */
-static double mean_end(const double *ends, size_t k)
-{
-    double sum = 0;
-    for (size_t i = 0; i < k; i++)
-        sum += ends[i];
-    return sum / (double)k;
-}
-
 double profile_fit_share(const double *answers, int rounds, int jobs, int cores, double min_efficiency,
                          double *quantum)
 {
     assert(rounds > 0 && jobs > cores && cores > 0);
     size_t k = (size_t)jobs, nr = (size_t)rounds;
     double *col = xcalloc(nr, sizeof *col), *rank = xcalloc(k, sizeof *rank), *ends = xcalloc(k, sizeof *ends);
-    for (size_t i = 0; i < k; i++) {
-        for (size_t j = 0; j < nr; j++)
-            col[j] = answers[j * k + i];
-        rank[i] = median_of(col, nr);
-    }
+    rank_medians(answers, nr, k, rank);
     for (size_t j = 0; j < nr; j++)
-        col[j] = mean_end(answers + j * k, k);
+        col[j] = mean_of(answers + j * k, k);
     double mean = median_of(col, nr);
     /* Processor sharing first, then longer turns before shorter: a tie
      * keeps the simpler model. */
@@ -713,11 +705,11 @@ double profile_fit_share(const double *answers, int rounds, int jobs, int cores,
         double lo = min_efficiency, hi = 1;
         m.share_efficiency = hi;
         profile_share_ends(&m, jobs, cores, q, ends);
-        if (mean_end(ends, k) < mean) {
+        if (mean_of(ends, k) < mean) {
             for (int it = 0; it < 50; it++) {
                 m.share_efficiency = (lo + hi) / 2;
                 profile_share_ends(&m, jobs, cores, q, ends);
-                if (mean_end(ends, k) > mean)
+                if (mean_of(ends, k) > mean)
                     lo = m.share_efficiency;
                 else
                     hi = m.share_efficiency;
