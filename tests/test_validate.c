@@ -102,6 +102,19 @@ static void test_verdicts(void)
     validate_judge(&z, counts, 5, 1);
     CU_ASSERT(isnan(z.rel));
     CU_ASSERT_EQUAL(z.verdict, VALIDATE_NOISE);
+    /* A count under VALIDATE_FEW_COLD with its absolute tolerance of one:
+     * 4 observed, 3 in every run (-25 %, outside the runs) is within; 2
+     * is not. */
+    struct validate_row c = { .available = true, .tol = 0.1, .abs_tol = 1, .observed = 4 };
+    double three[] = { 3, 3, 3, 3, 3 }, two[] = { 2, 2, 2, 2, 2 };
+    validate_judge(&c, three, 5, 1);
+    CU_ASSERT_DOUBLE_EQUAL(c.rel, -0.25, 1e-12);
+    CU_ASSERT_EQUAL(c.verdict, VALIDATE_WITHIN);
+    validate_judge(&c, two, 5, 1);
+    CU_ASSERT_EQUAL(c.verdict, VALIDATE_MISS);
+    c.abs_tol = 0;
+    validate_judge(&c, three, 5, 1);
+    CU_ASSERT_EQUAL(c.verdict, VALIDATE_MISS);
     CU_ASSERT_EQUAL(validate_classify(false, true), VALIDATE_NOISE);
     CU_ASSERT_EQUAL(validate_classify(false, false), VALIDATE_MISS);
     CU_ASSERT_EQUAL(validate_classify(true, false), VALIDATE_WITHIN);

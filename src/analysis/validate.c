@@ -173,6 +173,8 @@ void validate_judge(struct validate_row *m, double *vals, size_t reps, size_t k)
         m->rel = NAN;
         m->within = m->predicted == m->observed;
     }
+    if (m->abs_tol > 0 && fabs(m->predicted - m->observed) <= m->abs_tol)
+        m->within = true;
     m->within_interval = m->observed >= m->run_lo && m->observed <= m->run_hi;
     m->verdict = validate_classify(m->within, m->within_interval);
 }
@@ -253,6 +255,16 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
         goto out;
     }
     out->pass = true;
+    if (out->m[VALIDATE_COLD_COUNT].available && out->m[VALIDATE_COLD_COUNT].observed < VALIDATE_FEW_COLD) {
+        out->m[VALIDATE_COLD_COUNT].abs_tol = 1;
+        /* The rate's cold starts are requests (a batch's each count): one
+         * cold batch of the mean size, over the requests. */
+        if (out->ok > 0 && out->m[VALIDATE_COLD_COUNT].observed > 0)
+            out->m[VALIDATE_COLD_RATE].abs_tol = out->m[VALIDATE_COLD_RATE].observed
+                                                 / out->m[VALIDATE_COLD_COUNT].observed;
+        else if (out->ok > 0)
+            out->m[VALIDATE_COLD_RATE].abs_tol = 1.0 / (double)out->ok;
+    }
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
         struct validate_row *m = &out->m[i];
         validate_judge(m, vals[i], reps, out->interval.k);

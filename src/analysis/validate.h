@@ -50,14 +50,22 @@ struct validate_opts {
     const volatile sig_atomic_t *stop;              /* engine_hooks.stop; may be NULL */
 };
 
+/* Under this many observed cold starts, a prediction within one of the
+ * count (its rate: one over the requests) is within the tolerance: 10 % of
+ * 4 is less than the one cold start a count can move by. */
+#define VALIDATE_FEW_COLD 10
+
 struct validate_row {
     bool available;         /* observed (the cold columns are optional) */
     double tol;             /* this metric's tolerance */
+    double abs_tol;         /* and an absolute one beside it (0: none): one cold start
+                               when fewer than VALIDATE_FEW_COLD were observed */
     double observed;
     double predicted, half; /* mean over the replications, half-width of its 95 % Student-t interval */
     double rel;             /* (predicted - observed) / observed; NAN when observed is 0 */
     double run_lo, run_hi;  /* per-run interval: order statistics k and R+1-k of single runs */
-    bool within;            /* |rel| <= tol (observed 0: predicted exactly 0) */
+    bool within;            /* |rel| <= tol or |predicted - observed| <= abs_tol
+                               (observed 0: predicted exactly 0, or within abs_tol) */
     bool within_interval;   /* run_lo <= observed <= run_hi */
     enum validate_verdict verdict;
 };

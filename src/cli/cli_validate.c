@@ -202,6 +202,9 @@ static void print_table(const struct summary *s)
         n_noise += r->verdict == VALIDATE_NOISE;
         if (r->tol != s->tolerance)
             printf(" (tolerance %.4g%%)", r->tol * 100);
+        if (r->abs_tol > 0)
+            printf(i == VALIDATE_COLD_COUNT ? " (or within 1: under %d observed)" : " (or within one cold batch: "
+                   "under %d observed)", VALIDATE_FEW_COLD);
         printf("\n");
     }
     printf("\nsingle runs: order statistics %zu and %zu of the %zu replications, which hold a new run's value "
@@ -254,6 +257,10 @@ static void print_json(const struct summary *s)
         jsonout_number(stdout, r->available ? r->rel : (double)NAN, 6);
         printf(", \"tolerance\": ");
         jsonout_number(stdout, r->tol, 6);
+        if (r->abs_tol > 0) {
+            printf(", \"absolute_tolerance\": ");
+            jsonout_number(stdout, r->abs_tol, 6);
+        }
         printf(", \"within_tolerance\": %s", !r->available ? "null" : r->within ? "true" : "false");
         printf(", \"within_interval\": %s", !r->available ? "null" : r->within_interval ? "true" : "false");
         if (r->available)
