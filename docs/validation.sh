@@ -40,13 +40,14 @@ if [ "${PROFILE:-}" != skip ] && [ "${EMULATE:-}" != skip ]; then
   # The batch sizes the scenarios use (1..4), each batch sent to a worker
   # idle for 20 ms (as between invocations). The host's speed probed for a
   # minute, not the default 20 s: its slow stretches last seconds to
-  # minutes, and the rows run over ten minutes.
+  # minutes, and the rows run over ten minutes; its wake-ups for 40 s (20
+  # windows of 2 s: the quiet and the stalled stretches).
   "$BIN" profile -o "$KEEP/mnist-local.json" --force --max-batch 4 --repetitions 200 \
-    --gap-ms 20 --speed-probe-s 60 $ISOLATE
+    --gap-ms 20 --speed-probe-s 60 --wake-probe-s 40 $ISOLATE
   # Batches of 64 (bursty-contention, memory-*): 40 each, so that the tail
   # of a batch's time is not set by one or two slow samples.
   "$BIN" profile -o "$KEEP/mnist-local-64.json" --force --max-batch 64 --repetitions 40 \
-    --cold-starts 20 --gap-ms 20 --speed-probe-s 60 $ISOLATE
+    --cold-starts 20 --gap-ms 20 --speed-probe-s 60 --wake-probe-s 40 $ISOLATE
   # The study's function as far as it runs here: this machine's inference,
   # the study's invoke overhead and cold start (models/mnist-lambda-1024.json).
   jq -s '.[0] + {

@@ -923,6 +923,8 @@ static const struct bad_case {
     { "tests/bad/model-host-speed-hold.json", MODEL, CONFIG_ERR_INVALID, ": host.speed.hold_s: must be >= 0.001 (got 0)" },
     { "tests/bad/model-host-stall-probability.json", MODEL, CONFIG_ERR_INVALID,
       ": host.stall.probability: must be <= 1 (got 1.5)" },
+    { "tests/bad/model-host-wake-probability.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.wake.probability: must be a share from 0 to 1 (samples[1] is 1.5)" },
     { "tests/bad/model-host-idle-stall-probability.json", MODEL, CONFIG_ERR_INVALID,
       ": host.idle.stall_probability: must be <= 1 (got 1.25)" },
     { "tests/bad/model-host-idle-stall-no-ms.json", MODEL, CONFIG_ERR_INVALID,

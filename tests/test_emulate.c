@@ -629,7 +629,7 @@ static void test_short_validation(void)
     char *dir = testutil_temp_dir();
     char *out = NULL, *err = NULL;
     int rc = testutil_runf(&out, &err, "profile -o %s/p.json --worker %s --max-batch 2 --repetitions 20 "
-                           "--cold-starts 5 --warmup 5 --long-gap-ms 0 --speed-probe-s 0 --quiet", dir, testutil_worker_bin());
+                           "--cold-starts 5 --warmup 5 --long-gap-ms 0 --speed-probe-s 0 --wake-probe-s 0 --quiet", dir, testutil_worker_bin());
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     free(out);
     free(err);

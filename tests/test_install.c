@@ -203,7 +203,7 @@ static void test_installed_profile_and_emulate(void)
     CU_ASSERT_FATAL(installed);
     char *err = NULL;
     CU_ASSERT_EQUAL(in_work(0, NULL, &err, "'%s' profile -o p.json --max-batch 1 --repetitions 1 --cold-starts 1 "
-                            "--warmup 0 --long-gap-ms 0 --speed-probe-s 0 --quiet", lsim), 0);
+                            "--warmup 0 --long-gap-ms 0 --speed-probe-s 0 --wake-probe-s 0 --quiet", lsim), 0);
     /* Nothing on stderr but, when the rest of the suite loads the machine,
      * the documented busy-machine warning (one line). */
     const char *e = err != NULL ? err : "?";
@@ -230,7 +230,7 @@ static void test_installed_profile_and_emulate(void)
     /* Through a symbolic link elsewhere: the link is resolved, the
      * installed tree found. */
     CU_ASSERT_EQUAL(in_work(0, NULL, NULL, "ln -sf '%s' ls-link && ./ls-link profile -o p2.json --max-batch 1 "
-                            "--repetitions 1 --cold-starts 1 --warmup 0 --long-gap-ms 0 --speed-probe-s 0 --quiet", lsim), 0);
+                            "--repetitions 1 --cold-starts 1 --warmup 0 --long-gap-ms 0 --speed-probe-s 0 --wake-probe-s 0 --quiet", lsim), 0);
 
     /* LAMBDASIM_DATA_DIR wins, and a file missing there is one line that
      * names it. */

@@ -18,7 +18,7 @@
 
 #define WEIGHTS "models/mnist-cnn.bin"
 #define DIGITS "traces/mnist-digits-300.bin"
-#define TINY_ANY_SPEED "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --long-gap-ms 0 --quiet"
+#define TINY_ANY_SPEED "--max-batch 4 --repetitions 3 --cold-starts 3 --warmup 1 --long-gap-ms 0 --wake-probe-s 0 --quiet"
 #define TINY TINY_ANY_SPEED " --speed-probe-s 0"
 
 /* Runs `lambdasim profile ARGS`; returns the exit code, stderr in *err. */
@@ -48,7 +48,8 @@ static void test_profile_writes_valid_model(void)
     char *dir = testutil_temp_dir();
     char out[1024], args[2048], cmd[4096];
     snprintf(out, sizeof out, "%s/mnist-here.json", dir);
-    snprintf(args, sizeof args, "-o %s " TINY_ANY_SPEED " --speed-probe-s 2", out);
+    /* The later --wake-probe-s wins over TINY's 0. */
+    snprintf(args, sizeof args, "-o %s " TINY_ANY_SPEED " --speed-probe-s 2 --wake-probe-s 2", out);
     struct model_profile m;
     profile_and_load(args, out, &m);
     char *err = NULL;
@@ -111,6 +112,16 @@ static void test_profile_writes_valid_model(void)
             CU_ASSERT(m.stall_s.samples[i] > 0.5e-3);
     }
     CU_ASSERT_DOUBLE_EQUAL(m.speed_window_s, 1.0, 1e-12);
+    /* The wake-up probe: one 2 s window, a share from 0 to 1, two
+     * wake-ups an invocation; stalls, if any, more than 0.5 ms. */
+    CU_ASSERT_EQUAL(m.wake_probability.kind, DIST_EMPIRICAL);
+    CU_ASSERT_EQUAL_FATAL(m.wake_probability.n_samples, 1);
+    CU_ASSERT(m.wake_probability.samples[0] >= 0 && m.wake_probability.samples[0] <= 1);
+    CU_ASSERT(m.has_wake == (m.wake_probability.samples[0] > 0));
+    CU_ASSERT_EQUAL(m.wake_per_invocation, PROFILE_WAKE_PER_INVOCATION);
+    if (m.wake_s.kind == DIST_EMPIRICAL)
+        for (size_t i = 0; i < m.wake_s.n_samples; i++)
+            CU_ASSERT(m.wake_s.samples[i] > 0.5e-3);
     model_fini(&m);
 
     /* The machine is named in sources. */
@@ -198,6 +209,9 @@ static void test_profile_bad_inputs(void)
     free(err);
     CU_ASSERT_EQUAL(profile("--speed-probe-s 4000", &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "--speed-probe-s: expected a whole number from 0 to 3600") != NULL);
+    free(err);
+    CU_ASSERT_EQUAL(profile("--wake-probe-s -1", &err), 2);
+    CU_ASSERT(err != NULL && strstr(err, "--wake-probe-s: expected a whole number from 0 to 3600") != NULL);
     free(err);
     CU_ASSERT_EQUAL(profile("--bogus", &err), 2);
     CU_ASSERT(err != NULL && strstr(err, "unknown option '--bogus'") != NULL);
@@ -421,6 +435,47 @@ static void test_idle_penalty_measured(void)
  * the 5 simultaneous starts (no inference) at the measured makespan:
  * the factor is what the simulator needs to reproduce the burst, not a
  * CPU-time ratio that sharing would compound. */
+/* profile_fit_wake against its definition, on made-up wake-ups: 5 s of
+ * probe, 1000 wake-ups (200 a second) 0.1 ms late; in the first 2 s
+ * window 4 of them 2.1 ms late (2 ms stalls), in the second none, in the
+ * third (the last 1 s, half a window or more: a window of its own) one
+ * 10.1 ms late, and one 0.55 ms late (0.45 ms over the median: not a
+ * stall). Shares 4/400, 0/400, 1/200; excesses 2, 2, 2, 2, 10 ms. */
+static void test_fit_wake(void)
+{
+    const size_t n = 1000;
+    double late[1000], at[1000];
+    for (size_t i = 0; i < n; i++) {
+        at[i] = (double)i / 200.0;
+        late[i] = 0.1;
+    }
+    late[10] = late[20] = late[30] = late[399] = 2.1;
+    late[900] = 10.1;
+    late[500] = 0.55;
+    struct profile_result r;
+    memset(&r, 0, sizeof r);
+    profile_fit_wake(late, at, n, 5.0, &r);
+    CU_ASSERT_EQUAL(r.wake_wakes, n);
+    CU_ASSERT_DOUBLE_EQUAL(r.wake_median_ms, 0.1, 1e-12);
+    CU_ASSERT_EQUAL_FATAL(r.n_wake_windows, 3);
+    CU_ASSERT_DOUBLE_EQUAL(r.wake_windows[0], 4.0 / 400.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(r.wake_windows[1], 0.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(r.wake_windows[2], 1.0 / 200.0, 1e-12);
+    CU_ASSERT_EQUAL_FATAL(r.n_wake_stall, 5);
+    double sum = 0;
+    for (size_t i = 0; i < r.n_wake_stall; i++)
+        sum += r.wake_stall_ms[i];
+    CU_ASSERT_DOUBLE_EQUAL(sum, 18.0, 1e-9);
+    profile_result_fini(&r);
+
+    /* 4.9 s: the last 0.9 s joins the window before (two windows). */
+    memset(&r, 0, sizeof r);
+    profile_fit_wake(late, at, 980, 4.9, &r);
+    CU_ASSERT_EQUAL_FATAL(r.n_wake_windows, 2);
+    CU_ASSERT_DOUBLE_EQUAL(r.wake_windows[1], 1.0 / 580.0, 1e-12);
+    profile_result_fini(&r);
+}
+
 static void test_fit_start_burst(void)
 {
     struct model_profile m = { .has_share = true, .share_jobs = 4, .share_cores = 2, .share_efficiency = 0.6 };
@@ -625,6 +680,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "profile_measure: options, results, JSON writer", test_measure_options);
     CU_add_test(s, "the host's speed: factors, hold, a level held apart", test_fit_speed);
     CU_add_test(s, "simultaneous starts: the factor that reproduces the measured burst", test_fit_start_burst);
+    CU_add_test(s, "the host's wake-ups: stalls and their share per window", test_fit_wake);
     CU_add_test(s, "shared jobs: the simulator's ends, by hand and through it", test_share_ends);
     CU_add_test(s, "shared jobs: the turn and efficiency of made-up rounds", test_fit_share);
 }

@@ -616,6 +616,84 @@ static void every_second_scenario(struct scenario *sc, size_t n, double cores)
     sc->platform.host_cores = cores;
 }
 
+/* The host's stalled wake-ups (host.wake), against their definition:
+ * - a share of 1 and 5 ms each: every invocation meets per_invocation of
+ *   them, 0.1 s + 2 x 5 ms of work; only where the host is modelled;
+ * - a share drawn per run from {0, 0.5}: within one run every batch takes
+ *   0.1 s (share 0) or some take longer (0.5), never a mix of a run at 0
+ *   with a stalled batch; over 400 seeded runs about half draw 0
+ *   (binomial: 200 +- 4 sd of 10);
+ * - share 0.5, 2 wake-ups, 20,000 batches: a batch meets none with
+ *   probability 0.25, one 0.5, two 0.25; the share with none within 4 sd
+ *   (4 sqrt(0.25 x 0.75 / n) = 0.012). */
+static void test_host_wake(void)
+{
+    for (int host = 0; host < 2; host++) {
+        struct scenario sc;
+        every_second_scenario(&sc, 3, host ? 1 : 0);
+        struct model_profile *m = &sc.function.model;
+        m->has_wake = true;
+        m->wake_probability = dist_constant(1);
+        m->wake_s = dist_constant(0.005);
+        m->wake_per_invocation = 2;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        for (uint64_t i = 0; i < 3; i++)
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->inference_ms, host ? 110.0 : 100.0, 1e-6);
+        fixture_free(&sc, &log);
+    }
+
+    int quiet_runs = 0;
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        struct scenario sc;
+        every_second_scenario(&sc, 20, 1);
+        sc.seed = seed;
+        struct model_profile *m = &sc.function.model;
+        m->has_wake = true;
+        m->wake_probability.kind = DIST_EMPIRICAL;
+        m->wake_probability.samples = malloc(2 * sizeof(double));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m->wake_probability.samples);
+        m->wake_probability.samples[0] = 0;
+        m->wake_probability.samples[1] = 0.5;
+        m->wake_probability.n_samples = 2;
+        m->wake_s = dist_constant(0.005);
+        m->wake_per_invocation = 2;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        size_t stalled = 0;
+        for (uint64_t i = 0; i < 20; i++)
+            stalled += fixture_rec(&log, i)->inference_ms > 100.0 + 1e-6;
+        quiet_runs += stalled == 0;
+        dist_fini(&m->wake_probability);
+        fixture_free(&sc, &log);
+    }
+    /* A run at 0.5 with no stalled batch in 20 has probability 0.25^20. */
+    CU_ASSERT(quiet_runs >= 160 && quiet_runs <= 240);
+
+    const size_t n = 20000;
+    struct scenario sc;
+    every_second_scenario(&sc, n, 1);
+    struct model_profile *m = &sc.function.model;
+    m->has_wake = true;
+    m->wake_probability = dist_constant(0.5);
+    m->wake_s = dist_constant(0.005);
+    m->wake_per_invocation = 2;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    size_t by_count[3] = { 0, 0, 0 };
+    for (uint64_t i = 0; i < n; i++) {
+        double k = (fixture_rec(&log, i)->inference_ms - 100.0) / 5.0;
+        CU_ASSERT(fabs(k - round(k)) < 1e-6 && k >= -1e-6 && k <= 2 + 1e-6);
+        by_count[(size_t)lround(k)]++;
+    }
+    CU_ASSERT_DOUBLE_EQUAL((double)by_count[0] / (double)n, 0.25, 0.012);
+    CU_ASSERT_DOUBLE_EQUAL((double)by_count[2] / (double)n, 0.25, 0.012);
+    fixture_free(&sc, &log);
+}
+
 /* every_second_scenario with a speed factor drawn from {1, 3} (model
  * host.speed), held an exponential time of mean hold_s. */
 static void speed_scenario(struct scenario *sc, size_t n, double hold_s, double cores)
@@ -828,6 +906,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
     CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
     CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
+    CU_add_test(s, "host wake-ups: a share drawn per run, each invocation's wake-ups stalled with it", test_host_wake);
     CU_add_test(s, "host stalls: a batch meets one with its probability", test_host_stall);
     CU_add_test(s, "stalls after an idle: met as often as weighted, only where the host is modelled", test_idle_stall);
     CU_add_test(s, "round robin (host.share quantum), by hand", test_round_robin);

@@ -53,7 +53,7 @@ profile_for() { # NAME -> sets prof to the path of a quick profile; fails withou
     [ -f "$prof" ] && return 0
     [ -x "$WORKER" ] || return 1
     local args=(profile -o "$prof" --max-batch "$batch" --repetitions 3 --cold-starts 2
-                --warmup 1 --long-gap-ms 0 --speed-probe-s 0 --worker "$WORKER" --quiet)
+                --warmup 1 --long-gap-ms 0 --speed-probe-s 0 --wake-probe-s 0 --worker "$WORKER" --quiet)
     if [ ! -f "$tmp/profiled" ]; then
         touch "$tmp/profiled"
         check "profile (a stand-in for $name)" "$BIN" "${args[@]}"

@@ -17,7 +17,8 @@
 
 enum {
     O_OUTPUT = CLI_O_OWN, O_MAX_BATCH, O_REPETITIONS, O_COLD_STARTS, O_WARMUP, O_GAP_MS, O_WEIGHTS, O_DIGITS,
-    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS, O_SHARE_JOBS, O_SPEED_PROBE_S
+    O_WORKER, O_QUIET, O_ISOLATE, O_LONG_GAP_MS, O_BURST_STARTS, O_SHARE_JOBS, O_SPEED_PROBE_S,
+    O_WAKE_PROBE_S
 };
 
 static const struct cli_opt opt_table[] = {
@@ -45,6 +46,10 @@ static const struct cli_opt opt_table[] = {
     { .id = O_SPEED_PROBE_S, .name = "speed-probe-s", .metavar = "N",
       .help = "measure how the host's speed varies over time: the largest batch on a warm worker for N "
               "seconds, its mean time per 1 s window (default 20; 0: not measured)" },
+    { .id = O_WAKE_PROBE_S, .name = "wake-probe-s", .metavar = "N",
+      .help = "measure how often the host's wake-ups stall: a thread on each CPU sleeping 2 ms again and "
+              "again for N seconds, the share late by over 0.5 ms per 2 s window (default 20; 0: not "
+              "measured)" },
     { .id = O_WEIGHTS, .name = "weights", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "weight file (default models/mnist-cnn.bin)" },
     { .id = O_DIGITS, .name = "digits", .metavar = "FILE", .complete = CLI_C_FILE,
@@ -141,6 +146,7 @@ int cli_profile(int argc, char **argv)
         .burst_starts = -1,
         .share_jobs = -1,
         .speed_probe_s = 20,
+        .wake_probe_s = 20,
     };
     bool force = false, quiet = false, isolate = false;
     char msg[CONFIG_MSG_MAX];
@@ -211,6 +217,9 @@ int cli_profile(int argc, char **argv)
             break;
         case O_SPEED_PROBE_S:
             prc = parse_count("--speed-probe-s", v, 0, 3600, &o.speed_probe_s) ? -1 : CLI_USAGE;
+            break;
+        case O_WAKE_PROBE_S:
+            prc = parse_count("--wake-probe-s", v, 0, 3600, &o.wake_probe_s) ? -1 : CLI_USAGE;
             break;
         case O_WARMUP:
             prc = parse_count("--warmup", v, 0, 1000000, &o.warmup) ? -1 : CLI_USAGE;

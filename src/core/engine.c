@@ -207,6 +207,7 @@ struct engine {
     /* The host's speed (model host.speed, with processor sharing only):
      * the factor in force and until when. */
     bool host_speed, host_stall;
+    double wake_share;          /* host.wake: this run's share of stalled wake-ups (0: none) */
     double speed_factor, speed_until_s;
 };
 
@@ -866,6 +867,15 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         /* A stall of the host (model.h host.stall) met by this batch;
          * counted as the batch's work, which is what it holds up. */
         b->inference_s += dist_sample(&sc->function.model.stall_s, e->rng[RNG_HOST_STALL]);
+    }
+    if (e->wake_share > 0) {
+        /* The invocation's wake-ups (model.h host.wake): the worker handed
+         * the request, the loop handed the answer. A stalled one holds the
+         * instance as long, so it counts as the batch's time. */
+        gsl_rng *r = e->rng[RNG_HOST_WAKE];
+        for (int k = 0; k < sc->function.model.wake_per_invocation; k++)
+            if (gsl_rng_uniform(r) < e->wake_share)
+                b->inference_s += dist_sample(&sc->function.model.wake_s, r);
     }
     if (e->ps && !b->cold && sc->function.model.has_idle) {
         /* The host's idle penalty (model.h): a warm instance that sat idle
@@ -1722,6 +1732,12 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     e->host_speed = e->ps && sc->function.model.has_speed;
     e->host_stall = e->ps && sc->function.model.has_stall;
     e->speed_factor = 1;
+    /* The share of stalled wake-ups is one draw per run: it moves between
+     * stretches of the host (the probe's windows), and a run of seconds
+     * meets one stretch. */
+    e->wake_share = 0;
+    if (e->ps && sc->function.model.has_wake)
+        e->wake_share = dist_sample(&sc->function.model.wake_probability, e->rng[RNG_HOST_WAKE]);
     e->speed_until_s = -INFINITY;
     /* An instance may use only its CPU share s = min(memory, 1769)/1769 of
      * a core (the emulator's cgroup quota; its times are already stretched

@@ -90,6 +90,8 @@ void model_copy(struct model_profile *dst, const struct model_profile *src)
     dist_copy(&dst->speed_factor, &src->speed_factor);
     dist_copy(&dst->stall_s, &src->stall_s);
     dist_copy(&dst->idle_stall_s, &src->idle_stall_s);
+    dist_copy(&dst->wake_probability, &src->wake_probability);
+    dist_copy(&dst->wake_s, &src->wake_s);
     dst->by_size = NULL;
     dst->has_size = NULL;
     if (src->table_max > 0) {
@@ -116,6 +118,8 @@ void model_fini(struct model_profile *m)
     dist_fini(&m->speed_factor);
     dist_fini(&m->stall_s);
     dist_fini(&m->idle_stall_s);
+    dist_fini(&m->wake_probability);
+    dist_fini(&m->wake_s);
     if (m->by_size != NULL) {
         for (int n = 1; n <= m->table_max; n++)
             dist_fini(&m->by_size[n]);

@@ -113,6 +113,18 @@ struct model_profile {
     bool has_stall;
     double stall_probability;
     struct dist stall_s;
+    /* Stalls of the host's wake-ups (host.wake, `profile --wake-probe-s`):
+     * a thread woken on this host (a worker handed a request, the loop
+     * handed the answer) now and then runs only milliseconds later (a
+     * virtual CPU not running). Each run draws its share of stalled
+     * wake-ups from wake_probability (the probe's windows: the share moves
+     * between stretches of the host), and each invocation meets
+     * wake_per_invocation wake-ups, each stalled with that share and then
+     * wake_s longer. */
+    bool has_wake;
+    struct dist wake_probability;
+    struct dist wake_s;
+    int wake_per_invocation;
 };
 
 /* The share of the host's cores that busy jobs get when they ask for

@@ -27,6 +27,7 @@ enum rng_stream {
     RNG_HOST_SPEED,     /* the host's speed factor and how long it holds (host.speed) */
     RNG_HOST_STALL,     /* whether a batch meets a stall of the host, and its length (host.stall) */
     RNG_IDLE_STALL,     /* whether a batch after an idle meets a stall, and its length (host.idle) */
+    RNG_HOST_WAKE,      /* the run's share of stalled wake-ups, which ones stall, how long (host.wake) */
     RNG_STREAM_COUNT
 };
 

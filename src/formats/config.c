@@ -934,8 +934,9 @@ static const char *const model_keys[] = {
 };
 static const char *const inference_keys[] = { "base", "per_item_ms", "by_batch_size" };
 static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "start_burst", "share", "speed",
-                                         "stall" };
+                                         "stall", "wake" };
 static const char *const stall_keys[] = { "probability", "ms", "measured" };
+static const char *const wake_keys[] = { "probability", "ms", "per_invocation", "measured" };
 static const char *const speed_keys[] = { "factor", "hold_s", "window_s", "measured" };
 static const char *const burst_keys[] = { "starts", "factor", "measured" };
 static const char *const share_keys[] = { "jobs", "cores", "efficiency", "quantum_ms", "measured" };
@@ -1056,6 +1057,62 @@ static int get_host_stall(struct cfg *c, const cJSON *host, const char *hpath, s
         return -1;
     m->has_stall = prob > 0;
     m->stall_probability = prob;
+    return 1;
+}
+
+/* True when every value d can draw is a share, 0..1: a constant, a
+ * uniform or the samples of an empirical distribution (other kinds reach
+ * beyond 1 or below 0). */
+static bool draws_share(const struct dist *d, char *why, size_t why_len)
+{
+    char g[40];
+    switch (d->kind) {
+    case DIST_CONSTANT:
+    case DIST_UNIFORM: {
+        double hi = d->kind == DIST_CONSTANT ? d->a : d->b;
+        if (d->a >= 0 && hi <= 1)
+            return true;
+        snprintf(why, why_len, "it draws %s", fmt_num(g, sizeof g, d->a < 0 ? d->a : hi));
+        return false;
+    }
+    case DIST_EMPIRICAL:
+        for (size_t i = 0; i < d->n_samples; i++) {
+            if (!(d->samples[i] >= 0 && d->samples[i] <= 1)) {
+                snprintf(why, why_len, "samples[%zu] is %s", i, fmt_num(g, sizeof g, d->samples[i]));
+                return false;
+            }
+        }
+        return true;
+    default:
+        snprintf(why, why_len, "a %s distribution is not bounded by 0 and 1: give a number or the "
+                 "measured samples", dist_kind_name(d->kind));
+        return false;
+    }
+}
+
+/* host.wake: the share of the host's wake-ups that stalled (a number, or
+ * the probe's windows as an empirical distribution: each run draws one),
+ * how long (ms) and how many wake-ups an invocation meets, as `profile
+ * --wake-probe-s` measured them ("measured" is provenance). */
+static int get_host_wake(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
+{
+    const cJSON *w = NULL;
+    char p[CFG_PATH_MAX], q[CFG_PATH_MAX];
+    int got = get_obj(c, host, hpath, "wake", false, &w);
+    if (got <= 0)
+        return got;
+    join(p, hpath, "wake");
+    int per = 0;
+    if (check_keys(c, w, p, wake_keys, COUNT(wake_keys)) < 0
+        || get_dist(c, w, p, "probability", true, 1, &m->wake_probability) < 0
+        || get_dist(c, w, p, "ms", true, 1e-3, &m->wake_s) < 0
+        || get_int32(c, w, p, "per_invocation", true, 1, 16, &per) < 0)
+        return -1;
+    char why[160];
+    if (!draws_share(&m->wake_probability, why, sizeof why))
+        return fail(c, join(q, p, "probability"), NULL, "must be a share from 0 to 1 (%s)", why);
+    m->has_wake = dist_mean(&m->wake_probability) > 0;
+    m->wake_per_invocation = per;
     return 1;
 }
 
@@ -1259,7 +1316,7 @@ static int parse_model(struct cfg *c, const cJSON *obj, const char *opath,
         m->has_host = true;
         if (get_host_idle(c, host, p, m) < 0 || get_host_burst(c, host, p, m) < 0
             || get_host_share(c, host, p, m) < 0 || get_host_speed(c, host, p, m) < 0
-            || get_host_stall(c, host, p, m) < 0)
+            || get_host_stall(c, host, p, m) < 0 || get_host_wake(c, host, p, m) < 0)
             return -1;
     }
     return 0;

@@ -1,6 +1,6 @@
 /* profile: times the real MNIST function through lambdasim-worker processes
  * and writes a model profile (see profile.h). */
-#define _DEFAULT_SOURCE /* gmtime_r */
+#define _GNU_SOURCE /* gmtime_r, pthread_setaffinity_np */
 #include "real/profile.h"
 
 /* The lowest sharing efficiency written (measure_share). */
@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,6 +126,11 @@ static int check_options(const struct profile_options *o, char *msg, size_t msg_
     if (o->speed_probe_s < 0 || o->speed_probe_s > 3600) {
         worker_set_msg(msg, msg_len, "--speed-probe-s: must be 0 (not measured) to 3600 (got %d)",
                        o->speed_probe_s);
+        return -1;
+    }
+    if (o->wake_probe_s < 0 || o->wake_probe_s > 3600) {
+        worker_set_msg(msg, msg_len, "--wake-probe-s: must be 0 (not measured) to 3600 (got %d)",
+                       o->wake_probe_s);
         return -1;
     }
     if (o->gap_ms < 0 || o->gap_ms > 10000) {
@@ -1125,6 +1132,133 @@ out_nostop:
     return rc;
 }
 
+/* ---- the host's wake-ups -------------------------------------------------------- */
+
+/* One thread of the wake-up probe, on one CPU: sleeps to absolute due
+ * times PROFILE_WAKE_SLEEP_MS apart and notes how late each wake-up came. */
+struct wake_thread {
+    pthread_t id;
+    int cpu;                    /* -1: not pinned */
+    double t0_s, probe_s;
+    double *late_ms, *at_s;     /* cap entries each */
+    size_t n, cap;
+};
+
+static void *wake_thread_run(void *arg)
+{
+    struct wake_thread *w = arg;
+    if (w->cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET((size_t)w->cpu, &set);
+        /* Unpinned when refused (a CPU set that excludes it): still a
+         * sample of the host's wake-ups, only not one per CPU. */
+        (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
+    double due = worker_mono_s();
+    while (w->n < w->cap) {
+        due += PROFILE_WAKE_SLEEP_MS * 1e-3;
+        if (due - w->t0_s >= w->probe_s)
+            break;
+        struct timespec ts = { (time_t)due, (long)((due - floor(due)) * 1e9) };
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        }
+        double now = worker_mono_s();
+        w->late_ms[w->n] = (now - due) * 1e3;
+        w->at_s[w->n] = due - w->t0_s;
+        w->n++;
+        /* After a stall the next due time is from now, so that one stall
+         * is one late wake-up, not a run of them catching up. */
+        if (now > due)
+            due = now;
+    }
+    return NULL;
+}
+
+void profile_fit_wake(const double *late_ms, const double *at_s, size_t n, double probe_s, struct profile_result *r)
+{
+    assert(n >= 1 && probe_s > 0);
+    size_t windows = (size_t)floor(probe_s / PROFILE_WAKE_WINDOW_S);
+    if (probe_s - (double)windows * PROFILE_WAKE_WINDOW_S >= PROFILE_WAKE_WINDOW_S / 2 || windows == 0)
+        windows++;
+    size_t *wakes = xcalloc(windows, sizeof *wakes), *stalled = xcalloc(windows, sizeof *stalled);
+    double *sorted = xmalloc(n * sizeof *sorted);
+    memcpy(sorted, late_ms, n * sizeof *sorted);
+    double median = median_of(sorted, n);
+    free(sorted);
+    r->wake_median_ms = median;
+    r->wake_wakes = n;
+    r->wake_stall_ms = xmalloc(n * sizeof *r->wake_stall_ms);
+    r->n_wake_stall = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)(at_s[i] / PROFILE_WAKE_WINDOW_S);
+        if (k >= windows)
+            k = windows - 1;
+        wakes[k]++;
+        double excess = late_ms[i] - median;
+        if (excess > PROFILE_STALL_MIN_MS) {
+            stalled[k]++;
+            r->wake_stall_ms[r->n_wake_stall++] = excess;
+        }
+    }
+    r->wake_windows = xmalloc(windows * sizeof *r->wake_windows);
+    r->n_wake_windows = 0;
+    for (size_t k = 0; k < windows; k++)
+        if (wakes[k] > 0)
+            r->wake_windows[r->n_wake_windows++] = (double)stalled[k] / (double)wakes[k];
+    free(wakes);
+    free(stalled);
+}
+
+/* The wake-up probe: a thread per CPU for wake_probe_s, the machine
+ * otherwise as idle as between the emulator's invocations. */
+static int measure_wake(const struct profile_options *o, struct profile_result *r, char *msg, size_t msg_len)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus > 0 ? (size_t)cpus : 1;
+    struct wake_thread *w = xcalloc(nt, sizeof *w);
+    size_t cap = (size_t)((double)o->wake_probe_s * 1e3 / PROFILE_WAKE_SLEEP_MS) + 2;
+    double t0 = worker_mono_s();
+    size_t started = 0;
+    int rc = 0;
+    for (size_t i = 0; i < nt; i++) {
+        w[i] = (struct wake_thread){ .cpu = cpus > 0 ? (int)i : -1, .t0_s = t0, .probe_s = o->wake_probe_s,
+                                     .late_ms = xmalloc(cap * sizeof(double)),
+                                     .at_s = xmalloc(cap * sizeof(double)), .cap = cap };
+        if (pthread_create(&w[i].id, NULL, wake_thread_run, &w[i]) != 0) {
+            worker_set_msg(msg, msg_len, "wake-up probe: cannot start a thread: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        started++;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(w[i].id, NULL);
+        total += w[i].n;
+    }
+    if (rc == 0 && total > 0) {
+        double *late = xmalloc(total * sizeof *late), *at = xmalloc(total * sizeof *at);
+        size_t k = 0;
+        for (size_t i = 0; i < started; i++) {
+            memcpy(late + k, w[i].late_ms, w[i].n * sizeof *late);
+            memcpy(at + k, w[i].at_s, w[i].n * sizeof *at);
+            k += w[i].n;
+        }
+        profile_fit_wake(late, at, total, o->wake_probe_s, r);
+        r->wake_cpus = (int)started;
+        free(late);
+        free(at);
+    }
+    for (size_t i = 0; i < nt; i++) {
+        free(w[i].late_ms);
+        free(w[i].at_s);
+    }
+    free(w);
+    progress(o, "wake-ups", 1, 1);
+    return rc;
+}
+
 enum profile_status profile_measure(const struct profile_options *o, struct profile_result *r,
                                     char *msg, size_t msg_len)
 {
@@ -1186,6 +1320,9 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
     }
     if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
         goto out;
+    /* Last, with no worker left: the host as idle as between invocations. */
+    if (o->wake_probe_s > 0 && measure_wake(o, r, msg, msg_len) != 0)
+        goto out;
     hostload_end(&r->host);
     st = PROFILE_OK;
 out:
@@ -1205,6 +1342,8 @@ void profile_result_fini(struct profile_result *r)
     free(r->dispatch_ms);
     free(r->speed_factor);
     free(r->stall_ms);
+    free(r->wake_stall_ms);
+    free(r->wake_windows);
     free(r->share_answers_ms);
     free(r->round_windows);
     memset(r, 0, sizeof *r);
@@ -1212,13 +1351,19 @@ void profile_result_fini(struct profile_result *r)
 
 /* ---- output ----------------------------------------------------------------------- */
 
-/* {"dist": "empirical", "samples": [...]}, in ms with microsecond digits. */
-static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
+/* {"dist": "empirical", "samples": [...]} with `digits` decimals. */
+static void json_empirical_digits(FILE *f, const double *v, size_t n, size_t stride, int digits)
 {
     fputs("{\"dist\": \"empirical\", \"samples\": [", f);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%.4f", i > 0 ? ", " : "", v[i * stride]);
+        fprintf(f, "%s%.*f", i > 0 ? ", " : "", digits, v[i * stride]);
     fputs("]}", f);
+}
+
+/* The same in ms with microsecond digits. */
+static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
+{
+    json_empirical_digits(f, v, n, stride, 4);
 }
 
 void profile_write_json(FILE *f, const char *name, const struct profile_options *o,
@@ -1299,6 +1444,19 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
             fputs("0", f);
         fprintf(f, ",\n      \"measured\": {\"batches\": %zu, \"stalled\": %zu, \"min_ms\": %g, \"min_share\": %g}}",
                 r->speed_batches, r->n_stall, PROFILE_STALL_MIN_MS, PROFILE_STALL_SHARE);
+    }
+    if (r->wake_wakes > 0) {
+        fputs(",\n    \"wake\": {\"probability\": ", f);
+        json_empirical_digits(f, r->wake_windows, r->n_wake_windows, 1, 6);
+        fputs(", \"ms\": ", f);
+        if (r->n_wake_stall > 0)
+            json_empirical(f, r->wake_stall_ms, r->n_wake_stall, 1);
+        else
+            fputs("0", f);
+        fprintf(f, ", \"per_invocation\": %d,\n      \"measured\": {\"wakes\": %zu, \"stalled\": %zu, \"cpus\": %d, "
+                "\"sleep_ms\": %g, \"window_s\": %g, \"median_late_ms\": %.4f, \"min_ms\": %g}}",
+                PROFILE_WAKE_PER_INVOCATION, r->wake_wakes, r->n_wake_stall, r->wake_cpus, PROFILE_WAKE_SLEEP_MS,
+                PROFILE_WAKE_WINDOW_S, r->wake_median_ms, PROFILE_STALL_MIN_MS);
     }
     fputs("\n  },\n  \"sources\": {\n    \"machine\": ", f);
     snprintf(buf, sizeof buf, "measured on %s, %s", r->machine, r->date);
@@ -1394,6 +1552,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
         snprintf(buf + m, sizeof buf - m, " stall: %zu of the probe's %zu batches (probability %.4f) took a round "
                  "trip more than %.1f ms and %.0f %% over their window's median; ms are those excesses.",
                  r->n_stall, r->speed_batches, r->stall_probability, PROFILE_STALL_MIN_MS, 100 * PROFILE_STALL_SHARE);
+    }
+    if (r->wake_wakes > 0) {
+        size_t m = strlen(buf);
+        snprintf(buf + m, sizeof buf - m, " wake: one thread on each of the %d CPUs slept to due times %g ms apart "
+                 "for %d s, the machine otherwise idle (%zu wake-ups, median %.4f ms late); a wake-up more than "
+                 "%.1f ms later than that median stalled (%zu of them; ms are their excesses), and probability "
+                 "holds the share stalled in each %g s window (a run draws one). An invocation meets %d "
+                 "wake-ups: the worker's, handed the request, and the loop's, handed the answer.",
+                 r->wake_cpus, PROFILE_WAKE_SLEEP_MS, o->wake_probe_s, r->wake_wakes, r->wake_median_ms,
+                 PROFILE_STALL_MIN_MS, r->n_wake_stall, PROFILE_WAKE_WINDOW_S, PROFILE_WAKE_PER_INVOCATION);
     }
     jsonout_string(f, buf);
     fputs(",\n    \"inference_ms\": ", f);

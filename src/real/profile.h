@@ -44,6 +44,15 @@ struct model_profile;
  * (profile.c fit_speed). */
 #define PROFILE_SPEED_SHIFT_Z 3.0
 #define PROFILE_STALL_SHARE 1.0
+/* The wake-up probe (wake_probe_s > 0, host.wake): one thread on each CPU
+ * sleeps PROFILE_WAKE_SLEEP_MS again and again; a wake-up later than the
+ * probe's median lateness by more than PROFILE_STALL_MIN_MS stalled. The
+ * share of stalled wake-ups is counted per PROFILE_WAKE_WINDOW_S window. */
+#define PROFILE_WAKE_SLEEP_MS 2.0
+#define PROFILE_WAKE_WINDOW_S 2.0
+/* The wake-ups an emulated invocation meets: the worker's, handed the
+ * request, and the loop's, handed the answer (host.wake per_invocation). */
+#define PROFILE_WAKE_PER_INVOCATION 2
 
 /* Called between measurements: `stage` is "cold start" or "inference",
  * done of total steps finished. */
@@ -69,6 +78,8 @@ struct profile_options {
     int speed_probe_s;          /* run the largest batch on one warm worker for this many
                                    seconds (0..3600) to see how the host's speed varies
                                    over time; 0: not measured */
+    int wake_probe_s;           /* time the host's wake-ups for this many seconds
+                                   (0..3600, host.wake); 0: not measured */
     profile_progress_fn *progress;   /* may be NULL */
     void *progress_ctx;
 };
@@ -164,6 +175,17 @@ struct profile_result {
     double *stall_ms;
     size_t n_stall;
     double stall_probability;
+    /* The wake-up probe (wake_probe_s > 0): wake_wakes wake-ups on
+     * wake_cpus CPUs, their median lateness, the excess of each stalled one
+     * over it (n_wake_stall), and the share stalled in each window
+     * (n_wake_windows); see profile_fit_wake. */
+    size_t wake_wakes;
+    int wake_cpus;
+    double wake_median_ms;
+    double *wake_stall_ms;
+    size_t n_wake_stall;
+    double *wake_windows;
+    size_t n_wake_windows;
     size_t speed_batches;
     double speed_mean_ms, speed_reference_ms, speed_autocorrelation, speed_hold_s;
     double speed_level_z;       /* (probe's mean factor - 1) / its standard error */
@@ -197,6 +219,15 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                         const struct profile_result *r);
 
 void profile_result_fini(struct profile_result *r);
+
+/* The wake-up probe's stalls (what profile_measure does with it; public
+ * for its tests): late_ms[i] is how late wake-up i came (ms) and at_s[i]
+ * when it was due (s from the probe's start, 0 <= at_s < probe_s), n >= 1.
+ * Fills r's wake_* fields: the median lateness, the wake-ups later than it
+ * by more than PROFILE_STALL_MIN_MS (their excesses, owned), and the share
+ * of the wake-ups in each PROFILE_WAKE_WINDOW_S window that stalled (a
+ * last window shorter than half a window joins the one before). */
+void profile_fit_wake(const double *late_ms, const double *at_s, size_t n, double probe_s, struct profile_result *r);
 
 /* The work multiplier of a start among `starts` started at once
  * (model.h host.start_burst) that makes the simulator's processor sharing
