@@ -616,6 +616,18 @@ static void every_second_scenario(struct scenario *sc, size_t n, double cores)
     sc->platform.host_cores = cores;
 }
 
+/* every_second_scenario with stalled wake-ups (model host.wake): a share
+ * `share` of them, 5 ms each, two an invocation. */
+static void wake_scenario(struct scenario *sc, size_t n, double cores, double share)
+{
+    every_second_scenario(sc, n, cores);
+    struct model_profile *m = &sc->function.model;
+    m->has_wake = true;
+    m->wake_probability = dist_constant(share);
+    m->wake_s = dist_constant(0.005);
+    m->wake_per_invocation = 2;
+}
+
 /* The host's stalled wake-ups (host.wake), against their definition:
  * - a share of 1 and 5 ms each: every invocation meets per_invocation of
  *   them, 0.1 s + 2 x 5 ms of work; only where the host is modelled;
@@ -630,12 +642,7 @@ static void test_host_wake(void)
 {
     for (int host = 0; host < 2; host++) {
         struct scenario sc;
-        every_second_scenario(&sc, 3, host ? 1 : 0);
-        struct model_profile *m = &sc.function.model;
-        m->has_wake = true;
-        m->wake_probability = dist_constant(1);
-        m->wake_s = dist_constant(0.005);
-        m->wake_per_invocation = 2;
+        wake_scenario(&sc, 3, host ? 1 : 0, 1);
         struct fixture_log log;
         struct engine_result res;
         fixture_run(&sc, &log, &res);
@@ -647,18 +654,15 @@ static void test_host_wake(void)
     int quiet_runs = 0;
     for (uint64_t seed = 1; seed <= 400; seed++) {
         struct scenario sc;
-        every_second_scenario(&sc, 20, 1);
+        wake_scenario(&sc, 20, 1, 0);
         sc.seed = seed;
         struct model_profile *m = &sc.function.model;
-        m->has_wake = true;
         m->wake_probability.kind = DIST_EMPIRICAL;
         m->wake_probability.samples = malloc(2 * sizeof(double));
         CU_ASSERT_PTR_NOT_NULL_FATAL(m->wake_probability.samples);
         m->wake_probability.samples[0] = 0;
         m->wake_probability.samples[1] = 0.5;
         m->wake_probability.n_samples = 2;
-        m->wake_s = dist_constant(0.005);
-        m->wake_per_invocation = 2;
         struct fixture_log log;
         struct engine_result res;
         fixture_run(&sc, &log, &res);
@@ -674,12 +678,7 @@ static void test_host_wake(void)
 
     const size_t n = 20000;
     struct scenario sc;
-    every_second_scenario(&sc, n, 1);
-    struct model_profile *m = &sc.function.model;
-    m->has_wake = true;
-    m->wake_probability = dist_constant(0.5);
-    m->wake_s = dist_constant(0.005);
-    m->wake_per_invocation = 2;
+    wake_scenario(&sc, n, 1, 0.5);
     struct fixture_log log;
     struct engine_result res;
     fixture_run(&sc, &log, &res);

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1366,6 +1367,17 @@ static void json_empirical(FILE *f, const double *v, size_t n, size_t stride)
     json_empirical_digits(f, v, n, stride, 4);
 }
 
+/* Appends to the text already in buf (size bytes), cut at its end. */
+static void appendf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
 void profile_write_json(FILE *f, const char *name, const struct profile_options *o,
                         const struct profile_result *r)
 {
@@ -1496,8 +1508,7 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              r->n_dispatch, gap, mean_of(r->dispatch_ms, r->n_dispatch),
              mean_of(r->cold_start_ms, r->n_cold));
     if (r->idle_sizes > 0) {
-        size_t m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " idle: the round trip of batches of 1 and %d, %d pairs each, "
+        appendf(buf, sizeof buf, " idle: the round trip of batches of 1 and %d, %d pairs each, "
                  "one after %d ms idle and one after %d ms; median round trips [short, long] in "
                  "`measured`; wake_ms and slowdown solve extra = wake_ms + slowdown x short-gap time "
                  "through both sizes; a long-gap round trip over its size's long-gap median by more than "
@@ -1506,8 +1517,7 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  PROFILE_STALL_MIN_MS, 100 * PROFILE_STALL_SHARE);
     }
     if (r->burst_measured) {
-        size_t m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " start_burst: %d bursts of %d workers started at once (one "
+        appendf(buf, sizeof buf, " start_burst: %d bursts of %d workers started at once (one "
                  "after another, then loading together), after %d ms idle; median time from the first fork "
                  "to the last READY %.3f ms, against %.3f ms for a start alone (mean of start_ms): factor = "
                  "the multiplier of a start's work with which %d cores shared as host.share says end the "
@@ -1516,8 +1526,7 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  o->gap_ms, r->burst_makespan_ms, mean_of(r->cold_start_ms, r->n_cold), r->burst_cores);
     }
     if (r->share_measured) {
-        size_t m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " share: %d rounds, each a batch of %d on one warm worker, then "
+        appendf(buf, sizeof buf, " share: %d rounds, each a batch of %d on one warm worker, then "
                  "on %d at once (sent one after another, each answer timed as it came), after %d ms idle each; "
                  "median inference alone %.3f ms and overhead %.3f ms, median of the rounds' mean time from the "
                  "first send to an answer %.3f ms (to the last answer %.3f ms; measured.answers_ms: the medians "
@@ -1532,8 +1541,7 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  r->share_cores);
     }
     if (r->n_speed > 0) {
-        size_t m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " speed: the batch of %d on the warm worker after %d ms idle, again "
+        appendf(buf, sizeof buf, " speed: the batch of %d on the warm worker after %d ms idle, again "
                  "and again for %zu s (%zu batches, every one kept, preempted or not; windows' medians %.4f ms on "
                  "average); the median inference time of each %g s window over the median of this profile's "
                  "samples of batch %d "
@@ -1548,14 +1556,12 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                  r->speed_batches, r->speed_mean_ms,
                  PROFILE_SPEED_WINDOW_S, r->max_batch, r->speed_reference_ms, r->rounds_s,
                  r->speed_reference_windows, r->speed_autocorrelation, PROFILE_SPEED_SHIFT_Z);
-        m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " stall: %zu of the probe's %zu batches (probability %.4f) took a round "
+        appendf(buf, sizeof buf, " stall: %zu of the probe's %zu batches (probability %.4f) took a round "
                  "trip more than %.1f ms and %.0f %% over their window's median; ms are those excesses.",
                  r->n_stall, r->speed_batches, r->stall_probability, PROFILE_STALL_MIN_MS, 100 * PROFILE_STALL_SHARE);
     }
     if (r->wake_wakes > 0) {
-        size_t m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " wake: one thread on each of the %d CPUs slept to due times %g ms apart "
+        appendf(buf, sizeof buf, " wake: one thread on each of the %d CPUs slept to due times %g ms apart "
                  "for %d s, the machine otherwise idle (%zu wake-ups, median %.4f ms late); a wake-up more than "
                  "%.1f ms later than that median stalled (%zu of them; ms are their excesses), and probability "
                  "holds the share stalled in each %g s window (a run draws one). An invocation meets %d "
@@ -1573,18 +1579,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
              100.0 * r->accuracy, r->max_batch,
              mean_of(r->inference_ms + (size_t)(r->max_batch - 1) * reps, reps),
              mean_of(r->inference_ms, reps));
-    size_t m = strlen(buf);
     if (r->preempt_unknown)
-        snprintf(buf + m, sizeof buf - m, " Preemption not checked: this kernel gives no run-queue "
+        appendf(buf, sizeof buf, " Preemption not checked: this kernel gives no run-queue "
                  "times (/proc/PID/schedstat).");
     else
-        snprintf(buf + m, sizeof buf - m, " %zu timed batches (idle penalty's included) measured again "
+        appendf(buf, sizeof buf, " %zu timed batches (idle penalty's included) measured again "
                  "because the worker waited more than %.1f ms + 2 %% of the round trip for a CPU (preempted "
                  "by another job); %zu still preempted after %d tries and kept.", r->preempted_retried,
                  PROFILE_PREEMPT_MS, r->preempted_kept, PROFILE_PREEMPT_TRIES);
     if (r->n_round_windows > 0) {
-        m = strlen(buf);
-        snprintf(buf + m, sizeof buf - m, " Each sample divided by its round's speed factor (host.speed): the "
+        appendf(buf, sizeof buf, " Each sample divided by its round's speed factor (host.speed): the "
                  "samples are the function at the host's usual speed, the host's drift is in host.speed.");
     }
     jsonout_string(f, buf);
