@@ -925,6 +925,9 @@ static const struct bad_case {
       ": host.stall.probability: must be <= 1 (got 1.5)" },
     { "tests/bad/model-host-wake-probability.json", MODEL, CONFIG_ERR_INVALID,
       ": host.wake.probability: must be a share from 0 to 1 (samples[1] is 1.5)" },
+    { "tests/bad/model-host-wake-ms-normal.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.wake.ms: every length it can draw must be above 0, or the whole of it 0 (a normal distribution "
+      "is truncated at 0 and can draw 0: use a lognormal or the measured samples)" },
     { "tests/bad/model-host-idle-stall-probability.json", MODEL, CONFIG_ERR_INVALID,
       ": host.idle.stall_probability: must be <= 1 (got 1.25)" },
     { "tests/bad/model-host-idle-stall-no-ms.json", MODEL, CONFIG_ERR_INVALID,

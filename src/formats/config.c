@@ -1111,6 +1111,11 @@ static int get_host_wake(struct cfg *c, const cJSON *host, const char *hpath, st
     char why[160];
     if (!draws_share(&m->wake_probability, why, sizeof why))
         return fail(c, join(q, p, "probability"), NULL, "must be a share from 0 to 1 (%s)", why);
+    /* A stall adds time: 0 (none measured) or lengths above 0. */
+    bool none = m->wake_s.kind == DIST_CONSTANT && m->wake_s.a == 0;
+    if (!none && !draws_positive(&m->wake_s, why, sizeof why))
+        return fail(c, join(q, p, "ms"), NULL, "every length it can draw must be above 0, or the "
+                    "whole of it 0 (%s)", why);
     m->has_wake = dist_mean(&m->wake_probability) > 0;
     m->wake_per_invocation = per;
     return 1;
