@@ -51,8 +51,9 @@ struct validate_opts {
 };
 
 /* Under this many observed cold starts, a prediction within one of the
- * count (its rate: one over the requests) is within the tolerance: 10 % of
- * 4 is less than the one cold start a count can move by. */
+ * count (the rate: within one cold batch's share of the requests) is
+ * within the tolerance: 10 % of 4 is less than the one cold start a count
+ * can move by. */
 #define VALIDATE_FEW_COLD 10
 
 struct validate_row {
