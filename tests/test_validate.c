@@ -427,6 +427,12 @@ static void test_bad_input(void)
           "tests/bad/log-client-cold.csv:3: cold: must be 0 or 1 (got 'yes')" },
         { "validate tests/data/log-scenario.json --observed tests/data/no-such.csv",
           "tests/data/no-such.csv: cannot read: No such file or directory" },
+        /* After options that parsed fine: their status must not become the
+         * exit code of an input that then fails to read. */
+        { "validate tests/data/log-scenario.json --observed tests/data/no-such.csv --replications 3 --interval-level "
+          "0.5", "tests/data/no-such.csv: cannot read: No such file or directory" },
+        { "validate tests/data/log-scenario.json --replications 3 --observed tests/bad/log-client-cold.csv",
+          "tests/bad/log-client-cold.csv:3: cold: must be 0 or 1 (got 'yes')" },
         { "validate tests/data/log-scenario.json --observed tests/bad/log-client-typo.csv --tolerance 0",
           "--tolerance: expected a number > 0" },
         { "validate tests/data/log-scenario.json --observed tests/bad/log-client-typo.csv --replications 0",

@@ -423,6 +423,7 @@ int cli_validate(int argc, char **argv)
         goto out;
     if (lambdalog_client_read(&cl, observed, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
+        rc = CLI_USAGE;
         goto out;
     }
     if (cli_scenario_args_load(&sa, &sc, &rc) != 0)
