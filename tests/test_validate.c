@@ -323,6 +323,71 @@ static void test_doubled_cold_fails(void)
     free(err);
 }
 
+/* Requests that fail (throttled without retry, timed out) are a prediction
+ * too: the failed rate is compared, and a log in which every request
+ * failed is still validated on it. */
+static void test_failed_rate(void)
+{
+    make_log();
+#define DROP "--set platform.reserved_concurrency=1 --set platform.on_throttle.action=drop"
+    char *out = NULL, *err = NULL;
+    int rc = testutil_runf(&out, &err, "run tests/data/log-scenario.json " DROP " --client-log %s/drop.csv", dir);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json " DROP " --observed %s/drop.csv --json",
+                       dir);
+    if (rc != 0)
+        fprintf(stderr, "\n  %s%s\n", out, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    /* 3000 requests, most throttled (one instance for a 40 rps load of
+     * cold-starting batches). */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"failed_rate\": {\"observed\": 0.8"));
+    free(out);
+    free(err);
+    /* The same log against a platform that throttles nothing: the failed
+     * rate is the miss that says so. */
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --set platform.reserved_concurrency=1000 "
+                       "--observed %s/drop.csv", dir);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "failed rate "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "failed_rate -100.0%"));
+    free(out);
+    free(err);
+
+    /* Every request timed out: nothing ok to take latencies from, yet the
+     * run is a prediction to check (exit 0 here, 1 against a model whose
+     * requests complete), and --plot has nothing to draw. */
+#define TIMEOUT "--set function.timeout_s=0.001"
+    rc = testutil_runf(&out, &err, "run tests/data/log-scenario.json " TIMEOUT " --set requests=200 "
+                       "--client-log %s/timeout.csv", dir);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json " TIMEOUT " --observed %s/timeout.csv "
+                       "--plot %s/none.png", dir, dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "observed: 200 requests (200 in the statistics window, 0 ok)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "(no ok request in the log)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "latency distributions: not compared (no ok request in the log)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "result: PASS"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--plot"));
+    char png[512];
+    snprintf(png, sizeof png, "%s/none.png", dir);
+    CU_ASSERT_FALSE(testutil_exists(png));
+    free(out);
+    free(err);
+    rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json --observed %s/timeout.csv --json", dir);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"latency_mean_ms\": {\"observed\": null"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ks\": null"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "failed_rate -100.0%"));
+    free(out);
+    free(err);
+#undef DROP
+#undef TIMEOUT
+}
+
 static void test_plot(void)
 {
     make_log();
@@ -479,6 +544,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "a simulated log validates against its scenario", test_self_passes);
     CU_add_test(s, "a metric that is only noise passes; --tolerance-only fails it", test_noise_passes);
     CU_add_test(s, "doubled cold start fails and names the metrics", test_doubled_cold_fails);
+    CU_add_test(s, "failed requests: the failed rate, and a log with none ok", test_failed_rate);
     CU_add_test(s, "--plot overlays the CDFs (gnuplot)", test_plot);
     CU_add_test(s, "--host-speed predicts given the host's speed", test_host_speed);
     CU_add_test(s, "bad input exits 2", test_bad_input);

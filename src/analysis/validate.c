@@ -1,6 +1,7 @@
 /* validate: predicted against observed metrics (validate.h). */
 #include "analysis/validate.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 
 const char *const validate_metric_key[VALIDATE_METRIC_COUNT] = {
     "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "throughput_rps",
-    "cold_start_rate", "cold_starts",
+    "cold_start_rate", "cold_starts", "failed_rate",
 };
 
 const char *validate_verdict_name(enum validate_verdict v)
@@ -101,9 +102,11 @@ void validate_result_fini(struct validate_result *r)
 }
 
 /* Observed metrics over the statistics window, defined as the engine
- * defines them. t0 puts the sends on the scenario's clock. Returns false
- * when no ok request is in the window. */
-static bool observe(const struct lambdalog_client *cl, double t0, double window, struct validate_result *s)
+ * defines them. t0 puts the sends on the scenario's clock. With no ok
+ * request in the window only the failed rate is available (a run whose
+ * every request timed out or was throttled is still a prediction to
+ * check). */
+static void observe(const struct lambdalog_client *cl, double t0, double window, struct validate_result *s)
 {
     s->observed_ms = xmalloc((cl->n + 1) * sizeof *s->observed_ms);
     /* Cold invocations: distinct batch ids among the cold ok rows. */
@@ -131,10 +134,13 @@ static bool observe(const struct lambdalog_client *cl, double t0, double window,
         double end = t + q->latency_ms / 1000.0;
         last_end = end > last_end ? end : last_end;
     }
+    assert(s->counted > 0);
     s->ok = s->n_observed = n_ok;
+    s->m[VALIDATE_FAILED_RATE].observed = (double)(s->counted - n_ok) / (double)s->counted;
+    s->m[VALIDATE_FAILED_RATE].available = true;
     if (n_ok == 0) {
         free(cold_batches);
-        return false;
+        return;
     }
     double *obs = s->observed_ms;
     qsort(obs, n_ok, sizeof *obs, cmp_double);
@@ -154,9 +160,8 @@ static bool observe(const struct lambdalog_client *cl, double t0, double window,
         distinct += i == 0 || cold_batches[i] != cold_batches[i - 1];
     s->m[VALIDATE_COLD_COUNT].observed = (double)distinct;
     free(cold_batches);
-    for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
+    for (int i = 0; i < VALIDATE_FAILED_RATE; i++)
         s->m[i].available = (i != VALIDATE_COLD_RATE || cl->has_cold) && (i != VALIDATE_COLD_COUNT || cold_ids);
-    return true;
 }
 
 void validate_judge(struct validate_row *m, double *vals, size_t reps, size_t k)
@@ -223,11 +228,7 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     sc->duration_s = INFINITY;
     sc->max_requests = 0;
 
-    if (!observe(cl, t0, window, out)) {
-        snprintf(msg, len, "%s: no request with status ok in the statistics window: no latencies to compare",
-                 o->log_path);
-        return VALIDATE_BAD_INPUT;
-    }
+    observe(cl, t0, window, out);
 
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
         vals[i] = xmalloc(reps * sizeof *vals[i]);
@@ -248,8 +249,10 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
         vals[VALIDATE_THROUGHPUT][r] = res.throughput_rps;
         vals[VALIDATE_COLD_RATE][r] = res.cold_starts.request_fraction;
         vals[VALIDATE_COLD_COUNT][r] = (double)res.cold_starts.count;
+        uint64_t ended = res.requests.completed + res.requests.failed;
+        vals[VALIDATE_FAILED_RATE][r] = ended > 0 ? (double)res.requests.failed / (double)ended : 0;
     }
-    if (pred.n == 0) {
+    if (pred.n == 0 && out->ok > 0) {
         snprintf(msg, len, "%s: no simulated request completed in the statistics window", o->scenario_path);
         st = VALIDATE_FAILED;
         goto out;
@@ -265,6 +268,8 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
         else if (out->ok > 0)
             out->m[VALIDATE_COLD_RATE].abs_tol = 1.0 / (double)out->ok;
     }
+    if ((double)(out->counted - out->ok) < VALIDATE_FEW_FAILED)
+        out->m[VALIDATE_FAILED_RATE].abs_tol = 1.0 / (double)out->counted;
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
         struct validate_row *m = &out->m[i];
         validate_judge(m, vals[i], reps, out->interval.k);
@@ -275,9 +280,13 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     out->predicted_ms = pred.v;
     out->n_predicted = pred.n;
     pred.v = NULL;
-    out->ks = fit_ks2(out->observed_ms, out->n_observed, out->predicted_ms, out->n_predicted);
-    out->ks_p_value = fit_ks2_p_value(out->ks, out->n_observed, out->n_predicted);
-    out->w1 = fit_wasserstein1(out->observed_ms, out->n_observed, out->predicted_ms, out->n_predicted);
+    if (out->n_observed > 0 && out->n_predicted > 0) {
+        out->ks = fit_ks2(out->observed_ms, out->n_observed, out->predicted_ms, out->n_predicted);
+        out->ks_p_value = fit_ks2_p_value(out->ks, out->n_observed, out->n_predicted);
+        out->w1 = fit_wasserstein1(out->observed_ms, out->n_observed, out->predicted_ms, out->n_predicted);
+    } else {
+        out->ks = out->ks_p_value = out->w1 = NAN;
+    }
     st = VALIDATE_OK;
 out:
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)

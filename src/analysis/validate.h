@@ -17,10 +17,10 @@
 
 enum validate_metric {
     VALIDATE_MEAN = 0, VALIDATE_P50, VALIDATE_P90, VALIDATE_P99, VALIDATE_THROUGHPUT, VALIDATE_COLD_RATE,
-    VALIDATE_COLD_COUNT, VALIDATE_METRIC_COUNT
+    VALIDATE_COLD_COUNT, VALIDATE_FAILED_RATE, VALIDATE_METRIC_COUNT
 };
 
-/* "latency_mean_ms", ..., "cold_starts": the keys of --json and of
+/* "latency_mean_ms", ..., "failed_rate": the keys of --json and of
  * --tolerance-for. */
 extern const char *const validate_metric_key[VALIDATE_METRIC_COUNT];
 
@@ -56,11 +56,17 @@ struct validate_opts {
  * can move by. */
 #define VALIDATE_FEW_COLD 10
 
+/* Likewise under this many observed failed requests: the failed rate is
+ * within when the prediction is within one request's share of it. */
+#define VALIDATE_FEW_FAILED 10
+
 struct validate_row {
-    bool available;         /* observed (the cold columns are optional) */
+    bool available;         /* observed (the cold columns are optional; the latency
+                               metrics need an ok request) */
     double tol;             /* this metric's tolerance */
     double abs_tol;         /* and an absolute one beside it (0: none): one cold start
-                               when fewer than VALIDATE_FEW_COLD were observed */
+                               when fewer than VALIDATE_FEW_COLD were observed, one
+                               request's share when fewer than VALIDATE_FEW_FAILED failed */
     double observed;
     double predicted, half; /* mean over the replications, half-width of its 95 % Student-t interval */
     double rel;             /* (predicted - observed) / observed; NAN when observed is 0 */
@@ -81,10 +87,12 @@ struct validate_interval {
 };
 
 struct validate_result {
-    size_t rows, counted, ok;   /* observed: log rows, in the statistics window, ok among them */
+    size_t rows, counted, ok;   /* observed: log rows, in the statistics window, ok among them;
+                                   ok 0: only the failed rate is compared (every request failed) */
     struct validate_row m[VALIDATE_METRIC_COUNT];
     struct validate_interval interval;
-    double ks, ks_p_value, w1;  /* observed against all replications' latencies pooled */
+    double ks, ks_p_value, w1;  /* observed against all replications' latencies pooled (NAN
+                                   when either side has none) */
     bool pass;                  /* no miss (tolerance_only: every metric within) */
     double *observed_ms, *predicted_ms; /* sorted latencies (owned; for plots) */
     size_t n_observed, n_predicted;
@@ -94,7 +102,7 @@ struct validate_result {
 enum validate_status {
     VALIDATE_OK = 0,
     VALIDATE_BAD_INPUT,     /* nothing to compare in the log */
-    VALIDATE_FAILED,        /* no simulated request completed */
+    VALIDATE_FAILED,        /* no simulated request completed, where some observed ones did */
     VALIDATE_INTERRUPTED,   /* *stop became non-zero; stop_signal says which */
 };
 

@@ -88,7 +88,7 @@ const struct cli_spec cli_validate_spec = {
 /* Table labels, in the order of enum validate_metric. */
 static const char *const metric_label[VALIDATE_METRIC_COUNT] = {
     "latency mean (ms)", "latency p50 (ms)", "latency p90 (ms)", "latency p99 (ms)", "throughput (rps)",
-    "cold-start rate", "cold starts",
+    "cold-start rate", "cold starts", "failed rate",
 };
 
 /* ---- --plot ------------------------------------------------------------------- */
@@ -187,8 +187,12 @@ static void print_table(const struct summary *s)
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
         const struct validate_row *r = &v->m[i];
         if (!r->available) {
-            printf("%-20s %12s %12.6g %27s %27s %11s  (no %s column in the log)\n", metric_label[i], "-",
-                   r->predicted, "", "", "", i == VALIDATE_COLD_COUNT ? "cold or batch_id" : "cold");
+            if (v->ok == 0)
+                printf("%-20s %12s %12s %27s %27s %11s  (no ok request in the log)\n", metric_label[i], "-", "-",
+                       "", "", "");
+            else
+                printf("%-20s %12s %12.6g %27s %27s %11s  (no %s column in the log)\n", metric_label[i], "-",
+                       r->predicted, "", "", "", i == VALIDATE_COLD_COUNT ? "cold or batch_id" : "cold");
             continue;
         }
         char ci[64] = "-", run[64], rel[32] = "-";
@@ -202,7 +206,9 @@ static void print_table(const struct summary *s)
         n_noise += r->verdict == VALIDATE_NOISE;
         if (r->tol != s->tolerance)
             printf(" (tolerance %.4g%%)", r->tol * 100);
-        if (r->abs_tol > 0)
+        if (r->abs_tol > 0 && i == VALIDATE_FAILED_RATE)
+            printf(" (or within one request: under %d failed)", VALIDATE_FEW_FAILED);
+        else if (r->abs_tol > 0)
             printf(i == VALIDATE_COLD_COUNT ? " (or within 1: under %d observed)" : " (or within one cold batch: "
                    "under %d observed)", VALIDATE_FEW_COLD);
         printf("\n");
@@ -212,8 +218,12 @@ static void print_table(const struct summary *s)
            iv->replications + 1 - 2 * iv->k, iv->replications + 1);
     printf("noise: outside the tolerance but inside the spread of single simulated runs: the difference is what "
            "one run varies by, not model error\n");
-    printf("latency distributions: KS distance %.4f (p = %.3g), Wasserstein-1 distance %.4g ms\n", v->ks,
-           v->ks_p_value, v->w1);
+    if (isfinite(v->ks))
+        printf("latency distributions: KS distance %.4f (p = %.3g), Wasserstein-1 distance %.4g ms\n", v->ks,
+               v->ks_p_value, v->w1);
+    else
+        printf("latency distributions: not compared (%s)\n", v->ok == 0 ? "no ok request in the log"
+                                                                          : "no simulated request completed");
     if (!v->pass)
         printf("result: FAIL%s\n", s->tolerance_only ? " (--tolerance-only: every metric must be within the tolerance)"
                                                      : "");
@@ -396,7 +406,7 @@ int cli_validate(int argc, char **argv)
             if (k < 0) {
                 rc = cli_usage_error("validate", "--tolerance-for: expected METRIC=T with METRIC one of "
                                      "latency_mean_ms, latency_p50_ms, latency_p90_ms, latency_p99_ms, "
-                                     "throughput_rps, cold_start_rate, cold_starts (got '%s')", v);
+                                     "throughput_rps, cold_start_rate, cold_starts, failed_rate (got '%s')", v);
                 goto out;
             }
             if (!cli_parse_double(eq + 1, &tol_for[k]) || !(tol_for[k] > 0)) {
@@ -504,8 +514,13 @@ int cli_validate(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    if (plot_path != NULL && plot(plot_path, force, res.observed_ms, res.n_observed, res.predicted_ms,
-                                  res.n_predicted, msg, sizeof msg) != 0) {
+    if (plot_path != NULL && (res.n_observed == 0 || res.n_predicted == 0)) {
+        /* Nothing to draw; the table said why. Not an error of the
+         * comparison, which was made. */
+        fprintf(stderr, "validate: warning: --plot %s not written: no latencies on %s side\n", plot_path,
+                res.n_observed == 0 ? "the observed" : "the simulated");
+    } else if (plot_path != NULL && plot(plot_path, force, res.observed_ms, res.n_observed, res.predicted_ms,
+                                         res.n_predicted, msg, sizeof msg) != 0) {
         cli_error("%s", msg);
         rc = CLI_FAILED;
         goto out;
