@@ -323,6 +323,29 @@ static void test_doubled_cold_fails(void)
     free(err);
 }
 
+/* A client log's latencies run from the send: a scenario that reports
+ * latency from dispatch (stats.latency_from) is still predicted from the
+ * send, so its own log validates with the batching wait inside both. */
+static void test_latency_from_dispatch(void)
+{
+    make_log();
+    char *out = NULL, *err = NULL;
+#define FROM "--set stats.latency_from=dispatch"
+    int rc = testutil_runf(&out, &err, "validate tests/data/log-scenario.json " FROM " --observed %s/c.csv --json",
+                           dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    char *same = NULL;
+    rc = testutil_runf(&same, NULL, "validate tests/data/log-scenario.json --observed %s/c.csv --json", dir);
+    CU_ASSERT_EQUAL(rc, 0);
+    /* The same predictions: the option does not reach validate's figures. */
+    const char *a = strstr(out, "\"metrics\""), *b = strstr(same, "\"metrics\"");
+    CU_ASSERT(a != NULL && b != NULL && strcmp(a, b) == 0);
+    free(out);
+    free(same);
+    free(err);
+#undef FROM
+}
+
 /* Requests that fail (throttled without retry, timed out) are a prediction
  * too: the failed rate is compared, and a log in which every request
  * failed is still validated on it. */
@@ -544,6 +567,8 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "a simulated log validates against its scenario", test_self_passes);
     CU_add_test(s, "a metric that is only noise passes; --tolerance-only fails it", test_noise_passes);
     CU_add_test(s, "doubled cold start fails and names the metrics", test_doubled_cold_fails);
+    CU_add_test(s, "latency from the send even when the scenario reports it from dispatch",
+                test_latency_from_dispatch);
     CU_add_test(s, "failed requests: the failed rate, and a log with none ok", test_failed_rate);
     CU_add_test(s, "--plot overlays the CDFs (gnuplot)", test_plot);
     CU_add_test(s, "--host-speed predicts given the host's speed", test_host_speed);

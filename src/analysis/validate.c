@@ -227,6 +227,9 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     snprintf(sc->workload.trace_path, sizeof sc->workload.trace_path, "%s", o->log_path);
     sc->duration_s = INFINITY;
     sc->max_requests = 0;
+    /* Predicted latencies as the client log measures them: from each
+     * request's send (its arrival), whatever the scenario reports. */
+    sc->latency_from = LATENCY_FROM_ARRIVAL;
 
     observe(cl, t0, window, out);
 
