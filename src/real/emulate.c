@@ -116,6 +116,32 @@ static struct em_slot *slot_at(struct emulate *em, uint32_t i)
     return &em->slot[i];
 }
 
+/* The CPU an instance's init gets: its memory's share, but one vCPU at
+ * least. The simulator does not scale init by memory (docs/reference/
+ * system.md, memory scaling: Init Duration measured flat from 128 to 2048
+ * MB on Lambda), and the profile's cold starts were timed at one vCPU;
+ * capping a 128 MB worker's start at 0.07 of a CPU made it 10 times the
+ * profile's, a cold start the simulator, rightly for Lambda, never
+ * predicts. */
+static double em_init_vcpus(const struct emulate *em)
+{
+    return em->vcpus < 1 ? 1 : em->vcpus;
+}
+
+/* s's worker said READY: its init is over, and its cgroup gets the
+ * memory's share from here on. Returns 0, or -1 with a message. */
+static int init_over(struct emulate *em, const struct em_slot *s, char *msg, size_t len)
+{
+    if (em->cap.kind == CPUCAP_NONE || em->vcpus == em_init_vcpus(em))
+        return 0;
+    char procs[PATH_MAX + 64], inner[512];
+    if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, inner, sizeof inner) != 0) {
+        worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
+        return -1;
+    }
+    return 0;
+}
+
 /* The start of s's worker as worker_client_start_in takes it, its cgroup
  * made ready. Returns 0, or -1 with a message. */
 static int spawn_request(struct emulate *em, const struct em_slot *s, double extra_init_s, struct spawn_request *q,
@@ -125,8 +151,10 @@ static int spawn_request(struct emulate *em, const struct em_slot *s, double ext
                                  .extra_init_ms = extra_init_s * 1e3, .cpu_share = 1 };
     if (em->cap.kind != CPUCAP_NONE) {
         q->cpu_share = em->vcpus;
-        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, q->cgroup_procs, sizeof q->cgroup_procs,
-                        msg, len) != 0)
+        /* Init runs at one vCPU at least (em_init_vcpus); the slot's share
+         * is set when READY comes (on_readable). */
+        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em_init_vcpus(em), q->cgroup_procs,
+                        sizeof q->cgroup_procs, msg, len) != 0)
             return -1;
     }
     return 0;
@@ -309,6 +337,8 @@ static int em_prepare(void *ctx, const uint32_t *slots, size_t n, char *msg, siz
                     s->pid, inner);
             return -1;
         }
+        if (init_over(em, s, msg, len) != 0)
+            return -1;
         s->state = SLOT_IDLE;
     }
     /* Provisioned instances are ready before t = 0. */
@@ -420,6 +450,8 @@ static int on_readable(struct emulate *em, struct em_slot *s, uint32_t index, st
          * to its READY line read here; then, if the profile's is longer,
          * the rest of it is waited out before the invocation is sent. */
         s->init_s = em_now(em) - s->t_spawn;
+        if (init_over(em, s, msg, len) != 0)
+            return -1;
         if (s->init_want_s > s->init_s) {
             s->ready_at_s = s->t_spawn + s->init_want_s;
             s->state = SLOT_WAITING;
