@@ -85,10 +85,11 @@ for s in $SCENARIOS; do
   fi
   [ -f "$KEEP/$s.emulate.json" ] || { echo "docs/validation.sh: no $KEEP/$s.emulate.json: run without EMULATE=skip" >&2; exit 2; }
   # Replayed from the kept log and profile, so that anyone can re-check a
-  # row without emulating (docs/validation.md, "Reproduce"). 39
-  # replications: the per-run interval at 95 % is then their [min, max].
+  # row without emulating (docs/validation.md, "Reproduce"). validate's
+  # default 319 replications: the per-run intervals hold all 8 metrics of
+  # a correct model's run together with probability 0.95.
   "$BIN" validate "$sc" $HOST \
-    --observed "$KEEP/$s.client.csv" --replications 39 \
+    --observed "$KEEP/$s.client.csv" \
     --tolerance 0.1 --tolerance-for latency_p90_ms=0.25 --tolerance-for latency_p99_ms=0.25 \
     --json > "$OUT/$s.validate.json" || true
   # The same, given the host's speed during the run (the workers' CPU per
@@ -98,7 +99,7 @@ for s in $SCENARIOS; do
   speed=$(jq -r '.function_cpu.ratio // empty' "$KEEP/$s.emulate.json")
   if [ -n "$HOST" ] && [ -n "$speed" ]; then
     "$BIN" validate "$sc" $HOST --host-speed "$speed" \
-      --observed "$KEEP/$s.client.csv" --replications 39 \
+      --observed "$KEEP/$s.client.csv" \
       --tolerance 0.1 --tolerance-for latency_p90_ms=0.25 --tolerance-for latency_p99_ms=0.25 \
       --json > "$OUT/$s.validate-speed.json" 2> /dev/null || true
   fi

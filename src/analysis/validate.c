@@ -36,6 +36,11 @@ const char *validate_verdict_name(enum validate_verdict v)
     return "-";
 }
 
+double validate_metric_level(double family_level)
+{
+    return 1 - (1 - family_level) / VALIDATE_METRIC_COUNT;
+}
+
 size_t validate_order_k(size_t r, double level, double *coverage, bool *enough)
 {
     /* The coverage of [X_(k), X_(r+1-k)] for a new draw from the same
@@ -121,6 +126,12 @@ static void observe(const struct lambdalog_client *cl, double t0, double window,
             continue;
         s->counted++;
         first_arrival = t < first_arrival ? t : first_arrival;
+        /* The span ends at the last response, failures' included (their
+         * latency runs to the error), as the engine's does. */
+        if (isfinite(q->latency_ms)) {
+            double end = t + q->latency_ms / 1000.0;
+            last_end = end > last_end ? end : last_end;
+        }
         if (!q->ok)
             continue;
         s->observed_ms[n_ok++] = q->latency_ms;
@@ -131,8 +142,6 @@ static void observe(const struct lambdalog_client *cl, double t0, double window,
             else
                 cold_batches[n_cold_batches++] = q->batch_id;
         }
-        double end = t + q->latency_ms / 1000.0;
-        last_end = end > last_end ? end : last_end;
     }
     assert(s->counted > 0);
     s->ok = s->n_observed = n_ok;
@@ -197,9 +206,12 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
     out->rows = cl->n;
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++)
         out->m[i].tol = o->tolerance[i];
-    out->interval.level = o->interval_level;
-    out->interval.replications = reps;
-    out->interval.k = validate_order_k(reps, o->interval_level, &out->interval.coverage, &out->interval.enough);
+    struct validate_interval *iv = &out->interval;
+    iv->level = o->interval_level;
+    iv->metric_level = validate_metric_level(o->interval_level);
+    iv->replications = reps;
+    iv->k = validate_order_k(reps, iv->metric_level, &iv->coverage, &iv->enough);
+    iv->family_coverage = fmax(0, 1 - VALIDATE_METRIC_COUNT * (1 - iv->coverage));
     if (cl->n == 0) {
         snprintf(msg, len, "%s: no request in the log: nothing to compare", o->log_path);
         return VALIDATE_BAD_INPUT;

@@ -28,16 +28,17 @@ static const struct cli_opt opt_table[] = {
     { .id = O_OBSERVED, .name = "observed", .metavar = "FILE", .complete = CLI_C_FILE,
       .help = "the client log (CSV, format: man lambdasim; required)" },
     { .id = O_REPLICATIONS, .name = "replications", .metavar = "R", 
-      .help = "simulated replications (default 39: the fewest whose [min, max] holds a new run with probability "
-              "0.95)" },
+      .help = "simulated replications (default 319: the fewest whose [min, max] holds a new run's 8 metrics "
+              "together with probability 0.95)" },
     { .id = O_TOLERANCE, .name = "tolerance", .metavar = "T",
       .help = "largest relative error |predicted - observed| / observed a metric may have (default 0.1)" },
     { .id = O_TOLERANCE_FOR, .name = "tolerance-for", .metavar = "M=T",
       .help = "the same for metric M alone (e.g. latency_p99_ms=0.25); repeatable; M is a metric key as in "
               "--json" },
     { .id = O_INTERVAL_LEVEL, .name = "interval-level", .metavar = "L",
-      .help = "probability that the per-run interval (the spread of single simulated runs) holds a new run "
-              "(default 0.95; needs R >= 2/(1-L) - 1, else [min, max] with a warning)" },
+      .help = "probability that the per-run intervals (the spread of single simulated runs) hold all of a new "
+              "run's metrics together: each metric's at 1 - (1-L)/8 (default 0.95; needs R >= 16/(1-L) - 1, "
+              "else [min, max] with a warning)" },
     { .id = O_TOLERANCE_ONLY, .name = "tolerance-only",
       .help = "fail on the tolerance alone: a metric outside it fails even when within the noise of single "
               "runs" },
@@ -214,8 +215,9 @@ static void print_table(const struct summary *s)
         printf("\n");
     }
     printf("\nsingle runs: order statistics %zu and %zu of the %zu replications, which hold a new run's value "
-           "with probability %zu/%zu\n", iv->k, iv->replications + 1 - iv->k, iv->replications,
-           iv->replications + 1 - 2 * iv->k, iv->replications + 1);
+           "with probability %zu/%zu per metric, and all %d metrics' together with probability %.3g%% or more\n",
+           iv->k, iv->replications + 1 - iv->k, iv->replications, iv->replications + 1 - 2 * iv->k,
+           iv->replications + 1, VALIDATE_METRIC_COUNT, iv->family_coverage * 100);
     printf("noise: outside the tolerance but inside the spread of single simulated runs: the difference is what "
            "one run varies by, not model error\n");
     if (isfinite(v->ks))
@@ -250,8 +252,12 @@ static void print_json(const struct summary *s)
     jsonout_number(stdout, s->host_speed > 0 ? s->host_speed : (double)NAN, 6);
     printf(",\n  \"interval\": {\"level\": ");
     jsonout_number(stdout, iv->level, 6);
+    printf(", \"metrics\": %d, \"metric_level\": ", VALIDATE_METRIC_COUNT);
+    jsonout_number(stdout, iv->metric_level, 6);
     printf(", \"coverage\": ");
     jsonout_number(stdout, iv->coverage, 6);
+    printf(", \"family_coverage\": ");
+    jsonout_number(stdout, iv->family_coverage, 6);
     printf(", \"replications\": %zu, \"k\": %zu},\n  \"metrics\": {\n", iv->replications, iv->k);
     for (int i = 0; i < VALIDATE_METRIC_COUNT; i++) {
         const struct validate_row *r = &v->m[i];
@@ -468,14 +474,15 @@ int cli_validate(int argc, char **argv)
         vo.tolerance[i] = have_tol_for[i] ? tol_for[i] : tol;
     /* Too few runs for the level: said before the runs, so that it is seen
      * even if they are stopped. */
-    double coverage;
+    double coverage, metric_level = validate_metric_level(level);
     bool enough;
-    size_t k = validate_order_k(vo.replications, level, &coverage, &enough);
+    size_t k = validate_order_k(vo.replications, metric_level, &coverage, &enough);
     if (!enough)
-        fprintf(stderr, "validate: warning: %zu replication%s too few for a %.4g%% per-run interval (%.0f or "
-                "more needed): it is [min, max] of the single runs, which holds a new run with probability "
-                "%zu/%zu = %.3g%%\n", vo.replications, vo.replications == 1 ? " is" : "s are", level * 100,
-                ceil(2 / (1 - level) - 1 - 1e-9), vo.replications + 1 - 2 * k, vo.replications + 1,
+        fprintf(stderr, "validate: warning: %zu replication%s too few for %.4g%% per-run intervals (%.4g%% per "
+                "metric, %.0f or more replications needed): each is [min, max] of the single runs, which holds a "
+                "new run with probability %zu/%zu = %.3g%% per metric\n", vo.replications,
+                vo.replications == 1 ? " is" : "s are", level * 100, metric_level * 100,
+                ceil(2 / (1 - metric_level) - 1 - 1e-9), vo.replications + 1 - 2 * k, vo.replications + 1,
                 coverage * 100);
     if (cli_catch_stop(sa.time_limit_s, &rc) != 0)
         goto out;
