@@ -1075,20 +1075,28 @@ static double json_number_after(const char *text, const char *key)
  * seconds) lengthens both and cancels out; only the cap, and other jobs
  * taking the core, stretch the wall time. NAN when the cap was not
  * enforced (*enforced false). */
-static double cpu_stretch(const char *sc, int memory_mb, bool *enforced)
+/* emulate --json of sc at memory_mb, with --isolate (the run's cgroup
+ * goes ahead of other jobs, so the full core at 1769 MB is not eaten by
+ * the machine's other load) and `more` options. *enforced: the CPU cap
+ * was in force. The output, to free. */
+static char *emulate_at(const char *sc, int memory_mb, const char *more, bool *enforced)
 {
     char *out = NULL, *err = NULL;
-    /* --isolate: the run's cgroup goes ahead of other jobs, so the full
-     * core at 1769 MB is not eaten by the machine's other load. */
-    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --isolate --set function.memory_mb=%d", sc,
-                           testutil_worker_bin(), memory_mb);
+    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --isolate %s --set function.memory_mb=%d", sc,
+                           testutil_worker_bin(), more, memory_mb);
     CU_ASSERT_EQUAL(rc, 0);
     *enforced = testutil_contains(out, "\"enforced\": true");
+    free(err);
+    return out;
+}
+
+static double cpu_stretch(const char *sc, int memory_mb, bool *enforced)
+{
+    char *out = emulate_at(sc, memory_mb, "", enforced);
     const char *breakdown = out != NULL ? strstr(out, "\"breakdown_ms\"") : NULL;
     double wall_ms = json_number_after(breakdown, "\"inference\": ");
     double cpu_ms = json_number_after(out, "\"cpu_ms_mean\": ");
     free(out);
-    free(err);
     return *enforced && wall_ms > 0 && cpu_ms > 0 ? wall_ms / cpu_ms : (double)NAN;
 }
 
@@ -1153,16 +1161,11 @@ static void test_cpu_cap(void)
  * request is a batch of one and six of them start cold. */
 static double cold_start_ms(const char *sc, int memory_mb, bool *enforced)
 {
-    char *out = NULL, *err = NULL;
-    int rc = testutil_runf(&out, &err, "emulate %s --worker %s --json --isolate --host-costs-only "
-                           "--set function.memory_mb=%d", sc, testutil_worker_bin(), memory_mb);
-    CU_ASSERT_EQUAL(rc, 0);
-    *enforced = testutil_contains(out, "\"enforced\": true");
+    char *out = emulate_at(sc, memory_mb, "--host-costs-only", enforced);
     const char *breakdown = out != NULL ? strstr(out, "\"breakdown_ms\"") : NULL;
     double ms = json_number_after(breakdown, "\"cold_start\": ");
     CU_ASSERT(json_number_after(out, "\"cold\": ") >= 4);
     free(out);
-    free(err);
     return ms;
 }
 
