@@ -291,7 +291,8 @@ enum validate_status validate_run(const struct validate_opts *o, struct validate
         if (m->available)
             out->pass &= o->tolerance_only ? m->within : m->verdict != VALIDATE_MISS;
     }
-    qsort(pred.v, pred.n, sizeof *pred.v, cmp_double);
+    if (pred.n > 0) /* none when every simulated request failed (pred.v is then NULL) */
+        qsort(pred.v, pred.n, sizeof *pred.v, cmp_double);
     out->predicted_ms = pred.v;
     out->n_predicted = pred.n;
     pred.v = NULL;
