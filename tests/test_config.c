@@ -1063,6 +1063,9 @@ static const struct bad_case {
       "log-client-truncated.csv:3: the row has 2 columns, the header 4 (truncated line?)" },
     { "tests/bad/log-client-cold.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
       "log-client-cold.csv:3: cold: must be 0 or 1 (got 'yes')" },
+    { "tests/bad/log-client-status.csv", CLIENT_LOG, CONFIG_ERR_INVALID,
+      "log-client-status.csv:3: status: 'OK' reads as a success, but only 'ok' (or no status) marks one: any other "
+      "value counts the request as failed (did you mean 'ok'?)" },
 };
 
 static void test_bad_files(void)

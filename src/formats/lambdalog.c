@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 #include "formats/config.h"
 #include "base/infile.h"
@@ -970,6 +971,14 @@ static int client_row(const char *path, size_t lineno, const char *s, size_t len
         size_t l = fl[h->col[c]];
         if (c == C_STATUS) {
             q->ok = l == 0 || (l == 2 && memcmp(f, "ok", 2) == 0);
+            /* Any other status is a failure, so a success spelled another
+             * way would silently fail every request: refused by name. */
+            static const char *const success[] = { "ok", "success", "succeeded", "successful", "200" };
+            for (size_t k = 0; k < sizeof success / sizeof success[0] && !q->ok; k++)
+                if (strlen(success[k]) == l && strncasecmp(f, success[k], l) == 0)
+                    return textline_fail(msg, msg_len, "%s:%zu: status: '%.*s' reads as a success, but only 'ok' "
+                                         "(or no status) marks one: any other value counts the request as failed "
+                                         "(did you mean 'ok'?)", path, lineno, (int)l, f);
             continue;
         }
         if (c == C_REQUEST_ID) {
