@@ -381,6 +381,13 @@ static void test_idle_penalty_measured(void)
                     && sscanf(one, "\"single_ms\": %lf", &single) == 1);
     double fit = profile_fit_start_burst(&shared, 3, shared.share_cores, single, makespan);
     CU_ASSERT_DOUBLE_EQUAL(factor, fit, 2e-4 * fit + 1e-4);
+    /* The spawner's time per start: forked one after another, the last
+     * fork returns before the last READY line, so it is above 0 and below
+     * the makespan's share of each start. */
+    const char *sp = text != NULL ? strstr(text, "\"spawn_ms\": ") : NULL;
+    double spawn = NAN;
+    CU_ASSERT_FATAL(sp != NULL && sscanf(sp, "\"spawn_ms\": %lf", &spawn) == 1);
+    CU_ASSERT(spawn > 0 && spawn * 3 <= makespan);
     /* The share's answers were each timed as they came: their mean is at
      * most the last one's time (medians over the rounds of each, so the
      * order holds round by round and so for the medians). */

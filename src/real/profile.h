@@ -123,10 +123,13 @@ struct profile_result {
      * each worker had used by its READY line (/proc/PID/schedstat), mean
      * over the single starts of cold_start_ms (start_cpu_single_ms) and
      * over the burst's workers (start_cpu_burst_ms), kept as provenance.
-     * start_burst_factor: see profile_fit_start_burst. burst_measured
-     * false: not measured. */
+     * start_burst_factor: see profile_fit_start_burst. burst_spawn_ms:
+     * the spawner's time per start (the median over the bursts of the time
+     * its last start was forked, over burst_starts): the starts of a burst
+     * are forked one after another, so the k-th begins about k of these
+     * after the first; provenance. burst_measured false: not measured. */
     bool burst_measured;
-    double burst_makespan_ms, start_burst_factor;
+    double burst_makespan_ms, start_burst_factor, burst_spawn_ms;
     int burst_cores;            /* the cores the fit shares */
     double start_cpu_single_ms, start_cpu_burst_ms;
     /* The host's sharing efficiency (share_jobs > 0): the largest batch
