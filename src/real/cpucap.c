@@ -21,6 +21,11 @@ double cpucap_vcpus(double memory_mb)
     return memory_mb / 1769.0;
 }
 
+double cpucap_init_vcpus(double vcpus)
+{
+    return vcpus < 1 ? 1 : vcpus;
+}
+
 long cpucap_period_us(double vcpus)
 {
     if (vcpus > 0 && vcpus * (double)CPUCAP_PERIOD_US < 1000.0)

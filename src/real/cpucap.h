@@ -20,6 +20,14 @@
  * vcpus = memory_mb / 1769 (10240 MB -> 5.79). */
 double cpucap_vcpus(double memory_mb);
 
+/* The CPU an instance's init gets at a share of vcpus: one vCPU at least.
+ * The simulator does not scale init by memory (docs/reference/system.md,
+ * memory scaling: Lambda's Init Duration measured flat from 128 to 2048
+ * MB), and profile times cold starts at one vCPU; a 128 MB worker started
+ * under its 0.07-CPU quota took 20-22 ms against 3.3 ms. emulate and
+ * serve set the slot's quota to this until init is over. */
+double cpucap_init_vcpus(double vcpus);
+
 /* The CFS period of the quota: a worker at share s runs s x period per
  * period. Short, so a few-ms inference is stretched evenly rather than run
  * at full speed then stopped for most of a long period; measured here

@@ -116,23 +116,11 @@ static struct em_slot *slot_at(struct emulate *em, uint32_t i)
     return &em->slot[i];
 }
 
-/* The CPU an instance's init gets: its memory's share, but one vCPU at
- * least. The simulator does not scale init by memory (docs/reference/
- * system.md, memory scaling: Init Duration measured flat from 128 to 2048
- * MB on Lambda), and the profile's cold starts were timed at one vCPU;
- * capping a 128 MB worker's start at 0.07 of a CPU made it 10 times the
- * profile's, a cold start the simulator, rightly for Lambda, never
- * predicts. */
-static double em_init_vcpus(const struct emulate *em)
-{
-    return em->vcpus < 1 ? 1 : em->vcpus;
-}
-
 /* s's worker said READY: its init is over, and its cgroup gets the
  * memory's share from here on. Returns 0, or -1 with a message. */
 static int init_over(struct emulate *em, const struct em_slot *s, char *msg, size_t len)
 {
-    if (em->cap.kind == CPUCAP_NONE || em->vcpus == em_init_vcpus(em))
+    if (em->cap.kind == CPUCAP_NONE || em->vcpus == cpucap_init_vcpus(em->vcpus))
         return 0;
     char procs[PATH_MAX + 64], inner[512];
     if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, inner, sizeof inner) != 0) {
@@ -151,9 +139,9 @@ static int spawn_request(struct emulate *em, const struct em_slot *s, double ext
                                  .extra_init_ms = extra_init_s * 1e3, .cpu_share = 1 };
     if (em->cap.kind != CPUCAP_NONE) {
         q->cpu_share = em->vcpus;
-        /* Init runs at one vCPU at least (em_init_vcpus); the slot's share
+        /* Init runs at one vCPU at least (cpucap_init_vcpus); the slot's share
          * is set when READY comes (on_readable). */
-        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em_init_vcpus(em), q->cgroup_procs,
+        if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), cpucap_init_vcpus(em->vcpus), q->cgroup_procs,
                         sizeof q->cgroup_procs, msg, len) != 0)
             return -1;
     }

@@ -640,14 +640,6 @@ static char *env_pair(const char *key, const char *value)
     return p;
 }
 
-/* The CPU an instance's init gets: its memory's share, one vCPU at least
- * (Lambda's Init Duration does not grow as memory shrinks: docs/reference/
- * system.md, memory scaling). */
-static double init_vcpus(const struct serve *s)
-{
-    return s->vcpus < 1 ? 1 : s->vcpus;
-}
-
 /* Starts an instance in a free slot (the lock is held). NULL when the
  * process cannot be started (a note says why). */
 static struct inst *spawn(struct serve *s, bool provisioned)
@@ -685,7 +677,8 @@ static struct inst *spawn(struct serve *s, bool provisioned)
         /* Init at one vCPU at least, as emulate (and the simulator, which
          * does not stretch init by memory): the share applies from the
          * instance's first `next` on (next_invocation). */
-        if (cpucap_slot(&s->cap, (uint32_t)slot, init_vcpus(s), procs, sizeof procs, why, sizeof why) == 0)
+        if (cpucap_slot(&s->cap, (uint32_t)slot, cpucap_init_vcpus(s->vcpus), procs, sizeof procs, why,
+                        sizeof why) == 0)
             cg = procs;
         else
             note(s, "warning: instance %" PRIu64 " runs without its CPU share: %s", in->serial, why);
@@ -1130,7 +1123,7 @@ static enum MHD_Result next_invocation(struct inst *in, struct MHD_Connection *c
         in->init_pending = !in->provisioned;
         note(s, "instance %" PRIu64 " ready (init %.1f ms)", in->serial, in->init_ms);
         char procs[PATH_MAX + 64], why[512];
-        if (s->cap.kind != CPUCAP_NONE && s->vcpus != init_vcpus(s)
+        if (s->cap.kind != CPUCAP_NONE && s->vcpus != cpucap_init_vcpus(s->vcpus)
             && cpucap_slot(&s->cap, (uint32_t)in->slot, s->vcpus, procs, sizeof procs, why, sizeof why) != 0)
             note(s, "warning: instance %" PRIu64 " keeps its init's CPU (one vCPU): %s", in->serial, why);
     }
