@@ -910,6 +910,8 @@ static const struct bad_case {
       ": host.idle.long_gap_ms: must be more than short_gap_ms (1000; got 20)" },
     { "tests/bad/model-host-start-burst-fraction.json", MODEL, CONFIG_ERR_INVALID,
       ": host.start_burst.starts: must be a whole number of starts (got 4.5)" },
+    { "tests/bad/model-host-start-burst-spawn.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.start_burst.spawn_ms: must be >= 0 (got -0.5)" },
     { "tests/bad/model-host-share-jobs.json", MODEL, CONFIG_ERR_INVALID,
       ": host.share.jobs: must be more than cores (2): with no more jobs than cores nothing is shared (got 2)" },
     { "tests/bad/model-host-share-efficiency.json", MODEL, CONFIG_ERR_INVALID,

@@ -473,6 +473,48 @@ static void test_start_burst(void)
     CU_ASSERT_DOUBLE_EQUAL(model_start_factor(&m, 9), 1.4, EPS);
 }
 
+/* The host's start-up thread (model host.start_burst spawn_ms): each cold
+ * start's first 0.1 s of its 0.5 s is the thread's, one start after
+ * another, and its work (0.4 s of init, 1 s of inference) joins the cores
+ * when its spawn ends. The factor is 1 at any count: only the thread acts.
+ * On 3 cores nothing shares: spawns end at 0.1, 0.2, 0.3, the starts at
+ * 1.5, 1.6, 1.7, their cold starts 500, 600, 700 ms (the wait for the
+ * thread is part of the start). On 2 cores: from 0.2 the thread and A and
+ * B share 2 cores at 2/3 each, so C's spawn ends at 0.35; then A, B, C at
+ * 2/3 (A has done 0.2 of its 1.4, B 0.1): A ends at 0.35 + 1.2 x 1.5 =
+ * 2.15, then B and C at full rate with 0.1 and 0.2 left: 2.25, 2.35.
+ * (A thread-less start would begin its work at 0: test_start_burst.) */
+static void test_start_spawner(void)
+{
+    const double together[] = { 0.0, 0.0, 0.0 };
+    const double end_s[2][3] = { { 1.5, 1.6, 1.7 }, { 2.15, 2.25, 2.35 } };
+    /* Shared, the thread's wait stays and the rest stretches as the
+     * request's work did: A's 0.4 s of init by 2.05 / 1.4 (its work ran
+     * from 0.1 to 2.15), B's also, C's by 2.0 / 1.4. */
+    const double cold_ms[2][3] = { { 500, 600, 700 },
+                                   { 100 + 400 * 2.05 / 1.4, 200 + 400 * 2.05 / 1.4, 350 + 400 * 2.0 / 1.4 } };
+    for (int c = 0; c < 2; c++) {
+        struct scenario sc;
+        whole_core_scenario(&sc, together, N(together), 0.5, 1.0);
+        sc.platform.host_cores = c == 0 ? 3 : 2;
+        sc.function.model.has_start_burst = true;
+        sc.function.model.start_burst_n = 3;
+        sc.function.model.start_burst_factor = 1.0;
+        sc.function.model.start_spawn_s = 0.1;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        CU_ASSERT_EQUAL(res.cold_starts.count, 3);
+        for (size_t i = 0; i < 3; i++) {
+            const struct request_record *r = fixture_rec(&log, i);
+            CU_ASSERT_DOUBLE_EQUAL(r->end_s, end_s[c][i], EPS);
+            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, cold_ms[c][i], 1e-6);
+            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
+        }
+        fixture_free(&sc, &log);
+    }
+}
+
 /* The host's sharing efficiency (host.share), by hand, on 2 cores with
  * efficiency 0.8 measured at 4 jobs: 4 jobs of 1 s at once get 0.8 x 2
  * cores, so all end at 4 / 1.6 = 2.5 s (2 s without it); 3 jobs ask for
@@ -903,6 +945,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
     CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
+    CU_add_test(s, "simultaneous starts: the start-up thread spawns them one after another", test_start_spawner);
     CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
     CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
     CU_add_test(s, "host wake-ups: a share drawn per run, each invocation's wake-ups stalled with it", test_host_wake);

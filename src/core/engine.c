@@ -52,6 +52,11 @@ enum ev_kind {
 /* Real time: the init of a pre-warm (histogram keep-alive policy), also a
  * ping with no work on a new instance. */
 #define JOB_PREWARM (UINT32_MAX - 3)
+/* Processor sharing: the job of the host's one start-up thread (model.h
+ * host.start_burst spawn_ms), as a ps job's `job`; PS_SPAWNER is its id
+ * where a job's id is an instance slot. */
+#define JOB_SPAWN (UINT32_MAX - 4)
+#define PS_SPAWNER UINT32_MAX
 #define NO_SLOT UINT32_MAX
 
 struct batch {
@@ -92,8 +97,17 @@ struct ps_job {
     double start_work_s, start_factor;
     double rem_s;           /* work left when it last got a core (or arrived) */
     double v_run_s;         /* V when it last got a core */
+    /* A cold start that waited for the start-up thread (ps_spawn_join):
+     * from its dispatch to the end of its spawn, a wait before the work. */
+    double pre_s;
     uint32_t job;
     bool running;
+};
+
+/* A FIFO ring of instance slots; grows, kept. */
+struct slot_ring {
+    uint32_t *v;
+    size_t cap, head, n;
 };
 
 struct engine {
@@ -197,8 +211,15 @@ struct engine {
      * of instance slots; grows, kept. */
     double ps_quantum;              /* work per turn on a core; INFINITY: processor sharing */
     uint32_t ps_run_max;            /* jobs on the cores at most; UINT32_MAX: processor sharing */
-    uint32_t *ps_wait;
-    size_t ps_wait_cap, ps_wait_head, ps_wait_n;
+    struct slot_ring ps_wait;
+    /* The host's start-up thread (model.h host.start_burst spawn_ms; 0:
+     * none): cold starts queue for it in a FIFO (the head is being
+     * spawned) while spawner_job, a ps job of its own, does their spawns
+     * one after another. A queued start's work is kept in ps_job[slot]
+     * unscaled (start_factor: the factor to apply when it joins). */
+    double spawn_s;
+    struct slot_ring spawn_queue;
+    struct ps_job spawner_job;
     uint32_t ps_gen;                /* generation of the one live EV_PS_DONE */
     struct evq_event *ps_scratch;   /* re-keying the jobs (ps_restart); grows, kept */
     size_t ps_scratch_cap;
@@ -470,11 +491,17 @@ static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t jo
  * most ceil(H / s) with a quantum). */
 static double ps_rate(const struct engine *e)
 {
-    double k = (double)(evq_len(&e->ps_jobs) + e->ps_wait_n);
+    double k = (double)(evq_len(&e->ps_jobs) + e->ps_wait.n);
     if (k <= e->ps_cores)
         return 1.0;
     double running = (double)evq_len(&e->ps_jobs);
     return model_share_efficiency(&e->sc->function.model, k / e->ps_cores) * e->ps_cores / running;
+}
+
+/* The ps job with id `id`: an instance's, or the start-up thread's. */
+static struct ps_job *ps_job_at(struct engine *e, uint32_t id)
+{
+    return id == PS_SPAWNER ? &e->spawner_job : &e->ps_job[id];
 }
 
 /* The work job j has done so far. */
@@ -483,46 +510,59 @@ static double ps_done_work(const struct engine *e, const struct ps_job *j)
     return j->work_s - j->rem_s + (j->running ? e->ps_v - j->v_run_s : 0);
 }
 
-/* Puts the job of instance `inst` on a core now (V = e->ps_v) for one
- * quantum or the rest of its work, whichever is less. */
-static void ps_run(struct engine *e, uint32_t inst)
+/* A job's turn on a core: the quantum; the start-up thread takes no turns
+ * (below). */
+static double ps_quantum_of(const struct engine *e, uint32_t id)
 {
-    struct ps_job *j = &e->ps_job[inst];
-    j->running = true;
-    j->v_run_s = e->ps_v;
-    evq_push(&e->ps_jobs, e->ps_v + (j->rem_s < e->ps_quantum ? j->rem_s : e->ps_quantum), 0, inst, j->job);
+    return id == PS_SPAWNER ? (double)INFINITY : e->ps_quantum;
 }
 
-static void ps_wait_push(struct engine *e, uint32_t inst)
+/* Puts job `id` on a core now (V = e->ps_v) for one turn or the rest of
+ * its work, whichever is less. */
+static void ps_run(struct engine *e, uint32_t id)
 {
-    if (e->ps_wait_n == e->ps_wait_cap) {
+    struct ps_job *j = ps_job_at(e, id);
+    double q = ps_quantum_of(e, id);
+    j->running = true;
+    j->v_run_s = e->ps_v;
+    evq_push(&e->ps_jobs, e->ps_v + (j->rem_s < q ? j->rem_s : q), 0, id, j->job);
+}
+
+static void ring_push(struct slot_ring *r, uint32_t slot)
+{
+    if (r->n == r->cap) {
         /* A full ring: the entries that wrapped (before head) move to just
          * past the old end, which xgrow's doubling leaves room for, so the
          * ring runs on unbroken from head. */
-        size_t old = e->ps_wait_cap;
-        e->ps_wait = xgrow(e->ps_wait, &e->ps_wait_cap, old + 1, sizeof *e->ps_wait);
-        assert(e->ps_wait_cap >= old + e->ps_wait_head);
-        for (size_t i = 0; i < e->ps_wait_head; i++)
-            e->ps_wait[old + i] = e->ps_wait[i];
+        size_t old = r->cap;
+        r->v = xgrow(r->v, &r->cap, old + 1, sizeof *r->v);
+        assert(r->cap >= old + r->head);
+        for (size_t i = 0; i < r->head; i++)
+            r->v[old + i] = r->v[i];
     }
-    e->ps_wait[(e->ps_wait_head + e->ps_wait_n) % e->ps_wait_cap] = inst;
-    e->ps_wait_n++;
-    e->ps_job[inst].running = false;
+    r->v[(r->head + r->n) % r->cap] = slot;
+    r->n++;
 }
 
-/* The i-th job waiting (0: the longest). */
-static uint32_t ps_wait_at(const struct engine *e, size_t i)
+/* The i-th entry (0: the oldest). */
+static uint32_t ring_at(const struct slot_ring *r, size_t i)
 {
-    return e->ps_wait[(e->ps_wait_head + i) % e->ps_wait_cap];
+    return r->v[(r->head + i) % r->cap];
 }
 
-static uint32_t ps_wait_pop(struct engine *e)
+static uint32_t ring_pop(struct slot_ring *r)
 {
-    assert(e->ps_wait_n > 0);
-    uint32_t inst = e->ps_wait[e->ps_wait_head];
-    e->ps_wait_head = (e->ps_wait_head + 1) % e->ps_wait_cap;
-    e->ps_wait_n--;
-    return inst;
+    assert(r->n > 0);
+    uint32_t slot = r->v[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->n--;
+    return slot;
+}
+
+static void ps_wait_push(struct engine *e, uint32_t id)
+{
+    ring_push(&e->ps_wait, id);
+    ps_job_at(e, id)->running = false;
 }
 
 /* Brings V up to now at the rate of the current job count. */
@@ -557,14 +597,14 @@ static void ps_reschedule(struct engine *e, double now)
 
 /* Simultaneous starts on the measuring host (model.h host.start_burst):
  * a start among others takes more work. When a start joins, it and every
- * start still under way get the factor for the new count on their
+ * start still under way (those queued for the start-up thread and the
+ * spawn in progress included) get the factor for the new count on their
  * remaining start work, so a burst's starts end up alike whatever order
  * they were dispatched in; the running ones' keys change, so their list
  * is rebuilt (a cold start is rare next to other events, and the lists
  * hold one job per busy instance). A start that ends does not give the
  * others their work back: the factor can only overstate a start that
- * outlived the burst, by at most the rest of its start. Returns the new
- * start's work. */
+ * outlived the burst, by at most the rest of its start. */
 static void ps_rescale_start(struct engine *e, struct ps_job *j, double factor)
 {
     double left = j->start_work_s - ps_done_work(e, j);
@@ -575,52 +615,91 @@ static void ps_rescale_start(struct engine *e, struct ps_job *j, double factor)
     j->work_s += more;
     j->rem_s += more;
     j->start_factor = factor;
-    if (j->job != JOB_PING)
+    if (j->job != JOB_PING && j->job != JOB_SPAWN)
         batch_at(e, j->job)->cold_s += more;
 }
 
-static double ps_join_starts(struct engine *e, double start_work_s)
+/* A start under way: in the cores' jobs with start work left (the
+ * start-up thread's job is counted by its queue, not as a start). */
+static bool ps_starting(const struct engine *e, const struct ps_job *j)
+{
+    return j->job != JOB_SPAWN && j->start_work_s > 0 && ps_done_work(e, j) < j->start_work_s;
+}
+
+/* The factor for a start that joins now, after rescaling every start under
+ * way to it. */
+static double ps_join_starts(struct engine *e)
 {
     const struct model_profile *m = &e->sc->function.model;
     size_t k = evq_len(&e->ps_jobs);
     if (k > e->ps_scratch_cap)
         e->ps_scratch = xgrow(e->ps_scratch, &e->ps_scratch_cap, k, sizeof *e->ps_scratch);
-    int starting = 1;
+    int starting = 1 + (int)e->spawn_queue.n;
     for (size_t i = 0; i < k; i++) {
         evq_pop(&e->ps_jobs, &e->ps_scratch[i]);
-        const struct ps_job *j = &e->ps_job[e->ps_scratch[i].id];
-        if (j->start_work_s > 0 && ps_done_work(e, j) < j->start_work_s)
+        if (ps_starting(e, ps_job_at(e, e->ps_scratch[i].id)))
             starting++;
     }
-    for (size_t i = 0; i < e->ps_wait_n; i++) {
-        const struct ps_job *j = &e->ps_job[ps_wait_at(e, i)];
-        if (j->start_work_s > 0 && ps_done_work(e, j) < j->start_work_s)
+    for (size_t i = 0; i < e->ps_wait.n; i++)
+        if (ps_starting(e, ps_job_at(e, ring_at(&e->ps_wait, i))))
             starting++;
-    }
     double factor = model_start_factor(m, starting);
-    for (size_t i = 0; i < e->ps_wait_n; i++)
-        ps_rescale_start(e, &e->ps_job[ps_wait_at(e, i)], factor);
+    for (size_t i = 0; i < e->spawn_queue.n; i++) {
+        /* Queued for the start-up thread: nothing done yet, the factor is
+         * applied when it joins the cores. */
+        e->ps_job[ring_at(&e->spawn_queue, i)].start_factor = factor;
+    }
+    for (size_t i = 0; i < e->ps_wait.n; i++)
+        ps_rescale_start(e, ps_job_at(e, ring_at(&e->ps_wait, i)), factor);
     for (size_t i = 0; i < k; i++) {
         struct evq_event *ev = &e->ps_scratch[i];
-        struct ps_job *j = &e->ps_job[ev->id];
+        struct ps_job *j = ps_job_at(e, ev->id);
         double stop = evq_event_time(ev);
         double rem = j->rem_s;
         ps_rescale_start(e, j, factor);
         if (j->rem_s != rem) {
             /* A stop that was the job's end moves by the added work; a
              * quantum's end stays unless the quantum now outlasts the rest. */
-            double q = e->ps_quantum;
+            double q = ps_quantum_of(e, ev->id);
             stop = rem <= q && j->rem_s <= q ? stop + (j->rem_s - rem) : j->v_run_s + (j->rem_s < q ? j->rem_s : q);
         }
         evq_push(&e->ps_jobs, stop, 0, ev->id, ev->gen);
     }
-    return start_work_s * factor;
+    return factor;
+}
+
+/* Job `id` (its ps_job filled in) takes a core now or waits for one. The
+ * start-up thread never waits and holds none of the turns' ps_run_max
+ * cores: it works in short bursts between sleeps, and the kernel runs a
+ * thread that wakes from a sleep ahead of the busy ones (it shares the
+ * cores' time all the same: ps_rate counts it). */
+static void ps_enter(struct engine *e, uint32_t id, double now)
+{
+    size_t taking_turns = evq_len(&e->ps_jobs) - (e->spawner_job.running ? 1 : 0);
+    if (id == PS_SPAWNER || taking_turns < e->ps_run_max)
+        ps_run(e, id);
+    else
+        ps_wait_push(e, id);
+    ps_reschedule(e, now);
+}
+
+/* The start-up thread takes the spawn at the head of its queue: spawn_s of
+ * work at the factor that start has now. */
+static void ps_spawn_next(struct engine *e, double now)
+{
+    double work_s = e->spawn_s * e->ps_job[ring_at(&e->spawn_queue, 0)].start_factor;
+    e->spawner_job = (struct ps_job){ .start_s = now, .work_s = work_s, .start_work_s = work_s,
+                                      .start_factor = e->ps_job[ring_at(&e->spawn_queue, 0)].start_factor,
+                                      .rem_s = work_s, .job = JOB_SPAWN };
+    ps_enter(e, PS_SPAWNER, now);
 }
 
 /* Instance `inst` starts `work_s` of processing (init and inference) for
  * `job`, to be followed by a wait of `wait_s`; start_work_s of the work is
  * a cold start (0: warm). Returns the work added for other starts under way
- * (ps_join_starts), which the caller adds to its own init. */
+ * (ps_join_starts), which the caller adds to its own init. A cold start on
+ * a host with a start-up thread (spawn_s) first queues for it: its work
+ * joins the cores when its spawn ends (ps_spawn_done), and it returns 0. */
 static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double start_work_s,
                        double wait_s, double now)
 {
@@ -631,25 +710,63 @@ static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double wor
         return 0;
     }
     ps_advance(e, now);
-    double factor = 1, more = 0;
-    if (start_work_s > 0 && e->sc->function.model.has_start_burst) {
-        double scaled = ps_join_starts(e, start_work_s);
-        factor = scaled / start_work_s;
-        more = scaled - start_work_s;
-        start_work_s = scaled;
-        work_s += more;
-    }
     if (inst >= e->ps_job_cap)
         e->ps_job = xgrow(e->ps_job, &e->ps_job_cap, (size_t)inst + 1, sizeof *e->ps_job);
+    double factor = 1, more = 0;
+    bool has_burst = e->sc->function.model.has_start_burst;
+    if (start_work_s > 0 && has_burst)
+        factor = ps_join_starts(e);
+    if (start_work_s > 0 && e->spawn_s > 0) {
+        /* Kept unscaled until it joins the cores; pre_s holds its dispatch. */
+        e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s,
+                                           .start_work_s = start_work_s, .start_factor = factor,
+                                           .pre_s = now, .job = job };
+        ring_push(&e->spawn_queue, inst);
+        if (e->spawn_queue.n == 1)
+            ps_spawn_next(e, now);
+        else
+            ps_reschedule(e, now);
+        return 0;
+    }
+    if (start_work_s > 0 && has_burst) {
+        more = start_work_s * (factor - 1);
+        start_work_s += more;
+        work_s += more;
+    }
     e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s,
                                        .start_work_s = start_work_s, .start_factor = factor,
                                        .rem_s = work_s, .job = job };
-    if (evq_len(&e->ps_jobs) < e->ps_run_max)
-        ps_run(e, inst);
-    else
-        ps_wait_push(e, inst);
-    ps_reschedule(e, now);
+    ps_enter(e, inst, now);
     return more;
+}
+
+/* The start-up thread finished the spawn at the head of its queue: that
+ * start's remaining work (its init beyond the spawn, at its factor, and
+ * its inference) joins the cores, the wait so far becoming its pre_s; the
+ * thread goes on with the next spawn, if any. Called with V brought up to
+ * now and the spawner's job off the cores. */
+static void ps_spawn_done(struct engine *e, double now)
+{
+    uint32_t inst = ring_pop(&e->spawn_queue);
+    struct ps_job *j = &e->ps_job[inst];
+    double init_s = j->start_work_s > e->spawn_s ? j->start_work_s - e->spawn_s : 0;
+    double rest_s = j->work_s - j->start_work_s;
+    j->start_work_s = init_s * j->start_factor;
+    j->work_s = j->start_work_s + rest_s;
+    j->rem_s = j->work_s;
+    j->pre_s = now - j->pre_s;
+    j->start_s = now;
+    if (j->job != JOB_PING)
+        batch_at(e, j->job)->cold_s = j->pre_s + j->start_work_s + j->wait_s;
+    if (!(j->work_s > 0)) {
+        /* All of the start was the spawn and nothing else is left. */
+        bill_invocation(e, platform_instance(&e->pf, inst)->provisioned, j->pre_s + j->wait_s);
+        evq_push(&e->q, now + j->wait_s, EV_INSTANCE_DONE, inst, j->job);
+    } else {
+        ps_enter(e, inst, now);
+    }
+    if (e->spawn_queue.n > 0)
+        ps_spawn_next(e, now);
 }
 
 static void on_ps_done(struct engine *e, uint32_t gen, double now)
@@ -661,13 +778,13 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     struct evq_event stop;
     evq_pop_top(&e->ps_jobs, &stop);
     uint32_t inst = stop.id, job = stop.gen;
-    struct ps_job *run = &e->ps_job[inst];
-    if (run->rem_s > e->ps_quantum) {
+    struct ps_job *run = ps_job_at(e, inst);
+    if (inst != PS_SPAWNER && run->rem_s > e->ps_quantum) {
         /* Its quantum ended: to the back of the queue if a job waits for
          * the core, else on for another. */
         run->rem_s -= e->ps_quantum;
-        if (e->ps_wait_n > 0) {
-            uint32_t next = ps_wait_pop(e);
+        if (e->ps_wait.n > 0) {
+            uint32_t next = ring_pop(&e->ps_wait);
             ps_wait_push(e, inst);
             ps_run(e, next);
         } else {
@@ -677,8 +794,15 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
         return;
     }
     struct ps_job j = *run;
-    if (e->ps_wait_n > 0)
-        ps_run(e, ps_wait_pop(e));
+    run->running = false;
+    if (inst == PS_SPAWNER) {
+        /* It held no turn's core: nobody waiting gets one. */
+        ps_spawn_done(e, now);
+        ps_reschedule(e, now);
+        return;
+    }
+    if (e->ps_wait.n > 0)
+        ps_run(e, ring_pop(&e->ps_wait));
     ps_reschedule(e, now);
     /* The job's parts stretched by the same factor: keep the request's
      * breakdown an exact sum of its parts. */
@@ -688,9 +812,9 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     if (job != JOB_PING) {
         struct batch *b = batch_at(e, job);
         b->inference_s *= f;
-        b->cold_s = (b->cold_s - j.wait_s) * f + j.wait_s;
+        b->cold_s = (b->cold_s - j.wait_s - j.pre_s) * f + j.wait_s + j.pre_s;
     }
-    bill_invocation(e, provisioned, wall + j.wait_s);
+    bill_invocation(e, provisioned, j.pre_s + wall + j.wait_s);
     if (j.wait_s > 0)
         evq_push(&e->q, now + j.wait_s, EV_INSTANCE_DONE, inst, job);
     else
@@ -1752,6 +1876,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
     bool rr = e->ps && sc->function.model.has_share && sc->function.model.share_quantum_s > 0;
     e->ps_quantum = rr ? sc->function.model.share_quantum_s : (double)INFINITY;
     e->ps_run_max = rr ? (uint32_t)fmin(ceil(e->ps_cores), (double)UINT32_MAX) : UINT32_MAX;
+    e->spawn_s = e->ps && sc->function.model.has_start_burst ? sc->function.model.start_spawn_s : 0;
     e->window_s = sc->warmup_period_s;
     e->res.window_start_s = e->window_s;
     size_t hint = sc->max_requests != 0 && sc->max_requests < (1u << 24) ? (size_t)sc->max_requests : 1024;
@@ -1778,7 +1903,8 @@ static void engine_teardown(struct engine *e)
     evq_fini(&e->ps_jobs);
     free(e->ps_job);
     free(e->ps_scratch);
-    free(e->ps_wait);
+    free(e->ps_wait.v);
+    free(e->spawn_queue.v);
 }
 
 static void engine_summarize(struct engine *e)

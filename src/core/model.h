@@ -78,6 +78,13 @@ struct model_profile {
     bool has_start_burst;
     int start_burst_n;
     double start_burst_factor;
+    /* The host's one start-up thread (host.start_burst spawn_ms; 0: not
+     * modelled): each start first needs start_spawn_s of its work done by
+     * that thread, one start after another, and only then does the rest
+     * (loading) run alongside the others. The emulator's spawner forks
+     * and execs the workers so (spawner.h): a burst's starts end one after
+     * another, not together. Part of the cold start, not added to it. */
+    double start_spawn_s;
     /* The host's sharing efficiency (host.share, `profile --share-jobs`):
      * share_jobs busy workers on share_cores cores got share_efficiency
      * of the cores' time (the emulator's own loop, migrations between the

@@ -938,7 +938,7 @@ static const char *const host_keys[] = { "dispatch_ms", "start_ms", "idle", "sta
 static const char *const stall_keys[] = { "probability", "ms", "measured" };
 static const char *const wake_keys[] = { "probability", "ms", "per_invocation", "measured" };
 static const char *const speed_keys[] = { "factor", "hold_s", "window_s", "measured" };
-static const char *const burst_keys[] = { "starts", "factor", "measured" };
+static const char *const burst_keys[] = { "starts", "factor", "spawn_ms", "measured" };
 static const char *const share_keys[] = { "jobs", "cores", "efficiency", "quantum_ms", "measured" };
 
 /* A whole number at p.key (already read into v and checked for range). */
@@ -1121,8 +1121,10 @@ static int get_host_wake(struct cfg *c, const cJSON *host, const char *hpath, st
     return 1;
 }
 
-/* host.start_burst: how much more CPU a start takes among others, as
- * `profile --burst-starts` measured it ("measured" is provenance). */
+/* host.start_burst: how much more CPU a start takes among others, and
+ * the start-up thread's part of a start (spawn_ms, optional: profiles
+ * before it have none), as `profile --burst-starts` measured them
+ * ("measured" is provenance). */
 static int get_host_burst(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
 {
     const cJSON *b = NULL;
@@ -1131,10 +1133,11 @@ static int get_host_burst(struct cfg *c, const cJSON *host, const char *hpath, s
     if (got <= 0)
         return got;
     join(p, hpath, "start_burst");
-    double starts = 0, factor = 0;
+    double starts = 0, factor = 0, spawn_ms = 0;
     if (check_keys(c, b, p, burst_keys, COUNT(burst_keys)) < 0
         || get_num(c, b, p, "starts", true, between(2, 1024), &starts) < 0
-        || get_num(c, b, p, "factor", true, between(0.1, 100), &factor) < 0)
+        || get_num(c, b, p, "factor", true, between(0.1, 100), &factor) < 0
+        || get_num(c, b, p, "spawn_ms", false, between(0, 60000), &spawn_ms) < 0)
         return -1;
     if (starts != floor(starts)) {
         char q[CFG_PATH_MAX], g[40];
@@ -1144,6 +1147,7 @@ static int get_host_burst(struct cfg *c, const cJSON *host, const char *hpath, s
     m->has_start_burst = true;
     m->start_burst_n = (int)starts;
     m->start_burst_factor = factor;
+    m->start_spawn_s = spawn_ms / 1e3;
     return 1;
 }
 static const char *const idle_keys[] = { "short_gap_ms", "long_gap_ms", "wake_ms", "slowdown",
