@@ -355,7 +355,7 @@ static void test_idle_penalty_measured(void)
     struct model_profile shared = { .has_share = true, .share_jobs = m.share_jobs, .share_cores = m.share_cores,
                                     .share_efficiency = m.share_efficiency, .share_quantum_s = m.share_quantum_s };
     CU_ASSERT(m.share_quantum_s >= 0);
-    double factor = m.start_burst_factor;
+    double factor = m.start_burst_factor, spawn_s = m.start_spawn_s;
     model_fini(&m);
     char *text = testutil_read_file(out);
     CU_ASSERT(text != NULL && strstr(text, "\"measured\": {\"batch_1_ms\": [") != NULL
@@ -379,15 +379,19 @@ static void test_idle_penalty_measured(void)
     double makespan = NAN, single = NAN;
     CU_ASSERT_FATAL(mk != NULL && one != NULL && sscanf(mk, "\"makespan_ms\": %lf", &makespan) == 1
                     && sscanf(one, "\"single_ms\": %lf", &single) == 1);
-    double fit = profile_fit_start_burst(&shared, 3, shared.share_cores, single, makespan);
-    CU_ASSERT_DOUBLE_EQUAL(factor, fit, 2e-4 * fit + 1e-4);
     /* The spawner's time per start: forked one after another, the last
      * fork returns before the last READY line, so it is above 0 and below
      * the makespan's share of each start. */
-    const char *sp = text != NULL ? strstr(text, "\"spawn_ms\": ") : NULL;
+    const char *sp = text != NULL ? strstr(text, "\"spawn_in_burst_ms\": ") : NULL;
     double spawn = NAN;
-    CU_ASSERT_FATAL(sp != NULL && sscanf(sp, "\"spawn_ms\": %lf", &spawn) == 1);
+    CU_ASSERT_FATAL(sp != NULL && sscanf(sp, "\"spawn_in_burst_ms\": %lf", &spawn) == 1);
     CU_ASSERT(spawn > 0 && spawn * 3 <= makespan);
+    double fit_spawn_ms = NAN;
+    double fit = profile_fit_start_burst(&shared, 3, shared.share_cores, single, makespan, spawn, &fit_spawn_ms);
+    CU_ASSERT_DOUBLE_EQUAL(factor, fit, 2e-4 * fit + 1e-4);
+    /* The start-up thread's part, as read back: within the lone start. */
+    CU_ASSERT_DOUBLE_EQUAL(spawn_s * 1e3, fit_spawn_ms, 2e-4 * fit_spawn_ms + 1e-4);
+    CU_ASSERT(fit_spawn_ms > 0 && fit_spawn_ms <= single);
     /* The share's answers were each timed as they came: their mean is at
      * most the last one's time (medians over the rounds of each, so the
      * order holds round by round and so for the medians). */
@@ -486,14 +490,27 @@ static void test_fit_wake(void)
 static void test_fit_start_burst(void)
 {
     struct model_profile m = { .has_share = true, .share_jobs = 4, .share_cores = 2, .share_efficiency = 0.6 };
-    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 5, 2, 5.0, 20.0), 0.96, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 2, 2, 5.0, 7.5), 1.5, 1e-12);
+    double sp = -1;
+    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 5, 2, 5.0, 20.0, 0, &sp), 0.96, 1e-12);
+    CU_ASSERT_EQUAL(sp, 0);
+    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 2, 2, 5.0, 7.5, 0, &sp), 1.5, 1e-12);
     struct model_profile none = { 0 };
-    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&none, 5, 2, 5.0, 20.0), 1.6, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 5, 2, 5.0, 1e-6), 0.1, 0);
-    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 5, 2, 5.0, 1e9), 100, 0);
-    CU_ASSERT(isnan(profile_fit_start_burst(&m, 5, 2, 0.0, 20.0)));
-    CU_ASSERT(isnan(profile_fit_start_burst(&m, 0, 2, 5.0, 20.0)));
+    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&none, 5, 2, 5.0, 20.0, 0, &sp), 1.6, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 5, 2, 5.0, 1e-6, 0, &sp), 0.1, 0);
+    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&m, 5, 2, 5.0, 1e9, 0, &sp), 100, 0);
+    CU_ASSERT(isnan(profile_fit_start_burst(&m, 5, 2, 0.0, 20.0, 0, &sp)));
+    CU_ASSERT(isnan(profile_fit_start_burst(&m, 0, 2, 5.0, 20.0, 0, &sp)));
+    /* Spawned: on 3 cores that nothing shares, starts of 5 ms spawned 1 ms
+     * each end at 5, 6, 7 ms with factor 1, the last spawn at 3 ms; a
+     * burst that ended at 7 ms with spawns of 1 ms each fits both back. */
+    double ends[3], spawn_ends[3];
+    profile_burst_ends(&none, 3, 3, 1.0, 4.0, 0, ends, spawn_ends);
+    for (size_t i = 0; i < 3; i++) {
+        CU_ASSERT_DOUBLE_EQUAL(ends[i], 5.0 + (double)i, 1e-9);
+        CU_ASSERT_DOUBLE_EQUAL(spawn_ends[i], 1.0 + (double)i, 1e-9);
+    }
+    CU_ASSERT_DOUBLE_EQUAL(profile_fit_start_burst(&none, 3, 3, 5.0, 7.0, 1.0, &sp), 1.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(sp, 1.0, 1e-9);
 
     /* The same through the simulator, under processor sharing and in turns
      * of 2 ms (less than a start: the starts take the cores in turns) and
@@ -501,7 +518,11 @@ static void test_fit_start_burst(void)
     const double makespan_ms[] = { 12.0, 20.0, 31.0, 12.0, 20.0, 31.0, 12.0, 20.0, 31.0 };
     const double quantum_s[] = { 0, 0, 0, 0.002, 0.002, 0.002, 0.040, 0.040, 0.040 };
     const double together[] = { 0, 0, 0, 0, 0 };
-    for (size_t c = 0; c < sizeof makespan_ms / sizeof makespan_ms[0]; c++) {
+    for (size_t c = 0; c < 2 * sizeof makespan_ms / sizeof makespan_ms[0]; c++) {
+        /* The second round with a start-up thread, whose spawns took 1.5
+         * ms a start in the burst (profile_burst_ends). */
+        size_t mc = c % (sizeof makespan_ms / sizeof makespan_ms[0]);
+        bool spawner = c >= sizeof makespan_ms / sizeof makespan_ms[0];
         struct scenario sc;
         fixture_scenario(&sc, together, 5, 0.005, 0.0);
         sc.function.memory_mb = 1769;
@@ -512,23 +533,32 @@ static void test_fit_start_burst(void)
         mp->share_jobs = 4;
         mp->share_cores = 2;
         mp->share_efficiency = 0.6;
-        mp->share_quantum_s = quantum_s[c];
+        mp->share_quantum_s = quantum_s[mc];
         mp->has_start_burst = true;
         mp->start_burst_n = 5;
-        mp->start_burst_factor = profile_fit_start_burst(mp, 5, 2, 5.0, makespan_ms[c]);
+        double spawn_ms = 0;
+        mp->start_burst_factor = profile_fit_start_burst(mp, 5, 2, 5.0, makespan_ms[mc], spawner ? 1.5 : 0, &spawn_ms);
+        mp->start_spawn_s = spawn_ms / 1e3;
+        CU_ASSERT(spawner ? spawn_ms > 0 && spawn_ms <= 5.0 : spawn_ms == 0);
         struct fixture_log log;
         struct engine_result res;
         fixture_run(&sc, &log, &res);
         CU_ASSERT_EQUAL(res.cold_starts.count, 5);
-        double last_ms = 0;
+        double last_ms = 0, first_ms = INFINITY;
         for (size_t i = 0; i < 5; i++) {
             double end_ms = fixture_rec(&log, i)->end_s * 1e3;
             last_ms = end_ms > last_ms ? end_ms : last_ms;
+            first_ms = end_ms < first_ms ? end_ms : first_ms;
             /* Processor sharing ends them together; turns, at the last. */
-            if (quantum_s[c] == 0)
-                CU_ASSERT_DOUBLE_EQUAL(end_ms, makespan_ms[c], 1e-6);
+            if (quantum_s[mc] == 0 && !spawner)
+                CU_ASSERT_DOUBLE_EQUAL(end_ms, makespan_ms[mc], 1e-6);
         }
-        CU_ASSERT_DOUBLE_EQUAL(last_ms, makespan_ms[c], 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(last_ms, makespan_ms[mc], 1e-6);
+        /* Spawned one after another, they end one after another: the
+         * first at least four spawns (the fitted part x factor, or longer
+         * shared) before the last. */
+        if (spawner)
+            CU_ASSERT(last_ms - first_ms >= 4 * spawn_ms * mp->start_burst_factor - 1e-6);
         fixture_free(&sc, &log);
     }
 }

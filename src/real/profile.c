@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 
 #include "core/model.h"
 #include "formats/jsonout.h"
+#include "real/cpucap.h"
 #include "real/mnist.h"
 #include "real/spawner.h"
 #include "base/version.h"
@@ -224,28 +226,53 @@ static void rank_medians(const double *rows, size_t nr, size_t k, double *out)
     free(col);
 }
 
+/* A start's cgroup, as emulate gives one (emulate.c spawn_request): slot
+ * `slot`'s, at one vCPU (a 1769 MB instance's init, cpucap_init_vcpus);
+ * nothing (procs "") when the host has no usable cgroup. Joining a cgroup
+ * between fork and exec costs a start time (about 1 ms on the development
+ * VM) and serializes with other starts, so a profile timed without it
+ * underpredicts emulate's cold starts. Returns 0, or -1 with a message. */
+static int start_cgroup(struct cpucap *cap, uint32_t slot, char *procs, size_t procs_len, char *msg, size_t msg_len)
+{
+    procs[0] = '\0';
+    if (cap->kind == CPUCAP_NONE)
+        return 0;
+    return cpucap_slot(cap, slot, cpucap_init_vcpus(1.0), procs, procs_len, msg, msg_len);
+}
+
 /* Times one worker start after another: fork to READY, then stop it. One
  * untimed start first, so that every timed one finds the executable and the
  * weights in the page cache, as a warm host would. */
-static int measure_cold(const struct profile_options *o, struct profile_result *r, char *msg,
+static int measure_cold(const struct profile_options *o, struct cpucap *cap, struct profile_result *r, char *msg,
                         size_t msg_len)
 {
     double init_sum = 0, cpu_sum = 0;
+    double *spawn_ms = xcalloc((size_t)o->cold_starts, sizeof *spawn_ms);
     for (int i = -1; i < o->cold_starts; i++) {
         struct worker_client w;
         long pid = 0;
         double init_ms = 0;
         double t0 = worker_mono_s();
-        if (worker_client_start(&w, o->worker_path, o->weights_path, 0, msg, msg_len) != 0)
+        char procs[PATH_MAX + 64] = "";
+        if (start_cgroup(cap, 0, procs, sizeof procs, msg, msg_len) != 0
+            || worker_client_start_in(&w, o->worker_path, o->weights_path, 0, procs[0] != '\0' ? procs : NULL, 1,
+                                      msg, msg_len) != 0) {
+            free(spawn_ms);
             return -1;
+        }
+        /* The starter's part: fork and exec returned (spawner.h). */
+        double t_spawned = worker_mono_s();
         int rc = worker_client_wait_ready(&w, READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len);
         double t1 = worker_mono_s();
         double cpu_ms = rc == 0 ? start_cpu_ms((long)w.pid) : 0;
         worker_client_stop(&w, STOP_GRACE_S);
-        if (rc != 0)
+        if (rc != 0) {
+            free(spawn_ms);
             return -1;
+        }
         if (i < 0)
             continue;
+        spawn_ms[i] = (t_spawned - t0) * 1e3;
         r->cold_start_ms[r->n_cold++] = (t1 - t0) * 1e3;
         init_sum += init_ms;
         cpu_sum += cpu_ms;
@@ -253,6 +280,8 @@ static int measure_cold(const struct profile_options *o, struct profile_result *
     }
     r->worker_init_ms_mean = init_sum / (double)o->cold_starts;
     r->start_cpu_single_ms = cpu_sum / (double)o->cold_starts;
+    r->spawn_alone_ms = median_of(spawn_ms, (size_t)o->cold_starts);
+    free(spawn_ms);
     return 0;
 }
 
@@ -265,8 +294,11 @@ static int measure_cold(const struct profile_options *o, struct profile_result *
  * efficiency measured on inference batches (host.share) predicted five
  * simultaneous starts on two cores at 1.45 x their real makespan; the
  * makespan itself fits the one multiplier that reproduces it
- * (profile_fit_start_burst). The CPU times stay as provenance. */
-static int measure_burst(const struct profile_options *o, struct profile_result *r, char *msg,
+ * (profile_fit_start_burst). The spawner's time per start in the burst
+ * (2-2.5 ms there, against 0.2 for a start alone: the forks, cgroup joins
+ * and execs wait for the starts already loading) fits the start-up
+ * thread's part of a start with it. The CPU times stay as provenance. */
+static int measure_burst(const struct profile_options *o, struct cpucap *cap, struct profile_result *r, char *msg,
                          size_t msg_len)
 {
     size_t k = (size_t)o->burst_starts;
@@ -285,9 +317,17 @@ static int measure_burst(const struct profile_options *o, struct profile_result 
     for (int rep = 0; rep < PROFILE_BURST_REPETITIONS && rc == 0; rep++) {
         sleep_ms(o->gap_ms);
         double t0 = worker_mono_s();
-        for (size_t i = 0; i < k; i++)
-            spawner_submit(sp, &(struct spawn_request){ .key = i, .worker_path = o->worker_path,
-                                                        .weights_path = o->weights_path, .cpu_share = 1 });
+        for (size_t i = 0; i < k && rc == 0; i++) {
+            struct spawn_request q = { .key = i, .worker_path = o->worker_path, .weights_path = o->weights_path,
+                                       .cpu_share = 1 };
+            if (start_cgroup(cap, (uint32_t)i, q.cgroup_procs, sizeof q.cgroup_procs, msg, msg_len) != 0) {
+                /* None submitted from here: wait only for those that were. */
+                k = i;
+                rc = -1;
+                break;
+            }
+            spawner_submit(sp, &q);
+        }
         size_t started = 0;
         for (size_t i = 0; i < k; i++) {
             struct spawn_result got;
@@ -334,35 +374,67 @@ static int measure_burst(const struct profile_options *o, struct profile_result 
     return 0;
 }
 
-double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
-                               double makespan_ms)
+/* The factor with which `starts` starts of alone_ms, the first spawn_ms of
+ * each done by the start-up thread (0: none), end at makespan_ms; their
+ * ends and the spawns' ends (when spawn_ms > 0) left in ends[] and
+ * spawn_ends[]. */
+static double fit_burst_factor(const struct model_profile *m, int starts, int cores, double alone_ms,
+                               double makespan_ms, double spawn_ms, double *ends, double *spawn_ends)
 {
-    if (!(starts > 0 && cores > 0 && alone_ms > 0 && makespan_ms > 0))
-        return (double)NAN;
-    double factor;
-    if (m->has_share && m->share_quantum_s > 0 && starts > cores) {
-        /* Cores taken in turns: the burst ends when the last of `starts`
-         * equal starts of alone_ms x factor, in turns of quantum_ms, ends
-         * (profile_share_ends, in units of one start); more work ends
-         * later, so bisect the factor (geometrically: it spans 0.1..100). */
-        double *ends = xcalloc((size_t)starts, sizeof *ends);
-        double quantum_ms = m->share_quantum_s * 1e3, lo = 0.1, hi = 100;
+    bool turns = m->has_share && m->share_quantum_s > 0 && starts > cores;
+    if (spawn_ms > 0 || turns) {
+        /* Starts spawned one after another, or cores taken in turns: the
+         * burst ends when the last start ends (profile_burst_ends); more
+         * work ends later, so bisect the factor (geometrically: it spans
+         * 0.1..100). */
+        double quantum_ms = m->has_share ? m->share_quantum_s * 1e3 : 0, lo = 0.1, hi = 100;
+        double load_ms = alone_ms > spawn_ms ? alone_ms - spawn_ms : 0;
         for (int it = 0; it < 60; it++) {
-            double mid = sqrt(lo * hi), work_ms = alone_ms * mid;
-            profile_share_ends(m, starts, cores, quantum_ms / work_ms, ends);
-            if (ends[starts - 1] * work_ms < makespan_ms)
+            double mid = sqrt(lo * hi);
+            profile_burst_ends(m, starts, cores, spawn_ms * mid, load_ms * mid, quantum_ms, ends, spawn_ends);
+            if (ends[starts - 1] < makespan_ms)
                 lo = mid;
             else
                 hi = mid;
         }
-        free(ends);
-        factor = sqrt(lo * hi);
-    } else {
-        /* Processor sharing ends them together, in closed form. */
-        double running = starts < cores ? starts : cores;
-        double e = model_share_efficiency(m, (double)starts / (double)cores);
-        factor = makespan_ms * running * e / ((double)starts * alone_ms);
+        double factor = sqrt(lo * hi);
+        profile_burst_ends(m, starts, cores, spawn_ms * factor, load_ms * factor, quantum_ms, ends, spawn_ends);
+        return factor;
     }
+    /* Processor sharing ends them together, in closed form. */
+    double running = starts < cores ? starts : cores;
+    double e = model_share_efficiency(m, (double)starts / (double)cores);
+    return makespan_ms * running * e / ((double)starts * alone_ms);
+}
+
+double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
+                               double makespan_ms, double spawn_wall_ms, double *spawn_ms)
+{
+    *spawn_ms = 0;
+    if (!(starts > 0 && cores > 0 && alone_ms > 0 && makespan_ms > 0))
+        return (double)NAN;
+    double *ends = xcalloc((size_t)starts, sizeof *ends), *spawn_ends = xcalloc((size_t)starts, sizeof *spawn_ends);
+    double sp = 0;
+    if (spawn_wall_ms > 0) {
+        /* The thread's part of a start whose burst, refitted, spawns as
+         * slowly as measured (the last spawn ended at starts x
+         * spawn_wall_ms): a larger part spawns more slowly; bisect it
+         * over 0..alone_ms (all of a start the thread's, at most). */
+        double lo = 0, hi = alone_ms;
+        for (int it = 0; it < 50; it++) {
+            double mid = 0.5 * (lo + hi);
+            fit_burst_factor(m, starts, cores, alone_ms, makespan_ms, mid, ends, spawn_ends);
+            if (spawn_ends[starts - 1] < spawn_wall_ms * starts)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        sp = 0.5 * (lo + hi);
+    }
+    double factor = fit_burst_factor(m, starts, cores, alone_ms, makespan_ms, sp, ends, spawn_ends);
+    free(ends);
+    free(spawn_ends);
+    *spawn_ms = sp;
     return factor < 0.1 ? 0.1 : factor > 100 ? 100 : factor;
 }
 
@@ -629,70 +701,111 @@ static int measure_share(const struct profile_options *o, const struct mnist_dig
     return 0;
 }
 
-void profile_share_ends(const struct model_profile *m, int jobs, int cores, double quantum, double *ends)
+/* The burst's queues (profile_burst_ends): the jobs on a core, in the
+ * order they got it (the engine's order among stops at the same instant),
+ * and a FIFO of the jobs waiting for one. */
+struct burst_cores {
+    double *rem, *turn;
+    size_t *run, *next, *wait;
+    size_t cap, nr, run_max, wh, wn;
+    double q;
+};
+
+/* Job j, with its work in rem[j], takes a core or waits for one. */
+static void burst_enter(struct burst_cores *c, size_t j)
 {
-    assert(jobs > 0 && cores > 0);
-    size_t k = (size_t)jobs;
-    double *rem = xcalloc(k, sizeof *rem), *turn = xcalloc(k, sizeof *turn);
-    /* run[0..nr): the jobs on a core, in the order they got it (the
-     * engine's order among stops at the same instant); wait: a FIFO. */
-    size_t *run = xcalloc(k, sizeof *run), *next = xcalloc(k, sizeof *next), *wait = xcalloc(k, sizeof *wait);
-    size_t run_max = quantum > 0 ? (size_t)cores : k;
-    double q = quantum > 0 ? quantum : (double)INFINITY;
-    size_t nr = 0, wh = 0, wn = 0, left = k, n_end = 0;
-    for (size_t i = 0; i < k; i++) {
-        rem[i] = 1;
-        turn[i] = q;
-        if (nr < run_max)
-            run[nr++] = i;
-        else
-            wait[(wh + wn++) % k] = i;
-    }
-    double t = 0;
+    c->turn[j] = c->q;
+    if (c->nr < c->run_max)
+        c->run[c->nr++] = j;
+    else
+        c->wait[(c->wh + c->wn++) % c->cap] = j;
+}
+
+void profile_burst_ends(const struct model_profile *m, int starts, int cores, double spawn, double work,
+                        double quantum, double *ends, double *spawn_ends)
+{
+    assert(starts > 0 && cores > 0 && spawn >= 0 && work >= 0);
+    size_t k = (size_t)starts;
+    struct burst_cores c = { .rem = xcalloc(k, sizeof *c.rem), .turn = xcalloc(k, sizeof *c.turn),
+                             .run = xcalloc(k, sizeof *c.run), .next = xcalloc(k, sizeof *c.next),
+                             .wait = xcalloc(k, sizeof *c.wait), .cap = k,
+                             .run_max = quantum > 0 ? (size_t)cores : k,
+                             .q = quantum > 0 ? quantum : (double)INFINITY };
+    /* The start-up thread's work left on the current spawn (engine.c
+     * ps_enter: always on a core, no turns); below 0: no spawn left. */
+    double spawner = -1;
+    size_t spawned = 0, n_end = 0;
     const double tiny = 1e-12;
-    while (left > 0) {
-        double rate = (double)left <= (double)cores ? 1
-                    : model_share_efficiency(m, (double)left / (double)cores) * (double)cores / (double)nr;
-        double step = INFINITY;
-        for (size_t i = 0; i < nr; i++) {
-            double s = rem[run[i]] < turn[run[i]] ? rem[run[i]] : turn[run[i]];
+    double t = 0;
+    if (spawn > 0) {
+        spawner = spawn;
+    } else {
+        for (spawned = 0; spawned < k; spawned++) {
+            c.rem[spawned] = work;
+            burst_enter(&c, spawned);
+        }
+    }
+    while (n_end < k) {
+        size_t busy = spawner >= 0 ? 1 : 0, running = c.nr + busy, present = running + c.wn;
+        double rate = (double)present <= (double)cores ? 1
+                    : model_share_efficiency(m, (double)present / (double)cores) * (double)cores / (double)running;
+        double step = spawner >= 0 ? spawner : (double)INFINITY;
+        for (size_t i = 0; i < c.nr; i++) {
+            double s = c.rem[c.run[i]] < c.turn[c.run[i]] ? c.rem[c.run[i]] : c.turn[c.run[i]];
             step = s < step ? s : step;
         }
         t += step / rate;
         size_t nn = 0;
-        for (size_t i = 0; i < nr; i++) {
-            size_t j = run[i];
-            rem[j] -= step;
-            turn[j] -= step;
-            if (rem[j] <= tiny) {
+        for (size_t i = 0; i < c.nr; i++) {
+            size_t j = c.run[i];
+            c.rem[j] -= step;
+            c.turn[j] -= step;
+            if (c.rem[j] <= tiny) {
                 ends[n_end++] = t;
-                left--;
-            } else if (turn[j] <= tiny && wn > 0) {
-                wait[(wh + wn++) % k] = j;
+            } else if (c.turn[j] <= tiny && c.wn > 0) {
+                c.wait[(c.wh + c.wn++) % k] = j;
             } else {
-                if (turn[j] <= tiny)
-                    turn[j] = q;
-                next[nn++] = j;
+                if (c.turn[j] <= tiny)
+                    c.turn[j] = c.q;
+                c.next[nn++] = j;
                 continue;
             }
             /* A core came free: the longest waiting job takes it. */
-            if (wn > 0) {
-                size_t w = wait[wh];
-                wh = (wh + 1) % k;
-                wn--;
-                turn[w] = q;
-                next[nn++] = w;
+            if (c.wn > 0) {
+                size_t w = c.wait[c.wh];
+                c.wh = (c.wh + 1) % k;
+                c.wn--;
+                c.turn[w] = c.q;
+                c.next[nn++] = w;
             }
         }
-        memcpy(run, next, nn * sizeof *run);
-        nr = nn;
+        memcpy(c.run, c.next, nn * sizeof *c.run);
+        c.nr = nn;
+        if (spawner >= 0 && (spawner -= step) <= tiny) {
+            /* As the engine: the spawned start joins, then the thread goes
+             * on with the next (ps_spawn_done). */
+            if (spawn_ends != NULL)
+                spawn_ends[spawned] = t;
+            size_t j = spawned++;
+            c.rem[j] = work;
+            if (work > tiny)
+                burst_enter(&c, j);
+            else
+                ends[n_end++] = t;
+            spawner = spawned < k ? spawn : -1;
+        }
     }
     qsort(ends, k, sizeof *ends, cmp_double);
-    free(rem);
-    free(turn);
-    free(run);
-    free(next);
-    free(wait);
+    free(c.rem);
+    free(c.turn);
+    free(c.run);
+    free(c.next);
+    free(c.wait);
+}
+
+void profile_share_ends(const struct model_profile *m, int jobs, int cores, double quantum, double *ends)
+{
+    profile_burst_ends(m, jobs, cores, 0, 1, quantum, ends, NULL);
 }
 
 double profile_fit_share(const double *answers, int rounds, int jobs, int cores, double min_efficiency,
@@ -1313,10 +1426,16 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
      * two samples minutes apart are likelier to meet both than one. */
     if (o->wake_probe_s > 0 && measure_wake(o, o->wake_probe_s / 2.0, &wake, msg, msg_len) != 0)
         goto out;
-    if (measure_cold(o, r, msg, msg_len) != 0)
+    /* The starts in cgroups as emulate's are, where the host has them. */
+    struct cpucap cap;
+    char cap_why[256];
+    r->starts_in_cgroup = cpucap_open(&cap, cap_why, sizeof cap_why) == 0;
+    if (measure_cold(o, &cap, r, msg, msg_len) != 0
+        || (o->burst_starts > 0 && measure_burst(o, &cap, r, msg, msg_len) != 0)) {
+        cpucap_close(&cap);
         goto out;
-    if (o->burst_starts > 0 && measure_burst(o, r, msg, msg_len) != 0)
-        goto out;
+    }
+    cpucap_close(&cap);
     /* Sharing before the rounds and the speed probe: measured after a
      * minute of one worker's probe, four 4-image batches on two CPUs took
      * 2.5 to 5 times what sharing predicts (efficiency 0.16-0.43 in four
@@ -1332,7 +1451,8 @@ enum profile_status profile_measure(const struct profile_options *o, struct prof
         r->burst_cores = r->share_measured ? r->share_cores : (int)(cpus > 0 ? cpus : 1);
         r->start_burst_factor = profile_fit_start_burst(&shared, o->burst_starts, r->burst_cores,
                                                         mean_of(r->cold_start_ms, r->n_cold),
-                                                        r->burst_makespan_ms);
+                                                        r->burst_makespan_ms, r->burst_spawn_ms,
+                                                        &r->start_spawn_ms);
         r->burst_measured = isfinite(r->start_burst_factor);
     }
     if (measure_inference(o, &d, expect, r, msg, msg_len) != 0)
@@ -1445,10 +1565,12 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
                 r->n_idle_stall);
     }
     if (r->burst_measured) {
-        fprintf(f, ",\n    \"start_burst\": {\"starts\": %d, \"factor\": %.4f,\n      \"measured\": "
-                "{\"makespan_ms\": %.4f, \"single_ms\": %.4f, \"cores\": %d, \"spawn_ms\": %.4f", o->burst_starts,
-                r->start_burst_factor, r->burst_makespan_ms, mean_of(r->cold_start_ms, r->n_cold), r->burst_cores,
-                r->burst_spawn_ms);
+        fprintf(f, ",\n    \"start_burst\": {\"starts\": %d, \"factor\": %.4f, \"spawn_ms\": %.4f,\n      "
+                "\"measured\": {\"makespan_ms\": %.4f, \"single_ms\": %.4f, \"cores\": %d, \"spawn_in_burst_ms\": %.4f, "
+                "\"spawn_alone_ms\": %.4f, \"cgroup\": %s",
+                o->burst_starts, r->start_burst_factor, r->start_spawn_ms, r->burst_makespan_ms,
+                mean_of(r->cold_start_ms, r->n_cold), r->burst_cores, r->burst_spawn_ms, r->spawn_alone_ms,
+                r->starts_in_cgroup ? "true" : "false");
         if (isfinite(r->start_cpu_single_ms) && isfinite(r->start_cpu_burst_ms))
             fprintf(f, ", \"single_cpu_ms\": %.4f, \"burst_cpu_ms\": %.4f", r->start_cpu_single_ms,
                     r->start_cpu_burst_ms);

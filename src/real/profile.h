@@ -130,6 +130,15 @@ struct profile_result {
      * after the first; provenance. burst_measured false: not measured. */
     bool burst_measured;
     double burst_makespan_ms, start_burst_factor, burst_spawn_ms;
+    /* The starter's part of a start alone: the median over the cold
+     * starts of the time worker_client_start took (fork, cgroup join and
+     * exec, as the spawner does them); provenance. start_spawn_ms: the
+     * start-up thread's work per start that the fit gives (model.h
+     * start_spawn_s; see profile_fit_start_burst). */
+    double spawn_alone_ms, start_spawn_ms;
+    /* The cold and burst starts joined a cgroup each, as emulate's do
+     * (cpucap): false where the host has none usable. */
+    bool starts_in_cgroup;
     int burst_cores;            /* the cores the fit shares */
     double start_cpu_single_ms, start_cpu_burst_ms;
     /* The host's sharing efficiency (share_jobs > 0): the largest batch
@@ -238,20 +247,34 @@ void profile_fit_wake(const double *late_ms, const double *at_s, size_t n, doubl
  * fields; none: 1), end such a burst at the measured makespan_ms, when a
  * start alone takes alone_ms: equal starts of alone_ms x factor shared by
  * min(starts, cores) cores at efficiency e(starts / cores) all end at
- * starts x alone_ms x factor / (min(starts, cores) x e). With turns
- * (m's share_quantum_s > 0) and more starts than cores, the factor whose
- * last start ends at makespan_ms as profile_share_ends says (bisected).
- * Clamped to the loader's 0.1..100; NAN when an input is not positive. */
+ * starts x alone_ms x factor / (min(starts, cores) x e).
+ * With spawn_wall_ms > 0 (the measured time per start of the one thread
+ * that starts them, which forks them one after another), the starts are
+ * spawned (model.h start_spawn_s): *spawn_ms, the thread's part of a
+ * start, and the factor are fitted together, so that in the burst of
+ * profile_burst_ends the last start ends at makespan_ms and the last
+ * spawn at starts x spawn_wall_ms (bisected, the part within 0..alone_ms);
+ * else *spawn_ms is 0. Spawned, or with turns (m's share_quantum_s > 0)
+ * and more starts than cores, the factor is bisected on
+ * profile_burst_ends. Clamped to the loader's 0.1..100; NAN when an input
+ * is not positive. */
 double profile_fit_start_burst(const struct model_profile *m, int starts, int cores, double alone_ms,
-                               double makespan_ms);
+                               double makespan_ms, double spawn_wall_ms, double *spawn_ms);
 
-/* The end times of `jobs` equal jobs of unit work started together on
- * `cores` cores as the simulator shares them (engine.c: round robin in
- * turns of `quantum` units, ceil(cores) jobs at a time, or processor
- * sharing when quantum is 0), each running job at rate 1 while the jobs
- * fit the cores, else the cores' time times model_share_efficiency(m,
- * jobs left / cores) among the running ones. ends[] (jobs entries) comes
- * back sorted. */
+/* The end times of `starts` equal starts on `cores` cores as the
+ * simulator shares them (engine.c: round robin in turns of `quantum`,
+ * ceil(cores) jobs at a time, or processor sharing when quantum is 0), each
+ * running job at rate 1 while the jobs fit the cores, else the cores' time
+ * times model_share_efficiency(m, jobs present / cores) among the running
+ * ones. With spawn > 0 a start-up job does `spawn` of work for each start
+ * in turn, sharing the cores with the rest, and a start's `work` begins
+ * when its spawn ends; with spawn 0 every start's work is there at 0.
+ * ends[] (starts entries) comes back sorted; spawn_ends[] (starts entries,
+ * when not NULL and spawn > 0) gets the spawns' ends, in order. */
+void profile_burst_ends(const struct model_profile *m, int starts, int cores, double spawn, double work,
+                        double quantum, double *ends, double *spawn_ends);
+
+/* profile_burst_ends of `jobs` jobs of unit work started together. */
 void profile_share_ends(const struct model_profile *m, int jobs, int cores, double quantum, double *ends);
 
 /* The host's sharing fitted to `rounds` measured rounds of `jobs` equal
