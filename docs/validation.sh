@@ -24,8 +24,8 @@ CORES=${CORES:-$(nproc)}
 KEEP=traces/validation
 DOC=docs/validation.md
 SCENARIOS=${ONLY:-"poisson-nobatch poisson-batching uniform-batching bursty-batching bursty-simultaneous
-  bursty-cold keepalive-instances throttle-retry provisioned-pings bursty-contention memory-1769 memory-512
-  paper-uniform paper-bursty"}
+  bursty-cold keepalive-instances simultaneous-cold throttle-retry provisioned-pings bursty-contention
+  memory-1769 memory-512 paper-uniform paper-bursty"}
 command -v jq > /dev/null || { echo "docs/validation.sh: needs jq (apt-get install jq)" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "docs/validation.sh: no $BIN: run make first" >&2; exit 2; }
 

@@ -87,7 +87,9 @@ struct batch {
  * of their own ordered by their stop (ties: start order; id = the
  * instance, gen = the job), and only its earliest has a pending event. An
  * instance runs one job at a time, so the rest of a job is kept by
- * instance slot. */
+ * instance slot. With a start-up thread (model.h start_spawn_s) one more
+ * job, id PS_SPAWNER, does the cold starts' spawns one after another and
+ * takes no turns; a cold start joins the cores when its spawn ends. */
 struct ps_job {
     double start_s, work_s;
     double wait_s;          /* then waits this long (extra init, ping hold) */
@@ -97,7 +99,7 @@ struct ps_job {
     double start_work_s, start_factor;
     double rem_s;           /* work left when it last got a core (or arrived) */
     double v_run_s;         /* V when it last got a core */
-    /* A cold start that waited for the start-up thread (ps_spawn_join):
+    /* A cold start that waited for the start-up thread (ps_spawn_done):
      * from its dispatch to the end of its spawn, a wait before the work. */
     double pre_s;
     uint32_t job;
