@@ -515,6 +515,32 @@ static void test_start_spawner(void)
     }
 }
 
+/* An init weighs one vCPU (model host weights, engine.c PS_W_INIT): at
+ * 884.5 MB (s = 0.5) on 1 core, two cold starts of 0.1 s init and 0.2 s
+ * of inference at once. Their inits ask for 2 vCPUs of the one core: each
+ * at 0.5, done at 0.2; then their inference, 0.5 of a core each, fits:
+ * done at 0.4. Cold starts 200 ms. A warm pair (no init) never shares. */
+static void test_init_weight(void)
+{
+    const double together[] = { 0.0, 0.0 };
+    struct scenario sc;
+    whole_core_scenario(&sc, together, N(together), 0.1, 0.2);
+    sc.function.memory_mb = 884.5;
+    sc.function.model.memory_mb = 884.5;
+    sc.platform.host_cores = 1;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_EQUAL(res.cold_starts.count, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const struct request_record *r = fixture_rec(&log, i);
+        CU_ASSERT_DOUBLE_EQUAL(r->end_s, 0.4, EPS);
+        CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, 200.0, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(r->inference_ms, 200.0, 1e-6);
+    }
+    fixture_free(&sc, &log);
+}
+
 /* The host's sharing efficiency (host.share), by hand, on 2 cores with
  * efficiency 0.8 measured at 4 jobs: 4 jobs of 1 s at once get 0.8 x 2
  * cores, so all end at 4 / 1.6 = 2.5 s (2 s without it); 3 jobs ask for
@@ -946,6 +972,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
     CU_add_test(s, "simultaneous starts: the start-up thread spawns them one after another", test_start_spawner);
+    CU_add_test(s, "a cold start's init weighs one vCPU, its inference one share", test_init_weight);
     CU_add_test(s, "host sharing efficiency: oversubscribed cores give less, by hand", test_share_efficiency);
     CU_add_test(s, "host speed: a held factor scales the work, held as long as drawn", test_host_speed);
     CU_add_test(s, "host wake-ups: a share drawn per run, each invocation's wake-ups stalled with it", test_host_wake);

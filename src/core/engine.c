@@ -102,9 +102,22 @@ struct ps_job {
     /* A cold start that waited for the start-up thread (ps_spawn_done):
      * from its dispatch to the end of its spawn, a wait before the work. */
     double pre_s;
+    double turn_s;          /* the work it was put on a core for (ps_turn) */
+    /* When its init ended, where that changed its weight (init_timed): the
+     * request's cold start and inference split there, not pro rata. */
+    double init_end_s;
+    bool init_timed;
     uint32_t job;
+    uint8_t weight;         /* its PS_W_ class */
     bool running;
 };
+
+/* What a job weighs on the host's cores, in units of one instance's CPU
+ * share s: an invocation's work 1; a cold start's init at one vCPU at
+ * least (emulate's and Lambda's init is not capped by memory, cpucap.h
+ * cpucap_init_vcpus), 1/s; the start-up thread, a thread of its own at one
+ * vCPU, 1/s. At 1769 MB and above (s = 1) all weigh 1. */
+enum { PS_W_SHARE, PS_W_INIT, PS_W_SPAWN, PS_W_COUNT };
 
 /* A FIFO ring of instance slots; grows, kept. */
 struct slot_ring {
@@ -205,6 +218,9 @@ struct engine {
     /* Processor sharing (platform.host_cores > 0, simulation only). */
     bool ps;
     double ps_cores;                /* H / s: host cores in units of one share */
+    double ps_w[PS_W_COUNT];        /* each class's weight (above) */
+    /* Jobs of each class on the host (on a core or waiting) and on a core. */
+    uint32_t ps_n_all[PS_W_COUNT], ps_n_run[PS_W_COUNT];
     double ps_v, ps_t;              /* work per job received by ps_t */
     struct evq ps_jobs;             /* the running jobs: key V at their stop, id instance, gen job */
     struct ps_job *ps_job;          /* by instance slot */
@@ -493,10 +509,16 @@ static inline void on_instance_done(struct engine *e, uint32_t inst, uint32_t jo
  * most ceil(H / s) with a quantum). */
 static double ps_rate(const struct engine *e)
 {
-    double k = (double)(evq_len(&e->ps_jobs) + e->ps_wait.n);
+    /* Weighted: the jobs' demand in shares; a job of weight w gets w times
+     * the cores' time of one of weight 1 (its own cap), so all progress at
+     * one rate in their own units (V). All of weight 1: the job counts. */
+    double k = 0, running = 0;
+    for (int c = 0; c < PS_W_COUNT; c++) {
+        k += (double)e->ps_n_all[c] * e->ps_w[c];
+        running += (double)e->ps_n_run[c] * e->ps_w[c];
+    }
     if (k <= e->ps_cores)
         return 1.0;
-    double running = (double)evq_len(&e->ps_jobs);
     return model_share_efficiency(&e->sc->function.model, k / e->ps_cores) * e->ps_cores / running;
 }
 
@@ -519,15 +541,37 @@ static double ps_quantum_of(const struct engine *e, uint32_t id)
     return id == PS_SPAWNER ? (double)INFINITY : e->ps_quantum;
 }
 
-/* Puts job `id` on a core now (V = e->ps_v) for one turn or the rest of
- * its work, whichever is less. */
+/* Init work below this is none (rounding in init_left must not make turns
+ * of no length). */
+#define PS_INIT_EPS_S 1e-12
+
+/* The init work job j has left as of when it last got a core. */
+static double ps_init_left(const struct ps_job *j)
+{
+    return j->start_work_s - (j->work_s - j->rem_s);
+}
+
+/* The work job j is put on a core for: one turn or the rest of its work,
+ * whichever is less, and no further than the end of its init while that
+ * weighs more than the rest (PS_W_INIT): its weight changes there. */
+static double ps_turn(const struct engine *e, uint32_t id, const struct ps_job *j)
+{
+    double q = ps_quantum_of(e, id);
+    double turn = j->rem_s < q ? j->rem_s : q;
+    if (j->weight == PS_W_INIT && ps_init_left(j) < turn)
+        turn = ps_init_left(j);
+    return turn;
+}
+
+/* Puts job `id` on a core now (V = e->ps_v) for ps_turn's work. */
 static void ps_run(struct engine *e, uint32_t id)
 {
     struct ps_job *j = ps_job_at(e, id);
-    double q = ps_quantum_of(e, id);
     j->running = true;
     j->v_run_s = e->ps_v;
-    evq_push(&e->ps_jobs, e->ps_v + (j->rem_s < q ? j->rem_s : q), 0, id, j->job);
+    j->turn_s = ps_turn(e, id, j);
+    e->ps_n_run[j->weight]++;
+    evq_push(&e->ps_jobs, e->ps_v + j->turn_s, 0, id, j->job);
 }
 
 static void ring_push(struct slot_ring *r, uint32_t slot)
@@ -659,11 +703,16 @@ static double ps_join_starts(struct engine *e)
         double stop = evq_event_time(ev);
         double rem = j->rem_s;
         ps_rescale_start(e, j, factor);
-        if (j->rem_s != rem) {
+        if (j->rem_s != rem && j->weight == PS_W_INIT) {
+            /* Its init's end moved: the turn again from when it got the core. */
+            j->turn_s = ps_turn(e, ev->id, j);
+            stop = j->v_run_s + j->turn_s;
+        } else if (j->rem_s != rem) {
             /* A stop that was the job's end moves by the added work; a
              * quantum's end stays unless the quantum now outlasts the rest. */
             double q = ps_quantum_of(e, ev->id);
             stop = rem <= q && j->rem_s <= q ? stop + (j->rem_s - rem) : j->v_run_s + (j->rem_s < q ? j->rem_s : q);
+            j->turn_s = stop - j->v_run_s;
         }
         evq_push(&e->ps_jobs, stop, 0, ev->id, ev->gen);
     }
@@ -677,6 +726,10 @@ static double ps_join_starts(struct engine *e)
  * cores' time all the same: ps_rate counts it). */
 static void ps_enter(struct engine *e, uint32_t id, double now)
 {
+    struct ps_job *j = ps_job_at(e, id);
+    j->weight = id == PS_SPAWNER ? PS_W_SPAWN
+              : j->start_work_s > PS_INIT_EPS_S && e->ps_w[PS_W_INIT] != 1 ? PS_W_INIT : PS_W_SHARE;
+    e->ps_n_all[j->weight]++;
     size_t taking_turns = evq_len(&e->ps_jobs) - (e->spawner_job.running ? 1 : 0);
     if (id == PS_SPAWNER || taking_turns < e->ps_run_max)
         ps_run(e, id);
@@ -781,6 +834,30 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     evq_pop_top(&e->ps_jobs, &stop);
     uint32_t inst = stop.id, job = stop.gen;
     struct ps_job *run = ps_job_at(e, inst);
+    e->ps_n_run[run->weight]--;
+    if (run->weight == PS_W_INIT && run->turn_s < run->rem_s) {
+        /* A turn within its init, or the init's end: from there it weighs
+         * one share. A full quantum sends it to the back of the queue as
+         * below; the init's end mid-turn starts its next turn at once. */
+        bool quantum_end = run->turn_s >= e->ps_quantum;
+        run->rem_s -= run->turn_s;
+        if (!(ps_init_left(run) > PS_INIT_EPS_S)) {
+            e->ps_n_all[PS_W_INIT]--;
+            run->weight = PS_W_SHARE;
+            e->ps_n_all[PS_W_SHARE]++;
+            run->init_end_s = now;
+            run->init_timed = true;
+        }
+        if (quantum_end && e->ps_wait.n > 0) {
+            uint32_t next = ring_pop(&e->ps_wait);
+            ps_wait_push(e, inst);
+            ps_run(e, next);
+        } else {
+            ps_run(e, inst);
+        }
+        ps_reschedule(e, now);
+        return;
+    }
     if (inst != PS_SPAWNER && run->rem_s > e->ps_quantum) {
         /* Its quantum ended: to the back of the queue if a job waits for
          * the core, else on for another. */
@@ -797,6 +874,7 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     }
     struct ps_job j = *run;
     run->running = false;
+    e->ps_n_all[run->weight]--;
     if (inst == PS_SPAWNER) {
         /* It held no turn's core: nobody waiting gets one. */
         ps_spawn_done(e, now);
@@ -811,7 +889,11 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     double wall = now - j.start_s;
     double f = j.work_s > 0 ? wall / j.work_s : 1.0;
     bool provisioned = platform_instance(&e->pf, inst)->provisioned;
-    if (job != JOB_PING) {
+    if (job != JOB_PING && j.init_timed) {
+        struct batch *b = batch_at(e, job);
+        b->inference_s = now - j.init_end_s;
+        b->cold_s = j.pre_s + (j.init_end_s - j.start_s) + j.wait_s;
+    } else if (job != JOB_PING) {
         struct batch *b = batch_at(e, job);
         b->inference_s *= f;
         b->cold_s = (b->cold_s - j.wait_s - j.pre_s) * f + j.wait_s + j.pre_s;
@@ -1873,6 +1955,8 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
      * each, and the rest of the code never sees s. At 1769 MB and above
      * s is exactly 1 and nothing changes. */
     e->ps_cores = sc->platform.host_cores / model_cpu_share(sc->function.memory_mb);
+    e->ps_w[PS_W_SHARE] = 1;
+    e->ps_w[PS_W_INIT] = e->ps_w[PS_W_SPAWN] = 1 / model_cpu_share(sc->function.memory_mb);
     /* With a quantum the cores take turns among the jobs (round robin),
      * ceil(H / s) at a time; without, all share them at once. */
     bool rr = e->ps && sc->function.model.has_share && sc->function.model.share_quantum_s > 0;
