@@ -228,10 +228,10 @@ static void rank_medians(const double *rows, size_t nr, size_t k, double *out)
 
 /* A start's cgroup, as emulate gives one (emulate.c spawn_request): slot
  * `slot`'s, at one vCPU (a 1769 MB instance's init, cpucap_init_vcpus);
- * nothing (procs "") when the host has no usable cgroup. Joining a cgroup
- * between fork and exec costs a start time (about 1 ms on the development
- * VM) and serializes with other starts, so a profile timed without it
- * underpredicts emulate's cold starts. Returns 0, or -1 with a message. */
+ * nothing (procs "") when the host has no usable cgroup. A start then
+ * pays what emulate's pays between fork and exec (the cgroup join, a
+ * kernel lock shared with every other start), so the profile times the
+ * path the emulator runs. Returns 0, or -1 with a message. */
 static int start_cgroup(struct cpucap *cap, uint32_t slot, char *procs, size_t procs_len, char *msg, size_t msg_len)
 {
     procs[0] = '\0';
