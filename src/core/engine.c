@@ -824,6 +824,21 @@ static void ps_spawn_done(struct engine *e, double now)
         ps_spawn_next(e, now);
 }
 
+/* Job `inst`, off its core with work left, takes its next turn: after a
+ * full quantum to the back of the queue if a job waits for the core (round
+ * robin), else on at once. */
+static void ps_next_turn(struct engine *e, uint32_t inst, bool quantum_end, double now)
+{
+    if (quantum_end && e->ps_wait.n > 0) {
+        uint32_t next = ring_pop(&e->ps_wait);
+        ps_wait_push(e, inst);
+        ps_run(e, next);
+    } else {
+        ps_run(e, inst);
+    }
+    ps_reschedule(e, now);
+}
+
 static void on_ps_done(struct engine *e, uint32_t gen, double now)
 {
     if (gen != e->ps_gen)
@@ -848,28 +863,12 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
             run->init_end_s = now;
             run->init_timed = true;
         }
-        if (quantum_end && e->ps_wait.n > 0) {
-            uint32_t next = ring_pop(&e->ps_wait);
-            ps_wait_push(e, inst);
-            ps_run(e, next);
-        } else {
-            ps_run(e, inst);
-        }
-        ps_reschedule(e, now);
+        ps_next_turn(e, inst, quantum_end, now);
         return;
     }
     if (inst != PS_SPAWNER && run->rem_s > e->ps_quantum) {
-        /* Its quantum ended: to the back of the queue if a job waits for
-         * the core, else on for another. */
         run->rem_s -= e->ps_quantum;
-        if (e->ps_wait.n > 0) {
-            uint32_t next = ring_pop(&e->ps_wait);
-            ps_wait_push(e, inst);
-            ps_run(e, next);
-        } else {
-            ps_run(e, inst);
-        }
-        ps_reschedule(e, now);
+        ps_next_turn(e, inst, true, now);
         return;
     }
     struct ps_job j = *run;
