@@ -1664,12 +1664,15 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
     }
     if (r->burst_measured) {
         appendf(buf, sizeof buf, " start_burst: %d bursts of %d workers started at once (one "
-                 "after another, then loading together), after %d ms idle; median time from the first fork "
-                 "to the last READY %.3f ms, against %.3f ms for a start alone (mean of start_ms): factor = "
-                 "the multiplier of a start's work with which %d cores shared as host.share says end the "
-                 "burst at that time. measured.*_cpu_ms: the CPU time each worker had used by its READY "
-                 "line (/proc/PID/schedstat), provenance only.", PROFILE_BURST_REPETITIONS, o->burst_starts,
-                 o->gap_ms, r->burst_makespan_ms, mean_of(r->cold_start_ms, r->n_cold), r->burst_cores);
+                 "after another by one spawner thread, then loading together), after %d ms idle; median "
+                 "time from the first fork to the last READY %.3f ms, against %.3f ms for a start alone "
+                 "(mean of start_ms), and %.3f ms of the spawner's time per start: spawn_ms = the part of "
+                 "a start the host's one start-up thread does, one start after another, and factor = the "
+                 "multiplier of a start's work, fitted together so that %d cores shared as host.share "
+                 "says spawn and end the burst at those times. measured.*_cpu_ms: the CPU time each "
+                 "worker had used by its READY line (/proc/PID/schedstat), provenance only.",
+                 PROFILE_BURST_REPETITIONS, o->burst_starts, o->gap_ms, r->burst_makespan_ms,
+                 mean_of(r->cold_start_ms, r->n_cold), r->burst_spawn_ms, r->burst_cores);
     }
     if (r->share_measured) {
         appendf(buf, sizeof buf, " share: %d rounds, each a batch of %d on one warm worker, then "
