@@ -13,6 +13,7 @@
 #include "engine_fixture.h"
 #include "formats/config.h"
 #include "core/model.h"
+#include "real/cpucap.h"
 #include "real/profile.h"
 #include "testutil.h"
 
@@ -386,6 +387,13 @@ static void test_idle_penalty_measured(void)
     double spawn = NAN;
     CU_ASSERT_FATAL(sp != NULL && sscanf(sp, "\"spawn_in_burst_ms\": %lf", &spawn) == 1);
     CU_ASSERT(spawn > 0 && spawn * 3 <= makespan);
+    /* The starts were timed in cgroups exactly when this host has a usable
+     * cpu controller, as emulate's run in them then. */
+    struct cpucap cap;
+    char why[256];
+    bool has_cgroup = cpucap_open(&cap, why, sizeof why) == 0;
+    cpucap_close(&cap);
+    TESTUTIL_ASSERT_CONTAINS(text, has_cgroup ? "\"cgroup\": true" : "\"cgroup\": false");
     double fit_spawn_ms = NAN;
     double fit = profile_fit_start_burst(&shared, 3, shared.share_cores, single, makespan, spawn, &fit_spawn_ms);
     CU_ASSERT_DOUBLE_EQUAL(factor, fit, 2e-4 * fit + 1e-4);
