@@ -113,11 +113,11 @@ struct ps_job {
 };
 
 /* What a job weighs on the host's cores, in units of one instance's CPU
- * share s: an invocation's work 1; a cold start's init at one vCPU at
- * least (emulate's and Lambda's init is not capped by memory, cpucap.h
- * cpucap_init_vcpus), 1/s; the start-up thread, a thread of its own at one
- * vCPU, 1/s. At 1769 MB and above (s = 1) all weigh 1. */
-enum { PS_W_SHARE, PS_W_INIT, PS_W_SPAWN, PS_W_COUNT };
+ * share s: an invocation's work 1 (PS_W_SHARE); a job at one vCPU, 1/s
+ * (PS_W_VCPU): a cold start's init (emulate's and Lambda's init is not
+ * capped by memory, cpucap.h cpucap_init_vcpus) until it ends, and the
+ * start-up thread. At 1769 MB and above (s = 1) both weigh 1. */
+enum { PS_W_SHARE, PS_W_VCPU, PS_W_COUNT };
 
 /* A FIFO ring of instance slots; grows, kept. */
 struct slot_ring {
@@ -551,14 +551,21 @@ static double ps_init_left(const struct ps_job *j)
     return j->start_work_s - (j->work_s - j->rem_s);
 }
 
+/* An instance's job whose init weighs one vCPU (the start-up thread weighs
+ * as much, for all of its work). */
+static bool ps_in_init(uint32_t id, const struct ps_job *j)
+{
+    return id != PS_SPAWNER && j->weight == PS_W_VCPU;
+}
+
 /* The work job j is put on a core for: one turn or the rest of its work,
  * whichever is less, and no further than the end of its init while that
- * weighs more than the rest (PS_W_INIT): its weight changes there. */
+ * weighs more than the rest (ps_in_init): its weight changes there. */
 static double ps_turn(const struct engine *e, uint32_t id, const struct ps_job *j)
 {
     double q = ps_quantum_of(e, id);
     double turn = j->rem_s < q ? j->rem_s : q;
-    if (j->weight == PS_W_INIT && ps_init_left(j) < turn)
+    if (ps_in_init(id, j) && ps_init_left(j) < turn)
         turn = ps_init_left(j);
     return turn;
 }
@@ -703,7 +710,7 @@ static double ps_join_starts(struct engine *e)
         double stop = evq_event_time(ev);
         double rem = j->rem_s;
         ps_rescale_start(e, j, factor);
-        if (j->rem_s != rem && j->weight == PS_W_INIT) {
+        if (j->rem_s != rem && ps_in_init(ev->id, j)) {
             /* Its init's end moved: the turn again from when it got the core. */
             j->turn_s = ps_turn(e, ev->id, j);
             stop = j->v_run_s + j->turn_s;
@@ -712,7 +719,6 @@ static double ps_join_starts(struct engine *e)
              * quantum's end stays unless the quantum now outlasts the rest. */
             double q = ps_quantum_of(e, ev->id);
             stop = rem <= q && j->rem_s <= q ? stop + (j->rem_s - rem) : j->v_run_s + (j->rem_s < q ? j->rem_s : q);
-            j->turn_s = stop - j->v_run_s;
         }
         evq_push(&e->ps_jobs, stop, 0, ev->id, ev->gen);
     }
@@ -727,8 +733,8 @@ static double ps_join_starts(struct engine *e)
 static void ps_enter(struct engine *e, uint32_t id, double now)
 {
     struct ps_job *j = ps_job_at(e, id);
-    j->weight = id == PS_SPAWNER ? PS_W_SPAWN
-              : j->start_work_s > PS_INIT_EPS_S && e->ps_w[PS_W_INIT] != 1 ? PS_W_INIT : PS_W_SHARE;
+    bool vcpu = id == PS_SPAWNER || (j->start_work_s > PS_INIT_EPS_S && e->ps_w[PS_W_VCPU] != 1);
+    j->weight = vcpu ? PS_W_VCPU : PS_W_SHARE;
     e->ps_n_all[j->weight]++;
     size_t taking_turns = evq_len(&e->ps_jobs) - (e->spawner_job.running ? 1 : 0);
     if (id == PS_SPAWNER || taking_turns < e->ps_run_max)
@@ -742,10 +748,9 @@ static void ps_enter(struct engine *e, uint32_t id, double now)
  * work at the factor that start has now. */
 static void ps_spawn_next(struct engine *e, double now)
 {
-    double work_s = e->spawn_s * e->ps_job[ring_at(&e->spawn_queue, 0)].start_factor;
+    double factor = e->ps_job[ring_at(&e->spawn_queue, 0)].start_factor, work_s = e->spawn_s * factor;
     e->spawner_job = (struct ps_job){ .start_s = now, .work_s = work_s, .start_work_s = work_s,
-                                      .start_factor = e->ps_job[ring_at(&e->spawn_queue, 0)].start_factor,
-                                      .rem_s = work_s, .job = JOB_SPAWN };
+                                      .start_factor = factor, .rem_s = work_s, .job = JOB_SPAWN };
     ps_enter(e, PS_SPAWNER, now);
 }
 
@@ -850,14 +855,14 @@ static void on_ps_done(struct engine *e, uint32_t gen, double now)
     uint32_t inst = stop.id, job = stop.gen;
     struct ps_job *run = ps_job_at(e, inst);
     e->ps_n_run[run->weight]--;
-    if (run->weight == PS_W_INIT && run->turn_s < run->rem_s) {
+    if (ps_in_init(inst, run) && run->turn_s < run->rem_s) {
         /* A turn within its init, or the init's end: from there it weighs
          * one share. A full quantum sends it to the back of the queue as
          * below; the init's end mid-turn starts its next turn at once. */
         bool quantum_end = run->turn_s >= e->ps_quantum;
         run->rem_s -= run->turn_s;
         if (!(ps_init_left(run) > PS_INIT_EPS_S)) {
-            e->ps_n_all[PS_W_INIT]--;
+            e->ps_n_all[PS_W_VCPU]--;
             run->weight = PS_W_SHARE;
             e->ps_n_all[PS_W_SHARE]++;
             run->init_end_s = now;
@@ -1955,7 +1960,7 @@ static void engine_setup(struct engine *e, const struct scenario *sc, uint64_t s
      * s is exactly 1 and nothing changes. */
     e->ps_cores = sc->platform.host_cores / model_cpu_share(sc->function.memory_mb);
     e->ps_w[PS_W_SHARE] = 1;
-    e->ps_w[PS_W_INIT] = e->ps_w[PS_W_SPAWN] = 1 / model_cpu_share(sc->function.memory_mb);
+    e->ps_w[PS_W_VCPU] = 1 / model_cpu_share(sc->function.memory_mb);
     /* With a quantum the cores take turns among the jobs (round robin),
      * ceil(H / s) at a time; without, all share them at once. */
     bool rr = e->ps && sc->function.model.has_share && sc->function.model.share_quantum_s > 0;

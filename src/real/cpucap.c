@@ -251,6 +251,14 @@ int cpucap_open(struct cpucap *c, char *msg, size_t msg_len)
     return -1;
 }
 
+int cpucap_slot_init_over(struct cpucap *c, uint32_t slot, double vcpus, char *msg, size_t msg_len)
+{
+    if (c->kind == CPUCAP_NONE || vcpus == cpucap_init_vcpus(vcpus))
+        return 0;
+    char procs[PATH_MAX + 64];
+    return cpucap_slot(c, slot, vcpus, procs, sizeof procs, msg, msg_len);
+}
+
 int cpucap_slot(struct cpucap *c, uint32_t slot, double vcpus, char *procs, size_t procs_len, char *msg,
                 size_t msg_len)
 {

@@ -70,6 +70,12 @@ const char *cpucap_kind_name(enum cpucap_kind k);
 int cpucap_slot(struct cpucap *c, uint32_t slot, double vcpus, char *procs, size_t procs_len, char *msg,
                 size_t msg_len);
 
+/* A slot whose worker's init is over: its quota becomes its share vcpus
+ * (it had cpucap_init_vcpus(vcpus) for the init). Nothing to do, 0, when
+ * there is no cgroup or the two are the same. Returns 0, or -1 with a
+ * message. */
+int cpucap_slot_init_over(struct cpucap *c, uint32_t slot, double vcpus, char *msg, size_t msg_len);
+
 /* --isolate: gives the run's cgroup the highest CPU weight (v1 cpu.shares
  * 262144, v2 cpu.weight 10000) and moves this process into run/main, so the
  * emulator and its workers go ahead of other jobs. Nothing outlives the run:

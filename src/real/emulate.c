@@ -120,10 +120,8 @@ static struct em_slot *slot_at(struct emulate *em, uint32_t i)
  * memory's share from here on. Returns 0, or -1 with a message. */
 static int init_over(struct emulate *em, const struct em_slot *s, char *msg, size_t len)
 {
-    if (em->cap.kind == CPUCAP_NONE || em->vcpus == cpucap_init_vcpus(em->vcpus))
-        return 0;
-    char procs[PATH_MAX + 64], inner[512];
-    if (cpucap_slot(&em->cap, (uint32_t)(s - em->slot), em->vcpus, procs, sizeof procs, inner, sizeof inner) != 0) {
+    char inner[512];
+    if (cpucap_slot_init_over(&em->cap, (uint32_t)(s - em->slot), em->vcpus, inner, sizeof inner) != 0) {
         worker_set_msg(msg, len, "instance %" PRId64 " (worker pid %ld): %s", s->uid, s->pid, inner);
         return -1;
     }

@@ -1122,9 +1122,8 @@ static enum MHD_Result next_invocation(struct inst *in, struct MHD_Connection *c
         in->init_ms = (now_s() - in->t_spawn) * 1e3;
         in->init_pending = !in->provisioned;
         note(s, "instance %" PRIu64 " ready (init %.1f ms)", in->serial, in->init_ms);
-        char procs[PATH_MAX + 64], why[512];
-        if (s->cap.kind != CPUCAP_NONE && s->vcpus != cpucap_init_vcpus(s->vcpus)
-            && cpucap_slot(&s->cap, (uint32_t)in->slot, s->vcpus, procs, sizeof procs, why, sizeof why) != 0)
+        char why[512];
+        if (cpucap_slot_init_over(&s->cap, (uint32_t)in->slot, s->vcpus, why, sizeof why) != 0)
             note(s, "warning: instance %" PRIu64 " keeps its init's CPU (one vCPU): %s", in->serial, why);
     }
     /* Held by a warm-up ping: not available until the hold ends (a
