@@ -102,6 +102,9 @@ struct ps_job {
     /* A cold start that waited for the start-up thread (ps_spawn_done):
      * from its dispatch to the end of its spawn, a wait before the work. */
     double pre_s;
+    /* Its spawn's work on the start-up thread (start_spawn_s at the host
+     * speed its start met), part of start_work_s. */
+    double spawn_s;
     double turn_s;          /* the work it was put on a core for (ps_turn) */
     /* When its init ended, where that changed its weight (init_timed): the
      * request's cold start and inference split there, not pro rata. */
@@ -748,7 +751,8 @@ static void ps_enter(struct engine *e, uint32_t id, double now)
  * work at the factor that start has now. */
 static void ps_spawn_next(struct engine *e, double now)
 {
-    double factor = e->ps_job[ring_at(&e->spawn_queue, 0)].start_factor, work_s = e->spawn_s * factor;
+    const struct ps_job *j = &e->ps_job[ring_at(&e->spawn_queue, 0)];
+    double factor = j->start_factor, work_s = j->spawn_s * factor;
     e->spawner_job = (struct ps_job){ .start_s = now, .work_s = work_s, .start_work_s = work_s,
                                       .start_factor = factor, .rem_s = work_s, .job = JOB_SPAWN };
     ps_enter(e, PS_SPAWNER, now);
@@ -756,12 +760,13 @@ static void ps_spawn_next(struct engine *e, double now)
 
 /* Instance `inst` starts `work_s` of processing (init and inference) for
  * `job`, to be followed by a wait of `wait_s`; start_work_s of the work is
- * a cold start (0: warm). Returns the work added for other starts under way
+ * a cold start (0: warm), both at the host's speed factor `speed` (1
+ * without host.speed), which the start's spawn takes too. Returns the work added for other starts under way
  * (ps_join_starts), which the caller adds to its own init. A cold start on
  * a host with a start-up thread (spawn_s) first queues for it: its work
  * joins the cores when its spawn ends (ps_spawn_done), and it returns 0. */
 static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double start_work_s,
-                       double wait_s, double now)
+                       double wait_s, double speed, double now)
 {
     if (!(work_s > 0)) {
         /* Nothing to share (a warm ping): just the wait, as without sharing. */
@@ -780,7 +785,7 @@ static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double wor
         /* Kept unscaled until it joins the cores; pre_s holds its dispatch. */
         e->ps_job[inst] = (struct ps_job){ .start_s = now, .work_s = work_s, .wait_s = wait_s,
                                            .start_work_s = start_work_s, .start_factor = factor,
-                                           .pre_s = now, .job = job };
+                                           .pre_s = now, .spawn_s = e->spawn_s * speed, .job = job };
         ring_push(&e->spawn_queue, inst);
         if (e->spawn_queue.n == 1)
             ps_spawn_next(e, now);
@@ -809,7 +814,7 @@ static void ps_spawn_done(struct engine *e, double now)
 {
     uint32_t inst = ring_pop(&e->spawn_queue);
     struct ps_job *j = &e->ps_job[inst];
-    double init_s = j->start_work_s > e->spawn_s ? j->start_work_s - e->spawn_s : 0;
+    double init_s = j->start_work_s > j->spawn_s ? j->start_work_s - j->spawn_s : 0;
     double rest_s = j->work_s - j->start_work_s;
     j->start_work_s = init_s * j->start_factor;
     j->work_s = j->start_work_s + rest_s;
@@ -1117,7 +1122,7 @@ static void invoke(struct engine *e, uint32_t slot, double now)
         /* The container's extra init is a wait; the rest is work. */
         if (extra_s > b->cold_s)
             extra_s = b->cold_s;
-        b->cold_s += ps_start(e, inst, slot, busy_s - extra_s, b->cold ? b->cold_s - extra_s : 0, extra_s, now);
+        b->cold_s += ps_start(e, inst, slot, busy_s - extra_s, b->cold ? b->cold_s - extra_s : 0, extra_s, speed, now);
     } else {
         bill_invocation(e, b->provisioned, busy_s);
         evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, slot);
@@ -1689,11 +1694,12 @@ static void on_warmup(struct engine *e, double due_s, double now)
             continue;
         }
         double busy_s = sc->warmup.hold_s;
-        double work_s = 0, extra_s = 0;
+        double work_s = 0, extra_s = 0, speed = 1;
         if (out == PLATFORM_COLD) {
             work_s = dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_WARMUP]);
             if (e->host_speed)
-                work_s *= host_speed(e, now); /* init is work, as for a request's cold start */
+                speed = host_speed(e, now); /* init is work, as for a request's cold start */
+            work_s *= speed;
             if (e->has_extra)
                 extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
             busy_s += work_s + extra_s;
@@ -1704,7 +1710,8 @@ static void on_warmup(struct engine *e, double due_s, double now)
             /* Only the init is work: the hold and the extra init are waits. */
             if (work_s > busy_s)
                 work_s = busy_s;
-            (void)ps_start(e, inst, JOB_PING, work_s, out == PLATFORM_COLD ? work_s : 0, busy_s - work_s, now);
+            (void)ps_start(e, inst, JOB_PING, work_s, out == PLATFORM_COLD ? work_s : 0, busy_s - work_s, speed,
+                           now);
         } else {
             bill_invocation(e, out == PLATFORM_PROVISIONED, busy_s);
             evq_push(&e->q, now + busy_s, EV_INSTANCE_DONE, inst, JOB_PING);
