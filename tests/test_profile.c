@@ -687,6 +687,11 @@ static void test_fit_speed(void)
             CU_ASSERT_DOUBLE_EQUAL(r.speed_factor[i], 1.0, 0);
         CU_ASSERT_DOUBLE_EQUAL(r.speed_factor[12], w[0] / 10.0, 1e-12);
         CU_ASSERT_DOUBLE_EQUAL(r.speed_factor[31], w[19] / 10.0, 1e-12);
+        char note[512];
+        r.max_batch = 4;
+        CU_ASSERT_EQUAL(profile_speed_shift_note(&r, note, sizeof note), kind == 1);
+        if (kind == 1)
+            CU_ASSERT_PTR_NOT_NULL(strstr(note, "batches of 4 took x1.40 the timed rounds' time"));
         if (kind == 0) {
             CU_ASSERT(r.speed_autocorrelation < 0);
             CU_ASSERT(!r.speed_shifted);

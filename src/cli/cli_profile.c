@@ -307,6 +307,8 @@ int cli_profile(int argc, char **argv)
         fprintf(stderr, "profile: warning: %zu timed batches were preempted by other jobs in each of %d "
                 "tries and are kept; the profile's tail includes that contention (sources.inference_ms "
                 "in %s)\n", res.preempted_kept, PROFILE_PREEMPT_TRIES, out_path);
+    if (profile_speed_shift_note(&res, msg, sizeof msg))
+        fprintf(stderr, "profile: warning: %s (host.speed.measured in %s)\n", msg, out_path);
     if (!quiet)
         fprintf(stderr, "profile: wrote %s in %.1f s (worker cold start %.2f ms mean, batch 1 "
                 "%.3f ms, batch %d %.3f ms, overhead %.3f ms mean)\n", out_path,

@@ -1071,6 +1071,25 @@ void profile_fit_speed(struct profile_result *r, const double *w, size_t n, doub
         r->speed_hold_s = probe_s;
 }
 
+bool profile_speed_shift_note(const struct profile_result *r, char *buf, size_t len)
+{
+    if (!r->speed_shifted)
+        return false;
+    size_t n_ref = r->speed_reference_windows, n_probe = r->speed_probe_windows;
+    assert(n_ref > 0 && n_probe > 0 && n_ref + n_probe == r->n_speed);
+    double ref = 0, probe = 0;
+    for (size_t i = 0; i < n_ref; i++)
+        ref += r->speed_factor[i];
+    for (size_t i = n_ref; i < r->n_speed; i++)
+        probe += r->speed_factor[i];
+    snprintf(buf, len, "the host changed speed during the profile: the speed probe's batches of %d took x%.2f "
+             "the timed rounds' time (%.1f standard errors apart), so host.speed holds each speed for %.0f s and "
+             "a prediction spreads over both; profile again when the host is steady for a sharper profile",
+             r->max_batch, (probe / (double)n_probe) / (ref / (double)n_ref), fabs(r->speed_level_z),
+             r->speed_hold_s);
+    return true;
+}
+
 /* The host's drift out of the timed rounds (with a speed probe): all sizes
  * of one round met the host at one speed, so round k's factor is the
  * median over sizes of its time over that size's median; the rounds'

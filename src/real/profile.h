@@ -303,4 +303,10 @@ double profile_fit_share(const double *answers, int rounds, int jobs, int cores,
 void profile_fit_speed(struct profile_result *r, const double *w, size_t n, double probe_s, double reference_ms,
                        const double *round_w, size_t n_round);
 
+/* When the host changed speed during the profile (speed_shifted): writes
+ * into buf a sentence saying by how much (the probe's windows' mean factor
+ * over the rounds') and what it does to predictions, and returns true;
+ * else false and buf is untouched. */
+bool profile_speed_shift_note(const struct profile_result *r, char *buf, size_t len);
+
 #endif
