@@ -147,7 +147,8 @@ double worker_mono_s(void);
  * of a few ms comes back within 0.1 ms. So a waiter wakes this fraction of
  * the time left early (3 ms per second, with room), sleeps again for the
  * rest, which is short and so punctual, and spins the last
- * WORKER_WAKE_SPIN_S (s). The pause before a burst is where it mattered:
+ * WORKER_WAKE_SPIN_S (s) when no worker is running (emulate.c em_wait: a
+ * spin beside a running worker slowed it x2.5). The pause before a burst is where it mattered:
  * every request of `bursty-simultaneous` (2 s pauses) was sent 1.5-2 ms
  * late. */
 #define WORKER_WAKE_EARLY_PER_S 0.003
