@@ -190,6 +190,15 @@ static void test_capped_above_1769(void)
     fixture_free(&sc, &a);
 }
 
+/* A request's end and cold start as expected, and its breakdown an exact
+ * sum of its latency. */
+static void check_request(const struct request_record *r, double end_s, double cold_ms)
+{
+    CU_ASSERT_DOUBLE_EQUAL(r->end_s, end_s, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, cold_ms, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
+}
+
 /* Init is work too, and the breakdown stays an exact sum: two cold
  * invocations of 0.5 s init + 1 s inference on one core end at 3 s; each
  * part is stretched by 2. The container's extra init is a wait: it does not
@@ -204,10 +213,8 @@ static void test_init_and_extra(void)
     struct engine_result res;
     fixture_run(&sc, &log, &res);
     const struct request_record *r = fixture_rec(&log, 0);
-    CU_ASSERT_DOUBLE_EQUAL(r->end_s, 3.0, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, 1000.0, 1e-6);
+    check_request(r, 3.0, 1000.0);
     CU_ASSERT_DOUBLE_EQUAL(r->inference_ms, 2000.0, 1e-6);
-    CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
     fixture_free(&sc, &log);
 
     /* Extra init 1 s (a wait) on top: the work still shares the core (both
@@ -448,12 +455,8 @@ static void test_start_burst(void)
         struct engine_result res;
         fixture_run(&sc, &log, &res);
         CU_ASSERT_EQUAL(res.cold_starts.count, 3);
-        for (size_t i = 0; i < 3; i++) {
-            const struct request_record *r = fixture_rec(&log, i);
-            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, host ? 1000.0 : 500.0, 1e-6);
-            CU_ASSERT_DOUBLE_EQUAL(r->end_s, host ? 2.0 : 1.5, EPS);
-            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
-        }
+        for (size_t i = 0; i < 3; i++)
+            check_request(fixture_rec(&log, i), host ? 2.0 : 1.5, host ? 1000.0 : 500.0);
         fixture_free(&sc, &log);
     }
     const double staggered[] = { 0.0, 0.25 };
@@ -513,12 +516,8 @@ static void test_start_spawner(void)
         struct engine_result res;
         fixture_run(&sc, &log, &res);
         CU_ASSERT_EQUAL(res.cold_starts.count, 3);
-        for (size_t i = 0; i < 3; i++) {
-            const struct request_record *r = fixture_rec(&log, i);
-            CU_ASSERT_DOUBLE_EQUAL(r->end_s, end_s[c][i], EPS);
-            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms, cold_ms[c][i], 1e-6);
-            CU_ASSERT_DOUBLE_EQUAL(r->cold_start_ms + r->inference_ms + r->overhead_ms, r->latency_ms, 1e-6);
-        }
+        for (size_t i = 0; i < 3; i++)
+            check_request(fixture_rec(&log, i), end_s[c][i], cold_ms[c][i]);
         fixture_free(&sc, &log);
     }
 }

@@ -761,8 +761,9 @@ static void ps_spawn_next(struct engine *e, double now)
 /* Instance `inst` starts `work_s` of processing (init and inference) for
  * `job`, to be followed by a wait of `wait_s`; start_work_s of the work is
  * a cold start (0: warm), both at the host's speed factor `speed` (1
- * without host.speed), which the start's spawn takes too. Returns the work added for other starts under way
- * (ps_join_starts), which the caller adds to its own init. A cold start on
+ * without host.speed), which the start's spawn takes too. Returns the work
+ * added for other starts under way (ps_join_starts), which the caller adds
+ * to its own init. A cold start on
  * a host with a start-up thread (spawn_s) first queues for it: its work
  * joins the cores when its spawn ends (ps_spawn_done), and it returns 0. */
 static double ps_start(struct engine *e, uint32_t inst, uint32_t job, double work_s, double start_work_s,
