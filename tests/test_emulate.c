@@ -1290,6 +1290,36 @@ static void test_cold_start_injected(void)
     free(sc);
 }
 
+/* A profile measured here (its cold_start_ms is its host.start_ms) is run
+ * with the host's own costs: none of it waited out, so a cold start
+ * written as 300 ms (the worker starts in a few ms) stays the worker's own
+ * (under 100 ms), and the report says why. */
+static void test_host_costs_not_injected(void)
+{
+    char *sc = testutil_temp_file("{\"duration_s\": 0.5, \"workload\": {\"type\": \"uniform\", \"rate_rps\": 4}, "
+                                  "\"function\": {\"model\": {\"memory_mb\": 1769, \"cold_start_ms\": 300, "
+                                  "\"overhead_ms\": 50, \"inference_ms\": {\"base\": 0.05, \"per_item_ms\": 0.2}, "
+                                  "\"host\": {\"dispatch_ms\": 0.07, \"start_ms\": 300}}}}",
+                                  ".json");
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --worker %s --json", sc, testutil_worker_bin()), 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "\"profile_costs\": {\"injected\": false, \"host_own\": true,");
+    double cold = json_number_after(out != NULL ? strstr(out, "\"breakdown_ms\": {") : NULL, "\"cold_start\": ");
+    double overhead = json_number_after(out != NULL ? strstr(out, "\"breakdown_ms\": {") : NULL, "\"overhead\": ");
+    CU_ASSERT(cold > 0 && cold < 100);
+    CU_ASSERT(overhead >= 0 && overhead < 25);
+    if (!(cold > 0 && cold < 100 && overhead >= 0 && overhead < 25))
+        fprintf(stderr, "\n  cold start %.3f ms, overhead %.3f ms (mean)\n", cold, overhead);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(testutil_runf(&out, &err, "emulate %s --worker %s", sc, testutil_worker_bin()), 0);
+    TESTUTIL_ASSERT_CONTAINS(out, "the host's own (the profile measured them here: not injected)");
+    free(out);
+    free(err);
+    unlink(sc);
+    free(sc);
+}
+
 /* platform.provisioned with real workers: 2 provisioned instances
  * configured at 0.5 s start their workers then and take requests from
  * 0.5 + ready_delay_s (1.25 s) on; at 2.5 s one of them is retired. Every
@@ -1404,6 +1434,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "emulate: a memory above the host's cores is refused", test_memory_too_big);
     CU_add_test(s, "emulate: the profile's overhead is a real delay", test_overhead_injected);
     CU_add_test(s, "emulate: the profile's cold start is waited out", test_cold_start_injected);
+    CU_add_test(s, "emulate: a profile measured here runs the host's own costs", test_host_costs_not_injected);
     CU_add_test(s, "emulate: a provisioned-concurrency schedule with real workers", test_pc_schedule_real);
     CU_add_test(s, "emulate: the histogram keep-alive policy with real workers", test_keepalive_histogram_real);
 }

@@ -226,8 +226,37 @@ static void test_copy_and_fini(void)
     model_fini(&b);
 }
 
+/* The host's own costs: a profile whose cold start is its host.start_ms
+ * (as `profile` writes it) and none whose cold start came from elsewhere
+ * (a Lambda profile's merged in), or that has no host section. */
+static void test_costs_are_host(void)
+{
+    struct model_profile a;
+    make_base_model(&a);
+    CU_ASSERT(!model_costs_are_host(&a)); /* no host section */
+    double v[] = { 0.003, 0.0031, 0.0029 };
+    a.cold_start_s = make(DIST_EMPIRICAL, 0, 0);
+    a.cold_start_s.samples = v;
+    a.cold_start_s.n_samples = 3;
+    a.has_host = true;
+    a.host_start_s = a.cold_start_s;
+    CU_ASSERT(model_costs_are_host(&a));
+    double w[] = { 0.003, 0.0031, 0.25 };
+    a.cold_start_s.samples = w; /* one sample differs */
+    CU_ASSERT(!model_costs_are_host(&a));
+    a.cold_start_s.n_samples = 2; /* fewer samples */
+    CU_ASSERT(!model_costs_are_host(&a));
+    a.cold_start_s = dist_constant(0.003); /* another kind */
+    CU_ASSERT(!model_costs_are_host(&a));
+    a.host_start_s = dist_constant(0.003);
+    CU_ASSERT(model_costs_are_host(&a));
+    a.host_start_s.a = 0.004;
+    CU_ASSERT(!model_costs_are_host(&a));
+}
+
 static void add_tests(CU_pSuite s)
 {
+    CU_add_test(s, "the profile's costs are the host's own: cold start is host.start_ms", test_costs_are_host);
     CU_add_test(s, "cpu share and compute factor", test_cpu_share);
     CU_add_test(s, "covers: table holes, base", test_covers);
     CU_add_test(s, "mean and sample: table vs base + per item", test_mean_and_sample);

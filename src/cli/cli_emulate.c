@@ -451,7 +451,9 @@ int cli_emulate(int argc, char **argv)
     eo.memory_mb = sc.function.memory_mb;
     eo.scenario_path = sa.path;
     eo.isolate = isolate;
-    eo.inject = !host_only;
+    /* A profile measured here: its costs are the ones the workers pay. */
+    eo.costs_own = !host_only && model_costs_are_host(&sc.function.model);
+    eo.inject = !host_only && !eo.costs_own;
     eo.model = &sc.function.model;
     eo.model_factor = sc.function.compute_factor;
     eo.typical_batch = sc.batching.threshold;

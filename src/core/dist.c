@@ -298,6 +298,16 @@ void dist_copy(struct dist *dst, const struct dist *src)
     }
 }
 
+bool dist_same(const struct dist *x, const struct dist *y)
+{
+    if (x->kind != y->kind)
+        return false;
+    if (x->kind == DIST_EMPIRICAL)
+        return x->n_samples == y->n_samples
+               && (x->n_samples == 0 || memcmp(x->samples, y->samples, x->n_samples * sizeof *x->samples) == 0);
+    return x->a == y->a && x->b == y->b;
+}
+
 void dist_fini(struct dist *d)
 {
     if (d == NULL)

@@ -4,6 +4,7 @@
 #ifndef LAMBDASIM_DIST_H
 #define LAMBDASIM_DIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
@@ -110,6 +111,9 @@ void dist_scale(struct dist *d, double factor);
 
 /* Deep copy (allocates samples for empirical). Aborts on out of memory. */
 void dist_copy(struct dist *dst, const struct dist *src);
+
+/* The same distribution: kind, parameters and samples (in order) equal. */
+bool dist_same(const struct dist *x, const struct dist *y);
 
 /* Frees owned samples; safe on a zeroed or constant dist. */
 void dist_fini(struct dist *d);

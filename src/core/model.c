@@ -140,3 +140,8 @@ void model_fix_speed(struct model_profile *m, double factor)
     if (!(m->speed_window_s > 0))
         m->speed_window_s = 1;
 }
+
+bool model_costs_are_host(const struct model_profile *m)
+{
+    return m->has_host && dist_same(&m->cold_start_s, &m->host_start_s);
+}

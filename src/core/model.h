@@ -178,6 +178,13 @@ static inline double model_idle_weight(const struct model_profile *m, double idl
  * host.speed's draws; has_speed becomes true. factor > 0. */
 void model_fix_speed(struct model_profile *m, double factor);
 
+/* The profile's invocation costs are the host's own: `profile` measured
+ * them here (its cold_start_ms is its host.start_ms). emulate then runs the
+ * host's real costs, not waits drawn from them: a real start held until a
+ * second draw of the same distribution ends at the larger of two, which
+ * the simulator's one draw does not predict. */
+bool model_costs_are_host(const struct model_profile *m);
+
 /* CPU share of a single-threaded function at memory_mb:
  * min(memory_mb, 1769) / 1769 (above 1769 MB a second vCPU does not help one
  * thread). */

@@ -842,9 +842,10 @@ void emulate_report_json(FILE *f, const struct emulate *em, const struct engine_
         fprintf(f, ", \"period_us\": %ld},\n", cpucap_period_us(em->vcpus));
     }
     if (em->o.model != NULL) {
-        fprintf(f, "  \"profile_costs\": {\"injected\": %s, \"overhead_ms_mean\": %.3f, \"cold_start_ms_mean\": %.3f, "
+        fprintf(f, "  \"profile_costs\": {\"injected\": %s, \"host_own\": %s, \"overhead_ms_mean\": %.3f, \"cold_start_ms_mean\": %.3f, "
                 "\"inference\": {\"emulated\": false, \"batch\": %d, \"profile_ms\": %.3f, \"local_ms\": %.3f}},\n",
-                em->o.inject ? "true" : "false", dist_mean(&em->o.model->overhead_s) * 1e3,
+                em->o.inject ? "true" : "false", em->o.costs_own ? "true" : "false",
+                dist_mean(&em->o.model->overhead_s) * 1e3,
                 dist_mean(&em->o.model->cold_start_s) * 1e3, em->o.typical_batch > 0 ? em->o.typical_batch : 1,
                 em->profile_infer_ms, em->local_infer_ms);
     }
@@ -880,7 +881,9 @@ void emulate_report_table(FILE *f, const struct emulate *em, const struct engine
                 em->cap.kind != CPUCAP_NONE ? cpucap_kind_name(em->cap.kind) : "NOT enforced");
     if (em->o.model != NULL)
         fprintf(f, "  %-34s %s\n", "profile overhead, cold start",
-                em->o.inject ? "injected (waited out beyond the host's own)" : "not injected (host's own only)");
+                em->o.inject      ? "injected (waited out beyond the host's own)"
+                : em->o.costs_own ? "the host's own (the profile measured them here: not injected)"
+                                  : "not injected (host's own only)");
     if (em->o.model != NULL && em->profile_infer_ms > 0)
         fprintf(f, "  %-34s real CNN: about %.3f ms here, profile %.3f ms (batch %d)\n", "inference (not emulated)",
                 em->local_infer_ms, em->profile_infer_ms, em->o.typical_batch > 0 ? em->o.typical_batch : 1);

@@ -49,6 +49,7 @@ struct emulate_options {
                                    0 taken as 1): the CPU comparison undoes it */
     int typical_batch;
     bool inject;
+    bool costs_own;             /* not injected because they are the host's own (model_costs_are_host) */
     emulate_worker_fn *on_worker;   /* may be NULL */
     emulate_warn_fn *on_warning;    /* may be NULL */
     void *ctx;
