@@ -908,6 +908,8 @@ static const struct bad_case {
       ": cpu_bound_fraction: must be <= 1 (got 1.5)" },
     { "tests/bad/model-host-idle-gaps.json", MODEL, CONFIG_ERR_INVALID,
       ": host.idle.long_gap_ms: must be more than short_gap_ms (1000; got 20)" },
+    { "tests/bad/model-host-idle-start.json", MODEL, CONFIG_ERR_INVALID,
+      ": host.idle.start_ms: must be >= 0 (got -1)" },
     { "tests/bad/model-host-start-burst-fraction.json", MODEL, CONFIG_ERR_INVALID,
       ": host.start_burst.starts: must be a whole number of starts (got 4.5)" },
     { "tests/bad/model-host-start-burst-spawn.json", MODEL, CONFIG_ERR_INVALID,

@@ -356,7 +356,10 @@ static void test_idle_penalty_measured(void)
     struct model_profile shared = { .has_share = true, .share_jobs = m.share_jobs, .share_cores = m.share_cores,
                                     .share_efficiency = m.share_efficiency, .share_quantum_s = m.share_quantum_s };
     CU_ASSERT(m.share_quantum_s >= 0);
-    double factor = m.start_burst_factor, spawn_s = m.start_spawn_s;
+    double factor = m.start_burst_factor, spawn_s = m.start_spawn_s, idle_start_s = m.idle_start_s;
+    /* Measured here: its costs are the host's own (emulate runs them, and
+     * does not wait out draws of them). */
+    CU_ASSERT(model_costs_are_host(&m));
     model_fini(&m);
     char *text = testutil_read_file(out);
     CU_ASSERT(text != NULL && strstr(text, "\"measured\": {\"batch_1_ms\": [") != NULL
@@ -373,6 +376,22 @@ static void test_idle_penalty_measured(void)
     CU_ASSERT_EQUAL(n_after, 16);
     CU_ASSERT(n_stalled <= n_after);
     CU_ASSERT_DOUBLE_EQUAL(prob, (double)n_stalled / 16.0, 1e-4);
+    /* The starts' idle penalty: 8 starts after the long gap, whose median
+     * over the lone starts' median (after the short gap) is start_ms, at
+     * least 0, as read back. */
+    const char *st = text != NULL ? strstr(text, "\"start_ms\": [") : NULL;
+    const char *st_fit = text != NULL ? strstr(text, "\"slowdown\": ") : NULL;
+    double st_short = NAN, st_long = NAN, st_extra = NAN;
+    size_t n_starts = 0;
+    CU_ASSERT_FATAL(st != NULL && st_fit != NULL
+                    && sscanf(st, "\"start_ms\": [%lf, %lf], \"starts_after_long_gap\": %zu", &st_short, &st_long,
+                              &n_starts) == 3
+                    && (st_fit = strstr(st_fit, "\"start_ms\": ")) != NULL
+                    && sscanf(st_fit, "\"start_ms\": %lf", &st_extra) == 1);
+    CU_ASSERT_EQUAL(n_starts, PROFILE_IDLE_REPETITIONS);
+    CU_ASSERT(st_short > 0 && st_long > 0);
+    CU_ASSERT_DOUBLE_EQUAL(st_extra, st_long > st_short ? st_long - st_short : 0, 2e-4);
+    CU_ASSERT_DOUBLE_EQUAL(idle_start_s * 1e3, st_extra, 1e-4);
     /* The written factor is the fit of the written burst: its makespan,
      * the lone start, the share's cores and efficiency (4 digits each). */
     const char *mk = text != NULL ? strstr(text, "\"makespan_ms\": ") : NULL;

@@ -425,6 +425,41 @@ static void test_idle_penalty(void)
     CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 20.0), 0.0, EPS);
 }
 
+/* A start on an idle host (host.idle start_ms 50 ms, none up to 0.1 s of
+ * the host idle, in full from 1 s), cold starts of 0.1 s, 0.1 s of
+ * inference, keep-alive 50 ms so that every request starts cold, 2 cores:
+ * at 0 the host has been idle 0 s (none: 0.1 s); at 2.2 it has been idle
+ * since 0.2 (full: 0.15 s, ends 2.45); sqrt(0.1) s after that, halfway on
+ * the log scale (0.125 s, ends 2.45 + sqrt(0.1) + 0.225); two together at
+ * 5: the first meets the idle host (0.15 s), the second a busy one
+ * (0.1 s). Without platform.host_cores: 0.1 s each. */
+static void test_idle_start(void)
+{
+    double t3 = 2.45 + sqrt(0.1);
+    const double t[] = { 0.0, 2.2, t3, 5.0, 5.0 };
+    for (int host = 0; host < 2; host++) {
+        struct scenario sc;
+        whole_core_scenario(&sc, t, N(t), 0.1, 0.1);
+        sc.platform.host_cores = host ? 2 : 0;
+        sc.platform.keep_alive_s = dist_constant(0.05);
+        struct model_profile *m = &sc.function.model;
+        m->has_idle = true;
+        m->idle_short_s = 0.1;
+        m->idle_long_s = 1.0;
+        m->idle_start_s = 0.05;
+        struct fixture_log log;
+        struct engine_result res;
+        fixture_run(&sc, &log, &res);
+        CU_ASSERT_EQUAL(res.cold_starts.count, 5);
+        const double cold_ms[] = { 100, host ? 150 : 100, host ? 125 : 100, host ? 150 : 100, 100 };
+        for (size_t i = 0; i < N(t); i++) {
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->cold_start_ms, cold_ms[i], 1e-6);
+            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, t[i] + cold_ms[i] / 1e3 + 0.1, EPS);
+        }
+        fixture_free(&sc, &log);
+    }
+}
+
 /* Simultaneous starts (model host.start_burst): factor 2 from 3 starts
  * under way, so m(1) = 1, m(2) = 1.5, m(3) = 2. Enough cores that nothing
  * shares a core: only the start work grows. Three cold starts of 0.5 s at
@@ -977,6 +1012,7 @@ static void add_tests(CU_pSuite s)
     CU_add_test(s, "enough cores: same as no sharing", test_enough_cores_is_off);
     CU_add_test(s, "ping hold is a wait", test_ping_hold_is_wait);
     CU_add_test(s, "idle penalty: none when cold or short, full when long, log-linear between", test_idle_penalty);
+    CU_add_test(s, "a start on an idle host: the idle penalty's start_ms, weighted by the host's idle time", test_idle_start);
     CU_add_test(s, "simultaneous starts: more work each, the ones under way rescaled", test_start_burst);
     CU_add_test(s, "simultaneous starts: the start-up thread spawns them one after another", test_start_spawner);
     CU_add_test(s, "a cold start's init weighs one vCPU, its inference one share", test_init_weight);

@@ -220,6 +220,7 @@ struct engine {
     bool has_extra;                 /* function.extra_init_ms is not 0 */
     /* Processor sharing (platform.host_cores > 0, simulation only). */
     bool ps;
+    double host_free_since_s;       /* the last instance's invocation or ping ended (host.idle start_ms) */
     double ps_cores;                /* H / s: host cores in units of one share */
     double ps_w[PS_W_COUNT];        /* each class's weight (above) */
     /* Jobs of each class on the host (on a core or waiting) and on a core. */
@@ -1072,6 +1073,13 @@ static void invoke(struct engine *e, uint32_t slot, double now)
      * container's extra init, which is a wait. */
     double speed = e->host_speed ? host_speed(e, now) : 1;
     b->cold_s = b->cold ? speed * dist_sample(&sc->function.model.cold_start_s, e->rng[RNG_COLD_START]) : 0;
+    if (b->cold && e->ps && sc->function.model.idle_start_s > 0 && e->pf.n_busy <= 1) {
+        /* A start on a host that sat idle (model.h idle_start_s): no
+         * other instance busy since host_free_since_s. A draw-free
+         * addition, so that profiles without it keep their streams. */
+        const struct model_profile *m = &sc->function.model;
+        b->cold_s += speed * model_idle_weight(m, now - e->host_free_since_s) * m->idle_start_s;
+    }
     double extra_s = 0;
     if (b->cold && e->has_extra) {
         extra_s = dist_sample(&sc->function.extra_init_s, e->rng[RNG_EXTRA_INIT]);
@@ -1468,6 +1476,7 @@ static void on_instance_done_ping(struct engine *e, uint32_t inst, double now, b
 
 HOT void on_instance_done(struct engine *e, uint32_t inst, uint32_t job, double now)
 {
+    e->host_free_since_s = now;
     if (job == JOB_PING) {
         on_instance_done_ping(e, inst, now, false);
         return;

@@ -1151,11 +1151,12 @@ static int get_host_burst(struct cfg *c, const cJSON *host, const char *hpath, s
     return 1;
 }
 static const char *const idle_keys[] = { "short_gap_ms", "long_gap_ms", "wake_ms", "slowdown",
-                                         "stall_probability", "stall_ms", "measured" };
+                                         "stall_probability", "stall_ms", "start_ms", "measured" };
 
 /* host.idle: the idle penalty `profile --long-gap-ms` measured ("measured"
  * is its provenance, not read). All four numbers or no "idle"; the stalls
- * after an idle (stall_probability, stall_ms) both or neither. */
+ * after an idle (stall_probability, stall_ms) both or neither; start_ms
+ * (a start's penalty) optional, 0 when absent (profiles before it). */
 static int get_host_idle(struct cfg *c, const cJSON *host, const char *hpath, struct model_profile *m)
 {
     const cJSON *idle = NULL;
@@ -1164,12 +1165,13 @@ static int get_host_idle(struct cfg *c, const cJSON *host, const char *hpath, st
     if (got <= 0)
         return got;
     join(p, hpath, "idle");
-    double short_ms = 0, long_ms = 0, wake_ms = 0, slowdown = 0;
+    double short_ms = 0, long_ms = 0, wake_ms = 0, slowdown = 0, start_ms = 0;
     if (check_keys(c, idle, p, idle_keys, COUNT(idle_keys)) < 0
         || get_num(c, idle, p, "short_gap_ms", true, above(0), &short_ms) < 0
         || get_num(c, idle, p, "long_gap_ms", true, above(0), &long_ms) < 0
         || get_num(c, idle, p, "wake_ms", true, between(0, 60000), &wake_ms) < 0
-        || get_num(c, idle, p, "slowdown", true, between(0, 100), &slowdown) < 0)
+        || get_num(c, idle, p, "slowdown", true, between(0, 100), &slowdown) < 0
+        || get_num(c, idle, p, "start_ms", false, between(0, 60000), &start_ms) < 0)
         return -1;
     if (long_ms <= short_ms) {
         char g[40], l[40];
@@ -1191,6 +1193,7 @@ static int get_host_idle(struct cfg *c, const cJSON *host, const char *hpath, st
     m->idle_long_s = long_ms * 1e-3;
     m->idle_wake_s = wake_ms * 1e-3;
     m->idle_slowdown = slowdown;
+    m->idle_start_s = start_ms * 1e-3;
     return 1;
 }
 

@@ -159,6 +159,25 @@ static void sleep_ms(int ms)
     }
 }
 
+/* Sleeps until due_s (worker_mono_s) as the emulator's loop waits for a
+ * request: woken early by WORKER_WAKE_EARLY_PER_S of the sleep (a long
+ * sleep comes back late in proportion to its length on a VM), then
+ * spinning to the instant. Returns how late it is then (s): about 0, unless the
+ * machine stalled meanwhile. */
+static double sleep_until(double due_s)
+{
+    double left = due_s - worker_mono_s();
+    left -= left * WORKER_WAKE_EARLY_PER_S + WORKER_WAKE_SPIN_S;
+    if (left > 0) {
+        struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+        nanosleep(&ts, NULL);
+    }
+    double now;
+    while ((now = worker_mono_s()) < due_s)
+        ;
+    return now - due_s;
+}
+
 /* /proc/PID/schedstat: time on a CPU and time waiting on a run queue
  * (ready but not running), ms; NAN when the kernel does not keep them (no
  * CONFIG_SCHED_INFO). */
@@ -240,49 +259,111 @@ static int start_cgroup(struct cpucap *cap, uint32_t slot, char *procs, size_t p
     return cpucap_slot(cap, slot, cpucap_init_vcpus(1.0), procs, procs_len, msg, msg_len);
 }
 
-/* Times one worker start after another: fork to READY, then stop it. One
- * untimed start first, so that every timed one finds the executable and the
- * weights in the page cache, as a warm host would. */
+/* The starts' idle penalty (host.idle start_ms): the median start after
+ * the long gap over the median after the profile's gap, kept
+ * non-negative; 0 when not measured. */
+static void fit_idle_start(struct profile_result *r)
+{
+    r->idle_start_ms = 0;
+    if (r->n_idle_start == 0 || r->n_cold == 0)
+        return;
+    double *after_gap = xmalloc(r->n_cold * sizeof *after_gap);
+    memcpy(after_gap, r->cold_start_ms, r->n_cold * sizeof *after_gap);
+    r->idle_start_short_ms = median_of(after_gap, r->n_cold);
+    free(after_gap);
+    r->idle_start_long_median_ms = median_of(r->idle_start_long_ms, r->n_idle_start);
+    double extra = r->idle_start_long_median_ms - r->idle_start_short_ms;
+    r->idle_start_ms = extra > 0 ? extra : 0;
+}
+
+/* One timed start through the spawner, as emulate starts a cold instance
+ * (spawner.h): its cgroup set up first (emulate does so before it starts
+ * the clock), then from t0 (or from due_s when that is later: the instant
+ * a gap ended, as emulate times a request from its scheduled send) to the
+ * READY line; the worker stopped after. */
+static int time_start(const struct profile_options *o, struct cpucap *cap, struct spawner *sp, uint64_t key,
+                      double due_s, double *start_ms, double *spawn_ms, double *init_ms, double *cpu_ms, char *msg,
+                      size_t msg_len)
+{
+    struct spawn_request q = { .key = key, .worker_path = o->worker_path, .weights_path = o->weights_path,
+                               .cpu_share = 1 };
+    if (start_cgroup(cap, 0, q.cgroup_procs, sizeof q.cgroup_procs, msg, msg_len) != 0)
+        return -1;
+    double t0 = worker_mono_s();
+    if (due_s > 0 && due_s < t0)
+        t0 = due_s;
+    spawner_submit(sp, &q);
+    struct spawn_result got;
+    spawner_wait(sp, key, &got);
+    if (got.rc != 0) {
+        worker_set_msg(msg, msg_len, "%s", got.msg);
+        return -1;
+    }
+    /* The starter's part: the spawner's fork and exec returned. */
+    double t_spawned = worker_mono_s();
+    long pid = 0;
+    int rc = worker_client_wait_ready(&got.w, READY_TIMEOUT_S, &pid, init_ms, msg, msg_len);
+    double t1 = worker_mono_s();
+    *cpu_ms = rc == 0 ? start_cpu_ms((long)got.w.pid) : 0;
+    worker_client_stop(&got.w, STOP_GRACE_S);
+    *start_ms = (t1 - t0) * 1e3;
+    *spawn_ms = (t_spawned - t0) * 1e3;
+    return rc;
+}
+
+/* Times worker starts one after another, each after the profile's gap
+ * idle, as a cold start meets the host between requests; then, with
+ * --long-gap-ms, PROFILE_IDLE_REPETITIONS more after the long gap (the
+ * starts' idle penalty). The gap matters: on the development VM a start
+ * right after the previous one's stop took 2.7 ms, after 50 ms idle 3.2
+ * and after 1 s 3.4 (a sleeping CPU woken, caches refilled); the emulator
+ * meets starts after idle, never back to back. One untimed start first, so
+ * that every timed one finds the executable and the weights in the page
+ * cache, as a warm host would. */
 static int measure_cold(const struct profile_options *o, struct cpucap *cap, struct profile_result *r, char *msg,
                         size_t msg_len)
 {
     double init_sum = 0, cpu_sum = 0;
     double *spawn_ms = xcalloc((size_t)o->cold_starts, sizeof *spawn_ms);
-    for (int i = -1; i < o->cold_starts; i++) {
-        struct worker_client w;
-        long pid = 0;
-        double init_ms = 0;
-        double t0 = worker_mono_s();
-        char procs[PATH_MAX + 64] = "";
-        if (start_cgroup(cap, 0, procs, sizeof procs, msg, msg_len) != 0
-            || worker_client_start_in(&w, o->worker_path, o->weights_path, 0, procs[0] != '\0' ? procs : NULL, 1,
-                                      msg, msg_len) != 0) {
-            free(spawn_ms);
-            return -1;
-        }
-        /* The starter's part: fork and exec returned (spawner.h). */
-        double t_spawned = worker_mono_s();
-        int rc = worker_client_wait_ready(&w, READY_TIMEOUT_S, &pid, &init_ms, msg, msg_len);
-        double t1 = worker_mono_s();
-        double cpu_ms = rc == 0 ? start_cpu_ms((long)w.pid) : 0;
-        worker_client_stop(&w, STOP_GRACE_S);
-        if (rc != 0) {
-            free(spawn_ms);
-            return -1;
-        }
-        if (i < 0)
+    struct spawner *sp = NULL;
+    if (spawner_create(&sp, msg, msg_len) != 0) {
+        free(spawn_ms);
+        return -1;
+    }
+    int rc = 0;
+    uint64_t key = 0;
+    for (int i = -1; i < o->cold_starts && rc == 0; i++) {
+        double start_ms, spawned_ms, init_ms = 0, cpu_ms;
+        if (i >= 0)
+            sleep_ms(o->gap_ms);
+        rc = time_start(o, cap, sp, key++, 0, &start_ms, &spawned_ms, &init_ms, &cpu_ms, msg, msg_len);
+        if (rc != 0 || i < 0)
             continue;
-        spawn_ms[i] = (t_spawned - t0) * 1e3;
-        r->cold_start_ms[r->n_cold++] = (t1 - t0) * 1e3;
+        spawn_ms[i] = spawned_ms;
+        r->cold_start_ms[r->n_cold++] = start_ms;
         init_sum += init_ms;
         cpu_sum += cpu_ms;
         progress(o, "cold start", (size_t)i + 1, (size_t)o->cold_starts);
     }
-    r->worker_init_ms_mean = init_sum / (double)o->cold_starts;
-    r->start_cpu_single_ms = cpu_sum / (double)o->cold_starts;
-    r->spawn_alone_ms = median_of(spawn_ms, (size_t)o->cold_starts);
+    r->n_idle_start = 0;
+    for (int k = 0; o->long_gap_ms > 0 && k < PROFILE_IDLE_REPETITIONS && rc == 0; k++) {
+        double start_ms, spawned_ms, init_ms = 0, cpu_ms;
+        double due_s = worker_mono_s() + o->long_gap_ms * 1e-3;
+        (void)sleep_until(due_s);
+        rc = time_start(o, cap, sp, key++, due_s, &start_ms, &spawned_ms, &init_ms, &cpu_ms, msg, msg_len);
+        if (rc == 0)
+            r->idle_start_long_ms[r->n_idle_start++] = start_ms;
+        progress(o, "start after idle", (size_t)k + 1, PROFILE_IDLE_REPETITIONS);
+    }
+    spawner_destroy(sp);
+    if (rc == 0) {
+        r->worker_init_ms_mean = init_sum / (double)o->cold_starts;
+        r->start_cpu_single_ms = cpu_sum / (double)o->cold_starts;
+        r->spawn_alone_ms = median_of(spawn_ms, (size_t)o->cold_starts);
+        fit_idle_start(r);
+    }
     free(spawn_ms);
-    return 0;
+    return rc;
 }
 
 /* Bursts of burst_starts workers started at once, as the emulator starts
@@ -912,25 +993,6 @@ static void fit_idle(struct profile_result *r)
 static bool preempted(double waited_ms, double round_trip_ms)
 {
     return isfinite(waited_ms) && waited_ms > PROFILE_PREEMPT_MS + 0.02 * round_trip_ms;
-}
-
-/* Sleeps until due_s (worker_mono_s) as the emulator's loop waits for a
- * request: woken early by WORKER_WAKE_EARLY_PER_S of the sleep (a long
- * sleep comes back late in proportion to its length on a VM), then
- * spinning to the instant. Returns how late it is then (s): about 0, unless the
- * machine stalled meanwhile. */
-static double sleep_until(double due_s)
-{
-    double left = due_s - worker_mono_s();
-    left -= left * WORKER_WAKE_EARLY_PER_S + WORKER_WAKE_SPIN_S;
-    if (left > 0) {
-        struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
-        nanosleep(&ts, NULL);
-    }
-    double now;
-    while ((now = worker_mono_s()) < due_s)
-        ;
-    return now - due_s;
 }
 
 /* time_batch after gap_ms idle, measured again (up to PROFILE_PREEMPT_TRIES
@@ -1578,10 +1640,16 @@ void profile_write_json(FILE *f, const char *name, const struct profile_options 
             json_empirical(f, r->idle_stall_ms, r->n_idle_stall, 1);
         else
             fputs("0", f);
+        if (r->n_idle_start > 0)
+            fprintf(f, ", \"start_ms\": %.4f", r->idle_start_ms);
         fprintf(f, ",\n      \"measured\": {\"batch_%d_ms\": [%.4f, %.4f], \"batch_%d_ms\": [%.4f, %.4f], "
-                "\"after_long_gap\": %zu, \"stalled\": %zu}}", 1, r->idle_small_short_ms, r->idle_small_long_ms,
+                "\"after_long_gap\": %zu, \"stalled\": %zu", 1, r->idle_small_short_ms, r->idle_small_long_ms,
                 r->max_batch, r->idle_large_short_ms, r->idle_large_long_ms, r->idle_sizes * PROFILE_IDLE_REPETITIONS,
                 r->n_idle_stall);
+        if (r->n_idle_start > 0)
+            fprintf(f, ", \"start_ms\": [%.4f, %.4f], \"starts_after_long_gap\": %zu", r->idle_start_short_ms,
+                    r->idle_start_long_median_ms, r->n_idle_start);
+        fputs("}}", f);
     }
     if (r->burst_measured) {
         fprintf(f, ",\n    \"start_burst\": {\"starts\": %d, \"factor\": %.4f, \"spawn_ms\": %.4f,\n      "

@@ -111,6 +111,12 @@ struct profile_result {
     double idle_stall_ms[2 * PROFILE_IDLE_REPETITIONS];
     size_t n_idle_stall;
     double idle_stall_probability;
+    /* The starts' idle penalty (long_gap_ms > 0): starts after the long
+     * gap; idle_start_ms = their median over the median of cold_start_ms
+     * (each after gap_ms), at least 0. */
+    double idle_start_long_ms[PROFILE_IDLE_REPETITIONS];
+    size_t n_idle_start;
+    double idle_start_short_ms, idle_start_long_median_ms, idle_start_ms;
     /* Timed batches measured again because the worker waited for a CPU
      * meanwhile (preempted by another job), and those still preempted at
      * the last try and kept; preempt_unknown: the kernel gave no run-queue
