@@ -392,6 +392,8 @@ static void test_idle_penalty_measured(void)
     CU_ASSERT(st_short > 0 && st_long > 0);
     CU_ASSERT_DOUBLE_EQUAL(st_extra, st_long > st_short ? st_long - st_short : 0, 2e-4);
     CU_ASSERT_DOUBLE_EQUAL(idle_start_s * 1e3, st_extra, 1e-4);
+    /* Stalled lone starts were timed again, and the count is given. */
+    TESTUTIL_ASSERT_CONTAINS(text, " lone starts timed again because they stalled (more than 0.5 ms and 50 % over");
     /* The written factor is the fit of the written burst: its makespan,
      * the lone start, the share's cores and efficiency (4 digits each). */
     const char *mk = text != NULL ? strstr(text, "\"makespan_ms\": ") : NULL;

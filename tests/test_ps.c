@@ -458,6 +458,28 @@ static void test_idle_start(void)
         }
         fixture_free(&sc, &log);
     }
+    /* A wait, not work: on one core, two starts at 2.2 after 2 s idle
+     * share it (each 0.1 s of init, 0.1 s of inference: both done at 2.6);
+     * the first's 50 ms come after (ends 2.65, cold 0.2 + 0.05 s) and take
+     * nothing from the second (cold 0.2 s, ends 2.6). As work, the first's
+     * init would end at 2.5 (cold 0.3 s). */
+    const double t2[] = { 0.0, 2.2, 2.2 };
+    struct scenario sc;
+    whole_core_scenario(&sc, t2, N(t2), 0.1, 0.1);
+    sc.platform.host_cores = 1;
+    sc.platform.keep_alive_s = dist_constant(0.05);
+    sc.function.model.has_idle = true;
+    sc.function.model.idle_short_s = 0.1;
+    sc.function.model.idle_long_s = 1.0;
+    sc.function.model.idle_start_s = 0.05;
+    struct fixture_log log;
+    struct engine_result res;
+    fixture_run(&sc, &log, &res);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->cold_start_ms, 250, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 2.65, EPS);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->cold_start_ms, 200, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, 2.6, EPS);
+    fixture_free(&sc, &log);
 }
 
 /* Simultaneous starts (model host.start_burst): factor 2 from 3 starts
