@@ -425,6 +425,21 @@ static void test_idle_penalty(void)
     CU_ASSERT_DOUBLE_EQUAL(model_idle_weight(&m, 20.0), 0.0, EPS);
 }
 
+/* Cold starts of 0.1 s and 0.1 s of inference at t[] on `cores` (0: no
+ * host model), keep-alive 50 ms, host.idle start_ms 50 ms from 0.1 s to
+ * 1 s of the host idle. */
+static void idle_start_scenario(struct scenario *sc, const double *t, size_t n, double cores)
+{
+    whole_core_scenario(sc, t, n, 0.1, 0.1);
+    sc->platform.host_cores = cores;
+    sc->platform.keep_alive_s = dist_constant(0.05);
+    struct model_profile *m = &sc->function.model;
+    m->has_idle = true;
+    m->idle_short_s = 0.1;
+    m->idle_long_s = 1.0;
+    m->idle_start_s = 0.05;
+}
+
 /* A start on an idle host (host.idle start_ms 50 ms, none up to 0.1 s of
  * the host idle, in full from 1 s), cold starts of 0.1 s, 0.1 s of
  * inference, keep-alive 50 ms so that every request starts cold, 2 cores:
@@ -437,25 +452,16 @@ static void test_idle_start(void)
 {
     double t3 = 2.45 + sqrt(0.1);
     const double t[] = { 0.0, 2.2, t3, 5.0, 5.0 };
+    struct scenario sc;
+    struct fixture_log log;
+    struct engine_result res;
     for (int host = 0; host < 2; host++) {
-        struct scenario sc;
-        whole_core_scenario(&sc, t, N(t), 0.1, 0.1);
-        sc.platform.host_cores = host ? 2 : 0;
-        sc.platform.keep_alive_s = dist_constant(0.05);
-        struct model_profile *m = &sc.function.model;
-        m->has_idle = true;
-        m->idle_short_s = 0.1;
-        m->idle_long_s = 1.0;
-        m->idle_start_s = 0.05;
-        struct fixture_log log;
-        struct engine_result res;
+        idle_start_scenario(&sc, t, N(t), host ? 2 : 0);
         fixture_run(&sc, &log, &res);
         CU_ASSERT_EQUAL(res.cold_starts.count, 5);
         const double cold_ms[] = { 100, host ? 150 : 100, host ? 125 : 100, host ? 150 : 100, 100 };
-        for (size_t i = 0; i < N(t); i++) {
-            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->cold_start_ms, cold_ms[i], 1e-6);
-            CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, i)->end_s, t[i] + cold_ms[i] / 1e3 + 0.1, EPS);
-        }
+        for (size_t i = 0; i < N(t); i++)
+            check_request(fixture_rec(&log, i), t[i] + cold_ms[i] / 1e3 + 0.1, cold_ms[i]);
         fixture_free(&sc, &log);
     }
     /* A wait, not work: on one core, two starts at 2.2 after 2 s idle
@@ -464,21 +470,10 @@ static void test_idle_start(void)
      * nothing from the second (cold 0.2 s, ends 2.6). As work, the first's
      * init would end at 2.5 (cold 0.3 s). */
     const double t2[] = { 0.0, 2.2, 2.2 };
-    struct scenario sc;
-    whole_core_scenario(&sc, t2, N(t2), 0.1, 0.1);
-    sc.platform.host_cores = 1;
-    sc.platform.keep_alive_s = dist_constant(0.05);
-    sc.function.model.has_idle = true;
-    sc.function.model.idle_short_s = 0.1;
-    sc.function.model.idle_long_s = 1.0;
-    sc.function.model.idle_start_s = 0.05;
-    struct fixture_log log;
-    struct engine_result res;
+    idle_start_scenario(&sc, t2, N(t2), 1);
     fixture_run(&sc, &log, &res);
-    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->cold_start_ms, 250, 1e-6);
-    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 1)->end_s, 2.65, EPS);
-    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->cold_start_ms, 200, 1e-6);
-    CU_ASSERT_DOUBLE_EQUAL(fixture_rec(&log, 2)->end_s, 2.6, EPS);
+    check_request(fixture_rec(&log, 1), 2.65, 250);
+    check_request(fixture_rec(&log, 2), 2.6, 200);
     fixture_free(&sc, &log);
 }
 
