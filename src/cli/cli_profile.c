@@ -28,7 +28,7 @@ static const struct cli_opt opt_table[] = {
     { .id = O_MAX_BATCH, .name = "max-batch", .metavar = "N", .help = "largest batch size measured (default 64)" },
     { .id = O_REPETITIONS, .name = "repetitions", .metavar = "N", .help = "timed batches of each size (default 50)" },
     { .id = O_COLD_STARTS, .name = "cold-starts", .metavar = "N",
-      .help = "timed worker starts (default: as --repetitions)" },
+      .help = "timed worker starts, each after --gap-ms idle (default: as --repetitions)" },
     { .id = O_WARMUP, .name = "warmup", .metavar = "N",
       .help = "untimed batches of the largest size first (default 20)" },
     { .id = O_GAP_MS, .name = "gap-ms", .metavar = "N",
@@ -36,7 +36,8 @@ static const struct cli_opt opt_table[] = {
               "back to back)" },
     { .id = O_LONG_GAP_MS, .name = "long-gap-ms", .metavar = "N",
       .help = "measure the idle penalty: batches of 1 and of the largest size after N ms idle against "
-              "after --gap-ms, 8 pairs each (default 1000; 0: not measured)" },
+              "after --gap-ms, 8 pairs each, and 8 worker starts after N ms idle (default 1000; 0: not "
+              "measured)" },
     { .id = O_BURST_STARTS, .name = "burst-starts", .metavar = "N",
       .help = "measure how long N worker starts take when started at once, 8 bursts "
               "(default: 2 x the CPUs + 1; 0: not measured)" },
