@@ -368,6 +368,8 @@ static int measure_cold(const struct profile_options *o, struct cpucap *cap, str
             double start_ms, spawned_ms, init_ms = 0, cpu_ms;
             sleep_ms(o->gap_ms);
             rc = time_start(o, cap, sp, key++, 0, &start_ms, &spawned_ms, &init_ms, &cpu_ms, msg, msg_len);
+            if (rc != 0)
+                break;
             r->cold_start_ms[i] = start_ms;
             spawn_ms[i] = spawned_ms;
             r->starts_retimed++;
