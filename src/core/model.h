@@ -58,9 +58,9 @@ struct model_profile {
      * inference samples were measured after), log-linear between. */
     bool has_idle;
     double idle_short_s, idle_long_s, idle_wake_s, idle_slowdown;
-    /* A cold start on a host idle for t (no instance busy) takes
+    /* A cold start on a host idle for t (no instance busy) waits
      * idle_start_s longer, weighted as the penalty (host.idle start_ms):
-     * a start after 1 s idle took 0.4-0.7 ms more than one after 20 ms on
+     * a start after 1 s idle took 0.1-1.2 ms more than one after 20 ms on
      * the development VM. */
     double idle_start_s;
     /* Stalls after an idle (host.idle stall_probability, stall_ms): a

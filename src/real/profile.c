@@ -232,6 +232,13 @@ static double median_of(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The median of v[0..n) without reordering v (a copy is sorted). */
+static double median_copy(const double *v, size_t n, double *scratch)
+{
+    memcpy(scratch, v, n * sizeof *v);
+    return median_of(scratch, n);
+}
+
 /* out[i] = the median over rows r of rows[r * k + i], for i < k: the
  * medians of the first, second, ... value of `nr` rows of k. */
 static void rank_medians(const double *rows, size_t nr, size_t k, double *out)
@@ -267,10 +274,9 @@ static void fit_idle_start(struct profile_result *r)
     r->idle_start_ms = 0;
     if (r->n_idle_start == 0 || r->n_cold == 0)
         return;
-    double *after_gap = xmalloc(r->n_cold * sizeof *after_gap);
-    memcpy(after_gap, r->cold_start_ms, r->n_cold * sizeof *after_gap);
-    r->idle_start_short_ms = median_of(after_gap, r->n_cold);
-    free(after_gap);
+    double *scratch = xmalloc(r->n_cold * sizeof *scratch);
+    r->idle_start_short_ms = median_copy(r->cold_start_ms, r->n_cold, scratch);
+    free(scratch);
     r->idle_start_long_median_ms = median_of(r->idle_start_long_ms, r->n_idle_start);
     double extra = r->idle_start_long_median_ms - r->idle_start_short_ms;
     r->idle_start_ms = extra > 0 ? extra : 0;
@@ -354,10 +360,9 @@ static int measure_cold(const struct profile_options *o, struct cpucap *cap, str
     /* Stalled starts timed again (PROFILE_START_STALL_SHARE). */
     double median_ms = 0;
     if (rc == 0 && r->n_cold > 0) {
-        double *sorted = xmalloc(r->n_cold * sizeof *sorted);
-        memcpy(sorted, r->cold_start_ms, r->n_cold * sizeof *sorted);
-        median_ms = median_of(sorted, r->n_cold);
-        free(sorted);
+        double *scratch = xmalloc(r->n_cold * sizeof *scratch);
+        median_ms = median_copy(r->cold_start_ms, r->n_cold, scratch);
+        free(scratch);
     }
     for (size_t i = 0; rc == 0 && i < r->n_cold; i++) {
         for (int k = 1; rc == 0 && start_stalled(r->cold_start_ms[i], median_ms); k++) {
@@ -1087,13 +1092,6 @@ static int measure_idle(struct timing *t, struct profile_result *r, char *msg, s
     }
     fit_idle(r);
     return 0;
-}
-
-/* The median of v[0..n) without reordering v (a copy is sorted). */
-static double median_copy(const double *v, size_t n, double *scratch)
-{
-    memcpy(scratch, v, n * sizeof *v);
-    return median_of(scratch, n);
 }
 
 /* Adds series x[0..n) to the sums of a pooled lag-1 autocorrelation

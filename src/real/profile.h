@@ -122,11 +122,11 @@ struct profile_result {
      * gap; idle_start_ms = their median over the median of cold_start_ms
      * (each after gap_ms), at least 0. */
     double idle_start_long_ms[PROFILE_IDLE_REPETITIONS];
+    size_t n_idle_start;
+    double idle_start_short_ms, idle_start_long_median_ms, idle_start_ms;
     /* Lone starts timed again because they stalled, and those still
      * stalled after PROFILE_PREEMPT_TRIES tries and kept. */
     size_t starts_retimed, starts_stalled_kept;
-    size_t n_idle_start;
-    double idle_start_short_ms, idle_start_long_median_ms, idle_start_ms;
     /* Timed batches measured again because the worker waited for a CPU
      * meanwhile (preempted by another job), and those still preempted at
      * the last try and kept; preempt_unknown: the kernel gave no run-queue
